@@ -1,0 +1,289 @@
+//! The run: source items in, a sorted, deduplicated [`Report`] out.
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::customer::{assess, Assessment};
+use crate::dates::{format_timestamp, parse_calendar_date, parse_timestamp};
+use crate::dedupe::{dedupe, Candidate};
+use crate::ingest::{ingest, IngestError, SourceItem};
+use crate::report::{IssueCounts, Metadata, QualitySummary, Rejection, Report, SourceInfo};
+
+/// The largest seed accepted: JavaScript numbers hold integers exactly up to here,
+/// so a seed read back from a report always reproduces the run.
+pub const MAX_SEED: u64 = (1 << 53) - 1;
+
+/// What a run needs besides its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunSettings {
+    /// Seed of the seeded assignments.
+    pub seed: u64,
+    /// Reference date for `activity_status`.
+    pub as_of: NaiveDate,
+    /// The moment written as `export_timestamp`.
+    pub export_timestamp: DateTime<Utc>,
+}
+
+/// A setting given as text that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingsError {
+    /// The seed is not a whole number from 0 to [`MAX_SEED`].
+    Seed(String),
+    /// `as_of` is not a `YYYY-MM-DD` date.
+    AsOf(String),
+    /// The export timestamp is not an RFC 3339 date-time.
+    Timestamp(String),
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettingsError::Seed(given) => write!(
+                f,
+                "The seed must be a whole number from 0 to {MAX_SEED}; got '{given}'."
+            ),
+            SettingsError::AsOf(given) => {
+                write!(
+                    f,
+                    "The reference date (as of) must be YYYY-MM-DD; got '{given}'."
+                )
+            }
+            SettingsError::Timestamp(given) => {
+                write!(
+                    f,
+                    "The export timestamp must be an RFC 3339 date-time; got '{given}'."
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+impl RunSettings {
+    /// Reads the settings as the page gives them: a decimal seed, a
+    /// `YYYY-MM-DD` date and an RFC 3339 timestamp (e.g. `Date.toISOString()`).
+    ///
+    /// # Errors
+    /// [`SettingsError`] naming the first setting that cannot be used.
+    pub fn from_text(
+        seed: &str,
+        as_of: &str,
+        export_timestamp: &str,
+    ) -> Result<Self, SettingsError> {
+        let seed_text = seed.trim();
+        let seed = seed_text
+            .parse::<u64>()
+            .ok()
+            .filter(|s| *s <= MAX_SEED && !seed_text.starts_with('+'))
+            .ok_or_else(|| SettingsError::Seed(seed.to_owned()))?;
+        let as_of = parse_calendar_date(as_of.trim())
+            .ok_or_else(|| SettingsError::AsOf(as_of.to_owned()))?;
+        let export_timestamp = parse_timestamp(export_timestamp)
+            .ok_or_else(|| SettingsError::Timestamp(export_timestamp.to_owned()))?;
+        Ok(RunSettings {
+            seed,
+            as_of,
+            export_timestamp,
+        })
+    }
+}
+
+/// Builds the report from items in source order.
+///
+/// Every item ends up in exactly one place: `customers`, `rejected` or
+/// `duplicates`.
+pub fn build_report<'a>(
+    items: impl IntoIterator<Item = SourceItem<'a>>,
+    source: SourceInfo,
+    settings: &RunSettings,
+) -> Report<'a> {
+    let run = Assessment {
+        seed: settings.seed,
+        as_of: settings.as_of,
+    };
+    let mut rejected = Vec::new();
+    let mut records_read = 0;
+    let candidates = items.into_iter().filter_map(|item| {
+        records_read += 1;
+        match item.parsed.and_then(|record| assess(&record, &run)) {
+            Ok(customer) => Some(Candidate {
+                position: item.position,
+                customer,
+            }),
+            Err(reason) => {
+                rejected.push(Rejection {
+                    position: item.position,
+                    reason,
+                    record: item.raw,
+                });
+                None
+            }
+        }
+    });
+    let deduplicated = dedupe(candidates);
+    let mut customers: Vec<_> = deduplicated.kept.into_iter().map(|c| c.customer).collect();
+    customers.sort_by_cached_key(|c| (c.full_name.to_lowercase(), c.customer_id));
+
+    let metadata = Metadata {
+        total_customers: customers.len(),
+        export_timestamp: format_timestamp(settings.export_timestamp),
+        data_quality_summary: QualitySummary::of(&customers),
+        seed: settings.seed,
+        as_of: settings.as_of.to_string(),
+        source,
+        records_read,
+        duplicates_removed: deduplicated.dropped.len(),
+        rejected_records: rejected.len(),
+        issues_by_field: IssueCounts::of(&customers),
+    };
+    Report {
+        metadata,
+        customers,
+        rejected,
+        duplicates: deduplicated.dropped,
+    }
+}
+
+/// Reads an uploaded file and builds its report.
+///
+/// # Errors
+/// [`IngestError`] when the file cannot be read as customer records at all.
+pub fn process_upload<'a>(
+    input: &'a [u8],
+    file_name: &str,
+    settings: &RunSettings,
+) -> Result<Report<'a>, IngestError> {
+    let ingested = ingest(input)?;
+    let source = SourceInfo::Upload {
+        file_name: file_name.to_owned(),
+        format: ingested.format,
+    };
+    Ok(build_report(ingested.items, source, settings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quality::ScoredField;
+
+    fn settings() -> RunSettings {
+        RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z").unwrap()
+    }
+
+    #[test]
+    fn settings_from_text() {
+        let s = RunSettings::from_text(" 7 ", "2026-01-31", "2026-01-31T10:11:12.345Z").unwrap();
+        assert_eq!(s.seed, 7);
+        assert_eq!(s.as_of.to_string(), "2026-01-31");
+        assert_eq!(format_timestamp(s.export_timestamp), "2026-01-31T10:11:12Z");
+        assert_eq!(
+            RunSettings::from_text("9007199254740991", "2026-01-31", "2026-01-31T00:00:00Z")
+                .map(|s| s.seed),
+            Ok(MAX_SEED)
+        );
+        for bad in ["", "-1", "1.5", "abc", "+3", "9007199254740992"] {
+            assert_eq!(
+                RunSettings::from_text(bad, "2026-01-31", "2026-01-31T00:00:00Z"),
+                Err(SettingsError::Seed(bad.into())),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            RunSettings::from_text("1", "31/01/2026", "2026-01-31T00:00:00Z"),
+            Err(SettingsError::AsOf("31/01/2026".into()))
+        );
+        let err = RunSettings::from_text("1", "2026-01-31", "now").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "The export timestamp must be an RFC 3339 date-time; got 'now'."
+        );
+    }
+
+    #[test]
+    fn every_record_is_accounted_for() {
+        let input = br#"[{"id": 2, "first_name": "b"}, {"id": 1, "first_name": "A"},
+            {"id": 2, "first_name": "b", "last_name": "z"}, {"email": "x@y.z"}, 7]"#;
+        let report = process_upload(input, "f.json", &settings()).unwrap();
+        let m = &report.metadata;
+        assert_eq!(m.records_read, 5);
+        assert_eq!(
+            (m.total_customers, m.duplicates_removed, m.rejected_records),
+            (2, 1, 2)
+        );
+        assert_eq!(
+            m.records_read,
+            m.total_customers + m.duplicates_removed + m.rejected_records
+        );
+        let reasons: Vec<_> = report
+            .rejected
+            .iter()
+            .map(|r| (r.position.to_string(), r.reason.clone()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                ("record 4".to_string(), "id: missing".to_string()),
+                (
+                    "record 5".to_string(),
+                    "not a record: expected an object, found a number".to_string()
+                )
+            ]
+        );
+        assert_eq!(report.rejected[0].record.get(), r#"{"email": "x@y.z"}"#);
+        assert_eq!(report.duplicates[0].position.to_string(), "record 1");
+        assert_eq!(report.duplicates[0].kept_position.to_string(), "record 3");
+    }
+
+    #[test]
+    fn customers_sort_by_name_case_insensitively_then_id() {
+        let input = br#"[{"id": 3, "first_name": "bob"}, {"id": 2, "first_name": "Bob"},
+            {"id": 1, "first_name": "alice"}, {"id": 4, "first_name": "Carol"}]"#;
+        let report = process_upload(input, "f.json", &settings()).unwrap();
+        let order: Vec<_> = report.customers.iter().map(|c| c.customer_id).collect();
+        assert_eq!(order, [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn summary_and_issue_counts() {
+        let input = br#"[
+            {"id": 1, "first_name": "A", "last_name": "B", "email": "a@b.co", "avatar": "https://x.y/a.png"},
+            {"id": 2, "first_name": "A", "last_name": "B", "email": "a@b.co", "avatar": "https://x.y/a.png", "engagement_score": null},
+            {"id": 3, "first_name": "A", "last_name": "B", "avatar": "https://x.y/a.png", "engagement_score": null},
+            {"id": 4, "first_name": "A", "last_name": "B", "avatar": "x", "email": "bad", "last_login": "x", "engagement_score": null}
+        ]"#;
+        let report = process_upload(input, "f.json", &settings()).unwrap();
+        assert_eq!(
+            report.metadata.data_quality_summary,
+            QualitySummary {
+                high_quality: 2,
+                medium_quality: 1,
+                low_quality: 1
+            }
+        );
+        let counts = report.metadata.issues_by_field;
+        assert_eq!(counts.get(ScoredField::EngagementScore), 3);
+        assert_eq!(counts.get(ScoredField::Email), 2);
+        assert_eq!(counts.get(ScoredField::FirstName), 0);
+        let json = serde_json::to_string(&counts).unwrap();
+        assert_eq!(
+            json,
+            r#"{"first_name":0,"last_name":0,"email":2,"avatar":1,"last_login":1,"engagement_score":3}"#
+        );
+    }
+
+    #[test]
+    fn output_is_byte_identical_for_the_same_run_and_independent_of_order() {
+        let a = br#"[{"id": 1, "first_name": "A"}, {"id": 2, "first_name": "B"}]"#;
+        let b = br#"[{"id": 2, "first_name": "B"}, {"id": 1, "first_name": "A"}]"#;
+        let first = process_upload(a, "f.json", &settings()).unwrap().to_json();
+        let again = process_upload(a, "f.json", &settings()).unwrap().to_json();
+        assert_eq!(first, again);
+        let customers = |input| {
+            let report = process_upload(input, "f.json", &settings()).unwrap();
+            serde_json::to_string(&report.customers).unwrap()
+        };
+        assert_eq!(customers(a), customers(b));
+    }
+}

@@ -1,0 +1,143 @@
+//! The exported report: `{"metadata", "customers", "rejected", "duplicates"}`.
+//!
+//! Serialization is deterministic: the same input, seed, `as_of` and
+//! timestamp give the same bytes.
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::customer::Customer;
+use crate::dedupe::DroppedDuplicate;
+use crate::ingest::{InputFormat, Position};
+use crate::quality::{QualityBucket, ScoredField};
+
+/// The whole report. It borrows the original text of rejected records from the input.
+#[derive(Debug, Serialize)]
+pub struct Report<'a> {
+    /// Counts, settings and provenance of the run.
+    pub metadata: Metadata,
+    /// The customers, sorted by `full_name` (case-insensitively), then `customer_id`.
+    pub customers: Vec<Customer>,
+    /// Records that could not be customers, with the reason and the original.
+    pub rejected: Vec<Rejection<'a>>,
+    /// Records removed as duplicates of a better or earlier record.
+    pub duplicates: Vec<DroppedDuplicate>,
+}
+
+/// The report's `metadata`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metadata {
+    /// Number of customers in the report.
+    pub total_customers: usize,
+    /// When the report was made, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub export_timestamp: String,
+    /// Customers per quality bucket.
+    pub data_quality_summary: QualitySummary,
+    /// The seed of the seeded assignments; rerun with it to reproduce.
+    pub seed: u64,
+    /// Reference date for `activity_status`, `YYYY-MM-DD`.
+    pub as_of: String,
+    /// Where the records came from.
+    pub source: SourceInfo,
+    /// Record-like elements read: customers + duplicates removed + rejected.
+    pub records_read: usize,
+    /// Records removed as duplicates (listed in `duplicates`).
+    pub duplicates_removed: usize,
+    /// Records that could not be customers (listed in `rejected`).
+    pub rejected_records: usize,
+    /// Customers with an issue in each scored field.
+    pub issues_by_field: IssueCounts,
+}
+
+/// Customers per quality bucket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct QualitySummary {
+    /// Score ≥ 90.
+    pub high_quality: usize,
+    /// Score 70-89.
+    pub medium_quality: usize,
+    /// Score below 70.
+    pub low_quality: usize,
+}
+
+impl QualitySummary {
+    /// Counts the customers per bucket.
+    pub fn of<'c>(customers: impl IntoIterator<Item = &'c Customer>) -> Self {
+        let mut summary = QualitySummary::default();
+        for customer in customers {
+            match QualityBucket::of(customer.data_quality_score) {
+                QualityBucket::High => summary.high_quality += 1,
+                QualityBucket::Medium => summary.medium_quality += 1,
+                QualityBucket::Low => summary.low_quality += 1,
+            }
+        }
+        summary
+    }
+}
+
+/// Issue counts per scored field; serialized as an object with every field, in contract order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IssueCounts([usize; ScoredField::ALL.len()]);
+
+impl IssueCounts {
+    /// Counts the issues of the given customers.
+    pub fn of<'c>(customers: impl IntoIterator<Item = &'c Customer>) -> Self {
+        let mut counts = IssueCounts::default();
+        for issue in customers.into_iter().flat_map(|c| &c.quality_issues) {
+            counts.0[issue.field as usize] += 1;
+        }
+        counts
+    }
+
+    /// The count for one field.
+    pub fn get(&self, field: ScoredField) -> usize {
+        self.0[field as usize]
+    }
+}
+
+impl Serialize for IssueCounts {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(ScoredField::ALL.len()))?;
+        for field in ScoredField::ALL {
+            map.serialize_entry(field.name(), &self.get(field))?;
+        }
+        map.end()
+    }
+}
+
+/// Where the records came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SourceInfo {
+    /// A file chosen by the user.
+    Upload {
+        /// The file's name as the browser reported it.
+        file_name: String,
+        /// The detected layout.
+        format: InputFormat,
+    },
+}
+
+/// A record that cannot be a customer.
+#[derive(Debug, Serialize)]
+pub struct Rejection<'a> {
+    /// Where it was.
+    pub position: Position,
+    /// Why it was rejected, e.g. `id: missing`.
+    pub reason: String,
+    /// The original JSON, exactly as it was in the input.
+    pub record: &'a RawValue,
+}
+
+impl Report<'_> {
+    /// The report as pretty-printed JSON (two-space indent), ending in a newline.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(256 + self.customers.len() * 400);
+        // Writing to a Vec cannot fail and every type here serializes infallibly.
+        if serde_json::to_writer_pretty(&mut out, self).is_ok() {
+            out.push(b'\n');
+        }
+        out
+    }
+}
