@@ -1,0 +1,682 @@
+//! Settings, and parsing them from command-line flags and query parameters.
+//!
+//! Every setting has one snake_case name. A flag is the same name in
+//! kebab-case (`--failure-rate` is `failure_rate`), and the same name works
+//! as a per-request query parameter and in `POST /__admin/config`, so all
+//! three paths go through [`Settings::apply`].
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+
+/// Largest synthetic dataset; keeps a per-request `users=` from exhausting memory.
+pub const MAX_USERS: usize = 100_000;
+/// Largest page size a request may ask for.
+pub const MAX_PER_PAGE: usize = 10_000;
+/// Longest delay a setting may ask for (ten minutes), so a typo cannot park threads forever.
+pub const MAX_DELAY_MS: u64 = 600_000;
+
+/// How a `Retry-After` header expresses the wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAfterFormat {
+    /// Delay in whole seconds, e.g. `Retry-After: 1`.
+    Seconds,
+    /// An absolute HTTP-date, e.g. `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`.
+    HttpDate,
+}
+
+impl RetryAfterFormat {
+    /// The spelling used by flags and query parameters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RetryAfterFormat::Seconds => "seconds",
+            RetryAfterFormat::HttpDate => "http-date",
+        }
+    }
+}
+
+/// Everything that shapes an API answer: dataset, paging and faults.
+///
+/// Server-wide values come from flags and `POST /__admin/config`; a request
+/// may override any of them with query parameters for itself only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Records per page when the request has no `per_page`.
+    pub per_page: usize,
+    /// `None` serves the twelve reqres.in users; `Some(n)` a synthetic dataset of `n`.
+    pub users: Option<usize>,
+    /// Seed for fault decisions, synthetic data and defect placement.
+    pub seed: u64,
+    /// Share of attempts answered 500 or 503.
+    pub failure_rate: f64,
+    /// Share of attempts answered 429 with `Retry-After`.
+    pub rate_limit_rate: f64,
+    /// How `Retry-After` is written.
+    pub retry_after_format: RetryAfterFormat,
+    /// The wait `Retry-After` asks for, in seconds.
+    pub retry_after_secs: u64,
+    /// Delay added to every API response, in milliseconds.
+    pub latency_ms: u64,
+    /// Share of attempts answered only after `slow_ms`.
+    pub slow_rate: f64,
+    /// Extra delay of a slow answer, in milliseconds.
+    pub slow_ms: u64,
+    /// Share of attempts answered 200 with truncated JSON.
+    pub malformed_rate: f64,
+    /// Share of pages (from page 2 on) that repeat records of the previous page.
+    pub duplicate_rate: f64,
+    /// Whether some records break the data contract.
+    pub defects: bool,
+    /// Whether page 1 under-reports `total_pages` by one.
+    pub changing_total: bool,
+    /// Pages that always answer 503, whatever the attempt.
+    pub fail_pages: BTreeSet<u32>,
+    /// Faults are only injected on attempts `1..=max_faults_per_page` of a page.
+    pub max_faults_per_page: u32,
+    /// When set, requests must carry `x-api-key` with this value.
+    pub api_key: Option<String>,
+    /// Whether `Retry-After` is listed in `Access-Control-Expose-Headers`.
+    pub expose_retry_after: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            per_page: 6,
+            users: None,
+            seed: 1,
+            failure_rate: 0.2,
+            rate_limit_rate: 0.0,
+            retry_after_format: RetryAfterFormat::Seconds,
+            retry_after_secs: 1,
+            latency_ms: 0,
+            slow_rate: 0.0,
+            slow_ms: 15_000,
+            malformed_rate: 0.0,
+            duplicate_rate: 0.0,
+            defects: false,
+            changing_total: false,
+            fail_pages: BTreeSet::new(),
+            max_faults_per_page: 2,
+            api_key: None,
+            expose_retry_after: true,
+        }
+    }
+}
+
+/// What went wrong while reading a flag, query parameter or admin setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    /// The name is not a known setting.
+    UnknownSetting {
+        /// The name as given (flag or parameter).
+        name: String,
+    },
+    /// The value could not be read as what the setting needs.
+    InvalidValue {
+        /// The setting's snake_case name.
+        name: String,
+        /// The value as given.
+        value: String,
+        /// A description of what is accepted.
+        expected: &'static str,
+    },
+    /// A flag that needs a value came last on the command line.
+    MissingValue {
+        /// The flag as given.
+        flag: String,
+    },
+    /// A command-line word that is not a `--flag`.
+    UnexpectedArgument {
+        /// The word as given.
+        arg: String,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::UnknownSetting { name } => write!(f, "unknown setting `{name}`"),
+            ConfigError::InvalidValue {
+                name,
+                value,
+                expected,
+            } => write!(
+                f,
+                "invalid value `{value}` for `{name}`: expected {expected}"
+            ),
+            ConfigError::MissingValue { flag } => write!(f, "flag `{flag}` needs a value"),
+            ConfigError::UnexpectedArgument { arg } => {
+                write!(f, "unexpected argument `{arg}` (flags start with --)")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn invalid(name: &str, value: &str, expected: &'static str) -> ConfigError {
+    ConfigError::InvalidValue {
+        name: name.to_string(),
+        value: value.to_string(),
+        expected,
+    }
+}
+
+fn parse_rate(name: &str, value: &str) -> Result<f64, ConfigError> {
+    match value.trim().parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err(invalid(name, value, "a number from 0 to 1")),
+    }
+}
+
+fn parse_bounded(
+    name: &str,
+    value: &str,
+    max: u64,
+    expected: &'static str,
+) -> Result<u64, ConfigError> {
+    match value.trim().parse::<u64>() {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(invalid(name, value, expected)),
+    }
+}
+
+/// Reads a boolean; an empty value means "on" so `?defects` alone works.
+fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" | "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(invalid(name, value, "1/true/yes/on or 0/false/no/off")),
+    }
+}
+
+fn parse_pages(name: &str, value: &str) -> Result<BTreeSet<u32>, ConfigError> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(invalid(
+                name,
+                value,
+                "a comma-separated list of page numbers (1 or more)",
+            )),
+        })
+        .collect()
+}
+
+impl Settings {
+    /// Names accepted by [`Settings::apply`], in the order `--help` lists them.
+    pub const NAMES: &'static [&'static str] = &[
+        "per_page",
+        "users",
+        "seed",
+        "failure_rate",
+        "rate_limit_rate",
+        "retry_after_format",
+        "retry_after_secs",
+        "latency_ms",
+        "slow_rate",
+        "slow_ms",
+        "malformed_rate",
+        "duplicate_rate",
+        "defects",
+        "changing_total",
+        "fail_pages",
+        "max_faults_per_page",
+        "api_key",
+        "expose_retry_after",
+    ];
+
+    /// Sets one setting from its snake_case name and textual value.
+    ///
+    /// Empty values mean: `users` back to the reqres.in dataset, `fail_pages`
+    /// none, `api_key` not required, booleans on.
+    ///
+    /// # Errors
+    /// [`ConfigError::UnknownSetting`] for a name not in [`Settings::NAMES`];
+    /// [`ConfigError::InvalidValue`] when the value is out of range or unreadable
+    /// (the setting is then left unchanged).
+    pub fn apply(&mut self, name: &str, value: &str) -> Result<(), ConfigError> {
+        match name {
+            "per_page" => {
+                let n = parse_bounded(
+                    name,
+                    value,
+                    MAX_PER_PAGE as u64,
+                    "a page size from 1 to 10000",
+                )?;
+                if n == 0 {
+                    return Err(invalid(name, value, "a page size from 1 to 10000"));
+                }
+                self.per_page = n as usize;
+            }
+            "users" => {
+                self.users = match value.trim() {
+                    "" | "reqres" => None,
+                    v => Some(parse_bounded(
+                        name,
+                        v,
+                        MAX_USERS as u64,
+                        "a user count from 0 to 100000, or `reqres`",
+                    )? as usize),
+                };
+            }
+            "seed" => {
+                self.seed = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| invalid(name, value, "an unsigned 64-bit integer"))?;
+            }
+            "failure_rate" => self.failure_rate = parse_rate(name, value)?,
+            "rate_limit_rate" => self.rate_limit_rate = parse_rate(name, value)?,
+            "slow_rate" => self.slow_rate = parse_rate(name, value)?,
+            "malformed_rate" => self.malformed_rate = parse_rate(name, value)?,
+            "duplicate_rate" => self.duplicate_rate = parse_rate(name, value)?,
+            "retry_after_format" => {
+                self.retry_after_format = match value.trim() {
+                    "seconds" => RetryAfterFormat::Seconds,
+                    "http-date" | "http_date" => RetryAfterFormat::HttpDate,
+                    _ => return Err(invalid(name, value, "`seconds` or `http-date`")),
+                };
+            }
+            "retry_after_secs" => {
+                self.retry_after_secs =
+                    parse_bounded(name, value, 86_400, "seconds from 0 to 86400")?;
+            }
+            "latency_ms" => {
+                self.latency_ms =
+                    parse_bounded(name, value, MAX_DELAY_MS, "milliseconds from 0 to 600000")?;
+            }
+            "slow_ms" => {
+                self.slow_ms =
+                    parse_bounded(name, value, MAX_DELAY_MS, "milliseconds from 0 to 600000")?;
+            }
+            "defects" => self.defects = parse_bool(name, value)?,
+            "changing_total" => self.changing_total = parse_bool(name, value)?,
+            "expose_retry_after" => self.expose_retry_after = parse_bool(name, value)?,
+            "fail_pages" => self.fail_pages = parse_pages(name, value)?,
+            "max_faults_per_page" => {
+                self.max_faults_per_page =
+                    parse_bounded(name, value, u64::from(u32::MAX), "a non-negative integer")?
+                        as u32;
+            }
+            "api_key" => {
+                self.api_key = Some(value.to_string()).filter(|k| !k.is_empty());
+            }
+            _ => {
+                return Err(ConfigError::UnknownSetting {
+                    name: name.to_string(),
+                })
+            }
+        }
+        Ok(())
+    }
+
+    /// The settings as JSON for `/__admin/config`; the API key itself is
+    /// never shown, only whether one is required.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "per_page": self.per_page,
+            "users": self.users,
+            "seed": self.seed,
+            "failure_rate": self.failure_rate,
+            "rate_limit_rate": self.rate_limit_rate,
+            "retry_after_format": self.retry_after_format.as_str(),
+            "retry_after_secs": self.retry_after_secs,
+            "latency_ms": self.latency_ms,
+            "slow_rate": self.slow_rate,
+            "slow_ms": self.slow_ms,
+            "malformed_rate": self.malformed_rate,
+            "duplicate_rate": self.duplicate_rate,
+            "defects": self.defects,
+            "changing_total": self.changing_total,
+            "fail_pages": self.fail_pages,
+            "max_faults_per_page": self.max_faults_per_page,
+            "api_key_required": self.api_key.is_some(),
+            "expose_retry_after": self.expose_retry_after,
+        })
+    }
+}
+
+/// Everything the binary needs to start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerOptions {
+    /// Interface to bind, e.g. `127.0.0.1`.
+    pub host: String,
+    /// Port to bind; 0 lets the OS pick one.
+    pub port: u16,
+    /// Folder of static files to serve, if any.
+    pub www: Option<PathBuf>,
+    /// Initial server-wide settings.
+    pub settings: Settings,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            host: "127.0.0.1".to_string(),
+            port: 8080,
+            www: None,
+            settings: Settings::default(),
+        }
+    }
+}
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Start the server with these options (boxed: they are large, `Help` is empty).
+    Run(Box<ServerOptions>),
+    /// Print the usage text and exit.
+    Help,
+}
+
+/// Flags that are switches: given alone they mean "on".
+const SWITCHES: &[&str] = &[
+    "defects",
+    "changing_total",
+    "no_expose_retry_after",
+    "expose_retry_after",
+];
+
+/// Parses command-line arguments (without the program name).
+///
+/// Accepts `--name value` and `--name=value`; switches (`--defects`,
+/// `--changing-total`, `--no-expose-retry-after`) take no separate value.
+///
+/// # Errors
+/// A [`ConfigError`] naming the first flag that is unknown, lacks a value
+/// or has an invalid one.
+pub fn parse_args<I, S>(args: I) -> Result<Command, ConfigError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut options = ServerOptions::default();
+    let mut args = args.into_iter().map(|a| a.as_ref().to_string());
+    while let Some(arg) = args.next() {
+        if arg == "--help" || arg == "-h" {
+            return Ok(Command::Help);
+        }
+        let Some(flag) = arg.strip_prefix("--") else {
+            return Err(ConfigError::UnexpectedArgument { arg });
+        };
+        let (raw_name, inline_value) = match flag.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (flag, None),
+        };
+        let name = raw_name.replace('-', "_");
+        let value = match inline_value {
+            Some(v) => v,
+            None if SWITCHES.contains(&name.as_str()) => String::new(),
+            None => args
+                .next()
+                .ok_or_else(|| ConfigError::MissingValue { flag: arg.clone() })?,
+        };
+        match name.as_str() {
+            "host" => {
+                if value.trim().is_empty() {
+                    return Err(invalid("host", &value, "a host name or IP address"));
+                }
+                options.host = value;
+            }
+            "port" => {
+                options.port = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| invalid("port", &value, "a port number from 0 to 65535"))?;
+            }
+            "www" => options.www = Some(PathBuf::from(value)),
+            "no_expose_retry_after" => {
+                options.settings.expose_retry_after = !parse_bool(&name, &value)?;
+            }
+            _ => options.settings.apply(&name, &value).map_err(|e| match e {
+                ConfigError::UnknownSetting { .. } => ConfigError::UnknownSetting {
+                    name: format!("--{raw_name}"),
+                },
+                other => other,
+            })?,
+        }
+    }
+    Ok(Command::Run(Box::new(options)))
+}
+
+/// The `--help` text.
+pub const USAGE: &str = "\
+mock-api: a flaky, rate-limited, paginated reqres.in-style API on loopback
+
+USAGE: mock-api [FLAGS]
+
+Server:
+  --host HOST                 interface to bind (default 127.0.0.1)
+  --port PORT                 port, 0 = any free port (default 8080)
+  --www DIR                   also serve static files from DIR
+
+Data and paging:
+  --users N                   synthetic dataset of N users (default: the 12 reqres.in users)
+  --per-page N                records per page (default 6)
+  --seed N                    seed for all deterministic choices (default 1)
+  --defects                   put contract defects on some records
+
+Faults (decided from seed, page and attempt number):
+  --failure-rate R            share answered 500/503 (default 0.2)
+  --rate-limit-rate R         share answered 429 (default 0.0)
+  --retry-after-format F      seconds | http-date (default seconds)
+  --retry-after-secs N        wait asked for by Retry-After (default 1)
+  --latency-ms N              delay on every API response (default 0)
+  --slow-rate R               share answered after --slow-ms (default 0.0)
+  --slow-ms N                 delay of a slow answer (default 15000)
+  --malformed-rate R          share answered 200 with truncated JSON (default 0.0)
+  --duplicate-rate R          share of pages repeating records of the previous page (default 0.0)
+  --changing-total            page 1 under-reports total_pages by one
+  --fail-pages P,Q            these pages always answer 503
+  --max-faults-per-page N     only attempts 1..=N of a page are faulted (default 2)
+  --api-key KEY               require header x-api-key: KEY (401 otherwise)
+  --no-expose-retry-after     leave Retry-After out of Access-Control-Expose-Headers
+
+Every fault and data setting can also be given per request as a query
+parameter in snake_case (failure_rate=0.5, fail_pages=3,5, defects=1, ...).
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> ServerOptions {
+        match parse_args(args) {
+            Ok(Command::Run(o)) => *o,
+            other => panic!("expected Run, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_match_the_documented_ones() {
+        let o = run(&[]);
+        assert_eq!(o.host, "127.0.0.1");
+        assert_eq!(o.port, 8080);
+        assert_eq!(o.www, None);
+        let s = o.settings;
+        assert_eq!(s.per_page, 6);
+        assert_eq!(s.seed, 1);
+        assert_eq!(s.failure_rate, 0.2);
+        assert_eq!(s.max_faults_per_page, 2);
+        assert_eq!(s.slow_ms, 15_000);
+        assert_eq!(s.retry_after_secs, 1);
+        assert_eq!(s.retry_after_format, RetryAfterFormat::Seconds);
+        assert!(s.expose_retry_after);
+        assert!(!s.defects && !s.changing_total);
+    }
+
+    #[test]
+    fn parses_every_flag_form() {
+        let o = run(&[
+            "--host",
+            "0.0.0.0",
+            "--port=0",
+            "--www",
+            "www",
+            "--users",
+            "50",
+            "--per-page",
+            "10",
+            "--seed",
+            "7",
+            "--failure-rate",
+            "0.5",
+            "--rate-limit-rate=0.25",
+            "--retry-after-format",
+            "http-date",
+            "--retry-after-secs",
+            "3",
+            "--latency-ms",
+            "20",
+            "--slow-rate",
+            "0.1",
+            "--slow-ms",
+            "100",
+            "--malformed-rate",
+            "0.05",
+            "--duplicate-rate",
+            "0.3",
+            "--defects",
+            "--changing-total",
+            "--fail-pages",
+            "3,5",
+            "--max-faults-per-page",
+            "4",
+            "--api-key",
+            "secret",
+            "--no-expose-retry-after",
+        ]);
+        assert_eq!((o.host.as_str(), o.port), ("0.0.0.0", 0));
+        assert_eq!(o.www, Some(PathBuf::from("www")));
+        let s = o.settings;
+        assert_eq!(s.users, Some(50));
+        assert_eq!(s.per_page, 10);
+        assert_eq!(s.seed, 7);
+        assert_eq!(s.failure_rate, 0.5);
+        assert_eq!(s.rate_limit_rate, 0.25);
+        assert_eq!(s.retry_after_format, RetryAfterFormat::HttpDate);
+        assert_eq!(s.retry_after_secs, 3);
+        assert_eq!((s.latency_ms, s.slow_rate, s.slow_ms), (20, 0.1, 100));
+        assert_eq!((s.malformed_rate, s.duplicate_rate), (0.05, 0.3));
+        assert!(s.defects && s.changing_total && !s.expose_retry_after);
+        assert_eq!(s.fail_pages, BTreeSet::from([3, 5]));
+        assert_eq!(s.max_faults_per_page, 4);
+        assert_eq!(s.api_key.as_deref(), Some("secret"));
+    }
+
+    #[test]
+    fn help_and_errors() {
+        assert_eq!(parse_args(["--help"]), Ok(Command::Help));
+        assert_eq!(
+            parse_args(["--bogus", "1"]),
+            Err(ConfigError::UnknownSetting {
+                name: "--bogus".into()
+            })
+        );
+        assert_eq!(
+            parse_args(["--seed"]),
+            Err(ConfigError::MissingValue {
+                flag: "--seed".into()
+            })
+        );
+        assert_eq!(
+            parse_args(["stray"]),
+            Err(ConfigError::UnexpectedArgument {
+                arg: "stray".into()
+            })
+        );
+        assert!(matches!(
+            parse_args(["--port", "70000"]),
+            Err(ConfigError::InvalidValue { .. })
+        ));
+        let err = parse_args(["--failure-rate", "1.5"]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid value `1.5` for `failure_rate`: expected a number from 0 to 1"
+        );
+    }
+
+    #[test]
+    fn query_style_values() {
+        let mut s = Settings::default();
+        let table: &[(&str, &str)] = &[
+            ("defects", "1"),
+            ("changing_total", "true"),
+            ("fail_pages", "3, 5"),
+            ("users", "40"),
+            ("api_key", "k"),
+            ("retry_after_format", "http-date"),
+            ("expose_retry_after", "0"),
+        ];
+        for (name, value) in table {
+            assert_eq!(s.apply(name, value), Ok(()), "{name}={value}");
+        }
+        assert!(s.defects && s.changing_total && !s.expose_retry_after);
+        assert_eq!(s.fail_pages, BTreeSet::from([3, 5]));
+        assert_eq!(s.users, Some(40));
+        // Empty values switch things back off, which is how a test "recovers".
+        for (name, value) in [("fail_pages", ""), ("users", ""), ("api_key", "")] {
+            assert_eq!(s.apply(name, value), Ok(()));
+        }
+        assert!(s.fail_pages.is_empty() && s.users.is_none() && s.api_key.is_none());
+    }
+
+    #[test]
+    fn rejects_bad_query_values_and_keeps_the_old_one() {
+        let mut s = Settings::default();
+        for (name, value) in [
+            ("failure_rate", "-0.1"),
+            ("failure_rate", "abc"),
+            ("failure_rate", "NaN"),
+            ("per_page", "0"),
+            ("per_page", "x"),
+            ("users", "100001"),
+            ("fail_pages", "0"),
+            ("fail_pages", "2,x"),
+            ("retry_after_format", "minutes"),
+            ("defects", "maybe"),
+            ("latency_ms", "600001"),
+        ] {
+            assert!(
+                matches!(s.apply(name, value), Err(ConfigError::InvalidValue { .. })),
+                "{name}={value}"
+            );
+        }
+        assert_eq!(s, Settings::default());
+        assert_eq!(
+            s.apply("nope", "1"),
+            Err(ConfigError::UnknownSetting {
+                name: "nope".into()
+            })
+        );
+    }
+
+    #[test]
+    fn every_listed_name_is_accepted() {
+        for name in Settings::NAMES {
+            let err = Settings::default().apply(name, "");
+            assert!(
+                !matches!(err, Err(ConfigError::UnknownSetting { .. })),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_view_hides_the_key() {
+        let s = Settings {
+            api_key: Some("hunter2".into()),
+            ..Settings::default()
+        };
+        let text = s.to_json().to_string();
+        assert!(!text.contains("hunter2"));
+        assert!(text.contains("\"api_key_required\":true"));
+    }
+}

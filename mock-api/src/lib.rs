@@ -1,0 +1,30 @@
+//! A loopback HTTP server that imitates a flaky, rate-limited, paginated
+//! REST API in the reqres.in shape, and serves the static web page.
+//!
+//! # Architecture
+//!
+//! Everything that decides something is a pure function, tested natively;
+//! only [`server`] touches sockets, threads and the clock.
+//!
+//! - [`config`]: the [`Settings`](config::Settings), parsed from flags,
+//!   query parameters and `POST /__admin/config` through one `apply`.
+//! - [`dataset`]: the reqres.in users, a seeded synthetic dataset, and the
+//!   contract defects laid over either.
+//! - [`faults`]: the fault decision, a pure function of
+//!   `(seed, page, attempt)`, so request interleaving cannot change it.
+//! - [`api`]: `/api/users` from query to reply: pagination, totals, faults.
+//! - [`tracker`]: attempt counters per `(scenario, page)` and the request log.
+//! - [`static_files`]: request path to file, traversal refusal, MIME types.
+//! - [`server`]: the tiny_http loop, one thread per request.
+
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod config;
+pub mod dataset;
+pub mod faults;
+pub mod hash;
+pub mod server;
+pub mod static_files;
+pub mod tracker;
+pub mod url;

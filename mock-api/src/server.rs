@@ -1,0 +1,442 @@
+//! The HTTP adapter: tiny_http accept loop, routing, one thread per request.
+//!
+//! Decisions live in [`crate::api`], [`crate::faults`] and
+//! [`crate::static_files`]; this module only moves bytes, keeps the shared
+//! state and sleeps, so latency on one request never holds up another.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
+use std::time::SystemTime;
+
+use serde_json::json;
+use tiny_http::{Header, Method, Request, Response};
+
+use crate::api::{self, cors_headers, ApiError};
+use crate::config::{ServerOptions, Settings};
+use crate::dataset::{self, DatasetSpec, Record};
+use crate::static_files;
+use crate::tracker::{LogEntry, Tracker};
+use crate::url::{parse_query, percent_decode, split_target};
+
+/// Why the server could not start.
+#[derive(Debug)]
+pub enum ServerError {
+    /// The address could not be bound (in use, bad host, no permission).
+    Bind {
+        /// `host:port` as requested.
+        addr: String,
+        /// What the OS said.
+        reason: String,
+    },
+    /// `--www` does not name a folder.
+    MissingWww {
+        /// The folder as given.
+        path: PathBuf,
+    },
+}
+
+impl fmt::Display for ServerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerError::Bind { addr, reason } => write!(f, "cannot listen on {addr}: {reason}"),
+            ServerError::MissingWww { path } => {
+                write!(f, "--www {} is not a folder", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+const API_METHODS: &str = "GET, OPTIONS";
+const ADMIN_METHODS: &str = "GET, POST, OPTIONS";
+
+/// State shared by all request threads.
+struct Shared {
+    settings: Mutex<Settings>,
+    tracker: Mutex<Tracker>,
+    /// The last dataset built; nearly every request asks for the same one.
+    dataset: Mutex<Option<(DatasetSpec, Arc<Vec<Record>>)>>,
+    www: Option<PathBuf>,
+}
+
+/// A panic in one request thread must not take the others down with a
+/// poisoned lock; the data behind these locks stays consistent anyway.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    fn dataset(&self, spec: DatasetSpec) -> Arc<Vec<Record>> {
+        let mut cache = lock(&self.dataset);
+        match cache.as_ref() {
+            Some((cached, data)) if *cached == spec => Arc::clone(data),
+            _ => {
+                let data = Arc::new(dataset::build(spec));
+                *cache = Some((spec, Arc::clone(&data)));
+                data
+            }
+        }
+    }
+}
+
+/// A bound mock server, ready to [`run`](MockServer::run).
+pub struct MockServer {
+    http: Arc<tiny_http::Server>,
+    shared: Arc<Shared>,
+    host: String,
+    port: u16,
+}
+
+/// Stops a running [`MockServer`] from another thread.
+#[derive(Clone)]
+pub struct StopHandle(Arc<tiny_http::Server>);
+
+impl StopHandle {
+    /// Makes [`MockServer::run`] return; requests in flight still finish.
+    pub fn stop(&self) {
+        self.0.unblock();
+    }
+}
+
+impl MockServer {
+    /// Binds the listening socket and prepares the shared state.
+    ///
+    /// # Errors
+    /// [`ServerError::Bind`] when the address cannot be bound,
+    /// [`ServerError::MissingWww`] when `--www` is not a folder.
+    pub fn bind(options: &ServerOptions) -> Result<MockServer, ServerError> {
+        if let Some(www) = &options.www {
+            if !www.is_dir() {
+                return Err(ServerError::MissingWww { path: www.clone() });
+            }
+        }
+        let addr = if options.host.contains(':') {
+            format!(
+                "[{}]:{}",
+                options.host.trim_matches(['[', ']']),
+                options.port
+            )
+        } else {
+            format!("{}:{}", options.host, options.port)
+        };
+        let http = tiny_http::Server::http(addr.as_str()).map_err(|e| ServerError::Bind {
+            addr: addr.clone(),
+            reason: e.to_string(),
+        })?;
+        let port = http
+            .server_addr()
+            .to_ip()
+            .map(|a| a.port())
+            .unwrap_or(options.port);
+        Ok(MockServer {
+            http: Arc::new(http),
+            shared: Arc::new(Shared {
+                settings: Mutex::new(options.settings.clone()),
+                tracker: Mutex::new(Tracker::default()),
+                dataset: Mutex::new(None),
+                www: options.www.clone(),
+            }),
+            host: options.host.clone(),
+            port,
+        })
+    }
+
+    /// The socket address actually bound (the real port when 0 was asked for).
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.http.server_addr().to_ip()
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:8080`, with the host as given.
+    pub fn url(&self) -> String {
+        let host = self.host.trim_matches(['[', ']']);
+        if host.contains(':') {
+            format!("http://[{host}]:{}", self.port)
+        } else {
+            format!("http://{host}:{}", self.port)
+        }
+    }
+
+    /// A handle that can stop [`run`](MockServer::run) from another thread.
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle(Arc::clone(&self.http))
+    }
+
+    /// Serves requests until stopped, each on its own thread.
+    pub fn run(&self) {
+        for request in self.http.incoming_requests() {
+            let shared = Arc::clone(&self.shared);
+            let spawned = thread::Builder::new()
+                .name("mock-api-request".into())
+                .spawn(move || handle(&shared, request));
+            if let Err(e) = spawned {
+                // The request was moved into the failed closure and is dropped,
+                // which closes its connection; the client sees a network error.
+                eprintln!("mock-api: cannot start a request thread: {e}");
+            }
+        }
+    }
+}
+
+/// A response before it is handed to tiny_http.
+struct Answer {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(status: u16, body: String) -> Answer {
+        Answer {
+            status,
+            headers: vec![
+                ("Content-Type", "application/json".into()),
+                // A cached page would skip the server and break attempt counting.
+                ("Cache-Control", "no-store".into()),
+            ],
+            body: body.into_bytes(),
+        }
+    }
+
+    fn error(status: u16, message: &str) -> Answer {
+        Answer::json(status, json!({ "error": message }).to_string())
+    }
+
+    fn with_cors(mut self, methods: &'static str, expose_retry_after: bool) -> Answer {
+        self.headers.extend(
+            cors_headers(methods, expose_retry_after)
+                .into_iter()
+                .map(|(k, v)| (k, v.to_string())),
+        );
+        self
+    }
+}
+
+fn handle(shared: &Shared, request: Request) {
+    let target = request.url().to_string();
+    let (path, query) = split_target(&target);
+    let method = request.method().clone();
+    let expose = lock(&shared.settings).expose_retry_after;
+    let answer = if method == Method::Options {
+        let methods = if path.starts_with("/__admin/") {
+            ADMIN_METHODS
+        } else {
+            API_METHODS
+        };
+        // Preflights are never counted or faulted: browsers send them on their own.
+        Answer {
+            status: 204,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+        .with_cors(methods, expose)
+    } else if path == "/api/users" || path == "/api/users/" {
+        if method == Method::Get || method == Method::Head {
+            api_users(shared, &request, &target, query)
+        } else {
+            Answer::error(405, "Method Not Allowed").with_cors(API_METHODS, expose)
+        }
+    } else if path == "/api" || path.starts_with("/api/") {
+        Answer::error(404, "Not Found").with_cors(API_METHODS, expose)
+    } else if let Some(action) = path.strip_prefix("/__admin/") {
+        admin(shared, &method, action, &target, query).with_cors(ADMIN_METHODS, expose)
+    } else {
+        static_file(shared, &method, path)
+    };
+    send(request, answer);
+}
+
+fn send(request: Request, answer: Answer) {
+    let mut response = Response::from_data(answer.body)
+        .with_status_code(answer.status)
+        // Always send Content-Length: simpler clients, and download progress for .wasm.
+        .with_chunked_threshold(usize::MAX);
+    for (name, value) in answer.headers {
+        if let Ok(header) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            response.add_header(header);
+        }
+    }
+    // An error here means the client left (e.g. timed out on a slow answer).
+    let _ = request.respond(response);
+}
+
+/// Replaces the value of any `api_key` query parameter so the console never
+/// shows a key.
+fn redact(target: &str) -> String {
+    let (path, query) = split_target(target);
+    if query.is_empty() {
+        return path.to_string();
+    }
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            let name = pair.split('=').next().unwrap_or("");
+            if percent_decode(name, true).as_deref() == Some("api_key") {
+                "api_key=***".to_string()
+            } else {
+                pair.to_string()
+            }
+        })
+        .collect();
+    format!("{path}?{}", pairs.join("&"))
+}
+
+fn say(line: &str) {
+    let mut out = io::stdout().lock();
+    // Scripts follow the console live; a closed stdout must not stop serving.
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+fn api_users(shared: &Shared, request: &Request, target: &str, query: &str) -> Answer {
+    let base = lock(&shared.settings).clone();
+    let shown = redact(target);
+    let parsed = parse_query(query)
+        .map_err(|pair| ApiError::BadEncoding { pair })
+        .and_then(|pairs| api::parse_query(&pairs, &base));
+    let parsed = match parsed {
+        Ok(p) => p,
+        Err(e) => {
+            say(&format!("GET {shown} -> 400 {e}"));
+            return Answer::json(400, e.body()).with_cors(API_METHODS, base.expose_retry_after);
+        }
+    };
+    let settings = &parsed.settings;
+    let data = shared.dataset(DatasetSpec {
+        users: settings.users,
+        seed: settings.seed,
+        defects: settings.defects,
+    });
+    let page = parsed.request.page;
+    let ticket = lock(&shared.tracker).begin(&parsed.scenario, page);
+    let presented_key = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("x-api-key"))
+        .map(|h| h.value.as_str().trim().to_string());
+    let reply = api::answer(
+        settings,
+        parsed.request,
+        ticket.attempt,
+        presented_key.as_deref(),
+        &data,
+        SystemTime::now(),
+    );
+    lock(&shared.tracker).record(
+        ticket,
+        LogEntry {
+            seq: ticket.seq,
+            page,
+            attempt: ticket.attempt,
+            outcome: reply.outcome.label(),
+            status: reply.status,
+            retry_after: reply.retry_after.clone(),
+            records: reply.records,
+        },
+    );
+    say(&format!(
+        "GET {shown} attempt={} -> {}",
+        ticket.attempt, reply.summary
+    ));
+    if !reply.delay.is_zero() {
+        thread::sleep(reply.delay);
+    }
+    let mut answer = Answer::json(reply.status, reply.body);
+    if let Some(value) = reply.retry_after {
+        answer.headers.push(("Retry-After", value));
+    }
+    answer.with_cors(API_METHODS, settings.expose_retry_after)
+}
+
+fn admin(shared: &Shared, method: &Method, action: &str, target: &str, query: &str) -> Answer {
+    match (method, action) {
+        (Method::Post, "reset") => {
+            lock(&shared.tracker).reset();
+            say("POST /__admin/reset -> 200 counters and log cleared");
+            Answer::json(200, json!({ "ok": true }).to_string())
+        }
+        (Method::Get, "config") => Answer::json(200, lock(&shared.settings).to_json().to_string()),
+        (Method::Post, "config") => {
+            let pairs = match parse_query(query) {
+                Ok(p) => p,
+                Err(pair) => return Answer::json(400, ApiError::BadEncoding { pair }.body()),
+            };
+            let mut settings = lock(&shared.settings);
+            // Apply to a copy so a bad value leaves the running config untouched.
+            let mut next = settings.clone();
+            for (name, value) in &pairs {
+                if let Err(e) = next.apply(name, value) {
+                    say(&format!("POST {} -> 400 {e}", redact(target)));
+                    return Answer::json(400, json!({ "error": e.to_string() }).to_string());
+                }
+            }
+            *settings = next;
+            say(&format!("POST {} -> 200 config updated", redact(target)));
+            Answer::json(200, settings.to_json().to_string())
+        }
+        (Method::Get, "log") => {
+            let entries = lock(&shared.tracker).entries();
+            let body = serde_json::to_string(&entries).unwrap_or_else(|_| "[]".into());
+            Answer::json(200, body)
+        }
+        (_, "reset" | "config" | "log") => Answer::error(405, "Method Not Allowed"),
+        _ => Answer::error(404, "Not Found"),
+    }
+}
+
+fn static_file(shared: &Shared, method: &Method, path: &str) -> Answer {
+    let Some(root) = &shared.www else {
+        return Answer::error(404, "Not Found");
+    };
+    if *method != Method::Get && *method != Method::Head {
+        return Answer::error(405, "Method Not Allowed");
+    }
+    let not_found = || Answer {
+        status: 404,
+        headers: vec![("Content-Type", "text/plain; charset=utf-8".into())],
+        body: b"Not Found\n".to_vec(),
+    };
+    let Ok(mut file) = static_files::resolve(root, path) else {
+        return not_found();
+    };
+    if file.is_dir() {
+        file.push("index.html");
+    }
+    match std::fs::read(&file) {
+        Ok(body) => Answer {
+            status: 200,
+            headers: vec![
+                ("Content-Type", static_files::content_type(&file).into()),
+                // Rebuilt wasm must be picked up on reload during development.
+                ("Cache-Control", "no-cache".into()),
+            ],
+            body,
+        },
+        Err(_) => not_found(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_api_keys_from_urls() {
+        assert_eq!(redact("/api/users?page=2"), "/api/users?page=2");
+        assert_eq!(
+            redact("/api/users?page=2&api_key=hunter2&seed=3"),
+            "/api/users?page=2&api_key=***&seed=3"
+        );
+        assert_eq!(
+            redact("/api/users?api%5Fkey=hunter2"),
+            "/api/users?api_key=***"
+        );
+        assert_eq!(redact("/api/users"), "/api/users");
+    }
+}

@@ -1,0 +1,435 @@
+//! End-to-end tests: start the real binary on a free port and talk plain
+//! HTTP/1.1 to it over `TcpStream`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The running binary; killed when the test ends, pass or fail.
+struct MockApi {
+    child: Child,
+    addr: SocketAddr,
+    console: Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for MockApi {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl MockApi {
+    fn start(args: &[&str]) -> MockApi {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mock-api"))
+            .args(["--port", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn mock-api");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines
+            .next()
+            .expect("a first line")
+            .expect("readable stdout");
+        let url = first
+            .strip_prefix("mock-api listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line: {first}"));
+        let addr: SocketAddr = url.parse().expect("host:port in the listening line");
+        assert_eq!(addr.ip().to_string(), "127.0.0.1");
+        assert_ne!(addr.port(), 0);
+        // Keep draining stdout so the server never blocks on a full pipe.
+        let console = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&console);
+        thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                sink.lock().expect("console lock").push(line);
+            }
+        });
+        MockApi {
+            child,
+            addr,
+            console,
+        }
+    }
+
+    fn request(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut stream = TcpStream::connect(self.addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("timeout");
+        let mut text = format!(
+            "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        for (name, value) in headers {
+            text.push_str(&format!("{name}: {value}\r\n"));
+        }
+        text.push_str("\r\n");
+        stream.write_all(text.as_bytes()).expect("send");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).expect("read response");
+        Reply::parse(&raw)
+    }
+
+    fn get(&self, target: &str) -> Reply {
+        self.request("GET", target, &[])
+    }
+
+    fn post(&self, target: &str) -> Reply {
+        self.request("POST", target, &[])
+    }
+
+    /// Waits briefly for a console line containing `needle`.
+    fn console_has(&self, needle: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if self.console_text().contains(needle) {
+                return true;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    fn console_text(&self) -> String {
+        self.console.lock().expect("console lock").join("\n")
+    }
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn parse(raw: &[u8]) -> Reply {
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("end of headers");
+        let head = String::from_utf8_lossy(&raw[..split]).to_string();
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().expect("status line");
+        let status = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("status code");
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        Reply {
+            status,
+            headers,
+            body: raw[split + 4..].to_vec(),
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).to_string()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+}
+
+fn ids(page: &Value) -> Vec<u64> {
+    page["data"]
+        .as_array()
+        .expect("data array")
+        .iter()
+        .map(|r| r["id"].as_u64().expect("numeric id"))
+        .collect()
+}
+
+fn assert_cors(reply: &Reply) {
+    assert_eq!(reply.header("Access-Control-Allow-Origin"), Some("*"));
+    assert_eq!(
+        reply.header("Access-Control-Allow-Headers"),
+        Some("x-api-key, content-type")
+    );
+    assert_eq!(reply.header("Access-Control-Max-Age"), Some("600"));
+}
+
+#[test]
+fn serves_a_page_in_reqres_shape() {
+    let api = MockApi::start(&["--failure-rate", "0"]);
+    let reply = api.get("/api/users?page=2");
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("Content-Type"), Some("application/json"));
+    assert_cors(&reply);
+    let page = reply.json();
+    assert_eq!(page["page"], 2);
+    assert_eq!(page["per_page"], 6);
+    assert_eq!(page["total"], 12);
+    assert_eq!(page["total_pages"], 2);
+    assert_eq!(ids(&page), [7, 8, 9, 10, 11, 12]);
+    assert_eq!(page["data"][5]["email"], "rachel.howell@reqres.in");
+    assert!(reply.text().starts_with(
+        r#"{"page":2,"per_page":6,"total":12,"total_pages":2,"data":[{"id":7,"email":"#
+    ));
+
+    let past = api.get("/api/users?page=3").json();
+    assert_eq!(past["data"], Value::Array(vec![]));
+
+    let bad = api.get("/api/users?page=zero");
+    assert_eq!(bad.status, 400);
+    assert!(bad.json()["error"]
+        .as_str()
+        .is_some_and(|m| m.contains("page")));
+    assert_eq!(api.get("/api/users?per_page=0").status, 400);
+
+    assert!(api.console_has("GET /api/users?page=2 attempt=1 -> 200 ok (6 records)"));
+}
+
+#[test]
+fn requires_the_api_key_and_never_prints_it() {
+    let api = MockApi::start(&["--api-key", "s3cret-key", "--failure-rate", "0"]);
+    let missing = api.get("/api/users?page=1");
+    assert_eq!(missing.status, 401);
+    assert_eq!(missing.text(), r#"{"error":"Missing API key"}"#);
+    assert_cors(&missing);
+    let wrong = api.request("GET", "/api/users?page=1", &[("x-api-key", "nope")]);
+    assert_eq!(wrong.status, 401);
+    assert_eq!(wrong.text(), r#"{"error":"Invalid API key"}"#);
+    let right = api.request("GET", "/api/users?page=1", &[("X-Api-Key", "s3cret-key")]);
+    assert_eq!(right.status, 200);
+    // A per-request key overrides the flag, and is redacted on the console too.
+    let other = api.request(
+        "GET",
+        "/api/users?page=1&api_key=other-key",
+        &[("x-api-key", "other-key")],
+    );
+    assert_eq!(other.status, 200);
+    assert!(api.console_has("api_key=***"));
+    let console = api.console_text();
+    assert!(!console.contains("s3cret-key") && !console.contains("other-key"));
+}
+
+#[test]
+fn answers_preflight_without_counting_it() {
+    let api = MockApi::start(&["--failure-rate", "0"]);
+    let pre = api.request(
+        "OPTIONS",
+        "/api/users?page=1",
+        &[
+            ("Origin", "http://localhost:9999"),
+            ("Access-Control-Request-Method", "GET"),
+            ("Access-Control-Request-Headers", "x-api-key"),
+        ],
+    );
+    assert_eq!(pre.status, 204);
+    assert_cors(&pre);
+    assert_eq!(
+        pre.header("Access-Control-Allow-Methods"),
+        Some("GET, OPTIONS")
+    );
+    assert_eq!(
+        pre.header("Access-Control-Expose-Headers"),
+        Some("Retry-After")
+    );
+    assert_eq!(api.get("/__admin/log").json(), Value::Array(vec![]));
+
+    let hidden = MockApi::start(&["--no-expose-retry-after"]);
+    let pre = hidden.request("OPTIONS", "/api/users", &[]);
+    assert_eq!(pre.header("Access-Control-Expose-Headers"), None);
+}
+
+#[test]
+fn rate_limits_with_retry_after_until_the_cap() {
+    let api = MockApi::start(&["--failure-rate", "0"]);
+    let target = "/api/users?page=1&rate_limit_rate=1";
+    for attempt in 1..=2 {
+        let reply = api.get(target);
+        assert_eq!(reply.status, 429, "attempt {attempt}");
+        assert_eq!(reply.header("Retry-After"), Some("1"));
+        assert_eq!(
+            reply.header("Access-Control-Expose-Headers"),
+            Some("Retry-After")
+        );
+        assert_cors(&reply);
+    }
+    assert_eq!(
+        api.get(target).status,
+        200,
+        "the third attempt is past the cap"
+    );
+
+    let dated = api
+        .get("/api/users?page=1&rate_limit_rate=1&retry_after_format=http-date&retry_after_secs=5");
+    assert_eq!(dated.status, 429);
+    let value = dated.header("Retry-After").expect("Retry-After");
+    assert!(value.ends_with(" GMT") && value.len() == 29, "{value}");
+
+    let log = api.get("/__admin/log").json();
+    let entries = log.as_array().expect("log array");
+    assert_eq!(entries.len(), 4);
+    assert_eq!(entries[0]["outcome"], "429");
+    assert_eq!(entries[0]["retry_after"], "1");
+    assert_eq!(entries[1]["attempt"], 2);
+    assert_eq!(entries[2]["outcome"], "ok");
+    assert_eq!(entries[2]["records"], 6);
+    assert!(entries[2].get("retry_after").is_none());
+    // A different scenario has its own attempt counter.
+    assert_eq!(entries[3]["attempt"], 1);
+}
+
+#[test]
+fn injects_malformed_json_and_changing_totals() {
+    let api = MockApi::start(&["--failure-rate", "0"]);
+    let bad = api.get("/api/users?page=1&malformed_rate=1");
+    assert_eq!(bad.status, 200);
+    assert!(serde_json::from_slice::<Value>(&bad.body).is_err());
+
+    let lying = api.get("/api/users?page=1&changing_total=1").json();
+    assert_eq!(
+        (lying["total"].clone(), lying["total_pages"].clone()),
+        (6.into(), 1.into())
+    );
+    let truth = api.get("/api/users?page=2&changing_total=1").json();
+    assert_eq!(truth["total_pages"], 2);
+
+    let synthetic = api
+        .get("/api/users?page=1&users=30&defects=1&per_page=30")
+        .json();
+    assert_eq!(synthetic["total"], 30);
+    let text = synthetic.to_string();
+    assert!(text.contains("not-an-email") && text.contains("2024-13-45"));
+}
+
+#[test]
+fn latency_does_not_serialize_concurrent_requests() {
+    let api = Arc::new(MockApi::start(&[
+        "--failure-rate",
+        "0",
+        "--latency-ms",
+        "600",
+    ]));
+    let started = Instant::now();
+    let workers: Vec<_> = (1..=4)
+        .map(|page| {
+            let api = Arc::clone(&api);
+            thread::spawn(move || api.get(&format!("/api/users?page={page}")).status)
+        })
+        .collect();
+    for worker in workers {
+        assert_eq!(worker.join().expect("worker"), 200);
+    }
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(600), "{elapsed:?}");
+    assert!(
+        elapsed < Duration::from_millis(2000),
+        "took {elapsed:?}: requests were serialized"
+    );
+}
+
+#[test]
+fn admin_endpoints_reset_configure_and_log() {
+    let api = MockApi::start(&["--failure-rate", "0"]);
+    assert_eq!(api.get("/api/users?page=1").status, 200);
+
+    let config = api.post("/__admin/config?fail_pages=2&seed=9");
+    assert_eq!(config.status, 200);
+    assert_cors(&config);
+    assert_eq!(config.json()["fail_pages"], serde_json::json!([2]));
+    for _ in 0..4 {
+        // fail_pages ignores the attempt cap.
+        assert_eq!(api.get("/api/users?page=2").status, 503);
+    }
+    assert_eq!(api.post("/__admin/config?failure_rate=7").status, 400);
+    assert_eq!(api.get("/__admin/config").json()["failure_rate"], 0.0);
+    assert_eq!(api.post("/__admin/config?fail_pages=").status, 200);
+    assert_eq!(api.get("/api/users?page=2").status, 200);
+
+    let log = api.get("/__admin/log").json();
+    let entries = log.as_array().expect("log array");
+    assert_eq!(entries.len(), 6);
+    assert_eq!(entries[0]["seq"], 1);
+    assert_eq!(entries[1]["outcome"], "503");
+    assert_eq!(entries[4]["attempt"], 4);
+    assert_eq!(entries[5]["attempt"], 5);
+    assert_eq!(entries[5]["outcome"], "ok");
+
+    let reset = api.post("/__admin/reset");
+    assert_eq!(reset.status, 200);
+    assert_eq!(api.get("/__admin/log").json(), Value::Array(vec![]));
+    api.get("/api/users?page=2");
+    let after = api.get("/__admin/log").json();
+    assert_eq!(after[0]["seq"], 1);
+    assert_eq!(after[0]["attempt"], 1);
+    assert_eq!(api.get("/__admin/reset").status, 405);
+}
+
+/// A throwaway web root, removed when dropped.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn serves_static_files_with_the_right_types() {
+    let root = TempDir(std::env::temp_dir().join(format!("mock-api-www-{}", std::process::id())));
+    let www = root.0.join("www");
+    std::fs::create_dir_all(www.join("pkg")).expect("mkdir");
+    std::fs::write(www.join("index.html"), "<!doctype html><title>t</title>").expect("write");
+    std::fs::write(www.join("app.js"), "export {};").expect("write");
+    std::fs::write(www.join("pkg/core_bg.wasm"), b"\0asm\x01\0\0\0").expect("write");
+    std::fs::write(root.0.join("secret.txt"), "outside the root").expect("write");
+
+    let www_arg = www.to_string_lossy().to_string();
+    let api = MockApi::start(&["--www", &www_arg]);
+    let index = api.get("/");
+    assert_eq!(index.status, 200);
+    assert_eq!(
+        index.header("Content-Type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(index.header("Cache-Control"), Some("no-cache"));
+    assert!(index.text().contains("<title>t</title>"));
+
+    let wasm = api.get("/pkg/core_bg.wasm");
+    assert_eq!(wasm.status, 200);
+    assert_eq!(wasm.header("Content-Type"), Some("application/wasm"));
+    assert_eq!(wasm.body, b"\0asm\x01\0\0\0");
+    assert_eq!(
+        api.get("/app.js?v=2").header("Content-Type"),
+        Some("text/javascript; charset=utf-8")
+    );
+
+    for target in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/pkg/%2E%2E%2F..%2Fsecret.txt",
+        "/missing.js",
+    ] {
+        let reply = api.get(target);
+        assert_eq!(reply.status, 404, "{target}");
+        assert!(!reply.text().contains("outside the root"));
+    }
+    // The API is still there next to the files.
+    assert_eq!(api.get("/api/users?page=1&failure_rate=0").status, 200);
+}

@@ -1,0 +1,5 @@
+# Sourced by the scripts: tools installed by setup.sh come first on PATH, so
+# wasm-pack finds the npm wasm-opt (Debian's is too old and breaks the module).
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$root/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1

@@ -1,0 +1,128 @@
+//! The exported WebAssembly API as JavaScript sees it, in a real browser
+//! (`wasm-pack test --headless --chrome -- --test web`).
+#![cfg(target_arch = "wasm32")]
+
+use customer_pipeline::pipeline::MAX_SEED;
+use customer_pipeline::web::{process_upload, random_seed, RunOutput};
+use wasm_bindgen::{JsError, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const FIXTURE: &[u8] = include_bytes!("fixtures/reqres_users.json");
+const SAMPLE: &[u8] = include_bytes!("../sample_output.json");
+
+fn run(bytes: &[u8]) -> Result<RunOutput, JsError> {
+    process_upload(
+        bytes,
+        "upload.json",
+        "42",
+        "2026-11-24",
+        "2026-11-24T12:00:00.000Z",
+    )
+}
+
+/// The `message` of the JavaScript `Error` a call failed with.
+fn message(result: Result<RunOutput, JsError>) -> String {
+    let error = match result {
+        Ok(_) => panic!("expected the call to fail"),
+        Err(error) => JsValue::from(error),
+    };
+    js_sys::Reflect::get(&error, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+fn the_fixture_gives_the_sample_output_byte_for_byte() {
+    let mut output = process_upload(
+        FIXTURE,
+        "reqres_users.json",
+        "42",
+        "2026-11-24",
+        "2026-11-24T12:00:00.000Z",
+    )
+    .expect("the fixture is valid");
+    assert_eq!(output.take_report(), SAMPLE);
+    assert!(
+        output.take_report().is_empty(),
+        "the report is moved out once"
+    );
+}
+
+#[wasm_bindgen_test]
+fn metadata_is_json_for_the_page() {
+    let output = run(FIXTURE).expect("the fixture is valid");
+    let metadata = js_sys::JSON::parse(&output.metadata()).expect("metadata is JSON");
+    let total = js_sys::Reflect::get(&metadata, &JsValue::from_str("total_customers")).unwrap();
+    assert_eq!(total.as_f64(), Some(12.0));
+}
+
+#[wasm_bindgen_test]
+fn bad_files_fail_with_a_message_that_says_what_and_where() {
+    assert_eq!(
+        message(run(b"")),
+        "The file is empty: expected customer records as JSON or NDJSON."
+    );
+    assert_eq!(
+        message(run(b"[{\"first_name\": \"\xc3\x28\"}]")),
+        "The file is not UTF-8 text: invalid bytes at line 1, column 17. Export it as UTF-8 JSON or NDJSON."
+    );
+    assert_eq!(
+        message(run(b"[\n{\"id\": 1,}\n]")),
+        "Invalid JSON at line 2, column 11: trailing comma."
+    );
+    assert!(message(run(b"{\"id\": 1}\n{\"id\": 2\n")).starts_with("Invalid JSON at line 3"));
+    assert_eq!(
+        message(run(b"\"customers\"")),
+        "Unexpected JSON shape in the whole input: expected a page envelope ({\"page\":…, \"data\":[…]}), \
+         an array of records or envelopes, or NDJSON, found a string."
+    );
+    assert_eq!(
+        message(run(br#"{"page": 1, "data": 3}"#)),
+        "Unexpected JSON shape in page 1: expected \"data\" to be an array of records, found a number."
+    );
+}
+
+#[wasm_bindgen_test]
+fn records_that_are_not_objects_are_rejected_with_their_position() {
+    let mut output = run(br#"[{"id": 1}, 5]"#).expect("the array is valid input");
+    let report = String::from_utf8(output.take_report()).unwrap();
+    assert!(report.contains(r#""position": "record 2""#), "{report}");
+    assert!(report.contains("not a record: expected an object, found a number"));
+}
+
+#[wasm_bindgen_test]
+fn bad_settings_are_refused() {
+    let result = process_upload(
+        FIXTURE,
+        "f.json",
+        "seven",
+        "2026-11-24",
+        "2026-11-24T12:00:00Z",
+    );
+    assert_eq!(
+        message(result),
+        "The seed must be a whole number from 0 to 9007199254740991; got 'seven'."
+    );
+    let result = process_upload(FIXTURE, "f.json", "7", "24.11.2026", "2026-11-24T12:00:00Z");
+    assert_eq!(
+        message(result),
+        "The reference date (as of) must be YYYY-MM-DD; got '24.11.2026'."
+    );
+}
+
+#[wasm_bindgen_test]
+fn random_seeds_are_exact_javascript_integers() {
+    let seeds: Vec<u64> = (0..8)
+        .map(|_| {
+            random_seed()
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .expect("a decimal seed")
+        })
+        .collect();
+    assert!(seeds.iter().all(|&s| s <= MAX_SEED));
+    assert!(seeds.windows(2).any(|w| w[0] != w[1]), "{seeds:?}");
+}
