@@ -67,11 +67,11 @@ fn bad_files_fail_with_a_message_that_says_what_and_where() {
     );
     assert_eq!(
         message(run(b"[{\"first_name\": \"\xc3\x28\"}]")),
-        "The file is not UTF-8 text: invalid bytes at line 1, column 17. Export it as UTF-8 JSON or NDJSON."
+        "The file is not UTF-8 text: invalid bytes at line 1, column 18. Export it as UTF-8 JSON or NDJSON."
     );
     assert_eq!(
         message(run(b"[\n{\"id\": 1,}\n]")),
-        "Invalid JSON at line 2, column 11: trailing comma."
+        "Invalid JSON at line 2, column 10: key must be a string."
     );
     assert!(message(run(b"{\"id\": 1}\n{\"id\": 2\n")).starts_with("Invalid JSON at line 3"));
     assert_eq!(
