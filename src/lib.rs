@@ -27,6 +27,7 @@ pub mod customer;
 pub mod dates;
 pub mod dedupe;
 pub mod enrich;
+pub mod fetch;
 pub mod field;
 pub mod ingest;
 pub mod pipeline;

@@ -7,7 +7,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::customer::{assess, Assessment};
 use crate::dates::{format_timestamp, parse_calendar_date, parse_timestamp};
 use crate::dedupe::{dedupe, Candidate};
-use crate::ingest::{ingest, IngestError, SourceItem};
+use crate::fetch::fetcher::{FetchOutcome, PageFailure};
+use crate::fetch::services::Clock;
+use crate::ingest::{ingest, ingest_page, IngestError, SourceItem};
 use crate::report::{IssueCounts, Metadata, QualitySummary, Rejection, Report, SourceInfo};
 
 /// The largest seed accepted: JavaScript numbers hold integers exactly up to here,
@@ -137,6 +139,10 @@ pub fn build_report<'a>(
         duplicates_removed: deduplicated.dropped.len(),
         rejected_records: rejected.len(),
         issues_by_field: IssueCounts::of(&customers),
+        complete: true,
+        failed_pages: Vec::new(),
+        warnings: Vec::new(),
+        fetch: None,
     };
     Report {
         metadata,
@@ -161,6 +167,53 @@ pub fn process_upload<'a>(
         format: ingested.format,
     };
     Ok(build_report(ingested.items, source, settings))
+}
+
+/// Builds the report of an API run from its fetched pages, in page order
+/// (so the order pages completed in does not matter).
+///
+/// A page whose body cannot be read as an envelope (which the fetcher
+/// already checked) is listed with the failed pages.
+pub fn process_fetched<'a>(
+    outcome: &'a FetchOutcome,
+    base_url: &str,
+    settings: &RunSettings,
+    clock: &dyn Clock,
+) -> Report<'a> {
+    let started = clock.now();
+    let mut failed_pages = outcome.failed.clone();
+    let mut items = Vec::new();
+    for page in &outcome.pages {
+        match ingest_page(&page.body, page.page) {
+            Ok(page_items) => items.extend(page_items),
+            Err(error) => failed_pages.push(PageFailure {
+                page: page.page,
+                attempts: 0,
+                reason: error.to_string(),
+            }),
+        }
+    }
+    failed_pages.sort_by_key(|failure| failure.page);
+    let source = SourceInfo::Api {
+        url: base_url.to_owned(),
+        pages_total: outcome.pages_total,
+        pages_fetched: outcome.pages.len(),
+    };
+    let mut report = build_report(items, source, settings);
+    let metadata = &mut report.metadata;
+    metadata.complete = outcome.is_complete() && failed_pages.is_empty();
+    metadata.failed_pages = failed_pages;
+    metadata.warnings = outcome.warnings.clone();
+    if outcome.cancelled {
+        metadata
+            .warnings
+            .push("The run was cancelled before every page was fetched".into());
+    }
+    let mut stats = outcome.stats.clone();
+    let elapsed = (clock.now() - started).num_milliseconds();
+    stats.process_ms = u64::try_from(elapsed).unwrap_or(0);
+    metadata.fetch = Some(stats);
+    report
 }
 
 #[cfg(test)]

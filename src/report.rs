@@ -9,6 +9,8 @@ use serde_json::value::RawValue;
 
 use crate::customer::Customer;
 use crate::dedupe::DroppedDuplicate;
+use crate::fetch::events::FetchStats;
+use crate::fetch::fetcher::PageFailure;
 use crate::ingest::{InputFormat, Position};
 use crate::quality::{QualityBucket, ScoredField};
 
@@ -48,6 +50,16 @@ pub struct Metadata {
     pub rejected_records: usize,
     /// Customers with an issue in each scored field.
     pub issues_by_field: IssueCounts,
+    /// Whether every source page was read. `false` for a partial API run:
+    /// see `failed_pages` and `warnings`.
+    pub complete: bool,
+    /// API pages that could not be fetched, with the reason.
+    pub failed_pages: Vec<PageFailure>,
+    /// Things a person should know about the run (changed totals, limits).
+    pub warnings: Vec<String>,
+    /// Requests, retries and timings of an API run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetch: Option<FetchStats>,
 }
 
 /// Customers per quality bucket.
@@ -116,6 +128,15 @@ pub enum SourceInfo {
         file_name: String,
         /// The detected layout.
         format: InputFormat,
+    },
+    /// A paginated users API.
+    Api {
+        /// The endpoint, as configured (the API key is never part of it).
+        url: String,
+        /// Pages the API reported (the largest `total_pages` seen), if it did.
+        pages_total: Option<u64>,
+        /// Pages fetched.
+        pages_fetched: usize,
     },
 }
 

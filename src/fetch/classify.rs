@@ -1,0 +1,285 @@
+//! Whether an attempt succeeded, should be retried, was rate limited, or
+//! failed for good: a pure judgement of the response or transport error.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::services::{HttpResponse, TransportError};
+use crate::field::FieldValue;
+
+/// Why an attempt is worth retrying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryCause {
+    /// A 5xx status other than 501.
+    ServerError(u16),
+    /// 408 Request Timeout.
+    RequestTimeout,
+    /// No answer within the attempt's time allowance.
+    Timeout,
+    /// The network failed (or CORS hid the response).
+    Network,
+    /// A 2xx whose body is not valid JSON (truncated, garbled).
+    MalformedBody,
+}
+
+impl RetryCause {
+    /// The short name used in logs and metrics.
+    pub fn label(self) -> &'static str {
+        match self {
+            RetryCause::ServerError(_) => "server_error",
+            RetryCause::RequestTimeout => "request_timeout",
+            RetryCause::Timeout => "timeout",
+            RetryCause::Network => "network",
+            RetryCause::MalformedBody => "malformed_body",
+        }
+    }
+}
+
+/// What is known of a page from its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageSummary {
+    /// `total`, when present and a non-negative integer.
+    pub total: Option<u64>,
+    /// `total_pages`, when present and a non-negative integer.
+    pub total_pages: Option<u64>,
+    /// The records' `id` values as JSON text, to notice a page that repeats the previous one.
+    pub ids: Vec<String>,
+}
+
+/// The judgement of one attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// A usable page.
+    Success {
+        /// The HTTP status (2xx).
+        status: u16,
+        /// What the body says about pagination.
+        summary: PageSummary,
+        /// The body, a JSON page envelope.
+        body: Vec<u8>,
+    },
+    /// Worth retrying after a backoff delay; the text describes the failure.
+    Retry(RetryCause, String),
+    /// 429: wait (`Retry-After` or the fallback), then try again.
+    RateLimited {
+        /// The `Retry-After` header, if visible.
+        retry_after: Option<String>,
+    },
+    /// Retrying cannot help; the text says what a person should do.
+    Fail(String),
+}
+
+/// The outcome of one attempt, as the classifier sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// An HTTP response arrived.
+    Response(HttpResponse),
+    /// The transport failed.
+    Transport(TransportError),
+    /// The attempt's time allowance ran out.
+    TimedOut,
+}
+
+/// Judges one attempt.
+pub fn classify(attempt: Attempt) -> Verdict {
+    let response = match attempt {
+        Attempt::TimedOut => return Verdict::Retry(RetryCause::Timeout, "timed out".into()),
+        Attempt::Transport(TransportError::Network(text)) => {
+            return Verdict::Retry(RetryCause::Network, format!("network error: {text}"))
+        }
+        Attempt::Response(response) => response,
+    };
+    let status = response.status;
+    match status {
+        200..=299 => match summarize_page(&response.body) {
+            Ok(summary) => Verdict::Success {
+                status,
+                summary,
+                body: response.body,
+            },
+            Err(PageProblem::NotJson(detail)) => Verdict::Retry(
+                RetryCause::MalformedBody,
+                format!("HTTP {status} with a body that is not valid JSON ({detail})"),
+            ),
+            Err(PageProblem::NotAnEnvelope(found)) => Verdict::Fail(format!(
+                "HTTP {status}, but the body is not a page envelope with a \"data\" array \
+                 (found {found}); check the API URL"
+            )),
+        },
+        429 => Verdict::RateLimited {
+            retry_after: response.retry_after,
+        },
+        408 => Verdict::Retry(RetryCause::RequestTimeout, "HTTP 408 Request Timeout".into()),
+        501 => Verdict::Fail(
+            "HTTP 501 Not Implemented: the server does not support this request; check the API URL"
+                .into(),
+        ),
+        500..=599 => Verdict::Retry(RetryCause::ServerError(status), format!("HTTP {status}")),
+        401 => Verdict::Fail(
+            "HTTP 401 Unauthorized: the API did not accept the API key; check the key (sent as x-api-key)"
+                .into(),
+        ),
+        403 => Verdict::Fail(
+            "HTTP 403 Forbidden: the API key may not read this endpoint; check the API key".into(),
+        ),
+        404 => Verdict::Fail("HTTP 404 Not Found: check the API URL".into()),
+        400..=499 => Verdict::Fail(format!(
+            "HTTP {status}: the API refused the request; check the URL and settings"
+        )),
+        _ => Verdict::Fail(format!("unexpected HTTP status {status}")),
+    }
+}
+
+#[derive(Debug)]
+enum PageProblem {
+    NotJson(String),
+    NotAnEnvelope(&'static str),
+}
+
+#[derive(Deserialize)]
+struct EnvelopeHead<'a> {
+    #[serde(default)]
+    total: Option<FieldValue<'a>>,
+    #[serde(default)]
+    total_pages: Option<FieldValue<'a>>,
+    #[serde(borrow)]
+    data: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct IdOnly<'a> {
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+}
+
+fn summarize_page(body: &[u8]) -> Result<PageSummary, PageProblem> {
+    let text = std::str::from_utf8(body).map_err(|_| PageProblem::NotJson("not UTF-8".into()))?;
+    let value: &RawValue =
+        serde_json::from_str(text).map_err(|e| PageProblem::NotJson(e.to_string()))?;
+    if !value.get().starts_with('{') {
+        return Err(PageProblem::NotAnEnvelope(
+            match value.get().as_bytes()[0] {
+                b'[' => "an array",
+                _ => "a JSON value that is not an object",
+            },
+        ));
+    }
+    let head: EnvelopeHead = serde_json::from_str(value.get())
+        .map_err(|_| PageProblem::NotAnEnvelope("an object with duplicate keys"))?;
+    let data = head
+        .data
+        .ok_or(PageProblem::NotAnEnvelope("an object without \"data\""))?;
+    let records: Vec<&RawValue> = serde_json::from_str(data.get())
+        .map_err(|_| PageProblem::NotAnEnvelope("\"data\" that is not an array"))?;
+    let ids = records
+        .iter()
+        .map(|record| {
+            serde_json::from_str::<IdOnly>(record.get())
+                .ok()
+                .and_then(|r| r.id)
+                .map_or_else(String::new, |id| id.get().to_owned())
+        })
+        .collect();
+    let count = |value: Option<FieldValue>| match value {
+        Some(FieldValue::Unsigned(n)) => Some(n),
+        _ => None,
+    };
+    Ok(PageSummary {
+        total: count(head.total),
+        total_pages: count(head.total_pages),
+        ids,
+    })
+}
+
+/// Reads the summary of a page body that was already accepted once (a cached page).
+pub fn summarize_cached(body: &[u8]) -> Option<PageSummary> {
+    summarize_page(body).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, body: &str) -> Attempt {
+        Attempt::Response(HttpResponse {
+            status,
+            retry_after: None,
+            body: body.as_bytes().to_vec(),
+        })
+    }
+
+    const PAGE: &str =
+        r#"{"page":1,"per_page":2,"total":4,"total_pages":2,"data":[{"id":1},{"id":"2"}]}"#;
+
+    #[test]
+    fn classification_table() {
+        let kind = |attempt: &Attempt| match classify(attempt.clone()) {
+            Verdict::Success { .. } => "success".to_string(),
+            Verdict::Retry(cause, _) => format!("retry:{}", cause.label()),
+            Verdict::RateLimited { .. } => "rate_limited".to_string(),
+            Verdict::Fail(_) => "fail".to_string(),
+        };
+        let cases = [
+            (response(200, PAGE), "success"),
+            (response(203, PAGE), "success"),
+            (response(500, ""), "retry:server_error"),
+            (response(502, ""), "retry:server_error"),
+            (response(503, ""), "retry:server_error"),
+            (response(504, ""), "retry:server_error"),
+            (response(599, ""), "retry:server_error"),
+            (response(501, ""), "fail"),
+            (response(408, ""), "retry:request_timeout"),
+            (response(429, ""), "rate_limited"),
+            (response(400, ""), "fail"),
+            (response(401, ""), "fail"),
+            (response(403, ""), "fail"),
+            (response(404, ""), "fail"),
+            (response(418, ""), "fail"),
+            (response(302, ""), "fail"),
+            (
+                response(200, r#"{"page":1,"data":[{"id":1},"#),
+                "retry:malformed_body",
+            ),
+            (response(200, ""), "retry:malformed_body"),
+            (response(200, r#"[{"id":1}]"#), "fail"),
+            (response(200, r#"{"page":1}"#), "fail"),
+            (Attempt::TimedOut, "retry:timeout"),
+            (
+                Attempt::Transport(TransportError::Network("Failed to fetch".into())),
+                "retry:network",
+            ),
+        ];
+        for (attempt, expected) in cases {
+            assert_eq!(kind(&attempt), expected, "{attempt:?}");
+        }
+    }
+
+    #[test]
+    fn failures_say_what_to_do() {
+        let message = |status| match classify(response(status, "")) {
+            Verdict::Fail(text) => text,
+            other => panic!("{other:?}"),
+        };
+        assert!(message(401).contains("check the key"));
+        assert!(message(403).contains("check the API key"));
+        assert!(message(404).contains("check the API URL"));
+    }
+
+    #[test]
+    fn a_page_summary_has_totals_and_ids() {
+        match classify(response(200, PAGE)) {
+            Verdict::Success { summary, .. } => {
+                assert_eq!(summary.total, Some(4));
+                assert_eq!(summary.total_pages, Some(2));
+                assert_eq!(summary.ids, ["1", "\"2\""]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match classify(response(200, r#"{"data":[]}"#)) {
+            Verdict::Success { summary, .. } => {
+                assert_eq!((summary.total_pages, summary.ids.len()), (None, 0))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Fetching every page of a flaky, rate-limited, paginated users API.
+//!
+//! - [`policy`]: how long to wait (backoff 1 s, 2 s, 4 s; `Retry-After`).
+//! - [`classify`]: whether to retry (5xx, 408, timeouts, network, malformed
+//!   bodies), wait for a rate limit (429) or fail at once (other 4xx).
+//! - [`fetcher`]: the run itself; pagination, bounded concurrency, the
+//!   cache, cancellation, logging and metrics.
+//! - [`services`]: the platform as traits (transport, timer, clock), so the
+//!   logic runs natively in tests with scripted fakes and no real sleeping.
+
+pub mod classify;
+pub mod events;
+pub mod fetcher;
+pub mod pages;
+pub mod policy;
+pub mod services;

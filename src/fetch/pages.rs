@@ -1,0 +1,117 @@
+//! Page URLs and the in-memory page cache.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::enrich::mix;
+
+/// The URL of one page: `base` with `page` (and `per_page`) set in its
+/// query. Other query parameters of `base` are kept; a fragment is dropped.
+pub fn page_url(base: &str, page: u64, per_page: Option<u32>) -> String {
+    let base = base.split('#').next().unwrap_or(base);
+    let (path, query) = base.split_once('?').unwrap_or((base, ""));
+    let mut params: Vec<String> = query
+        .split('&')
+        .filter(|pair| {
+            let name = pair.split('=').next().unwrap_or("");
+            !pair.is_empty() && name != "page" && name != "per_page"
+        })
+        .map(str::to_owned)
+        .collect();
+    params.push(format!("page={page}"));
+    if let Some(per_page) = per_page {
+        params.push(format!("per_page={per_page}"));
+    }
+    format!("{path}?{}", params.join("&"))
+}
+
+/// A stand-in for the API key in cache keys: a hash, so the key itself is
+/// never stored, and pages fetched with one key are not served for another.
+pub fn key_identity(api_key: Option<&str>) -> String {
+    match api_key {
+        None => "no-key".into(),
+        Some(key) => {
+            let folded = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+                mix(hash ^ u64::from(byte))
+            });
+            format!("key-{folded:016x}")
+        }
+    }
+}
+
+/// Successful page bodies, kept for the page's lifetime so that a rerun
+/// (another seed, or retrying failed pages) costs no requests.
+#[derive(Debug, Default)]
+pub struct PageCache {
+    pages: HashMap<(String, String), Rc<Vec<u8>>>,
+}
+
+impl PageCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        PageCache::default()
+    }
+
+    /// The cached body of `url` fetched with `api_key`, if any.
+    pub fn get(&self, url: &str, api_key: Option<&str>) -> Option<Rc<Vec<u8>>> {
+        self.pages
+            .get(&(url.to_owned(), key_identity(api_key)))
+            .cloned()
+    }
+
+    /// Keeps a successful body.
+    pub fn put(&mut self, url: &str, api_key: Option<&str>, body: Rc<Vec<u8>>) {
+        self.pages
+            .insert((url.to_owned(), key_identity(api_key)), body);
+    }
+
+    /// Number of cached pages.
+    pub fn len(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.pages.is_empty()
+    }
+
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        self.pages.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_urls_keep_other_parameters() {
+        assert_eq!(
+            page_url("http://h/api/users", 2, None),
+            "http://h/api/users?page=2"
+        );
+        assert_eq!(
+            page_url("http://h/api/users?page=9&per_page=3&delay=1", 2, Some(6)),
+            "http://h/api/users?delay=1&page=2&per_page=6"
+        );
+        assert_eq!(
+            page_url("http://h/api/users?#frag", 1, None),
+            "http://h/api/users?page=1"
+        );
+    }
+
+    #[test]
+    fn the_cache_separates_api_keys_and_never_stores_them() {
+        let mut cache = PageCache::new();
+        cache.put("u", Some("secret-1"), Rc::new(b"a".to_vec()));
+        assert_eq!(
+            cache.get("u", Some("secret-1")).as_deref(),
+            Some(&b"a".to_vec())
+        );
+        assert!(cache.get("u", Some("secret-2")).is_none());
+        assert!(cache.get("u", None).is_none());
+        assert!(!format!("{cache:?}").contains("secret"));
+        assert_ne!(key_identity(Some("ab")), key_identity(Some("ba")));
+    }
+}

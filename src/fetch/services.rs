@@ -1,0 +1,139 @@
+//! What the fetcher needs from the platform, as traits: the network, timers,
+//! the clock and cancellation. The browser adapter implements them with
+//! gloo-net and gloo-timers; tests implement them with scripted fakes.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::future::LocalBoxFuture;
+
+/// One GET of one page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    /// The full URL, with `page` (and `per_page`) in the query.
+    pub url: String,
+    /// Sent as the `x-api-key` header when present.
+    pub api_key: Option<String>,
+}
+
+/// An HTTP response, whatever its status: statuses are for the classifier
+/// to judge, not the transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The `Retry-After` header, when the server sent it and the browser shows it.
+    pub retry_after: Option<String>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+/// A failure below HTTP: no response was received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// The network failed, or CORS blocked the response; the text says what the platform said.
+    Network(String),
+}
+
+/// Sends requests. Dropping the returned future must abort the request.
+pub trait Transport {
+    /// Starts a GET request.
+    fn get(
+        &self,
+        request: &PageRequest,
+    ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>>;
+}
+
+/// Timers. Waits are deliberate pauses (backoff, `Retry-After`); deadlines
+/// bound an attempt. They are separate so tests can record the waits alone.
+pub trait Timer {
+    /// Completes after `duration`: a pause before retrying.
+    fn wait(&self, duration: Duration) -> LocalBoxFuture<'static, ()>;
+    /// Completes after `duration`: the end of an attempt's time allowance.
+    fn deadline(&self, duration: Duration) -> LocalBoxFuture<'static, ()>;
+}
+
+/// The current time, for log timestamps, HTTP-dates and durations.
+pub trait Clock {
+    /// Now, in UTC.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// A shared flag that stops a run: pending waits end, in-flight requests
+/// are dropped (and so aborted), and no new attempt starts.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Rc<RefCell<CancelState>>);
+
+#[derive(Debug, Default)]
+struct CancelState {
+    cancelled: bool,
+    wakers: Vec<Waker>,
+}
+
+impl CancelToken {
+    /// A token that is not cancelled.
+    pub fn new() -> Self {
+        CancelToken::default()
+    }
+
+    /// Cancels the run and wakes everything waiting on [`CancelToken::cancelled`].
+    pub fn cancel(&self) {
+        let wakers = {
+            let mut state = self.0.borrow_mut();
+            state.cancelled = true;
+            std::mem::take(&mut state.wakers)
+        };
+        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// Whether [`CancelToken::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.borrow().cancelled
+    }
+
+    /// A future that completes once the token is cancelled.
+    pub fn cancelled(&self) -> Cancelled {
+        Cancelled(self.clone())
+    }
+}
+
+/// The future returned by [`CancelToken::cancelled`].
+#[derive(Debug)]
+pub struct Cancelled(CancelToken);
+
+impl Future for Cancelled {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = (self.0).0.borrow_mut();
+        if state.cancelled {
+            Poll::Ready(())
+        } else {
+            if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                state.wakers.push(cx.waker().clone());
+            }
+            Poll::Pending
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::FutureExt;
+
+    #[test]
+    fn cancelled_completes_only_after_cancel() {
+        let token = CancelToken::new();
+        let mut waiting = token.cancelled();
+        assert!((&mut waiting).now_or_never().is_none());
+        token.clone().cancel();
+        assert!(token.is_cancelled());
+        assert!(waiting.now_or_never().is_some());
+    }
+}

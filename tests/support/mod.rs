@@ -1,0 +1,315 @@
+//! Test doubles for the fetcher: a scripted transport, a timer that records
+//! waits and returns at once, and a clock that the timer advances.
+#![allow(dead_code)] // Each test crate uses a different part of the doubles.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use customer_pipeline::fetch::events::FetchEvent;
+use customer_pipeline::fetch::fetcher::{fetch_all, FetchConfig, FetchOutcome, Services};
+use customer_pipeline::fetch::pages::PageCache;
+use customer_pipeline::fetch::services::{
+    CancelToken, Clock, HttpResponse, PageRequest, Timer, Transport, TransportError,
+};
+use futures::future::LocalBoxFuture;
+use futures::FutureExt;
+
+/// What the scripted API does for one attempt at a page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Serve the page from the dataset, after `polls` extra polls (to
+    /// reorder completions).
+    Ok { polls: u32 },
+    /// Answer with this status and an error body.
+    Status(u16),
+    /// Answer 429 with this `Retry-After` (None: no header).
+    RateLimited(Option<String>),
+    /// Answer 200 with a truncated body.
+    Malformed,
+    /// Fail below HTTP.
+    NetworkError,
+    /// Never answer (the deadline fires).
+    Hang,
+    /// Cancel the run, then never answer.
+    CancelAndHang,
+}
+
+/// A reqres-like API over a dataset, answering each page's attempts from a
+/// script; once a page's script is used up it answers `Step::Ok`.
+pub struct ScriptedApi {
+    pub per_page: usize,
+    pub total_records: usize,
+    /// Leave `total_pages` out of every page.
+    pub hide_total_pages: bool,
+    /// `total_pages` reported on page 1 (default: the truth).
+    pub page1_total_pages: Option<u64>,
+    /// Each page also repeats the first record of the previous page.
+    pub repeat_across_pages: bool,
+    /// Every page serves page 1's records (an API that ignores `page`).
+    pub ignore_page_parameter: bool,
+    pub script: RefCell<HashMap<u64, VecDeque<Step>>>,
+    /// (page, step served, api key) per request, in order.
+    pub served: RefCell<Vec<(u64, Step, Option<String>)>>,
+    pub cancel: RefCell<Option<CancelToken>>,
+}
+
+impl ScriptedApi {
+    pub fn new(total_records: usize, per_page: usize) -> Self {
+        ScriptedApi {
+            per_page,
+            total_records,
+            hide_total_pages: false,
+            page1_total_pages: None,
+            repeat_across_pages: false,
+            ignore_page_parameter: false,
+            script: RefCell::new(HashMap::new()),
+            served: RefCell::new(Vec::new()),
+            cancel: RefCell::new(None),
+        }
+    }
+
+    pub fn script(self, page: u64, steps: impl IntoIterator<Item = Step>) -> Self {
+        self.script
+            .borrow_mut()
+            .insert(page, steps.into_iter().collect());
+        self
+    }
+
+    pub fn pages(&self) -> u64 {
+        self.total_records.div_ceil(self.per_page) as u64
+    }
+
+    pub fn requests(&self) -> usize {
+        self.served.borrow().len()
+    }
+
+    pub fn requests_for(&self, page: u64) -> usize {
+        self.served
+            .borrow()
+            .iter()
+            .filter(|(p, _, _)| *p == page)
+            .count()
+    }
+
+    pub fn record(id: usize) -> String {
+        format!(
+            r#"{{"id":{id},"email":"user{id}@example.com","first_name":"First{id}","last_name":"Last{id}","avatar":"https://example.com/{id}.png"}}"#
+        )
+    }
+
+    pub fn page_body(&self, page: u64) -> String {
+        let page_for_data = if self.ignore_page_parameter { 1 } else { page };
+        let start = (page_for_data as usize - 1) * self.per_page;
+        let mut records: Vec<String> = (start..(start + self.per_page).min(self.total_records))
+            .map(|i| Self::record(i + 1))
+            .collect();
+        if self.repeat_across_pages && page > 1 && !records.is_empty() {
+            records.push(Self::record(start - self.per_page + 1));
+        }
+        let total_pages = match (page, self.page1_total_pages) {
+            (1, Some(reported)) => reported,
+            _ => self.pages(),
+        };
+        let totals = if self.hide_total_pages {
+            String::new()
+        } else {
+            format!(
+                r#""total":{},"total_pages":{total_pages},"#,
+                self.total_records
+            )
+        };
+        format!(
+            r#"{{"page":{page},"per_page":{},{totals}"data":[{}]}}"#,
+            self.per_page,
+            records.join(",")
+        )
+    }
+}
+
+fn page_of(url: &str) -> u64 {
+    url.split(['?', '&'])
+        .find_map(|pair| pair.strip_prefix("page="))
+        .and_then(|n| n.parse().ok())
+        .expect("every request names a page")
+}
+
+/// A future that is pending `polls` times (waking itself) before yielding its value.
+struct AfterPolls<T> {
+    polls: u32,
+    value: Option<T>,
+}
+
+impl<T: Unpin> Future for AfterPolls<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        if self.polls == 0 {
+            Poll::Ready(self.value.take().expect("polled after completion"))
+        } else {
+            self.polls -= 1;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+impl Transport for ScriptedApi {
+    fn get(
+        &self,
+        request: &PageRequest,
+    ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
+        let page = page_of(&request.url);
+        let step = self
+            .script
+            .borrow_mut()
+            .get_mut(&page)
+            .and_then(VecDeque::pop_front)
+            .unwrap_or(Step::Ok { polls: 0 });
+        self.served
+            .borrow_mut()
+            .push((page, step.clone(), request.api_key.clone()));
+        let respond = |status: u16, retry_after: Option<String>, body: String| {
+            futures::future::ready(Ok(HttpResponse {
+                status,
+                retry_after,
+                body: body.into_bytes(),
+            }))
+            .boxed_local()
+        };
+        match step {
+            Step::Ok { polls } => AfterPolls {
+                polls,
+                value: Some(Ok(HttpResponse {
+                    status: 200,
+                    retry_after: None,
+                    body: self.page_body(page).into_bytes(),
+                })),
+            }
+            .boxed_local(),
+            Step::Status(status) => respond(status, None, r#"{"error":"scripted"}"#.into()),
+            Step::RateLimited(header) => respond(429, header, r#"{"error":"slow down"}"#.into()),
+            Step::Malformed => respond(200, None, r#"{"page":1,"data":[{"id":"#.into()),
+            Step::NetworkError => {
+                futures::future::ready(Err(TransportError::Network("Failed to fetch".into())))
+                    .boxed_local()
+            }
+            Step::Hang => futures::future::pending().boxed_local(),
+            Step::CancelAndHang => {
+                if let Some(token) = self.cancel.borrow().as_ref() {
+                    token.cancel();
+                }
+                futures::future::pending().boxed_local()
+            }
+        }
+    }
+}
+
+/// Polls after which a fake deadline fires: more than any `Step::Ok` delay
+/// used in the tests, so only a hanging answer times out.
+const DEADLINE_POLLS: u32 = 1_000;
+
+/// Records every wait, advances the clock by it and returns at once.
+/// Deadlines fire after [`DEADLINE_POLLS`] polls, without real time passing.
+#[derive(Default)]
+pub struct FakeTime {
+    pub waits: RefCell<Vec<Duration>>,
+    pub deadlines: Cell<u32>,
+    pub elapsed: Cell<Duration>,
+}
+
+impl FakeTime {
+    pub fn waits(&self) -> Vec<Duration> {
+        self.waits.borrow().clone()
+    }
+
+    pub fn total_wait(&self) -> Duration {
+        self.waits.borrow().iter().sum()
+    }
+}
+
+impl Timer for FakeTime {
+    fn wait(&self, duration: Duration) -> LocalBoxFuture<'static, ()> {
+        self.waits.borrow_mut().push(duration);
+        self.elapsed.set(self.elapsed.get() + duration);
+        futures::future::ready(()).boxed_local()
+    }
+
+    fn deadline(&self, _duration: Duration) -> LocalBoxFuture<'static, ()> {
+        self.deadlines.set(self.deadlines.get() + 1);
+        AfterPolls {
+            polls: DEADLINE_POLLS,
+            value: Some(()),
+        }
+        .boxed_local()
+    }
+}
+
+impl Clock for FakeTime {
+    fn now(&self) -> DateTime<Utc> {
+        let start = DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z")
+            .expect("valid start")
+            .with_timezone(&Utc);
+        start + TimeDelta::from_std(self.elapsed.get()).unwrap_or(TimeDelta::zero())
+    }
+}
+
+/// Everything one fake run needs, with the events it emitted.
+pub struct Harness {
+    pub api: Rc<ScriptedApi>,
+    pub time: Rc<FakeTime>,
+    pub cache: RefCell<PageCache>,
+    pub events: RefCell<Vec<FetchEvent>>,
+    pub cancel: CancelToken,
+}
+
+impl Harness {
+    pub fn new(api: ScriptedApi) -> Self {
+        let cancel = CancelToken::new();
+        *api.cancel.borrow_mut() = Some(cancel.clone());
+        Harness {
+            api: Rc::new(api),
+            time: Rc::new(FakeTime::default()),
+            cache: RefCell::new(PageCache::new()),
+            events: RefCell::new(Vec::new()),
+            cancel,
+        }
+    }
+
+    pub fn run(&self, config: &FetchConfig) -> FetchOutcome {
+        let on_event = |event: &FetchEvent| self.events.borrow_mut().push(event.clone());
+        let services = Services {
+            transport: &*self.api,
+            timer: &*self.time,
+            clock: &*self.time,
+            cancel: self.cancel.clone(),
+            cache: &self.cache,
+            on_event: &on_event,
+        };
+        futures::executor::block_on(fetch_all(config, &services))
+    }
+
+    pub fn log_messages(&self) -> Vec<String> {
+        self.events
+            .borrow()
+            .iter()
+            .filter_map(|event| match event {
+                FetchEvent::Log(entry) => Some(entry.message.clone()),
+                FetchEvent::Progress(_) => None,
+            })
+            .collect()
+    }
+}
+
+pub fn config() -> FetchConfig {
+    FetchConfig::new("https://api.test/api/users")
+}
+
+pub fn secs(list: &[u64]) -> Vec<Duration> {
+    list.iter().map(|s| Duration::from_secs(*s)).collect()
+}
