@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every check and test, as CI does: formatting, lints, native tests,
-# WebAssembly tests in headless Chromium.
+# WebAssembly tests in headless Chromium against the mock API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -18,5 +18,17 @@ cargo clippy -p customer-pipeline --target wasm32-unknown-unknown --all-targets 
 step "native tests"
 cargo test --workspace
 
-step "browser tests (wasm-pack test --headless --chrome)"
-wasm-pack test --headless --chrome -- --test web
+step "browser tests (wasm-pack test --headless --chrome) against the mock API"
+cargo build -p mock-api
+mock_log=$(mktemp)
+target/debug/mock-api --port 0 >"$mock_log" 2>&1 &
+mock_pid=$!
+trap 'kill "$mock_pid" 2>/dev/null || true; rm -f "$mock_log"' EXIT
+for _ in $(seq 50); do
+  grep -q 'listening on' "$mock_log" && break
+  sleep 0.1
+done
+MOCK_API_URL=$(sed -n 's/^mock-api listening on //p' "$mock_log" | head -1)
+[ -n "$MOCK_API_URL" ] || { cat "$mock_log"; echo "the mock API did not start" >&2; exit 1; }
+export MOCK_API_URL
+wasm-pack test --headless --chrome -- --test web --test web_fetch

@@ -1,0 +1,88 @@
+//! The browser's implementations of the fetcher's services: gloo-net for
+//! requests, gloo-timers for waiting, `Date.now()` for the clock.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::future::LocalBoxFuture;
+use futures::FutureExt;
+use gloo_net::http::Request;
+use web_sys::{AbortController, RequestCache};
+
+use crate::fetch::services::{Clock, HttpResponse, PageRequest, Timer, Transport, TransportError};
+
+/// Requests through the browser's `fetch`.
+pub struct BrowserTransport;
+
+/// Aborts the request when the future that owns it is dropped (timeout or cancel).
+struct AbortOnDrop(AbortController);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn network_error(error: gloo_net::Error) -> TransportError {
+    TransportError::Network(error.to_string())
+}
+
+impl Transport for BrowserTransport {
+    fn get(
+        &self,
+        request: &PageRequest,
+    ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
+        let request = request.clone();
+        async move {
+            let controller = AbortController::new()
+                .map_err(|_| TransportError::Network("cannot create an AbortController".into()))?;
+            let _abort = AbortOnDrop(controller.clone());
+            // Our own page cache decides what is reused; the HTTP cache must not.
+            let mut builder = Request::get(&request.url)
+                .cache(RequestCache::NoStore)
+                .abort_signal(Some(&controller.signal()));
+            if let Some(key) = &request.api_key {
+                builder = builder.header("x-api-key", key);
+            }
+            let response = builder.send().await.map_err(network_error)?;
+            let status = response.status();
+            // Null when absent, or when CORS does not expose it.
+            let retry_after = response.headers().get("retry-after");
+            let body = response.binary().await.map_err(network_error)?;
+            Ok(HttpResponse {
+                status,
+                retry_after,
+                body,
+            })
+        }
+        .boxed_local()
+    }
+}
+
+/// Timers on the browser's event loop.
+pub struct BrowserTimer;
+
+fn sleep(duration: Duration) -> LocalBoxFuture<'static, ()> {
+    // gloo-timers panics above u32::MAX milliseconds.
+    let capped = duration.min(Duration::from_millis(u64::from(u32::MAX)));
+    gloo_timers::future::sleep(capped).boxed_local()
+}
+
+impl Timer for BrowserTimer {
+    fn wait(&self, duration: Duration) -> LocalBoxFuture<'static, ()> {
+        sleep(duration)
+    }
+
+    fn deadline(&self, duration: Duration) -> LocalBoxFuture<'static, ()> {
+        sleep(duration)
+    }
+}
+
+/// The browser's clock.
+pub struct BrowserClock;
+
+impl Clock for BrowserClock {
+    fn now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
+    }
+}

@@ -1,0 +1,238 @@
+//! The browser boundary: the functions the page's JavaScript calls.
+//!
+//! Bulk data crosses as bytes (a `Uint8Array` in, a `Uint8Array` out);
+//! settings and events cross as JSON text; errors become JavaScript
+//! `Error`s with the core's message.
+
+mod browser;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::AbortSignal;
+
+use crate::fetch::events::FetchEvent;
+use crate::fetch::fetcher::{fetch_all, FetchConfig, Services};
+use crate::fetch::pages::PageCache;
+use crate::fetch::policy::RetryPolicy;
+use crate::fetch::services::{CancelToken, Clock};
+use crate::pipeline::{self, RunSettings, MAX_SEED};
+use browser::{BrowserClock, BrowserTimer, BrowserTransport};
+
+thread_local! {
+    /// Pages fetched successfully, for the lifetime of the page (or worker).
+    static PAGE_CACHE: Rc<RefCell<PageCache>> = Rc::new(RefCell::new(PageCache::new()));
+}
+
+/// The outcome of a run, handed to JavaScript.
+#[wasm_bindgen]
+pub struct RunOutput {
+    report: Vec<u8>,
+    metadata: String,
+}
+
+#[wasm_bindgen]
+impl RunOutput {
+    /// Moves the report's JSON bytes out (a second call returns an empty array).
+    #[wasm_bindgen(js_name = takeReport)]
+    pub fn take_report(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.report)
+    }
+
+    /// The report's `metadata` as JSON text, small enough to parse on any thread.
+    #[wasm_bindgen(getter)]
+    pub fn metadata(&self) -> String {
+        self.metadata.clone()
+    }
+}
+
+/// Processes an uploaded file's bytes into a report.
+///
+/// `seed` is a decimal integer, `as_of` a `YYYY-MM-DD` date and
+/// `export_timestamp` an RFC 3339 date-time such as `new Date().toISOString()`.
+///
+/// # Errors
+/// A JavaScript `Error` whose message says what is wrong with the settings or the file.
+#[wasm_bindgen(js_name = processUpload)]
+pub fn process_upload(
+    bytes: &[u8],
+    file_name: &str,
+    seed: &str,
+    as_of: &str,
+    export_timestamp: &str,
+) -> Result<RunOutput, JsError> {
+    let settings = RunSettings::from_text(seed, as_of, export_timestamp)?;
+    let report = pipeline::process_upload(bytes, file_name, &settings)?;
+    let metadata = serde_json::to_string(&report.metadata)?;
+    Ok(RunOutput {
+        report: report.to_json(),
+        metadata,
+    })
+}
+
+/// A fresh random seed from the browser's cryptographic generator, as decimal
+/// text, at most `2^53 - 1` so JavaScript numbers hold it exactly.
+///
+/// # Errors
+/// A JavaScript `Error` if the browser has no random source.
+#[wasm_bindgen(js_name = randomSeed)]
+pub fn random_seed() -> Result<String, JsError> {
+    let value = getrandom::u64().map_err(|e| JsError::new(&format!("No random source: {e}")))?;
+    Ok((value & MAX_SEED).to_string())
+}
+
+/// The settings of an API run, as the page sends them (JSON, camelCase).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct FetchRequest {
+    url: String,
+    #[serde(default)]
+    api_key: Option<String>,
+    #[serde(default)]
+    per_page: Option<u32>,
+    #[serde(default)]
+    concurrency: Option<usize>,
+    #[serde(default)]
+    retries: Option<u32>,
+    #[serde(default)]
+    timeout_ms: Option<u64>,
+    #[serde(default)]
+    jitter: bool,
+    #[serde(default)]
+    refresh: bool,
+    #[serde(default)]
+    max_pages: Option<u64>,
+    seed: String,
+    as_of: String,
+}
+
+impl FetchRequest {
+    fn config(&self, seed: u64) -> Result<FetchConfig, JsError> {
+        let url = self.url.trim();
+        if url.is_empty() {
+            return Err(JsError::new(
+                "Enter the API URL, e.g. https://reqres.in/api/users.",
+            ));
+        }
+        let defaults = FetchConfig::new(url);
+        let policy = RetryPolicy {
+            max_retries: self.retries.unwrap_or(defaults.policy.max_retries).min(10),
+            jitter: self.jitter,
+            timeout: self
+                .timeout_ms
+                .map_or(defaults.policy.timeout, Duration::from_millis),
+            ..defaults.policy
+        };
+        Ok(FetchConfig {
+            api_key: self.api_key.clone().filter(|key| !key.trim().is_empty()),
+            per_page: self.per_page,
+            concurrency: self
+                .concurrency
+                .unwrap_or(defaults.concurrency)
+                .clamp(1, 16),
+            max_pages: self.max_pages.unwrap_or(defaults.max_pages),
+            refresh: self.refresh,
+            policy,
+            jitter_seed: seed,
+            ..defaults
+        })
+    }
+}
+
+/// Fetches every page of a users API, then processes the records into a report.
+///
+/// `request_json` holds `{url, apiKey?, perPage?, concurrency?, retries?,
+/// timeoutMs?, jitter?, refresh?, maxPages?, seed, asOf}`. `on_event` is
+/// called with each event as JSON text (`{"type": "log", …}` or
+/// `{"type": "progress", …}`). Aborting `signal` cancels the run.
+///
+/// A run where some pages failed still produces a report, with
+/// `metadata.complete = false` and the failed pages listed.
+///
+/// # Errors
+/// A JavaScript `Error` when the settings are unusable, when no page could
+/// be fetched (the message says why, e.g. a rejected API key), or when the
+/// run was cancelled.
+#[wasm_bindgen(js_name = fetchAndProcess)]
+pub async fn fetch_and_process(
+    request_json: String,
+    on_event: js_sys::Function,
+    signal: AbortSignal,
+) -> Result<RunOutput, JsError> {
+    let request: FetchRequest = serde_json::from_str(&request_json)
+        .map_err(|e| JsError::new(&format!("Invalid run settings: {e}")))?;
+    let clock = BrowserClock;
+    // Validate the settings before the first request.
+    let seed = RunSettings::from_text(&request.seed, &request.as_of, &now_text(&clock))?.seed;
+    let config = request.config(seed)?;
+
+    let cancel = CancelToken::new();
+    let token = cancel.clone();
+    let on_abort = Closure::<dyn FnMut()>::new(move || token.cancel());
+    signal
+        .add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref())
+        .map_err(|_| JsError::new("Cannot listen for cancellation."))?;
+    if signal.aborted() {
+        cancel.cancel();
+    }
+    let emit = |event: &FetchEvent| {
+        if let Ok(json) = serde_json::to_string(event) {
+            // An exception in the page's handler must not stop the run.
+            let _ = on_event.call1(&JsValue::NULL, &JsValue::from_str(&json));
+        }
+    };
+    let cache = PAGE_CACHE.with(Rc::clone);
+    let services = Services {
+        transport: &BrowserTransport,
+        timer: &BrowserTimer,
+        clock: &clock,
+        cancel: cancel.clone(),
+        cache: &cache,
+        on_event: &emit,
+    };
+    let outcome = fetch_all(&config, &services).await;
+    let _ = signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+
+    if outcome.cancelled {
+        let fetched = outcome.pages.len();
+        return Err(JsError::new(&format!(
+            "Cancelled after {fetched} pages. Pages already fetched are kept: run again to continue."
+        )));
+    }
+    if outcome.pages.is_empty() {
+        let reason = outcome
+            .failed
+            .first()
+            .map_or("no page could be fetched", |f| f.reason.as_str());
+        return Err(JsError::new(&format!(
+            "Could not fetch the first page: {reason}."
+        )));
+    }
+    let settings = RunSettings::from_text(&request.seed, &request.as_of, &now_text(&clock))?;
+    let report = pipeline::process_fetched(&outcome, config.base_url.as_str(), &settings, &clock);
+    let metadata = serde_json::to_string(&report.metadata)?;
+    Ok(RunOutput {
+        report: report.to_json(),
+        metadata,
+    })
+}
+
+/// Forgets every cached page (the next run fetches everything again).
+#[wasm_bindgen(js_name = clearCache)]
+pub fn clear_cache() {
+    PAGE_CACHE.with(|cache| cache.borrow_mut().clear());
+}
+
+/// The number of pages in the cache.
+#[wasm_bindgen(js_name = cachedPages)]
+pub fn cached_pages() -> usize {
+    PAGE_CACHE.with(|cache| cache.borrow().len())
+}
+
+fn now_text(clock: &dyn Clock) -> String {
+    clock.now().to_rfc3339()
+}

@@ -1,0 +1,182 @@
+//! The real browser fetch path (gloo-net, gloo-timers, CORS) against the
+//! mock API, in headless Chromium. `scripts/test.sh` starts the mock and
+//! passes its address at compile time as `MOCK_API_URL`.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use customer_pipeline::web::{clear_cache, fetch_and_process, RunOutput};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn mock_url() -> &'static str {
+    match option_env!("MOCK_API_URL") {
+        Some(url) => url,
+        None => panic!("MOCK_API_URL must name the running mock API (scripts/test.sh starts it)"),
+    }
+}
+
+/// What one run produced: its result and every event, as parsed JSON.
+struct Run {
+    result: Result<RunOutput, String>,
+    events: Vec<serde_json::Value>,
+}
+
+impl Run {
+    fn metadata(&self) -> serde_json::Value {
+        match &self.result {
+            Ok(output) => serde_json::from_str(&output.metadata()).expect("metadata is JSON"),
+            Err(message) => panic!("the run failed: {message}"),
+        }
+    }
+
+    fn log(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter(|e| e["type"] == "log")
+            .filter_map(|e| e["message"].as_str().map(str::to_owned))
+            .collect()
+    }
+}
+
+/// Runs against the mock with `scenario` as extra query parameters.
+async fn run(scenario: &str, extra_settings: &str) -> Run {
+    clear_cache();
+    let url = format!("{}/api/users?{scenario}", mock_url());
+    let settings =
+        format!(r#"{{"url": "{url}", "seed": "42", "asOf": "2026-11-24"{extra_settings}}}"#);
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&events);
+    let on_event = Closure::<dyn Fn(String)>::new(move |json: String| {
+        sink.borrow_mut()
+            .push(serde_json::from_str(&json).expect("events are JSON"));
+    });
+    let controller = web_sys::AbortController::new().expect("AbortController");
+    let result = fetch_and_process(
+        settings,
+        on_event
+            .as_ref()
+            .unchecked_ref::<js_sys::Function>()
+            .clone(),
+        controller.signal(),
+    )
+    .await
+    .map_err(|error| {
+        let value = JsValue::from(error);
+        js_sys::Reflect::get(&value, &JsValue::from_str("message"))
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_default()
+    });
+    let events = events.borrow().clone();
+    Run { result, events }
+}
+
+#[wasm_bindgen_test]
+async fn a_503_then_success_fetches_all_twelve_users() {
+    let run = run("failure_rate=1&max_faults_per_page=1&seed=101", "").await;
+    let metadata = run.metadata();
+    assert_eq!(metadata["total_customers"], 12);
+    assert_eq!(metadata["complete"], true);
+    assert_eq!(
+        metadata["fetch"]["retries"]["server_error"], 2,
+        "one per page"
+    );
+    assert!(run
+        .log()
+        .iter()
+        .any(|m| m.contains("retry 1 of 3 after backoff 1 s")));
+}
+
+#[wasm_bindgen_test]
+async fn a_429_with_a_visible_retry_after_is_honoured() {
+    let run = run(
+        "failure_rate=0&rate_limit_rate=1&max_faults_per_page=1&retry_after_secs=1&seed=102",
+        "",
+    )
+    .await;
+    assert_eq!(run.metadata()["total_customers"], 12);
+    assert!(
+        run.log()
+            .iter()
+            .any(|m| m.contains("HTTP 429 rate limited; Retry-After: 1; waiting 1 s")),
+        "{:?}",
+        run.log()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_429_whose_retry_after_cors_hides_falls_back_to_backoff() {
+    let run = run(
+        "failure_rate=0&rate_limit_rate=1&max_faults_per_page=1&expose_retry_after=0&seed=103",
+        "",
+    )
+    .await;
+    assert_eq!(run.metadata()["total_customers"], 12);
+    assert!(
+        run.log()
+            .iter()
+            .any(|m| m.contains("no Retry-After visible, backoff; waiting 1 s")),
+        "{:?}",
+        run.log()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_slow_response_times_out_and_is_retried() {
+    let run = run(
+        "failure_rate=0&slow_rate=1&slow_ms=3000&max_faults_per_page=1&seed=104",
+        r#", "timeoutMs": 300"#,
+    )
+    .await;
+    let metadata = run.metadata();
+    assert_eq!(metadata["total_customers"], 12);
+    assert_eq!(metadata["fetch"]["retries"]["timeout"], 2);
+    assert!(run
+        .log()
+        .iter()
+        .any(|m| m.contains("timed out; retry 1 of 3")));
+}
+
+#[wasm_bindgen_test]
+async fn a_malformed_body_is_retried() {
+    let run = run(
+        "failure_rate=0&malformed_rate=1&max_faults_per_page=1&seed=105",
+        "",
+    )
+    .await;
+    let metadata = run.metadata();
+    assert_eq!(metadata["total_customers"], 12);
+    assert_eq!(metadata["fetch"]["retries"]["malformed_body"], 2);
+}
+
+#[wasm_bindgen_test]
+async fn a_401_fails_at_once_with_advice() {
+    let run = run(
+        "failure_rate=0&api_key=right-key&seed=106",
+        r#", "apiKey": "wrong-key""#,
+    )
+    .await;
+    let message = run
+        .result
+        .as_ref()
+        .err()
+        .expect("a wrong key fails the run");
+    assert!(message.contains("HTTP 401"), "{message}");
+    assert!(message.contains("check the key"), "{message}");
+    let attempts = run.log().iter().filter(|m| m.contains("Page 1")).count();
+    assert_eq!(attempts, 1, "no retries: {:?}", run.log());
+}
+
+#[wasm_bindgen_test]
+async fn the_right_api_key_is_sent_as_a_header() {
+    let run = run(
+        "failure_rate=0&api_key=right-key&seed=107",
+        r#", "apiKey": "right-key""#,
+    )
+    .await;
+    assert_eq!(run.metadata()["total_customers"], 12);
+}
