@@ -103,6 +103,48 @@ pub enum CustomerTier {
     Enterprise,
 }
 
+/// The exported names of the enriched values, as in the report and the CSV.
+macro_rules! labels {
+    ($ty:ident { $($variant:ident => $label:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The value as exported, e.g. in the report and the CSV.
+            pub fn label(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $label),+
+                }
+            }
+        }
+    };
+}
+
+labels!(EngagementLevel {
+    High => "high",
+    Medium => "medium",
+    Low => "low",
+    Unknown => "unknown",
+});
+labels!(ActivityStatus {
+    Active => "active",
+    Inactive => "inactive",
+    Unknown => "unknown",
+});
+labels!(AcquisitionChannel {
+    Website => "website",
+    MobileApp => "mobile_app",
+    EmailCampaign => "email_campaign",
+});
+labels!(MarketSegment {
+    UsWest => "US-West",
+    UsEast => "US-East",
+    EuCentral => "EU-Central",
+    Apac => "APAC",
+});
+labels!(CustomerTier {
+    Basic => "basic",
+    Premium => "premium",
+    Enterprise => "enterprise",
+});
+
 /// The fields that may be assigned from the seed. Each has its own salt so
 /// that one customer's values are independent of each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,6 +254,25 @@ pub fn seeded_tier(seed: u64, customer_id: u64) -> CustomerTier {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_match_the_serialized_names() {
+        fn check<T: Serialize + Copy>(values: &[T], label: fn(T) -> &'static str) {
+            for value in values {
+                assert_eq!(serde_json::to_value(value).unwrap(), label(*value));
+            }
+        }
+        use EngagementLevel as E;
+        check(&[E::High, E::Medium, E::Low, E::Unknown], E::label);
+        use ActivityStatus as A;
+        check(&[A::Active, A::Inactive, A::Unknown], A::label);
+        use AcquisitionChannel as C;
+        check(&[C::Website, C::MobileApp, C::EmailCampaign], C::label);
+        use MarketSegment as M;
+        check(&[M::UsWest, M::UsEast, M::EuCentral, M::Apac], M::label);
+        use CustomerTier as T;
+        check(&[T::Basic, T::Premium, T::Enterprise], T::label);
+    }
 
     #[test]
     fn engagement_levels_have_exact_edges() {

@@ -19,6 +19,11 @@
 //! 5. [`pipeline`] and [`report`]: the sorted report with its metadata,
 //!    serialized deterministically.
 //!
+//! 6. [`fetch`]: every page of a paginated API, with retries, rate-limit
+//!    waits, a cache and cancellation, behind platform traits.
+//! 7. [`distributions`], [`table`] and [`export_csv`]: the dashboard's
+//!    counts, the customer table's view, and the CSV export.
+//!
 //! Only the `web` module (compiled for `wasm32` alone) touches
 //! `wasm-bindgen`, `js-sys` or the browser. Dates are handled by [`dates`].
 #![deny(missing_docs)]
@@ -26,7 +31,9 @@
 pub mod customer;
 pub mod dates;
 pub mod dedupe;
+pub mod distributions;
 pub mod enrich;
+pub mod export_csv;
 pub mod fetch;
 pub mod field;
 pub mod ingest;
@@ -34,6 +41,7 @@ pub mod pipeline;
 pub mod quality;
 pub mod record;
 pub mod report;
+pub mod table;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::customer::{assess, Assessment};
 use crate::dates::{format_timestamp, parse_calendar_date, parse_timestamp};
 use crate::dedupe::{dedupe, Candidate};
+use crate::distributions::Distributions;
 use crate::fetch::fetcher::{FetchOutcome, PageFailure};
 use crate::fetch::services::Clock;
 use crate::ingest::{ingest, ingest_page, IngestError, SourceItem};
@@ -139,6 +140,7 @@ pub fn build_report<'a>(
         duplicates_removed: deduplicated.dropped.len(),
         rejected_records: rejected.len(),
         issues_by_field: IssueCounts::of(&customers),
+        distributions: Distributions::of(&customers),
         complete: true,
         failed_pages: Vec::new(),
         warnings: Vec::new(),

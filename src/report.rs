@@ -9,6 +9,7 @@ use serde_json::value::RawValue;
 
 use crate::customer::Customer;
 use crate::dedupe::DroppedDuplicate;
+use crate::distributions::Distributions;
 use crate::fetch::events::FetchStats;
 use crate::fetch::fetcher::PageFailure;
 use crate::ingest::{InputFormat, Position};
@@ -50,6 +51,8 @@ pub struct Metadata {
     pub rejected_records: usize,
     /// Customers with an issue in each scored field.
     pub issues_by_field: IssueCounts,
+    /// Customers per value of each enriched field, and the top email domains.
+    pub distributions: Distributions,
     /// Whether every source page was read. `false` for a partial API run:
     /// see `failed_pages` and `warnings`.
     pub complete: bool,
