@@ -51,8 +51,8 @@ pub struct Distributions {
     pub top_email_domains: Vec<DomainCount>,
 }
 
-fn tally<'c, F: Fn(&Customer) -> &'static str>(
-    customers: &'c [Customer],
+fn tally<F: Fn(&Customer) -> &'static str>(
+    customers: &[Customer],
     labels: &[&'static str],
     label_of: F,
 ) -> Tally {
