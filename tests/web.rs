@@ -36,7 +36,7 @@ fn message(result: Result<RunOutput, JsError>) -> String {
 
 #[wasm_bindgen_test]
 fn the_fixture_gives_the_sample_output_byte_for_byte() {
-    let mut output = process_upload(
+    let output = process_upload(
         FIXTURE,
         "reqres_users.json",
         "42",
@@ -44,11 +44,7 @@ fn the_fixture_gives_the_sample_output_byte_for_byte() {
         "2026-11-24T12:00:00.000Z",
     )
     .expect("the fixture is valid");
-    assert_eq!(output.take_report(), SAMPLE);
-    assert!(
-        output.take_report().is_empty(),
-        "the report is moved out once"
-    );
+    assert_eq!(output.report(), SAMPLE);
 }
 
 #[wasm_bindgen_test]
@@ -87,8 +83,8 @@ fn bad_files_fail_with_a_message_that_says_what_and_where() {
 
 #[wasm_bindgen_test]
 fn records_that_are_not_objects_are_rejected_with_their_position() {
-    let mut output = run(br#"[{"id": 1}, 5]"#).expect("the array is valid input");
-    let report = String::from_utf8(output.take_report()).unwrap();
+    let output = run(br#"[{"id": 1}, 5]"#).expect("the array is valid input");
+    let report = String::from_utf8(output.report()).unwrap();
     assert!(report.contains(r#""position": "record 2""#), "{report}");
     assert!(report.contains("not a record: expected an object, found a number"));
 }
@@ -125,4 +121,34 @@ fn random_seeds_are_exact_javascript_integers() {
         .collect();
     assert!(seeds.iter().all(|&s| s <= MAX_SEED));
     assert!(seeds.windows(2).any(|w| w[0] != w[1]), "{seeds:?}");
+}
+
+#[wasm_bindgen_test]
+fn the_table_view_sorts_filters_and_pages() {
+    let mut output = run(FIXTURE).expect("the fixture is valid");
+    assert_eq!(output.set_view("", false, "", "", ""), 12);
+    let first: serde_json::Value = serde_json::from_str(&output.rows(0, 2).unwrap()).unwrap();
+    assert_eq!(first[0]["full_name"], "Byron Fields");
+    assert_eq!(first.as_array().map(Vec::len), Some(2));
+    assert_eq!(output.set_view("data_quality_score", false, "", "", ""), 12);
+    let lowest: serde_json::Value = serde_json::from_str(&output.rows(0, 1).unwrap()).unwrap();
+    assert_eq!(lowest[0]["full_name"], "Lindsay Ferguson");
+    assert_eq!(output.set_view("", false, "george", "", ""), 2);
+    assert_eq!(output.set_view("", false, "", "medium", ""), 1);
+    assert_eq!(output.set_view("", false, "", "", "last_login"), 1);
+    assert_eq!(output.rows(5, 10).unwrap(), "[]");
+}
+
+#[wasm_bindgen_test]
+fn csv_summary_and_rejected_rows_for_the_page() {
+    let output = run(FIXTURE).expect("the fixture is valid");
+    let csv = String::from_utf8(output.csv()).unwrap();
+    assert_eq!(csv.lines().count(), 13, "a header and twelve customers");
+    assert!(csv.starts_with("customer_id,full_name,"));
+    let summary: serde_json::Value = serde_json::from_str(&output.summary_json()).unwrap();
+    assert_eq!(summary["total_customers"], 12);
+    assert_eq!(
+        output.rejected_json(10).unwrap(),
+        r#"[{"position":"page 2, record 8","reason":"id: missing"}]"#
+    );
 }

@@ -10,17 +10,22 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
+use crate::customer::Customer;
+use crate::export_csv;
 use crate::fetch::events::FetchEvent;
 use crate::fetch::fetcher::{fetch_all, FetchConfig, Services};
 use crate::fetch::pages::PageCache;
 use crate::fetch::policy::RetryPolicy;
 use crate::fetch::services::{CancelToken, Clock};
 use crate::pipeline::{self, RunSettings, MAX_SEED};
+use crate::quality::{QualityBucket, ScoredField};
+use crate::report::Report;
+use crate::table::{select_rows, SortKey, TableQuery};
 use browser::{BrowserClock, BrowserTimer, BrowserTransport};
 
 thread_local! {
@@ -28,25 +33,118 @@ thread_local! {
     static PAGE_CACHE: Rc<RefCell<PageCache>> = Rc::new(RefCell::new(PageCache::new()));
 }
 
-/// The outcome of a run, handed to JavaScript.
+/// The outcome of a run. It stays in the worker: the page asks it for the
+/// report bytes, the CSV, and the rows of the table it shows.
 #[wasm_bindgen]
 pub struct RunOutput {
     report: Vec<u8>,
     metadata: String,
+    summary: String,
+    customers: Vec<Customer>,
+    rejected: Vec<RejectedRow>,
+    view: Vec<u32>,
+}
+
+/// A rejected record as the page lists it (the original stays in the report).
+#[derive(Serialize)]
+struct RejectedRow {
+    position: String,
+    reason: String,
+}
+
+impl RunOutput {
+    fn new(report: Report<'_>) -> Result<Self, JsError> {
+        let json = report.to_json();
+        let metadata = serde_json::to_string(&report.metadata)?;
+        let summary = serde_json::to_string_pretty(&report.metadata)? + "\n";
+        let rejected = report
+            .rejected
+            .iter()
+            .map(|r| RejectedRow {
+                position: r.position.to_string(),
+                reason: r.reason.clone(),
+            })
+            .collect();
+        let view = (0..report.customers.len() as u32).collect();
+        Ok(RunOutput {
+            report: json,
+            metadata,
+            summary,
+            customers: report.customers,
+            rejected,
+            view,
+        })
+    }
 }
 
 #[wasm_bindgen]
 impl RunOutput {
-    /// Moves the report's JSON bytes out (a second call returns an empty array).
-    #[wasm_bindgen(js_name = takeReport)]
-    pub fn take_report(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.report)
+    /// The report's JSON bytes (a copy; the output keeps serving the table).
+    pub fn report(&self) -> Vec<u8> {
+        self.report.clone()
     }
 
-    /// The report's `metadata` as JSON text, small enough to parse on any thread.
+    /// The report's `metadata` as compact JSON text, small enough to parse anywhere.
     #[wasm_bindgen(getter)]
     pub fn metadata(&self) -> String {
         self.metadata.clone()
+    }
+
+    /// The summary alone (the report's `metadata`), pretty-printed, for download.
+    #[wasm_bindgen(js_name = summaryJson)]
+    pub fn summary_json(&self) -> String {
+        self.summary.clone()
+    }
+
+    /// The customers as CSV bytes.
+    pub fn csv(&self) -> Vec<u8> {
+        export_csv::customers_csv(&self.customers)
+    }
+
+    /// Sets the table's view and returns its number of rows. `sort` is a
+    /// column name (or empty for the report's order), `bucket` is `high`,
+    /// `medium`, `low` or empty, `issue` a scored field name or empty.
+    #[wasm_bindgen(js_name = setView)]
+    pub fn set_view(
+        &mut self,
+        sort: &str,
+        descending: bool,
+        search: &str,
+        bucket: &str,
+        issue: &str,
+    ) -> u32 {
+        let query = TableQuery {
+            sort: SortKey::from_column(sort),
+            descending,
+            search: search.to_owned(),
+            bucket: match bucket {
+                "high" => Some(QualityBucket::High),
+                "medium" => Some(QualityBucket::Medium),
+                "low" => Some(QualityBucket::Low),
+                _ => None,
+            },
+            issue: ScoredField::ALL.into_iter().find(|f| f.name() == issue),
+        };
+        self.view = select_rows(&self.customers, &query);
+        self.view.len() as u32
+    }
+
+    /// Rows `offset..offset + limit` of the current view, as a JSON array of customers.
+    pub fn rows(&self, offset: u32, limit: u32) -> Result<String, JsError> {
+        let start = (offset as usize).min(self.view.len());
+        let end = start.saturating_add(limit as usize).min(self.view.len());
+        let rows: Vec<&Customer> = self.view[start..end]
+            .iter()
+            .map(|&i| &self.customers[i as usize])
+            .collect();
+        Ok(serde_json::to_string(&rows)?)
+    }
+
+    /// The first `limit` rejected records (position and reason) as JSON.
+    #[wasm_bindgen(js_name = rejectedJson)]
+    pub fn rejected_json(&self, limit: u32) -> Result<String, JsError> {
+        let end = (limit as usize).min(self.rejected.len());
+        Ok(serde_json::to_string(&self.rejected[..end])?)
     }
 }
 
@@ -66,12 +164,7 @@ pub fn process_upload(
     export_timestamp: &str,
 ) -> Result<RunOutput, JsError> {
     let settings = RunSettings::from_text(seed, as_of, export_timestamp)?;
-    let report = pipeline::process_upload(bytes, file_name, &settings)?;
-    let metadata = serde_json::to_string(&report.metadata)?;
-    Ok(RunOutput {
-        report: report.to_json(),
-        metadata,
-    })
+    RunOutput::new(pipeline::process_upload(bytes, file_name, &settings)?)
 }
 
 /// A fresh random seed from the browser's cryptographic generator, as decimal
@@ -213,12 +306,12 @@ pub async fn fetch_and_process(
         )));
     }
     let settings = RunSettings::from_text(&request.seed, &request.as_of, &now_text(&clock))?;
-    let report = pipeline::process_fetched(&outcome, config.base_url.as_str(), &settings, &clock);
-    let metadata = serde_json::to_string(&report.metadata)?;
-    Ok(RunOutput {
-        report: report.to_json(),
-        metadata,
-    })
+    RunOutput::new(pipeline::process_fetched(
+        &outcome,
+        config.base_url.as_str(),
+        &settings,
+        &clock,
+    ))
 }
 
 /// Forgets every cached page (the next run fetches everything again).
