@@ -1,62 +1,71 @@
-// The page: collects the settings, hands the work to the worker, shows the
-// outcome. Data is always inserted as text, never as HTML.
+// The page's controller: settings in, progress and log while running,
+// dashboard, table and downloads when done.
+import { WorkerClient } from './client.js';
+import { barChart } from './charts.js';
+import { el, count, saveFile } from './dom.js';
+import { RunLog } from './runlog.js';
+import { applyQuery, defaultApiUrl, fetchSettings, shareableUrl, today } from './settings.js';
+import { CustomerTable, describeCount } from './vtable.js';
 
 const $ = (id) => document.getElementById(id);
 
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-const pending = new Map();
-let nextRequest = 1;
-
-/** Sends a request to the worker; resolves with its reply, rejects with its error. */
-function ask(message) {
-  const id = nextRequest++;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    worker.postMessage({ ...message, id });
-  });
-}
-
-worker.onmessage = (event) => {
-  const reply = event.data;
-  const waiter = pending.get(reply.id);
-  if (!waiter) return;
-  pending.delete(reply.id);
-  if (reply.type === 'error') waiter.reject(new Error(reply.message));
-  else waiter.resolve(reply);
-};
-
-worker.onerror = (event) => {
-  showError(`The processing worker failed to start: ${event.message || 'unknown error'}. ` +
-    'Reload the page; if it persists, rebuild with the README\'s run command.');
-  setState('failed', 'Failed');
-};
+const client = new WorkerClient((message) => {
+  fail(`The processing worker stopped: ${message}. Reload the page; if it persists, rebuild with the README's run command.`);
+});
+const log = new RunLog($('log'), $('log-level'));
+const table = new CustomerTable($('customer-table'), client, (shown) => {
+  $('table-count').textContent = describeCount(shown, lastMetadata?.total_customers ?? shown);
+});
 
 let chosenFile = null;
-let lastReport = null;
+let lastMetadata = null;
+let running = null; // {kind: 'api' | 'file', started}
+let ticker = null;
+let waitingUntil = 0;
+let waitingWhy = '';
+let progress = {};
+
+// ---------- state and messages ----------
 
 function setState(state, text) {
   const status = $('run-status');
   status.dataset.state = state;
   status.textContent = text;
+  const busy = state === 'running';
+  $('run').disabled = busy || !canRun();
+  $('cancel').disabled = !busy;
+  $('retry-failed').disabled = busy;
 }
 
 function showError(message) {
-  const box = $('error');
-  box.textContent = message;
-  box.hidden = !message;
+  $('error').textContent = message;
+  $('error').hidden = !message;
 }
 
-/** Today's date in the user's time zone, as YYYY-MM-DD. */
-function today() {
-  const now = new Date();
-  const pad = (n) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+function fail(message) {
+  stopTicker();
+  showError(message);
+  setState('failed', 'Failed: see the message below.');
+}
+
+const source = () => ($('source-file').checked ? 'file' : 'api');
+
+function canRun() {
+  return source() === 'file' ? Boolean(chosenFile) : $('api-url').value.trim() !== '';
+}
+
+function showSource() {
+  $('api-settings').hidden = source() !== 'api';
+  $('file-settings').hidden = source() !== 'file';
+  if ($('run-status').dataset.state !== 'running') $('run').disabled = !canRun();
 }
 
 function chooseFile(file) {
-  chosenFile = file || null;
-  $('file-name').textContent = file ? `Selected: ${file.name} (${formatBytes(file.size)})` : '';
-  $('run').disabled = !chosenFile;
+  if (!file) return;
+  chosenFile = file;
+  $('source-file').checked = true;
+  $('file-name').textContent = `Selected: ${file.name} (${formatBytes(file.size)})`;
+  showSource();
 }
 
 function formatBytes(n) {
@@ -65,103 +74,270 @@ function formatBytes(n) {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** Fills a <dl> with label/number pairs. */
-function fillCounts(list, pairs) {
-  list.replaceChildren(...pairs.map(([label, value]) => {
-    const item = document.createElement('div');
-    const term = document.createElement('dt');
-    const detail = document.createElement('dd');
-    term.textContent = label;
-    detail.textContent = Number(value).toLocaleString('en-US');
-    item.append(term, detail);
-    return item;
-  }));
+function advice(message) {
+  if (/network error/i.test(message)) {
+    return `${message}\nCheck the URL and your connection, and that the API allows requests from this page (CORS).`;
+  }
+  return message;
 }
 
-function showResults(metadata) {
-  const summary = metadata.data_quality_summary;
-  fillCounts($('counts'), [
-    ['Customers', metadata.total_customers],
-    ['Records read', metadata.records_read],
-    ['Duplicates removed', metadata.duplicates_removed],
-    ['Rejected records', metadata.rejected_records],
-  ]);
-  fillCounts($('quality'), [
-    ['High (90-100)', summary.high_quality],
-    ['Medium (70-89)', summary.medium_quality],
-    ['Low (below 70)', summary.low_quality],
-  ]);
-  fillCounts($('issues'), Object.entries(metadata.issues_by_field));
-  $('results').hidden = false;
+// ---------- progress ----------
+
+function elapsed() {
+  const seconds = Math.floor((performance.now() - running.started) / 1000);
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 }
 
-async function run() {
-  if (!chosenFile) return;
+function drawProgress() {
+  if (!running) return;
+  const bar = $('progress');
+  const parts = [];
+  if (running.kind === 'file') {
+    bar.max = progress.total || 1;
+    bar.value = progress.loaded || 0;
+    parts.push(progress.processing ? 'Processing…' : `Read ${formatBytes(progress.loaded || 0)} of ${formatBytes(progress.total || 0)}`);
+  } else {
+    const done = (progress.pages_done || 0) + (progress.pages_failed || 0);
+    bar.max = progress.pages_total || Math.max(1, done + 1);
+    bar.value = done;
+    parts.push(`Pages ${count(done)} of ${progress.pages_total ? count(progress.pages_total) : '?'}`,
+      `${count(progress.records)} records`, `${count(progress.requests)} requests`,
+      `${count(progress.retries)} retries`, `${count(progress.rate_limit_waits)} rate-limit waits`);
+    const left = Math.ceil((waitingUntil - Date.now()) / 1000);
+    if (left > 0) parts.push(`waiting ${left} s (${waitingWhy})`);
+  }
+  parts.push(`${elapsed()} elapsed`);
+  $('progress-text').textContent = parts.join(' · ');
+}
+
+function startTicker() {
+  stopTicker();
+  ticker = setInterval(drawProgress, 250);
+}
+
+function stopTicker() {
+  clearInterval(ticker);
+  ticker = null;
+}
+
+function onFetchEvent({ event }) {
+  if (event.type === 'progress') {
+    progress = event;
+  } else {
+    log.add(event);
+    if (event.wait_ms) {
+      waitingUntil = Date.now() + event.wait_ms;
+      waitingWhy = event.message.includes('429') ? 'rate limit' : 'retry backoff';
+    }
+  }
+  drawProgress();
+}
+
+// ---------- running ----------
+
+async function run({ refresh = false } = {}) {
+  if (running) return;
   showError('');
-  $('results').hidden = true;
-  $('run').disabled = true;
-  setState('running', `Processing ${chosenFile.name}…`);
+  let request;
   try {
-    const reply = await ask({
-      type: 'upload', file: chosenFile, seed: $('seed').value, asOf: $('as-of').value,
-    });
-    lastReport = reply.report;
-    showResults(reply.metadata);
-    const m = reply.metadata;
-    setState('done', `Done: ${m.total_customers.toLocaleString('en-US')} customers ` +
-      `in ${Math.round(reply.millis)} ms.`);
+    request = source() === 'file'
+      ? { type: 'upload', file: chosenFile, seed: $('seed').value, asOf: $('as-of').value }
+      : { type: 'fetch', settings: fetchSettings({ refresh }) };
   } catch (error) {
-    lastReport = null;
-    showError(error.message);
-    setState('failed', 'Failed: nothing was produced. Fix the problem below and run again.');
+    fail(error.message);
+    return;
+  }
+  if (request.settings) request.settings.url = new URL(request.settings.url, location.href).href;
+  running = { kind: source(), started: performance.now() };
+  progress = {};
+  waitingUntil = 0;
+  log.clear();
+  $('progress').hidden = false;
+  setState('running', request.type === 'upload' ? `Processing ${chosenFile.name}…` : `Fetching ${request.settings.url}…`);
+  startTicker();
+  drawProgress();
+  const onEvent = (message) => {
+    if (message.type === 'read-progress') {
+      progress = { loaded: message.loaded, total: message.total, processing: message.loaded >= message.total };
+      drawProgress();
+    } else if (message.type === 'event') {
+      onFetchEvent(message);
+    }
+  };
+  try {
+    const reply = await client.ask(request, onEvent);
+    await showResults(reply);
+    const m = reply.metadata;
+    const took = `${(reply.millis / 1000).toFixed(1)} s`;
+    if (m.complete) {
+      setState('done', `Done: ${count(m.total_customers)} customers in ${took}.`);
+    } else {
+      setState('partial', `Partial: ${count(m.total_customers)} customers; ${m.failed_pages.length} page(s) missing. Retry the failed pages to complete the report.`);
+    }
+  } catch (error) {
+    if (/^Cancelled/.test(error.message)) {
+      showError('');
+      setState('idle', `${error.message}`);
+    } else {
+      fail(advice(error.message));
+    }
   } finally {
-    $('run').disabled = !chosenFile;
+    running = null;
+    stopTicker();
+    $('progress').hidden = true;
+    $('progress-text').textContent = '';
+    $('run').disabled = !canRun();
+    $('cancel').disabled = true;
   }
 }
 
-function download() {
-  if (!lastReport) return;
-  const blob = new Blob([lastReport], { type: 'application/json' });
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(blob);
-  link.download = 'customer_report.json';
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+async function cancel() {
+  if (!running) return;
+  if (running.kind === 'api') {
+    await client.ask({ type: 'cancel' });
+  } else {
+    // Reading and processing a file is synchronous work in the worker: end it.
+    client.restart();
+  }
 }
+
+// ---------- results ----------
+
+function fillCounts(pairs) {
+  $('counts').replaceChildren(...pairs.map(([label, value]) => el('div', {}, [
+    el('dt', { text: label }),
+    el('dd', { text: value }),
+  ])));
+}
+
+function fillList(listId, noneId, items) {
+  $(listId).replaceChildren(...items.map((text) => el('li', { text })));
+  $(noneId).hidden = items.length > 0;
+}
+
+async function showResults({ metadata, rejected }) {
+  lastMetadata = metadata;
+  const q = metadata.data_quality_summary;
+  const pairs = [
+    ['Customers', count(metadata.total_customers)],
+    ['Records read', count(metadata.records_read)],
+    ['Duplicates removed', count(metadata.duplicates_removed)],
+    ['Rejected records', count(metadata.rejected_records)],
+  ];
+  if (metadata.fetch) {
+    const f = metadata.fetch;
+    pairs.push(['Pages fetched', `${count(metadata.source.pages_fetched)} of ${metadata.source.pages_total ?? '?'}`],
+      ['Requests', count(f.requests)],
+      ['Retries', count(f.retries.server_error + f.retries.request_timeout + f.retries.timeout + f.retries.network + f.retries.malformed_body)],
+      ['Success rate', `${Math.round(f.success_rate * 100)}%`]);
+  }
+  fillCounts(pairs);
+  barChart($('chart-quality'), [['high (90+)', q.high_quality], ['medium (70-89)', q.medium_quality], ['low (<70)', q.low_quality]], { title: 'Data quality' });
+  barChart($('chart-issues'), Object.entries(metadata.issues_by_field), { title: 'Issues per field' });
+  for (const field of ['engagement_level', 'activity_status', 'acquisition_channel', 'market_segment', 'customer_tier']) {
+    barChart($(`chart-${field}`), Object.entries(metadata.distributions[field]), { title: field });
+  }
+  barChart($('chart-domains'), metadata.distributions.top_email_domains.map((d) => [d.domain, d.customers]), { title: 'Top email domains' });
+
+  fillList('failed-pages', 'failed-none', metadata.failed_pages.map((f) => `Page ${f.page}: ${f.reason} (${f.attempts} attempts)`));
+  const shownRejected = rejected.map((r) => `${r.position}: ${r.reason}`);
+  if (metadata.rejected_records > rejected.length) {
+    shownRejected.push(`… and ${count(metadata.rejected_records - rejected.length)} more in the downloaded report.`);
+  }
+  fillList('rejected-list', 'rejected-none', shownRejected);
+  fillList('warnings-list', 'warnings-none', metadata.warnings);
+  $('retry-failed').hidden = metadata.complete || !metadata.fetch;
+  const note = $('partial-note');
+  note.hidden = metadata.complete;
+  note.textContent = metadata.complete ? '' : 'This report is incomplete (metadata.complete is false): some pages could not be fetched. '
+    + 'Downloads are named "-partial". Use "Retry failed pages" to fetch only what is missing.';
+  $('results').hidden = false;
+  $('search').value = '';
+  $('filter-bucket').value = '';
+  $('filter-issue').value = '';
+  await table.reset();
+}
+
+async function download(kind) {
+  if (!lastMetadata) return;
+  try {
+    const { bytes } = await client.ask({ type: 'download', kind });
+    const stamp = lastMetadata.export_timestamp.replaceAll(':', '-');
+    const partial = lastMetadata.complete ? '' : '-partial';
+    const [name, type] = {
+      json: [`customer_report-${stamp}${partial}.json`, 'application/json'],
+      csv: [`customers-${stamp}${partial}.csv`, 'text/csv'],
+      summary: [`customer_summary-${stamp}${partial}.json`, 'application/json'],
+    }[kind];
+    saveFile(bytes, name, type);
+  } catch (error) {
+    showError(`Could not prepare the download: ${error.message}`);
+  }
+}
+
+// ---------- wiring ----------
 
 async function newSeed() {
+  $('seed').value = (await client.ask({ type: 'seed' })).seed;
+}
+
+async function copy(text, button) {
   try {
-    $('seed').value = (await ask({ type: 'seed' })).seed;
-  } catch (error) {
-    showError(error.message);
-    setState('failed', 'Failed to start');
+    await navigator.clipboard.writeText(text);
+    button.textContent = 'Copied';
+  } catch {
+    button.textContent = 'Copy failed';
   }
+  setTimeout(() => { button.textContent = button.dataset.label; }, 1500);
 }
 
-function wireDropZone() {
-  const zone = $('drop-zone');
-  zone.addEventListener('dragover', (event) => {
+function wire() {
+  for (const id of ['source-api', 'source-file']) $(id).addEventListener('change', showSource);
+  $('api-url').addEventListener('input', showSource);
+  $('file-input').addEventListener('change', (event) => chooseFile(event.target.files[0]));
+  document.addEventListener('dragover', (event) => {
     event.preventDefault();
-    zone.classList.add('dragging');
+    $('file-settings').classList.add('dragging');
   });
-  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
-  zone.addEventListener('drop', (event) => {
+  document.addEventListener('dragleave', () => $('file-settings').classList.remove('dragging'));
+  document.addEventListener('drop', (event) => {
     event.preventDefault();
-    zone.classList.remove('dragging');
-    const [file] = event.dataTransfer.files;
-    if (file) chooseFile(file);
+    $('file-settings').classList.remove('dragging');
+    chooseFile(event.dataTransfer.files[0]);
   });
+  $('run').addEventListener('click', () => run());
+  $('cancel').addEventListener('click', cancel);
+  $('retry-failed').addEventListener('click', () => run());
+  $('new-seed').addEventListener('click', () => newSeed().catch((e) => fail(e.message)));
+  $('download-json').addEventListener('click', () => download('json'));
+  $('download-csv').addEventListener('click', () => download('csv'));
+  $('download-summary').addEventListener('click', () => download('summary'));
+  for (const button of [$('copy-log'), $('copy-link')]) button.dataset.label = button.textContent;
+  $('copy-log').addEventListener('click', () => copy(log.text(), $('copy-log')));
+  $('copy-link').addEventListener('click', () => copy(shareableUrl(), $('copy-link')));
+  let searchTimer = null;
+  $('search').addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => table.update({ search: $('search').value }), 150);
+  });
+  $('filter-bucket').addEventListener('change', () => table.update({ bucket: $('filter-bucket').value }));
+  $('filter-issue').addEventListener('change', () => table.update({ issue: $('filter-issue').value }));
 }
 
-$('file-input').addEventListener('change', (event) => chooseFile(event.target.files[0]));
-$('run').addEventListener('click', run);
-$('download-json').addEventListener('click', download);
-$('new-seed').addEventListener('click', newSeed);
-wireDropZone();
-$('as-of').value = today();
-chooseFile($('file-input').files[0]);
-newSeed().then(() => {
-  if ($('run-status').dataset.state === 'idle') setState('idle', 'Ready: choose a customer file.');
-});
+async function start() {
+  wire();
+  $('api-url').value = defaultApiUrl();
+  $('as-of').value = today();
+  const autorun = applyQuery(location.search);
+  showSource();
+  try {
+    if (!$('seed').value) await newSeed();
+  } catch (error) {
+    fail(error.message);
+    return;
+  }
+  setState('idle', 'Ready: choose a source and press Run.');
+  if (autorun) run();
+}
+
+start();

@@ -1,44 +1,111 @@
 // Runs the WebAssembly pipeline off the main thread so the page never freezes.
-// Messages in:  {type: 'seed', id} | {type: 'upload', id, file, seed, asOf}
-// Messages out: {type: 'seed', id, seed} | {type: 'done', id, report, metadata, millis}
-//               | {type: 'error', id, message}
-import init, { processUpload, randomSeed } from './pkg/customer_pipeline.js';
+// It keeps the last run's output so the page can ask for table rows and
+// downloads without moving the whole data set across threads.
+//
+// Requests ({id, type, ...}) and replies ({id, type: 'done' | 'error', ...}):
+//   seed                          -> {seed}
+//   upload {file, seed, asOf}     -> {metadata, rejected}   (+ 'read-progress' events)
+//   fetch {settings}              -> {metadata, rejected}   (+ 'event' events: log, progress)
+//   cancel                        -> {}                     (aborts a running fetch)
+//   view {sort, descending, search, bucket, issue} -> {count}
+//   rows {offset, limit}          -> {rows}
+//   download {kind: json | csv | summary} -> {bytes}
+import init, { fetchAndProcess, processUpload, randomSeed } from './pkg/customer_pipeline.js';
 
 const ready = init().catch((error) => {
   throw new Error(`The WebAssembly module could not be loaded (${error.message}). ` +
     'Build it with the README\'s run command, then reload the page.');
 });
 
-async function handle(message) {
-  await ready;
-  switch (message.type) {
-    case 'seed':
-      return { type: 'seed', seed: randomSeed() };
-    case 'upload': {
-      const bytes = new Uint8Array(await message.file.arrayBuffer());
-      const started = performance.now();
-      const output = processUpload(bytes, message.file.name, message.seed, message.asOf,
-        new Date().toISOString());
-      try {
-        const report = output.takeReport();
-        const metadata = JSON.parse(output.metadata);
-        return { type: 'done', report, metadata, millis: performance.now() - started };
-      } finally {
-        output.free();
-      }
-    }
-    default:
-      throw new Error(`Unknown request '${message.type}'.`);
-  }
+const REJECTED_SHOWN = 500;
+let current = null;
+let fetchAbort = null;
+
+function keep(output) {
+  current?.free();
+  current = output;
+  return {
+    metadata: JSON.parse(output.metadata),
+    rejected: JSON.parse(output.rejectedJson(REJECTED_SHOWN)),
+  };
 }
 
+async function readWithProgress(file, id) {
+  const bytes = new Uint8Array(file.size);
+  const reader = file.stream().getReader();
+  let loaded = 0;
+  let lastReport = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes.set(value, loaded);
+    loaded += value.length;
+    const now = performance.now();
+    if (now - lastReport > 50) {
+      lastReport = now;
+      self.postMessage({ type: 'read-progress', id, loaded, total: file.size });
+    }
+  }
+  self.postMessage({ type: 'read-progress', id, loaded, total: file.size });
+  return bytes.subarray(0, loaded);
+}
+
+const handlers = {
+  seed: () => ({ seed: randomSeed() }),
+
+  async upload({ id, file, seed, asOf }) {
+    const bytes = await readWithProgress(file, id);
+    const started = performance.now();
+    const output = processUpload(bytes, file.name, seed, asOf, new Date().toISOString());
+    return { ...keep(output), millis: performance.now() - started };
+  },
+
+  async fetch({ id, settings }) {
+    fetchAbort = new AbortController();
+    const started = performance.now();
+    try {
+      const onEvent = (json) => self.postMessage({ type: 'event', id, event: JSON.parse(json) });
+      const output = await fetchAndProcess(JSON.stringify(settings), onEvent, fetchAbort.signal);
+      return { ...keep(output), millis: performance.now() - started };
+    } finally {
+      fetchAbort = null;
+    }
+  },
+
+  cancel() {
+    fetchAbort?.abort();
+    return {};
+  },
+
+  view({ sort, descending, search, bucket, issue }) {
+    if (!current) return { count: 0 };
+    return { count: current.setView(sort, descending, search, bucket, issue) };
+  },
+
+  rows({ offset, limit }) {
+    return { rows: current ? JSON.parse(current.rows(offset, limit)) : [] };
+  },
+
+  download({ kind }) {
+    if (!current) throw new Error('Run the pipeline first.');
+    const text = new TextEncoder();
+    const bytes = kind === 'csv' ? current.csv()
+      : kind === 'summary' ? text.encode(current.summaryJson())
+        : current.report();
+    return { bytes };
+  },
+};
+
 self.onmessage = async (event) => {
-  const { id } = event.data;
+  const request = event.data;
   try {
-    const reply = await handle(event.data);
-    const transfer = reply.report ? [reply.report.buffer] : [];
-    self.postMessage({ ...reply, id }, transfer);
+    await ready;
+    const handler = handlers[request.type];
+    if (!handler) throw new Error(`Unknown request '${request.type}'.`);
+    const reply = await handler(request);
+    const transfer = reply.bytes ? [reply.bytes.buffer] : [];
+    self.postMessage({ ...reply, type: 'done', id: request.id }, transfer);
   } catch (error) {
-    self.postMessage({ type: 'error', id, message: String(error?.message ?? error) });
+    self.postMessage({ type: 'error', id: request.id, message: String(error?.message ?? error) });
   }
 };

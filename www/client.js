@@ -1,0 +1,46 @@
+// Talks to the worker: requests get promises; events for a request go to its listener.
+export class WorkerClient {
+  constructor(onCrash) {
+    this.onCrash = onCrash;
+    this.pending = new Map();
+    this.nextId = 1;
+    this.start();
+  }
+
+  start() {
+    this.worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    this.worker.onmessage = (event) => this.receive(event.data);
+    this.worker.onerror = (event) => this.onCrash(event.message || 'the worker failed to start');
+  }
+
+  /** Ends the worker at once (the only way to stop synchronous work) and starts a fresh one. */
+  restart() {
+    this.worker.terminate();
+    for (const waiter of this.pending.values()) waiter.reject(new Error('Cancelled.'));
+    this.pending.clear();
+    this.start();
+  }
+
+  receive(message) {
+    const waiter = this.pending.get(message.id);
+    if (!waiter) return;
+    if (message.type === 'done') {
+      this.pending.delete(message.id);
+      waiter.resolve(message);
+    } else if (message.type === 'error') {
+      this.pending.delete(message.id);
+      waiter.reject(new Error(message.message));
+    } else {
+      waiter.onEvent?.(message);
+    }
+  }
+
+  /** Sends a request; `onEvent` receives its intermediate messages. */
+  ask(request, onEvent) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onEvent });
+      this.worker.postMessage({ ...request, id });
+    });
+  }
+}

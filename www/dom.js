@@ -1,0 +1,24 @@
+// Small DOM helpers. Text is always set with textContent, never as HTML.
+
+/** Creates an element with optional class, text and children. */
+export function el(tag, { className, text, attrs } = {}, children = []) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = String(text);
+  for (const [name, value] of Object.entries(attrs ?? {})) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+/** Formats a count for people: 1,234. */
+export const count = (n) => Number(n ?? 0).toLocaleString('en-US');
+
+/** Saves bytes as a file through a temporary link. */
+export function saveFile(bytes, name, type) {
+  const url = URL.createObjectURL(new Blob([bytes], { type }));
+  const link = el('a', { attrs: { href: url, download: name } });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
