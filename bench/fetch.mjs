@@ -1,0 +1,86 @@
+// Fetch benchmark: 100 pages (1,000 records) from the mock API with 50 ms
+// latency and 20% injected failures, through the real page in headless
+// Chromium, at concurrency 1 and 4. Reports wall time against the lower
+// bound that the injected faults and the retry policy allow.
+//
+// Lower bound per run: page 1 must finish before the others are known, and
+// a page's attempts and waits happen one after another, so
+//   bound = chain(1) + max(max over p>1 of chain(p), sum over p>1 of chain(p) / concurrency)
+// where chain(p) = attempts(p) x latency + the policy's waits for its failures.
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { chromium } from 'playwright-core';
+
+const LATENCY_MS = 50;
+const PAGES = 100;
+const PER_PAGE = 10;
+const BACKOFF_MS = [1000, 2000, 4000];
+
+function startMock() {
+  const mock = spawn('target/release/mock-api', ['--www', 'www', '--port', '0', '--latency-ms', String(LATENCY_MS),
+    '--failure-rate', '0.2', '--users', String(PAGES * PER_PAGE), '--per-page', String(PER_PAGE), '--seed', '7'],
+  { stdio: ['ignore', 'pipe', 'inherit'] });
+  mock.stdout.setEncoding('utf8');
+  return new Promise((resolve, reject) => {
+    mock.stdout.on('data', function listen(chunk) {
+      const match = /listening on (http:\/\/\S+)/.exec(String(chunk));
+      if (match) {
+        mock.stdout.off('data', listen);
+        mock.stdout.resume();
+        resolve({ mock, origin: match[1] });
+      }
+    });
+    mock.on('exit', (code) => reject(new Error(`mock-api exited with ${code}`)));
+  });
+}
+
+function lowerBound(log, concurrency) {
+  const chains = new Map();
+  for (const entry of log) {
+    const chain = chains.get(entry.page) ?? { attempts: 0, failures: 0 };
+    chain.attempts += 1;
+    if (entry.outcome !== 'ok') chain.failures += 1;
+    chains.set(entry.page, chain);
+  }
+  const cost = ({ attempts, failures }) => attempts * LATENCY_MS
+    + BACKOFF_MS.slice(0, failures).reduce((a, b) => a + b, 0);
+  const first = cost(chains.get(1));
+  const rest = [...chains.entries()].filter(([page]) => page > 1).map(([, chain]) => cost(chain));
+  const serial = rest.reduce((a, b) => a + b, 0);
+  return first + Math.max(Math.max(0, ...rest), serial / concurrency);
+}
+
+const { mock, origin } = await startMock();
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+const rows = [];
+try {
+  for (const concurrency of [1, 4]) {
+    await fetch(`${origin}/__admin/reset`, { method: 'POST' });
+    const page = await browser.newPage({ acceptDownloads: true });
+    const api = encodeURIComponent(`${origin}/api/users`);
+    await page.goto(`${origin}/?api=${api}&concurrency=${concurrency}&seed=1&as_of=2026-11-24&autorun=1`);
+    await page.waitForFunction(() => ['done', 'partial', 'failed'].includes(document.getElementById('run-status').dataset.state),
+      null, { timeout: 300_000 });
+    const state = await page.$eval('#run-status', (e) => e.dataset.state);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-summary')]);
+    const metadata = JSON.parse(await readFile(await download.path(), 'utf8'));
+    const log = await (await fetch(`${origin}/__admin/log`)).json();
+    const bound = lowerBound(log, concurrency);
+    rows.push({
+      concurrency, state, customers: metadata.total_customers, requests: metadata.fetch.requests,
+      retries: log.length - PAGES, wall_ms: metadata.fetch.fetch_ms, bound_ms: Math.round(bound),
+      ratio: (metadata.fetch.fetch_ms / bound).toFixed(2),
+    });
+    await page.close();
+  }
+} finally {
+  await browser.close();
+  mock.kill();
+  await once(mock, 'exit');
+}
+console.log(`Fetch benchmark: ${PAGES} pages x ${PER_PAGE} records, ${LATENCY_MS} ms latency, 20% failures (mock seed 7)`);
+console.table(rows);
