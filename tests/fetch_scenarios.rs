@@ -465,3 +465,38 @@ fn every_attempt_is_logged_with_a_millisecond_utc_timestamp() {
     );
     assert_eq!(harness.time.now().to_rfc3339(), "2026-11-24T12:00:01+00:00");
 }
+
+#[test]
+fn concurrency_bounds_the_requests_in_flight() {
+    let steps = |page| (page, vec![Step::Ok { polls: 5 }]);
+    let mut api = ScriptedApi::new(60, 6);
+    for (page, script) in (2..=10).map(steps) {
+        api = api.script(page, script);
+    }
+    let harness = Harness::new(api);
+    let mut cfg = config();
+    cfg.concurrency = 3;
+    assert!(harness.run(&cfg).is_complete());
+    assert_eq!(harness.api.max_in_flight.get(), 3);
+    assert_eq!(harness.api.in_flight.get(), 0);
+}
+
+#[test]
+fn a_page_waiting_out_a_backoff_frees_its_slot() {
+    let harness = Harness::new(ScriptedApi::new(24, 6).script(2, [Step::Status(503)]));
+    let mut cfg = config();
+    cfg.concurrency = 1;
+    assert!(harness.run(&cfg).is_complete());
+    let order: Vec<u64> = harness
+        .api
+        .served
+        .borrow()
+        .iter()
+        .map(|(page, _, _)| *page)
+        .collect();
+    assert_eq!(
+        order,
+        [1, 2, 3, 4, 2],
+        "pages 3 and 4 go while page 2 waits"
+    );
+}

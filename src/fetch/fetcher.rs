@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::classify::{classify, summarize_cached, Attempt, PageSummary, Verdict};
 use super::events::{FetchEvent, FetchStats, Level, LogEntry, Progress};
+use super::limiter::Limiter;
 use super::pages::{page_url, PageCache};
 use super::policy::{parse_retry_after, RetryPolicy};
 use super::services::{CancelToken, Clock, PageRequest, Timer, Transport};
@@ -28,7 +29,8 @@ pub struct FetchConfig {
     pub api_key: Option<String>,
     /// Sent as `per_page` when set.
     pub per_page: Option<u32>,
-    /// Pages fetched at once (at least 1); halved after each 429.
+    /// Requests in flight at once (at least 1); halved after each 429.
+    /// A page waiting out a backoff does not hold a slot.
     pub concurrency: usize,
     /// The most pages a run will fetch, against endless pagination.
     pub max_pages: u64,
@@ -202,6 +204,7 @@ struct Run<'a> {
     config: &'a FetchConfig,
     services: &'a Services<'a>,
     started: DateTime<Utc>,
+    limiter: Limiter,
     state: RefCell<RunState>,
 }
 
@@ -209,7 +212,6 @@ struct RunState {
     stats: FetchStats,
     progress: Progress,
     warnings: Vec<String>,
-    concurrency: usize,
 }
 
 impl<'a> Run<'a> {
@@ -218,11 +220,11 @@ impl<'a> Run<'a> {
             config,
             services,
             started: services.clock.now(),
+            limiter: Limiter::new(config.concurrency),
             state: RefCell::new(RunState {
                 stats: FetchStats::default(),
                 progress: Progress::default(),
                 warnings: Vec::new(),
-                concurrency: config.concurrency.max(1),
             }),
         }
     }
@@ -267,18 +269,11 @@ impl<'a> Run<'a> {
         (self.services.on_event)(&FetchEvent::Progress(progress));
     }
 
-    fn concurrency(&self) -> usize {
-        self.state.borrow().concurrency
-    }
-
     /// Halves the concurrency (not below 1) for the rest of the run.
     fn lower_concurrency(&self, page: u64) {
-        let (before, after) = {
-            let mut state = self.state.borrow_mut();
-            let before = state.concurrency;
-            state.concurrency = (before / 2).max(1);
-            (before, state.concurrency)
-        };
+        let before = self.limiter.limit();
+        self.limiter.set_limit(before / 2);
+        let after = self.limiter.limit();
         if after < before {
             self.log(
                 Level::Warn,
@@ -290,8 +285,15 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// One attempt, bounded by the timeout; `None` when cancelled.
+    /// One attempt, once a request slot is free, bounded by the timeout;
+    /// `None` when cancelled.
     async fn attempt(&self, request: &PageRequest) -> Option<Attempt> {
+        let cancel = &self.services.cancel;
+        let _permit = match select(self.limiter.acquire(), cancel.cancelled()).await {
+            Either::Left((permit, _)) if !cancel.is_cancelled() => permit,
+            _ => return None,
+        };
+        self.update(|state| state.stats.requests += 1);
         let get = self.services.transport.get(request);
         let deadline = self.services.timer.deadline(self.config.policy.timeout);
         match select(select(get, deadline), self.services.cancel.cancelled()).await {
@@ -371,7 +373,6 @@ impl<'a> Run<'a> {
                 return PageResult::Cancelled;
             }
             attempts += 1;
-            self.update(|state| state.stats.requests += 1);
             let Some(attempt) = self.attempt(&request).await else {
                 return PageResult::Cancelled;
             };
@@ -492,31 +493,32 @@ fn seconds(duration: Duration) -> String {
 }
 
 impl Run<'_> {
-    /// Fetches pages 2..=total with bounded concurrency, following a growing total.
+    /// [`Run::fetch_page`] with the page number beside its result.
+    fn numbered(&self, page: u64) -> impl std::future::Future<Output = (u64, PageResult)> + '_ {
+        self.fetch_page(page).map(move |result| (page, result))
+    }
+
+    /// Fetches pages 2..=total (the limiter bounds the requests in flight),
+    /// following a growing total.
     async fn fetch_known(&self, collected: &mut Collected, total: u64) {
         let mut last = self.limit_pages(total);
         self.update(|state| state.progress.pages_total = Some(last));
-        let mut next = 2;
         let mut in_flight = FuturesUnordered::new();
-        loop {
-            while !self.services.cancel.is_cancelled()
-                && in_flight.len() < self.concurrency()
-                && next <= last
-            {
-                let page = next;
-                in_flight.push(self.fetch_page(page).map(move |result| (page, result)));
-                next += 1;
-            }
-            let Some((page, result)) = in_flight.next().await else {
-                break;
-            };
+        for page in 2..=last {
+            in_flight.push(self.numbered(page));
+        }
+        while let Some((page, result)) = in_flight.next().await {
             match result {
                 PageResult::Fetched(fetched, summary) => {
                     collected.note_total(self, page, &summary);
                     collected.pages.insert(page, fetched);
-                    let followed = collected.reported_total_pages.unwrap_or(total);
-                    if self.limit_pages(followed) > last {
-                        last = self.limit_pages(followed);
+                    let followed =
+                        self.limit_pages(collected.reported_total_pages.unwrap_or(total));
+                    if followed > last && !self.services.cancel.is_cancelled() {
+                        for page in last + 1..=followed {
+                            in_flight.push(self.numbered(page));
+                        }
+                        last = followed;
                         self.update(|state| state.progress.pages_total = Some(last));
                     }
                 }
@@ -602,7 +604,7 @@ impl Run<'_> {
         } else {
             stats.successful_requests as f64 / stats.requests as f64
         };
-        stats.final_concurrency = state.concurrency;
+        stats.final_concurrency = self.limiter.limit();
         stats.fetch_ms = u64::try_from(elapsed).unwrap_or(0);
         let outcome = FetchOutcome {
             pages: collected.pages.into_values().collect(),

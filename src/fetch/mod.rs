@@ -5,12 +5,14 @@
 //!   bodies), wait for a rate limit (429) or fail at once (other 4xx).
 //! - [`fetcher`]: the run itself; pagination, bounded concurrency, the
 //!   cache, cancellation, logging and metrics.
+//! - [`limiter`]: the bound on requests in flight, first come first served.
 //! - [`services`]: the platform as traits (transport, timer, clock), so the
 //!   logic runs natively in tests with scripted fakes and no real sleeping.
 
 pub mod classify;
 pub mod events;
 pub mod fetcher;
+pub mod limiter;
 pub mod pages;
 pub mod policy;
 pub mod services;

@@ -57,6 +57,18 @@ pub struct ScriptedApi {
     /// (page, step served, api key) per request, in order.
     pub served: RefCell<Vec<(u64, Step, Option<String>)>>,
     pub cancel: RefCell<Option<CancelToken>>,
+    /// Requests started and not yet answered (or dropped), and the most at once.
+    pub in_flight: Rc<Cell<usize>>,
+    pub max_in_flight: Rc<Cell<usize>>,
+}
+
+/// Counts a request as in flight until its future completes or is dropped.
+struct InFlight(Rc<Cell<usize>>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() - 1);
+    }
 }
 
 impl ScriptedApi {
@@ -71,6 +83,8 @@ impl ScriptedApi {
             script: RefCell::new(HashMap::new()),
             served: RefCell::new(Vec::new()),
             cancel: RefCell::new(None),
+            in_flight: Rc::new(Cell::new(0)),
+            max_in_flight: Rc::new(Cell::new(0)),
         }
     }
 
@@ -174,6 +188,25 @@ impl Transport for ScriptedApi {
         self.served
             .borrow_mut()
             .push((page, step.clone(), request.api_key.clone()));
+        self.in_flight.set(self.in_flight.get() + 1);
+        self.max_in_flight
+            .set(self.max_in_flight.get().max(self.in_flight.get()));
+        let guard = InFlight(Rc::clone(&self.in_flight));
+        let answer = self.answer(page, step);
+        async move {
+            let _guard = guard;
+            answer.await
+        }
+        .boxed_local()
+    }
+}
+
+impl ScriptedApi {
+    fn answer(
+        &self,
+        page: u64,
+        step: Step,
+    ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
         let respond = |status: u16, retry_after: Option<String>, body: String| {
             futures::future::ready(Ok(HttpResponse {
                 status,
@@ -214,7 +247,7 @@ impl Transport for ScriptedApi {
 /// used in the tests, so only a hanging answer times out.
 const DEADLINE_POLLS: u32 = 1_000;
 
-/// Records every wait, advances the clock by it and returns at once.
+/// Records every wait, advances the clock by it and returns after one yield.
 /// Deadlines fire after [`DEADLINE_POLLS`] polls, without real time passing.
 #[derive(Default)]
 pub struct FakeTime {
@@ -237,7 +270,12 @@ impl Timer for FakeTime {
     fn wait(&self, duration: Duration) -> LocalBoxFuture<'static, ()> {
         self.waits.borrow_mut().push(duration);
         self.elapsed.set(self.elapsed.get() + duration);
-        futures::future::ready(()).boxed_local()
+        // A wait yields once, as a real timer would, so other pages can run.
+        AfterPolls {
+            polls: 1,
+            value: Some(()),
+        }
+        .boxed_local()
     }
 
     fn deadline(&self, _duration: Duration) -> LocalBoxFuture<'static, ()> {
