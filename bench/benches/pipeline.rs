@@ -1,0 +1,67 @@
+//! Native benchmarks of the pipeline on generated inputs: end to end and per
+//! stage. `cargo bench -p customer-bench` (sizes: 10k, 100k, 1M records;
+//! set BENCH_SIZES=10000,100000 to choose).
+
+use criterion::{BatchSize, Criterion, Throughput};
+use customer_bench::{generate, Layout};
+use customer_pipeline::ingest::ingest;
+use customer_pipeline::pipeline::{build_report, process_upload, RunSettings};
+use customer_pipeline::report::SourceInfo;
+
+fn sizes() -> Vec<usize> {
+    std::env::var("BENCH_SIZES")
+        .ok()
+        .map(|list| {
+            list.split(',')
+                .filter_map(|n| n.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_else(|| vec![10_000, 100_000, 1_000_000])
+}
+
+fn settings() -> RunSettings {
+    RunSettings::from_text("1", "2026-11-24", "2026-11-24T00:00:00Z").expect("valid settings")
+}
+
+fn source() -> SourceInfo {
+    SourceInfo::Upload {
+        file_name: "bench.json".into(),
+        format: customer_pipeline::ingest::InputFormat::RecordArray,
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let settings = settings();
+    for size in sizes() {
+        for (layout, name) in [(Layout::JsonArray, "json"), (Layout::Ndjson, "ndjson")] {
+            let input = generate(size, 1, layout);
+            let mut group = c.benchmark_group(format!("{name}/{size}"));
+            group.sample_size(10);
+            group.throughput(Throughput::Bytes(input.len() as u64));
+            group.bench_function("end_to_end", |b| {
+                b.iter(|| process_upload(&input, "bench", &settings).map(|r| r.to_json().len()))
+            });
+            if layout == Layout::JsonArray {
+                group.bench_function("ingest", |b| {
+                    b.iter(|| ingest(&input).map(|i| i.items.len()))
+                });
+                group.bench_function("assess_dedupe_sort", |b| {
+                    b.iter_batched(
+                        || ingest(&input).expect("valid input").items,
+                        |items| build_report(items, source(), &settings).customers.len(),
+                        BatchSize::LargeInput,
+                    )
+                });
+                let report = process_upload(&input, "bench", &settings).expect("valid input");
+                group.bench_function("serialize", |b| b.iter(|| report.to_json().len()));
+            }
+            group.finish();
+        }
+    }
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    benches(&mut criterion);
+    criterion.final_summary();
+}
