@@ -150,8 +150,21 @@ pub struct Rejection<'a> {
     pub position: Position,
     /// Why it was rejected, e.g. `id: missing`.
     pub reason: String,
-    /// The original JSON, exactly as it was in the input.
+    /// The original JSON, exactly as it was in the input (see [`original_record`]).
+    #[serde(serialize_with = "original_record")]
     pub record: &'a RawValue,
+}
+
+/// Writes a rejected record as it was, unless JSON readers could not read
+/// it back (a number beyond the double range such as `3e308`, or a lone
+/// UTF-16 surrogate escape): then as a string holding the original text, so
+/// the report always parses. Only rejected records pay for this check.
+fn original_record<S: Serializer>(record: &&RawValue, serializer: S) -> Result<S::Ok, S::Error> {
+    if serde_json::from_str::<serde_json::Value>(record.get()).is_ok() {
+        record.serialize(serializer)
+    } else {
+        serializer.serialize_str(record.get())
+    }
 }
 
 impl Report<'_> {
@@ -163,5 +176,32 @@ impl Report<'_> {
             out.push(b'\n');
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::pipeline::{process_upload, RunSettings};
+
+    #[test]
+    fn rejected_records_json_cannot_read_are_kept_as_text() {
+        // Found by fuzzing: such records were copied verbatim into a report
+        // that serde_json could not read back.
+        let settings = RunSettings::from_text("1", "2026-11-24", "2026-11-24T00:00:00Z").unwrap();
+        let input = br#"[{"x": 3e308}, {"avatar": "https://x.y/\ude00"}, {"email": 1e5}]"#;
+        let report = process_upload(input, "f", &settings).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&report.to_json()).unwrap();
+        let rejected = json["rejected"].as_array().unwrap();
+        assert_eq!(rejected[0]["record"], r#"{"x": 3e308}"#);
+        assert_eq!(rejected[0]["reason"], "id: missing");
+        assert_eq!(rejected[1]["record"], r#"{"avatar": "https://x.y/\ude00"}"#);
+        assert_eq!(
+            rejected[1]["reason"],
+            "unreadable record: lone leading surrogate in hex escape"
+        );
+        assert_eq!(
+            rejected[2]["record"]["email"], 100000.0,
+            "readable records stay JSON"
+        );
     }
 }
