@@ -1,48 +1,105 @@
 //! Dates: reading `last_login` values and the run's reference date, and
 //! writing the export timestamp.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// The format of `export_timestamp`: UTC, whole seconds.
 const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
 
 /// Reads an ISO 8601 calendar date (`2024-03-01`) or date-time
-/// (`2024-03-01T10:00:00Z`, with an offset, fractional seconds, or no
-/// offset, which is taken as UTC) and returns its UTC calendar date.
+/// (`2024-03-01T10:00:00Z`, with an offset `±HH:MM`, fractional seconds,
+/// seconds left out, or no offset, which is taken as UTC) and returns its
+/// UTC calendar date.
 ///
 /// Surrounding white space is ignored. Returns `None` for anything else,
-/// including impossible dates such as `2024-02-30`.
+/// including impossible dates such as `2024-02-30` and times such as `25:00`.
+/// Hand-written rather than format-string driven: it runs once per record.
 pub fn parse_iso8601_date(text: &str) -> Option<NaiveDate> {
-    let text = text.trim();
-    if text.len() == 10 {
-        return parse_calendar_date(text);
+    let bytes = text.trim().as_bytes();
+    let date = parse_calendar_date(std::str::from_utf8(bytes.get(..10)?).ok()?)?;
+    let Some((&separator, time)) = bytes[10..].split_first() else {
+        return Some(date);
+    };
+    if !matches!(separator, b'T' | b't' | b' ') {
+        return None;
     }
-    if let Ok(moment) = DateTime::parse_from_rfc3339(text) {
-        return Some(moment.with_timezone(&Utc).date_naive());
+    let minutes = local_minutes(time)?;
+    let offset = offset_minutes(&time[time_length(time)?..])?;
+    let utc_minutes = minutes - offset;
+    match utc_minutes {
+        ..0 => date.pred_opt(),
+        MINUTES_PER_DAY.. => date.succ_opt(),
+        _ => Some(date),
     }
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-        .filter(|_| has_four_digit_year(text))
-        .map(|moment| moment.date())
+}
+
+const MINUTES_PER_DAY: i32 = 24 * 60;
+
+/// Two ASCII digits at `at` as a number.
+fn two_digits(bytes: &[u8], at: usize) -> Option<i32> {
+    match bytes.get(at..at + 2)? {
+        [a @ b'0'..=b'9', b @ b'0'..=b'9'] => Some(i32::from(a - b'0') * 10 + i32::from(b - b'0')),
+        _ => None,
+    }
+}
+
+/// Minutes since midnight of `HH:MM[:SS[.fraction]]`.
+fn local_minutes(time: &[u8]) -> Option<i32> {
+    let hours = two_digits(time, 0)?;
+    let minutes = two_digits(time, 3)?;
+    (time.get(2) == Some(&b':') && hours <= 23 && minutes <= 59).then_some(hours * 60 + minutes)
+}
+
+/// The length of the time part, validating seconds and fraction.
+fn time_length(time: &[u8]) -> Option<usize> {
+    let mut at = 5;
+    if time.get(at) == Some(&b':') {
+        let seconds = two_digits(time, at + 1)?;
+        if seconds > 60 {
+            return None;
+        }
+        at += 3;
+        if matches!(time.get(at), Some(b'.' | b',')) {
+            let digits = time[at + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            if digits == 0 {
+                return None;
+            }
+            at += 1 + digits;
+        }
+    }
+    Some(at)
+}
+
+/// The offset east of UTC in minutes: none or `Z` is 0, else `±HH:MM`.
+fn offset_minutes(zone: &[u8]) -> Option<i32> {
+    match zone {
+        [] | [b'Z' | b'z'] => Some(0),
+        [sign @ (b'+' | b'-'), b'0'..=b'9', b'0'..=b'9', b':', b'0'..=b'9', b'0'..=b'9'] => {
+            let hours = two_digits(zone, 1)?;
+            let minutes = two_digits(zone, 4)?;
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let total = hours * 60 + minutes;
+            Some(if *sign == b'-' { -total } else { total })
+        }
+        _ => None,
+    }
 }
 
 /// Reads a strict `YYYY-MM-DD` date, as used for `as_of`.
 pub fn parse_calendar_date(text: &str) -> Option<NaiveDate> {
     let bytes = text.as_bytes();
-    let shaped = bytes.len() == 10
-        && bytes.iter().enumerate().all(|(i, b)| match i {
-            4 | 7 => *b == b'-',
-            _ => b.is_ascii_digit(),
-        });
-    if !shaped {
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
         return None;
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
-}
-
-fn has_four_digit_year(text: &str) -> bool {
-    text.as_bytes().get(4) == Some(&b'-') && text.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+    let year = two_digits(bytes, 0)? * 100 + two_digits(bytes, 2)?;
+    let month = two_digits(bytes, 5)?;
+    let day = two_digits(bytes, 8)?;
+    NaiveDate::from_ymd_opt(year, u32::try_from(month).ok()?, u32::try_from(day).ok()?)
 }
 
 /// Formats a moment as the report's `export_timestamp`: `YYYY-MM-DDTHH:MM:SSZ`.
@@ -85,6 +142,16 @@ mod tests {
             ("", None),
             ("2024-03-01T25:00:00Z", None),
             ("+2024-03-01T10:00:00", None),
+            ("2024-03-01T23:30:00-02:00", date(2024, 3, 2)),
+            ("2024-12-31T23:30:00-01:00", date(2025, 1, 1)),
+            ("2024-03-01T10:00:00+0200", None),
+            ("2024-03-01T10:00:60Z", date(2024, 3, 1)),
+            ("2024-03-01T10:00:61Z", None),
+            ("2024-03-01T10:00:00.Z", None),
+            ("2024-03-01X10:00:00Z", None),
+            ("2024-03-01T10:00:00Zjunk", None),
+            ("2024-03-01 10:00:00+24:00", None),
+            ("2024-03-01T1:00:00Z", None),
         ];
         for (text, expected) in cases {
             assert_eq!(parse_iso8601_date(text), expected, "{text:?}");

@@ -4,7 +4,9 @@
 //! that came first in source order. Every removed record is reported with
 //! where it was and which record was kept instead.
 
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::hash_map::Entry;
+
+use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
@@ -44,7 +46,9 @@ pub struct Deduplicated {
 
 /// Keeps the best record per `customer_id`. `candidates` must be in source order.
 pub fn dedupe(candidates: impl IntoIterator<Item = Candidate>) -> Deduplicated {
-    let mut slot_of: HashMap<u64, usize> = HashMap::new();
+    // Ids come from the input, but this runs locally on the user's own
+    // data, so a fast non-keyed hash is fine.
+    let mut slot_of: FxHashMap<u64, usize> = FxHashMap::default();
     let mut result = Deduplicated::default();
     for candidate in candidates {
         let id = candidate.customer.customer_id;

@@ -1,8 +1,7 @@
 //! How the customers spread over each segment, for the dashboard and the
 //! report's metadata.
 
-use std::collections::HashMap;
-
+use rustc_hash::FxHashMap;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
@@ -69,7 +68,7 @@ fn tally<F: Fn(&Customer) -> &'static str>(
 impl Distributions {
     /// Counts the customers.
     pub fn of(customers: &[Customer]) -> Self {
-        let mut domains: HashMap<&str, usize> = HashMap::new();
+        let mut domains: FxHashMap<&str, usize> = FxHashMap::default();
         for customer in customers {
             *domains.entry(customer.email_domain.as_str()).or_default() += 1;
         }

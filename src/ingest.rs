@@ -188,8 +188,16 @@ const DATA_EXPECTED: &str = "\"data\" to be an array of records";
 /// (with line and column), or valid JSON of a shape that holds no records.
 pub fn ingest(input: &[u8]) -> Result<Ingested<'_>, IngestError> {
     let text = decode(input)?;
-    let documents = split_documents(text)?;
     let mut items = Vec::new();
+    // The common case, one JSON array, in one pass instead of two; anything
+    // else (NDJSON, errors to locate) takes the general path below.
+    if text.trim_start().starts_with('[') {
+        if let Ok(elements) = serde_json::from_str::<Vec<&RawValue>>(text) {
+            let format = read_array(elements, &mut items)?;
+            return Ok(Ingested { format, items });
+        }
+    }
+    let documents = split_documents(text)?;
     let format = match documents.as_slice() {
         [(_, only)] => read_single_document(only, &mut items)?,
         _ => {
@@ -293,29 +301,7 @@ fn read_single_document<'a>(
                 expected: TOP_LEVEL_EXPECTED,
                 found,
             })?;
-            let (mut envelopes, mut records) = (0, 0);
-            for (index, element) in elements.into_iter().enumerate() {
-                let at = Position {
-                    envelope: Some(index + 1),
-                    ..Position::default()
-                };
-                if read_object_or_envelope(element, at, items)? {
-                    envelopes += 1;
-                } else {
-                    records += 1;
-                    if let Some(item) = items.last_mut() {
-                        item.position = Position {
-                            record: Some(index + 1),
-                            ..Position::default()
-                        };
-                    }
-                }
-            }
-            Ok(match (envelopes, records) {
-                (0, _) => InputFormat::RecordArray,
-                (_, 0) => InputFormat::EnvelopeArray,
-                _ => InputFormat::MixedArray,
-            })
+            read_array(elements, items)
         }
         _ => Err(IngestError::WrongShape {
             at: "the whole input".into(),
@@ -323,6 +309,37 @@ fn read_single_document<'a>(
             found: json_kind(document),
         }),
     }
+}
+
+/// Reads the elements of a top-level array: envelopes, records, or both.
+fn read_array<'a>(
+    elements: Vec<&'a RawValue>,
+    items: &mut Vec<SourceItem<'a>>,
+) -> Result<InputFormat, IngestError> {
+    items.reserve(elements.len());
+    let (mut envelopes, mut records) = (0, 0);
+    for (index, element) in elements.into_iter().enumerate() {
+        let at = Position {
+            envelope: Some(index + 1),
+            ..Position::default()
+        };
+        if read_object_or_envelope(element, at, items)? {
+            envelopes += 1;
+        } else {
+            records += 1;
+            if let Some(item) = items.last_mut() {
+                item.position = Position {
+                    record: Some(index + 1),
+                    ..Position::default()
+                };
+            }
+        }
+    }
+    Ok(match (envelopes, records) {
+        (0, _) => InputFormat::RecordArray,
+        (_, 0) => InputFormat::EnvelopeArray,
+        _ => InputFormat::MixedArray,
+    })
 }
 
 /// Reads an object that is either a record or an envelope, at `at`.

@@ -168,15 +168,44 @@ fn original_record<S: Serializer>(record: &&RawValue, serializer: S) -> Result<S
 }
 
 impl Report<'_> {
-    /// The report as pretty-printed JSON (two-space indent), ending in a newline.
+    /// The report as JSON, ending in a newline: `metadata` pretty-printed
+    /// (two-space indent) for people, then one compact line per customer,
+    /// rejected record and duplicate, which keeps a million-customer report
+    /// small, fast to write and easy to diff or `grep`.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(256 + self.customers.len() * 400);
-        // Writing to a Vec cannot fail and every type here serializes infallibly.
-        if serde_json::to_writer_pretty(&mut out, self).is_ok() {
-            out.push(b'\n');
+        let mut out = Vec::with_capacity(4096 + self.customers.len() * 230);
+        out.extend_from_slice(b"{\n  \"metadata\": ");
+        let mut metadata = Vec::with_capacity(2048);
+        // Writing to a Vec cannot fail, and every type here serializes
+        // infallibly, so the results of the writes below carry no information.
+        let _ = serde_json::to_writer_pretty(&mut metadata, &self.metadata);
+        for &byte in &metadata {
+            out.push(byte);
+            if byte == b'\n' {
+                out.extend_from_slice(b"  ");
+            }
         }
+        write_lines(&mut out, "customers", &self.customers);
+        write_lines(&mut out, "rejected", &self.rejected);
+        write_lines(&mut out, "duplicates", &self.duplicates);
+        out.extend_from_slice(b"\n}\n");
         out
     }
+}
+
+/// Writes `,\n  "name": [` and each item compactly on its own line.
+fn write_lines<T: Serialize>(out: &mut Vec<u8>, name: &str, items: &[T]) {
+    out.extend_from_slice(b",\n  \"");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\": [");
+    for (index, item) in items.iter().enumerate() {
+        out.extend_from_slice(if index == 0 { b"\n    " } else { b",\n    " });
+        let _ = serde_json::to_writer(&mut *out, item);
+    }
+    if !items.is_empty() {
+        out.extend_from_slice(b"\n  ");
+    }
+    out.push(b']');
 }
 
 #[cfg(test)]
