@@ -46,19 +46,33 @@ pub struct Deduplicated {
 
 /// Keeps the best record per `customer_id`. `candidates` must be in source order.
 pub fn dedupe(candidates: impl IntoIterator<Item = Candidate>) -> Deduplicated {
+    let mut deduper = Deduper::default();
+    for candidate in candidates {
+        deduper.push(candidate);
+    }
+    deduper.finish()
+}
+
+/// [`dedupe`] one candidate at a time, for input that arrives in pieces.
+#[derive(Debug, Default)]
+pub struct Deduper {
     // Ids come from the input, but this runs locally on the user's own
     // data, so a fast non-keyed hash is fine.
-    let mut slot_of: FxHashMap<u64, usize> = FxHashMap::default();
-    let mut result = Deduplicated::default();
-    for candidate in candidates {
+    slot_of: FxHashMap<u64, usize>,
+    result: Deduplicated,
+}
+
+impl Deduper {
+    /// Takes the next candidate in source order.
+    pub fn push(&mut self, candidate: Candidate) {
         let id = candidate.customer.customer_id;
-        match slot_of.entry(id) {
+        match self.slot_of.entry(id) {
             Entry::Vacant(vacant) => {
-                vacant.insert(result.kept.len());
-                result.kept.push(candidate);
+                vacant.insert(self.result.kept.len());
+                self.result.kept.push(candidate);
             }
             Entry::Occupied(occupied) => {
-                let kept = &mut result.kept[*occupied.get()];
+                let kept = &mut self.result.kept[*occupied.get()];
                 // Strictly greater: on a tie the earlier record stays.
                 let loser =
                     if candidate.customer.data_quality_score > kept.customer.data_quality_score {
@@ -66,7 +80,7 @@ pub fn dedupe(candidates: impl IntoIterator<Item = Candidate>) -> Deduplicated {
                     } else {
                         candidate
                     };
-                result.dropped.push(DroppedDuplicate {
+                self.result.dropped.push(DroppedDuplicate {
                     customer_id: id,
                     position: loser.position,
                     data_quality_score: loser.customer.data_quality_score,
@@ -75,13 +89,17 @@ pub fn dedupe(candidates: impl IntoIterator<Item = Candidate>) -> Deduplicated {
             }
         }
     }
-    // A later, better record may have replaced the one kept at first.
-    for dropped in &mut result.dropped {
-        if let Some(&slot) = slot_of.get(&dropped.customer_id) {
-            dropped.kept_position = result.kept[slot].position;
+
+    /// The kept and the dropped records.
+    pub fn finish(mut self) -> Deduplicated {
+        // A later, better record may have replaced the one kept at first.
+        for dropped in &mut self.result.dropped {
+            if let Some(&slot) = self.slot_of.get(&dropped.customer_id) {
+                dropped.kept_position = self.result.kept[slot].position;
+            }
         }
+        self.result
     }
-    result
 }
 
 #[cfg(test)]

@@ -162,6 +162,22 @@ impl fmt::Display for IngestError {
 impl std::error::Error for IngestError {}
 
 impl IngestError {
+    /// Moves a line-relative position (from parsing one line) into the file.
+    fn at_line(self, line: usize) -> Self {
+        match self {
+            IngestError::InvalidJson {
+                line: relative,
+                column,
+                message,
+            } => IngestError::InvalidJson {
+                line: line + relative - 1,
+                column,
+                message,
+            },
+            other => other,
+        }
+    }
+
     fn from_json(error: &serde_json::Error) -> Self {
         let full = error.to_string();
         // serde_json appends " at line L column C"; we report the position ourselves.
@@ -187,31 +203,72 @@ const DATA_EXPECTED: &str = "\"data\" to be an array of records";
 /// [`IngestError`] when the file is empty, not UTF-8, not valid JSON/NDJSON
 /// (with line and column), or valid JSON of a shape that holds no records.
 pub fn ingest(input: &[u8]) -> Result<Ingested<'_>, IngestError> {
-    let text = decode(input)?;
     let mut items = Vec::new();
+    let format = ingest_each(input, &mut |item| items.push(item))?;
+    Ok(Ingested { format, items })
+}
+
+/// Reads a whole uploaded file, handing each item to `sink` in source order
+/// as it is read, so no list of all items is ever built.
+///
+/// On an error, items already handed over must be discarded: the file as a
+/// whole is unusable.
+///
+/// # Errors
+/// As [`ingest`].
+pub fn ingest_each<'a>(
+    input: &'a [u8],
+    sink: &mut dyn FnMut(SourceItem<'a>),
+) -> Result<InputFormat, IngestError> {
+    let text = decode(input)?;
     // The common case, one JSON array, in one pass instead of two; anything
     // else (NDJSON, errors to locate) takes the general path below.
     if text.trim_start().starts_with('[') {
         if let Ok(elements) = serde_json::from_str::<Vec<&RawValue>>(text) {
-            let format = read_array(elements, &mut items)?;
-            return Ok(Ingested { format, items });
+            return read_array(elements, sink);
         }
     }
     let documents = split_documents(text)?;
-    let format = match documents.as_slice() {
-        [(_, only)] => read_single_document(only, &mut items)?,
+    match documents.as_slice() {
+        [(_, only)] => read_single_document(only, sink),
         _ => {
             for (line, document) in &documents {
                 let at = Position {
                     line: Some(*line),
                     ..Position::default()
                 };
-                read_object_or_envelope(document, at, &mut items)?;
+                read_object_or_envelope(document, at, at, sink)?;
             }
-            InputFormat::Ndjson
+            Ok(InputFormat::Ndjson)
         }
+    }
+}
+
+/// Reads one line of an NDJSON file that arrives in pieces (see
+/// [`crate::stream`]). Blank lines are skipped; `line` is its 1-based number.
+///
+/// # Errors
+/// [`IngestError`] when the line is not UTF-8 or not one JSON value, or is
+/// an envelope whose `data` is not an array; positions are in the whole file.
+pub fn ingest_line<'a>(
+    bytes: &'a [u8],
+    line: usize,
+    sink: &mut dyn FnMut(SourceItem<'a>),
+) -> Result<(), IngestError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| IngestError::NotUtf8 {
+        line,
+        column: e.valid_up_to() + 1,
+    })?;
+    if text.trim().is_empty() {
+        return Ok(());
+    }
+    let document: &RawValue =
+        serde_json::from_str(text).map_err(|e| IngestError::from_json(&e).at_line(line))?;
+    let at = Position {
+        line: Some(line),
+        ..Position::default()
     };
-    Ok(Ingested { format, items })
+    read_object_or_envelope(document, at, at, sink).map(|_| ())
 }
 
 /// Reads one API response body, which must be a page envelope.
@@ -239,7 +296,7 @@ pub fn ingest_page(body: &[u8], page: u64) -> Result<Vec<SourceItem<'_>>, Ingest
         .data
         .ok_or(shape_error("an object without \"data\""))?;
     let mut items = Vec::new();
-    read_envelope_data(data, at, &mut items)?;
+    read_envelope_data(data, at, &mut |item| items.push(item))?;
     Ok(items)
 }
 
@@ -281,19 +338,23 @@ fn split_documents(text: &str) -> Result<Vec<(usize, &RawValue)>, IngestError> {
 
 fn read_single_document<'a>(
     document: &'a RawValue,
-    items: &mut Vec<SourceItem<'a>>,
+    sink: &mut dyn FnMut(SourceItem<'a>),
 ) -> Result<InputFormat, IngestError> {
     match document.get().as_bytes().first() {
         Some(b'{') => {
             // A single envelope is addressed by page; a single record is
             // one line of NDJSON.
-            if read_object_or_envelope(document, Position::default(), items)? {
-                return Ok(InputFormat::PageEnvelope);
-            }
-            if let Some(item) = items.last_mut() {
-                item.position.line = Some(1);
-            }
-            Ok(InputFormat::Ndjson)
+            let as_record = Position {
+                line: Some(1),
+                ..Position::default()
+            };
+            Ok(
+                if read_object_or_envelope(document, as_record, Position::default(), sink)? {
+                    InputFormat::PageEnvelope
+                } else {
+                    InputFormat::Ndjson
+                },
+            )
         }
         Some(b'[') => {
             let elements = split_array(document).map_err(|found| IngestError::WrongShape {
@@ -301,7 +362,7 @@ fn read_single_document<'a>(
                 expected: TOP_LEVEL_EXPECTED,
                 found,
             })?;
-            read_array(elements, items)
+            read_array(elements, sink)
         }
         _ => Err(IngestError::WrongShape {
             at: "the whole input".into(),
@@ -314,25 +375,22 @@ fn read_single_document<'a>(
 /// Reads the elements of a top-level array: envelopes, records, or both.
 fn read_array<'a>(
     elements: Vec<&'a RawValue>,
-    items: &mut Vec<SourceItem<'a>>,
+    sink: &mut dyn FnMut(SourceItem<'a>),
 ) -> Result<InputFormat, IngestError> {
-    items.reserve(elements.len());
     let (mut envelopes, mut records) = (0, 0);
     for (index, element) in elements.into_iter().enumerate() {
-        let at = Position {
+        let as_record = Position {
+            record: Some(index + 1),
+            ..Position::default()
+        };
+        let as_envelope = Position {
             envelope: Some(index + 1),
             ..Position::default()
         };
-        if read_object_or_envelope(element, at, items)? {
+        if read_object_or_envelope(element, as_record, as_envelope, sink)? {
             envelopes += 1;
         } else {
             records += 1;
-            if let Some(item) = items.last_mut() {
-                item.position = Position {
-                    record: Some(index + 1),
-                    ..Position::default()
-                };
-            }
         }
     }
     Ok(match (envelopes, records) {
@@ -342,15 +400,17 @@ fn read_array<'a>(
     })
 }
 
-/// Reads an object that is either a record or an envelope, at `at`.
+/// Reads an object that is either a record (positioned at `as_record`) or
+/// an envelope (whose records are positioned under `as_envelope`).
 /// Returns whether it was an envelope.
 fn read_object_or_envelope<'a>(
     element: &'a RawValue,
-    at: Position,
-    items: &mut Vec<SourceItem<'a>>,
+    as_record: Position,
+    as_envelope: Position,
+    sink: &mut dyn FnMut(SourceItem<'a>),
 ) -> Result<bool, IngestError> {
     if !is_object(element) {
-        items.push(not_an_object(element, at));
+        sink(not_an_object(element, as_record));
         return Ok(false);
     }
     match serde_json::from_str::<InputObject>(element.get()) {
@@ -359,15 +419,19 @@ fn read_object_or_envelope<'a>(
                 let page = object.page_number();
                 let at = Position {
                     page,
-                    envelope: if page.is_some() { None } else { at.envelope },
-                    ..at
+                    envelope: if page.is_some() {
+                        None
+                    } else {
+                        as_envelope.envelope
+                    },
+                    ..as_envelope
                 };
-                read_envelope_data(data, at, items)?;
+                read_envelope_data(data, at, sink)?;
                 Ok(true)
             }
             None => {
-                items.push(SourceItem {
-                    position: at,
+                sink(SourceItem {
+                    position: as_record,
                     raw: element,
                     parsed: Ok(object.record),
                 });
@@ -375,7 +439,7 @@ fn read_object_or_envelope<'a>(
             }
         },
         Err(error) => {
-            items.push(unreadable_record(element, at, &error));
+            sink(unreadable_record(element, as_record, &error));
             Ok(false)
         }
     }
@@ -384,24 +448,23 @@ fn read_object_or_envelope<'a>(
 fn read_envelope_data<'a>(
     data: &'a RawValue,
     at: Position,
-    items: &mut Vec<SourceItem<'a>>,
+    sink: &mut dyn FnMut(SourceItem<'a>),
 ) -> Result<(), IngestError> {
     let elements = split_array(data).map_err(|found| IngestError::WrongShape {
         at: at.to_string(),
         expected: DATA_EXPECTED,
         found,
     })?;
-    items.reserve(elements.len());
     for (index, element) in elements.into_iter().enumerate() {
         let position = Position {
             record: Some(index + 1),
             ..at
         };
         if !is_object(element) {
-            items.push(not_an_object(element, position));
+            sink(not_an_object(element, position));
             continue;
         }
-        items.push(match serde_json::from_str::<InputObject>(element.get()) {
+        sink(match serde_json::from_str::<InputObject>(element.get()) {
             Ok(object) => SourceItem {
                 position,
                 raw: element,

@@ -1,16 +1,18 @@
 //! The run: source items in, a sorted, deduplicated [`Report`] out.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::value::RawValue;
 
 use crate::customer::{assess, Assessment};
 use crate::dates::{format_timestamp, parse_calendar_date, parse_timestamp};
-use crate::dedupe::{dedupe, Candidate};
+use crate::dedupe::{Candidate, Deduper};
 use crate::distributions::Distributions;
 use crate::fetch::fetcher::{FetchOutcome, PageFailure};
 use crate::fetch::services::Clock;
-use crate::ingest::{ingest, ingest_page, IngestError, SourceItem};
+use crate::ingest::{ingest_each, ingest_page, IngestError, SourceItem};
 use crate::report::{IssueCounts, Metadata, QualitySummary, Rejection, Report, SourceInfo};
 
 /// The largest seed accepted: JavaScript numbers hold integers exactly up to here,
@@ -102,55 +104,100 @@ pub fn build_report<'a>(
     source: SourceInfo,
     settings: &RunSettings,
 ) -> Report<'a> {
-    let run = Assessment {
-        seed: settings.seed,
-        as_of: settings.as_of,
-    };
-    let mut rejected = Vec::new();
-    let mut records_read = 0;
-    let candidates = items.into_iter().filter_map(|item| {
-        records_read += 1;
+    let mut builder = ReportBuilder::new(settings);
+    for item in items {
+        builder.add(item);
+    }
+    builder.finish(source)
+}
+
+/// Builds a report from items handed over one at a time, in source order,
+/// so input can be processed as it is read.
+#[derive(Debug)]
+pub struct ReportBuilder<'a> {
+    settings: RunSettings,
+    deduper: Deduper,
+    rejected: Vec<Rejection<'a>>,
+    records_read: usize,
+}
+
+impl<'a> ReportBuilder<'a> {
+    /// An empty report for these settings.
+    pub fn new(settings: &RunSettings) -> Self {
+        ReportBuilder {
+            settings: *settings,
+            deduper: Deduper::default(),
+            rejected: Vec::new(),
+            records_read: 0,
+        }
+    }
+
+    /// Takes the next item; a rejected one keeps borrowing its original text.
+    pub fn add(&mut self, item: SourceItem<'a>) {
+        let raw = item.raw;
+        self.take(item, || Cow::Borrowed(raw));
+    }
+
+    /// Takes the next item from input that will be gone by the end (a line
+    /// of a stream); a rejected one gets a copy of its original text.
+    pub fn add_transient(&mut self, item: SourceItem<'_>) {
+        let raw = item.raw;
+        self.take(item, || Cow::Owned(raw.to_owned()));
+    }
+
+    fn take<'i>(&mut self, item: SourceItem<'i>, original: impl FnOnce() -> Cow<'a, RawValue>) {
+        self.records_read += 1;
+        let run = Assessment {
+            seed: self.settings.seed,
+            as_of: self.settings.as_of,
+        };
         match item.parsed.and_then(|record| assess(&record, &run)) {
-            Ok(customer) => Some(Candidate {
+            Ok(customer) => self.deduper.push(Candidate {
                 position: item.position,
                 customer,
             }),
-            Err(reason) => {
-                rejected.push(Rejection {
-                    position: item.position,
-                    reason,
-                    record: item.raw,
-                });
-                None
-            }
+            Err(reason) => self.rejected.push(Rejection {
+                position: item.position,
+                reason,
+                record: original(),
+            }),
         }
-    });
-    let deduplicated = dedupe(candidates);
-    let mut customers: Vec<_> = deduplicated.kept.into_iter().map(|c| c.customer).collect();
-    customers.sort_by_cached_key(|c| (c.full_name.to_lowercase(), c.customer_id));
+    }
 
-    let metadata = Metadata {
-        total_customers: customers.len(),
-        export_timestamp: format_timestamp(settings.export_timestamp),
-        data_quality_summary: QualitySummary::of(&customers),
-        seed: settings.seed,
-        as_of: settings.as_of.to_string(),
-        source,
-        records_read,
-        duplicates_removed: deduplicated.dropped.len(),
-        rejected_records: rejected.len(),
-        issues_by_field: IssueCounts::of(&customers),
-        distributions: Distributions::of(&customers),
-        complete: true,
-        failed_pages: Vec::new(),
-        warnings: Vec::new(),
-        fetch: None,
-    };
-    Report {
-        metadata,
-        customers,
-        rejected,
-        duplicates: deduplicated.dropped,
+    /// Records read so far.
+    pub fn records_read(&self) -> usize {
+        self.records_read
+    }
+
+    /// Deduplicates, sorts and summarises.
+    pub fn finish(self, source: SourceInfo) -> Report<'a> {
+        let settings = self.settings;
+        let deduplicated = self.deduper.finish();
+        let mut customers: Vec<_> = deduplicated.kept.into_iter().map(|c| c.customer).collect();
+        customers.sort_by_cached_key(|c| (c.full_name.to_lowercase(), c.customer_id));
+        let metadata = Metadata {
+            total_customers: customers.len(),
+            export_timestamp: format_timestamp(settings.export_timestamp),
+            data_quality_summary: QualitySummary::of(&customers),
+            seed: settings.seed,
+            as_of: settings.as_of.to_string(),
+            source,
+            records_read: self.records_read,
+            duplicates_removed: deduplicated.dropped.len(),
+            rejected_records: self.rejected.len(),
+            issues_by_field: IssueCounts::of(&customers),
+            distributions: Distributions::of(&customers),
+            complete: true,
+            failed_pages: Vec::new(),
+            warnings: Vec::new(),
+            fetch: None,
+        };
+        Report {
+            metadata,
+            customers,
+            rejected: self.rejected,
+            duplicates: deduplicated.dropped,
+        }
     }
 }
 
@@ -163,12 +210,13 @@ pub fn process_upload<'a>(
     file_name: &str,
     settings: &RunSettings,
 ) -> Result<Report<'a>, IngestError> {
-    let ingested = ingest(input)?;
+    let mut builder = ReportBuilder::new(settings);
+    let format = ingest_each(input, &mut |item| builder.add(item))?;
     let source = SourceInfo::Upload {
         file_name: file_name.to_owned(),
-        format: ingested.format,
+        format,
     };
-    Ok(build_report(ingested.items, source, settings))
+    Ok(builder.finish(source))
 }
 
 /// Builds the report of an API run from its fetched pages, in page order

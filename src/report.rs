@@ -3,6 +3,8 @@
 //! Serialization is deterministic: the same input, seed, `as_of` and
 //! timestamp give the same bytes.
 
+use std::borrow::Cow;
+
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -150,16 +152,20 @@ pub struct Rejection<'a> {
     pub position: Position,
     /// Why it was rejected, e.g. `id: missing`.
     pub reason: String,
-    /// The original JSON, exactly as it was in the input (see [`original_record`]).
+    /// The original JSON, exactly as it was in the input (see [`original_record`]);
+    /// owned when the input arrived in pieces that are gone by the end.
     #[serde(serialize_with = "original_record")]
-    pub record: &'a RawValue,
+    pub record: Cow<'a, RawValue>,
 }
 
 /// Writes a rejected record as it was, unless JSON readers could not read
 /// it back (a number beyond the double range such as `3e308`, or a lone
 /// UTF-16 surrogate escape): then as a string holding the original text, so
 /// the report always parses. Only rejected records pay for this check.
-fn original_record<S: Serializer>(record: &&RawValue, serializer: S) -> Result<S::Ok, S::Error> {
+fn original_record<S: Serializer>(
+    record: &Cow<'_, RawValue>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     if serde_json::from_str::<serde_json::Value>(record.get()).is_ok() {
         record.serialize(serializer)
     } else {
