@@ -162,6 +162,8 @@ pub struct Rejection<'a> {
 /// it back (a number beyond the double range such as `3e308`, or a lone
 /// UTF-16 surrogate escape): then as a string holding the original text, so
 /// the report always parses. Only rejected records pay for this check.
+// serde's `serialize_with` hands over a reference to the field's own type.
+#[allow(clippy::ptr_arg)]
 fn original_record<S: Serializer>(
     record: &Cow<'_, RawValue>,
     serializer: S,
