@@ -41,6 +41,7 @@ pub mod pipeline;
 pub mod quality;
 pub mod record;
 pub mod report;
+pub mod stream;
 pub mod table;
 
 #[cfg(target_arch = "wasm32")]

@@ -16,6 +16,7 @@ use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
 use crate::customer::Customer;
+use crate::dates::parse_timestamp;
 use crate::export_csv;
 use crate::fetch::events::FetchEvent;
 use crate::fetch::fetcher::{fetch_all, FetchConfig, Services};
@@ -25,6 +26,7 @@ use crate::fetch::services::{CancelToken, Clock};
 use crate::pipeline::{self, RunSettings, MAX_SEED};
 use crate::quality::{QualityBucket, ScoredField};
 use crate::report::Report;
+use crate::stream::UploadStream;
 use crate::table::{select_rows, SortKey, TableQuery};
 use browser::{BrowserClock, BrowserTimer, BrowserTransport};
 
@@ -366,4 +368,60 @@ pub fn bench_stages(bytes: &[u8]) -> Result<String, JsError> {
         report.customers.len(),
         json.len()
     ))
+}
+
+/// An upload read in chunks (from `Blob.stream()`): NDJSON is processed as
+/// it arrives, so a file larger than memory can still be read.
+#[wasm_bindgen]
+pub struct UploadSession {
+    stream: Option<UploadStream>,
+    file_name: String,
+}
+
+#[wasm_bindgen]
+impl UploadSession {
+    /// Starts an upload of `file_name` with a decimal seed and a `YYYY-MM-DD` reference date.
+    ///
+    /// # Errors
+    /// A JavaScript `Error` naming the setting that cannot be used.
+    #[wasm_bindgen(constructor)]
+    pub fn new(file_name: &str, seed: &str, as_of: &str) -> Result<UploadSession, JsError> {
+        let settings = RunSettings::from_text(seed, as_of, &now_text(&BrowserClock))?;
+        Ok(UploadSession {
+            stream: Some(UploadStream::new(&settings)),
+            file_name: file_name.to_owned(),
+        })
+    }
+
+    /// Takes the next chunk of the file.
+    ///
+    /// # Errors
+    /// A JavaScript `Error` for an unreadable NDJSON line (with its line number),
+    /// or when the session is already finished.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsError> {
+        let stream = self.stream.as_mut().ok_or_else(finished)?;
+        Ok(stream.push(chunk)?)
+    }
+
+    /// Records processed so far (NDJSON; other layouts are read at the end).
+    #[wasm_bindgen(getter, js_name = recordsRead)]
+    pub fn records_read(&self) -> usize {
+        self.stream.as_ref().map_or(0, UploadStream::records_read)
+    }
+
+    /// Ends the upload and builds the report, stamped with `export_timestamp` (RFC 3339).
+    ///
+    /// # Errors
+    /// A JavaScript `Error` saying what is wrong with the file.
+    pub fn finish(&mut self, export_timestamp: &str) -> Result<RunOutput, JsError> {
+        let stream = self.stream.take().ok_or_else(finished)?;
+        let at = parse_timestamp(export_timestamp).ok_or_else(|| {
+            JsError::new(&format!("Invalid export timestamp '{export_timestamp}'."))
+        })?;
+        stream.finish(&self.file_name, at, RunOutput::new)?
+    }
+}
+
+fn finished() -> JsError {
+    JsError::new("This upload is already finished.")
 }
