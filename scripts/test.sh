@@ -32,3 +32,6 @@ MOCK_API_URL=$(sed -n 's/^mock-api listening on //p' "$mock_log" | head -1)
 [ -n "$MOCK_API_URL" ] || { cat "$mock_log"; echo "the mock API did not start" >&2; exit 1; }
 export MOCK_API_URL
 wasm-pack test --headless --chrome -- --test web --test web_fetch
+
+step "end-to-end tests (Playwright, headless Chromium)"
+scripts/e2e.sh

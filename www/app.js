@@ -96,6 +96,7 @@ function drawProgress() {
     bar.max = progress.total || 1;
     bar.value = progress.loaded || 0;
     parts.push(progress.processing ? 'Processing…' : `Read ${formatBytes(progress.loaded || 0)} of ${formatBytes(progress.total || 0)}`);
+    if (progress.records) parts.push(`${count(progress.records)} records`);
   } else {
     const done = (progress.pages_done || 0) + (progress.pages_failed || 0);
     bar.max = progress.pages_total || Math.max(1, done + 1);
@@ -158,7 +159,9 @@ async function run({ refresh = false } = {}) {
   drawProgress();
   const onEvent = (message) => {
     if (message.type === 'read-progress') {
-      progress = { loaded: message.loaded, total: message.total, processing: message.loaded >= message.total };
+      progress = {
+        loaded: message.loaded, total: message.total, records: message.records, processing: message.loaded >= message.total,
+      };
       drawProgress();
     } else if (message.type === 'event') {
       onFetchEvent(message);
@@ -196,12 +199,19 @@ async function cancel() {
   if (running.kind === 'api') {
     await client.ask({ type: 'cancel' });
   } else {
-    // Reading and processing a file is synchronous work in the worker: end it.
+    // Reading and processing a file is synchronous work in the worker: end
+    // it. The worker held the previous run's data, so its results go too.
     client.restart();
+    clearResults();
   }
 }
 
 // ---------- results ----------
+
+function clearResults() {
+  lastMetadata = null;
+  $('results').hidden = true;
+}
 
 function fillCounts(pairs) {
   $('counts').replaceChildren(...pairs.map(([label, value]) => el('div', {}, [

@@ -10,7 +10,7 @@
 //   view {sort, descending, search, bucket, issue} -> {count}
 //   rows {offset, limit}          -> {rows}
 //   download {kind: json | csv | summary} -> {bytes}
-import init, { fetchAndProcess, processUpload, randomSeed } from './pkg/customer_pipeline.js';
+import init, { UploadSession, fetchAndProcess, randomSeed } from './pkg/customer_pipeline.js';
 
 const ready = init().catch((error) => {
   throw new Error(`The WebAssembly module could not be loaded (${error.message}). ` +
@@ -30,33 +30,40 @@ function keep(output) {
   };
 }
 
-async function readWithProgress(file, id) {
-  const bytes = new Uint8Array(file.size);
-  const reader = file.stream().getReader();
-  let loaded = 0;
-  let lastReport = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    bytes.set(value, loaded);
-    loaded += value.length;
-    const now = performance.now();
-    if (now - lastReport > 50) {
-      lastReport = now;
-      self.postMessage({ type: 'read-progress', id, loaded, total: file.size });
+/**
+ * Streams the file into an upload session chunk by chunk: NDJSON is
+ * processed as it arrives, so memory stays bounded by the output.
+ */
+async function streamUpload(file, id, seed, asOf) {
+  const session = new UploadSession(file.name, seed, asOf);
+  try {
+    const reader = file.stream().getReader();
+    let loaded = 0;
+    let lastReport = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      session.push(value);
+      loaded += value.length;
+      const now = performance.now();
+      if (now - lastReport > 50) {
+        lastReport = now;
+        self.postMessage({ type: 'read-progress', id, loaded, total: file.size, records: session.recordsRead });
+      }
     }
+    self.postMessage({ type: 'read-progress', id, loaded, total: file.size, records: session.recordsRead });
+    return session.finish(new Date().toISOString());
+  } finally {
+    session.free();
   }
-  self.postMessage({ type: 'read-progress', id, loaded, total: file.size });
-  return bytes.subarray(0, loaded);
 }
 
 const handlers = {
   seed: () => ({ seed: randomSeed() }),
 
   async upload({ id, file, seed, asOf }) {
-    const bytes = await readWithProgress(file, id);
     const started = performance.now();
-    const output = processUpload(bytes, file.name, seed, asOf, new Date().toISOString());
+    const output = await streamUpload(file, id, seed, asOf);
     return { ...keep(output), millis: performance.now() - started };
   },
 

@@ -15,7 +15,8 @@
 //! - [`api`]: `/api/users` from query to reply: pagination, totals, faults.
 //! - [`tracker`]: attempt counters per `(scenario, page)` and the request log.
 //! - [`static_files`]: request path to file, traversal refusal, MIME types.
-//! - [`server`]: the tiny_http loop, one thread per request.
+//! - [`http`]: a minimal HTTP/1.1 reader and writer on `std::net`.
+//! - [`server`]: the accept loop and routing, one thread per connection.
 
 #![deny(missing_docs)]
 
@@ -24,6 +25,7 @@ pub mod config;
 pub mod dataset;
 pub mod faults;
 pub mod hash;
+pub mod http;
 pub mod server;
 pub mod static_files;
 pub mod tracker;

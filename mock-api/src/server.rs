@@ -1,4 +1,4 @@
-//! The HTTP adapter: tiny_http accept loop, routing, one thread per request.
+//! The HTTP adapter: accept loop, routing, one thread per connection.
 //!
 //! Decisions live in [`crate::api`], [`crate::faults`] and
 //! [`crate::static_files`]; this module only moves bytes, keeps the shared
@@ -6,14 +6,15 @@
 
 use std::fmt;
 use std::io::{self, Write};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::SystemTime;
 
+use crate::http::{read_request, write_response, HttpRequest};
 use serde_json::json;
-use tiny_http::{Header, Method, Request, Response};
 
 use crate::api::{self, cors_headers, ApiError};
 use crate::config::{ServerOptions, Settings};
@@ -88,7 +89,8 @@ impl Shared {
 
 /// A bound mock server, ready to [`run`](MockServer::run).
 pub struct MockServer {
-    http: Arc<tiny_http::Server>,
+    listener: TcpListener,
+    stopped: Arc<AtomicBool>,
     shared: Arc<Shared>,
     host: String,
     port: u16,
@@ -96,12 +98,19 @@ pub struct MockServer {
 
 /// Stops a running [`MockServer`] from another thread.
 #[derive(Clone)]
-pub struct StopHandle(Arc<tiny_http::Server>);
+pub struct StopHandle {
+    stopped: Arc<AtomicBool>,
+    addr: Option<SocketAddr>,
+}
 
 impl StopHandle {
     /// Makes [`MockServer::run`] return; requests in flight still finish.
     pub fn stop(&self) {
-        self.0.unblock();
+        self.stopped.store(true, Ordering::SeqCst);
+        // Wake the blocking accept so it sees the flag.
+        if let Some(addr) = self.addr {
+            let _ = TcpStream::connect(addr);
+        }
     }
 }
 
@@ -126,17 +135,17 @@ impl MockServer {
         } else {
             format!("{}:{}", options.host, options.port)
         };
-        let http = tiny_http::Server::http(addr.as_str()).map_err(|e| ServerError::Bind {
+        let listener = crate::http::bind(&addr).map_err(|e| ServerError::Bind {
             addr: addr.clone(),
             reason: e.to_string(),
         })?;
-        let port = http
-            .server_addr()
-            .to_ip()
+        let port = listener
+            .local_addr()
             .map(|a| a.port())
             .unwrap_or(options.port);
         Ok(MockServer {
-            http: Arc::new(http),
+            listener,
+            stopped: Arc::new(AtomicBool::new(false)),
             shared: Arc::new(Shared {
                 settings: Mutex::new(options.settings.clone()),
                 tracker: Mutex::new(Tracker::default()),
@@ -150,7 +159,7 @@ impl MockServer {
 
     /// The socket address actually bound (the real port when 0 was asked for).
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.http.server_addr().to_ip()
+        self.listener.local_addr().ok()
     }
 
     /// The base URL, e.g. `http://127.0.0.1:8080`, with the host as given.
@@ -165,26 +174,47 @@ impl MockServer {
 
     /// A handle that can stop [`run`](MockServer::run) from another thread.
     pub fn stop_handle(&self) -> StopHandle {
-        StopHandle(Arc::clone(&self.http))
+        StopHandle {
+            stopped: Arc::clone(&self.stopped),
+            addr: self.local_addr(),
+        }
     }
 
-    /// Serves requests until stopped, each on its own thread.
+    /// Serves connections until stopped, each on its own thread.
     pub fn run(&self) {
-        for request in self.http.incoming_requests() {
+        for connection in self.listener.incoming() {
+            if self.stopped.load(Ordering::SeqCst) {
+                break;
+            }
+            let Ok(mut stream) = connection else { continue };
             let shared = Arc::clone(&self.shared);
             let spawned = thread::Builder::new()
                 .name("mock-api-request".into())
-                .spawn(move || handle(&shared, request));
+                .spawn(move || {
+                    // A client that sends nothing usable just gets the connection closed.
+                    if let Ok(Some(request)) = read_request(&mut stream) {
+                        let head_only = request.method == "HEAD";
+                        let answer = handle(&shared, &request);
+                        // An error here means the client left (e.g. timed out on a slow answer).
+                        let _ = write_response(
+                            &mut stream,
+                            answer.status,
+                            &answer.headers,
+                            &answer.body,
+                            head_only,
+                        );
+                    }
+                });
             if let Err(e) = spawned {
-                // The request was moved into the failed closure and is dropped,
-                // which closes its connection; the client sees a network error.
+                // The stream was moved into the failed closure and is dropped,
+                // which closes the connection; the client sees a network error.
                 eprintln!("mock-api: cannot start a request thread: {e}");
             }
         }
     }
 }
 
-/// A response before it is handed to tiny_http.
+/// A response before it is written.
 struct Answer {
     status: u16,
     headers: Vec<(&'static str, String)>,
@@ -218,12 +248,12 @@ impl Answer {
     }
 }
 
-fn handle(shared: &Shared, request: Request) {
-    let target = request.url().to_string();
-    let (path, query) = split_target(&target);
-    let method = request.method().clone();
+fn handle(shared: &Shared, request: &HttpRequest) -> Answer {
+    let target = request.target.as_str();
+    let (path, query) = split_target(target);
+    let method = request.method.as_str();
     let expose = lock(&shared.settings).expose_retry_after;
-    let answer = if method == Method::Options {
+    if method == "OPTIONS" {
         let methods = if path.starts_with("/__admin/") {
             ADMIN_METHODS
         } else {
@@ -237,33 +267,18 @@ fn handle(shared: &Shared, request: Request) {
         }
         .with_cors(methods, expose)
     } else if path == "/api/users" || path == "/api/users/" {
-        if method == Method::Get || method == Method::Head {
-            api_users(shared, &request, &target, query)
+        if method == "GET" || method == "HEAD" {
+            api_users(shared, request, target, query)
         } else {
             Answer::error(405, "Method Not Allowed").with_cors(API_METHODS, expose)
         }
     } else if path == "/api" || path.starts_with("/api/") {
         Answer::error(404, "Not Found").with_cors(API_METHODS, expose)
     } else if let Some(action) = path.strip_prefix("/__admin/") {
-        admin(shared, &method, action, &target, query).with_cors(ADMIN_METHODS, expose)
+        admin(shared, method, action, target, query).with_cors(ADMIN_METHODS, expose)
     } else {
-        static_file(shared, &method, path)
-    };
-    send(request, answer);
-}
-
-fn send(request: Request, answer: Answer) {
-    let mut response = Response::from_data(answer.body)
-        .with_status_code(answer.status)
-        // Always send Content-Length: simpler clients, and download progress for .wasm.
-        .with_chunked_threshold(usize::MAX);
-    for (name, value) in answer.headers {
-        if let Ok(header) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-            response.add_header(header);
-        }
+        static_file(shared, method, path)
     }
-    // An error here means the client left (e.g. timed out on a slow answer).
-    let _ = request.respond(response);
 }
 
 /// Replaces the value of any `api_key` query parameter so the console never
@@ -294,7 +309,7 @@ fn say(line: &str) {
     let _ = out.flush();
 }
 
-fn api_users(shared: &Shared, request: &Request, target: &str, query: &str) -> Answer {
+fn api_users(shared: &Shared, request: &HttpRequest, target: &str, query: &str) -> Answer {
     let base = lock(&shared.settings).clone();
     let shown = redact(target);
     let parsed = parse_query(query)
@@ -315,11 +330,7 @@ fn api_users(shared: &Shared, request: &Request, target: &str, query: &str) -> A
     });
     let page = parsed.request.page;
     let ticket = lock(&shared.tracker).begin(&parsed.scenario, page);
-    let presented_key = request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("x-api-key"))
-        .map(|h| h.value.as_str().trim().to_string());
+    let presented_key = request.header("x-api-key").map(str::to_owned);
     let reply = api::answer(
         settings,
         parsed.request,
@@ -354,15 +365,15 @@ fn api_users(shared: &Shared, request: &Request, target: &str, query: &str) -> A
     answer.with_cors(API_METHODS, settings.expose_retry_after)
 }
 
-fn admin(shared: &Shared, method: &Method, action: &str, target: &str, query: &str) -> Answer {
+fn admin(shared: &Shared, method: &str, action: &str, target: &str, query: &str) -> Answer {
     match (method, action) {
-        (Method::Post, "reset") => {
+        ("POST", "reset") => {
             lock(&shared.tracker).reset();
             say("POST /__admin/reset -> 200 counters and log cleared");
             Answer::json(200, json!({ "ok": true }).to_string())
         }
-        (Method::Get, "config") => Answer::json(200, lock(&shared.settings).to_json().to_string()),
-        (Method::Post, "config") => {
+        ("GET", "config") => Answer::json(200, lock(&shared.settings).to_json().to_string()),
+        ("POST", "config") => {
             let pairs = match parse_query(query) {
                 Ok(p) => p,
                 Err(pair) => return Answer::json(400, ApiError::BadEncoding { pair }.body()),
@@ -380,7 +391,7 @@ fn admin(shared: &Shared, method: &Method, action: &str, target: &str, query: &s
             say(&format!("POST {} -> 200 config updated", redact(target)));
             Answer::json(200, settings.to_json().to_string())
         }
-        (Method::Get, "log") => {
+        ("GET", "log") => {
             let entries = lock(&shared.tracker).entries();
             let body = serde_json::to_string(&entries).unwrap_or_else(|_| "[]".into());
             Answer::json(200, body)
@@ -390,11 +401,11 @@ fn admin(shared: &Shared, method: &Method, action: &str, target: &str, query: &s
     }
 }
 
-fn static_file(shared: &Shared, method: &Method, path: &str) -> Answer {
+fn static_file(shared: &Shared, method: &str, path: &str) -> Answer {
     let Some(root) = &shared.www else {
         return Answer::error(404, "Not Found");
     };
-    if *method != Method::Get && *method != Method::Head {
+    if method != "GET" && method != "HEAD" {
         return Answer::error(405, "Method Not Allowed");
     }
     let not_found = || Answer {

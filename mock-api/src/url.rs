@@ -1,6 +1,6 @@
 //! Splitting and percent-decoding request targets.
 //!
-//! tiny_http hands us the raw request target (`/api/users?page=2`); these
+//! The server hands us the raw request target (`/api/users?page=2`); these
 //! helpers turn it into a path and decoded query pairs.
 
 /// Splits a request target into its path and (possibly empty) query.

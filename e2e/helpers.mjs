@@ -1,0 +1,154 @@
+// Shared helpers for the end-to-end tests: the mock API's admin endpoints,
+// opening the page, waiting for a run to end, and reading downloads.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { expect } from '@playwright/test';
+
+/** The mock API (and the page) as started by the config's webServer. */
+export const MOCK = 'http://127.0.0.1:8765';
+
+/** The repository root, for fixtures and the sample report. */
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The twelve reqres.in users, in the report's order (by full name, case-insensitive). */
+export const REQRES_NAMES_SORTED = [
+  'Byron Fields', 'Charles Morris', 'Emma Wong', 'Eve Holt', 'George Bluth', 'George Edwards',
+  'Janet Weaver', 'Lindsay Ferguson', 'Michael Lawson', 'Rachel Howell', 'Tobias Funke', 'Tracey Ramos',
+];
+
+/** The keys of a customer in the report, in the documented order. */
+export const CUSTOMER_KEYS = [
+  'customer_id', 'full_name', 'email_domain', 'engagement_level', 'activity_status',
+  'acquisition_channel', 'market_segment', 'customer_tier', 'data_quality_score', 'quality_issues',
+];
+
+const TERMINAL = ['done', 'partial', 'failed'];
+
+// ---------- the mock API ----------
+
+/** The users endpoint of the mock with per-request overrides, e.g. {failure_rate: 0}. */
+export function apiUrl(overrides = {}) {
+  const query = new URLSearchParams(Object.entries(overrides).map(([k, v]) => [k, String(v)]));
+  const text = query.toString();
+  return `${MOCK}/api/users${text ? `?${text}` : ''}`;
+}
+
+/** Clears the mock's attempt counters and request log. */
+export async function resetMock(request) {
+  const response = await request.post(`${MOCK}/__admin/reset`);
+  expect(response.status()).toBe(200);
+}
+
+/** Every API request the mock handled since the last reset, in order. */
+export async function mockLog(request) {
+  const response = await request.get(`${MOCK}/__admin/log`);
+  expect(response.status()).toBe(200);
+  return response.json();
+}
+
+const asQueryValue = (value) => (Array.isArray(value) ? value.join(',') : value === null ? '' : String(value));
+
+/**
+ * Server-wide settings changed through `configureMock`: the original value of
+ * every key changed, so `restoreMock` can put exactly those back.
+ */
+const changed = new Map();
+
+/** Changes server-wide settings (POST /__admin/config), remembering the originals. */
+export async function configureMock(request, settings) {
+  const current = await (await request.get(`${MOCK}/__admin/config`)).json();
+  for (const key of Object.keys(settings)) {
+    if (!changed.has(key)) changed.set(key, asQueryValue(current[key]));
+  }
+  const query = new URLSearchParams(Object.entries(settings).map(([k, v]) => [k, asQueryValue(v)]));
+  const response = await request.post(`${MOCK}/__admin/config?${query}`);
+  expect(response.status(), await response.text()).toBe(200);
+}
+
+/** Puts back every server-wide setting changed since the last restore. */
+export async function restoreMock(request) {
+  if (changed.size === 0) return;
+  const query = new URLSearchParams([...changed]);
+  changed.clear();
+  const response = await request.post(`${MOCK}/__admin/config?${query}`);
+  expect(response.status(), await response.text()).toBe(200);
+}
+
+// ---------- the page ----------
+
+/**
+ * Records every value `#run-status[data-state]` is set to, from the first
+ * script on, in `window.__e2eStates`. A run that ends in the state it started
+ * from (failed, then failed again) is still seen as a new entry.
+ */
+export async function trackRunStates(page) {
+  await page.addInitScript(() => {
+    window.__e2eStates = [];
+    new MutationObserver((records) => {
+      for (const record of records) {
+        if (record.target.id === 'run-status') window.__e2eStates.push(record.target.dataset.state);
+      }
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
+  });
+}
+
+/** The page path for the automation query parameters (values are URL-encoded). */
+export function pagePath(params = {}) {
+  const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
+  return `/?${query}`;
+}
+
+/** Opens the page with `params` and waits until it is ready for input. */
+export async function openPage(page, params = {}) {
+  await trackRunStates(page);
+  await page.goto(pagePath(params));
+  await expect(page.locator('#run-status')).not.toHaveText('Loading…');
+}
+
+/** Opens the page with `autorun=1` and waits for the run to end; returns the end state. */
+export async function openAndAutorun(page, params = {}, { timeout = 45_000 } = {}) {
+  await trackRunStates(page);
+  await page.goto(pagePath({ ...params, autorun: 1 }));
+  await page.waitForFunction(
+    (terminal) => window.__e2eStates.some((state) => terminal.includes(state)),
+    TERMINAL, { timeout },
+  );
+  return page.locator('#run-status').getAttribute('data-state');
+}
+
+const stateCount = (page) => page.evaluate(() => window.__e2eStates.length);
+
+/**
+ * Clicks `locator` (#run, #retry-failed) and waits for the run it starts to
+ * end; returns the end state (done, partial, failed, or idle after a cancel).
+ */
+export async function clickAndSettle(page, locator, { timeout = 45_000 } = {}) {
+  const before = await stateCount(page);
+  await locator.click();
+  const handle = await page.waitForFunction(
+    (from) => window.__e2eStates.slice(from).find((state) => state !== 'running'),
+    before, { timeout },
+  );
+  return handle.jsonValue();
+}
+
+/** Chooses a file through #file-input: a path, or {name, mimeType, buffer}. */
+export async function chooseFile(page, file) {
+  await page.locator('#file-input').setInputFiles(file);
+  await expect(page.locator('#source-file')).toBeChecked();
+}
+
+/** Clicks a download button; returns the suggested file name and the raw bytes. */
+export async function download(page, buttonId) {
+  const [saved] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator(`#${buttonId}`).click(),
+  ]);
+  const bytes = await readFile(await saved.path());
+  return { name: saved.suggestedFilename(), bytes, text: bytes.toString('utf8') };
+}
+
+/** The names shown in the customer table's rendered rows, top to bottom. */
+export function tableNames(page) {
+  return page.locator('#customer-table .vbody .vrow .vcell.c-full_name');
+}

@@ -1,0 +1,79 @@
+// Uploading files: the documented sample report, and whole-file errors that
+// leave the page usable.
+import { readFile } from 'node:fs/promises';
+import { test, expect } from '@playwright/test';
+import { ROOT, chooseFile, clickAndSettle, download, openPage, resetMock } from './helpers.mjs';
+
+const AS_OF = '2026-11-24';
+const FIXTURE = `${ROOT}tests/fixtures/reqres_users.json`;
+
+const asFile = (name, content) => ({
+  name,
+  mimeType: 'application/json',
+  buffer: Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'),
+});
+
+test.beforeEach(async ({ request }) => {
+  await resetMock(request);
+});
+
+test.afterEach(async ({ request }) => {
+  // Uploads change no server-wide settings; only the log is cleared.
+  await resetMock(request);
+});
+
+test('the fixture upload reproduces sample_output.json byte for byte (apart from the timestamp)', async ({ page }) => {
+  await openPage(page, { seed: 42, as_of: AS_OF });
+  await chooseFile(page, FIXTURE);
+  await expect(page.locator('#seed')).toHaveValue('42');
+  await expect(page.locator('#as-of')).toHaveValue(AS_OF);
+  expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');
+
+  const { name, bytes, text } = await download(page, 'download-json');
+  expect(name).not.toContain('partial');
+  expect(Buffer.from(text, 'utf8').equals(bytes)).toBe(true); // valid UTF-8, nothing lost in decoding
+  const sample = await readFile(`${ROOT}sample_output.json`, 'utf8');
+  const downloadedStamp = JSON.parse(text).metadata.export_timestamp;
+  const sampleStamp = JSON.parse(sample).metadata.export_timestamp;
+  expect(downloadedStamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  const field = (stamp) => `"export_timestamp": "${stamp}"`;
+  expect(text.split(field(downloadedStamp))).toHaveLength(2); // exactly one occurrence
+  expect(text.replace(field(downloadedStamp), field(sampleStamp))).toBe(sample);
+});
+
+test('unreadable files fail with a message saying what and where; the page stays usable', async ({ page }) => {
+  await openPage(page, { seed: 42, as_of: AS_OF });
+  const error = page.locator('#error');
+  const cases = [
+    { name: 'empty.json', content: '', says: ['empty'] },
+    { name: 'latin1.json', content: Buffer.from('[{"first_name": "\xff"}]', 'latin1'), says: ['not UTF-8', 'line 1'] },
+    { name: 'comma.json', content: '[\n{"id": 1,}\n]', says: ['Invalid JSON at line 2, column'] },
+    { name: 'string.json', content: '"customers"', says: ['expected a page envelope'] },
+    { name: 'data.json', content: '{"page": 1, "data": 7}', says: ['expected "data" to be an array'] },
+  ];
+  for (const { name, content, says } of cases) {
+    await test.step(name, async () => {
+      await chooseFile(page, asFile(name, content));
+      expect(await clickAndSettle(page, page.locator('#run'))).toBe('failed');
+      await expect(page.locator('#run-status')).toHaveAttribute('data-state', 'failed');
+      await expect(error).toBeVisible();
+      for (const text of says) await expect(error).toContainText(text);
+    });
+  }
+
+  await test.step('a valid upload still works', async () => {
+    await chooseFile(page, FIXTURE);
+    expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');
+    await expect(error).toBeHidden();
+    await expect(page.locator('#run-status')).toContainText('12 customers');
+  });
+
+  await test.step('an element that is not a record is rejected, not a file error', async () => {
+    await chooseFile(page, asFile('mixed.json', '[{"id": 1}, 42]'));
+    expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');
+    await expect(error).toBeHidden();
+    const rejected = page.locator('#rejected-list');
+    await expect(rejected).toContainText('record 2');
+    await expect(rejected).toContainText('not a record');
+  });
+});
