@@ -1,10 +1,7 @@
 //! Dates: reading `last_login` values and the run's reference date, and
 //! writing the export timestamp.
 
-use chrono::{DateTime, NaiveDate, Utc};
-
-/// The format of `export_timestamp`: UTC, whole seconds.
-const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Timelike, Utc};
 
 /// Reads an ISO 8601 calendar date (`2024-03-01`) or date-time
 /// (`2024-03-01T10:00:00Z`, with an offset `±HH:MM`, fractional seconds,
@@ -104,15 +101,50 @@ pub fn parse_calendar_date(text: &str) -> Option<NaiveDate> {
 
 /// Formats a moment as the report's `export_timestamp`: `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn format_timestamp(moment: DateTime<Utc>) -> String {
-    moment.format(TIMESTAMP_FORMAT).to_string()
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        moment.year(),
+        moment.month(),
+        moment.day(),
+        moment.hour(),
+        moment.minute(),
+        moment.second()
+    )
 }
 
-/// Reads a timestamp as produced by JavaScript's `Date.toISOString()` or
-/// any RFC 3339 date-time, dropping fractions of a second.
+/// Formats a moment for the run log: `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub fn format_log_time(moment: DateTime<Utc>) -> String {
+    let seconds = format_timestamp(moment);
+    let millis = moment.timestamp_subsec_millis().min(999);
+    format!("{}.{millis:03}Z", &seconds[..seconds.len() - 1])
+}
+
+/// Reads an RFC 3339 timestamp (`2026-11-24T08:40:05.123Z`, as made by
+/// JavaScript's `Date.toISOString()`, or with an offset `±HH:MM`),
+/// dropping fractions of a second.
 pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
-    let moment = DateTime::parse_from_rfc3339(text.trim()).ok()?;
-    let utc = moment.with_timezone(&Utc);
-    DateTime::from_timestamp(utc.timestamp(), 0)
+    let bytes = text.trim().as_bytes();
+    let date = parse_calendar_date(std::str::from_utf8(bytes.get(..10)?).ok()?)?;
+    if !matches!(bytes.get(10), Some(b'T' | b't' | b' ')) {
+        return None;
+    }
+    let time = &bytes[11..];
+    let length = time_length(time)?;
+    if length < 8 {
+        return None;
+    }
+    let zone = &time[length..];
+    if zone.is_empty() {
+        return None;
+    }
+    let offset = offset_minutes(zone)?;
+    let seconds = two_digits(time, 6)?.min(59);
+    let local = date.and_hms_opt(
+        u32::try_from(two_digits(time, 0)?).ok()?,
+        u32::try_from(two_digits(time, 3)?).ok()?,
+        u32::try_from(seconds).ok()?,
+    )?;
+    Some(local.and_utc() - TimeDelta::minutes(i64::from(offset)))
 }
 
 #[cfg(test)]
@@ -173,5 +205,20 @@ mod tests {
         let moment = parse_timestamp("2026-11-24T10:40:05+02:00").unwrap();
         assert_eq!(format_timestamp(moment), "2026-11-24T08:40:05Z");
         assert_eq!(parse_timestamp("2026-11-24"), None);
+        assert_eq!(
+            parse_timestamp("2026-11-24T10:40:05"),
+            None,
+            "a zone is required"
+        );
+        assert_eq!(
+            parse_timestamp("2026-11-24T10:40Z"),
+            None,
+            "seconds are required"
+        );
+        let moment = parse_timestamp("2026-12-31T23:30:00-01:00").unwrap();
+        assert_eq!(format_timestamp(moment), "2027-01-01T00:30:00Z");
+        let moment =
+            parse_timestamp("2026-11-24T08:40:05.987Z").unwrap() + TimeDelta::milliseconds(42);
+        assert_eq!(format_log_time(moment), "2026-11-24T08:40:05.042Z");
     }
 }

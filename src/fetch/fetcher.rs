@@ -18,6 +18,7 @@ use super::limiter::Limiter;
 use super::pages::{page_url, PageCache};
 use super::policy::{parse_retry_after, RetryPolicy};
 use super::services::{CancelToken, Clock, PageRequest, Timer, Transport};
+use crate::dates::format_log_time;
 use crate::enrich::mix;
 
 /// What to fetch and how.
@@ -238,12 +239,7 @@ impl<'a> Run<'a> {
         message: String,
     ) {
         let entry = LogEntry {
-            at: self
-                .services
-                .clock
-                .now()
-                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-                .to_string(),
+            at: format_log_time(self.services.clock.now()),
             level,
             page,
             attempt,
@@ -633,12 +629,7 @@ impl Run<'_> {
             )
         };
         let entry = LogEntry {
-            at: self
-                .services
-                .clock
-                .now()
-                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-                .to_string(),
+            at: format_log_time(self.services.clock.now()),
             level: summary.0,
             page: None,
             attempt: None,

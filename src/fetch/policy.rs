@@ -118,10 +118,14 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
         // Absurdly long digit strings are "forever": the cap will refuse them.
         return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
     }
-    let when = DateTime::parse_from_rfc2822(value)
+    // IMF-fixdate and the two obsolete HTTP-date forms, as RFC 9110 asks.
+    let when = httpdate::parse_http_date(value).ok()?;
+    let when_secs = when.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    let millis = i64::try_from(when_secs)
         .ok()?
-        .with_timezone(&Utc);
-    let millis = (when - now).num_milliseconds().max(0);
+        .saturating_mul(1000)
+        .saturating_sub(now.timestamp_millis())
+        .max(0);
     Some(Duration::from_millis(u64::try_from(millis).unwrap_or(0)))
 }
 
