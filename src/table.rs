@@ -2,6 +2,8 @@
 //! filters, in which order. Computed on the data's side (in the worker),
 //! so the page only ever renders the rows on screen.
 
+use std::cmp::Ordering;
+
 use crate::customer::Customer;
 use crate::quality::{QualityBucket, ScoredField};
 
@@ -79,62 +81,48 @@ fn matches(customer: &Customer, query: &TableQuery, needle: &str) -> bool {
 }
 
 /// Indexes into `customers` of the rows to show, in display order.
-/// Sorting is stable: equal keys keep the report's order.
+/// Sorting is stable: equal keys keep the report's order, both ways.
 pub fn select_rows(customers: &[Customer], query: &TableQuery) -> Vec<u32> {
     let needle = query.search.trim().to_lowercase();
     let mut rows: Vec<u32> = (0..customers.len() as u32)
         .filter(|&i| matches(&customers[i as usize], query, &needle))
         .collect();
     if let Some(key) = query.sort {
-        let at = |i: &u32| &customers[*i as usize];
-        match key {
-            SortKey::CustomerId => rows.sort_by_key(|i| at(i).customer_id),
-            SortKey::FullName => rows.sort_by_cached_key(|i| at(i).full_name.to_lowercase()),
-            SortKey::EmailDomain => {
-                rows.sort_by(|a, b| at(a).email_domain.cmp(&at(b).email_domain))
-            }
-            SortKey::EngagementLevel => rows.sort_by_key(|i| at(i).engagement_level.label()),
-            SortKey::ActivityStatus => rows.sort_by_key(|i| at(i).activity_status.label()),
-            SortKey::AcquisitionChannel => rows.sort_by_key(|i| at(i).acquisition_channel.label()),
-            SortKey::MarketSegment => rows.sort_by_key(|i| at(i).market_segment.label()),
-            SortKey::CustomerTier => rows.sort_by_key(|i| at(i).customer_tier.label()),
-            SortKey::DataQualityScore => rows.sort_by_key(|i| at(i).data_quality_score),
-        }
-    }
-    if query.descending {
-        // Reverse runs of equal keys back so ties stay in report order.
+        // One comparator for every column keeps a single sort in the binary.
+        rows.sort_unstable_by(|&a, &b| {
+            let by_key = compare(key, &customers[a as usize], &customers[b as usize]);
+            let by_key = if query.descending {
+                by_key.reverse()
+            } else {
+                by_key
+            };
+            by_key.then(a.cmp(&b))
+        });
+    } else if query.descending {
         rows.reverse();
-        if let Some(key) = query.sort {
-            reverse_equal_runs(&mut rows, |a, b| same_key(customers, key, *a, *b));
-        }
     }
     rows
 }
 
-fn same_key(customers: &[Customer], key: SortKey, a: u32, b: u32) -> bool {
-    let (a, b) = (&customers[a as usize], &customers[b as usize]);
+/// Orders two customers by one column (names case-insensitively).
+fn compare(key: SortKey, a: &Customer, b: &Customer) -> Ordering {
     match key {
-        SortKey::CustomerId => a.customer_id == b.customer_id,
-        SortKey::FullName => a.full_name.to_lowercase() == b.full_name.to_lowercase(),
-        SortKey::EmailDomain => a.email_domain == b.email_domain,
-        SortKey::EngagementLevel => a.engagement_level == b.engagement_level,
-        SortKey::ActivityStatus => a.activity_status == b.activity_status,
-        SortKey::AcquisitionChannel => a.acquisition_channel == b.acquisition_channel,
-        SortKey::MarketSegment => a.market_segment == b.market_segment,
-        SortKey::CustomerTier => a.customer_tier == b.customer_tier,
-        SortKey::DataQualityScore => a.data_quality_score == b.data_quality_score,
-    }
-}
-
-fn reverse_equal_runs(rows: &mut [u32], equal: impl Fn(&u32, &u32) -> bool) {
-    let mut start = 0;
-    while start < rows.len() {
-        let mut end = start + 1;
-        while end < rows.len() && equal(&rows[start], &rows[end]) {
-            end += 1;
-        }
-        rows[start..end].reverse();
-        start = end;
+        SortKey::CustomerId => a.customer_id.cmp(&b.customer_id),
+        SortKey::FullName => a
+            .full_name
+            .chars()
+            .flat_map(char::to_lowercase)
+            .cmp(b.full_name.chars().flat_map(char::to_lowercase)),
+        SortKey::EmailDomain => a.email_domain.cmp(&b.email_domain),
+        SortKey::EngagementLevel => a.engagement_level.label().cmp(b.engagement_level.label()),
+        SortKey::ActivityStatus => a.activity_status.label().cmp(b.activity_status.label()),
+        SortKey::AcquisitionChannel => a
+            .acquisition_channel
+            .label()
+            .cmp(b.acquisition_channel.label()),
+        SortKey::MarketSegment => a.market_segment.label().cmp(b.market_segment.label()),
+        SortKey::CustomerTier => a.customer_tier.label().cmp(b.customer_tier.label()),
+        SortKey::DataQualityScore => a.data_quality_score.cmp(&b.data_quality_score),
     }
 }
 
