@@ -1,11 +1,23 @@
-# The two commands of the README. Each sets up what is missing first.
-.PHONY: run test build setup
+# The README's commands. Each sets up what is missing first.
+.PHONY: run test bench bench-fetch bench-page build setup
 
 run:
 	scripts/run.sh
 
 test:
 	scripts/test.sh
+
+# Processing speed: wasm vs plain JS vs native, 10k to 1M records (BENCHMARKS.md).
+bench:
+	scripts/bench.sh
+
+# Fetching 100 pages from the faulty mock at concurrency 1 and 4.
+bench-fetch:
+	scripts/bench-fetch.sh
+
+# Large uploads through the real page: time, longest main-thread task, cancel.
+bench-page:
+	scripts/bench-page.sh
 
 build:
 	scripts/setup.sh && scripts/build.sh

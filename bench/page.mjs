@@ -1,0 +1,96 @@
+// Page benchmark: uploads large generated files through the real page (the
+// worker, streamed reading, the table) in headless Chromium and reports the
+// time to a finished report, the longest main-thread task (PerformanceObserver
+// 'longtask'), and how fast Cancel stops a run. Files come from
+// target/bench/data (made by bench/browser.mjs or here with gen-customers).
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, statSync, mkdirSync } from 'node:fs';
+import { once } from 'node:events';
+import { chromium } from 'playwright-core';
+
+const DATA = 'target/bench/data';
+const FILES = (process.env.PAGE_BENCH_FILES ?? 'customers-1000000.json,customers-1000000.ndjson,customers-3000000.ndjson').split(',');
+
+function ensure(file) {
+  const path = `${DATA}/${file}`;
+  if (!existsSync(path)) {
+    mkdirSync(DATA, { recursive: true });
+    const [, count, format] = /customers-(\d+)\.(json|ndjson)/.exec(file);
+    const args = [count, path, ...(format === 'ndjson' ? ['--ndjson'] : [])];
+    execFileSync('target/release/gen-customers', args, { stdio: 'inherit' });
+  }
+  return path;
+}
+
+function startMock() {
+  const mock = spawn('target/release/mock-api', ['--www', 'www', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  mock.stdout.setEncoding('utf8');
+  return new Promise((resolve, reject) => {
+    mock.stdout.on('data', function listen(chunk) {
+      const match = /listening on (http:\/\/\S+)/.exec(chunk);
+      if (match) {
+        mock.stdout.off('data', listen);
+        mock.stdout.resume();
+        resolve({ mock, origin: match[1] });
+      }
+    });
+    mock.on('exit', (code) => reject(new Error(`mock-api exited with ${code}`)));
+  });
+}
+
+async function openPage(browser, origin) {
+  const page = await browser.newPage();
+  await page.addInitScript(() => {
+    window.__longtasks = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) window.__longtasks.push(entry.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  await page.goto(`${origin}/?seed=1&as_of=2026-11-24`);
+  await page.waitForFunction(() => document.getElementById('run-status').dataset.state === 'idle');
+  return page;
+}
+
+const finished = () => ['done', 'partial', 'failed'].includes(document.getElementById('run-status').dataset.state);
+
+const { mock, origin } = await startMock();
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+const rows = [];
+try {
+  for (const file of FILES) {
+    const path = ensure(file);
+    const page = await openPage(browser, origin);
+    await page.setInputFiles('#file-input', path);
+    await page.evaluate(() => { window.__longtasks = []; });
+    const started = Date.now();
+    await page.click('#run');
+    await page.waitForFunction(finished, null, { timeout: 900_000, polling: 200 });
+    const seconds = (Date.now() - started) / 1000;
+    const state = await page.$eval('#run-status', (e) => `${e.dataset.state}: ${e.textContent}`);
+    const tasks = await page.evaluate(() => window.__longtasks);
+    rows.push({
+      file, mb: (statSync(path).size / 1e6).toFixed(0), seconds: seconds.toFixed(1), state,
+      longest_main_task_ms: Math.round(Math.max(0, ...tasks)), long_tasks: tasks.length,
+    });
+    await page.close();
+  }
+  // Cancel while a large file is being processed.
+  const page = await openPage(browser, origin);
+  await page.setInputFiles('#file-input', ensure(FILES[0]));
+  await page.click('#run');
+  await page.waitForTimeout(700);
+  const clicked = Date.now();
+  await page.click('#cancel');
+  await page.waitForFunction(() => document.getElementById('run-status').dataset.state !== 'running', null, { timeout: 60_000 });
+  rows.push({ file: `cancel during ${FILES[0]}`, seconds: ((Date.now() - clicked) / 1000).toFixed(2),
+    state: await page.$eval('#run-status', (e) => `${e.dataset.state}: ${e.textContent}`) });
+  await page.close();
+} finally {
+  await browser.close();
+  mock.kill();
+  await once(mock, 'exit');
+}
+console.table(rows);

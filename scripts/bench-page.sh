@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Page benchmark: large uploads through the real page (see bench/page.mjs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+source scripts/env.sh
+scripts/build.sh
+cargo build --release -p mock-api -p customer-bench
+node bench/page.mjs
