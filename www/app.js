@@ -213,6 +213,8 @@ function clearResults() {
   $('results').hidden = true;
 }
 
+const seconds = (ms) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+
 function fillCounts(pairs) {
   $('counts').replaceChildren(...pairs.map(([label, value]) => el('div', {}, [
     el('dt', { text: label }),
@@ -225,7 +227,7 @@ function fillList(listId, noneId, items) {
   $(noneId).hidden = items.length > 0;
 }
 
-async function showResults({ metadata, rejected }) {
+async function showResults({ metadata, rejected, exportMs }) {
   lastMetadata = metadata;
   const q = metadata.data_quality_summary;
   const pairs = [
@@ -239,7 +241,8 @@ async function showResults({ metadata, rejected }) {
     pairs.push(['Pages fetched', `${count(metadata.source.pages_fetched)} of ${metadata.source.pages_total ?? '?'}`],
       ['Requests', count(f.requests)],
       ['Retries', count(f.retries.server_error + f.retries.request_timeout + f.retries.timeout + f.retries.network + f.retries.malformed_body)],
-      ['Success rate', `${Math.round(f.success_rate * 100)}%`]);
+      ['Success rate', `${Math.round(f.success_rate * 100)}%`],
+      ['Fetch / process / export', `${seconds(f.fetch_ms)} / ${seconds(f.process_ms)} / ${seconds(exportMs)}`]);
   }
   fillCounts(pairs);
   barChart($('chart-quality'), [['high (90+)', q.high_quality], ['medium (70-89)', q.medium_quality], ['low (<70)', q.low_quality]], { title: 'Data quality' });

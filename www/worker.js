@@ -27,6 +27,7 @@ function keep(output) {
   return {
     metadata: JSON.parse(output.metadata),
     rejected: JSON.parse(output.rejectedJson(REJECTED_SHOWN)),
+    exportMs: output.exportMs,
   };
 }
 

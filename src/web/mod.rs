@@ -45,6 +45,7 @@ pub struct RunOutput {
     customers: Vec<Customer>,
     rejected: Vec<RejectedRow>,
     view: Vec<u32>,
+    export_ms: f64,
 }
 
 /// A rejected record as the page lists it (the original stays in the report).
@@ -56,7 +57,9 @@ struct RejectedRow {
 
 impl RunOutput {
     fn new(report: Report<'_>) -> Result<Self, JsError> {
+        let started = performance_now();
         let json = report.to_json();
+        let export_ms = performance_now() - started;
         let metadata = serde_json::to_string(&report.metadata)?;
         let summary = serde_json::to_string_pretty(&report.metadata)? + "\n";
         let rejected = report
@@ -75,6 +78,7 @@ impl RunOutput {
             customers: report.customers,
             rejected,
             view,
+            export_ms,
         })
     }
 }
@@ -90,6 +94,13 @@ impl RunOutput {
     #[wasm_bindgen(getter)]
     pub fn metadata(&self) -> String {
         self.metadata.clone()
+    }
+
+    /// Milliseconds spent writing the report's JSON (not in the report itself,
+    /// which cannot contain the time it took to write).
+    #[wasm_bindgen(getter, js_name = exportMs)]
+    pub fn export_ms(&self) -> f64 {
+        self.export_ms
     }
 
     /// The summary alone (the report's `metadata`), pretty-printed, for download.
