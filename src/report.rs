@@ -176,6 +176,25 @@ fn original_record<S: Serializer>(
 }
 
 impl Report<'_> {
+    /// The same report owning all its data: the originals of rejected
+    /// records are copied, so the input they came from can be freed.
+    pub fn into_owned(self) -> Report<'static> {
+        Report {
+            metadata: self.metadata,
+            customers: self.customers,
+            rejected: self
+                .rejected
+                .into_iter()
+                .map(|r| Rejection {
+                    position: r.position,
+                    reason: r.reason,
+                    record: Cow::Owned(r.record.into_owned()),
+                })
+                .collect(),
+            duplicates: self.duplicates,
+        }
+    }
+
     /// The report as JSON, ending in a newline: `metadata` pretty-printed
     /// (two-space indent) for people, then one compact line per customer,
     /// rejected record and duplicate, which keeps a million-customer report

@@ -35,6 +35,8 @@ pub struct UploadStream {
     pending: Vec<u8>,
     /// The 1-based number of the first line in `pending` (NDJSON).
     line: usize,
+    /// The expected file size, so a file read whole is stored without regrowing.
+    size_hint: usize,
     builder: ReportBuilder<'static>,
 }
 
@@ -46,8 +48,16 @@ impl UploadStream {
             mode: Mode::Undecided,
             pending: Vec::new(),
             line: 1,
+            size_hint: 0,
             builder: ReportBuilder::new(settings),
         }
+    }
+
+    /// Tells the stream the file's size (e.g. `File.size`): a file read
+    /// whole then takes one allocation instead of a doubling buffer, which
+    /// would briefly need up to twice the memory.
+    pub fn expect_size(&mut self, bytes: usize) {
+        self.size_hint = bytes;
     }
 
     /// Records processed so far (NDJSON only; 0 until the end otherwise).
@@ -64,6 +74,10 @@ impl UploadStream {
         self.pending.extend_from_slice(chunk);
         if self.mode == Mode::Undecided {
             self.mode = self.decide();
+            if self.mode == Mode::Whole {
+                let missing = self.size_hint.saturating_sub(self.pending.len());
+                self.pending.reserve_exact(missing);
+            }
         }
         if self.mode == Mode::Ndjson {
             self.process_lines(false)?;

@@ -145,7 +145,7 @@ fn csv_summary_and_rejected_rows_for_the_page() {
     let csv = String::from_utf8(output.csv()).unwrap();
     assert_eq!(csv.lines().count(), 13, "a header and twelve customers");
     assert!(csv.starts_with("customer_id,full_name,"));
-    let summary: serde_json::Value = serde_json::from_str(&output.summary_json()).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&output.summary_json().unwrap()).unwrap();
     assert_eq!(summary["total_customers"], 12);
     assert_eq!(
         output.rejected_json(10).unwrap(),
@@ -156,14 +156,20 @@ fn csv_summary_and_rejected_rows_for_the_page() {
 #[wasm_bindgen_test]
 fn an_upload_in_chunks_gives_the_same_report() {
     use customer_pipeline::web::UploadSession;
-    let mut session = UploadSession::new("reqres_users.json", "42", "2026-11-24").unwrap();
+    let mut session = UploadSession::new(
+        "reqres_users.json",
+        FIXTURE.len() as f64,
+        "42",
+        "2026-11-24",
+    )
+    .unwrap();
     for chunk in FIXTURE.chunks(100) {
         session.push(chunk).unwrap();
     }
     let output = session.finish("2026-11-24T12:00:00Z").unwrap();
     assert_eq!(output.report(), SAMPLE);
 
-    let mut session = UploadSession::new("lines.ndjson", "42", "2026-11-24").unwrap();
+    let mut session = UploadSession::new("lines.ndjson", 20.0, "42", "2026-11-24").unwrap();
     session.push(b"{\"id\": 1}\n{\"id\"").unwrap();
     assert_eq!(
         session.records_read(),

@@ -227,7 +227,7 @@ function fillList(listId, noneId, items) {
   $(noneId).hidden = items.length > 0;
 }
 
-async function showResults({ metadata, rejected, exportMs }) {
+async function showResults({ metadata, rejected }) {
   lastMetadata = metadata;
   const q = metadata.data_quality_summary;
   const pairs = [
@@ -242,7 +242,7 @@ async function showResults({ metadata, rejected, exportMs }) {
       ['Requests', count(f.requests)],
       ['Retries', count(f.retries.server_error + f.retries.request_timeout + f.retries.timeout + f.retries.network + f.retries.malformed_body)],
       ['Success rate', `${Math.round(f.success_rate * 100)}%`],
-      ['Fetch / process / export', `${seconds(f.fetch_ms)} / ${seconds(f.process_ms)} / ${seconds(exportMs)}`]);
+      ['Fetch / process', `${seconds(f.fetch_ms)} / ${seconds(f.process_ms)}`]);
   }
   fillCounts(pairs);
   barChart($('chart-quality'), [['high (90+)', q.high_quality], ['medium (70-89)', q.medium_quality], ['low (<70)', q.low_quality]], { title: 'Data quality' });
@@ -274,7 +274,7 @@ async function showResults({ metadata, rejected, exportMs }) {
 async function download(kind) {
   if (!lastMetadata) return;
   try {
-    const { bytes } = await client.ask({ type: 'download', kind });
+    const { bytes, millis } = await client.ask({ type: 'download', kind });
     const stamp = lastMetadata.export_timestamp.replaceAll(':', '-');
     const partial = lastMetadata.complete ? '' : '-partial';
     const [name, type] = {
@@ -283,6 +283,10 @@ async function download(kind) {
       summary: [`customer_summary-${stamp}${partial}.json`, 'application/json'],
     }[kind];
     saveFile(bytes, name, type);
+    log.add({
+      at: new Date().toISOString(), level: 'info',
+      message: `Exported ${name} (${formatBytes(bytes.length)}) in ${seconds(millis)}`,
+    });
   } catch (error) {
     showError(`Could not prepare the download: ${error.message}`);
   }

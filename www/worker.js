@@ -27,7 +27,6 @@ function keep(output) {
   return {
     metadata: JSON.parse(output.metadata),
     rejected: JSON.parse(output.rejectedJson(REJECTED_SHOWN)),
-    exportMs: output.exportMs,
   };
 }
 
@@ -36,7 +35,7 @@ function keep(output) {
  * processed as it arrives, so memory stays bounded by the output.
  */
 async function streamUpload(file, id, seed, asOf) {
-  const session = new UploadSession(file.name, seed, asOf);
+  const session = new UploadSession(file.name, file.size, seed, asOf);
   try {
     const reader = file.stream().getReader();
     let loaded = 0;
@@ -97,10 +96,11 @@ const handlers = {
   download({ kind }) {
     if (!current) throw new Error('Run the pipeline first.');
     const text = new TextEncoder();
+    const started = performance.now();
     const bytes = kind === 'csv' ? current.csv()
       : kind === 'summary' ? text.encode(current.summaryJson())
         : current.report();
-    return { bytes };
+    return { bytes, millis: performance.now() - started };
   },
 };
 

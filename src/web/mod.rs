@@ -39,55 +39,38 @@ thread_local! {
 /// report bytes, the CSV, and the rows of the table it shows.
 #[wasm_bindgen]
 pub struct RunOutput {
-    report: Vec<u8>,
+    /// Owns everything (rejected records' originals are copied), so the
+    /// input can be freed; the JSON is written only when asked for.
+    report: Report<'static>,
     metadata: String,
-    summary: String,
-    customers: Vec<Customer>,
-    rejected: Vec<RejectedRow>,
     view: Vec<u32>,
-    export_ms: f64,
 }
 
 /// A rejected record as the page lists it (the original stays in the report).
 #[derive(Serialize)]
-struct RejectedRow {
+struct RejectedRow<'r> {
     position: String,
-    reason: String,
+    reason: &'r str,
 }
 
 impl RunOutput {
     fn new(report: Report<'_>) -> Result<Self, JsError> {
-        let started = performance_now();
-        let json = report.to_json();
-        let export_ms = performance_now() - started;
+        let report = report.into_owned();
         let metadata = serde_json::to_string(&report.metadata)?;
-        let summary = serde_json::to_string_pretty(&report.metadata)? + "\n";
-        let rejected = report
-            .rejected
-            .iter()
-            .map(|r| RejectedRow {
-                position: r.position.to_string(),
-                reason: r.reason.clone(),
-            })
-            .collect();
         let view = (0..report.customers.len() as u32).collect();
         Ok(RunOutput {
-            report: json,
+            report,
             metadata,
-            summary,
-            customers: report.customers,
-            rejected,
             view,
-            export_ms,
         })
     }
 }
 
 #[wasm_bindgen]
 impl RunOutput {
-    /// The report's JSON bytes (a copy; the output keeps serving the table).
+    /// Writes the report's JSON bytes.
     pub fn report(&self) -> Vec<u8> {
-        self.report.clone()
+        self.report.to_json()
     }
 
     /// The report's `metadata` as compact JSON text, small enough to parse anywhere.
@@ -96,22 +79,18 @@ impl RunOutput {
         self.metadata.clone()
     }
 
-    /// Milliseconds spent writing the report's JSON (not in the report itself,
-    /// which cannot contain the time it took to write).
-    #[wasm_bindgen(getter, js_name = exportMs)]
-    pub fn export_ms(&self) -> f64 {
-        self.export_ms
-    }
-
     /// The summary alone (the report's `metadata`), pretty-printed, for download.
+    ///
+    /// # Errors
+    /// Never in practice: the metadata always serializes.
     #[wasm_bindgen(js_name = summaryJson)]
-    pub fn summary_json(&self) -> String {
-        self.summary.clone()
+    pub fn summary_json(&self) -> Result<String, JsError> {
+        Ok(serde_json::to_string_pretty(&self.report.metadata)? + "\n")
     }
 
     /// The customers as CSV bytes.
     pub fn csv(&self) -> Vec<u8> {
-        export_csv::customers_csv(&self.customers)
+        export_csv::customers_csv(&self.report.customers)
     }
 
     /// Sets the table's view and returns its number of rows. `sort` is a
@@ -138,7 +117,7 @@ impl RunOutput {
             },
             issue: ScoredField::ALL.into_iter().find(|f| f.name() == issue),
         };
-        self.view = select_rows(&self.customers, &query);
+        self.view = select_rows(&self.report.customers, &query);
         self.view.len() as u32
     }
 
@@ -148,7 +127,7 @@ impl RunOutput {
         let end = start.saturating_add(limit as usize).min(self.view.len());
         let rows: Vec<&Customer> = self.view[start..end]
             .iter()
-            .map(|&i| &self.customers[i as usize])
+            .map(|&i| &self.report.customers[i as usize])
             .collect();
         Ok(serde_json::to_string(&rows)?)
     }
@@ -156,8 +135,17 @@ impl RunOutput {
     /// The first `limit` rejected records (position and reason) as JSON.
     #[wasm_bindgen(js_name = rejectedJson)]
     pub fn rejected_json(&self, limit: u32) -> Result<String, JsError> {
-        let end = (limit as usize).min(self.rejected.len());
-        Ok(serde_json::to_string(&self.rejected[..end])?)
+        let rows: Vec<RejectedRow> = self
+            .report
+            .rejected
+            .iter()
+            .take(limit as usize)
+            .map(|r| RejectedRow {
+                position: r.position.to_string(),
+                reason: &r.reason,
+            })
+            .collect();
+        Ok(serde_json::to_string(&rows)?)
     }
 }
 
@@ -391,15 +379,28 @@ pub struct UploadSession {
 
 #[wasm_bindgen]
 impl UploadSession {
-    /// Starts an upload of `file_name` with a decimal seed and a `YYYY-MM-DD` reference date.
+    /// Starts an upload of `file_name` (`size` bytes, as `File.size` says)
+    /// with a decimal seed and a `YYYY-MM-DD` reference date.
     ///
     /// # Errors
     /// A JavaScript `Error` naming the setting that cannot be used.
     #[wasm_bindgen(constructor)]
-    pub fn new(file_name: &str, seed: &str, as_of: &str) -> Result<UploadSession, JsError> {
+    pub fn new(
+        file_name: &str,
+        size: f64,
+        seed: &str,
+        as_of: &str,
+    ) -> Result<UploadSession, JsError> {
         let settings = RunSettings::from_text(seed, as_of, &now_text(&BrowserClock))?;
+        let mut stream = UploadStream::new(&settings);
+        // A size beyond usize (or NaN) is only a hint: no reservation then.
+        stream.expect_size(if size.is_finite() && size >= 0.0 {
+            size as usize
+        } else {
+            0
+        });
         Ok(UploadSession {
-            stream: Some(UploadStream::new(&settings)),
+            stream: Some(stream),
             file_name: file_name.to_owned(),
         })
     }
