@@ -12,13 +12,14 @@
 // one page for the wasm measurements, one for the JS reference (which also
 // checks, up to 10k records, that both give the same customers).
 // Prints a table per case and a summary, and writes target/bench/results.json.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, copyFileSync, cpSync, symlinkSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
+import { startMock } from './mock.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TARGET = join(ROOT, 'target');
@@ -73,23 +74,6 @@ function assemblePage() {
   symlinkSync(DATA, join(WEB, 'data'));
 }
 
-function startServer() {
-  const server = spawn(bin('mock-api'), ['--www', WEB, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  server.stdout.setEncoding('utf8');
-  return new Promise((resolvePromise, reject) => {
-    let seen = '';
-    server.stdout.on('data', function listen(chunk) {
-      seen += chunk;
-      const match = /mock-api listening on (http:\/\/\S+)/.exec(seen);
-      if (match) {
-        server.stdout.off('data', listen);
-        server.stdout.resume(); // it logs every request; drop it
-        resolvePromise({ server, origin: match[1] });
-      }
-    });
-    server.on('exit', (code) => reject(new Error(`mock-api exited with ${code}`)));
-  });
-}
 
 /** Runs runBenchmark in a fresh page; a crashed or hung page becomes an error. */
 async function inFreshPage(browser, origin, options) {
@@ -296,8 +280,7 @@ requireBuilt();
 generateInputs();
 assemblePage();
 const measuredRevision = revision();
-const { server, origin } = await startServer();
-const stopServer = () => { if (server.exitCode === null) server.kill(); };
+const { origin, kill: stopServer } = await startMock(['--www', WEB]);
 process.on('exit', stopServer);
 let browserRun;
 let browserVersion;

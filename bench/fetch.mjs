@@ -7,33 +7,15 @@
 // a page's attempts and waits happen one after another, so
 //   bound = chain(1) + max(max over p>1 of chain(p), sum over p>1 of chain(p) / concurrency)
 // where chain(p) = attempts(p) x latency + the policy's waits for its failures.
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { once } from 'node:events';
 import { chromium } from 'playwright-core';
+import { startMock } from './mock.mjs';
 
 const LATENCY_MS = 50;
 const PAGES = 100;
 const PER_PAGE = 10;
 const BACKOFF_MS = [1000, 2000, 4000];
 
-function startMock() {
-  const mock = spawn('target/release/mock-api', ['--www', 'www', '--port', '0', '--latency-ms', String(LATENCY_MS),
-    '--failure-rate', '0.2', '--users', String(PAGES * PER_PAGE), '--per-page', String(PER_PAGE), '--seed', '7'],
-  { stdio: ['ignore', 'pipe', 'inherit'] });
-  mock.stdout.setEncoding('utf8');
-  return new Promise((resolve, reject) => {
-    mock.stdout.on('data', function listen(chunk) {
-      const match = /listening on (http:\/\/\S+)/.exec(String(chunk));
-      if (match) {
-        mock.stdout.off('data', listen);
-        mock.stdout.resume();
-        resolve({ mock, origin: match[1] });
-      }
-    });
-    mock.on('exit', (code) => reject(new Error(`mock-api exited with ${code}`)));
-  });
-}
 
 function lowerBound(log, concurrency) {
   const chains = new Map();
@@ -51,7 +33,8 @@ function lowerBound(log, concurrency) {
   return first + Math.max(Math.max(0, ...rest), serial / concurrency);
 }
 
-const { mock, origin } = await startMock();
+const { origin, stop } = await startMock(['--www', 'www', '--latency-ms', String(LATENCY_MS),
+  '--failure-rate', '0.2', '--users', String(PAGES * PER_PAGE), '--per-page', String(PER_PAGE), '--seed', '7']);
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -79,8 +62,7 @@ try {
   }
 } finally {
   await browser.close();
-  mock.kill();
-  await once(mock, 'exit');
+  await stop();
 }
 console.log(`Fetch benchmark: ${PAGES} pages x ${PER_PAGE} records, ${LATENCY_MS} ms latency, 20% failures (mock seed 7)`);
 console.table(rows);

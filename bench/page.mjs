@@ -3,10 +3,10 @@
 // time to a finished report, the longest main-thread task (PerformanceObserver
 // 'longtask'), and how fast Cancel stops a run. Files come from
 // target/bench/data (made by bench/browser.mjs or here with gen-customers).
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, statSync, mkdirSync } from 'node:fs';
-import { once } from 'node:events';
 import { chromium } from 'playwright-core';
+import { startMock } from './mock.mjs';
 
 const DATA = 'target/bench/data';
 const FILES = (process.env.PAGE_BENCH_FILES ?? 'customers-1000000.json,customers-1000000.ndjson,customers-3000000.ndjson').split(',');
@@ -22,21 +22,6 @@ function ensure(file) {
   return path;
 }
 
-function startMock() {
-  const mock = spawn('target/release/mock-api', ['--www', 'www', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  mock.stdout.setEncoding('utf8');
-  return new Promise((resolve, reject) => {
-    mock.stdout.on('data', function listen(chunk) {
-      const match = /listening on (http:\/\/\S+)/.exec(chunk);
-      if (match) {
-        mock.stdout.off('data', listen);
-        mock.stdout.resume();
-        resolve({ mock, origin: match[1] });
-      }
-    });
-    mock.on('exit', (code) => reject(new Error(`mock-api exited with ${code}`)));
-  });
-}
 
 async function openPage(browser, origin) {
   const page = await browser.newPage();
@@ -53,7 +38,7 @@ async function openPage(browser, origin) {
 
 const finished = () => ['done', 'partial', 'failed'].includes(document.getElementById('run-status').dataset.state);
 
-const { mock, origin } = await startMock();
+const { origin, stop } = await startMock(['--www', 'www']);
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -90,7 +75,6 @@ try {
   await page.close();
 } finally {
   await browser.close();
-  mock.kill();
-  await once(mock, 'exit');
+  await stop();
 }
 console.table(rows);

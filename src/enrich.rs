@@ -173,10 +173,14 @@ impl SeededField {
     }
 }
 
-/// SplitMix64's finaliser: a fast, well-mixed 64-bit bijection, shared by
-/// every seeded choice in the crate.
+/// SplitMix64's increment (the golden ratio as a 64-bit fraction).
+pub const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// SplitMix64's step and finaliser: a fast, well-mixed 64-bit bijection,
+/// shared by every seeded choice in the crate. `mix(s)`, `mix(s + GOLDEN_GAMMA)`,
+/// … is the SplitMix64 sequence of seed `s`.
 pub fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = z.wrapping_add(GOLDEN_GAMMA);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)

@@ -9,21 +9,21 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use customer_pipeline::enrich::{mix, GOLDEN_GAMMA};
 use customer_pipeline::pipeline::{process_fetched, RunSettings};
 use support::{config, Harness, ScriptedApi, Step};
 
 const SEEDS: u64 = 10_000;
 const MAX_ATTEMPTS_PER_PAGE: usize = 1 + 3 + 6;
 
+/// SplitMix64 (the crate's own mixing function), deterministic from its seed.
 struct Rng(u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        let out = mix(self.0);
+        self.0 = self.0.wrapping_add(GOLDEN_GAMMA);
+        out
     }
 
     fn below(&mut self, n: u64) -> u64 {

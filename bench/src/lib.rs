@@ -10,6 +10,8 @@
 
 use std::fmt::Write;
 
+use customer_pipeline::enrich::{mix, GOLDEN_GAMMA};
+
 const FIRST: [&str; 16] = [
     "Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "Mateo", "Isabella", "Lucas",
     "Mia", "Amelia", "Hiro", "Zoë", "Aarav", "Fatima",
@@ -43,16 +45,14 @@ const DOMAINS: [&str; 8] = [
     "yahoo.example",
 ];
 
-/// SplitMix64: a small, fast, deterministic generator.
+/// SplitMix64 (the crate's own mixing function), deterministic from its seed.
 struct Rng(u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        let out = mix(self.0);
+        self.0 = self.0.wrapping_add(GOLDEN_GAMMA);
+        out
     }
 
     fn below(&mut self, n: u64) -> u64 {
