@@ -57,9 +57,12 @@ export function fetchSettings({ refresh }) {
   } catch {
     throw new Error(`The API URL '${url}' is not a valid URL.`);
   }
+  const perPage = $('per-page').value.trim();
   return {
     url,
     apiKey: $('api-key').value || null,
+    perPage: perPage === '' ? null : wholeNumber('per-page', 'Page size', 1, 10000),
+    jitter: $('jitter').checked,
     concurrency: wholeNumber('concurrency', 'Concurrency', 1, 16),
     retries: wholeNumber('retries', 'Retries', 0, 10),
     timeoutMs: wholeNumber('timeout', 'Timeout', 100, 120000),
