@@ -3,9 +3,12 @@
 // Chromium, at concurrency 1 and 4. Reports wall time against the lower
 // bound that the injected faults and the retry policy allow.
 //
-// Lower bound per run: page 1 must finish before the others are known, and
-// a page's attempts and waits happen one after another, so
-//   bound = chain(1) + max(max over p>1 of chain(p), sum over p>1 of chain(p) / concurrency)
+// Lower bound per run: page 1 must finish before the others are known; a
+// page's attempts and backoff waits happen one after another; and at most
+// `concurrency` requests are in flight (a page waiting out a backoff holds no
+// slot), so
+//   bound = chain(1) + max(longest chain of the other pages,
+//                          their attempts x latency / concurrency)
 // where chain(p) = attempts(p) x latency + the policy's waits for its failures.
 import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
@@ -28,9 +31,9 @@ function lowerBound(log, concurrency) {
   const cost = ({ attempts, failures }) => attempts * LATENCY_MS
     + BACKOFF_MS.slice(0, failures).reduce((a, b) => a + b, 0);
   const first = cost(chains.get(1));
-  const rest = [...chains.entries()].filter(([page]) => page > 1).map(([, chain]) => cost(chain));
-  const serial = rest.reduce((a, b) => a + b, 0);
-  return first + Math.max(Math.max(0, ...rest), serial / concurrency);
+  const others = [...chains.entries()].filter(([page]) => page > 1).map(([, chain]) => chain);
+  const requestTime = others.reduce((sum, chain) => sum + chain.attempts * LATENCY_MS, 0);
+  return first + Math.max(0, ...others.map(cost), requestTime / concurrency);
 }
 
 const { origin, stop } = await startMock(['--www', 'www', '--latency-ms', String(LATENCY_MS),
