@@ -200,7 +200,7 @@ impl Report<'_> {
     /// rejected record and duplicate, which keeps a million-customer report
     /// small, fast to write and easy to diff or `grep`.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(4096 + self.customers.len() * 230);
+        let mut out = Vec::with_capacity(self.json_size_estimate());
         out.extend_from_slice(b"{\n  \"metadata\": ");
         let mut metadata = Vec::with_capacity(2048);
         // Writing to a Vec cannot fail, and every type here serializes
@@ -217,6 +217,23 @@ impl Report<'_> {
         write_lines(&mut out, "duplicates", &self.duplicates);
         out.extend_from_slice(b"\n}\n");
         out
+    }
+}
+
+impl Report<'_> {
+    /// A generous guess of [`Report::to_json`]'s length from a sample of
+    /// customers, so the buffer is allocated once: growing it by doubling
+    /// would briefly hold the old and the new buffer, three times the report.
+    fn json_size_estimate(&self) -> usize {
+        const SAMPLE: usize = 256;
+        let sample = &self.customers[..self.customers.len().min(SAMPLE)];
+        let sampled: usize = sample
+            .iter()
+            .map(|c| serde_json::to_vec(c).map_or(0, |line| line.len()) + 6)
+            .sum();
+        let per_customer = sampled / sample.len().max(1) + 16;
+        let others = (self.rejected.len() + self.duplicates.len()) * 256;
+        8192 + self.customers.len() * per_customer + others
     }
 }
 
@@ -238,6 +255,32 @@ fn write_lines<T: Serialize>(out: &mut Vec<u8>, name: &str, items: &[T]) {
 #[cfg(test)]
 mod tests {
     use crate::pipeline::{process_upload, RunSettings};
+
+    #[test]
+    fn the_json_buffer_is_allocated_once() {
+        let settings = RunSettings::from_text("1", "2026-11-24", "2026-11-24T00:00:00Z").unwrap();
+        let records: Vec<String> = (1..=2000)
+            .map(|id| {
+                let long_name = if id % 3 == 0 { "Bartholomew-Alexander" } else { "Al" };
+                format!(
+                    r#"{{"id": {id}, "first_name": "{long_name}", "email": "x{id}@mail.example.org", "engagement_score": {}}}"#,
+                    if id % 7 == 0 { "null".to_string() } else { (id % 101).to_string() }
+                )
+            })
+            .collect();
+        let input = format!("[{}, 5]", records.join(","));
+        let report = process_upload(input.as_bytes(), "f", &settings).unwrap();
+        let json = report.to_json();
+        assert!(
+            json.len() <= report.json_size_estimate(),
+            "{} > estimate",
+            json.len()
+        );
+        assert!(
+            json.len() * 10 >= report.json_size_estimate() * 8,
+            "estimate within 25%"
+        );
+    }
 
     #[test]
     fn rejected_records_json_cannot_read_are_kept_as_text() {
