@@ -201,6 +201,29 @@ impl Report<'_> {
     /// small, fast to write and easy to diff or `grep`.
     pub fn to_json(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.json_size_estimate());
+        self.write_json(&mut out, &mut |_| {});
+        out
+    }
+
+    /// The same bytes as [`Report::to_json`], handed to `sink` in pieces of
+    /// about `chunk_bytes`, so no buffer the size of the whole report is
+    /// ever needed.
+    pub fn write_json_chunks(&self, chunk_bytes: usize, sink: &mut dyn FnMut(&[u8])) {
+        let mut out = Vec::with_capacity(chunk_bytes + 4096);
+        self.write_json(&mut out, &mut |buffer| {
+            if buffer.len() >= chunk_bytes {
+                sink(buffer);
+                buffer.clear();
+            }
+        });
+        if !out.is_empty() {
+            sink(&out);
+        }
+    }
+
+    /// Writes the report into `out`, calling `after_line` after each line
+    /// so a caller can pass the bytes on and clear the buffer.
+    fn write_json(&self, out: &mut Vec<u8>, after_line: &mut dyn FnMut(&mut Vec<u8>)) {
         out.extend_from_slice(b"{\n  \"metadata\": ");
         let mut metadata = Vec::with_capacity(2048);
         // Writing to a Vec cannot fail, and every type here serializes
@@ -212,11 +235,11 @@ impl Report<'_> {
                 out.extend_from_slice(b"  ");
             }
         }
-        write_lines(&mut out, "customers", &self.customers);
-        write_lines(&mut out, "rejected", &self.rejected);
-        write_lines(&mut out, "duplicates", &self.duplicates);
+        after_line(out);
+        write_lines(out, "customers", &self.customers, after_line);
+        write_lines(out, "rejected", &self.rejected, after_line);
+        write_lines(out, "duplicates", &self.duplicates, after_line);
         out.extend_from_slice(b"\n}\n");
-        out
     }
 }
 
@@ -238,13 +261,19 @@ impl Report<'_> {
 }
 
 /// Writes `,\n  "name": [` and each item compactly on its own line.
-fn write_lines<T: Serialize>(out: &mut Vec<u8>, name: &str, items: &[T]) {
+fn write_lines<T: Serialize>(
+    out: &mut Vec<u8>,
+    name: &str,
+    items: &[T],
+    after_line: &mut dyn FnMut(&mut Vec<u8>),
+) {
     out.extend_from_slice(b",\n  \"");
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b"\": [");
     for (index, item) in items.iter().enumerate() {
         out.extend_from_slice(if index == 0 { b"\n    " } else { b",\n    " });
         let _ = serde_json::to_writer(&mut *out, item);
+        after_line(out);
     }
     if !items.is_empty() {
         out.extend_from_slice(b"\n  ");
@@ -255,6 +284,28 @@ fn write_lines<T: Serialize>(out: &mut Vec<u8>, name: &str, items: &[T]) {
 #[cfg(test)]
 mod tests {
     use crate::pipeline::{process_upload, RunSettings};
+
+    #[test]
+    fn chunks_join_to_the_same_bytes() {
+        let settings = RunSettings::from_text("1", "2026-11-24", "2026-11-24T00:00:00Z").unwrap();
+        let input =
+            br#"[{"id": 2, "first_name": "B"}, {"id": 1, "first_name": "A"}, {"x": 1}, {"id": 1}]"#;
+        let report = process_upload(input, "f", &settings).unwrap();
+        for chunk_bytes in [1, 50, 1 << 20] {
+            let mut joined = Vec::new();
+            let mut chunks = 0;
+            report.write_json_chunks(chunk_bytes, &mut |chunk| {
+                chunks += 1;
+                joined.extend_from_slice(chunk);
+            });
+            assert_eq!(joined, report.to_json(), "chunks of {chunk_bytes}");
+            assert_eq!(
+                chunks > 1,
+                chunk_bytes < 100,
+                "chunks of {chunk_bytes}: {chunks}"
+            );
+        }
+    }
 
     #[test]
     fn the_json_buffer_is_allocated_once() {

@@ -186,3 +186,15 @@ fn an_upload_in_chunks_gives_the_same_report() {
         "a finished session takes nothing"
     );
 }
+
+#[wasm_bindgen_test]
+fn report_parts_join_to_the_report() {
+    let output = run(FIXTURE).expect("the fixture is valid");
+    let parts = output.report_parts();
+    let mut joined = Vec::new();
+    for part in parts.iter() {
+        joined.extend(js_sys::Uint8Array::new(&part).to_vec());
+    }
+    assert!(parts.length() >= 1);
+    assert_eq!(joined, output.report());
+}

@@ -274,7 +274,7 @@ async function showResults({ metadata, rejected }) {
 async function download(kind) {
   if (!lastMetadata) return;
   try {
-    const { bytes, millis } = await client.ask({ type: 'download', kind });
+    const { blob, millis } = await client.ask({ type: 'download', kind });
     const stamp = lastMetadata.export_timestamp.replaceAll(':', '-');
     const partial = lastMetadata.complete ? '' : '-partial';
     const [name, type] = {
@@ -282,10 +282,10 @@ async function download(kind) {
       csv: [`customers-${stamp}${partial}.csv`, 'text/csv'],
       summary: [`customer_summary-${stamp}${partial}.json`, 'application/json'],
     }[kind];
-    saveFile(bytes, name, type);
+    saveFile(blob, name, type);
     log.add({
       at: new Date().toISOString(), level: 'info',
-      message: `Exported ${name} (${formatBytes(bytes.length)}) in ${seconds(millis)}`,
+      message: `Exported ${name} (${formatBytes(blob.size)}) in ${seconds(millis)}`,
     });
   } catch (error) {
     showError(`Could not prepare the download: ${error.message}`);

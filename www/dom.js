@@ -13,9 +13,9 @@ export function el(tag, { className, text, attrs } = {}, children = []) {
 /** Formats a count for people: 1,234. */
 export const count = (n) => Number(n ?? 0).toLocaleString('en-US');
 
-/** Saves bytes as a file through a temporary link. */
-export function saveFile(bytes, name, type) {
-  const url = URL.createObjectURL(new Blob([bytes], { type }));
+/** Saves a Blob as a file through a temporary link. */
+export function saveFile(blob, name, type) {
+  const url = URL.createObjectURL(new Blob([blob], { type }));
   const link = el('a', { attrs: { href: url, download: name } });
   document.body.append(link);
   link.click();

@@ -9,7 +9,7 @@
 //   cancel                        -> {}                     (aborts a running fetch)
 //   view {sort, descending, search, bucket, issue} -> {count}
 //   rows {offset, limit}          -> {rows}
-//   download {kind: json | csv | summary} -> {bytes}
+//   download {kind: json | csv | summary} -> {blob, millis}
 import init, { UploadSession, fetchAndProcess, randomSeed } from './pkg/customer_pipeline.js';
 
 const ready = init().catch((error) => {
@@ -95,12 +95,11 @@ const handlers = {
 
   download({ kind }) {
     if (!current) throw new Error('Run the pipeline first.');
-    const text = new TextEncoder();
     const started = performance.now();
-    const bytes = kind === 'csv' ? current.csv()
-      : kind === 'summary' ? text.encode(current.summaryJson())
-        : current.report();
-    return { bytes, millis: performance.now() - started };
+    const parts = kind === 'csv' ? [current.csv()]
+      : kind === 'summary' ? [new TextEncoder().encode(current.summaryJson())]
+        : current.reportParts();
+    return { blob: new Blob(parts), millis: performance.now() - started };
   },
 };
 
@@ -111,8 +110,7 @@ self.onmessage = async (event) => {
     const handler = handlers[request.type];
     if (!handler) throw new Error(`Unknown request '${request.type}'.`);
     const reply = await handler(request);
-    const transfer = reply.bytes ? [reply.bytes.buffer] : [];
-    self.postMessage({ ...reply, type: 'done', id: request.id }, transfer);
+    self.postMessage({ ...reply, type: 'done', id: request.id });
   } catch (error) {
     self.postMessage({ type: 'error', id: request.id, message: String(error?.message ?? error) });
   }

@@ -60,13 +60,29 @@ function failure(error) {
   return { error: message, out_of_memory: outOfMemory };
 }
 
+/**
+ * Bytes in, report out, as the page downloads it: `Uint8Array` parts for a
+ * Blob. Returns the parts with their total `length`.
+ */
 function wasmReport(bytes, file) {
   const output = processUpload(bytes, file, SEED, AS_OF, TIMESTAMP);
   try {
-    return output.report();
+    const parts = output.reportParts();
+    return { parts, length: parts.reduce((sum, part) => sum + part.length, 0) };
   } finally {
     output.free();
   }
+}
+
+/** The parts of a report joined into one array, for comparing. */
+function joined({ parts, length }) {
+  const all = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    all.set(part, at);
+    at += part.length;
+  }
+  return all;
 }
 
 function referenceReport(bytes, file) {
@@ -121,7 +137,7 @@ async function measureReference(bytes, file, runs) {
 /** Compares the customers of both reports; names the first that differs. */
 function check(bytes, file) {
   const decoder = new TextDecoder();
-  const wasmBytes = wasmReport(bytes, file);
+  const wasmBytes = joined(wasmReport(bytes, file));
   const jsBytes = referenceReport(bytes, file);
   const wasmText = decoder.decode(wasmBytes);
   const jsText = decoder.decode(jsBytes);

@@ -73,6 +73,19 @@ impl RunOutput {
         self.report.to_json()
     }
 
+    /// Writes the report's JSON as an array of `Uint8Array` parts of about
+    /// 8 MB (for `new Blob(parts)`), so wasm memory never holds the whole
+    /// report at once.
+    #[wasm_bindgen(js_name = reportParts)]
+    pub fn report_parts(&self) -> js_sys::Array {
+        const PART_BYTES: usize = 8 << 20;
+        let parts = js_sys::Array::new();
+        self.report.write_json_chunks(PART_BYTES, &mut |chunk| {
+            parts.push(&js_sys::Uint8Array::from(chunk));
+        });
+        parts
+    }
+
     /// The report's `metadata` as compact JSON text, small enough to parse anywhere.
     #[wasm_bindgen(getter)]
     pub fn metadata(&self) -> String {
