@@ -35,7 +35,7 @@ pub struct DroppedDuplicate {
     pub kept_position: Position,
 }
 
-/// The outcome of [`dedupe`].
+/// The outcome of [`Deduper::finish`].
 #[derive(Debug, Default)]
 pub struct Deduplicated {
     /// One candidate per id, in order of first appearance of the id.
@@ -44,16 +44,8 @@ pub struct Deduplicated {
     pub dropped: Vec<DroppedDuplicate>,
 }
 
-/// Keeps the best record per `customer_id`. `candidates` must be in source order.
-pub fn dedupe(candidates: impl IntoIterator<Item = Candidate>) -> Deduplicated {
-    let mut deduper = Deduper::default();
-    for candidate in candidates {
-        deduper.push(candidate);
-    }
-    deduper.finish()
-}
-
-/// [`dedupe`] one candidate at a time, for input that arrives in pieces.
+/// Keeps the best record per `customer_id`, taking candidates one at a time
+/// in source order.
 #[derive(Debug, Default)]
 pub struct Deduper {
     // Ids come from the input, but this runs locally on the user's own
@@ -107,6 +99,14 @@ mod tests {
     use super::*;
     use crate::customer::{assess, Assessment};
     use crate::record::InputObject;
+
+    fn dedupe(candidates: impl IntoIterator<Item = Candidate>) -> Deduplicated {
+        let mut deduper = Deduper::default();
+        for candidate in candidates {
+            deduper.push(candidate);
+        }
+        deduper.finish()
+    }
 
     fn candidate(index: usize, json: &str) -> Candidate {
         let object: InputObject = serde_json::from_str(json).unwrap();

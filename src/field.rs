@@ -75,7 +75,7 @@ impl fmt::Display for FieldValue<'_> {
     }
 }
 
-/// The first [`EXCERPT_CHARS`] characters of `s`, with "…" when cut.
+/// The first 40 characters of `s`, with "…" when cut.
 pub fn excerpt(s: &str) -> Cow<'_, str> {
     match s.char_indices().nth(EXCERPT_CHARS) {
         None => Cow::Borrowed(s),

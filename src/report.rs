@@ -152,7 +152,8 @@ pub struct Rejection<'a> {
     pub position: Position,
     /// Why it was rejected, e.g. `id: missing`.
     pub reason: String,
-    /// The original JSON, exactly as it was in the input (see [`original_record`]);
+    /// The original JSON, exactly as it was in the input (or, when JSON readers
+    /// could not read it back, its text as a string);
     /// owned when the input arrived in pieces that are gone by the end.
     #[serde(serialize_with = "original_record")]
     pub record: Cow<'a, RawValue>,
