@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::SystemTime;
 
-use crate::http::{read_request, write_response, HttpRequest};
+use crate::http::{Connection, HttpRequest};
 use serde_json::json;
 
 use crate::api::{self, cors_headers, ApiError};
@@ -186,23 +186,29 @@ impl MockServer {
             if self.stopped.load(Ordering::SeqCst) {
                 break;
             }
-            let Ok(mut stream) = connection else { continue };
+            let Ok(stream) = connection else { continue };
             let shared = Arc::clone(&self.shared);
             let spawned = thread::Builder::new()
-                .name("mock-api-request".into())
+                .name("mock-api-connection".into())
                 .spawn(move || {
-                    // A client that sends nothing usable just gets the connection closed.
-                    if let Ok(Some(request)) = read_request(&mut stream) {
+                    let Ok(mut connection) = Connection::new(stream) else {
+                        return;
+                    };
+                    // A client that closes, idles or sends nothing usable ends the loop.
+                    while let Ok(Some(request)) = connection.next_request() {
                         let head_only = request.method == "HEAD";
                         let answer = handle(&shared, &request);
-                        // An error here means the client left (e.g. timed out on a slow answer).
-                        let _ = write_response(
-                            &mut stream,
+                        let sent = connection.respond(
                             answer.status,
                             &answer.headers,
                             &answer.body,
                             head_only,
+                            request.keep_alive,
                         );
+                        // An error means the client left (e.g. timed out on a slow answer).
+                        if sent.is_err() || !request.keep_alive {
+                            break;
+                        }
                     }
                 });
             if let Err(e) = spawned {
