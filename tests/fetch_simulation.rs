@@ -9,29 +9,14 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use customer_pipeline::enrich::{mix, GOLDEN_GAMMA};
+use customer_pipeline::enrich::SplitMix64;
 use customer_pipeline::pipeline::{process_fetched, RunSettings};
 use support::{config, Harness, ScriptedApi, Step};
 
 const SEEDS: u64 = 10_000;
 const MAX_ATTEMPTS_PER_PAGE: usize = 1 + 3 + 6;
 
-/// SplitMix64 (the crate's own mixing function), deterministic from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let out = mix(self.0);
-        self.0 = self.0.wrapping_add(GOLDEN_GAMMA);
-        out
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn random_step(rng: &mut Rng) -> Step {
+fn random_step(rng: &mut SplitMix64) -> Step {
     match rng.below(100) {
         0..=44 => Step::Ok {
             polls: rng.below(5) as u32,
@@ -98,7 +83,7 @@ fn settings() -> RunSettings {
 }
 
 fn simulate(seed: u64) {
-    let mut rng = Rng(seed);
+    let mut rng = SplitMix64::new(seed);
     let per_page = 3;
     let pages = 1 + rng.below(5) as usize;
     let total = pages * per_page - rng.below(per_page as u64) as usize;

@@ -10,7 +10,7 @@
 
 use std::fmt::Write;
 
-use customer_pipeline::enrich::{mix, GOLDEN_GAMMA};
+use customer_pipeline::enrich::SplitMix64;
 
 const FIRST: [&str; 16] = [
     "Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "Mateo", "Isabella", "Lucas",
@@ -45,21 +45,6 @@ const DOMAINS: [&str; 8] = [
     "yahoo.example",
 ];
 
-/// SplitMix64 (the crate's own mixing function), deterministic from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let out = mix(self.0);
-        self.0 = self.0.wrapping_add(GOLDEN_GAMMA);
-        out
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// How the records are laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -71,7 +56,7 @@ pub enum Layout {
 
 /// Writes `count` records, the same bytes for the same `count` and `seed`.
 pub fn generate(count: usize, seed: u64, layout: Layout) -> Vec<u8> {
-    let mut rng = Rng(seed);
+    let mut rng = SplitMix64::new(seed);
     let mut out = String::with_capacity(count * 210);
     if layout == Layout::JsonArray {
         out.push_str("[\n");
@@ -104,7 +89,7 @@ pub fn generate(count: usize, seed: u64, layout: Layout) -> Vec<u8> {
     out.into_bytes()
 }
 
-fn write_record(out: &mut String, rng: &mut Rng, id: u64) {
+fn write_record(out: &mut String, rng: &mut SplitMix64, id: u64) {
     let defect = rng.below(10_000);
     let first = FIRST[rng.below(16) as usize];
     let last = LAST[rng.below(16) as usize];
