@@ -33,6 +33,15 @@ impl Run {
         }
     }
 
+    /// Fails, showing the log, unless some log message contains `needle`.
+    fn assert_logged(&self, needle: &str) {
+        let log = self.log();
+        assert!(
+            log.iter().any(|m| m.contains(needle)),
+            "no '{needle}' in {log:?}"
+        );
+    }
+
     fn log(&self) -> Vec<String> {
         self.events
             .iter()
@@ -85,10 +94,7 @@ async fn a_503_then_success_fetches_all_twelve_users() {
         metadata["fetch"]["retries"]["server_error"], 2,
         "one per page"
     );
-    assert!(run
-        .log()
-        .iter()
-        .any(|m| m.contains("retry 1 of 3 after backoff 1 s")));
+    run.assert_logged("retry 1 of 3 after backoff 1 s");
 }
 
 #[wasm_bindgen_test]
@@ -99,13 +105,7 @@ async fn a_429_with_a_visible_retry_after_is_honoured() {
     )
     .await;
     assert_eq!(run.metadata()["total_customers"], 12);
-    assert!(
-        run.log()
-            .iter()
-            .any(|m| m.contains("HTTP 429 rate limited; Retry-After: 1; waiting 1 s")),
-        "{:?}",
-        run.log()
-    );
+    run.assert_logged("HTTP 429 rate limited; Retry-After: 1; waiting 1 s");
 }
 
 #[wasm_bindgen_test]
@@ -116,13 +116,7 @@ async fn a_429_whose_retry_after_cors_hides_falls_back_to_backoff() {
     )
     .await;
     assert_eq!(run.metadata()["total_customers"], 12);
-    assert!(
-        run.log()
-            .iter()
-            .any(|m| m.contains("no Retry-After visible, backoff; waiting 1 s")),
-        "{:?}",
-        run.log()
-    );
+    run.assert_logged("no Retry-After visible, backoff; waiting 1 s");
 }
 
 #[wasm_bindgen_test]
@@ -135,10 +129,7 @@ async fn a_slow_response_times_out_and_is_retried() {
     let metadata = run.metadata();
     assert_eq!(metadata["total_customers"], 12);
     assert_eq!(metadata["fetch"]["retries"]["timeout"], 2);
-    assert!(run
-        .log()
-        .iter()
-        .any(|m| m.contains("timed out; retry 1 of 3")));
+    run.assert_logged("timed out; retry 1 of 3");
 }
 
 #[wasm_bindgen_test]
