@@ -179,12 +179,7 @@ impl IngestError {
     }
 
     fn from_json(error: &serde_json::Error) -> Self {
-        let full = error.to_string();
-        // serde_json appends " at line L column C"; we report the position ourselves.
-        let message = match full.rfind(" at line ") {
-            Some(cut) => full[..cut].to_owned(),
-            None => full,
-        };
+        let message = parser_message(error);
         IngestError::InvalidJson {
             line: error.line(),
             column: error.column().max(1),
@@ -505,12 +500,21 @@ fn unreadable_record<'a>(
     position: Position,
     error: &serde_json::Error,
 ) -> SourceItem<'a> {
-    let full = error.to_string();
-    let message = full.rfind(" at line ").map_or(&*full, |cut| &full[..cut]);
+    let message = parser_message(error);
     SourceItem {
         position,
         raw: element,
         parsed: Err(format!("unreadable record: {message}")),
+    }
+}
+
+/// serde_json's description of an error without the " at line L column C"
+/// it appends: messages here report positions themselves.
+fn parser_message(error: &serde_json::Error) -> String {
+    let full = error.to_string();
+    match full.rfind(" at line ") {
+        Some(cut) => full[..cut].to_owned(),
+        None => full,
     }
 }
 

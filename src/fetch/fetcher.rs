@@ -209,6 +209,7 @@ struct Run<'a> {
     state: RefCell<RunState>,
 }
 
+#[derive(Default)]
 struct RunState {
     stats: FetchStats,
     progress: Progress,
@@ -590,10 +591,10 @@ impl Run<'_> {
         total.min(max)
     }
 
-    fn finish(self, collected: Collected) -> FetchOutcome {
+    fn finish(&self, collected: Collected) -> FetchOutcome {
         let elapsed = (self.services.clock.now() - self.started).num_milliseconds();
         let cancelled = collected.cancelled || self.services.cancel.is_cancelled();
-        let state = self.state.into_inner();
+        let state = std::mem::take(&mut *self.state.borrow_mut());
         let mut stats = state.stats;
         stats.success_rate = if stats.requests == 0 {
             1.0
@@ -610,7 +611,7 @@ impl Run<'_> {
             pages_total: collected.reported_total_pages,
             cancelled,
         };
-        let summary = if outcome.cancelled {
+        let (level, message) = if outcome.cancelled {
             (Level::Warn, "Cancelled".to_owned())
         } else if outcome.is_complete() {
             (
@@ -628,15 +629,7 @@ impl Run<'_> {
                 ),
             )
         };
-        let entry = LogEntry {
-            at: format_log_time(self.services.clock.now()),
-            level: summary.0,
-            page: None,
-            attempt: None,
-            wait_ms: None,
-            message: summary.1,
-        };
-        (self.services.on_event)(&FetchEvent::Log(entry));
+        self.log(level, None, None, None, message);
         outcome
     }
 }
