@@ -208,15 +208,24 @@ pub fn bind(addr: &str) -> io::Result<TcpListener> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::thread;
+    use std::thread::{self, JoinHandle};
 
-    #[test]
-    fn requests_are_answered_in_turn_on_one_connection() {
+    /// A client socket, and the server side of its one connection run by `serve`.
+    fn connected<T: Send + 'static>(
+        serve: impl FnOnce(Connection) -> T + Send + 'static,
+    ) -> (TcpStream, JoinHandle<T>) {
         let listener = bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let server = thread::spawn(move || {
             let (stream, _) = listener.accept().unwrap();
-            let mut connection = Connection::new(stream).unwrap();
+            serve(Connection::new(stream).unwrap())
+        });
+        (TcpStream::connect(addr).unwrap(), server)
+    }
+
+    #[test]
+    fn requests_are_answered_in_turn_on_one_connection() {
+        let (mut client, server) = connected(|mut connection| {
             let mut requests = Vec::new();
             while let Some(request) = connection.next_request().unwrap() {
                 let keep_alive = request.keep_alive;
@@ -230,7 +239,6 @@ mod tests {
             }
             requests
         });
-        let mut client = TcpStream::connect(addr).unwrap();
         client
             .write_all(b"POST /a?b=1 HTTP/1.1\r\nHost: x\r\nX-Api-Key:  k \r\nContent-Length: 3\r\n\r\nabc")
             .unwrap();
@@ -260,14 +268,8 @@ mod tests {
 
     #[test]
     fn http_1_0_closes_after_one_answer() {
-        let listener = bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = thread::spawn(move || {
-            let (stream, _) = listener.accept().unwrap();
-            let mut connection = Connection::new(stream).unwrap();
-            connection.next_request().unwrap().unwrap().keep_alive
-        });
-        let mut client = TcpStream::connect(addr).unwrap();
+        let (mut client, server) =
+            connected(|mut connection| connection.next_request().unwrap().unwrap().keep_alive);
         client.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
         assert!(!server.join().unwrap());
     }
