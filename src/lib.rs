@@ -36,6 +36,7 @@ pub mod enrich;
 pub mod export_csv;
 pub mod fetch;
 pub mod field;
+pub mod hash;
 pub mod ingest;
 pub mod pipeline;
 pub mod quality;

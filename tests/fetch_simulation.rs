@@ -9,7 +9,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use customer_pipeline::enrich::SplitMix64;
+use customer_pipeline::hash::SplitMix64;
 use customer_pipeline::pipeline::{process_fetched, RunSettings};
 use support::{config, Harness, ScriptedApi, Step};
 

@@ -10,7 +10,7 @@
 
 use std::fmt::Write;
 
-use customer_pipeline::enrich::SplitMix64;
+use customer_pipeline::hash::SplitMix64;
 
 const FIRST: [&str; 16] = [
     "Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "Mateo", "Isabella", "Lucas",

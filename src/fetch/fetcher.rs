@@ -19,7 +19,7 @@ use super::pages::{page_url, PageCache};
 use super::policy::{parse_retry_after, RetryPolicy};
 use super::services::{CancelToken, Clock, PageRequest, Timer, Transport};
 use crate::dates::format_log_time;
-use crate::enrich::mix;
+use crate::hash::mix;
 
 /// What to fetch and how.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::enrich::mix;
+use crate::hash::hash_bytes;
 
 /// The URL of one page: `base` with `page` (and `per_page`) set in its
 /// query. Other query parameters of `base` are kept; a fragment is dropped.
@@ -30,12 +30,7 @@ pub fn page_url(base: &str, page: u64, per_page: Option<u32>) -> String {
 pub fn key_identity(api_key: Option<&str>) -> String {
     match api_key {
         None => "no-key".into(),
-        Some(key) => {
-            let folded = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-                mix(hash ^ u64::from(byte))
-            });
-            format!("key-{folded:016x}")
-        }
+        Some(key) => format!("key-{:016x}", hash_bytes(key.as_bytes())),
     }
 }
 
