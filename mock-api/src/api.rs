@@ -11,9 +11,17 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::config::{ConfigError, Settings};
+use crate::config::{ConfigError, Redirect, Settings};
 use crate::dataset::Record;
 use crate::faults::{decide, duplicates_previous, retry_after_value, Fault};
+use crate::url::percent_decode;
+
+/// Where the users endpoint lives.
+pub const USERS_PATH: &str = "/api/users";
+/// Where a `same` redirect points; serves exactly what [`USERS_PATH`] serves.
+pub const MOVED_USERS_PATH: &str = "/api/moved/users";
+/// Records a page in `short_pages` keeps.
+pub const SHORT_PAGE_RECORDS: usize = 2;
 
 /// Which page a request asks for, and how big pages are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +179,8 @@ pub enum Outcome {
     RateLimited,
     /// 401.
     Unauthorized,
+    /// 302 to another URL instead of the page.
+    Redirect,
 }
 
 impl Outcome {
@@ -183,6 +193,7 @@ impl Outcome {
             Outcome::ServerError(code) => code.to_string(),
             Outcome::RateLimited => "429".into(),
             Outcome::Unauthorized => "401".into(),
+            Outcome::Redirect => "302".into(),
         }
     }
 }
@@ -198,6 +209,8 @@ pub struct Reply {
     pub body: String,
     /// `Retry-After` value, for 429.
     pub retry_after: Option<String>,
+    /// `Location` value, for 302.
+    pub location: Option<String>,
     /// Records in `data` (also counted for a malformed body).
     pub records: usize,
     /// How long to wait before answering.
@@ -227,6 +240,7 @@ fn error_reply(
         outcome,
         body: json!({ "error": message }).to_string(),
         retry_after: None,
+        location: None,
         records: 0,
         delay,
         summary,
@@ -313,12 +327,15 @@ pub fn answer(
         _ => {}
     }
 
-    let PageRequest { page, per_page } = request;
+    // Faults and attempts follow the page asked for; the content follows
+    // the page served, so `ignore_page` answers exactly what page 1 answers.
+    let per_page = request.per_page;
+    let page = served_page(settings, request.page);
     let total = dataset.len();
-    let own = page_range(total, per_page, page);
+    let (own, shortened) = served_range(settings, total, per_page, page);
     let mut data: Vec<&Record> = Vec::new();
     let mut repeated = 0;
-    if !own.is_empty() && duplicates_previous(settings, page) {
+    if shortened.is_none() && !own.is_empty() && duplicates_previous(settings, page) {
         let previous = page_range(total, per_page, page - 1);
         // A third of a page, as if the listing shifted under the client.
         repeated = (per_page / 3).clamp(1, previous.len());
@@ -337,7 +354,7 @@ pub fn answer(
     };
     let body = serde_json::to_string(&body)
         .unwrap_or_else(|e| json!({ "error": e.to_string() }).to_string());
-    let detail = if repeated > 0 {
+    let mut detail = if repeated > 0 {
         format!(
             "{records} records, {repeated} repeated from page {}",
             page - 1
@@ -345,6 +362,12 @@ pub fn answer(
     } else {
         format!("{records} records")
     };
+    if let Some(kind) = shortened {
+        detail.push_str(&format!(", {kind} page"));
+    }
+    if page != request.page {
+        detail.push_str(&format!(", page {} ignored", request.page));
+    }
 
     match fault {
         Some(Fault::Malformed) => {
@@ -358,6 +381,7 @@ pub fn answer(
                 outcome: Outcome::Malformed,
                 body: body[..cut].to_string(),
                 retry_after: None,
+                location: None,
                 records,
                 delay: latency,
                 summary: format!("200 injected malformed JSON ({detail}, truncated)"),
@@ -368,6 +392,7 @@ pub fn answer(
             outcome: Outcome::Slow,
             body,
             retry_after: None,
+            location: None,
             records,
             delay: latency + Duration::from_millis(settings.slow_ms),
             summary: format!(
@@ -380,10 +405,130 @@ pub fn answer(
             outcome: Outcome::Ok,
             body,
             retry_after: None,
+            location: None,
             records,
             delay: latency,
             summary: format!("200 ok ({detail})"),
         },
+    }
+}
+
+/// The page whose content answers a request for `requested`: page 1 with
+/// `ignore_page`, else the page itself.
+pub fn served_page(settings: &Settings, requested: u32) -> u32 {
+    if settings.ignore_page {
+        1
+    } else {
+        requested
+    }
+}
+
+/// The records `page` answers with, and why it is cut short if it is
+/// (`"empty"` or `"short"`). Totals are computed apart and stay truthful.
+fn served_range(
+    settings: &Settings,
+    total: usize,
+    per_page: usize,
+    page: u32,
+) -> (Range<usize>, Option<&'static str>) {
+    let own = page_range(total, per_page, page);
+    if settings.empty_pages.contains(&page) {
+        (own.start..own.start, Some("empty"))
+    } else if settings.short_pages.contains(&page) {
+        let end = own.end.min(own.start + SHORT_PAGE_RECORDS);
+        (own.start..end, Some("short"))
+    } else {
+        (own, None)
+    }
+}
+
+/// The origin of this server under its other loopback name, from the
+/// request's `Host`: `127.0.0.1:PORT` gives `http://localhost:PORT`,
+/// `localhost:PORT` gives `http://127.0.0.1:PORT`, and any other name
+/// gives `localhost`. A port that is not all digits is left out, so
+/// nothing from the header but digits reaches a `Location`.
+pub fn other_loopback_origin(host: &str) -> String {
+    let host = host.trim();
+    let (name, port) = if host.starts_with('[') {
+        match host.split_once(']') {
+            Some((name, rest)) => (name, rest.strip_prefix(':')),
+            None => (host, None),
+        }
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
+        }
+    };
+    let other = if name.eq_ignore_ascii_case("localhost") {
+        "127.0.0.1"
+    } else {
+        "localhost"
+    };
+    match port.filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+        Some(port) => format!("http://{other}:{port}"),
+        None => format!("http://{other}"),
+    }
+}
+
+/// Whether a raw `name=value` query pair sets `redirect` or `redirect_origin`.
+fn is_redirect_pair(pair: &str) -> bool {
+    let name = pair.split('=').next().unwrap_or("");
+    matches!(
+        percent_decode(name, true).as_deref(),
+        Some("redirect" | "redirect_origin")
+    )
+}
+
+/// The `Location` of a redirect, or `None` when `settings` do not redirect.
+///
+/// `raw_query` is the request's query as received; its other pairs are kept
+/// as they were, in order, and the redirect pairs are removed so the target
+/// does not redirect again. When the server-wide settings redirect too
+/// (`server_redirects`), `redirect=none` is added for the same reason.
+/// `host` is the request's `Host` (see [`other_loopback_origin`]).
+pub fn redirect_location(
+    settings: &Settings,
+    raw_query: &str,
+    host: &str,
+    server_redirects: bool,
+) -> Option<String> {
+    let target = match settings.redirect {
+        Redirect::None => return None,
+        Redirect::Same => MOVED_USERS_PATH.to_string(),
+        Redirect::Cross => {
+            let origin = settings
+                .redirect_origin
+                .clone()
+                .unwrap_or_else(|| other_loopback_origin(host));
+            format!("{origin}{USERS_PATH}")
+        }
+    };
+    let mut kept: Vec<&str> = raw_query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !is_redirect_pair(pair))
+        .collect();
+    if server_redirects {
+        kept.push("redirect=none");
+    }
+    Some(if kept.is_empty() {
+        target
+    } else {
+        format!("{target}?{}", kept.join("&"))
+    })
+}
+
+/// The `302 Found` answer pointing at `location`, sent after the latency.
+pub fn redirect_reply(settings: &Settings, location: String) -> Reply {
+    Reply {
+        status: 302,
+        outcome: Outcome::Redirect,
+        body: json!({ "location": location }).to_string(),
+        retry_after: None,
+        summary: format!("302 redirect to {location}"),
+        location: Some(location),
+        records: 0,
+        delay: Duration::from_millis(settings.latency_ms),
     }
 }
 
@@ -741,6 +886,223 @@ mod tests {
             SystemTime::now(),
         );
         assert_eq!(past.records, 0);
+    }
+
+    fn synthetic(users: usize) -> Vec<Record> {
+        build(DatasetSpec {
+            users: Some(users),
+            seed: 1,
+            defects: false,
+        })
+    }
+
+    fn page_of(s: &Settings, page: u32, per_page: usize, attempt: u32, data: &[Record]) -> Reply {
+        answer(
+            s,
+            PageRequest { page, per_page },
+            attempt,
+            None,
+            data,
+            SystemTime::UNIX_EPOCH,
+        )
+    }
+
+    #[test]
+    fn ignore_page_answers_page_one_for_every_page() {
+        let data = reqres();
+        let first = page_of(&calm(), 1, 6, 1, &data);
+        let s = Settings {
+            ignore_page: true,
+            ..calm()
+        };
+        for page in [1, 2, 3, 40] {
+            let r = page_of(&s, page, 6, 1, &data);
+            assert_eq!(r.body, first.body, "page {page}");
+            assert_eq!(r.records, 6);
+        }
+        let v = body(&page_of(&s, 3, 6, 1, &data));
+        assert_eq!(v["page"].as_u64(), Some(1));
+        assert_eq!(ids(&v), [1, 2, 3, 4, 5, 6]);
+        assert_eq!(
+            page_of(&s, 3, 6, 1, &data).summary,
+            "200 ok (6 records, page 3 ignored)"
+        );
+        // Faults still follow the page asked for, so attempts stay countable.
+        let failing = Settings {
+            fail_pages: BTreeSet::from([3]),
+            ..s
+        };
+        assert_eq!(page_of(&failing, 3, 6, 1, &data).status, 503);
+        assert_eq!(page_of(&failing, 2, 6, 1, &data).body, first.body);
+    }
+
+    #[test]
+    fn short_and_empty_pages_keep_truthful_totals() {
+        let data = synthetic(13);
+        let s = Settings {
+            short_pages: BTreeSet::from([2, 3]),
+            empty_pages: BTreeSet::from([1, 3]),
+            duplicate_rate: 1.0,
+            ..calm()
+        };
+        // (page, ids, records): page 3 is in both lists and empty wins; page 3
+        // of 13 records has one record, fewer than the two a short page keeps.
+        let table: &[(u32, &[u64])] = &[(1, &[]), (2, &[7, 8]), (3, &[])];
+        for &(page, expected) in table {
+            for attempt in 1..=4 {
+                let r = page_of(&s, page, 6, attempt, &data);
+                let v = body(&r);
+                assert_eq!(r.status, 200, "page {page} attempt {attempt}");
+                assert_eq!(ids(&v), expected, "page {page} attempt {attempt}");
+                assert_eq!(r.records, expected.len());
+                assert_eq!(
+                    (
+                        v["page"].as_u64(),
+                        v["per_page"].as_u64(),
+                        v["total"].as_u64(),
+                        v["total_pages"].as_u64()
+                    ),
+                    (Some(u64::from(page)), Some(6), Some(13), Some(3)),
+                    "page {page}"
+                );
+            }
+        }
+        let only_short = Settings {
+            short_pages: BTreeSet::from([3]),
+            ..calm()
+        };
+        assert_eq!(ids(&body(&page_of(&only_short, 3, 6, 1, &data))), [13]);
+        assert_eq!(
+            page_of(&s, 2, 6, 1, &data).summary,
+            "200 ok (2 records, short page)"
+        );
+        assert_eq!(
+            page_of(&s, 1, 6, 1, &data).summary,
+            "200 ok (0 records, empty page)"
+        );
+        // Pages not listed are whole (with their duplicates).
+        let other = Settings {
+            short_pages: BTreeSet::from([1]),
+            duplicate_rate: 1.0,
+            ..calm()
+        };
+        assert_eq!(
+            ids(&body(&page_of(&other, 2, 6, 1, &data))),
+            [5, 6, 7, 8, 9, 10, 11, 12]
+        );
+        // Faults still apply to a short page.
+        let faulty = Settings {
+            failure_rate: 1.0,
+            ..s.clone()
+        };
+        assert_ne!(page_of(&faulty, 2, 6, 1, &data).status, 200);
+        assert_eq!(ids(&body(&page_of(&faulty, 2, 6, 3, &data))), [7, 8]);
+    }
+
+    #[test]
+    fn other_loopback_origin_swaps_the_names() {
+        let table = [
+            ("127.0.0.1:8080", "http://localhost:8080"),
+            ("localhost:8080", "http://127.0.0.1:8080"),
+            ("LocalHost:1", "http://127.0.0.1:1"),
+            ("[::1]:8443", "http://localhost:8443"),
+            ("127.0.0.1", "http://localhost"),
+            ("localhost", "http://127.0.0.1"),
+            ("example.test:80/x", "http://localhost"),
+            ("a:1\"b", "http://localhost"),
+            ("", "http://localhost"),
+        ];
+        for (host, expected) in table {
+            assert_eq!(other_loopback_origin(host), expected, "{host}");
+        }
+    }
+
+    #[test]
+    fn redirect_locations_drop_the_redirect_parameters() {
+        let with = |query: &str| {
+            let pairs = pairs(query);
+            parse_query(&pairs, &calm())
+                .unwrap_or_else(|e| panic!("{e}"))
+                .settings
+        };
+        // (query, Host, server-wide redirect, Location)
+        let table: &[(&str, &str, bool, Option<&str>)] = &[
+            ("page=2&seed=3", "127.0.0.1:8080", false, None),
+            (
+                "page=2&redirect=same&seed=3",
+                "127.0.0.1:8080",
+                false,
+                Some("/api/moved/users?page=2&seed=3"),
+            ),
+            (
+                "redirect=same&page=2&failure_rate=0&_=1",
+                "127.0.0.1:8080",
+                false,
+                Some("/api/moved/users?page=2&failure_rate=0&_=1"),
+            ),
+            (
+                "redirect=same",
+                "127.0.0.1:8080",
+                false,
+                Some("/api/moved/users"),
+            ),
+            (
+                "page=2&redirect=cross",
+                "127.0.0.1:8765",
+                false,
+                Some("http://localhost:8765/api/users?page=2"),
+            ),
+            (
+                "page=2&redirect=cross",
+                "localhost:8765",
+                false,
+                Some("http://127.0.0.1:8765/api/users?page=2"),
+            ),
+            (
+                "page=5&redirect=cross&redirect%5Forigin=http%3A%2F%2Fexample.test%3A9&per_page=3",
+                "127.0.0.1:8765",
+                false,
+                Some("http://example.test:9/api/users?page=5&per_page=3"),
+            ),
+            (
+                "page=2&redirect=same",
+                "127.0.0.1:8080",
+                true,
+                Some("/api/moved/users?page=2&redirect=none"),
+            ),
+            (
+                "page=2&redirect=cross",
+                "127.0.0.1:8080",
+                true,
+                Some("http://localhost:8080/api/users?page=2&redirect=none"),
+            ),
+        ];
+        for &(query, host, server, expected) in table {
+            let settings = with(query);
+            let raw = query;
+            assert_eq!(
+                redirect_location(&settings, raw, host, server).as_deref(),
+                expected,
+                "{query} from {host}"
+            );
+        }
+    }
+
+    #[test]
+    fn redirect_reply_is_a_302_with_location() {
+        let s = Settings {
+            latency_ms: 20,
+            ..calm()
+        };
+        let r = redirect_reply(&s, "/api/moved/users?page=2".into());
+        assert_eq!(
+            (r.status, r.outcome.label().as_str(), r.records),
+            (302, "302", 0)
+        );
+        assert_eq!(r.location.as_deref(), Some("/api/moved/users?page=2"));
+        assert_eq!(r.body, r#"{"location":"/api/moved/users?page=2"}"#);
+        assert_eq!(r.delay, Duration::from_millis(20));
+        assert_eq!(r.summary, "302 redirect to /api/moved/users?page=2");
     }
 
     #[test]

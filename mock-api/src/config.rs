@@ -37,6 +37,28 @@ impl RetryAfterFormat {
     }
 }
 
+/// Whether the API answers `302 Found` instead of the page, and where to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redirect {
+    /// Answer the page.
+    None,
+    /// Redirect to the same API under `/api/moved/users` on the same origin.
+    Same,
+    /// Redirect to `/api/users` on another origin (`redirect_origin`).
+    Cross,
+}
+
+impl Redirect {
+    /// The spelling used by flags and query parameters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Redirect::None => "none",
+            Redirect::Same => "same",
+            Redirect::Cross => "cross",
+        }
+    }
+}
+
 /// Everything that shapes an API answer: dataset, paging and faults.
 ///
 /// Server-wide values come from flags and `POST /__admin/config`; a request
@@ -79,6 +101,18 @@ pub struct Settings {
     pub api_key: Option<String>,
     /// Whether `Retry-After` is listed in `Access-Control-Expose-Headers`.
     pub expose_retry_after: bool,
+    /// Whether every page answers what page 1 answers, as an API that
+    /// ignores the `page` parameter would.
+    pub ignore_page: bool,
+    /// Pages that answer only their first records, on every attempt.
+    pub short_pages: BTreeSet<u32>,
+    /// Pages that answer `"data": []`, on every attempt.
+    pub empty_pages: BTreeSet<u32>,
+    /// Whether the API answers `302 Found` instead of the page.
+    pub redirect: Redirect,
+    /// Origin a `cross` redirect points at, e.g. `http://localhost:8080`;
+    /// `None` means this server under its other loopback name.
+    pub redirect_origin: Option<String>,
 }
 
 impl Default for Settings {
@@ -102,6 +136,11 @@ impl Default for Settings {
             max_faults_per_page: 2,
             api_key: None,
             expose_retry_after: true,
+            ignore_page: false,
+            short_pages: BTreeSet::new(),
+            empty_pages: BTreeSet::new(),
+            redirect: Redirect::None,
+            redirect_origin: None,
         }
     }
 }
@@ -209,6 +248,35 @@ fn parse_pages(name: &str, value: &str) -> Result<BTreeSet<u32>, ConfigError> {
         .collect()
 }
 
+/// What `redirect_origin` accepts.
+const ORIGIN_EXPECTED: &str =
+    "an origin such as http://localhost:8080 (scheme, host, optional port), or empty";
+
+/// Reads an origin; empty means "none". Only characters of a host and port
+/// are accepted after the scheme, so the value can go into a `Location`
+/// header as it is (no path, query, user info, spaces or line breaks).
+fn parse_origin(name: &str, value: &str) -> Result<Option<String>, ConfigError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    let origin = trimmed.strip_suffix('/').unwrap_or(trimmed);
+    let authority = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"));
+    match authority {
+        Some(a)
+            if !a.is_empty()
+                && a.chars().all(|c| {
+                    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '[' | ']')
+                }) =>
+        {
+            Ok(Some(origin.to_string()))
+        }
+        _ => Err(invalid(name, value, ORIGIN_EXPECTED)),
+    }
+}
+
 impl Settings {
     /// Names accepted by [`Settings::apply`], in the order `--help` lists them.
     pub const NAMES: &'static [&'static str] = &[
@@ -230,12 +298,18 @@ impl Settings {
         "max_faults_per_page",
         "api_key",
         "expose_retry_after",
+        "ignore_page",
+        "short_pages",
+        "empty_pages",
+        "redirect",
+        "redirect_origin",
     ];
 
     /// Sets one setting from its snake_case name and textual value.
     ///
-    /// Empty values mean: `users` back to the reqres.in dataset, `fail_pages`
-    /// none, `api_key` not required, booleans on.
+    /// Empty values mean: `users` back to the reqres.in dataset, `fail_pages`,
+    /// `short_pages` and `empty_pages` none, `api_key` not required,
+    /// `redirect_origin` the other loopback name, booleans on.
     ///
     /// # Errors
     /// [`ConfigError::UnknownSetting`] for a name not in [`Settings::NAMES`];
@@ -299,7 +373,19 @@ impl Settings {
             "defects" => self.defects = parse_bool(name, value)?,
             "changing_total" => self.changing_total = parse_bool(name, value)?,
             "expose_retry_after" => self.expose_retry_after = parse_bool(name, value)?,
+            "ignore_page" => self.ignore_page = parse_bool(name, value)?,
             "fail_pages" => self.fail_pages = parse_pages(name, value)?,
+            "short_pages" => self.short_pages = parse_pages(name, value)?,
+            "empty_pages" => self.empty_pages = parse_pages(name, value)?,
+            "redirect" => {
+                self.redirect = match value.trim() {
+                    "none" => Redirect::None,
+                    "same" => Redirect::Same,
+                    "cross" => Redirect::Cross,
+                    _ => return Err(invalid(name, value, "`none`, `same` or `cross`")),
+                };
+            }
+            "redirect_origin" => self.redirect_origin = parse_origin(name, value)?,
             "max_faults_per_page" => {
                 self.max_faults_per_page =
                     parse_bounded(name, value, u64::from(u32::MAX), "a non-negative integer")?
@@ -339,6 +425,11 @@ impl Settings {
             "max_faults_per_page": self.max_faults_per_page,
             "api_key_required": self.api_key.is_some(),
             "expose_retry_after": self.expose_retry_after,
+            "ignore_page": self.ignore_page,
+            "short_pages": self.short_pages,
+            "empty_pages": self.empty_pages,
+            "redirect": self.redirect.as_str(),
+            "redirect_origin": self.redirect_origin,
         })
     }
 }
@@ -382,12 +473,14 @@ const SWITCHES: &[&str] = &[
     "changing_total",
     "no_expose_retry_after",
     "expose_retry_after",
+    "ignore_page",
 ];
 
 /// Parses command-line arguments (without the program name).
 ///
 /// Accepts `--name value` and `--name=value`; switches (`--defects`,
-/// `--changing-total`, `--no-expose-retry-after`) take no separate value.
+/// `--changing-total`, `--ignore-page`, `--no-expose-retry-after`) take no
+/// separate value.
 ///
 /// # Errors
 /// A [`ConfigError`] naming the first flag that is unknown, lacks a value
@@ -479,6 +572,16 @@ Faults (decided from seed, page and attempt number):
   --api-key KEY               require header x-api-key: KEY (401 otherwise)
   --no-expose-retry-after     leave Retry-After out of Access-Control-Expose-Headers
 
+Contract breaches (on every attempt; totals stay truthful):
+  --ignore-page               every page answers page 1 (its records and page 1)
+  --short-pages P,Q           these pages answer only their first 2 records
+  --empty-pages P,Q           these pages answer with an empty data array
+  --redirect R                none | same | cross: answer 302 instead of the page;
+                              same: to /api/moved/users here, cross: to /api/users
+                              on --redirect-origin (default none)
+  --redirect-origin URL       origin of a cross redirect (default: this server under
+                              its other loopback name, 127.0.0.1 <-> localhost)
+
 Every fault and data setting can also be given per request as a query
 parameter in snake_case (failure_rate=0.5, fail_pages=3,5, defects=1, ...).
 ";
@@ -510,6 +613,8 @@ mod tests {
         assert_eq!(s.retry_after_format, RetryAfterFormat::Seconds);
         assert!(s.expose_retry_after);
         assert!(!s.defects && !s.changing_total);
+        assert!(!s.ignore_page && s.short_pages.is_empty() && s.empty_pages.is_empty());
+        assert_eq!((s.redirect, s.redirect_origin), (Redirect::None, None));
     }
 
     #[test]
@@ -552,6 +657,14 @@ mod tests {
             "--api-key",
             "secret",
             "--no-expose-retry-after",
+            "--ignore-page",
+            "--short-pages",
+            "2,4",
+            "--empty-pages=6",
+            "--redirect",
+            "cross",
+            "--redirect-origin",
+            "http://localhost:9000/",
         ]);
         assert_eq!((o.host.as_str(), o.port), ("0.0.0.0", 0));
         assert_eq!(o.www, Some(PathBuf::from("www")));
@@ -569,6 +682,12 @@ mod tests {
         assert_eq!(s.fail_pages, BTreeSet::from([3, 5]));
         assert_eq!(s.max_faults_per_page, 4);
         assert_eq!(s.api_key.as_deref(), Some("secret"));
+        assert!(s.ignore_page);
+        assert_eq!(s.short_pages, BTreeSet::from([2, 4]));
+        assert_eq!(s.empty_pages, BTreeSet::from([6]));
+        assert_eq!(s.redirect, Redirect::Cross);
+        // The trailing slash goes, so `<origin>/api/users` has one slash.
+        assert_eq!(s.redirect_origin.as_deref(), Some("http://localhost:9000"));
     }
 
     #[test]
@@ -614,6 +733,11 @@ mod tests {
             ("api_key", "k"),
             ("retry_after_format", "http-date"),
             ("expose_retry_after", "0"),
+            ("ignore_page", ""),
+            ("short_pages", "2,3"),
+            ("empty_pages", " 4 "),
+            ("redirect", "same"),
+            ("redirect_origin", "https://[::1]:8443"),
         ];
         for (name, value) in table {
             assert_eq!(s.apply(name, value), Ok(()), "{name}={value}");
@@ -621,11 +745,35 @@ mod tests {
         assert!(s.defects && s.changing_total && !s.expose_retry_after);
         assert_eq!(s.fail_pages, BTreeSet::from([3, 5]));
         assert_eq!(s.users, Some(40));
+        assert!(s.ignore_page);
+        assert_eq!(s.short_pages, BTreeSet::from([2, 3]));
+        assert_eq!(s.empty_pages, BTreeSet::from([4]));
+        assert_eq!(s.redirect, Redirect::Same);
+        assert_eq!(s.redirect_origin.as_deref(), Some("https://[::1]:8443"));
+        for (value, expected) in [
+            ("none", Redirect::None),
+            ("cross", Redirect::Cross),
+            ("same", Redirect::Same),
+        ] {
+            assert_eq!(s.apply("redirect", value), Ok(()));
+            assert_eq!(s.redirect, expected, "{value}");
+            assert_eq!(s.redirect.as_str(), value);
+        }
         // Empty values switch things back off, which is how a test "recovers".
-        for (name, value) in [("fail_pages", ""), ("users", ""), ("api_key", "")] {
+        for (name, value) in [
+            ("fail_pages", ""),
+            ("users", ""),
+            ("api_key", ""),
+            ("short_pages", ""),
+            ("empty_pages", ""),
+            ("redirect_origin", ""),
+            ("ignore_page", "0"),
+        ] {
             assert_eq!(s.apply(name, value), Ok(()));
         }
         assert!(s.fail_pages.is_empty() && s.users.is_none() && s.api_key.is_none());
+        assert!(s.short_pages.is_empty() && s.empty_pages.is_empty());
+        assert!(s.redirect_origin.is_none() && !s.ignore_page);
     }
 
     #[test]
@@ -643,6 +791,20 @@ mod tests {
             ("retry_after_format", "minutes"),
             ("defects", "maybe"),
             ("latency_ms", "600001"),
+            ("ignore_page", "2"),
+            ("short_pages", "0"),
+            ("empty_pages", "1,x"),
+            ("redirect", "elsewhere"),
+            ("redirect", ""),
+            ("redirect_origin", "localhost:8080"),
+            ("redirect_origin", "ftp://localhost"),
+            ("redirect_origin", "http://"),
+            ("redirect_origin", "http://localhost:8080/api"),
+            ("redirect_origin", "http://localhost?x=1"),
+            ("redirect_origin", "http://user@localhost"),
+            ("redirect_origin", "http://a b"),
+            // A line break would let a value write its own response headers.
+            ("redirect_origin", "http://a\r\nSet-Cookie: x=1"),
         ] {
             assert!(
                 matches!(s.apply(name, value), Err(ConfigError::InvalidValue { .. })),
@@ -678,5 +840,38 @@ mod tests {
         let text = s.to_json().to_string();
         assert!(!text.contains("hunter2"));
         assert!(text.contains("\"api_key_required\":true"));
+    }
+
+    #[test]
+    fn json_view_shows_the_new_settings() {
+        let mut s = Settings::default();
+        let v = s.to_json();
+        assert_eq!(
+            (
+                &v["ignore_page"],
+                &v["short_pages"],
+                &v["empty_pages"],
+                &v["redirect"],
+                &v["redirect_origin"]
+            ),
+            (
+                &json!(false),
+                &json!([]),
+                &json!([]),
+                &json!("none"),
+                &Value::Null
+            )
+        );
+        for (name, value) in [
+            ("short_pages", "3,1"),
+            ("redirect", "cross"),
+            ("redirect_origin", "http://localhost:1"),
+        ] {
+            assert_eq!(s.apply(name, value), Ok(()));
+        }
+        let v = s.to_json();
+        assert_eq!(v["short_pages"], json!([1, 3]));
+        assert_eq!(v["redirect"], "cross");
+        assert_eq!(v["redirect_origin"], "http://localhost:1");
     }
 }

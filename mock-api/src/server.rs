@@ -16,8 +16,8 @@ use std::time::SystemTime;
 use crate::http::{Connection, HttpRequest};
 use serde_json::json;
 
-use crate::api::{self, cors_headers, ApiError};
-use crate::config::{ServerOptions, Settings};
+use crate::api::{self, cors_headers, ApiError, MOVED_USERS_PATH, USERS_PATH};
+use crate::config::{Redirect, ServerOptions, Settings};
 use crate::dataset::{self, DatasetSpec, Record};
 use crate::static_files;
 use crate::tracker::{LogEntry, Tracker};
@@ -63,6 +63,8 @@ struct Shared {
     /// The last dataset built; nearly every request asks for the same one.
     dataset: Mutex<Option<(DatasetSpec, Arc<Vec<Record>>)>>,
     www: Option<PathBuf>,
+    /// The port bound, for a request that names no `Host`.
+    port: u16,
 }
 
 /// A panic in one request thread must not take the others down with a
@@ -151,6 +153,7 @@ impl MockServer {
                 tracker: Mutex::new(Tracker::default()),
                 dataset: Mutex::new(None),
                 www: options.www.clone(),
+                port,
             }),
             host: options.host.clone(),
             port,
@@ -272,7 +275,7 @@ fn handle(shared: &Shared, request: &HttpRequest) -> Answer {
             body: Vec::new(),
         }
         .with_cors(methods, expose)
-    } else if path == "/api/users" || path == "/api/users/" {
+    } else if is_users_path(path) {
         if method == "GET" || method == "HEAD" {
             api_users(shared, request, target, query)
         } else {
@@ -285,6 +288,13 @@ fn handle(shared: &Shared, request: &HttpRequest) -> Answer {
     } else {
         static_file(shared, method, path)
     }
+}
+
+/// The users endpoint and the place a `same` redirect moves it to, with
+/// or without a trailing slash.
+fn is_users_path(path: &str) -> bool {
+    let path = path.strip_suffix('/').unwrap_or(path);
+    path == USERS_PATH || path == MOVED_USERS_PATH
 }
 
 /// Replaces the value of any `api_key` query parameter so the console never
@@ -329,22 +339,37 @@ fn api_users(shared: &Shared, request: &HttpRequest, target: &str, query: &str) 
         }
     };
     let settings = &parsed.settings;
-    let data = shared.dataset(DatasetSpec {
-        users: settings.users,
-        seed: settings.seed,
-        defects: settings.defects,
-    });
     let page = parsed.request.page;
     let ticket = lock(&shared.tracker).begin(&parsed.scenario, page);
-    let presented_key = request.header("x-api-key").map(str::to_owned);
-    let reply = api::answer(
+    let presented_key = request.header("x-api-key");
+    let host = request.header("host");
+    let fallback_host = format!("127.0.0.1:{}", shared.port);
+    // A moved endpoint answers before any key check or fault, as a rewrite
+    // rule in front of a real API would.
+    let location = api::redirect_location(
         settings,
-        parsed.request,
-        ticket.attempt,
-        presented_key.as_deref(),
-        &data,
-        SystemTime::now(),
+        query,
+        host.unwrap_or(&fallback_host),
+        base.redirect != Redirect::None,
     );
+    let reply = match location {
+        Some(location) => api::redirect_reply(settings, location),
+        None => {
+            let data = shared.dataset(DatasetSpec {
+                users: settings.users,
+                seed: settings.seed,
+                defects: settings.defects,
+            });
+            api::answer(
+                settings,
+                parsed.request,
+                ticket.attempt,
+                presented_key,
+                &data,
+                SystemTime::now(),
+            )
+        }
+    };
     lock(&shared.tracker).record(
         ticket,
         LogEntry {
@@ -355,11 +380,19 @@ fn api_users(shared: &Shared, request: &HttpRequest, target: &str, query: &str) 
             status: reply.status,
             retry_after: reply.retry_after.clone(),
             records: reply.records,
+            path: split_target(target).0.to_string(),
+            host: host.map(str::to_owned),
+            api_key_sent: presented_key.is_some(),
         },
     );
+    let summary = match &reply.location {
+        // The Location repeats the query, which may hold an api_key.
+        Some(location) => format!("302 redirect to {}", redact(location)),
+        None => reply.summary.clone(),
+    };
     say(&format!(
-        "GET {shown} attempt={} -> {}",
-        ticket.attempt, reply.summary
+        "GET {shown} attempt={} -> {summary}",
+        ticket.attempt
     ));
     if !reply.delay.is_zero() {
         thread::sleep(reply.delay);
@@ -367,6 +400,9 @@ fn api_users(shared: &Shared, request: &HttpRequest, target: &str, query: &str) 
     let mut answer = Answer::json(reply.status, reply.body);
     if let Some(value) = reply.retry_after {
         answer.headers.push(("Retry-After", value));
+    }
+    if let Some(value) = reply.location {
+        answer.headers.push(("Location", value));
     }
     answer.with_cors(API_METHODS, settings.expose_retry_after)
 }
@@ -416,7 +452,10 @@ fn static_file(shared: &Shared, method: &str, path: &str) -> Answer {
     }
     let not_found = || Answer {
         status: 404,
-        headers: vec![("Content-Type", "text/plain; charset=utf-8".into())],
+        headers: vec![
+            ("Content-Type", "text/plain; charset=utf-8".into()),
+            ("X-Content-Type-Options", "nosniff".into()),
+        ],
         body: b"Not Found\n".to_vec(),
     };
     let Ok(mut file) = static_files::resolve(root, path) else {
@@ -426,15 +465,23 @@ fn static_file(shared: &Shared, method: &str, path: &str) -> Answer {
         file.push("index.html");
     }
     match std::fs::read(&file) {
-        Ok(body) => Answer {
-            status: 200,
-            headers: vec![
+        Ok(body) => {
+            let mut headers = vec![
                 ("Content-Type", static_files::content_type(&file).into()),
                 // Rebuilt wasm must be picked up on reload during development.
                 ("Cache-Control", "no-cache".into()),
-            ],
-            body,
-        },
+            ];
+            headers.extend(
+                static_files::security_headers(&file)
+                    .into_iter()
+                    .map(|(name, value)| (name, value.to_string())),
+            );
+            Answer {
+                status: 200,
+                headers,
+                body,
+            }
+        }
         Err(_) => not_found(),
     }
 }

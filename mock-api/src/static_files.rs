@@ -1,4 +1,5 @@
-//! Mapping request paths to files under the `--www` folder.
+//! Mapping request paths to files under the `--www` folder, their types
+//! and their security headers.
 //!
 //! Resolution is purely lexical: a path whose decoded segments contain `..`
 //! (however it was encoded) is refused before the file system is touched.
@@ -7,6 +8,50 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::url::percent_decode;
+
+/// The Content-Security-Policy of the page, sent with `index.html`.
+///
+/// These policies are part of the page, not of the mock: **any static host
+/// that serves `www/` must send the same headers** ([`PAGE_CSP`] with
+/// `index.html`, [`WORKER_CSP`] with `worker.js`, and
+/// `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer` with
+/// every file). The page's `<meta>` policy repeats [`PAGE_CSP`] for hosts
+/// that cannot, but a `<meta>` cannot say `frame-ancestors` and does not
+/// reach the worker.
+///
+/// `wasm-unsafe-eval` lets the module compile WebAssembly without allowing
+/// `eval`; `connect-src http: https:` is there because the user names the
+/// API's origin at run time.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+worker-src 'self'; connect-src 'self' http: https:; img-src 'self' data: blob:; \
+style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// The Content-Security-Policy of the Web Worker, sent with `worker.js`.
+///
+/// A worker's policy comes from its own script's response, not from the
+/// page, so without this header the worker (which holds the API key while
+/// fetching) would run unrestricted. It needs only its module scripts, the
+/// WebAssembly compile and the API: everything else is `'none'`. See
+/// [`PAGE_CSP`] for why a static host must send it too.
+pub const WORKER_CSP: &str =
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' http: https:";
+
+/// Headers every static file gets, plus the policy of the page or the
+/// worker when `file` is `index.html` or `worker.js`.
+pub fn security_headers(file: &Path) -> Vec<(&'static str, &'static str)> {
+    let mut headers = vec![
+        // A file is never reinterpreted as another type (say, a script).
+        ("X-Content-Type-Options", "nosniff"),
+        // The page's URL may name the API; it goes nowhere else.
+        ("Referrer-Policy", "no-referrer"),
+    ];
+    match file.file_name().and_then(|n| n.to_str()) {
+        Some("index.html") => headers.push(("Content-Security-Policy", PAGE_CSP)),
+        Some("worker.js") => headers.push(("Content-Security-Policy", WORKER_CSP)),
+        _ => {}
+    }
+    headers
+}
 
 /// Why a request path does not map to a file under the root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +185,33 @@ mod tests {
             resolve(root, "/%zz"),
             Err(StaticError::BadEncoding { .. })
         ));
+    }
+
+    #[test]
+    fn security_headers_by_file() {
+        let common = [
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "no-referrer"),
+        ];
+        let csp = |file: &str| {
+            let headers = security_headers(Path::new(file));
+            assert_eq!(headers[..2], common, "{file}");
+            headers
+                .iter()
+                .find(|(name, _)| *name == "Content-Security-Policy")
+                .map(|(_, value)| *value)
+        };
+        assert_eq!(csp("/srv/www/index.html"), Some(PAGE_CSP));
+        assert_eq!(csp("/srv/www/worker.js"), Some(WORKER_CSP));
+        for file in [
+            "/srv/www/app.js",
+            "/srv/www/pkg/core_bg.wasm",
+            "/srv/www/style.css",
+        ] {
+            assert_eq!(csp(file), None, "{file}");
+        }
+        assert!(PAGE_CSP.ends_with("form-action 'none'; frame-ancestors 'none'"));
+        assert!(!PAGE_CSP.contains("  ") && !PAGE_CSP.contains('\n'));
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub struct LogEntry {
     pub page: u32,
     /// Attempt number of that page in its scenario, from 1.
     pub attempt: u32,
-    /// `ok`, `slow`, `malformed`, `500`, `503`, `429` or `401`.
+    /// `ok`, `slow`, `malformed`, `500`, `503`, `429`, `401` or `302`.
     pub outcome: String,
     /// HTTP status sent.
     pub status: u16,
@@ -31,6 +31,14 @@ pub struct LogEntry {
     pub retry_after: Option<String>,
     /// Records in `data`.
     pub records: usize,
+    /// The request path as received, e.g. `/api/users` or `/api/moved/users`.
+    pub path: String,
+    /// The `Host` header as received (`null` without one): which name of
+    /// the server the client used, so a test can tell origins apart.
+    pub host: Option<String>,
+    /// Whether the request carried an `x-api-key` header. Never its value:
+    /// this is how a test proves a key did not travel somewhere.
+    pub api_key_sent: bool,
 }
 
 /// Numbers handed to a request when it starts.
@@ -112,6 +120,9 @@ mod tests {
             status: 200,
             retry_after: None,
             records: 6,
+            path: "/api/users".into(),
+            host: Some("127.0.0.1:8080".into()),
+            api_key_sent: false,
         }
     }
 
@@ -154,7 +165,17 @@ mod tests {
         let text = serde_json::to_string(&entry(a, 1)).unwrap_or_default();
         assert_eq!(
             text,
-            r#"{"seq":1,"page":1,"attempt":1,"outcome":"ok","status":200,"records":6}"#
+            r#"{"seq":1,"page":1,"attempt":1,"outcome":"ok","status":200,"records":6,"path":"/api/users","host":"127.0.0.1:8080","api_key_sent":false}"#
+        );
+        let bare = LogEntry {
+            host: None,
+            api_key_sent: true,
+            ..entry(a, 1)
+        };
+        let text = serde_json::to_string(&bare).unwrap_or_default();
+        assert!(
+            text.ends_with(r#""host":null,"api_key_sent":true}"#),
+            "{text}"
         );
     }
 }

@@ -66,10 +66,14 @@ impl MockApi {
         stream
             .set_read_timeout(Some(Duration::from_secs(20)))
             .expect("timeout");
-        let mut text = format!(
-            "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-            self.addr
-        );
+        let mut text = format!("{method} {target} HTTP/1.1\r\nConnection: close\r\n");
+        // A test may name the server differently (`localhost:PORT`).
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+        {
+            text.push_str(&format!("Host: {}\r\n", self.addr));
+        }
         for (name, value) in headers {
             text.push_str(&format!("{name}: {value}\r\n"));
         }
@@ -432,4 +436,241 @@ fn serves_static_files_with_the_right_types() {
     }
     // The API is still there next to the files.
     assert_eq!(api.get("/api/users?page=1&failure_rate=0").status, 200);
+}
+
+#[test]
+fn ignore_short_and_empty_pages_keep_truthful_totals() {
+    let api = MockApi::start(&["--failure-rate", "0", "--users", "30"]);
+    let first = api.get("/api/users?page=1");
+    let ignored = api.get("/api/users?page=3&ignore_page=1");
+    assert_eq!(ignored.status, 200);
+    // The page asked for is not in the body: page 1 answered, as it is.
+    assert_eq!(ignored.text(), first.text());
+    assert_eq!(ignored.json()["page"], 1);
+    assert_eq!(ids(&ignored.json()), [1, 2, 3, 4, 5, 6]);
+
+    for attempt in 1..=3 {
+        let short = api.get("/api/users?page=2&short_pages=2,5").json();
+        assert_eq!(ids(&short), [7, 8], "attempt {attempt}");
+        assert_eq!(
+            (&short["page"], &short["total"], &short["total_pages"]),
+            (&2.into(), &30.into(), &5.into())
+        );
+        let empty = api.get("/api/users?page=4&empty_pages=4").json();
+        assert_eq!(empty["data"], Value::Array(vec![]), "attempt {attempt}");
+        assert_eq!(
+            (&empty["total"], &empty["total_pages"]),
+            (&30.into(), &5.into())
+        );
+    }
+    // Only the listed pages are cut.
+    assert_eq!(
+        ids(&api.get("/api/users?page=3&short_pages=2,5").json()).len(),
+        6
+    );
+
+    // Server-wide, through the admin config, like every other setting.
+    let config = api.post("/__admin/config?short_pages=1&empty_pages=2&ignore_page=0");
+    assert_eq!(config.status, 200);
+    assert_eq!(config.json()["short_pages"], serde_json::json!([1]));
+    assert_eq!(ids(&api.get("/api/users?page=1").json()), [1, 2]);
+    assert_eq!(
+        api.get("/api/users?page=2").json()["data"],
+        Value::Array(vec![])
+    );
+    assert_eq!(
+        api.get("/api/users?page=2&empty_pages=").json()["total"],
+        30
+    );
+    assert_eq!(api.get("/api/users?short_pages=x").status, 400);
+
+    let log = api.get("/__admin/log").json();
+    let records: Vec<u64> = log
+        .as_array()
+        .expect("log array")
+        .iter()
+        .map(|e| e["records"].as_u64().expect("records"))
+        .collect();
+    assert_eq!(records, [6, 6, 2, 0, 2, 0, 2, 0, 6, 2, 0, 6]);
+    assert!(api.console_has("-> 200 ok (2 records, short page)"));
+    assert!(api.console_has("-> 200 ok (6 records, page 3 ignored)"));
+}
+
+#[test]
+fn redirects_to_the_moved_api_or_the_other_loopback_name() {
+    let api = MockApi::start(&["--failure-rate", "0", "--api-key", "k"]);
+    let port = api.addr.port();
+
+    // Answered before the key check: a moved endpoint moves for everyone.
+    let same = api.get("/api/users?page=2&redirect=same&seed=3&_=9");
+    assert_eq!(same.status, 302);
+    assert_eq!(
+        same.header("Location"),
+        Some("/api/moved/users?page=2&seed=3&_=9")
+    );
+    assert_cors(&same);
+    assert_eq!(
+        same.header("Access-Control-Expose-Headers"),
+        Some("Retry-After")
+    );
+    assert_eq!(same.header("Cache-Control"), Some("no-store"));
+    // The moved API is the same API.
+    let moved = api.request(
+        "GET",
+        "/api/moved/users?page=2&seed=3&_=9",
+        &[("x-api-key", "k")],
+    );
+    let direct = api.request("GET", "/api/users?page=2&seed=3", &[("x-api-key", "k")]);
+    assert_eq!((moved.status, direct.status), (200, 200));
+    assert_eq!(moved.text(), direct.text());
+    assert_cors(&moved);
+    assert_eq!(api.get("/api/moved/users?page=1").status, 401);
+    assert_eq!(api.get("/api/moved/elsewhere").status, 404);
+
+    let cross = api.get("/api/users?page=2&redirect=cross&per_page=3");
+    assert_eq!(cross.status, 302);
+    let swapped = format!("http://localhost:{port}/api/users?page=2&per_page=3");
+    assert_eq!(cross.header("Location"), Some(swapped.as_str()));
+    assert_cors(&cross);
+    let host = format!("localhost:{port}");
+    let back = api.request(
+        "GET",
+        "/api/users?redirect=cross&page=1",
+        &[("Host", host.as_str())],
+    );
+    let back_location = format!("http://127.0.0.1:{port}/api/users?page=1");
+    assert_eq!(back.header("Location"), Some(back_location.as_str()));
+
+    let chosen =
+        api.get("/api/users?page=4&redirect_origin=http%3A%2F%2Fexample.test%3A9&redirect=cross");
+    assert_eq!(
+        chosen.header("Location"),
+        Some("http://example.test:9/api/users?page=4")
+    );
+    assert_eq!(api.get("/api/users?redirect=elsewhere").status, 400);
+    assert_eq!(
+        api.get("/api/users?redirect=cross&redirect_origin=http%3A%2F%2Fa%0D%0AX%3A1")
+            .status,
+        400
+    );
+
+    // Server-wide, the target is told not to redirect again.
+    assert_eq!(api.post("/__admin/config?redirect=same").status, 200);
+    let wide = api.get("/api/users?page=1");
+    assert_eq!(wide.status, 302);
+    assert_eq!(
+        wide.header("Location"),
+        Some("/api/moved/users?page=1&redirect=none")
+    );
+    let followed = api.request(
+        "GET",
+        "/api/moved/users?page=1&redirect=none",
+        &[("x-api-key", "k")],
+    );
+    assert_eq!(followed.status, 200);
+    assert_eq!(ids(&followed.json()), [1, 2, 3, 4, 5, 6]);
+    assert!(api.console_has("-> 302 redirect to /api/moved/users?page=1&redirect=none"));
+}
+
+#[test]
+fn log_shows_host_path_and_whether_a_key_was_sent() {
+    let api = MockApi::start(&["--failure-rate", "0"]);
+    let port = api.addr.port();
+    let localhost = format!("localhost:{port}");
+    api.get("/api/users?page=1");
+    api.request(
+        "GET",
+        "/api/moved/users?page=2",
+        &[("Host", localhost.as_str()), ("x-api-key", "s3cret-key")],
+    );
+    api.request("GET", "/api/users/?page=1", &[("X-API-KEY", "")]);
+    api.get("/api/users?page=1&redirect=cross");
+
+    let log = api.get("/__admin/log");
+    assert!(!log.text().contains("s3cret-key"));
+    let log = log.json();
+    let rows: Vec<(String, String, bool, u64)> = log
+        .as_array()
+        .expect("log array")
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().expect("path").to_string(),
+                e["host"].as_str().expect("host").to_string(),
+                e["api_key_sent"].as_bool().expect("api_key_sent"),
+                e["status"].as_u64().expect("status"),
+            )
+        })
+        .collect();
+    let here = api.addr.to_string();
+    let expected = [
+        ("/api/users", here.as_str(), false, 200),
+        ("/api/moved/users", localhost.as_str(), true, 200),
+        // Present counts, even empty: the header travelled.
+        ("/api/users/", here.as_str(), true, 200),
+        ("/api/users", here.as_str(), false, 302),
+    ];
+    let expected: Vec<(String, String, bool, u64)> = expected
+        .iter()
+        .map(|&(p, h, k, s)| (p.to_string(), h.to_string(), k, s))
+        .collect();
+    assert_eq!(rows, expected);
+    assert_eq!(log[3]["outcome"], "302");
+}
+
+#[test]
+fn static_files_carry_security_headers() {
+    let root = TempDir(std::env::temp_dir().join(format!("mock-api-csp-{}", std::process::id())));
+    let www = root.0.join("www");
+    std::fs::create_dir_all(&www).expect("mkdir");
+    std::fs::write(www.join("index.html"), "<!doctype html><title>t</title>").expect("write");
+    std::fs::write(www.join("worker.js"), "export {};").expect("write");
+    std::fs::write(www.join("app.js"), "export {};").expect("write");
+    let www_arg = www.to_string_lossy().to_string();
+    let api = MockApi::start(&["--www", &www_arg]);
+
+    let page_csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; \
+connect-src 'self' http: https:; img-src 'self' data: blob:; style-src 'self'; object-src 'none'; \
+base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    let worker_csp =
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' http: https:";
+    for (target, csp) in [
+        ("/", Some(page_csp)),
+        ("/index.html", Some(page_csp)),
+        ("/worker.js", Some(worker_csp)),
+        ("/app.js", None),
+    ] {
+        let reply = api.get(target);
+        assert_eq!(reply.status, 200, "{target}");
+        assert_eq!(reply.header("Content-Security-Policy"), csp, "{target}");
+        assert_eq!(
+            reply.header("X-Content-Type-Options"),
+            Some("nosniff"),
+            "{target}"
+        );
+        assert_eq!(
+            reply.header("Referrer-Policy"),
+            Some("no-referrer"),
+            "{target}"
+        );
+    }
+
+    let worker = api.get("/worker.js");
+    let policy = worker
+        .header("Content-Security-Policy")
+        .expect("worker CSP");
+    let connect = policy
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("connect-src "))
+        .expect("connect-src");
+    assert!(!connect.contains("data:"), "{connect}");
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    assert!(policy.starts_with("default-src 'none';"), "{policy}");
+    // The API is not a static file and keeps its own headers.
+    assert_eq!(
+        api.get("/api/users?failure_rate=0")
+            .header("Content-Security-Policy"),
+        None
+    );
 }
