@@ -158,15 +158,6 @@ function excerpt(s) {
   return s;
 }
 
-/** FieldValue's Display: strings quoted and shortened, numbers as written. */
-function show(v) {
-  if (typeof v === 'string') return `'${excerpt(v)}'`;
-  if (typeof v === 'number') return showNumber(v);
-  if (v === null) return 'null';
-  if (typeof v === 'boolean') return String(v);
-  return Array.isArray(v) ? 'an array' : 'an object';
-}
-
 // ---------------------------------------------------------------------------
 // Dates (src/dates.rs): a date is a day number (days since 1970-01-01).
 
@@ -290,7 +281,7 @@ function checkEmail(v) {
 function isAbsoluteHttpUrl(text) {
   // The core reads the scheme from the first 8 bytes, which must end on a
   // character boundary: true exactly when the first 8 characters are ASCII.
-  if (text.length < 8 || /[^\x00-\x7f]/.test(text.slice(0, 8)) || HAS_WS.test(text)) return false;
+  if (text.length < 8 || /[\u0080-\uffff]/.test(text.slice(0, 8)) || HAS_WS.test(text)) return false;
   const scheme = text.slice(0, 8).toLowerCase();
   let rest;
   if (scheme.startsWith('https://')) rest = text.slice(8);
