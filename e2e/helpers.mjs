@@ -152,3 +152,54 @@ export async function download(page, buttonId) {
 export function tableNames(page) {
   return page.locator('#customer-table .vbody .vrow .vcell.c-full_name');
 }
+
+// ---------- a mock API of the test's own ----------
+
+/**
+ * Starts another mock API, `target/release/mock-api --port <port> ...args`
+ * (port 0: one the OS picks), and waits for its `listening` line. Returns
+ * `{ url, port, console, stop }`: `console` collects its output lines, and
+ * `stop()` kills exactly that process (SIGKILL, like a crash) and waits for
+ * it to exit; it is safe to call twice. Call it in a `finally`.
+ */
+export async function startMock(args = [], { port = 0, timeout = 10_000 } = {}) {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(`${ROOT}target/release/mock-api`, ['--port', String(port), ...args], {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines = [];
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  // Keep reading: a server whose output pipe is full blocks on its next request.
+  let buffered = '';
+  const keep = (chunk) => {
+    buffered += chunk;
+    const complete = buffered.split('\n');
+    buffered = complete.pop();
+    lines.push(...complete);
+    if (lines.length > 10_000) lines.splice(0, lines.length - 10_000);
+  };
+  child.stdout.setEncoding('utf8').on('data', keep);
+  child.stderr.setEncoding('utf8').on('data', keep);
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+  const started = Date.now();
+  try {
+    for (;;) {
+      const match = lines.map((line) => /^mock-api listening on (http:\/\/\S+)$/.exec(line)).find(Boolean);
+      if (match) {
+        const url = match[1];
+        return { url, port: Number(new URL(url).port), console: lines, stop };
+      }
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`mock-api exited before listening:\n${lines.join('\n')}`);
+      }
+      if (Date.now() - started > timeout) throw new Error(`mock-api did not start in ${timeout} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
