@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Runs every check and test, as CI does: formatting, lints, native tests,
-# WebAssembly tests in headless Chromium against the mock API.
+# Runs every check and test, as CI does: ESLint, formatting, lints, native
+# tests, WebAssembly tests in headless Chromium and Firefox against the mock
+# API, and the end-to-end tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
 
 step() { printf '\n== %s\n' "$*"; }
+
+step "eslint (www, e2e, bench)"
+npx eslint www e2e bench
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -18,7 +22,7 @@ cargo clippy -p customer-pipeline --target wasm32-unknown-unknown --all-targets 
 step "native tests"
 cargo test --workspace
 
-step "browser tests (wasm-pack test --headless --chrome) against the mock API"
+step "browser tests (wasm-pack test --headless, Chromium then Firefox) against the mock API"
 cargo build -p mock-api
 mock_log=$(mktemp)
 target/debug/mock-api --port 0 >"$mock_log" 2>&1 &
@@ -32,6 +36,10 @@ MOCK_API_URL=$(sed -n 's/^mock-api listening on //p' "$mock_log" | head -1)
 [ -n "$MOCK_API_URL" ] || { cat "$mock_log"; echo "the mock API did not start" >&2; exit 1; }
 export MOCK_API_URL
 wasm-pack test --headless --chrome -- --test web --test web_fetch
+# The fetch tests expect the mock's per-page fault counters to start at zero.
+node -e 'fetch(`${process.argv[1]}/__admin/reset`, { method: "POST" })
+  .then((response) => { if (!response.ok) throw new Error(`HTTP ${response.status}`); })' "$MOCK_API_URL"
+wasm-pack test --headless --firefox -- --test web --test web_fetch
 
 step "end-to-end tests (Playwright, headless Chromium)"
 scripts/e2e.sh
