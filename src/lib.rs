@@ -28,6 +28,7 @@
 //! `wasm-bindgen`, `js-sys` or the browser. Dates are handled by [`dates`].
 #![deny(missing_docs)]
 
+pub mod clock;
 pub mod customer;
 pub mod dates;
 pub mod dedupe;
@@ -39,6 +40,7 @@ pub mod field;
 pub mod hash;
 pub mod ingest;
 pub mod pipeline;
+pub mod provenance;
 pub mod quality;
 pub mod record;
 pub mod report;

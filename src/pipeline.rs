@@ -6,13 +6,13 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::value::RawValue;
 
+use crate::clock::{millis_since, Clock};
 use crate::customer::{assess, Assessment};
 use crate::dates::{format_timestamp, parse_calendar_date, parse_timestamp};
 use crate::dedupe::{Candidate, Deduper};
 use crate::distributions::Distributions;
-use crate::fetch::fetcher::{FetchOutcome, PageFailure};
-use crate::fetch::services::Clock;
 use crate::ingest::{ingest_each, ingest_page, IngestError, SourceItem};
+use crate::provenance::{ApiProvenance, FailureCode, PageFailure};
 use crate::report::{IssueCounts, Metadata, QualitySummary, Rejection, Report, SourceInfo};
 
 /// The largest seed accepted: JavaScript numbers hold integers exactly up to here,
@@ -190,6 +190,7 @@ impl<'a> ReportBuilder<'a> {
             complete: true,
             failed_pages: Vec::new(),
             warnings: Vec::new(),
+            truncated: None,
             fetch: None,
         };
         Report {
@@ -219,49 +220,58 @@ pub fn process_upload<'a>(
     Ok(builder.finish(source))
 }
 
-/// Builds the report of an API run from its fetched pages, in page order
-/// (so the order pages completed in does not matter).
+/// Builds the report of an API run from its pages (number and body), in
+/// page order, so the order pages completed in does not matter, with what
+/// the fetch proved about its source.
 ///
 /// A page whose body cannot be read as an envelope (which the fetcher
 /// already checked) is listed with the failed pages.
 pub fn process_fetched<'a>(
-    outcome: &'a FetchOutcome,
-    base_url: &str,
+    pages: impl IntoIterator<Item = (u64, &'a [u8])>,
+    provenance: ApiProvenance,
     settings: &RunSettings,
     clock: &dyn Clock,
 ) -> Report<'a> {
     let started = clock.now();
-    let mut failed_pages = outcome.failed.clone();
+    let mut failed_pages = provenance.failed_pages;
     let mut items = Vec::new();
-    for page in &outcome.pages {
-        match ingest_page(&page.body, page.page) {
+    let mut unreadable = false;
+    for (page, body) in pages {
+        match ingest_page(body, page) {
             Ok(page_items) => items.extend(page_items),
-            Err(error) => failed_pages.push(PageFailure {
-                page: page.page,
-                attempts: 0,
-                reason: error.to_string(),
-            }),
+            Err(error) => {
+                unreadable = true;
+                failed_pages.push(PageFailure {
+                    page,
+                    attempts: 0,
+                    code: FailureCode::NotAnEnvelope,
+                    reason: error.to_string(),
+                });
+            }
         }
     }
     failed_pages.sort_by_key(|failure| failure.page);
     let source = SourceInfo::Api {
-        url: base_url.to_owned(),
-        pages_total: outcome.pages_total,
-        pages_fetched: outcome.pages.len(),
+        url: provenance.url,
+        redirected_to: provenance.redirected_to,
+        pages_total: provenance.pages_total,
+        pages_fetched: provenance.pages_fetched,
+        records_stated: provenance.records_stated,
+        records_received: provenance.records_received,
     };
     let mut report = build_report(items, source, settings);
     let metadata = &mut report.metadata;
-    metadata.complete = outcome.is_complete() && failed_pages.is_empty();
+    metadata.complete = provenance.complete && !unreadable;
     metadata.failed_pages = failed_pages;
-    metadata.warnings = outcome.warnings.clone();
-    if outcome.cancelled {
+    metadata.warnings = provenance.warnings;
+    metadata.truncated = provenance.truncated;
+    if provenance.cancelled {
         metadata
             .warnings
             .push("The run was cancelled before every page was fetched".into());
     }
-    let mut stats = outcome.stats.clone();
-    let elapsed = (clock.now() - started).num_milliseconds();
-    stats.process_ms = u64::try_from(elapsed).unwrap_or(0);
+    let mut stats = provenance.stats;
+    stats.process_ms = millis_since(clock, started);
     metadata.fetch = Some(stats);
     report
 }

@@ -12,9 +12,8 @@ use serde_json::value::RawValue;
 use crate::customer::Customer;
 use crate::dedupe::DroppedDuplicate;
 use crate::distributions::Distributions;
-use crate::fetch::events::FetchStats;
-use crate::fetch::fetcher::PageFailure;
 use crate::ingest::{InputFormat, Position};
+use crate::provenance::{FetchStats, PageFailure, Truncation};
 use crate::quality::{QualityBucket, ScoredField};
 
 /// The whole report. It borrows the original text of rejected records from the input.
@@ -55,13 +54,15 @@ pub struct Metadata {
     pub issues_by_field: IssueCounts,
     /// Customers per value of each enriched field, and the top email domains.
     pub distributions: Distributions,
-    /// Whether every source page was read. `false` for a partial API run:
-    /// see `failed_pages` and `warnings`.
+    /// Whether every source record is provably accounted for. `false` for
+    /// a partial API run: see `failed_pages`, `truncated` and `warnings`.
     pub complete: bool,
-    /// API pages that could not be fetched, with the reason.
+    /// API pages missing or incomplete, with a code and the reason.
     pub failed_pages: Vec<PageFailure>,
     /// Things a person should know about the run (changed totals, limits).
     pub warnings: Vec<String>,
+    /// Set when the page limit cut an API run short; `null` otherwise.
+    pub truncated: Option<Truncation>,
     /// Requests, retries and timings of an API run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fetch: Option<FetchStats>,
@@ -138,10 +139,17 @@ pub enum SourceInfo {
     Api {
         /// The endpoint, as configured (the API key is never part of it).
         url: String,
-        /// Pages the API reported (the largest `total_pages` seen), if it did.
+        /// Where same-origin redirects led, when any did.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        redirected_to: Vec<String>,
+        /// Pages the API stated (the largest `total_pages` seen), if it did.
         pages_total: Option<u64>,
-        /// Pages fetched.
+        /// Pages whose records are in the report.
         pages_fetched: usize,
+        /// Records the API stated (the largest `total` seen), if it did.
+        records_stated: Option<u64>,
+        /// Distinct records received (plus records without a readable id).
+        records_received: u64,
     },
 }
 

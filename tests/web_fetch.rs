@@ -45,7 +45,7 @@ impl Run {
     fn log(&self) -> Vec<String> {
         self.events
             .iter()
-            .filter(|e| e["type"] == "log")
+            .filter(|e| e["kind"] != "progress")
             .filter_map(|e| e["message"].as_str().map(str::to_owned))
             .collect()
     }
@@ -94,7 +94,7 @@ async fn a_503_then_success_fetches_all_twelve_users() {
         metadata["fetch"]["retries"]["server_error"], 2,
         "one per page"
     );
-    run.assert_logged("retry 1 of 3 after backoff 1 s");
+    run.assert_logged("retry 1 of 3 in 1 s");
 }
 
 #[wasm_bindgen_test]
@@ -105,7 +105,7 @@ async fn a_429_with_a_visible_retry_after_is_honoured() {
     )
     .await;
     assert_eq!(run.metadata()["total_customers"], 12);
-    run.assert_logged("HTTP 429 rate limited; Retry-After: 1; waiting 1 s");
+    run.assert_logged("HTTP 429 rate limited; Retry-After: 1; rate-limit wait 1 of 5: 1 s");
 }
 
 #[wasm_bindgen_test]
@@ -116,7 +116,7 @@ async fn a_429_whose_retry_after_cors_hides_falls_back_to_backoff() {
     )
     .await;
     assert_eq!(run.metadata()["total_customers"], 12);
-    run.assert_logged("no Retry-After visible, backoff; waiting 1 s");
+    run.assert_logged("no Retry-After visible, backoff; rate-limit wait 1 of 5: 1 s");
 }
 
 #[wasm_bindgen_test]
@@ -170,4 +170,65 @@ async fn the_right_api_key_is_sent_as_a_header() {
     )
     .await;
     assert_eq!(run.metadata()["total_customers"], 12);
+}
+
+/// Every API request the mock saw (its admin log).
+async fn mock_requests() -> Vec<serde_json::Value> {
+    let response = gloo_net::http::Request::get(&format!("{}/__admin/log", mock_url()))
+        .send()
+        .await
+        .expect("the mock's log");
+    let text = response.text().await.expect("the log");
+    let log: serde_json::Value = serde_json::from_str(&text).expect("the log is JSON");
+    log.as_array().cloned().unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn a_same_origin_redirect_is_followed_with_the_key() {
+    let run = run(
+        "failure_rate=0&redirect=same&api_key=k-same&seed=108",
+        r#", "apiKey": "k-same""#,
+    )
+    .await;
+    let metadata = run.metadata();
+    assert_eq!(metadata["total_customers"], 12);
+    assert_eq!(metadata["complete"], true);
+    let redirected = metadata["source"]["redirected_to"][0]
+        .as_str()
+        .unwrap_or("");
+    assert!(redirected.ends_with("/api/moved/users"), "{metadata}");
+    run.assert_logged("redirected to");
+}
+
+#[wasm_bindgen_test]
+async fn a_cross_origin_redirect_fails_and_the_other_origin_never_sees_the_key() {
+    let run = run(
+        "failure_rate=0&redirect=cross&seed=109",
+        r#", "apiKey": "k-cross""#,
+    )
+    .await;
+    let message = run.result.as_ref().err().expect("page 1 fails");
+    assert!(message.contains("another origin"), "{message}");
+    let other_host = if mock_url().contains("127.0.0.1") {
+        "localhost"
+    } else {
+        "127.0.0.1"
+    };
+    let requests = mock_requests().await;
+    let to_other: Vec<_> = requests
+        .iter()
+        .filter(|r| {
+            r["host"]
+                .as_str()
+                .is_some_and(|h| h.starts_with(other_host))
+        })
+        .collect();
+    assert!(
+        !to_other.is_empty(),
+        "the browser found the target without the key"
+    );
+    assert!(
+        to_other.iter().all(|r| r["api_key_sent"] == false),
+        "{to_other:?}"
+    );
 }

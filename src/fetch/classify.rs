@@ -4,46 +4,40 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::events::RetryCause;
 use super::services::{HttpResponse, TransportError};
 use crate::field::FieldValue;
-
-/// Why an attempt is worth retrying.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetryCause {
-    /// A 5xx status other than 501.
-    ServerError(u16),
-    /// 408 Request Timeout.
-    RequestTimeout,
-    /// No answer within the attempt's time allowance.
-    Timeout,
-    /// The network failed (or CORS hid the response).
-    Network,
-    /// A 2xx whose body is not valid JSON (truncated, garbled).
-    MalformedBody,
-}
-
-impl RetryCause {
-    /// The short name used in logs and metrics.
-    pub fn label(self) -> &'static str {
-        match self {
-            RetryCause::ServerError(_) => "server_error",
-            RetryCause::RequestTimeout => "request_timeout",
-            RetryCause::Timeout => "timeout",
-            RetryCause::Network => "network",
-            RetryCause::MalformedBody => "malformed_body",
-        }
-    }
-}
+use crate::hash::{hash_bytes, mix};
+use crate::provenance::FailureCode;
 
 /// What is known of a page from its body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageSummary {
+    /// `page`, when present and a non-negative integer.
+    pub page: Option<u64>,
+    /// `per_page`, when present and a positive integer.
+    pub per_page: Option<u64>,
     /// `total`, when present and a non-negative integer.
     pub total: Option<u64>,
     /// `total_pages`, when present and a non-negative integer.
     pub total_pages: Option<u64>,
-    /// The records' `id` values as JSON text, to notice a page that repeats the previous one.
-    pub ids: Vec<String>,
+    /// Elements of `data`.
+    pub records: usize,
+    /// A hash of each record's `id` as JSON text (`None` for a record
+    /// without one), to count distinct records across pages.
+    pub ids: Vec<Option<u64>>,
+}
+
+impl PageSummary {
+    /// A hash of the whole id list, to notice a page that repeats another;
+    /// `None` for a page without records.
+    pub fn id_list_hash(&self) -> Option<u64> {
+        (!self.ids.is_empty()).then(|| {
+            self.ids
+                .iter()
+                .fold(0, |hash, id| mix(hash ^ id.unwrap_or(u64::MAX)))
+        })
+    }
 }
 
 /// The judgement of one attempt.
@@ -60,13 +54,18 @@ pub enum Verdict {
     },
     /// Worth retrying after a backoff delay; the text describes the failure.
     Retry(RetryCause, String),
+    /// A 3xx: the page is elsewhere.
+    Redirect {
+        /// Where, when visible.
+        location: Option<String>,
+    },
     /// 429: wait (`Retry-After` or the fallback), then try again.
     RateLimited {
         /// The `Retry-After` header, if visible.
         retry_after: Option<String>,
     },
     /// Retrying cannot help; the text says what a person should do.
-    Fail(String),
+    Fail(FailureCode, String),
 }
 
 /// The outcome of one attempt, as the classifier sees it.
@@ -101,32 +100,48 @@ pub fn classify(attempt: Attempt) -> Verdict {
                 RetryCause::MalformedBody,
                 format!("HTTP {status} with a body that is not valid JSON ({detail})"),
             ),
-            Err(PageProblem::NotAnEnvelope(found)) => Verdict::Fail(format!(
+            Err(PageProblem::NotAnEnvelope(found)) => Verdict::Fail(
+                FailureCode::NotAnEnvelope,
+                format!(
                 "HTTP {status}, but the body is not a page envelope with a \"data\" array \
                  (found {found}); check the API URL"
-            )),
+                ),
+            ),
+        },
+        300..=399 => Verdict::Redirect {
+            location: response.location,
         },
         429 => Verdict::RateLimited {
             retry_after: response.retry_after,
         },
         408 => Verdict::Retry(RetryCause::RequestTimeout, "HTTP 408 Request Timeout".into()),
         501 => Verdict::Fail(
+            FailureCode::HttpStatus,
             "HTTP 501 Not Implemented: the server does not support this request; check the API URL"
                 .into(),
         ),
-        500..=599 => Verdict::Retry(RetryCause::ServerError(status), format!("HTTP {status}")),
+        500..=599 => Verdict::Retry(RetryCause::ServerError, format!("HTTP {status}")),
         401 => Verdict::Fail(
+            FailureCode::AuthRejected,
             "HTTP 401 Unauthorized: the API did not accept the API key; check the key (sent as x-api-key)"
                 .into(),
         ),
         403 => Verdict::Fail(
+            FailureCode::AuthRejected,
             "HTTP 403 Forbidden: the API key may not read this endpoint; check the API key".into(),
         ),
-        404 => Verdict::Fail("HTTP 404 Not Found: check the API URL".into()),
-        400..=499 => Verdict::Fail(format!(
-            "HTTP {status}: the API refused the request; check the URL and settings"
-        )),
-        _ => Verdict::Fail(format!("unexpected HTTP status {status}")),
+        404 => Verdict::Fail(
+            FailureCode::NotFound,
+            "HTTP 404 Not Found: check the API URL".into(),
+        ),
+        400..=499 => Verdict::Fail(
+            FailureCode::HttpStatus,
+            format!("HTTP {status}: the API refused the request; check the URL and settings"),
+        ),
+        _ => Verdict::Fail(
+            FailureCode::HttpStatus,
+            format!("unexpected HTTP status {status}"),
+        ),
     }
 }
 
@@ -138,6 +153,10 @@ enum PageProblem {
 
 #[derive(Deserialize)]
 struct EnvelopeHead<'a> {
+    #[serde(default)]
+    page: Option<FieldValue<'a>>,
+    #[serde(default)]
+    per_page: Option<FieldValue<'a>>,
     #[serde(default)]
     total: Option<FieldValue<'a>>,
     #[serde(default)]
@@ -177,7 +196,7 @@ fn summarize_page(body: &[u8]) -> Result<PageSummary, PageProblem> {
             serde_json::from_str::<IdOnly>(record.get())
                 .ok()
                 .and_then(|r| r.id)
-                .map_or_else(String::new, |id| id.get().to_owned())
+                .map(|id| hash_bytes(id.get().as_bytes()))
         })
         .collect();
     let count = |value: Option<FieldValue>| match value {
@@ -185,8 +204,11 @@ fn summarize_page(body: &[u8]) -> Result<PageSummary, PageProblem> {
         _ => None,
     };
     Ok(PageSummary {
+        page: count(head.page),
+        per_page: count(head.per_page).filter(|&n| n > 0),
         total: count(head.total),
         total_pages: count(head.total_pages),
+        records: records.len(),
         ids,
     })
 }
@@ -200,10 +222,19 @@ pub fn summarize_cached(body: &[u8]) -> Option<PageSummary> {
 mod tests {
     use super::*;
 
+    fn label<T: serde::Serialize>(value: T) -> String {
+        serde_json::to_value(value)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     fn response(status: u16, body: &str) -> Attempt {
         Attempt::Response(HttpResponse {
             status,
             retry_after: None,
+            location: None,
             body: body.as_bytes().to_vec(),
         })
     }
@@ -215,9 +246,10 @@ mod tests {
     fn classification_table() {
         let kind = |attempt: &Attempt| match classify(attempt.clone()) {
             Verdict::Success { .. } => "success".to_string(),
-            Verdict::Retry(cause, _) => format!("retry:{}", cause.label()),
+            Verdict::Retry(cause, _) => format!("retry:{}", label(cause)),
             Verdict::RateLimited { .. } => "rate_limited".to_string(),
-            Verdict::Fail(_) => "fail".to_string(),
+            Verdict::Redirect { .. } => "redirect".to_string(),
+            Verdict::Fail(code, _) => format!("fail:{}", label(code)),
         };
         let cases = [
             (response(200, PAGE), "success"),
@@ -227,22 +259,24 @@ mod tests {
             (response(503, ""), "retry:server_error"),
             (response(504, ""), "retry:server_error"),
             (response(599, ""), "retry:server_error"),
-            (response(501, ""), "fail"),
+            (response(501, ""), "fail:http_status"),
             (response(408, ""), "retry:request_timeout"),
             (response(429, ""), "rate_limited"),
-            (response(400, ""), "fail"),
-            (response(401, ""), "fail"),
-            (response(403, ""), "fail"),
-            (response(404, ""), "fail"),
-            (response(418, ""), "fail"),
-            (response(302, ""), "fail"),
+            (response(400, ""), "fail:http_status"),
+            (response(401, ""), "fail:auth_rejected"),
+            (response(403, ""), "fail:auth_rejected"),
+            (response(404, ""), "fail:not_found"),
+            (response(418, ""), "fail:http_status"),
+            (response(302, ""), "redirect"),
+            (response(301, ""), "redirect"),
+            (response(199, ""), "fail:http_status"),
             (
                 response(200, r#"{"page":1,"data":[{"id":1},"#),
                 "retry:malformed_body",
             ),
             (response(200, ""), "retry:malformed_body"),
-            (response(200, r#"[{"id":1}]"#), "fail"),
-            (response(200, r#"{"page":1}"#), "fail"),
+            (response(200, r#"[{"id":1}]"#), "fail:not_an_envelope"),
+            (response(200, r#"{"page":1}"#), "fail:not_an_envelope"),
             (Attempt::TimedOut, "retry:timeout"),
             (
                 Attempt::Transport(TransportError::Network("Failed to fetch".into())),
@@ -257,7 +291,7 @@ mod tests {
     #[test]
     fn failures_say_what_to_do() {
         let message = |status| match classify(response(status, "")) {
-            Verdict::Fail(text) => text,
+            Verdict::Fail(_, text) => text,
             other => panic!("{other:?}"),
         };
         assert!(message(401).contains("check the key"));
@@ -269,15 +303,23 @@ mod tests {
     fn a_page_summary_has_totals_and_ids() {
         match classify(response(200, PAGE)) {
             Verdict::Success { summary, .. } => {
+                assert_eq!(summary.page, Some(1));
+                assert_eq!(summary.per_page, Some(2));
                 assert_eq!(summary.total, Some(4));
                 assert_eq!(summary.total_pages, Some(2));
-                assert_eq!(summary.ids, ["1", "\"2\""]);
+                assert_eq!(summary.records, 2);
+                assert_eq!(
+                    summary.ids,
+                    [Some(hash_bytes(b"1")), Some(hash_bytes(b"\"2\""))]
+                );
+                assert!(summary.id_list_hash().is_some());
             }
             other => panic!("{other:?}"),
         }
         match classify(response(200, r#"{"data":[]}"#)) {
             Verdict::Success { summary, .. } => {
-                assert_eq!((summary.total_pages, summary.ids.len()), (None, 0))
+                assert_eq!((summary.total_pages, summary.records), (None, 0));
+                assert_eq!(summary.id_list_hash(), None);
             }
             other => panic!("{other:?}"),
         }

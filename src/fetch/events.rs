@@ -1,11 +1,12 @@
-//! What a fetch run tells the page as it goes (log entries and progress)
-//! and the metrics it ends with.
+//! What a fetch run tells the page as it goes: typed events, each with a
+//! `kind` and its data for the page to act on, and a sentence for people.
+//! The page branches on `kind` and the data, never on the sentence.
 
 use serde::Serialize;
 
-use super::classify::RetryCause;
+use crate::provenance::FailureCode;
 
-/// How much a log entry matters.
+/// How much an event matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
@@ -17,110 +18,210 @@ pub enum Level {
     Error,
 }
 
-/// One line of the run log.
+/// Why an attempt is worth retrying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryCause {
+    /// A 5xx status other than 501.
+    ServerError,
+    /// 408 Request Timeout.
+    RequestTimeout,
+    /// No answer within the attempt's time allowance.
+    Timeout,
+    /// The network failed (or CORS hid the response).
+    Network,
+    /// A 2xx whose body is not valid JSON (truncated, garbled).
+    MalformedBody,
+    /// A body naming another page, or repeating another page's records.
+    BadAnswer,
+    /// A page before the last with fewer records than a page holds.
+    ShortPage,
+}
+
+/// What a warning is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningCode {
+    /// `total` or `total_pages` changed between pages; the larger is followed.
+    TotalChanged,
+    /// The records received differ from the `total` the API stated.
+    RecordCountMismatch,
+    /// The page limit cut the run short.
+    Truncated,
+    /// A walk (no `total_pages`) stopped at a failed page.
+    WalkStopped,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunEnd {
+    /// Every record is provably there.
+    Complete,
+    /// Something is missing; the report says what.
+    Partial,
+    /// Stopped by the user.
+    Cancelled,
+}
+
+/// What happened, with the data the page needs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LogEntry {
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The run started.
+    Started {
+        /// The endpoint.
+        url: String,
+    },
+    /// A page arrived and was accepted.
+    PageFetched {
+        /// Its number.
+        page: u64,
+        /// Records on it.
+        records: usize,
+        /// Whether it came from the cache (no request).
+        from_cache: bool,
+    },
+    /// A same-origin redirect is being followed.
+    Redirected {
+        /// The page.
+        page: u64,
+        /// Where to (the full URL, which never holds the key).
+        to: String,
+    },
+    /// A retry after a backoff wait.
+    Retry {
+        /// The page.
+        page: u64,
+        /// Why.
+        cause: RetryCause,
+        /// This retry's number for the page, from 1.
+        retry: u32,
+        /// Retries allowed per page.
+        of: u32,
+        /// The wait before it.
+        wait_ms: u64,
+    },
+    /// A wait demanded by a 429 answer.
+    RateLimitWait {
+        /// The page.
+        page: u64,
+        /// This wait's number for the page, from 1.
+        wait: u32,
+        /// Waits allowed per page.
+        of: u32,
+        /// The wait.
+        wait_ms: u64,
+        /// The `Retry-After` header, when it was visible and readable.
+        retry_after: Option<String>,
+    },
+    /// The concurrency was lowered after a 429.
+    ConcurrencyLowered {
+        /// The page whose 429 did it.
+        page: u64,
+        /// Before.
+        from: usize,
+        /// After.
+        to: usize,
+    },
+    /// A page failed for good (or, for a short page, in part).
+    PageFailed {
+        /// The page.
+        page: u64,
+        /// Requests made for it.
+        attempts: u32,
+        /// Why.
+        code: FailureCode,
+    },
+    /// Something a person should know.
+    Warning {
+        /// What about.
+        code: WarningCode,
+        /// The page concerned, if one is.
+        page: Option<u64>,
+    },
+    /// The run ended.
+    Finished {
+        /// How.
+        end: RunEnd,
+        /// Pages whose records are in the report.
+        pages_fetched: usize,
+        /// Pages missing or incomplete.
+        pages_failed: usize,
+    },
+    /// Progress changed.
+    Progress(Progress),
+}
+
+/// One event: when, how much it matters, what, and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FetchEvent {
     /// UTC time with milliseconds, `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     pub at: String,
     /// How much it matters.
     pub level: Level,
-    /// The page concerned, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub page: Option<u64>,
-    /// The attempt number for that page (1 = first try), if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attempt: Option<u32>,
-    /// The wait chosen before the next attempt, in milliseconds, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub wait_ms: Option<u64>,
-    /// What happened, for a person.
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+    /// What happened, for a person (empty for progress).
     pub message: String,
 }
 
-/// A snapshot of the run's progress.
+/// A snapshot of the run's progress. Its counts are the ones that end up
+/// in the report's `metadata.fetch`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Progress {
     /// Pages fetched successfully (from the network or the cache).
     pub pages_done: u64,
     /// Pages that failed for good.
     pub pages_failed: u64,
-    /// Pages known to exist, once page 1 told us.
+    /// Pages known to exist, once page 1 told us (after the page limit).
     pub pages_total: Option<u64>,
-    /// Records in the pages fetched so far.
+    /// Records in the pages accepted so far.
     pub records: u64,
     /// HTTP requests sent so far.
     pub requests: u64,
-    /// Retries so far (all causes).
+    /// Retries so far (all causes; 429 waits are counted apart).
     pub retries: u64,
     /// 429 waits so far.
     pub rate_limit_waits: u64,
 }
 
-/// An event for the page.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum FetchEvent {
-    /// A log line.
-    Log(LogEntry),
-    /// Progress changed.
-    Progress(Progress),
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Retries per cause.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct RetryCounts {
-    /// After 5xx statuses (501 excepted).
-    pub server_error: u64,
-    /// After 408.
-    pub request_timeout: u64,
-    /// After no answer within the timeout.
-    pub timeout: u64,
-    /// After network errors.
-    pub network: u64,
-    /// After 2xx responses whose body was not JSON.
-    pub malformed_body: u64,
-}
-
-impl RetryCounts {
-    /// Counts one retry.
-    pub fn add(&mut self, cause: RetryCause) {
-        let slot = match cause {
-            RetryCause::ServerError(_) => &mut self.server_error,
-            RetryCause::RequestTimeout => &mut self.request_timeout,
-            RetryCause::Timeout => &mut self.timeout,
-            RetryCause::Network => &mut self.network,
-            RetryCause::MalformedBody => &mut self.malformed_body,
+    #[test]
+    fn events_serialize_flat_with_their_kind() {
+        let event = FetchEvent {
+            at: "2026-11-24T12:00:00.000Z".into(),
+            level: Level::Warn,
+            kind: EventKind::Retry {
+                page: 2,
+                cause: RetryCause::ServerError,
+                retry: 1,
+                of: 3,
+                wait_ms: 1000,
+            },
+            message: "Page 2: HTTP 503; retry 1 of 3 in 1 s".into(),
         };
-        *slot += 1;
+        assert_eq!(
+            serde_json::to_string(&event).unwrap(),
+            r#"{"at":"2026-11-24T12:00:00.000Z","level":"warn","kind":"retry","page":2,"cause":"server_error","retry":1,"of":3,"wait_ms":1000,"message":"Page 2: HTTP 503; retry 1 of 3 in 1 s"}"#
+        );
+        let progress = FetchEvent {
+            at: "t".into(),
+            level: Level::Info,
+            kind: EventKind::Progress(Progress {
+                pages_total: Some(3),
+                ..Progress::default()
+            }),
+            message: String::new(),
+        };
+        let json = serde_json::to_string(&progress).unwrap();
+        assert!(
+            json.contains(r#""kind":"progress","pages_done":0,"pages_failed":0,"pages_total":3"#),
+            "{json}"
+        );
     }
-
-    /// All retries.
-    pub fn total(&self) -> u64 {
-        self.server_error + self.request_timeout + self.timeout + self.network + self.malformed_body
-    }
-}
-
-/// The metrics of a fetch run, carried in the report's metadata.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct FetchStats {
-    /// HTTP requests sent.
-    pub requests: u64,
-    /// Requests that returned a usable page.
-    pub successful_requests: u64,
-    /// Pages served from the in-memory cache instead of the network.
-    pub cache_hits: u64,
-    /// Retries per cause.
-    pub retries: RetryCounts,
-    /// 429 responses.
-    pub rate_limited: u64,
-    /// Total time spent in deliberate waits, in milliseconds.
-    pub waited_ms: u64,
-    /// `successful_requests / requests` (1 when no request was needed).
-    pub success_rate: f64,
-    /// The concurrency at the end of the run (lowered after 429s).
-    pub final_concurrency: usize,
-    /// Wall time of fetching, in milliseconds.
-    pub fetch_ms: u64,
-    /// Wall time of processing the records into the report, in milliseconds.
-    pub process_ms: u64,
 }

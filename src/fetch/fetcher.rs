@@ -1,8 +1,10 @@
 //! The fetch run: page 1, then every other page with bounded concurrency,
-//! each page retried by the policy, every attempt logged.
+//! each page retried by the policy and judged before it is accepted, every
+//! step reported as a typed event. At the end the run says what it can
+//! prove: complete, or exactly which pages and records are missing.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -10,23 +12,30 @@ use chrono::{DateTime, Utc};
 use futures::future::{select, Either};
 use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
-use serde::Serialize;
 
 use super::classify::{classify, summarize_cached, Attempt, PageSummary, Verdict};
-use super::events::{FetchEvent, FetchStats, Level, LogEntry, Progress};
+use super::events::{EventKind, FetchEvent, Level, Progress, RetryCause, RunEnd, WarningCode};
 use super::limiter::Limiter;
 use super::pages::{page_url, PageCache};
 use super::policy::{parse_retry_after, RetryPolicy};
 use super::services::{CancelToken, Clock, PageRequest, Timer, Transport};
+use super::url::{resolve, without_query, Origin};
+use crate::clock::millis_since;
 use crate::dates::format_log_time;
 use crate::hash::mix;
+use crate::provenance::{
+    ApiProvenance, FailureCode, FetchStats, PageFailure, RetryCounts, Truncation,
+};
+
+/// Redirects followed in a row for one request, at most.
+pub const MAX_REDIRECTS: u32 = 5;
 
 /// What to fetch and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchConfig {
     /// The users endpoint, e.g. `https://reqres.in/api/users`; `page` is added.
     pub base_url: String,
-    /// Sent as `x-api-key`; never logged or exported.
+    /// Sent as `x-api-key`, only to the origin of `base_url`; never logged or exported.
     pub api_key: Option<String>,
     /// Sent as `per_page` when set.
     pub per_page: Option<u32>,
@@ -72,11 +81,11 @@ pub struct Services<'a> {
     pub cancel: CancelToken,
     /// Successful pages, shared between runs.
     pub cache: &'a RefCell<PageCache>,
-    /// Receives log entries and progress as they happen.
+    /// Receives every event as it happens.
     pub on_event: &'a dyn Fn(&FetchEvent),
 }
 
-/// A page that was fetched.
+/// A page whose records go into the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchedPage {
     /// Its number.
@@ -85,79 +94,83 @@ pub struct FetchedPage {
     pub body: Rc<Vec<u8>>,
 }
 
-/// A page that could not be fetched, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PageFailure {
-    /// Its number.
-    pub page: u64,
-    /// Attempts made.
-    pub attempts: u32,
-    /// What went wrong and what to do.
-    pub reason: String,
-}
-
-/// The end of a run.
+/// The end of a run: the pages to process and what the run proved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FetchOutcome {
-    /// Fetched pages, by page number.
+    /// Pages whose records go into the report, by page number (short
+    /// pages included: their records are kept, and they are also listed
+    /// as failed).
     pub pages: Vec<FetchedPage>,
-    /// Pages that failed after their retries, by page number.
-    pub failed: Vec<PageFailure>,
-    /// Things a person should know (changed totals, repeated pages, limits).
-    pub warnings: Vec<String>,
-    /// Metrics.
-    pub stats: FetchStats,
-    /// The number of pages the API reported (the largest seen), if it did.
-    pub pages_total: Option<u64>,
-    /// Whether the run was cancelled.
-    pub cancelled: bool,
+    /// Completeness, failures, warnings and statistics.
+    pub provenance: ApiProvenance,
 }
 
 impl FetchOutcome {
-    /// Whether every page was fetched and the run was not cancelled or cut short.
+    /// Whether every record the API holds is provably among the pages.
     pub fn is_complete(&self) -> bool {
-        self.failed.is_empty() && !self.cancelled && !self.truncated()
+        self.provenance.complete
     }
 
-    fn truncated(&self) -> bool {
-        self.pages_total
-            .is_some_and(|total| (self.pages.len() as u64) < total && self.failed.is_empty())
+    /// Each page's number and body, for the pipeline.
+    pub fn page_bodies(&self) -> impl Iterator<Item = (u64, &[u8])> {
+        self.pages
+            .iter()
+            .map(|page| (page.page, page.body.as_slice()))
     }
 }
 
-/// Fetches every page: page 1 first; then, if it reports `total_pages`,
+/// Fetches every page: page 1 first; then, if it states `total_pages`,
 /// the rest with bounded concurrency; otherwise pages in order until an
-/// empty `data`, a page that repeats the previous one, or `max_pages`.
+/// empty `data`, a failed page, or `max_pages`.
 pub async fn fetch_all(config: &FetchConfig, services: &Services<'_>) -> FetchOutcome {
-    let run = Run::new(config, services);
-    run.log(
-        Level::Info,
-        None,
-        None,
-        None,
-        format!("Fetching {}", config.base_url),
-    );
+    let origin = Origin::of(&config.base_url);
+    let run = Run::new(config, services, origin.as_ref().ok().cloned());
     let mut collected = Collected::default();
-    match run.fetch_page(1).await {
-        PageResult::Fetched(page, summary) => {
-            let total = summary.total_pages;
-            collected.note_total(&run, 1, &summary);
-            collected.pages.insert(1, page);
-            match total {
-                Some(total) => run.fetch_known(&mut collected, total).await,
-                None => run.walk(&mut collected, summary.ids).await,
-            }
-        }
-        PageResult::Failed(failure) => {
+    match origin {
+        Err(error) => {
+            // Nothing is requested from a URL a run may not fetch.
+            let failure = run.fail(1, 0, FailureCode::InvalidUrl, error.to_string());
             collected.failed.insert(1, failure);
         }
-        PageResult::Cancelled => collected.cancelled = true,
+        Ok(_) => {
+            run.emit(
+                Level::Info,
+                EventKind::Started {
+                    url: config.base_url.clone(),
+                },
+                format!("Fetching {}", config.base_url),
+            );
+            match run.fetch_page(1).await {
+                PageResult::Fetched(page, summary) => {
+                    collected.note_total(&run, 1, &summary);
+                    collected.accept(page, &summary);
+                    match collected.total_pages {
+                        Some(total) => run.fetch_known(&mut collected, total).await,
+                        None => run.walk(&mut collected, summary.records).await,
+                    }
+                }
+                PageResult::Short(page, summary, failure) => {
+                    collected.note_total(&run, 1, &summary);
+                    collected.accept(page, &summary);
+                    collected.failed.insert(1, failure);
+                    if let Some(total) = collected.total_pages {
+                        run.fetch_known(&mut collected, total).await;
+                    }
+                }
+                PageResult::Failed(failure) => {
+                    collected.failed.insert(1, failure);
+                }
+                PageResult::Cancelled => collected.cancelled = true,
+            }
+        }
     }
     run.finish(collected)
 }
 
 enum PageResult {
     Fetched(FetchedPage, PageSummary),
+    /// A short page whose records are kept, though the page is failed.
+    Short(FetchedPage, PageSummary, PageFailure),
     Failed(PageFailure),
     Cancelled,
 }
@@ -166,29 +179,34 @@ enum PageResult {
 struct Collected {
     pages: BTreeMap<u64, FetchedPage>,
     failed: BTreeMap<u64, PageFailure>,
-    reported_total_pages: Option<u64>,
-    reported_total: Option<u64>,
+    /// The largest `total_pages` seen (at least 1 once seen).
+    total_pages: Option<u64>,
+    /// The largest `total` seen.
+    total: Option<u64>,
+    /// Hashes of the ids received, and records without an id.
+    distinct_ids: HashSet<u64>,
+    records_without_id: u64,
+    truncated: Option<Truncation>,
     cancelled: bool,
 }
 
 impl Collected {
     /// Follows the largest `total_pages`/`total` seen, warning when they change.
     fn note_total(&mut self, run: &Run<'_>, page: u64, summary: &PageSummary) {
+        // `total_pages: 0` is an empty result: page 1 still exists.
+        let stated_pages = summary.total_pages.map(|n| n.max(1));
         for (reported, seen, name) in [
-            (
-                summary.total_pages,
-                &mut self.reported_total_pages,
-                "total_pages",
-            ),
-            (summary.total, &mut self.reported_total, "total"),
+            (stated_pages, &mut self.total_pages, "total_pages"),
+            (summary.total, &mut self.total, "total"),
         ] {
             let Some(reported) = reported else { continue };
             match *seen {
                 Some(before) if before != reported => {
                     run.warn(
+                        WarningCode::TotalChanged,
                         Some(page),
                         format!(
-                            "Page {page} reports {name} = {reported}, earlier pages said {before}; \
+                            "Page {page} states {name} = {reported}, earlier pages said {before}; \
                              following the larger"
                         ),
                     );
@@ -199,11 +217,29 @@ impl Collected {
             }
         }
     }
+
+    fn accept(&mut self, page: FetchedPage, summary: &PageSummary) {
+        for id in &summary.ids {
+            match id {
+                Some(hash) => {
+                    self.distinct_ids.insert(*hash);
+                }
+                None => self.records_without_id += 1,
+            }
+        }
+        self.pages.insert(page.page, page);
+    }
+
+    fn records_received(&self) -> u64 {
+        self.distinct_ids.len() as u64 + self.records_without_id
+    }
 }
 
 struct Run<'a> {
     config: &'a FetchConfig,
     services: &'a Services<'a>,
+    /// The only origin the API key is sent to.
+    origin: Option<Origin>,
     started: DateTime<Utc>,
     limiter: Limiter,
     state: RefCell<RunState>,
@@ -214,45 +250,67 @@ struct RunState {
     stats: FetchStats,
     progress: Progress,
     warnings: Vec<String>,
+    /// Id-list hash → the page accepted with it, to catch repeated pages.
+    id_lists: HashMap<u64, u64>,
+    /// The largest `total_pages` seen so far, to tell a page before the last.
+    followed_pages: Option<u64>,
+    redirected_to: BTreeSet<String>,
+    /// Pages another page failed for repeating: one of the two is wrong,
+    /// and which one cannot be known, so both are named.
+    repeated_by: BTreeMap<u64, u64>,
+}
+
+/// What the fetcher makes of an accepted-looking page.
+enum Judgement {
+    Good,
+    /// Retried like a malformed body.
+    Bad(FailureCode, String),
+    /// Retried like a malformed body: the records of another page of this run.
+    Repeats(u64),
+    /// Fewer records than a page holds, before the last page.
+    Short {
+        records: usize,
+        expected: u64,
+    },
+}
+
+/// The per-page counters of one page's attempts.
+#[derive(Default)]
+struct PageAttempts {
+    requests: u32,
+    retries: u32,
+    rate_limit_waits: u32,
+    redirects: u32,
+    short_retried: bool,
+    /// The page whose records this one last repeated.
+    repeated: Option<u64>,
 }
 
 impl<'a> Run<'a> {
-    fn new(config: &'a FetchConfig, services: &'a Services<'a>) -> Self {
+    fn new(config: &'a FetchConfig, services: &'a Services<'a>, origin: Option<Origin>) -> Self {
         Run {
             config,
             services,
+            origin,
             started: services.clock.now(),
             limiter: Limiter::new(config.concurrency),
-            state: RefCell::new(RunState {
-                stats: FetchStats::default(),
-                progress: Progress::default(),
-                warnings: Vec::new(),
-            }),
+            state: RefCell::new(RunState::default()),
         }
     }
 
-    fn log(
-        &self,
-        level: Level,
-        page: Option<u64>,
-        attempt: Option<u32>,
-        wait: Option<Duration>,
-        message: String,
-    ) {
-        let entry = LogEntry {
+    fn emit(&self, level: Level, kind: EventKind, message: String) {
+        let event = FetchEvent {
             at: format_log_time(self.services.clock.now()),
             level,
-            page,
-            attempt,
-            wait_ms: wait.map(|w| u64::try_from(w.as_millis()).unwrap_or(u64::MAX)),
+            kind,
             message,
         };
-        (self.services.on_event)(&FetchEvent::Log(entry));
+        (self.services.on_event)(&event);
     }
 
-    fn warn(&self, page: Option<u64>, message: String) {
+    fn warn(&self, code: WarningCode, page: Option<u64>, message: String) {
         self.state.borrow_mut().warnings.push(message.clone());
-        self.log(Level::Warn, page, None, None, message);
+        self.emit(Level::Warn, EventKind::Warning { code, page }, message);
     }
 
     fn update(&self, change: impl FnOnce(&mut RunState)) {
@@ -263,7 +321,7 @@ impl<'a> Run<'a> {
             state.progress.retries = state.stats.retries.total();
             state.progress.clone()
         };
-        (self.services.on_event)(&FetchEvent::Progress(progress));
+        self.emit(Level::Info, EventKind::Progress(progress), String::new());
     }
 
     /// Halves the concurrency (not below 1) for the rest of the run.
@@ -272,18 +330,19 @@ impl<'a> Run<'a> {
         self.limiter.set_limit(before / 2);
         let after = self.limiter.limit();
         if after < before {
-            self.log(
+            self.emit(
                 Level::Warn,
-                Some(page),
-                None,
-                None,
+                EventKind::ConcurrencyLowered {
+                    page,
+                    from: before,
+                    to: after,
+                },
                 format!("Rate limited: lowering concurrency from {before} to {after} for the rest of the run"),
             );
         }
     }
 
-    /// One attempt, once a request slot is free, bounded by the timeout;
-    /// `None` when cancelled.
+    /// One request, once a slot is free, bounded by the timeout; `None` when cancelled.
     async fn attempt(&self, request: &PageRequest) -> Option<Attempt> {
         let cancel = &self.services.cancel;
         let _permit = match select(self.limiter.acquire(), cancel.cancelled()).await {
@@ -293,7 +352,7 @@ impl<'a> Run<'a> {
         self.update(|state| state.stats.requests += 1);
         let get = self.services.transport.get(request);
         let deadline = self.services.timer.deadline(self.config.policy.timeout);
-        match select(select(get, deadline), self.services.cancel.cancelled()).await {
+        match select(select(get, deadline), cancel.cancelled()).await {
             Either::Left((Either::Left((Ok(response), _)), _)) => Some(Attempt::Response(response)),
             Either::Left((Either::Left((Err(error), _)), _)) => Some(Attempt::Transport(error)),
             Either::Left((Either::Right(((), _)), _)) => Some(Attempt::TimedOut),
@@ -303,6 +362,9 @@ impl<'a> Run<'a> {
 
     /// Waits, unless cancelled first; returns whether the wait completed.
     async fn wait(&self, duration: Duration) -> bool {
+        self.update(|state| {
+            state.stats.waited_ms += u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+        });
         let waited = select(
             self.services.timer.wait(duration),
             self.services.cancel.cancelled(),
@@ -311,173 +373,407 @@ impl<'a> Run<'a> {
         matches!(waited, Either::Left(_))
     }
 
-    fn cached_page(&self, page: u64, request: &PageRequest) -> Option<PageResult> {
+    fn cached_page(&self, page: u64, url: &str) -> Option<PageResult> {
         if self.config.refresh {
             return None;
         }
-        let cache = self.services.cache.borrow();
-        let body = cache.get(&request.url, request.api_key.as_deref())?;
+        let body = self
+            .services
+            .cache
+            .borrow()
+            .get(url, self.config.api_key.as_deref())?;
         let summary = summarize_cached(&body)?;
-        drop(cache);
+        // A cached page is judged like a fresh one (another page of this
+        // run may now repeat it); if it does not pass, fetch it again.
+        if !matches!(self.judge(page, &summary), Judgement::Good) {
+            return None;
+        }
+        self.remember(page, &summary);
         self.update(|state| {
             state.stats.cache_hits += 1;
             state.progress.pages_done += 1;
-            state.progress.records += summary.ids.len() as u64;
+            state.progress.records += summary.records as u64;
         });
-        self.log(
+        let records = summary.records;
+        self.emit(
             Level::Info,
-            Some(page),
-            None,
-            None,
-            format!("Page {page}: from cache ({} records)", summary.ids.len()),
+            EventKind::PageFetched {
+                page,
+                records,
+                from_cache: true,
+            },
+            format!("Page {page}: from cache ({records} records)"),
         );
         Some(PageResult::Fetched(FetchedPage { page, body }, summary))
     }
 
-    fn fail(&self, page: u64, attempts: u32, reason: String) -> PageResult {
-        self.log(
+    fn fail(&self, page: u64, attempts: u32, code: FailureCode, reason: String) -> PageFailure {
+        self.emit(
             Level::Error,
-            Some(page),
-            Some(attempts),
-            None,
+            EventKind::PageFailed {
+                page,
+                attempts,
+                code,
+            },
             format!("Page {page} failed: {reason}"),
         );
         self.update(|state| state.progress.pages_failed += 1);
-        PageResult::Failed(PageFailure {
+        PageFailure {
             page,
             attempts,
+            code,
             reason,
-        })
+        }
     }
 
-    /// Fetches one page with retries, 429 waits and the cache.
+    /// Checks a page that parsed as an envelope: it must be the page asked
+    /// for, must not repeat another page of this run, and a page before
+    /// the last must be full.
+    fn judge(&self, page: u64, summary: &PageSummary) -> Judgement {
+        if let Some(answered) = summary.page.filter(|&answered| answered != page) {
+            return Judgement::Bad(
+                FailureCode::WrongPage,
+                format!(
+                    "the API answered page {answered} when page {page} was asked for \
+                     (it may ignore the page parameter)"
+                ),
+            );
+        }
+        let state = self.state.borrow();
+        if let Some(hash) = summary.id_list_hash() {
+            if let Some(&other) = state.id_lists.get(&hash).filter(|&&other| other != page) {
+                return Judgement::Repeats(other);
+            }
+        }
+        let followed = state
+            .followed_pages
+            .max(summary.total_pages.map(|n| n.max(1)));
+        let per_page = summary.per_page.or(self.config.per_page.map(u64::from));
+        if let (Some(last), Some(expected)) = (followed, per_page) {
+            if page < last && (summary.records as u64) < expected {
+                return Judgement::Short {
+                    records: summary.records,
+                    expected,
+                };
+            }
+        }
+        Judgement::Good
+    }
+
+    /// Notes an accepted page's ids and stated page count for later judgements.
+    fn remember(&self, page: u64, summary: &PageSummary) {
+        let mut state = self.state.borrow_mut();
+        if let Some(hash) = summary.id_list_hash() {
+            state.id_lists.entry(hash).or_insert(page);
+        }
+        if let Some(total) = summary.total_pages {
+            state.followed_pages = state.followed_pages.max(Some(total.max(1)));
+        }
+    }
+
+    fn accepted(&self, page: u64, url: &str, summary: &PageSummary) {
+        self.remember(page, summary);
+        if url != page_url(&self.config.base_url, page, self.config.per_page) {
+            let base = without_query(url).to_owned();
+            self.state.borrow_mut().redirected_to.insert(base);
+        }
+        self.update(|state| {
+            state.stats.successful_requests += 1;
+            state.progress.pages_done += 1;
+            state.progress.records += summary.records as u64;
+        });
+    }
+
+    /// Fetches one page with retries, 429 waits, redirects and the cache.
     async fn fetch_page(&self, page: u64) -> PageResult {
-        let request = PageRequest {
-            url: page_url(&self.config.base_url, page, self.config.per_page),
-            api_key: self.config.api_key.clone(),
-        };
-        if let Some(cached) = self.cached_page(page, &request) {
+        let page_address = page_url(&self.config.base_url, page, self.config.per_page);
+        if let Some(cached) = self.cached_page(page, &page_address) {
             return cached;
         }
         let policy = &self.config.policy;
         let page_seed = mix(self.config.jitter_seed ^ page);
         let mut backoff = policy.backoff(page_seed);
         let mut rate_limit_backoff = policy.rate_limit_backoff(mix(page_seed));
-        let mut attempts = 0;
-        let mut rate_limit_waits = 0;
+        let mut tries = PageAttempts::default();
+        let mut url = page_address.clone();
         loop {
             if self.services.cancel.is_cancelled() {
                 return PageResult::Cancelled;
             }
-            attempts += 1;
+            tries.requests += 1;
+            let request = PageRequest {
+                url: url.clone(),
+                api_key: self.config.api_key.clone(),
+            };
             let Some(attempt) = self.attempt(&request).await else {
                 return PageResult::Cancelled;
             };
-            let (wait, message) = match classify(attempt) {
+            // Each arm either ends the page, or names the retry's cause, the
+            // failure code should the retries run out, and what went wrong.
+            let ((cause, code), detail) = match classify(attempt) {
                 Verdict::Success {
                     status,
                     summary,
                     body,
-                } => {
-                    let body = Rc::new(body);
-                    self.services.cache.borrow_mut().put(
-                        &request.url,
-                        request.api_key.as_deref(),
-                        Rc::clone(&body),
-                    );
-                    self.update(|state| {
-                        state.stats.successful_requests += 1;
-                        state.progress.pages_done += 1;
-                        state.progress.records += summary.ids.len() as u64;
-                    });
-                    let records = summary.ids.len();
-                    self.log(
-                        Level::Info,
-                        Some(page),
-                        Some(attempts),
-                        None,
-                        format!("Page {page}: HTTP {status} ({records} records)"),
-                    );
-                    return PageResult::Fetched(FetchedPage { page, body }, summary);
-                }
-                Verdict::Fail(reason) => return self.fail(page, attempts, reason),
-                Verdict::Retry(cause, detail) => {
-                    let Some(delay) = backoff.next() else {
-                        let retries = policy.max_retries;
-                        return self.fail(
-                            page,
-                            attempts,
-                            format!("{detail} (gave up after {retries} retries)"),
+                } => match self.judge(page, &summary) {
+                    Judgement::Good => {
+                        let body = Rc::new(body);
+                        self.services.cache.borrow_mut().put(
+                            &page_address,
+                            self.config.api_key.as_deref(),
+                            Rc::clone(&body),
                         );
-                    };
-                    self.update(|state| state.stats.retries.add(cause));
-                    let max = policy.max_retries;
-                    let wait = seconds(delay);
-                    (
-                        delay,
-                        format!(
-                            "Page {page}: {detail}; retry {attempts} of {max} after backoff {wait}"
-                        ),
-                    )
+                        self.accepted(page, &url, &summary);
+                        let records = summary.records;
+                        self.emit(
+                            Level::Info,
+                            EventKind::PageFetched {
+                                page,
+                                records,
+                                from_cache: false,
+                            },
+                            format!("Page {page}: HTTP {status} ({records} records)"),
+                        );
+                        return PageResult::Fetched(FetchedPage { page, body }, summary);
+                    }
+                    Judgement::Bad(code, detail) => ((RetryCause::BadAnswer, code), detail),
+                    Judgement::Repeats(other) => {
+                        tries.repeated = Some(other);
+                        let detail = format!("page {page} has the same records as page {other}");
+                        ((RetryCause::BadAnswer, FailureCode::RepeatedPage), detail)
+                    }
+                    Judgement::Short { records, expected } => {
+                        let detail = format!("short page: {records} of {expected} records");
+                        if tries.short_retried {
+                            // Kept, not cached: "Retry failed pages" asks again.
+                            self.accepted(page, &url, &summary);
+                            let failure =
+                                self.fail(page, tries.requests, FailureCode::ShortPage, detail);
+                            let body = Rc::new(body);
+                            return PageResult::Short(FetchedPage { page, body }, summary, failure);
+                        }
+                        tries.short_retried = true;
+                        ((RetryCause::ShortPage, FailureCode::ShortPage), detail)
+                    }
+                },
+                Verdict::Redirect { location } => {
+                    tries.redirects += 1;
+                    match self.follow(&url, location, tries.redirects) {
+                        Ok(next) => {
+                            self.emit(
+                                Level::Info,
+                                EventKind::Redirected {
+                                    page,
+                                    to: next.clone(),
+                                },
+                                format!(
+                                    "Page {page}: redirected to {next} (same origin, followed)"
+                                ),
+                            );
+                            url = next;
+                            continue;
+                        }
+                        Err((code, reason)) => {
+                            return PageResult::Failed(self.fail(
+                                page,
+                                tries.requests,
+                                code,
+                                reason,
+                            ))
+                        }
+                    }
+                }
+                Verdict::Retry(cause, detail) => ((cause, cause_code(cause)), detail),
+                Verdict::Fail(code, reason) => {
+                    return PageResult::Failed(self.fail(page, tries.requests, code, reason))
                 }
                 Verdict::RateLimited { retry_after } => {
-                    self.update(|state| state.stats.rate_limited += 1);
-                    self.lower_concurrency(page);
-                    if rate_limit_waits == policy.rate_limit_waits {
-                        let waits = policy.rate_limit_waits;
-                        return self.fail(
-                            page,
-                            attempts,
-                            format!(
-                                "HTTP 429: still rate limited after {waits} waits; try again later"
-                            ),
-                        );
-                    }
-                    rate_limit_waits += 1;
-                    let now = self.services.clock.now();
-                    let demanded = retry_after
-                        .as_deref()
-                        .and_then(|value| parse_retry_after(value, now));
-                    let fallback = rate_limit_backoff.next().unwrap_or(policy.retry_after_cap);
-                    let (delay, why) = match (retry_after, demanded) {
-                        (Some(value), Some(demanded)) => match policy.rate_limit_wait(demanded) {
-                            Ok(delay) => (delay, format!("Retry-After: {value}")),
-                            Err(too_long) => {
-                                let cap = seconds(policy.retry_after_cap);
-                                let asked = seconds(too_long);
-                                return self.fail(
-                                    page,
-                                    attempts,
-                                    format!(
-                                        "HTTP 429: the API asked to wait {asked} (Retry-After: {value}), \
-                                         more than the {cap} limit; try again later"
-                                    ),
-                                );
+                    match self.rate_limit_delay(
+                        page,
+                        &mut tries,
+                        retry_after,
+                        &mut rate_limit_backoff,
+                    ) {
+                        Ok(delay) => {
+                            if !self.wait(delay).await {
+                                return PageResult::Cancelled;
                             }
-                        },
-                        (Some(value), None) => (
-                            fallback,
-                            format!("unreadable Retry-After '{value}', backoff"),
-                        ),
-                        (None, _) => (fallback, "no Retry-After visible, backoff".to_owned()),
-                    };
-                    self.update(|state| state.progress.rate_limit_waits += 1);
-                    let wait = seconds(delay);
-                    (
-                        delay,
-                        format!("Page {page}: HTTP 429 rate limited; {why}; waiting {wait}"),
-                    )
+                            continue;
+                        }
+                        Err(reason) => {
+                            return PageResult::Failed(self.fail(
+                                page,
+                                tries.requests,
+                                FailureCode::RateLimited,
+                                reason,
+                            ))
+                        }
+                    }
                 }
             };
-            self.log(Level::Warn, Some(page), Some(attempts), Some(wait), message);
-            self.update(|state| {
-                state.stats.waited_ms += u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
-            });
-            if !self.wait(wait).await {
+            let Some(delay) = backoff.next() else {
+                let retries = policy.max_retries;
+                let reason = format!("{detail} (gave up after {retries} retries)");
+                if let (FailureCode::RepeatedPage, Some(other)) = (code, tries.repeated) {
+                    self.state.borrow_mut().repeated_by.insert(other, page);
+                }
+                return PageResult::Failed(self.fail(page, tries.requests, code, reason));
+            };
+            tries.retries += 1;
+            self.update(|state| add_retry(&mut state.stats.retries, cause));
+            let (retry, of) = (tries.retries, policy.max_retries);
+            let wait_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+            self.emit(
+                Level::Warn,
+                EventKind::Retry {
+                    page,
+                    cause,
+                    retry,
+                    of,
+                    wait_ms,
+                },
+                format!(
+                    "Page {page}: {detail}; retry {retry} of {of} in {}",
+                    seconds(delay)
+                ),
+            );
+            if !self.wait(delay).await {
                 return PageResult::Cancelled;
             }
         }
     }
+
+    /// Where a redirect may be followed to: the same origin only, and only
+    /// so many times; the API key never goes anywhere else.
+    fn follow(
+        &self,
+        from: &str,
+        location: Option<String>,
+        hops: u32,
+    ) -> Result<String, (FailureCode, String)> {
+        let Some(location) = location else {
+            return Err((
+                FailureCode::RedirectUnreadable,
+                "the API answered with a redirect whose target this page cannot see; \
+                 the API key was not sent on. Use the final URL of the API instead"
+                    .into(),
+            ));
+        };
+        let next = resolve(from, &location);
+        match Origin::of(&next) {
+            Ok(origin) if Some(&origin) == self.origin.as_ref() => {
+                if hops > MAX_REDIRECTS {
+                    Err((
+                        FailureCode::TooManyRedirects,
+                        format!("more than {MAX_REDIRECTS} redirects in a row; check the API URL"),
+                    ))
+                } else {
+                    Ok(next)
+                }
+            }
+            Ok(origin) => Err((
+                FailureCode::RedirectOtherOrigin,
+                format!(
+                    "the API redirected to {origin}, another origin; the API key is never sent \
+                     there. If you trust it, use that URL as the API URL"
+                ),
+            )),
+            Err(_) => Err((
+                FailureCode::RedirectOtherOrigin,
+                format!(
+                    "the API redirected to '{}', which is not an http(s) URL",
+                    without_query(&next)
+                ),
+            )),
+        }
+    }
+
+    /// The wait after a 429, or why the page fails instead.
+    fn rate_limit_delay(
+        &self,
+        page: u64,
+        tries: &mut PageAttempts,
+        retry_after: Option<String>,
+        fallback_backoff: &mut impl Iterator<Item = Duration>,
+    ) -> Result<Duration, String> {
+        let policy = &self.config.policy;
+        self.update(|state| state.stats.rate_limited += 1);
+        self.lower_concurrency(page);
+        let of = policy.rate_limit_waits;
+        if tries.rate_limit_waits == of {
+            return Err(format!(
+                "HTTP 429: still rate limited after {of} waits; try again later"
+            ));
+        }
+        let now = self.services.clock.now();
+        let demanded = retry_after
+            .as_deref()
+            .and_then(|value| parse_retry_after(value, now));
+        let fallback = fallback_backoff.next().unwrap_or(policy.retry_after_cap);
+        let (delay, why, readable) = match (&retry_after, demanded) {
+            (Some(value), Some(demanded)) => match policy.rate_limit_wait(demanded) {
+                Ok(delay) => (delay, format!("Retry-After: {value}"), Some(value.clone())),
+                Err(too_long) => {
+                    let cap = seconds(policy.retry_after_cap);
+                    let asked = seconds(too_long);
+                    return Err(format!(
+                        "HTTP 429: the API asked to wait {asked} (Retry-After: {value}), \
+                         more than the {cap} limit; try again later"
+                    ));
+                }
+            },
+            (Some(value), None) => (
+                fallback,
+                format!("unreadable Retry-After '{value}', backoff"),
+                None,
+            ),
+            (None, _) => (fallback, "no Retry-After visible, backoff".to_owned(), None),
+        };
+        tries.rate_limit_waits += 1;
+        let wait = tries.rate_limit_waits;
+        self.update(|state| state.progress.rate_limit_waits += 1);
+        let wait_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.emit(
+            Level::Warn,
+            EventKind::RateLimitWait {
+                page,
+                wait,
+                of,
+                wait_ms,
+                retry_after: readable,
+            },
+            format!(
+                "Page {page}: HTTP 429 rate limited; {why}; rate-limit wait {wait} of {of}: {}",
+                seconds(delay)
+            ),
+        );
+        Ok(delay)
+    }
+}
+
+fn cause_code(cause: RetryCause) -> FailureCode {
+    match cause {
+        RetryCause::ServerError => FailureCode::ServerError,
+        RetryCause::RequestTimeout => FailureCode::RequestTimeout,
+        RetryCause::Timeout => FailureCode::Timeout,
+        RetryCause::Network => FailureCode::Network,
+        RetryCause::MalformedBody => FailureCode::MalformedBody,
+        RetryCause::BadAnswer => FailureCode::WrongPage,
+        RetryCause::ShortPage => FailureCode::ShortPage,
+    }
+}
+
+fn add_retry(counts: &mut RetryCounts, cause: RetryCause) {
+    let slot = match cause {
+        RetryCause::ServerError => &mut counts.server_error,
+        RetryCause::RequestTimeout => &mut counts.request_timeout,
+        RetryCause::Timeout => &mut counts.timeout,
+        RetryCause::Network => &mut counts.network,
+        RetryCause::MalformedBody => &mut counts.malformed_body,
+        RetryCause::BadAnswer => &mut counts.bad_answer,
+        RetryCause::ShortPage => &mut counts.short_page,
+    };
+    *slot += 1;
 }
 
 fn seconds(duration: Duration) -> String {
@@ -496,33 +792,42 @@ impl Run<'_> {
     }
 
     /// Fetches pages 2..=total (the limiter bounds the requests in flight),
-    /// following a growing total.
+    /// following a growing total up to the page limit.
     async fn fetch_known(&self, collected: &mut Collected, total: u64) {
-        let mut last = self.limit_pages(total);
+        let mut last = self.limit_pages(collected, total);
         self.update(|state| state.progress.pages_total = Some(last));
         let mut in_flight = FuturesUnordered::new();
         for page in 2..=last {
             in_flight.push(self.numbered(page));
         }
         while let Some((page, result)) = in_flight.next().await {
-            match result {
+            let summary = match result {
                 PageResult::Fetched(fetched, summary) => {
-                    collected.note_total(self, page, &summary);
-                    collected.pages.insert(page, fetched);
-                    let followed =
-                        self.limit_pages(collected.reported_total_pages.unwrap_or(total));
-                    if followed > last && !self.services.cancel.is_cancelled() {
-                        for page in last + 1..=followed {
-                            in_flight.push(self.numbered(page));
-                        }
-                        last = followed;
-                        self.update(|state| state.progress.pages_total = Some(last));
-                    }
+                    collected.accept(fetched, &summary);
+                    summary
+                }
+                PageResult::Short(fetched, summary, failure) => {
+                    collected.accept(fetched, &summary);
+                    collected.failed.insert(page, failure);
+                    summary
                 }
                 PageResult::Failed(failure) => {
                     collected.failed.insert(page, failure);
+                    continue;
                 }
-                PageResult::Cancelled => collected.cancelled = true,
+                PageResult::Cancelled => {
+                    collected.cancelled = true;
+                    continue;
+                }
+            };
+            collected.note_total(self, page, &summary);
+            let followed = self.limit_pages(collected, collected.total_pages.unwrap_or(total));
+            if followed > last && !self.services.cancel.is_cancelled() {
+                for page in last + 1..=followed {
+                    in_flight.push(self.numbered(page));
+                }
+                last = followed;
+                self.update(|state| state.progress.pages_total = Some(last));
             }
         }
         if self.services.cancel.is_cancelled() {
@@ -530,42 +835,49 @@ impl Run<'_> {
         }
     }
 
-    /// Without `total_pages`: pages in order until an empty page, a repeated
-    /// page, a failure, or `max_pages`.
-    async fn walk(&self, collected: &mut Collected, first_ids: Vec<String>) {
-        let mut previous_ids = first_ids;
+    /// Without `total_pages`: pages in order until an empty page, a failed
+    /// page, or the page limit.
+    async fn walk(&self, collected: &mut Collected, first_records: usize) {
+        let mut previous_records = first_records;
         let mut page = 2;
-        while !previous_ids.is_empty() {
+        while previous_records > 0 {
             if page > self.config.max_pages {
-                let max = self.config.max_pages;
+                let limit = self.config.max_pages;
+                collected.truncated = Some(Truncation {
+                    limit,
+                    pages_stated: None,
+                });
                 self.warn(
+                    WarningCode::Truncated,
                     None,
-                    format!("Stopped after {max} pages (the maximum); the API may have more"),
+                    format!(
+                        "Stopped after {limit} pages, the most a run fetches; the API may have more"
+                    ),
                 );
-                collected.reported_total_pages = Some(page);
                 return;
             }
             match self.fetch_page(page).await {
                 PageResult::Fetched(fetched, summary) => {
-                    if !summary.ids.is_empty() && summary.ids == previous_ids {
-                        self.warn(
-                            Some(page),
-                            format!(
-                                "Page {page} repeats the records of page {}; stopped here \
-                                 (the API may ignore the page parameter)",
-                                page - 1
-                            ),
-                        );
-                        return;
-                    }
-                    previous_ids = summary.ids;
-                    collected.pages.insert(page, fetched);
+                    previous_records = summary.records;
+                    collected.note_total(self, page, &summary);
+                    collected.accept(fetched, &summary);
+                }
+                PageResult::Short(fetched, summary, failure) => {
+                    // Only once a page states total_pages is one known to be short.
+                    previous_records = summary.records;
+                    collected.note_total(self, page, &summary);
+                    collected.accept(fetched, &summary);
+                    collected.failed.insert(page, failure);
                 }
                 PageResult::Failed(failure) => {
                     collected.failed.insert(page, failure);
                     self.warn(
+                        WarningCode::WalkStopped,
                         Some(page),
-                        format!("Stopped at page {page}: without total_pages, later pages are unknown until it succeeds"),
+                        format!(
+                            "Stopped at page {page}: without total_pages, later pages are \
+                             unknown until it succeeds"
+                        ),
                     );
                     return;
                 }
@@ -578,22 +890,69 @@ impl Run<'_> {
         }
     }
 
-    /// The number of pages to fetch for a reported total, warning once if
-    /// `max_pages` cuts it short.
-    fn limit_pages(&self, total: u64) -> u64 {
-        let max = self.config.max_pages;
-        if total > max {
-            let message = format!("The API reports {total} pages; fetching only the first {max}");
-            if !self.state.borrow().warnings.contains(&message) {
-                self.warn(None, message);
+    /// The number of pages to fetch for a stated total; past the page
+    /// limit, the run is marked truncated (once).
+    fn limit_pages(&self, collected: &mut Collected, total: u64) -> u64 {
+        let limit = self.config.max_pages;
+        if total > limit {
+            let already = collected.truncated.map(|t| t.pages_stated);
+            if already != Some(Some(total)) {
+                collected.truncated = Some(Truncation {
+                    limit,
+                    pages_stated: Some(total),
+                });
+                self.warn(
+                    WarningCode::Truncated,
+                    None,
+                    format!(
+                        "The API states {total} pages; a run fetches at most {limit}, \
+                         so only the first {limit} are in the report"
+                    ),
+                );
             }
         }
-        total.min(max)
+        total.min(limit)
     }
 
-    fn finish(&self, collected: Collected) -> FetchOutcome {
-        let elapsed = (self.services.clock.now() - self.started).num_milliseconds();
+    fn finish(&self, mut collected: Collected) -> FetchOutcome {
+        let repeated_by = std::mem::take(&mut self.state.borrow_mut().repeated_by);
+        for (page, by) in repeated_by {
+            if collected.pages.contains_key(&page) && !collected.failed.contains_key(&page) {
+                // Its cached body may be the wrong one: ask again next time.
+                let address = page_url(&self.config.base_url, page, self.config.per_page);
+                self.services
+                    .cache
+                    .borrow_mut()
+                    .remove(&address, self.config.api_key.as_deref());
+                let reason = format!(
+                    "page {by} has the same records as this page, so one of them is wrong; \
+                     both are fetched again by a retry"
+                );
+                collected
+                    .failed
+                    .insert(page, self.fail(page, 0, FailureCode::RepeatedPage, reason));
+            }
+        }
         let cancelled = collected.cancelled || self.services.cancel.is_cancelled();
+        let received = collected.records_received();
+        // Counts are reconciled only when every page arrived: a failed page
+        // or the page limit already says what is missing.
+        let reconcile = collected.failed.is_empty() && !cancelled && collected.truncated.is_none();
+        let mismatch = match collected.total {
+            Some(stated) if reconcile && stated != received => {
+                self.warn(
+                    WarningCode::RecordCountMismatch,
+                    None,
+                    format!(
+                        "The API states total = {stated} records, but {received} distinct \
+                         records arrived; the report may be missing records or the API's \
+                         count is wrong"
+                    ),
+                );
+                true
+            }
+            _ => false,
+        };
         let state = std::mem::take(&mut *self.state.borrow_mut());
         let mut stats = state.stats;
         stats.success_rate = if stats.requests == 0 {
@@ -602,34 +961,64 @@ impl Run<'_> {
             stats.successful_requests as f64 / stats.requests as f64
         };
         stats.final_concurrency = self.limiter.limit();
-        stats.fetch_ms = u64::try_from(elapsed).unwrap_or(0);
-        let outcome = FetchOutcome {
-            pages: collected.pages.into_values().collect(),
-            failed: collected.failed.into_values().collect(),
-            warnings: state.warnings,
-            stats,
-            pages_total: collected.reported_total_pages,
-            cancelled,
-        };
-        let (level, message) = if outcome.cancelled {
-            (Level::Warn, "Cancelled".to_owned())
-        } else if outcome.is_complete() {
-            (
-                Level::Info,
-                format!("Fetched all {} pages", outcome.pages.len()),
-            )
+        stats.fetch_ms = millis_since(self.services.clock, self.started);
+        let complete =
+            collected.failed.is_empty() && !cancelled && collected.truncated.is_none() && !mismatch;
+        let failed: Vec<PageFailure> = std::mem::take(&mut collected.failed)
+            .into_values()
+            .collect();
+        let pages: Vec<FetchedPage> = std::mem::take(&mut collected.pages).into_values().collect();
+        let end = if cancelled {
+            RunEnd::Cancelled
+        } else if complete {
+            RunEnd::Complete
         } else {
-            let failed: Vec<_> = outcome.failed.iter().map(|f| f.page.to_string()).collect();
-            (
-                Level::Error,
+            RunEnd::Partial
+        };
+        let message = match end {
+            RunEnd::Cancelled => "Cancelled".to_owned(),
+            RunEnd::Complete => format!("Fetched all {} pages", pages.len()),
+            RunEnd::Partial if failed.is_empty() => format!(
+                "Incomplete: {} pages fetched; see the warnings",
+                pages.len()
+            ),
+            RunEnd::Partial => {
+                let list: Vec<_> = failed.iter().map(|f| f.page.to_string()).collect();
                 format!(
                     "Incomplete: {} pages fetched; failed pages: {}",
-                    outcome.pages.len(),
-                    failed.join(", ")
-                ),
-            )
+                    pages.len(),
+                    list.join(", ")
+                )
+            }
         };
-        self.log(level, None, None, None, message);
-        outcome
+        let level = match end {
+            RunEnd::Complete => Level::Info,
+            RunEnd::Cancelled => Level::Warn,
+            RunEnd::Partial => Level::Error,
+        };
+        self.emit(
+            level,
+            EventKind::Finished {
+                end,
+                pages_fetched: pages.len(),
+                pages_failed: failed.len(),
+            },
+            message,
+        );
+        let provenance = ApiProvenance {
+            url: self.config.base_url.clone(),
+            redirected_to: state.redirected_to.into_iter().collect(),
+            pages_total: collected.total_pages,
+            pages_fetched: pages.len(),
+            records_stated: collected.total,
+            records_received: received,
+            complete,
+            failed_pages: failed,
+            warnings: state.warnings,
+            truncated: collected.truncated,
+            cancelled,
+            stats,
+        };
+        FetchOutcome { pages, provenance }
     }
 }

@@ -16,3 +16,4 @@ pub mod limiter;
 pub mod pages;
 pub mod policy;
 pub mod services;
+pub mod url;

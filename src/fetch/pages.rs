@@ -60,6 +60,11 @@ impl PageCache {
             .insert((url.to_owned(), key_identity(api_key)), body);
     }
 
+    /// Forgets one body.
+    pub fn remove(&mut self, url: &str, api_key: Option<&str>) {
+        self.pages.remove(&(url.to_owned(), key_identity(api_key)));
+    }
+
     /// Number of cached pages.
     pub fn len(&self) -> usize {
         self.pages.len()

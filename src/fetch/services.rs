@@ -9,7 +9,6 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use futures::future::LocalBoxFuture;
 
 /// One GET of one page.
@@ -29,6 +28,9 @@ pub struct HttpResponse {
     pub status: u16,
     /// The `Retry-After` header, when the server sent it and the browser shows it.
     pub retry_after: Option<String>,
+    /// For a 3xx: where it leads (`Location`, or what the browser found
+    /// out without sending the key), `None` when that cannot be seen.
+    pub location: Option<String>,
     /// The body bytes.
     pub body: Vec<u8>,
 }
@@ -58,11 +60,7 @@ pub trait Timer {
     fn deadline(&self, duration: Duration) -> LocalBoxFuture<'static, ()>;
 }
 
-/// The current time, for log timestamps, HTTP-dates and durations.
-pub trait Clock {
-    /// Now, in UTC.
-    fn now(&self) -> DateTime<Utc>;
-}
+pub use crate::clock::Clock;
 
 /// A shared flag that stops a run: pending waits end, in-flight requests
 /// are dropped (and so aborted), and no new attempt starts.

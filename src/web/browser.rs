@@ -7,11 +7,13 @@ use chrono::{DateTime, Utc};
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 use gloo_net::http::Request;
-use web_sys::{AbortController, RequestCache};
+use web_sys::{AbortController, RequestCache, RequestRedirect, ResponseType};
 
 use crate::fetch::services::{Clock, HttpResponse, PageRequest, Timer, Transport, TransportError};
 
-/// Requests through the browser's `fetch`.
+/// Requests through the browser's `fetch`, with redirects handled by the
+/// fetcher, not the browser: the browser would resend `x-api-key` to
+/// wherever a redirect points.
 pub struct BrowserTransport;
 
 /// Aborts the request when the future that owns it is dropped (timeout or cancel).
@@ -40,11 +42,23 @@ impl Transport for BrowserTransport {
             // Our own page cache decides what is reused; the HTTP cache must not.
             let mut builder = Request::get(&request.url)
                 .cache(RequestCache::NoStore)
+                .redirect(RequestRedirect::Manual)
                 .abort_signal(Some(&controller.signal()));
             if let Some(key) = &request.api_key {
                 builder = builder.header("x-api-key", key);
             }
             let response = builder.send().await.map_err(network_error)?;
+            if response.type_() == ResponseType::Opaqueredirect {
+                // The browser hides a manual redirect's Location from
+                // script; find out where it leads without the key.
+                let location = redirect_target(&request.url, &controller).await;
+                return Ok(HttpResponse {
+                    status: 302,
+                    retry_after: None,
+                    location,
+                    body: Vec::new(),
+                });
+            }
             let status = response.status();
             // Null when absent, or when CORS does not expose it.
             let retry_after = response.headers().get("retry-after");
@@ -52,11 +66,27 @@ impl Transport for BrowserTransport {
             Ok(HttpResponse {
                 status,
                 retry_after,
+                location: None,
                 body,
             })
         }
         .boxed_local()
     }
+}
+
+/// Where a redirect of `url` finally leads, asked again without the API
+/// key and letting the browser follow: the response's URL. `None` when
+/// that request fails (e.g. the target does not allow CORS). The fetcher
+/// then judges the target's origin before any request carries the key.
+async fn redirect_target(url: &str, controller: &AbortController) -> Option<String> {
+    let response = Request::get(url)
+        .cache(RequestCache::NoStore)
+        .abort_signal(Some(&controller.signal()))
+        .send()
+        .await
+        .ok()?;
+    let target = response.url();
+    (response.redirected() && !target.is_empty()).then_some(target)
 }
 
 /// Timers on the browser's event loop.

@@ -304,7 +304,7 @@ pub async fn fetch_and_process(
     let outcome = fetch_all(&config, &services).await;
     let _ = signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
 
-    if outcome.cancelled {
+    if outcome.provenance.cancelled {
         let fetched = outcome.pages.len();
         return Err(JsError::new(&format!(
             "Cancelled after {fetched} pages. Pages already fetched are kept: run again to continue."
@@ -312,7 +312,8 @@ pub async fn fetch_and_process(
     }
     if outcome.pages.is_empty() {
         let reason = outcome
-            .failed
+            .provenance
+            .failed_pages
             .first()
             .map_or("no page could be fetched", |f| f.reason.as_str());
         return Err(JsError::new(&format!(
@@ -321,8 +322,8 @@ pub async fn fetch_and_process(
     }
     let settings = RunSettings::from_text(&request.seed, &request.as_of, &now_text(&clock))?;
     RunOutput::new(pipeline::process_fetched(
-        &outcome,
-        config.base_url.as_str(),
+        outcome.page_bodies(),
+        outcome.provenance.clone(),
         &settings,
         &clock,
     ))

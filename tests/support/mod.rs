@@ -11,12 +11,14 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use customer_pipeline::fetch::events::FetchEvent;
+use customer_pipeline::fetch::events::{EventKind, FetchEvent};
 use customer_pipeline::fetch::fetcher::{fetch_all, FetchConfig, FetchOutcome, Services};
 use customer_pipeline::fetch::pages::PageCache;
 use customer_pipeline::fetch::services::{
     CancelToken, Clock, HttpResponse, PageRequest, Timer, Transport, TransportError,
 };
+use customer_pipeline::pipeline::{process_fetched, RunSettings};
+use customer_pipeline::report::Report;
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 
@@ -38,6 +40,23 @@ pub enum Step {
     Hang,
     /// Cancel the run, then never answer.
     CancelAndHang,
+    /// Serve page 1's body, as an API that ignores `page` does.
+    WrongPage,
+    /// Serve only the first `n` records of the page (totals truthful).
+    Short(usize),
+    /// Serve another page's records under this page's number.
+    Repeat(u64),
+    /// Answer 302 with this `Location` (`None`: not visible).
+    Redirect(Option<String>),
+}
+
+/// One request the scripted API received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Served {
+    pub page: u64,
+    pub step: Step,
+    pub api_key: Option<String>,
+    pub url: String,
 }
 
 /// A reqres-like API over a dataset, answering each page's attempts from a
@@ -45,7 +64,7 @@ pub enum Step {
 pub struct ScriptedApi {
     pub per_page: usize,
     pub total_records: usize,
-    /// Leave `total_pages` out of every page.
+    /// Leave `total_pages` out of every page (`total` stays unless `hide_total`).
     pub hide_total_pages: bool,
     /// `total_pages` reported on page 1 (default: the truth).
     pub page1_total_pages: Option<u64>,
@@ -53,9 +72,13 @@ pub struct ScriptedApi {
     pub repeat_across_pages: bool,
     /// Every page serves page 1's records (an API that ignores `page`).
     pub ignore_page_parameter: bool,
+    /// `(total, total_pages)` stated by particular pages, instead of the truth.
+    pub stated_totals: HashMap<u64, (u64, u64)>,
+    /// Leave `total` out (keep `total_pages`).
+    pub hide_total: bool,
     pub script: RefCell<HashMap<u64, VecDeque<Step>>>,
-    /// (page, step served, api key) per request, in order.
-    pub served: RefCell<Vec<(u64, Step, Option<String>)>>,
+    /// Every request, in order.
+    pub served: RefCell<Vec<Served>>,
     pub cancel: RefCell<Option<CancelToken>>,
     /// Requests started and not yet answered (or dropped), and the most at once.
     pub in_flight: Rc<Cell<usize>>,
@@ -80,6 +103,8 @@ impl ScriptedApi {
             page1_total_pages: None,
             repeat_across_pages: false,
             ignore_page_parameter: false,
+            stated_totals: HashMap::new(),
+            hide_total: false,
             script: RefCell::new(HashMap::new()),
             served: RefCell::new(Vec::new()),
             cancel: RefCell::new(None),
@@ -107,7 +132,7 @@ impl ScriptedApi {
         self.served
             .borrow()
             .iter()
-            .filter(|(p, _, _)| *p == page)
+            .filter(|served| served.page == page)
             .count()
     }
 
@@ -117,27 +142,44 @@ impl ScriptedApi {
         )
     }
 
+    /// The ids of the records the dataset holds on `page`.
+    pub fn ids_on(&self, page: u64) -> std::ops::Range<usize> {
+        let start = ((page as usize - 1) * self.per_page).min(self.total_records);
+        start + 1..(start + self.per_page).min(self.total_records) + 1
+    }
+
     pub fn page_body(&self, page: u64) -> String {
-        let page_for_data = if self.ignore_page_parameter { 1 } else { page };
-        let start = (page_for_data as usize - 1) * self.per_page;
-        let mut records: Vec<String> = (start..(start + self.per_page).min(self.total_records))
-            .map(|i| Self::record(i + 1))
+        self.body(page, page, usize::MAX)
+    }
+
+    /// Page `page`'s envelope holding (at most `keep` of) the records of
+    /// page `records_of`.
+    fn body(&self, page: u64, records_of: u64, keep: usize) -> String {
+        let records_of = if self.ignore_page_parameter {
+            1
+        } else {
+            records_of
+        };
+        let mut records: Vec<String> = self
+            .ids_on(records_of)
+            .take(keep)
+            .map(Self::record)
             .collect();
         if self.repeat_across_pages && page > 1 && !records.is_empty() {
-            records.push(Self::record(start - self.per_page + 1));
+            records.push(Self::record(self.ids_on(page - 1).start));
         }
-        let total_pages = match (page, self.page1_total_pages) {
-            (1, Some(reported)) => reported,
-            _ => self.pages(),
+        let (total, total_pages) = match (page, self.page1_total_pages) {
+            _ if self.stated_totals.contains_key(&page) => self.stated_totals[&page],
+            (1, Some(reported)) => (reported * self.per_page as u64, reported),
+            _ => (self.total_records as u64, self.pages()),
         };
-        let totals = if self.hide_total_pages {
-            String::new()
-        } else {
-            format!(
-                r#""total":{},"total_pages":{total_pages},"#,
-                self.total_records
-            )
-        };
+        let mut totals = String::new();
+        if !self.hide_total {
+            totals += &format!(r#""total":{total},"#);
+        }
+        if !self.hide_total_pages {
+            totals += &format!(r#""total_pages":{total_pages},"#);
+        }
         format!(
             r#"{{"page":{page},"per_page":{},{totals}"data":[{}]}}"#,
             self.per_page,
@@ -185,9 +227,12 @@ impl Transport for ScriptedApi {
             .get_mut(&page)
             .and_then(VecDeque::pop_front)
             .unwrap_or(Step::Ok { polls: 0 });
-        self.served
-            .borrow_mut()
-            .push((page, step.clone(), request.api_key.clone()));
+        self.served.borrow_mut().push(Served {
+            page,
+            step: step.clone(),
+            api_key: request.api_key.clone(),
+            url: request.url.clone(),
+        });
         self.in_flight.set(self.in_flight.get() + 1);
         self.max_in_flight
             .set(self.max_in_flight.get().max(self.in_flight.get()));
@@ -211,6 +256,7 @@ impl ScriptedApi {
             futures::future::ready(Ok(HttpResponse {
                 status,
                 retry_after,
+                location: None,
                 body: body.into_bytes(),
             }))
             .boxed_local()
@@ -221,6 +267,7 @@ impl ScriptedApi {
                 value: Some(Ok(HttpResponse {
                     status: 200,
                     retry_after: None,
+                    location: None,
                     body: self.page_body(page).into_bytes(),
                 })),
             }
@@ -228,6 +275,16 @@ impl ScriptedApi {
             Step::Status(status) => respond(status, None, r#"{"error":"scripted"}"#.into()),
             Step::RateLimited(header) => respond(429, header, r#"{"error":"slow down"}"#.into()),
             Step::Malformed => respond(200, None, r#"{"page":1,"data":[{"id":"#.into()),
+            Step::WrongPage => respond(200, None, self.body(1, 1, usize::MAX)),
+            Step::Short(keep) => respond(200, None, self.body(page, page, keep)),
+            Step::Repeat(other) => respond(200, None, self.body(page, other, usize::MAX)),
+            Step::Redirect(location) => futures::future::ready(Ok(HttpResponse {
+                status: 302,
+                retry_after: None,
+                location,
+                body: Vec::new(),
+            }))
+            .boxed_local(),
             Step::NetworkError => {
                 futures::future::ready(Err(TransportError::Network("Failed to fetch".into())))
                     .boxed_local()
@@ -332,15 +389,34 @@ impl Harness {
         futures::executor::block_on(fetch_all(config, &services))
     }
 
+    /// The sentences of every event but progress, in order.
     pub fn log_messages(&self) -> Vec<String> {
+        self.logged()
+            .into_iter()
+            .map(|event| event.message)
+            .collect()
+    }
+
+    /// Every event but progress, in order.
+    pub fn logged(&self) -> Vec<FetchEvent> {
         self.events
             .borrow()
             .iter()
-            .filter_map(|event| match event {
-                FetchEvent::Log(entry) => Some(entry.message.clone()),
-                FetchEvent::Progress(_) => None,
-            })
+            .filter(|event| !matches!(event.kind, EventKind::Progress(_)))
+            .cloned()
             .collect()
+    }
+
+    /// The report of a run, as the page would get it (seed 42, as of 2026-11-24).
+    pub fn report<'o>(&self, outcome: &'o FetchOutcome) -> Report<'o> {
+        let settings = RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z")
+            .expect("valid settings");
+        process_fetched(
+            outcome.page_bodies(),
+            outcome.provenance.clone(),
+            &settings,
+            &*self.time,
+        )
     }
 }
 

@@ -1,0 +1,158 @@
+//! What a run can prove about where its records came from: the pages
+//! fetched and failed, the records the API stated and sent, the safety
+//! limit, and the request statistics.
+//!
+//! Plain data shared by the fetcher, which finds these facts out, and the
+//! report, which writes them down, so that neither depends on the other.
+
+use serde::Serialize;
+
+/// Why a page is missing (or incomplete), as a code a program can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureCode {
+    /// 401 or 403: the API did not accept the key.
+    AuthRejected,
+    /// 404: the URL is wrong.
+    NotFound,
+    /// Another status that retrying cannot fix (other 4xx, 501, 1xx, …).
+    HttpStatus,
+    /// Retries ran out on 5xx answers.
+    ServerError,
+    /// Retries ran out on 408 answers.
+    RequestTimeout,
+    /// Retries ran out on attempts that got no answer in time.
+    Timeout,
+    /// Retries ran out on network failures (or CORS refusals).
+    Network,
+    /// Retries ran out on 2xx bodies that were not JSON.
+    MalformedBody,
+    /// 429 waits ran out, or the API asked for a wait over the limit.
+    RateLimited,
+    /// A 2xx JSON body that is not a page envelope.
+    NotAnEnvelope,
+    /// The body named another page than the one requested, every retry.
+    WrongPage,
+    /// The body repeated another page's records, every retry.
+    RepeatedPage,
+    /// A page before the last came back with fewer records than a page
+    /// holds; its records are kept, and retrying may complete it.
+    ShortPage,
+    /// A redirect to another origin, which the API key must not follow.
+    RedirectOtherOrigin,
+    /// A redirect whose target this page cannot see.
+    RedirectUnreadable,
+    /// More redirects than allowed in a row.
+    TooManyRedirects,
+    /// The API URL is not one a run may fetch.
+    InvalidUrl,
+}
+
+/// A page that could not be fetched (or only in part), and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PageFailure {
+    /// Its number.
+    pub page: u64,
+    /// Requests made for it.
+    pub attempts: u32,
+    /// What kind of failure.
+    pub code: FailureCode,
+    /// What went wrong and what to do, for a person.
+    pub reason: String,
+}
+
+/// The run stopped at the page limit, so the API may hold more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Truncation {
+    /// The most pages a run fetches.
+    pub limit: u64,
+    /// The pages the API stated (`total_pages`), or `None` when it stated none.
+    pub pages_stated: Option<u64>,
+}
+
+/// Retries per cause.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RetryCounts {
+    /// After 5xx statuses (501 excepted).
+    pub server_error: u64,
+    /// After 408.
+    pub request_timeout: u64,
+    /// After no answer within the timeout.
+    pub timeout: u64,
+    /// After network errors.
+    pub network: u64,
+    /// After 2xx responses whose body was not JSON.
+    pub malformed_body: u64,
+    /// After bodies naming another page or repeating another page's records.
+    pub bad_answer: u64,
+    /// After a page before the last came back short.
+    pub short_page: u64,
+}
+
+impl RetryCounts {
+    /// All retries.
+    pub fn total(&self) -> u64 {
+        self.server_error
+            + self.request_timeout
+            + self.timeout
+            + self.network
+            + self.malformed_body
+            + self.bad_answer
+            + self.short_page
+    }
+}
+
+/// The request metrics of an API run, carried in the report's `metadata.fetch`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FetchStats {
+    /// HTTP requests sent (redirect hops included).
+    pub requests: u64,
+    /// Requests that returned a usable page.
+    pub successful_requests: u64,
+    /// Pages served from the cache instead of the network.
+    pub cache_hits: u64,
+    /// Retries per cause.
+    pub retries: RetryCounts,
+    /// 429 responses.
+    pub rate_limited: u64,
+    /// Total time spent in deliberate waits, in milliseconds.
+    pub waited_ms: u64,
+    /// `successful_requests / requests` (1 when no request was needed).
+    pub success_rate: f64,
+    /// The concurrency at the end of the run (lowered after 429s).
+    pub final_concurrency: usize,
+    /// Wall time of fetching, in milliseconds.
+    pub fetch_ms: u64,
+    /// Wall time of turning the pages into the report, in milliseconds
+    /// (filled in by the pipeline, not the fetcher).
+    pub process_ms: u64,
+}
+
+/// Everything an API run proved about its source, for the report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ApiProvenance {
+    /// The endpoint as configured (never with the API key).
+    pub url: String,
+    /// Where same-origin redirects led (without query), when any did.
+    pub redirected_to: Vec<String>,
+    /// Pages the API stated (the largest `total_pages` seen, at least 1), if it did.
+    pub pages_total: Option<u64>,
+    /// Pages whose records are in the report.
+    pub pages_fetched: usize,
+    /// Records the API stated (the largest `total` seen), if it did.
+    pub records_stated: Option<u64>,
+    /// Records received: distinct ids, plus records without a readable id.
+    pub records_received: u64,
+    /// Whether every record the API holds is provably in the report.
+    pub complete: bool,
+    /// Pages missing or incomplete, by page number.
+    pub failed_pages: Vec<PageFailure>,
+    /// Things a person should know (changed totals, mismatched counts, limits).
+    pub warnings: Vec<String>,
+    /// Set when the page limit cut the run short.
+    pub truncated: Option<Truncation>,
+    /// Whether the run was cancelled.
+    pub cancelled: bool,
+    /// Requests, retries and timings.
+    pub stats: FetchStats,
+}
