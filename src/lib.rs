@@ -42,6 +42,7 @@ pub mod ingest;
 pub mod pipeline;
 pub mod provenance;
 pub mod quality;
+pub mod reader;
 pub mod record;
 pub mod report;
 pub mod stream;

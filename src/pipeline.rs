@@ -4,15 +4,15 @@ use std::borrow::Cow;
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::value::RawValue;
 
 use crate::clock::{millis_since, Clock};
 use crate::customer::{assess, Assessment};
 use crate::dates::{format_timestamp, parse_calendar_date, parse_timestamp};
 use crate::dedupe::{Candidate, Deduper};
 use crate::distributions::Distributions;
-use crate::ingest::{ingest_each, ingest_page, IngestError, SourceItem};
+use crate::ingest::{ingest_page, IngestError, SourceItem};
 use crate::provenance::{ApiProvenance, FailureCode, PageFailure};
+use crate::reader::Reader;
 use crate::report::{IssueCounts, Metadata, QualitySummary, Rejection, Report, SourceInfo};
 
 /// The largest seed accepted: JavaScript numbers hold integers exactly up to here,
@@ -145,7 +145,7 @@ impl<'a> ReportBuilder<'a> {
         self.take(item, || Cow::Owned(raw.to_owned()));
     }
 
-    fn take<'i>(&mut self, item: SourceItem<'i>, original: impl FnOnce() -> Cow<'a, RawValue>) {
+    fn take<'i>(&mut self, item: SourceItem<'i>, original: impl FnOnce() -> Cow<'a, str>) {
         self.records_read += 1;
         let run = Assessment {
             seed: self.settings.seed,
@@ -202,7 +202,8 @@ impl<'a> ReportBuilder<'a> {
     }
 }
 
-/// Reads an uploaded file and builds its report.
+/// Reads a whole uploaded file and builds its report, through the same
+/// reader as an upload read in chunks ([`crate::stream::UploadStream`]).
 ///
 /// # Errors
 /// [`IngestError`] when the file cannot be read as customer records at all.
@@ -212,7 +213,7 @@ pub fn process_upload<'a>(
     settings: &RunSettings,
 ) -> Result<Report<'a>, IngestError> {
     let mut builder = ReportBuilder::new(settings);
-    let format = ingest_each(input, &mut |item| builder.add(item))?;
+    let format = Reader::read_all(input, &mut |item| builder.add(item))?;
     let source = SourceInfo::Upload {
         file_name: file_name.to_owned(),
         format,
@@ -344,7 +345,7 @@ mod tests {
                 )
             ]
         );
-        assert_eq!(report.rejected[0].record.get(), r#"{"email": "x@y.z"}"#);
+        assert_eq!(&*report.rejected[0].record, r#"{"email": "x@y.z"}"#);
         assert_eq!(report.duplicates[0].position.to_string(), "record 1");
         assert_eq!(report.duplicates[0].kept_position.to_string(), "record 3");
     }

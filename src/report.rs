@@ -164,7 +164,7 @@ pub struct Rejection<'a> {
     /// could not read it back, its text as a string);
     /// owned when the input arrived in pieces that are gone by the end.
     #[serde(serialize_with = "original_record")]
-    pub record: Cow<'a, RawValue>,
+    pub record: Cow<'a, str>,
 }
 
 /// Writes a rejected record as it was, unless JSON readers could not read
@@ -173,14 +173,11 @@ pub struct Rejection<'a> {
 /// the report always parses. Only rejected records pay for this check.
 // serde's `serialize_with` hands over a reference to the field's own type.
 #[allow(clippy::ptr_arg)]
-fn original_record<S: Serializer>(
-    record: &Cow<'_, RawValue>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    if serde_json::from_str::<serde_json::Value>(record.get()).is_ok() {
-        record.serialize(serializer)
-    } else {
-        serializer.serialize_str(record.get())
+fn original_record<S: Serializer>(record: &Cow<'_, str>, serializer: S) -> Result<S::Ok, S::Error> {
+    let readable = serde_json::from_str::<serde_json::Value>(record).is_ok();
+    match serde_json::from_str::<&RawValue>(record) {
+        Ok(raw) if readable => raw.serialize(serializer),
+        _ => serializer.serialize_str(record),
     }
 }
 

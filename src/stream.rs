@@ -1,42 +1,21 @@
-//! Reading an upload as it arrives in chunks (the page reads files with
-//! `Blob.stream()`).
-//!
-//! NDJSON is processed line by line as the chunks come, so memory is bounded
-//! by the output, not by the file. Any other layout (a JSON array, a
-//! pretty-printed envelope) is gathered and read whole at the end. Which one
-//! is decided from the first non-blank line: an object that is complete on
-//! its line means NDJSON.
+//! An upload read as it arrives in chunks (the page reads files with
+//! `Blob.stream()`): the [`Reader`] hands each record to the report as soon
+//! as it is complete, so memory is bounded by the output, not the file.
+//! [`crate::pipeline::process_upload`] reads a whole file through the same
+//! reader, so both give the same report for the same bytes.
 
 use chrono::{DateTime, Utc};
 
 use crate::dates::format_timestamp;
-use crate::ingest::{ingest_line, IngestError, InputFormat};
-use crate::pipeline::{process_upload, ReportBuilder, RunSettings};
+use crate::ingest::IngestError;
+use crate::pipeline::{ReportBuilder, RunSettings};
+use crate::reader::Reader;
 use crate::report::{Report, SourceInfo};
-
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// No complete first line seen yet.
-    Undecided,
-    /// One JSON value per line: processed as lines complete.
-    Ndjson,
-    /// Anything else: gathered, read whole by [`UploadStream::finish`].
-    Whole,
-}
 
 /// An upload in progress.
 #[derive(Debug)]
 pub struct UploadStream {
-    settings: RunSettings,
-    mode: Mode,
-    /// Undecided or NDJSON: the bytes not yet processed; whole: everything.
-    pending: Vec<u8>,
-    /// The 1-based number of the first line in `pending` (NDJSON).
-    line: usize,
-    /// The expected file size, so a file read whole is stored without regrowing.
-    size_hint: usize,
+    reader: Reader,
     builder: ReportBuilder<'static>,
 }
 
@@ -44,23 +23,12 @@ impl UploadStream {
     /// A new upload; `settings.export_timestamp` is replaced at the end.
     pub fn new(settings: &RunSettings) -> Self {
         UploadStream {
-            settings: *settings,
-            mode: Mode::Undecided,
-            pending: Vec::new(),
-            line: 1,
-            size_hint: 0,
+            reader: Reader::new(),
             builder: ReportBuilder::new(settings),
         }
     }
 
-    /// Tells the stream the file's size (e.g. `File.size`): a file read
-    /// whole then takes one allocation instead of a doubling buffer, which
-    /// would briefly need up to twice the memory.
-    pub fn expect_size(&mut self, bytes: usize) {
-        self.size_hint = bytes;
-    }
-
-    /// Records processed so far (NDJSON only; 0 until the end otherwise).
+    /// Records read so far.
     pub fn records_read(&self) -> usize {
         self.builder.records_read()
     }
@@ -68,95 +36,32 @@ impl UploadStream {
     /// Takes the next chunk of the file.
     ///
     /// # Errors
-    /// [`IngestError`] for an NDJSON line that cannot be read; the upload is
-    /// then unusable.
+    /// [`IngestError`] when the file cannot be read; the upload is then unusable.
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), IngestError> {
-        self.pending.extend_from_slice(chunk);
-        if self.mode == Mode::Undecided {
-            self.mode = self.decide();
-            if self.mode == Mode::Whole {
-                let missing = self.size_hint.saturating_sub(self.pending.len());
-                self.pending.reserve_exact(missing);
-            }
-        }
-        if self.mode == Mode::Ndjson {
-            self.process_lines(false)?;
-        }
-        Ok(())
-    }
-
-    /// Decides the layout from the first non-blank line, once it is complete.
-    fn decide(&self) -> Mode {
-        let text = self.pending.strip_prefix(BOM).unwrap_or(&self.pending);
-        let Some(first) = text.iter().position(|b| !b.is_ascii_whitespace()) else {
-            return Mode::Undecided;
-        };
-        if text[first] != b'{' {
-            return Mode::Whole;
-        }
-        match text[first..].iter().position(|&b| b == b'\n') {
-            None => Mode::Undecided,
-            Some(end) => {
-                let line = &text[first..first + end];
-                if serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok() {
-                    Mode::Ndjson
-                } else {
-                    Mode::Whole
-                }
-            }
-        }
-    }
-
-    /// Processes every complete line (and, at the end, the last one).
-    fn process_lines(&mut self, at_end: bool) -> Result<(), IngestError> {
-        let mut start = 0;
         let builder = &mut self.builder;
-        while start < self.pending.len() {
-            let newline = self.pending[start..].iter().position(|&b| b == b'\n');
-            let end = match newline {
-                Some(offset) => start + offset,
-                None if at_end => self.pending.len(),
-                None => break,
-            };
-            let mut line = &self.pending[start..end];
-            if self.line == 1 {
-                line = line.strip_prefix(BOM).unwrap_or(line);
-            }
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            ingest_line(line, self.line, &mut |item| builder.add_transient(item))?;
-            self.line += 1;
-            start = end + 1;
-        }
-        self.pending.drain(..start.min(self.pending.len()));
-        Ok(())
+        self.reader
+            .push(chunk, &mut |item| builder.add_transient(item))
     }
 
-    /// Ends the upload and hands the report to `then` (it may borrow the
-    /// gathered input, so it cannot be returned).
+    /// Ends the upload and builds the report, stamped with `export_timestamp`.
     ///
     /// # Errors
     /// [`IngestError`] when the file cannot be read as customer records.
-    pub fn finish<T>(
-        mut self,
+    pub fn finish(
+        self,
         file_name: &str,
         export_timestamp: DateTime<Utc>,
-        then: impl FnOnce(Report<'_>) -> T,
-    ) -> Result<T, IngestError> {
-        if self.mode == Mode::Ndjson {
-            self.process_lines(true)?;
-            let mut report = self.builder.finish(SourceInfo::Upload {
-                file_name: file_name.to_owned(),
-                format: InputFormat::Ndjson,
-            });
-            report.metadata.export_timestamp = format_timestamp(export_timestamp);
-            return Ok(then(report));
-        }
-        let settings = RunSettings {
-            export_timestamp,
-            ..self.settings
-        };
-        let input = std::mem::take(&mut self.pending);
-        Ok(then(process_upload(&input, file_name, &settings)?))
+    ) -> Result<Report<'static>, IngestError> {
+        let mut builder = self.builder;
+        let format = self
+            .reader
+            .finish(&mut |item| builder.add_transient(item))?;
+        let mut report = builder.finish(SourceInfo::Upload {
+            file_name: file_name.to_owned(),
+            format,
+        });
+        report.metadata.export_timestamp = format_timestamp(export_timestamp);
+        Ok(report)
     }
 }
 
@@ -164,6 +69,7 @@ impl UploadStream {
 mod tests {
     use super::*;
     use crate::dates::parse_timestamp;
+    use crate::pipeline::process_upload;
 
     fn settings() -> RunSettings {
         RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z").unwrap()
@@ -179,7 +85,7 @@ mod tests {
             stream.push(chunk)?;
         }
         let at = parse_timestamp("2026-11-24T12:00:00Z").unwrap();
-        stream.finish("f", at, |report| report.to_json())
+        stream.finish("f", at).map(|report| report.to_json())
     }
 
     const NDJSON: &[u8] = b"\xEF\xBB\xBF{\"id\": 1, \"first_name\": \"Ann\"}\r\n\n\
@@ -207,12 +113,17 @@ mod tests {
     fn ndjson_is_processed_as_it_arrives() {
         let mut stream = UploadStream::new(&settings());
         stream.push(b"{\"id\": 1}\n{\"id\": 2}\n{\"id\"").unwrap();
-        assert_eq!(stream.records_read(), 2);
-        assert!(stream.pending.len() < 8, "finished lines are dropped");
+        assert_eq!(
+            stream.records_read(),
+            2,
+            "complete lines are processed at once"
+        );
+        stream.push(b": 3}\n{").unwrap();
+        assert_eq!(stream.records_read(), 3);
     }
 
     #[test]
-    fn other_layouts_are_read_whole() {
+    fn other_layouts_read_the_same_in_chunks() {
         let pretty = b"{\n  \"page\": 1,\n  \"data\": [{\"id\": 1}]\n}\n";
         let array = b"[\n{\"id\": 1},\n{\"id\": 2}\n]";
         for input in [&pretty[..], &array[..], b"  [{\"id\": 3}]"] {

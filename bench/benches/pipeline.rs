@@ -4,8 +4,8 @@
 
 use criterion::{BatchSize, Criterion, Throughput};
 use customer_bench::{generate, Layout};
-use customer_pipeline::ingest::ingest;
 use customer_pipeline::pipeline::{build_report, process_upload, RunSettings};
+use customer_pipeline::reader::read_items;
 use customer_pipeline::report::SourceInfo;
 
 fn sizes() -> Vec<usize> {
@@ -43,11 +43,11 @@ fn benches(c: &mut Criterion) {
             });
             if layout == Layout::JsonArray {
                 group.bench_function("ingest", |b| {
-                    b.iter(|| ingest(&input).map(|i| i.items.len()))
+                    b.iter(|| read_items(&input).map(|i| i.items.len()))
                 });
                 group.bench_function("assess_dedupe_sort", |b| {
                     b.iter_batched(
-                        || ingest(&input).expect("valid input").items,
+                        || read_items(&input).expect("valid input").items,
                         |items| build_report(items, source(), &settings).customers.len(),
                         BatchSize::LargeInput,
                     )

@@ -1,11 +1,11 @@
-//! Any bytes into `ingest`: it must return (never panic), and every item of
+//! Any bytes into the reader: it must return (never panic), and every item of
 //! a successful read must have a position that can be shown to people.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(ingested) = customer_pipeline::ingest::ingest(data) {
+    if let Ok(ingested) = customer_pipeline::reader::read_items(data) {
         for item in &ingested.items {
             assert!(
                 !item.position.to_string().is_empty(),

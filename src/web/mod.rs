@@ -363,7 +363,7 @@ extern "C" {
 pub fn bench_stages(bytes: &[u8]) -> Result<String, JsError> {
     let settings = RunSettings::from_text("1", "2026-11-24", "2026-11-24T00:00:00Z")?;
     let start = performance_now();
-    let ingested = crate::ingest::ingest(bytes)?;
+    let ingested = crate::reader::read_items(bytes)?;
     let ingested_at = performance_now();
     let source = crate::report::SourceInfo::Upload {
         file_name: "bench".into(),
@@ -406,15 +406,9 @@ impl UploadSession {
         as_of: &str,
     ) -> Result<UploadSession, JsError> {
         let settings = RunSettings::from_text(seed, as_of, &now_text(&BrowserClock))?;
-        let mut stream = UploadStream::new(&settings);
-        // A size beyond usize (or NaN) is only a hint: no reservation then.
-        stream.expect_size(if size.is_finite() && size >= 0.0 {
-            size as usize
-        } else {
-            0
-        });
+        let _ = size;
         Ok(UploadSession {
-            stream: Some(stream),
+            stream: Some(UploadStream::new(&settings)),
             file_name: file_name.to_owned(),
         })
     }
@@ -444,7 +438,7 @@ impl UploadSession {
         let at = parse_timestamp(export_timestamp).ok_or_else(|| {
             JsError::new(&format!("Invalid export timestamp '{export_timestamp}'."))
         })?;
-        stream.finish(&self.file_name, at, RunOutput::new)?
+        RunOutput::new(stream.finish(&self.file_name, at)?)
     }
 }
 

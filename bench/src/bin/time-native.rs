@@ -10,8 +10,8 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use customer_pipeline::ingest::ingest;
 use customer_pipeline::pipeline::{build_report, process_upload, RunSettings};
+use customer_pipeline::reader::read_items;
 use customer_pipeline::report::SourceInfo;
 
 /// Milliseconds of each stage of one run, and what the run produced.
@@ -29,7 +29,7 @@ fn elapsed_ms(since: Instant) -> f64 {
 
 fn time_stages(input: &[u8], settings: &RunSettings) -> Result<StageTimes, String> {
     let start = Instant::now();
-    let ingested = ingest(input).map_err(|e| e.to_string())?;
+    let ingested = read_items(input).map_err(|e| e.to_string())?;
     let ingest_ms = elapsed_ms(start);
     let source = SourceInfo::Upload {
         file_name: "bench".into(),

@@ -1,0 +1,64 @@
+//! The page reads files in chunks; tests and the fuzzer read them whole.
+//! Any bytes, cut at any boundaries, must give the same report byte for
+//! byte, or the same error, as the whole file.
+//!
+//! Input layout: the first byte says how many cut points follow (0-15),
+//! each cut point is two bytes (a little-endian offset, taken modulo the
+//! rest's length); the rest is the file.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use customer_pipeline::dates::parse_timestamp;
+use customer_pipeline::pipeline::{process_upload, RunSettings};
+use customer_pipeline::stream::UploadStream;
+use libfuzzer_sys::fuzz_target;
+
+fn settings() -> &'static RunSettings {
+    static SETTINGS: OnceLock<RunSettings> = OnceLock::new();
+    SETTINGS.get_or_init(|| {
+        RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z")
+            .expect("the fuzz settings are valid")
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&count, rest)) = data.split_first() else {
+        return;
+    };
+    let count = usize::from(count % 16);
+    if rest.len() < count * 2 {
+        return;
+    }
+    let (cut_bytes, file) = rest.split_at(count * 2);
+    let mut cuts: Vec<usize> = cut_bytes
+        .chunks(2)
+        .map(|pair| usize::from(u16::from_le_bytes([pair[0], pair[1]])) % (file.len() + 1))
+        .collect();
+    cuts.sort_unstable();
+    cuts.push(file.len());
+
+    let whole = process_upload(file, "fuzz.json", settings()).map(|report| report.to_json());
+    let mut stream = UploadStream::new(settings());
+    let mut from = 0;
+    let mut chunked = Ok(());
+    for cut in cuts {
+        chunked = stream.push(&file[from..cut]);
+        from = cut;
+        if chunked.is_err() {
+            break;
+        }
+    }
+    let at = parse_timestamp("2026-11-24T12:00:00Z").expect("a valid timestamp");
+    let chunked = chunked.and_then(|()| stream.finish("fuzz.json", at).map(|r| r.to_json()));
+    match (&whole, &chunked) {
+        (Ok(a), Ok(b)) => assert!(
+            a == b,
+            "reports differ:\n{}\n---\n{}",
+            String::from_utf8_lossy(a),
+            String::from_utf8_lossy(b)
+        ),
+        (Err(a), Err(b)) => assert_eq!(a, b, "errors differ"),
+        _ => panic!("whole {whole:?} vs chunked {chunked:?}"),
+    }
+});

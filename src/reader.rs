@@ -1,0 +1,1036 @@
+//! The one reader of uploaded files: bytes in, positioned source items out,
+//! as the bytes arrive in chunks of any size (the page reads files with
+//! `Blob.stream()`) or all at once (tests, benchmarks, the fuzzer). Both
+//! go through the same engine, so a file reads the same however it is cut.
+//!
+//! Accepted layouts, decided by the first character that is not white space:
+//! - `[`: one JSON array whose elements are records or page envelopes (or
+//!   both); nothing but white space may follow its closing `]`.
+//! - anything else: a sequence of JSON values separated by white space
+//!   (NDJSON; a value may span lines, and several may share a line). One
+//!   page envelope alone is a page-envelope file; any other single value
+//!   must be a record object.
+//!
+//! Records are handed on as soon as they are complete, so memory is bounded
+//! by the output, not the file (a single huge envelope is the exception: it
+//! is one value). Errors that make the whole file unusable are
+//! [`IngestError`]s with the line and column in the file; an element that
+//! is not a usable object becomes a rejected item with its position.
+
+use std::borrow::Cow;
+
+use serde::de::IgnoredAny;
+
+use crate::ingest::{
+    json_kind_of, parser_message, read_envelope_data, IngestError, InputFormat, Position,
+    SourceItem,
+};
+use crate::record::InputObject;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Reads one file, chunk by chunk. Items borrow from the chunk or from the
+/// reader's buffer, so a sink must copy what it keeps.
+#[derive(Debug, Default)]
+pub struct Reader {
+    engine: Engine,
+    /// Text received but not yet consumed.
+    pending: String,
+    /// The bytes of a character cut by the end of the last chunk.
+    carry: Vec<u8>,
+    /// Bytes received so far.
+    received: usize,
+    /// The file's first bytes (up to 4), to recognise UTF-16.
+    head: Vec<u8>,
+}
+
+impl Reader {
+    /// A reader at the start of a file.
+    pub fn new() -> Self {
+        Reader::default()
+    }
+
+    /// Reads a whole input at once; items borrow from it.
+    ///
+    /// # Errors
+    /// As [`Reader::push`] and [`Reader::finish`].
+    pub fn read_all<'a>(
+        input: &'a [u8],
+        sink: &mut dyn FnMut(SourceItem<'a>),
+    ) -> Result<InputFormat, IngestError> {
+        let mut reader = Reader::new();
+        let input = reader.start(input)?;
+        let text = reader.decode(input, true)?;
+        let consumed = reader.engine.run(text, 0, true, sink)?;
+        debug_assert_eq!(consumed, text.len());
+        reader.engine.format()
+    }
+
+    /// Takes the next chunk, handing every complete item to `sink`.
+    ///
+    /// # Errors
+    /// [`IngestError`] when the file cannot be read (not text, invalid JSON,
+    /// the wrong shape); the file is then unusable.
+    pub fn push(
+        &mut self,
+        chunk: &[u8],
+        sink: &mut dyn FnMut(SourceItem<'_>),
+    ) -> Result<(), IngestError> {
+        let chunk = self.start(chunk)?;
+        if self.pending.is_empty() && self.carry.is_empty() && !self.engine.waiting_for_more() {
+            // Parse straight from the chunk; keep only the unfinished tail.
+            let text = self.decode(chunk, false)?;
+            let base = self.received - text.len() - self.carry.len();
+            let consumed = self.engine.run(text, base, false, sink)?;
+            self.pending.push_str(&text[consumed..]);
+            return Ok(());
+        }
+        let joined: Cow<'_, [u8]> = if self.carry.is_empty() {
+            Cow::Borrowed(chunk)
+        } else {
+            let mut bytes = std::mem::take(&mut self.carry);
+            bytes.extend_from_slice(chunk);
+            self.received -= bytes.len() - chunk.len();
+            Cow::Owned(bytes)
+        };
+        let text = self.decode(&joined, false)?;
+        self.pending.push_str(text);
+        if self.engine.waiting_for(self.pending.len()) {
+            return Ok(());
+        }
+        let base = self.received - self.carry.len() - self.pending.len();
+        let consumed = self.engine.run(&self.pending, base, false, sink)?;
+        self.pending.drain(..consumed);
+        Ok(())
+    }
+
+    /// Ends the file: reads what is left and returns the layout found.
+    ///
+    /// # Errors
+    /// [`IngestError`] when the file is empty, ends inside a value or a
+    /// character, or is of a shape that holds no records.
+    pub fn finish(
+        mut self,
+        sink: &mut dyn FnMut(SourceItem<'_>),
+    ) -> Result<InputFormat, IngestError> {
+        if !self.carry.is_empty() {
+            let at = self.received - self.carry.len();
+            self.engine
+                .count_lines(self.pending.as_bytes(), at - self.pending.len(), at);
+            let (line, column) = self.engine.locate(at);
+            return Err(IngestError::NotUtf8 { line, column });
+        }
+        let base = self.received - self.pending.len();
+        let pending = std::mem::take(&mut self.pending);
+        self.engine.run(&pending, base, true, sink)?;
+        self.engine.format()
+    }
+
+    /// Notes the file's first bytes: UTF-16 is refused with a clear
+    /// message as soon as it shows. (A UTF-8 byte-order mark is skipped by
+    /// the engine.)
+    fn start<'c>(&mut self, chunk: &'c [u8]) -> Result<&'c [u8], IngestError> {
+        if self.head.len() < 4 {
+            let missing = 4 - self.head.len();
+            self.head
+                .extend_from_slice(&chunk[..missing.min(chunk.len())]);
+            if looks_like_utf16(&self.head) {
+                return Err(IngestError::Utf16);
+            }
+        }
+        Ok(chunk)
+    }
+
+    /// The chunk as text; a character cut at its end is kept for the next
+    /// chunk unless this is the last.
+    fn decode<'c>(&mut self, chunk: &'c [u8], last: bool) -> Result<&'c str, IngestError> {
+        self.received += chunk.len();
+        match std::str::from_utf8(chunk) {
+            Ok(text) => Ok(text),
+            Err(error) if error.error_len().is_none() && !last => {
+                let valid = error.valid_up_to();
+                self.carry = chunk[valid..].to_vec();
+                Ok(std::str::from_utf8(&chunk[..valid]).unwrap_or_default())
+            }
+            Err(error) => {
+                let valid = error.valid_up_to();
+                let chunk_start = self.received - chunk.len();
+                let pending_start = chunk_start - self.pending.len();
+                self.engine
+                    .count_lines(self.pending.as_bytes(), pending_start, chunk_start);
+                self.engine
+                    .count_lines(chunk, chunk_start, chunk_start + valid);
+                let (line, column) = self.engine.locate(chunk_start + valid);
+                Err(IngestError::NotUtf8 { line, column })
+            }
+        }
+    }
+}
+
+/// A whole input read into a list of items (for stage timings and tests;
+/// a run hands items straight to the report instead).
+#[derive(Debug)]
+pub struct Ingested<'a> {
+    /// The layout found.
+    pub format: InputFormat,
+    /// Every record-like element, in source order.
+    pub items: Vec<SourceItem<'a>>,
+}
+
+/// Reads a whole input into a list of items.
+///
+/// # Errors
+/// As [`Reader::read_all`].
+pub fn read_items(input: &[u8]) -> Result<Ingested<'_>, IngestError> {
+    let mut items = Vec::new();
+    let format = Reader::read_all(input, &mut |item| items.push(item))?;
+    Ok(Ingested { format, items })
+}
+
+/// UTF-16 (with or without a byte-order mark): JSON text starts with an
+/// ASCII character, which UTF-16 writes with a zero byte beside it. (A zero
+/// byte is never valid in JSON text, so nothing valid is refused.)
+fn looks_like_utf16(start: &[u8]) -> bool {
+    // 0xFF and 0xFE never occur in UTF-8: a file starting with one starts
+    // with a UTF-16 byte-order mark.
+    matches!(start.first(), Some(0xFF | 0xFE)) || start.iter().take(4).any(|&b| b == 0)
+}
+
+/// Where the reader is in the file's structure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Layout {
+    /// Nothing but white space seen yet.
+    #[default]
+    Start,
+    /// Inside the top-level array.
+    Array(Expect),
+    /// After the array's closing `]`.
+    ArrayDone,
+    /// A sequence of top-level values.
+    Values,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// After `[`: an element or `]`.
+    First,
+    /// After `,`: an element.
+    Element,
+    /// After an element: `,` or `]`.
+    CommaOrClose,
+}
+
+/// The first top-level value of a value sequence, held back until it is
+/// known whether it is the only one (which decides its positions).
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    start: usize,
+    end: usize,
+    line: usize,
+}
+
+/// The reading state that carries over from chunk to chunk. Offsets are
+/// absolute byte offsets in the file.
+#[derive(Debug)]
+struct Engine {
+    layout: Layout,
+    /// Newlines are counted up to this offset…
+    counted: usize,
+    /// …which lies on this 1-based line…
+    line: usize,
+    /// …which starts at this offset.
+    line_start: usize,
+    /// Array elements, or top-level values, seen.
+    values: usize,
+    envelopes: usize,
+    held: Option<Held>,
+    /// An unfinished value is not parsed again before the buffer holds
+    /// this many bytes, so a value arriving in many chunks costs linear time.
+    retry_at: usize,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine {
+            layout: Layout::Start,
+            counted: 0,
+            line: 1,
+            line_start: 0,
+            values: 0,
+            envelopes: 0,
+            held: None,
+            retry_at: 0,
+        }
+    }
+}
+
+/// A value read from the buffer.
+enum Value<'b> {
+    Object(InputObject<'b>),
+    /// A JSON object the record parser refused (e.g. a repeated key).
+    Unreadable(String),
+    /// Valid JSON that is not an object: its kind, e.g. "a number".
+    Other(&'static str),
+}
+
+/// A value read at a position and where it ends, or `None` when the value
+/// goes on past the end of the buffer.
+type Read<'b> = Option<(Value<'b>, usize)>;
+
+impl Engine {
+    fn waiting_for_more(&self) -> bool {
+        self.retry_at > 0
+    }
+
+    /// Whether a buffer of `len` bytes is still too short to try again.
+    fn waiting_for(&self, len: usize) -> bool {
+        len < self.retry_at
+    }
+
+    /// Counts the newlines of `bytes[from - base..to - base]` (where `bytes`
+    /// starts at offset `base`) not counted yet.
+    fn count_lines(&mut self, bytes: &[u8], base: usize, to: usize) {
+        if to <= self.counted {
+            return;
+        }
+        debug_assert!(
+            self.counted >= base,
+            "bytes were dropped before being counted"
+        );
+        let from = self.counted.max(base);
+        let span = &bytes[from - base..to - base];
+        let newlines = memchr::memchr_iter(b'\n', span).count();
+        if newlines > 0 {
+            self.line += newlines;
+            if let Some(last) = memchr::memrchr(b'\n', span) {
+                self.line_start = from + last + 1;
+            }
+        }
+        self.counted = to;
+    }
+
+    /// Line and column (1-based, in bytes) of an offset already counted to.
+    fn locate(&self, at: usize) -> (usize, usize) {
+        (self.line, at.saturating_sub(self.line_start) + 1)
+    }
+
+    fn invalid(&mut self, bytes: &[u8], base: usize, at: usize, message: &str) -> IngestError {
+        self.count_lines(bytes, base, at);
+        let (line, column) = self.locate(at);
+        IngestError::InvalidJson {
+            line,
+            column,
+            message: message.to_owned(),
+        }
+    }
+
+    /// A parser error inside the value that starts at `start`, moved into
+    /// the file's lines and columns.
+    fn invalid_value(
+        &mut self,
+        bytes: &[u8],
+        base: usize,
+        start: usize,
+        error: &serde_json::Error,
+    ) -> IngestError {
+        self.count_lines(bytes, base, start);
+        let (line, column) = self.locate(start);
+        let (error_line, error_column) = (error.line().max(1), error.column().max(1));
+        IngestError::InvalidJson {
+            line: line + error_line - 1,
+            column: if error_line == 1 {
+                column - 1 + error_column
+            } else {
+                error_column
+            },
+            message: parser_message(error),
+        }
+    }
+
+    /// Reads `buf` (which starts at offset `base`) as far as it can and
+    /// returns how many bytes are finished with. `at_end`: no more input follows.
+    fn run<'b>(
+        &mut self,
+        buf: &'b str,
+        base: usize,
+        at_end: bool,
+        sink: &mut dyn FnMut(SourceItem<'b>),
+    ) -> Result<usize, IngestError> {
+        let consumed = self.read(buf, base, at_end, sink)?;
+        // What is finished with is dropped by the caller: count its lines now.
+        self.count_lines(buf.as_bytes(), base, base + consumed);
+        Ok(consumed)
+    }
+
+    fn read<'b>(
+        &mut self,
+        buf: &'b str,
+        base: usize,
+        at_end: bool,
+        sink: &mut dyn FnMut(SourceItem<'b>),
+    ) -> Result<usize, IngestError> {
+        self.retry_at = 0;
+        let bytes = buf.as_bytes();
+        // A value held back from an earlier buffer is not read again.
+        let mut pos = self.held.map_or(0, |held| held.end - base);
+        loop {
+            pos = skip_white_space(bytes, pos);
+            if pos == bytes.len() {
+                return self.end_of_buffer(buf, base, at_end, sink);
+            }
+            match self.layout {
+                Layout::Start if base + pos == 0 && buf.starts_with('\u{feff}') => {
+                    // A byte-order mark: columns count from after it.
+                    pos += BOM.len();
+                    self.counted = BOM.len();
+                    self.line_start = BOM.len();
+                }
+                Layout::Start => {
+                    self.layout = if bytes[pos] == b'[' {
+                        pos += 1;
+                        Layout::Array(Expect::First)
+                    } else {
+                        Layout::Values
+                    };
+                }
+                Layout::ArrayDone => {
+                    return Err(self.invalid(bytes, base, base + pos, "trailing characters"))
+                }
+                Layout::Array(expect) => match (expect, bytes[pos]) {
+                    (Expect::First | Expect::CommaOrClose, b']') => {
+                        self.layout = Layout::ArrayDone;
+                        pos += 1;
+                    }
+                    (Expect::CommaOrClose, b',') => {
+                        self.layout = Layout::Array(Expect::Element);
+                        pos += 1;
+                    }
+                    (Expect::CommaOrClose, _) => {
+                        return Err(self.invalid(bytes, base, base + pos, "expected `,` or `]`"))
+                    }
+                    (Expect::Element, b']') => {
+                        return Err(self.invalid(bytes, base, base + pos, "trailing comma"))
+                    }
+                    (Expect::First | Expect::Element, _) => {
+                        match self.read_value(buf, base, pos, at_end)? {
+                            None => return Ok(self.wait(bytes.len(), pos)),
+                            Some((value, end)) => {
+                                self.values += 1;
+                                self.array_element(value, &buf[pos..end], sink)?;
+                                self.layout = Layout::Array(Expect::CommaOrClose);
+                                pos = end;
+                            }
+                        }
+                    }
+                },
+                Layout::Values => {
+                    self.count_lines(bytes, base, base + pos);
+                    let line = self.line;
+                    if let Some(held) = self.held.take() {
+                        // A second value: the held one is a line of NDJSON.
+                        self.release(held, buf, base, false, sink)?;
+                    }
+                    match self.read_value(buf, base, pos, at_end)? {
+                        None => return Ok(self.wait(bytes.len(), pos)),
+                        Some((value, end)) => {
+                            self.values += 1;
+                            if self.values == 1 {
+                                self.held = Some(Held {
+                                    start: base + pos,
+                                    end: base + end,
+                                    line,
+                                });
+                            } else {
+                                let at = Position {
+                                    line: Some(line),
+                                    ..Position::default()
+                                };
+                                self.object_or_envelope(value, &buf[pos..end], at, at, sink)?;
+                            }
+                            pos = end;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// An unfinished value at `pos`: keep it, and do not try again until
+    /// the buffer has grown enough to make a new attempt worth it.
+    fn wait(&mut self, len: usize, pos: usize) -> usize {
+        let kept = match self.held {
+            Some(_) => len,
+            None => len - pos,
+        };
+        self.retry_at = 2 * kept;
+        self.finished_with(pos)
+    }
+
+    /// How many bytes of the buffer are finished with when stopping at
+    /// `pos`: a held value stays.
+    fn finished_with(&self, pos: usize) -> usize {
+        match self.held {
+            Some(_) => 0,
+            None => pos,
+        }
+    }
+
+    fn end_of_buffer<'b>(
+        &mut self,
+        buf: &'b str,
+        base: usize,
+        at_end: bool,
+        sink: &mut dyn FnMut(SourceItem<'b>),
+    ) -> Result<usize, IngestError> {
+        let bytes = buf.as_bytes();
+        if !at_end {
+            self.count_lines(bytes, base, base + bytes.len());
+            return Ok(self.finished_with(bytes.len()));
+        }
+        match self.layout {
+            Layout::Start => return Err(IngestError::Empty),
+            Layout::Array(_) => {
+                return Err(self.invalid(
+                    bytes,
+                    base,
+                    base + bytes.len(),
+                    "EOF while parsing a list",
+                ))
+            }
+            Layout::ArrayDone | Layout::Values => {}
+        }
+        if let Some(held) = self.held.take() {
+            self.release(held, buf, base, true, sink)?;
+        }
+        Ok(bytes.len())
+    }
+
+    /// Hands on the first top-level value, now that it is known whether it
+    /// is the only one.
+    fn release<'b>(
+        &mut self,
+        held: Held,
+        buf: &'b str,
+        base: usize,
+        only: bool,
+        sink: &mut dyn FnMut(SourceItem<'b>),
+    ) -> Result<(), IngestError> {
+        let (start, end) = (held.start - base, held.end - base);
+        let Some((value, _)) = self.read_value(buf, base, start, true)? else {
+            unreachable!("a held value was read completely before");
+        };
+        let raw = &buf[start..end];
+        let line = Position {
+            line: Some(held.line),
+            ..Position::default()
+        };
+        if !only {
+            return self.object_or_envelope(value, raw, line, line, sink);
+        }
+        // A single value: an envelope is addressed by page alone, a record
+        // by its line; anything else holds no records.
+        match value {
+            Value::Other(found) => Err(IngestError::WrongShape {
+                at: "the whole input".into(),
+                expected: TOP_LEVEL_EXPECTED,
+                found,
+            }),
+            value => self.object_or_envelope(value, raw, line, Position::default(), sink),
+        }
+    }
+
+    /// The layout once the whole file is read.
+    fn format(&self) -> Result<InputFormat, IngestError> {
+        Ok(match self.layout {
+            Layout::Start => return Err(IngestError::Empty),
+            Layout::Array(_) | Layout::ArrayDone => match (self.envelopes, self.values) {
+                (0, _) => InputFormat::RecordArray,
+                (e, v) if e == v => InputFormat::EnvelopeArray,
+                _ => InputFormat::MixedArray,
+            },
+            Layout::Values if self.values == 1 && self.envelopes == 1 => InputFormat::PageEnvelope,
+            Layout::Values => InputFormat::Ndjson,
+        })
+    }
+
+    /// Reads the JSON value that starts at `pos` (not white space).
+    fn read_value<'b>(
+        &mut self,
+        buf: &'b str,
+        base: usize,
+        pos: usize,
+        at_end: bool,
+    ) -> Result<Read<'b>, IngestError> {
+        let bytes = buf.as_bytes();
+        let rest = &buf[pos..];
+        if bytes[pos] == b'{' {
+            let mut values = serde_json::Deserializer::from_str(rest).into_iter::<InputObject>();
+            match values.next() {
+                Some(Ok(object)) => {
+                    return Ok(Some((Value::Object(object), pos + values.byte_offset())))
+                }
+                Some(Err(error)) if error.is_eof() => {}
+                Some(Err(error)) => {
+                    // Valid JSON the record parser refuses (a repeated key,
+                    // a lone surrogate) is one unreadable record; anything
+                    // else is invalid JSON, reported below.
+                    if let Some(end) = skip_value(rest) {
+                        let message = format!("unreadable record: {}", parser_message(&error));
+                        return Ok(Some((Value::Unreadable(message), pos + end)));
+                    }
+                }
+                None => unreachable!("a value starts here"),
+            }
+        }
+        let mut values = serde_json::Deserializer::from_str(rest).into_iter::<IgnoredAny>();
+        match values.next() {
+            Some(Ok(_)) => {
+                let end = pos + values.byte_offset();
+                // A number (or true, false, null) that reaches the end of
+                // the buffer may go on in the next chunk.
+                if end == bytes.len() && !at_end && !bytes[end - 1].is_ascii_punctuation() {
+                    return Ok(None);
+                }
+                Ok(Some((Value::Other(json_kind_of(bytes[pos])), end)))
+            }
+            Some(Err(error)) if error.is_eof() && !at_end => Ok(None),
+            Some(Err(error)) => Err(self.invalid_value(bytes, base, base + pos, &error)),
+            None => unreachable!("a value starts here"),
+        }
+    }
+
+    fn array_element<'b>(
+        &mut self,
+        value: Value<'b>,
+        raw: &'b str,
+        sink: &mut dyn FnMut(SourceItem<'b>),
+    ) -> Result<(), IngestError> {
+        let as_record = Position {
+            record: Some(self.values),
+            ..Position::default()
+        };
+        let as_envelope = Position {
+            envelope: Some(self.values),
+            ..Position::default()
+        };
+        self.object_or_envelope(value, raw, as_record, as_envelope, sink)
+    }
+
+    /// Hands on a record (positioned at `as_record`), or the records of an
+    /// envelope (positioned under `as_envelope`), or a rejected item.
+    fn object_or_envelope<'b>(
+        &mut self,
+        value: Value<'b>,
+        raw: &'b str,
+        as_record: Position,
+        as_envelope: Position,
+        sink: &mut dyn FnMut(SourceItem<'b>),
+    ) -> Result<(), IngestError> {
+        let parsed = match value {
+            Value::Object(object) => match object.data {
+                Some(data) => {
+                    self.envelopes += 1;
+                    let page = object.page_number();
+                    let at = Position {
+                        page,
+                        envelope: as_envelope.envelope.filter(|_| page.is_none()),
+                        ..as_envelope
+                    };
+                    return read_envelope_data(data, at, sink);
+                }
+                None => Ok(object.record),
+            },
+            Value::Unreadable(reason) => Err(reason),
+            Value::Other(found) => Err(format!("not a record: expected an object, found {found}")),
+        };
+        sink(SourceItem {
+            position: as_record,
+            raw,
+            parsed,
+        });
+        Ok(())
+    }
+}
+
+const TOP_LEVEL_EXPECTED: &str =
+    "a page envelope ({\"page\":…, \"data\":[…]}), an array of records or envelopes, or NDJSON";
+
+fn skip_white_space(bytes: &[u8], mut pos: usize) -> usize {
+    while pos < bytes.len() && matches!(bytes[pos], b' ' | b'\n' | b'\r' | b'\t') {
+        pos += 1;
+    }
+    pos
+}
+
+/// The length of the valid JSON value at the start of `text`, if it is one.
+fn skip_value(text: &str) -> Option<usize> {
+    let mut values = serde_json::Deserializer::from_str(text).into_iter::<IgnoredAny>();
+    matches!(values.next(), Some(Ok(_))).then(|| values.byte_offset())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field::FieldValue;
+
+    /// What reading gave, comparable across ways of cutting the input.
+    #[derive(Debug, PartialEq)]
+    struct Ingested {
+        format: InputFormat,
+        /// `position=id` or `position!reason` per item.
+        items: Vec<String>,
+        names: Vec<Option<FieldValue<'static>>>,
+    }
+
+    fn describe(item: &SourceItem<'_>) -> String {
+        match &item.parsed {
+            Ok(record) => format!("{}={:?}", item.position, record.id),
+            Err(reason) => format!("{}!{reason}", item.position),
+        }
+    }
+
+    fn name(item: &SourceItem<'_>) -> Option<FieldValue<'static>> {
+        match &item.parsed {
+            Ok(record) => match &record.first_name {
+                Some(FieldValue::Text(text)) => Some(FieldValue::Text(text.to_string().into())),
+                other => other.as_ref().map(|_| FieldValue::Null),
+            },
+            Err(_) => None,
+        }
+    }
+
+    fn whole(input: &[u8]) -> Result<Ingested, IngestError> {
+        let (mut items, mut names) = (Vec::new(), Vec::new());
+        let format = Reader::read_all(input, &mut |item| {
+            items.push(describe(&item));
+            names.push(name(&item));
+        })?;
+        Ok(Ingested {
+            format,
+            items,
+            names,
+        })
+    }
+
+    fn chunked(input: &[u8], size: usize) -> Result<Ingested, IngestError> {
+        let (mut items, mut names) = (Vec::new(), Vec::new());
+        let mut sink = |item: SourceItem<'_>| {
+            items.push(describe(&item));
+            names.push(name(&item));
+        };
+        let mut reader = Reader::new();
+        for chunk in input.chunks(size.max(1)) {
+            reader.push(chunk, &mut sink)?;
+        }
+        let format = reader.finish(&mut sink)?;
+        Ok(Ingested {
+            format,
+            items,
+            names,
+        })
+    }
+
+    /// Reads the input whole, and checks that every way of cutting it into
+    /// chunks of equal size reads the same (items, or the same error).
+    fn ingest(input: &[u8]) -> Result<Ingested, IngestError> {
+        let expected = whole(input);
+        for size in 1..=input.len() {
+            assert_eq!(chunked(input, size), expected, "chunks of {size}");
+        }
+        expected
+    }
+
+    #[test]
+    fn a_page_envelope_is_read_by_page_and_record() {
+        let ingested = ingest(br#"{"page": 2, "data": [{"id": 7}, {"id": 8}]}"#).unwrap();
+        assert_eq!(ingested.format, InputFormat::PageEnvelope);
+        assert_eq!(
+            ingested.items,
+            [
+                "page 2, record 1=Some(Unsigned(7))",
+                "page 2, record 2=Some(Unsigned(8))"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_array_of_envelopes_keeps_page_order_as_given() {
+        let input = br#"[{"page": 2, "data": [{"id": 7}]}, {"data": [{"id": 1}]}]"#;
+        let ingested = ingest(input).unwrap();
+        assert_eq!(ingested.format, InputFormat::EnvelopeArray);
+        assert_eq!(
+            ingested.items,
+            [
+                "page 2, record 1=Some(Unsigned(7))",
+                "envelope 2, record 1=Some(Unsigned(1))"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bare_array_of_records() {
+        let ingested = ingest(br#"[{"id": 1}, {"id": "2"}]"#).unwrap();
+        assert_eq!(ingested.format, InputFormat::RecordArray);
+        assert_eq!(
+            ingested.items,
+            ["record 1=Some(Unsigned(1))", "record 2=Some(Text(\"2\"))"]
+        );
+    }
+
+    #[test]
+    fn a_mixed_array() {
+        let ingested = ingest(br#"[{"id": 1}, {"page": 1, "data": [{"id": 2}]}]"#).unwrap();
+        assert_eq!(ingested.format, InputFormat::MixedArray);
+        assert_eq!(ingested.items.len(), 2);
+    }
+
+    #[test]
+    fn an_empty_array_is_zero_records_not_an_error() {
+        let ingested = ingest(b"[]").unwrap();
+        assert_eq!(ingested.format, InputFormat::RecordArray);
+        assert!(ingested.items.is_empty());
+    }
+
+    #[test]
+    fn ndjson_records_and_envelopes_by_line() {
+        let input = b"{\"id\": 1}\n\n{\"page\": 3, \"data\": [{\"id\": 2}]}\r\n{\"id\": 3}\n";
+        let ingested = ingest(input).unwrap();
+        assert_eq!(ingested.format, InputFormat::Ndjson);
+        assert_eq!(
+            ingested.items,
+            [
+                "line 1=Some(Unsigned(1))",
+                "line 3, page 3, record 1=Some(Unsigned(2))",
+                "line 4=Some(Unsigned(3))"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_single_record_is_one_line_of_ndjson() {
+        let ingested = ingest(br#"{"id": 5, "email": "a@b.co"}"#).unwrap();
+        assert_eq!(ingested.format, InputFormat::Ndjson);
+        assert_eq!(ingested.items, ["line 1=Some(Unsigned(5))"]);
+    }
+
+    #[test]
+    fn non_objects_become_items_with_their_position() {
+        let ingested = ingest(br#"{"page": 1, "data": [{"id": 1}, 42, "x"]}"#).unwrap();
+        assert_eq!(
+            ingested.items[1..],
+            [
+                "page 1, record 2!not a record: expected an object, found a number",
+                "page 1, record 3!not a record: expected an object, found a string"
+            ]
+        );
+        let ingested = ingest(b"{\"id\": 1}\n[1, 2]\n").unwrap();
+        assert_eq!(
+            ingested.items[1],
+            "line 2!not a record: expected an object, found an array"
+        );
+    }
+
+    #[test]
+    fn a_record_with_a_duplicate_key_is_kept_as_unreadable() {
+        let ingested = ingest(br#"[{"id": 1, "id": 2}]"#).unwrap();
+        assert_eq!(
+            ingested.items,
+            ["record 1!unreadable record: duplicate field `id`"]
+        );
+    }
+
+    #[test]
+    fn empty_input_is_an_error() {
+        assert_eq!(ingest(b"").unwrap_err(), IngestError::Empty);
+        assert_eq!(ingest(b" \n\t ").unwrap_err(), IngestError::Empty);
+        assert_eq!(
+            ingest("\u{feff}".as_bytes()).unwrap_err(),
+            IngestError::Empty
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_says_where() {
+        let err = ingest(b"[{\"id\": 1},\n{\"first_name\": \"\xff\"}]").unwrap_err();
+        assert_eq!(
+            err,
+            IngestError::NotUtf8 {
+                line: 2,
+                column: 17
+            }
+        );
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn invalid_json_says_line_and_column() {
+        let err = ingest(b"[\n  {\"id\": 1},\n  {\"id\": 2,}\n]").unwrap_err();
+        match &err {
+            IngestError::InvalidJson { line, column, .. } => assert_eq!((*line, *column), (3, 12)),
+            other => panic!("expected invalid JSON, got {other:?}"),
+        }
+        assert!(
+            err.to_string()
+                .starts_with("Invalid JSON at line 3, column 12: "),
+            "{err}"
+        );
+        let err = ingest(b"{\"id\": 1}\n{\"id\": \n").unwrap_err();
+        assert!(
+            matches!(err, IngestError::InvalidJson { line: 3, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn wrong_shapes_say_what_was_expected() {
+        for (input, found) in [
+            (&b"42"[..], "a number"),
+            (b"\"customers\"", "a string"),
+            (b"null", "null"),
+            (b"true", "a boolean"),
+        ] {
+            let err = ingest(input).unwrap_err();
+            assert_eq!(
+                err,
+                IngestError::WrongShape {
+                    at: "the whole input".into(),
+                    expected: TOP_LEVEL_EXPECTED,
+                    found
+                }
+            );
+        }
+        let err = ingest(br#"{"page": 4, "data": {"id": 1}}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Unexpected JSON shape in page 4: expected \"data\" to be an array of records, found an object."
+        );
+    }
+
+    #[test]
+    fn escaped_strings_survive() {
+        let input = r#"[{"id": 1, "first_name": "Zo\u00eb"}, {"id": 2, "first_name": "Zoë"}]"#;
+        let ingested = ingest(input.as_bytes()).unwrap();
+        assert_eq!(
+            ingested.names,
+            [
+                Some(FieldValue::Text("Zoë".into())),
+                Some(FieldValue::Text("Zoë".into()))
+            ]
+        );
+    }
+
+    #[test]
+    fn a_record_may_span_lines_and_share_a_line() {
+        let input = b"{\"id\": 1, \"first_name\": \"A\"}\n{\"id\": 2,\n \"first_name\": \"C\"}\n{\"id\": 3} {\"id\": 4}\n";
+        let ingested = ingest(input).unwrap();
+        assert_eq!(ingested.format, InputFormat::Ndjson);
+        assert_eq!(
+            ingested.items,
+            [
+                "line 1=Some(Unsigned(1))",
+                "line 2=Some(Unsigned(2))",
+                "line 4=Some(Unsigned(3))",
+                "line 4=Some(Unsigned(4))"
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_count_blank_lines_whatever_the_layout() {
+        let ingested = ingest(b"\n\n{\"id\": 1}").unwrap();
+        assert_eq!(ingested.items, ["line 3=Some(Unsigned(1))"]);
+        let ingested = ingest(b"{\"id\": 1}\n\n{\"id\": 2}\n").unwrap();
+        assert_eq!(
+            ingested.items,
+            ["line 1=Some(Unsigned(1))", "line 3=Some(Unsigned(2))"]
+        );
+    }
+
+    #[test]
+    fn a_single_envelope_after_white_space_is_still_a_page_envelope() {
+        let ingested = ingest(b"\n  {\"page\": 1,\n \"data\": [{\"id\": 5}]}\n\n").unwrap();
+        assert_eq!(ingested.format, InputFormat::PageEnvelope);
+        assert_eq!(ingested.items, ["page 1, record 1=Some(Unsigned(5))"]);
+    }
+
+    #[test]
+    fn utf16_is_refused_with_a_clear_message() {
+        let utf16le: Vec<u8> = "[{\"id\": 1}]"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let utf16be: Vec<u8> = "{\"id\": 1}"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        let with_bom = [&b"\xFF\xFE"[..], &utf16le].concat();
+        for input in [&utf16le[..], &utf16be[..], &with_bom[..], b"\xFE\xFF\x00["] {
+            assert_eq!(ingest(input).unwrap_err(), IngestError::Utf16);
+        }
+        assert_eq!(
+            IngestError::Utf16.to_string(),
+            "This file looks like UTF-16 text; save it as UTF-8 (JSON and NDJSON files must be \
+             UTF-8) and choose it again."
+        );
+    }
+
+    #[test]
+    fn an_array_must_be_well_formed_and_alone() {
+        let cases = [
+            (
+                &b"[{\"id\": 1}] {\"id\": 2}"[..],
+                (1, 13, "trailing characters"),
+            ),
+            (b"[{\"id\": 1},]", (1, 12, "trailing comma")),
+            (b"[{\"id\": 1} {\"id\": 2}]", (1, 12, "expected `,` or `]`")),
+            (b"[{\"id\": 1},\n", (2, 1, "EOF while parsing a list")),
+            (b"[1, 2", (1, 6, "EOF while parsing a list")),
+        ];
+        for (input, (line, column, message)) in cases {
+            assert_eq!(
+                ingest(input).unwrap_err(),
+                IngestError::InvalidJson {
+                    line,
+                    column,
+                    message: message.into()
+                },
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_cut_by_a_chunk_are_read_whole() {
+        let ingested = ingest(b"[12345, {\"id\": 67890}]\n").unwrap();
+        assert_eq!(
+            ingested.items,
+            [
+                "record 1!not a record: expected an object, found a number",
+                "record 2=Some(Unsigned(67890))"
+            ]
+        );
+        assert_eq!(
+            ingest(b"123 {\"id\": 1}").unwrap().items[0],
+            "line 1!not a record: expected an object, found a number"
+        );
+    }
+
+    #[test]
+    fn a_value_arriving_in_many_chunks_is_not_parsed_over_and_over() {
+        // One envelope of 20,000 records in 1-byte chunks: without the
+        // growth rule this would parse the envelope once per byte.
+        let records: Vec<String> = (1..=20_000).map(|id| format!("{{\"id\": {id}}}")).collect();
+        let input = format!("{{\"page\": 1, \"data\": [{}]}}", records.join(","));
+        let mut count = 0;
+        let mut reader = Reader::new();
+        for chunk in input.as_bytes().chunks(1) {
+            reader.push(chunk, &mut |_| count += 1).unwrap();
+        }
+        assert_eq!(
+            reader.finish(&mut |_| count += 1).unwrap(),
+            InputFormat::PageEnvelope
+        );
+        assert_eq!(count, 20_000);
+    }
+}
