@@ -74,6 +74,7 @@ pub fn customer_id(value: Option<&FieldValue<'_>>) -> Result<u64, String> {
             v @ (FieldValue::Unsigned(_)
             | FieldValue::Signed(_)
             | FieldValue::Float(_)
+            | FieldValue::OutOfRange(_)
             | FieldValue::Text(_)),
         ) => Err(invalid(v)),
         Some(other) => Err(format!(
@@ -194,7 +195,11 @@ mod tests {
 
     #[test]
     fn ids_table() {
-        let cases: [(&str, Result<u64, &str>); 10] = [
+        let cases: [(&str, Result<u64, &str>); 11] = [
+            (
+                r#"{"id": 1e400}"#,
+                Err("id: not a positive integer (1e400)"),
+            ),
             (r#"{"id": 7}"#, Ok(7)),
             (r#"{"id": "12"}"#, Ok(12)),
             (r#"{"id": "007"}"#, Ok(7)),
@@ -324,6 +329,25 @@ mod tests {
             ]
         );
         assert_eq!(customer.data_quality_score, 40);
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_invalid_fields_not_rejections() {
+        let customer = assess_json(r#"{"id": 4, "engagement_score": 1e400, "first_name": -1e999}"#)
+            .expect("the record is kept");
+        assert_eq!(
+            issues(&customer)[..2],
+            [
+                "first_name: expected a string, found a number",
+                "last_name: missing"
+            ]
+        );
+        assert!(
+            issues(&customer).contains(&"engagement_score: out of range 0-100 (1e400)".to_string()),
+            "{:?}",
+            issues(&customer)
+        );
+        assert_eq!(customer.engagement_level, EngagementLevel::Unknown);
     }
 
     #[test]

@@ -6,6 +6,9 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use crate::customer::Customer;
+use crate::enrich::{
+    AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
+};
 
 /// How many email domains `top_email_domains` lists.
 pub const TOP_DOMAINS: usize = 10;
@@ -50,19 +53,27 @@ pub struct Distributions {
     pub top_email_domains: Vec<DomainCount>,
 }
 
-fn tally<F: Fn(&Customer) -> &'static str>(
+/// Customers per value of one enriched field, in the field's own order.
+fn tally<T: Copy + PartialEq>(
     customers: &[Customer],
-    labels: &[&'static str],
-    label_of: F,
+    values: &[T],
+    label: fn(T) -> &'static str,
+    value_of: fn(&Customer) -> T,
 ) -> Tally {
-    let mut counts = vec![0usize; labels.len()];
+    let mut counts = vec![0usize; values.len()];
     for customer in customers {
-        let label = label_of(customer);
-        if let Some(slot) = labels.iter().position(|l| *l == label) {
+        let value = value_of(customer);
+        if let Some(slot) = values.iter().position(|v| *v == value) {
             counts[slot] += 1;
         }
     }
-    Tally(labels.iter().map(|l| l.to_string()).zip(counts).collect())
+    Tally(
+        values
+            .iter()
+            .map(|v| label(*v).to_owned())
+            .zip(counts)
+            .collect(),
+    )
 }
 
 impl Distributions {
@@ -86,24 +97,26 @@ impl Distributions {
         });
         top.truncate(TOP_DOMAINS);
         Distributions {
-            engagement_level: tally(customers, &["high", "medium", "low", "unknown"], |c| {
-                c.engagement_level.label()
-            }),
-            activity_status: tally(customers, &["active", "inactive", "unknown"], |c| {
-                c.activity_status.label()
+            engagement_level: tally(
+                customers,
+                EngagementLevel::ALL,
+                EngagementLevel::label,
+                |c| c.engagement_level,
+            ),
+            activity_status: tally(customers, ActivityStatus::ALL, ActivityStatus::label, |c| {
+                c.activity_status
             }),
             acquisition_channel: tally(
                 customers,
-                &["website", "mobile_app", "email_campaign"],
-                |c| c.acquisition_channel.label(),
+                AcquisitionChannel::ALL,
+                AcquisitionChannel::label,
+                |c| c.acquisition_channel,
             ),
-            market_segment: tally(
-                customers,
-                &["US-West", "US-East", "EU-Central", "APAC"],
-                |c| c.market_segment.label(),
-            ),
-            customer_tier: tally(customers, &["basic", "premium", "enterprise"], |c| {
-                c.customer_tier.label()
+            market_segment: tally(customers, MarketSegment::ALL, MarketSegment::label, |c| {
+                c.market_segment
+            }),
+            customer_tier: tally(customers, CustomerTier::ALL, CustomerTier::label, |c| {
+                c.customer_tier
             }),
             top_email_domains: top,
         }
@@ -113,7 +126,8 @@ impl Distributions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::{process_upload, RunSettings};
+    use crate::pipeline::process_upload;
+    use crate::settings::RunSettings;
 
     #[test]
     fn counts_add_up_and_domains_rank() {

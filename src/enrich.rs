@@ -15,8 +15,7 @@ use crate::hash::mix;
 pub const ACTIVE_WITHIN_DAYS: i64 = 30;
 
 /// How engaged a customer is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EngagementLevel {
     /// `engagement_score` ≥ 70.
     High,
@@ -42,8 +41,7 @@ impl EngagementLevel {
 }
 
 /// Whether a customer logged in recently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ActivityStatus {
     /// Last login within [`ACTIVE_WITHIN_DAYS`] days before `as_of`.
     Active,
@@ -65,8 +63,7 @@ impl ActivityStatus {
 }
 
 /// Where the customer came from (always seeded).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AcquisitionChannel {
     /// `website`
     Website,
@@ -77,25 +74,20 @@ pub enum AcquisitionChannel {
 }
 
 /// The customer's market (always seeded).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MarketSegment {
     /// `US-West`
-    #[serde(rename = "US-West")]
     UsWest,
     /// `US-East`
-    #[serde(rename = "US-East")]
     UsEast,
     /// `EU-Central`
-    #[serde(rename = "EU-Central")]
     EuCentral,
     /// `APAC`
-    #[serde(rename = "APAC")]
     Apac,
 }
 
 /// The customer's commercial tier (always seeded).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CustomerTier {
     /// `basic`
     Basic,
@@ -105,15 +97,26 @@ pub enum CustomerTier {
     Enterprise,
 }
 
-/// The exported names of the enriched values, as in the report and the CSV.
+/// The exported names of the enriched values, as in the report, the CSV
+/// and the page (which gets them from [`crate::vocabulary`]): defined once
+/// here, serialized from here.
 macro_rules! labels {
     ($ty:ident { $($variant:ident => $label:literal),+ $(,)? }) => {
         impl $ty {
+            /// Every value, in the order the dashboard shows them.
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+
             /// The value as exported, e.g. in the report and the CSV.
             pub fn label(self) -> &'static str {
                 match self {
                     $($ty::$variant => $label),+
                 }
+            }
+        }
+
+        impl Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.label())
             }
         }
     };
@@ -249,22 +252,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn labels_match_the_serialized_names() {
-        fn check<T: Serialize + Copy>(values: &[T], label: fn(T) -> &'static str) {
-            for value in values {
-                assert_eq!(serde_json::to_value(value).unwrap(), label(*value));
-            }
+    fn values_serialize_as_their_labels() {
+        // The contract's spellings, pinned.
+        let labels = |values: &[String]| values.join(",");
+        let all = |json: serde_json::Value| -> Vec<String> {
+            json.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+                .collect()
+        };
+        fn json<T: Serialize>(value: T) -> serde_json::Value {
+            serde_json::to_value(value).unwrap()
         }
-        use EngagementLevel as E;
-        check(&[E::High, E::Medium, E::Low, E::Unknown], E::label);
-        use ActivityStatus as A;
-        check(&[A::Active, A::Inactive, A::Unknown], A::label);
-        use AcquisitionChannel as C;
-        check(&[C::Website, C::MobileApp, C::EmailCampaign], C::label);
-        use MarketSegment as M;
-        check(&[M::UsWest, M::UsEast, M::EuCentral, M::Apac], M::label);
-        use CustomerTier as T;
-        check(&[T::Basic, T::Premium, T::Enterprise], T::label);
+        assert_eq!(
+            labels(&all(json(EngagementLevel::ALL))),
+            "high,medium,low,unknown"
+        );
+        assert_eq!(
+            labels(&all(json(ActivityStatus::ALL))),
+            "active,inactive,unknown"
+        );
+        assert_eq!(
+            labels(&all(json(AcquisitionChannel::ALL))),
+            "website,mobile_app,email_campaign"
+        );
+        assert_eq!(
+            labels(&all(json(MarketSegment::ALL))),
+            "US-West,US-East,EU-Central,APAC"
+        );
+        assert_eq!(
+            labels(&all(json(CustomerTier::ALL))),
+            "basic,premium,enterprise"
+        );
     }
 
     #[test]

@@ -8,7 +8,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer};
+use serde_json::value::RawValue;
 
 /// One JSON value as found in an input record, with containers summarised.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +24,8 @@ pub enum FieldValue<'a> {
     Signed(i64),
     /// A number with a fraction or exponent (or too large for an integer).
     Float(f64),
+    /// A number beyond the range of a double (`1e400`): its text as written.
+    OutOfRange(Cow<'a, str>),
     /// A string, borrowed from the input unless it contained escapes.
     Text(Cow<'a, str>),
     /// An array (its contents are not kept: no field expects one).
@@ -37,19 +40,27 @@ impl FieldValue<'_> {
         match self {
             FieldValue::Null => "null",
             FieldValue::Bool(_) => "a boolean",
-            FieldValue::Unsigned(_) | FieldValue::Signed(_) | FieldValue::Float(_) => "a number",
+            FieldValue::Unsigned(_)
+            | FieldValue::Signed(_)
+            | FieldValue::Float(_)
+            | FieldValue::OutOfRange(_) => "a number",
             FieldValue::Text(_) => "a string",
             FieldValue::Array => "an array",
             FieldValue::Object => "an object",
         }
     }
 
-    /// The value as a number, if it is one.
+    /// The value as a number, if it is one (infinite when out of range).
     pub fn as_f64(&self) -> Option<f64> {
-        match *self {
-            FieldValue::Unsigned(n) => Some(n as f64),
-            FieldValue::Signed(n) => Some(n as f64),
-            FieldValue::Float(n) => Some(n),
+        match self {
+            FieldValue::Unsigned(n) => Some(*n as f64),
+            FieldValue::Signed(n) => Some(*n as f64),
+            FieldValue::Float(n) => Some(*n),
+            FieldValue::OutOfRange(text) => Some(if text.starts_with('-') {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            }),
             _ => None,
         }
     }
@@ -68,6 +79,7 @@ impl fmt::Display for FieldValue<'_> {
             FieldValue::Unsigned(n) => write!(f, "{n}"),
             FieldValue::Signed(n) => write!(f, "{n}"),
             FieldValue::Float(n) => write!(f, "{n}"),
+            FieldValue::OutOfRange(text) => f.write_str(text),
             FieldValue::Text(s) => write!(f, "'{}'", excerpt(s)),
             FieldValue::Array => f.write_str("an array"),
             FieldValue::Object => f.write_str("an object"),
@@ -83,69 +95,53 @@ pub fn excerpt(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// Reads a field from its raw JSON text rather than through serde's
+/// number parsing, which refuses numbers beyond the double range and
+/// would make the whole record unreadable for one bad field.
 impl<'de: 'a, 'a> Deserialize<'de> for FieldValue<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(FieldValueVisitor)
+        let raw = <&'de RawValue>::deserialize(deserializer)?;
+        FieldValue::from_raw(raw.get()).map_err(de::Error::custom)
     }
 }
 
-struct FieldValueVisitor;
-
-impl<'de> Visitor<'de> for FieldValueVisitor {
-    type Value = FieldValue<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(FieldValue::Null)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(FieldValue::Null)
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(FieldValue::Bool(v))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(FieldValue::Unsigned(v))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(if v >= 0 {
-            FieldValue::Unsigned(v as u64)
-        } else {
-            FieldValue::Signed(v)
+impl<'a> FieldValue<'a> {
+    /// The value of valid JSON text.
+    fn from_raw(raw: &'a str) -> Result<Self, serde_json::Error> {
+        Ok(match raw.as_bytes().first() {
+            Some(b'"') => {
+                let inner = &raw[1..raw.len() - 1];
+                if inner.contains('\\') {
+                    FieldValue::Text(Cow::Owned(serde_json::from_str(raw)?))
+                } else {
+                    FieldValue::Text(Cow::Borrowed(inner))
+                }
+            }
+            Some(b'n') => FieldValue::Null,
+            Some(b't') => FieldValue::Bool(true),
+            Some(b'f') => FieldValue::Bool(false),
+            Some(b'[') => FieldValue::Array,
+            Some(b'{') => FieldValue::Object,
+            _ => number(raw),
         })
     }
+}
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(FieldValue::Float(v))
+/// A JSON number's value: an integer when it is written as one and fits,
+/// else a double, else (beyond the double range) its text.
+fn number(text: &str) -> FieldValue<'_> {
+    let integral = !text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E'));
+    if integral {
+        if let Ok(n) = text.parse::<u64>() {
+            return FieldValue::Unsigned(n);
+        }
+        if let Ok(n) = text.parse::<i64>() {
+            return FieldValue::Signed(n);
+        }
     }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(FieldValue::Text(Cow::Borrowed(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(FieldValue::Text(Cow::Owned(v.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(FieldValue::Text(Cow::Owned(v)))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(FieldValue::Array)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(FieldValue::Object)
+    match text.parse::<f64>() {
+        Ok(n) if n.is_finite() => FieldValue::Float(n),
+        _ => FieldValue::OutOfRange(Cow::Borrowed(text)),
     }
 }
 
@@ -155,6 +151,20 @@ mod tests {
 
     fn parse(json: &str) -> FieldValue<'_> {
         serde_json::from_str(json).expect("test input is valid JSON")
+    }
+
+    #[test]
+    fn numbers_beyond_the_double_range_are_values_not_errors() {
+        assert_eq!(parse("1e400"), FieldValue::OutOfRange("1e400".into()));
+        assert_eq!(parse("-1e400").as_f64(), Some(f64::NEG_INFINITY));
+        assert_eq!(parse("1e400").to_string(), "1e400");
+        assert_eq!(parse("1e400").kind(), "a number");
+        assert_eq!(
+            parse("18446744073709551616"),
+            FieldValue::Float(18446744073709551616.0)
+        );
+        assert_eq!(parse("-9223372036854775808"), FieldValue::Signed(i64::MIN));
+        assert_eq!(parse("1E2"), FieldValue::Float(100.0));
     }
 
     #[test]

@@ -156,6 +156,29 @@ impl fmt::Display for IngestError {
 impl std::error::Error for IngestError {}
 
 impl IngestError {
+    /// The kind of error, for programs: `empty_file`, `utf16`, `not_utf8`,
+    /// `invalid_json` or `wrong_shape`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            IngestError::Empty => "empty_file",
+            IngestError::Utf16 => "utf16",
+            IngestError::NotUtf8 { .. } => "not_utf8",
+            IngestError::InvalidJson { .. } => "invalid_json",
+            IngestError::WrongShape { .. } => "wrong_shape",
+        }
+    }
+
+    /// Line and column of the error in the file, when it has one.
+    pub fn location(&self) -> Option<(usize, usize)> {
+        match self {
+            IngestError::NotUtf8 { line, column }
+            | IngestError::InvalidJson { line, column, .. } => Some((*line, *column)),
+            _ => None,
+        }
+    }
+}
+
+impl IngestError {
     fn from_json(error: &serde_json::Error) -> Self {
         let message = parser_message(error);
         IngestError::InvalidJson {

@@ -34,6 +34,7 @@ pub mod dates;
 pub mod dedupe;
 pub mod distributions;
 pub mod enrich;
+pub mod events;
 pub mod export_csv;
 pub mod fetch;
 pub mod field;
@@ -45,8 +46,10 @@ pub mod quality;
 pub mod reader;
 pub mod record;
 pub mod report;
+pub mod settings;
 pub mod stream;
 pub mod table;
+pub mod vocabulary;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

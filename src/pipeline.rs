@@ -1,99 +1,17 @@
 //! The run: source items in, a sorted, deduplicated [`Report`] out.
 
 use std::borrow::Cow;
-use std::fmt;
-
-use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::clock::{millis_since, Clock};
 use crate::customer::{assess, Assessment};
-use crate::dates::{format_timestamp, parse_calendar_date, parse_timestamp};
+use crate::dates::format_timestamp;
 use crate::dedupe::{Candidate, Deduper};
 use crate::distributions::Distributions;
 use crate::ingest::{ingest_page, IngestError, SourceItem};
 use crate::provenance::{ApiProvenance, FailureCode, PageFailure};
 use crate::reader::Reader;
 use crate::report::{IssueCounts, Metadata, QualitySummary, Rejection, Report, SourceInfo};
-
-/// The largest seed accepted: JavaScript numbers hold integers exactly up to here,
-/// so a seed read back from a report always reproduces the run.
-pub const MAX_SEED: u64 = (1 << 53) - 1;
-
-/// What a run needs besides its input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunSettings {
-    /// Seed of the seeded assignments.
-    pub seed: u64,
-    /// Reference date for `activity_status`.
-    pub as_of: NaiveDate,
-    /// The moment written as `export_timestamp`.
-    pub export_timestamp: DateTime<Utc>,
-}
-
-/// A setting given as text that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SettingsError {
-    /// The seed is not a whole number from 0 to [`MAX_SEED`].
-    Seed(String),
-    /// `as_of` is not a `YYYY-MM-DD` date.
-    AsOf(String),
-    /// The export timestamp is not an RFC 3339 date-time.
-    Timestamp(String),
-}
-
-impl fmt::Display for SettingsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SettingsError::Seed(given) => write!(
-                f,
-                "The seed must be a whole number from 0 to {MAX_SEED}; got '{given}'."
-            ),
-            SettingsError::AsOf(given) => {
-                write!(
-                    f,
-                    "The reference date (as of) must be YYYY-MM-DD; got '{given}'."
-                )
-            }
-            SettingsError::Timestamp(given) => {
-                write!(
-                    f,
-                    "The export timestamp must be an RFC 3339 date-time; got '{given}'."
-                )
-            }
-        }
-    }
-}
-
-impl std::error::Error for SettingsError {}
-
-impl RunSettings {
-    /// Reads the settings as the page gives them: a decimal seed, a
-    /// `YYYY-MM-DD` date and an RFC 3339 timestamp (e.g. `Date.toISOString()`).
-    ///
-    /// # Errors
-    /// [`SettingsError`] naming the first setting that cannot be used.
-    pub fn from_text(
-        seed: &str,
-        as_of: &str,
-        export_timestamp: &str,
-    ) -> Result<Self, SettingsError> {
-        let seed_text = seed.trim();
-        let seed = seed_text
-            .parse::<u64>()
-            .ok()
-            .filter(|s| *s <= MAX_SEED && !seed_text.starts_with('+'))
-            .ok_or_else(|| SettingsError::Seed(seed.to_owned()))?;
-        let as_of = parse_calendar_date(as_of.trim())
-            .ok_or_else(|| SettingsError::AsOf(as_of.to_owned()))?;
-        let export_timestamp = parse_timestamp(export_timestamp)
-            .ok_or_else(|| SettingsError::Timestamp(export_timestamp.to_owned()))?;
-        Ok(RunSettings {
-            seed,
-            as_of,
-            export_timestamp,
-        })
-    }
-}
+use crate::settings::RunSettings;
 
 /// Builds the report from items in source order.
 ///
@@ -284,35 +202,6 @@ mod tests {
 
     fn settings() -> RunSettings {
         RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z").unwrap()
-    }
-
-    #[test]
-    fn settings_from_text() {
-        let s = RunSettings::from_text(" 7 ", "2026-01-31", "2026-01-31T10:11:12.345Z").unwrap();
-        assert_eq!(s.seed, 7);
-        assert_eq!(s.as_of.to_string(), "2026-01-31");
-        assert_eq!(format_timestamp(s.export_timestamp), "2026-01-31T10:11:12Z");
-        assert_eq!(
-            RunSettings::from_text("9007199254740991", "2026-01-31", "2026-01-31T00:00:00Z")
-                .map(|s| s.seed),
-            Ok(MAX_SEED)
-        );
-        for bad in ["", "-1", "1.5", "abc", "+3", "9007199254740992"] {
-            assert_eq!(
-                RunSettings::from_text(bad, "2026-01-31", "2026-01-31T00:00:00Z"),
-                Err(SettingsError::Seed(bad.into())),
-                "{bad}"
-            );
-        }
-        assert_eq!(
-            RunSettings::from_text("1", "31/01/2026", "2026-01-31T00:00:00Z"),
-            Err(SettingsError::AsOf("31/01/2026".into()))
-        );
-        let err = RunSettings::from_text("1", "2026-01-31", "now").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "The export timestamp must be an RFC 3339 date-time; got 'now'."
-        );
     }
 
     #[test]

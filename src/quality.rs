@@ -45,6 +45,18 @@ impl ScoredField {
         ScoredField::EngagementScore,
     ];
 
+    /// The field as people read it, e.g. on the page's charts.
+    pub fn label(self) -> &'static str {
+        match self {
+            ScoredField::FirstName => "First name",
+            ScoredField::LastName => "Last name",
+            ScoredField::Email => "Email",
+            ScoredField::Avatar => "Avatar",
+            ScoredField::LastLogin => "Last login",
+            ScoredField::EngagementScore => "Engagement score",
+        }
+    }
+
     /// The input key of the field.
     pub fn name(self) -> &'static str {
         match self {
@@ -98,12 +110,45 @@ pub enum QualityBucket {
 }
 
 impl QualityBucket {
+    /// Every bucket, best first.
+    pub const ALL: [QualityBucket; 3] = [
+        QualityBucket::High,
+        QualityBucket::Medium,
+        QualityBucket::Low,
+    ];
+
     /// The bucket a score falls in.
     pub fn of(score: u8) -> Self {
-        match score {
-            90.. => QualityBucket::High,
-            70..=89 => QualityBucket::Medium,
-            _ => QualityBucket::Low,
+        QualityBucket::ALL
+            .into_iter()
+            .find(|bucket| score >= bucket.min_score())
+            .unwrap_or(QualityBucket::Low)
+    }
+
+    /// The bucket's name: `high`, `medium` or `low`.
+    pub fn name(self) -> &'static str {
+        match self {
+            QualityBucket::High => "high",
+            QualityBucket::Medium => "medium",
+            QualityBucket::Low => "low",
+        }
+    }
+
+    /// The lowest score in the bucket.
+    pub fn min_score(self) -> u8 {
+        match self {
+            QualityBucket::High => 90,
+            QualityBucket::Medium => 70,
+            QualityBucket::Low => 0,
+        }
+    }
+
+    /// The highest score in the bucket.
+    pub fn max_score(self) -> u8 {
+        match self {
+            QualityBucket::High => PERFECT_SCORE,
+            QualityBucket::Medium => QualityBucket::High.min_score() - 1,
+            QualityBucket::Low => QualityBucket::Medium.min_score() - 1,
         }
     }
 }

@@ -289,7 +289,8 @@ fn write_lines<T: Serialize>(
 
 #[cfg(test)]
 mod tests {
-    use crate::pipeline::{process_upload, RunSettings};
+    use crate::pipeline::process_upload;
+    use crate::settings::RunSettings;
 
     #[test]
     fn chunks_join_to_the_same_bytes() {

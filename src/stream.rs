@@ -5,12 +5,15 @@
 //! reader, so both give the same report for the same bytes.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 
-use crate::dates::format_timestamp;
-use crate::ingest::IngestError;
-use crate::pipeline::{ReportBuilder, RunSettings};
+use crate::dates::{format_log_time, format_timestamp};
+use crate::events::{Level, RunEvent};
+use crate::ingest::{IngestError, InputFormat};
+use crate::pipeline::ReportBuilder;
 use crate::reader::Reader;
 use crate::report::{Report, SourceInfo};
+use crate::settings::RunSettings;
 
 /// An upload in progress.
 #[derive(Debug)]
@@ -62,6 +65,134 @@ impl UploadStream {
         });
         report.metadata.export_timestamp = format_timestamp(export_timestamp);
         Ok(report)
+    }
+}
+
+/// What an upload tells the page's run log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum UploadEventKind {
+    /// Reading started.
+    UploadStarted {
+        /// The file's name.
+        file_name: String,
+        /// Its size.
+        bytes: u64,
+    },
+    /// The whole file was read and its records processed.
+    UploadRead {
+        /// Bytes read.
+        bytes: u64,
+        /// Records read.
+        records: usize,
+        /// Time from the first chunk to the last, in ms.
+        read_ms: u64,
+    },
+    /// The report was built.
+    ReportBuilt {
+        /// The layout found.
+        format: InputFormat,
+        /// Customers in the report.
+        customers: usize,
+        /// Records removed as duplicates.
+        duplicates_removed: usize,
+        /// Records rejected.
+        rejected_records: usize,
+        /// Time to deduplicate, sort and summarise, in ms.
+        process_ms: u64,
+    },
+    /// The upload failed.
+    UploadFailed {
+        /// What went wrong (an [`IngestError`] code).
+        code: &'static str,
+    },
+}
+
+/// An upload's event.
+pub type UploadEvent = RunEvent<UploadEventKind>;
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+}
+
+fn seconds(ms: u64) -> String {
+    format!("{:.2} s", ms as f64 / 1000.0)
+}
+
+fn layout(format: InputFormat) -> &'static str {
+    match format {
+        InputFormat::PageEnvelope => "one page envelope",
+        InputFormat::EnvelopeArray => "a JSON array of page envelopes",
+        InputFormat::RecordArray => "a JSON array of records",
+        InputFormat::MixedArray => "a JSON array of records and envelopes",
+        InputFormat::Ndjson => "NDJSON (one JSON value after another)",
+    }
+}
+
+impl UploadEventKind {
+    /// The event for a report just built from an upload.
+    pub fn report_built(metadata: &crate::report::Metadata, process_ms: u64) -> Self {
+        let format = match &metadata.source {
+            SourceInfo::Upload { format, .. } => *format,
+            SourceInfo::Api { .. } => InputFormat::PageEnvelope,
+        };
+        UploadEventKind::ReportBuilt {
+            format,
+            customers: metadata.total_customers,
+            duplicates_removed: metadata.duplicates_removed,
+            rejected_records: metadata.rejected_records,
+            process_ms,
+        }
+    }
+
+    /// The event, stamped `at`, with its sentence.
+    pub fn at(self, at: DateTime<Utc>) -> UploadEvent {
+        let (level, message) = match &self {
+            UploadEventKind::UploadStarted { file_name, bytes } => (
+                Level::Info,
+                format!("Reading {file_name} ({})", megabytes(*bytes)),
+            ),
+            UploadEventKind::UploadRead {
+                bytes,
+                records,
+                read_ms,
+            } => (
+                Level::Info,
+                format!(
+                    "Read {} and {records} records in {}",
+                    megabytes(*bytes),
+                    seconds(*read_ms)
+                ),
+            ),
+            UploadEventKind::ReportBuilt {
+                format,
+                customers,
+                duplicates_removed,
+                rejected_records,
+                process_ms,
+            } => (
+                if *rejected_records > 0 {
+                    Level::Warn
+                } else {
+                    Level::Info
+                },
+                format!(
+                    "Layout: {}. {customers} customers, {duplicates_removed} duplicates removed, \
+                     {rejected_records} records rejected; report built in {}",
+                    layout(*format),
+                    seconds(*process_ms)
+                ),
+            ),
+            UploadEventKind::UploadFailed { .. } => {
+                (Level::Error, "The file could not be read".to_owned())
+            }
+        };
+        RunEvent {
+            at: format_log_time(at),
+            level,
+            kind: self,
+            message,
+        }
     }
 }
 
@@ -131,6 +262,23 @@ mod tests {
                 assert_eq!(chunked(input, size).unwrap(), whole(input).unwrap());
             }
         }
+    }
+
+    #[test]
+    fn upload_events_carry_their_data_and_a_sentence() {
+        let at = parse_timestamp("2026-11-24T12:00:00Z").unwrap();
+        let event = UploadEventKind::ReportBuilt {
+            format: InputFormat::RecordArray,
+            customers: 10,
+            duplicates_removed: 1,
+            rejected_records: 2,
+            process_ms: 1500,
+        }
+        .at(at);
+        assert_eq!(
+            serde_json::to_string(&event).unwrap(),
+            r#"{"at":"2026-11-24T12:00:00.000Z","level":"warn","kind":"report_built","format":"record_array","customers":10,"duplicates_removed":1,"rejected_records":2,"process_ms":1500,"message":"Layout: a JSON array of records. 10 customers, 1 duplicates removed, 2 records rejected; report built in 1.50 s"}"#
+        );
     }
 
     #[test]

@@ -4,8 +4,12 @@
 
 use std::cmp::Ordering;
 
+use serde::Serialize;
+
 use crate::customer::Customer;
+use crate::dedupe::DroppedDuplicate;
 use crate::quality::{QualityBucket, ScoredField};
+use crate::report::Rejection;
 
 /// A column to sort by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,21 +34,60 @@ pub enum SortKey {
     DataQualityScore,
 }
 
+/// A column of the customer table: the report's field, its heading, and
+/// how it sorts (the issues column does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Column {
+    /// The customer field, as in the report.
+    pub key: &'static str,
+    /// The heading.
+    pub label: &'static str,
+    /// How it sorts, if it does.
+    #[serde(rename = "sortable", serialize_with = "is_some")]
+    pub sort: Option<SortKey>,
+}
+
+fn is_some<S: serde::Serializer>(sort: &Option<SortKey>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_bool(sort.is_some())
+}
+
+/// The table's columns, in the report's field order.
+pub const COLUMNS: [Column; 10] = [
+    column("customer_id", "ID", Some(SortKey::CustomerId)),
+    column("full_name", "Name", Some(SortKey::FullName)),
+    column("email_domain", "Email domain", Some(SortKey::EmailDomain)),
+    column(
+        "engagement_level",
+        "Engagement",
+        Some(SortKey::EngagementLevel),
+    ),
+    column("activity_status", "Activity", Some(SortKey::ActivityStatus)),
+    column(
+        "acquisition_channel",
+        "Channel",
+        Some(SortKey::AcquisitionChannel),
+    ),
+    column("market_segment", "Segment", Some(SortKey::MarketSegment)),
+    column("customer_tier", "Tier", Some(SortKey::CustomerTier)),
+    column(
+        "data_quality_score",
+        "Quality",
+        Some(SortKey::DataQualityScore),
+    ),
+    column("quality_issues", "Issues", None),
+];
+
+const fn column(key: &'static str, label: &'static str, sort: Option<SortKey>) -> Column {
+    Column { key, label, sort }
+}
+
 impl SortKey {
-    /// The key for a column name as in the report (`"full_name"`), if it is one.
+    /// The key for a column name as in the report (`"full_name"`), if it sorts.
     pub fn from_column(column: &str) -> Option<Self> {
-        Some(match column {
-            "customer_id" => SortKey::CustomerId,
-            "full_name" => SortKey::FullName,
-            "email_domain" => SortKey::EmailDomain,
-            "engagement_level" => SortKey::EngagementLevel,
-            "activity_status" => SortKey::ActivityStatus,
-            "acquisition_channel" => SortKey::AcquisitionChannel,
-            "market_segment" => SortKey::MarketSegment,
-            "customer_tier" => SortKey::CustomerTier,
-            "data_quality_score" => SortKey::DataQualityScore,
-            _ => return None,
-        })
+        COLUMNS
+            .iter()
+            .find(|c| c.key == column)
+            .and_then(|c| c.sort)
     }
 }
 
@@ -104,6 +147,98 @@ pub fn select_rows(customers: &[Customer], query: &TableQuery) -> Vec<u32> {
     rows
 }
 
+/// One row as the page shows it: every field of the customer, the id as
+/// text (JavaScript numbers lose ids above 2^53) and the quality bucket.
+#[derive(Debug, Serialize)]
+struct Row<'c> {
+    customer_id: String,
+    full_name: &'c str,
+    email_domain: &'c str,
+    engagement_level: &'static str,
+    activity_status: &'static str,
+    acquisition_channel: &'static str,
+    market_segment: &'static str,
+    customer_tier: &'static str,
+    data_quality_score: u8,
+    quality_bucket: &'static str,
+    quality_issues: Vec<String>,
+}
+
+impl<'c> Row<'c> {
+    fn of(c: &'c Customer) -> Self {
+        Row {
+            customer_id: c.customer_id.to_string(),
+            full_name: &c.full_name,
+            email_domain: &c.email_domain,
+            engagement_level: c.engagement_level.label(),
+            activity_status: c.activity_status.label(),
+            acquisition_channel: c.acquisition_channel.label(),
+            market_segment: c.market_segment.label(),
+            customer_tier: c.customer_tier.label(),
+            data_quality_score: c.data_quality_score,
+            quality_bucket: QualityBucket::of(c.data_quality_score).name(),
+            quality_issues: c.quality_issues.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// Rows `offset..offset + limit` of a view (indexes into `customers`), as
+/// a JSON array for the page.
+pub fn rows_json(customers: &[Customer], view: &[u32], offset: usize, limit: usize) -> String {
+    let start = offset.min(view.len());
+    let end = start.saturating_add(limit).min(view.len());
+    let rows: Vec<Row> = view[start..end]
+        .iter()
+        .map(|&i| Row::of(&customers[i as usize]))
+        .collect();
+    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+}
+
+/// A rejected record as the page lists it (the original stays in the report).
+#[derive(Debug, Serialize)]
+struct RejectedRow<'r> {
+    position: String,
+    reason: &'r str,
+}
+
+/// The first `limit` rejected records (position and reason), as JSON.
+pub fn rejected_json(rejected: &[Rejection<'_>], limit: usize) -> String {
+    let rows: Vec<RejectedRow> = rejected
+        .iter()
+        .take(limit)
+        .map(|r| RejectedRow {
+            position: r.position.to_string(),
+            reason: &r.reason,
+        })
+        .collect();
+    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+}
+
+/// A removed duplicate as the page lists it.
+#[derive(Debug, Serialize)]
+struct DuplicateRow {
+    customer_id: String,
+    position: String,
+    data_quality_score: u8,
+    kept_position: String,
+}
+
+/// The first `limit` removed duplicates (id as text, where it was, its
+/// score, where the kept record is), as JSON.
+pub fn duplicates_json(duplicates: &[DroppedDuplicate], limit: usize) -> String {
+    let rows: Vec<DuplicateRow> = duplicates
+        .iter()
+        .take(limit)
+        .map(|d| DuplicateRow {
+            customer_id: d.customer_id.to_string(),
+            position: d.position.to_string(),
+            data_quality_score: d.data_quality_score,
+            kept_position: d.kept_position.to_string(),
+        })
+        .collect();
+    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+}
+
 /// Orders two customers by one column (names case-insensitively).
 fn compare(key: SortKey, a: &Customer, b: &Customer) -> Ordering {
     match key {
@@ -129,7 +264,8 @@ fn compare(key: SortKey, a: &Customer, b: &Customer) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::{process_upload, RunSettings};
+    use crate::pipeline::process_upload;
+    use crate::settings::RunSettings;
 
     fn customers() -> Vec<Customer> {
         let input = br#"[
@@ -157,6 +293,39 @@ mod tests {
             bucket: None,
             issue: None,
         }
+    }
+
+    #[test]
+    fn rows_carry_ids_as_text_and_the_bucket() {
+        let input = br#"[{"id": 9007199254740993, "first_name": "Big", "last_name": "Id"},
+                         {"id": 9007199254740992, "first_name": "Big", "last_name": "Id"}]"#;
+        let settings = RunSettings::from_text("1", "2026-11-24", "2026-11-24T00:00:00Z").unwrap();
+        let customers = process_upload(input, "f", &settings).unwrap().customers;
+        let json: serde_json::Value =
+            serde_json::from_str(&rows_json(&customers, &[0, 1], 0, 10)).unwrap();
+        assert_eq!(json[0]["customer_id"], "9007199254740992");
+        assert_eq!(json[1]["customer_id"], "9007199254740993");
+        assert_eq!(
+            json[0]["quality_bucket"], "medium",
+            "80: email and avatar missing"
+        );
+        assert_eq!(json[0]["quality_issues"][0], "email: missing");
+        assert_eq!(rows_json(&customers, &[0, 1], 5, 10), "[]");
+    }
+
+    #[test]
+    fn rejected_and_duplicates_are_listed_for_the_page() {
+        let input = br#"[{"id": 5, "first_name": "A"}, {"x": 1}, {"id": 5}, 7]"#;
+        let settings = RunSettings::from_text("1", "2026-11-24", "2026-11-24T00:00:00Z").unwrap();
+        let report = process_upload(input, "f", &settings).unwrap();
+        assert_eq!(
+            rejected_json(&report.rejected, 1),
+            r#"[{"position":"record 2","reason":"id: missing"}]"#
+        );
+        assert_eq!(
+            duplicates_json(&report.duplicates, 10),
+            r#"[{"customer_id":"5","position":"record 3","data_quality_score":60,"kept_position":"record 1"}]"#
+        );
     }
 
     #[test]

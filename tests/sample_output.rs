@@ -4,7 +4,8 @@
 //! after an intended change, and review the diff.
 #![cfg(not(target_arch = "wasm32"))]
 
-use customer_pipeline::pipeline::{process_upload, RunSettings};
+use customer_pipeline::pipeline::process_upload;
+use customer_pipeline::settings::RunSettings;
 use serde_json::Value;
 
 const FIXTURE: &str = concat!(

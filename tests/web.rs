@@ -2,9 +2,9 @@
 //! (`wasm-pack test --headless --chrome -- --test web`).
 #![cfg(target_arch = "wasm32")]
 
-use customer_pipeline::pipeline::MAX_SEED;
-use customer_pipeline::web::{process_upload, random_seed, RunOutput};
-use wasm_bindgen::{JsError, JsValue};
+use customer_pipeline::settings::MAX_SEED;
+use customer_pipeline::web::{process_upload, random_seed, vocabulary, RunOutput};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -12,7 +12,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 const FIXTURE: &[u8] = include_bytes!("fixtures/reqres_users.json");
 const SAMPLE: &[u8] = include_bytes!("../sample_output.json");
 
-fn run(bytes: &[u8]) -> Result<RunOutput, JsError> {
+fn run(bytes: &[u8]) -> Result<RunOutput, JsValue> {
     process_upload(
         bytes,
         "upload.json",
@@ -22,16 +22,22 @@ fn run(bytes: &[u8]) -> Result<RunOutput, JsError> {
     )
 }
 
-/// The `message` of the JavaScript `Error` a call failed with.
-fn message(result: Result<RunOutput, JsError>) -> String {
-    let error = match result {
-        Ok(_) => panic!("expected the call to fail"),
-        Err(error) => JsValue::from(error),
+/// A property of the JavaScript `Error` a call failed with.
+fn property(result: &Result<RunOutput, JsValue>, name: &str) -> JsValue {
+    let Err(error) = result else {
+        panic!("expected the call to fail")
     };
-    js_sys::Reflect::get(&error, &JsValue::from_str("message"))
-        .ok()
-        .and_then(|m| m.as_string())
-        .unwrap_or_default()
+    js_sys::Reflect::get(error, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The `message` of the JavaScript `Error` a call failed with.
+fn message(result: Result<RunOutput, JsValue>) -> String {
+    property(&result, "message").as_string().unwrap_or_default()
+}
+
+/// The `code` of the JavaScript `Error` a call failed with.
+fn code(result: &Result<RunOutput, JsValue>) -> String {
+    property(result, "code").as_string().unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
@@ -82,6 +88,30 @@ fn bad_files_fail_with_a_message_that_says_what_and_where() {
 }
 
 #[wasm_bindgen_test]
+fn errors_carry_a_code_and_where() {
+    let result = run(b"[\n{\"id\": 1,}\n]");
+    assert_eq!(code(&result), "invalid_json");
+    assert_eq!(property(&result, "line").as_f64(), Some(2.0));
+    assert_eq!(property(&result, "column").as_f64(), Some(10.0));
+    let utf16: Vec<u8> = "[{}]".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    assert_eq!(code(&run(&utf16)), "utf16");
+    assert_eq!(code(&run(b"")), "empty_file");
+    let result = process_upload(FIXTURE, "f.json", "x", "2026-11-24", "2026-11-24T12:00:00Z");
+    assert_eq!(code(&result), "invalid_setting");
+    assert_eq!(
+        property(&result, "field").as_string().as_deref(),
+        Some("seed")
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_vocabulary_is_json_for_the_page() {
+    let vocabulary: serde_json::Value = serde_json::from_str(&vocabulary()).unwrap();
+    assert_eq!(vocabulary["quality_buckets"][0]["min"], 90);
+    assert_eq!(vocabulary["limits"]["retries"]["max"], 10);
+}
+
+#[wasm_bindgen_test]
 fn records_that_are_not_objects_are_rejected_with_their_position() {
     let output = run(br#"[{"id": 1}, 5]"#).expect("the array is valid input");
     let report = String::from_utf8(output.report()).unwrap();
@@ -127,16 +157,18 @@ fn random_seeds_are_exact_javascript_integers() {
 fn the_table_view_sorts_filters_and_pages() {
     let mut output = run(FIXTURE).expect("the fixture is valid");
     assert_eq!(output.set_view("", false, "", "", ""), 12);
-    let first: serde_json::Value = serde_json::from_str(&output.rows(0, 2).unwrap()).unwrap();
+    let first: serde_json::Value = serde_json::from_str(&output.rows(0, 2)).unwrap();
     assert_eq!(first[0]["full_name"], "Byron Fields");
+    assert_eq!(first[0]["customer_id"], "10", "ids cross as text");
+    assert_eq!(first[0]["quality_bucket"], "high");
     assert_eq!(first.as_array().map(Vec::len), Some(2));
     assert_eq!(output.set_view("data_quality_score", false, "", "", ""), 12);
-    let lowest: serde_json::Value = serde_json::from_str(&output.rows(0, 1).unwrap()).unwrap();
+    let lowest: serde_json::Value = serde_json::from_str(&output.rows(0, 1)).unwrap();
     assert_eq!(lowest[0]["full_name"], "Lindsay Ferguson");
     assert_eq!(output.set_view("", false, "george", "", ""), 2);
     assert_eq!(output.set_view("", false, "", "medium", ""), 1);
     assert_eq!(output.set_view("", false, "", "", "last_login"), 1);
-    assert_eq!(output.rows(5, 10).unwrap(), "[]");
+    assert_eq!(output.rows(5, 10), "[]");
 }
 
 #[wasm_bindgen_test]
@@ -148,19 +180,36 @@ fn csv_summary_and_rejected_rows_for_the_page() {
     let summary: serde_json::Value = serde_json::from_str(&output.summary_json().unwrap()).unwrap();
     assert_eq!(summary["total_customers"], 12);
     assert_eq!(
-        output.rejected_json(10).unwrap(),
+        output.rejected_json(10),
         r#"[{"position":"page 2, record 8","reason":"id: missing"}]"#
+    );
+    assert_eq!(
+        output.duplicates_json(10),
+        r#"[{"customer_id":"3","position":"page 2, record 7","data_quality_score":90,"kept_position":"page 1, record 3"}]"#
     );
 }
 
 #[wasm_bindgen_test]
 fn an_upload_in_chunks_gives_the_same_report() {
     use customer_pipeline::web::UploadSession;
+    let events = std::rc::Rc::new(std::cell::RefCell::new(Vec::<serde_json::Value>::new()));
+    let sink = std::rc::Rc::clone(&events);
+    let on_event = wasm_bindgen::closure::Closure::<dyn Fn(String)>::new(move |json: String| {
+        sink.borrow_mut().push(serde_json::from_str(&json).unwrap());
+    });
+    let callback = || {
+        use wasm_bindgen::JsCast;
+        on_event
+            .as_ref()
+            .unchecked_ref::<js_sys::Function>()
+            .clone()
+    };
     let mut session = UploadSession::new(
         "reqres_users.json",
         FIXTURE.len() as f64,
         "42",
         "2026-11-24",
+        callback(),
     )
     .unwrap();
     for chunk in FIXTURE.chunks(100) {
@@ -168,18 +217,26 @@ fn an_upload_in_chunks_gives_the_same_report() {
     }
     let output = session.finish("2026-11-24T12:00:00Z").unwrap();
     assert_eq!(output.report(), SAMPLE);
+    let kinds: Vec<String> = events
+        .borrow()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds, ["upload_started", "upload_read", "report_built"]);
+    assert_eq!(events.borrow()[2]["duplicates_removed"], 1);
 
-    let mut session = UploadSession::new("lines.ndjson", 20.0, "42", "2026-11-24").unwrap();
-    session.push(b"{\"id\": 1}\n{\"id\"").unwrap();
+    let mut session =
+        UploadSession::new("lines.ndjson", 20.0, "42", "2026-11-24", callback()).unwrap();
+    session.push(b"{\"id\": 1}\n{\"id\": 2}\n{\"id\"").unwrap();
     assert_eq!(
         session.records_read(),
-        1,
+        2,
         "NDJSON is processed as it arrives"
     );
-    session.push(b": 2}\n").unwrap();
+    session.push(b": 3}\n").unwrap();
     let output = session.finish("2026-11-24T12:00:00Z").unwrap();
     let metadata: serde_json::Value = serde_json::from_str(&output.metadata()).unwrap();
-    assert_eq!(metadata["total_customers"], 2);
+    assert_eq!(metadata["total_customers"], 3);
     assert_eq!(metadata["source"]["format"], "ndjson");
     assert!(
         session.push(b"more").is_err(),

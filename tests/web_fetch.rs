@@ -74,11 +74,13 @@ async fn run(scenario: &str, extra_settings: &str) -> Run {
     )
     .await
     .map_err(|error| {
-        let value = JsValue::from(error);
-        js_sys::Reflect::get(&value, &JsValue::from_str("message"))
-            .ok()
-            .and_then(|m| m.as_string())
-            .unwrap_or_default()
+        let get = |name: &str| {
+            js_sys::Reflect::get(&error, &JsValue::from_str(name))
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_default()
+        };
+        format!("{}: {}", get("code"), get("message"))
     });
     let events = events.borrow().clone();
     Run { result, events }
@@ -123,7 +125,7 @@ async fn a_429_whose_retry_after_cors_hides_falls_back_to_backoff() {
 async fn a_slow_response_times_out_and_is_retried() {
     let run = run(
         "failure_rate=0&slow_rate=1&slow_ms=3000&max_faults_per_page=1&seed=104",
-        r#", "timeoutMs": 300"#,
+        r#", "timeoutMs": "300""#,
     )
     .await;
     let metadata = run.metadata();
@@ -156,6 +158,7 @@ async fn a_401_fails_at_once_with_advice() {
         .as_ref()
         .err()
         .expect("a wrong key fails the run");
+    assert!(message.starts_with("auth_rejected: "), "{message}");
     assert!(message.contains("HTTP 401"), "{message}");
     assert!(message.contains("check the key"), "{message}");
     let attempts = run.log().iter().filter(|m| m.contains("Page 1")).count();
@@ -208,6 +211,7 @@ async fn a_cross_origin_redirect_fails_and_the_other_origin_never_sees_the_key()
     )
     .await;
     let message = run.result.as_ref().err().expect("page 1 fails");
+    assert!(message.starts_with("redirect_other_origin: "), "{message}");
     assert!(message.contains("another origin"), "{message}");
     let other_host = if mock_url().contains("127.0.0.1") {
         "localhost"

@@ -4,19 +4,8 @@
 
 use serde::Serialize;
 
+pub use crate::events::{Level, RunEvent};
 use crate::provenance::FailureCode;
-
-/// How much an event matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    /// Normal progress.
-    Info,
-    /// Something went wrong but the run goes on (a retry, a wait, a changed total).
-    Warn,
-    /// A page failed for good, or the run stopped.
-    Error,
-}
 
 /// Why an attempt is worth retrying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -153,19 +142,8 @@ pub enum EventKind {
     Progress(Progress),
 }
 
-/// One event: when, how much it matters, what, and a sentence for people.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FetchEvent {
-    /// UTC time with milliseconds, `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-    pub at: String,
-    /// How much it matters.
-    pub level: Level,
-    /// What happened.
-    #[serde(flatten)]
-    pub kind: EventKind,
-    /// What happened, for a person (empty for progress).
-    pub message: String,
-}
+/// A fetch run's event.
+pub type FetchEvent = RunEvent<EventKind>;
 
 /// A snapshot of the run's progress. Its counts are the ones that end up
 /// in the report's `metadata.fetch`.

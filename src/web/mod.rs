@@ -1,34 +1,36 @@
 //! The browser boundary: the functions the page's JavaScript calls.
 //!
-//! Bulk data crosses as bytes (a `Uint8Array` in, a `Uint8Array` out);
-//! settings and events cross as JSON text; errors become JavaScript
-//! `Error`s with the core's message.
+//! Bulk data crosses as bytes (a `Uint8Array` in, `Uint8Array`s out);
+//! settings, events and views cross as JSON text. Every event carries a
+//! `kind` and every error a `code` (with `field`, `line`, `column` or
+//! `page` where they apply) for the page to act on; the English sentence
+//! rides along for display only.
 
 mod browser;
+mod errors;
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
-use crate::customer::Customer;
+use crate::clock::{millis_since, Clock};
 use crate::dates::parse_timestamp;
 use crate::export_csv;
 use crate::fetch::events::FetchEvent;
-use crate::fetch::fetcher::{fetch_all, FetchConfig, Services};
+use crate::fetch::fetcher::{fetch_all, Services};
 use crate::fetch::pages::PageCache;
-use crate::fetch::policy::RetryPolicy;
-use crate::fetch::services::{CancelToken, Clock};
-use crate::pipeline::{self, RunSettings, MAX_SEED};
+use crate::fetch::services::CancelToken;
+use crate::pipeline;
 use crate::quality::{QualityBucket, ScoredField};
 use crate::report::Report;
-use crate::stream::UploadStream;
-use crate::table::{select_rows, SortKey, TableQuery};
+use crate::settings::{FetchForm, RunSettings, MAX_SEED};
+use crate::stream::{UploadEventKind, UploadStream};
+use crate::table::{duplicates_json, rejected_json, rows_json, select_rows, SortKey, TableQuery};
 use browser::{BrowserClock, BrowserTimer, BrowserTransport};
+use errors::CodedError;
 
 thread_local! {
     /// Pages fetched successfully, for the lifetime of the page (or worker).
@@ -46,17 +48,10 @@ pub struct RunOutput {
     view: Vec<u32>,
 }
 
-/// A rejected record as the page lists it (the original stays in the report).
-#[derive(Serialize)]
-struct RejectedRow<'r> {
-    position: String,
-    reason: &'r str,
-}
-
 impl RunOutput {
-    fn new(report: Report<'_>) -> Result<Self, JsError> {
+    fn new(report: Report<'_>) -> Result<Self, CodedError> {
         let report = report.into_owned();
-        let metadata = serde_json::to_string(&report.metadata)?;
+        let metadata = serde_json::to_string(&report.metadata).map_err(CodedError::internal)?;
         let view = (0..report.customers.len() as u32).collect();
         Ok(RunOutput {
             report,
@@ -97,8 +92,10 @@ impl RunOutput {
     /// # Errors
     /// Never in practice: the metadata always serializes.
     #[wasm_bindgen(js_name = summaryJson)]
-    pub fn summary_json(&self) -> Result<String, JsError> {
-        Ok(serde_json::to_string_pretty(&self.report.metadata)? + "\n")
+    pub fn summary_json(&self) -> Result<String, JsValue> {
+        serde_json::to_string_pretty(&self.report.metadata)
+            .map(|json| json + "\n")
+            .map_err(|e| CodedError::internal(e).into())
     }
 
     /// The customers as CSV bytes.
@@ -107,8 +104,9 @@ impl RunOutput {
     }
 
     /// Sets the table's view and returns its number of rows. `sort` is a
-    /// column name (or empty for the report's order), `bucket` is `high`,
-    /// `medium`, `low` or empty, `issue` a scored field name or empty.
+    /// column key (or empty for the report's order), `bucket` a quality
+    /// bucket name or empty, `issue` a scored field name or empty (names
+    /// as in `vocabulary()`).
     #[wasm_bindgen(js_name = setView)]
     pub fn set_view(
         &mut self,
@@ -122,53 +120,56 @@ impl RunOutput {
             sort: SortKey::from_column(sort),
             descending,
             search: search.to_owned(),
-            bucket: match bucket {
-                "high" => Some(QualityBucket::High),
-                "medium" => Some(QualityBucket::Medium),
-                "low" => Some(QualityBucket::Low),
-                _ => None,
-            },
+            bucket: QualityBucket::ALL.into_iter().find(|b| b.name() == bucket),
             issue: ScoredField::ALL.into_iter().find(|f| f.name() == issue),
         };
         self.view = select_rows(&self.report.customers, &query);
         self.view.len() as u32
     }
 
-    /// Rows `offset..offset + limit` of the current view, as a JSON array of customers.
-    pub fn rows(&self, offset: u32, limit: u32) -> Result<String, JsError> {
-        let start = (offset as usize).min(self.view.len());
-        let end = start.saturating_add(limit as usize).min(self.view.len());
-        let rows: Vec<&Customer> = self.view[start..end]
-            .iter()
-            .map(|&i| &self.report.customers[i as usize])
-            .collect();
-        Ok(serde_json::to_string(&rows)?)
+    /// Rows `offset..offset + limit` of the current view, as a JSON array:
+    /// every customer field (`customer_id` as text, exact above 2^53),
+    /// plus `quality_bucket`.
+    pub fn rows(&self, offset: u32, limit: u32) -> String {
+        rows_json(
+            &self.report.customers,
+            &self.view,
+            offset as usize,
+            limit as usize,
+        )
     }
 
     /// The first `limit` rejected records (position and reason) as JSON.
     #[wasm_bindgen(js_name = rejectedJson)]
-    pub fn rejected_json(&self, limit: u32) -> Result<String, JsError> {
-        let rows: Vec<RejectedRow> = self
-            .report
-            .rejected
-            .iter()
-            .take(limit as usize)
-            .map(|r| RejectedRow {
-                position: r.position.to_string(),
-                reason: &r.reason,
-            })
-            .collect();
-        Ok(serde_json::to_string(&rows)?)
+    pub fn rejected_json(&self, limit: u32) -> String {
+        rejected_json(&self.report.rejected, limit as usize)
+    }
+
+    /// The first `limit` removed duplicates (id, position, score, where the
+    /// kept record is) as JSON.
+    #[wasm_bindgen(js_name = duplicatesJson)]
+    pub fn duplicates_json(&self, limit: u32) -> String {
+        duplicates_json(&self.report.duplicates, limit as usize)
     }
 }
 
-/// Processes an uploaded file's bytes into a report.
+/// The words and limits the page shares with the core, as JSON (see
+/// [`crate::vocabulary`]).
+#[wasm_bindgen]
+pub fn vocabulary() -> String {
+    serde_json::to_string(&crate::vocabulary::vocabulary()).unwrap_or_default()
+}
+
+/// Processes a whole file's bytes into a report (tests and the benchmark;
+/// the page streams with [`UploadSession`]). The same reader either way.
 ///
 /// `seed` is a decimal integer, `as_of` a `YYYY-MM-DD` date and
 /// `export_timestamp` an RFC 3339 date-time such as `new Date().toISOString()`.
 ///
 /// # Errors
-/// A JavaScript `Error` whose message says what is wrong with the settings or the file.
+/// A coded JavaScript `Error`: `invalid_setting` (with `field`), or the
+/// file's problem (`empty_file`, `utf16`, `not_utf8`, `invalid_json`,
+/// `wrong_shape`, with `line` and `column` where known).
 #[wasm_bindgen(js_name = processUpload)]
 pub fn process_upload(
     bytes: &[u8],
@@ -176,122 +177,59 @@ pub fn process_upload(
     seed: &str,
     as_of: &str,
     export_timestamp: &str,
-) -> Result<RunOutput, JsError> {
-    let settings = RunSettings::from_text(seed, as_of, export_timestamp)?;
-    RunOutput::new(pipeline::process_upload(bytes, file_name, &settings)?)
+) -> Result<RunOutput, JsValue> {
+    let settings =
+        RunSettings::from_text(seed, as_of, export_timestamp).map_err(CodedError::from)?;
+    let report = pipeline::process_upload(bytes, file_name, &settings).map_err(CodedError::from)?;
+    Ok(RunOutput::new(report)?)
 }
 
 /// A fresh random seed from the browser's cryptographic generator, as decimal
 /// text, at most `2^53 - 1` so JavaScript numbers hold it exactly.
 ///
 /// # Errors
-/// A JavaScript `Error` if the browser has no random source.
+/// A coded JavaScript `Error` (`internal`) if the browser has no random source.
 #[wasm_bindgen(js_name = randomSeed)]
-pub fn random_seed() -> Result<String, JsError> {
-    let value = getrandom::u64().map_err(|e| JsError::new(&format!("No random source: {e}")))?;
+pub fn random_seed() -> Result<String, JsValue> {
+    let value = getrandom::u64().map_err(CodedError::internal)?;
     Ok((value & MAX_SEED).to_string())
-}
-
-/// The settings of an API run, as the page sends them (JSON, camelCase).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct FetchRequest {
-    url: String,
-    #[serde(default)]
-    api_key: Option<String>,
-    #[serde(default)]
-    per_page: Option<u32>,
-    #[serde(default)]
-    concurrency: Option<usize>,
-    #[serde(default)]
-    retries: Option<u32>,
-    #[serde(default)]
-    timeout_ms: Option<u64>,
-    #[serde(default)]
-    jitter: bool,
-    #[serde(default)]
-    refresh: bool,
-    #[serde(default)]
-    max_pages: Option<u64>,
-    seed: String,
-    as_of: String,
-}
-
-impl FetchRequest {
-    fn config(&self, seed: u64) -> Result<FetchConfig, JsError> {
-        let url = self.url.trim();
-        if url.is_empty() {
-            return Err(JsError::new(
-                "Enter the API URL, e.g. https://reqres.in/api/users.",
-            ));
-        }
-        let defaults = FetchConfig::new(url);
-        let policy = RetryPolicy {
-            max_retries: self.retries.unwrap_or(defaults.policy.max_retries).min(10),
-            jitter: self.jitter,
-            timeout: self
-                .timeout_ms
-                .map_or(defaults.policy.timeout, Duration::from_millis),
-            ..defaults.policy
-        };
-        Ok(FetchConfig {
-            api_key: self.api_key.clone().filter(|key| !key.trim().is_empty()),
-            per_page: self.per_page,
-            concurrency: self
-                .concurrency
-                .unwrap_or(defaults.concurrency)
-                .clamp(1, 16),
-            max_pages: self.max_pages.unwrap_or(defaults.max_pages),
-            refresh: self.refresh,
-            policy,
-            jitter_seed: seed,
-            ..defaults
-        })
-    }
 }
 
 /// Fetches every page of a users API, then processes the records into a report.
 ///
-/// `request_json` holds `{url, apiKey?, perPage?, concurrency?, retries?,
-/// timeoutMs?, jitter?, refresh?, maxPages?, seed, asOf}`. `on_event` is
-/// called with each event as JSON text (`{"type": "log", …}` or
-/// `{"type": "progress", …}`). Aborting `signal` cancels the run.
+/// `form_json` holds the form as typed: `{url, apiKey?, perPage?,
+/// concurrency?, retries?, timeoutMs?, jitter?, refresh?, seed, asOf}`
+/// (numbers as text; empty means the default). `on_event` is called with
+/// each event as JSON text (`{"kind": "retry", …, "message": …}`).
+/// Aborting `signal` cancels the run.
 ///
 /// A run where some pages failed still produces a report, with
 /// `metadata.complete = false` and the failed pages listed.
 ///
 /// # Errors
-/// A JavaScript `Error` when the settings are unusable, when no page could
-/// be fetched (the message says why, e.g. a rejected API key), or when the
-/// run was cancelled.
+/// A coded JavaScript `Error`: `invalid_setting` (with `field`), `cancelled`,
+/// or, when page 1 could not be fetched, its failure code (`auth_rejected`,
+/// `not_found`, `network`, `redirect_other_origin`, …) with `page`.
 #[wasm_bindgen(js_name = fetchAndProcess)]
 pub async fn fetch_and_process(
-    request_json: String,
+    form_json: String,
     on_event: js_sys::Function,
     signal: AbortSignal,
-) -> Result<RunOutput, JsError> {
-    let request: FetchRequest = serde_json::from_str(&request_json)
-        .map_err(|e| JsError::new(&format!("Invalid run settings: {e}")))?;
+) -> Result<RunOutput, JsValue> {
     let clock = BrowserClock;
-    // Validate the settings before the first request.
-    let seed = RunSettings::from_text(&request.seed, &request.as_of, &now_text(&clock))?.seed;
-    let config = request.config(seed)?;
+    let form: FetchForm = serde_json::from_str(&form_json).map_err(CodedError::internal)?;
+    let (config, settings) = form.validate(clock.now()).map_err(CodedError::from)?;
 
     let cancel = CancelToken::new();
     let token = cancel.clone();
     let on_abort = Closure::<dyn FnMut()>::new(move || token.cancel());
     signal
         .add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref())
-        .map_err(|_| JsError::new("Cannot listen for cancellation."))?;
+        .map_err(|_| CodedError::internal("cannot listen for cancellation"))?;
     if signal.aborted() {
         cancel.cancel();
     }
-    let emit = |event: &FetchEvent| {
-        if let Ok(json) = serde_json::to_string(event) {
-            // An exception in the page's handler must not stop the run.
-            let _ = on_event.call1(&JsValue::NULL, &JsValue::from_str(&json));
-        }
-    };
+    let emit = |event: &FetchEvent| send(&on_event, event);
     let cache = PAGE_CACHE.with(Rc::clone);
     let services = Services {
         transport: &BrowserTransport,
@@ -305,28 +243,31 @@ pub async fn fetch_and_process(
     let _ = signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
 
     if outcome.provenance.cancelled {
-        let fetched = outcome.pages.len();
-        return Err(JsError::new(&format!(
-            "Cancelled after {fetched} pages. Pages already fetched are kept: run again to continue."
-        )));
+        return Err(CodedError::cancelled(outcome.pages.len()).into());
     }
     if outcome.pages.is_empty() {
-        let reason = outcome
-            .provenance
-            .failed_pages
-            .first()
-            .map_or("no page could be fetched", |f| f.reason.as_str());
-        return Err(JsError::new(&format!(
-            "Could not fetch the first page: {reason}."
-        )));
+        let failure = outcome.provenance.failed_pages.first();
+        return Err(CodedError::first_page(failure).into());
     }
-    let settings = RunSettings::from_text(&request.seed, &request.as_of, &now_text(&clock))?;
-    RunOutput::new(pipeline::process_fetched(
+    let settings = RunSettings {
+        export_timestamp: clock.now(),
+        ..settings
+    };
+    let report = pipeline::process_fetched(
         outcome.page_bodies(),
         outcome.provenance.clone(),
         &settings,
         &clock,
-    ))
+    );
+    Ok(RunOutput::new(report)?)
+}
+
+/// Hands an event to the page's callback as JSON text. An exception in the
+/// page's handler must not stop the run.
+fn send<E: serde::Serialize>(on_event: &js_sys::Function, event: &E) {
+    if let Ok(json) = serde_json::to_string(event) {
+        let _ = on_event.call1(&JsValue::NULL, &JsValue::from_str(&json));
+    }
 }
 
 /// Forgets every cached page (the next run fetches everything again).
@@ -341,89 +282,85 @@ pub fn cached_pages() -> usize {
     PAGE_CACHE.with(|cache| cache.borrow().len())
 }
 
-fn now_text(clock: &dyn Clock) -> String {
-    clock.now().to_rfc3339()
-}
+#[cfg(feature = "bench")]
+mod bench;
+#[cfg(feature = "bench")]
+pub use bench::bench_stages;
 
-#[wasm_bindgen]
-extern "C" {
-    /// `performance.now()`, in the page or a worker.
-    #[wasm_bindgen(js_namespace = performance, js_name = now)]
-    fn performance_now() -> f64;
-}
-
-/// Times each stage of the pipeline on an uploaded file's bytes, for the
-/// benchmark page. Returns JSON: `ingest_ms` (parse into positioned
-/// records), `build_ms` (validate, enrich, score, dedupe, sort), and
-/// `serialize_ms` (write the report), plus `customers` and `report_bytes`.
-///
-/// # Errors
-/// A JavaScript `Error` when the bytes are not a readable customer file.
-#[wasm_bindgen(js_name = benchStages)]
-pub fn bench_stages(bytes: &[u8]) -> Result<String, JsError> {
-    let settings = RunSettings::from_text("1", "2026-11-24", "2026-11-24T00:00:00Z")?;
-    let start = performance_now();
-    let ingested = crate::reader::read_items(bytes)?;
-    let ingested_at = performance_now();
-    let source = crate::report::SourceInfo::Upload {
-        file_name: "bench".into(),
-        format: ingested.format,
-    };
-    let report = pipeline::build_report(ingested.items, source, &settings);
-    let built_at = performance_now();
-    let json = report.to_json();
-    let serialized_at = performance_now();
-    Ok(format!(
-        r#"{{"ingest_ms":{:.3},"build_ms":{:.3},"serialize_ms":{:.3},"customers":{},"report_bytes":{}}}"#,
-        ingested_at - start,
-        built_at - ingested_at,
-        serialized_at - built_at,
-        report.customers.len(),
-        json.len()
-    ))
-}
-
-/// An upload read in chunks (from `Blob.stream()`): NDJSON is processed as
-/// it arrives, so a file larger than memory can still be read.
+/// An upload read in chunks (from `Blob.stream()`): records are processed
+/// as they arrive, through the same reader as [`process_upload`].
 #[wasm_bindgen]
 pub struct UploadSession {
     stream: Option<UploadStream>,
     file_name: String,
+    bytes: u64,
+    on_event: js_sys::Function,
+    started: chrono::DateTime<chrono::Utc>,
 }
 
 #[wasm_bindgen]
 impl UploadSession {
     /// Starts an upload of `file_name` (`size` bytes, as `File.size` says)
-    /// with a decimal seed and a `YYYY-MM-DD` reference date.
+    /// with a decimal seed and a `YYYY-MM-DD` reference date; `on_event`
+    /// receives the run log's events as JSON text.
     ///
     /// # Errors
-    /// A JavaScript `Error` naming the setting that cannot be used.
+    /// A coded JavaScript `Error` (`invalid_setting`, with `field`).
     #[wasm_bindgen(constructor)]
     pub fn new(
         file_name: &str,
         size: f64,
         seed: &str,
         as_of: &str,
-    ) -> Result<UploadSession, JsError> {
-        let settings = RunSettings::from_text(seed, as_of, &now_text(&BrowserClock))?;
-        let _ = size;
-        Ok(UploadSession {
+        on_event: js_sys::Function,
+    ) -> Result<UploadSession, JsValue> {
+        let now = BrowserClock.now();
+        let settings =
+            RunSettings::from_text(seed, as_of, &now.to_rfc3339()).map_err(CodedError::from)?;
+        // A size beyond what a u64 holds (or NaN) is shown as 0.
+        let bytes = if size.is_finite() && size >= 0.0 {
+            size as u64
+        } else {
+            0
+        };
+        let session = UploadSession {
             stream: Some(UploadStream::new(&settings)),
             file_name: file_name.to_owned(),
-        })
+            bytes,
+            on_event,
+            started: now,
+        };
+        session.log(UploadEventKind::UploadStarted {
+            file_name: file_name.to_owned(),
+            bytes,
+        });
+        Ok(session)
+    }
+
+    fn log(&self, kind: UploadEventKind) {
+        send(&self.on_event, &kind.at(BrowserClock.now()));
+    }
+
+    fn failed(&mut self, error: crate::ingest::IngestError) -> JsValue {
+        self.stream = None;
+        self.log(UploadEventKind::UploadFailed { code: error.code() });
+        CodedError::from(error).into()
     }
 
     /// Takes the next chunk of the file.
     ///
     /// # Errors
-    /// A JavaScript `Error` for an unreadable NDJSON line (with its line number),
-    /// or when the session is already finished.
-    pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsError> {
+    /// A coded JavaScript `Error` for a file that cannot be read (with its
+    /// `line` and `column`), or `internal` when the session is finished.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
         let stream = self.stream.as_mut().ok_or_else(finished)?;
-        Ok(stream.push(chunk)?)
+        match stream.push(chunk) {
+            Ok(()) => Ok(()),
+            Err(error) => Err(self.failed(error)),
+        }
     }
 
-    /// Records processed so far (NDJSON; other layouts are read at the end).
+    /// Records processed so far.
     #[wasm_bindgen(getter, js_name = recordsRead)]
     pub fn records_read(&self) -> usize {
         self.stream.as_ref().map_or(0, UploadStream::records_read)
@@ -432,16 +369,32 @@ impl UploadSession {
     /// Ends the upload and builds the report, stamped with `export_timestamp` (RFC 3339).
     ///
     /// # Errors
-    /// A JavaScript `Error` saying what is wrong with the file.
-    pub fn finish(&mut self, export_timestamp: &str) -> Result<RunOutput, JsError> {
+    /// A coded JavaScript `Error` saying what is wrong with the file.
+    pub fn finish(&mut self, export_timestamp: &str) -> Result<RunOutput, JsValue> {
         let stream = self.stream.take().ok_or_else(finished)?;
         let at = parse_timestamp(export_timestamp).ok_or_else(|| {
-            JsError::new(&format!("Invalid export timestamp '{export_timestamp}'."))
+            CodedError::internal(format!("bad export timestamp '{export_timestamp}'"))
         })?;
-        RunOutput::new(stream.finish(&self.file_name, at)?)
+        let records = stream.records_read();
+        let read_at = BrowserClock.now();
+        let report = match stream.finish(&self.file_name, at) {
+            Ok(report) => report,
+            Err(error) => return Err(self.failed(error)),
+        };
+        let m = &report.metadata;
+        self.log(UploadEventKind::UploadRead {
+            bytes: self.bytes,
+            records: m.records_read.max(records),
+            read_ms: u64::try_from((read_at - self.started).num_milliseconds()).unwrap_or(0),
+        });
+        self.log(UploadEventKind::report_built(
+            m,
+            millis_since(&BrowserClock, read_at),
+        ));
+        Ok(RunOutput::new(report)?)
     }
 }
 
-fn finished() -> JsError {
-    JsError::new("This upload is already finished.")
+fn finished() -> JsValue {
+    CodedError::internal("this upload is already finished").into()
 }

@@ -17,8 +17,9 @@ use customer_pipeline::fetch::pages::PageCache;
 use customer_pipeline::fetch::services::{
     CancelToken, Clock, HttpResponse, PageRequest, Timer, Transport, TransportError,
 };
-use customer_pipeline::pipeline::{process_fetched, RunSettings};
+use customer_pipeline::pipeline::process_fetched;
 use customer_pipeline::report::Report;
+use customer_pipeline::settings::RunSettings;
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 

@@ -1,0 +1,446 @@
+//! The settings of a run, as the page gives them (text from its form),
+//! checked in one place with one message per problem, and their limits,
+//! which the page also reads (through [`crate::vocabulary`]) for its inputs.
+
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::dates::{parse_calendar_date, parse_timestamp};
+use crate::fetch::fetcher::FetchConfig;
+use crate::fetch::policy::RetryPolicy;
+use crate::fetch::url::{Origin, UrlError};
+
+/// The largest seed accepted: JavaScript numbers hold integers exactly up to here,
+/// so a seed read back from a report always reproduces the run.
+pub const MAX_SEED: u64 = (1 << 53) - 1;
+
+/// The allowed range of a whole-number setting, and its default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Limit {
+    /// Smallest allowed.
+    pub min: u64,
+    /// Largest allowed.
+    pub max: u64,
+    /// Used when the setting is left empty (`None`: then it is not sent).
+    pub default: Option<u64>,
+}
+
+/// Requests in flight at once.
+pub const CONCURRENCY: Limit = Limit {
+    min: 1,
+    max: 16,
+    default: Some(4),
+};
+/// Retries per page after the first attempt (5xx, timeouts, network, bad answers).
+pub const RETRIES: Limit = Limit {
+    min: 0,
+    max: 10,
+    default: Some(3),
+};
+/// Time allowed per attempt, in milliseconds.
+pub const TIMEOUT_MS: Limit = Limit {
+    min: 100,
+    max: 120_000,
+    default: Some(10_000),
+};
+/// Records per page asked for (`per_page`); empty leaves it to the API.
+pub const PER_PAGE: Limit = Limit {
+    min: 1,
+    max: 10_000,
+    default: None,
+};
+/// The seed of the seeded assignments.
+pub const SEED: Limit = Limit {
+    min: 0,
+    max: MAX_SEED,
+    default: None,
+};
+
+/// A setting, named as the page and the report name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Setting {
+    /// The API URL.
+    Url,
+    /// The seed.
+    Seed,
+    /// The reference date.
+    AsOf,
+    /// The export timestamp.
+    ExportTimestamp,
+    /// Requests in flight.
+    Concurrency,
+    /// Retries per page.
+    Retries,
+    /// Time per attempt.
+    TimeoutMs,
+    /// Page size.
+    PerPage,
+}
+
+impl Setting {
+    /// The setting as people read it in messages.
+    fn title(self) -> &'static str {
+        match self {
+            Setting::Url => "The API URL",
+            Setting::Seed => "The seed",
+            Setting::AsOf => "The reference date (as of)",
+            Setting::ExportTimestamp => "The export timestamp",
+            Setting::Concurrency => "Concurrency",
+            Setting::Retries => "Retries",
+            Setting::TimeoutMs => "The timeout (ms)",
+            Setting::PerPage => "The page size",
+        }
+    }
+}
+
+/// A setting that cannot be used, with what was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsError {
+    /// Which setting.
+    pub setting: Setting,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+/// What is wrong with a setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// Not a whole number within the limit.
+    OutOfRange {
+        /// The allowed range.
+        limit: Limit,
+        /// The text given.
+        given: String,
+    },
+    /// Not a `YYYY-MM-DD` date.
+    NotADate(String),
+    /// Not an RFC 3339 date-time.
+    NotATimestamp(String),
+    /// Not an API URL a run may fetch.
+    Url(UrlError),
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let title = self.setting.title();
+        match &self.problem {
+            Problem::OutOfRange { limit, given } => write!(
+                f,
+                "{title} must be a whole number from {} to {}; got '{given}'.",
+                limit.min, limit.max
+            ),
+            Problem::NotADate(given) => write!(f, "{title} must be YYYY-MM-DD; got '{given}'."),
+            Problem::NotATimestamp(given) => {
+                write!(f, "{title} must be an RFC 3339 date-time; got '{given}'.")
+            }
+            Problem::Url(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+/// Reads a whole number within `limit` from text (surrounding spaces allowed).
+fn whole_number(setting: Setting, limit: Limit, text: &str) -> Result<u64, SettingsError> {
+    let trimmed = text.trim();
+    trimmed
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (limit.min..=limit.max).contains(n) && !trimmed.starts_with('+'))
+        .ok_or_else(|| SettingsError {
+            setting,
+            problem: Problem::OutOfRange {
+                limit,
+                given: text.to_owned(),
+            },
+        })
+}
+
+/// An optional whole number: empty text takes the default.
+fn optional_number(
+    setting: Setting,
+    limit: Limit,
+    text: Option<&str>,
+) -> Result<Option<u64>, SettingsError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(limit.default),
+        Some(given) => whole_number(setting, limit, given).map(Some),
+    }
+}
+
+/// What every run needs besides its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunSettings {
+    /// Seed of the seeded assignments.
+    pub seed: u64,
+    /// Reference date for `activity_status`.
+    pub as_of: NaiveDate,
+    /// The moment written as `export_timestamp`.
+    pub export_timestamp: DateTime<Utc>,
+}
+
+impl RunSettings {
+    /// Reads the settings as the page gives them: a decimal seed, a
+    /// `YYYY-MM-DD` date and an RFC 3339 timestamp (e.g. `Date.toISOString()`).
+    ///
+    /// # Errors
+    /// [`SettingsError`] naming the first setting that cannot be used.
+    pub fn from_text(
+        seed: &str,
+        as_of: &str,
+        export_timestamp: &str,
+    ) -> Result<Self, SettingsError> {
+        let seed = whole_number(Setting::Seed, SEED, seed)?;
+        let as_of = parse_calendar_date(as_of.trim()).ok_or_else(|| SettingsError {
+            setting: Setting::AsOf,
+            problem: Problem::NotADate(as_of.to_owned()),
+        })?;
+        let export_timestamp = parse_timestamp(export_timestamp).ok_or_else(|| SettingsError {
+            setting: Setting::ExportTimestamp,
+            problem: Problem::NotATimestamp(export_timestamp.to_owned()),
+        })?;
+        Ok(RunSettings {
+            seed,
+            as_of,
+            export_timestamp,
+        })
+    }
+}
+
+/// An API run's settings as the page's form holds them (JSON, camelCase,
+/// numbers as the text typed).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FetchForm {
+    /// The users endpoint.
+    pub url: String,
+    /// Sent as `x-api-key`; empty means none.
+    #[serde(default)]
+    pub api_key: Option<String>,
+    /// Page size, or empty.
+    #[serde(default)]
+    pub per_page: Option<String>,
+    /// Requests in flight, or empty for the default.
+    #[serde(default)]
+    pub concurrency: Option<String>,
+    /// Retries per page, or empty for the default.
+    #[serde(default)]
+    pub retries: Option<String>,
+    /// Time per attempt in ms, or empty for the default.
+    #[serde(default)]
+    pub timeout_ms: Option<String>,
+    /// Full jitter on retry waits.
+    #[serde(default)]
+    pub jitter: bool,
+    /// Ignore cached pages.
+    #[serde(default)]
+    pub refresh: bool,
+    /// The seed, decimal.
+    pub seed: String,
+    /// The reference date, `YYYY-MM-DD`.
+    pub as_of: String,
+}
+
+impl FetchForm {
+    /// The fetch configuration and run settings, or the first setting that
+    /// cannot be used.
+    ///
+    /// # Errors
+    /// [`SettingsError`] naming the setting, with the limit or format it breaks.
+    pub fn validate(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<(FetchConfig, RunSettings), SettingsError> {
+        let url = self.url.trim();
+        Origin::of(url).map_err(|error| SettingsError {
+            setting: Setting::Url,
+            problem: Problem::Url(error),
+        })?;
+        let settings = RunSettings {
+            export_timestamp: now,
+            ..RunSettings::from_text(&self.seed, &self.as_of, "1970-01-01T00:00:00Z")?
+        };
+        let number = |setting, limit, text: &Option<String>| {
+            optional_number(setting, limit, text.as_deref())
+        };
+        let defaults = FetchConfig::new(url);
+        let concurrency = number(Setting::Concurrency, CONCURRENCY, &self.concurrency)?;
+        let retries = number(Setting::Retries, RETRIES, &self.retries)?;
+        let timeout_ms = number(Setting::TimeoutMs, TIMEOUT_MS, &self.timeout_ms)?;
+        let per_page = number(Setting::PerPage, PER_PAGE, &self.per_page)?;
+        // Every limit has a default where the value cannot be absent.
+        let policy = RetryPolicy {
+            max_retries: retries.map_or(defaults.policy.max_retries, |n| n as u32),
+            jitter: self.jitter,
+            timeout: timeout_ms.map_or(defaults.policy.timeout, Duration::from_millis),
+            ..defaults.policy
+        };
+        let config = FetchConfig {
+            api_key: self.api_key.clone().filter(|key| !key.trim().is_empty()),
+            per_page: per_page.map(|n| n as u32),
+            concurrency: concurrency.map_or(defaults.concurrency, |n| n as usize),
+            refresh: self.refresh,
+            policy,
+            jitter_seed: settings.seed,
+            ..defaults
+        };
+        Ok((config, settings))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dates::format_timestamp;
+
+    fn now() -> DateTime<Utc> {
+        parse_timestamp("2026-11-24T12:00:00Z").unwrap()
+    }
+
+    fn form() -> FetchForm {
+        FetchForm {
+            url: "http://127.0.0.1:8080/api/users".into(),
+            seed: "42".into(),
+            as_of: "2026-11-24".into(),
+            ..FetchForm::default()
+        }
+    }
+
+    #[test]
+    fn run_settings_from_text() {
+        let s = RunSettings::from_text(" 7 ", "2026-01-31", "2026-01-31T10:11:12.345Z").unwrap();
+        assert_eq!(s.seed, 7);
+        assert_eq!(s.as_of.to_string(), "2026-01-31");
+        assert_eq!(format_timestamp(s.export_timestamp), "2026-01-31T10:11:12Z");
+        assert_eq!(
+            RunSettings::from_text("9007199254740991", "2026-01-31", "2026-01-31T00:00:00Z")
+                .map(|s| s.seed),
+            Ok(MAX_SEED)
+        );
+        for bad in ["", "-1", "1.5", "abc", "+3", "9007199254740992"] {
+            let error =
+                RunSettings::from_text(bad, "2026-01-31", "2026-01-31T00:00:00Z").unwrap_err();
+            assert_eq!(error.setting, Setting::Seed, "{bad}");
+            assert_eq!(
+                error.to_string(),
+                format!("The seed must be a whole number from 0 to {MAX_SEED}; got '{bad}'.")
+            );
+        }
+        let error = RunSettings::from_text("1", "31/01/2026", "2026-01-31T00:00:00Z").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "The reference date (as of) must be YYYY-MM-DD; got '31/01/2026'."
+        );
+        let error = RunSettings::from_text("1", "2026-01-31", "now").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "The export timestamp must be an RFC 3339 date-time; got 'now'."
+        );
+    }
+
+    #[test]
+    fn empty_numbers_take_the_defaults() {
+        let (config, settings) = form().validate(now()).unwrap();
+        assert_eq!(config.concurrency, 4);
+        assert_eq!(config.policy.max_retries, 3);
+        assert_eq!(config.policy.timeout, Duration::from_secs(10));
+        assert_eq!(config.per_page, None);
+        assert_eq!(config.jitter_seed, 42);
+        assert_eq!(settings.export_timestamp, now());
+    }
+
+    #[test]
+    fn numbers_are_checked_against_their_limits_not_clamped() {
+        let cases = [
+            (
+                "concurrency",
+                "17",
+                Setting::Concurrency,
+                "Concurrency must be a whole number from 1 to 16; got '17'.",
+            ),
+            (
+                "concurrency",
+                "0",
+                Setting::Concurrency,
+                "Concurrency must be a whole number from 1 to 16; got '0'.",
+            ),
+            (
+                "retries",
+                "2.5",
+                Setting::Retries,
+                "Retries must be a whole number from 0 to 10; got '2.5'.",
+            ),
+            (
+                "timeout",
+                "50",
+                Setting::TimeoutMs,
+                "The timeout (ms) must be a whole number from 100 to 120000; got '50'.",
+            ),
+            (
+                "per_page",
+                "abc",
+                Setting::PerPage,
+                "The page size must be a whole number from 1 to 10000; got 'abc'.",
+            ),
+        ];
+        for (which, given, setting, message) in cases {
+            let mut form = form();
+            let slot = match which {
+                "concurrency" => &mut form.concurrency,
+                "retries" => &mut form.retries,
+                "timeout" => &mut form.timeout_ms,
+                _ => &mut form.per_page,
+            };
+            *slot = Some(given.into());
+            let error = form.validate(now()).unwrap_err();
+            assert_eq!(
+                (error.setting, error.to_string().as_str()),
+                (setting, message)
+            );
+        }
+        let mut edge = form();
+        edge.concurrency = Some("16".into());
+        edge.retries = Some("0".into());
+        edge.per_page = Some(" 25 ".into());
+        let (config, _) = edge.validate(now()).unwrap();
+        assert_eq!(
+            (
+                config.concurrency,
+                config.policy.max_retries,
+                config.per_page
+            ),
+            (16, 0, Some(25))
+        );
+    }
+
+    #[test]
+    fn only_http_api_urls_are_accepted() {
+        for (url, message) in [
+            ("", "Enter the API URL, e.g. https://reqres.in/api/users."),
+            (
+                "javascript:alert(1)",
+                "The API URL must start with http:// or https://; 'javascript:' URLs are not fetched.",
+            ),
+            (
+                "data:application/json,{}",
+                "The API URL must start with http:// or https://; 'data:' URLs are not fetched.",
+            ),
+        ] {
+            let mut form = form();
+            form.url = url.into();
+            let error = form.validate(now()).unwrap_err();
+            assert_eq!((error.setting, error.to_string().as_str()), (Setting::Url, message));
+        }
+    }
+
+    #[test]
+    fn an_empty_key_is_no_key() {
+        let mut with_blank = form();
+        with_blank.api_key = Some("  ".into());
+        assert_eq!(with_blank.validate(now()).unwrap().0.api_key, None);
+    }
+}
