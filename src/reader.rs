@@ -60,9 +60,11 @@ impl Reader {
     ) -> Result<InputFormat, IngestError> {
         let mut reader = Reader::new();
         let input = reader.start(input)?;
-        let text = reader.decode(input, true)?;
-        let consumed = reader.engine.run(text, 0, true, sink)?;
-        debug_assert_eq!(consumed, text.len());
+        let (text, bad) = reader.decode(input, true);
+        reader.engine.run(text, 0, bad.is_none(), sink)?;
+        if let Some(at) = bad {
+            return Err(reader.engine.not_utf8(text.as_bytes(), 0, at));
+        }
         reader.engine.format()
     }
 
@@ -79,9 +81,12 @@ impl Reader {
         let chunk = self.start(chunk)?;
         if self.pending.is_empty() && self.carry.is_empty() && !self.engine.waiting_for_more() {
             // Parse straight from the chunk; keep only the unfinished tail.
-            let text = self.decode(chunk, false)?;
-            let base = self.received - text.len() - self.carry.len();
+            let base = self.received;
+            let (text, bad) = self.decode(chunk, false);
             let consumed = self.engine.run(text, base, false, sink)?;
+            if let Some(at) = bad {
+                return Err(self.engine.not_utf8(text.as_bytes(), base, at));
+            }
             self.pending.push_str(&text[consumed..]);
             return Ok(());
         }
@@ -93,13 +98,16 @@ impl Reader {
             self.received -= bytes.len() - chunk.len();
             Cow::Owned(bytes)
         };
-        let text = self.decode(&joined, false)?;
+        let base = self.received - self.pending.len();
+        let (text, bad) = self.decode(&joined, false);
         self.pending.push_str(text);
-        if self.engine.waiting_for(self.pending.len()) {
+        if bad.is_none() && self.engine.waiting_for(self.pending.len()) {
             return Ok(());
         }
-        let base = self.received - self.carry.len() - self.pending.len();
         let consumed = self.engine.run(&self.pending, base, false, sink)?;
+        if let Some(at) = bad {
+            return Err(self.engine.not_utf8(self.pending.as_bytes(), base, at));
+        }
         self.pending.drain(..consumed);
         Ok(())
     }
@@ -141,27 +149,23 @@ impl Reader {
         Ok(chunk)
     }
 
-    /// The chunk as text; a character cut at its end is kept for the next
-    /// chunk unless this is the last.
-    fn decode<'c>(&mut self, chunk: &'c [u8], last: bool) -> Result<&'c str, IngestError> {
+    /// The chunk as text, up to its first invalid byte, whose offset in
+    /// the file comes second. A character cut at the chunk's end is kept
+    /// for the next chunk, unless this is the last.
+    fn decode<'c>(&mut self, chunk: &'c [u8], last: bool) -> (&'c str, Option<usize>) {
+        let chunk_start = self.received;
         self.received += chunk.len();
         match std::str::from_utf8(chunk) {
-            Ok(text) => Ok(text),
-            Err(error) if error.error_len().is_none() && !last => {
-                let valid = error.valid_up_to();
-                self.carry = chunk[valid..].to_vec();
-                Ok(std::str::from_utf8(&chunk[..valid]).unwrap_or_default())
-            }
+            Ok(text) => (text, None),
             Err(error) => {
                 let valid = error.valid_up_to();
-                let chunk_start = self.received - chunk.len();
-                let pending_start = chunk_start - self.pending.len();
-                self.engine
-                    .count_lines(self.pending.as_bytes(), pending_start, chunk_start);
-                self.engine
-                    .count_lines(chunk, chunk_start, chunk_start + valid);
-                let (line, column) = self.engine.locate(chunk_start + valid);
-                Err(IngestError::NotUtf8 { line, column })
+                let text = std::str::from_utf8(&chunk[..valid]).unwrap_or_default();
+                if error.error_len().is_none() && !last {
+                    self.carry = chunk[valid..].to_vec();
+                    (text, None)
+                } else {
+                    (text, Some(chunk_start + valid))
+                }
             }
         }
     }
@@ -265,6 +269,9 @@ impl Default for Engine {
 }
 
 /// A value read from the buffer.
+// The common variant is the large one, and it lives on the stack for one
+// record at a time: boxing it would cost an allocation per record.
+#[allow(clippy::large_enum_variant)]
 enum Value<'b> {
     Object(InputObject<'b>),
     /// A JSON object the record parser refused (e.g. a repeated key).
@@ -307,6 +314,14 @@ impl Engine {
             }
         }
         self.counted = to;
+    }
+
+    /// The error for an invalid byte at offset `at` (in `bytes`, which
+    /// starts at offset `base`), after everything before it was read.
+    fn not_utf8(&mut self, bytes: &[u8], base: usize, at: usize) -> IngestError {
+        self.count_lines(bytes, base, at);
+        let (line, column) = self.locate(at);
+        IngestError::NotUtf8 { line, column }
     }
 
     /// Line and column (1-based, in bytes) of an offset already counted to.

@@ -264,6 +264,31 @@ mod tests {
         }
     }
 
+    /// Inputs the `chunked` fuzz target found reading differently in chunks.
+    const FUZZ_FINDINGS: &[&[u8]] = &[
+        // Invalid JSON before an invalid byte: the first problem in the
+        // file wins, however it is cut (the whole file reported the byte).
+        b")\t\xe6",
+    ];
+
+    #[test]
+    fn fuzz_findings_read_the_same_whole_and_in_chunks() {
+        for input in FUZZ_FINDINGS {
+            let expected = whole(input);
+            for size in 1..=input.len() {
+                assert_eq!(chunked(input, size), expected, "{input:?} in chunks of {size}");
+            }
+        }
+        assert_eq!(
+            whole(FUZZ_FINDINGS[0]).unwrap_err(),
+            IngestError::InvalidJson {
+                line: 1,
+                column: 1,
+                message: "expected value".into()
+            }
+        );
+    }
+
     #[test]
     fn upload_events_carry_their_data_and_a_sentence() {
         let at = parse_timestamp("2026-11-24T12:00:00Z").unwrap();
