@@ -4,9 +4,10 @@
 
 use criterion::{BatchSize, Criterion, Throughput};
 use customer_bench::{generate, Layout};
-use customer_pipeline::pipeline::{build_report, process_upload, RunSettings};
+use customer_pipeline::pipeline::{build_report, process_upload};
 use customer_pipeline::reader::read_items;
 use customer_pipeline::report::SourceInfo;
+use customer_pipeline::settings::RunSettings;
 
 fn sizes() -> Vec<usize> {
     std::env::var("BENCH_SIZES")

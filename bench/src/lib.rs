@@ -174,7 +174,8 @@ fn write_record(out: &mut String, rng: &mut SplitMix64, id: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use customer_pipeline::pipeline::{process_upload, RunSettings};
+    use customer_pipeline::pipeline::process_upload;
+    use customer_pipeline::settings::RunSettings;
 
     #[test]
     fn output_is_deterministic_and_valid() {

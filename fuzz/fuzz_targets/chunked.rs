@@ -10,7 +10,8 @@
 use std::sync::OnceLock;
 
 use customer_pipeline::dates::parse_timestamp;
-use customer_pipeline::pipeline::{process_upload, RunSettings};
+use customer_pipeline::pipeline::process_upload;
+use customer_pipeline::settings::RunSettings;
 use customer_pipeline::stream::UploadStream;
 use libfuzzer_sys::fuzz_target;
 

@@ -4,7 +4,8 @@
 
 use std::sync::OnceLock;
 
-use customer_pipeline::pipeline::{process_upload, RunSettings};
+use customer_pipeline::pipeline::process_upload;
+use customer_pipeline::settings::RunSettings;
 use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
 

@@ -10,9 +10,10 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use customer_pipeline::pipeline::{build_report, process_upload, RunSettings};
+use customer_pipeline::pipeline::{build_report, process_upload};
 use customer_pipeline::reader::read_items;
 use customer_pipeline::report::SourceInfo;
+use customer_pipeline::settings::RunSettings;
 
 /// Milliseconds of each stage of one run, and what the run produced.
 struct StageTimes {
