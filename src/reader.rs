@@ -40,8 +40,11 @@ pub struct Reader {
     carry: Vec<u8>,
     /// Bytes received so far.
     received: usize,
-    /// The file's first bytes (up to 4), to recognise UTF-16.
+    /// The file's first bytes, held until there are 4 (or the file ends)
+    /// to recognise UTF-16 the same way however the file is cut.
     head: Vec<u8>,
+    /// Whether the head was judged and passed on.
+    started: bool,
 }
 
 impl Reader {
@@ -58,8 +61,10 @@ impl Reader {
         input: &'a [u8],
         sink: &mut dyn FnMut(SourceItem<'a>),
     ) -> Result<InputFormat, IngestError> {
+        if looks_like_utf16(&input[..input.len().min(4)]) {
+            return Err(IngestError::Utf16);
+        }
         let mut reader = Reader::new();
-        let input = reader.start(input)?;
         let (text, bad) = reader.decode(input, true);
         reader.engine.run(text, 0, bad.is_none(), sink)?;
         if let Some(at) = bad {
@@ -78,7 +83,23 @@ impl Reader {
         chunk: &[u8],
         sink: &mut dyn FnMut(SourceItem<'_>),
     ) -> Result<(), IngestError> {
-        let chunk = self.start(chunk)?;
+        if !self.started {
+            self.head.extend_from_slice(chunk);
+            if self.head.len() < 4 {
+                return Ok(());
+            }
+            let head = self.start()?;
+            return self.feed(&head, sink);
+        }
+        self.feed(chunk, sink)
+    }
+
+    /// Reads a chunk after the head.
+    fn feed(
+        &mut self,
+        chunk: &[u8],
+        sink: &mut dyn FnMut(SourceItem<'_>),
+    ) -> Result<(), IngestError> {
         if self.pending.is_empty() && self.carry.is_empty() && !self.engine.waiting_for_more() {
             // Parse straight from the chunk; keep only the unfinished tail.
             let base = self.received;
@@ -121,32 +142,30 @@ impl Reader {
         mut self,
         sink: &mut dyn FnMut(SourceItem<'_>),
     ) -> Result<InputFormat, IngestError> {
-        if !self.carry.is_empty() {
-            let at = self.received - self.carry.len();
-            self.engine
-                .count_lines(self.pending.as_bytes(), at - self.pending.len(), at);
-            let (line, column) = self.engine.locate(at);
-            return Err(IngestError::NotUtf8 { line, column });
+        if !self.started {
+            let head = self.start()?;
+            self.feed(&head, sink)?;
         }
-        let base = self.received - self.pending.len();
+        // A character cut by the end of the file is invalid UTF-8 there.
+        let bad = (!self.carry.is_empty()).then(|| self.received - self.carry.len());
+        let base = self.received - self.carry.len() - self.pending.len();
         let pending = std::mem::take(&mut self.pending);
-        self.engine.run(&pending, base, true, sink)?;
+        self.engine.run(&pending, base, bad.is_none(), sink)?;
+        if let Some(at) = bad {
+            return Err(self.engine.not_utf8(pending.as_bytes(), base, at));
+        }
         self.engine.format()
     }
 
-    /// Notes the file's first bytes: UTF-16 is refused with a clear
-    /// message as soon as it shows. (A UTF-8 byte-order mark is skipped by
-    /// the engine.)
-    fn start<'c>(&mut self, chunk: &'c [u8]) -> Result<&'c [u8], IngestError> {
-        if self.head.len() < 4 {
-            let missing = 4 - self.head.len();
-            self.head
-                .extend_from_slice(&chunk[..missing.min(chunk.len())]);
-            if looks_like_utf16(&self.head) {
-                return Err(IngestError::Utf16);
-            }
+    /// Judges the file's first bytes: UTF-16 is refused with a clear
+    /// message. (A UTF-8 byte-order mark is skipped by the engine.)
+    /// Returns the held bytes, to be read.
+    fn start(&mut self) -> Result<Vec<u8>, IngestError> {
+        self.started = true;
+        if looks_like_utf16(&self.head) {
+            return Err(IngestError::Utf16);
         }
-        Ok(chunk)
+        Ok(std::mem::take(&mut self.head))
     }
 
     /// The chunk as text, up to its first invalid byte, whose offset in

@@ -269,6 +269,9 @@ mod tests {
         // Invalid JSON before an invalid byte: the first problem in the
         // file wins, however it is cut (the whole file reported the byte).
         b")\t\xe6",
+        // A zero byte in the first 4 means UTF-16, even when the chunk
+        // before it already held an invalid byte.
+        b"\xf6\x00",
     ];
 
     #[test]
@@ -276,7 +279,11 @@ mod tests {
         for input in FUZZ_FINDINGS {
             let expected = whole(input);
             for size in 1..=input.len() {
-                assert_eq!(chunked(input, size), expected, "{input:?} in chunks of {size}");
+                assert_eq!(
+                    chunked(input, size),
+                    expected,
+                    "{input:?} in chunks of {size}"
+                );
             }
         }
         assert_eq!(
