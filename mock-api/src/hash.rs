@@ -36,9 +36,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn mix_is_deterministic_and_order_sensitive() {
-        assert_eq!(mix(&[1, 2, 3]), mix(&[1, 2, 3]));
-        assert_ne!(mix(&[1, 2]), mix(&[2, 1]));
+    fn mix_is_pinned_and_order_sensitive() {
+        // Pinned: every fault decision and synthetic record depends on these.
+        assert_eq!(mix(&[1, 2, 3]), 0xcd8d_7059_9191_4ea1);
+        assert_eq!(mix(&[1, 2]), 0xc7d3_60a7_e6cc_d4b8);
+        assert_eq!(mix(&[2, 1]), 0x09a5_38f3_55d4_488f);
     }
 
     #[test]
