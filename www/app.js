@@ -1,22 +1,40 @@
 // The page's controller: settings in, progress and log while running,
 // dashboard, table and downloads when done.
-import { WorkerClient } from './client.js';
-import { barChart } from './charts.js';
+//
+// The page renders what the core says: names, buckets, columns and limits
+// come from the core's vocabulary(); events are told apart by `kind` and
+// errors by `code`, never by their English text.
+import { WorkerClient, codedError } from './client.js';
+import { barChart, chartFigure } from './charts.js';
 import { el, count, saveFile } from './dom.js';
 import { RunLog } from './runlog.js';
-import { applyQuery, defaultApiUrl, fetchSettings, shareableUrl, today } from './settings.js';
+import {
+  SETTING_INPUTS, applyLimits, applyQuery, defaultApiUrl, fetchForm, shareableUrl, today,
+} from './settings.js';
 import { CustomerTable, describeCount } from './vtable.js';
 
 const $ = (id) => document.getElementById(id);
 
+/** At most one progress announcement for screen readers per this many ms. */
+const ANNOUNCE_EVERY_MS = 5000;
+
 const client = new WorkerClient((message) => {
-  fail(`The processing worker stopped: ${message}. Reload the page; if it persists, rebuild with the README's run command.`);
+  fail(codedError(`The processing worker stopped: ${message}. Reload the page; if it persists, rebuild with the README's run command.`,
+    { code: 'internal' }));
 });
 const log = new RunLog($('log'), $('log-level'));
-const table = new CustomerTable($('customer-table'), client, (shown) => {
-  $('table-count').textContent = describeCount(shown, lastMetadata?.total_customers ?? shown);
+const table = new CustomerTable({
+  area: document.querySelector('.table-area'),
+  scroller: document.querySelector('.vscroll'),
+  table: $('customer-table'),
+  client,
+  onCount: (shown) => {
+    $('table-count').textContent = describeCount(shown, lastMetadata?.total_customers ?? shown);
+  },
+  onSort: (query) => syncSortControls(query),
 });
 
+let vocabulary = null;
 let chosenFile = null;
 let lastMetadata = null;
 let running = null; // {kind: 'api' | 'file', started}
@@ -24,29 +42,9 @@ let ticker = null;
 let waitingUntil = 0;
 let waitingWhy = '';
 let progress = {};
+const announcer = { text: '', last: 0, timer: null };
 
 // ---------- state and messages ----------
-
-function setState(state, text) {
-  const status = $('run-status');
-  status.dataset.state = state;
-  status.textContent = text;
-  const busy = state === 'running';
-  $('run').disabled = busy || !canRun();
-  $('cancel').disabled = !busy;
-  $('retry-failed').disabled = busy;
-}
-
-function showError(message) {
-  $('error').textContent = message;
-  $('error').hidden = !message;
-}
-
-function fail(message) {
-  stopTicker();
-  showError(message);
-  setState('failed', 'Failed: see the message below.');
-}
 
 const source = () => ($('source-file').checked ? 'file' : 'api');
 
@@ -54,10 +52,67 @@ function canRun() {
   return source() === 'file' ? Boolean(chosenFile) : $('api-url').value.trim() !== '';
 }
 
+/**
+ * Run is never `disabled` (a disabled button drops keyboard focus to
+ * <body>): it is aria-disabled and ignores clicks while it cannot run.
+ */
+function updateButtons() {
+  const busy = running !== null;
+  $('run').setAttribute('aria-disabled', String(busy || !vocabulary || !canRun()));
+  if (!busy && document.activeElement === $('cancel')) $('run').focus();
+  $('cancel').disabled = !busy;
+}
+
+function setState(state, text) {
+  const status = $('run-status');
+  status.dataset.state = state;
+  status.textContent = text;
+  updateButtons();
+}
+
+function showError(lines) {
+  $('error').replaceChildren(...lines.map((line) => el('p', { text: line })));
+  $('error').hidden = lines.length === 0;
+}
+
+/** Marks the input of the setting the core refused, described by the error. */
+function markInvalid(field) {
+  const input = $(SETTING_INPUTS[field] ?? '');
+  if (!input) return;
+  input.setAttribute('aria-invalid', 'true');
+  const described = (input.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean);
+  if (!described.some((id) => id === 'error')) input.setAttribute('aria-describedby', [...described, 'error'].join(' '));
+}
+
+function clearInvalid() {
+  for (const input of document.querySelectorAll('[aria-invalid="true"]')) {
+    input.removeAttribute('aria-invalid');
+    const described = (input.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => id && id !== 'error');
+    if (described.length) input.setAttribute('aria-describedby', described.join(' '));
+    else input.removeAttribute('aria-describedby');
+  }
+}
+
+/** What to do about a failure, beyond the core's message. */
+const ADVICE = {
+  network: 'Check the URL and your connection, and that the API allows requests from this page (CORS).',
+  internal: 'This is a bug; the run log may say more.',
+};
+
+function fail(error) {
+  stopProgress();
+  const lines = [error.message];
+  if (ADVICE[error.code]) lines.push(ADVICE[error.code]);
+  if (error.code === 'invalid_setting') markInvalid(error.field);
+  showError(lines);
+  setState('failed', 'Failed: see the message below.');
+  $('error').focus();
+}
+
 function showSource() {
   $('api-settings').hidden = source() !== 'api';
   $('file-settings').hidden = source() !== 'file';
-  if ($('run-status').dataset.state !== 'running') $('run').disabled = !canRun();
+  updateButtons();
 }
 
 function chooseFile(file) {
@@ -74,61 +129,100 @@ function formatBytes(n) {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-function advice(message) {
-  if (/network error/i.test(message)) {
-    return `${message}\nCheck the URL and your connection, and that the API allows requests from this page (CORS).`;
-  }
-  return message;
-}
+const seconds = (ms) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 
 // ---------- progress ----------
 
 function elapsed() {
-  const seconds = Math.floor((performance.now() - running.started) / 1000);
-  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+  const total = Math.floor((performance.now() - running.started) / 1000);
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+}
+
+function progressParts() {
+  if (running.kind === 'file') {
+    const parts = [progress.processing ? 'Processing…' : `Read ${formatBytes(progress.loaded || 0)} of ${formatBytes(progress.total || 0)}`];
+    if (progress.records) parts.push(`${count(progress.records)} records`);
+    return parts;
+  }
+  const done = (progress.pages_done || 0) + (progress.pages_failed || 0);
+  const parts = [`Pages ${count(done)} of ${progress.pages_total === null || progress.pages_total === undefined ? '?' : count(progress.pages_total)}`,
+    `${count(progress.records)} records`, `${count(progress.requests)} requests`,
+    `${count(progress.retries)} retries`, `${count(progress.rate_limit_waits)} rate-limit waits`];
+  const left = Math.ceil((waitingUntil - Date.now()) / 1000);
+  if (left > 0) parts.push(`waiting ${left} s (${waitingWhy})`);
+  return parts;
 }
 
 function drawProgress() {
   if (!running) return;
   const bar = $('progress');
-  const parts = [];
   if (running.kind === 'file') {
     bar.max = progress.total || 1;
     bar.value = progress.loaded || 0;
-    parts.push(progress.processing ? 'Processing…' : `Read ${formatBytes(progress.loaded || 0)} of ${formatBytes(progress.total || 0)}`);
-    if (progress.records) parts.push(`${count(progress.records)} records`);
   } else {
     const done = (progress.pages_done || 0) + (progress.pages_failed || 0);
     bar.max = progress.pages_total || Math.max(1, done + 1);
-    bar.value = done;
-    parts.push(`Pages ${count(done)} of ${progress.pages_total ? count(progress.pages_total) : '?'}`,
-      `${count(progress.records)} records`, `${count(progress.requests)} requests`,
-      `${count(progress.retries)} retries`, `${count(progress.rate_limit_waits)} rate-limit waits`);
-    const left = Math.ceil((waitingUntil - Date.now()) / 1000);
-    if (left > 0) parts.push(`waiting ${left} s (${waitingWhy})`);
+    bar.value = Math.min(done, bar.max);
   }
-  parts.push(`${elapsed()} elapsed`);
-  $('progress-text').textContent = parts.join(' · ');
+  $('progress-text').textContent = [...progressParts(), `${elapsed()} elapsed`].join(' · ');
 }
 
-function startTicker() {
-  stopTicker();
+/** Tells screen readers how the run goes, at most once per ANNOUNCE_EVERY_MS. */
+function announce() {
+  if (!running) return;
+  announcer.text = `${running.kind === 'file' ? 'Reading' : 'Fetching'}: ${progressParts().join(', ')}.`;
+  if (announcer.timer) return;
+  const wait = Math.max(0, announcer.last + ANNOUNCE_EVERY_MS - performance.now());
+  announcer.timer = setTimeout(() => {
+    announcer.timer = null;
+    if (!running || $('announcer').textContent === announcer.text) return;
+    $('announcer').textContent = announcer.text;
+    announcer.last = performance.now();
+  }, wait);
+}
+
+function startProgress(kind) {
+  running = { kind, started: performance.now() };
+  progress = {};
+  waitingUntil = 0;
+  announcer.last = performance.now(); // the status line just said the run started
+  $('progress').hidden = false;
+  $('announcer').textContent = '';
+  clearInterval(ticker);
   ticker = setInterval(drawProgress, 250);
+  drawProgress();
 }
 
-function stopTicker() {
+function stopProgress() {
+  running = null;
   clearInterval(ticker);
   ticker = null;
+  clearTimeout(announcer.timer);
+  announcer.timer = null;
+  $('announcer').textContent = '';
+  $('progress').hidden = true;
+  $('progress-text').textContent = '';
 }
 
-function onFetchEvent({ event }) {
-  if (event.type === 'progress') {
-    progress = event;
-  } else {
-    log.add(event);
-    if (event.wait_ms) {
-      waitingUntil = Date.now() + event.wait_ms;
-      waitingWhy = event.message.includes('429') ? 'rate limit' : 'retry backoff';
+/** The events of the run: the run log, progress, and the waits' countdown. */
+function onRunMessage(message) {
+  if (message.type === 'read-progress') {
+    progress = {
+      loaded: message.loaded, total: message.total, records: message.records, processing: message.loaded >= message.total,
+    };
+    announce();
+  } else if (message.type === 'event') {
+    const { event } = message;
+    if (event.kind === 'progress') {
+      progress = event;
+      announce();
+    } else {
+      log.add(event);
+      if (event.kind === 'retry' || event.kind === 'rate_limit_wait') {
+        waitingUntil = Date.now() + event.wait_ms;
+        waitingWhy = event.kind === 'retry' ? 'retry backoff' : 'rate limit';
+        announce();
+      }
     }
   }
   drawProgress();
@@ -136,87 +230,94 @@ function onFetchEvent({ event }) {
 
 // ---------- running ----------
 
-async function run({ refresh = false } = {}) {
-  if (running) return;
-  showError('');
-  let request;
-  try {
-    request = source() === 'file'
-      ? { type: 'upload', file: chosenFile, seed: $('seed').value, asOf: $('as-of').value }
-      : { type: 'fetch', settings: fetchSettings({ refresh }) };
-  } catch (error) {
-    fail(error.message);
-    return;
-  }
-  if (request.settings) request.settings.url = new URL(request.settings.url, location.href).href;
-  running = { kind: source(), started: performance.now() };
-  progress = {};
-  waitingUntil = 0;
+async function run({ retry = false } = {}) {
+  if (running || !vocabulary || !canRun()) return;
+  // Focus must not fall to <body> when the results (say, Retry) disappear.
+  if ($('results').contains(document.activeElement)) $('run').focus();
+  clearInvalid();
+  showError([]);
+  clearResults();
   log.clear();
-  $('progress').hidden = false;
-  setState('running', request.type === 'upload' ? `Processing ${chosenFile.name}…` : `Fetching ${request.settings.url}…`);
-  startTicker();
-  drawProgress();
-  const onEvent = (message) => {
-    if (message.type === 'read-progress') {
-      progress = {
-        loaded: message.loaded, total: message.total, records: message.records, processing: message.loaded >= message.total,
-      };
-      drawProgress();
-    } else if (message.type === 'event') {
-      onFetchEvent(message);
-    }
-  };
+  const kind = source();
+  const request = kind === 'file'
+    ? { type: 'upload', file: chosenFile, seed: $('seed').value, asOf: $('as-of').value }
+    : { type: 'fetch', form: fetchForm({ refresh: !retry && $('refresh').checked }) };
+  startProgress(kind);
+  setState('running', kind === 'file' ? `Processing ${chosenFile.name}…` : `Fetching ${request.form.url.trim()}…`);
   try {
-    const reply = await client.ask(request, onEvent);
+    const reply = await client.ask(request, onRunMessage);
+    stopProgress();
     await showResults(reply);
-    const m = reply.metadata;
-    const took = `${(reply.millis / 1000).toFixed(1)} s`;
-    if (m.complete) {
-      setState('done', `Done: ${count(m.total_customers)} customers in ${took}.`);
-    } else {
-      setState('partial', `Partial: ${count(m.total_customers)} customers; ${m.failed_pages.length} page(s) missing. Retry the failed pages to complete the report.`);
-    }
+    const { state, text } = outcome(reply);
+    setState(state, text);
+    $('results-title').focus();
   } catch (error) {
-    if (/^Cancelled/.test(error.message)) {
-      showError('');
-      setState('idle', `${error.message}`);
+    stopProgress();
+    if (error.code === 'cancelled') {
+      setState('idle', error.message);
+      $('run').focus();
     } else {
-      fail(advice(error.message));
+      fail(error);
     }
-  } finally {
-    running = null;
-    stopTicker();
-    $('progress').hidden = true;
-    $('progress-text').textContent = '';
-    $('run').disabled = !canRun();
-    $('cancel').disabled = true;
   }
+}
+
+/** The end state and status line of a run that produced a report. */
+function outcome({ metadata: m, millis }) {
+  if (m.complete) {
+    return { state: 'done', text: `Done: ${count(m.total_customers)} customers in ${seconds(millis)}.` };
+  }
+  const parts = [`Partial: ${count(m.total_customers)} customers`];
+  if (m.failed_pages.length) parts.push(`${count(m.failed_pages.length)} page(s) failed; Retry failed pages to complete the report`);
+  if (m.truncated) parts.push(limitText(m.truncated));
+  if (!m.failed_pages.length && !m.truncated) parts.push('the records received do not match the API\'s total (see Warnings)');
+  return { state: 'partial', text: `${parts.join('; ')}.` };
+}
+
+/** The page-limit state, from metadata.truncated. */
+function limitText({ limit, pages_stated: stated }) {
+  const states = stated === null ? 'the API states no total' : `the API states ${count(stated)} pages`;
+  return `stopped at the ${count(limit)}-page limit; ${states}`;
 }
 
 async function cancel() {
   if (!running) return;
+  // Cancel is about to be disabled: focus goes back to Run first.
+  $('run').focus();
   if (running.kind === 'api') {
     await client.ask({ type: 'cancel' });
   } else {
-    // Reading and processing a file is synchronous work in the worker: end
-    // it. The worker held the previous run's data, so its results go too.
+    // Reading and processing a file is synchronous work in the worker: end it.
     client.restart();
-    clearResults();
   }
 }
 
 // ---------- results ----------
 
-function clearResults() {
-  lastMetadata = null;
-  $('results').hidden = true;
+function setDownloads(enabled) {
+  for (const id of ['download-json', 'download-csv', 'download-summary']) $(id).disabled = !enabled;
 }
 
-const seconds = (ms) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+/** Nothing of an earlier run stays on the page or in the downloads. */
+function clearResults() {
+  lastMetadata = null;
+  setDownloads(false);
+  $('results').hidden = true;
+  $('skip-results').hidden = true;
+  $('counts').replaceChildren();
+  for (const list of document.querySelectorAll('#charts .bars')) list.replaceChildren();
+  for (const [list, none] of LISTS) fillList(list, none, []);
+  $('retry-failed').hidden = true;
+  $('partial-note').hidden = true;
+  $('table-count').textContent = '';
+  table.clear();
+}
 
-function fillCounts(pairs) {
-  $('counts').replaceChildren(...pairs.map(([label, value]) => el('div', {}, [
+const LISTS = [['failed-pages', 'failed-none'], ['rejected-list', 'rejected-none'],
+  ['duplicates-list', 'duplicates-none'], ['warnings-list', 'warnings-none']];
+
+function fillCounts(tiles) {
+  $('counts').replaceChildren(...tiles.map(([key, label, value]) => el('div', { attrs: { 'data-count': key } }, [
     el('dt', { text: label }),
     el('dd', { text: value }),
   ])));
@@ -224,50 +325,99 @@ function fillCounts(pairs) {
 
 function fillList(listId, noneId, items) {
   $(listId).replaceChildren(...items.map((text) => el('li', { text })));
+  $(listId).hidden = items.length === 0;
   $(noneId).hidden = items.length > 0;
 }
 
-async function showResults({ metadata, rejected }) {
-  lastMetadata = metadata;
-  const q = metadata.data_quality_summary;
-  const pairs = [
-    ['Customers', count(metadata.total_customers)],
-    ['Records read', count(metadata.records_read)],
-    ['Duplicates removed', count(metadata.duplicates_removed)],
-    ['Rejected records', count(metadata.rejected_records)],
-  ];
-  if (metadata.fetch) {
-    const f = metadata.fetch;
-    pairs.push(['Pages fetched', `${count(metadata.source.pages_fetched)} of ${metadata.source.pages_total ?? '?'}`],
-      ['Requests', count(f.requests)],
-      ['Retries', count(f.retries.server_error + f.retries.request_timeout + f.retries.timeout + f.retries.network + f.retries.malformed_body)],
-      ['Success rate', `${Math.round(f.success_rate * 100)}%`],
-      ['Fetch / process', `${seconds(f.fetch_ms)} / ${seconds(f.process_ms)}`]);
-  }
-  fillCounts(pairs);
-  barChart($('chart-quality'), [['high (90+)', q.high_quality], ['medium (70-89)', q.medium_quality], ['low (<70)', q.low_quality]], { title: 'Data quality' });
-  barChart($('chart-issues'), Object.entries(metadata.issues_by_field), { title: 'Issues per field' });
-  for (const field of ['engagement_level', 'activity_status', 'acquisition_channel', 'market_segment', 'customer_tier']) {
-    barChart($(`chart-${field}`), Object.entries(metadata.distributions[field]), { title: field });
-  }
-  barChart($('chart-domains'), metadata.distributions.top_email_domains.map((d) => [d.domain, d.customers]), { title: 'Top email domains' });
+function withMore(items, shown, total) {
+  if (total > shown) items.push(`… and ${count(total - shown)} more in the downloaded report.`);
+  return items;
+}
 
-  fillList('failed-pages', 'failed-none', metadata.failed_pages.map((f) => `Page ${f.page}: ${f.reason} (${f.attempts} attempts)`));
-  const shownRejected = rejected.map((r) => `${r.position}: ${r.reason}`);
-  if (metadata.rejected_records > rejected.length) {
-    shownRejected.push(`… and ${count(metadata.rejected_records - rejected.length)} more in the downloaded report.`);
+function tiles(m, millis) {
+  const list = [
+    ['customers', 'Customers', count(m.total_customers)],
+    ['records_read', 'Records read', count(m.records_read)],
+    ['duplicates_removed', 'Duplicates removed', count(m.duplicates_removed)],
+    ['rejected_records', 'Rejected records', count(m.rejected_records)],
+  ];
+  const s = m.source;
+  if (m.fetch) {
+    const f = m.fetch;
+    const stated = s.pages_total !== null && s.pages_total >= s.pages_fetched;
+    list.push(
+      ['pages', 'Pages fetched', stated ? `${count(s.pages_fetched)} of ${count(s.pages_total)}` : count(s.pages_fetched)],
+      ['requests', 'Requests', count(f.requests)],
+      ['retries', 'Retries', count(Object.values(f.retries).reduce((sum, n) => sum + n, 0))],
+      ['rate_limited', 'Rate-limited (429)', count(f.rate_limited)],
+      ['waited', 'Waited', seconds(f.waited_ms)],
+      ['cache_hits', 'Pages from cache', count(f.cache_hits)],
+      ['success_rate', 'Success rate', `${Math.round(f.success_rate * 100)}%`],
+      ['timing', 'Fetch / process', `${seconds(f.fetch_ms)} / ${seconds(f.process_ms)}`],
+    );
+  } else {
+    list.push(['format', 'File layout', s.format], ['timing', 'Run time', seconds(millis)]);
   }
-  fillList('rejected-list', 'rejected-none', shownRejected);
-  fillList('warnings-list', 'warnings-none', metadata.warnings);
-  $('retry-failed').hidden = metadata.complete || !metadata.fetch;
-  const note = $('partial-note');
-  note.hidden = metadata.complete;
-  note.textContent = metadata.complete ? '' : 'This report is incomplete (metadata.complete is false): some pages could not be fetched. '
-    + 'Downloads are named "-partial". Use "Retry failed pages" to fetch only what is missing.';
+  return list;
+}
+
+function drawCharts(m) {
+  const customers = m.total_customers;
+  barChart($('chart-quality'), vocabulary.quality_buckets.map((bucket, rank) => ({
+    label: `${bucket.name} (${bucket.min}–${bucket.max})`,
+    value: m.data_quality_summary[`${bucket.name}_quality`] ?? 0,
+    rank,
+  })), customers);
+  barChart($('chart-issues'), vocabulary.scored_fields.map((field) => ({
+    label: field.label, value: m.issues_by_field[field.name] ?? 0,
+  })), customers);
+  for (const field of vocabulary.fields) {
+    const counts = m.distributions[field.name] ?? {};
+    barChart($(`chart-${field.name}`), field.values.map((value) => ({ label: value, value: counts[value] ?? 0 })), customers);
+  }
+  barChart($('chart-domains'), m.distributions.top_email_domains.map((d) => ({ label: d.domain, value: d.customers })), customers);
+}
+
+async function showResults(reply) {
+  const { metadata: m, rejected, duplicates, millis } = reply;
+  lastMetadata = m;
+  fillCounts(tiles(m, millis));
+  drawCharts(m);
+
+  fillList('failed-pages', 'failed-none', m.failed_pages.map((f) => `Page ${f.page}: ${f.reason} (${count(f.attempts)} attempts)`));
+  fillList('rejected-list', 'rejected-none',
+    withMore(rejected.map((r) => `${r.position}: ${r.reason}`), rejected.length, m.rejected_records));
+  fillList('duplicates-list', 'duplicates-none', withMore(duplicates.map((d) => (
+    `Customer ${d.customer_id}: ${d.position} (score ${d.data_quality_score}) removed; kept ${d.kept_position}`
+  )), duplicates.length, m.duplicates_removed));
+  fillList('warnings-list', 'warnings-none', m.warnings);
+  $('retry-failed').hidden = !(m.fetch && m.failed_pages.length > 0);
+
+  const notes = [];
+  if (m.truncated) {
+    const limit = limitText(m.truncated);
+    notes.push(`${limit[0].toUpperCase()}${limit.slice(1)}: this report holds the first ${count(m.truncated.limit)} pages only, and retrying cannot fetch more.`);
+  }
+  if (m.failed_pages.length) {
+    notes.push(`${count(m.failed_pages.length)} page(s) could not be fetched in full (listed under Failed pages); Retry failed pages fetches only those.`);
+  }
+  if (!m.complete) {
+    notes.unshift('This report is incomplete (metadata.complete is false) and its downloads are named "-partial".');
+    if (notes.length === 1) notes.push('See the warnings below.');
+  }
+  $('partial-note').textContent = notes.join(' ');
+  $('partial-note').hidden = m.complete;
+  if (reply.cachedPages !== undefined) {
+    $('cache-info').textContent = `${count(reply.cachedPages)} page(s) fetched in this tab are cached and reused.`;
+  }
+
+  setDownloads(true);
   $('results').hidden = false;
+  $('skip-results').hidden = false;
   $('search').value = '';
   $('filter-bucket').value = '';
   $('filter-issue').value = '';
+  syncSortControls({ sort: '', descending: false });
   await table.reset();
 }
 
@@ -284,12 +434,38 @@ async function download(kind) {
     }[kind];
     saveFile(blob, name, type);
     log.add({
-      at: new Date().toISOString(), level: 'info',
+      at: new Date().toISOString(), level: 'info', kind: 'exported',
       message: `Exported ${name} (${formatBytes(blob.size)}) in ${seconds(millis)}`,
     });
   } catch (error) {
-    showError(`Could not prepare the download: ${error.message}`);
+    showError([`Could not prepare the download: ${error.message}`]);
   }
+}
+
+// ---------- built from the vocabulary ----------
+
+function options(select, entries) {
+  select.replaceChildren(...entries.map(([value, text]) => el('option', { text, attrs: { value } })));
+}
+
+function buildFromVocabulary(v) {
+  applyLimits(v.limits);
+  $('as-of-help').textContent = `Logins within ${v.active_within_days} days before it count as active.`;
+  options($('filter-bucket'), [['', 'all'], ...v.quality_buckets.map((b) => [b.name, `${b.name} (${b.min}–${b.max})`])]);
+  options($('filter-issue'), [['', 'any or none'], ...v.scored_fields.map((f) => [f.name, f.label])]);
+  options($('sort-by'), [['', 'report order (name)'], ...v.columns.filter((c) => c.sortable).map((c) => [c.key, c.label])]);
+  $('charts').replaceChildren(
+    chartFigure('quality', `Data quality (${v.points_per_issue} points off per issue)`),
+    chartFigure('issues', 'Customers with an issue, per field'),
+    ...v.fields.map((field) => chartFigure(field.name, field.label)),
+    chartFigure('domains', `Top ${v.top_email_domains} email domains`),
+  );
+  table.configure(v);
+}
+
+function syncSortControls({ sort, descending }) {
+  $('sort-by').value = sort;
+  $('sort-dir').value = descending ? 'desc' : 'asc';
 }
 
 // ---------- wiring ----------
@@ -308,6 +484,13 @@ async function copy(text, button) {
   setTimeout(() => { button.textContent = button.dataset.label; }, 1500);
 }
 
+function skipTo(link, target) {
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    target().focus();
+  });
+}
+
 function wire() {
   for (const id of ['source-api', 'source-file']) $(id).addEventListener('change', showSource);
   $('api-url').addEventListener('input', showSource);
@@ -322,16 +505,26 @@ function wire() {
     $('file-settings').classList.remove('dragging');
     chooseFile(event.dataTransfer.files[0]);
   });
-  $('run').addEventListener('click', () => run());
+  $('run').addEventListener('click', () => {
+    if (!running && source() === 'file' && !chosenFile) $('file-input').focus();
+    else run();
+  });
   $('cancel').addEventListener('click', cancel);
-  $('retry-failed').addEventListener('click', () => run());
-  $('new-seed').addEventListener('click', () => newSeed().catch((e) => fail(e.message)));
+  $('retry-failed').addEventListener('click', () => run({ retry: true }));
+  $('new-seed').addEventListener('click', () => newSeed().catch(fail));
   $('download-json').addEventListener('click', () => download('json'));
   $('download-csv').addEventListener('click', () => download('csv'));
   $('download-summary').addEventListener('click', () => download('summary'));
   for (const button of [$('copy-log'), $('copy-link')]) button.dataset.label = button.textContent;
   $('copy-log').addEventListener('click', () => copy(log.text(), $('copy-log')));
   $('copy-link').addEventListener('click', () => copy(shareableUrl(), $('copy-link')));
+  for (const input of document.querySelectorAll('input')) {
+    input.addEventListener('input', () => {
+      if (input.getAttribute('aria-invalid') === 'true') clearInvalid();
+    });
+  }
+  skipTo($('skip-main'), () => $('main'));
+  skipTo($('skip-results'), () => ($('results').hidden ? $('main') : $('results-title')));
   let searchTimer = null;
   $('search').addEventListener('input', () => {
     clearTimeout(searchTimer);
@@ -339,6 +532,9 @@ function wire() {
   });
   $('filter-bucket').addEventListener('change', () => table.update({ bucket: $('filter-bucket').value }));
   $('filter-issue').addEventListener('change', () => table.update({ issue: $('filter-issue').value }));
+  const sortChanged = () => table.update({ sort: $('sort-by').value, descending: $('sort-dir').value === 'desc' });
+  $('sort-by').addEventListener('change', sortChanged);
+  $('sort-dir').addEventListener('change', sortChanged);
 }
 
 async function start() {
@@ -348,9 +544,12 @@ async function start() {
   const autorun = applyQuery(location.search);
   showSource();
   try {
+    const reply = await client.ask({ type: 'vocabulary' });
+    buildFromVocabulary(reply.vocabulary);
+    vocabulary = reply.vocabulary;
     if (!$('seed').value) await newSeed();
   } catch (error) {
-    fail(error.message);
+    fail(error);
     return;
   }
   setState('idle', 'Ready: choose a source and press Run.');

@@ -1,37 +1,46 @@
-// Horizontal bar charts in SVG, with each number written beside its bar.
-import { count } from './dom.js';
+// Horizontal bar charts as HTML: a label, a bar, and the number with its
+// share of all customers. The bars are decoration (hidden from screen
+// readers); the label and the number are text in a list, laid out by CSS
+// grid, so nothing is ever cut off whatever the numbers or the width.
+import { el, count } from './dom.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
-const ROW = 24;
-const LABEL = 120;
-const BAR = 150;
-const WIDTH = LABEL + BAR + 70;
-
-function svg(tag, attrs, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-  if (text !== undefined) node.textContent = String(text);
-  return node;
+/** "8%", with "<1%" and ">99%" instead of a misleading 0% or 100%. */
+export function percent(value, total) {
+  if (!total) return '0%';
+  const share = (value / total) * 100;
+  if (value > 0 && share < 1) return '<1%';
+  if (value < total && share > 99) return '>99%';
+  return `${Math.round(share)}%`;
 }
 
-/** Renders [[label, value], ...] into `container` as a bar chart. */
-export function barChart(container, pairs, { title } = {}) {
-  const max = Math.max(1, ...pairs.map(([, value]) => value));
-  const total = pairs.reduce((sum, [, value]) => sum + value, 0);
-  const chart = svg('svg', {
-    viewBox: `0 0 ${WIDTH} ${pairs.length * ROW}`,
-    width: '100%',
-    role: 'img',
-    'aria-label': `${title ?? 'Chart'}: ${pairs.map(([l, v]) => `${l} ${v}`).join(', ')}`,
-  });
-  pairs.forEach(([label, value], i) => {
-    const y = i * ROW;
-    const share = total ? ` (${Math.round((value / total) * 100)}%)` : '';
-    chart.append(
-      svg('text', { x: LABEL - 6, y: y + 16, 'text-anchor': 'end', class: 'chart-label' }, label),
-      svg('rect', { x: LABEL, y: y + 4, height: ROW - 8, width: Math.max(1, (value / max) * BAR), class: 'chart-bar' }),
-      svg('text', { x: LABEL + (value / max) * BAR + 6, y: y + 16, class: 'chart-value' }, `${count(value)}${share}`),
-    );
-  });
-  container.replaceChildren(chart);
+/**
+ * Renders `rows` ([{label, value, rank?}]) into `list` (a <ul>). Each value
+ * is followed by its share of `customers`, labelled as such. `rank` (0 =
+ * best) picks a colour and a marker shape, for charts of ranked buckets.
+ */
+export function barChart(list, rows, customers) {
+  const max = Math.max(1, ...rows.map((row) => row.value));
+  list.replaceChildren(...rows.map(({ label, value, rank }) => {
+    const bar = el('span', { className: 'bar' });
+    bar.style.width = `${(value / max) * 100}%`;
+    const name = el('span', { className: 'bar-label' }, [label]);
+    if (rank !== undefined) {
+      bar.classList.add(`rank-${rank}`);
+      name.prepend(el('span', { className: `marker rank-${rank}`, attrs: { 'aria-hidden': 'true' } }));
+    }
+    return el('li', { className: 'bar-row' }, [
+      name,
+      el('span', { className: 'bar-track', attrs: { 'aria-hidden': 'true' } }, [bar]),
+      el('span', { className: 'bar-value', text: `${count(value)} · ${percent(value, customers)} of customers` }),
+    ]);
+  }));
+}
+
+/** An empty chart figure: caption and list, the list's id `chart-<key>`. */
+export function chartFigure(key, caption) {
+  const captionId = `chart-${key}-title`;
+  return el('figure', { className: 'chart' }, [
+    el('figcaption', { text: caption, attrs: { id: captionId } }),
+    el('ul', { className: 'bars', attrs: { id: `chart-${key}`, 'aria-labelledby': captionId } }),
+  ]);
 }

@@ -1,4 +1,19 @@
 // Talks to the worker: requests get promises; events for a request go to its listener.
+// A failed request rejects with an Error carrying the core's `code` (and
+// `field`, `line`, `column`, `page` where they apply); the page acts on those.
+
+/** The properties of a coded error that cross from the worker. */
+export const ERROR_DETAILS = ['code', 'field', 'line', 'column', 'page'];
+
+/** An Error with the given message and details ({code, field, ...}). */
+export function codedError(message, details = {}) {
+  const error = new Error(message);
+  for (const name of ERROR_DETAILS) {
+    if (details[name] !== undefined && details[name] !== null) error[name] = details[name];
+  }
+  return error;
+}
+
 export class WorkerClient {
   constructor(onCrash) {
     this.onCrash = onCrash;
@@ -16,7 +31,7 @@ export class WorkerClient {
   /** Ends the worker at once (the only way to stop synchronous work) and starts a fresh one. */
   restart() {
     this.worker.terminate();
-    for (const waiter of this.pending.values()) waiter.reject(new Error('Cancelled.'));
+    for (const waiter of this.pending.values()) waiter.reject(codedError('Cancelled.', { code: 'cancelled' }));
     this.pending.clear();
     this.start();
   }
@@ -29,7 +44,7 @@ export class WorkerClient {
       waiter.resolve(message);
     } else if (message.type === 'error') {
       this.pending.delete(message.id);
-      waiter.reject(new Error(message.message));
+      waiter.reject(codedError(message.message, message));
     } else {
       waiter.onEvent?.(message);
     }

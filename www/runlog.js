@@ -1,4 +1,7 @@
-// The run log: every attempt, retry, wait and warning, filterable and copyable.
+// The run log: every attempt, retry, wait and warning of an API run, and
+// every step of a file run, with UTC times; filterable and copyable.
+// Entries are the core's events ({at, level, kind, message, ...}); each item
+// keeps its kind and level as data attributes.
 import { el } from './dom.js';
 
 const LEVELS = { info: 0, warn: 1, error: 2 };
@@ -31,10 +34,10 @@ export class RunLog {
   }
 
   item(entry) {
-    return el('li', { className: `log-${entry.level}` }, [
-      el('time', { text: entry.at.slice(11, 23), attrs: { datetime: entry.at } }),
+    return el('li', { className: `log-${entry.level}`, attrs: { 'data-kind': entry.kind, 'data-level': entry.level } }, [
+      el('time', { text: `${entry.at.slice(11, 23)}Z`, attrs: { datetime: entry.at } }),
       el('span', { className: 'log-level', text: entry.level }),
-      el('span', { text: entry.message }),
+      el('span', { className: 'log-message', text: entry.message }),
     ]);
   }
 

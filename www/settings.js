@@ -1,8 +1,29 @@
-// Run settings: defaults, the form, and the shareable URL query
-// (api, seed, as_of, concurrency, retries, timeout_ms, autorun). The API key
-// is never read from or written to the URL.
+// Run settings: defaults, the form as typed, the limits shown on the inputs,
+// and the shareable URL query (api, seed, as_of, concurrency, retries,
+// timeout_ms, autorun). The API key is never read from or written to the URL.
+//
+// Nothing here checks a value: the core validates every setting (one place,
+// one message) and names the field it refused.
+import { count } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
+
+/** Query parameter -> input id. */
+const QUERY_FIELDS = [
+  ['api', 'api-url'], ['seed', 'seed'], ['as_of', 'as-of'],
+  ['concurrency', 'concurrency'], ['retries', 'retries'], ['timeout_ms', 'timeout'],
+];
+
+/** The core's setting names (`invalid_setting`'s `field`) -> input id. */
+export const SETTING_INPUTS = {
+  url: 'api-url',
+  seed: 'seed',
+  as_of: 'as-of',
+  concurrency: 'concurrency',
+  retries: 'retries',
+  timeout_ms: 'timeout',
+  per_page: 'per-page',
+};
 
 /** Today's date in the user's time zone, as YYYY-MM-DD. */
 export function today() {
@@ -13,60 +34,63 @@ export function today() {
 
 /** The local mock API when the page is served over HTTP (as `make run` does). */
 export function defaultApiUrl() {
-  return location.protocol.startsWith('http') ? `${location.origin}/api/users` : '';
+  const served = location.protocol === 'http:' || location.protocol === 'https:';
+  return served ? `${location.origin}/api/users` : '';
 }
 
 /** Fills the form from the URL query; returns whether `autorun=1` was given. */
 export function applyQuery(search) {
   const params = new URLSearchParams(search);
-  const fields = { api: 'api-url', seed: 'seed', as_of: 'as-of', concurrency: 'concurrency', retries: 'retries', timeout_ms: 'timeout' };
-  for (const [param, id] of Object.entries(fields)) {
+  for (const [param, id] of QUERY_FIELDS) {
     if (params.has(param)) $(id).value = params.get(param);
   }
   return params.get('autorun') === '1';
 }
 
-/** A link that reproduces the current settings (never the API key). */
+/** A link that reproduces the current settings (never the API key); empty fields are left out. */
 export function shareableUrl() {
-  const params = new URLSearchParams({
-    api: $('api-url').value,
-    seed: $('seed').value,
-    as_of: $('as-of').value,
-    concurrency: $('concurrency').value,
-    retries: $('retries').value,
-    timeout_ms: $('timeout').value,
-  });
+  const params = new URLSearchParams();
+  for (const [param, id] of QUERY_FIELDS) {
+    const value = $(id).value.trim();
+    if (value !== '') params.set(param, value);
+  }
   return `${location.origin}${location.pathname}?${params}`;
 }
 
-function wholeNumber(id, label, min, max) {
-  const text = $(id).value.trim();
-  const value = Number(text);
-  if (text === '' || !Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${label} must be a whole number from ${min} to ${max}; got '${text}'.`);
+/**
+ * Puts the core's limits on the numeric inputs (`data-limit` names the
+ * limit): `min`, `max`, the default as the placeholder, and a hint saying
+ * the range and default.
+ */
+export function applyLimits(limits) {
+  for (const input of document.querySelectorAll('input[data-limit]')) {
+    const limit = limits[input.dataset.limit];
+    if (!limit) continue;
+    input.min = String(limit.min);
+    input.max = String(limit.max);
+    input.placeholder = limit.default === null ? 'API default' : String(limit.default);
+    const hint = input.getAttribute('aria-describedby') && $(input.getAttribute('aria-describedby').split(' ')[0]);
+    if (hint) {
+      const range = `${count(limit.min)} to ${count(limit.max)}`;
+      const fallback = limit.default === null ? 'empty: not sent' : `empty: ${count(limit.default)}`;
+      hint.append(` ${range}; ${fallback}.`);
+    }
   }
-  return value;
+  const seed = limits.seed;
+  $('seed-help').append(` A whole number from ${count(seed.min)} to ${count(seed.max)}.`);
 }
 
-/** The API run's settings from the form; throws with a message naming the bad field. */
-export function fetchSettings({ refresh }) {
-  const url = $('api-url').value.trim();
-  if (!url) throw new Error('Enter the API URL (for example https://reqres.in/api/users).');
-  try {
-    new URL(url, location.href);
-  } catch {
-    throw new Error(`The API URL '${url}' is not a valid URL.`);
-  }
-  const perPage = $('per-page').value.trim();
+/** The API run's form exactly as typed (numbers as text, empty = the default). */
+export function fetchForm({ refresh }) {
   return {
-    url,
-    apiKey: $('api-key').value || null,
-    perPage: perPage === '' ? null : wholeNumber('per-page', 'Page size', 1, 10000),
+    url: $('api-url').value,
+    apiKey: $('api-key').value,
+    perPage: $('per-page').value,
+    concurrency: $('concurrency').value,
+    retries: $('retries').value,
+    timeoutMs: $('timeout').value,
     jitter: $('jitter').checked,
-    concurrency: wholeNumber('concurrency', 'Concurrency', 1, 16),
-    retries: wholeNumber('retries', 'Retries', 0, 10),
-    timeoutMs: wholeNumber('timeout', 'Timeout', 100, 120000),
-    refresh: refresh || $('refresh').checked,
+    refresh,
     seed: $('seed').value,
     asOf: $('as-of').value,
   };

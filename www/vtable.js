@@ -1,91 +1,249 @@
 // The customer table. The worker holds the rows and computes the view
-// (search, filters, sort); this only renders the rows on screen, so it
-// stays smooth with hundreds of thousands of customers.
+// (search, filters, sort); this draws only the rows on screen, so it stays
+// smooth with hundreds of thousands of customers.
+//
+// Rows are as tall as their content (the Issues cell wraps, one issue a
+// line; on narrow screens each row is a card showing every field), so row
+// heights are measured as rows are drawn and kept in a Fenwick tree: the
+// offset of any row and the row at any offset are found in O(log n).
+// Unmeasured rows count at the average measured height. Beyond
+// MAX_HEIGHT pixels the scroll range is scaled, so a million rows still fit
+// in what browsers can scroll.
 import { el, count } from './dom.js';
 
-const ROW_HEIGHT = 34;
 const BLOCK = 200;
-const OVERSCAN = 10;
+const OVERSCAN = 6;
+const MAX_HEIGHT = 10_000_000;
 
-export const COLUMNS = [
-  ['customer_id', 'ID'],
-  ['full_name', 'Name'],
-  ['email_domain', 'Email domain'],
-  ['engagement_level', 'Engagement'],
-  ['activity_status', 'Activity'],
-  ['acquisition_channel', 'Channel'],
-  ['market_segment', 'Segment'],
-  ['customer_tier', 'Tier'],
-  ['data_quality_score', 'Quality'],
-  ['quality_issues', 'Issues'],
-];
+/**
+ * Column widths (presentation only): the minimum in rem and the share of
+ * the rest. Columns not named here get the default. When the table cannot
+ * have every column at its minimum, rows become cards (every field with its
+ * name), so no column is ever out of sight.
+ */
+const WIDTHS = {
+  customer_id: [4.5, 0.8],
+  full_name: [8, 1.5],
+  email_domain: [7.5, 1.2],
+  engagement_level: [6.5, 0.5],
+  activity_status: [5.5, 0.5],
+  acquisition_channel: [8, 0.5],
+  market_segment: [6.5, 0.5],
+  customer_tier: [6, 0.5],
+  data_quality_score: [7, 0.5],
+  quality_issues: [13, 3],
+  default: [6, 0.5],
+};
+const BORDERS_REM = 0.25;
 
-export class CustomerTable {
-  constructor(root, client, onCount) {
-    this.client = client;
-    this.onCount = onCount;
-    this.head = root.querySelector('.vhead');
-    this.body = root.querySelector('.vbody');
-    this.spacer = root.querySelector('.vspacer');
-    this.query = { sort: '', descending: false, search: '', bucket: '', issue: '' };
-    this.count = 0;
-    this.blocks = new Map();
-    this.generation = 0;
-    this.buildHead();
-    this.body.addEventListener('scroll', () => this.render());
-    new ResizeObserver(() => this.render()).observe(this.body);
+/** Row heights with prefix sums (a Fenwick tree). */
+class Heights {
+  constructor(n, estimate) {
+    this.n = n;
+    this.h = new Float64Array(n).fill(estimate);
+    this.measured = new Uint8Array(n);
+    this.top = 1;
+    while (this.top * 2 <= n) this.top *= 2;
+    this.build();
   }
 
-  buildHead() {
-    this.headers = COLUMNS.map(([key, label]) => {
-      const cell = el('div', { className: `vcell c-${key}`, attrs: { role: 'columnheader' } });
-      if (key === 'quality_issues') {
-        cell.textContent = label;
-      } else {
-        const button = el('button', { text: label, attrs: { type: 'button', title: `Sort by ${label}` } });
-        button.addEventListener('click', () => this.sortBy(key));
-        cell.append(button);
+  build() {
+    const { n, h } = this;
+    this.tree = new Float64Array(n + 1);
+    let sum = 0;
+    for (let i = 1; i <= n; i++) {
+      this.tree[i] += h[i - 1];
+      sum += h[i - 1];
+      const j = i + (i & -i);
+      if (j <= n) this.tree[j] += this.tree[i];
+    }
+    this.total = sum;
+  }
+
+  /** Every unmeasured row at `estimate`. */
+  estimateRest(estimate) {
+    for (let i = 0; i < this.n; i++) if (!this.measured[i]) this.h[i] = estimate;
+    this.build();
+  }
+
+  /** Forgets every measurement (the width changed); heights stay as estimates. */
+  forget() {
+    this.measured.fill(0);
+  }
+
+  set(i, height) {
+    const delta = height - this.h[i];
+    this.measured[i] = 1;
+    if (delta === 0) return;
+    this.h[i] = height;
+    this.total += delta;
+    for (let j = i + 1; j <= this.n; j += j & -j) this.tree[j] += delta;
+  }
+
+  /** The top of row `i`: the sum of the heights before it. */
+  offset(i) {
+    let sum = 0;
+    for (let j = i; j > 0; j -= j & -j) sum += this.tree[j];
+    return sum;
+  }
+
+  /** The row at vertical position `y`. */
+  indexAt(y) {
+    let pos = 0;
+    let rest = y;
+    for (let step = this.top; step > 0; step >>= 1) {
+      const next = pos + step;
+      if (next <= this.n && this.tree[next] <= rest) {
+        pos = next;
+        rest -= this.tree[next];
       }
-      return [key, cell];
+    }
+    return Math.min(pos, this.n - 1);
+  }
+}
+
+export class CustomerTable {
+  /**
+   * `area` holds the controls and the table (its width decides between
+   * table and cards), `scroller` is the scrolling box, `table` the role=table element inside
+   * it (with `.vhead` and `.vbody` row groups); `onCount(rows)` hears the
+   * view's size; `onSort(query)` hears sort changes made in the header.
+   */
+  constructor({ area, scroller, table, client, onCount, onSort }) {
+    this.area = area;
+    this.client = client;
+    this.onCount = onCount;
+    this.onSort = onSort;
+    this.scroller = scroller;
+    this.table = table;
+    this.head = table.querySelector('.vhead');
+    this.body = table.querySelector('.vbody');
+    this.columns = [];
+    this.ranks = new Map();
+    this.query = emptyQuery();
+    this.count = 0;
+    this.heights = new Heights(0, 40);
+    this.estimate = 40;
+    this.fresh = true;
+    this.blocks = new Map();
+    this.rendered = new Map();
+    this.generation = 0;
+    this.width = 0;
+    scroller.addEventListener('scroll', () => this.render());
+    this.minimumRem = 0;
+    new ResizeObserver(() => {
+      this.fitMode();
+      const width = this.scroller.clientWidth;
+      if (width !== this.width) {
+        this.width = width;
+        this.remeasure();
+      }
+      this.render();
+    }).observe(area);
+  }
+
+  /** Builds the header from the core's columns; `buckets` (best first) give each quality bucket its rank. */
+  configure({ columns, quality_buckets: buckets }) {
+    this.columns = columns;
+    this.ranks = new Map(buckets.map((bucket, rank) => [bucket.name, rank]));
+    const widths = columns.map((column) => WIDTHS[column.key] ?? WIDTHS.default);
+    this.table.style.setProperty('--columns', widths.map(([min, share]) => `minmax(${min}rem, ${share}fr)`).join(' '));
+    this.minimumRem = widths.reduce((sum, [min]) => sum + min, 0) + BORDERS_REM;
+    this.table.style.setProperty('--table-min', `${this.minimumRem}rem`);
+    this.fitMode();
+    this.headers = columns.map((column) => {
+      const cell = el('div', { className: `vcell c-${column.key}`, attrs: { role: 'columnheader' } });
+      if (column.sortable) {
+        const button = el('button', { text: column.label, attrs: { type: 'button' } });
+        button.addEventListener('click', () => this.sortBy(column.key));
+        cell.append(button);
+      } else {
+        cell.textContent = column.label;
+      }
+      return [column, cell];
     });
-    this.head.replaceChildren(...this.headers.map(([, cell]) => cell));
+    const row = el('div', { className: 'vrow', attrs: { role: 'row', 'aria-rowindex': '1' } },
+      this.headers.map(([, cell]) => cell));
+    this.head.replaceChildren(row);
     this.updateSortMarks();
   }
 
+  /** Table when every column fits at its minimum width, cards otherwise. */
+  fitMode() {
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+    const cards = this.area.clientWidth < this.minimumRem * rem;
+    if (cards !== this.area.classList.contains('cards')) {
+      this.area.classList.toggle('cards', cards);
+      this.remeasure();
+    }
+  }
+
   updateSortMarks() {
-    for (const [key, cell] of this.headers) {
-      if (key === 'quality_issues') continue;
-      const sorted = this.query.sort === key;
-      cell.setAttribute('aria-sort', sorted ? (this.query.descending ? 'descending' : 'ascending') : 'none');
-      cell.dataset.sorted = sorted ? (this.query.descending ? 'desc' : 'asc') : '';
+    for (const [column, cell] of this.headers ?? []) {
+      if (!column.sortable) continue;
+      const sorted = this.query.sort === column.key;
+      const direction = this.query.descending ? 'descending' : 'ascending';
+      cell.setAttribute('aria-sort', sorted ? direction : 'none');
+      cell.dataset.sorted = sorted ? direction : '';
     }
   }
 
   sortBy(key) {
     const descending = this.query.sort === key ? !this.query.descending : false;
     this.update({ sort: key, descending });
+    this.onSort?.(this.query);
   }
 
-  /** Changes the view (any of sort, descending, search, bucket, issue) and redraws. */
+  /** Changes the view (any of sort, descending, search, bucket, issue) and redraws from the top. */
   async update(changes) {
     Object.assign(this.query, changes);
     this.updateSortMarks();
     const generation = ++this.generation;
     const { count: rows } = await this.client.ask({ type: 'view', ...this.query });
     if (generation !== this.generation) return;
+    this.show(rows);
+  }
+
+  show(rows) {
     this.count = rows;
     this.blocks = new Map();
-    this.spacer.style.height = `${rows * ROW_HEIGHT}px`;
-    this.body.scrollTop = 0;
-    this.body.setAttribute('aria-rowcount', String(rows));
+    this.clearRows();
+    this.heights = new Heights(rows, this.estimate);
+    this.fresh = true;
+    this.scroller.scrollTop = 0;
+    this.table.setAttribute('aria-rowcount', String(rows + 1));
     this.onCount(rows);
     this.render();
   }
 
   /** Forgets everything (a new run) and shows the report's order. */
   reset() {
-    this.query = { sort: '', descending: false, search: '', bucket: '', issue: '' };
+    this.query = emptyQuery();
     return this.update({});
+  }
+
+  /** Empties the table (no run to show): nothing from an earlier run stays. */
+  clear() {
+    this.generation++;
+    this.query = emptyQuery();
+    this.updateSortMarks();
+    this.count = 0;
+    this.blocks = new Map();
+    this.clearRows();
+    this.heights = new Heights(0, this.estimate);
+    this.table.setAttribute('aria-rowcount', '1');
+    this.body.style.height = '0px';
+  }
+
+  clearRows() {
+    for (const node of this.rendered.values()) node.remove();
+    this.rendered = new Map();
+  }
+
+  /** The width changed: every row's height may have, too. */
+  remeasure() {
+    this.heights.forget();
+    this.fresh = true;
   }
 
   async loadBlock(block, generation) {
@@ -97,33 +255,118 @@ export class CustomerTable {
     this.render();
   }
 
+  customerAt(index) {
+    const block = Math.floor(index / BLOCK);
+    const loaded = this.blocks.get(block);
+    if (loaded === undefined) this.loadBlock(block, this.generation);
+    return loaded?.[index - block * BLOCK];
+  }
+
+  geometry() {
+    const view = Math.max(1, this.scroller.clientHeight - this.head.offsetHeight);
+    const total = this.heights.total;
+    const real = Math.min(total, MAX_HEIGHT);
+    const scaled = total > real && real > view;
+    const factor = scaled ? (total - view) / (real - view) : 1;
+    return { view, real, factor };
+  }
+
+  /** Draws the rows in view, measuring new ones, keeping the row at the top in place. */
   render() {
-    const first = Math.max(0, Math.floor(this.body.scrollTop / ROW_HEIGHT) - OVERSCAN);
-    const visible = Math.ceil(this.body.clientHeight / ROW_HEIGHT) + 2 * OVERSCAN;
-    const last = Math.min(this.count, first + visible);
-    const rows = [];
-    for (let index = first; index < last; index++) {
-      const block = Math.floor(index / BLOCK);
-      const loaded = this.blocks.get(block);
-      if (loaded === undefined) this.loadBlock(block, this.generation);
-      const customer = loaded?.[index - block * BLOCK];
-      if (customer) rows.push(this.row(customer, index));
+    if (this.count === 0) return;
+    const top = this.scroller.scrollTop * this.geometry().factor;
+    const anchor = this.heights.indexAt(top);
+    const delta = top - this.heights.offset(anchor);
+    for (let pass = 0; pass < 4; pass++) {
+      const { view, real, factor } = this.geometry();
+      this.body.style.height = `${real}px`;
+      const virtualTop = Math.max(0, this.heights.offset(anchor) + delta);
+      const scrollTop = Math.min(virtualTop / factor, Math.max(0, real - view));
+      if (Math.abs(this.scroller.scrollTop - scrollTop) >= 1) this.scroller.scrollTop = scrollTop;
+      const shownTop = this.scroller.scrollTop * factor;
+      if (!this.layout(shownTop, view)) break;
     }
-    this.spacer.replaceChildren(...rows);
+  }
+
+  /** One pass: builds, measures and places the rows from `virtualTop`; true if heights changed. */
+  layout(virtualTop, view) {
+    const { heights } = this;
+    const first = heights.indexAt(virtualTop);
+    const start = Math.max(0, first - OVERSCAN);
+    const end = Math.min(this.count, heights.indexAt(virtualTop + view) + OVERSCAN + 1);
+    const wanted = new Map();
+    for (let index = start; index < end; index++) {
+      const customer = this.customerAt(index);
+      if (!customer) continue;
+      let node = this.rendered.get(index);
+      if (!node) {
+        node = this.row(customer, index);
+        this.body.append(node);
+      }
+      wanted.set(index, node);
+    }
+    for (const [index, node] of this.rendered) if (!wanted.has(index)) node.remove();
+    this.rendered = wanted;
+
+    let changed = false;
+    let sum = 0;
+    let measured = 0;
+    for (const [index, node] of wanted) {
+      if (heights.measured[index]) continue;
+      const height = node.offsetHeight;
+      sum += height;
+      measured++;
+      if (height !== heights.h[index]) changed = true;
+      heights.set(index, height);
+    }
+    if (this.fresh && measured > 0) {
+      this.fresh = false;
+      const average = sum / measured;
+      if (Math.abs(average - this.estimate) > this.estimate * 0.1) {
+        this.estimate = average;
+        heights.estimateRest(average);
+        changed = true;
+      }
+    }
+    // Row tops are in the body's own pixels: the scroll position plus the
+    // row's distance from the virtual top.
+    const scrolled = this.scroller.scrollTop;
+    for (const [index, node] of wanted) {
+      node.style.transform = `translateY(${scrolled + heights.offset(index) - virtualTop}px)`;
+    }
+    return changed;
   }
 
   row(customer, index) {
     const row = el('div', { className: 'vrow', attrs: { role: 'row', 'aria-rowindex': String(index + 2) } });
-    row.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
-    for (const [key] of COLUMNS) {
-      const value = key === 'quality_issues' ? customer.quality_issues.join('; ') : customer[key];
-      const cell = el('div', { className: `vcell c-${key}`, text: value, attrs: { role: 'cell' } });
-      if (key === 'quality_issues' && value) cell.title = value;
-      if (key === 'data_quality_score') cell.dataset.bucket = value >= 90 ? 'high' : value >= 70 ? 'medium' : 'low';
+    for (const column of this.columns) {
+      const cell = el('div', { className: `vcell c-${column.key}`, attrs: { role: 'cell', 'data-label': column.label } });
+      this.fill(cell, column.key, customer);
       row.append(cell);
     }
     return row;
   }
+
+  fill(cell, key, customer) {
+    if (key === 'quality_issues') {
+      // One issue a line (white-space: pre-line).
+      cell.textContent = customer.quality_issues.join('\n');
+    } else if (key === 'data_quality_score') {
+      const rank = this.ranks.get(customer.quality_bucket) ?? 0;
+      cell.append(
+        el('span', { className: `marker rank-${rank}`, attrs: { 'aria-hidden': 'true' } }),
+        el('span', { className: 'score', text: customer.data_quality_score }),
+        ' ',
+        el('span', { className: `bucket rank-${rank}`, text: customer.quality_bucket }),
+      );
+    } else {
+      cell.textContent = String(customer[key] ?? '');
+    }
+  }
+}
+
+function emptyQuery() {
+  return { sort: '', descending: false, search: '', bucket: '', issue: '' };
 }
 
 export const describeCount = (shown, total) =>

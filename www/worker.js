@@ -1,41 +1,60 @@
 // Runs the WebAssembly pipeline off the main thread so the page never freezes.
 // It keeps the last run's output so the page can ask for table rows and
-// downloads without moving the whole data set across threads.
+// downloads without moving the whole data set across threads. Starting a run
+// drops the previous output first, so a failed run leaves nothing to download.
 //
 // Requests ({id, type, ...}) and replies ({id, type: 'done' | 'error', ...}):
+//   vocabulary                    -> {vocabulary}            (the core's names and limits)
 //   seed                          -> {seed}
-//   upload {file, seed, asOf}     -> {metadata, rejected}   (+ 'read-progress' events)
-//   fetch {settings}              -> {metadata, rejected}   (+ 'event' events: log, progress)
-//   cancel                        -> {}                     (aborts a running fetch)
+//   upload {file, seed, asOf}     -> {metadata, rejected, duplicates, millis}
+//                                    (+ 'read-progress' and 'event' messages: the run log)
+//   fetch {form}                  -> {metadata, rejected, duplicates, millis, cachedPages}
+//                                    (+ 'event' messages: run log and progress)
+//   cancel                        -> {}                      (aborts a running fetch)
 //   view {sort, descending, search, bucket, issue} -> {count}
-//   rows {offset, limit}          -> {rows}
+//   rows {offset, limit}          -> {rows}                  (ids as text)
 //   download {kind: json | csv | summary} -> {blob, millis}
-import init, { UploadSession, fetchAndProcess, randomSeed } from './pkg/customer_pipeline.js';
+// An error reply carries the core's `code`, and `field`, `line`, `column`,
+// `page` where they apply, with the message.
+import init, {
+  UploadSession, cachedPages, fetchAndProcess, randomSeed, vocabulary,
+} from './pkg/customer_pipeline.js';
 
 const ready = init().catch((error) => {
-  throw new Error(`The WebAssembly module could not be loaded (${error.message}). ` +
+  const failure = new Error(`The WebAssembly module could not be loaded (${error.message}). ` +
     'Build it with the README\'s run command, then reload the page.');
+  failure.code = 'internal';
+  throw failure;
 });
 
-const REJECTED_SHOWN = 500;
+/** Rejected records and removed duplicates listed on the page (all are in the report). */
+const LISTED = 500;
 let current = null;
 let fetchAbort = null;
 
-function keep(output) {
+function forget() {
   current?.free();
+  current = null;
+}
+
+function keep(output) {
+  forget();
   current = output;
   return {
     metadata: JSON.parse(output.metadata),
-    rejected: JSON.parse(output.rejectedJson(REJECTED_SHOWN)),
+    rejected: JSON.parse(output.rejectedJson(LISTED)),
+    duplicates: JSON.parse(output.duplicatesJson(LISTED)),
   };
 }
+
+const postEvent = (id) => (json) => self.postMessage({ type: 'event', id, event: JSON.parse(json) });
 
 /**
  * Streams the file into an upload session chunk by chunk: NDJSON is
  * processed as it arrives, so memory stays bounded by the output.
  */
 async function streamUpload(file, id, seed, asOf) {
-  const session = new UploadSession(file.name, file.size, seed, asOf);
+  const session = new UploadSession(file.name, file.size, seed, asOf, postEvent(id));
   try {
     const reader = file.stream().getReader();
     let loaded = 0;
@@ -59,21 +78,24 @@ async function streamUpload(file, id, seed, asOf) {
 }
 
 const handlers = {
+  vocabulary: () => ({ vocabulary: JSON.parse(vocabulary()) }),
+
   seed: () => ({ seed: randomSeed() }),
 
   async upload({ id, file, seed, asOf }) {
+    forget();
     const started = performance.now();
     const output = await streamUpload(file, id, seed, asOf);
     return { ...keep(output), millis: performance.now() - started };
   },
 
-  async fetch({ id, settings }) {
+  async fetch({ id, form }) {
+    forget();
     fetchAbort = new AbortController();
     const started = performance.now();
     try {
-      const onEvent = (json) => self.postMessage({ type: 'event', id, event: JSON.parse(json) });
-      const output = await fetchAndProcess(JSON.stringify(settings), onEvent, fetchAbort.signal);
-      return { ...keep(output), millis: performance.now() - started };
+      const output = await fetchAndProcess(JSON.stringify(form), postEvent(id), fetchAbort.signal);
+      return { ...keep(output), millis: performance.now() - started, cachedPages: cachedPages() };
     } finally {
       fetchAbort = null;
     }
@@ -90,11 +112,16 @@ const handlers = {
   },
 
   rows({ offset, limit }) {
+    // Parsed here only to cross threads as objects: ids stay strings.
     return { rows: current ? JSON.parse(current.rows(offset, limit)) : [] };
   },
 
   download({ kind }) {
-    if (!current) throw new Error('Run the pipeline first.');
+    if (!current) {
+      const error = new Error('There is no report to download: run the pipeline first.');
+      error.code = 'no_report';
+      throw error;
+    }
     const started = performance.now();
     const parts = kind === 'csv' ? [current.csv()]
       : kind === 'summary' ? [new TextEncoder().encode(current.summaryJson())]
@@ -112,6 +139,15 @@ self.onmessage = async (event) => {
     const reply = await handler(request);
     self.postMessage({ ...reply, type: 'done', id: request.id });
   } catch (error) {
-    self.postMessage({ type: 'error', id: request.id, message: String(error?.message ?? error) });
+    self.postMessage({
+      type: 'error',
+      id: request.id,
+      message: String(error?.message ?? error),
+      code: error?.code ?? 'internal',
+      field: error?.field,
+      line: error?.line,
+      column: error?.column,
+      page: error?.page,
+    });
   }
 };
