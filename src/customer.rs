@@ -1,17 +1,26 @@
 //! Turning one source record into a customer: field mapping, enrichment and
-//! quality scoring, as one pure function ([`assess`]).
+//! quality scoring, as one function ([`assess`]) of the record and the run.
+//!
+//! Customers are stored compactly: a [`Customer`] holds numbers and small
+//! codes; its full name and email domain are numbers into tables of the
+//! distinct names and domains of the [`Customers`] it belongs to, and the
+//! values quoted by its issues live in one text buffer. A clean record
+//! allocates nothing of its own, and a million customers are freed as a
+//! handful of buffers.
+
+use std::fmt;
 
 use chrono::NaiveDate;
-use serde::Serialize;
 
 use crate::enrich::{
     seeded_activity, seeded_channel, seeded_engagement, seeded_segment, seeded_tier,
     AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
 };
-use crate::field::FieldValue;
+use crate::field::{excerpt, FieldValue};
+use crate::interner::Interner;
 use crate::quality::{
     check_avatar, check_email, check_engagement_score, check_last_login, check_name, score,
-    QualityIssue, ScoredField,
+    Problem, QualityIssue, ScoredField, ShownProblem, Span,
 };
 use crate::record::SourceRecord;
 
@@ -27,15 +36,13 @@ pub struct Assessment {
     pub as_of: NaiveDate,
 }
 
-/// One customer of the report. Field order is the export's field order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One customer of the report, compact: its texts are in its [`Customers`].
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Customer {
     /// The input `id`.
     pub customer_id: u64,
-    /// Trimmed first and last name, or `"unknown"`.
-    pub full_name: String,
-    /// Lower-cased domain of a plausible email, or `"unknown"`.
-    pub email_domain: String,
+    name: u32,
+    domain: u32,
     /// From `engagement_score`, or seeded when it is absent.
     pub engagement_level: EngagementLevel,
     /// From `last_login`, or seeded when it is absent.
@@ -48,8 +55,264 @@ pub struct Customer {
     pub customer_tier: CustomerTier,
     /// 100 minus 10 per quality issue.
     pub data_quality_score: u8,
+    issues_start: u32,
+    issue_count: u8,
+}
+
+/// Customers and the texts they refer to.
+#[derive(Debug)]
+pub struct Customers {
+    rows: Vec<Customer>,
+    /// Values quoted by issues.
+    text: String,
+    names: Interner,
+    /// Index 0 is `"unknown"`.
+    domains: Interner,
+    issues: Vec<QualityIssue>,
+    as_of: NaiveDate,
+    /// Reused for building a name, or lower-casing a domain, before it is looked up.
+    scratch: String,
+}
+
+impl Customers {
+    /// No customers yet, for a run with reference date `as_of`.
+    pub fn new(as_of: NaiveDate) -> Self {
+        let mut domains = Interner::default();
+        domains.intern(UNKNOWN);
+        Customers {
+            rows: Vec::new(),
+            text: String::new(),
+            names: Interner::default(),
+            domains,
+            issues: Vec::new(),
+            as_of,
+            scratch: String::new(),
+        }
+    }
+
+    /// Number of customers.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The customer at `index`, with its texts.
+    pub fn get(&self, index: usize) -> CustomerRef<'_> {
+        CustomerRef {
+            customer: &self.rows[index],
+            customers: self,
+        }
+    }
+
+    /// Every customer, in order, with its texts.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = CustomerRef<'_>> + '_ {
+        self.rows.iter().map(move |customer| CustomerRef {
+            customer,
+            customers: self,
+        })
+    }
+
+    /// The compact customers, in order.
+    pub(crate) fn rows(&self) -> &[Customer] {
+        &self.rows
+    }
+
+    /// Keeps `customer` (made by [`assess`] into this store).
+    pub(crate) fn push(&mut self, customer: Customer) {
+        self.rows.push(customer);
+    }
+
+    /// Puts `customer` in the place of the one at `index`.
+    pub(crate) fn replace(&mut self, index: usize, customer: Customer) {
+        self.rows[index] = customer;
+    }
+
+    /// Sorts the customers by full name, case-insensitively (as
+    /// `str::to_lowercase` compares them), then by id.
+    pub fn sort_by_name(&mut self) {
+        // Names repeat, so the distinct names are ranked once (a name that
+        // is already lower-case ASCII is its own key; the others are
+        // lower-cased into one buffer), then customers sort by (rank, id).
+        let mut lowered = String::new();
+        let keys: Vec<(Span, bool)> = (0..self.names.len() as u32)
+            .map(|id| {
+                let name = self.names.get(id);
+                if name.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+                    return (Span::default(), false);
+                }
+                let start = lowered.len() as u32;
+                if name.is_ascii() {
+                    lowered.extend(name.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+                } else {
+                    lowered.push_str(&name.to_lowercase());
+                }
+                let len = lowered.len() as u32 - start;
+                (Span { start, len }, true)
+            })
+            .collect();
+        let key = |id: u32| -> &str {
+            match keys[id as usize] {
+                (span, true) => &lowered[span.start as usize..(span.start + span.len) as usize],
+                (_, false) => self.names.get(id),
+            }
+        };
+        let mut by_key: Vec<u32> = (0..self.names.len() as u32).collect();
+        by_key.sort_unstable_by(|&a, &b| key(a).cmp(key(b)));
+        let mut rank = vec![0u32; by_key.len()];
+        let mut current = 0;
+        for (position, &id) in by_key.iter().enumerate() {
+            if position > 0 && key(by_key[position - 1]) != key(id) {
+                current += 1;
+            }
+            rank[id as usize] = current;
+        }
+        // (rank, id) is unique once duplicates are removed, so an unstable
+        // sort gives the one order.
+        let mut order: Vec<(u32, u64, u32)> = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(index, c)| (rank[c.name as usize], c.customer_id, index as u32))
+            .collect();
+        order.sort_unstable();
+        self.rows = order.iter().map(|&(_, _, i)| self.rows[i as usize]).collect();
+    }
+
+    /// The text of a span.
+    pub(crate) fn text(&self, span: Span) -> &str {
+        let start = span.start as usize;
+        self.text.get(start..start + span.len as usize).unwrap_or("")
+    }
+
+    /// The text of a customer's name.
+    pub(crate) fn name_of(&self, customer: &Customer) -> &str {
+        self.names.get(customer.name)
+    }
+
+    /// The email domain (lower case) of a customer.
+    pub(crate) fn domain_of(&self, customer: &Customer) -> &str {
+        self.domains.get(customer.domain)
+    }
+
+    /// How many distinct domains there are ([`Customers::domain_index`] is below).
+    pub(crate) fn domain_count(&self) -> usize {
+        self.domains.len()
+    }
+
+    /// The domain numbered `index`.
+    pub(crate) fn domain_name(&self, index: usize) -> &str {
+        self.domains.get(index as u32)
+    }
+
+    /// A customer's domain, numbered below [`Customers::domain_count`].
+    pub(crate) fn domain_index(customer: &Customer) -> usize {
+        customer.domain as usize
+    }
+
+    /// A customer's issues.
+    pub(crate) fn issues_of(&self, customer: &Customer) -> &[QualityIssue] {
+        let start = customer.issues_start as usize;
+        &self.issues[start..start + usize::from(customer.issue_count)]
+    }
+
+    /// The domain's entry, lower-cased first when it is not already.
+    fn store_domain(&mut self, domain: &str) -> u32 {
+        if domain.bytes().all(|b| !b.is_ascii_uppercase() && b.is_ascii()) {
+            return self.domains.intern(domain);
+        }
+        self.scratch.clear();
+        if domain.is_ascii() {
+            self.scratch
+                .extend(domain.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            self.scratch.push_str(&domain.to_lowercase());
+        }
+        let lower = std::mem::take(&mut self.scratch);
+        let id = self.domains.intern(&lower);
+        self.scratch = lower;
+        id
+    }
+}
+
+/// A customer with access to its texts.
+#[derive(Debug, Clone, Copy)]
+pub struct CustomerRef<'c> {
+    customer: &'c Customer,
+    customers: &'c Customers,
+}
+
+impl std::ops::Deref for CustomerRef<'_> {
+    type Target = Customer;
+
+    fn deref(&self) -> &Customer {
+        self.customer
+    }
+}
+
+impl<'c> CustomerRef<'c> {
+    /// Trimmed first and last name, or `"unknown"`.
+    pub fn full_name(&self) -> &'c str {
+        self.customers.name_of(self.customer)
+    }
+
+    /// Lower-cased domain of a plausible email, or `"unknown"`.
+    pub fn email_domain(&self) -> &'c str {
+        self.customers.domain_of(self.customer)
+    }
+
     /// One entry per deduction.
-    pub quality_issues: Vec<QualityIssue>,
+    pub fn quality_issues(&self) -> impl ExactSizeIterator<Item = IssueRef<'c>> + 'c {
+        let customers = self.customers;
+        customers
+            .issues_of(self.customer)
+            .iter()
+            .map(move |issue| IssueRef { issue, customers })
+    }
+}
+
+/// A customer serializes as its line in the report (the report itself is
+/// written by hand, this is for other uses such as tests).
+impl serde::Serialize for CustomerRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut line = Vec::new();
+        crate::json_out::write_customer(&mut line, self);
+        let text = String::from_utf8(line).map_err(serde::ser::Error::custom)?;
+        let raw = serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+/// A quality issue with access to its quoted text; shown as in the report,
+/// `"field: problem"`.
+#[derive(Debug, Clone, Copy)]
+pub struct IssueRef<'c> {
+    issue: &'c QualityIssue,
+    customers: &'c Customers,
+}
+
+impl IssueRef<'_> {
+    /// The field that lost points.
+    pub fn field(&self) -> ScoredField {
+        self.issue.field
+    }
+
+    /// What is wrong, e.g. `missing` or `invalid date '2024-13-45'`.
+    pub fn problem(&self) -> ShownProblem<'_> {
+        ShownProblem {
+            problem: self.issue.problem.map_text(|span| self.customers.text(span)),
+            as_of: self.customers.as_of,
+        }
+    }
+}
+
+impl fmt::Display for IssueRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.issue.field.name(), self.problem())
+    }
 }
 
 /// Reads the customer id: a positive integer, or a string of ASCII digits.
@@ -84,27 +347,53 @@ pub fn customer_id(value: Option<&FieldValue<'_>>) -> Result<u64, String> {
     }
 }
 
-/// The issues found so far in one record.
-#[derive(Default)]
-struct Issues(Vec<QualityIssue>);
+/// The issues of the record being assessed, stored as they are found.
+struct Issues<'s> {
+    customers: &'s mut Customers,
+    start: usize,
+}
 
-impl Issues {
+impl Issues<'_> {
     /// Passes a usable value on, or records why the field has none.
-    fn note<T>(&mut self, field: ScoredField, outcome: Result<T, String>) -> Option<T> {
-        outcome
-            .map_err(|problem| self.0.push(QualityIssue { field, problem }))
-            .ok()
+    fn note<T>(&mut self, field: ScoredField, outcome: Result<T, Problem<&str>>) -> Option<T> {
+        match outcome {
+            Ok(value) => Some(value),
+            Err(problem) => {
+                let text = &mut self.customers.text;
+                let problem = problem.map_text(|quoted| {
+                    let cut = excerpt(quoted);
+                    let start = text.len() as u32;
+                    text.push_str(&cut);
+                    Span {
+                        start,
+                        len: cut.len() as u32,
+                    }
+                });
+                self.customers.issues.push(QualityIssue { field, problem });
+                None
+            }
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.customers.issues.len() - self.start
     }
 }
 
-/// Maps, enriches and scores one record.
+/// Maps, enriches and scores one record; its texts go into `customers`,
+/// which must have been made for `run.as_of`.
 ///
 /// # Errors
 /// The rejection reason when the record has no valid `id`: without one it
 /// cannot be a customer.
-pub fn assess(record: &SourceRecord<'_>, run: &Assessment) -> Result<Customer, String> {
+pub fn assess(
+    record: &SourceRecord<'_>,
+    run: &Assessment,
+    customers: &mut Customers,
+) -> Result<Customer, String> {
     let id = customer_id(record.id.as_ref())?;
-    let mut issues = Issues::default();
+    let start = customers.issues.len();
+    let mut issues = Issues { customers, start };
 
     let first = issues.note(
         ScoredField::FirstName,
@@ -128,23 +417,35 @@ pub fn assess(record: &SourceRecord<'_>, run: &Assessment) -> Result<Customer, S
             .note(ScoredField::EngagementScore, check_engagement_score(value))
             .map_or(EngagementLevel::Unknown, EngagementLevel::from_score),
     };
+    let issue_count = issues.count();
 
-    let full_name = match (first, last) {
-        (Some(first), Some(last)) => format!("{first} {last}"),
-        (Some(only), None) | (None, Some(only)) => only.to_owned(),
-        (None, None) => UNKNOWN.to_owned(),
+    let name = match (first, last) {
+        (Some(first), Some(last)) => {
+            let mut full = std::mem::take(&mut customers.scratch);
+            full.clear();
+            full.push_str(first);
+            full.push(' ');
+            full.push_str(last);
+            let id = customers.names.intern(&full);
+            customers.scratch = full;
+            id
+        }
+        (Some(only), None) | (None, Some(only)) => customers.names.intern(only),
+        (None, None) => customers.names.intern(UNKNOWN),
     };
+    let domain = domain.map_or(0, |domain| customers.store_domain(domain));
     Ok(Customer {
         customer_id: id,
-        full_name,
-        email_domain: domain.unwrap_or_else(|| UNKNOWN.to_owned()),
+        name,
+        domain,
         engagement_level,
         activity_status,
         acquisition_channel: seeded_channel(run.seed, id),
         market_segment: seeded_segment(run.seed, id),
         customer_tier: seeded_tier(run.seed, id),
-        data_quality_score: score(issues.0.len()),
-        quality_issues: issues.0,
+        data_quality_score: score(issue_count),
+        issues_start: start as u32,
+        issue_count: issue_count as u8,
     })
 }
 
@@ -161,16 +462,20 @@ mod tests {
         },
     };
 
-    fn assess_json(json: &str) -> Result<Customer, String> {
+    /// Assesses one record into a fresh store; the customer is its only row.
+    fn assess_json(json: &str) -> Result<Customers, String> {
         let object: InputObject = serde_json::from_str(json).expect("test input is valid");
-        assess(&object.record, &RUN)
+        let mut customers = Customers::new(RUN.as_of);
+        let customer = assess(&object.record, &RUN, &mut customers)?;
+        customers.push(customer);
+        Ok(customers)
     }
 
-    fn issues(customer: &Customer) -> Vec<String> {
-        customer
-            .quality_issues
-            .iter()
-            .map(ToString::to_string)
+    fn issues(customers: &Customers) -> Vec<String> {
+        customers
+            .get(0)
+            .quality_issues()
+            .map(|issue| issue.to_string())
             .collect()
     }
 
@@ -180,26 +485,24 @@ mod tests {
 
     #[test]
     fn a_complete_record_maps_every_field() {
-        let customer = assess_json(GEORGE).unwrap();
+        let customers = assess_json(GEORGE).unwrap();
+        let customer = customers.get(0);
         assert_eq!(customer.customer_id, 1);
-        assert_eq!(customer.full_name, "George Bluth");
-        assert_eq!(customer.email_domain, "reqres.in");
+        assert_eq!(customer.full_name(), "George Bluth");
+        assert_eq!(customer.email_domain(), "reqres.in");
         assert_eq!(customer.engagement_level, EngagementLevel::High);
         assert_eq!(customer.activity_status, ActivityStatus::Active);
         assert_eq!(customer.acquisition_channel, seeded_channel(42, 1));
         assert_eq!(customer.market_segment, seeded_segment(42, 1));
         assert_eq!(customer.customer_tier, seeded_tier(42, 1));
         assert_eq!(customer.data_quality_score, 100);
-        assert!(customer.quality_issues.is_empty());
+        assert_eq!(customer.quality_issues().len(), 0);
     }
 
     #[test]
     fn ids_table() {
         let cases: [(&str, Result<u64, &str>); 11] = [
-            (
-                r#"{"id": 1e400}"#,
-                Err("id: not a positive integer (1e400)"),
-            ),
+            (r#"{"id": 1e400}"#, Err("id: not a positive integer (1e400)")),
             (r#"{"id": 7}"#, Ok(7)),
             (r#"{"id": "12"}"#, Ok(12)),
             (r#"{"id": "007"}"#, Ok(7)),
@@ -218,7 +521,7 @@ mod tests {
             ),
         ];
         for (json, expected) in cases {
-            let got = assess_json(json).map(|c| c.customer_id);
+            let got = assess_json(json).map(|c| c.get(0).customer_id);
             assert_eq!(got, expected.map_err(str::to_owned), "{json}");
         }
         assert_eq!(
@@ -229,7 +532,7 @@ mod tests {
 
     #[test]
     fn full_name_uses_what_is_present() {
-        let name = |json| assess_json(json).unwrap().full_name;
+        let name = |json| assess_json(json).unwrap().get(0).full_name().to_owned();
         assert_eq!(
             name(r#"{"id":1,"first_name":" Janet ","last_name":" Weaver "}"#),
             "Janet Weaver"
@@ -246,19 +549,37 @@ mod tests {
     }
 
     #[test]
-    fn email_domain_is_unknown_when_not_plausible() {
-        let domain = |json| assess_json(json).unwrap().email_domain;
+    fn email_domain_is_lower_case_or_unknown() {
+        let domain = |json| assess_json(json).unwrap().get(0).email_domain().to_owned();
         assert_eq!(
             domain(r#"{"id":1,"email":"Emma.Wong@ReqRes.in"}"#),
             "reqres.in"
         );
+        assert_eq!(domain(r#"{"id":1,"email":"a@ÉCOLE.fr"}"#), "école.fr");
         assert_eq!(domain(r#"{"id":1,"email":"emma.wong"}"#), "unknown");
         assert_eq!(domain(r#"{"id":1}"#), "unknown");
     }
 
     #[test]
+    fn domains_are_stored_once() {
+        let mut customers = Customers::new(RUN.as_of);
+        for json in [
+            r#"{"id": 1, "email": "a@x.org"}"#,
+            r#"{"id": 2, "email": "b@X.ORG"}"#,
+            r#"{"id": 3, "email": "c@y.org"}"#,
+        ] {
+            let object: InputObject = serde_json::from_str(json).unwrap();
+            let customer = assess(&object.record, &RUN, &mut customers).unwrap();
+            customers.push(customer);
+        }
+        let domains: Vec<&str> = customers.iter().map(|c| c.email_domain()).collect();
+        assert_eq!(domains, ["x.org", "x.org", "y.org"]);
+        assert_eq!(customers.domain_count(), 3, "unknown, x.org, y.org");
+    }
+
+    #[test]
     fn engagement_level_present_absent_and_invalid() {
-        let level = |json| assess_json(json).unwrap().engagement_level;
+        let level = |json| assess_json(json).unwrap().get(0).engagement_level;
         assert_eq!(
             level(r#"{"id":1,"engagement_score":40}"#),
             EngagementLevel::Medium
@@ -285,7 +606,7 @@ mod tests {
 
     #[test]
     fn activity_status_present_absent_and_invalid() {
-        let status = |json| assess_json(json).unwrap().activity_status;
+        let status = |json| assess_json(json).unwrap().get(0).activity_status;
         assert_eq!(
             status(r#"{"id":1,"last_login":"2026-10-25"}"#),
             ActivityStatus::Active
@@ -312,13 +633,13 @@ mod tests {
 
     #[test]
     fn each_issue_costs_ten_points_and_is_explained() {
-        let customer = assess_json(
+        let customers = assess_json(
             r#"{"id": 3, "first_name": "", "email": "nope", "avatar": "x",
                 "last_login": "2024-13-45", "engagement_score": null}"#,
         )
         .unwrap();
         assert_eq!(
-            issues(&customer),
+            issues(&customers),
             [
                 "first_name: empty",
                 "last_name: missing",
@@ -328,39 +649,60 @@ mod tests {
                 "engagement_score: null",
             ]
         );
-        assert_eq!(customer.data_quality_score, 40);
+        assert_eq!(customers.get(0).data_quality_score, 40);
+        let after = assess_json(r#"{"id": 1, "last_login": "2026-11-25", "engagement_score": 150.5}"#)
+            .unwrap();
+        assert_eq!(
+            issues(&after)[4..],
+            [
+                "last_login: after as_of 2026-11-24 ('2026-11-25')",
+                "engagement_score: out of range 0-100 (150.5)"
+            ]
+        );
+    }
+
+    #[test]
+    fn quoted_values_are_cut_at_forty_characters() {
+        let long = "x".repeat(50);
+        let customers =
+            assess_json(&format!(r#"{{"id": 1, "email": "{long}"}}"#)).unwrap();
+        assert_eq!(
+            issues(&customers)[2],
+            format!("email: invalid address '{}…'", "x".repeat(40))
+        );
     }
 
     #[test]
     fn numbers_out_of_range_are_invalid_fields_not_rejections() {
-        let customer = assess_json(r#"{"id": 4, "engagement_score": 1e400, "first_name": -1e999}"#)
-            .expect("the record is kept");
+        let customers =
+            assess_json(r#"{"id": 4, "engagement_score": 1e400, "first_name": -1e999}"#)
+                .expect("the record is kept");
+        let found = issues(&customers);
         assert_eq!(
-            issues(&customer)[..2],
+            found[..2],
             [
                 "first_name: expected a string, found a number",
                 "last_name: missing"
             ]
         );
         assert!(
-            issues(&customer).contains(&"engagement_score: out of range 0-100 (1e400)".to_string()),
-            "{:?}",
-            issues(&customer)
+            found.contains(&"engagement_score: out of range 0-100 (1e400)".to_string()),
+            "{found:?}"
         );
-        assert_eq!(customer.engagement_level, EngagementLevel::Unknown);
+        assert_eq!(customers.get(0).engagement_level, EngagementLevel::Unknown);
     }
 
     #[test]
     fn absent_optional_fields_cost_nothing() {
-        let customer = assess_json(
+        let customers = assess_json(
             r#"{"id": 1, "email": "george.bluth@reqres.in", "first_name": "George",
                 "last_name": "Bluth", "avatar": "https://reqres.in/img/faces/1-image.jpg"}"#,
         )
         .unwrap();
-        assert_eq!(customer.data_quality_score, 100);
-        let customer = assess_json(r#"{"id": 1}"#).unwrap();
+        assert_eq!(customers.get(0).data_quality_score, 100);
+        let customers = assess_json(r#"{"id": 1}"#).unwrap();
         assert_eq!(
-            issues(&customer),
+            issues(&customers),
             [
                 "first_name: missing",
                 "last_name: missing",
@@ -368,28 +710,11 @@ mod tests {
                 "avatar: missing"
             ]
         );
-        assert_eq!(customer.data_quality_score, 60);
+        assert_eq!(customers.get(0).data_quality_score, 60);
     }
 
     #[test]
-    fn customers_serialize_in_contract_order() {
-        let json = serde_json::to_string(&assess_json(GEORGE).unwrap()).unwrap();
-        let keys = [
-            "customer_id",
-            "full_name",
-            "email_domain",
-            "engagement_level",
-            "activity_status",
-            "acquisition_channel",
-            "market_segment",
-            "customer_tier",
-            "data_quality_score",
-            "quality_issues",
-        ];
-        let positions: Vec<_> = keys
-            .iter()
-            .map(|k| json.find(&format!("\"{k}\"")).unwrap())
-            .collect();
-        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{json}");
+    fn a_clean_customer_is_small() {
+        assert!(std::mem::size_of::<Customer>() <= 48, "{}", std::mem::size_of::<Customer>());
     }
 }

@@ -4,23 +4,11 @@
 //! that came first in source order. Every removed record is reported with
 //! where it was and which record was kept instead.
 
-use std::collections::hash_map::Entry;
-
 use rustc_hash::FxHashMap;
-
 use serde::Serialize;
 
-use crate::customer::Customer;
+use crate::customer::{Customer, Customers};
 use crate::ingest::Position;
-
-/// A customer with its place in the source.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Candidate {
-    /// Where the record came from.
-    pub position: Position,
-    /// The assessed customer.
-    pub customer: Customer,
-}
 
 /// A record removed because another with the same id was kept.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -35,62 +23,104 @@ pub struct DroppedDuplicate {
     pub kept_position: Position,
 }
 
-/// The outcome of [`Deduper::finish`].
+/// Where each id's customer is kept. Ids are usually small and dense
+/// (1, 2, 3, …), so most live in a table indexed by id; the rest in a map.
 #[derive(Debug, Default)]
-pub struct Deduplicated {
-    /// One candidate per id, in order of first appearance of the id.
-    pub kept: Vec<Candidate>,
-    /// The removed records, in the order they were removed.
-    pub dropped: Vec<DroppedDuplicate>,
+struct Slots {
+    dense: Vec<u32>,
+    sparse: FxHashMap<u64, u32>,
+}
+
+const EMPTY: u32 = u32::MAX;
+/// Ids below this always go in the table (256 KB of it at most).
+const DENSE_FLOOR: u64 = 1 << 16;
+
+impl Slots {
+    fn get(&self, id: u64) -> Option<u32> {
+        match self.dense.get(id as usize) {
+            Some(&slot) if slot != EMPTY => Some(slot),
+            Some(_) => None,
+            None => self.sparse.get(&id).copied(),
+        }
+    }
+
+    /// Stores a new id; `kept` is how many customers are kept so far, which
+    /// bounds how far the table may grow (4 slots per customer).
+    fn insert(&mut self, id: u64, slot: u32, kept: usize) {
+        let limit = DENSE_FLOOR.max(4 * kept as u64);
+        if id >= self.dense.len() as u64 && id < limit {
+            let grown = (id as usize + 1).max(self.dense.len() * 2).min(limit as usize);
+            self.dense.resize(grown, EMPTY);
+            // Ids stored in the map before the table reached them move in.
+            let moved: Vec<(u64, u32)> = self
+                .sparse
+                .iter()
+                .filter(|(&other, _)| other < grown as u64)
+                .map(|(&other, &at)| (other, at))
+                .collect();
+            for (other, at) in moved {
+                self.sparse.remove(&other);
+                self.dense[other as usize] = at;
+            }
+        }
+        match self.dense.get_mut(id as usize) {
+            Some(entry) => *entry = slot,
+            None => {
+                self.sparse.insert(id, slot);
+            }
+        }
+    }
 }
 
 /// Keeps the best record per `customer_id`, taking candidates one at a time
 /// in source order.
 #[derive(Debug, Default)]
 pub struct Deduper {
-    // Ids come from the input, but this runs locally on the user's own
-    // data, so a fast non-keyed hash is fine.
-    slot_of: FxHashMap<u64, usize>,
-    result: Deduplicated,
+    slots: Slots,
+    /// Where each kept customer (by slot) is in the source.
+    positions: Vec<Position>,
+    dropped: Vec<DroppedDuplicate>,
 }
 
 impl Deduper {
-    /// Takes the next candidate in source order.
-    pub fn push(&mut self, candidate: Candidate) {
-        let id = candidate.customer.customer_id;
-        match self.slot_of.entry(id) {
-            Entry::Vacant(vacant) => {
-                vacant.insert(self.result.kept.len());
-                self.result.kept.push(candidate);
-            }
-            Entry::Occupied(occupied) => {
-                let kept = &mut self.result.kept[*occupied.get()];
-                // Strictly greater: on a tie the earlier record stays.
-                let loser =
-                    if candidate.customer.data_quality_score > kept.customer.data_quality_score {
-                        std::mem::replace(kept, candidate)
-                    } else {
-                        candidate
-                    };
-                self.result.dropped.push(DroppedDuplicate {
-                    customer_id: id,
-                    position: loser.position,
-                    data_quality_score: loser.customer.data_quality_score,
-                    kept_position: loser.position,
-                });
-            }
-        }
+    /// Takes the next customer in source order; kept customers are in
+    /// `customers`, in order of first appearance of their id.
+    pub fn push(&mut self, customers: &mut Customers, position: Position, customer: Customer) {
+        let id = customer.customer_id;
+        let Some(slot) = self.slots.get(id) else {
+            let slot = customers.len() as u32;
+            self.slots.insert(id, slot, customers.len());
+            customers.push(customer);
+            self.positions.push(position);
+            return;
+        };
+        let slot = slot as usize;
+        let kept = customers.rows()[slot];
+        // Strictly greater: on a tie the earlier record stays.
+        let (loser, loser_position) = if customer.data_quality_score > kept.data_quality_score {
+            customers.replace(slot, customer);
+            (kept, std::mem::replace(&mut self.positions[slot], position))
+        } else {
+            (customer, position)
+        };
+        self.dropped.push(DroppedDuplicate {
+            customer_id: id,
+            position: loser_position,
+            data_quality_score: loser.data_quality_score,
+            kept_position: loser_position,
+        });
     }
 
-    /// The kept and the dropped records.
-    pub fn finish(mut self) -> Deduplicated {
+    /// The removed records, in the order they were removed, each pointing
+    /// at the record finally kept.
+    pub fn finish(mut self) -> Vec<DroppedDuplicate> {
         // A later, better record may have replaced the one kept at first.
-        for dropped in &mut self.result.dropped {
-            if let Some(&slot) = self.slot_of.get(&dropped.customer_id) {
-                dropped.kept_position = self.result.kept[slot].position;
+        for dropped in &mut self.dropped {
+            if let Some(slot) = self.slots.get(dropped.customer_id) {
+                dropped.kept_position = self.positions[slot as usize];
             }
         }
-        self.result
+        self.dropped
     }
 }
 
@@ -100,86 +130,96 @@ mod tests {
     use crate::customer::{assess, Assessment};
     use crate::record::InputObject;
 
-    fn dedupe(candidates: impl IntoIterator<Item = Candidate>) -> Deduplicated {
-        let mut deduper = Deduper::default();
-        for candidate in candidates {
-            deduper.push(candidate);
-        }
-        deduper.finish()
-    }
+    const RUN: Assessment = Assessment {
+        seed: 1,
+        as_of: match chrono::NaiveDate::from_ymd_opt(2026, 11, 24) {
+            Some(date) => date,
+            None => chrono::NaiveDate::MIN,
+        },
+    };
 
-    fn candidate(index: usize, json: &str) -> Candidate {
-        let object: InputObject = serde_json::from_str(json).unwrap();
-        let run = Assessment {
-            seed: 1,
-            as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
-        };
-        Candidate {
-            position: Position {
-                record: Some(index),
+    /// Dedupes records given as (source index, JSON); returns the kept
+    /// customers' (id, name) and the dropped records.
+    fn dedupe(records: &[(u32, &str)]) -> (Vec<(u64, String)>, Vec<DroppedDuplicate>) {
+        let mut customers = Customers::new(RUN.as_of);
+        let mut deduper = Deduper::default();
+        for &(index, json) in records {
+            let object: InputObject = serde_json::from_str(json).unwrap();
+            let customer = assess(&object.record, &RUN, &mut customers).unwrap();
+            let position = Position {
+                record: Some(index as usize),
                 ..Position::default()
-            },
-            customer: assess(&object.record, &run).unwrap(),
+            };
+            deduper.push(&mut customers, position, customer);
         }
+        let dropped = deduper.finish();
+        let kept = customers
+            .iter()
+            .map(|c| (c.customer_id, c.full_name().to_owned()))
+            .collect();
+        (kept, dropped)
     }
 
     const FULL: &str = r#"{"id": 5, "first_name": "Charles", "last_name": "Morris",
         "email": "charles.morris@reqres.in", "avatar": "https://reqres.in/img/faces/5-image.jpg"}"#;
-    const NO_EMAIL: &str = r#"{"id": 5, "first_name": "Charles", "last_name": "Morris",
+    const NO_EMAIL: &str = r#"{"id": 5, "first_name": "Chuck", "last_name": "Morris",
         "avatar": "https://reqres.in/img/faces/5-image.jpg"}"#;
-
-    fn kept_records(result: &Deduplicated) -> Vec<(u64, Option<usize>)> {
-        result
-            .kept
-            .iter()
-            .map(|c| (c.customer.customer_id, c.position.record))
-            .collect()
-    }
 
     #[test]
     fn the_higher_score_wins_wherever_it_comes() {
-        let later_better = dedupe([candidate(1, NO_EMAIL), candidate(2, FULL)]);
-        assert_eq!(kept_records(&later_better), [(5, Some(2))]);
-        assert_eq!(later_better.dropped.len(), 1);
-        assert_eq!(later_better.dropped[0].position.record, Some(1));
-        assert_eq!(later_better.dropped[0].data_quality_score, 90);
-        assert_eq!(later_better.dropped[0].kept_position.record, Some(2));
+        let (kept, dropped) = dedupe(&[(1, NO_EMAIL), (2, FULL)]);
+        assert_eq!(kept, [(5, "Charles Morris".to_string())]);
+        assert_eq!(dropped.len(), 1);
+        assert_eq!(dropped[0].position.record, Some(1));
+        assert_eq!(dropped[0].data_quality_score, 90);
+        assert_eq!(dropped[0].kept_position.record, Some(2));
 
-        let earlier_better = dedupe([candidate(1, FULL), candidate(2, NO_EMAIL)]);
-        assert_eq!(kept_records(&earlier_better), [(5, Some(1))]);
-        assert_eq!(earlier_better.dropped[0].position.record, Some(2));
+        let (kept, dropped) = dedupe(&[(1, FULL), (2, NO_EMAIL)]);
+        assert_eq!(kept, [(5, "Charles Morris".to_string())]);
+        assert_eq!(dropped[0].position.record, Some(2));
     }
 
     #[test]
     fn on_a_tie_the_first_in_source_order_wins() {
-        let result = dedupe([candidate(1, FULL), candidate(2, FULL), candidate(3, FULL)]);
-        assert_eq!(kept_records(&result), [(5, Some(1))]);
-        let dropped: Vec<_> = result.dropped.iter().map(|d| d.position.record).collect();
-        assert_eq!(dropped, [Some(2), Some(3)]);
+        let (_, dropped) = dedupe(&[(1, FULL), (2, FULL), (3, FULL)]);
+        let positions: Vec<_> = dropped.iter().map(|d| d.position.record).collect();
+        assert_eq!(positions, [Some(2), Some(3)]);
+        assert!(dropped.iter().all(|d| d.kept_position.record == Some(1)));
     }
 
     #[test]
     fn kept_position_points_at_the_final_winner() {
-        let result = dedupe([
-            candidate(1, r#"{"id": 5}"#),
-            candidate(2, NO_EMAIL),
-            candidate(3, FULL),
-        ]);
-        assert_eq!(kept_records(&result), [(5, Some(3))]);
-        assert!(result
-            .dropped
-            .iter()
-            .all(|d| d.kept_position.record == Some(3)));
+        let (kept, dropped) = dedupe(&[(1, r#"{"id": 5}"#), (2, NO_EMAIL), (3, FULL)]);
+        assert_eq!(kept, [(5, "Charles Morris".to_string())]);
+        assert!(dropped.iter().all(|d| d.kept_position.record == Some(3)));
     }
 
     #[test]
     fn distinct_ids_are_all_kept_in_order() {
-        let result = dedupe([
-            candidate(1, r#"{"id": 2}"#),
-            candidate(2, r#"{"id": 1}"#),
-            candidate(3, r#"{"id": 2}"#),
+        let (kept, dropped) = dedupe(&[
+            (1, r#"{"id": 2, "first_name": "B"}"#),
+            (2, r#"{"id": 1, "first_name": "A"}"#),
+            (3, r#"{"id": 2}"#),
         ]);
-        assert_eq!(kept_records(&result), [(2, Some(1)), (1, Some(2))]);
-        assert_eq!(result.dropped.len(), 1);
+        assert_eq!(kept, [(2, "B".to_string()), (1, "A".to_string())]);
+        assert_eq!(dropped.len(), 1);
+    }
+
+    #[test]
+    fn large_and_small_ids_are_found_wherever_they_are_stored() {
+        let mut slots = Slots::default();
+        // A large id first (in the map), then the table grows past it.
+        slots.insert(70_000, 0, 0);
+        slots.insert(3, 1, 1);
+        for id in 4..70_010u64 {
+            slots.insert(id + 100_000, (id + 1) as u32, id as usize);
+        }
+        slots.insert(69_999, 9, 100_000);
+        assert_eq!(slots.get(70_000), Some(0));
+        assert_eq!(slots.get(3), Some(1));
+        assert_eq!(slots.get(69_999), Some(9));
+        assert_eq!(slots.get(170_000), Some(70_001));
+        assert_eq!(slots.get(u64::MAX), None);
+        assert_eq!(slots.get(5), None);
     }
 }

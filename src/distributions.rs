@@ -1,11 +1,10 @@
 //! How the customers spread over each segment, for the dashboard and the
 //! report's metadata.
 
-use rustc_hash::FxHashMap;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::customer::Customer;
+use crate::customer::{Customer, Customers};
 use crate::enrich::{
     AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
 };
@@ -78,18 +77,21 @@ fn tally<T: Copy + PartialEq>(
 
 impl Distributions {
     /// Counts the customers.
-    pub fn of(customers: &[Customer]) -> Self {
-        let mut domains: FxHashMap<&str, usize> = FxHashMap::default();
-        for customer in customers {
-            *domains.entry(customer.email_domain.as_str()).or_default() += 1;
+    pub fn of(all: &Customers) -> Self {
+        let mut per_domain = vec![0usize; all.domain_count()];
+        for customer in all.rows() {
+            per_domain[Customers::domain_index(customer)] += 1;
         }
-        let mut top: Vec<DomainCount> = domains
+        let mut top: Vec<DomainCount> = per_domain
             .into_iter()
-            .map(|(domain, customers)| DomainCount {
-                domain: domain.to_owned(),
+            .enumerate()
+            .filter(|(_, customers)| *customers > 0)
+            .map(|(index, customers)| DomainCount {
+                domain: all.domain_name(index).to_owned(),
                 customers,
             })
             .collect();
+        let customers = all.rows();
         top.sort_by(|a, b| {
             b.customers
                 .cmp(&a.customers)

@@ -40,6 +40,8 @@ pub mod fetch;
 pub mod field;
 pub mod hash;
 pub mod ingest;
+mod interner;
+mod json_out;
 pub mod pipeline;
 pub mod provenance;
 pub mod quality;

@@ -3,9 +3,9 @@
 use std::borrow::Cow;
 
 use crate::clock::{millis_since, Clock};
-use crate::customer::{assess, Assessment};
+use crate::customer::{assess, Assessment, Customers};
 use crate::dates::format_timestamp;
-use crate::dedupe::{Candidate, Deduper};
+use crate::dedupe::Deduper;
 use crate::distributions::Distributions;
 use crate::ingest::{ingest_page, IngestError, SourceItem};
 use crate::provenance::{ApiProvenance, FailureCode, PageFailure};
@@ -34,6 +34,7 @@ pub fn build_report<'a>(
 #[derive(Debug)]
 pub struct ReportBuilder<'a> {
     settings: RunSettings,
+    customers: Customers,
     deduper: Deduper,
     rejected: Vec<Rejection<'a>>,
     records_read: usize,
@@ -44,6 +45,7 @@ impl<'a> ReportBuilder<'a> {
     pub fn new(settings: &RunSettings) -> Self {
         ReportBuilder {
             settings: *settings,
+            customers: Customers::new(settings.as_of),
             deduper: Deduper::default(),
             rejected: Vec::new(),
             records_read: 0,
@@ -69,11 +71,13 @@ impl<'a> ReportBuilder<'a> {
             seed: self.settings.seed,
             as_of: self.settings.as_of,
         };
-        match item.parsed.and_then(|record| assess(&record, &run)) {
-            Ok(customer) => self.deduper.push(Candidate {
-                position: item.position,
-                customer,
-            }),
+        match item
+            .parsed
+            .and_then(|record| assess(&record, &run, &mut self.customers))
+        {
+            Ok(customer) => self
+                .deduper
+                .push(&mut self.customers, item.position, customer),
             Err(reason) => self.rejected.push(Rejection {
                 position: item.position,
                 reason,
@@ -90,9 +94,9 @@ impl<'a> ReportBuilder<'a> {
     /// Deduplicates, sorts and summarises.
     pub fn finish(self, source: SourceInfo) -> Report<'a> {
         let settings = self.settings;
-        let deduplicated = self.deduper.finish();
-        let mut customers: Vec<_> = deduplicated.kept.into_iter().map(|c| c.customer).collect();
-        customers.sort_by_cached_key(|c| (c.full_name.to_lowercase(), c.customer_id));
+        let duplicates = self.deduper.finish();
+        let mut customers = self.customers;
+        customers.sort_by_name();
         let metadata = Metadata {
             total_customers: customers.len(),
             export_timestamp: format_timestamp(settings.export_timestamp),
@@ -101,7 +105,7 @@ impl<'a> ReportBuilder<'a> {
             as_of: settings.as_of.to_string(),
             source,
             records_read: self.records_read,
-            duplicates_removed: deduplicated.dropped.len(),
+            duplicates_removed: duplicates.len(),
             rejected_records: self.rejected.len(),
             issues_by_field: IssueCounts::of(&customers),
             distributions: Distributions::of(&customers),
@@ -115,7 +119,7 @@ impl<'a> ReportBuilder<'a> {
             metadata,
             customers,
             rejected: self.rejected,
-            duplicates: deduplicated.dropped,
+            duplicates,
         }
     }
 }
@@ -285,7 +289,7 @@ mod tests {
         assert_eq!(first, again);
         let customers = |input| {
             let report = process_upload(input, "f.json", &settings()).unwrap();
-            serde_json::to_string(&report.customers).unwrap()
+            serde_json::to_string(&report.customers.iter().collect::<Vec<_>>()).unwrap()
         };
         assert_eq!(customers(a), customers(b));
     }

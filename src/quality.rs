@@ -7,10 +7,9 @@
 use std::fmt;
 
 use chrono::NaiveDate;
-use serde::Serialize;
 
 use crate::dates::parse_iso8601_date;
-use crate::field::{excerpt, FieldValue};
+use crate::field::FieldValue;
 
 /// The score of a record with no issues.
 pub const PERFECT_SCORE: u8 = 100;
@@ -70,25 +69,126 @@ impl ScoredField {
     }
 }
 
-/// One deduction from a record's score: the field and what is wrong with it.
-/// Shown and exported as `"field: problem"`, e.g. `"email: missing"`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One deduction from a record's score: the field and what is wrong with
+/// it, stored compactly (texts quoted in the problem live in the
+/// customers' text store; see [`crate::customer::Customers`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QualityIssue {
     /// The field that lost points.
     pub field: ScoredField,
-    /// What is wrong, e.g. `missing` or `invalid date '2024-13-45'`.
-    pub problem: String,
+    /// What is wrong with it.
+    pub problem: Problem<Span>,
 }
 
-impl fmt::Display for QualityIssue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field.name(), self.problem)
+/// A piece of a text store: where it starts and how long it is, in bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Span {
+    /// Start offset.
+    pub start: u32,
+    /// Length.
+    pub len: u32,
+}
+
+/// What is wrong with a field. `T` is how quoted text is held: `&str` when
+/// just found, [`Span`] once stored. Shown as in the report, e.g. `missing`
+/// or `invalid date '2024-13-45'`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Problem<T> {
+    /// The key is absent.
+    Missing,
+    /// The value is `null`.
+    Null,
+    /// The text is empty or blank.
+    Empty,
+    /// Not a string; what was found instead ("a number").
+    ExpectedString(&'static str),
+    /// Not a date string; what was found instead.
+    ExpectedDateString(&'static str),
+    /// Not a number; what was found instead.
+    ExpectedNumber(&'static str),
+    /// An implausible email address (its excerpt).
+    InvalidAddress(T),
+    /// Not an absolute http(s) URL (its excerpt).
+    NotHttpUrl(T),
+    /// Not an ISO 8601 date or date-time (its excerpt).
+    InvalidDate(T),
+    /// A date after `as_of` (its excerpt).
+    AfterAsOf(T),
+    /// A number outside 0-100, as written.
+    OutOfRange(Number<T>),
+}
+
+/// A number as a problem quotes it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number<T> {
+    /// A non-negative integer.
+    Unsigned(u64),
+    /// A negative integer.
+    Signed(i64),
+    /// Any other number.
+    Float(f64),
+    /// A number beyond the double range, as written.
+    Text(T),
+}
+
+impl<T> Problem<T> {
+    /// The same problem with its quoted text held another way.
+    pub fn map_text<U>(self, mut convert: impl FnMut(T) -> U) -> Problem<U> {
+        match self {
+            Problem::Missing => Problem::Missing,
+            Problem::Null => Problem::Null,
+            Problem::Empty => Problem::Empty,
+            Problem::ExpectedString(kind) => Problem::ExpectedString(kind),
+            Problem::ExpectedDateString(kind) => Problem::ExpectedDateString(kind),
+            Problem::ExpectedNumber(kind) => Problem::ExpectedNumber(kind),
+            Problem::InvalidAddress(text) => Problem::InvalidAddress(convert(text)),
+            Problem::NotHttpUrl(text) => Problem::NotHttpUrl(convert(text)),
+            Problem::InvalidDate(text) => Problem::InvalidDate(convert(text)),
+            Problem::AfterAsOf(text) => Problem::AfterAsOf(convert(text)),
+            Problem::OutOfRange(number) => Problem::OutOfRange(match number {
+                Number::Unsigned(n) => Number::Unsigned(n),
+                Number::Signed(n) => Number::Signed(n),
+                Number::Float(n) => Number::Float(n),
+                Number::Text(text) => Number::Text(convert(text)),
+            }),
+        }
     }
 }
 
-impl Serialize for QualityIssue {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+/// A problem with its text, ready to show: `as_of` is the run's reference
+/// date, which "after as_of" problems name.
+#[derive(Debug, Clone, Copy)]
+pub struct ShownProblem<'t> {
+    /// The problem.
+    pub problem: Problem<&'t str>,
+    /// The run's reference date.
+    pub as_of: NaiveDate,
+}
+
+impl fmt::Display for ShownProblem<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.problem {
+            Problem::Missing => f.write_str("missing"),
+            Problem::Null => f.write_str("null"),
+            Problem::Empty => f.write_str("empty"),
+            Problem::ExpectedString(kind) => write!(f, "expected a string, found {kind}"),
+            Problem::ExpectedDateString(kind) => write!(f, "expected a date string, found {kind}"),
+            Problem::ExpectedNumber(kind) => write!(f, "expected a number, found {kind}"),
+            Problem::InvalidAddress(text) => write!(f, "invalid address '{text}'"),
+            Problem::NotHttpUrl(text) => write!(f, "not an absolute http(s) URL '{text}'"),
+            Problem::InvalidDate(text) => write!(f, "invalid date '{text}'"),
+            Problem::AfterAsOf(text) => write!(f, "after as_of {} ('{text}')", self.as_of),
+            Problem::OutOfRange(number) => {
+                f.write_str("out of range 0-100 (")?;
+                match number {
+                    Number::Unsigned(n) => write!(f, "{n}")?,
+                    Number::Signed(n) => write!(f, "{n}")?,
+                    Number::Float(n) => write!(f, "{n}")?,
+                    Number::Text(text) => f.write_str(text)?,
+                }
+                f.write_str(")")
+            }
+        }
     }
 }
 
@@ -156,32 +256,30 @@ impl QualityBucket {
 /// A required text field (`first_name`, `last_name`): the trimmed text.
 ///
 /// # Errors
-/// The problem text when the key is absent, null, not a string, or blank.
-pub fn check_name<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, String> {
-    let text = required_text(value)?;
-    let trimmed = text.trim();
+/// The problem when the key is absent, null, not a string, or blank.
+pub fn check_name<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, Problem<&'a str>> {
+    let trimmed = required_text(value)?.trim();
     if trimmed.is_empty() {
-        return Err("empty".into());
+        return Err(Problem::Empty);
     }
     Ok(trimmed)
 }
 
-/// `email`: the lower-cased domain of a plausible address.
+/// `email`: the domain of a plausible address, as written (the caller
+/// lower-cases it).
 ///
 /// Plausible means, after trimming surrounding white space: exactly one
 /// `@`, a non-empty local part, a domain of at least two non-empty
 /// dot-separated labels, and no white space anywhere.
 ///
 /// # Errors
-/// The problem text when the key is absent, null, not a string, blank, or implausible.
-pub fn check_email(value: Option<&FieldValue<'_>>) -> Result<String, String> {
+/// The problem when the key is absent, null, not a string, blank, or implausible.
+pub fn check_email<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, Problem<&'a str>> {
     let text = required_text(value)?.trim();
     if text.is_empty() {
-        return Err("empty".into());
+        return Err(Problem::Empty);
     }
-    email_domain(text)
-        .map(|domain| domain.to_lowercase())
-        .ok_or_else(|| format!("invalid address '{}'", excerpt(text)))
+    email_domain(text).ok_or(Problem::InvalidAddress(text))
 }
 
 fn email_domain(address: &str) -> Option<&str> {
@@ -199,16 +297,16 @@ fn email_domain(address: &str) -> Option<&str> {
 /// `avatar`: must be an absolute `http://` or `https://` URL with a host.
 ///
 /// # Errors
-/// The problem text when the key is absent, null, not a string, blank, or not such a URL.
-pub fn check_avatar(value: Option<&FieldValue<'_>>) -> Result<(), String> {
+/// The problem when the key is absent, null, not a string, blank, or not such a URL.
+pub fn check_avatar<'a>(value: Option<&'a FieldValue<'_>>) -> Result<(), Problem<&'a str>> {
     let text = required_text(value)?.trim();
     if text.is_empty() {
-        return Err("empty".into());
+        return Err(Problem::Empty);
     }
     if is_absolute_http_url(text) {
         Ok(())
     } else {
-        Err(format!("not an absolute http(s) URL '{}'", excerpt(text)))
+        Err(Problem::NotHttpUrl(text))
     }
 }
 
@@ -216,13 +314,13 @@ fn is_absolute_http_url(text: &str) -> bool {
     if text.chars().any(char::is_whitespace) {
         return false;
     }
-    let lower_scheme = text
-        .get(..8)
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    let rest = if lower_scheme.starts_with("https://") {
+    let has_scheme = |scheme: &str| {
+        text.get(..scheme.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
+    };
+    let rest = if has_scheme("https://") {
         &text[8..]
-    } else if lower_scheme.starts_with("http://") {
+    } else if has_scheme("http://") {
         &text[7..]
     } else {
         return false;
@@ -236,18 +334,20 @@ fn is_absolute_http_url(text: &str) -> bool {
 /// `last_login` when present: its UTC date, which must not be after `as_of`.
 ///
 /// # Errors
-/// The problem text when the value is null, not a string, not an ISO 8601
+/// The problem when the value is null, not a string, not an ISO 8601
 /// date or date-time, or after `as_of`.
-pub fn check_last_login(value: &FieldValue<'_>, as_of: NaiveDate) -> Result<NaiveDate, String> {
-    let text = match value {
+pub fn check_last_login<'a>(
+    value: &'a FieldValue<'_>,
+    as_of: NaiveDate,
+) -> Result<NaiveDate, Problem<&'a str>> {
+    let text: &str = match value {
         FieldValue::Text(text) => text,
-        FieldValue::Null => return Err("null".into()),
-        other => return Err(format!("expected a date string, found {}", other.kind())),
+        FieldValue::Null => return Err(Problem::Null),
+        other => return Err(Problem::ExpectedDateString(other.kind())),
     };
-    let date =
-        parse_iso8601_date(text).ok_or_else(|| format!("invalid date '{}'", excerpt(text)))?;
+    let date = parse_iso8601_date(text).ok_or(Problem::InvalidDate(text))?;
     if date > as_of {
-        return Err(format!("after as_of {as_of} ('{}')", excerpt(text)));
+        return Err(Problem::AfterAsOf(text));
     }
     Ok(date)
 }
@@ -255,36 +355,52 @@ pub fn check_last_login(value: &FieldValue<'_>, as_of: NaiveDate) -> Result<Naiv
 /// `engagement_score` when present: a number from 0 to 100 inclusive.
 ///
 /// # Errors
-/// The problem text when the value is null, not a number, or out of range.
-pub fn check_engagement_score(value: &FieldValue<'_>) -> Result<f64, String> {
+/// The problem when the value is null, not a number, or out of range.
+pub fn check_engagement_score<'a>(value: &'a FieldValue<'_>) -> Result<f64, Problem<&'a str>> {
     let number = match value {
-        FieldValue::Null => return Err("null".into()),
+        FieldValue::Null => return Err(Problem::Null),
         other => other
             .as_f64()
-            .ok_or_else(|| format!("expected a number, found {}", other.kind()))?,
+            .ok_or(Problem::ExpectedNumber(other.kind()))?,
     };
     if (0.0..=100.0).contains(&number) {
-        Ok(number)
-    } else {
-        Err(format!("out of range 0-100 ({value})"))
+        return Ok(number);
     }
+    Err(Problem::OutOfRange(match value {
+        FieldValue::Unsigned(n) => Number::Unsigned(*n),
+        FieldValue::Signed(n) => Number::Signed(*n),
+        FieldValue::OutOfRange(text) => Number::Text(text),
+        _ => Number::Float(number),
+    }))
 }
 
-fn required_text<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, String> {
+fn required_text<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, Problem<&'a str>> {
     match value {
-        None => Err("missing".into()),
-        Some(FieldValue::Null) => Err("null".into()),
+        None => Err(Problem::Missing),
+        Some(FieldValue::Null) => Err(Problem::Null),
         Some(FieldValue::Text(text)) => Ok(text),
-        Some(other) => Err(format!("expected a string, found {}", other.kind())),
+        Some(other) => Err(Problem::ExpectedString(other.kind())),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::field::excerpt;
 
     fn text(s: &str) -> FieldValue<'_> {
         FieldValue::Text(s.into())
+    }
+
+    /// A check's result with the problem as the report shows it.
+    fn shown<T>(result: Result<T, Problem<&str>>) -> Result<T, String> {
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        result.map_err(|problem| {
+            let mut quoted = String::new();
+            let problem = problem.map_text(|t| quoted = excerpt(t).into_owned());
+            let problem = problem.map_text(|()| quoted.as_str());
+            ShownProblem { problem, as_of }.to_string()
+        })
     }
 
     #[test]
@@ -309,12 +425,12 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_required() {
-        assert_eq!(check_name(Some(&text("  George "))), Ok("George"));
-        assert_eq!(check_name(None), Err("missing".into()));
-        assert_eq!(check_name(Some(&FieldValue::Null)), Err("null".into()));
-        assert_eq!(check_name(Some(&text("   "))), Err("empty".into()));
+        assert_eq!(shown(check_name(Some(&text("  George ")))), Ok("George"));
+        assert_eq!(shown(check_name(None)), Err("missing".into()));
+        assert_eq!(shown(check_name(Some(&FieldValue::Null))), Err("null".into()));
+        assert_eq!(shown(check_name(Some(&text("   ")))), Err("empty".into()));
         assert_eq!(
-            check_name(Some(&FieldValue::Unsigned(5))),
+            shown(check_name(Some(&FieldValue::Unsigned(5)))),
             Err("expected a string, found a number".into())
         );
     }
@@ -338,12 +454,12 @@ mod tests {
             ("", Err("empty")),
         ];
         for (input, expected) in cases {
-            let expected = expected.map(str::to_owned).map_err(str::to_owned);
-            assert_eq!(check_email(Some(&text(input))), expected, "{input:?}");
+            let expected = expected.map_err(str::to_owned);
+            assert_eq!(shown(check_email(Some(&text(input)))).map(str::to_lowercase), expected.map(str::to_owned), "{input:?}");
         }
-        assert_eq!(check_email(None), Err("missing".into()));
+        assert_eq!(shown(check_email(None)), Err("missing".into()));
         assert_eq!(
-            check_email(Some(&FieldValue::Array)),
+            shown(check_email(Some(&FieldValue::Array))),
             Err("expected a string, found an array".into())
         );
     }
@@ -356,7 +472,7 @@ mod tests {
             "HTTPS://EXAMPLE.COM/a?b#c",
             "https://user@host:8080/x",
         ] {
-            assert_eq!(check_avatar(Some(&text(ok))), Ok(()), "{ok}");
+            assert_eq!(shown(check_avatar(Some(&text(ok)))), Ok(()), "{ok}");
         }
         for bad in [
             "not a url",
@@ -368,59 +484,59 @@ mod tests {
             "javascript:alert(1)",
         ] {
             assert_eq!(
-                check_avatar(Some(&text(bad))),
+                shown(check_avatar(Some(&text(bad)))),
                 Err(format!("not an absolute http(s) URL '{bad}'")),
                 "{bad}"
             );
         }
-        assert_eq!(check_avatar(None), Err("missing".into()));
+        assert_eq!(shown(check_avatar(None)), Err("missing".into()));
     }
 
     #[test]
     fn last_login_rules() {
         let as_of = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
         assert_eq!(
-            check_last_login(&text("2026-11-20T10:00:00Z"), as_of),
+            shown(check_last_login(&text("2026-11-20T10:00:00Z"), as_of)),
             Ok(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap())
         );
-        assert_eq!(check_last_login(&text("2026-11-24"), as_of), Ok(as_of));
+        assert_eq!(shown(check_last_login(&text("2026-11-24"), as_of)), Ok(as_of));
         assert_eq!(
-            check_last_login(&FieldValue::Null, as_of),
+            shown(check_last_login(&FieldValue::Null, as_of)),
             Err("null".into())
         );
         assert_eq!(
-            check_last_login(&text("2024-13-45"), as_of),
+            shown(check_last_login(&text("2024-13-45"), as_of)),
             Err("invalid date '2024-13-45'".into())
         );
         assert_eq!(
-            check_last_login(&text("2026-11-25"), as_of),
+            shown(check_last_login(&text("2026-11-25"), as_of)),
             Err("after as_of 2026-11-24 ('2026-11-25')".into())
         );
         assert_eq!(
-            check_last_login(&FieldValue::Unsigned(1_700_000_000), as_of),
+            shown(check_last_login(&FieldValue::Unsigned(1_700_000_000), as_of)),
             Err("expected a date string, found a number".into())
         );
     }
 
     #[test]
     fn engagement_score_rules() {
-        assert_eq!(check_engagement_score(&FieldValue::Unsigned(0)), Ok(0.0));
-        assert_eq!(check_engagement_score(&FieldValue::Float(100.0)), Ok(100.0));
-        assert_eq!(check_engagement_score(&FieldValue::Float(55.5)), Ok(55.5));
+        assert_eq!(shown(check_engagement_score(&FieldValue::Unsigned(0))), Ok(0.0));
+        assert_eq!(shown(check_engagement_score(&FieldValue::Float(100.0))), Ok(100.0));
+        assert_eq!(shown(check_engagement_score(&FieldValue::Float(55.5))), Ok(55.5));
         assert_eq!(
-            check_engagement_score(&FieldValue::Null),
+            shown(check_engagement_score(&FieldValue::Null)),
             Err("null".into())
         );
         assert_eq!(
-            check_engagement_score(&FieldValue::Unsigned(150)),
+            shown(check_engagement_score(&FieldValue::Unsigned(150))),
             Err("out of range 0-100 (150)".into())
         );
         assert_eq!(
-            check_engagement_score(&FieldValue::Float(-0.5)),
+            shown(check_engagement_score(&FieldValue::Float(-0.5))),
             Err("out of range 0-100 (-0.5)".into())
         );
         assert_eq!(
-            check_engagement_score(&text("75")),
+            shown(check_engagement_score(&text("75"))),
             Err("expected a number, found a string".into())
         );
     }

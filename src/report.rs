@@ -9,20 +9,21 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::customer::Customer;
+use crate::customer::{CustomerRef, Customers};
 use crate::dedupe::DroppedDuplicate;
 use crate::distributions::Distributions;
 use crate::ingest::{InputFormat, Position};
+use crate::json_out;
 use crate::provenance::{FetchStats, PageFailure, Truncation};
 use crate::quality::{QualityBucket, ScoredField};
 
 /// The whole report. It borrows the original text of rejected records from the input.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Report<'a> {
     /// Counts, settings and provenance of the run.
     pub metadata: Metadata,
     /// The customers, sorted by `full_name` (case-insensitively), then `customer_id`.
-    pub customers: Vec<Customer>,
+    pub customers: Customers,
     /// Records that could not be customers, with the reason and the original.
     pub rejected: Vec<Rejection<'a>>,
     /// Records removed as duplicates of a better or earlier record.
@@ -81,9 +82,9 @@ pub struct QualitySummary {
 
 impl QualitySummary {
     /// Counts the customers per bucket.
-    pub fn of<'c>(customers: impl IntoIterator<Item = &'c Customer>) -> Self {
+    pub fn of(customers: &Customers) -> Self {
         let mut summary = QualitySummary::default();
-        for customer in customers {
+        for customer in customers.rows() {
             match QualityBucket::of(customer.data_quality_score) {
                 QualityBucket::High => summary.high_quality += 1,
                 QualityBucket::Medium => summary.medium_quality += 1,
@@ -100,10 +101,12 @@ pub struct IssueCounts([usize; ScoredField::ALL.len()]);
 
 impl IssueCounts {
     /// Counts the issues of the given customers.
-    pub fn of<'c>(customers: impl IntoIterator<Item = &'c Customer>) -> Self {
+    pub fn of(customers: &Customers) -> Self {
         let mut counts = IssueCounts::default();
-        for issue in customers.into_iter().flat_map(|c| &c.quality_issues) {
-            counts.0[issue.field as usize] += 1;
+        for customer in customers.rows() {
+            for issue in customers.issues_of(customer) {
+                counts.0[issue.field as usize] += 1;
+            }
         }
         counts
     }
@@ -242,9 +245,9 @@ impl Report<'_> {
             }
         }
         after_line(out);
-        write_lines(out, "customers", &self.customers, after_line);
-        write_lines(out, "rejected", &self.rejected, after_line);
-        write_lines(out, "duplicates", &self.duplicates, after_line);
+        write_lines(out, "customers", self.customers.iter(), write_customer, after_line);
+        write_lines(out, "rejected", self.rejected.iter(), write_serialized, after_line);
+        write_lines(out, "duplicates", self.duplicates.iter(), write_serialized, after_line);
         out.extend_from_slice(b"\n}\n");
     }
 }
@@ -255,36 +258,50 @@ impl Report<'_> {
     /// would briefly hold the old and the new buffer, three times the report.
     fn json_size_estimate(&self) -> usize {
         const SAMPLE: usize = 256;
-        let sample = &self.customers[..self.customers.len().min(SAMPLE)];
-        let sampled: usize = sample
-            .iter()
-            .map(|c| serde_json::to_vec(c).map_or(0, |line| line.len()) + 6)
-            .sum();
-        let per_customer = sampled / sample.len().max(1) + 16;
+        let mut line = Vec::new();
+        let mut sampled = 0;
+        for customer in self.customers.iter().take(SAMPLE) {
+            line.clear();
+            write_customer(&mut line, &customer);
+            sampled += line.len() + 6;
+        }
+        let per_customer = sampled / self.customers.len().clamp(1, SAMPLE) + 16;
         let others = (self.rejected.len() + self.duplicates.len()) * 256;
         8192 + self.customers.len() * per_customer + others
     }
 }
 
 /// Writes `,\n  "name": [` and each item compactly on its own line.
-fn write_lines<T: Serialize>(
+fn write_lines<T>(
     out: &mut Vec<u8>,
     name: &str,
-    items: &[T],
+    items: impl Iterator<Item = T>,
+    write_item: fn(&mut Vec<u8>, &T),
     after_line: &mut dyn FnMut(&mut Vec<u8>),
 ) {
     out.extend_from_slice(b",\n  \"");
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b"\": [");
-    for (index, item) in items.iter().enumerate() {
-        out.extend_from_slice(if index == 0 { b"\n    " } else { b",\n    " });
-        let _ = serde_json::to_writer(&mut *out, item);
+    let mut any = false;
+    for item in items {
+        out.extend_from_slice(if any { b",\n    " } else { b"\n    " });
+        any = true;
+        write_item(out, &item);
         after_line(out);
     }
-    if !items.is_empty() {
+    if any {
         out.extend_from_slice(b"\n  ");
     }
     out.push(b']');
+}
+
+fn write_customer(out: &mut Vec<u8>, customer: &CustomerRef<'_>) {
+    json_out::write_customer(out, customer);
+}
+
+fn write_serialized<T: Serialize>(out: &mut Vec<u8>, item: &T) {
+    // Writing to a Vec cannot fail, and these types serialize infallibly.
+    let _ = serde_json::to_writer(&mut *out, item);
 }
 
 #[cfg(test)]

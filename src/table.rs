@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 
 use serde::Serialize;
 
-use crate::customer::Customer;
+use crate::customer::{CustomerRef, Customers};
 use crate::dedupe::DroppedDuplicate;
 use crate::quality::{QualityBucket, ScoredField};
 use crate::report::Rejection;
@@ -106,34 +106,34 @@ pub struct TableQuery {
     pub issue: Option<ScoredField>,
 }
 
-fn matches(customer: &Customer, query: &TableQuery, needle: &str) -> bool {
+fn matches(customer: &CustomerRef<'_>, query: &TableQuery, needle: &str) -> bool {
     if let Some(bucket) = query.bucket {
         if QualityBucket::of(customer.data_quality_score) != bucket {
             return false;
         }
     }
     if let Some(field) = query.issue {
-        if !customer.quality_issues.iter().any(|i| i.field == field) {
+        if !customer.quality_issues().any(|i| i.field() == field) {
             return false;
         }
     }
     needle.is_empty()
-        || customer.full_name.to_lowercase().contains(needle)
-        || customer.email_domain.contains(needle)
+        || customer.full_name().to_lowercase().contains(needle)
+        || customer.email_domain().contains(needle)
         || customer.customer_id.to_string() == needle
 }
 
 /// Indexes into `customers` of the rows to show, in display order.
 /// Sorting is stable: equal keys keep the report's order, both ways.
-pub fn select_rows(customers: &[Customer], query: &TableQuery) -> Vec<u32> {
+pub fn select_rows(customers: &Customers, query: &TableQuery) -> Vec<u32> {
     let needle = query.search.trim().to_lowercase();
     let mut rows: Vec<u32> = (0..customers.len() as u32)
-        .filter(|&i| matches(&customers[i as usize], query, &needle))
+        .filter(|&i| matches(&customers.get(i as usize), query, &needle))
         .collect();
     if let Some(key) = query.sort {
         // One comparator for every column keeps a single sort in the binary.
         rows.sort_unstable_by(|&a, &b| {
-            let by_key = compare(key, &customers[a as usize], &customers[b as usize]);
+            let by_key = compare(key, &customers.get(a as usize), &customers.get(b as usize));
             let by_key = if query.descending {
                 by_key.reverse()
             } else {
@@ -165,11 +165,11 @@ struct Row<'c> {
 }
 
 impl<'c> Row<'c> {
-    fn of(c: &'c Customer) -> Self {
+    fn of(c: CustomerRef<'c>) -> Self {
         Row {
             customer_id: c.customer_id.to_string(),
-            full_name: &c.full_name,
-            email_domain: &c.email_domain,
+            full_name: c.full_name(),
+            email_domain: c.email_domain(),
             engagement_level: c.engagement_level.label(),
             activity_status: c.activity_status.label(),
             acquisition_channel: c.acquisition_channel.label(),
@@ -177,19 +177,19 @@ impl<'c> Row<'c> {
             customer_tier: c.customer_tier.label(),
             data_quality_score: c.data_quality_score,
             quality_bucket: QualityBucket::of(c.data_quality_score).name(),
-            quality_issues: c.quality_issues.iter().map(ToString::to_string).collect(),
+            quality_issues: c.quality_issues().map(|i| i.to_string()).collect(),
         }
     }
 }
 
 /// Rows `offset..offset + limit` of a view (indexes into `customers`), as
 /// a JSON array for the page.
-pub fn rows_json(customers: &[Customer], view: &[u32], offset: usize, limit: usize) -> String {
+pub fn rows_json(customers: &Customers, view: &[u32], offset: usize, limit: usize) -> String {
     let start = offset.min(view.len());
     let end = start.saturating_add(limit).min(view.len());
     let rows: Vec<Row> = view[start..end]
         .iter()
-        .map(|&i| Row::of(&customers[i as usize]))
+        .map(|&i| Row::of(customers.get(i as usize)))
         .collect();
     serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
 }
@@ -240,15 +240,15 @@ pub fn duplicates_json(duplicates: &[DroppedDuplicate], limit: usize) -> String 
 }
 
 /// Orders two customers by one column (names case-insensitively).
-fn compare(key: SortKey, a: &Customer, b: &Customer) -> Ordering {
+fn compare(key: SortKey, a: &CustomerRef<'_>, b: &CustomerRef<'_>) -> Ordering {
     match key {
         SortKey::CustomerId => a.customer_id.cmp(&b.customer_id),
         SortKey::FullName => a
-            .full_name
+            .full_name()
             .chars()
             .flat_map(char::to_lowercase)
-            .cmp(b.full_name.chars().flat_map(char::to_lowercase)),
-        SortKey::EmailDomain => a.email_domain.cmp(&b.email_domain),
+            .cmp(b.full_name().chars().flat_map(char::to_lowercase)),
+        SortKey::EmailDomain => a.email_domain().cmp(b.email_domain()),
         SortKey::EngagementLevel => a.engagement_level.label().cmp(b.engagement_level.label()),
         SortKey::ActivityStatus => a.activity_status.label().cmp(b.activity_status.label()),
         SortKey::AcquisitionChannel => a
@@ -267,7 +267,7 @@ mod tests {
     use crate::pipeline::process_upload;
     use crate::settings::RunSettings;
 
-    fn customers() -> Vec<Customer> {
+    fn customers() -> Customers {
         let input = br#"[
             {"id": 3, "first_name": "Cleo", "email": "c@b.org", "avatar": "https://x.y/a", "last_name": "Z"},
             {"id": 1, "first_name": "alma", "email": "a@a.com"},
@@ -278,10 +278,10 @@ mod tests {
         process_upload(input, "f", &settings).unwrap().customers
     }
 
-    fn ids(customers: &[Customer], query: &TableQuery) -> Vec<u64> {
+    fn ids(customers: &Customers, query: &TableQuery) -> Vec<u64> {
         select_rows(customers, query)
             .iter()
-            .map(|i| customers[*i as usize].customer_id)
+            .map(|i| customers.get(*i as usize).customer_id)
             .collect()
     }
 

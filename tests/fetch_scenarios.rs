@@ -312,7 +312,7 @@ fn the_report_does_not_depend_on_the_order_pages_complete_in() {
             .report(outcome)
             .customers
             .iter()
-            .map(|c| serde_json::to_string(c).unwrap())
+            .map(|c| serde_json::to_string(&c).unwrap())
             .collect::<Vec<_>>()
     };
     assert_eq!(report(&a, &in_order), report(&b, &reversed));

@@ -202,7 +202,7 @@ mod tests {
             let flawed = report
                 .customers
                 .iter()
-                .filter(|c| !c.quality_issues.is_empty())
+                .filter(|c| c.quality_issues().len() > 0)
                 .count();
             assert!((600..1_100).contains(&flawed), "{flawed}");
         }
