@@ -141,7 +141,10 @@ impl Customers {
         let keys: Vec<(Span, bool)> = (0..self.names.len() as u32)
             .map(|id| {
                 let name = self.names.get(id);
-                if name.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+                if name
+                    .bytes()
+                    .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+                {
                     return (Span::default(), false);
                 }
                 let start = lowered.len() as u32;
@@ -170,22 +173,40 @@ impl Customers {
             }
             rank[id as usize] = current;
         }
-        // (rank, id) is unique once duplicates are removed, so an unstable
-        // sort gives the one order.
-        let mut order: Vec<(u32, u64, u32)> = self
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(index, c)| (rank[c.name as usize], c.customer_id, index as u32))
-            .collect();
-        order.sort_unstable();
-        self.rows = order.iter().map(|&(_, _, i)| self.rows[i as usize]).collect();
+        // Customers are placed by rank with a counting sort (source order
+        // within a rank), then each rank's customers are sorted by id, which
+        // source order usually already is.
+        let mut starts = vec![0u32; rank.len() + 1];
+        for customer in &self.rows {
+            starts[rank[customer.name as usize] as usize + 1] += 1;
+        }
+        for at in 1..starts.len() {
+            starts[at] += starts[at - 1];
+        }
+        let mut next = starts.clone();
+        let mut order = vec![0u32; self.rows.len()];
+        for (index, customer) in self.rows.iter().enumerate() {
+            let slot = &mut next[rank[customer.name as usize] as usize];
+            order[*slot as usize] = index as u32;
+            *slot += 1;
+        }
+        let rows = &self.rows;
+        let id = |index: &u32| rows[*index as usize].customer_id;
+        for bucket in starts.windows(2) {
+            let group = &mut order[bucket[0] as usize..bucket[1] as usize];
+            if !group.windows(2).all(|pair| id(&pair[0]) <= id(&pair[1])) {
+                group.sort_unstable_by_key(id);
+            }
+        }
+        self.rows = order.iter().map(|&i| self.rows[i as usize]).collect();
     }
 
     /// The text of a span.
     pub(crate) fn text(&self, span: Span) -> &str {
         let start = span.start as usize;
-        self.text.get(start..start + span.len as usize).unwrap_or("")
+        self.text
+            .get(start..start + span.len as usize)
+            .unwrap_or("")
     }
 
     /// The text of a customer's name.
@@ -221,7 +242,10 @@ impl Customers {
 
     /// The domain's entry, lower-cased first when it is not already.
     fn store_domain(&mut self, domain: &str) -> u32 {
-        if domain.bytes().all(|b| !b.is_ascii_uppercase() && b.is_ascii()) {
+        if domain
+            .bytes()
+            .all(|b| !b.is_ascii_uppercase() && b.is_ascii())
+        {
             return self.domains.intern(domain);
         }
         self.scratch.clear();
@@ -281,7 +305,8 @@ impl serde::Serialize for CustomerRef<'_> {
         let mut line = Vec::new();
         crate::json_out::write_customer(&mut line, self);
         let text = String::from_utf8(line).map_err(serde::ser::Error::custom)?;
-        let raw = serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
+        let raw =
+            serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
         raw.serialize(serializer)
     }
 }
@@ -303,7 +328,10 @@ impl IssueRef<'_> {
     /// What is wrong, e.g. `missing` or `invalid date '2024-13-45'`.
     pub fn problem(&self) -> ShownProblem<'_> {
         ShownProblem {
-            problem: self.issue.problem.map_text(|span| self.customers.text(span)),
+            problem: self
+                .issue
+                .problem
+                .map_text(|span| self.customers.text(span)),
             as_of: self.customers.as_of,
         }
     }
@@ -502,7 +530,10 @@ mod tests {
     #[test]
     fn ids_table() {
         let cases: [(&str, Result<u64, &str>); 11] = [
-            (r#"{"id": 1e400}"#, Err("id: not a positive integer (1e400)")),
+            (
+                r#"{"id": 1e400}"#,
+                Err("id: not a positive integer (1e400)"),
+            ),
             (r#"{"id": 7}"#, Ok(7)),
             (r#"{"id": "12"}"#, Ok(12)),
             (r#"{"id": "007"}"#, Ok(7)),
@@ -650,8 +681,9 @@ mod tests {
             ]
         );
         assert_eq!(customers.get(0).data_quality_score, 40);
-        let after = assess_json(r#"{"id": 1, "last_login": "2026-11-25", "engagement_score": 150.5}"#)
-            .unwrap();
+        let after =
+            assess_json(r#"{"id": 1, "last_login": "2026-11-25", "engagement_score": 150.5}"#)
+                .unwrap();
         assert_eq!(
             issues(&after)[4..],
             [
@@ -664,8 +696,7 @@ mod tests {
     #[test]
     fn quoted_values_are_cut_at_forty_characters() {
         let long = "x".repeat(50);
-        let customers =
-            assess_json(&format!(r#"{{"id": 1, "email": "{long}"}}"#)).unwrap();
+        let customers = assess_json(&format!(r#"{{"id": 1, "email": "{long}"}}"#)).unwrap();
         assert_eq!(
             issues(&customers)[2],
             format!("email: invalid address '{}…'", "x".repeat(40))
@@ -714,7 +745,41 @@ mod tests {
     }
 
     #[test]
+    fn the_sort_equals_sorting_by_lower_case_name_then_id() {
+        // Random names from a small alphabet (so that names and keys repeat,
+        // differ only in case, or are non-ASCII) and random ids.
+        let mut rng = crate::hash::SplitMix64::new(7);
+        let letters = ["a", "B", "b", "Σ", "σ", "É", "e", " "];
+        let mut customers = Customers::new(RUN.as_of);
+        for _ in 0..3000 {
+            let name: String = (0..1 + rng.below(4))
+                .map(|_| letters[rng.below(letters.len() as u64) as usize])
+                .collect();
+            let id = 1 + rng.below(5000);
+            let json = format!(r#"{{"id": {id}, "first_name": "x{name}"}}"#);
+            let object: InputObject = serde_json::from_str(&json).unwrap();
+            let customer = assess(&object.record, &RUN, &mut customers).unwrap();
+            customers.push(customer);
+        }
+        let mut expected: Vec<(String, u64)> = customers
+            .iter()
+            .map(|c| (c.full_name().to_lowercase(), c.customer_id))
+            .collect();
+        expected.sort();
+        customers.sort_by_name();
+        let got: Vec<(String, u64)> = customers
+            .iter()
+            .map(|c| (c.full_name().to_lowercase(), c.customer_id))
+            .collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
     fn a_clean_customer_is_small() {
-        assert!(std::mem::size_of::<Customer>() <= 48, "{}", std::mem::size_of::<Customer>());
+        assert!(
+            std::mem::size_of::<Customer>() <= 48,
+            "{}",
+            std::mem::size_of::<Customer>()
+        );
     }
 }

@@ -49,7 +49,9 @@ impl Slots {
     fn insert(&mut self, id: u64, slot: u32, kept: usize) {
         let limit = DENSE_FLOOR.max(4 * kept as u64);
         if id >= self.dense.len() as u64 && id < limit {
-            let grown = (id as usize + 1).max(self.dense.len() * 2).min(limit as usize);
+            let grown = (id as usize + 1)
+                .max(self.dense.len() * 2)
+                .min(limit as usize);
             self.dense.resize(grown, EMPTY);
             // Ids stored in the map before the table reached them move in.
             let moved: Vec<(u64, u32)> = self

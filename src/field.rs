@@ -111,7 +111,7 @@ impl<'a> FieldValue<'a> {
         Ok(match raw.as_bytes().first() {
             Some(b'"') => {
                 let inner = &raw[1..raw.len() - 1];
-                if inner.contains('\\') {
+                if memchr::memchr(b'\\', inner.as_bytes()).is_some() {
                     FieldValue::Text(Cow::Owned(serde_json::from_str(raw)?))
                 } else {
                     FieldValue::Text(Cow::Borrowed(inner))

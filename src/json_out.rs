@@ -74,9 +74,18 @@ pub(crate) fn write_customer(out: &mut Vec<u8>, customer: &CustomerRef<'_>) {
     write_str(out, customer.email_domain());
     // The labels are fixed words without characters to escape.
     for (key, label) in [
-        (&b",\"engagement_level\":\""[..], customer.engagement_level.label()),
-        (b"\",\"activity_status\":\"", customer.activity_status.label()),
-        (b"\",\"acquisition_channel\":\"", customer.acquisition_channel.label()),
+        (
+            &b",\"engagement_level\":\""[..],
+            customer.engagement_level.label(),
+        ),
+        (
+            b"\",\"activity_status\":\"",
+            customer.activity_status.label(),
+        ),
+        (
+            b"\",\"acquisition_channel\":\"",
+            customer.acquisition_channel.label(),
+        ),
         (b"\",\"market_segment\":\"", customer.market_segment.label()),
         (b"\",\"customer_tier\":\"", customer.customer_tier.label()),
     ] {
@@ -104,7 +113,9 @@ mod tests {
 
     #[test]
     fn strings_are_escaped_exactly_like_serde_json() {
-        let mut samples: Vec<String> = (0u8..0x80).map(|b| format!("a{}b", char::from(b))).collect();
+        let mut samples: Vec<String> = (0u8..0x80)
+            .map(|b| format!("a{}b", char::from(b)))
+            .collect();
         samples.extend([
             String::new(),
             "plain".into(),

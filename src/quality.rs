@@ -258,7 +258,7 @@ impl QualityBucket {
 /// # Errors
 /// The problem when the key is absent, null, not a string, or blank.
 pub fn check_name<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, Problem<&'a str>> {
-    let trimmed = required_text(value)?.trim();
+    let trimmed = trim(required_text(value)?);
     if trimmed.is_empty() {
         return Err(Problem::Empty);
     }
@@ -275,14 +275,61 @@ pub fn check_name<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, Prob
 /// # Errors
 /// The problem when the key is absent, null, not a string, blank, or implausible.
 pub fn check_email<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, Problem<&'a str>> {
-    let text = required_text(value)?.trim();
+    let text = trim(required_text(value)?);
     if text.is_empty() {
         return Err(Problem::Empty);
     }
     email_domain(text).ok_or(Problem::InvalidAddress(text))
 }
 
+/// `str::trim`, without decoding characters when both ends are ASCII and
+/// not white space (almost every value).
+fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(&first), Some(&last))
+            if first.is_ascii() && last.is_ascii() && !is_space(first) && !is_space(last) =>
+        {
+            text
+        }
+        _ => text.trim(),
+    }
+}
+
+/// `char::is_whitespace` for an ASCII byte.
+fn is_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// Whether the text has white space (`char::is_whitespace`) anywhere.
+fn has_space(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes().any(is_space)
+    } else {
+        text.chars().any(char::is_whitespace)
+    }
+}
+
 fn email_domain(address: &str) -> Option<&str> {
+    if address.is_ascii() {
+        // The same rules, byte by byte.
+        let bytes = address.as_bytes();
+        if bytes.iter().copied().any(is_space) {
+            return None;
+        }
+        let at = bytes.iter().position(|&b| b == b'@')?;
+        let domain = &bytes[at + 1..];
+        let plausible = at > 0
+            && !domain.contains(&b'@')
+            && domain.contains(&b'.')
+            && domain.first() != Some(&b'.')
+            && domain.last() != Some(&b'.')
+            && !domain.windows(2).any(|pair| pair == b"..");
+        return plausible.then(|| &address[at + 1..]);
+    }
+    email_domain_chars(address)
+}
+
+fn email_domain_chars(address: &str) -> Option<&str> {
     if address.chars().any(char::is_whitespace) {
         return None;
     }
@@ -299,7 +346,7 @@ fn email_domain(address: &str) -> Option<&str> {
 /// # Errors
 /// The problem when the key is absent, null, not a string, blank, or not such a URL.
 pub fn check_avatar<'a>(value: Option<&'a FieldValue<'_>>) -> Result<(), Problem<&'a str>> {
-    let text = required_text(value)?.trim();
+    let text = trim(required_text(value)?);
     if text.is_empty() {
         return Err(Problem::Empty);
     }
@@ -311,7 +358,7 @@ pub fn check_avatar<'a>(value: Option<&'a FieldValue<'_>>) -> Result<(), Problem
 }
 
 fn is_absolute_http_url(text: &str) -> bool {
-    if text.chars().any(char::is_whitespace) {
+    if has_space(text) {
         return false;
     }
     let has_scheme = |scheme: &str| {
@@ -427,7 +474,10 @@ mod tests {
     fn names_are_trimmed_and_required() {
         assert_eq!(shown(check_name(Some(&text("  George ")))), Ok("George"));
         assert_eq!(shown(check_name(None)), Err("missing".into()));
-        assert_eq!(shown(check_name(Some(&FieldValue::Null))), Err("null".into()));
+        assert_eq!(
+            shown(check_name(Some(&FieldValue::Null))),
+            Err("null".into())
+        );
         assert_eq!(shown(check_name(Some(&text("   ")))), Err("empty".into()));
         assert_eq!(
             shown(check_name(Some(&FieldValue::Unsigned(5)))),
@@ -455,13 +505,37 @@ mod tests {
         ];
         for (input, expected) in cases {
             let expected = expected.map_err(str::to_owned);
-            assert_eq!(shown(check_email(Some(&text(input)))).map(str::to_lowercase), expected.map(str::to_owned), "{input:?}");
+            assert_eq!(
+                shown(check_email(Some(&text(input)))).map(str::to_lowercase),
+                expected.map(str::to_owned),
+                "{input:?}"
+            );
         }
         assert_eq!(shown(check_email(None)), Err("missing".into()));
         assert_eq!(
             shown(check_email(Some(&FieldValue::Array))),
             Err("expected a string, found an array".into())
         );
+    }
+
+    #[test]
+    fn the_byte_level_rules_agree_with_the_character_rules() {
+        let pieces = [
+            "a", "@", ".", " ", "\u{a0}", "\u{2003}", "é", "\t", "x.y", "\u{b}", "Ü",
+        ];
+        let mut rng = crate::hash::SplitMix64::new(3);
+        for _ in 0..20_000 {
+            let text: String = (0..rng.below(9))
+                .map(|_| pieces[rng.below(pieces.len() as u64) as usize])
+                .collect();
+            assert_eq!(trim(&text), text.trim(), "{text:?}");
+            assert_eq!(
+                has_space(&text),
+                text.chars().any(char::is_whitespace),
+                "{text:?}"
+            );
+            assert_eq!(email_domain(&text), email_domain_chars(&text), "{text:?}");
+        }
     }
 
     #[test]
@@ -499,7 +573,10 @@ mod tests {
             shown(check_last_login(&text("2026-11-20T10:00:00Z"), as_of)),
             Ok(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap())
         );
-        assert_eq!(shown(check_last_login(&text("2026-11-24"), as_of)), Ok(as_of));
+        assert_eq!(
+            shown(check_last_login(&text("2026-11-24"), as_of)),
+            Ok(as_of)
+        );
         assert_eq!(
             shown(check_last_login(&FieldValue::Null, as_of)),
             Err("null".into())
@@ -513,16 +590,28 @@ mod tests {
             Err("after as_of 2026-11-24 ('2026-11-25')".into())
         );
         assert_eq!(
-            shown(check_last_login(&FieldValue::Unsigned(1_700_000_000), as_of)),
+            shown(check_last_login(
+                &FieldValue::Unsigned(1_700_000_000),
+                as_of
+            )),
             Err("expected a date string, found a number".into())
         );
     }
 
     #[test]
     fn engagement_score_rules() {
-        assert_eq!(shown(check_engagement_score(&FieldValue::Unsigned(0))), Ok(0.0));
-        assert_eq!(shown(check_engagement_score(&FieldValue::Float(100.0))), Ok(100.0));
-        assert_eq!(shown(check_engagement_score(&FieldValue::Float(55.5))), Ok(55.5));
+        assert_eq!(
+            shown(check_engagement_score(&FieldValue::Unsigned(0))),
+            Ok(0.0)
+        );
+        assert_eq!(
+            shown(check_engagement_score(&FieldValue::Float(100.0))),
+            Ok(100.0)
+        );
+        assert_eq!(
+            shown(check_engagement_score(&FieldValue::Float(55.5))),
+            Ok(55.5)
+        );
         assert_eq!(
             shown(check_engagement_score(&FieldValue::Null)),
             Err("null".into())

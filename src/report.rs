@@ -245,9 +245,27 @@ impl Report<'_> {
             }
         }
         after_line(out);
-        write_lines(out, "customers", self.customers.iter(), write_customer, after_line);
-        write_lines(out, "rejected", self.rejected.iter(), write_serialized, after_line);
-        write_lines(out, "duplicates", self.duplicates.iter(), write_serialized, after_line);
+        write_lines(
+            out,
+            "customers",
+            self.customers.iter(),
+            write_customer,
+            after_line,
+        );
+        write_lines(
+            out,
+            "rejected",
+            self.rejected.iter(),
+            write_serialized,
+            after_line,
+        );
+        write_lines(
+            out,
+            "duplicates",
+            self.duplicates.iter(),
+            write_serialized,
+            after_line,
+        );
         out.extend_from_slice(b"\n}\n");
     }
 }
