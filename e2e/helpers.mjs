@@ -203,3 +203,38 @@ export async function startMock(args = [], { port = 0, timeout = 10_000 } = {}) 
     throw error;
   }
 }
+
+// ---------- accessibility ----------
+
+let axeSource = null;
+
+/**
+ * Runs axe-core (every rule but the experimental ones) on the page as it is
+ * and returns its violations as short strings, rule and offending elements.
+ * axe is injected with `page.evaluate`: the page's CSP forbids added scripts.
+ */
+export async function axeViolations(page) {
+  axeSource ??= await readFile(`${ROOT}node_modules/axe-core/axe.min.js`, 'utf8');
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => (await window.axe.run(document)).violations);
+  return violations.map((v) => `${v.id} (${v.impact}): ${v.help} -- ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** The id of the focused element, or its tag name when it has none (BODY when focus was lost). */
+export function focusedId(page) {
+  return page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName || null);
+}
+
+/** The core's vocabulary(), read in the page from the built module (as the worker reads it). */
+export function coreVocabulary(page) {
+  return page.evaluate(async () => {
+    const core = await import('/pkg/customer_pipeline.js');
+    await core.default();
+    return JSON.parse(core.vocabulary());
+  });
+}
+
+/** Reads the width and height of a PNG from its header. */
+export function pngSize(bytes) {
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
