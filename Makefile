@@ -1,5 +1,5 @@
 # The README's commands. Each sets up what is missing first.
-.PHONY: run test bench bench-fetch bench-page build setup
+.PHONY: run test bench bench-fetch bench-page build setup screenshot
 
 run:
 	scripts/run.sh
@@ -18,6 +18,10 @@ bench-fetch:
 # Large uploads through the real page: time, longest main-thread task, cancel.
 bench-page:
 	scripts/bench-page.sh
+
+# docs/screenshot.png from a real run against the mock API at 1280 px.
+screenshot:
+	scripts/screenshot.sh
 
 build:
 	scripts/setup.sh && scripts/build.sh

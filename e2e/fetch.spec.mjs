@@ -1,9 +1,8 @@
 // Fetching from the mock API: retries, partial runs and their completion,
-// cancelling, and a screenshot of the finished dashboard.
-import { stat } from 'node:fs/promises';
+// cancelling.
 import { test, expect } from '@playwright/test';
 import {
-  CUSTOMER_KEYS, REQRES_NAMES_SORTED, ROOT, apiUrl, clickAndSettle, configureMock, download,
+  CUSTOMER_KEYS, REQRES_NAMES_SORTED, apiUrl, clickAndSettle, configureMock, download,
   mockLog, openAndAutorun, openPage, resetMock, restoreMock, tableNames,
 } from './helpers.mjs';
 
@@ -108,14 +107,4 @@ test('cancel stops a slow run and no further requests are sent', async ({ page, 
   expect(settled).toBeLessThan(10);
   await page.waitForTimeout(3000);
   expect((await mockLog(request)).length).toBe(settled);
-});
-
-test('screenshot of the dashboard after a finished fetch run', async ({ page }) => {
-  const state = await openAndAutorun(page, { api: apiUrl({ failure_rate: 0 }), seed: 42, as_of: AS_OF });
-  expect(state).toBe('done');
-  await expect(page.locator('#results')).toBeVisible();
-  await expect(tableNames(page)).toHaveCount(12);
-  const path = `${ROOT}e2e/artifacts/dashboard.png`;
-  await page.screenshot({ path, fullPage: true });
-  expect((await stat(path)).size).toBeGreaterThan(10_000);
 });

@@ -238,3 +238,25 @@ export function coreVocabulary(page) {
 export function pngSize(bytes) {
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
+
+// ---------- colours ----------
+
+/** [r, g, b, a] from a computed colour such as `rgb(1, 2, 3)` or `rgba(1, 2, 3, 0.5)`. */
+export function parseColor(text) {
+  const inside = text.slice(text.indexOf('(') + 1, text.indexOf(')'));
+  const [r, g, b, a = 1] = inside.split(',').map(Number);
+  return [r, g, b, a];
+}
+
+/** WCAG contrast ratio of two opaque colours. */
+export function contrast(x, y) {
+  const luminance = ([r, g, b]) => {
+    const channel = (c) => {
+      const s = c / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  };
+  const [l1, l2] = [luminance(x), luminance(y)].sort((a, b) => b - a);
+  return (l1 + 0.05) / (l2 + 0.05);
+}

@@ -77,3 +77,34 @@ test('unreadable files fail with a message saying what and where; the page stays
     await expect(rejected).toContainText('not a record');
   });
 });
+
+test('a file run writes a timestamped run log, like an API run', async ({ page }) => {
+  await openPage(page, { seed: 42, as_of: AS_OF });
+  await chooseFile(page, FIXTURE);
+  expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');
+  const entries = page.locator('#log li');
+  expect(await entries.evaluateAll((items) => items.map((item) => item.dataset.kind)))
+    .toEqual(['upload_started', 'upload_read', 'report_built']);
+  for (const stamp of await page.locator('#log li time').evaluateAll((times) => times.map((t) => t.getAttribute('datetime')))) {
+    expect(stamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  }
+  await expect(entries.nth(0)).toContainText('reqres_users.json');
+  await expect(entries.nth(2)).toContainText('12 customers');
+
+  await chooseFile(page, asFile('comma.json', '[\n{"id": 1,}\n]'));
+  expect(await clickAndSettle(page, page.locator('#run'))).toBe('failed');
+  expect(await entries.evaluateAll((items) => items.map((item) => item.dataset.kind)))
+    .toEqual(['upload_started', 'upload_failed']);
+  await expect(entries.nth(1)).toHaveAttribute('data-level', 'error');
+});
+
+test('the removed duplicates are listed: id, where it was, where the kept one is', async ({ page }) => {
+  await openPage(page, { seed: 42, as_of: AS_OF });
+  await chooseFile(page, FIXTURE);
+  expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');
+  await expect(page.locator('#duplicates-none')).toBeHidden();
+  await expect(page.locator('#duplicates-list li')).toHaveText([
+    'Customer 3: page 2, record 7 (score 90) removed; kept page 1, record 3',
+  ]);
+  await expect(page.locator('#rejected-list li')).toHaveText(['page 2, record 8: id: missing']);
+});

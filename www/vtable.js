@@ -271,16 +271,23 @@ export class CustomerTable {
     return { view, real, factor };
   }
 
-  /** Draws the rows in view, measuring new ones, keeping the row at the top in place. */
+  /**
+   * Draws the rows in view, measuring new ones, keeping the row at the top
+   * in place (or the end in view, when scrolled to the end).
+   */
   render() {
     if (this.count === 0) return;
-    const top = this.scroller.scrollTop * this.geometry().factor;
+    const start = this.geometry();
+    const atEnd = this.scroller.scrollTop > 0 && this.scroller.scrollTop >= start.real - start.view - 1;
+    const top = this.scroller.scrollTop * start.factor;
     const anchor = this.heights.indexAt(top);
     const delta = top - this.heights.offset(anchor);
     for (let pass = 0; pass < 4; pass++) {
       const { view, real, factor } = this.geometry();
       this.body.style.height = `${real}px`;
-      const virtualTop = Math.max(0, this.heights.offset(anchor) + delta);
+      const virtualTop = atEnd
+        ? Math.max(0, this.heights.total - view)
+        : Math.max(0, this.heights.offset(anchor) + delta);
       const scrollTop = Math.min(virtualTop / factor, Math.max(0, real - view));
       if (Math.abs(this.scroller.scrollTop - scrollTop) >= 1) this.scroller.scrollTop = scrollTop;
       const shownTop = this.scroller.scrollTop * factor;
