@@ -16,7 +16,7 @@ use crate::enrich::{
     seeded_activity, seeded_channel, seeded_engagement, seeded_segment, seeded_tier,
     AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
 };
-use crate::field::{excerpt, FieldValue};
+use crate::field::{excerpt, FieldValue, RawField};
 use crate::interner::Interner;
 use crate::quality::{
     check_avatar, check_email, check_engagement_score, check_last_login, check_name, score,
@@ -229,6 +229,21 @@ impl Customers {
         self.domains.get(index as u32)
     }
 
+    /// How many distinct names there are ([`Customers::name_index`] is below).
+    pub(crate) fn name_count(&self) -> usize {
+        self.names.len()
+    }
+
+    /// The name numbered `index`.
+    pub(crate) fn name_at(&self, index: usize) -> &str {
+        self.names.get(index as u32)
+    }
+
+    /// A customer's name, numbered below [`Customers::name_count`].
+    pub(crate) fn name_index(customer: &Customer) -> usize {
+        customer.name as usize
+    }
+
     /// A customer's domain, numbered below [`Customers::domain_count`].
     pub(crate) fn domain_index(customer: &Customer) -> usize {
         customer.domain as usize
@@ -303,7 +318,7 @@ impl<'c> CustomerRef<'c> {
 impl serde::Serialize for CustomerRef<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut line = Vec::new();
-        crate::json_out::write_customer(&mut line, self);
+        crate::json_out::LineWriter::new(self.customers).write(&mut line, self);
         let text = String::from_utf8(line).map_err(serde::ser::Error::custom)?;
         let raw =
             serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
@@ -419,30 +434,33 @@ pub fn assess(
     run: &Assessment,
     customers: &mut Customers,
 ) -> Result<Customer, String> {
-    let id = customer_id(record.id.as_ref())?;
+    let id = customer_id(record.id.map(RawField::value).as_ref())?;
     let start = customers.issues.len();
     let mut issues = Issues { customers, start };
 
-    let first = issues.note(
-        ScoredField::FirstName,
-        check_name(record.first_name.as_ref()),
+    let first_name = record.first_name.map(RawField::value);
+    let last_name = record.last_name.map(RawField::value);
+    let email = record.email.map(RawField::value);
+    let first = issues.note(ScoredField::FirstName, check_name(first_name.as_ref()));
+    let last = issues.note(ScoredField::LastName, check_name(last_name.as_ref()));
+    let domain = issues.note(ScoredField::Email, check_email(email.as_ref()));
+    issues.note(
+        ScoredField::Avatar,
+        check_avatar(record.avatar.map(RawField::value).as_ref()),
     );
-    let last = issues.note(ScoredField::LastName, check_name(record.last_name.as_ref()));
-    let domain = issues.note(ScoredField::Email, check_email(record.email.as_ref()));
-    issues.note(ScoredField::Avatar, check_avatar(record.avatar.as_ref()));
 
-    let activity_status = match &record.last_login {
+    let activity_status = match record.last_login.map(RawField::value) {
         None => seeded_activity(run.seed, id),
         Some(value) => issues
-            .note(ScoredField::LastLogin, check_last_login(value, run.as_of))
+            .note(ScoredField::LastLogin, check_last_login(&value, run.as_of))
             .map_or(ActivityStatus::Unknown, |date| {
                 ActivityStatus::from_last_login(date, run.as_of)
             }),
     };
-    let engagement_level = match &record.engagement_score {
+    let engagement_level = match record.engagement_score.map(RawField::value) {
         None => seeded_engagement(run.seed, id),
         Some(value) => issues
-            .note(ScoredField::EngagementScore, check_engagement_score(value))
+            .note(ScoredField::EngagementScore, check_engagement_score(&value))
             .map_or(EngagementLevel::Unknown, EngagementLevel::from_score),
     };
     let issue_count = issues.count();

@@ -74,7 +74,7 @@ impl Serialize for Position {
 
 /// One element of the input in source order: a record, or something that
 /// should have been one.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceItem<'a> {
     /// Where the element is in the input.
     pub position: Position,
@@ -217,7 +217,7 @@ pub fn ingest_page(body: &[u8], page: u64) -> Result<Vec<SourceItem<'_>>, Ingest
         .data
         .ok_or(shape_error("an object without \"data\""))?;
     let mut items = Vec::new();
-    read_envelope_data(data, at, &mut |item| items.push(item))?;
+    read_envelope_data(data, at, &mut |item| items.push(item.clone()))?;
     Ok(items)
 }
 
@@ -230,7 +230,7 @@ const DATA_EXPECTED: &str = "\"data\" to be an array of records";
 pub(crate) fn read_envelope_data<'a>(
     data: &'a RawValue,
     at: Position,
-    sink: &mut dyn FnMut(SourceItem<'a>),
+    sink: &mut dyn FnMut(&SourceItem<'a>),
 ) -> Result<(), IngestError> {
     if !data.get().starts_with('[') {
         return Err(IngestError::WrongShape {
@@ -257,7 +257,7 @@ pub(crate) fn read_envelope_data<'a>(
                 json_kind(element)
             ))
         };
-        sink(SourceItem {
+        sink(&SourceItem {
             position,
             raw,
             parsed,

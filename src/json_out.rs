@@ -6,7 +6,7 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::customer::CustomerRef;
+use crate::customer::{CustomerRef, Customers};
 
 /// Appends `text` as a JSON string, escaped like serde_json does: `"` and
 /// `\` with a backslash, control characters as `\b \t \n \f \r` or `\u00XX`;
@@ -63,15 +63,62 @@ fn write_number(out: &mut Vec<u8>, number: impl itoa::Integer) {
     out.extend_from_slice(itoa::Buffer::new().format(number).as_bytes());
 }
 
-/// Appends one customer as a compact JSON object, fields in contract order:
-/// the same bytes as serde_json gives for the contract's field types.
-pub(crate) fn write_customer(out: &mut Vec<u8>, customer: &CustomerRef<'_>) {
+/// Writes customer lines. Names and domains repeat, so whether each
+/// distinct one needs escaping is found out once, not once per customer.
+pub(crate) struct LineWriter {
+    names_clean: Vec<bool>,
+    domains_clean: Vec<bool>,
+}
+
+fn is_clean(text: &str) -> bool {
+    !text.bytes().any(needs_escape)
+}
+
+/// Appends `text` as a JSON string known to need no escaping, or escapes it.
+fn write_known(out: &mut Vec<u8>, text: &str, clean: bool) {
+    if clean {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        write_str(out, text);
+    }
+}
+
+impl LineWriter {
+    /// A writer for the customers of `customers`.
+    pub(crate) fn new(customers: &Customers) -> Self {
+        LineWriter {
+            names_clean: (0..customers.name_count())
+                .map(|i| is_clean(customers.name_at(i)))
+                .collect(),
+            domains_clean: (0..customers.domain_count())
+                .map(|i| is_clean(customers.domain_name(i)))
+                .collect(),
+        }
+    }
+
+    /// Appends one customer as a compact JSON object, fields in contract
+    /// order: the same bytes as serde_json gives for the contract's field types.
+    pub(crate) fn write(&self, out: &mut Vec<u8>, customer: &CustomerRef<'_>) {
+        let name_clean = self.names_clean[Customers::name_index(customer)];
+        let domain_clean = self.domains_clean[Customers::domain_index(customer)];
+        write_customer(out, customer, name_clean, domain_clean);
+    }
+}
+
+fn write_customer(
+    out: &mut Vec<u8>,
+    customer: &CustomerRef<'_>,
+    name_clean: bool,
+    domain_clean: bool,
+) {
     out.extend_from_slice(b"{\"customer_id\":");
     write_number(out, customer.customer_id);
     out.extend_from_slice(b",\"full_name\":");
-    write_str(out, customer.full_name());
+    write_known(out, customer.full_name(), name_clean);
     out.extend_from_slice(b",\"email_domain\":");
-    write_str(out, customer.email_domain());
+    write_known(out, customer.email_domain(), domain_clean);
     // The labels are fixed words without characters to escape.
     for (key, label) in [
         (

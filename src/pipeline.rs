@@ -24,7 +24,7 @@ pub fn build_report<'a>(
 ) -> Report<'a> {
     let mut builder = ReportBuilder::new(settings);
     for item in items {
-        builder.add(item);
+        builder.add(&item);
     }
     builder.finish(source)
 }
@@ -53,28 +53,29 @@ impl<'a> ReportBuilder<'a> {
     }
 
     /// Takes the next item; a rejected one keeps borrowing its original text.
-    pub fn add(&mut self, item: SourceItem<'a>) {
+    pub fn add(&mut self, item: &SourceItem<'a>) {
         let raw = item.raw;
         self.take(item, || Cow::Borrowed(raw));
     }
 
-    /// Takes the next item from input that will be gone by the end (a line
-    /// of a stream); a rejected one gets a copy of its original text.
-    pub fn add_transient(&mut self, item: SourceItem<'_>) {
+    /// Takes the next item from input that will be gone by the end (a
+    /// chunk of a stream); a rejected one gets a copy of its original text.
+    pub fn add_transient(&mut self, item: &SourceItem<'_>) {
         let raw = item.raw;
         self.take(item, || Cow::Owned(raw.to_owned()));
     }
 
-    fn take<'i>(&mut self, item: SourceItem<'i>, original: impl FnOnce() -> Cow<'a, str>) {
+    fn take(&mut self, item: &SourceItem<'_>, original: impl FnOnce() -> Cow<'a, str>) {
         self.records_read += 1;
         let run = Assessment {
             seed: self.settings.seed,
             as_of: self.settings.as_of,
         };
-        match item
-            .parsed
-            .and_then(|record| assess(&record, &run, &mut self.customers))
-        {
+        let assessed = match &item.parsed {
+            Ok(record) => assess(record, &run, &mut self.customers),
+            Err(reason) => Err(reason.clone()),
+        };
+        match assessed {
             Ok(customer) => self
                 .deduper
                 .push(&mut self.customers, item.position, customer),

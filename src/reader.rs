@@ -59,7 +59,7 @@ impl Reader {
     /// As [`Reader::push`] and [`Reader::finish`].
     pub fn read_all<'a>(
         input: &'a [u8],
-        sink: &mut dyn FnMut(SourceItem<'a>),
+        sink: &mut dyn FnMut(&SourceItem<'a>),
     ) -> Result<InputFormat, IngestError> {
         if looks_like_utf16(&input[..input.len().min(4)]) {
             return Err(IngestError::Utf16);
@@ -81,7 +81,7 @@ impl Reader {
     pub fn push(
         &mut self,
         chunk: &[u8],
-        sink: &mut dyn FnMut(SourceItem<'_>),
+        sink: &mut dyn FnMut(&SourceItem<'_>),
     ) -> Result<(), IngestError> {
         if !self.started {
             self.head.extend_from_slice(chunk);
@@ -98,7 +98,7 @@ impl Reader {
     fn feed(
         &mut self,
         chunk: &[u8],
-        sink: &mut dyn FnMut(SourceItem<'_>),
+        sink: &mut dyn FnMut(&SourceItem<'_>),
     ) -> Result<(), IngestError> {
         if self.pending.is_empty() && self.carry.is_empty() && !self.engine.waiting_for_more() {
             // Parse straight from the chunk; keep only the unfinished tail.
@@ -140,7 +140,7 @@ impl Reader {
     /// character, or is of a shape that holds no records.
     pub fn finish(
         mut self,
-        sink: &mut dyn FnMut(SourceItem<'_>),
+        sink: &mut dyn FnMut(&SourceItem<'_>),
     ) -> Result<InputFormat, IngestError> {
         if !self.started {
             let head = self.start()?;
@@ -206,7 +206,7 @@ pub struct Ingested<'a> {
 /// As [`Reader::read_all`].
 pub fn read_items(input: &[u8]) -> Result<Ingested<'_>, IngestError> {
     let mut items = Vec::new();
-    let format = Reader::read_all(input, &mut |item| items.push(item))?;
+    let format = Reader::read_all(input, &mut |item| items.push(item.clone()))?;
     Ok(Ingested { format, items })
 }
 
@@ -388,7 +388,7 @@ impl Engine {
         buf: &'b str,
         base: usize,
         at_end: bool,
-        sink: &mut dyn FnMut(SourceItem<'b>),
+        sink: &mut dyn FnMut(&SourceItem<'b>),
     ) -> Result<usize, IngestError> {
         let consumed = self.read(buf, base, at_end, sink)?;
         // What is finished with is dropped by the caller: count its lines now.
@@ -401,7 +401,7 @@ impl Engine {
         buf: &'b str,
         base: usize,
         at_end: bool,
-        sink: &mut dyn FnMut(SourceItem<'b>),
+        sink: &mut dyn FnMut(&SourceItem<'b>),
     ) -> Result<usize, IngestError> {
         self.retry_at = 0;
         let bytes = buf.as_bytes();
@@ -514,7 +514,7 @@ impl Engine {
         buf: &'b str,
         base: usize,
         at_end: bool,
-        sink: &mut dyn FnMut(SourceItem<'b>),
+        sink: &mut dyn FnMut(&SourceItem<'b>),
     ) -> Result<usize, IngestError> {
         let bytes = buf.as_bytes();
         if !at_end {
@@ -547,7 +547,7 @@ impl Engine {
         buf: &'b str,
         base: usize,
         only: bool,
-        sink: &mut dyn FnMut(SourceItem<'b>),
+        sink: &mut dyn FnMut(&SourceItem<'b>),
     ) -> Result<(), IngestError> {
         let (start, end) = (held.start - base, held.end - base);
         let Some((value, _)) = self.read_value(buf, base, start, true)? else {
@@ -637,7 +637,7 @@ impl Engine {
         &mut self,
         value: Value<'b>,
         raw: &'b str,
-        sink: &mut dyn FnMut(SourceItem<'b>),
+        sink: &mut dyn FnMut(&SourceItem<'b>),
     ) -> Result<(), IngestError> {
         let as_record = Position {
             record: Some(self.values),
@@ -658,7 +658,7 @@ impl Engine {
         raw: &'b str,
         as_record: Position,
         as_envelope: Position,
-        sink: &mut dyn FnMut(SourceItem<'b>),
+        sink: &mut dyn FnMut(&SourceItem<'b>),
     ) -> Result<(), IngestError> {
         let parsed = match value {
             Value::Object(object) => match object.data {
@@ -677,7 +677,7 @@ impl Engine {
             Value::Unreadable(reason) => Err(reason),
             Value::Other(found) => Err(format!("not a record: expected an object, found {found}")),
         };
-        sink(SourceItem {
+        sink(&SourceItem {
             position: as_record,
             raw,
             parsed,
@@ -718,14 +718,18 @@ mod tests {
 
     fn describe(item: &SourceItem<'_>) -> String {
         match &item.parsed {
-            Ok(record) => format!("{}={:?}", item.position, record.id),
+            Ok(record) => format!(
+                "{}={:?}",
+                item.position,
+                record.id.map(crate::field::RawField::value)
+            ),
             Err(reason) => format!("{}!{reason}", item.position),
         }
     }
 
     fn name(item: &SourceItem<'_>) -> Option<FieldValue<'static>> {
         match &item.parsed {
-            Ok(record) => match &record.first_name {
+            Ok(record) => match &record.first_name.map(crate::field::RawField::value) {
                 Some(FieldValue::Text(text)) => Some(FieldValue::Text(text.to_string().into())),
                 other => other.as_ref().map(|_| FieldValue::Null),
             },
@@ -736,8 +740,8 @@ mod tests {
     fn whole(input: &[u8]) -> Result<Ingested, IngestError> {
         let (mut items, mut names) = (Vec::new(), Vec::new());
         let format = Reader::read_all(input, &mut |item| {
-            items.push(describe(&item));
-            names.push(name(&item));
+            items.push(describe(item));
+            names.push(name(item));
         })?;
         Ok(Ingested {
             format,
@@ -748,9 +752,9 @@ mod tests {
 
     fn chunked(input: &[u8], size: usize) -> Result<Ingested, IngestError> {
         let (mut items, mut names) = (Vec::new(), Vec::new());
-        let mut sink = |item: SourceItem<'_>| {
-            items.push(describe(&item));
-            names.push(name(&item));
+        let mut sink = |item: &SourceItem<'_>| {
+            items.push(describe(item));
+            names.push(name(item));
         };
         let mut reader = Reader::new();
         for chunk in input.chunks(size.max(1)) {

@@ -8,28 +8,29 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::field::FieldValue;
+use crate::field::{FieldValue, RawField};
 
-/// The fields of a reqres-shaped user record that the pipeline reads.
+/// The fields of a reqres-shaped user record that the pipeline reads, as
+/// their JSON text (see [`RawField`]).
 ///
-/// `None` means the key is absent; `Some(FieldValue::Null)` means it is
-/// present with a `null` value. The rules treat the two differently.
+/// `None` means the key is absent; a `null` value is present. The rules
+/// treat the two differently.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct SourceRecord<'a> {
     /// `id`: must be a positive integer (or a string of digits).
-    pub id: Option<FieldValue<'a>>,
+    pub id: Option<RawField<'a>>,
     /// `email`.
-    pub email: Option<FieldValue<'a>>,
+    pub email: Option<RawField<'a>>,
     /// `first_name`.
-    pub first_name: Option<FieldValue<'a>>,
+    pub first_name: Option<RawField<'a>>,
     /// `last_name`.
-    pub last_name: Option<FieldValue<'a>>,
+    pub last_name: Option<RawField<'a>>,
     /// `avatar`: an absolute http(s) URL.
-    pub avatar: Option<FieldValue<'a>>,
+    pub avatar: Option<RawField<'a>>,
     /// `last_login`: an ISO 8601 date or date-time (optional).
-    pub last_login: Option<FieldValue<'a>>,
+    pub last_login: Option<RawField<'a>>,
     /// `engagement_score`: a number from 0 to 100 (optional).
-    pub engagement_score: Option<FieldValue<'a>>,
+    pub engagement_score: Option<RawField<'a>>,
 }
 
 /// A JSON object from the input, parsed once: the record fields plus the
@@ -41,13 +42,13 @@ pub struct InputObject<'a> {
     /// The `data` member, present when the object is a page envelope.
     pub data: Option<&'a RawValue>,
     /// The `page` member of an envelope.
-    pub page: Option<FieldValue<'a>>,
+    pub page: Option<RawField<'a>>,
 }
 
 impl InputObject<'_> {
     /// The envelope's page number, when `page` is a positive integer.
     pub fn page_number(&self) -> Option<u64> {
-        match self.page {
+        match self.page.map(RawField::value) {
             Some(FieldValue::Unsigned(n)) if n > 0 => Some(n),
             _ => None,
         }
@@ -175,8 +176,14 @@ mod tests {
     #[test]
     fn absent_and_null_are_different() {
         let object: InputObject = serde_json::from_str(r#"{"id": 1, "email": null}"#).unwrap();
-        assert_eq!(object.record.id, Some(FieldValue::Unsigned(1)));
-        assert_eq!(object.record.email, Some(FieldValue::Null));
+        assert_eq!(
+            object.record.id.map(RawField::value),
+            Some(FieldValue::Unsigned(1))
+        );
+        assert_eq!(
+            object.record.email.map(RawField::value),
+            Some(FieldValue::Null)
+        );
         assert_eq!(object.record.avatar, None);
         assert!(object.data.is_none());
     }
@@ -201,8 +208,17 @@ mod tests {
         let json =
             r#"{"id": [1], "first_name": 5, "last_login": {"a": 1}, "engagement_score": "high"}"#;
         let object: InputObject = serde_json::from_str(json).unwrap();
-        assert_eq!(object.record.id, Some(FieldValue::Array));
-        assert_eq!(object.record.first_name, Some(FieldValue::Unsigned(5)));
-        assert_eq!(object.record.last_login, Some(FieldValue::Object));
+        assert_eq!(
+            object.record.id.map(RawField::value),
+            Some(FieldValue::Array)
+        );
+        assert_eq!(
+            object.record.first_name.map(RawField::value),
+            Some(FieldValue::Unsigned(5))
+        );
+        assert_eq!(
+            object.record.last_login.map(RawField::value),
+            Some(FieldValue::Object)
+        );
     }
 }

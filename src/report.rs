@@ -9,11 +9,11 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::customer::{CustomerRef, Customers};
+use crate::customer::Customers;
 use crate::dedupe::DroppedDuplicate;
 use crate::distributions::Distributions;
 use crate::ingest::{InputFormat, Position};
-use crate::json_out;
+use crate::json_out::LineWriter;
 use crate::provenance::{FetchStats, PageFailure, Truncation};
 use crate::quality::{QualityBucket, ScoredField};
 
@@ -245,11 +245,12 @@ impl Report<'_> {
             }
         }
         after_line(out);
+        let writer = LineWriter::new(&self.customers);
         write_lines(
             out,
             "customers",
             self.customers.iter(),
-            write_customer,
+            |out, customer| writer.write(out, customer),
             after_line,
         );
         write_lines(
@@ -276,11 +277,12 @@ impl Report<'_> {
     /// would briefly hold the old and the new buffer, three times the report.
     fn json_size_estimate(&self) -> usize {
         const SAMPLE: usize = 256;
+        let writer = LineWriter::new(&self.customers);
         let mut line = Vec::new();
         let mut sampled = 0;
         for customer in self.customers.iter().take(SAMPLE) {
             line.clear();
-            write_customer(&mut line, &customer);
+            writer.write(&mut line, &customer);
             sampled += line.len() + 6;
         }
         let per_customer = sampled / self.customers.len().clamp(1, SAMPLE) + 16;
@@ -294,7 +296,7 @@ fn write_lines<T>(
     out: &mut Vec<u8>,
     name: &str,
     items: impl Iterator<Item = T>,
-    write_item: fn(&mut Vec<u8>, &T),
+    write_item: impl Fn(&mut Vec<u8>, &T),
     after_line: &mut dyn FnMut(&mut Vec<u8>),
 ) {
     out.extend_from_slice(b",\n  \"");
@@ -311,10 +313,6 @@ fn write_lines<T>(
         out.extend_from_slice(b"\n  ");
     }
     out.push(b']');
-}
-
-fn write_customer(out: &mut Vec<u8>, customer: &CustomerRef<'_>) {
-    json_out::write_customer(out, customer);
 }
 
 fn write_serialized<T: Serialize>(out: &mut Vec<u8>, item: &T) {
