@@ -627,7 +627,9 @@ impl Engine {
                 }
                 Ok(Some((Value::Other(json_kind_of(bytes[pos])), end)))
             }
-            Some(Err(error)) if error.is_eof() && !at_end => Ok(None),
+            // A value cut by the end of a chunk may fail to parse only for
+            // that (a number such as `12e` or `1.`): try again with more.
+            Some(Err(error)) if !at_end && at_the_end(rest, &error) => Ok(None),
             Some(Err(error)) => Err(self.invalid_value(bytes, base, base + pos, &error)),
             None => unreachable!("a value starts here"),
         }
@@ -694,6 +696,25 @@ fn skip_white_space(bytes: &[u8], mut pos: usize) -> usize {
         pos += 1;
     }
     pos
+}
+
+/// Whether a parser error in `text` is at its end (the end of the input
+/// seen so far, or its last byte): then more input may make it go away.
+fn at_the_end(text: &str, error: &serde_json::Error) -> bool {
+    if error.is_eof() {
+        return true;
+    }
+    // serde_json counts lines from 1 and columns (bytes) from 1.
+    let bytes = text.as_bytes();
+    let line_start = if error.line() <= 1 {
+        0
+    } else {
+        match memchr::memchr_iter(b'\n', bytes).nth(error.line() - 2) {
+            Some(newline) => newline + 1,
+            None => return false,
+        }
+    };
+    line_start + error.column() >= bytes.len()
 }
 
 /// The length of the valid JSON value at the start of `text`, if it is one.

@@ -272,6 +272,10 @@ mod tests {
         // A zero byte in the first 4 means UTF-16, even when the chunk
         // before it already held an invalid byte.
         b"\xf6\x00",
+        // A number cut inside its exponent (`2021e`) fails to parse for
+        // that alone: it waits for the next chunk.
+        b"\"a\"2021e30824T12:00\"",
+        b"[{\"id\": 2021e1, \"engagement_score\": 1.5E+1}]",
     ];
 
     #[test]
