@@ -184,8 +184,19 @@ impl SeededField {
 /// report made with a given seed. `choices` must be at least 1.
 pub fn seeded_index(seed: u64, customer_id: u64, field: SeededField, choices: usize) -> usize {
     let hash = mix(mix(mix(seed) ^ customer_id) ^ field.salt());
-    // Multiply-shift maps the hash onto 0..choices without modulo bias.
-    ((u128::from(hash) * choices.max(1) as u128) >> 64) as usize
+    // Multiply-shift maps the hash onto 0..choices without modulo bias:
+    // the high 64 bits of hash × choices.
+    high_product(hash, choices.max(1) as u64) as usize
+}
+
+/// The high 64 bits of the 128-bit product `hash × n`, for `n < 2^32`, in
+/// 64-bit arithmetic: wasm32 has no 64×64→128 multiplication, and the u128
+/// routine it falls back to made seeding a large part of a run there.
+fn high_product(hash: u64, n: u64) -> u64 {
+    let (high, low) = (hash >> 32, hash & 0xffff_ffff);
+    // high·n and low·n each fit in 64 bits for n < 2^32; the carry from
+    // the low half is exactly what reaches the high word.
+    (high * n + ((low * n) >> 32)) >> 32
 }
 
 fn seeded<T: Copy>(seed: u64, customer_id: u64, field: SeededField, options: &[T]) -> T {
@@ -377,6 +388,19 @@ mod tests {
                 "email_campaign"
             ]
         );
+    }
+
+    #[test]
+    fn the_high_product_is_the_128_bit_one() {
+        let mut rng = crate::hash::SplitMix64::new(11);
+        for _ in 0..100_000 {
+            let hash = rng.next_u64();
+            for n in [1u64, 2, 3, 4, 7, 1 << 31, u32::MAX as u64] {
+                let exact = ((u128::from(hash) * u128::from(n)) >> 64) as u64;
+                assert_eq!(high_product(hash, n), exact, "{hash} × {n}");
+            }
+        }
+        assert_eq!(high_product(u64::MAX, 4), 3);
     }
 
     #[test]
