@@ -52,6 +52,12 @@ pub const PER_PAGE: Limit = Limit {
     max: 10_000,
     default: None,
 };
+/// Hours a page kept on the device is reused before it is fetched again.
+pub const KEEP_HOURS: Limit = Limit {
+    min: 1,
+    max: 720,
+    default: Some(24),
+};
 /// The seed of the seeded assignments.
 pub const SEED: Limit = Limit {
     min: 0,
@@ -79,6 +85,8 @@ pub enum Setting {
     TimeoutMs,
     /// Page size.
     PerPage,
+    /// The age after which a page kept on the device is fetched again.
+    KeepHours,
 }
 
 impl Setting {
@@ -93,6 +101,7 @@ impl Setting {
             Setting::Retries => "Retries",
             Setting::TimeoutMs => "The timeout (ms)",
             Setting::PerPage => "The page size",
+            Setting::KeepHours => "The age of kept pages (hours)",
         }
     }
 }
@@ -239,6 +248,13 @@ pub struct FetchForm {
     /// Ignore cached pages.
     #[serde(default)]
     pub refresh: bool,
+    /// Keep fetched pages on the device, and reuse the ones kept.
+    #[serde(default)]
+    pub keep: bool,
+    /// Hours a kept page is reused, or empty for the default; read only
+    /// when `keep` is set.
+    #[serde(default)]
+    pub keep_hours: Option<String>,
     /// The seed, decimal.
     pub seed: String,
     /// The reference date, `YYYY-MM-DD`.
@@ -272,6 +288,12 @@ impl FetchForm {
         let retries = number(Setting::Retries, RETRIES, &self.retries)?;
         let timeout_ms = number(Setting::TimeoutMs, TIMEOUT_MS, &self.timeout_ms)?;
         let per_page = number(Setting::PerPage, PER_PAGE, &self.per_page)?;
+        let keep_for = if self.keep {
+            let hours = number(Setting::KeepHours, KEEP_HOURS, &self.keep_hours)?;
+            hours.map(|hours| Duration::from_secs(hours * 3600))
+        } else {
+            None
+        };
         // Every limit has a default where the value cannot be absent.
         let policy = RetryPolicy {
             max_retries: retries.map_or(defaults.policy.max_retries, |n| n as u32),
@@ -284,6 +306,7 @@ impl FetchForm {
             per_page: per_page.map(|n| n as u32),
             concurrency: concurrency.map_or(defaults.concurrency, |n| n as usize),
             refresh: self.refresh,
+            keep_for,
             policy,
             jitter_seed: settings.seed,
             ..defaults
@@ -435,6 +458,47 @@ mod tests {
             let error = form.validate(now()).unwrap_err();
             assert_eq!((error.setting, error.to_string().as_str()), (Setting::Url, message));
         }
+    }
+
+    #[test]
+    fn keeping_pages_is_off_unless_asked_and_its_age_is_checked() {
+        let (config, _) = form().validate(now()).unwrap();
+        assert_eq!(config.keep_for, None);
+        let mut ignored = form();
+        ignored.keep_hours = Some("not read".into());
+        assert_eq!(ignored.validate(now()).unwrap().0.keep_for, None);
+
+        let mut keep = form();
+        keep.keep = true;
+        let day = Duration::from_secs(24 * 3600);
+        assert_eq!(keep.validate(now()).unwrap().0.keep_for, Some(day));
+        keep.keep_hours = Some(" 720 ".into());
+        assert_eq!(
+            keep.validate(now()).unwrap().0.keep_for,
+            Some(Duration::from_secs(720 * 3600))
+        );
+        for bad in ["0", "721", "1.5", "x"] {
+            keep.keep_hours = Some(bad.into());
+            let error = keep.validate(now()).unwrap_err();
+            assert_eq!(
+                (error.setting, error.to_string()),
+                (
+                    Setting::KeepHours,
+                    format!(
+                        "The age of kept pages (hours) must be a whole number from 1 to 720; \
+                         got '{bad}'."
+                    )
+                )
+            );
+        }
+        let parsed: FetchForm = serde_json::from_str(
+            r#"{"url": "http://h/api/users", "seed": "1", "asOf": "2026-11-24", "keep": true, "keepHours": "2"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            parsed.validate(now()).unwrap().0.keep_for,
+            Some(Duration::from_secs(7200))
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::enrich::{
 };
 use crate::fetch::fetcher::MAX_REDIRECTS;
 use crate::quality::{QualityBucket, ScoredField, POINTS_PER_ISSUE};
-use crate::settings::{Limit, CONCURRENCY, PER_PAGE, RETRIES, SEED, TIMEOUT_MS};
+use crate::settings::{Limit, CONCURRENCY, KEEP_HOURS, PER_PAGE, RETRIES, SEED, TIMEOUT_MS};
 use crate::table::{Column, COLUMNS};
 
 /// Everything the page needs to name and limit things.
@@ -85,6 +85,8 @@ pub struct Limits {
     pub per_page: Limit,
     /// The seed.
     pub seed: Limit,
+    /// Hours a page kept on the device is reused.
+    pub keep_hours: Limit,
 }
 
 fn field<T: Copy>(
@@ -159,6 +161,7 @@ pub fn vocabulary() -> Vocabulary {
             timeout_ms: TIMEOUT_MS,
             per_page: PER_PAGE,
             seed: SEED,
+            keep_hours: KEEP_HOURS,
         },
         max_pages: crate::fetch::fetcher::FetchConfig::new("").max_pages,
         max_redirects: MAX_REDIRECTS,

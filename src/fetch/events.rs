@@ -39,6 +39,21 @@ pub enum WarningCode {
     Truncated,
     /// A walk (no `total_pages`) stopped at a failed page.
     WalkStopped,
+    /// Pages could not be stored on (or read from) this device, e.g. its
+    /// storage is full; the run goes on in memory. Said once per run.
+    StoreUnavailable,
+}
+
+/// Where an accepted page came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageSource {
+    /// A request to the API.
+    Network,
+    /// The memory cache of this tab (no request).
+    Memory,
+    /// The pages kept on this device by an earlier run (no request).
+    Device,
 }
 
 /// How a run ended.
@@ -68,8 +83,10 @@ pub enum EventKind {
         page: u64,
         /// Records on it.
         records: usize,
-        /// Whether it came from the cache (no request).
-        from_cache: bool,
+        /// Where it came from.
+        source: PageSource,
+        /// For a page from the device: when it was stored (RFC 3339, UTC).
+        stored_at: Option<String>,
     },
     /// A same-origin redirect is being followed.
     Redirected {
@@ -200,6 +217,21 @@ mod tests {
         assert!(
             json.contains(r#""kind":"progress","pages_done":0,"pages_failed":0,"pages_total":3"#),
             "{json}"
+        );
+        let stored = FetchEvent {
+            at: "t".into(),
+            level: Level::Info,
+            kind: EventKind::PageFetched {
+                page: 7,
+                records: 6,
+                source: PageSource::Device,
+                stored_at: Some("2026-11-25T10:04:00Z".into()),
+            },
+            message: String::new(),
+        };
+        assert_eq!(
+            serde_json::to_string(&stored).unwrap(),
+            r#"{"at":"t","level":"info","kind":"page_fetched","page":7,"records":6,"source":"device","stored_at":"2026-11-25T10:04:00Z","message":""}"#
         );
     }
 }

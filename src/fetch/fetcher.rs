@@ -3,7 +3,7 @@
 //! step reported as a typed event. At the end the run says what it can
 //! prove: complete, or exactly which pages and records are missing.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 use std::time::Duration;
@@ -14,14 +14,17 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
 
 use super::classify::{classify, summarize_cached, Attempt, PageSummary, Verdict};
-use super::events::{EventKind, FetchEvent, Level, Progress, RetryCause, RunEnd, WarningCode};
+use super::events::{
+    EventKind, FetchEvent, Level, PageSource, Progress, RetryCause, RunEnd, WarningCode,
+};
 use super::limiter::Limiter;
 use super::pages::{page_url, PageCache};
 use super::policy::{parse_retry_after, RetryPolicy};
 use super::services::{CancelToken, Clock, PageRequest, Timer, Transport};
+use super::store::{is_fresh, stored_key_identity, PageStore, StoreError};
 use super::url::{resolve, without_query, Origin};
 use crate::clock::millis_since;
-use crate::dates::format_log_time;
+use crate::dates::{format_log_time, format_timestamp};
 use crate::hash::mix;
 use crate::provenance::{
     ApiProvenance, FailureCode, FetchStats, PageFailure, RetryCounts, Truncation,
@@ -44,8 +47,12 @@ pub struct FetchConfig {
     pub concurrency: usize,
     /// The most pages a run will fetch, against endless pagination.
     pub max_pages: u64,
-    /// Bypass the cache (cached pages are still replaced by fresh ones).
+    /// Bypass the cache and the pages stored on the device (they are
+    /// still replaced by fresh ones).
     pub refresh: bool,
+    /// Keep accepted pages on the device ([`Services::store`]) and reuse
+    /// stored pages younger than this; `None`: the store is not touched.
+    pub keep_for: Option<Duration>,
     /// Retries, waits and the timeout.
     pub policy: RetryPolicy,
     /// Seed for jittered delays (used only when the policy has jitter).
@@ -63,6 +70,7 @@ impl FetchConfig {
             concurrency: 4,
             max_pages: 1000,
             refresh: false,
+            keep_for: None,
             policy: RetryPolicy::default(),
             jitter_seed: 0,
         }
@@ -81,6 +89,10 @@ pub struct Services<'a> {
     pub cancel: CancelToken,
     /// Successful pages, shared between runs.
     pub cache: &'a RefCell<PageCache>,
+    /// Pages kept on the device between runs, used when
+    /// [`FetchConfig::keep_for`] is set. A store that fails is warned about
+    /// once, then left alone for the rest of the run.
+    pub store: Option<&'a dyn PageStore>,
     /// Receives every event as it happens.
     pub on_event: &'a dyn Fn(&FetchEvent),
 }
@@ -164,7 +176,7 @@ pub async fn fetch_all(config: &FetchConfig, services: &Services<'_>) -> FetchOu
             }
         }
     }
-    run.finish(collected)
+    run.finish(collected).await
 }
 
 enum PageResult {
@@ -243,6 +255,10 @@ struct Run<'a> {
     started: DateTime<Utc>,
     limiter: Limiter,
     state: RefCell<RunState>,
+    /// The API key's identity in the store.
+    key_id: String,
+    /// The store failed once: this run goes on in memory.
+    store_off: Cell<bool>,
 }
 
 #[derive(Default)]
@@ -295,6 +311,8 @@ impl<'a> Run<'a> {
             started: services.clock.now(),
             limiter: Limiter::new(config.concurrency),
             state: RefCell::new(RunState::default()),
+            key_id: stored_key_identity(config.api_key.as_deref()),
+            store_off: Cell::new(false),
         }
     }
 
@@ -382,9 +400,74 @@ impl<'a> Run<'a> {
             .cache
             .borrow()
             .get(url, self.config.api_key.as_deref())?;
+        self.reuse(page, body, None)
+    }
+
+    /// The store, when this run keeps pages and the store has not failed.
+    fn store(&self) -> Option<&dyn PageStore> {
+        match self.config.keep_for {
+            Some(_) if !self.store_off.get() => self.services.store,
+            _ => None,
+        }
+    }
+
+    /// Warns once that the store failed; the run goes on without it.
+    fn store_failed(&self, page: Option<u64>, doing: &str, error: &StoreError) {
+        if self.store_off.replace(true) {
+            return;
+        }
+        let which = page.map_or_else(String::new, |page| format!("Page {page}: "));
+        // Not one of the report's warnings: the data is whole either way.
+        self.emit(
+            Level::Warn,
+            EventKind::Warning {
+                code: WarningCode::StoreUnavailable,
+                page,
+            },
+            format!(
+                "{which}cannot {doing} pages on this device: {error}; this run goes on in \
+                 memory and keeps nothing more"
+            ),
+        );
+    }
+
+    /// A page kept on the device by an earlier run, if it is young enough
+    /// and passes the same judgement as a fresh page.
+    async fn stored_page(&self, page: u64, url: &str) -> Option<PageResult> {
+        let keep_for = self.config.keep_for?;
+        if self.config.refresh {
+            return None;
+        }
+        let stored = match self.store()?.get(url, &self.key_id).await {
+            Ok(stored) => stored?,
+            Err(error) => {
+                self.store_failed(Some(page), "read", &error);
+                return None;
+            }
+        };
+        if !is_fresh(stored.stored_at, self.services.clock.now(), keep_for) {
+            return None;
+        }
+        let body = Rc::clone(&stored.body);
+        let reused = self.reuse(page, stored.body, Some(stored.stored_at))?;
+        self.services
+            .cache
+            .borrow_mut()
+            .put(url, self.config.api_key.as_deref(), body);
+        Some(reused)
+    }
+
+    /// Serves a page from the memory cache (`stored_at` None) or the
+    /// device, once it passes the judgement a fresh page would have to
+    /// (another page of this run may now repeat it); else `None`, and it is
+    /// fetched again.
+    fn reuse(
+        &self,
+        page: u64,
+        body: Rc<Vec<u8>>,
+        stored_at: Option<DateTime<Utc>>,
+    ) -> Option<PageResult> {
         let summary = summarize_cached(&body)?;
-        // A cached page is judged like a fresh one (another page of this
-        // run may now repeat it); if it does not pass, fetch it again.
         if !matches!(self.judge(page, &summary), Judgement::Good) {
             return None;
         }
@@ -395,16 +478,39 @@ impl<'a> Run<'a> {
             state.progress.records += summary.records as u64;
         });
         let records = summary.records;
+        let (source, message) = match stored_at {
+            None => (
+                PageSource::Memory,
+                format!("Page {page}: from cache ({records} records)"),
+            ),
+            Some(at) => (
+                PageSource::Device,
+                format!(
+                    "Page {page}: from this device, stored {} ({records} records)",
+                    at.format("%Y-%m-%d %H:%M UTC")
+                ),
+            ),
+        };
         self.emit(
             Level::Info,
             EventKind::PageFetched {
                 page,
                 records,
-                from_cache: true,
+                source,
+                stored_at: stored_at.map(format_timestamp),
             },
-            format!("Page {page}: from cache ({records} records)"),
+            message,
         );
         Some(PageResult::Fetched(FetchedPage { page, body }, summary))
+    }
+
+    /// Keeps an accepted page on the device, when this run keeps pages.
+    async fn store_page(&self, page: u64, url: &str, body: &Rc<Vec<u8>>) {
+        let Some(store) = self.store() else { return };
+        let now = self.services.clock.now();
+        if let Err(error) = store.put(url, &self.key_id, Rc::clone(body), now).await {
+            self.store_failed(Some(page), "keep", &error);
+        }
     }
 
     fn fail(&self, page: u64, attempts: u32, code: FailureCode, reason: String) -> PageFailure {
@@ -490,6 +596,9 @@ impl<'a> Run<'a> {
         if let Some(cached) = self.cached_page(page, &page_address) {
             return cached;
         }
+        if let Some(stored) = self.stored_page(page, &page_address).await {
+            return stored;
+        }
         let policy = &self.config.policy;
         let page_seed = mix(self.config.jitter_seed ^ page);
         let mut backoff = policy.backoff(page_seed);
@@ -523,14 +632,18 @@ impl<'a> Run<'a> {
                             self.config.api_key.as_deref(),
                             Rc::clone(&body),
                         );
+                        // Noted before the store is awaited, so that a page
+                        // judged meanwhile is checked against this one.
                         self.accepted(page, &url, &summary);
+                        self.store_page(page, &page_address, &body).await;
                         let records = summary.records;
                         self.emit(
                             Level::Info,
                             EventKind::PageFetched {
                                 page,
                                 records,
-                                from_cache: false,
+                                source: PageSource::Network,
+                                stored_at: None,
                             },
                             format!("Page {page}: HTTP {status} ({records} records)"),
                         );
@@ -914,7 +1027,7 @@ impl Run<'_> {
         total.min(limit)
     }
 
-    fn finish(&self, mut collected: Collected) -> FetchOutcome {
+    async fn finish(&self, mut collected: Collected) -> FetchOutcome {
         let repeated_by = std::mem::take(&mut self.state.borrow_mut().repeated_by);
         for (page, by) in repeated_by {
             if collected.pages.contains_key(&page) && !collected.failed.contains_key(&page) {
@@ -924,6 +1037,11 @@ impl Run<'_> {
                     .cache
                     .borrow_mut()
                     .remove(&address, self.config.api_key.as_deref());
+                if let Some(store) = self.store() {
+                    if let Err(error) = store.remove(&address, &self.key_id).await {
+                        self.store_failed(Some(page), "forget", &error);
+                    }
+                }
                 let reason = format!(
                     "page {by} has the same records as this page, so one of them is wrong; \
                      both are fetched again by a retry"

@@ -8,6 +8,8 @@
 //! - [`limiter`]: the bound on requests in flight, first come first served.
 //! - [`services`]: the platform as traits (transport, timer, clock), so the
 //!   logic runs natively in tests with scripted fakes and no real sleeping.
+//! - [`store`]: pages kept on the device between runs (opt-in), as a trait
+//!   the browser implements with IndexedDB.
 
 pub mod classify;
 pub mod events;
@@ -16,4 +18,5 @@ pub mod limiter;
 pub mod pages;
 pub mod policy;
 pub mod services;
+pub mod store;
 pub mod url;

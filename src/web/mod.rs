@@ -237,6 +237,7 @@ pub async fn fetch_and_process(
         clock: &clock,
         cancel: cancel.clone(),
         cache: &cache,
+        store: None,
         on_event: &emit,
     };
     let outcome = fetch_all(&config, &services).await;

@@ -1,5 +1,6 @@
 //! Test doubles for the fetcher: a scripted transport, a timer that records
-//! waits and returns at once, and a clock that the timer advances.
+//! waits and returns at once, a clock that the timer advances, and a page
+//! store in memory that fails on demand.
 #![allow(dead_code)] // Each test crate uses a different part of the doubles.
 
 use std::cell::{Cell, RefCell};
@@ -17,6 +18,7 @@ use customer_pipeline::fetch::pages::PageCache;
 use customer_pipeline::fetch::services::{
     CancelToken, Clock, HttpResponse, PageRequest, Timer, Transport, TransportError,
 };
+use customer_pipeline::fetch::store::{PageStore, StoreError, StoredPage};
 use customer_pipeline::pipeline::process_fetched;
 use customer_pipeline::report::Report;
 use customer_pipeline::settings::RunSettings;
@@ -362,6 +364,8 @@ pub struct Harness {
     pub cache: RefCell<PageCache>,
     pub events: RefCell<Vec<FetchEvent>>,
     pub cancel: CancelToken,
+    /// The device store, when the run has one.
+    pub store: Option<Rc<FakeStore>>,
 }
 
 impl Harness {
@@ -374,7 +378,14 @@ impl Harness {
             cache: RefCell::new(PageCache::new()),
             events: RefCell::new(Vec::new()),
             cancel,
+            store: None,
         }
+    }
+
+    /// The same harness with a device store.
+    pub fn with_store(mut self, store: Rc<FakeStore>) -> Self {
+        self.store = Some(store);
+        self
     }
 
     pub fn run(&self, config: &FetchConfig) -> FetchOutcome {
@@ -385,6 +396,7 @@ impl Harness {
             clock: &*self.time,
             cancel: self.cancel.clone(),
             cache: &self.cache,
+            store: self.store.as_deref().map(|store| store as &dyn PageStore),
             on_event: &on_event,
         };
         futures::executor::block_on(fetch_all(config, &services))
@@ -427,4 +439,129 @@ pub fn config() -> FetchConfig {
 
 pub fn secs(list: &[u64]) -> Vec<Duration> {
     list.iter().map(|s| Duration::from_secs(*s)).collect()
+}
+
+/// Which store operation a scripted failure is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StoreOp {
+    Get,
+    Put,
+    Remove,
+}
+
+/// A page store in memory, as IndexedDB would keep pages across a reload:
+/// it counts every call, and fails the next calls of an operation with
+/// the errors scripted for it.
+#[derive(Default)]
+pub struct FakeStore {
+    pub pages: RefCell<HashMap<(String, String), StoredPage>>,
+    pub failures: RefCell<HashMap<StoreOp, VecDeque<StoreError>>>,
+    pub calls: RefCell<Vec<StoreOp>>,
+}
+
+impl FakeStore {
+    pub fn new() -> Rc<Self> {
+        Rc::new(FakeStore::default())
+    }
+
+    /// The next calls of `op` fail with `errors`, in order; later ones succeed.
+    pub fn fail(&self, op: StoreOp, errors: impl IntoIterator<Item = StoreError>) {
+        self.failures
+            .borrow_mut()
+            .entry(op)
+            .or_default()
+            .extend(errors);
+    }
+
+    pub fn calls_of(&self, op: StoreOp) -> usize {
+        self.calls.borrow().iter().filter(|&&c| c == op).count()
+    }
+
+    /// The page numbers stored, in order.
+    pub fn stored_pages(&self) -> Vec<u64> {
+        let mut pages: Vec<u64> = self
+            .pages
+            .borrow()
+            .keys()
+            .map(|(url, _)| page_of(url))
+            .collect();
+        pages.sort_unstable();
+        pages
+    }
+
+    /// The key identities stored.
+    pub fn key_ids(&self) -> Vec<String> {
+        self.pages
+            .borrow()
+            .keys()
+            .map(|(_, key_id)| key_id.clone())
+            .collect()
+    }
+
+    fn call(&self, op: StoreOp) -> Result<(), StoreError> {
+        self.calls.borrow_mut().push(op);
+        match self
+            .failures
+            .borrow_mut()
+            .get_mut(&op)
+            .and_then(VecDeque::pop_front)
+        {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}
+
+impl PageStore for FakeStore {
+    fn get(
+        &self,
+        url: &str,
+        key_id: &str,
+    ) -> LocalBoxFuture<'static, Result<Option<StoredPage>, StoreError>> {
+        let result = self.call(StoreOp::Get).map(|()| {
+            self.pages
+                .borrow()
+                .get(&(url.to_owned(), key_id.to_owned()))
+                .cloned()
+        });
+        // Answers after a yield, as IndexedDB does, so pages interleave.
+        AfterPolls {
+            polls: 1,
+            value: Some(result),
+        }
+        .boxed_local()
+    }
+
+    fn put(
+        &self,
+        url: &str,
+        key_id: &str,
+        body: Rc<Vec<u8>>,
+        stored_at: DateTime<Utc>,
+    ) -> LocalBoxFuture<'static, Result<(), StoreError>> {
+        let result = self.call(StoreOp::Put).map(|()| {
+            self.pages.borrow_mut().insert(
+                (url.to_owned(), key_id.to_owned()),
+                StoredPage { body, stored_at },
+            );
+        });
+        AfterPolls {
+            polls: 1,
+            value: Some(result),
+        }
+        .boxed_local()
+    }
+
+    fn remove(&self, url: &str, key_id: &str) -> LocalBoxFuture<'static, Result<(), StoreError>> {
+        let result = self.call(StoreOp::Remove).map(|()| {
+            self.pages
+                .borrow_mut()
+                .remove(&(url.to_owned(), key_id.to_owned()));
+        });
+        AfterPolls {
+            polls: 1,
+            value: Some(result),
+        }
+        .boxed_local()
+    }
 }
