@@ -4,6 +4,7 @@
 
 use wasm_bindgen::JsValue;
 
+use crate::fetch::store::StoreError;
 use crate::ingest::IngestError;
 use crate::provenance::PageFailure;
 use crate::settings::SettingsError;
@@ -67,6 +68,18 @@ impl From<IngestError> for CodedError {
                 .set("column", JsValue::from_f64(column as f64)),
             None => coded,
         }
+    }
+}
+
+impl From<StoreError> for CodedError {
+    /// `store_full` or `store_unavailable`: the pages kept on the device
+    /// cannot be read, counted or forgotten.
+    fn from(error: StoreError) -> Self {
+        let code = match error {
+            StoreError::Quota(_) => "store_full",
+            StoreError::Unavailable(_) => "store_unavailable",
+        };
+        CodedError::new(code, &format!("The pages kept on this device: {error}."))
     }
 }
 

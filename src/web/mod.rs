@@ -8,6 +8,7 @@
 
 mod browser;
 mod errors;
+pub mod store;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -23,6 +24,7 @@ use crate::fetch::events::FetchEvent;
 use crate::fetch::fetcher::{fetch_all, Services};
 use crate::fetch::pages::PageCache;
 use crate::fetch::services::CancelToken;
+use crate::fetch::store::PageStore;
 use crate::pipeline;
 use crate::quality::{QualityBucket, ScoredField};
 use crate::report::Report;
@@ -31,6 +33,7 @@ use crate::stream::{UploadEventKind, UploadStream};
 use crate::table::{duplicates_json, rejected_json, rows_json, select_rows, SortKey, TableQuery};
 use browser::{BrowserClock, BrowserTimer, BrowserTransport};
 use errors::CodedError;
+use store::{IdbStore, DATABASE};
 
 thread_local! {
     /// Pages fetched successfully, for the lifetime of the page (or worker).
@@ -198,10 +201,15 @@ pub fn random_seed() -> Result<String, JsValue> {
 /// Fetches every page of a users API, then processes the records into a report.
 ///
 /// `form_json` holds the form as typed: `{url, apiKey?, perPage?,
-/// concurrency?, retries?, timeoutMs?, jitter?, refresh?, seed, asOf}`
-/// (numbers as text; empty means the default). `on_event` is called with
-/// each event as JSON text (`{"kind": "retry", …, "message": …}`).
-/// Aborting `signal` cancels the run.
+/// concurrency?, retries?, timeoutMs?, jitter?, refresh?, keep?,
+/// keepHours?, seed, asOf}` (numbers as text; empty means the default).
+/// `on_event` is called with each event as JSON text (`{"kind": "retry",
+/// …, "message": …}`). Aborting `signal` cancels the run.
+///
+/// With `keep`, accepted pages are kept in this browser's IndexedDB and
+/// pages kept there younger than `keepHours` are used instead of
+/// requests; older ones are deleted first. A store that fails is a
+/// warning event (`store_unavailable`), never an error.
 ///
 /// A run where some pages failed still produces a report, with
 /// `metadata.complete = false` and the failed pages listed.
@@ -215,6 +223,21 @@ pub async fn fetch_and_process(
     form_json: String,
     on_event: js_sys::Function,
     signal: AbortSignal,
+) -> Result<RunOutput, JsValue> {
+    fetch_and_process_with(form_json, on_event, signal, |store| store).await
+}
+
+/// [`fetch_and_process`], with the device's store handed through `wrap`
+/// before the run uses it (the browser tests wrap it to fail as a full
+/// disk does).
+///
+/// # Errors
+/// As [`fetch_and_process`].
+pub async fn fetch_and_process_with<S: PageStore>(
+    form_json: String,
+    on_event: js_sys::Function,
+    signal: AbortSignal,
+    wrap: impl FnOnce(IdbStore) -> S,
 ) -> Result<RunOutput, JsValue> {
     let clock = BrowserClock;
     let form: FetchForm = serde_json::from_str(&form_json).map_err(CodedError::internal)?;
@@ -231,16 +254,33 @@ pub async fn fetch_and_process(
     }
     let emit = |event: &FetchEvent| send(&on_event, event);
     let cache = PAGE_CACHE.with(Rc::clone);
+    let device = match config.keep_for {
+        Some(keep_for) => {
+            let device = IdbStore::open(DATABASE).await;
+            // Pages past the age are never used again: free their space.
+            // A failure shows at the first read, as the run's warning.
+            let age = chrono::TimeDelta::from_std(keep_for).unwrap_or(chrono::TimeDelta::MAX);
+            if let Some(cutoff) = clock.now().checked_sub_signed(age) {
+                let _ = device.delete_older_than(cutoff).await;
+            }
+            Some(device)
+        }
+        None => None,
+    };
+    let store = device.clone().map(wrap);
     let services = Services {
         transport: &BrowserTransport,
         timer: &BrowserTimer,
         clock: &clock,
         cancel: cancel.clone(),
         cache: &cache,
-        store: None,
+        store: store.as_ref().map(|store| store as &dyn PageStore),
         on_event: &emit,
     };
     let outcome = fetch_all(&config, &services).await;
+    if let Some(device) = &device {
+        device.close();
+    }
     let _ = signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
 
     if outcome.provenance.cancelled {
@@ -281,6 +321,35 @@ pub fn clear_cache() {
 #[wasm_bindgen(js_name = cachedPages)]
 pub fn cached_pages() -> usize {
     PAGE_CACHE.with(|cache| cache.borrow().len())
+}
+
+/// The pages kept on this device (by runs with `keep`), as JSON
+/// `{"pages": N, "bytes": N}`.
+///
+/// # Errors
+/// A coded JavaScript `Error`, `store_unavailable`, when this browser's
+/// storage cannot be read (IndexedDB missing or switched off).
+#[wasm_bindgen(js_name = storedPages)]
+pub async fn stored_pages() -> Result<String, JsValue> {
+    let device = IdbStore::open(DATABASE).await;
+    let usage = device.usage().await;
+    device.close();
+    let usage = usage.map_err(CodedError::from)?;
+    serde_json::to_string(&usage).map_err(|e| CodedError::internal(e).into())
+}
+
+/// Forgets every page kept on this device (the memory cache of this tab
+/// is not touched).
+///
+/// # Errors
+/// A coded JavaScript `Error`, `store_unavailable`, when this browser's
+/// storage cannot be written.
+#[wasm_bindgen(js_name = forgetStoredPages)]
+pub async fn forget_stored_pages() -> Result<(), JsValue> {
+    let device = IdbStore::open(DATABASE).await;
+    let cleared = device.clear().await;
+    device.close();
+    Ok(cleared.map_err(CodedError::from)?)
 }
 
 #[cfg(feature = "bench")]
