@@ -16,8 +16,9 @@ use crate::enrich::{
     seeded_activity, seeded_channel, seeded_engagement, seeded_segment, seeded_tier,
     AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
 };
-use crate::field::{excerpt, FieldValue, RawField};
+use crate::field::{excerpt, FieldValue};
 use crate::interner::Interner;
+use crate::mapping::Field;
 use crate::quality::{
     check_avatar, check_email, check_engagement_score, check_last_login, check_name, score,
     Problem, QualityIssue, ScoredField, ShownProblem, Span,
@@ -434,22 +435,35 @@ pub fn assess(
     run: &Assessment,
     customers: &mut Customers,
 ) -> Result<Customer, String> {
-    let id = customer_id(record.id.map(RawField::value).as_ref())?;
+    let id = customer_id(record.value(Field::Id).as_ref())?;
     let start = customers.issues.len();
     let mut issues = Issues { customers, start };
+    // A field the source does not have at all is not scored.
+    let mapped = |field| record.mapped.contains(field);
 
-    let first_name = record.first_name.map(RawField::value);
-    let last_name = record.last_name.map(RawField::value);
-    let email = record.email.map(RawField::value);
-    let first = issues.note(ScoredField::FirstName, check_name(first_name.as_ref()));
-    let last = issues.note(ScoredField::LastName, check_name(last_name.as_ref()));
-    let domain = issues.note(ScoredField::Email, check_email(email.as_ref()));
-    issues.note(
-        ScoredField::Avatar,
-        check_avatar(record.avatar.map(RawField::value).as_ref()),
-    );
+    let first_name = record.value(Field::FirstName);
+    let last_name = record.value(Field::LastName);
+    let email = record.value(Field::Email);
+    let first = match mapped(Field::FirstName) {
+        true => issues.note(ScoredField::FirstName, check_name(first_name.as_ref())),
+        false => None,
+    };
+    let last = match mapped(Field::LastName) {
+        true => issues.note(ScoredField::LastName, check_name(last_name.as_ref())),
+        false => None,
+    };
+    let domain = match mapped(Field::Email) {
+        true => issues.note(ScoredField::Email, check_email(email.as_ref())),
+        false => None,
+    };
+    if mapped(Field::Avatar) {
+        issues.note(
+            ScoredField::Avatar,
+            check_avatar(record.value(Field::Avatar).as_ref()),
+        );
+    }
 
-    let activity_status = match record.last_login.map(RawField::value) {
+    let activity_status = match record.value(Field::LastLogin) {
         None => seeded_activity(run.seed, id),
         Some(value) => issues
             .note(ScoredField::LastLogin, check_last_login(&value, run.as_of))
@@ -457,7 +471,7 @@ pub fn assess(
                 ActivityStatus::from_last_login(date, run.as_of)
             }),
     };
-    let engagement_level = match record.engagement_score.map(RawField::value) {
+    let engagement_level = match record.value(Field::EngagementScore) {
         None => seeded_engagement(run.seed, id),
         Some(value) => issues
             .note(ScoredField::EngagementScore, check_engagement_score(&value))

@@ -82,6 +82,7 @@ struct Place {
     line: u32,
     envelope: u32,
     record: u32,
+    row: u32,
 }
 
 fn narrow(n: Option<usize>) -> u32 {
@@ -99,6 +100,7 @@ impl From<Position> for Place {
             line: narrow(p.line),
             envelope: narrow(p.envelope),
             record: narrow(p.record),
+            row: narrow(p.row),
         }
     }
 }
@@ -110,6 +112,7 @@ impl From<Place> for Position {
             page: (p.page != 0).then_some(p.page),
             envelope: widen(p.envelope),
             record: widen(p.record),
+            row: widen(p.row),
         }
     }
 }
@@ -257,6 +260,11 @@ mod tests {
                 page: Some(u64::MAX),
                 envelope: None,
                 record: Some(7),
+                row: None,
+            },
+            Position {
+                row: Some(9),
+                ..Position::default()
             },
             Position {
                 envelope: Some(2),

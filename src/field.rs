@@ -102,41 +102,74 @@ pub fn excerpt(s: &str) -> Cow<'_, str> {
 /// range and would make the whole record unreadable for one bad field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawField<'a> {
-    json: &'a str,
-    /// A string with escapes (decoded when read).
-    escaped: bool,
+    text: &'a str,
+    kind: RawKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RawKind {
+    /// JSON text.
+    Json,
+    /// A JSON string with escapes (decoded when read).
+    EscapedJson,
+    /// A CSV cell's text, taken as it is.
+    Cell,
 }
 
 impl<'a> RawField<'a> {
-    /// The field's value.
-    pub fn value(self) -> FieldValue<'a> {
-        match self.json.as_bytes().first() {
-            Some(b'"') if !self.escaped => {
-                FieldValue::Text(Cow::Borrowed(&self.json[1..self.json.len() - 1]))
-            }
-            // Escapes were checked when the record was read, so this reads.
-            _ => FieldValue::from_raw(self.json)
-                .unwrap_or(FieldValue::Text(Cow::Borrowed(self.json))),
+    /// A CSV cell: text, or a number when `numeric` and it reads as one
+    /// (`82`, `82.5`); anything else stays text and the rules say why.
+    pub fn cell(text: &'a str, numeric: bool) -> RawField<'a> {
+        let is_number = numeric
+            && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
+        RawField {
+            text,
+            kind: if is_number {
+                RawKind::Json
+            } else {
+                RawKind::Cell
+            },
         }
     }
 
-    /// The JSON text of the field.
-    pub fn json(self) -> &'a str {
-        self.json
+    /// The field's value.
+    pub fn value(self) -> FieldValue<'a> {
+        match (self.kind, self.text.as_bytes().first()) {
+            (RawKind::Cell, _) => FieldValue::Text(Cow::Borrowed(self.text)),
+            (RawKind::Json, Some(b'"')) => {
+                FieldValue::Text(Cow::Borrowed(&self.text[1..self.text.len() - 1]))
+            }
+            // Escapes were checked when the record was read, so this reads.
+            _ => FieldValue::from_raw(self.text)
+                .unwrap_or(FieldValue::Text(Cow::Borrowed(self.text))),
+        }
+    }
+
+    /// The field's text as it was in the source.
+    pub fn text(self) -> &'a str {
+        self.text
     }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for RawField<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let json = <&'de RawValue>::deserialize(deserializer)?.get();
+        let text = <&'de RawValue>::deserialize(deserializer)?.get();
         // A string with escapes is decoded once now, so that a bad escape
         // (a lone surrogate) makes the record unreadable here, as any other
         // malformed JSON does.
-        let escaped = json.starts_with('"') && has_backslash(json);
+        let escaped = text.starts_with('"') && has_backslash(text);
         if escaped {
-            serde_json::from_str::<String>(json).map_err(de::Error::custom)?;
+            serde_json::from_str::<String>(text).map_err(de::Error::custom)?;
         }
-        Ok(RawField { json, escaped })
+        let kind = if escaped {
+            RawKind::EscapedJson
+        } else {
+            RawKind::Json
+        };
+        Ok(RawField { text, kind })
     }
 }
 
@@ -199,6 +232,36 @@ mod tests {
 
     fn parse(json: &str) -> FieldValue<'_> {
         serde_json::from_str(json).expect("test input is valid JSON")
+    }
+
+    #[test]
+    fn cells_are_text_unless_a_number_is_expected_and_written() {
+        assert_eq!(RawField::cell("82", true).value(), FieldValue::Unsigned(82));
+        assert_eq!(
+            RawField::cell("82.5", true).value(),
+            FieldValue::Float(82.5)
+        );
+        assert_eq!(RawField::cell("-3", true).value(), FieldValue::Signed(-3));
+        assert_eq!(
+            RawField::cell("1e400", true).value(),
+            FieldValue::OutOfRange("1e400".into())
+        );
+        assert_eq!(
+            RawField::cell("high", true).value(),
+            FieldValue::Text("high".into())
+        );
+        assert_eq!(
+            RawField::cell("null", true).value(),
+            FieldValue::Text("null".into())
+        );
+        assert_eq!(
+            RawField::cell("82", false).value(),
+            FieldValue::Text("82".into())
+        );
+        assert_eq!(
+            RawField::cell("\"x\"", false).value(),
+            FieldValue::Text("\"x\"".into())
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::record::{InputObject, SourceRecord};
+use crate::record::{InputObject, Mapper, SourceRecord};
 
 /// How the input was laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -29,6 +29,8 @@ pub enum InputFormat {
     MixedArray,
     /// Newline-delimited JSON: a record or an envelope per line.
     Ndjson,
+    /// CSV with a header row.
+    Csv,
 }
 
 /// Where a record sits in the input, shown to people as "line 4, page 2, record 3".
@@ -42,11 +44,16 @@ pub struct Position {
     pub envelope: Option<usize>,
     /// 1-based index of the record in its array.
     pub record: Option<usize>,
+    /// 1-based row of a CSV file (the header is row 1).
+    pub row: Option<usize>,
 }
 
 impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts = Vec::with_capacity(3);
+        if let Some(row) = self.row {
+            parts.push(format!("row {row}"));
+        }
         if let Some(line) = self.line {
             parts.push(format!("line {line}"));
         }
@@ -107,6 +114,11 @@ pub enum IngestError {
         /// The parser's description of what it expected.
         message: String,
     },
+    /// A CSV quoted field that is never closed.
+    UnterminatedQuote {
+        /// The row where the quoted field began (the header is row 1).
+        row: usize,
+    },
     /// Valid JSON, but not a layout of customer records.
     WrongShape {
         /// Which part of the input, e.g. "line 3, page 2", or "the whole input".
@@ -141,6 +153,11 @@ impl fmt::Display for IngestError {
                 f,
                 "Invalid JSON at line {line}, column {column}: {message}."
             ),
+            IngestError::UnterminatedQuote { row } => write!(
+                f,
+                "Unterminated quoted field in row {row}: a quote (\") opens a field there and is \
+                 never closed, so the rest of the file would be one cell. Check that row."
+            ),
             IngestError::WrongShape {
                 at,
                 expected,
@@ -164,6 +181,7 @@ impl IngestError {
             IngestError::Utf16 => "utf16",
             IngestError::NotUtf8 { .. } => "not_utf8",
             IngestError::InvalidJson { .. } => "invalid_json",
+            IngestError::UnterminatedQuote { .. } => "csv_unterminated_quote",
             IngestError::WrongShape { .. } => "wrong_shape",
         }
     }
@@ -196,7 +214,11 @@ impl IngestError {
 ///
 /// # Errors
 /// [`IngestError`] when the body is not a JSON object with a `data` array.
-pub fn ingest_page(body: &[u8], page: u64) -> Result<Vec<SourceItem<'_>>, IngestError> {
+pub fn ingest_page<'a>(
+    body: &'a [u8],
+    page: u64,
+    mapper: &mut Mapper,
+) -> Result<Vec<SourceItem<'a>>, IngestError> {
     let text = std::str::from_utf8(body).map_err(|e| IngestError::NotUtf8 {
         line: 1,
         column: e.valid_up_to() + 1,
@@ -217,7 +239,7 @@ pub fn ingest_page(body: &[u8], page: u64) -> Result<Vec<SourceItem<'_>>, Ingest
         .data
         .ok_or(shape_error("an object without \"data\""))?;
     let mut items = Vec::new();
-    read_envelope_data(data, at, &mut |item| items.push(item.clone()))?;
+    read_envelope_data(data, at, mapper, &mut |item| items.push(item.clone()))?;
     Ok(items)
 }
 
@@ -230,6 +252,7 @@ const DATA_EXPECTED: &str = "\"data\" to be an array of records";
 pub(crate) fn read_envelope_data<'a>(
     data: &'a RawValue,
     at: Position,
+    mapper: &mut Mapper,
     sink: &mut dyn FnMut(&SourceItem<'a>),
 ) -> Result<(), IngestError> {
     if !data.get().starts_with('[') {
@@ -248,8 +271,9 @@ pub(crate) fn read_envelope_data<'a>(
         };
         let raw = element.get();
         let parsed = if raw.starts_with('{') {
-            serde_json::from_str::<InputObject>(raw)
-                .map(|object| object.record)
+            mapper
+                .parse(raw)
+                .map(|(object, _)| object.record)
                 .map_err(|error| format!("unreadable record: {}", parser_message(&error)))
         } else {
             Err(format!(
@@ -296,23 +320,35 @@ pub(crate) fn json_kind_of(first: u8) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mapping::MappingSpec;
 
     #[test]
     fn api_pages_must_be_envelopes() {
-        let items = ingest_page(br#"{"page": 2, "data": [{"id": 7}]}"#, 2).unwrap();
+        let items = ingest_page(
+            br#"{"page": 2, "data": [{"id": 7}]}"#,
+            2,
+            &mut Mapper::new(MappingSpec::none()),
+        )
+        .unwrap();
         assert_eq!(items[0].position.to_string(), "page 2, record 1");
-        let err = ingest_page(br#"[{"id": 7}]"#, 3).unwrap_err();
+        let err =
+            ingest_page(br#"[{"id": 7}]"#, 3, &mut Mapper::new(MappingSpec::none())).unwrap_err();
         assert_eq!(
             err.to_string(),
             "Unexpected JSON shape in page 3: expected a page envelope with a \"data\" array, found an array."
         );
-        let err = ingest_page(br#"{"page": 3}"#, 3).unwrap_err();
+        let err =
+            ingest_page(br#"{"page": 3}"#, 3, &mut Mapper::new(MappingSpec::none())).unwrap_err();
         assert!(
             err.to_string().contains("found an object without \"data\""),
             "{err}"
         );
         assert!(matches!(
-            ingest_page(b"{\"page\": 3, \"da", 3),
+            ingest_page(
+                b"{\"page\": 3, \"da",
+                3,
+                &mut Mapper::new(MappingSpec::none())
+            ),
             Err(IngestError::InvalidJson { .. })
         ));
     }
@@ -322,6 +358,7 @@ mod tests {
         let items = ingest_page(
             br#"{"page": 3, "data": [{"id": 1}, 5, {"id": 2, "id": 3}]}"#,
             3,
+            &mut Mapper::new(MappingSpec::none()),
         )
         .unwrap();
         let seen: Vec<_> = items

@@ -29,6 +29,8 @@
 #![deny(missing_docs)]
 
 pub mod clock;
+pub mod compare;
+mod csv_rows;
 pub mod customer;
 pub mod dates;
 pub mod dedupe;
@@ -42,6 +44,7 @@ pub mod hash;
 pub mod ingest;
 mod interner;
 mod json_out;
+pub mod mapping;
 pub mod pipeline;
 pub mod provenance;
 pub mod quality;

@@ -8,8 +8,10 @@ use crate::dates::format_timestamp;
 use crate::dedupe::Deduper;
 use crate::distributions::Distributions;
 use crate::ingest::{ingest_page, IngestError, SourceItem};
+use crate::mapping::{Mapping, MappingSpec};
 use crate::provenance::{ApiProvenance, FailureCode, PageFailure};
-use crate::reader::Reader;
+use crate::reader::{ReadOptions, Reader};
+use crate::record::Mapper;
 use crate::report::{IssueCounts, Metadata, QualitySummary, Rejection, Report, SourceInfo};
 use crate::settings::RunSettings;
 
@@ -26,7 +28,7 @@ pub fn build_report<'a>(
     for item in items {
         builder.add(&item);
     }
-    builder.finish(source)
+    builder.finish(source, Mapping::default())
 }
 
 /// Builds a report from items handed over one at a time, in source order,
@@ -92,8 +94,9 @@ impl<'a> ReportBuilder<'a> {
         self.records_read
     }
 
-    /// Deduplicates, sorts and summarises.
-    pub fn finish(self, source: SourceInfo) -> Report<'a> {
+    /// Deduplicates, sorts and summarises; `mapping` is the field mapping
+    /// the records were read with.
+    pub fn finish(self, source: SourceInfo, mapping: Mapping) -> Report<'a> {
         let settings = self.settings;
         let duplicates = self.deduper.finish();
         let mut customers = self.customers;
@@ -105,6 +108,7 @@ impl<'a> ReportBuilder<'a> {
             seed: settings.seed,
             as_of: settings.as_of.to_string(),
             source,
+            mapping,
             records_read: self.records_read,
             duplicates_removed: duplicates.len(),
             rejected_records: self.rejected.len(),
@@ -135,13 +139,27 @@ pub fn process_upload<'a>(
     file_name: &str,
     settings: &RunSettings,
 ) -> Result<Report<'a>, IngestError> {
+    process_upload_with(input, file_name, settings, &ReadOptions::default())
+}
+
+/// [`process_upload`] with a field mapping (and CSV separator) given.
+///
+/// # Errors
+/// As [`process_upload`].
+pub fn process_upload_with<'a>(
+    input: &'a [u8],
+    file_name: &str,
+    settings: &RunSettings,
+    options: &ReadOptions,
+) -> Result<Report<'a>, IngestError> {
     let mut builder = ReportBuilder::new(settings);
-    let format = Reader::read_all(input, &mut |item| builder.add(item))?;
+    let (format, mapping) =
+        Reader::read_all_with(input, options, &mut |item| builder.add_transient(item))?;
     let source = SourceInfo::Upload {
         file_name: file_name.to_owned(),
         format,
     };
-    Ok(builder.finish(source))
+    Ok(builder.finish(source, mapping))
 }
 
 /// Builds the report of an API run from its pages (number and body), in
@@ -153,15 +171,17 @@ pub fn process_upload<'a>(
 pub fn process_fetched<'a>(
     pages: impl IntoIterator<Item = (u64, &'a [u8])>,
     provenance: ApiProvenance,
+    mapping: &MappingSpec,
     settings: &RunSettings,
     clock: &dyn Clock,
 ) -> Report<'a> {
     let started = clock.now();
     let mut failed_pages = provenance.failed_pages;
+    let mut mapper = Mapper::new(mapping.clone());
     let mut items = Vec::new();
     let mut unreadable = false;
     for (page, body) in pages {
-        match ingest_page(body, page) {
+        match ingest_page(body, page, &mut mapper) {
             Ok(page_items) => items.extend(page_items),
             Err(error) => {
                 unreadable = true;
@@ -183,7 +203,11 @@ pub fn process_fetched<'a>(
         records_stated: provenance.records_stated,
         records_received: provenance.records_received,
     };
-    let mut report = build_report(items, source, settings);
+    let mut builder = ReportBuilder::new(settings);
+    for item in &items {
+        builder.add(item);
+    }
+    let mut report = builder.finish(source, mapper.mapping());
     let metadata = &mut report.metadata;
     metadata.complete = provenance.complete && !unreadable;
     metadata.failed_pages = failed_pages;

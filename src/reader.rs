@@ -21,11 +21,23 @@ use std::borrow::Cow;
 
 use serde::de::IgnoredAny;
 
+use crate::csv_rows::{sniff_separator, CsvRows};
 use crate::ingest::{
     json_kind_of, parser_message, read_envelope_data, IngestError, InputFormat, Position,
     SourceItem,
 };
-use crate::record::InputObject;
+use crate::mapping::{Mapping, MappingSpec};
+use crate::record::{InputObject, Mapper};
+
+/// How a file is read beyond its bytes: the user's field mapping and, for
+/// CSV, the separator (sniffed from the header when not given).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Overrides of the proposed field mapping.
+    pub mapping: MappingSpec,
+    /// The CSV separator, when chosen rather than sniffed.
+    pub separator: Option<u8>,
+}
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -48,29 +60,55 @@ pub struct Reader {
 }
 
 impl Reader {
-    /// A reader at the start of a file.
+    /// A reader at the start of a file, with the proposed field mapping.
     pub fn new() -> Self {
         Reader::default()
     }
 
-    /// Reads a whole input at once; items borrow from it.
+    /// A reader at the start of a file.
+    pub fn with_options(options: &ReadOptions) -> Self {
+        let mut reader = Reader::default();
+        reader.engine.mapper = Mapper::new(options.mapping.clone());
+        reader.engine.separator = options.separator;
+        reader
+    }
+
+    /// The field mapping: decided at the first record (or the CSV header).
+    pub fn mapping(&self) -> Mapping {
+        self.engine.mapping()
+    }
+
+    /// Reads a whole input at once with the proposed mapping; items borrow from it.
     ///
     /// # Errors
     /// As [`Reader::push`] and [`Reader::finish`].
     pub fn read_all<'a>(
         input: &'a [u8],
-        sink: &mut dyn FnMut(&SourceItem<'a>),
+        sink: &mut dyn FnMut(&SourceItem<'_>),
     ) -> Result<InputFormat, IngestError> {
+        Reader::read_all_with(input, &ReadOptions::default(), sink).map(|(format, _)| format)
+    }
+
+    /// Reads a whole input at once; items borrow from it. Returns the layout
+    /// and the field mapping used.
+    ///
+    /// # Errors
+    /// As [`Reader::push`] and [`Reader::finish`].
+    pub fn read_all_with<'a>(
+        input: &'a [u8],
+        options: &ReadOptions,
+        sink: &mut dyn FnMut(&SourceItem<'_>),
+    ) -> Result<(InputFormat, Mapping), IngestError> {
         if looks_like_utf16(&input[..input.len().min(4)]) {
             return Err(IngestError::Utf16);
         }
-        let mut reader = Reader::new();
+        let mut reader = Reader::with_options(options);
         let (text, bad) = reader.decode(input, true);
         reader.engine.run(text, 0, bad.is_none(), sink)?;
         if let Some(at) = bad {
             return Err(reader.engine.not_utf8(text.as_bytes(), 0, at));
         }
-        reader.engine.format()
+        Ok((reader.engine.format()?, reader.engine.mapping()))
     }
 
     /// Takes the next chunk, handing every complete item to `sink`.
@@ -139,7 +177,7 @@ impl Reader {
     /// [`IngestError`] when the file is empty, ends inside a value or a
     /// character, or is of a shape that holds no records.
     pub fn finish(
-        mut self,
+        &mut self,
         sink: &mut dyn FnMut(&SourceItem<'_>),
     ) -> Result<InputFormat, IngestError> {
         if !self.started {
@@ -190,26 +228,6 @@ impl Reader {
     }
 }
 
-/// A whole input read into a list of items (for stage timings and tests;
-/// a run hands items straight to the report instead).
-#[derive(Debug)]
-pub struct Ingested<'a> {
-    /// The layout found.
-    pub format: InputFormat,
-    /// Every record-like element, in source order.
-    pub items: Vec<SourceItem<'a>>,
-}
-
-/// Reads a whole input into a list of items.
-///
-/// # Errors
-/// As [`Reader::read_all`].
-pub fn read_items(input: &[u8]) -> Result<Ingested<'_>, IngestError> {
-    let mut items = Vec::new();
-    let format = Reader::read_all(input, &mut |item| items.push(item.clone()))?;
-    Ok(Ingested { format, items })
-}
-
 /// UTF-16 (with or without a byte-order mark): JSON text starts with an
 /// ASCII character, which UTF-16 writes with a zero byte beside it. (A zero
 /// byte is never valid in JSON text, so nothing valid is refused.)
@@ -231,6 +249,8 @@ enum Layout {
     ArrayDone,
     /// A sequence of top-level values.
     Values,
+    /// CSV with a header row.
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,6 +290,12 @@ struct Engine {
     /// An unfinished value is not parsed again before the buffer holds
     /// this many bytes, so a value arriving in many chunks costs linear time.
     retry_at: usize,
+    /// Decides the field mapping and reads objects with it.
+    mapper: Mapper,
+    /// The CSV separator chosen by the user, if any.
+    separator: Option<u8>,
+    /// The CSV reader, once the file is known to be CSV.
+    csv: Option<Box<CsvRows>>,
 }
 
 impl Default for Engine {
@@ -283,6 +309,9 @@ impl Default for Engine {
             envelopes: 0,
             held: None,
             retry_at: 0,
+            mapper: Mapper::new(MappingSpec::none()),
+            separator: None,
+            csv: None,
         }
     }
 }
@@ -304,6 +333,10 @@ enum Value<'b> {
 type Read<'b> = Option<(Value<'b>, usize)>;
 
 impl Engine {
+    fn mapping(&self) -> Mapping {
+        self.mapper.mapping()
+    }
+
     fn waiting_for_more(&self) -> bool {
         self.retry_at > 0
     }
@@ -388,7 +421,7 @@ impl Engine {
         buf: &'b str,
         base: usize,
         at_end: bool,
-        sink: &mut dyn FnMut(&SourceItem<'b>),
+        sink: &mut dyn FnMut(&SourceItem<'_>),
     ) -> Result<usize, IngestError> {
         let consumed = self.read(buf, base, at_end, sink)?;
         // What is finished with is dropped by the caller: count its lines now.
@@ -401,13 +434,18 @@ impl Engine {
         buf: &'b str,
         base: usize,
         at_end: bool,
-        sink: &mut dyn FnMut(&SourceItem<'b>),
+        sink: &mut dyn FnMut(&SourceItem<'_>),
     ) -> Result<usize, IngestError> {
         self.retry_at = 0;
         let bytes = buf.as_bytes();
         // A value held back from an earlier buffer is not read again.
         let mut pos = self.held.map_or(0, |held| held.end - base);
         loop {
+            if let (Layout::Csv, Some(csv)) = (self.layout, self.csv.as_mut()) {
+                // csv-core keeps what it needs between pieces: all is read.
+                csv.feed(&buf[pos..], at_end, &mut self.mapper, sink)?;
+                return Ok(bytes.len());
+            }
             pos = skip_white_space(bytes, pos);
             if pos == bytes.len() {
                 return self.end_of_buffer(buf, base, at_end, sink);
@@ -419,13 +457,26 @@ impl Engine {
                     self.counted = BOM.len();
                     self.line_start = BOM.len();
                 }
+                Layout::Start if bytes[pos] == b'[' => {
+                    pos += 1;
+                    self.layout = Layout::Array(Expect::First);
+                }
+                Layout::Start if bytes[pos] == b'{' => self.layout = Layout::Values,
                 Layout::Start => {
-                    self.layout = if bytes[pos] == b'[' {
-                        pos += 1;
-                        Layout::Array(Expect::First)
-                    } else {
-                        Layout::Values
+                    // JSON values, or a CSV header: decided on the first line.
+                    let rest = &buf[pos..];
+                    let line = match memchr::memchr(b'\n', rest.as_bytes()) {
+                        Some(end) => &rest[..end],
+                        None if at_end => rest,
+                        None => return Ok(self.wait(bytes.len(), pos)),
                     };
+                    if is_json_value_line(line) {
+                        self.layout = Layout::Values;
+                    } else {
+                        let separator = self.separator.unwrap_or_else(|| sniff_separator(line));
+                        self.csv = Some(Box::new(CsvRows::new(separator)));
+                        self.layout = Layout::Csv;
+                    }
                 }
                 Layout::ArrayDone => {
                     return Err(self.invalid(bytes, base, base + pos, "trailing characters"))
@@ -457,6 +508,8 @@ impl Engine {
                         }
                     }
                 },
+                // Handled before white space is skipped.
+                Layout::Csv => return Ok(bytes.len()),
                 Layout::Values => {
                     self.count_lines(bytes, base, base + pos);
                     let line = self.line;
@@ -514,7 +567,7 @@ impl Engine {
         buf: &'b str,
         base: usize,
         at_end: bool,
-        sink: &mut dyn FnMut(&SourceItem<'b>),
+        sink: &mut dyn FnMut(&SourceItem<'_>),
     ) -> Result<usize, IngestError> {
         let bytes = buf.as_bytes();
         if !at_end {
@@ -531,7 +584,7 @@ impl Engine {
                     "EOF while parsing a list",
                 ))
             }
-            Layout::ArrayDone | Layout::Values => {}
+            Layout::ArrayDone | Layout::Values | Layout::Csv => {}
         }
         if let Some(held) = self.held.take() {
             self.release(held, buf, base, true, sink)?;
@@ -547,7 +600,7 @@ impl Engine {
         buf: &'b str,
         base: usize,
         only: bool,
-        sink: &mut dyn FnMut(&SourceItem<'b>),
+        sink: &mut dyn FnMut(&SourceItem<'_>),
     ) -> Result<(), IngestError> {
         let (start, end) = (held.start - base, held.end - base);
         let Some((value, _)) = self.read_value(buf, base, start, true)? else {
@@ -584,6 +637,7 @@ impl Engine {
             },
             Layout::Values if self.values == 1 && self.envelopes == 1 => InputFormat::PageEnvelope,
             Layout::Values => InputFormat::Ndjson,
+            Layout::Csv => InputFormat::Csv,
         })
     }
 
@@ -598,13 +652,10 @@ impl Engine {
         let bytes = buf.as_bytes();
         let rest = &buf[pos..];
         if bytes[pos] == b'{' {
-            let mut values = serde_json::Deserializer::from_str(rest).into_iter::<InputObject>();
-            match values.next() {
-                Some(Ok(object)) => {
-                    return Ok(Some((Value::Object(object), pos + values.byte_offset())))
-                }
-                Some(Err(error)) if error.is_eof() => {}
-                Some(Err(error)) => {
+            match self.mapper.parse(rest) {
+                Ok((object, end)) => return Ok(Some((Value::Object(object), pos + end))),
+                Err(error) if error.is_eof() => {}
+                Err(error) => {
                     // Valid JSON the record parser refuses (a repeated key,
                     // a lone surrogate) is one unreadable record; anything
                     // else is invalid JSON, reported below.
@@ -613,7 +664,6 @@ impl Engine {
                         return Ok(Some((Value::Unreadable(message), pos + end)));
                     }
                 }
-                None => unreachable!("a value starts here"),
             }
         }
         let mut values = serde_json::Deserializer::from_str(rest).into_iter::<IgnoredAny>();
@@ -639,7 +689,7 @@ impl Engine {
         &mut self,
         value: Value<'b>,
         raw: &'b str,
-        sink: &mut dyn FnMut(&SourceItem<'b>),
+        sink: &mut dyn FnMut(&SourceItem<'_>),
     ) -> Result<(), IngestError> {
         let as_record = Position {
             record: Some(self.values),
@@ -660,7 +710,7 @@ impl Engine {
         raw: &'b str,
         as_record: Position,
         as_envelope: Position,
-        sink: &mut dyn FnMut(&SourceItem<'b>),
+        sink: &mut dyn FnMut(&SourceItem<'_>),
     ) -> Result<(), IngestError> {
         let parsed = match value {
             Value::Object(object) => match object.data {
@@ -672,7 +722,7 @@ impl Engine {
                         envelope: as_envelope.envelope.filter(|_| page.is_none()),
                         ..as_envelope
                     };
-                    return read_envelope_data(data, at, sink);
+                    return read_envelope_data(data, at, &mut self.mapper, &mut |item| sink(item));
                 }
                 None => Ok(object.record),
             },
@@ -690,6 +740,14 @@ impl Engine {
 
 const TOP_LEVEL_EXPECTED: &str =
     "a page envelope ({\"page\":…, \"data\":[…]}), an array of records or envelopes, or NDJSON";
+
+/// Whether a line holds JSON values and nothing else (`42`, `"x" 7`):
+/// such a file is JSON values, not CSV.
+fn is_json_value_line(line: &str) -> bool {
+    serde_json::Deserializer::from_str(line)
+        .into_iter::<IgnoredAny>()
+        .all(|value| value.is_ok())
+}
 
 fn skip_white_space(bytes: &[u8], mut pos: usize) -> usize {
     while pos < bytes.len() && matches!(bytes[pos], b' ' | b'\n' | b'\r' | b'\t') {
@@ -742,7 +800,7 @@ mod tests {
             Ok(record) => format!(
                 "{}={:?}",
                 item.position,
-                record.id.map(crate::field::RawField::value)
+                record.value(crate::mapping::Field::Id)
             ),
             Err(reason) => format!("{}!{reason}", item.position),
         }
@@ -750,7 +808,7 @@ mod tests {
 
     fn name(item: &SourceItem<'_>) -> Option<FieldValue<'static>> {
         match &item.parsed {
-            Ok(record) => match &record.first_name.map(crate::field::RawField::value) {
+            Ok(record) => match &record.value(crate::mapping::Field::FirstName) {
                 Some(FieldValue::Text(text)) => Some(FieldValue::Text(text.to_string().into())),
                 other => other.as_ref().map(|_| FieldValue::Null),
             },
@@ -1091,5 +1149,105 @@ mod tests {
             InputFormat::PageEnvelope
         );
         assert_eq!(count, 20_000);
+    }
+
+    /// A CSV's items with the value of one field each (`-` when absent).
+    fn csv_items(input: &[u8], field: crate::mapping::Field) -> Vec<String> {
+        let mut seen = Vec::new();
+        let format = Reader::read_all(input, &mut |item| {
+            seen.push(match &item.parsed {
+                Ok(record) => format!("{}={:?}", item.position, record.value(field)),
+                Err(reason) => format!("{}!{reason}", item.position),
+            })
+        });
+        assert_eq!(format, Ok(InputFormat::Csv));
+        // …and the same in chunks of every size.
+        let expected = whole(input);
+        for size in 1..=input.len() {
+            assert_eq!(chunked(input, size), expected, "chunks of {size}");
+        }
+        seen
+    }
+
+    #[test]
+    fn csv_quotes_escapes_and_line_breaks_inside_quotes() {
+        use crate::mapping::Field;
+        let input = "\u{feff}Customer ID,First Name,Note\r\n\
+                     1,\"Ann, the \"\"first\"\"\",x\r\n\
+                     2,\"Bo\r\nb\",\"a\nb\"\r\n\
+                     3,Zoë,\r\n";
+        assert_eq!(
+            csv_items(input.as_bytes(), Field::FirstName),
+            [
+                r#"row 2=Some(Text("Ann, the \"first\""))"#,
+                r#"row 3=Some(Text("Bo\r\nb"))"#,
+                r#"row 4=Some(Text("Zoë"))"#,
+            ]
+        );
+        assert_eq!(
+            csv_items(input.as_bytes(), Field::Id),
+            [
+                r#"row 2=Some(Text("1"))"#,
+                r#"row 3=Some(Text("2"))"#,
+                r#"row 4=Some(Text("3"))"#
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_separators_are_sniffed() {
+        use crate::mapping::Field;
+        for separator in [";", "\t", "|", ","] {
+            let input = format!(
+                "Record ID{s}Email{s}Score\n7{s}a@b.co{s}82.5\n",
+                s = separator
+            );
+            assert_eq!(
+                csv_items(input.as_bytes(), Field::EngagementScore),
+                ["row 2=Some(Float(82.5))"],
+                "{separator:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn csv_empty_cells_are_missing_and_ragged_rows_are_rejected() {
+        use crate::mapping::Field;
+        let input = b"id,email,first_name\n1,,Ann\n2,b@c.de\n3,c@d.ef,Cy,extra,more\n4, ,Di\n";
+        assert_eq!(
+            csv_items(input, Field::Email),
+            [
+                "row 2=None",
+                r#"row 3=Some(Text("b@c.de"))"#,
+                "row 4!row has 5 cells, the header has 3 (cells after column 'first_name')",
+                "row 5=None",
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_an_unterminated_quote_names_the_row_where_it_began() {
+        let input = b"id,first_name\n1,Ann\n2,\"Bo\n3,Cy\n";
+        assert_eq!(
+            ingest(input).unwrap_err(),
+            IngestError::UnterminatedQuote { row: 3 }
+        );
+        assert_eq!(
+            IngestError::UnterminatedQuote { row: 3 }.to_string(),
+            "Unterminated quoted field in row 3: a quote (\") opens a field there and is never \
+             closed, so the rest of the file would be one cell. Check that row."
+        );
+    }
+
+    #[test]
+    fn json_values_on_the_first_line_stay_json() {
+        assert_eq!(ingest(b"42").unwrap_err().code(), "wrong_shape");
+        assert_eq!(ingest(b"\"customers\"").unwrap_err().code(), "wrong_shape");
+        assert_eq!(
+            ingest(b"7 {\"id\": 1}\n").unwrap().format,
+            InputFormat::Ndjson
+        );
+        assert_eq!(ingest(b"id\n1\n").unwrap().format, InputFormat::Csv);
+        assert_eq!(ingest(b"1,2\n3,4").unwrap().format, InputFormat::Csv);
     }
 }

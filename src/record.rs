@@ -1,36 +1,66 @@
 //! The shape of one input object: a customer record, or a page envelope.
 //!
-//! Parsing keeps every field loosely typed ([`FieldValue`]) so that the
+//! Parsing keeps every field as its JSON text ([`RawField`]) so that the
 //! validation rules, not the parser, decide what is wrong with a record.
+//! Which keys feed which field comes from the run's [`Mapping`] as a
+//! [`KeyMap`] (dotted paths such as `contact.email` read nested objects).
 
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::field::{FieldValue, RawField};
+use crate::mapping::{Field, FieldSet, Mapping, MappingSpec};
 
-/// The fields of a reqres-shaped user record that the pipeline reads, as
-/// their JSON text (see [`RawField`]).
+/// The fields of a record that the pipeline reads, as their JSON text (or
+/// a CSV cell's text).
 ///
-/// `None` means the key is absent; a `null` value is present. The rules
-/// treat the two differently.
-#[derive(Debug, Default, Clone, PartialEq)]
+/// `None` means the field is absent; a `null` value is present. The rules
+/// treat the two differently. Fields the source does not have at all
+/// (see [`Mapping`]) are not in `mapped`, and are not scored.
+#[derive(Debug, Clone, PartialEq)]
 pub struct SourceRecord<'a> {
-    /// `id`: must be a positive integer (or a string of digits).
-    pub id: Option<RawField<'a>>,
-    /// `email`.
-    pub email: Option<RawField<'a>>,
-    /// `first_name`.
-    pub first_name: Option<RawField<'a>>,
-    /// `last_name`.
-    pub last_name: Option<RawField<'a>>,
-    /// `avatar`: an absolute http(s) URL.
-    pub avatar: Option<RawField<'a>>,
-    /// `last_login`: an ISO 8601 date or date-time (optional).
-    pub last_login: Option<RawField<'a>>,
-    /// `engagement_score`: a number from 0 to 100 (optional).
-    pub engagement_score: Option<RawField<'a>>,
+    fields: [Option<RawField<'a>>; 7],
+    /// The fields the source has.
+    pub mapped: FieldSet,
+}
+
+impl Default for SourceRecord<'_> {
+    fn default() -> Self {
+        SourceRecord {
+            fields: [None; 7],
+            mapped: FieldSet::ALL,
+        }
+    }
+}
+
+impl<'a> SourceRecord<'a> {
+    /// The field's raw text, if present.
+    pub fn raw(&self, field: Field) -> Option<RawField<'a>> {
+        self.fields[field as usize]
+    }
+
+    /// The field's value, if present.
+    pub fn value(&self, field: Field) -> Option<FieldValue<'a>> {
+        self.raw(field).map(RawField::value)
+    }
+
+    /// Sets a field (first one wins when building from CSV cells).
+    pub(crate) fn set(&mut self, field: Field, raw: RawField<'a>) {
+        self.fields[field as usize] = Some(raw);
+    }
+
+    /// Stores a field's value, refusing a second occurrence: with duplicate
+    /// keys it is ambiguous which value the source meant.
+    fn set_once<E: de::Error>(&mut self, field: Field, raw: RawField<'a>) -> Result<(), E> {
+        let slot = &mut self.fields[field as usize];
+        if slot.is_some() {
+            return Err(E::duplicate_field(field.name()));
+        }
+        *slot = Some(raw);
+        Ok(())
+    }
 }
 
 /// A JSON object from the input, parsed once: the record fields plus the
@@ -55,136 +85,377 @@ impl InputObject<'_> {
     }
 }
 
-/// The object keys the pipeline reads; every other key is skipped.
-enum Key {
-    Id,
-    Email,
-    FirstName,
-    LastName,
-    Avatar,
-    LastLogin,
-    EngagementScore,
+/// What a key of an object leads to.
+#[derive(Debug, Clone, PartialEq)]
+enum Slot {
+    Field(Field),
+    /// An object holding fields (a step of a dotted path).
+    Nested(KeyMap),
     Data,
     Page,
-    Other,
 }
 
-impl Key {
-    fn name(&self) -> &'static str {
-        match self {
-            Key::Id => "id",
-            Key::Email => "email",
-            Key::FirstName => "first_name",
-            Key::LastName => "last_name",
-            Key::Avatar => "avatar",
-            Key::LastLogin => "last_login",
-            Key::EngagementScore => "engagement_score",
-            Key::Data => "data",
-            Key::Page => "page",
-            Key::Other => "",
+/// Which keys of an object feed which fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyMap {
+    /// The contract's names at the top level, read with a `match`.
+    identity: bool,
+    entries: Vec<(Box<str>, Slot)>,
+}
+
+impl Default for KeyMap {
+    /// The contract's own names (reqres-shaped input).
+    fn default() -> Self {
+        KeyMap {
+            identity: true,
+            entries: Vec::new(),
         }
     }
 }
 
-impl<'de> Deserialize<'de> for Key {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_identifier(KeyVisitor)
+impl KeyMap {
+    /// The keys of a mapping (plus `data` and `page` at the top level).
+    pub fn of(mapping: &Mapping) -> KeyMap {
+        if mapping.is_identity() {
+            return KeyMap::default();
+        }
+        let mut top = KeyMap {
+            identity: false,
+            entries: vec![("data".into(), Slot::Data), ("page".into(), Slot::Page)],
+        };
+        for field in Field::ALL {
+            if let Some(path) = mapping.source(field) {
+                top.insert(path, field);
+            }
+        }
+        top
+    }
+
+    fn insert(&mut self, path: &str, field: Field) {
+        match path.split_once('.') {
+            Some((head, rest)) if !head.is_empty() && !rest.is_empty() => {
+                let at = match self.entries.iter().position(|(key, _)| &**key == head) {
+                    Some(at) => at,
+                    None => {
+                        self.entries.push((
+                            head.into(),
+                            Slot::Nested(KeyMap {
+                                identity: false,
+                                entries: Vec::new(),
+                            }),
+                        ));
+                        self.entries.len() - 1
+                    }
+                };
+                if let Slot::Nested(inner) = &mut self.entries[at].1 {
+                    inner.insert(rest, field);
+                }
+            }
+            _ => {
+                self.entries.retain(|(key, _)| &**key != path);
+                self.entries.push((path.into(), Slot::Field(field)));
+            }
+        }
+    }
+
+    fn slot(&self, key: &str) -> Option<&Slot> {
+        if self.identity {
+            return match key {
+                "id" => Some(&Slot::Field(Field::Id)),
+                "email" => Some(&Slot::Field(Field::Email)),
+                "first_name" => Some(&Slot::Field(Field::FirstName)),
+                "last_name" => Some(&Slot::Field(Field::LastName)),
+                "avatar" => Some(&Slot::Field(Field::Avatar)),
+                "last_login" => Some(&Slot::Field(Field::LastLogin)),
+                "engagement_score" => Some(&Slot::Field(Field::EngagementScore)),
+                "data" => Some(&Slot::Data),
+                "page" => Some(&Slot::Page),
+                _ => None,
+            };
+        }
+        self.entries
+            .iter()
+            .find(|(name, _)| &**name == key)
+            .map(|(_, slot)| slot)
     }
 }
 
-struct KeyVisitor;
+/// Reads an object's keys through a key map.
+pub(crate) struct ObjectSeed<'k> {
+    pub(crate) keys: &'k KeyMap,
+    pub(crate) mapped: FieldSet,
+}
 
-impl Visitor<'_> for KeyVisitor {
-    type Value = Key;
+impl<'de> DeserializeSeed<'de> for ObjectSeed<'_> {
+    type Value = InputObject<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        let mut object = InputObject::default();
+        object.record.mapped = self.mapped;
+        deserializer.deserialize_map(ObjectVisitor {
+            keys: self.keys,
+            object: &mut object,
+            top: true,
+        })?;
+        Ok(object)
+    }
+}
+
+/// Deserializing with the contract's own names.
+impl<'de: 'a, 'a> de::Deserialize<'de> for InputObject<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ObjectSeed {
+            keys: &KeyMap::default(),
+            mapped: FieldSet::ALL,
+        }
+        .deserialize(deserializer)
+    }
+}
+
+struct KeySeed<'k>(&'k KeyMap);
+
+impl<'de, 'k> DeserializeSeed<'de> for KeySeed<'k> {
+    type Value = Option<&'k Slot>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl<'k> Visitor<'_> for KeySeed<'k> {
+    type Value = Option<&'k Slot>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object key")
     }
 
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
-        Ok(match key {
-            "id" => Key::Id,
-            "email" => Key::Email,
-            "first_name" => Key::FirstName,
-            "last_name" => Key::LastName,
-            "avatar" => Key::Avatar,
-            "last_login" => Key::LastLogin,
-            "engagement_score" => Key::EngagementScore,
-            "data" => Key::Data,
-            "page" => Key::Page,
-            _ => Key::Other,
-        })
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.0.slot(key))
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for InputObject<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(InputObjectVisitor)
-    }
+struct ObjectVisitor<'k, 'o, 'a> {
+    keys: &'k KeyMap,
+    object: &'o mut InputObject<'a>,
+    /// Envelope keys count at the top level only.
+    top: bool,
 }
 
-struct InputObjectVisitor;
-
-/// Stores a field's value, refusing a second occurrence of the same key:
-/// with duplicate keys it is ambiguous which value the source meant.
-fn set_once<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
-    slot: &mut Option<T>,
-    key: &Key,
-    map: &mut A,
-) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(key.name()));
-    }
-    *slot = Some(map.next_value()?);
-    Ok(())
-}
-
-impl<'de> Visitor<'de> for InputObjectVisitor {
-    type Value = InputObject<'de>;
+impl<'de: 'a, 'a> Visitor<'de> for ObjectVisitor<'_, '_, 'a> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut object = InputObject::default();
-        while let Some(key) = map.next_key::<Key>()? {
-            let record = &mut object.record;
-            match key {
-                Key::Id => set_once(&mut record.id, &key, &mut map)?,
-                Key::Email => set_once(&mut record.email, &key, &mut map)?,
-                Key::FirstName => set_once(&mut record.first_name, &key, &mut map)?,
-                Key::LastName => set_once(&mut record.last_name, &key, &mut map)?,
-                Key::Avatar => set_once(&mut record.avatar, &key, &mut map)?,
-                Key::LastLogin => set_once(&mut record.last_login, &key, &mut map)?,
-                Key::EngagementScore => set_once(&mut record.engagement_score, &key, &mut map)?,
-                Key::Data => set_once(&mut object.data, &key, &mut map)?,
-                Key::Page => set_once(&mut object.page, &key, &mut map)?,
-                Key::Other => {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(slot) = map.next_key_seed(KeySeed(self.keys))? {
+            match slot {
+                Some(Slot::Field(field)) => {
+                    let raw: RawField<'de> = map.next_value()?;
+                    self.object.record.set_once(*field, raw)?;
+                }
+                Some(Slot::Nested(inner)) => {
+                    map.next_value_seed(NestedSeed {
+                        keys: inner,
+                        object: &mut *self.object,
+                    })?;
+                }
+                Some(Slot::Data) if self.top => {
+                    if self.object.data.is_some() {
+                        return Err(de::Error::duplicate_field("data"));
+                    }
+                    self.object.data = Some(map.next_value()?);
+                }
+                Some(Slot::Page) if self.top => {
+                    if self.object.page.is_some() {
+                        return Err(de::Error::duplicate_field("page"));
+                    }
+                    self.object.page = Some(map.next_value()?);
+                }
+                _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        Ok(object)
+        Ok(())
     }
+}
+
+/// A nested object on a dotted path: its fields go into the same record;
+/// a value that is not an object simply holds none of them.
+struct NestedSeed<'k, 'o, 'a> {
+    keys: &'k KeyMap,
+    object: &'o mut InputObject<'a>,
+}
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for NestedSeed<'_, '_, 'a> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        let raw = <&'de RawValue as de::Deserialize>::deserialize(deserializer)?;
+        if !raw.get().starts_with('{') {
+            return Ok(());
+        }
+        let mut inner = serde_json::Deserializer::from_str(raw.get());
+        inner
+            .deserialize_map(ObjectVisitor {
+                keys: self.keys,
+                object: self.object,
+                top: false,
+            })
+            .map_err(de::Error::custom)
+    }
+}
+
+/// The key paths of an object, for proposing a mapping: its keys, and the
+/// keys of objects one level down as `outer.inner`.
+pub fn key_paths(object: &str) -> Vec<String> {
+    let mut paths = Vec::new();
+    let Ok(top) = serde_json::from_str::<OrderedKeys>(object) else {
+        return paths;
+    };
+    for (key, value) in top.0 {
+        if value.get().starts_with('{') {
+            if let Ok(inner) = serde_json::from_str::<OrderedKeys>(value.get()) {
+                paths.extend(inner.0.into_iter().map(|(k, _)| format!("{key}.{k}")));
+                continue;
+            }
+        }
+        paths.push(key);
+    }
+    paths
+}
+
+/// An object's keys and raw values in document order.
+struct OrderedKeys<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> de::Deserialize<'de> for OrderedKeys<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Pairs;
+        impl<'de> Visitor<'de> for Pairs {
+            type Value = OrderedKeys<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, &'de RawValue>()? {
+                    pairs.push((key, value));
+                }
+                Ok(OrderedKeys(pairs))
+            }
+        }
+        deserializer.deserialize_map(Pairs)
+    }
+}
+
+/// The mapping of a run as it is decided: from the user's overrides and,
+/// for JSON, the keys of the first record (a CSV header decides it at once,
+/// see [`crate::reader`]).
+#[derive(Debug, Clone)]
+pub struct Mapper {
+    spec: MappingSpec,
+    resolved: Option<(Mapping, KeyMap)>,
+}
+
+impl Mapper {
+    /// A mapper applying `spec` over the proposals.
+    pub fn new(spec: MappingSpec) -> Self {
+        Mapper {
+            spec,
+            resolved: None,
+        }
+    }
+
+    /// The user's overrides.
+    pub fn spec(&self) -> &MappingSpec {
+        &self.spec
+    }
+
+    /// Fixes the mapping (from a CSV header).
+    pub fn resolve(&mut self, mapping: Mapping) {
+        let keys = KeyMap::of(&mapping);
+        self.resolved = Some((mapping, keys));
+    }
+
+    /// The mapping decided, or the contract's own names when no record was read.
+    pub fn mapping(&self) -> Mapping {
+        match &self.resolved {
+            Some((mapping, _)) => mapping.clone(),
+            None => Mapping::propose(&[], &self.spec, false),
+        }
+    }
+
+    /// Parses an object (starting `text`; anything after it is left),
+    /// deciding the mapping at the first record. Returns the object and
+    /// where it ends.
+    ///
+    /// # Errors
+    /// serde_json's error when the text is not one valid object the
+    /// record parser accepts (a repeated key, a bad escape).
+    pub fn parse<'a>(
+        &mut self,
+        text: &'a str,
+    ) -> Result<(InputObject<'a>, usize), serde_json::Error> {
+        if let Some((mapping, keys)) = &self.resolved {
+            return parse_with(text, keys, mapping.mapped());
+        }
+        let default = KeyMap::default();
+        let (object, end) = parse_with(text, &default, FieldSet::ALL)?;
+        if object.data.is_some() {
+            // An envelope: its first record decides.
+            return Ok((object, end));
+        }
+        let raw = &text[..end];
+        let paths: Vec<String> = key_paths(raw);
+        let mapping = Mapping::propose(&paths, &self.spec, false);
+        let keys = KeyMap::of(&mapping);
+        let result = if keys == default && mapping.mapped() == FieldSet::ALL {
+            (object, end)
+        } else {
+            parse_with(text, &keys, mapping.mapped())?
+        };
+        self.resolved = Some((mapping, keys));
+        Ok(result)
+    }
+}
+
+fn parse_with<'a>(
+    text: &'a str,
+    keys: &KeyMap,
+    mapped: FieldSet,
+) -> Result<(InputObject<'a>, usize), serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let object = ObjectSeed { keys, mapped }.deserialize(&mut deserializer)?;
+    let end = deserializer.into_iter::<IgnoredAny>().byte_offset();
+    Ok((object, end))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn value(object: &InputObject<'_>, field: Field) -> Option<FieldValue<'static>> {
+        object.record.value(field).map(|v| match v {
+            FieldValue::Text(t) => FieldValue::Text(t.into_owned().into()),
+            FieldValue::OutOfRange(t) => FieldValue::OutOfRange(t.into_owned().into()),
+            FieldValue::Null => FieldValue::Null,
+            FieldValue::Bool(b) => FieldValue::Bool(b),
+            FieldValue::Unsigned(n) => FieldValue::Unsigned(n),
+            FieldValue::Signed(n) => FieldValue::Signed(n),
+            FieldValue::Float(n) => FieldValue::Float(n),
+            FieldValue::Array => FieldValue::Array,
+            FieldValue::Object => FieldValue::Object,
+        })
+    }
+
     #[test]
     fn absent_and_null_are_different() {
         let object: InputObject = serde_json::from_str(r#"{"id": 1, "email": null}"#).unwrap();
-        assert_eq!(
-            object.record.id.map(RawField::value),
-            Some(FieldValue::Unsigned(1))
-        );
-        assert_eq!(
-            object.record.email.map(RawField::value),
-            Some(FieldValue::Null)
-        );
-        assert_eq!(object.record.avatar, None);
+        assert_eq!(value(&object, Field::Id), Some(FieldValue::Unsigned(1)));
+        assert_eq!(value(&object, Field::Email), Some(FieldValue::Null));
+        assert_eq!(value(&object, Field::Avatar), None);
         assert!(object.data.is_none());
     }
 
@@ -197,10 +468,12 @@ mod tests {
     }
 
     #[test]
-    fn a_duplicate_key_is_an_error_naming_the_key() {
+    fn a_repeated_field_key_is_an_error_naming_the_key() {
         let err = serde_json::from_str::<InputObject>(r#"{"email": "a@b.co", "email": "c@d.co"}"#)
             .unwrap_err();
         assert!(err.to_string().contains("duplicate field `email`"), "{err}");
+        // Keys the pipeline does not read may repeat.
+        assert!(serde_json::from_str::<InputObject>(r#"{"id": 1, "x": 1, "x": 2}"#).is_ok());
     }
 
     #[test]
@@ -208,17 +481,60 @@ mod tests {
         let json =
             r#"{"id": [1], "first_name": 5, "last_login": {"a": 1}, "engagement_score": "high"}"#;
         let object: InputObject = serde_json::from_str(json).unwrap();
+        assert_eq!(value(&object, Field::Id), Some(FieldValue::Array));
         assert_eq!(
-            object.record.id.map(RawField::value),
-            Some(FieldValue::Array)
-        );
-        assert_eq!(
-            object.record.first_name.map(RawField::value),
+            value(&object, Field::FirstName),
             Some(FieldValue::Unsigned(5))
         );
-        assert_eq!(
-            object.record.last_login.map(RawField::value),
-            Some(FieldValue::Object)
+        assert_eq!(value(&object, Field::LastLogin), Some(FieldValue::Object));
+    }
+
+    #[test]
+    fn key_paths_list_keys_and_one_level_of_nesting() {
+        let paths = key_paths(
+            r#"{"customerId": 1, "contact": {"email": "a@b.co", "phone": "1"}, "tags": [1]}"#,
         );
+        assert_eq!(
+            paths,
+            ["customerId", "contact.email", "contact.phone", "tags"]
+        );
+    }
+
+    #[test]
+    fn the_first_record_decides_camel_case_and_dotted_paths() {
+        let mut mapper = Mapper::new(MappingSpec::none());
+        let first =
+            r#"{"customerId": 7, "firstName": "Ann", "contact": {"email": "a@b.co"}, "x": 1}"#;
+        let (object, end) = mapper.parse(first).unwrap();
+        assert_eq!(end, first.len());
+        assert_eq!(value(&object, Field::Id), Some(FieldValue::Unsigned(7)));
+        assert_eq!(
+            value(&object, Field::FirstName),
+            Some(FieldValue::Text("Ann".into()))
+        );
+        assert_eq!(
+            value(&object, Field::Email),
+            Some(FieldValue::Text("a@b.co".into()))
+        );
+        let (second, _) = mapper
+            .parse(r#"{"customerId": 8, "contact": {"email": "c@d.co"}, "email": "ignored@x.y"} "#)
+            .unwrap();
+        assert_eq!(value(&second, Field::Id), Some(FieldValue::Unsigned(8)));
+        assert_eq!(
+            value(&second, Field::Email),
+            Some(FieldValue::Text("c@d.co".into()))
+        );
+        let json = serde_json::to_value(mapper.mapping()).unwrap();
+        assert_eq!(json["fields"]["email"], "contact.email");
+        assert_eq!(json["fields"]["avatar"], "avatar");
+        assert_eq!(json["ignored_columns"], serde_json::json!(["x"]));
+    }
+
+    #[test]
+    fn a_field_said_not_in_this_source_is_not_read() {
+        let mut mapper = Mapper::new(MappingSpec::parse("avatar:").unwrap());
+        let (object, _) = mapper.parse(r#"{"id": 1, "avatar": "x"}"#).unwrap();
+        assert_eq!(object.record.raw(Field::Avatar), None);
+        assert!(!object.record.mapped.contains(Field::Avatar));
     }
 }

@@ -14,6 +14,7 @@ use crate::dedupe::DroppedDuplicate;
 use crate::distributions::Distributions;
 use crate::ingest::{InputFormat, Position};
 use crate::json_out::LineWriter;
+use crate::mapping::Mapping;
 use crate::provenance::{FetchStats, PageFailure, Truncation};
 use crate::quality::{QualityBucket, ScoredField};
 
@@ -45,6 +46,10 @@ pub struct Metadata {
     pub as_of: String,
     /// Where the records came from.
     pub source: SourceInfo,
+    /// Which source field fed each contract field (`fields`), the fields
+    /// the source does not have (`unmapped`: not scored), and the source
+    /// columns no field reads (`ignored_columns`).
+    pub mapping: Mapping,
     /// Record-like elements read: customers + duplicates removed + rejected.
     pub records_read: usize,
     /// Records removed as duplicates (listed in `duplicates`).

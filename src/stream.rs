@@ -11,7 +11,7 @@ use crate::dates::{format_log_time, format_timestamp};
 use crate::events::{Level, RunEvent};
 use crate::ingest::{IngestError, InputFormat};
 use crate::pipeline::ReportBuilder;
-use crate::reader::Reader;
+use crate::reader::{ReadOptions, Reader};
 use crate::report::{Report, SourceInfo};
 use crate::settings::RunSettings;
 
@@ -25,8 +25,13 @@ pub struct UploadStream {
 impl UploadStream {
     /// A new upload; `settings.export_timestamp` is replaced at the end.
     pub fn new(settings: &RunSettings) -> Self {
+        UploadStream::with_options(settings, &ReadOptions::default())
+    }
+
+    /// A new upload read with a field mapping (and CSV separator) given.
+    pub fn with_options(settings: &RunSettings, options: &ReadOptions) -> Self {
         UploadStream {
-            reader: Reader::new(),
+            reader: Reader::with_options(options),
             builder: ReportBuilder::new(settings),
         }
     }
@@ -51,7 +56,7 @@ impl UploadStream {
     /// # Errors
     /// [`IngestError`] when the file cannot be read as customer records.
     pub fn finish(
-        self,
+        mut self,
         file_name: &str,
         export_timestamp: DateTime<Utc>,
     ) -> Result<Report<'static>, IngestError> {
@@ -59,10 +64,11 @@ impl UploadStream {
         let format = self
             .reader
             .finish(&mut |item| builder.add_transient(item))?;
-        let mut report = builder.finish(SourceInfo::Upload {
+        let source = SourceInfo::Upload {
             file_name: file_name.to_owned(),
             format,
-        });
+        };
+        let mut report = builder.finish(source, self.reader.mapping());
         report.metadata.export_timestamp = format_timestamp(export_timestamp);
         Ok(report)
     }
@@ -126,6 +132,7 @@ fn layout(format: InputFormat) -> &'static str {
         InputFormat::RecordArray => "a JSON array of records",
         InputFormat::MixedArray => "a JSON array of records and envelopes",
         InputFormat::Ndjson => "NDJSON (one JSON value after another)",
+        InputFormat::Csv => "CSV with a header row",
     }
 }
 
@@ -266,8 +273,7 @@ mod tests {
 
     /// Inputs the `chunked` fuzz target found reading differently in chunks.
     const FUZZ_FINDINGS: &[&[u8]] = &[
-        // Invalid JSON before an invalid byte: the first problem in the
-        // file wins, however it is cut (the whole file reported the byte).
+        // An invalid byte on the first line: read the same however it is cut.
         b")\t\xe6",
         // A zero byte in the first 4 means UTF-16, even when the chunk
         // before it already held an invalid byte.
@@ -290,13 +296,11 @@ mod tests {
                 );
             }
         }
+        // The layout (JSON values or CSV) is decided on the first line,
+        // and this one holds an invalid byte before it ends.
         assert_eq!(
             whole(FUZZ_FINDINGS[0]).unwrap_err(),
-            IngestError::InvalidJson {
-                line: 1,
-                column: 1,
-                message: "expected value".into()
-            }
+            IngestError::NotUtf8 { line: 1, column: 3 }
         );
     }
 

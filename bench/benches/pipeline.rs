@@ -2,11 +2,10 @@
 //! stage. `cargo bench -p customer-bench` (sizes: 10k, 100k, 1M records;
 //! set BENCH_SIZES=10000,100000 to choose).
 
-use criterion::{BatchSize, Criterion, Throughput};
+use criterion::{Criterion, Throughput};
 use customer_bench::{generate, Layout};
-use customer_pipeline::pipeline::{build_report, process_upload};
-use customer_pipeline::reader::read_items;
-use customer_pipeline::report::SourceInfo;
+use customer_pipeline::pipeline::process_upload;
+use customer_pipeline::reader::Reader;
 use customer_pipeline::settings::RunSettings;
 
 fn sizes() -> Vec<usize> {
@@ -24,13 +23,6 @@ fn settings() -> RunSettings {
     RunSettings::from_text("1", "2026-11-24", "2026-11-24T00:00:00Z").expect("valid settings")
 }
 
-fn source() -> SourceInfo {
-    SourceInfo::Upload {
-        file_name: "bench.json".into(),
-        format: customer_pipeline::ingest::InputFormat::RecordArray,
-    }
-}
-
 fn benches(c: &mut Criterion) {
     let settings = settings();
     for size in sizes() {
@@ -43,15 +35,14 @@ fn benches(c: &mut Criterion) {
                 b.iter(|| process_upload(&input, "bench", &settings).map(|r| r.to_json().len()))
             });
             if layout == Layout::JsonArray {
-                group.bench_function("ingest", |b| {
-                    b.iter(|| read_items(&input).map(|i| i.items.len()))
+                group.bench_function("read", |b| {
+                    b.iter(|| {
+                        let mut items = 0usize;
+                        Reader::read_all(&input, &mut |_| items += 1).map(|_| items)
+                    })
                 });
-                group.bench_function("assess_dedupe_sort", |b| {
-                    b.iter_batched(
-                        || read_items(&input).expect("valid input").items,
-                        |items| build_report(items, source(), &settings).customers.len(),
-                        BatchSize::LargeInput,
-                    )
+                group.bench_function("read_and_build", |b| {
+                    b.iter(|| process_upload(&input, "bench", &settings).map(|r| r.customers.len()))
                 });
                 let report = process_upload(&input, "bench", &settings).expect("valid input");
                 group.bench_function("serialize", |b| b.iter(|| report.to_json().len()));

@@ -5,13 +5,11 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(ingested) = customer_pipeline::reader::read_items(data) {
-        for item in &ingested.items {
-            assert!(
-                !item.position.to_string().is_empty(),
-                "empty position for {:?}",
-                item.raw
-            );
-        }
-    }
+    let _ = customer_pipeline::reader::Reader::read_all(data, &mut |item| {
+        assert!(
+            !item.position.to_string().is_empty(),
+            "empty position for {:?}",
+            item.raw
+        );
+    });
 });

@@ -1,0 +1,474 @@
+//! Which source field feeds each field of the contract.
+//!
+//! Analysts' exports name their columns their own way (`Customer ID`,
+//! `E-mail`, `contact.email`). A [`Mapping`] says, for each contract field
+//! (`id`, `first_name`, `last_name`, `email`, `avatar`, `last_login`,
+//! `engagement_score`), which source column or JSON path holds it, or that
+//! the source does not have it at all. It is proposed from a CSV header or
+//! a record's keys by normalised name and a table of common aliases; a user
+//! may change any field ([`MappingSpec`], e.g. from the `map` parameter).
+//!
+//! A field the source does not have is not scored: a Shopify export has no
+//! avatar, and its customers must not all lose 10 points for that.
+
+use std::fmt;
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+/// A field of the input contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    /// `id`
+    Id,
+    /// `first_name`
+    FirstName,
+    /// `last_name`
+    LastName,
+    /// `email`
+    Email,
+    /// `avatar`
+    Avatar,
+    /// `last_login`
+    LastLogin,
+    /// `engagement_score`
+    EngagementScore,
+}
+
+impl Field {
+    /// Every field, in contract order.
+    pub const ALL: [Field; 7] = [
+        Field::Id,
+        Field::FirstName,
+        Field::LastName,
+        Field::Email,
+        Field::Avatar,
+        Field::LastLogin,
+        Field::EngagementScore,
+    ];
+
+    /// The contract's name of the field.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Id => "id",
+            Field::FirstName => "first_name",
+            Field::LastName => "last_name",
+            Field::Email => "email",
+            Field::Avatar => "avatar",
+            Field::LastLogin => "last_login",
+            Field::EngagementScore => "engagement_score",
+        }
+    }
+
+    /// The field named `name` in the contract, if it is one.
+    pub fn named(name: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|field| field.name() == name)
+    }
+
+    /// Normalised names that propose this field, the contract's own first.
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Field::Id => &["id", "customerid", "recordid", "userid", "contactid"],
+            Field::FirstName => &["firstname", "givenname", "forename"],
+            Field::LastName => &["lastname", "surname", "familyname"],
+            Field::Email => &["email", "emailaddress", "mail"],
+            Field::Avatar => &[
+                "avatar",
+                "avatarurl",
+                "photo",
+                "photourl",
+                "image",
+                "imageurl",
+                "picture",
+            ],
+            Field::LastLogin => &[
+                "lastlogin",
+                "lastloginat",
+                "lastactivitydate",
+                "lastactivity",
+                "lastseen",
+                "lastseenat",
+            ],
+            Field::EngagementScore => &["engagementscore", "score", "engagement"],
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A set of contract fields, as a bit per field.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FieldSet(u8);
+
+impl FieldSet {
+    /// Every field.
+    pub const ALL: FieldSet = FieldSet(0x7f);
+
+    /// Whether `field` is in the set.
+    pub fn contains(self, field: Field) -> bool {
+        self.0 & (1 << field.index()) != 0
+    }
+
+    fn insert(&mut self, field: Field) {
+        self.0 |= 1 << field.index();
+    }
+}
+
+/// A name as compared for proposals: lower case, without spaces, `_`, `-`.
+pub fn normalise(name: &str) -> String {
+    name.chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-') && !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// What the user said about some fields: a column or path, or "not in
+/// this source". Fields not named keep the proposal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MappingSpec {
+    overrides: Vec<(Field, Option<String>)>,
+}
+
+/// A mapping setting that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappingError {
+    /// What was given.
+    pub given: String,
+}
+
+impl fmt::Display for MappingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "The field mapping must look like `id:Customer ID,email:Email` (a contract field, a \
+             colon, then a column, or nothing for \"not in this source\"); got '{}'.",
+            self.given
+        )
+    }
+}
+
+impl std::error::Error for MappingError {}
+
+impl MappingSpec {
+    /// No overrides: every field as proposed.
+    pub fn none() -> Self {
+        MappingSpec::default()
+    }
+
+    /// Reads overrides written as `field:column` pairs separated by
+    /// commas, e.g. `id:Customer ID,avatar:` (nothing after the colon:
+    /// "not in this source"). A column whose name holds a comma cannot be
+    /// named here; pick it in the mapping panel instead.
+    ///
+    /// # Errors
+    /// [`MappingError`] for a pair without a colon or an unknown field.
+    pub fn parse(text: &str) -> Result<MappingSpec, MappingError> {
+        let mut spec = MappingSpec::default();
+        for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (field, column) = pair.split_once(':').ok_or_else(|| MappingError {
+                given: pair.to_owned(),
+            })?;
+            let field = Field::named(field.trim()).ok_or_else(|| MappingError {
+                given: pair.to_owned(),
+            })?;
+            let column = column.trim();
+            spec.set(field, (!column.is_empty()).then(|| column.to_owned()));
+        }
+        Ok(spec)
+    }
+
+    /// Sets one field: `None` means "not in this source".
+    pub fn set(&mut self, field: Field, column: Option<String>) {
+        self.overrides.retain(|(f, _)| *f != field);
+        self.overrides.push((field, column));
+    }
+
+    fn get(&self, field: Field) -> Option<&Option<String>> {
+        self.overrides
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, column)| column)
+    }
+}
+
+/// The resolved mapping of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapping {
+    /// Per field (contract order): the source column or JSON path, or
+    /// `None` when the source does not have it.
+    sources: [Option<String>; 7],
+    /// Source columns (or the first record's keys) no field reads.
+    ignored: Vec<String>,
+}
+
+impl Default for Mapping {
+    /// The contract's own names, for reqres-shaped input.
+    fn default() -> Self {
+        Mapping {
+            sources: Field::ALL.map(|field| Some(field.name().to_owned())),
+            ignored: Vec::new(),
+        }
+    }
+}
+
+impl Mapping {
+    /// Proposes a mapping for the given source names (a CSV header's
+    /// columns, or a record's key paths such as `contact.email`), then
+    /// applies the user's overrides. A field whose name matches no column
+    /// is "not in this source" when `exhaustive` (a header lists every
+    /// column); otherwise its contract name is kept (a record may lack a
+    /// key that others have).
+    pub fn propose(columns: &[String], spec: &MappingSpec, exhaustive: bool) -> Mapping {
+        let normalised: Vec<(String, usize)> = columns
+            .iter()
+            .map(|column| {
+                let last = column.rsplit('.').next().unwrap_or(column);
+                (normalise(last), column.matches('.').count())
+            })
+            .collect();
+        let mut taken = vec![false; columns.len()];
+        let mut sources: [Option<String>; 7] = Default::default();
+        // Fields the user named take their columns first.
+        for field in Field::ALL {
+            if let Some(choice) = spec.get(field) {
+                if let Some(column) = choice {
+                    if let Some(at) = columns.iter().position(|c| c == column) {
+                        taken[at] = true;
+                    }
+                }
+                sources[field.index()] = choice.clone();
+            }
+        }
+        for field in Field::ALL {
+            if spec.get(field).is_some() {
+                continue;
+            }
+            // The best alias wins (the contract's own name first), then the
+            // shallowest path, then the first column.
+            let best = field.aliases().iter().find_map(|alias| {
+                (0..columns.len())
+                    .filter(|&at| !taken[at] && normalised[at].0 == *alias)
+                    .min_by_key(|&at| normalised[at].1)
+            });
+            sources[field.index()] = match best {
+                Some(at) => {
+                    taken[at] = true;
+                    Some(columns[at].clone())
+                }
+                None if exhaustive => None,
+                None => Some(field.name().to_owned()),
+            };
+        }
+        let ignored = columns
+            .iter()
+            .zip(&taken)
+            .filter(|(_, taken)| !**taken)
+            .map(|(column, _)| column.clone())
+            .collect();
+        Mapping { sources, ignored }
+    }
+
+    /// The source of `field`, or `None` when the source does not have it.
+    pub fn source(&self, field: Field) -> Option<&str> {
+        self.sources[field.index()].as_deref()
+    }
+
+    /// The fields the source has.
+    pub fn mapped(&self) -> FieldSet {
+        let mut set = FieldSet::default();
+        for field in Field::ALL {
+            if self.source(field).is_some() {
+                set.insert(field);
+            }
+        }
+        set
+    }
+
+    /// Whether every field reads the key of its own name (reqres input).
+    pub fn is_identity(&self) -> bool {
+        Field::ALL
+            .into_iter()
+            .all(|field| self.source(field) == Some(field.name()))
+    }
+
+    /// The fields read from each source column, by column (CSV): `None`
+    /// for a column no field reads.
+    pub fn by_column(&self, columns: &[String]) -> Vec<Option<Field>> {
+        columns
+            .iter()
+            .map(|column| {
+                Field::ALL
+                    .into_iter()
+                    .find(|field| self.source(*field) == Some(column.as_str()))
+            })
+            .collect()
+    }
+
+    /// Sets the source columns no field reads (for the report).
+    pub fn with_ignored(mut self, ignored: Vec<String>) -> Self {
+        self.ignored = ignored;
+        self
+    }
+}
+
+/// `metadata.mapping`: `fields` (contract field → source column or
+/// `null`), `unmapped` and `ignored_columns`.
+impl Serialize for Mapping {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Fields<'m>(&'m Mapping);
+        impl Serialize for Fields<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(7))?;
+                for field in Field::ALL {
+                    map.serialize_entry(field.name(), &self.0.source(field))?;
+                }
+                map.end()
+            }
+        }
+        let unmapped: Vec<&str> = Field::ALL
+            .into_iter()
+            .filter(|field| self.source(*field).is_none())
+            .map(Field::name)
+            .collect();
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("fields", &Fields(self))?;
+        map.serialize_entry("unmapped", &unmapped)?;
+        map.serialize_entry("ignored_columns", &self.ignored)?;
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    fn sources(mapping: &Mapping) -> Vec<Option<&str>> {
+        Field::ALL.iter().map(|f| mapping.source(*f)).collect()
+    }
+
+    #[test]
+    fn names_are_normalised() {
+        assert_eq!(normalise("Customer ID"), "customerid");
+        assert_eq!(normalise("customerId"), "customerid");
+        assert_eq!(normalise("user_id"), "userid");
+        assert_eq!(normalise("E-mail"), "email");
+        assert_eq!(normalise(" Last\tActivity Date "), "lastactivitydate");
+    }
+
+    #[test]
+    fn a_shopify_header_is_proposed() {
+        let header = columns(&[
+            "Customer ID",
+            "First Name",
+            "Last Name",
+            "Email",
+            "Accepts Email Marketing",
+            "Total Spent",
+            "Total Orders",
+            "Note",
+            "Tax Exempt",
+            "Tags",
+        ]);
+        let mapping = Mapping::propose(&header, &MappingSpec::none(), true);
+        assert_eq!(
+            sources(&mapping),
+            [
+                Some("Customer ID"),
+                Some("First Name"),
+                Some("Last Name"),
+                Some("Email"),
+                None,
+                None,
+                None
+            ]
+        );
+        let json = serde_json::to_value(&mapping).unwrap();
+        assert_eq!(
+            json["unmapped"],
+            serde_json::json!(["avatar", "last_login", "engagement_score"])
+        );
+        assert_eq!(json["ignored_columns"][0], "Accepts Email Marketing");
+        assert_eq!(json["ignored_columns"].as_array().unwrap().len(), 6);
+    }
+
+    #[test]
+    fn aliases_table() {
+        let cases = [
+            ("Record ID", Field::Id),
+            ("customerId", Field::Id),
+            ("user_id", Field::Id),
+            ("E-mail", Field::Email),
+            ("Email Address", Field::Email),
+            ("given_name", Field::FirstName),
+            ("firstName", Field::FirstName),
+            ("surname", Field::LastName),
+            ("family_name", Field::LastName),
+            ("avatar_url", Field::Avatar),
+            ("photo", Field::Avatar),
+            ("image", Field::Avatar),
+            ("Last Activity Date", Field::LastLogin),
+            ("last_seen", Field::LastLogin),
+            ("lastLoginAt", Field::LastLogin),
+            ("score", Field::EngagementScore),
+            ("engagement", Field::EngagementScore),
+        ];
+        for (column, field) in cases {
+            let mapping = Mapping::propose(&columns(&[column]), &MappingSpec::none(), true);
+            assert_eq!(mapping.source(field), Some(column), "{column}");
+        }
+    }
+
+    #[test]
+    fn the_contract_name_beats_an_alias_and_shallow_beats_deep() {
+        let mapping = Mapping::propose(
+            &columns(&["score", "engagement_score", "contact.email", "email"]),
+            &MappingSpec::none(),
+            true,
+        );
+        assert_eq!(
+            mapping.source(Field::EngagementScore),
+            Some("engagement_score")
+        );
+        assert_eq!(mapping.source(Field::Email), Some("email"));
+        assert_eq!(
+            Mapping::propose(&columns(&["contact.email"]), &MappingSpec::none(), true)
+                .source(Field::Email),
+            Some("contact.email")
+        );
+    }
+
+    #[test]
+    fn overrides_win_and_may_say_not_in_this_source() {
+        let spec = MappingSpec::parse("id:Record ID, email:Work Email,avatar:").unwrap();
+        let mapping = Mapping::propose(
+            &columns(&["Record ID", "Email", "Work Email", "avatar"]),
+            &spec,
+            true,
+        );
+        assert_eq!(mapping.source(Field::Id), Some("Record ID"));
+        assert_eq!(mapping.source(Field::Email), Some("Work Email"));
+        assert_eq!(mapping.source(Field::Avatar), None);
+        assert!(!mapping.mapped().contains(Field::Avatar));
+        assert!(mapping.mapped().contains(Field::Id));
+        assert_eq!(
+            MappingSpec::parse("idx:Customer").unwrap_err().to_string(),
+            "The field mapping must look like `id:Customer ID,email:Email` (a contract field, a \
+             colon, then a column, or nothing for \"not in this source\"); got 'idx:Customer'."
+        );
+        assert!(MappingSpec::parse("email").is_err());
+    }
+
+    #[test]
+    fn without_a_header_missing_fields_keep_their_names() {
+        let mapping = Mapping::propose(&columns(&["id", "email"]), &MappingSpec::none(), false);
+        assert_eq!(mapping.source(Field::Avatar), Some("avatar"));
+        assert_eq!(mapping.mapped(), FieldSet::ALL);
+        assert!(Mapping::default().is_identity());
+    }
+}
