@@ -102,6 +102,11 @@ impl CsvRows {
         }
     }
 
+    /// The separator in use.
+    pub(crate) fn separator(&self) -> u8 {
+        self.separator
+    }
+
     /// Reads `text` (all of it); `at_end`: nothing follows. Complete rows
     /// go to `sink`; the header decides the mapping.
     pub(crate) fn feed(

@@ -46,6 +46,7 @@ mod interner;
 mod json_out;
 pub mod mapping;
 pub mod pipeline;
+pub mod probe;
 pub mod provenance;
 pub mod quality;
 pub mod reader;

@@ -201,6 +201,8 @@ pub struct Mapping {
     sources: [Option<String>; 7],
     /// Source columns (or the first record's keys) no field reads.
     ignored: Vec<String>,
+    /// The source columns (or key paths) the mapping was proposed from.
+    columns: Vec<String>,
 }
 
 impl Default for Mapping {
@@ -209,6 +211,7 @@ impl Default for Mapping {
         Mapping {
             sources: Field::ALL.map(|field| Some(field.name().to_owned())),
             ignored: Vec::new(),
+            columns: Vec::new(),
         }
     }
 }
@@ -267,7 +270,16 @@ impl Mapping {
             .filter(|(_, taken)| !**taken)
             .map(|(column, _)| column.clone())
             .collect();
-        Mapping { sources, ignored }
+        Mapping {
+            sources,
+            ignored,
+            columns: columns.to_vec(),
+        }
+    }
+
+    /// The source columns (or key paths) the mapping was proposed from.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
     }
 
     /// The source of `field`, or `None` when the source does not have it.

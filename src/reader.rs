@@ -78,6 +78,16 @@ impl Reader {
         self.engine.mapping()
     }
 
+    /// The layout as far as it is known (before [`Reader::finish`]).
+    pub fn format_so_far(&self) -> InputFormat {
+        self.engine.format().unwrap_or(InputFormat::Ndjson)
+    }
+
+    /// The separator of a CSV file, once known.
+    pub fn csv_separator(&self) -> Option<u8> {
+        self.engine.csv.as_ref().map(|csv| csv.separator())
+    }
+
     /// Reads a whole input at once with the proposed mapping; items borrow from it.
     ///
     /// # Errors

@@ -1,0 +1,550 @@
+//! Comparing this run with an earlier report: which customers were added,
+//! which were removed, and for the others which fields changed, from what
+//! to what.
+//!
+//! The earlier report is read by [`ReportReader`] (in chunks, as a file
+//! arrives, or whole) into a compact [`PreviousReport`]; it is checked to
+//! be a report this tool exported, and nothing the size of the file is
+//! kept. [`compare`] matches it with the current run's customers by
+//! `customer_id` (both sorted by id, then merged) and returns [`Changes`]:
+//! positions into both sides, counts, and notes. The changes file is then
+//! written from the two sides ([`Changes::write_json_chunks`]), and the
+//! page's table of changed customers is a view over them ([`view`]).
+//!
+//! When the two reports' seeds differ, the seeded fields are left out:
+//! `acquisition_channel`, `market_segment` and `customer_tier` always are
+//! seeded, and `engagement_level` and `activity_status` are seeded for the
+//! customers whose input lacked `engagement_score` or `last_login`, which a
+//! report does not record, so they are left out too.
+
+mod read;
+pub mod view;
+mod write;
+
+use std::fmt::Write as _;
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use crate::customer::CustomerRef;
+use crate::quality::QualityBucket;
+use crate::report::Report;
+
+pub use read::{PreviousReport, ReadError, ReadProblem, ReportReader};
+
+/// A field of a customer line, other than `customer_id` (the key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerField {
+    /// `full_name`
+    FullName,
+    /// `email_domain`
+    EmailDomain,
+    /// `engagement_level` (seeded when the input has no `engagement_score`)
+    EngagementLevel,
+    /// `activity_status` (seeded when the input has no `last_login`)
+    ActivityStatus,
+    /// `acquisition_channel` (seeded)
+    AcquisitionChannel,
+    /// `market_segment` (seeded)
+    MarketSegment,
+    /// `customer_tier` (seeded)
+    CustomerTier,
+    /// `data_quality_score`
+    DataQualityScore,
+    /// `quality_issues`
+    QualityIssues,
+}
+
+impl CustomerField {
+    /// Every field, in the report's order.
+    pub const ALL: [CustomerField; 9] = [
+        CustomerField::FullName,
+        CustomerField::EmailDomain,
+        CustomerField::EngagementLevel,
+        CustomerField::ActivityStatus,
+        CustomerField::AcquisitionChannel,
+        CustomerField::MarketSegment,
+        CustomerField::CustomerTier,
+        CustomerField::DataQualityScore,
+        CustomerField::QualityIssues,
+    ];
+
+    /// The report's key.
+    pub fn name(self) -> &'static str {
+        match self {
+            CustomerField::FullName => "full_name",
+            CustomerField::EmailDomain => "email_domain",
+            CustomerField::EngagementLevel => "engagement_level",
+            CustomerField::ActivityStatus => "activity_status",
+            CustomerField::AcquisitionChannel => "acquisition_channel",
+            CustomerField::MarketSegment => "market_segment",
+            CustomerField::CustomerTier => "customer_tier",
+            CustomerField::DataQualityScore => "data_quality_score",
+            CustomerField::QualityIssues => "quality_issues",
+        }
+    }
+
+    /// The field named `name` (as in the report), if there is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        CustomerField::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Whether the seed can decide the value (always, or when the input
+    /// lacked the field it is derived from).
+    pub fn depends_on_seed(self) -> bool {
+        matches!(
+            self,
+            CustomerField::EngagementLevel
+                | CustomerField::ActivityStatus
+                | CustomerField::AcquisitionChannel
+                | CustomerField::MarketSegment
+                | CustomerField::CustomerTier
+        )
+    }
+
+    fn bit(self) -> u16 {
+        1 << self as u16
+    }
+}
+
+/// A set of fields, as bits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FieldSet(u16);
+
+impl FieldSet {
+    /// Every field.
+    pub const ALL: FieldSet = FieldSet((1 << CustomerField::ALL.len()) - 1);
+
+    /// Whether `field` is in the set.
+    pub fn contains(self, field: CustomerField) -> bool {
+        self.0 & field.bit() != 0
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    fn insert(&mut self, field: CustomerField) {
+        self.0 |= field.bit();
+    }
+
+    fn and(self, other: FieldSet) -> FieldSet {
+        FieldSet(self.0 & other.0)
+    }
+
+    /// The fields in the set, in the report's order.
+    pub fn iter(self) -> impl Iterator<Item = CustomerField> {
+        CustomerField::ALL
+            .into_iter()
+            .filter(move |f| self.contains(*f))
+    }
+}
+
+/// Serialized as the list of the fields' names.
+impl Serialize for FieldSet {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter().map(CustomerField::name))
+    }
+}
+
+/// What identifies a report: the run's settings, its source and size.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    /// `metadata.export_timestamp`.
+    pub export_timestamp: String,
+    /// `metadata.seed`.
+    pub seed: u64,
+    /// `metadata.as_of`.
+    pub as_of: String,
+    /// `metadata.source`, compact, keys in the report's order.
+    pub source: Box<RawValue>,
+    /// Customers in the report.
+    pub total_customers: usize,
+    /// `metadata.complete` (`true` when an earlier report does not say).
+    pub complete: bool,
+}
+
+impl RunSummary {
+    /// The summary of a report made by this run.
+    pub fn of(report: &Report<'_>) -> Self {
+        let m = &report.metadata;
+        RunSummary {
+            export_timestamp: m.export_timestamp.clone(),
+            seed: m.seed,
+            as_of: m.as_of.clone(),
+            // A `SourceInfo` always serializes; `null` only keeps this infallible.
+            source: serde_json::value::to_raw_value(&m.source).unwrap_or_else(|_| null_raw_value()),
+            total_customers: report.customers.len(),
+            complete: m.complete,
+        }
+    }
+}
+
+fn null_raw_value() -> Box<RawValue> {
+    RawValue::from_string("null".to_owned()).unwrap_or_default()
+}
+
+/// Why a comparison needs reading with care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteCode {
+    /// Different seeds: the seed-dependent fields were left out.
+    SeedsDiffer,
+    /// Different `as_of` dates: `activity_status` depends on it.
+    AsOfDiffers,
+    /// The earlier report is partial: its missing customers show as added.
+    PreviousPartial,
+    /// This run's report is partial: its missing customers show as removed.
+    CurrentPartial,
+}
+
+/// A note on the comparison: a code for programs, a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    /// What the note is about.
+    pub code: NoteCode,
+    /// The note, for display.
+    pub message: String,
+}
+
+/// Customers who moved from one quality bucket to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BucketMove {
+    /// The bucket in the earlier report.
+    #[serde(serialize_with = "bucket_name")]
+    pub from: QualityBucket,
+    /// The bucket now.
+    #[serde(serialize_with = "bucket_name")]
+    pub to: QualityBucket,
+    /// How many customers moved so.
+    pub customers: usize,
+}
+
+fn bucket_name<S: Serializer>(bucket: &QualityBucket, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(bucket.name())
+}
+
+/// How much changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counts {
+    /// Customers now, not before.
+    pub added: usize,
+    /// Customers before, not now.
+    pub removed: usize,
+    /// Customers in both with a compared field changed.
+    pub changed: usize,
+    /// Customers in both with no compared field changed.
+    pub unchanged: usize,
+    /// Changed customers per compared field (a customer counts once per field).
+    pub fields: Vec<(CustomerField, usize)>,
+    /// Moves between quality buckets, best bucket first on both sides.
+    pub quality_buckets: Vec<BucketMove>,
+}
+
+impl Counts {
+    /// Changed customers with a change in `field` (0 for a field not compared).
+    pub fn field(&self, field: CustomerField) -> usize {
+        self.fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
+impl Serialize for Counts {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Fields<'c>(&'c [(CustomerField, usize)]);
+        impl Serialize for Fields<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(self.0.len()))?;
+                for (field, n) in self.0 {
+                    map.serialize_entry(field.name(), n)?;
+                }
+                map.end()
+            }
+        }
+        let mut map = serializer.serialize_map(Some(6))?;
+        map.serialize_entry("added", &self.added)?;
+        map.serialize_entry("removed", &self.removed)?;
+        map.serialize_entry("changed", &self.changed)?;
+        map.serialize_entry("unchanged", &self.unchanged)?;
+        map.serialize_entry("fields", &Fields(&self.fields))?;
+        map.serialize_entry("quality_buckets", &self.quality_buckets)?;
+        map.end()
+    }
+}
+
+/// A customer in both reports whose compared fields changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Changed {
+    /// Its place in the earlier report (sorted by id).
+    pub(crate) previous: u32,
+    /// Its index in the current customers.
+    pub(crate) current: u32,
+    /// The compared fields that changed.
+    pub fields: FieldSet,
+}
+
+/// The result of [`compare`]. It holds positions, not values: the values
+/// are read from the same earlier report and current customers when the
+/// changes are written or shown, so those must be the ones compared.
+#[derive(Debug, Clone)]
+pub struct Changes {
+    /// The earlier report.
+    pub previous: RunSummary,
+    /// This run's report.
+    pub current: RunSummary,
+    /// The fields compared.
+    pub compared_fields: FieldSet,
+    /// The fields left out (seed-dependent ones, when the seeds differ).
+    pub left_out_fields: FieldSet,
+    /// The totals.
+    pub counts: Counts,
+    /// What to keep in mind reading the changes.
+    pub notes: Vec<Note>,
+    /// Indexes into the current customers, by id.
+    added: Vec<u32>,
+    /// Places in the earlier report (sorted by id).
+    removed: Vec<u32>,
+    /// By id.
+    changed: Vec<Changed>,
+}
+
+impl Changes {
+    /// The customers in both reports whose compared fields changed, by id.
+    pub fn changed(&self) -> &[Changed] {
+        &self.changed
+    }
+}
+
+/// Compares the earlier report with this run's by `customer_id`.
+///
+/// Every field is compared, except, when the seeds differ, the
+/// seed-dependent ones (see the module's documentation). Added, removed
+/// and changed customers are in id order.
+pub fn compare(previous: &PreviousReport, current: &Report<'_>) -> Changes {
+    let before = previous.summary();
+    let now = RunSummary::of(current);
+    let compared_fields = if before.seed == now.seed {
+        FieldSet::ALL
+    } else {
+        FieldSet(
+            CustomerField::ALL
+                .into_iter()
+                .filter(|f| !f.depends_on_seed())
+                .fold(0, |bits, f| bits | f.bit()),
+        )
+    };
+    let left_out_fields = FieldSet(FieldSet::ALL.0 & !compared_fields.0);
+
+    let customers = &current.customers;
+    let mut by_id: Vec<u32> = (0..customers.len() as u32).collect();
+    by_id.sort_unstable_by_key(|&i| customers.rows()[i as usize].customer_id);
+
+    let mut matcher = Matcher {
+        previous,
+        compared: compared_fields,
+        scratch: String::new(),
+        added: Vec::new(),
+        removed: Vec::new(),
+        changed: Vec::new(),
+        field_counts: [0; CustomerField::ALL.len()],
+        moves: [[0; 3]; 3],
+        unchanged: 0,
+    };
+    let (mut p, mut c) = (0, 0);
+    let previous_count = previous.len();
+    while p < previous_count || c < by_id.len() {
+        let previous_id = (p < previous_count).then(|| previous.id_at(p));
+        let current_at = by_id.get(c).map(|&i| customers.get(i as usize));
+        match (previous_id, current_at) {
+            (Some(id), Some(customer)) if id == customer.customer_id => {
+                matcher.matched(p, by_id[c], customer);
+                p += 1;
+                c += 1;
+            }
+            (Some(id), Some(customer)) if id < customer.customer_id => {
+                matcher.removed.push(p as u32);
+                p += 1;
+            }
+            (Some(_), None) => {
+                matcher.removed.push(p as u32);
+                p += 1;
+            }
+            _ => {
+                matcher.added.push(by_id[c]);
+                c += 1;
+            }
+        }
+    }
+
+    let counts = Counts {
+        added: matcher.added.len(),
+        removed: matcher.removed.len(),
+        changed: matcher.changed.len(),
+        unchanged: matcher.unchanged,
+        fields: compared_fields
+            .iter()
+            .map(|f| (f, matcher.field_counts[f as usize]))
+            .collect(),
+        quality_buckets: bucket_moves(&matcher.moves),
+    };
+    let notes = notes(&before, &now, left_out_fields);
+    Changes {
+        previous: before,
+        current: now,
+        compared_fields,
+        left_out_fields,
+        counts,
+        notes,
+        added: matcher.added,
+        removed: matcher.removed,
+        changed: matcher.changed,
+    }
+}
+
+/// The state of the merge of the two sides.
+struct Matcher<'p> {
+    previous: &'p PreviousReport,
+    compared: FieldSet,
+    /// A current issue, rendered to be compared with the earlier text.
+    scratch: String,
+    added: Vec<u32>,
+    removed: Vec<u32>,
+    changed: Vec<Changed>,
+    field_counts: [usize; CustomerField::ALL.len()],
+    /// Customers by (earlier bucket, bucket now), in `QualityBucket::ALL` order.
+    moves: [[usize; 3]; 3],
+    unchanged: usize,
+}
+
+impl Matcher<'_> {
+    fn matched(&mut self, place: usize, index: u32, customer: CustomerRef<'_>) {
+        let before = self.previous.customer(place);
+        let mut fields = FieldSet::default();
+        for field in self.compared.iter() {
+            let same = match field {
+                CustomerField::FullName => before.full_name() == customer.full_name(),
+                CustomerField::EmailDomain => before.email_domain() == customer.email_domain(),
+                CustomerField::EngagementLevel => {
+                    before.row.engagement_level == customer.engagement_level
+                }
+                CustomerField::ActivityStatus => {
+                    before.row.activity_status == customer.activity_status
+                }
+                CustomerField::AcquisitionChannel => {
+                    before.row.acquisition_channel == customer.acquisition_channel
+                }
+                CustomerField::MarketSegment => {
+                    before.row.market_segment == customer.market_segment
+                }
+                CustomerField::CustomerTier => before.row.customer_tier == customer.customer_tier,
+                CustomerField::DataQualityScore => {
+                    before.row.data_quality_score == customer.data_quality_score
+                }
+                CustomerField::QualityIssues => {
+                    let earlier = before.issues();
+                    earlier.len() == customer.quality_issues().len()
+                        && earlier.zip(customer.quality_issues()).all(|(old, new)| {
+                            self.scratch.clear();
+                            // Writing into a String cannot fail.
+                            let _ = write!(self.scratch, "{new}");
+                            old == self.scratch
+                        })
+                }
+            };
+            if !same {
+                fields.insert(field);
+                self.field_counts[field as usize] += 1;
+            }
+        }
+        let rank = |score| QualityBucket::of(score) as usize;
+        self.moves[rank(before.row.data_quality_score)][rank(customer.data_quality_score)] += 1;
+        if fields.is_empty() {
+            self.unchanged += 1;
+        } else {
+            self.changed.push(Changed {
+                previous: place as u32,
+                current: index,
+                fields: fields.and(self.compared),
+            });
+        }
+    }
+}
+
+fn bucket_moves(moves: &[[usize; 3]; 3]) -> Vec<BucketMove> {
+    let mut list = Vec::new();
+    for (from_rank, from) in QualityBucket::ALL.into_iter().enumerate() {
+        for (to_rank, to) in QualityBucket::ALL.into_iter().enumerate() {
+            let customers = moves[from_rank][to_rank];
+            if from != to && customers > 0 {
+                list.push(BucketMove {
+                    from,
+                    to,
+                    customers,
+                });
+            }
+        }
+    }
+    list
+}
+
+fn names(fields: FieldSet) -> String {
+    let names: Vec<&str> = fields.iter().map(CustomerField::name).collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+fn notes(before: &RunSummary, now: &RunSummary, left_out: FieldSet) -> Vec<Note> {
+    let mut notes = Vec::new();
+    if before.seed != now.seed {
+        notes.push(Note {
+            code: NoteCode::SeedsDiffer,
+            message: format!(
+                "The reports were made with different seeds ({} before, {} now), so the fields \
+                 the seed can decide are left out: {}. (engagement_level and activity_status \
+                 are seeded only for customers whose input had no engagement_score or \
+                 last_login, but a report does not say whose.)",
+                before.seed,
+                now.seed,
+                names(left_out)
+            ),
+        });
+    }
+    if before.as_of != now.as_of {
+        notes.push(Note {
+            code: NoteCode::AsOfDiffers,
+            message: format!(
+                "The reports have different reference dates (as of {} before, {} now): \
+                 activity_status and the last_login issues depend on it, so some of their \
+                 changes come from the date alone.",
+                before.as_of, now.as_of
+            ),
+        });
+    }
+    if !before.complete {
+        notes.push(Note {
+            code: NoteCode::PreviousPartial,
+            message: "The earlier report is partial (complete: false): customers it missed \
+                      show as added."
+                .to_owned(),
+        });
+    }
+    if !now.complete {
+        notes.push(Note {
+            code: NoteCode::CurrentPartial,
+            message: "This run's report is partial (complete: false): customers it missed \
+                      show as removed."
+                .to_owned(),
+        });
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests;

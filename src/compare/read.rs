@@ -1,0 +1,1288 @@
+//! Reading an earlier report, whole or in chunks, into a compact
+//! [`PreviousReport`], and checking that it is a report this tool exported.
+//!
+//! A report can be large (about 270 MB for a million customers), so it is
+//! never held whole, nor as a `serde_json::Value`. A small scanner walks
+//! the top-level object and cuts out one value at a time: `metadata`
+//! whole, and each element of `customers` (and of the other arrays) on its
+//! own, borrowed from the chunk when it lies inside one and copied only
+//! when a chunk boundary cuts it. Each customer is deserialized into a
+//! borrowed struct and stored compactly: names, domains and issue texts
+//! interned, enumerations as codes.
+//!
+//! What is checked: the file is a JSON object with `metadata` holding
+//! `seed`, `as_of`, `export_timestamp` and `source`, and `customers`, an
+//! array of objects with every field of a customer line (`customer_id` a
+//! positive whole number, appearing once; the enumerations one of the
+//! values this tool writes). Other keys, and the elements of other arrays,
+//! must be valid JSON and are otherwise ignored. Keys may come in any order.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::dates::{parse_calendar_date, parse_timestamp};
+use crate::enrich::{
+    AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
+};
+use crate::interner::Interner;
+use crate::settings::MAX_SEED;
+
+use super::RunSummary;
+
+/// Why a file is not a report this tool can compare with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// Nothing but white space.
+    Empty,
+    /// Not valid JSON (or cut short), at a line and column (1-based, bytes).
+    InvalidJson {
+        /// Line of the problem.
+        line: u64,
+        /// Column of the problem, in bytes.
+        column: u64,
+        /// What is wrong.
+        detail: String,
+    },
+    /// Valid JSON, but not shaped like a report: `path` says where
+    /// (`metadata.seed`, `customers[3].customer_id`; empty for the whole file).
+    NotAReport {
+        /// Where, as a path into the report.
+        path: String,
+        /// What is wrong there.
+        problem: ReadProblem,
+    },
+}
+
+/// What is wrong with a part of a file that is not a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadProblem {
+    /// The key is absent (or `null`).
+    Missing,
+    /// The value has the wrong JSON type.
+    WrongType {
+        /// What a report has there.
+        expected: &'static str,
+        /// What the file has (`a string`, `an array`, …).
+        found: &'static str,
+    },
+    /// The value has the right type but cannot be in a report.
+    BadValue {
+        /// What a report has there.
+        expected: &'static str,
+        /// The value found, cut to 40 characters.
+        found: String,
+    },
+    /// A top-level key appears twice.
+    Repeated,
+    /// A customer id appears twice.
+    RepeatedId {
+        /// The id.
+        id: u64,
+        /// The first customer with it, by place in `customers`.
+        first: usize,
+    },
+}
+
+impl ReadError {
+    /// The code for programs: `empty_file`, `invalid_json` or `not_a_report`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReadError::Empty => "empty_file",
+            ReadError::InvalidJson { .. } => "invalid_json",
+            ReadError::NotAReport { .. } => "not_a_report",
+        }
+    }
+
+    /// The line and column, for invalid JSON.
+    pub fn location(&self) -> Option<(u64, u64)> {
+        match self {
+            ReadError::InvalidJson { line, column, .. } => Some((*line, *column)),
+            _ => None,
+        }
+    }
+
+    /// The path of the part that is wrong (`metadata.seed`), for a file
+    /// that is not a report.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            ReadError::NotAReport { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    fn not_a_report(path: impl Into<String>, problem: ReadProblem) -> Self {
+        ReadError::NotAReport {
+            path: path.into(),
+            problem,
+        }
+    }
+}
+
+const NOT_A_REPORT: &str = "This is not a report exported by this tool";
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Empty => write!(
+                f,
+                "The file is empty: choose a report exported by this tool (customer_report-….json)."
+            ),
+            ReadError::InvalidJson {
+                line,
+                column,
+                detail,
+            } => write!(
+                f,
+                "{NOT_A_REPORT}: invalid JSON at line {line}, column {column}: {detail}."
+            ),
+            ReadError::NotAReport { path, problem } if path.is_empty() => match problem {
+                ReadProblem::WrongType {
+                    found: "an array", ..
+                } => write!(
+                    f,
+                    "{NOT_A_REPORT}: it is a JSON array (customer records, perhaps?), not an \
+                     object with metadata and customers."
+                ),
+                ReadProblem::WrongType { found, .. } => write!(
+                    f,
+                    "{NOT_A_REPORT}: it is {found}, not an object with metadata and customers."
+                ),
+                other => write!(f, "{NOT_A_REPORT}: {other}."),
+            },
+            ReadError::NotAReport { path, problem } => {
+                write!(f, "{NOT_A_REPORT}: {path} {problem}.")
+            }
+        }
+    }
+}
+
+impl fmt::Display for ReadProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadProblem::Missing => write!(f, "is missing"),
+            ReadProblem::WrongType { expected, found } => {
+                write!(f, "should be {expected}, found {found}")
+            }
+            ReadProblem::BadValue { expected, found } => {
+                write!(f, "should be {expected}, found {found}")
+            }
+            ReadProblem::Repeated => write!(f, "appears twice"),
+            ReadProblem::RepeatedId { id, first } => {
+                write!(f, "repeats customer_id {id} of customers[{first}]")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// The JSON type of a value, from its first byte, as messages name it.
+fn kind_of(first: u8) -> &'static str {
+    match first {
+        b'{' => "an object",
+        b'[' => "an array",
+        b'"' => "a string",
+        b't' | b'f' => "a boolean",
+        b'n' => "null",
+        _ => "a number",
+    }
+}
+
+fn kind_of_text(json: &str) -> &'static str {
+    kind_of(json.as_bytes().first().copied().unwrap_or(b'n'))
+}
+
+fn kind_of_value(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// A value as messages quote it: its JSON text, cut to 40 characters.
+fn shown(raw: &str) -> String {
+    let text = raw.trim();
+    match text.char_indices().nth(40) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+// ---------- the compact store ----------
+
+/// One customer of the earlier report, compact: texts are interned.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PreviousRow {
+    pub(crate) customer_id: u64,
+    name: u32,
+    domain: u32,
+    issues_start: u32,
+    issue_count: u32,
+    /// Place in the file's `customers`, for messages.
+    place: u32,
+    pub(crate) engagement_level: EngagementLevel,
+    pub(crate) activity_status: ActivityStatus,
+    pub(crate) acquisition_channel: AcquisitionChannel,
+    pub(crate) market_segment: MarketSegment,
+    pub(crate) customer_tier: CustomerTier,
+    pub(crate) data_quality_score: u8,
+}
+
+/// The checked metadata of the earlier report.
+#[derive(Debug, Clone)]
+struct PreviousMetadata {
+    seed: u64,
+    as_of: String,
+    export_timestamp: String,
+    source: Box<RawValue>,
+    complete: bool,
+}
+
+/// An earlier report, read and checked: its metadata and its customers,
+/// sorted by id.
+#[derive(Debug)]
+pub struct PreviousReport {
+    metadata: PreviousMetadata,
+    rows: Vec<PreviousRow>,
+    names: Interner,
+    domains: Interner,
+    issue_texts: Interner,
+    /// Each customer's issues: numbers into `issue_texts`.
+    issues: Vec<u32>,
+}
+
+/// A customer of the earlier report with access to its texts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PreviousCustomer<'p> {
+    pub(crate) row: &'p PreviousRow,
+    report: &'p PreviousReport,
+}
+
+impl<'p> PreviousCustomer<'p> {
+    pub(crate) fn full_name(&self) -> &'p str {
+        self.report.names.get(self.row.name)
+    }
+
+    pub(crate) fn email_domain(&self) -> &'p str {
+        self.report.domains.get(self.row.domain)
+    }
+
+    pub(crate) fn issues(&self) -> impl ExactSizeIterator<Item = &'p str> + 'p {
+        let start = self.row.issues_start as usize;
+        let end = start + self.row.issue_count as usize;
+        let report = self.report;
+        report.issues[start..end]
+            .iter()
+            .map(move |&id| report.issue_texts.get(id))
+    }
+}
+
+impl PreviousReport {
+    /// Reads a whole report.
+    ///
+    /// # Errors
+    /// [`ReadError`] saying why the bytes are not a report this tool exported.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ReadError> {
+        let mut reader = ReportReader::new();
+        reader.push(bytes)?;
+        reader.finish()
+    }
+
+    /// Its seed, dates, source and size.
+    pub fn summary(&self) -> RunSummary {
+        let m = &self.metadata;
+        RunSummary {
+            export_timestamp: m.export_timestamp.clone(),
+            seed: m.seed,
+            as_of: m.as_of.clone(),
+            source: m.source.clone(),
+            total_customers: self.rows.len(),
+            complete: m.complete,
+        }
+    }
+
+    /// Number of customers.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether it has no customers.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub(crate) fn id_at(&self, place: usize) -> u64 {
+        self.rows[place].customer_id
+    }
+
+    pub(crate) fn customer(&self, place: usize) -> PreviousCustomer<'_> {
+        PreviousCustomer {
+            row: &self.rows[place],
+            report: self,
+        }
+    }
+
+    pub(crate) fn try_customer(&self, place: usize) -> Option<PreviousCustomer<'_>> {
+        self.rows
+            .get(place)
+            .map(|row| PreviousCustomer { row, report: self })
+    }
+}
+
+// ---------- one customer line ----------
+
+/// The enumerations a customer line holds, read from their labels.
+trait Labelled: Copy + 'static {
+    const ALL: &'static [Self];
+    const EXPECTED: &'static str;
+    fn label(self) -> &'static str;
+}
+
+macro_rules! labelled {
+    ($($ty:ty => $expected:literal),+ $(,)?) => {$(
+        impl Labelled for $ty {
+            const ALL: &'static [Self] = <$ty>::ALL;
+            const EXPECTED: &'static str = $expected;
+            fn label(self) -> &'static str {
+                <$ty>::label(self)
+            }
+        }
+    )+};
+}
+
+labelled!(
+    EngagementLevel => "one of high, medium, low, unknown",
+    ActivityStatus => "one of active, inactive, unknown",
+    AcquisitionChannel => "one of website, mobile_app, email_campaign",
+    MarketSegment => "one of US-West, US-East, EU-Central, APAC",
+    CustomerTier => "one of basic, premium, enterprise",
+);
+
+fn from_label<T: Labelled>(text: &str) -> Option<T> {
+    T::ALL.iter().copied().find(|value| value.label() == text)
+}
+
+/// A label read as its value.
+struct Label<T>(T);
+
+impl<'de, T: Labelled> Deserialize<'de> for Label<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LabelVisitor<T>(std::marker::PhantomData<T>);
+        impl<T: Labelled> Visitor<'_> for LabelVisitor<T> {
+            type Value = Label<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(T::EXPECTED)
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Label<T>, E> {
+                from_label(text)
+                    .map(Label)
+                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(text), &self))
+            }
+        }
+        deserializer.deserialize_str(LabelVisitor(std::marker::PhantomData))
+    }
+}
+
+/// A customer line, borrowing its texts from the input where it can.
+#[derive(Deserialize)]
+struct CustomerLine<'a> {
+    customer_id: u64,
+    #[serde(borrow)]
+    full_name: Cow<'a, str>,
+    #[serde(borrow)]
+    email_domain: Cow<'a, str>,
+    engagement_level: Label<EngagementLevel>,
+    activity_status: Label<ActivityStatus>,
+    acquisition_channel: Label<AcquisitionChannel>,
+    market_segment: Label<MarketSegment>,
+    customer_tier: Label<CustomerTier>,
+    data_quality_score: u8,
+    #[serde(borrow)]
+    quality_issues: Vec<Cow<'a, str>>,
+}
+
+/// The most a quality score can be.
+const MAX_SCORE: u8 = 100;
+
+/// Why a customer line that did not deserialize is not one: the first
+/// field, in the report's order, that is missing or wrong; `None` when
+/// each field is fine on its own (then the object repeats a key).
+fn diagnose_customer(value: &serde_json::Value) -> Option<(&'static str, ReadProblem)> {
+    use serde_json::Value;
+    type Check = fn(&Value) -> Option<ReadProblem>;
+    fn text(v: &Value) -> Option<ReadProblem> {
+        (!v.is_string()).then(|| ReadProblem::WrongType {
+            expected: "a string",
+            found: kind_of_value(v),
+        })
+    }
+    fn whole(v: &Value, expected: &'static str, valid: fn(u64) -> bool) -> Option<ReadProblem> {
+        match v {
+            Value::Number(n) if n.as_u64().is_some_and(valid) => None,
+            Value::Number(n) => Some(ReadProblem::BadValue {
+                expected,
+                found: shown(&n.to_string()),
+            }),
+            other => Some(ReadProblem::WrongType {
+                expected,
+                found: kind_of_value(other),
+            }),
+        }
+    }
+    let checks: [(&'static str, Check); 10] = [
+        ("customer_id", |v| {
+            whole(v, "a positive whole number", |id| id > 0)
+        }),
+        ("full_name", text),
+        ("email_domain", text),
+        ("engagement_level", labelled_problem::<EngagementLevel>),
+        ("activity_status", labelled_problem::<ActivityStatus>),
+        (
+            "acquisition_channel",
+            labelled_problem::<AcquisitionChannel>,
+        ),
+        ("market_segment", labelled_problem::<MarketSegment>),
+        ("customer_tier", labelled_problem::<CustomerTier>),
+        ("data_quality_score", |v| {
+            whole(v, "a whole number from 0 to 100", |s| {
+                s <= u64::from(MAX_SCORE)
+            })
+        }),
+        ("quality_issues", |v| match v {
+            Value::Array(items) => {
+                items
+                    .iter()
+                    .find(|i| !i.is_string())
+                    .map(|i| ReadProblem::WrongType {
+                        expected: "an array of strings",
+                        found: match i {
+                            Value::Number(_) => "an array holding a number",
+                            Value::Bool(_) => "an array holding a boolean",
+                            Value::Null => "an array holding null",
+                            Value::Array(_) => "an array holding an array",
+                            _ => "an array holding an object",
+                        },
+                    })
+            }
+            other => Some(ReadProblem::WrongType {
+                expected: "an array of strings",
+                found: kind_of_value(other),
+            }),
+        }),
+    ];
+    checks
+        .into_iter()
+        .find_map(|(name, check)| match value.get(name) {
+            None => Some((name, ReadProblem::Missing)),
+            Some(v) => check(v).map(|problem| (name, problem)),
+        })
+}
+
+fn labelled_problem<T: Labelled>(value: &serde_json::Value) -> Option<ReadProblem> {
+    match value {
+        serde_json::Value::String(s) if from_label::<T>(s).is_some() => None,
+        serde_json::Value::String(s) => Some(ReadProblem::BadValue {
+            expected: T::EXPECTED,
+            found: shown(&format!("'{s}'")),
+        }),
+        other => Some(ReadProblem::WrongType {
+            expected: "a string",
+            found: kind_of_value(other),
+        }),
+    }
+}
+
+// ---------- the metadata ----------
+
+/// The metadata's keys that are checked, as raw JSON (the rest is ignored).
+#[derive(Deserialize)]
+struct MetadataFields<'a> {
+    #[serde(borrow, default)]
+    seed: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    as_of: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    export_timestamp: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    source: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    complete: Option<&'a RawValue>,
+}
+
+fn metadata_problem(key: &str, problem: ReadProblem) -> ReadError {
+    ReadError::not_a_report(format!("metadata.{key}"), problem)
+}
+
+fn required<'a>(key: &str, raw: Option<&'a RawValue>) -> Result<&'a str, ReadError> {
+    let text = raw.map(RawValue::get).unwrap_or("null");
+    if text == "null" {
+        return Err(metadata_problem(key, ReadProblem::Missing));
+    }
+    Ok(text)
+}
+
+fn string_field<'a>(
+    key: &str,
+    raw: Option<&'a RawValue>,
+    expected: &'static str,
+    valid: fn(&str) -> bool,
+) -> Result<String, ReadError> {
+    let text = required(key, raw)?;
+    let Ok(value) = serde_json::from_str::<String>(text) else {
+        return Err(metadata_problem(
+            key,
+            ReadProblem::WrongType {
+                expected,
+                found: kind_of_text(text),
+            },
+        ));
+    };
+    if !valid(&value) {
+        return Err(metadata_problem(
+            key,
+            ReadProblem::BadValue {
+                expected,
+                found: shown(text),
+            },
+        ));
+    }
+    Ok(value)
+}
+
+fn read_metadata(bytes: &[u8]) -> Result<PreviousMetadata, ReadError> {
+    let first = bytes.first().copied().unwrap_or(b'n');
+    let fields: MetadataFields = match (first, serde_json::from_slice(bytes)) {
+        (b'{', Ok(fields)) => fields,
+        (b'{', Err(error)) => {
+            // Valid JSON (it was checked), so a repeated key.
+            return Err(ReadError::not_a_report(
+                "metadata",
+                ReadProblem::BadValue {
+                    expected: "an object with each key once",
+                    found: shown(&error.to_string()),
+                },
+            ));
+        }
+        (other, _) => {
+            return Err(ReadError::not_a_report(
+                "metadata",
+                ReadProblem::WrongType {
+                    expected: "an object",
+                    found: kind_of(other),
+                },
+            ))
+        }
+    };
+    const SEED: &str = "a whole number from 0 to 9007199254740991";
+    let seed_text = required("seed", fields.seed)?;
+    let seed = match serde_json::from_str::<serde_json::Number>(seed_text) {
+        Ok(n) => n.as_u64().filter(|&s| s <= MAX_SEED).ok_or_else(|| {
+            metadata_problem(
+                "seed",
+                ReadProblem::BadValue {
+                    expected: SEED,
+                    found: shown(seed_text),
+                },
+            )
+        })?,
+        Err(_) => {
+            return Err(metadata_problem(
+                "seed",
+                ReadProblem::WrongType {
+                    expected: SEED,
+                    found: kind_of_text(seed_text),
+                },
+            ))
+        }
+    };
+    let as_of = string_field("as_of", fields.as_of, "a date YYYY-MM-DD", |text| {
+        parse_calendar_date(text).is_some()
+    })?;
+    let export_timestamp = string_field(
+        "export_timestamp",
+        fields.export_timestamp,
+        "a UTC time YYYY-MM-DDTHH:MM:SSZ",
+        |text| parse_timestamp(text).is_some(),
+    )?;
+    let source_text = required("source", fields.source)?;
+    if !source_text.starts_with('{') {
+        return Err(metadata_problem(
+            "source",
+            ReadProblem::WrongType {
+                expected: "an object",
+                found: kind_of_text(source_text),
+            },
+        ));
+    }
+    let source = RawValue::from_string(minified(source_text)).map_err(|error| {
+        metadata_problem(
+            "source",
+            ReadProblem::BadValue {
+                expected: "an object",
+                found: shown(&error.to_string()),
+            },
+        )
+    })?;
+    let complete = match fields.complete.map(RawValue::get) {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(other) => {
+            return Err(metadata_problem(
+                "complete",
+                ReadProblem::WrongType {
+                    expected: "true or false",
+                    found: kind_of_text(other),
+                },
+            ))
+        }
+    };
+    Ok(PreviousMetadata {
+        seed,
+        as_of,
+        export_timestamp,
+        source,
+        complete,
+    })
+}
+
+/// Valid JSON text without the white space between its tokens.
+fn minified(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in json.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    out
+}
+
+// ---------- the scanner ----------
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn is_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// Where the scanner is in the report's top-level object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Before the object; `bom` bytes of a byte-order mark matched.
+    Start { bom: u8 },
+    /// After `{`: a key or `}`.
+    FirstKey,
+    /// After `,`: a key.
+    Key,
+    /// Inside a key's string; `escaped` after a backslash.
+    InKey { escaped: bool },
+    /// After a key: `:`.
+    Colon,
+    /// After `:`: the value.
+    Value,
+    /// After `[` of a top-level array: an element or `]`.
+    FirstElement,
+    /// After `,` in a top-level array: an element.
+    Element,
+    /// After an element: `,` or `]`.
+    AfterElement,
+    /// After a top-level value: `,` or `}`.
+    AfterValue,
+    /// After the closing `}`: only white space.
+    Done,
+}
+
+/// What a value being cut out is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Metadata,
+    Customer,
+    /// Valid JSON, otherwise ignored.
+    Other,
+}
+
+/// Where a value began: in the current chunk, or (once the chunk is gone)
+/// at a known line and column.
+#[derive(Debug, Clone, Copy)]
+enum Start {
+    InChunk(usize),
+    At { line: u64, column: u64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// An object or array: ends when `depth` returns to 0.
+    Container { depth: u32 },
+    /// A string: ends at its closing quote.
+    Text,
+    /// A number or a literal: ends before the next delimiter.
+    Bare,
+}
+
+/// A value being cut out.
+#[derive(Debug, Clone, Copy)]
+struct Capture {
+    shape: Shape,
+    in_string: bool,
+    escaped: bool,
+    start: Start,
+    target: Target,
+}
+
+impl Capture {
+    /// Scans `chunk[from..]`; the end of the value (exclusive) if it is there.
+    fn scan(&mut self, chunk: &[u8], from: usize) -> Option<usize> {
+        let mut at = from;
+        while at < chunk.len() {
+            if self.escaped {
+                self.escaped = false;
+                at += 1;
+                continue;
+            }
+            if self.in_string {
+                // Strings are most of a report: jump to what can end one.
+                let k = memchr::memchr2(b'"', b'\\', &chunk[at..])?;
+                at += k;
+                if chunk[at] == b'\\' {
+                    self.escaped = true;
+                } else {
+                    self.in_string = false;
+                    if self.shape == Shape::Text {
+                        return Some(at + 1);
+                    }
+                }
+                at += 1;
+                continue;
+            }
+            let byte = chunk[at];
+            match &mut self.shape {
+                Shape::Container { depth } => match byte {
+                    b'"' => self.in_string = true,
+                    b'{' | b'[' => *depth += 1,
+                    b'}' | b']' => {
+                        *depth -= 1;
+                        if *depth == 0 {
+                            return Some(at + 1);
+                        }
+                    }
+                    _ => {}
+                },
+                Shape::Bare => {
+                    if is_space(byte) || matches!(byte, b',' | b']' | b'}') {
+                        return Some(at);
+                    }
+                }
+                Shape::Text => self.in_string = true,
+            }
+            at += 1;
+        }
+        None
+    }
+}
+
+/// Reads a report handed over in chunks (any cut points), keeping only
+/// what the comparison needs. Call [`ReportReader::push`] with each
+/// chunk, then [`ReportReader::finish`].
+#[derive(Debug)]
+pub struct ReportReader {
+    state: State,
+    capture: Option<Capture>,
+    /// The bytes of a value that began in an earlier chunk.
+    carry: Vec<u8>,
+    /// The current top-level key, as written.
+    key: Vec<u8>,
+    /// What the current top-level array's elements are for.
+    elements: Target,
+    /// Elements of the current top-level array so far.
+    index: usize,
+    /// Bytes in earlier chunks.
+    consumed: u64,
+    /// Line breaks in earlier chunks.
+    lines_before: u64,
+    /// Where (absolute offset) the line the current chunk starts in began.
+    line_start: u64,
+    metadata: Option<PreviousMetadata>,
+    customers_seen: bool,
+    store: PreviousReport,
+}
+
+impl Default for ReportReader {
+    fn default() -> Self {
+        ReportReader::new()
+    }
+}
+
+impl ReportReader {
+    /// Ready for the first chunk.
+    pub fn new() -> Self {
+        ReportReader {
+            state: State::Start { bom: 0 },
+            capture: None,
+            carry: Vec::new(),
+            key: Vec::new(),
+            elements: Target::Other,
+            index: 0,
+            consumed: 0,
+            lines_before: 0,
+            line_start: 0,
+            metadata: None,
+            customers_seen: false,
+            store: PreviousReport {
+                metadata: PreviousMetadata {
+                    seed: 0,
+                    as_of: String::new(),
+                    export_timestamp: String::new(),
+                    source: super::null_raw_value(),
+                    complete: true,
+                },
+                rows: Vec::new(),
+                names: Interner::default(),
+                domains: Interner::default(),
+                issue_texts: Interner::default(),
+                issues: Vec::new(),
+            },
+        }
+    }
+
+    /// Line and column (1-based) of `chunk[at]`.
+    fn position(&self, chunk: &[u8], at: usize) -> (u64, u64) {
+        let before = &chunk[..at.min(chunk.len())];
+        let line = self.lines_before + memchr::memchr_iter(b'\n', before).count() as u64 + 1;
+        let line_start = match memchr::memrchr(b'\n', before) {
+            Some(k) => self.consumed + k as u64 + 1,
+            None => self.line_start,
+        };
+        (line, self.consumed + at as u64 - line_start + 1)
+    }
+
+    fn invalid(&self, chunk: &[u8], at: usize, detail: impl Into<String>) -> ReadError {
+        let (line, column) = self.position(chunk, at);
+        ReadError::InvalidJson {
+            line,
+            column,
+            detail: detail.into(),
+        }
+    }
+
+    fn unexpected(&self, chunk: &[u8], at: usize, expected: &str) -> ReadError {
+        let found = match chunk[at] {
+            byte if byte.is_ascii_graphic() => format!("'{}'", char::from(byte)),
+            byte => format!("byte 0x{byte:02x}"),
+        };
+        self.invalid(chunk, at, format!("expected {expected}, found {found}"))
+    }
+
+    /// Takes the next chunk of the file.
+    ///
+    /// # Errors
+    /// [`ReadError`] as soon as the bytes so far show that the file is
+    /// not a report; the reader should not be used after that.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), ReadError> {
+        let result = self.scan(chunk);
+        // Keep positions right for the next chunk.
+        self.lines_before += memchr::memchr_iter(b'\n', chunk).count() as u64;
+        if let Some(k) = memchr::memrchr(b'\n', chunk) {
+            self.line_start = self.consumed + k as u64 + 1;
+        }
+        self.consumed += chunk.len() as u64;
+        result
+    }
+
+    fn scan(&mut self, chunk: &[u8]) -> Result<(), ReadError> {
+        let mut at = 0;
+        while at < chunk.len() {
+            if let Some(mut capture) = self.capture {
+                let from = match capture.start {
+                    Start::InChunk(start) if self.carry.is_empty() => start,
+                    _ => at,
+                };
+                match capture.scan(chunk, at) {
+                    Some(end) => {
+                        self.capture = None;
+                        if self.carry.is_empty() {
+                            self.take_value(&chunk[from..end], &capture, chunk)?;
+                        } else {
+                            let mut bytes = std::mem::take(&mut self.carry);
+                            bytes.extend_from_slice(&chunk[from..end]);
+                            let taken = self.take_value(&bytes, &capture, chunk);
+                            bytes.clear();
+                            self.carry = bytes;
+                            taken?;
+                        }
+                        at = end;
+                    }
+                    None => {
+                        if let Start::InChunk(start) = capture.start {
+                            let (line, column) = self.position(chunk, start);
+                            capture.start = Start::At { line, column };
+                        }
+                        self.carry.extend_from_slice(&chunk[from..]);
+                        self.capture = Some(capture);
+                        return Ok(());
+                    }
+                }
+                continue;
+            }
+            let byte = chunk[at];
+            match self.state {
+                State::Start { bom } => {
+                    let offset = self.consumed + at as u64;
+                    if offset < 3 && offset == u64::from(bom) && byte == BOM[usize::from(bom)] {
+                        self.state = State::Start { bom: bom + 1 };
+                    } else if byte == b'{' {
+                        self.state = State::FirstKey;
+                    } else if !is_space(byte) {
+                        return Err(self.not_an_object(chunk, at));
+                    }
+                }
+                State::FirstKey | State::Key => match byte {
+                    b'"' => {
+                        self.key.clear();
+                        self.state = State::InKey { escaped: false };
+                    }
+                    b'}' if self.state == State::FirstKey => self.state = State::Done,
+                    _ if is_space(byte) => {}
+                    _ => return Err(self.unexpected(chunk, at, "a key in quotes")),
+                },
+                State::InKey { escaped } => {
+                    if !escaped && byte == b'"' {
+                        self.state = State::Colon;
+                    } else {
+                        self.key.push(byte);
+                        self.state = State::InKey {
+                            escaped: !escaped && byte == b'\\',
+                        };
+                    }
+                }
+                State::Colon => match byte {
+                    b':' => self.state = State::Value,
+                    _ if is_space(byte) => {}
+                    _ => return Err(self.unexpected(chunk, at, "':'")),
+                },
+                State::Value if is_space(byte) => {}
+                State::Value => {
+                    let target = self.key_target(chunk, at)?;
+                    match (target, byte) {
+                        (Target::Customer, b'[') | (Target::Other, b'[') => {
+                            self.elements = target;
+                            self.index = 0;
+                            self.state = State::FirstElement;
+                        }
+                        (Target::Customer, other) => {
+                            return Err(ReadError::not_a_report(
+                                "customers",
+                                ReadProblem::WrongType {
+                                    expected: "an array",
+                                    found: kind_of(other),
+                                },
+                            ))
+                        }
+                        _ => {
+                            self.state = State::AfterValue;
+                            self.begin(chunk, at, target)?;
+                            continue;
+                        }
+                    }
+                }
+                State::FirstElement | State::Element => match byte {
+                    b']' if self.state == State::FirstElement => self.state = State::AfterValue,
+                    _ if is_space(byte) => {}
+                    _ => {
+                        if self.elements == Target::Customer && byte != b'{' {
+                            return Err(ReadError::not_a_report(
+                                format!("customers[{}]", self.index),
+                                ReadProblem::WrongType {
+                                    expected: "an object",
+                                    found: kind_of(byte),
+                                },
+                            ));
+                        }
+                        self.state = State::AfterElement;
+                        if self.elements == Target::Customer {
+                            if let Some(end) = self.take_customer_in_place(&chunk[at..]) {
+                                at += end;
+                                continue;
+                            }
+                        }
+                        self.begin(chunk, at, self.elements)?;
+                        continue;
+                    }
+                },
+                State::AfterElement => match byte {
+                    b',' => {
+                        self.index += 1;
+                        self.state = State::Element;
+                    }
+                    b']' => self.state = State::AfterValue,
+                    _ if is_space(byte) => {}
+                    _ => return Err(self.unexpected(chunk, at, "',' or ']'")),
+                },
+                State::AfterValue => match byte {
+                    b',' => self.state = State::Key,
+                    b'}' => self.state = State::Done,
+                    _ if is_space(byte) => {}
+                    _ => return Err(self.unexpected(chunk, at, "',' or '}'")),
+                },
+                State::Done => {
+                    if !is_space(byte) {
+                        return Err(self.invalid(
+                            chunk,
+                            at,
+                            "more text after the report's closing '}'",
+                        ));
+                    }
+                }
+            }
+            at += 1;
+        }
+        Ok(())
+    }
+
+    fn not_an_object(&self, chunk: &[u8], at: usize) -> ReadError {
+        let byte = chunk[at];
+        if matches!(byte, b'[' | b'"' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9') {
+            ReadError::not_a_report(
+                "",
+                ReadProblem::WrongType {
+                    expected: "an object",
+                    found: kind_of(byte),
+                },
+            )
+        } else {
+            self.unexpected(chunk, at, "'{'")
+        }
+    }
+
+    /// What the value of the current key is for; refuses a second
+    /// `metadata` or `customers`.
+    fn key_target(&mut self, chunk: &[u8], at: usize) -> Result<Target, ReadError> {
+        let key: Cow<str> = if self.key.contains(&b'\\') {
+            let mut quoted = Vec::with_capacity(self.key.len() + 2);
+            quoted.push(b'"');
+            quoted.extend_from_slice(&self.key);
+            quoted.push(b'"');
+            match serde_json::from_slice::<String>(&quoted) {
+                Ok(key) => Cow::Owned(key),
+                Err(error) => return Err(self.invalid(chunk, at, format!("a key: {error}"))),
+            }
+        } else {
+            match std::str::from_utf8(&self.key) {
+                Ok(key) => Cow::Borrowed(key),
+                Err(_) => return Err(self.invalid(chunk, at, "a key that is not UTF-8")),
+            }
+        };
+        let (target, seen) = match &*key {
+            "metadata" => (Target::Metadata, self.metadata.is_some()),
+            "customers" => (Target::Customer, self.customers_seen),
+            _ => return Ok(Target::Other),
+        };
+        if seen {
+            return Err(ReadError::not_a_report(
+                key.into_owned(),
+                ReadProblem::Repeated,
+            ));
+        }
+        if target == Target::Customer {
+            self.customers_seen = true;
+        }
+        Ok(target)
+    }
+
+    /// Starts cutting out the value whose first byte is `chunk[at]`.
+    fn begin(&mut self, chunk: &[u8], at: usize, target: Target) -> Result<(), ReadError> {
+        let shape = match chunk[at] {
+            b'{' | b'[' => Shape::Container { depth: 0 },
+            b'"' => Shape::Text,
+            b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => Shape::Bare,
+            _ => return Err(self.unexpected(chunk, at, "a JSON value")),
+        };
+        self.capture = Some(Capture {
+            shape,
+            in_string: false,
+            escaped: false,
+            start: Start::InChunk(at),
+            target,
+        });
+        Ok(())
+    }
+
+    /// The fast path for a customer: serde reads it straight from the
+    /// chunk and says where it ended, so the value is not scanned twice.
+    /// `None` when it is cut by the chunk's end or is not a valid customer
+    /// line: then it is cut out and checked as any value is.
+    fn take_customer_in_place(&mut self, rest: &[u8]) -> Option<usize> {
+        let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<CustomerLine>();
+        match values.next() {
+            Some(Ok(line)) if line.customer_id > 0 && line.data_quality_score <= MAX_SCORE => {
+                let end = values.byte_offset();
+                self.store_customer(line);
+                Some(end)
+            }
+            _ => None,
+        }
+    }
+
+    /// Checks and keeps a value cut out of the file.
+    fn take_value(
+        &mut self,
+        bytes: &[u8],
+        capture: &Capture,
+        chunk: &[u8],
+    ) -> Result<(), ReadError> {
+        let at_error = |reader: &Self, error: &serde_json::Error| {
+            let (line, column) = match capture.start {
+                Start::InChunk(start) => reader.position(chunk, start),
+                Start::At { line, column } => (line, column),
+            };
+            let (l, c) = (error.line() as u64, error.column() as u64);
+            let (line, column) = if l <= 1 {
+                (line, column + c.saturating_sub(1))
+            } else {
+                (line + l - 1, c)
+            };
+            ReadError::InvalidJson {
+                line,
+                column,
+                detail: strip_position(&error.to_string()),
+            }
+        };
+        match capture.target {
+            Target::Customer => match serde_json::from_slice::<CustomerLine>(bytes) {
+                Ok(line) if line.customer_id > 0 && line.data_quality_score <= MAX_SCORE => {
+                    self.store_customer(line);
+                    Ok(())
+                }
+                result => {
+                    let value: serde_json::Value = match serde_json::from_slice(bytes) {
+                        Ok(value) => value,
+                        Err(error) => return Err(at_error(self, &error)),
+                    };
+                    let place = format!("customers[{}]", self.index);
+                    Err(match diagnose_customer(&value) {
+                        Some((field, problem)) => {
+                            ReadError::not_a_report(format!("{place}.{field}"), problem)
+                        }
+                        None => ReadError::not_a_report(
+                            place,
+                            ReadProblem::BadValue {
+                                expected: "an object with each key once",
+                                found: result
+                                    .err()
+                                    .map(|e| shown(&strip_position(&e.to_string())))
+                                    .unwrap_or_default(),
+                            },
+                        ),
+                    })
+                }
+            },
+            Target::Metadata => {
+                if let Err(error) = serde_json::from_slice::<IgnoredAny>(bytes) {
+                    return Err(at_error(self, &error));
+                }
+                self.metadata = Some(read_metadata(bytes)?);
+                Ok(())
+            }
+            Target::Other => match serde_json::from_slice::<IgnoredAny>(bytes) {
+                Ok(_) => Ok(()),
+                Err(error) => Err(at_error(self, &error)),
+            },
+        }
+    }
+
+    fn store_customer(&mut self, line: CustomerLine<'_>) {
+        let store = &mut self.store;
+        let issues_start = store.issues.len() as u32;
+        for issue in &line.quality_issues {
+            let id = store.issue_texts.intern(issue);
+            store.issues.push(id);
+        }
+        store.rows.push(PreviousRow {
+            customer_id: line.customer_id,
+            name: store.names.intern(&line.full_name),
+            domain: store.domains.intern(&line.email_domain),
+            issues_start,
+            issue_count: line.quality_issues.len() as u32,
+            place: self.index as u32,
+            engagement_level: line.engagement_level.0,
+            activity_status: line.activity_status.0,
+            acquisition_channel: line.acquisition_channel.0,
+            market_segment: line.market_segment.0,
+            customer_tier: line.customer_tier.0,
+            data_quality_score: line.data_quality_score,
+        });
+    }
+
+    /// Ends the file and returns the report, its customers sorted by id.
+    ///
+    /// # Errors
+    /// [`ReadError`] when the file is empty, ends before the report does,
+    /// lacks `metadata` or `customers`, or repeats a customer id.
+    pub fn finish(mut self) -> Result<PreviousReport, ReadError> {
+        match self.state {
+            State::Done => {}
+            State::Start { .. } => return Err(ReadError::Empty),
+            _ => {
+                let line = self.lines_before + 1;
+                let column = self.consumed - self.line_start + 1;
+                return Err(ReadError::InvalidJson {
+                    line,
+                    column,
+                    detail: "the file ends before the report does (is it cut short?)".into(),
+                });
+            }
+        }
+        let Some(metadata) = self.metadata.take() else {
+            return Err(ReadError::not_a_report("metadata", ReadProblem::Missing));
+        };
+        if !self.customers_seen {
+            return Err(ReadError::not_a_report("customers", ReadProblem::Missing));
+        }
+        let mut store = self.store;
+        store.metadata = metadata;
+        store
+            .rows
+            .sort_unstable_by_key(|row| (row.customer_id, row.place));
+        if let Some(pair) = store
+            .rows
+            .windows(2)
+            .filter(|pair| pair[0].customer_id == pair[1].customer_id)
+            .min_by_key(|pair| pair[1].place)
+        {
+            return Err(ReadError::not_a_report(
+                format!("customers[{}].customer_id", pair[1].place),
+                ReadProblem::RepeatedId {
+                    id: pair[1].customer_id,
+                    first: pair[0].place as usize,
+                },
+            ));
+        }
+        Ok(store)
+    }
+}
+
+/// serde_json's message without its " at line L column C" (the reader
+/// gives the position in the whole file instead).
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(cut) => message[..cut].to_owned(),
+        None => message.to_owned(),
+    }
+}

@@ -1,0 +1,296 @@
+//! The changes file, in the report's style: `metadata` pretty-printed,
+//! then one compact line per added, removed and changed customer.
+//!
+//! ```text
+//! {
+//!   "metadata": {
+//!     "previous": {"export_timestamp", "seed", "as_of", "source", "total_customers", "complete"},
+//!     "current": {…the same…},
+//!     "compared_fields": ["full_name", …],
+//!     "left_out_fields": [],
+//!     "counts": {"added", "removed", "changed", "unchanged", "fields": {…}, "quality_buckets": [{"from", "to", "customers"}]},
+//!     "notes": [{"code", "message"}]
+//!   },
+//!   "added": [ …customer lines as in this run's report… ],
+//!   "removed": [ …customer lines as in the earlier report… ],
+//!   "changed": [
+//!     {"customer_id":7,"full_name":"Emma Wong","changes":{"data_quality_score":{"old":70,"new":90}}}
+//!   ]
+//! }
+//! ```
+
+use std::borrow::Cow;
+
+use serde::ser::SerializeSeq;
+use serde::{Serialize, Serializer};
+
+use crate::customer::{CustomerRef, Customers};
+use crate::json_out::{write_str, LineWriter};
+
+use super::read::PreviousCustomer;
+use super::{Changed, Changes, Counts, CustomerField, FieldSet, Note, PreviousReport, RunSummary};
+
+/// The changes file's `metadata` (and the page's summary of the changes).
+#[derive(Debug, Serialize)]
+pub(crate) struct ChangesMetadata<'c> {
+    previous: &'c RunSummary,
+    current: &'c RunSummary,
+    compared_fields: FieldSet,
+    left_out_fields: FieldSet,
+    counts: &'c Counts,
+    notes: &'c [Note],
+}
+
+/// A field's value on one side, as the report writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Value<'a> {
+    Text(&'a str),
+    Number(u8),
+    List(Vec<Cow<'a, str>>),
+}
+
+impl Serialize for Value<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Text(text) => serializer.serialize_str(text),
+            Value::Number(n) => serializer.serialize_u8(*n),
+            Value::List(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+impl Value<'_> {
+    fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Value::Text(text) => write_str(out, text),
+            Value::Number(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
+            Value::List(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_str(out, item);
+                }
+                out.push(b']');
+            }
+        }
+    }
+}
+
+/// The value of `field` in the earlier report.
+pub(crate) fn previous_value<'p>(
+    customer: &PreviousCustomer<'p>,
+    field: CustomerField,
+) -> Value<'p> {
+    let row = customer.row;
+    match field {
+        CustomerField::FullName => Value::Text(customer.full_name()),
+        CustomerField::EmailDomain => Value::Text(customer.email_domain()),
+        CustomerField::EngagementLevel => Value::Text(row.engagement_level.label()),
+        CustomerField::ActivityStatus => Value::Text(row.activity_status.label()),
+        CustomerField::AcquisitionChannel => Value::Text(row.acquisition_channel.label()),
+        CustomerField::MarketSegment => Value::Text(row.market_segment.label()),
+        CustomerField::CustomerTier => Value::Text(row.customer_tier.label()),
+        CustomerField::DataQualityScore => Value::Number(row.data_quality_score),
+        CustomerField::QualityIssues => Value::List(customer.issues().map(Cow::Borrowed).collect()),
+    }
+}
+
+/// The value of `field` in this run.
+pub(crate) fn current_value<'c>(customer: &CustomerRef<'c>, field: CustomerField) -> Value<'c> {
+    match field {
+        CustomerField::FullName => Value::Text(customer.full_name()),
+        CustomerField::EmailDomain => Value::Text(customer.email_domain()),
+        CustomerField::EngagementLevel => Value::Text(customer.engagement_level.label()),
+        CustomerField::ActivityStatus => Value::Text(customer.activity_status.label()),
+        CustomerField::AcquisitionChannel => Value::Text(customer.acquisition_channel.label()),
+        CustomerField::MarketSegment => Value::Text(customer.market_segment.label()),
+        CustomerField::CustomerTier => Value::Text(customer.customer_tier.label()),
+        CustomerField::DataQualityScore => Value::Number(customer.data_quality_score),
+        CustomerField::QualityIssues => Value::List(
+            customer
+                .quality_issues()
+                .map(|issue| Cow::Owned(issue.to_string()))
+                .collect(),
+        ),
+    }
+}
+
+/// Both sides of a changed customer, if the positions are theirs.
+pub(crate) fn sides<'a>(
+    changed: &Changed,
+    previous: &'a PreviousReport,
+    current: &'a Customers,
+) -> Option<(PreviousCustomer<'a>, CustomerRef<'a>)> {
+    let before = previous.try_customer(changed.previous as usize)?;
+    let index = changed.current as usize;
+    (index < current.len()).then(|| (before, current.get(index)))
+}
+
+impl Changes {
+    /// The `metadata` of the changes file.
+    pub(crate) fn metadata(&self) -> ChangesMetadata<'_> {
+        ChangesMetadata {
+            previous: &self.previous,
+            current: &self.current,
+            compared_fields: self.compared_fields,
+            left_out_fields: self.left_out_fields,
+            counts: &self.counts,
+            notes: &self.notes,
+        }
+    }
+
+    /// The `metadata` as compact JSON, for the page.
+    pub fn metadata_json(&self) -> String {
+        serde_json::to_string(&self.metadata()).unwrap_or_default()
+    }
+
+    /// The changes file, ending in a newline. `previous` and `current`
+    /// must be the ones compared.
+    pub fn to_json(&self, previous: &PreviousReport, current: &Customers) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write_json(previous, current, &mut out, &mut |_| {});
+        out
+    }
+
+    /// The same bytes as [`Changes::to_json`], handed to `sink` in pieces
+    /// of about `chunk_bytes`.
+    pub fn write_json_chunks(
+        &self,
+        previous: &PreviousReport,
+        current: &Customers,
+        chunk_bytes: usize,
+        sink: &mut dyn FnMut(&[u8]),
+    ) {
+        let mut out = Vec::with_capacity(chunk_bytes + 4096);
+        self.write_json(previous, current, &mut out, &mut |buffer| {
+            if buffer.len() >= chunk_bytes {
+                sink(buffer);
+                buffer.clear();
+            }
+        });
+        if !out.is_empty() {
+            sink(&out);
+        }
+    }
+
+    fn write_json(
+        &self,
+        previous: &PreviousReport,
+        current: &Customers,
+        out: &mut Vec<u8>,
+        after_line: &mut dyn FnMut(&mut Vec<u8>),
+    ) {
+        out.extend_from_slice(b"{\n  \"metadata\": ");
+        let mut metadata = Vec::with_capacity(2048);
+        // Writing to a Vec cannot fail, and these types serialize infallibly.
+        let _ = serde_json::to_writer_pretty(&mut metadata, &self.metadata());
+        for &byte in &metadata {
+            out.push(byte);
+            if byte == b'\n' {
+                out.extend_from_slice(b"  ");
+            }
+        }
+        after_line(out);
+
+        let writer = LineWriter::new(current);
+        let added = self.added.iter().filter(|&&i| (i as usize) < current.len());
+        write_lines(out, "added", added, after_line, |out, i| {
+            writer.write(out, &current.get(**i as usize));
+        });
+        let removed = self
+            .removed
+            .iter()
+            .filter_map(|&place| previous.try_customer(place as usize));
+        write_lines(out, "removed", removed, after_line, write_previous_line);
+        let changed = self
+            .changed
+            .iter()
+            .filter_map(|changed| Some((changed.fields, sides(changed, previous, current)?)));
+        write_lines(
+            out,
+            "changed",
+            changed,
+            after_line,
+            |out, (fields, (before, now))| {
+                write_changed_line(out, *fields, before, now);
+            },
+        );
+        out.extend_from_slice(b"\n}\n");
+    }
+}
+
+/// Writes `,\n  "name": [` and each item compactly on its own line.
+fn write_lines<T>(
+    out: &mut Vec<u8>,
+    name: &str,
+    items: impl Iterator<Item = T>,
+    after_line: &mut dyn FnMut(&mut Vec<u8>),
+    write_item: impl Fn(&mut Vec<u8>, &T),
+) {
+    out.extend_from_slice(b",\n  \"");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\": [");
+    let mut any = false;
+    for item in items {
+        out.extend_from_slice(if any { b",\n    " } else { b"\n    " });
+        any = true;
+        write_item(out, &item);
+        after_line(out);
+    }
+    if any {
+        out.extend_from_slice(b"\n  ");
+    }
+    out.push(b']');
+}
+
+/// A customer of the earlier report as its line was (for a report this
+/// tool wrote, the same bytes).
+fn write_previous_line(out: &mut Vec<u8>, customer: &PreviousCustomer<'_>) {
+    out.extend_from_slice(b"{\"customer_id\":");
+    out.extend_from_slice(
+        itoa::Buffer::new()
+            .format(customer.row.customer_id)
+            .as_bytes(),
+    );
+    for field in CustomerField::ALL {
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(field.name().as_bytes());
+        out.extend_from_slice(b"\":");
+        previous_value(customer, field).write(out);
+    }
+    out.push(b'}');
+}
+
+/// `{"customer_id":…,"full_name":…,"changes":{"field":{"old":…,"new":…},…}}`
+fn write_changed_line(
+    out: &mut Vec<u8>,
+    fields: FieldSet,
+    before: &PreviousCustomer<'_>,
+    now: &CustomerRef<'_>,
+) {
+    out.extend_from_slice(b"{\"customer_id\":");
+    out.extend_from_slice(itoa::Buffer::new().format(now.customer_id).as_bytes());
+    out.extend_from_slice(b",\"full_name\":");
+    write_str(out, now.full_name());
+    out.extend_from_slice(b",\"changes\":{");
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(out, field.name());
+        out.extend_from_slice(b":{\"old\":");
+        previous_value(before, field).write(out);
+        out.extend_from_slice(b",\"new\":");
+        current_value(now, field).write(out);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"}}");
+}
