@@ -260,6 +260,7 @@ async function run({ retry = false } = {}) {
       fail(error);
     }
   }
+  if (kind === 'api') showStored();
 }
 
 /** The end state and status line of a run that produced a report. */
@@ -278,6 +279,24 @@ function outcome({ metadata: m, millis }) {
 function limitText({ limit, pages_stated: stated }) {
   const states = stated === null ? 'the API states no total' : `the API states ${count(stated)} pages`;
   return `stopped at the ${count(limit)}-page limit; ${states}`;
+}
+
+/**
+ * Shows how many pages, and how many bytes, are kept on this device
+ * (`#stored-info`, with `data-pages` and `data-bytes`); `forget` forgets them first.
+ */
+async function showStored({ forget = false } = {}) {
+  const info = $('stored-info');
+  try {
+    const { stored } = await client.ask({ type: forget ? 'forget-stored' : 'stored' });
+    info.dataset.pages = String(stored.pages);
+    info.dataset.bytes = String(stored.bytes);
+    info.textContent = `Stored on this device: ${count(stored.pages)} page(s), ${formatBytes(stored.bytes)}.`;
+  } catch (error) {
+    delete info.dataset.pages;
+    delete info.dataset.bytes;
+    info.textContent = `Stored on this device: unknown. ${error.message}`;
+  }
 }
 
 async function cancel() {
@@ -511,6 +530,7 @@ function wire() {
   });
   $('cancel').addEventListener('click', cancel);
   $('retry-failed').addEventListener('click', () => run({ retry: true }));
+  $('forget-stored').addEventListener('click', () => showStored({ forget: true }));
   $('new-seed').addEventListener('click', () => newSeed().catch(fail));
   $('download-json').addEventListener('click', () => download('json'));
   $('download-csv').addEventListener('click', () => download('csv'));
@@ -552,6 +572,7 @@ async function start() {
     fail(error);
     return;
   }
+  showStored();
   setState('idle', 'Ready: choose a source and press Run.');
   if (autorun) run();
 }

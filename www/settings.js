@@ -1,6 +1,7 @@
 // Run settings: defaults, the form as typed, the limits shown on the inputs,
 // and the shareable URL query (api, seed, as_of, concurrency, retries,
-// timeout_ms, autorun). The API key is never read from or written to the URL.
+// timeout_ms, keep, keep_hours, autorun). The API key is never read from or
+// written to the URL.
 //
 // Nothing here checks a value: the core validates every setting (one place,
 // one message) and names the field it refused.
@@ -12,6 +13,7 @@ const $ = (id) => document.getElementById(id);
 const QUERY_FIELDS = [
   ['api', 'api-url'], ['seed', 'seed'], ['as_of', 'as-of'],
   ['concurrency', 'concurrency'], ['retries', 'retries'], ['timeout_ms', 'timeout'],
+  ['keep_hours', 'keep-hours'],
 ];
 
 /** The core's setting names (`invalid_setting`'s `field`) -> input id. */
@@ -23,6 +25,7 @@ export const SETTING_INPUTS = {
   retries: 'retries',
   timeout_ms: 'timeout',
   per_page: 'per-page',
+  keep_hours: 'keep-hours',
 };
 
 /** Today's date in the user's time zone, as YYYY-MM-DD. */
@@ -44,6 +47,7 @@ export function applyQuery(search) {
   for (const [param, id] of QUERY_FIELDS) {
     if (params.has(param)) $(id).value = params.get(param);
   }
+  if (params.has('keep')) $('keep-pages').checked = params.get('keep') === '1';
   return params.get('autorun') === '1';
 }
 
@@ -54,6 +58,7 @@ export function shareableUrl() {
     const value = $(id).value.trim();
     if (value !== '') params.set(param, value);
   }
+  if ($('keep-pages').checked) params.set('keep', '1');
   return `${location.origin}${location.pathname}?${params}`;
 }
 
@@ -91,6 +96,8 @@ export function fetchForm({ refresh }) {
     timeoutMs: $('timeout').value,
     jitter: $('jitter').checked,
     refresh,
+    keep: $('keep-pages').checked,
+    keepHours: $('keep-hours').value,
     seed: $('seed').value,
     asOf: $('as-of').value,
   };

@@ -11,13 +11,15 @@
 //   fetch {form}                  -> {metadata, rejected, duplicates, millis, cachedPages}
 //                                    (+ 'event' messages: run log and progress)
 //   cancel                        -> {}                      (aborts a running fetch)
+//   stored                        -> {stored: {pages, bytes}} (pages kept on this device)
+//   forget-stored                 -> {stored: {pages, bytes}} (forgets them first)
 //   view {sort, descending, search, bucket, issue} -> {count}
 //   rows {offset, limit}          -> {rows}                  (ids as text)
 //   download {kind: json | csv | summary} -> {blob, millis}
 // An error reply carries the core's `code`, and `field`, `line`, `column`,
 // `page` where they apply, with the message.
 import init, {
-  UploadSession, cachedPages, fetchAndProcess, randomSeed, vocabulary,
+  UploadSession, cachedPages, fetchAndProcess, forgetStoredPages, randomSeed, storedPages, vocabulary,
 } from './pkg/customer_pipeline.js';
 
 const ready = init().catch((error) => {
@@ -104,6 +106,16 @@ const handlers = {
   cancel() {
     fetchAbort?.abort();
     return {};
+  },
+
+  // IndexedDB is used from here, off the main thread, as by the runs.
+  async stored() {
+    return { stored: JSON.parse(await storedPages()) };
+  },
+
+  async 'forget-stored'() {
+    await forgetStoredPages();
+    return { stored: JSON.parse(await storedPages()) };
   },
 
   view({ sort, descending, search, bucket, issue }) {

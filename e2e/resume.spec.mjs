@@ -1,0 +1,156 @@
+// Resume after a reload: with "Keep fetched pages on this device" (keep=1),
+// a 20-page run reloaded in the middle is run again; the API's own request
+// log shows that the second run asked only for the pages not kept, the run
+// log says which pages came "from this device", and the report equals an
+// uninterrupted run's. "Forget stored pages" then empties the store.
+import { test, expect } from '@playwright/test';
+import { MOCK, download, pagePath, startMock, trackRunStates } from './helpers.mjs';
+
+const AS_OF = '2026-11-24';
+const USERS = 120;
+const PAGES = 20;
+const CONCURRENCY = 2;
+// 20 pages of 6, each answered after 300 ms: slow enough to reload mid-run.
+const MOCK_ARGS = ['--users', String(USERS), '--per-page', '6', '--latency-ms', '300', '--failure-rate', '0'];
+
+/** Pages done so far, read from the progress text "Pages N of M". */
+function waitForPagesDone(page, atLeast, timeout) {
+  return page.waitForFunction((n) => {
+    const match = /Pages (\d+) of/.exec(document.getElementById('progress-text')?.textContent ?? '');
+    return match !== null && Number(match[1]) >= n;
+  }, atLeast, { polling: 25, timeout });
+}
+
+/** Waits until #run-status has been set to a terminal state `from` entries on; returns it. */
+async function settled(page, from, timeout) {
+  const handle = await page.waitForFunction(
+    (start) => window.__e2eStates.slice(start).find((state) => ['done', 'partial', 'failed'].includes(state)),
+    from, { timeout },
+  );
+  return handle.jsonValue();
+}
+
+/** The run log's page_fetched lines: [{page, message}], in order. */
+async function fetchedLines(page) {
+  const messages = await page.locator('#log li[data-kind="page_fetched"] .log-message').allTextContents();
+  return messages.map((message) => ({ page: Number(/^Page (\d+):/.exec(message)?.[1]), message }));
+}
+
+/** The API's own request log: {page, attempt, outcome} per request since its last reset. */
+async function apiLog(request, mock) {
+  const response = await request.get(`${mock.url}/__admin/log`);
+  expect(response.status()).toBe(200);
+  return response.json();
+}
+
+const range = (n) => Array.from({ length: n }, (_, i) => i + 1);
+const sorted = (list) => [...list].sort((a, b) => a - b);
+
+/** What must not differ between two reports of the same data. */
+function essentials(report) {
+  const m = report.metadata;
+  return {
+    customers: report.customers,
+    rejected: report.rejected,
+    duplicates: report.duplicates,
+    counts: [m.total_customers, m.records_read, m.duplicates_removed, m.rejected_records],
+    quality: m.data_quality_summary,
+    distributions: m.distributions,
+    complete: m.complete,
+  };
+}
+
+/** An uninterrupted run's report, from a browser context of its own (nothing kept). */
+async function uninterruptedReport(browser, settings) {
+  const context = await browser.newContext({ baseURL: MOCK, acceptDownloads: true });
+  try {
+    const page = await context.newPage();
+    await trackRunStates(page);
+    await page.goto(pagePath({ ...settings, autorun: 1 }));
+    expect(await settled(page, 0, 60_000)).toBe('done');
+    await expect(page.locator('#stored-info')).toHaveAttribute('data-pages', '0');
+    return JSON.parse((await download(page, 'download-json')).text);
+  } finally {
+    await context.close();
+  }
+}
+
+test('keep=1: a run reloaded mid-way resumes with only the missing pages and the same report; Forget empties the store', async ({ browser, page, request }) => {
+  test.setTimeout(120_000);
+  const mock = await startMock(MOCK_ARGS);
+  try {
+    const api = `${mock.url}/api/users`;
+    const settings = { api, concurrency: CONCURRENCY, seed: 42, as_of: AS_OF };
+
+    const uninterrupted = await uninterruptedReport(browser, settings);
+    expect(uninterrupted.metadata.total_customers).toBe(USERS);
+    const reset = await request.post(`${mock.url}/__admin/reset`);
+    expect(reset.status()).toBe(200);
+
+    // The run with keep=1, reloaded once some pages are done.
+    await trackRunStates(page);
+    await page.goto(pagePath({ ...settings, keep: 1, autorun: 1 }));
+    await expect(page.locator('#keep-pages')).toBeChecked();
+    await waitForPagesDone(page, 6, 30_000);
+    const beforeReload = (await fetchedLines(page)).map((line) => line.page);
+    expect(beforeReload.length).toBeGreaterThanOrEqual(5);
+    await page.reload();
+
+    // autorun=1 runs again at once after the reload.
+    expect(await settled(page, 0, 60_000)).toBe('done');
+    const lines = await fetchedLines(page);
+    const fromDevice = sorted(lines.filter((l) => / from this device, stored \d{4}-\d\d-\d\d \d\d:\d\d UTC \(6 records\)$/.test(l.message)).map((l) => l.page));
+    const fromNetwork = sorted(lines.filter((l) => /: HTTP 200 \(6 records\)$/.test(l.message)).map((l) => l.page));
+    expect(sorted([...fromDevice, ...fromNetwork])).toEqual(range(PAGES));
+    for (const page1 of beforeReload) expect(fromDevice).toContain(page1);
+    expect(fromNetwork.length).toBeGreaterThan(0);
+
+    // The API saw each kept page once (before the reload): the second run
+    // asked only for the others. A page on its way at the reload was asked
+    // twice (the answer never arrived), at most one per request in flight.
+    const log = await apiLog(request, mock);
+    expect(log.every((entry) => entry.outcome === 'ok')).toBe(true);
+    const asked = (n) => log.filter((entry) => entry.page === n).length;
+    for (const n of fromDevice) expect(asked(n), `page ${n}`).toBe(1);
+    for (const n of fromNetwork) expect(asked(n), `page ${n}`).toBeGreaterThanOrEqual(1);
+    const twice = fromNetwork.filter((n) => asked(n) > 1);
+    expect(twice.length).toBeLessThanOrEqual(CONCURRENCY);
+    expect(log.length).toBe(PAGES + twice.length);
+
+    const { text } = await download(page, 'download-json');
+    const resumed = JSON.parse(text);
+    expect(resumed.metadata.complete).toBe(true);
+    expect(resumed.metadata.fetch.requests).toBe(fromNetwork.length);
+    expect(resumed.metadata.fetch.cache_hits).toBe(fromDevice.length);
+    expect(essentials(resumed)).toEqual(essentials(uninterrupted));
+
+    // Every page is kept now; Forget stored pages empties the store.
+    const info = page.locator('#stored-info');
+    await expect(info).toHaveAttribute('data-pages', String(PAGES));
+    expect(Number(await info.getAttribute('data-bytes'))).toBeGreaterThan(PAGES * 6 * 100);
+    await page.locator('#forget-stored').click();
+    await expect(info).toHaveAttribute('data-pages', '0');
+    await expect(info).toHaveAttribute('data-bytes', '0');
+    await expect(info).toContainText('0 page(s)');
+    await page.reload();
+    await expect(page.locator('#stored-info')).toHaveAttribute('data-pages', '0');
+  } finally {
+    await mock.stop();
+  }
+});
+
+test('keep is off by default, and in the shared link when on', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('#run-status')).not.toHaveText('Loading…');
+  await expect(page.locator('#keep-pages')).not.toBeChecked();
+  await expect(page.locator('#keep-hours')).toHaveAttribute('placeholder', '24');
+  await page.locator('#keep-pages').check();
+  await page.locator('#keep-hours').fill('48');
+  await page.evaluate(() => {
+    navigator.clipboard.writeText = async (text) => { window.__copied = text; };
+  });
+  await page.locator('#copy-link').click();
+  const link = new URL(await page.evaluate(() => window.__copied));
+  expect(link.searchParams.get('keep')).toBe('1');
+  expect(link.searchParams.get('keep_hours')).toBe('48');
+});
