@@ -255,3 +255,86 @@ fn report_parts_join_to_the_report() {
     assert!(parts.length() >= 1);
     assert_eq!(joined, output.report());
 }
+
+#[wasm_bindgen_test]
+fn an_earlier_report_read_in_chunks_is_compared_through_the_export() {
+    use customer_pipeline::web::{read_previous_report, PreviousReportReader};
+    let earlier = run(FIXTURE).expect("the fixture is valid").report();
+    let mut reader = PreviousReportReader::new();
+    for chunk in earlier.chunks(97) {
+        reader.push(chunk).unwrap();
+    }
+    let previous = reader.finish().unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&previous.summary()).unwrap();
+    assert_eq!(summary["seed"], 42);
+    assert_eq!(summary["total_customers"], 12);
+
+    // A week later, by another seed: Eve Holt gave her email.
+    let later = String::from_utf8(FIXTURE.to_vec())
+        .unwrap()
+        .replacen(r#""id": 4,"#, r#""id": 4, "email": "eve@example.org","#, 1);
+    let current = process_upload(
+        later.as_bytes(),
+        "upload.json",
+        "7",
+        "2026-12-01",
+        "2026-12-01T12:00:00Z",
+    )
+    .unwrap();
+    let mut changes = current.compare_with(&previous);
+    let metadata: serde_json::Value = serde_json::from_str(&changes.metadata()).unwrap();
+    assert_eq!(metadata["counts"]["changed"], 1);
+    assert_eq!(metadata["counts"]["added"], 0);
+    assert_eq!(metadata["notes"][0]["code"], "seeds_differ");
+    assert_eq!(metadata["notes"][1]["code"], "as_of_differs");
+    assert_eq!(metadata["compared_fields"].as_array().map(Vec::len), Some(4));
+
+    assert_eq!(changes.set_view("eve", "", "email_domain"), 1);
+    let rows: serde_json::Value = serde_json::from_str(&changes.rows(0, 10)).unwrap();
+    assert_eq!(rows[0]["customer_id"], "4");
+    assert_eq!(rows[0]["changes"][0]["old"], "unknown");
+    assert_eq!(changes.set_view("", "low", ""), 0);
+
+    let mut joined = Vec::new();
+    for part in changes.changes_parts().iter() {
+        joined.extend(js_sys::Uint8Array::new(&part).to_vec());
+    }
+    assert_eq!(joined, changes.changes_json());
+    let file: serde_json::Value = serde_json::from_slice(&joined).unwrap();
+    assert_eq!(file["changed"][0]["changes"]["email_domain"]["new"], "example.org");
+    let again = current.compare_with(&read_previous_report(&earlier).unwrap());
+    assert_eq!(again.changes_json(), joined, "whole or in chunks, the same");
+}
+
+#[wasm_bindgen_test]
+fn a_file_that_is_not_a_report_is_refused_with_a_code_and_where() {
+    use customer_pipeline::web::read_previous_report;
+    let refused = |bytes: &[u8]| -> (String, String, JsValue) {
+        let Err(error) = read_previous_report(bytes) else {
+            panic!("expected the file to be refused")
+        };
+        let get = |name: &str| js_sys::Reflect::get(&error, &JsValue::from_str(name)).unwrap();
+        (
+            get("code").as_string().unwrap_or_default(),
+            get("message").as_string().unwrap_or_default(),
+            get("field"),
+        )
+    };
+    let (code, message, _) = refused(FIXTURE);
+    assert_eq!(code, "not_a_report");
+    assert_eq!(
+        message,
+        "This is not a report exported by this tool: it is a JSON array (customer records, \
+         perhaps?), not an object with metadata and customers."
+    );
+    let no_seed = String::from_utf8(SAMPLE.to_vec())
+        .unwrap()
+        .replacen("\"seed\": 42,", "", 1);
+    let (code, message, field) = refused(no_seed.as_bytes());
+    assert_eq!(code, "not_a_report");
+    assert!(message.ends_with("metadata.seed is missing."), "{message}");
+    assert_eq!(field.as_string().as_deref(), Some("metadata.seed"));
+    let (code, _, _) = refused(b"{\"metadata\": {,}");
+    assert_eq!(code, "invalid_json");
+    assert_eq!(refused(b"").0, "empty_file");
+}

@@ -5,6 +5,7 @@
 use wasm_bindgen::JsValue;
 
 use crate::fetch::store::StoreError;
+use crate::compare::ReadError;
 use crate::ingest::IngestError;
 use crate::provenance::PageFailure;
 use crate::settings::SettingsError;
@@ -80,6 +81,24 @@ impl From<StoreError> for CodedError {
             StoreError::Unavailable(_) => "store_unavailable",
         };
         CodedError::new(code, &format!("The pages kept on this device: {error}."))
+    }
+}
+
+impl From<ReadError> for CodedError {
+    /// `empty_file`, `invalid_json` (with `line` and `column`) or
+    /// `not_a_report` (with `field`, the path of what is missing or wrong).
+    fn from(error: ReadError) -> Self {
+        let coded = CodedError::new(error.code(), &error.to_string());
+        let coded = match error.location() {
+            Some((line, column)) => coded
+                .set("line", JsValue::from_f64(line as f64))
+                .set("column", JsValue::from_f64(column as f64)),
+            None => coded,
+        };
+        match error.path() {
+            Some(path) => coded.set("field", JsValue::from_str(path)),
+            None => coded,
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! rides along for display only.
 
 mod browser;
+mod compare;
 mod errors;
 pub mod store;
 
@@ -33,6 +34,8 @@ use crate::stream::{UploadEventKind, UploadStream};
 use crate::table::{duplicates_json, rejected_json, rows_json, select_rows, SortKey, TableQuery};
 use browser::{BrowserClock, BrowserTimer, BrowserTransport};
 use errors::CodedError;
+
+pub use compare::{read_previous_report, ChangesOutput, PreviousReport, PreviousReportReader};
 use store::{IdbStore, DATABASE};
 
 thread_local! {
@@ -46,7 +49,8 @@ thread_local! {
 pub struct RunOutput {
     /// Owns everything (rejected records' originals are copied), so the
     /// input can be freed; the JSON is written only when asked for.
-    report: Report<'static>,
+    /// Shared with the comparisons made against it.
+    report: Rc<Report<'static>>,
     metadata: String,
     view: Vec<u32>,
 }
@@ -57,7 +61,7 @@ impl RunOutput {
         let metadata = serde_json::to_string(&report.metadata).map_err(CodedError::internal)?;
         let view = (0..report.customers.len() as u32).collect();
         Ok(RunOutput {
-            report,
+            report: Rc::new(report),
             metadata,
             view,
         })
