@@ -7,7 +7,9 @@ run:
 test:
 	scripts/test.sh
 
-# Processing speed: wasm vs plain JS vs native, 10k to 1M records (BENCHMARKS.md).
+# Processing speed and memory, 10k to 1M records: the current core against the
+# old build, native, JSON.parse, the plain-JS reference and DuckDB-WASM
+# (BENCHMARKS.md). BENCH_SIZES=10000,100000 for a quick run.
 bench:
 	scripts/bench.sh
 

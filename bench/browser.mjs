@@ -1,17 +1,19 @@
-// Processing benchmark: the WebAssembly core in headless Chromium against the
-// plain-JavaScript reference (bench/web/reference.js) and the same core run
-// natively (target/release/time-native), on generated inputs of 10k, 100k
-// and 1M records as a JSON array and as NDJSON.
+// Processing benchmark (`make bench`): the WebAssembly core in headless
+// Chromium against the old build (main before the speed work), JSON.parse
+// alone, the plain-JavaScript reference (bench/web/reference.js),
+// DuckDB-WASM (bench/web/duckdb.js) and the same core run natively
+// (target/release/time-native), on generated inputs of 10k, 100k and 1M
+// records as a JSON array and as NDJSON.
 //
-//   node bench/browser.mjs            (after scripts/bench.sh has built everything)
-//   BENCH_SIZES=10000 node bench/browser.mjs
+//   scripts/bench.sh                  (builds everything, then runs this)
+//   BENCH_SIZES=10000,100000 node bench/browser.mjs
 //   BENCH_RUNS=7 node bench/browser.mjs
+//   BENCH_MEMORY_SIZES=3000000 node bench/browser.mjs   (NDJSON sizes measured for memory only)
 //
-// Each case runs in a fresh page (so wasm memory, whose size only grows, is
-// the peak of that case alone, and a crash of one case loses nothing else):
-// one page for the wasm measurements, one for the JS reference (which also
-// checks, up to 10k records, that both give the same customers).
-// Prints a table per case and a summary, and writes target/bench/results.json.
+// Per input: one page times every contender (all in that page session; the
+// fast ones in interleaved rounds), then a fresh page per memory
+// measurement (wasm memory only grows, so each peak is that run's alone),
+// then the native run. Prints the tables and writes target/bench/results.json.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, copyFileSync, cpSync, symlinkSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -23,15 +25,25 @@ import { startMock } from './mock.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TARGET = join(ROOT, 'target');
-const DATA = join(TARGET, 'bench', 'data');
-const WEB = join(TARGET, 'bench', 'web');
-const RESULTS = join(TARGET, 'bench', 'results.json');
-const SIZES = (process.env.BENCH_SIZES ?? '10000,100000,1000000')
-  .split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
+const BENCH = join(TARGET, 'bench');
+const DATA = join(BENCH, 'data');
+const WEB = join(BENCH, 'web');
+const RESULTS = join(BENCH, 'results.json');
+const NEW_PKG = join(BENCH, 'pkg');
+const OLD_PKG = join(BENCH, 'baseline-pkg');
+const WASM = 'customer_pipeline_bg.wasm';
+const sizesFrom = (text) => text.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
+const SIZES = sizesFrom(process.env.BENCH_SIZES ?? '10000,100000,1000000');
+// The issue asks for the NDJSON peak at 3M records too, whenever 1M is measured.
+const MEMORY_SIZES = sizesFrom(process.env.BENCH_MEMORY_SIZES ?? (SIZES.includes(1_000_000) ? '3000000' : ''))
+  .filter((n) => !SIZES.includes(n));
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 5) || 5);
 const FORMATS = ['json', 'ndjson'];
 const CHECK_UP_TO = 10000;
-const CASE_TIMEOUT_MS = 10 * 60 * 1000;
+// From this size on, the JS reference and DuckDB (seconds a run) run
+// exactly RUNS times with no warm-up: the median of 5 discards a slow first run.
+const SLOW_NO_WARM_UP_FROM = 1_000_000;
+const CASE_TIMEOUT_MS = 20 * 60 * 1000;
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run',
   // The JS reference holds a million parsed records and their customers.
@@ -42,41 +54,41 @@ const dataFile = (size, format) => join(DATA, `customers-${size}.${format}`);
 
 function requireBuilt() {
   const missing = ['gen-customers', 'time-native', 'mock-api'].filter((name) => !existsSync(bin(name)));
-  if (!existsSync(join(ROOT, 'www', 'pkg', 'customer_pipeline_bg.wasm'))) missing.push('www/pkg');
-  if (missing.length) {
-    throw new Error(`not built: ${missing.join(', ')}. Run scripts/bench.sh (or scripts/build.sh and `
-      + '`cargo build --release -p mock-api -p customer-bench`).');
-  }
+  if (!existsSync(join(NEW_PKG, WASM))) missing.push('target/bench/pkg');
+  if (!existsSync(join(OLD_PKG, WASM))) missing.push('target/bench/baseline-pkg');
+  if (missing.length) throw new Error(`not built: ${missing.join(', ')}. Run scripts/bench-build.sh (or scripts/bench.sh).`);
 }
 
-function generateInputs() {
+function generate(size, format) {
+  const file = dataFile(size, format);
+  if (existsSync(file)) return;
   mkdirSync(DATA, { recursive: true });
-  for (const size of SIZES) {
-    for (const format of FORMATS) {
-      const file = dataFile(size, format);
-      if (existsSync(file)) continue;
-      console.log(`generating ${file}`);
-      const args = [String(size), file, '--seed', '1'];
-      if (format === 'ndjson') args.push('--ndjson');
-      execFileSync(bin('gen-customers'), args, { stdio: 'inherit' });
-    }
-  }
+  console.log(`generating ${file}`);
+  const args = [String(size), file, '--seed', '1'];
+  if (format === 'ndjson') args.push('--ndjson');
+  execFileSync(bin('gen-customers'), args, { stdio: 'inherit' });
 }
 
-/** target/bench/web: the page, a copy of the built module (frozen for this run), the data. */
+/**
+ * target/bench/web: the page, copies of both builds (frozen for this run),
+ * and links to the data and to DuckDB-WASM and its imports in node_modules.
+ */
 function assemblePage() {
   rmSync(WEB, { recursive: true, force: true });
-  mkdirSync(WEB, { recursive: true });
-  for (const file of ['bench.html', 'bench.js', 'reference.js']) {
+  mkdirSync(join(WEB, 'modules'), { recursive: true });
+  for (const file of ['bench.html', 'bench.js', 'reference.js', 'duckdb.js']) {
     copyFileSync(join(ROOT, 'bench', 'web', file), join(WEB, file));
   }
-  cpSync(join(ROOT, 'www', 'pkg'), join(WEB, 'pkg'), { recursive: true });
+  cpSync(NEW_PKG, join(WEB, 'pkg'), { recursive: true });
+  cpSync(OLD_PKG, join(WEB, 'baseline'), { recursive: true });
   symlinkSync(DATA, join(WEB, 'data'));
+  const modules = join(ROOT, 'node_modules');
+  symlinkSync(join(modules, '@duckdb', 'duckdb-wasm', 'dist'), join(WEB, 'duckdb'));
+  for (const name of ['apache-arrow', 'flatbuffers', 'tslib']) symlinkSync(join(modules, name), join(WEB, 'modules', name));
 }
 
-
-/** Runs runBenchmark in a fresh page; a crashed or hung page becomes an error. */
-async function inFreshPage(browser, origin, options) {
+/** Runs `call(page)` in a fresh page; a crashed or hung page becomes an error. */
+async function inFreshPage(browser, origin, call) {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.on('console', (message) => {
@@ -90,8 +102,7 @@ async function inFreshPage(browser, origin, options) {
       page.on('crash', () => reject(new Error('the page crashed (renderer out of memory)')));
       timer = setTimeout(() => reject(new Error(`no result after ${CASE_TIMEOUT_MS / 60000} minutes`)), CASE_TIMEOUT_MS);
     });
-    const result = await Promise.race([page.evaluate((o) => window.runBenchmark(o), options), crashed]);
-    return result;
+    return await Promise.race([call(page), crashed]);
   } finally {
     clearTimeout(timer);
     await context.close().catch(() => {});
@@ -103,54 +114,69 @@ function crashFailure(error) {
   return { error: message, out_of_memory: /crash|memory/i.test(message) };
 }
 
-async function measureBrowser(browser, origin) {
-  const cases = [];
-  let userAgent = '';
-  for (const size of SIZES) {
-    for (const format of FORMATS) {
-      const entry = { size, format, input_bytes: statSync(dataFile(size, format)).size };
-      const common = { sizes: [size], formats: [format], runs: RUNS };
-      process.stdout.write(`browser: ${size} ${format} wasm… `);
-      try {
-        const run = await inFreshPage(browser, origin, { ...common, engines: ['wasm'], checkUpTo: 0 });
-        userAgent = run.user_agent;
-        Object.assign(entry, run.results[0]);
-      } catch (error) {
-        entry.wasm = crashFailure(error);
-      }
-      process.stdout.write(`${entry.wasm.end_to_end_ms ?? entry.wasm.error} ms; js… `);
-      try {
-        const run = await inFreshPage(browser, origin, { ...common, engines: ['js'], checkUpTo: CHECK_UP_TO });
-        userAgent = run.user_agent;
-        entry.js = run.results[0].js;
-        if (run.results[0].check) entry.check = run.results[0].check;
-      } catch (error) {
-        entry.js = crashFailure(error);
-      }
-      console.log(`${entry.js.end_to_end_ms ?? entry.js.error} ms`);
-      // Native right after, so that both see the same load on a shared machine.
-      try {
-        entry.native = measureNative(entry);
-      } catch (error) {
-        entry.native = { error: String(error?.message ?? error) };
-      }
-      entry.load_average = loadavg()[0];
-      cases.push(entry);
+const MEMORY_RUNS = [['new', 'parts'], ['new', 'session'], ['old', 'parts'], ['old', 'session']];
+
+async function measureMemoryRuns(browser, origin, size, format, runs) {
+  const memory = {};
+  for (const [build, mode] of runs) {
+    const key = `${build}_${mode}`;
+    try {
+      memory[key] = await inFreshPage(browser, origin, (page) => page.evaluate((o) => window.measureMemory(o), { size, format, build, mode }));
+    } catch (error) {
+      memory[key] = crashFailure(error);
     }
+    process.stdout.write(`${key} ${memory[key].peak_bytes ? `${f1(mb(memory[key].peak_bytes))} MB` : memory[key].error}; `);
   }
-  return { userAgent, cases };
+  return memory;
 }
 
-function measureNative(entry) {
-  process.stdout.write(`native: ${entry.size} ${entry.format}… `);
-  const out = execFileSync(bin('time-native'), [dataFile(entry.size, entry.format), String(RUNS)], { encoding: 'utf8' });
-  const native = JSON.parse(out);
-  console.log(`${native.end_to_end_ms} ms (load average ${f2(loadavg()[0])})`);
-  return native;
+async function measureCase(browser, origin, size, format) {
+  generate(size, format);
+  const entry = { size, format, input_bytes: statSync(dataFile(size, format)).size, load_before: loadavg()[0] };
+  const engines = ['new', 'old', 'parse', 'stages', 'js', ...(format === 'json' ? ['duckdb'] : [])];
+  console.log(`${n0(size)} ${format}: timing ${engines.join(', ')} in one page…`);
+  try {
+    const run = await inFreshPage(browser, origin, (page) => page.evaluate((o) => window.runBenchmark(o), {
+      size, format, runs: RUNS, engines, slowWarmUp: size < SLOW_NO_WARM_UP_FROM, check: size <= CHECK_UP_TO,
+    }));
+    entry.user_agent = run.user_agent;
+    Object.assign(entry, run.entry);
+  } catch (error) {
+    entry.page_error = crashFailure(error);
+  }
+  for (const name of ['new', 'old', 'parse', 'js', 'duckdb']) {
+    if (entry[name]) process.stdout.write(`${name} ${entry[name].median_ms ?? entry[name].error} ms; `);
+  }
+  process.stdout.write('\n  memory: ');
+  entry.memory = await measureMemoryRuns(browser, origin, size, format, MEMORY_RUNS);
+  // Native right after, so that it sees about the same load.
+  process.stdout.write('\n  native: ');
+  try {
+    const out = execFileSync(bin('time-native'), [dataFile(size, format), String(RUNS)], { encoding: 'utf8' });
+    entry.native = JSON.parse(out);
+    entry.native.median_ms = entry.native.end_to_end_ms;
+  } catch (error) {
+    entry.native = { error: String(error?.message ?? error) };
+  }
+  entry.load_after = loadavg()[0];
+  console.log(`${entry.native.median_ms ?? entry.native.error} ms (load average ${f2(entry.load_before)} → ${f2(entry.load_after)})`);
+  return entry;
 }
 
-function wasmSize() {
-  const wasm = readFileSync(join(WEB, 'pkg', 'customer_pipeline_bg.wasm'));
+async function measureMemoryOnly(browser, origin, size) {
+  generate(size, 'ndjson');
+  const entry = { size, format: 'ndjson', memory_only: true, input_bytes: statSync(dataFile(size, 'ndjson')).size, load_before: loadavg()[0] };
+  process.stdout.write(`${n0(size)} ndjson, memory only: `);
+  entry.memory = await measureMemoryRuns(browser, origin, size, 'ndjson', [['new', 'parts'], ['new', 'session']]);
+  entry.load_after = loadavg()[0];
+  console.log('');
+  return entry;
+}
+
+function moduleSize(dir) {
+  const path = join(dir, WASM);
+  if (!existsSync(path)) return null;
+  const wasm = readFileSync(path);
   return {
     raw_bytes: wasm.length,
     gzip_bytes: gzipSync(wasm, { level: 9 }).length,
@@ -175,100 +201,175 @@ const n0 = (x) => Math.round(x).toLocaleString('en-US');
 const f1 = (x) => x.toFixed(1);
 const f2 = (x) => x.toFixed(2);
 const mb = (bytes) => bytes / 1e6;
-const failed = (m) => (m?.out_of_memory ? 'out of memory' : `failed: ${m?.error ?? 'not run'}`);
-const ok = (m) => m && typeof m.end_to_end_ms === 'number';
+const ok = (m) => m && typeof m.median_ms === 'number';
+const failed = (m) => (m?.out_of_memory ? 'out of memory' : m ? `failed: ${m.error}` : 'not run');
+const formatLabel = (format) => (format === 'json' ? 'JSON array' : 'NDJSON');
+
+const CONTENDERS = [
+  ['new', 'our wasm, current (processUpload + report)'],
+  ['old', `our wasm, old build ${process.env.BENCH_BASELINE ?? 'beacde3'}`],
+  ['native', 'native, current (time-native)'],
+  ['parse', 'JSON.parse alone, no processing'],
+  ['js', 'plain-JS reference'],
+  ['duckdb', 'DuckDB-WASM (SQL, customer lines only)'],
+];
 
 function derive(entry) {
-  const { size, input_bytes: bytes, wasm, js, native } = entry;
-  const rate = (m) => (ok(m) ? { records_per_s: size / (m.end_to_end_ms / 1000), mb_per_s: mb(bytes) / (m.end_to_end_ms / 1000) } : null);
-  return {
-    wasm: rate(wasm),
-    js: rate(js),
-    native: rate(native),
-    wasm_speedup_vs_js: ok(wasm) && ok(js) ? js.end_to_end_ms / wasm.end_to_end_ms : null,
-    wasm_over_native: ok(wasm) && ok(native) ? wasm.end_to_end_ms / native.end_to_end_ms : null,
-    peak_memory_over_input: entry.memory ? entry.memory.peak_bytes / bytes : null,
-  };
+  const { size, input_bytes: bytes } = entry;
+  const d = {};
+  for (const [name] of CONTENDERS) {
+    const m = entry[name];
+    if (ok(m)) d[name] = { ms: m.median_ms, mb_per_s: mb(bytes) / (m.median_ms / 1000), records_per_s: size / (m.median_ms / 1000) };
+  }
+  const ratio = (a, b) => (d[a] && d[b] ? d[a].ms / d[b].ms : null);
+  d.old_over_new = ratio('old', 'new');
+  d.new_over_native = ratio('new', 'native');
+  d.new_over_parse = ratio('new', 'parse');
+  d.js_over_new = ratio('js', 'new');
+  d.duckdb_over_new = ratio('duckdb', 'new');
+  for (const [key, m] of Object.entries(entry.memory ?? {})) {
+    if (m.peak_bytes) d[`peak_${key}_over_input`] = m.peak_bytes / bytes;
+  }
+  return d;
 }
+
+const times = (r, digits = 2) => (r ? `${r.toFixed(digits)}×` : 'n/a');
 
 function caseTable(entry) {
   const d = entry.derived;
-  const label = entry.format === 'json' ? 'JSON array' : 'NDJSON';
-  const lines = [`### ${n0(entry.size)} records, ${label} (${f1(mb(entry.input_bytes))} MB)`, '',
-    '| engine | median ms | records/s | MB/s |', '| --- | ---: | ---: | ---: |'];
-  for (const [name, m, r] of [['wasm (Chromium)', entry.wasm, d.wasm], ['JS reference (Chromium)', entry.js, d.js], ['native', entry.native, d.native]]) {
-    lines.push(ok(m) ? `| ${name} | ${f1(m.end_to_end_ms)} | ${n0(r.records_per_s)} | ${f1(r.mb_per_s)} |` : `| ${name} | ${failed(m)} | | |`);
+  const lines = [`### ${n0(entry.size)} records, ${formatLabel(entry.format)} (${f1(mb(entry.input_bytes))} MB)`, ''];
+  if (entry.page_error) lines.push(`- the timing page failed: ${failed(entry.page_error)}`, '');
+  lines.push('| contender | median ms | MB/s | records/s | time / ours |', '| --- | ---: | ---: | ---: | ---: |');
+  for (const [name, label] of CONTENDERS) {
+    const m = entry[name];
+    if (!m && name === 'duckdb') continue;
+    lines.push(ok(m)
+      ? `| ${label} | ${n0(m.median_ms)} | ${f1(d[name].mb_per_s)} | ${n0(d[name].records_per_s)} | ${d.new ? times(m.median_ms / d.new.ms) : 'n/a'} |`
+      : `| ${label} | ${failed(m)} | | | |`);
   }
   lines.push('');
-  lines.push(`- wasm/JS speed: ${d.wasm_speedup_vs_js ? `${f2(d.wasm_speedup_vs_js)}× faster` : 'n/a'}; wasm/native time: ${d.wasm_over_native ? `${f2(d.wasm_over_native)}×` : 'n/a'}`);
-  if (entry.stages) {
+  const runsOf = (m) => (ok(m) ? `${m.runs_ms.map((ms) => n0(ms)).join(', ')}${m.warm_up ? '' : ' (no warm-up)'}` : '');
+  lines.push(`- runs (ms): ours ${runsOf(entry.new)}; old ${runsOf(entry.old)}; JSON.parse ${runsOf(entry.parse)}; JS ${runsOf(entry.js)}`
+    + (entry.duckdb ? `; DuckDB ${runsOf(entry.duckdb)}` : ''));
+  if (ok(entry.new) && ok(entry.old)) {
+    lines.push(`- report bytes: ours ${n0(entry.new.output_bytes)}, old ${n0(entry.old.output_bytes)}`
+      + (ok(entry.duckdb) ? `; DuckDB customer lines ${n0(entry.duckdb.output_bytes)}` : ''));
+  }
+  if (entry.stages && typeof entry.stages.ingest_ms === 'number') {
     const s = entry.stages;
     const nat = entry.native;
-    lines.push(`- wasm stages: ingest ${f1(s.ingest_ms)} ms, build ${f1(s.build_ms)} ms, serialize ${f1(s.serialize_ms)} ms`
+    lines.push(`- stages of ours (benchStages): ingest ${f1(s.ingest_ms)} ms, build ${f1(s.build_ms)} ms, serialize ${f1(s.serialize_ms)} ms`
       + (ok(nat) ? ` (native: ${f1(nat.ingest_ms)}, ${f1(nat.build_ms)}, ${f1(nat.serialize_ms)} ms)` : ''));
   }
-  if (entry.memory) {
-    lines.push(`- peak wasm memory: ${f1(mb(entry.memory.peak_bytes))} MB = ${f2(d.peak_memory_over_input)}× the input`);
-  }
-  if (entry.load_average !== undefined) lines.push(`- 1-minute load average after the case: ${f2(entry.load_average)} (2 CPUs)`);
-  if (entry.check) {
-    lines.push(entry.check.equal
-      ? `- check: wasm and JS customers equal (${n0(entry.check.customers)}); report bytes identical: ${entry.check.identical_report_bytes}`
-      : `- check: **MISMATCH** ${JSON.stringify(entry.check.first_difference ?? entry.check.error)}`);
-  }
+  lines.push(`- peak wasm memory, one run in a fresh page: ${memoryCells(entry).join('; ')}`);
+  if (entry.duckdb_version) lines.push(`- DuckDB ${entry.duckdb_version} (${entry.duckdb_bundle})`);
+  lines.push(`- 1-minute load average: ${f2(entry.load_before)} before, ${f2(entry.load_after)} after (${cpus().length} CPUs)`);
+  if (entry.check) lines.push(...checkLines(entry.check));
   return lines.join('\n');
+}
+
+const MEMORY_LABELS = { new_parts: 'ours, whole file', new_session: 'ours, 64 KB chunks', old_parts: 'old, whole file', old_session: 'old, 64 KB chunks' };
+
+function memoryCells(entry) {
+  return Object.entries(entry.memory ?? {}).map(([key, m]) => (m.peak_bytes && !m.error
+    ? `${MEMORY_LABELS[key]} ${n0(mb(m.peak_bytes))} MB = ${f2(m.peak_bytes / entry.input_bytes)}× the input`
+    : `${MEMORY_LABELS[key]} ${failed(m)}`));
+}
+
+function checkLines(check) {
+  if (check.error) return [`- check: **failed** ${check.error}`];
+  const out = [];
+  const against = (name, c) => (c.equal
+    ? `- check: ${name} gives the same ${n0(c.customers)} customers; report bytes identical: ${c.identical_report_bytes}`
+      + (c.report_difference ? ` (first difference at line ${c.report_difference.line}: ours ${JSON.stringify(c.report_difference.ours)},`
+        + ` theirs ${JSON.stringify(c.report_difference.theirs)})` : '')
+    : `- check: **MISMATCH** with ${name}: ${JSON.stringify(c.first_difference ?? c)}`);
+  out.push(against('the old build', check.old), against('the JS reference', check.js));
+  if (check.duckdb) {
+    const c = check.duckdb;
+    out.push(c.identical
+      ? `- check: DuckDB's ${n0(c.lines)} customer lines are byte-identical to ours`
+      : `- check: DuckDB's lines differ: ${n0(c.equal_lines)} of ${n0(c.lines)} equal (DuckDB wrote ${n0(c.duckdb_lines)}); `
+        + `fields differing: ${JSON.stringify(c.fields_differing)}; first: ${JSON.stringify(c.first_difference)}`);
+  }
+  return out;
 }
 
 function summaryTable(cases) {
+  const ms = (e, name) => (ok(e[name]) ? n0(e[name].median_ms) : failed(e[name]).replace(/^failed: .*/, 'failed'));
   const lines = [
-    '| records | format | input MB | wasm ms | wasm MB/s | wasm records/s | JS ms | JS MB/s | wasm vs JS | native ms | wasm / native | ingest / build / serialize ms (wasm) | peak wasm MB | peak / input |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |',
+    '| records | format | MB | ours ms | ours MB/s | old ms | old / ours | native ms | ours / native | JSON.parse ms | ours / JSON.parse | JS ms | JS / ours | DuckDB ms | DuckDB / ours | load |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
-  for (const e of cases) {
+  for (const e of cases.filter((c) => !c.memory_only)) {
     const d = e.derived;
-    const cell = (m, fmt) => (ok(m) ? fmt(m) : failed(m));
-    lines.push(`| ${n0(e.size)} | ${e.format === 'json' ? 'JSON array' : 'NDJSON'} | ${f1(mb(e.input_bytes))}`
-      + ` | ${cell(e.wasm, (m) => n0(m.end_to_end_ms))} | ${d.wasm ? n0(d.wasm.mb_per_s) : ''} | ${d.wasm ? n0(d.wasm.records_per_s) : ''}`
-      + ` | ${cell(e.js, (m) => n0(m.end_to_end_ms))} | ${d.js ? n0(d.js.mb_per_s) : ''}`
-      + ` | ${d.wasm_speedup_vs_js ? `${f2(d.wasm_speedup_vs_js)}× faster` : 'n/a'}`
-      + ` | ${cell(e.native, (m) => n0(m.end_to_end_ms))} | ${d.wasm_over_native ? `${f2(d.wasm_over_native)}×` : 'n/a'}`
-      + ` | ${e.stages ? `${n0(e.stages.ingest_ms)} / ${n0(e.stages.build_ms)} / ${n0(e.stages.serialize_ms)}` : 'n/a'}`
-      + ` | ${e.memory ? n0(mb(e.memory.peak_bytes)) : 'n/a'} | ${d.peak_memory_over_input ? `${f2(d.peak_memory_over_input)}×` : 'n/a'} |`);
+    lines.push(`| ${n0(e.size)} | ${formatLabel(e.format)} | ${f1(mb(e.input_bytes))}`
+      + ` | ${ms(e, 'new')} | ${d.new ? n0(d.new.mb_per_s) : ''} | ${ms(e, 'old')} | ${times(d.old_over_new)}`
+      + ` | ${ms(e, 'native')} | ${times(d.new_over_native)} | ${ms(e, 'parse')} | ${times(d.new_over_parse)}`
+      + ` | ${ms(e, 'js')} | ${times(d.js_over_new, 1)} | ${e.duckdb ? ms(e, 'duckdb') : 'n/a'} | ${e.duckdb ? times(d.duckdb_over_new, 1) : 'n/a'}`
+      + ` | ${f2(e.load_before)} → ${f2(e.load_after)} |`);
   }
   return lines.join('\n');
 }
 
+function memoryTable(cases) {
+  const cell = (e, key) => {
+    const m = e.memory?.[key];
+    if (!m) return 'n/a';
+    return m.peak_bytes && !m.error ? `${n0(mb(m.peak_bytes))} MB (${f2(m.peak_bytes / e.input_bytes)}×)` : failed(m);
+  };
+  const lines = [
+    '| records | format | input MB | ours, whole file | ours, 64 KB chunks | old, whole file | old, 64 KB chunks |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const e of cases) {
+    lines.push(`| ${n0(e.size)} | ${formatLabel(e.format)} | ${f1(mb(e.input_bytes))} | ${cell(e, 'new_parts')} | ${cell(e, 'new_session')}`
+      + ` | ${cell(e, 'old_parts')} | ${cell(e, 'old_session')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Issue 11's targets, judged on what this run measured. */
 function targets(cases, size) {
-  const largest = Math.max(...cases.map((c) => c.size));
-  const json = cases.find((c) => c.size === largest && c.format === 'json');
-  const verdict = (met) => (met ? 'met' : 'missed');
   const out = [];
-  const scope = `${n0(largest)} records, JSON array`;
-  if (largest < 1e6) {
-    out.push(`- end to end in the browser ≤ 0.8 s for 1M records (≥ 240 MB/s): not measured (largest size ${n0(largest)})`);
-  } else if (json && ok(json.wasm)) {
-    const seconds = json.wasm.end_to_end_ms / 1000;
-    out.push(`- end to end in the browser ≤ 0.8 s for 1M records (≥ 240 MB/s): ${verdict(seconds <= 0.8)}, `
-      + `${f2(seconds)} s, ${n0(json.derived.wasm.mb_per_s)} MB/s (${scope})`);
-  } else {
-    out.push(`- end to end ≤ 0.8 s for 1M records: not measured (${json ? failed(json.wasm) : 'no JSON case'})`);
+  const verdict = (met) => (met ? 'met' : 'missed');
+  const timed = cases.filter((c) => !c.memory_only);
+  const at = (n, format) => timed.find((c) => c.size === n && c.format === format);
+  const million = FORMATS.map((f) => at(1_000_000, f)).filter(Boolean);
+  if (!million.length) out.push('- 1M-record targets: not measured (no 1M case in this run)');
+  for (const e of million) {
+    const d = e.derived;
+    const label = formatLabel(e.format);
+    if (d.new) {
+      out.push(`- ${label}, 1M, ≤ 800 ms end to end (≥ 255 MB/s): ${verdict(d.new.ms <= 800)}, ${n0(d.new.ms)} ms, ${n0(d.new.mb_per_s)} MB/s`
+        + `; stretch ≤ 650 ms and faster than JSON.parse (${d.parse ? `${n0(d.parse.ms)} ms` : 'n/a'}): ${verdict(d.new.ms <= 650 && d.parse && d.new.ms < d.parse.ms)}`);
+    }
+    if (d.old_over_new) out.push(`- ${label}, 1M, ≥ 2.3× faster than the old build: ${verdict(d.old_over_new >= 2.3)}, ${times(d.old_over_new)}`);
+    if (d.new_over_native) {
+      out.push(`- ${label}, 1M, ≤ 1.3× native and native ≤ 650 ms: ${verdict(d.new_over_native <= 1.3 && d.native.ms <= 650)}, `
+        + `${times(d.new_over_native)}, native ${n0(d.native.ms)} ms`);
+    }
+    if (d.duckdb_over_new) out.push(`- ${label}, 1M, ≥ 15× faster than DuckDB-WASM: ${verdict(d.duckdb_over_new >= 15)}, ${times(d.duckdb_over_new, 1)}`);
+    if (d.js_over_new) out.push(`- ${label}, 1M, ≥ 7× faster than the plain-JS reference: ${verdict(d.js_over_new >= 7)}, ${times(d.js_over_new, 1)}`);
   }
-  const speedups = cases.filter((c) => c.derived.wasm_speedup_vs_js).map((c) => c.derived.wasm_speedup_vs_js);
-  if (speedups.length) {
-    const worst = Math.min(...speedups);
-    out.push(`- ≥ 1.5× faster than the JS reference: ${verdict(worst >= 1.5)}, ${f2(worst)}× to ${f2(Math.max(...speedups))}× across the cases`);
+  for (const e of FORMATS.map((f) => at(100_000, f)).filter(Boolean)) {
+    if (e.derived.new) out.push(`- ${formatLabel(e.format)}, 100k ≤ 100 ms: ${verdict(e.derived.new.ms <= 100)}, ${n0(e.derived.new.ms)} ms`);
   }
-  const overNative = cases.filter((c) => c.derived.wasm_over_native).map((c) => c.derived.wasm_over_native);
-  if (overNative.length) {
-    const worst = Math.max(...overNative);
-    out.push(`- ≤ 1.8× slower than native: ${verdict(worst <= 1.8)}, ${f2(Math.min(...overNative))}× to ${f2(worst)}× across the cases`);
+  const json = at(1_000_000, 'json');
+  const peak = json?.memory?.new_parts;
+  if (peak?.peak_bytes) {
+    const r = peak.peak_bytes / json.input_bytes;
+    out.push(`- peak wasm memory ≤ 2× the input, 1M JSON array (processUpload + reportParts): ${verdict(r <= 2)}, ${f2(r)}×`
+      + ` (${n0(mb(peak.peak_bytes))} MB for ${f1(mb(json.input_bytes))} MB)`);
   }
-  if (json?.derived.peak_memory_over_input) {
-    const r = json.derived.peak_memory_over_input;
-    out.push(`- peak wasm memory ≤ 2× the input (JSON array): ${verdict(r <= 2)}, ${f2(r)}× (${n0(mb(json.memory.peak_bytes))} MB for ${f1(mb(json.input_bytes))} MB, ${scope})`);
+  for (const e of cases.filter((c) => c.format === 'ndjson' && c.size >= 1_000_000)) {
+    out.push(`- NDJSON peak, ${n0(e.size)} records: ${memoryCells(e).filter((c) => c.startsWith('ours')).join('; ')}`);
   }
-  out.push(`- .wasm ≤ 250 KB raw and ≤ 100 KB gzipped: ${verdict(size.raw_bytes <= 250_000 && size.gzip_bytes <= 100_000)}, `
-    + `${f1(size.raw_bytes / 1000)} KB raw, ${f1(size.gzip_bytes / 1000)} KB gzipped (gzip -9)`);
+  const shipped = size.www ?? size.bench;
+  if (shipped) {
+    out.push(`- .wasm ≤ 250 KB raw and ≤ 100 KB gzipped: ${verdict(shipped.raw_bytes <= 250_000 && shipped.gzip_bytes <= 100_000)}, `
+      + `${f1(shipped.raw_bytes / 1000)} KB raw, ${f1(shipped.gzip_bytes / 1000)} KB gzipped (gzip -9; ${size.www ? 'www/pkg' : 'the bench build, with benchStages'})`);
+  }
   return out.join('\n');
 }
 
@@ -277,18 +378,20 @@ function targets(cases, size) {
 const started = Date.now();
 const loadBefore = loadavg();
 requireBuilt();
-generateInputs();
 assemblePage();
 const measuredRevision = revision();
 const { origin, kill: stopServer } = await startMock(['--www', WEB]);
 process.on('exit', stopServer);
-let browserRun;
+const cases = [];
 let browserVersion;
 try {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
     browserVersion = browser.version();
-    browserRun = await measureBrowser(browser, origin);
+    for (const size of SIZES) {
+      for (const format of FORMATS) cases.push(await measureCase(browser, origin, size, format));
+    }
+    for (const size of MEMORY_SIZES) cases.push(await measureMemoryOnly(browser, origin, size));
   } finally {
     await browser.close();
   }
@@ -296,36 +399,41 @@ try {
   stopServer();
 }
 
-const cases = browserRun.cases;
 for (const entry of cases) entry.derived = derive(entry);
-const size = wasmSize();
+const size = { bench: moduleSize(join(WEB, 'pkg')), old: moduleSize(join(WEB, 'baseline')), www: moduleSize(join(ROOT, 'www', 'pkg')) };
 const results = {
   date: new Date().toISOString(),
   revision: measuredRevision,
+  baseline: readFileSync(join(OLD_PKG, 'COMMIT'), 'utf8').trim(),
   chromium: browserVersion,
-  user_agent: browserRun.userAgent,
+  user_agent: cases.find((c) => c.user_agent)?.user_agent,
   cpus: cpus().map((c) => c.model).filter((m, i, all) => all.indexOf(m) === i),
+  cpu_count: cpus().length,
   runs: RUNS,
-  // The machine is shared; its 1-minute load average before and after.
+  // The machine is shared; its 1-minute load average before and after the run.
   load_average: { before: loadBefore[0], after: loadavg()[0] },
   wasm_size: size,
   cases,
   duration_s: Math.round((Date.now() - started) / 1000),
 };
+mkdirSync(BENCH, { recursive: true });
 writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
 
-console.log(`\nChromium ${browserVersion}, median of ${RUNS} runs after a warm-up; MB = 10^6 bytes;`
-  + ` load average ${f2(results.load_average.before)} before, ${f2(results.load_average.after)} after\n`);
-for (const entry of cases) console.log(`${caseTable(entry)}\n`);
+console.log(`\nChromium ${browserVersion}, median of ${RUNS} runs (after a warm-up, except as noted); MB = 10^6 bytes;`
+  + ` load average ${f2(results.load_average.before)} before, ${f2(results.load_average.after)} after (${cpus().length} CPUs)\n`);
+for (const entry of cases.filter((c) => !c.memory_only)) console.log(`${caseTable(entry)}\n`);
 console.log('### Summary\n');
 console.log(summaryTable(cases));
-console.log(`\n.wasm: ${n0(size.raw_bytes)} bytes raw, ${n0(size.gzip_bytes)} bytes gzipped (level 9)\n`);
-console.log('### Targets\n');
+console.log('\n### Peak wasm memory (one run in a fresh page; × the input)\n');
+console.log(memoryTable(cases));
+console.log('\n### Targets (issue 11)\n');
 console.log(targets(cases, size));
 console.log(`\nResults: ${RESULTS} (${results.duration_s} s)`);
 
-const mismatches = cases.filter((c) => c.check && !c.check.equal);
+const mismatches = cases.filter((c) => c.check && (c.check.error || !c.check.old?.equal || !c.check.js?.equal));
 if (mismatches.length) {
-  console.error(`\n*** MISMATCH: the JS reference and the wasm core disagree on ${mismatches.map((c) => c.file ?? `${c.size}.${c.format}`).join(', ')}; see the check lines above ***`);
+  console.error(`\n*** MISMATCH: the current core disagrees with the old build or the JS reference on ${mismatches.map((c) => c.file).join(', ')}; see the check lines above ***`);
   process.exitCode = 1;
 }
+const duckMismatches = cases.filter((c) => c.check?.duckdb && !c.check.duckdb.identical);
+if (duckMismatches.length) console.error(`\nNote: DuckDB's customer lines differ from ours on ${duckMismatches.map((c) => c.file).join(', ')}; see the check lines above.`);
