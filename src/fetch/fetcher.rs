@@ -412,21 +412,20 @@ impl<'a> Run<'a> {
     }
 
     /// Warns once that the store failed; the run goes on without it.
-    fn store_failed(&self, page: Option<u64>, doing: &str, error: &StoreError) {
+    fn store_failed(&self, page: u64, doing: &str, error: &StoreError) {
         if self.store_off.replace(true) {
             return;
         }
-        let which = page.map_or_else(String::new, |page| format!("Page {page}: "));
         // Not one of the report's warnings: the data is whole either way.
         self.emit(
             Level::Warn,
             EventKind::Warning {
                 code: WarningCode::StoreUnavailable,
-                page,
+                page: Some(page),
             },
             format!(
-                "{which}cannot {doing} pages on this device: {error}; this run goes on in \
-                 memory and keeps nothing more"
+                "Page {page}: cannot {doing} pages on this device: {error}; this run goes on \
+                 in memory and keeps nothing more"
             ),
         );
     }
@@ -441,7 +440,7 @@ impl<'a> Run<'a> {
         let stored = match self.store()?.get(url, &self.key_id).await {
             Ok(stored) => stored?,
             Err(error) => {
-                self.store_failed(Some(page), "read", &error);
+                self.store_failed(page, "read", &error);
                 return None;
             }
         };
@@ -509,7 +508,7 @@ impl<'a> Run<'a> {
         let Some(store) = self.store() else { return };
         let now = self.services.clock.now();
         if let Err(error) = store.put(url, &self.key_id, Rc::clone(body), now).await {
-            self.store_failed(Some(page), "keep", &error);
+            self.store_failed(page, "keep", &error);
         }
     }
 
@@ -1039,7 +1038,7 @@ impl Run<'_> {
                     .remove(&address, self.config.api_key.as_deref());
                 if let Some(store) = self.store() {
                     if let Err(error) = store.remove(&address, &self.key_id).await {
-                        self.store_failed(Some(page), "forget", &error);
+                        self.store_failed(page, "forget", &error);
                     }
                 }
                 let reason = format!(
