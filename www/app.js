@@ -291,7 +291,9 @@ async function showStored({ forget = false } = {}) {
     const { stored } = await client.ask({ type: forget ? 'forget-stored' : 'stored' });
     info.dataset.pages = String(stored.pages);
     info.dataset.bytes = String(stored.bytes);
-    info.textContent = `Stored on this device: ${count(stored.pages)} page(s), ${formatBytes(stored.bytes)}.`;
+    const text = `Stored on this device: ${count(stored.pages)} page(s), ${formatBytes(stored.bytes)}.`;
+    // A live region: said again only when it changes.
+    if (info.textContent !== text) info.textContent = text;
   } catch (error) {
     delete info.dataset.pages;
     delete info.dataset.bytes;
