@@ -60,6 +60,19 @@ impl Field {
         }
     }
 
+    /// The field as people read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Id => "Customer ID",
+            Field::FirstName => "First name",
+            Field::LastName => "Last name",
+            Field::Email => "Email",
+            Field::Avatar => "Avatar URL",
+            Field::LastLogin => "Last login",
+            Field::EngagementScore => "Engagement score",
+        }
+    }
+
     /// The field named `name` in the contract, if it is one.
     pub fn named(name: &str) -> Option<Field> {
         Field::ALL.into_iter().find(|field| field.name() == name)

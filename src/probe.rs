@@ -6,10 +6,10 @@
 use serde::Serialize;
 
 use crate::field::excerpt;
-use crate::ingest::{IngestError, InputFormat};
+use crate::ingest::{ingest_page, IngestError, InputFormat, SourceItem};
 use crate::mapping::{Field, Mapping, MappingSpec};
 use crate::reader::{ReadOptions, Reader};
-use crate::record::key_paths;
+use crate::record::{key_paths, Mapper};
 
 /// Records looked at for columns and shown in the preview.
 pub const PREVIEW_RECORDS: usize = 5;
@@ -42,8 +42,7 @@ pub struct PreviewRow {
 }
 
 /// Looks at `start`, the beginning of a source (a whole small file, the
-/// first 64 KB of a big one, or an API's first page); `complete` says
-/// whether it is the whole source.
+/// first 64 KB of a big one); `complete` says whether it is the whole source.
 ///
 /// # Errors
 /// [`IngestError`] when the start cannot be read (not text, invalid JSON
@@ -55,7 +54,7 @@ pub fn probe(start: &[u8], options: &ReadOptions, complete: bool) -> Result<Prob
         separator: options.separator,
     });
     let mut raws: Vec<String> = Vec::new();
-    let mut collect = |item: &crate::ingest::SourceItem<'_>| {
+    let mut collect = |item: &SourceItem<'_>| {
         if raws.len() < PREVIEW_RECORDS {
             raws.push(item.raw.to_owned());
         }
@@ -66,60 +65,22 @@ pub fn probe(start: &[u8], options: &ReadOptions, complete: bool) -> Result<Prob
     } else {
         reader.format_so_far()
     };
-    let (columns, mapping) = if format == InputFormat::Csv {
-        let header = reader.mapping();
-        let columns = header.columns().to_vec();
-        (
-            columns.clone(),
-            Mapping::propose(&columns, &options.mapping, true),
-        )
+    let columns = if format == InputFormat::Csv {
+        reader.mapping().columns().to_vec()
     } else {
-        let mut columns: Vec<String> = Vec::new();
-        for raw in &raws {
-            for path in key_paths(raw) {
-                if !columns.contains(&path) {
-                    columns.push(path);
-                }
-            }
-        }
-        (
-            columns.clone(),
-            Mapping::propose(&columns, &options.mapping, true),
-        )
+        columns_of(&raws)
     };
+    let mapping = Mapping::propose(&columns, &options.mapping, true);
     // Second pass: the first records read with every field decided.
-    let mut explicit = MappingSpec::none();
-    for field in Field::ALL {
-        explicit.set(field, mapping.source(field).map(str::to_owned));
-    }
     let mut preview = Vec::new();
     let mut reader = Reader::with_options(&ReadOptions {
-        mapping: explicit,
+        mapping: decided(&mapping),
         separator: options.separator,
     });
-    let mut show = |item: &crate::ingest::SourceItem<'_>| {
-        if preview.len() >= PREVIEW_RECORDS {
-            return;
+    let mut show = |item: &SourceItem<'_>| {
+        if preview.len() < PREVIEW_RECORDS {
+            preview.push(PreviewRow::of(item));
         }
-        let (values, problem) = match &item.parsed {
-            Ok(record) => (
-                Field::ALL
-                    .iter()
-                    .map(|field| {
-                        record
-                            .raw(*field)
-                            .map(|raw| excerpt(raw.text()).into_owned())
-                    })
-                    .collect(),
-                None,
-            ),
-            Err(reason) => (vec![None; Field::ALL.len()], Some(reason.clone())),
-        };
-        preview.push(PreviewRow {
-            position: item.position.to_string(),
-            values,
-            problem,
-        });
     };
     reader.push(start, &mut show)?;
     if complete {
@@ -138,6 +99,82 @@ pub fn probe(start: &[u8], options: &ReadOptions, complete: bool) -> Result<Prob
         mapping,
         preview,
     })
+}
+
+/// Looks at an API's first page (a `{"page":…, "data":[…]}` envelope), as
+/// [`probe`] looks at a file.
+///
+/// # Errors
+/// [`IngestError`] when the page is not an envelope of records.
+pub fn probe_page(body: &[u8], page: u64, options: &MappingSpec) -> Result<Probe, IngestError> {
+    let items = ingest_page(body, page, &mut Mapper::new(MappingSpec::none()))?;
+    let raws: Vec<&str> = items
+        .iter()
+        .take(PREVIEW_RECORDS)
+        .map(|item| item.raw)
+        .collect();
+    let columns = columns_of(&raws);
+    let mapping = Mapping::propose(&columns, options, true);
+    let items = ingest_page(body, page, &mut Mapper::new(decided(&mapping)))?;
+    let preview = items
+        .iter()
+        .take(PREVIEW_RECORDS)
+        .map(PreviewRow::of)
+        .collect();
+    Ok(Probe {
+        format: InputFormat::PageEnvelope,
+        separator: None,
+        columns,
+        mapping,
+        preview,
+    })
+}
+
+/// The key paths of `records`, in the order first seen.
+fn columns_of(records: &[impl AsRef<str>]) -> Vec<String> {
+    let mut columns: Vec<String> = Vec::new();
+    for raw in records {
+        for path in key_paths(raw.as_ref()) {
+            if !columns.contains(&path) {
+                columns.push(path);
+            }
+        }
+    }
+    columns
+}
+
+/// `mapping` as a spec with every field decided, so a second read uses it
+/// as it is rather than proposing again.
+fn decided(mapping: &Mapping) -> MappingSpec {
+    let mut spec = MappingSpec::none();
+    for field in Field::ALL {
+        spec.set(field, mapping.source(field).map(str::to_owned));
+    }
+    spec
+}
+
+impl PreviewRow {
+    fn of(item: &SourceItem<'_>) -> PreviewRow {
+        let (values, problem) = match &item.parsed {
+            Ok(record) => (
+                Field::ALL
+                    .iter()
+                    .map(|field| {
+                        record
+                            .raw(*field)
+                            .map(|raw| excerpt(raw.text()).into_owned())
+                    })
+                    .collect(),
+                None,
+            ),
+            Err(reason) => (vec![None; Field::ALL.len()], Some(reason.clone())),
+        };
+        PreviewRow {
+            position: item.position.to_string(),
+            values,
+            problem,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -207,5 +244,32 @@ mod tests {
                 .code(),
             "invalid_json"
         );
+    }
+
+    #[test]
+    fn an_api_page_is_probed_from_its_data() {
+        let body = br#"{"page": 1, "total_pages": 3, "data": [
+            {"customer_id": 7, "contact": {"email": "noor@example.com"}, "first_name": "Noor"},
+            {"customer_id": 8, "contact": {"email": "sam@example.com"}, "first_name": "Sam"}
+        ]}"#;
+        let probe = probe_page(body, 1, &MappingSpec::none()).unwrap();
+        assert_eq!(probe.format, InputFormat::PageEnvelope);
+        assert_eq!(
+            probe.columns,
+            ["customer_id", "contact.email", "first_name"]
+        );
+        assert_eq!(probe.mapping.source(Field::Id), Some("customer_id"));
+        assert_eq!(probe.mapping.source(Field::Email), Some("contact.email"));
+        assert_eq!(probe.mapping.source(Field::LastName), None);
+        assert_eq!(probe.preview.len(), 2);
+        assert_eq!(probe.preview[1].position, "page 1, record 2");
+        assert_eq!(probe.preview[1].values[0].as_deref(), Some("8"));
+        let spec = MappingSpec::parse("email:").unwrap();
+        let probe = probe_page(body, 1, &spec).unwrap();
+        assert_eq!(probe.mapping.source(Field::Email), None, "the user's word");
+        assert_eq!(probe.preview[0].values[3], None, "email not read");
+        assert_eq!(probe.preview[0].values[1].as_deref(), Some("\"Noor\""));
+        let error = probe_page(b"[1, 2]", 1, &MappingSpec::none()).unwrap_err();
+        assert_eq!(error.code(), "wrong_shape");
     }
 }

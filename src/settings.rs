@@ -12,6 +12,66 @@ use crate::dates::{parse_calendar_date, parse_timestamp};
 use crate::fetch::fetcher::FetchConfig;
 use crate::fetch::policy::RetryPolicy;
 use crate::fetch::url::{Origin, UrlError};
+use crate::mapping::{MappingError, MappingSpec};
+use crate::reader::ReadOptions;
+
+/// Reads a field mapping as the page gives it (`id:Customer ID,email:`).
+///
+/// # Errors
+/// [`SettingsError`] naming the mapping when it cannot be read.
+pub fn mapping_spec(text: Option<&str>) -> Result<MappingSpec, SettingsError> {
+    MappingSpec::parse(text.unwrap_or("")).map_err(|error| SettingsError {
+        setting: Setting::Map,
+        problem: Problem::Map(error),
+    })
+}
+
+/// The CSV separators a user may choose, with how people read them; an
+/// empty choice leaves the separator to be found from the header.
+pub const SEPARATORS: [(u8, &str); 4] = [
+    (b',', "Comma"),
+    (b';', "Semicolon"),
+    (b'\t', "Tab"),
+    (b'|', "Pipe"),
+];
+
+/// How an upload is read, as the page gives it: the field mapping and the
+/// CSV separator.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ReadForm {
+    /// Field mapping overrides, `id:Customer ID,email:` (empty: as proposed).
+    #[serde(default)]
+    pub map: Option<String>,
+    /// One of [`SEPARATORS`] (a tab may be written `tab` or `\t`), or
+    /// empty to find it from the header.
+    #[serde(default)]
+    pub separator: Option<String>,
+}
+
+impl ReadForm {
+    /// The read options, or the setting that cannot be used.
+    ///
+    /// # Errors
+    /// [`SettingsError`] naming `map` or `separator`.
+    pub fn validate(&self) -> Result<ReadOptions, SettingsError> {
+        let mapping = mapping_spec(self.map.as_deref())?;
+        let separator = match self.separator.as_deref().map(|text| text.trim_matches(' ')) {
+            None | Some("") => None,
+            Some("tab" | "\\t") => Some(b'\t'),
+            Some(text) => Some(
+                SEPARATORS
+                    .iter()
+                    .map(|(byte, _)| *byte)
+                    .find(|byte| text.as_bytes() == [*byte])
+                    .ok_or_else(|| SettingsError {
+                        setting: Setting::Separator,
+                        problem: Problem::NotASeparator(text.to_owned()),
+                    })?,
+            ),
+        };
+        Ok(ReadOptions { mapping, separator })
+    }
+}
 
 /// The largest seed accepted: JavaScript numbers hold integers exactly up to here,
 /// so a seed read back from a report always reproduces the run.
@@ -87,6 +147,10 @@ pub enum Setting {
     PerPage,
     /// The age after which a page kept on the device is fetched again.
     KeepHours,
+    /// The field mapping (`map`).
+    Map,
+    /// The CSV separator.
+    Separator,
 }
 
 impl Setting {
@@ -101,6 +165,8 @@ impl Setting {
             Setting::Retries => "Retries",
             Setting::TimeoutMs => "The timeout (ms)",
             Setting::PerPage => "The page size",
+            Setting::Map => "The field mapping",
+            Setting::Separator => "The CSV separator",
             Setting::KeepHours => "The age of kept pages (hours)",
         }
     }
@@ -131,6 +197,10 @@ pub enum Problem {
     NotATimestamp(String),
     /// Not an API URL a run may fetch.
     Url(UrlError),
+    /// Not a field mapping.
+    Map(MappingError),
+    /// Not one of the separators offered.
+    NotASeparator(String),
 }
 
 impl fmt::Display for SettingsError {
@@ -147,6 +217,11 @@ impl fmt::Display for SettingsError {
                 write!(f, "{title} must be an RFC 3339 date-time; got '{given}'.")
             }
             Problem::Url(error) => write!(f, "{error}"),
+            Problem::Map(error) => write!(f, "{error}"),
+            Problem::NotASeparator(given) => write!(
+                f,
+                "{title} must be a comma, a semicolon, a tab or a pipe; got '{given}'."
+            ),
         }
     }
 }
@@ -259,6 +334,9 @@ pub struct FetchForm {
     pub seed: String,
     /// The reference date, `YYYY-MM-DD`.
     pub as_of: String,
+    /// Field mapping overrides, `id:Customer ID,email:` (empty: as proposed).
+    #[serde(default)]
+    pub map: Option<String>,
 }
 
 impl FetchForm {
@@ -506,5 +584,34 @@ mod tests {
         let mut with_blank = form();
         with_blank.api_key = Some("  ".into());
         assert_eq!(with_blank.validate(now()).unwrap().0.api_key, None);
+    }
+
+    #[test]
+    fn a_read_form_gives_the_mapping_and_the_separator() {
+        let form = |map: &str, separator: &str| ReadForm {
+            map: Some(map.to_owned()),
+            separator: Some(separator.to_owned()),
+        };
+        let options = form("id:Customer ID,avatar:", ";").validate().unwrap();
+        assert_eq!(options.separator, Some(b';'));
+        assert_eq!(
+            options.mapping,
+            MappingSpec::parse("id:Customer ID,avatar:").unwrap()
+        );
+        assert_eq!(form("", "tab").validate().unwrap().separator, Some(b'\t'));
+        assert_eq!(form("", "\t").validate().unwrap().separator, Some(b'\t'));
+        assert_eq!(form("", "\\t").validate().unwrap().separator, Some(b'\t'));
+        assert_eq!(form("", "|").validate().unwrap().separator, Some(b'|'));
+        assert_eq!(form("", "").validate().unwrap().separator, None);
+        assert_eq!(ReadForm::default().validate().unwrap().separator, None);
+
+        let error = form("", ":").validate().unwrap_err();
+        assert_eq!(error.setting, Setting::Separator);
+        assert_eq!(
+            error.to_string(),
+            "The CSV separator must be a comma, a semicolon, a tab or a pipe; got ':'."
+        );
+        let error = form("colour:Name", "").validate().unwrap_err();
+        assert_eq!(error.setting, Setting::Map);
     }
 }

@@ -12,8 +12,12 @@ use crate::enrich::{
     ACTIVE_WITHIN_DAYS,
 };
 use crate::fetch::fetcher::MAX_REDIRECTS;
+use crate::mapping::Field as ContractField;
+use crate::probe::PREVIEW_RECORDS;
 use crate::quality::{QualityBucket, ScoredField, POINTS_PER_ISSUE};
-use crate::settings::{Limit, CONCURRENCY, KEEP_HOURS, PER_PAGE, RETRIES, SEED, TIMEOUT_MS};
+use crate::settings::{
+    Limit, CONCURRENCY, KEEP_HOURS, PER_PAGE, RETRIES, SEED, SEPARATORS, TIMEOUT_MS,
+};
 use crate::table::{Column, COLUMNS};
 
 /// Everything the page needs to name and limit things.
@@ -39,6 +43,21 @@ pub struct Vocabulary {
     pub max_redirects: u32,
     /// Email domains listed in `top_email_domains`.
     pub top_email_domains: usize,
+    /// The input contract's fields, in order: what a mapping maps.
+    pub contract_fields: Vec<Named>,
+    /// The CSV separators a user may choose (`value` is the character).
+    pub separators: Vec<Separator>,
+    /// Records shown in the mapping preview.
+    pub preview_records: usize,
+}
+
+/// A CSV separator.
+#[derive(Debug, Serialize)]
+pub struct Separator {
+    /// The character.
+    pub value: String,
+    /// As people read it.
+    pub label: &'static str,
 }
 
 /// A quality bucket.
@@ -166,6 +185,21 @@ pub fn vocabulary() -> Vocabulary {
         max_pages: crate::fetch::fetcher::FetchConfig::new("").max_pages,
         max_redirects: MAX_REDIRECTS,
         top_email_domains: TOP_DOMAINS,
+        contract_fields: ContractField::ALL
+            .into_iter()
+            .map(|field| Named {
+                name: field.name(),
+                label: field.label(),
+            })
+            .collect(),
+        separators: SEPARATORS
+            .iter()
+            .map(|(byte, label)| Separator {
+                value: char::from(*byte).to_string(),
+                label,
+            })
+            .collect(),
+        preview_records: PREVIEW_RECORDS,
     }
 }
 
@@ -204,6 +238,16 @@ mod tests {
             serde_json::Value::Null
         );
         assert_eq!(json["max_pages"], 1000);
+        assert_eq!(json["contract_fields"].as_array().map(Vec::len), Some(7));
+        assert_eq!(
+            json["contract_fields"][6],
+            serde_json::json!({"name": "engagement_score", "label": "Engagement score"})
+        );
+        assert_eq!(
+            json["separators"][2],
+            serde_json::json!({"value": "\t", "label": "Tab"})
+        );
+        assert_eq!(json["preview_records"], 5);
     }
 
     #[test]

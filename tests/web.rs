@@ -19,6 +19,7 @@ fn run(bytes: &[u8]) -> Result<RunOutput, JsValue> {
         "42",
         "2026-11-24",
         "2026-11-24T12:00:00.000Z",
+        None,
     )
 }
 
@@ -48,6 +49,7 @@ fn the_fixture_gives_the_sample_output_byte_for_byte() {
         "42",
         "2026-11-24",
         "2026-11-24T12:00:00.000Z",
+        None,
     )
     .expect("the fixture is valid");
     assert_eq!(output.report(), SAMPLE);
@@ -96,7 +98,14 @@ fn errors_carry_a_code_and_where() {
     let utf16: Vec<u8> = "[{}]".encode_utf16().flat_map(u16::to_le_bytes).collect();
     assert_eq!(code(&run(&utf16)), "utf16");
     assert_eq!(code(&run(b"")), "empty_file");
-    let result = process_upload(FIXTURE, "f.json", "x", "2026-11-24", "2026-11-24T12:00:00Z");
+    let result = process_upload(
+        FIXTURE,
+        "f.json",
+        "x",
+        "2026-11-24",
+        "2026-11-24T12:00:00Z",
+        None,
+    );
     assert_eq!(code(&result), "invalid_setting");
     assert_eq!(
         property(&result, "field").as_string().as_deref(),
@@ -127,12 +136,20 @@ fn bad_settings_are_refused() {
         "seven",
         "2026-11-24",
         "2026-11-24T12:00:00Z",
+        None,
     );
     assert_eq!(
         message(result),
         "The seed must be a whole number from 0 to 9007199254740991; got 'seven'."
     );
-    let result = process_upload(FIXTURE, "f.json", "7", "24.11.2026", "2026-11-24T12:00:00Z");
+    let result = process_upload(
+        FIXTURE,
+        "f.json",
+        "7",
+        "24.11.2026",
+        "2026-11-24T12:00:00Z",
+        None,
+    );
     assert_eq!(
         message(result),
         "The reference date (as of) must be YYYY-MM-DD; got '24.11.2026'."
@@ -210,6 +227,7 @@ fn an_upload_in_chunks_gives_the_same_report() {
         "42",
         "2026-11-24",
         callback(),
+        None,
     )
     .unwrap();
     for chunk in FIXTURE.chunks(100) {
@@ -226,7 +244,7 @@ fn an_upload_in_chunks_gives_the_same_report() {
     assert_eq!(events.borrow()[2]["duplicates_removed"], 1);
 
     let mut session =
-        UploadSession::new("lines.ndjson", 20.0, "42", "2026-11-24", callback()).unwrap();
+        UploadSession::new("lines.ndjson", 20.0, "42", "2026-11-24", callback(), None).unwrap();
     session.push(b"{\"id\": 1}\n{\"id\": 2}\n{\"id\"").unwrap();
     assert_eq!(
         session.records_read(),
@@ -241,6 +259,85 @@ fn an_upload_in_chunks_gives_the_same_report() {
     assert!(
         session.push(b"more").is_err(),
         "a finished session takes nothing"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_csv_export_is_probed_then_read_with_the_mapping_chosen() {
+    use customer_pipeline::web::{probe_file, UploadSession};
+    const HUBSPOT: &[u8] = include_bytes!("fixtures/hubspot_contacts.csv");
+    let probe = probe_file(&HUBSPOT[..300], false, None).expect("the start is probed");
+    let probe: serde_json::Value = serde_json::from_str(&probe).unwrap();
+    assert_eq!(probe["format"], "csv");
+    assert_eq!(probe["separator"], ";");
+    assert_eq!(probe["columns"][0], "Record ID");
+    assert_eq!(probe["mapping"]["fields"]["id"], "Record ID");
+    assert_eq!(probe["preview"][0]["position"], "row 2");
+
+    // The user says the file has no engagement score.
+    let options = Some(r#"{"map": "engagement_score:", "separator": ";"}"#.to_owned());
+    let probe = probe_file(HUBSPOT, true, options.clone()).unwrap();
+    let probe: serde_json::Value = serde_json::from_str(&probe).unwrap();
+    assert_eq!(
+        probe["mapping"]["fields"]["engagement_score"],
+        serde_json::Value::Null
+    );
+    assert_eq!(probe["preview"][0]["values"][6], serde_json::Value::Null);
+
+    let ignore = wasm_bindgen::closure::Closure::<dyn Fn(String)>::new(|_: String| {});
+    let callback = || {
+        use wasm_bindgen::JsCast;
+        ignore.as_ref().unchecked_ref::<js_sys::Function>().clone()
+    };
+    let mut session = UploadSession::new(
+        "contacts.csv",
+        HUBSPOT.len() as f64,
+        "42",
+        "2026-11-24",
+        callback(),
+        options.clone(),
+    )
+    .unwrap();
+    for chunk in HUBSPOT.chunks(37) {
+        session.push(chunk).unwrap();
+    }
+    let chunked = session.finish("2026-11-24T12:00:00Z").unwrap();
+    let whole = process_upload(
+        HUBSPOT,
+        "contacts.csv",
+        "42",
+        "2026-11-24",
+        "2026-11-24T12:00:00Z",
+        options,
+    )
+    .unwrap();
+    assert_eq!(
+        chunked.report(),
+        whole.report(),
+        "chunked or whole, one report"
+    );
+    let metadata: serde_json::Value = serde_json::from_str(&whole.metadata()).unwrap();
+    assert_eq!(metadata["source"]["format"], "csv");
+    assert!(
+        metadata["mapping"]["unmapped"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("engagement_score")),
+        "{metadata}"
+    );
+
+    let result = process_upload(
+        HUBSPOT,
+        "contacts.csv",
+        "42",
+        "2026-11-24",
+        "2026-11-24T12:00:00Z",
+        Some(r#"{"separator": ":"}"#.to_owned()),
+    );
+    assert_eq!(code(&result), "invalid_setting");
+    assert_eq!(
+        property(&result, "field").as_string().as_deref(),
+        Some("separator")
     );
 }
 
@@ -270,15 +367,18 @@ fn an_earlier_report_read_in_chunks_is_compared_through_the_export() {
     assert_eq!(summary["total_customers"], 12);
 
     // A week later, by another seed: Eve Holt gave her email.
-    let later = String::from_utf8(FIXTURE.to_vec())
-        .unwrap()
-        .replacen(r#""id": 4,"#, r#""id": 4, "email": "eve@example.org","#, 1);
+    let later = String::from_utf8(FIXTURE.to_vec()).unwrap().replacen(
+        r#""id": 4,"#,
+        r#""id": 4, "email": "eve@example.org","#,
+        1,
+    );
     let current = process_upload(
         later.as_bytes(),
         "upload.json",
         "7",
         "2026-12-01",
         "2026-12-01T12:00:00Z",
+        None,
     )
     .unwrap();
     let mut changes = current.compare_with(&previous);
@@ -287,7 +387,10 @@ fn an_earlier_report_read_in_chunks_is_compared_through_the_export() {
     assert_eq!(metadata["counts"]["added"], 0);
     assert_eq!(metadata["notes"][0]["code"], "seeds_differ");
     assert_eq!(metadata["notes"][1]["code"], "as_of_differs");
-    assert_eq!(metadata["compared_fields"].as_array().map(Vec::len), Some(4));
+    assert_eq!(
+        metadata["compared_fields"].as_array().map(Vec::len),
+        Some(4)
+    );
 
     assert_eq!(changes.set_view("eve", "", "email_domain"), 1);
     let rows: serde_json::Value = serde_json::from_str(&changes.rows(0, 10)).unwrap();
@@ -301,7 +404,10 @@ fn an_earlier_report_read_in_chunks_is_compared_through_the_export() {
     }
     assert_eq!(joined, changes.changes_json());
     let file: serde_json::Value = serde_json::from_slice(&joined).unwrap();
-    assert_eq!(file["changed"][0]["changes"]["email_domain"]["new"], "example.org");
+    assert_eq!(
+        file["changed"][0]["changes"]["email_domain"]["new"],
+        "example.org"
+    );
     let again = current.compare_with(&read_previous_report(&earlier).unwrap());
     assert_eq!(again.changes_json(), joined, "whole or in chunks, the same");
 }

@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use customer_pipeline::web::{clear_cache, fetch_and_process, RunOutput};
+use customer_pipeline::web::{clear_cache, fetch_and_process, probe_api, RunOutput};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -235,4 +235,75 @@ async fn a_cross_origin_redirect_fails_and_the_other_origin_never_sees_the_key()
         to_other.iter().all(|r| r["api_key_sent"] == false),
         "{to_other:?}"
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_probe_looks_at_page_one_and_the_run_reuses_it() {
+    clear_cache();
+    let url = format!("{}/api/users?failure_rate=0&seed=111", mock_url());
+    let form = format!(r#"{{"url": "{url}", "seed": "42", "asOf": "2026-11-24"}}"#);
+    let ignore = Closure::<dyn Fn(String)>::new(|_: String| {});
+    let controller = web_sys::AbortController::new().expect("AbortController");
+    let probe = probe_api(
+        form.clone(),
+        ignore.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+        controller.signal(),
+    )
+    .await
+    .expect("page 1 is probed");
+    let probe: serde_json::Value = serde_json::from_str(&probe).expect("JSON");
+    assert_eq!(probe["format"], "page_envelope");
+    assert_eq!(probe["mapping"]["fields"]["email"], "email");
+    assert_eq!(probe["mapping"]["fields"]["id"], "id");
+    assert_eq!(probe["preview"].as_array().map(Vec::len), Some(5));
+    assert_eq!(probe["preview"][0]["position"], "page 1, record 1");
+    assert_eq!(probe["preview"][0]["values"][0], "1");
+
+    // The run, with the avatar left out, takes page 1 from memory.
+    let settings =
+        format!(r#"{{"url": "{url}", "seed": "42", "asOf": "2026-11-24", "map": "avatar:"}}"#);
+    let events = Rc::new(RefCell::new(Vec::<serde_json::Value>::new()));
+    let sink = Rc::clone(&events);
+    let on_event = Closure::<dyn Fn(String)>::new(move |json: String| {
+        sink.borrow_mut()
+            .push(serde_json::from_str(&json).expect("events are JSON"));
+    });
+    let output = fetch_and_process(
+        settings,
+        on_event
+            .as_ref()
+            .unchecked_ref::<js_sys::Function>()
+            .clone(),
+        controller.signal(),
+    )
+    .await
+    .map_err(|_| "the run failed")
+    .unwrap();
+    let metadata: serde_json::Value = serde_json::from_str(&output.metadata()).unwrap();
+    assert_eq!(metadata["total_customers"], 12);
+    assert_eq!(
+        metadata["mapping"]["unmapped"],
+        serde_json::json!(["avatar"])
+    );
+    let page_one: Vec<_> = events
+        .borrow()
+        .iter()
+        .filter(|e| e["kind"] == "page_fetched" && e["page"] == 1)
+        .cloned()
+        .collect();
+    assert_eq!(page_one.len(), 1, "{page_one:?}");
+    assert_eq!(page_one[0]["source"], "memory");
+
+    // A mapping that cannot be read names the setting.
+    let bad =
+        format!(r#"{{"url": "{url}", "seed": "42", "asOf": "2026-11-24", "map": "colour:x"}}"#);
+    let error = probe_api(
+        bad,
+        ignore.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+        controller.signal(),
+    )
+    .await
+    .expect_err("an unknown field is refused");
+    let field = js_sys::Reflect::get(&error, &JsValue::from_str("field")).unwrap();
+    assert_eq!(field.as_string().as_deref(), Some("map"));
 }

@@ -4,8 +4,8 @@
 
 use wasm_bindgen::JsValue;
 
-use crate::fetch::store::StoreError;
 use crate::compare::ReadError;
+use crate::fetch::store::StoreError;
 use crate::ingest::IngestError;
 use crate::provenance::PageFailure;
 use crate::settings::SettingsError;

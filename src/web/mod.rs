@@ -9,6 +9,7 @@
 mod browser;
 mod compare;
 mod errors;
+mod probe;
 pub mod store;
 
 use std::cell::RefCell;
@@ -28,14 +29,16 @@ use crate::fetch::services::CancelToken;
 use crate::fetch::store::PageStore;
 use crate::pipeline;
 use crate::quality::{QualityBucket, ScoredField};
+use crate::reader::ReadOptions;
 use crate::report::Report;
-use crate::settings::{FetchForm, RunSettings, MAX_SEED};
+use crate::settings::{mapping_spec, FetchForm, ReadForm, RunSettings, MAX_SEED};
 use crate::stream::{UploadEventKind, UploadStream};
 use crate::table::{duplicates_json, rejected_json, rows_json, select_rows, SortKey, TableQuery};
 use browser::{BrowserClock, BrowserTimer, BrowserTransport};
 use errors::CodedError;
 
 pub use compare::{read_previous_report, ChangesOutput, PreviousReport, PreviousReportReader};
+pub use probe::{probe_api, probe_file};
 use store::{IdbStore, DATABASE};
 
 thread_local! {
@@ -184,10 +187,13 @@ pub fn process_upload(
     seed: &str,
     as_of: &str,
     export_timestamp: &str,
+    options_json: Option<String>,
 ) -> Result<RunOutput, JsValue> {
     let settings =
         RunSettings::from_text(seed, as_of, export_timestamp).map_err(CodedError::from)?;
-    let report = pipeline::process_upload(bytes, file_name, &settings).map_err(CodedError::from)?;
+    let options = read_options(options_json.as_deref())?;
+    let report = pipeline::process_upload_with(bytes, file_name, &settings, &options)
+        .map_err(CodedError::from)?;
     Ok(RunOutput::new(report)?)
 }
 
@@ -246,16 +252,9 @@ pub async fn fetch_and_process_with<S: PageStore>(
     let clock = BrowserClock;
     let form: FetchForm = serde_json::from_str(&form_json).map_err(CodedError::internal)?;
     let (config, settings) = form.validate(clock.now()).map_err(CodedError::from)?;
+    let mapping = mapping_spec(form.map.as_deref()).map_err(CodedError::from)?;
 
-    let cancel = CancelToken::new();
-    let token = cancel.clone();
-    let on_abort = Closure::<dyn FnMut()>::new(move || token.cancel());
-    signal
-        .add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref())
-        .map_err(|_| CodedError::internal("cannot listen for cancellation"))?;
-    if signal.aborted() {
-        cancel.cancel();
-    }
+    let link = AbortLink::new(&signal)?;
     let emit = |event: &FetchEvent| send(&on_event, event);
     let cache = PAGE_CACHE.with(Rc::clone);
     let device = match config.keep_for {
@@ -276,7 +275,7 @@ pub async fn fetch_and_process_with<S: PageStore>(
         transport: &BrowserTransport,
         timer: &BrowserTimer,
         clock: &clock,
-        cancel: cancel.clone(),
+        cancel: link.token(),
         cache: &cache,
         store: store.as_ref().map(|store| store as &dyn PageStore),
         on_event: &emit,
@@ -285,7 +284,7 @@ pub async fn fetch_and_process_with<S: PageStore>(
     if let Some(device) = &device {
         device.close();
     }
-    let _ = signal.remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+    drop(link);
 
     if outcome.provenance.cancelled {
         return Err(CodedError::cancelled(outcome.pages.len()).into());
@@ -301,10 +300,58 @@ pub async fn fetch_and_process_with<S: PageStore>(
     let report = pipeline::process_fetched(
         outcome.page_bodies(),
         outcome.provenance.clone(),
+        &mapping,
         &settings,
         &clock,
     );
     Ok(RunOutput::new(report)?)
+}
+
+/// How an upload is read: `{map?, separator?}` (absent: as found).
+fn read_options(options_json: Option<&str>) -> Result<ReadOptions, JsValue> {
+    let form: ReadForm = match options_json {
+        None | Some("") => ReadForm::default(),
+        Some(json) => serde_json::from_str(json).map_err(CodedError::internal)?,
+    };
+    Ok(form.validate().map_err(CodedError::from)?)
+}
+
+/// Cancels a run when its `AbortSignal` fires, for as long as it lives.
+pub(crate) struct AbortLink {
+    signal: AbortSignal,
+    cancel: CancelToken,
+    on_abort: Closure<dyn FnMut()>,
+}
+
+impl AbortLink {
+    fn new(signal: &AbortSignal) -> Result<AbortLink, JsValue> {
+        let cancel = CancelToken::new();
+        let token = cancel.clone();
+        let on_abort = Closure::<dyn FnMut()>::new(move || token.cancel());
+        signal
+            .add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref())
+            .map_err(|_| CodedError::internal("cannot listen for cancellation"))?;
+        if signal.aborted() {
+            cancel.cancel();
+        }
+        Ok(AbortLink {
+            signal: signal.clone(),
+            cancel,
+            on_abort,
+        })
+    }
+
+    fn token(&self) -> CancelToken {
+        self.cancel.clone()
+    }
+}
+
+impl Drop for AbortLink {
+    fn drop(&mut self) {
+        let _ = self
+            .signal
+            .remove_event_listener_with_callback("abort", self.on_abort.as_ref().unchecked_ref());
+    }
 }
 
 /// Hands an event to the page's callback as JSON text. An exception in the
@@ -387,10 +434,12 @@ impl UploadSession {
         seed: &str,
         as_of: &str,
         on_event: js_sys::Function,
+        options_json: Option<String>,
     ) -> Result<UploadSession, JsValue> {
         let now = BrowserClock.now();
         let settings =
             RunSettings::from_text(seed, as_of, &now.to_rfc3339()).map_err(CodedError::from)?;
+        let options = read_options(options_json.as_deref())?;
         // A size beyond what a u64 holds (or NaN) is shown as 0.
         let bytes = if size.is_finite() && size >= 0.0 {
             size as u64
@@ -398,7 +447,7 @@ impl UploadSession {
             0
         };
         let session = UploadSession {
-            stream: Some(UploadStream::new(&settings)),
+            stream: Some(UploadStream::with_options(&settings, &options)),
             file_name: file_name.to_owned(),
             bytes,
             on_event,

@@ -427,6 +427,7 @@ impl Harness {
         process_fetched(
             outcome.page_bodies(),
             outcome.provenance.clone(),
+            &customer_pipeline::mapping::MappingSpec::none(),
             &settings,
             &*self.time,
         )

@@ -1,0 +1,89 @@
+//! A look at a source before a run, for the mapping panel: `probeFile`
+//! for the start of an upload, `probeApi` for an API's first page.
+
+use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
+
+use super::browser::{BrowserClock, BrowserTimer, BrowserTransport};
+use super::errors::CodedError;
+use super::{read_options, send, AbortLink, PAGE_CACHE};
+use crate::clock::Clock;
+use crate::fetch::events::FetchEvent;
+use crate::fetch::fetcher::{fetch_all, Services};
+use crate::probe::{probe, probe_page, Probe};
+use crate::settings::{mapping_spec, FetchForm};
+
+fn to_json(probe: &Probe) -> Result<String, JsValue> {
+    serde_json::to_string(probe).map_err(|error| CodedError::internal(error).into())
+}
+
+/// Looks at the start of a file (all of it when `complete`, else e.g. its
+/// first 64 KB) read with `options_json` (`{map?, separator?}`).
+///
+/// Returns JSON: `{format, separator, columns, mapping: {fields,
+/// unmapped, ignored_columns}, preview: [{position, values, problem}]}`,
+/// `values` per contract field in the vocabulary's `contract_fields`
+/// order (`null` where the record has none).
+///
+/// # Errors
+/// A coded JavaScript `Error`: `invalid_setting` (with `field`: `map` or
+/// `separator`) or the file's problem (`utf16`, `invalid_json`, … with
+/// `line` and `column` where known).
+#[wasm_bindgen(js_name = probeFile)]
+pub fn probe_file(
+    start: &[u8],
+    complete: bool,
+    options_json: Option<String>,
+) -> Result<String, JsValue> {
+    let options = read_options(options_json.as_deref())?;
+    let found = probe(start, &options, complete).map_err(CodedError::from)?;
+    to_json(&found)
+}
+
+/// Fetches an API's first page with the run form (`fetchAndProcess`'s
+/// `form_json`) and looks at it as [`probe_file`] looks at a file. The
+/// page stays in this tab's cache, so the run that follows does not ask
+/// for it again. `on_event` receives the fetch's events (retries, waits).
+///
+/// # Errors
+/// A coded JavaScript `Error`: `invalid_setting` (with `field`),
+/// `cancelled`, page 1's failure code (with `page`), or `wrong_shape`
+/// when page 1 is not an envelope of records.
+#[wasm_bindgen(js_name = probeApi)]
+pub async fn probe_api(
+    form_json: String,
+    on_event: js_sys::Function,
+    signal: AbortSignal,
+) -> Result<String, JsValue> {
+    let clock = BrowserClock;
+    let form: FetchForm = serde_json::from_str(&form_json).map_err(CodedError::internal)?;
+    let (mut config, _) = form.validate(clock.now()).map_err(CodedError::from)?;
+    let mapping = mapping_spec(form.map.as_deref()).map_err(CodedError::from)?;
+    config.max_pages = 1;
+    // Pages kept on the device are the run's business, not the probe's.
+    config.keep_for = None;
+
+    let link = AbortLink::new(&signal)?;
+    let emit = |event: &FetchEvent| send(&on_event, event);
+    let cache = PAGE_CACHE.with(std::rc::Rc::clone);
+    let services = Services {
+        transport: &BrowserTransport,
+        timer: &BrowserTimer,
+        clock: &clock,
+        cancel: link.token(),
+        cache: &cache,
+        store: None,
+        on_event: &emit,
+    };
+    let outcome = fetch_all(&config, &services).await;
+    drop(link);
+    if outcome.provenance.cancelled {
+        return Err(CodedError::cancelled(outcome.pages.len()).into());
+    }
+    let Some((page, body)) = outcome.page_bodies().next() else {
+        let failure = outcome.provenance.failed_pages.first();
+        return Err(CodedError::first_page(failure).into());
+    };
+    let found = probe_page(body, page, &mapping).map_err(CodedError::from)?;
+    to_json(&found)
+}
