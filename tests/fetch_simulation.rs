@@ -275,7 +275,8 @@ fn simulate(seed: u64) {
         .pages
         .iter()
         .map(|page| {
-            let body: serde_json::Value = serde_json::from_slice(&page.body).unwrap();
+            let body: serde_json::Value =
+                serde_json::from_slice(&page.body).expect("accepted pages are JSON");
             body["data"].as_array().map_or(0, Vec::len)
         })
         .sum();

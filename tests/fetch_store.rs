@@ -64,8 +64,10 @@ fn store_warnings(harness: &Harness) -> Vec<FetchEvent> {
 
 /// The report's customers, as JSON lines, for comparing runs.
 fn customers(harness: &Harness, outcome: &FetchOutcome) -> String {
-    let json = String::from_utf8(harness.report(outcome).to_json()).unwrap();
-    let start = json.find("\n  \"customers\": [").unwrap();
+    let json = String::from_utf8(harness.report(outcome).to_json()).expect("the report is UTF-8");
+    let start = json
+        .find("\n  \"customers\": [")
+        .expect("the report lists customers");
     json[start..].to_owned()
 }
 

@@ -1,6 +1,8 @@
 //! The exported WebAssembly API as JavaScript sees it, in a real browser
 //! (`wasm-pack test --headless --chrome -- --test web`).
 #![cfg(target_arch = "wasm32")]
+// Browser tests are `#[wasm_bindgen_test]`, which clippy does not see as tests.
+#![allow(clippy::unwrap_used)]
 
 use customer_pipeline::settings::MAX_SEED;
 use customer_pipeline::web::{process_upload, random_seed, vocabulary, RunOutput};

@@ -2,6 +2,8 @@
 //! mock API, in headless Chromium. `scripts/test.sh` starts the mock and
 //! passes its address at compile time as `MOCK_API_URL`.
 #![cfg(target_arch = "wasm32")]
+// Browser tests are `#[wasm_bindgen_test]`, which clippy does not see as tests.
+#![allow(clippy::unwrap_used)]
 
 use std::cell::RefCell;
 use std::rc::Rc;
