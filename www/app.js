@@ -4,6 +4,7 @@
 // The page renders what the core says: names, buckets, columns and limits
 // come from the core's vocabulary(); events are told apart by `kind` and
 // errors by `code`, never by their English text.
+import { ChangesPanel } from './changes.js';
 import { WorkerClient, codedError } from './client.js';
 import { barChart, chartFigure } from './charts.js';
 import { el, count, saveFile } from './dom.js';
@@ -33,6 +34,7 @@ const table = new CustomerTable({
   },
   onSort: (query) => syncSortControls(query),
 });
+const changes = new ChangesPanel({ client, log });
 
 let vocabulary = null;
 let chosenFile = null;
@@ -332,6 +334,7 @@ function clearResults() {
   $('partial-note').hidden = true;
   $('table-count').textContent = '';
   table.clear();
+  changes.clear();
 }
 
 const LISTS = [['failed-pages', 'failed-none'], ['rejected-list', 'rejected-none'],
@@ -440,6 +443,8 @@ async function showResults(reply) {
   $('filter-issue').value = '';
   syncSortControls({ sort: '', descending: false });
   await table.reset();
+  // Not awaited: the run is done; the changes follow when compared.
+  changes.afterRun();
 }
 
 async function download(kind) {
@@ -482,6 +487,7 @@ function buildFromVocabulary(v) {
     chartFigure('domains', `Top ${v.top_email_domains} email domains`),
   );
   table.configure(v);
+  changes.configure(v);
 }
 
 function syncSortControls({ sort, descending }) {

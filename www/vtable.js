@@ -1,6 +1,7 @@
-// The customer table. The worker holds the rows and computes the view
+// A virtual table: the worker holds the rows and computes the view
 // (search, filters, sort); this draws only the rows on screen, so it stays
-// smooth with hundreds of thousands of customers.
+// smooth with hundreds of thousands of rows. `CustomerTable` is the customer
+// table; the changes table (changes.js) is another configuration of it.
 //
 // Rows are as tall as their content (the Issues cell wraps, one issue a
 // line; on narrow screens each row is a card showing every field), so row
@@ -102,25 +103,34 @@ class Heights {
   }
 }
 
-export class CustomerTable {
+export class VirtualTable {
   /**
    * `area` holds the controls and the table (its width decides between
    * table and cards), `scroller` is the scrolling box, `table` the role=table element inside
    * it (with `.vhead` and `.vbody` row groups); `onCount(rows)` hears the
    * view's size; `onSort(query)` hears sort changes made in the header.
+   * What is shown: `requests` names the worker's view and rows requests,
+   * `widths` the columns' widths (as WIDTHS), `fill(cell, key, row, ranks)`
+   * fills a cell, and `newQuery()` gives the view's query with nothing chosen.
    */
-  constructor({ area, scroller, table, client, onCount, onSort }) {
+  constructor({
+    area, scroller, table, client, onCount, onSort, requests, widths, fill, newQuery,
+  }) {
     this.area = area;
     this.client = client;
     this.onCount = onCount;
     this.onSort = onSort;
+    this.requests = requests;
+    this.widths = widths;
+    this.fillCell = fill;
+    this.newQuery = newQuery;
     this.scroller = scroller;
     this.table = table;
     this.head = table.querySelector('.vhead');
     this.body = table.querySelector('.vbody');
     this.columns = [];
     this.ranks = new Map();
-    this.query = emptyQuery();
+    this.query = newQuery();
     this.count = 0;
     this.heights = new Heights(0, 40);
     this.estimate = 40;
@@ -146,7 +156,7 @@ export class CustomerTable {
   configure({ columns, quality_buckets: buckets }) {
     this.columns = columns;
     this.ranks = new Map(buckets.map((bucket, rank) => [bucket.name, rank]));
-    const widths = columns.map((column) => WIDTHS[column.key] ?? WIDTHS.default);
+    const widths = columns.map((column) => this.widths[column.key] ?? this.widths.default);
     this.table.style.setProperty('--columns', widths.map(([min, share]) => `minmax(${min}rem, ${share}fr)`).join(' '));
     this.minimumRem = widths.reduce((sum, [min]) => sum + min, 0) + BORDERS_REM;
     this.table.style.setProperty('--table-min', `${this.minimumRem}rem`);
@@ -194,12 +204,12 @@ export class CustomerTable {
     this.onSort?.(this.query);
   }
 
-  /** Changes the view (any of sort, descending, search, bucket, issue) and redraws from the top. */
+  /** Changes the view (any of the query's keys) and redraws from the top. */
   async update(changes) {
     Object.assign(this.query, changes);
     this.updateSortMarks();
     const generation = ++this.generation;
-    const { count: rows } = await this.client.ask({ type: 'view', ...this.query });
+    const { count: rows } = await this.client.ask({ type: this.requests.view, ...this.query });
     if (generation !== this.generation) return;
     this.show(rows);
   }
@@ -218,14 +228,14 @@ export class CustomerTable {
 
   /** Forgets everything (a new run) and shows the report's order. */
   reset() {
-    this.query = emptyQuery();
+    this.query = this.newQuery();
     return this.update({});
   }
 
   /** Empties the table (no run to show): nothing from an earlier run stays. */
   clear() {
     this.generation++;
-    this.query = emptyQuery();
+    this.query = this.newQuery();
     this.updateSortMarks();
     this.count = 0;
     this.blocks = new Map();
@@ -249,13 +259,13 @@ export class CustomerTable {
   async loadBlock(block, generation) {
     if (this.blocks.has(block)) return;
     this.blocks.set(block, null);
-    const { rows } = await this.client.ask({ type: 'rows', offset: block * BLOCK, limit: BLOCK });
+    const { rows } = await this.client.ask({ type: this.requests.rows, offset: block * BLOCK, limit: BLOCK });
     if (generation !== this.generation) return;
     this.blocks.set(block, rows);
     this.render();
   }
 
-  customerAt(index) {
+  rowAt(index) {
     const block = Math.floor(index / BLOCK);
     const loaded = this.blocks.get(block);
     if (loaded === undefined) this.loadBlock(block, this.generation);
@@ -303,11 +313,11 @@ export class CustomerTable {
     const end = Math.min(this.count, heights.indexAt(virtualTop + view) + OVERSCAN + 1);
     const wanted = new Map();
     for (let index = start; index < end; index++) {
-      const customer = this.customerAt(index);
-      if (!customer) continue;
+      const item = this.rowAt(index);
+      if (!item) continue;
       let node = this.rendered.get(index);
       if (!node) {
-        node = this.row(customer, index);
+        node = this.row(item, index);
         this.body.append(node);
       }
       wanted.set(index, node);
@@ -344,36 +354,47 @@ export class CustomerTable {
     return changed;
   }
 
-  row(customer, index) {
+  row(item, index) {
     const row = el('div', { className: 'vrow', attrs: { role: 'row', 'aria-rowindex': String(index + 2) } });
     for (const column of this.columns) {
       const cell = el('div', { className: `vcell c-${column.key}`, attrs: { role: 'cell', 'data-label': column.label } });
-      this.fill(cell, column.key, customer);
+      this.fillCell(cell, column.key, item, this.ranks);
       row.append(cell);
     }
     return row;
   }
 
-  fill(cell, key, customer) {
-    if (key === 'quality_issues') {
-      // One issue a line (white-space: pre-line).
-      cell.textContent = customer.quality_issues.join('\n');
-    } else if (key === 'data_quality_score') {
-      const rank = this.ranks.get(customer.quality_bucket) ?? 0;
-      cell.append(
-        el('span', { className: `marker rank-${rank}`, attrs: { 'aria-hidden': 'true' } }),
-        el('span', { className: 'score', text: customer.data_quality_score }),
-        ' ',
-        el('span', { className: `bucket rank-${rank}`, text: customer.quality_bucket }),
-      );
-    } else {
-      cell.textContent = String(customer[key] ?? '');
-    }
+}
+
+/** A customer's cell: one issue a line; the score with its bucket's marker and name. */
+function fillCustomer(cell, key, customer, ranks) {
+  if (key === 'quality_issues') {
+    // One issue a line (white-space: pre-line).
+    cell.textContent = customer.quality_issues.join('\n');
+  } else if (key === 'data_quality_score') {
+    const rank = ranks.get(customer.quality_bucket) ?? 0;
+    cell.append(
+      el('span', { className: `marker rank-${rank}`, attrs: { 'aria-hidden': 'true' } }),
+      el('span', { className: 'score', text: customer.data_quality_score }),
+      ' ',
+      el('span', { className: `bucket rank-${rank}`, text: customer.quality_bucket }),
+    );
+  } else {
+    cell.textContent = String(customer[key] ?? '');
   }
 }
 
-function emptyQuery() {
-  return { sort: '', descending: false, search: '', bucket: '', issue: '' };
+/** The customer table: the worker's `view` and `rows`, sortable columns. */
+export class CustomerTable extends VirtualTable {
+  constructor(options) {
+    super({
+      ...options,
+      requests: { view: 'view', rows: 'rows' },
+      widths: WIDTHS,
+      fill: fillCustomer,
+      newQuery: () => ({ sort: '', descending: false, search: '', bucket: '', issue: '' }),
+    });
+  }
 }
 
 export const describeCount = (shown, total) =>

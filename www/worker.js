@@ -16,11 +16,13 @@
 //   view {sort, descending, search, bucket, issue} -> {count}
 //   rows {offset, limit}          -> {rows}                  (ids as text)
 //   download {kind: json | csv | summary} -> {blob, millis}
+//   previous, compare, changes-view, changes-rows, download-changes: see changes-worker.js
 // An error reply carries the core's `code`, and `field`, `line`, `column`,
 // `page` where they apply, with the message.
 import init, {
   UploadSession, cachedPages, fetchAndProcess, forgetStoredPages, randomSeed, storedPages, vocabulary,
 } from './pkg/customer_pipeline.js';
+import { changesHandlers, forgetChanges } from './changes-worker.js';
 
 const ready = init().catch((error) => {
   const failure = new Error(`The WebAssembly module could not be loaded (${error.message}). ` +
@@ -35,6 +37,7 @@ let current = null;
 let fetchAbort = null;
 
 function forget() {
+  forgetChanges();
   current?.free();
   current = null;
 }
@@ -141,6 +144,8 @@ const handlers = {
     return { blob: new Blob(parts), millis: performance.now() - started };
   },
 };
+
+Object.assign(handlers, changesHandlers(() => current));
 
 self.onmessage = async (event) => {
   const request = event.data;

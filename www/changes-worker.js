@@ -1,0 +1,93 @@
+// The worker's side of comparing with an earlier report (worker.js adds
+// these handlers to its own). The earlier report is read in chunks into the
+// core's compact PreviousReport, which stays here across runs; the
+// comparison (ChangesOutput) stays here too, until the next run or report.
+//
+// Requests and replies:
+//   previous {file}          -> {summary, changes}   (reads and checks the earlier report; compares
+//                                                     with the current results if there are any)
+//   forget-previous          -> {}
+//   compare                  -> {loaded, changes}    (the current results with the earlier report;
+//                                                     loaded is false when none is read)
+//   changes-view {search, bucket, field} -> {count}
+//   changes-rows {offset, limit}         -> {rows}   (ids as text)
+//   download-changes         -> {blob, millis}
+// `changes` is null (nothing to compare) or {metadata, columns}. A refused
+// file rejects with the core's code (`not_a_report` with `field`,
+// `invalid_json` with `line` and `column`, `empty_file`) and message.
+import { PreviousReportReader } from './pkg/customer_pipeline.js';
+
+let previous = null;
+let changes = null;
+
+/** Drops the comparison (a new run starts, or another earlier report is chosen). */
+export function forgetChanges() {
+  changes?.free();
+  changes = null;
+}
+
+function forgetPrevious() {
+  forgetChanges();
+  previous?.free();
+  previous = null;
+}
+
+async function readPrevious(file) {
+  const reader = new PreviousReportReader();
+  try {
+    const stream = file.stream().getReader();
+    for (;;) {
+      const { done, value } = await stream.read();
+      if (done) break;
+      reader.push(value);
+    }
+    return reader.finish();
+  } finally {
+    reader.free();
+  }
+}
+
+function compareWith(current) {
+  forgetChanges();
+  if (!current || !previous) return null;
+  changes = current.compareWith(previous);
+  return { metadata: JSON.parse(changes.metadata), columns: JSON.parse(changes.columns) };
+}
+
+/** The handlers; `current()` gives the current run's output (or null). */
+export function changesHandlers(current) {
+  return {
+    async previous({ file }) {
+      forgetPrevious();
+      previous = await readPrevious(file);
+      return { summary: JSON.parse(previous.summary), changes: compareWith(current()) };
+    },
+
+    'forget-previous'() {
+      forgetPrevious();
+      return {};
+    },
+
+    compare() {
+      return { loaded: previous !== null, changes: compareWith(current()) };
+    },
+
+    'changes-view'({ search, bucket, field }) {
+      return { count: changes ? changes.setView(search, bucket, field) : 0 };
+    },
+
+    'changes-rows'({ offset, limit }) {
+      return { rows: changes ? JSON.parse(changes.rows(offset, limit)) : [] };
+    },
+
+    'download-changes'() {
+      if (!changes) {
+        const error = new Error('There are no changes to download: choose an earlier report and run the pipeline.');
+        error.code = 'no_changes';
+        throw error;
+      }
+      const started = performance.now();
+      return { blob: new Blob(changes.changesParts()), millis: performance.now() - started };
+    },
+  };
+}
