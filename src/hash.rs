@@ -1,7 +1,7 @@
 //! Hashing shared by the whole crate: SplitMix64's mixing function, its
 //! generator, and a hash of byte strings built on it.
 //!
-//! Seeded assignments (see [`crate::enrich`]), jittered retry delays, the
+//! Seeded assignments (see `enrich`), jittered retry delays, the
 //! page cache's key identities and the fetcher's repeated-page check all
 //! need a fast, stable, well-mixed hash; none needs a cryptographic one.
 

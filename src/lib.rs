@@ -1,45 +1,49 @@
 //! # customer-pipeline
 //!
-//! Cleans, enriches, quality-scores and exports customer records shaped
-//! like reqres.in users, entirely in the browser (compiled to WebAssembly)
-//! or natively (for tests and benchmarks).
+//! Cleans, enriches, quality-scores and exports customer records, entirely
+//! in the browser (compiled to WebAssembly) or natively (for tests and
+//! benchmarks). Records come from a paginated reqres-shaped API or from an
+//! analyst's own export (JSON, NDJSON or CSV).
 //!
 //! ## Architecture: a pure core, one thin web adapter
 //!
 //! The stages, each a module that compiles and tests natively:
 //!
-//! 1. [`ingest`]: bytes → positioned source items. Detects the format (page
-//!    envelope, array, NDJSON) and reports unusable input as an
-//!    [`ingest::IngestError`] with line and column.
-//! 2. [`record`] and [`field`]: one JSON object → a loosely typed
-//!    [`record::SourceRecord`], so wrong JSON types are data problems, not crashes.
-//! 3. [`customer`]: one record → a [`customer::Customer`] (mapping,
-//!    enrichment from [`enrich`], scoring from [`quality`]) or a rejection reason.
-//! 4. [`dedupe`]: one customer per id, the best-scored (earliest on a tie).
-//! 5. [`pipeline`] and [`report`]: the sorted report with its metadata,
-//!    serialized deterministically.
-//!
-//! 6. [`fetch`]: every page of a paginated API, with retries, rate-limit
-//!    waits, a cache and cancellation, behind platform traits.
-//! 7. [`distributions`], [`table`] and [`export_csv`]: the dashboard's
-//!    counts, the customer table's view, and the CSV export.
+//! 1. [`reader`] (with [`ingest`]): bytes, whole or in chunks, → positioned
+//!    source items. Detects the layout (page envelope, arrays, NDJSON, CSV)
+//!    and reports unusable input as an [`ingest::IngestError`] with where.
+//! 2. [`mapping`] and [`record`]: which source column or JSON path feeds
+//!    each contract field (proposed, overridable), and one record read
+//!    through it, so wrong types are data problems, not crashes. [`probe`]
+//!    shows a source's start with a mapping before a run.
+//! 3. `customer`, `enrich`, `quality`, `dedupe`: one record → a customer
+//!    (enriched, scored with reasons) or a rejection; one customer per id.
+//! 4. [`pipeline`], [`stream`] and [`report`]: the sorted report with its
+//!    metadata and provenance ([`provenance`]), written deterministically.
+//! 5. [`fetch`]: every page of a paginated API, with retries, rate-limit
+//!    waits, redirects, completeness checks, a cache and an opt-in store on
+//!    the device, behind platform traits (clock, timer, transport, store).
+//! 6. [`table`], [`export_csv`], [`vocabulary`] and [`compare`]: the
+//!    customer table's view, the CSV export, the words the page shares
+//!    with the core, and the changes since an earlier report.
 //!
 //! Only the `web` module (compiled for `wasm32` alone) touches
-//! `wasm-bindgen`, `js-sys` or the browser. Dates are handled by [`dates`].
+//! `wasm-bindgen`, `js-sys` or the browser. Modules that nothing outside
+//! the crate uses are private.
 #![deny(missing_docs)]
 
-pub mod clock;
+mod clock;
 pub mod compare;
 mod csv_rows;
-pub mod customer;
+mod customer;
 pub mod dates;
-pub mod dedupe;
-pub mod distributions;
-pub mod enrich;
-pub mod events;
+mod dedupe;
+mod distributions;
+mod enrich;
+mod events;
 pub mod export_csv;
 pub mod fetch;
-pub mod field;
+mod field;
 pub mod hash;
 pub mod ingest;
 mod interner;
@@ -48,7 +52,7 @@ pub mod mapping;
 pub mod pipeline;
 pub mod probe;
 pub mod provenance;
-pub mod quality;
+mod quality;
 pub mod reader;
 pub mod record;
 pub mod report;

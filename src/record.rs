@@ -1,6 +1,6 @@
 //! The shape of one input object: a customer record, or a page envelope.
 //!
-//! Parsing keeps every field as its JSON text ([`RawField`]) so that the
+//! Parsing keeps every field as its JSON text (`RawField`) so that the
 //! validation rules, not the parser, decide what is wrong with a record.
 //! Which keys feed which field comes from the run's [`Mapping`] as a
 //! [`KeyMap`] (dotted paths such as `contact.email` read nested objects).
