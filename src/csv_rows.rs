@@ -11,8 +11,14 @@ use crate::ingest::{IngestError, Position, SourceItem};
 use crate::mapping::{Field, FieldSet, Mapping};
 use crate::record::{Mapper, SourceRecord};
 
-/// The separators a header is sniffed for, in order of preference on a tie.
-pub(crate) const SEPARATORS: [u8; 4] = [b',', b';', b'\t', b'|'];
+/// The separators a header is sniffed for, in order of preference on a
+/// tie, and the ones a user may choose, with how people read them.
+pub(crate) const SEPARATORS: [(u8, &str); 4] = [
+    (b',', "Comma"),
+    (b';', "Semicolon"),
+    (b'\t', "Tab"),
+    (b'|', "Pipe"),
+];
 
 /// The separator of a header line: the candidate found most often outside
 /// quotes (`,` on a tie or when none is found).
@@ -24,7 +30,7 @@ pub(crate) fn sniff_separator(header: &str) -> u8 {
             b'"' => quoted = !quoted,
             _ if quoted => {}
             _ => {
-                if let Some(at) = SEPARATORS.iter().position(|&s| s == byte) {
+                if let Some(at) = SEPARATORS.iter().position(|&(s, _)| s == byte) {
                     counts[at] += 1;
                 }
             }
@@ -33,7 +39,7 @@ pub(crate) fn sniff_separator(header: &str) -> u8 {
     let best = (0..SEPARATORS.len())
         .max_by_key(|&at| (counts[at], std::cmp::Reverse(at)))
         .unwrap_or(0);
-    SEPARATORS[best]
+    SEPARATORS[best].0
 }
 
 /// Whether a record's text ends inside a quoted field (only possible for

@@ -192,10 +192,31 @@ impl MappingSpec {
         Ok(spec)
     }
 
+    /// Overrides given as (contract field, column) pairs, `None` for "not
+    /// in this source"; any column name may be given this way.
+    ///
+    /// # Errors
+    /// [`MappingError`] for a name that is not a contract field.
+    pub fn from_fields<'a>(
+        fields: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+    ) -> Result<MappingSpec, MappingError> {
+        let mut spec = MappingSpec::default();
+        for (name, column) in fields {
+            let field = Field::named(name.trim()).ok_or_else(|| MappingError {
+                given: name.to_owned(),
+            })?;
+            let column = column.map(str::trim).filter(|column| !column.is_empty());
+            spec.set(field, column.map(str::to_owned));
+        }
+        Ok(spec)
+    }
+
     /// Sets one field: `None` means "not in this source".
     pub fn set(&mut self, field: Field, column: Option<String>) {
         self.overrides.retain(|(f, _)| *f != field);
         self.overrides.push((field, column));
+        // In contract order, so equal specs compare equal however written.
+        self.overrides.sort_by_key(|(f, _)| *f);
     }
 
     fn get(&self, field: Field) -> Option<&Option<String>> {

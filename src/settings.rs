@@ -2,12 +2,14 @@
 //! checked in one place with one message per problem, and their limits,
 //! which the page also reads (through [`crate::vocabulary`]) for its inputs.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::csv_rows::SEPARATORS;
 use crate::dates::{parse_calendar_date, parse_timestamp};
 use crate::fetch::fetcher::FetchConfig;
 use crate::fetch::policy::RetryPolicy;
@@ -15,34 +17,45 @@ use crate::fetch::url::{Origin, UrlError};
 use crate::mapping::{MappingError, MappingSpec};
 use crate::reader::ReadOptions;
 
-/// Reads a field mapping as the page gives it (`id:Customer ID,email:`).
+/// A field mapping as the page gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum MapSetting {
+    /// `id:Customer ID,email:`, the `map` URL parameter's form.
+    Text(String),
+    /// Contract field → source column or JSON path, `null` for "not in
+    /// this source": names any column, commas included.
+    Fields(BTreeMap<String, Option<String>>),
+}
+
+/// Reads a field mapping (absent: every field as proposed).
 ///
 /// # Errors
 /// [`SettingsError`] naming the mapping when it cannot be read.
-pub fn mapping_spec(text: Option<&str>) -> Result<MappingSpec, SettingsError> {
-    MappingSpec::parse(text.unwrap_or("")).map_err(|error| SettingsError {
+pub fn mapping_spec(setting: Option<&MapSetting>) -> Result<MappingSpec, SettingsError> {
+    let spec = match setting {
+        None => Ok(MappingSpec::none()),
+        Some(MapSetting::Text(text)) => MappingSpec::parse(text),
+        Some(MapSetting::Fields(fields)) => MappingSpec::from_fields(
+            fields
+                .iter()
+                .map(|(field, column)| (field.as_str(), column.as_deref())),
+        ),
+    };
+    spec.map_err(|error| SettingsError {
         setting: Setting::Map,
         problem: Problem::Map(error),
     })
 }
 
-/// The CSV separators a user may choose, with how people read them; an
-/// empty choice leaves the separator to be found from the header.
-pub const SEPARATORS: [(u8, &str); 4] = [
-    (b',', "Comma"),
-    (b';', "Semicolon"),
-    (b'\t', "Tab"),
-    (b'|', "Pipe"),
-];
-
 /// How an upload is read, as the page gives it: the field mapping and the
 /// CSV separator.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ReadForm {
-    /// Field mapping overrides, `id:Customer ID,email:` (empty: as proposed).
+    /// Field mapping overrides (absent or empty: as proposed).
     #[serde(default)]
-    pub map: Option<String>,
-    /// One of [`SEPARATORS`] (a tab may be written `tab` or `\t`), or
+    pub map: Option<MapSetting>,
+    /// A comma, semicolon, tab or pipe (a tab may be written `tab` or `\t`), or
     /// empty to find it from the header.
     #[serde(default)]
     pub separator: Option<String>,
@@ -54,7 +67,7 @@ impl ReadForm {
     /// # Errors
     /// [`SettingsError`] naming `map` or `separator`.
     pub fn validate(&self) -> Result<ReadOptions, SettingsError> {
-        let mapping = mapping_spec(self.map.as_deref())?;
+        let mapping = mapping_spec(self.map.as_ref())?;
         let separator = match self.separator.as_deref().map(|text| text.trim_matches(' ')) {
             None | Some("") => None,
             Some("tab" | "\\t") => Some(b'\t'),
@@ -334,9 +347,9 @@ pub struct FetchForm {
     pub seed: String,
     /// The reference date, `YYYY-MM-DD`.
     pub as_of: String,
-    /// Field mapping overrides, `id:Customer ID,email:` (empty: as proposed).
+    /// Field mapping overrides (absent or empty: as proposed).
     #[serde(default)]
-    pub map: Option<String>,
+    pub map: Option<MapSetting>,
 }
 
 impl FetchForm {
@@ -397,6 +410,7 @@ impl FetchForm {
 mod tests {
     use super::*;
     use crate::dates::format_timestamp;
+    use crate::mapping::Field;
 
     fn now() -> DateTime<Utc> {
         parse_timestamp("2026-11-24T12:00:00Z").unwrap()
@@ -589,7 +603,7 @@ mod tests {
     #[test]
     fn a_read_form_gives_the_mapping_and_the_separator() {
         let form = |map: &str, separator: &str| ReadForm {
-            map: Some(map.to_owned()),
+            map: Some(MapSetting::Text(map.to_owned())),
             separator: Some(separator.to_owned()),
         };
         let options = form("id:Customer ID,avatar:", ";").validate().unwrap();
@@ -613,5 +627,15 @@ mod tests {
         );
         let error = form("colour:Name", "").validate().unwrap_err();
         assert_eq!(error.setting, Setting::Map);
+
+        // The object form names columns the text form cannot.
+        let json = r#"{"map": {"id": "Customer, ID", "avatar": null}, "separator": ""}"#;
+        let form: ReadForm = serde_json::from_str(json).unwrap();
+        let mut expected = MappingSpec::none();
+        expected.set(Field::Id, Some("Customer, ID".to_owned()));
+        expected.set(Field::Avatar, None);
+        assert_eq!(form.validate().unwrap().mapping, expected);
+        let form: ReadForm = serde_json::from_str(r#"{"map": {"colour": "x"}}"#).unwrap();
+        assert_eq!(form.validate().unwrap_err().setting, Setting::Map);
     }
 }

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::csv_rows::SEPARATORS;
 use crate::distributions::TOP_DOMAINS;
 use crate::enrich::{
     AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
@@ -15,9 +16,7 @@ use crate::fetch::fetcher::MAX_REDIRECTS;
 use crate::mapping::Field as ContractField;
 use crate::probe::PREVIEW_RECORDS;
 use crate::quality::{QualityBucket, ScoredField, POINTS_PER_ISSUE};
-use crate::settings::{
-    Limit, CONCURRENCY, KEEP_HOURS, PER_PAGE, RETRIES, SEED, SEPARATORS, TIMEOUT_MS,
-};
+use crate::settings::{Limit, CONCURRENCY, KEEP_HOURS, PER_PAGE, RETRIES, SEED, TIMEOUT_MS};
 use crate::table::{Column, COLUMNS};
 
 /// Everything the page needs to name and limit things.

@@ -277,7 +277,8 @@ fn a_csv_export_is_probed_then_read_with_the_mapping_chosen() {
     assert_eq!(probe["preview"][0]["position"], "row 2");
 
     // The user says the file has no engagement score.
-    let options = Some(r#"{"map": "engagement_score:", "separator": ";"}"#.to_owned());
+    // (The object form of `map` names any column; the text form is the URL's.)
+    let options = Some(r#"{"map": {"engagement_score": null}, "separator": ";"}"#.to_owned());
     let probe = probe_file(HUBSPOT, true, options.clone()).unwrap();
     let probe: serde_json::Value = serde_json::from_str(&probe).unwrap();
     assert_eq!(

@@ -252,7 +252,7 @@ pub async fn fetch_and_process_with<S: PageStore>(
     let clock = BrowserClock;
     let form: FetchForm = serde_json::from_str(&form_json).map_err(CodedError::internal)?;
     let (config, settings) = form.validate(clock.now()).map_err(CodedError::from)?;
-    let mapping = mapping_spec(form.map.as_deref()).map_err(CodedError::from)?;
+    let mapping = mapping_spec(form.map.as_ref()).map_err(CodedError::from)?;
 
     let link = AbortLink::new(&signal)?;
     let emit = |event: &FetchEvent| send(&on_event, event);

@@ -58,7 +58,7 @@ pub async fn probe_api(
     let clock = BrowserClock;
     let form: FetchForm = serde_json::from_str(&form_json).map_err(CodedError::internal)?;
     let (mut config, _) = form.validate(clock.now()).map_err(CodedError::from)?;
-    let mapping = mapping_spec(form.map.as_deref()).map_err(CodedError::from)?;
+    let mapping = mapping_spec(form.map.as_ref()).map_err(CodedError::from)?;
     config.max_pages = 1;
     // Pages kept on the device are the run's business, not the probe's.
     config.keep_for = None;
