@@ -1236,6 +1236,22 @@ mod tests {
     }
 
     #[test]
+    fn csv_short_rows_miss_their_last_cells_and_blank_lines_are_skipped() {
+        use crate::mapping::Field;
+        // Exporters drop trailing empty cells; a blank line holds no record.
+        let input = b"id,first_name,email
+1,Ann
+
+
+3,Cy,c@d.ef
+";
+        assert_eq!(
+            csv_items(input, Field::Email),
+            ["row 2=None", r#"row 3=Some(Text("c@d.ef"))"#]
+        );
+    }
+
+    #[test]
     fn csv_an_unterminated_quote_names_the_row_where_it_began() {
         let input = b"id,first_name\n1,Ann\n2,\"Bo\n3,Cy\n";
         assert_eq!(
