@@ -130,10 +130,6 @@ impl FieldSet {
         self.0 |= field.bit();
     }
 
-    fn and(self, other: FieldSet) -> FieldSet {
-        FieldSet(self.0 & other.0)
-    }
-
     /// The fields in the set, in the report's order.
     pub fn iter(self) -> impl Iterator<Item = CustomerField> {
         CustomerField::ALL
@@ -354,27 +350,28 @@ pub fn compare(previous: &PreviousReport, current: &Report<'_>) -> Changes {
         moves: [[0; 3]; 3],
         unchanged: 0,
     };
+    // Both sides sorted by id, merged.
     let (mut p, mut c) = (0, 0);
-    let previous_count = previous.len();
-    while p < previous_count || c < by_id.len() {
-        let previous_id = (p < previous_count).then(|| previous.id_at(p));
-        let current_at = by_id.get(c).map(|&i| customers.get(i as usize));
+    loop {
+        let previous_id = (p < previous.len()).then(|| previous.id_at(p));
+        let current_at = by_id.get(c).map(|&i| (i, customers.get(i as usize)));
         match (previous_id, current_at) {
-            (Some(id), Some(customer)) if id == customer.customer_id => {
-                matcher.matched(p, by_id[c], customer);
+            (None, None) => break,
+            (Some(id), Some((index, customer))) if id == customer.customer_id => {
+                matcher.matched(p, index, customer);
                 p += 1;
                 c += 1;
             }
-            (Some(id), Some(customer)) if id < customer.customer_id => {
+            (Some(id), Some((index, customer))) if id > customer.customer_id => {
+                matcher.added.push(index);
+                c += 1;
+            }
+            (Some(_), _) => {
                 matcher.removed.push(p as u32);
                 p += 1;
             }
-            (Some(_), None) => {
-                matcher.removed.push(p as u32);
-                p += 1;
-            }
-            _ => {
-                matcher.added.push(by_id[c]);
+            (None, Some((index, _))) => {
+                matcher.added.push(index);
                 c += 1;
             }
         }
@@ -468,7 +465,7 @@ impl Matcher<'_> {
             self.changed.push(Changed {
                 previous: place as u32,
                 current: index,
-                fields: fields.and(self.compared),
+                fields,
             });
         }
     }

@@ -107,6 +107,38 @@ fn identical_reports_have_no_changes() {
 }
 
 #[test]
+fn ids_above_2_pow_53_are_matched_exactly() {
+    let input = r#"[{"id": 9007199254740993, "first_name": "A"}, {"id": 18446744073709551615, "first_name": "B"}]"#;
+    let before = run(input, "1", "2026-11-24");
+    let previous = previous_of(&before);
+    assert_eq!(previous.id_at(0), 9_007_199_254_740_993);
+    assert_eq!(previous.id_at(1), u64::MAX);
+    let after = run(
+        &input.replace("9007199254740993", "9007199254740992"),
+        "1",
+        "2026-11-24",
+    );
+    let changes = compare(&previous, &after);
+    assert_eq!(
+        (
+            changes.counts.added,
+            changes.counts.removed,
+            changes.counts.unchanged
+        ),
+        (1, 1, 1)
+    );
+    let file = String::from_utf8(changes.to_json(&previous, &after.customers)).unwrap();
+    assert!(
+        file.contains(r#"{"customer_id":9007199254740992,"#),
+        "{file}"
+    );
+    assert!(
+        file.contains(r#"{"customer_id":9007199254740993,"#),
+        "{file}"
+    );
+}
+
+#[test]
 fn both_empty_give_an_empty_changes_file_byte_for_byte() {
     let report = run("[]", "1", "2026-11-24");
     let previous = previous_of(&report);
