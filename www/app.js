@@ -8,9 +8,10 @@ import { ChangesPanel } from './changes.js';
 import { WorkerClient, codedError } from './client.js';
 import { barChart, chartFigure } from './charts.js';
 import { el, count, saveFile } from './dom.js';
+import { MappingPanel } from './mapping.js';
 import { RunLog } from './runlog.js';
 import {
-  SETTING_INPUTS, applyLimits, applyQuery, defaultApiUrl, fetchForm, shareableUrl, today,
+  SETTING_INPUTS, applyLimits, applyQuery, defaultApiUrl, fetchForm, mappingQuery, shareableUrl, today,
 } from './settings.js';
 import { CustomerTable, describeCount } from './vtable.js';
 
@@ -35,6 +36,15 @@ const table = new CustomerTable({
   onSort: (query) => syncSortControls(query),
 });
 const changes = new ChangesPanel({ client, log });
+const mapping = new MappingPanel({
+  client,
+  // The panel's changes are told politely, unless a run is telling its progress.
+  say: (text) => {
+    if (!running) $('announcer').textContent = text;
+  },
+  source: () => source(),
+  apiForm: fetchForm,
+});
 
 let vocabulary = null;
 let chosenFile = null;
@@ -106,6 +116,7 @@ function fail(error) {
   const lines = [error.message];
   if (ADVICE[error.code]) lines.push(ADVICE[error.code]);
   if (error.code === 'invalid_setting') markInvalid(error.field);
+  if (error.code === 'invalid_setting' && (error.field === 'map' || error.field === 'separator')) mapping.refused(error);
   showError(lines);
   setState('failed', 'Failed: see the message below.');
   $('error').focus();
@@ -114,6 +125,7 @@ function fail(error) {
 function showSource() {
   $('api-settings').hidden = source() !== 'api';
   $('file-settings').hidden = source() !== 'file';
+  mapping.render();
   updateButtons();
 }
 
@@ -123,6 +135,7 @@ function chooseFile(file) {
   $('source-file').checked = true;
   $('file-name').textContent = `Selected: ${file.name} (${formatBytes(file.size)})`;
   showSource();
+  mapping.chooseFile(file);
 }
 
 function formatBytes(n) {
@@ -241,9 +254,10 @@ async function run({ retry = false } = {}) {
   clearResults();
   log.clear();
   const kind = source();
+  mapping.stop();
   const request = kind === 'file'
-    ? { type: 'upload', file: chosenFile, seed: $('seed').value, asOf: $('as-of').value }
-    : { type: 'fetch', form: fetchForm({ refresh: !retry && $('refresh').checked }) };
+    ? { type: 'upload', file: chosenFile, seed: $('seed').value, asOf: $('as-of').value, options: mapping.runOptions() }
+    : { type: 'fetch', form: { ...fetchForm({ refresh: !retry && $('refresh').checked }), map: mapping.runMap('api') } };
   startProgress(kind);
   setState('running', kind === 'file' ? `Processing ${chosenFile.name}…` : `Fetching ${request.form.url.trim()}…`);
   try {
@@ -332,6 +346,9 @@ function clearResults() {
   for (const [list, none] of LISTS) fillList(list, none, []);
   $('retry-failed').hidden = true;
   $('partial-note').hidden = true;
+  $('mapping-note').hidden = true;
+  $('mapping-used').replaceChildren();
+  $('mapping-ignored-used').textContent = '';
   $('table-count').textContent = '';
   table.clear();
   changes.clear();
@@ -392,8 +409,10 @@ function drawCharts(m) {
     value: m.data_quality_summary[`${bucket.name}_quality`] ?? 0,
     rank,
   })), customers);
+  const unmapped = new Set(m.mapping.unmapped);
   barChart($('chart-issues'), vocabulary.scored_fields.map((field) => ({
-    label: field.label, value: m.issues_by_field[field.name] ?? 0,
+    label: unmapped.has(field.name) ? `${field.label} (not in this source)` : field.label,
+    value: m.issues_by_field[field.name] ?? 0,
   })), customers);
   for (const field of vocabulary.fields) {
     const counts = m.distributions[field.name] ?? {};
@@ -402,11 +421,36 @@ function drawCharts(m) {
   barChart($('chart-domains'), m.distributions.top_email_domains.map((d) => ({ label: d.domain, value: d.customers })), customers);
 }
 
+/**
+ * The field mapping the run used (metadata.mapping): each field's source
+ * column, the fields the source lacks (not scored) and the columns not read.
+ */
+function showMappingUsed(used) {
+  const scored = new Set(vocabulary.scored_fields.map((field) => field.name));
+  $('mapping-used').replaceChildren(...vocabulary.contract_fields.map((field) => {
+    const column = used.fields[field.name];
+    const text = column !== null ? `${field.label}: ${column}`
+      : `${field.label}: not in this source${scored.has(field.name) ? ' (not scored)' : ''}`;
+    return el('li', { text, attrs: { 'data-field': field.name } });
+  }));
+  $('mapping-ignored-used').textContent = used.ignored_columns.length ? `Not used: ${used.ignored_columns.join(', ')}.` : '';
+  const missing = vocabulary.contract_fields.filter((field) => used.fields[field.name] === null);
+  const notes = [];
+  const notScored = missing.filter((field) => scored.has(field.name));
+  if (notScored.length) notes.push(`Not in this source: ${notScored.map((field) => field.label).join(', ')} — not scored.`);
+  for (const field of missing.filter((f) => !scored.has(f.name))) {
+    notes.push(`Not in this source: ${field.label} — records without one are rejected.`);
+  }
+  $('mapping-note').textContent = notes.join(' ');
+  $('mapping-note').hidden = notes.length === 0;
+}
+
 async function showResults(reply) {
   const { metadata: m, rejected, duplicates, millis } = reply;
   lastMetadata = m;
   fillCounts(tiles(m, millis));
   drawCharts(m);
+  showMappingUsed(m.mapping);
 
   fillList('failed-pages', 'failed-none', m.failed_pages.map((f) => `Page ${f.page}: ${f.reason} (${count(f.attempts)} attempts)`));
   fillList('rejected-list', 'rejected-none',
@@ -488,6 +532,7 @@ function buildFromVocabulary(v) {
   );
   table.configure(v);
   changes.configure(v);
+  mapping.configure(v);
 }
 
 function syncSortControls({ sort, descending }) {
@@ -520,7 +565,10 @@ function skipTo(link, target) {
 
 function wire() {
   for (const id of ['source-api', 'source-file']) $(id).addEventListener('change', showSource);
-  $('api-url').addEventListener('input', showSource);
+  $('api-url').addEventListener('input', () => {
+    mapping.apiChanged();
+    showSource();
+  });
   $('file-input').addEventListener('change', (event) => chooseFile(event.target.files[0]));
   document.addEventListener('dragover', (event) => {
     event.preventDefault();
@@ -545,7 +593,7 @@ function wire() {
   $('download-summary').addEventListener('click', () => download('summary'));
   for (const button of [$('copy-log'), $('copy-link')]) button.dataset.label = button.textContent;
   $('copy-log').addEventListener('click', () => copy(log.text(), $('copy-log')));
-  $('copy-link').addEventListener('click', () => copy(shareableUrl(), $('copy-link')));
+  $('copy-link').addEventListener('click', () => copy(shareableUrl(mapping.linkParams()), $('copy-link')));
   for (const input of document.querySelectorAll('input')) {
     input.addEventListener('input', () => {
       if (input.getAttribute('aria-invalid') === 'true') clearInvalid();
@@ -570,6 +618,7 @@ async function start() {
   $('api-url').value = defaultApiUrl();
   $('as-of').value = today();
   const autorun = applyQuery(location.search);
+  mapping.setQuery(mappingQuery(location.search));
   showSource();
   try {
     const reply = await client.ask({ type: 'vocabulary' });

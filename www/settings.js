@@ -1,7 +1,7 @@
 // Run settings: defaults, the form as typed, the limits shown on the inputs,
 // and the shareable URL query (api, seed, as_of, concurrency, retries,
-// timeout_ms, keep, keep_hours, autorun). The API key is never read from or
-// written to the URL.
+// timeout_ms, keep, keep_hours, map, separator, autorun). The API key is
+// never read from or written to the URL.
 //
 // Nothing here checks a value: the core validates every setting (one place,
 // one message) and names the field it refused.
@@ -26,6 +26,7 @@ export const SETTING_INPUTS = {
   timeout_ms: 'timeout',
   per_page: 'per-page',
   keep_hours: 'keep-hours',
+  separator: 'map-separator',
 };
 
 /** Today's date in the user's time zone, as YYYY-MM-DD. */
@@ -51,14 +52,29 @@ export function applyQuery(search) {
   return params.get('autorun') === '1';
 }
 
-/** A link that reproduces the current settings (never the API key); empty fields are left out. */
-export function shareableUrl() {
+/**
+ * The field mapping and CSV separator of the URL query (`map`, `separator`),
+ * as given: the mapping panel holds them, and the core checks them.
+ */
+export function mappingQuery(search) {
+  const params = new URLSearchParams(search);
+  return { map: params.get('map') ?? '', separator: params.get('separator') ?? '' };
+}
+
+/**
+ * A link that reproduces the current settings (never the API key); empty
+ * fields are left out. `mapping` is the panel's `{map, separator}`.
+ */
+export function shareableUrl(mapping = {}) {
   const params = new URLSearchParams();
   for (const [param, id] of QUERY_FIELDS) {
     const value = $(id).value.trim();
     if (value !== '') params.set(param, value);
   }
   if ($('keep-pages').checked) params.set('keep', '1');
+  for (const param of ['map', 'separator']) {
+    if (mapping[param]) params.set(param, mapping[param]);
+  }
   return `${location.origin}${location.pathname}?${params}`;
 }
 

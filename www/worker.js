@@ -6,9 +6,10 @@
 // Requests ({id, type, ...}) and replies ({id, type: 'done' | 'error', ...}):
 //   vocabulary                    -> {vocabulary}            (the core's names and limits)
 //   seed                          -> {seed}
-//   upload {file, seed, asOf}     -> {metadata, rejected, duplicates, millis}
+//   upload {file, seed, asOf, options: {map, separator}} -> {metadata, rejected, duplicates, millis}
 //                                    (+ 'read-progress' and 'event' messages: the run log)
 //   fetch {form}                  -> {metadata, rejected, duplicates, millis, cachedPages}
+//                                    (form.map: the field mapping, as for the upload)
 //                                    (+ 'event' messages: run log and progress)
 //   cancel                        -> {}                      (aborts a running fetch)
 //   stored                        -> {stored: {pages, bytes}} (pages kept on this device)
@@ -17,12 +18,14 @@
 //   rows {offset, limit}          -> {rows}                  (ids as text)
 //   download {kind: json | csv | summary} -> {blob, millis}
 //   previous, compare, changes-view, changes-rows, download-changes: see changes-worker.js
+//   probe-file, probe-api, cancel-probe: see mapping-worker.js
 // An error reply carries the core's `code`, and `field`, `line`, `column`,
 // `page` where they apply, with the message.
 import init, {
   UploadSession, cachedPages, fetchAndProcess, forgetStoredPages, randomSeed, storedPages, vocabulary,
 } from './pkg/customer_pipeline.js';
 import { changesHandlers, forgetChanges } from './changes-worker.js';
+import { mappingHandlers } from './mapping-worker.js';
 
 const ready = init().catch((error) => {
   const failure = new Error(`The WebAssembly module could not be loaded (${error.message}). ` +
@@ -58,8 +61,8 @@ const postEvent = (id) => (json) => self.postMessage({ type: 'event', id, event:
  * Streams the file into an upload session chunk by chunk: NDJSON is
  * processed as it arrives, so memory stays bounded by the output.
  */
-async function streamUpload(file, id, seed, asOf) {
-  const session = new UploadSession(file.name, file.size, seed, asOf, postEvent(id));
+async function streamUpload(file, id, seed, asOf, options) {
+  const session = new UploadSession(file.name, file.size, seed, asOf, postEvent(id), JSON.stringify(options ?? {}));
   try {
     const reader = file.stream().getReader();
     let loaded = 0;
@@ -87,10 +90,10 @@ const handlers = {
 
   seed: () => ({ seed: randomSeed() }),
 
-  async upload({ id, file, seed, asOf }) {
+  async upload({ id, file, seed, asOf, options }) {
     forget();
     const started = performance.now();
-    const output = await streamUpload(file, id, seed, asOf);
+    const output = await streamUpload(file, id, seed, asOf, options);
     return { ...keep(output), millis: performance.now() - started };
   },
 
@@ -146,6 +149,7 @@ const handlers = {
 };
 
 Object.assign(handlers, changesHandlers(() => current));
+Object.assign(handlers, mappingHandlers(postEvent));
 
 self.onmessage = async (event) => {
   const request = event.data;

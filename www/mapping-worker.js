@@ -1,0 +1,48 @@
+// The worker's side of the field mapping panel (worker.js adds these handlers
+// to its own): the core looks at the start of a file, or at an API's page 1,
+// and says its layout, columns, proposed mapping and first records
+// (probeFile, probeApi). Nothing is kept here: the page 1 an API probe
+// fetched stays in the tab's page cache, so the run that follows does not
+// ask for it again.
+//
+// Requests and replies:
+//   probe-file {file, options: {map, separator}} -> {probe}  (the first 64 KiB, or all of a smaller file)
+//   probe-api {form}                             -> {probe}  (+ 'event' messages: page 1's retries and waits)
+//   cancel-probe                                 -> {}       (aborts a probe of the API)
+// `probe` is the core's answer, parsed: {format, separator, columns,
+// mapping: {fields, unmapped, ignored_columns}, preview: [{position, values,
+// problem}]}. A refused setting rejects with `invalid_setting` and its
+// `field` (`map`, `separator`, or an API setting); a source that cannot be
+// read, with its code (`invalid_json`, `not_utf8`, page 1's failure, ...).
+import { probeApi, probeFile } from './pkg/customer_pipeline.js';
+
+/** How much of a larger file is looked at: a header and the preview's records, and more. */
+const PROBE_BYTES = 64 * 1024;
+
+let probeAbort = null;
+
+/** The handlers; `postEvent(id)` forwards a probe's events to the page as worker.js does a run's. */
+export function mappingHandlers(postEvent) {
+  return {
+    async 'probe-file'({ file, options }) {
+      const start = new Uint8Array(await file.slice(0, PROBE_BYTES).arrayBuffer());
+      return { probe: JSON.parse(probeFile(start, file.size <= PROBE_BYTES, JSON.stringify(options))) };
+    },
+
+    async 'probe-api'({ id, form }) {
+      probeAbort?.abort();
+      const abort = new AbortController();
+      probeAbort = abort;
+      try {
+        return { probe: JSON.parse(await probeApi(JSON.stringify(form), postEvent(id), abort.signal)) };
+      } finally {
+        if (probeAbort === abort) probeAbort = null;
+      }
+    },
+
+    'cancel-probe'() {
+      probeAbort?.abort();
+      return {};
+    },
+  };
+}
