@@ -1,9 +1,10 @@
 // Accessibility: axe-core finds nothing on the page idle, running, done,
-// partial and failed, at 1280 and 390 px, light and dark; focus never falls
+// partial and failed, and in the field mapping panel, at 1280 and 390 px,
+// light and dark; focus never falls
 // to <body>; every focus ring is visible, unclipped and contrasting.
 import { test, expect } from '@playwright/test';
 import {
-  apiUrl, axeViolations, clickAndSettle, focusedId, openAndAutorun, openPage, resetMock,
+  ROOT, apiUrl, axeViolations, chooseFile, clickAndSettle, focusedId, openAndAutorun, openPage, resetMock,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
@@ -85,6 +86,55 @@ test('axe finds no violation idle, running, done, partial or failed, wide and na
     await page.locator('#retries').fill('99');
     expect(await clickAndSettle(page, page.locator('#run'))).toBe('failed');
     await expect(page.locator('#retries')).toHaveAttribute('aria-invalid', 'true');
+    expect(await violationsInEveryView(page)).toEqual([]);
+  });
+});
+
+test('the field mapping panel: axe finds no violation, every stop has its ring; nor in the mapping the run used', async ({ page }) => {
+  test.setTimeout(120_000);
+
+  await test.step('a CSV file previewed, a field changed', async () => {
+    await openPage(page, { seed: 42, as_of: AS_OF });
+    await chooseFile(page, `${ROOT}tests/fixtures/hubspot_contacts.csv`);
+    await expect(page.locator('#mapping-preview tbody tr')).toHaveCount(5);
+    await page.locator('#map-last_login').selectOption('');
+    await expect(page.locator('#mapping-ignored')).toContainText('Last Activity Date');
+    expect(await violationsInEveryView(page)).toEqual([]);
+  });
+
+  await test.step('every stop of the panel has its focus ring', async () => {
+    for (const { width, height, colorScheme } of [VIEWS[0], VIEWS[3]]) {
+      await page.setViewportSize({ width, height });
+      await page.emulateMedia({ colorScheme });
+      const { problems, visited } = await tabThroughRings(page);
+      expect(problems).toEqual([]);
+      for (const id of ['map-separator', 'map-id', 'map-engagement_score', 'mapping-preview-scroll', 'mapping-reset']) {
+        expect(visited).toContain(id);
+      }
+    }
+  });
+
+  await test.step('done: the mapping used and the fields not in the source', async () => {
+    expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');
+    await expect(page.locator('#mapping-note')).toBeVisible();
+    expect(await violationsInEveryView(page)).toEqual([]);
+  });
+
+  await test.step('a refused mapping and separator from the link', async () => {
+    await openPage(page, { seed: 42, as_of: AS_OF, separator: ':' });
+    await chooseFile(page, `${ROOT}tests/fixtures/hubspot_contacts.csv`);
+    await expect(page.locator('#map-separator')).toHaveAttribute('aria-invalid', 'true');
+    expect(await violationsInEveryView(page)).toEqual([]);
+    await openPage(page, { seed: 42, as_of: AS_OF, map: 'colour:x' });
+    await chooseFile(page, `${ROOT}tests/fixtures/shopify_customers.csv`);
+    await expect(page.locator('#mapping-error')).toBeVisible();
+    expect(await violationsInEveryView(page)).toEqual([]);
+  });
+
+  await test.step('an API\'s page 1 previewed', async () => {
+    await openPage(page, { api: apiUrl({ failure_rate: 0 }), seed: 42, as_of: AS_OF });
+    await page.locator('#preview-mapping').click();
+    await expect(page.locator('#mapping-preview tbody tr')).toHaveCount(5);
     expect(await violationsInEveryView(page)).toEqual([]);
   });
 });
