@@ -241,7 +241,7 @@ test('a JSON array with camelCase and nested keys maps contact.email', async ({ 
   await expect(page.locator('#mapping-ignored-used')).toHaveText('Not used: contact.phone, plan.');
 });
 
-test('the preview shows why a record cannot be read; a column the map text cannot name is not offered', async ({ page }) => {
+test('the preview shows why a record cannot be read; a column named with a comma can be chosen', async ({ page }) => {
   await openPage(page, { seed: 42, as_of: AS_OF });
   await chooseFile(page, {
     name: 'ragged.csv',
@@ -254,12 +254,30 @@ test('the preview shows why a record cannot be read; a column the map text canno
     ['row 3', "row has 4 cells, the header has 3 (cells after column 'E-mail')"],
   ]);
   await expect(page.locator('#mapping-preview td.problem')).toHaveAttribute('colspan', '7');
-  // The core reads `map` as comma-separated pairs: a column named with a comma cannot be written there.
-  const option = page.locator('#map-first_name option[value="Name, first"]');
-  await expect(option).toBeDisabled();
-  await expect(option).toHaveText('Name, first (cannot be named in a mapping)');
-  await expect(page.locator('#map-first_name option[value="E-mail"]')).toBeEnabled();
   expect(await selected(page)).toMatchObject({ id: 'Customer ID', email: 'E-mail', first_name: '' });
+
+  // The map is sent as an object, which names a column holding a comma.
+  await page.locator('#map-first_name').selectOption('Name, first');
+  await expect(page.locator('#mapping-ignored')).toHaveText('Every column found is read by a field.');
+  expect((await previewRows(page))[0]).toEqual(['row 2', '1', 'Ada', ABSENT, 'a@example.com', ABSENT, ABSENT, ABSENT]);
+  const { report } = await runAndDownload(page);
+  expect(report.metadata.mapping.fields.first_name).toBe('Name, first');
+  expect(report.customers.map((c) => c.full_name)).toEqual(['Ada']);
+  expect(report.rejected.map((r) => r.position)).toEqual(['row 3']);
+});
+
+test('a column feeds one field: choosing it for another field takes it from the first', async ({ page }) => {
+  await openPage(page, { seed: 42, as_of: AS_OF });
+  await chooseFile(page, HUBSPOT);
+  await expect(page.locator('#map-last_name')).toHaveValue('Last Name');
+  await page.locator('#map-first_name').selectOption('Last Name');
+  await expect(page.locator('#announcer')).toHaveText('First name: Last Name. Last name: not in this source. Preview updated.');
+  expect(await selected(page)).toMatchObject({ first_name: 'Last Name', last_name: '', id: 'Record ID', last_login: 'Last Activity Date' });
+  expect((await previewRows(page))[0].slice(0, 4)).toEqual(['row 2', '101', 'Nováková', ABSENT]);
+  await expect(page.locator('#mapping-ignored')).toHaveText('Not used: First Name, Phone Number, Lifecycle Stage, Create Date.');
+  const { report } = await runAndDownload(page);
+  expect(report.metadata.mapping.fields).toMatchObject({ first_name: 'Last Name', last_name: null });
+  expect(report.customers.find((c) => c.customer_id === 101).full_name).toBe('Nováková');
 });
 
 test('the link\'s map pre-fills the mapping; an invalid one is the core\'s invalid_setting for map', async ({ page }) => {
@@ -335,14 +353,15 @@ test('the link\'s map pre-fills the mapping; an invalid one is the core\'s inval
     await chooseFile(page, HUBSPOT);
     await expect(page.locator('#mapping-status')).toHaveText('hubspot_contacts.csv: CSV, 8 columns separated by semicolon.');
     await expect(page.locator('#map-separator')).toHaveValue(';');
-    await page.locator('#map-first_name').selectOption('Last Name');
-    await expect(page.locator('#map-first_name')).toHaveValue('Last Name');
+    await page.locator('#map-email').selectOption('');
+    await expect(page.locator('#map-email')).toHaveValue('');
+    await expect(page.locator('#mapping-ignored')).toContainText('Email');
     await page.evaluate(() => {
       navigator.clipboard.writeText = async (text) => { window.__copied = text; };
     });
     await page.locator('#copy-link').click();
     const link = new URL(await page.evaluate(() => window.__copied));
-    expect(link.searchParams.get('map')).toBe('first_name:Last Name');
+    expect(link.searchParams.get('map')).toBe('email:');
     expect(link.searchParams.get('separator')).toBe(';');
   });
 });

@@ -5,26 +5,34 @@
 // with the proposed column chosen, the CSV separator, the columns no field
 // reads and the first records as they would be read. Every change looks again.
 //
-// What is sent, in the core's text form (`id:Customer ID,avatar:`, read by
-// MappingSpec::parse): a probe gets the link's `map` and the user's changes,
-// and the core proposes the rest; a run gets every field as the last probe
-// resolved it, then the changes since, so that it reads what the preview
-// showed. Field names, labels and separators come from the core's vocabulary.
+// What is sent as `map`: until the user changes a select, the link's `map`
+// text (`id:Customer ID,avatar:`; empty: all proposed by the core); after a
+// change, and for every run after a probe, an object of every field as the
+// last probe resolved it with the user's changes over it ({field: column or
+// null}), so that a change moves only what the user moved and a run reads
+// exactly what the preview showed. The object form names any column, commas
+// included. Field names, labels and separators come from the core's vocabulary.
 import { el, count } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 
 /**
- * Whether the mapping text can name `column`. The core splits the text at
- * commas and trims each column name (MappingSpec::parse), so a name holding
- * a comma, starting or ending with white space, or empty cannot be written.
+ * Whether a mapping can name `column`: the core trims the names it is given
+ * and reads an empty one as "not in this source" (MappingSpec).
  */
-function nameable(column) {
-  return column !== '' && column.trim() === column && column.split(',').length === 1;
-}
+const nameable = (column) => column !== '' && column.trim() === column;
 
-/** `field:column` pairs (nothing after the colon: not in this source). */
-const pairs = (entries) => entries.map(([field, column]) => `${field}:${column ?? ''}`);
+/**
+ * Whether the `map` text can name `column`: it is split at commas
+ * (MappingSpec::parse), so only the object form names a column with one.
+ */
+const nameableInText = (column) => nameable(column) && column.split(',').length === 1;
+
+/** `field:column` pairs of the `map` text (nothing after the colon: not in this source). */
+const pairs = (entries) => entries
+  .filter(([, column]) => column === null || nameableInText(column))
+  .map(([field, column]) => `${field}:${column ?? ''}`)
+  .join(',');
 
 const joined = (...parts) => parts.filter((part) => part !== '').join(',');
 
@@ -36,7 +44,7 @@ const absent = () => el('span', { className: 'absent' }, [
 
 /** What is known about one source (the file, or the API): the last probe and the user's changes. */
 const freshState = (seq = 0) => ({
-  probe: null, picks: new Map(), error: null, status: '', busy: false, again: false, seq,
+  probe: null, resolved: null, picks: new Map(), error: null, status: '', busy: false, again: false, seq,
 });
 
 export class MappingPanel {
@@ -99,24 +107,30 @@ export class MappingPanel {
 
   // ---------- what is sent ----------
 
-  /** The overrides a probe gets: the link's, then the user's changes. */
-  probeMap(kind = this.source()) {
-    return joined(this.linkMap, pairs([...this.state(kind).picks]).join(','));
+  /**
+   * Every field as the last probe resolved it, with the user's changes over
+   * it, as the core's object form; a column no mapping can name is left out,
+   * for the core to propose again as it did. `null` before any probe.
+   */
+  pinned(kind) {
+    const { resolved, picks } = this.state(kind);
+    if (!resolved) return null;
+    const fields = {};
+    for (const field of this.vocabulary.contract_fields) {
+      const column = picks.has(field.name) ? picks.get(field.name) : resolved[field.name];
+      if (column === null || nameable(column)) fields[field.name] = column;
+    }
+    return fields;
   }
 
-  /**
-   * The map a run gets: every field as the last probe resolved it (a column
-   * the text cannot name is left to the core's proposal, as in the probe),
-   * then the changes made since. Without a probe, the link's map.
-   */
+  /** The map a probe gets: the link's text until the user changes something, then every field. */
+  probeMap(kind = this.source()) {
+    return this.state(kind).picks.size > 0 ? this.pinned(kind) ?? this.linkMap : this.linkMap;
+  }
+
+  /** The map a run gets: every field as the preview showed it; without a preview, the link's text. */
   runMap(kind) {
-    const { probe, picks } = this.state(kind);
-    const resolved = probe
-      ? pairs(this.vocabulary.contract_fields
-        .map((field) => [field.name, probe.mapping.fields[field.name]])
-        .filter(([, column]) => column === null || nameable(column))).join(',')
-      : this.linkMap;
-    return joined(resolved, pairs([...picks]).join(','));
+    return this.pinned(kind) ?? this.linkMap;
   }
 
   /** The read options of an upload run. */
@@ -124,9 +138,13 @@ export class MappingPanel {
     return { map: this.runMap('file'), separator: this.separator };
   }
 
-  /** The mapping settings for *Copy link*: the link's map with the changes, and the separator chosen. */
+  /**
+   * The mapping settings for *Copy link*: the link's map with the user's
+   * changes after it (a column with a comma cannot be written there), and
+   * the separator chosen.
+   */
   linkParams() {
-    return { map: this.probeMap(), separator: this.separator };
+    return { map: joined(this.linkMap, pairs([...this.state().picks])), separator: this.separator };
   }
 
   // ---------- what the user does ----------
@@ -150,11 +168,24 @@ export class MappingPanel {
     this.render();
   }
 
-  /** A contract field's select changed. */
+  /**
+   * A contract field's select changed. A column feeds one field: a field
+   * that read the column chosen is then "not in this source".
+   */
   pick(field, column) {
     const kind = this.source();
-    this.state(kind).picks.set(field, column === '' ? null : column);
-    this.changed = { field, column };
+    const { picks } = this.state(kind);
+    picks.set(field, column === '' ? null : column);
+    const moved = [];
+    if (column !== '') {
+      for (const [other, select] of this.selects) {
+        if (other !== field && select.value === column) {
+          picks.set(other, null);
+          moved.push(other);
+        }
+      }
+    }
+    this.changed = { field, column, moved };
     if (kind === 'file') this.probeFile();
     else this.previewApi();
   }
@@ -163,6 +194,7 @@ export class MappingPanel {
     this.separator = separator;
     // The columns were those of the other separator.
     this.states.file.picks.clear();
+    this.states.file.resolved = null;
     $('map-separator').removeAttribute('aria-invalid');
     this.probeFile({ explicit: true });
   }
@@ -172,6 +204,7 @@ export class MappingPanel {
     const kind = this.source();
     this.linkMap = '';
     this.state(kind).picks.clear();
+    this.state(kind).resolved = null;
     if (kind === 'file') {
       this.linkSeparator = '';
       this.separator = '';
@@ -282,12 +315,14 @@ export class MappingPanel {
       this.separator = probe.separator;
     }
     state.probe = probe;
+    state.resolved = probe.mapping.fields;
     state.error = null;
     state.status = `${subject}: ${this.layout(probe, state)}`;
     const { changed } = this;
     this.changed = null;
     if (changed) {
-      this.say(`${this.label(changed.field)}: ${changed.column === '' ? 'not in this source' : changed.column}. Preview updated.`);
+      const moved = changed.moved.map((field) => ` ${this.label(field)}: not in this source.`).join('');
+      this.say(`${this.label(changed.field)}: ${changed.column === '' ? 'not in this source' : changed.column}.${moved} Preview updated.`);
     } else {
       const { unmapped } = probe.mapping;
       const found = this.vocabulary.contract_fields.length - unmapped.length;
