@@ -135,6 +135,14 @@ impl<'a> RawField<'a> {
         }
     }
 
+    /// Valid JSON text without escapes (checked by the caller).
+    pub(crate) fn json(text: &'a str) -> RawField<'a> {
+        RawField {
+            text,
+            kind: RawKind::Json,
+        }
+    }
+
     /// The field's value.
     pub fn value(self) -> FieldValue<'a> {
         match (self.kind, self.text.as_bytes().first()) {

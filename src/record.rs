@@ -10,6 +10,8 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
+mod scan;
+
 use crate::field::{FieldValue, RawField};
 use crate::mapping::{Field, FieldSet, Mapping, MappingSpec};
 
@@ -399,6 +401,9 @@ impl Mapper {
         text: &'a str,
     ) -> Result<(InputObject<'a>, usize), serde_json::Error> {
         if let Some((mapping, keys)) = &self.resolved {
+            if let Some(found) = scan::scan(text, keys, mapping.mapped()) {
+                return Ok(found);
+            }
             return parse_with(text, keys, mapping.mapped());
         }
         let default = KeyMap::default();
@@ -418,6 +423,23 @@ impl Mapper {
         };
         self.resolved = Some((mapping, keys));
         Ok(result)
+    }
+}
+
+/// For the fuzzer: whenever the hand-written scan reads `text`, serde reads
+/// the same object ending at the same place.
+///
+/// # Panics
+/// When they disagree.
+#[doc(hidden)]
+pub fn check_scan_against_serde(text: &str) {
+    let keys = KeyMap::default();
+    if let Some((fast, end)) = scan::scan(text, &keys, FieldSet::ALL) {
+        let (slow, slow_end) = parse_with(text, &keys, FieldSet::ALL)
+            .unwrap_or_else(|error| panic!("the scan read {text:?}, serde did not: {error}"));
+        assert_eq!(fast.record, slow.record, "{text:?}");
+        assert!(slow.data.is_none() && slow.page.is_none(), "{text:?}");
+        assert_eq!(end, slow_end, "{text:?}");
     }
 }
 
