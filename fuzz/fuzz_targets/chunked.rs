@@ -2,15 +2,20 @@
 //! Any bytes, cut at any boundaries, must give the same report byte for
 //! byte, or the same error, as the whole file.
 //!
-//! Input layout: the first byte says how many cut points follow (0-15),
-//! each cut point is two bytes (a little-endian offset, taken modulo the
-//! rest's length); the rest is the file.
+//! Input layout: the first byte's low four bits say how many cut points
+//! follow (0-15), its high four bits choose the read options (the CSV
+//! separator: found, `,`, `;`, tab or `|`; from 8 up, a field mapping
+//! with a column, a dotted path and a field left out); each cut point is
+//! two bytes (a little-endian offset, taken modulo the rest's length); the
+//! rest is the file.
 #![no_main]
 
 use std::sync::OnceLock;
 
 use customer_pipeline::dates::parse_timestamp;
-use customer_pipeline::pipeline::process_upload;
+use customer_pipeline::mapping::MappingSpec;
+use customer_pipeline::pipeline::process_upload_with;
+use customer_pipeline::reader::ReadOptions;
 use customer_pipeline::settings::RunSettings;
 use customer_pipeline::stream::UploadStream;
 use libfuzzer_sys::fuzz_target;
@@ -23,11 +28,23 @@ fn settings() -> &'static RunSettings {
     })
 }
 
+fn options(choice: u8) -> ReadOptions {
+    let separator = [None, Some(b','), Some(b';'), Some(b'\t'), Some(b'|')][usize::from(choice % 5)];
+    let mapping = if choice >= 8 {
+        MappingSpec::parse("id:Customer ID,email:contact.email,avatar:")
+            .expect("the fuzz mapping is valid")
+    } else {
+        MappingSpec::none()
+    };
+    ReadOptions { mapping, separator }
+}
+
 fuzz_target!(|data: &[u8]| {
-    let Some((&count, rest)) = data.split_first() else {
+    let Some((&first, rest)) = data.split_first() else {
         return;
     };
-    let count = usize::from(count % 16);
+    let count = usize::from(first & 0x0F);
+    let options = options(first >> 4);
     if rest.len() < count * 2 {
         return;
     }
@@ -39,8 +56,9 @@ fuzz_target!(|data: &[u8]| {
     cuts.sort_unstable();
     cuts.push(file.len());
 
-    let whole = process_upload(file, "fuzz.json", settings()).map(|report| report.to_json());
-    let mut stream = UploadStream::new(settings());
+    let whole = process_upload_with(file, "fuzz.json", settings(), &options)
+        .map(|report| report.to_json());
+    let mut stream = UploadStream::with_options(settings(), &options);
     let mut from = 0;
     let mut chunked = Ok(());
     for cut in cuts {
