@@ -384,10 +384,13 @@ function targets(cases, size) {
   for (const e of cases.filter((c) => c.format === 'ndjson' && c.size >= 1_000_000)) {
     out.push(`- NDJSON peak, ${n0(e.size)} records: ${memoryCells(e).filter((c) => c.startsWith('ours')).join('; ')}`);
   }
+  // www/pkg is whatever the last `make run`/`make build` left; the measured
+  // module is the same source with the bench feature.
+  const kb = (m) => `${f1(m.raw_bytes / 1000)} KB raw, ${f1(m.gzip_bytes / 1000)} KB gzipped`;
   const shipped = size.www ?? size.bench;
   if (shipped) {
-    out.push(`- .wasm ≤ 250 KB raw and ≤ 100 KB gzipped: ${verdict(shipped.raw_bytes <= 250_000 && shipped.gzip_bytes <= 100_000)}, `
-      + `${f1(shipped.raw_bytes / 1000)} KB raw, ${f1(shipped.gzip_bytes / 1000)} KB gzipped (gzip -9; ${size.www ? 'www/pkg' : 'the bench build, with benchStages'})`);
+    out.push(`- .wasm ≤ 250 KB raw and ≤ 100 KB gzipped (gzip -9): ${verdict(shipped.raw_bytes <= 250_000 && shipped.gzip_bytes <= 100_000)}, `
+      + `${size.www ? `www/pkg ${kb(size.www)}; ` : ''}the measured module (with benchStages) ${kb(size.bench)}; the old build ${kb(size.old)}`);
   }
   return out.join('\n');
 }
