@@ -13,7 +13,8 @@
 // Per input: one page times every contender (all in that page session; the
 // fast ones in interleaved rounds), then a fresh page per memory
 // measurement (wasm memory only grows, so each peak is that run's alone),
-// then the native run. Prints the tables and writes target/bench/results.json.
+// then the native run. Prints the tables and writes target/bench/results.json
+// (and a dated copy, results-<time>.json).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, copyFileSync, cpSync, symlinkSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -440,6 +441,9 @@ const results = {
 };
 mkdirSync(BENCH, { recursive: true });
 writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+// A copy per run, so that a quick run does not replace the last full one.
+const dated = join(BENCH, `results-${results.date.replace(/[:.]/g, '-')}.json`);
+writeFileSync(dated, `${JSON.stringify(results, null, 2)}\n`);
 
 console.log(`\nChromium ${browserVersion}, median of ${RUNS} runs (after a warm-up, except as noted); MB = 10^6 bytes;`
   + ` load average ${f2(results.load_average.before)} before, ${f2(results.load_average.after)} after (${cpus().length} CPUs)\n`);
@@ -450,7 +454,7 @@ console.log('\n### Peak wasm memory (one run in a fresh page; × the input)\n');
 console.log(memoryTable(cases));
 console.log('\n### Targets (issue 11)\n');
 console.log(targets(cases, size));
-console.log(`\nResults: ${RESULTS} (${results.duration_s} s)`);
+console.log(`\nResults: ${RESULTS} and ${dated} (${results.duration_s} s)`);
 
 const mismatches = cases.filter((c) => c.check && (c.check.error || !c.check.old?.equal || !c.check.js?.equal));
 if (mismatches.length) {
