@@ -222,7 +222,7 @@ test('a JSON array with camelCase and nested keys maps contact.email', async ({ 
   await openPage(page, { seed: 42, as_of: AS_OF });
   const { text: goldenText, report: golden } = await expected('camel_case_customers.json');
   await chooseFile(page, CAMEL);
-  await expect(page.locator('#mapping-status')).toHaveText('camel_case_customers.json: record_array layout, 9 fields found in the first records.');
+  await expect(page.locator('#mapping-status')).toHaveText('camel_case_customers.json: A JSON array of records, 9 fields found in the first records.');
   await expect(page.locator('#separator-field')).toBeHidden();
   expect(await selected(page)).toEqual(golden.metadata.mapping.fields);
   expect(await selected(page)).toMatchObject({ email: 'contact.email', id: 'customerId', engagement_score: 'score' });
@@ -232,6 +232,8 @@ test('a JSON array with camelCase and nested keys maps contact.email', async ({ 
   expect(rows[0]).toEqual(['record 1', '501', '"Noor"', '"Haddad"', '"noor@example.com"', '"https://cdn.example.com/501.png"',
     '"2026-11-01T08:00:00Z"', '91']);
   expect(rows[2]).toEqual(['record 3', '503', '"Ines"', ABSENT, ABSENT, ABSENT, ABSENT, 'null']);
+  // A record the run will reject shows its values, and why.
+  expect(rows[3]).toEqual(['record 4 rejected: id: missing', ABSENT, '"No"', '"Id"', '"noid@example.com"', ABSENT, ABSENT, ABSENT]);
 
   const { text, report } = await runAndDownload(page);
   expect(report.metadata.mapping).toEqual(golden.metadata.mapping);
@@ -372,12 +374,15 @@ test('an API: Preview mapping looks at page 1, which the run then takes from the
   await expect(page.locator('#mapping-body')).toBeHidden();
   await page.locator('#preview-mapping').click();
   await expect(page.locator('#mapping-preview tbody tr')).toHaveCount(5);
-  await expect(page.locator('#mapping-status')).toHaveText('Page 1: page_envelope layout, 5 fields found in the first records.');
+  await expect(page.locator('#mapping-status')).toHaveText('Page 1: One page envelope, 5 fields found in the first records.');
   await expect(page.locator('#separator-field')).toBeHidden();
-  // The reqres.in users have no last login or engagement score.
+  // The reqres.in users have no last login or engagement score: as a run
+  // without a mapping would, those keep their own names (a later record may
+  // have them; absent, they cost nothing).
   expect(await selected(page)).toEqual({
-    id: 'id', first_name: 'first_name', last_name: 'last_name', email: 'email', avatar: 'avatar', last_login: '', engagement_score: '',
+    id: 'id', first_name: 'first_name', last_name: 'last_name', email: 'email', avatar: 'avatar', last_login: 'last_login', engagement_score: 'engagement_score',
   });
+  await expect(page.locator('#map-last_login option:checked')).toHaveText('last_login (not in the records looked at)');
   await expect(page.locator('#mapping-preview caption')).toHaveText('The first 5 records of page 1, read with this mapping');
   expect((await previewRows(page))[0].slice(0, 4)).toEqual(['page 1, record 1', '1', '"George"', '"Bluth"']);
 
@@ -388,9 +393,9 @@ test('an API: Preview mapping looks at page 1, which the run then takes from the
   const { report } = await runAndDownload(page);
   expect(report.metadata.mapping).toEqual({
     fields: {
-      id: 'id', first_name: 'first_name', last_name: 'last_name', email: 'email', avatar: null, last_login: null, engagement_score: null,
+      id: 'id', first_name: 'first_name', last_name: 'last_name', email: 'email', avatar: null, last_login: 'last_login', engagement_score: 'engagement_score',
     },
-    unmapped: ['avatar', 'last_login', 'engagement_score'],
+    unmapped: ['avatar'],
     ignored_columns: ['avatar'],
   });
   expect(report.metadata.total_customers).toBe(12);

@@ -33,6 +33,42 @@ pub enum InputFormat {
     Csv,
 }
 
+impl InputFormat {
+    /// Every layout, in the order the README lists them.
+    pub const ALL: [InputFormat; 6] = [
+        InputFormat::RecordArray,
+        InputFormat::EnvelopeArray,
+        InputFormat::MixedArray,
+        InputFormat::PageEnvelope,
+        InputFormat::Ndjson,
+        InputFormat::Csv,
+    ];
+
+    /// The layout's name in reports and events (as serialized).
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::PageEnvelope => "page_envelope",
+            InputFormat::EnvelopeArray => "envelope_array",
+            InputFormat::RecordArray => "record_array",
+            InputFormat::MixedArray => "mixed_array",
+            InputFormat::Ndjson => "ndjson",
+            InputFormat::Csv => "csv",
+        }
+    }
+
+    /// The layout as people read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            InputFormat::PageEnvelope => "one page envelope",
+            InputFormat::EnvelopeArray => "a JSON array of page envelopes",
+            InputFormat::RecordArray => "a JSON array of records",
+            InputFormat::MixedArray => "a JSON array of records and envelopes",
+            InputFormat::Ndjson => "NDJSON (one JSON value after another)",
+            InputFormat::Csv => "CSV with a header row",
+        }
+    }
+}
+
 /// Where a record sits in the input, shown to people as "line 4, page 2, record 3".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Position {
@@ -134,11 +170,11 @@ impl fmt::Display for IngestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             IngestError::Empty => {
-                f.write_str("The file is empty: expected customer records as JSON or NDJSON.")
+                f.write_str("The file is empty: expected customer records as JSON, NDJSON or CSV.")
             }
             IngestError::Utf16 => f.write_str(
-                "This file looks like UTF-16 text; save it as UTF-8 (JSON and NDJSON files \
-                 must be UTF-8) and choose it again.",
+                "This file looks like UTF-16 text; save it as UTF-8 (JSON, NDJSON and CSV \
+                 files must be UTF-8) and choose it again.",
             ),
             IngestError::NotUtf8 { line, column } => write!(
                 f,

@@ -146,19 +146,38 @@ pub struct MappingSpec {
 
 /// A mapping setting that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MappingError {
-    /// What was given.
-    pub given: String,
+pub enum MappingError {
+    /// Not a `field:column` pair naming a contract field.
+    NotAPair {
+        /// What was given.
+        given: String,
+    },
+    /// One column chosen for two fields: a column feeds one field.
+    ColumnTwice {
+        /// The column.
+        column: String,
+        /// The two fields, in contract order.
+        fields: [Field; 2],
+    },
 }
 
 impl fmt::Display for MappingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "The field mapping must look like `id:Customer ID,email:Email` (a contract field, a \
-             colon, then a column, or nothing for \"not in this source\"); got '{}'.",
-            self.given
-        )
+        match self {
+            MappingError::NotAPair { given } => write!(
+                f,
+                "The field mapping must look like `id:Customer ID,email:Email` (a contract \
+                 field, a colon, then a column, or nothing for \"not in this source\"); got \
+                 '{given}'."
+            ),
+            MappingError::ColumnTwice { column, fields } => write!(
+                f,
+                "The field mapping chooses '{column}' for both {} and {}; a column can feed \
+                 one field only.",
+                fields[0].name(),
+                fields[1].name()
+            ),
+        }
     }
 }
 
@@ -180,16 +199,15 @@ impl MappingSpec {
     pub fn parse(text: &str) -> Result<MappingSpec, MappingError> {
         let mut spec = MappingSpec::default();
         for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (field, column) = pair.split_once(':').ok_or_else(|| MappingError {
+            let not_a_pair = || MappingError::NotAPair {
                 given: pair.to_owned(),
-            })?;
-            let field = Field::named(field.trim()).ok_or_else(|| MappingError {
-                given: pair.to_owned(),
-            })?;
+            };
+            let (field, column) = pair.split_once(':').ok_or_else(not_a_pair)?;
+            let field = Field::named(field.trim()).ok_or_else(not_a_pair)?;
             let column = column.trim();
             spec.set(field, (!column.is_empty()).then(|| column.to_owned()));
         }
-        Ok(spec)
+        spec.checked()
     }
 
     /// Overrides given as (contract field, column) pairs, `None` for "not
@@ -202,13 +220,30 @@ impl MappingSpec {
     ) -> Result<MappingSpec, MappingError> {
         let mut spec = MappingSpec::default();
         for (name, column) in fields {
-            let field = Field::named(name.trim()).ok_or_else(|| MappingError {
+            let field = Field::named(name.trim()).ok_or_else(|| MappingError::NotAPair {
                 given: name.to_owned(),
             })?;
             let column = column.map(str::trim).filter(|column| !column.is_empty());
             spec.set(field, column.map(str::to_owned));
         }
-        Ok(spec)
+        spec.checked()
+    }
+
+    /// The spec, unless it chooses one column for two fields.
+    fn checked(self) -> Result<MappingSpec, MappingError> {
+        for (at, (field, column)) in self.overrides.iter().enumerate() {
+            let Some(column) = column else { continue };
+            let twice = self.overrides[at + 1..]
+                .iter()
+                .find(|(_, other)| other.as_deref() == Some(column.as_str()));
+            if let Some((other, _)) = twice {
+                return Err(MappingError::ColumnTwice {
+                    column: column.clone(),
+                    fields: [*field, *other],
+                });
+            }
+        }
+        Ok(self)
     }
 
     /// Sets one field: `None` means "not in this source".
@@ -309,6 +344,28 @@ impl Mapping {
             ignored,
             columns: columns.to_vec(),
         }
+    }
+
+    /// The same mapping over more of the source's columns (key paths seen
+    /// in later records): those no field reads are listed as ignored.
+    pub(crate) fn with_columns(mut self, columns: Vec<String>) -> Mapping {
+        self.ignored = columns
+            .iter()
+            .filter(|column| {
+                !self
+                    .sources
+                    .iter()
+                    .any(|source| source.as_deref() == Some(column.as_str()))
+            })
+            .cloned()
+            .collect();
+        self.columns = columns;
+        self
+    }
+
+    /// The source's columns no field reads.
+    pub fn ignored_columns(&self) -> &[String] {
+        &self.ignored
     }
 
     /// The source columns (or key paths) the mapping was proposed from.
@@ -441,6 +498,35 @@ mod tests {
         );
         assert_eq!(json["ignored_columns"][0], "Accepts Email Marketing");
         assert_eq!(json["ignored_columns"].as_array().unwrap().len(), 6);
+    }
+
+    #[test]
+    fn a_column_feeds_one_field_only() {
+        let error = MappingSpec::parse("email:Email,avatar:Email").unwrap_err();
+        assert_eq!(
+            error,
+            MappingError::ColumnTwice {
+                column: "Email".to_owned(),
+                fields: [Field::Email, Field::Avatar],
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "The field mapping chooses 'Email' for both email and avatar; a column can feed one \
+             field only."
+        );
+        let twice = [("avatar", Some("Email")), ("email", Some("Email"))];
+        assert!(matches!(
+            MappingSpec::from_fields(twice),
+            Err(MappingError::ColumnTwice { .. })
+        ));
+        // Two fields "not in this source" are fine, and so is a column
+        // the user takes from the field it was proposed for.
+        assert!(MappingSpec::parse("email:,avatar:").is_ok());
+        let spec = MappingSpec::parse("avatar:Email").unwrap();
+        let mapping = Mapping::propose(&columns(&["Email", "Photo"]), &spec, true);
+        assert_eq!(mapping.source(Field::Avatar), Some("Email"));
+        assert_eq!(mapping.source(Field::Email), None);
     }
 
     #[test]

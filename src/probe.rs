@@ -5,14 +5,19 @@
 
 use serde::Serialize;
 
+use crate::customer::customer_id;
 use crate::field::excerpt;
 use crate::ingest::{ingest_page, IngestError, InputFormat, SourceItem};
 use crate::mapping::{Field, Mapping, MappingSpec};
 use crate::reader::{ReadOptions, Reader};
 use crate::record::{key_paths, Mapper};
 
-/// Records looked at for columns and shown in the preview.
+/// Records shown in the preview.
 pub const PREVIEW_RECORDS: usize = 5;
+
+/// JSON records whose keys are listed as the source's columns (the
+/// mapping itself is proposed from the first, as a run proposes it).
+const COLUMN_RECORDS: usize = 100;
 
 /// What the start of a source looks like.
 #[derive(Debug, Serialize)]
@@ -35,9 +40,10 @@ pub struct Probe {
 pub struct PreviewRow {
     /// Where it is, e.g. `row 2` or `record 1`.
     pub position: String,
-    /// Per contract field, the text read (shortened), or `None`.
-    pub values: Vec<Option<String>>,
-    /// Why it cannot be a record, if it cannot.
+    /// Per contract field, the text read (shortened), or `None` where the
+    /// record has none; `None` as a whole when the record cannot be read.
+    pub values: Option<Vec<Option<String>>>,
+    /// Why it cannot be read, or why the run will reject it (no valid id).
     pub problem: Option<String>,
 }
 
@@ -55,7 +61,7 @@ pub fn probe(start: &[u8], options: &ReadOptions, complete: bool) -> Result<Prob
     });
     let mut raws: Vec<String> = Vec::new();
     let mut collect = |item: &SourceItem<'_>| {
-        if raws.len() < PREVIEW_RECORDS {
+        if raws.len() < COLUMN_RECORDS {
             raws.push(item.raw.to_owned());
         }
     };
@@ -65,12 +71,13 @@ pub fn probe(start: &[u8], options: &ReadOptions, complete: bool) -> Result<Prob
     } else {
         reader.format_so_far()
     };
-    let columns = if format == InputFormat::Csv {
-        reader.mapping().columns().to_vec()
+    let (columns, mapping) = if format == InputFormat::Csv {
+        let columns = reader.mapping().columns().to_vec();
+        let mapping = Mapping::propose(&columns, &options.mapping, true);
+        (columns, mapping)
     } else {
-        columns_of(&raws)
+        as_a_run_proposes(&raws, &options.mapping)
     };
-    let mapping = Mapping::propose(&columns, &options.mapping, true);
     // Second pass: the first records read with every field decided.
     let mut preview = Vec::new();
     let mut reader = Reader::with_options(&ReadOptions {
@@ -110,11 +117,10 @@ pub fn probe_page(body: &[u8], page: u64, options: &MappingSpec) -> Result<Probe
     let items = ingest_page(body, page, &mut Mapper::new(MappingSpec::none()))?;
     let raws: Vec<&str> = items
         .iter()
-        .take(PREVIEW_RECORDS)
+        .take(COLUMN_RECORDS)
         .map(|item| item.raw)
         .collect();
-    let columns = columns_of(&raws);
-    let mapping = Mapping::propose(&columns, options, true);
+    let (columns, mapping) = as_a_run_proposes(&raws, options);
     let items = ingest_page(body, page, &mut Mapper::new(decided(&mapping)))?;
     let preview = items
         .iter()
@@ -128,6 +134,19 @@ pub fn probe_page(body: &[u8], page: u64, options: &MappingSpec) -> Result<Probe
         mapping,
         preview,
     })
+}
+
+/// The columns of JSON `records` and the mapping a run proposes for them:
+/// from the first record's key paths, a field found in none of them
+/// keeping its contract name (later records may have it).
+fn as_a_run_proposes(records: &[impl AsRef<str>], spec: &MappingSpec) -> (Vec<String>, Mapping) {
+    let first = records
+        .first()
+        .map(|record| key_paths(record.as_ref()))
+        .unwrap_or_default();
+    let columns = columns_of(records);
+    let mapping = Mapping::propose(&first, spec, false).with_columns(columns.clone());
+    (columns, mapping)
 }
 
 /// The key paths of `records`, in the order first seen.
@@ -154,20 +173,28 @@ fn decided(mapping: &Mapping) -> MappingSpec {
 }
 
 impl PreviewRow {
+    /// The text of the `at`th contract field, if the record has one.
+    pub fn value(&self, at: usize) -> Option<&str> {
+        self.values.as_ref()?.get(at)?.as_deref()
+    }
+
     fn of(item: &SourceItem<'_>) -> PreviewRow {
         let (values, problem) = match &item.parsed {
             Ok(record) => (
-                Field::ALL
-                    .iter()
-                    .map(|field| {
-                        record
-                            .raw(*field)
-                            .map(|raw| excerpt(raw.text()).into_owned())
-                    })
-                    .collect(),
-                None,
+                Some(
+                    Field::ALL
+                        .iter()
+                        .map(|field| {
+                            record
+                                .raw(*field)
+                                .map(|raw| excerpt(raw.text()).into_owned())
+                        })
+                        .collect(),
+                ),
+                // A record without a valid id will be rejected: say so now.
+                customer_id(record.value(Field::Id).as_ref()).err(),
             ),
-            Err(reason) => (vec![None; Field::ALL.len()], Some(reason.clone())),
+            Err(reason) => (None, Some(reason.clone())),
         };
         PreviewRow {
             position: item.position.to_string(),
@@ -195,16 +222,13 @@ mod tests {
         );
         assert_eq!(probe.mapping.source(Field::Avatar), None);
         assert_eq!(probe.preview[0].position, "row 2");
-        assert_eq!(probe.preview[0].values[0].as_deref(), Some("101"));
-        assert_eq!(
-            probe.preview[0].values[5].as_deref(),
-            Some("2026-11-20 09:15")
-        );
+        assert_eq!(probe.preview[0].value(0), Some("101"));
+        assert_eq!(probe.preview[0].value(5), Some("2026-11-20 09:15"));
         assert_eq!(probe.preview.len(), 2);
     }
 
     #[test]
-    fn json_columns_come_from_the_first_records_and_missing_fields_are_proposed_absent() {
+    fn json_is_proposed_as_a_run_proposes_it() {
         let file = std::fs::read("tests/fixtures/camel_case_customers.json").unwrap();
         let probe = probe(&file, &ReadOptions::default(), true).unwrap();
         assert_eq!(probe.format, InputFormat::RecordArray);
@@ -212,28 +236,64 @@ mod tests {
         assert_eq!(probe.mapping.source(Field::Email), Some("contact.email"));
         assert_eq!(probe.mapping.source(Field::Id), Some("customerId"));
         assert_eq!(probe.preview.len(), 4);
-        assert_eq!(
-            probe.preview[0].values[3].as_deref(),
-            Some("\"noor@example.com\"")
-        );
-        let reqres = br#"[{"id": 1, "email": "a@b.co"}]"#;
+        assert_eq!(probe.preview[0].value(3), Some("\"noor@example.com\""));
+
+        // A key the first record lacks keeps its contract name (a later
+        // record may have it, as the second here has `avatar`); keys of
+        // later records are offered as columns.
+        let reqres =
+            br#"[{"id": 1, "email": "a@b.co"}, {"id": 2, "avatar": "https://a.b/c", "plan": "x"}]"#;
         let probe = super::probe(reqres, &ReadOptions::default(), true).unwrap();
-        assert_eq!(
-            probe.mapping.source(Field::Avatar),
-            None,
-            "not in these records"
-        );
-        let spec = MappingSpec::parse("avatar:avatar").unwrap();
+        assert_eq!(probe.mapping.source(Field::Avatar), Some("avatar"));
+        assert_eq!(probe.columns, ["id", "email", "avatar", "plan"]);
+        assert_eq!(probe.mapping.ignored_columns(), ["plan"]);
+        let mut reader = Reader::new();
+        reader.push(reqres, &mut |_| {}).unwrap();
+        reader.finish(&mut |_| {}).unwrap();
+        let run = reader.mapping();
+        for field in Field::ALL {
+            assert_eq!(
+                probe.mapping.source(field),
+                run.source(field),
+                "the preview shows what the run reads: {field:?}"
+            );
+        }
+        assert_eq!(probe.preview[1].value(4), Some("\"https://a.b/c\""));
+
+        let spec = MappingSpec::parse("avatar:").unwrap();
         let options = ReadOptions {
             mapping: spec,
             separator: None,
         };
         let probe = super::probe(reqres, &options, true).unwrap();
+        assert_eq!(probe.mapping.source(Field::Avatar), None, "the user's word");
+        assert_eq!(probe.preview[1].value(4), None);
+    }
+
+    #[test]
+    fn a_record_the_run_will_reject_says_why_in_the_preview() {
+        let file = br#"[{"id": 1}, {"email": "a@b.co"}, {"id": -3}, {"id": 4, "id": 5}]"#;
+        let probe = probe(file, &ReadOptions::default(), true).unwrap();
+        let problems: Vec<_> = probe
+            .preview
+            .iter()
+            .map(|row| row.problem.as_deref())
+            .collect();
         assert_eq!(
-            probe.mapping.source(Field::Avatar),
-            Some("avatar"),
-            "the user's word"
+            problems,
+            [
+                None,
+                Some("id: missing"),
+                Some("id: not a positive integer (-3)"),
+                Some("unreadable record: duplicate field `id`")
+            ]
         );
+        assert_eq!(
+            probe.preview[1].value(3),
+            Some("\"a@b.co\""),
+            "read, then rejected"
+        );
+        assert_eq!(probe.preview[3].values, None, "not read at all");
     }
 
     #[test]
@@ -260,15 +320,15 @@ mod tests {
         );
         assert_eq!(probe.mapping.source(Field::Id), Some("customer_id"));
         assert_eq!(probe.mapping.source(Field::Email), Some("contact.email"));
-        assert_eq!(probe.mapping.source(Field::LastName), None);
+        assert_eq!(probe.mapping.source(Field::LastName), Some("last_name"));
         assert_eq!(probe.preview.len(), 2);
         assert_eq!(probe.preview[1].position, "page 1, record 2");
-        assert_eq!(probe.preview[1].values[0].as_deref(), Some("8"));
+        assert_eq!(probe.preview[1].value(0), Some("8"));
         let spec = MappingSpec::parse("email:").unwrap();
         let probe = probe_page(body, 1, &spec).unwrap();
         assert_eq!(probe.mapping.source(Field::Email), None, "the user's word");
-        assert_eq!(probe.preview[0].values[3], None, "email not read");
-        assert_eq!(probe.preview[0].values[1].as_deref(), Some("\"Noor\""));
+        assert_eq!(probe.preview[0].value(3), None, "email not read");
+        assert_eq!(probe.preview[0].value(1), Some("\"Noor\""));
         let error = probe_page(b"[1, 2]", 1, &MappingSpec::none()).unwrap_err();
         assert_eq!(error.code(), "wrong_shape");
     }

@@ -1096,8 +1096,8 @@ mod tests {
         }
         assert_eq!(
             IngestError::Utf16.to_string(),
-            "This file looks like UTF-16 text; save it as UTF-8 (JSON and NDJSON files must be \
-             UTF-8) and choose it again."
+            "This file looks like UTF-16 text; save it as UTF-8 (JSON, NDJSON and CSV files \
+             must be UTF-8) and choose it again."
         );
     }
 

@@ -126,14 +126,7 @@ fn seconds(ms: u64) -> String {
 }
 
 fn layout(format: InputFormat) -> &'static str {
-    match format {
-        InputFormat::PageEnvelope => "one page envelope",
-        InputFormat::EnvelopeArray => "a JSON array of page envelopes",
-        InputFormat::RecordArray => "a JSON array of records",
-        InputFormat::MixedArray => "a JSON array of records and envelopes",
-        InputFormat::Ndjson => "NDJSON (one JSON value after another)",
-        InputFormat::Csv => "CSV with a header row",
-    }
+    format.label()
 }
 
 impl UploadEventKind {

@@ -13,6 +13,7 @@ use crate::enrich::{
     ACTIVE_WITHIN_DAYS,
 };
 use crate::fetch::fetcher::MAX_REDIRECTS;
+use crate::ingest::InputFormat;
 use crate::mapping::Field as ContractField;
 use crate::probe::PREVIEW_RECORDS;
 use crate::quality::{QualityBucket, ScoredField, POINTS_PER_ISSUE};
@@ -48,6 +49,8 @@ pub struct Vocabulary {
     pub separators: Vec<Separator>,
     /// Records shown in the mapping preview.
     pub preview_records: usize,
+    /// The layouts a source may have (`source.format`, the probe's `format`).
+    pub layouts: Vec<Named>,
 }
 
 /// A CSV separator.
@@ -199,6 +202,13 @@ pub fn vocabulary() -> Vocabulary {
             })
             .collect(),
         preview_records: PREVIEW_RECORDS,
+        layouts: InputFormat::ALL
+            .into_iter()
+            .map(|format| Named {
+                name: format.name(),
+                label: format.label(),
+            })
+            .collect(),
     }
 }
 
@@ -247,6 +257,13 @@ mod tests {
             serde_json::json!({"value": "\t", "label": "Tab"})
         );
         assert_eq!(json["preview_records"], 5);
+        assert_eq!(
+            json["layouts"][5],
+            serde_json::json!({"name": "csv", "label": "CSV with a header row"})
+        );
+        for format in InputFormat::ALL {
+            assert_eq!(serde_json::to_value(format).unwrap(), format.name());
+        }
     }
 
     #[test]

@@ -69,7 +69,7 @@ fn metadata_is_json_for_the_page() {
 fn bad_files_fail_with_a_message_that_says_what_and_where() {
     assert_eq!(
         message(run(b"")),
-        "The file is empty: expected customer records as JSON or NDJSON."
+        "The file is empty: expected customer records as JSON, NDJSON or CSV."
     );
     assert_eq!(
         message(run(b"[{\"first_name\": \"\xc3\x28\"}]")),

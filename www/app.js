@@ -7,7 +7,7 @@
 import { ChangesPanel } from './changes.js';
 import { WorkerClient, codedError } from './client.js';
 import { barChart, chartFigure } from './charts.js';
-import { el, count, saveFile } from './dom.js';
+import { el, count, saveFile, capitalise } from './dom.js';
 import { MappingPanel } from './mapping.js';
 import { RunLog } from './runlog.js';
 import {
@@ -397,7 +397,8 @@ function tiles(m, millis) {
       ['timing', 'Fetch / process', `${seconds(f.fetch_ms)} / ${seconds(f.process_ms)}`],
     );
   } else {
-    list.push(['format', 'File layout', s.format], ['timing', 'Run time', seconds(millis)]);
+    const layout = vocabulary.layouts.find((entry) => entry.name === s.format)?.label ?? s.format;
+    list.push(['format', 'File layout', capitalise(layout)], ['timing', 'Run time', seconds(millis)]);
   }
   return list;
 }

@@ -13,6 +13,9 @@ export function el(tag, { className, text, attrs } = {}, children = []) {
 /** Formats a count for people: 1,234. */
 export const count = (n) => Number(n ?? 0).toLocaleString('en-US');
 
+/** The text with its first letter in upper case (for labels that start a sentence). */
+export const capitalise = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
 /** Saves a Blob as a file through a temporary link. */
 export function saveFile(blob, name, type) {
   const url = URL.createObjectURL(new Blob([blob], { type }));

@@ -12,7 +12,7 @@
 // null}), so that a change moves only what the user moved and a run reads
 // exactly what the preview showed. The object form names any column, commas
 // included. Field names, labels and separators come from the core's vocabulary.
-import { el, count } from './dom.js';
+import { el, count, capitalise } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -344,7 +344,10 @@ export class MappingPanel {
 
   layout(probe, state) {
     const n = probe.columns.length;
-    if (probe.separator === null) return `${probe.format} layout, ${count(n)} ${n === 1 ? 'field' : 'fields'} found in the first records.`;
+    if (probe.separator === null) {
+      const layout = this.vocabulary.layouts.find((entry) => entry.name === probe.format)?.label ?? probe.format;
+      return `${capitalise(layout)}, ${count(n)} ${n === 1 ? 'field' : 'fields'} found in the first records.`;
+    }
     const chosen = state === this.states.file && this.separator !== '';
     return `CSV, ${count(n)} ${n === 1 ? 'column' : 'columns'} separated by ${this.separatorLabel(probe.separator).toLowerCase()}`
       + `${chosen ? '' : ' (found from the header)'}.`;
@@ -414,7 +417,7 @@ export class MappingPanel {
         options.push(option);
       }
       if (source !== null && !probe.columns.some((column) => column === source)) {
-        options.push(el('option', { text: `${source} (not found in this source)`, attrs: { value: source } }));
+        options.push(el('option', { text: `${source} (not in the records looked at)`, attrs: { value: source } }));
       }
       select.replaceChildren(...options);
       select.value = source ?? '';
@@ -429,9 +432,14 @@ export class MappingPanel {
     $('mapping-preview-caption').textContent = probe.preview.length
       ? `The first ${count(probe.preview.length)} records ${where}, read with this mapping`
       : `No records in the part ${where} looked at`;
+    // A record that cannot be read shows why across the row; one the run
+    // will reject (no valid id) shows its values, and why under its place.
     $('mapping-preview').tBodies[0].replaceChildren(...probe.preview.map((row) => el('tr', {}, [
-      el('th', { text: row.position, attrs: { scope: 'row' } }),
-      ...(row.problem !== null
+      el('th', { attrs: { scope: 'row' } }, [
+        row.position,
+        ...(row.problem !== null && row.values !== null ? [el('span', { className: 'problem rejected', text: ` rejected: ${row.problem}` })] : []),
+      ]),
+      ...(row.values === null
         ? [el('td', { className: 'problem', text: row.problem, attrs: { colspan: String(fields.length) } })]
         : row.values.map((value) => el('td', {}, [value === null ? absent() : value]))),
     ])));
