@@ -1,4 +1,8 @@
-//! `gen-customers COUNT FILE [--ndjson] [--seed N]`: writes benchmark input.
+//! `gen-customers COUNT FILE [--ndjson | --csv | --omit-empty] [--seed N]`:
+//! writes benchmark input, the same records in each layout: a JSON array
+//! (default), NDJSON, CSV with a header row, or the JSON array without the
+//! null and empty values an empty CSV cell stands for (`--omit-empty`, what
+//! the CSV's report is checked against).
 
 use std::process::ExitCode;
 
@@ -17,13 +21,19 @@ fn main() -> ExitCode {
         positional.first().and_then(|c| c.parse().ok()),
         positional.get(1),
     ) else {
-        eprintln!("usage: gen-customers COUNT FILE [--ndjson] [--seed N]");
+        eprintln!("usage: gen-customers COUNT FILE [--ndjson | --csv | --omit-empty] [--seed N]");
         return ExitCode::from(2);
     };
-    let layout = if args.iter().any(|a| a == "--ndjson") {
-        Layout::Ndjson
-    } else {
-        Layout::JsonArray
+    let flag = |name: &str| args.iter().any(|a| a == name);
+    let layout = match (flag("--ndjson"), flag("--csv"), flag("--omit-empty")) {
+        (false, false, false) => Layout::JsonArray,
+        (true, false, false) => Layout::Ndjson,
+        (false, true, false) => Layout::Csv,
+        (false, false, true) => Layout::JsonArrayOmitEmpty,
+        _ => {
+            eprintln!("gen-customers: choose one of --ndjson, --csv, --omit-empty");
+            return ExitCode::from(2);
+        }
     };
     match std::fs::write(path, generate(count, seed, layout)) {
         Ok(()) => ExitCode::SUCCESS,
