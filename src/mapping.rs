@@ -210,8 +210,9 @@ impl MappingSpec {
         spec.checked()
     }
 
-    /// Overrides given as (contract field, column) pairs, `None` for "not
-    /// in this source"; any column name may be given this way.
+    /// Overrides given as (contract field, column) pairs, `None` (or a
+    /// blank column) for "not in this source"; any column name may be given
+    /// this way, exactly as written.
     ///
     /// # Errors
     /// [`MappingError`] for a name that is not a contract field.
@@ -223,7 +224,9 @@ impl MappingSpec {
             let field = Field::named(name.trim()).ok_or_else(|| MappingError::NotAPair {
                 given: name.to_owned(),
             })?;
-            let column = column.map(str::trim).filter(|column| !column.is_empty());
+            // Taken exactly (a JSON key may have spaces around it); blank
+            // is "not in this source", as in the text form.
+            let column = column.filter(|column| !column.trim().is_empty());
             spec.set(field, column.map(str::to_owned));
         }
         spec.checked()
@@ -515,6 +518,11 @@ mod tests {
             "The field mapping chooses 'Email' for both email and avatar; a column can feed one \
              field only."
         );
+        let spaced = MappingSpec::from_fields([("email", Some(" E-mail ")), ("avatar", Some(" "))]);
+        let mut expected = MappingSpec::none();
+        expected.set(Field::Email, Some(" E-mail ".to_owned()));
+        expected.set(Field::Avatar, None);
+        assert_eq!(spaced, Ok(expected), "the object form names a key exactly");
         let twice = [("avatar", Some("Email")), ("email", Some("Email"))];
         assert!(matches!(
             MappingSpec::from_fields(twice),

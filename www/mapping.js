@@ -17,16 +17,17 @@ import { el, count, capitalise } from './dom.js';
 const $ = (id) => document.getElementById(id);
 
 /**
- * Whether a mapping can name `column`: the core trims the names it is given
- * and reads an empty one as "not in this source" (MappingSpec).
+ * Whether a mapping can name `column`: the object form takes names exactly,
+ * and reads a blank one as "not in this source" (MappingSpec::from_fields).
  */
-const nameable = (column) => column !== '' && column.trim() === column;
+const nameable = (column) => column.trim() !== '';
 
 /**
- * Whether the `map` text can name `column`: it is split at commas
- * (MappingSpec::parse), so only the object form names a column with one.
+ * Whether the `map` text can name `column`: it is split at commas and its
+ * names are trimmed (MappingSpec::parse), so only the object form names a
+ * column with a comma or with spaces around it.
  */
-const nameableInText = (column) => nameable(column) && column.split(',').length === 1;
+const nameableInText = (column) => nameable(column) && column.trim() === column && column.split(',').length === 1;
 
 /** `field:column` pairs of the `map` text (nothing after the colon: not in this source). */
 const pairs = (entries) => entries
