@@ -63,6 +63,31 @@ fn write_number(out: &mut Vec<u8>, number: impl itoa::Integer) {
     out.extend_from_slice(itoa::Buffer::new().format(number).as_bytes());
 }
 
+/// Writes `,\n  "name": [` and each item compactly on its own line (the
+/// report and the changes file), calling `after_line` after each.
+pub(crate) fn write_lines<T>(
+    out: &mut Vec<u8>,
+    name: &str,
+    items: impl Iterator<Item = T>,
+    after_line: &mut dyn FnMut(&mut Vec<u8>),
+    write_item: impl Fn(&mut Vec<u8>, &T),
+) {
+    out.extend_from_slice(b",\n  \"");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\": [");
+    let mut any = false;
+    for item in items {
+        out.extend_from_slice(if any { b",\n    " } else { b"\n    " });
+        any = true;
+        write_item(out, &item);
+        after_line(out);
+    }
+    if any {
+        out.extend_from_slice(b"\n  ");
+    }
+    out.push(b']');
+}
+
 /// Writes customer lines. Names and domains repeat, so whether each
 /// distinct one needs escaping is found out once, not once per customer.
 pub(crate) struct LineWriter {

@@ -13,7 +13,7 @@ use crate::customer::Customers;
 use crate::dedupe::DroppedDuplicate;
 use crate::distributions::Distributions;
 use crate::ingest::{InputFormat, Position};
-use crate::json_out::LineWriter;
+use crate::json_out::{write_lines, LineWriter};
 use crate::mapping::Mapping;
 use crate::provenance::{FetchStats, PageFailure, Truncation};
 use crate::quality::{QualityBucket, ScoredField};
@@ -255,22 +255,22 @@ impl Report<'_> {
             out,
             "customers",
             self.customers.iter(),
-            |out, customer| writer.write(out, customer),
             after_line,
+            |out, customer| writer.write(out, customer),
         );
         write_lines(
             out,
             "rejected",
             self.rejected.iter(),
-            write_serialized,
             after_line,
+            write_serialized,
         );
         write_lines(
             out,
             "duplicates",
             self.duplicates.iter(),
-            write_serialized,
             after_line,
+            write_serialized,
         );
         out.extend_from_slice(b"\n}\n");
     }
@@ -294,30 +294,6 @@ impl Report<'_> {
         let others = (self.rejected.len() + self.duplicates.len()) * 256;
         8192 + self.customers.len() * per_customer + others
     }
-}
-
-/// Writes `,\n  "name": [` and each item compactly on its own line.
-fn write_lines<T>(
-    out: &mut Vec<u8>,
-    name: &str,
-    items: impl Iterator<Item = T>,
-    write_item: impl Fn(&mut Vec<u8>, &T),
-    after_line: &mut dyn FnMut(&mut Vec<u8>),
-) {
-    out.extend_from_slice(b",\n  \"");
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b"\": [");
-    let mut any = false;
-    for item in items {
-        out.extend_from_slice(if any { b",\n    " } else { b"\n    " });
-        any = true;
-        write_item(out, &item);
-        after_line(out);
-    }
-    if any {
-        out.extend_from_slice(b"\n  ");
-    }
-    out.push(b']');
 }
 
 fn write_serialized<T: Serialize>(out: &mut Vec<u8>, item: &T) {

@@ -28,6 +28,7 @@ use crate::dates::{parse_calendar_date, parse_timestamp};
 use crate::enrich::{
     AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
 };
+use crate::ingest::json_kind_of;
 use crate::interner::Interner;
 use crate::settings::MAX_SEED;
 
@@ -180,20 +181,8 @@ impl fmt::Display for ReadProblem {
 
 impl std::error::Error for ReadError {}
 
-/// The JSON type of a value, from its first byte, as messages name it.
-fn kind_of(first: u8) -> &'static str {
-    match first {
-        b'{' => "an object",
-        b'[' => "an array",
-        b'"' => "a string",
-        b't' | b'f' => "a boolean",
-        b'n' => "null",
-        _ => "a number",
-    }
-}
-
 fn kind_of_text(json: &str) -> &'static str {
-    kind_of(json.as_bytes().first().copied().unwrap_or(b'n'))
+    json_kind_of(json.as_bytes().first().copied().unwrap_or(b'n'))
 }
 
 fn kind_of_value(value: &serde_json::Value) -> &'static str {
@@ -576,7 +565,7 @@ fn read_metadata(bytes: &[u8]) -> Result<PreviousMetadata, ReadError> {
                 "metadata",
                 ReadProblem::WrongType {
                     expected: "an object",
-                    found: kind_of(other),
+                    found: json_kind_of(other),
                 },
             ))
         }
@@ -991,7 +980,7 @@ impl ReportReader {
                                 "customers",
                                 ReadProblem::WrongType {
                                     expected: "an array",
-                                    found: kind_of(other),
+                                    found: json_kind_of(other),
                                 },
                             ))
                         }
@@ -1011,7 +1000,7 @@ impl ReportReader {
                                 format!("customers[{}]", self.index),
                                 ReadProblem::WrongType {
                                     expected: "an object",
-                                    found: kind_of(byte),
+                                    found: json_kind_of(byte),
                                 },
                             ));
                         }
@@ -1063,7 +1052,7 @@ impl ReportReader {
                 "",
                 ReadProblem::WrongType {
                     expected: "an object",
-                    found: kind_of(byte),
+                    found: json_kind_of(byte),
                 },
             )
         } else {

@@ -25,7 +25,7 @@ use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
 use crate::customer::{CustomerRef, Customers};
-use crate::json_out::{write_str, LineWriter};
+use crate::json_out::{write_lines, write_str, LineWriter};
 
 use super::read::PreviousCustomer;
 use super::{Changed, Changes, Counts, CustomerField, FieldSet, Note, PreviousReport, RunSummary};
@@ -225,30 +225,6 @@ impl Changes {
         );
         out.extend_from_slice(b"\n}\n");
     }
-}
-
-/// Writes `,\n  "name": [` and each item compactly on its own line.
-fn write_lines<T>(
-    out: &mut Vec<u8>,
-    name: &str,
-    items: impl Iterator<Item = T>,
-    after_line: &mut dyn FnMut(&mut Vec<u8>),
-    write_item: impl Fn(&mut Vec<u8>, &T),
-) {
-    out.extend_from_slice(b",\n  \"");
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b"\": [");
-    let mut any = false;
-    for item in items {
-        out.extend_from_slice(if any { b",\n    " } else { b"\n    " });
-        any = true;
-        write_item(out, &item);
-        after_line(out);
-    }
-    if any {
-        out.extend_from_slice(b"\n  ");
-    }
-    out.push(b']');
 }
 
 /// A customer of the earlier report as its line was (for a report this
