@@ -1,6 +1,6 @@
 // DuckDB-WASM as a peer of the core (issue 11): the data contract (README,
 // "The data contract") written in SQL, run on the same bytes, producing the
-// report's customer lines.
+// report's customer lines. For a JSON array and for CSV (issue 12).
 //
 // Offline, DuckDB-WASM has no JSON extension (`read_json`, `json_*` and
 // `COPY ... (FORMAT JSON)` are fetched from the internet at run time), so the
@@ -27,19 +27,36 @@
 //   core's rendering of the parsed value (`1.5e2` would differ).
 // - Unicode lower-casing (sort key, email domain) is DuckDB's, not Rust's
 //   `to_lowercase`; they agree on the generated names (ASCII, ë, ü).
+//
+// CSV goes in through the built-in `insertCSVFromPath` (DuckDB's own CSV
+// reader, no extension), every column as text, with the header naming the
+// contract's fields (no mapping proposal: a column is found by its exact
+// name). An empty cell is NULL there and absent in the core, so for CSV the
+// query reads a NULL last_login or engagement_score as absent (no issue, the
+// seeded status or level) rather than as null; a name, email or avatar is
+// "missing" either way. In CSV there is no null and no JSON type, so the
+// first two differences above do not arise; the core reads an engagement
+// score cell as a number, and a cell that is not one gets another message
+// than here (the generated data has none).
 
 /** The columns read from each record, all as text. */
 const COLUMNS = ['id', 'email', 'first_name', 'last_name', 'avatar', 'last_login', 'engagement_score'];
 
+// The flat form of `columns` (what the library makes of arrow types), so
+// this file needs no apache-arrow import.
+const TEXT_COLUMNS = COLUMNS.map((name) => ({ name, sqlType: 'utf8', nullable: true }));
+
 /** Options for `insertJSONFromPath`: a row array with every column as text. */
 export function insertOptions(table) {
-  return {
-    name: table,
-    shape: 'row-array',
-    // The flat form of `columns` (what the library makes of arrow types), so
-    // this file needs no apache-arrow import.
-    columnsFlat: COLUMNS.map((name) => ({ name, sqlType: 'utf8', nullable: true })),
-  };
+  return { name: table, shape: 'row-array', columnsFlat: TEXT_COLUMNS };
+}
+
+/**
+ * Options for `insertCSVFromPath`: a header row, `,` and RFC 4180 quoting
+ * (`""` inside quotes), no type detection, every column as text.
+ */
+export function insertCsvOptions(table) {
+  return { name: table, header: true, delimiter: ',', quote: '"', escape: '"', detect: false, columnsFlat: TEXT_COLUMNS };
 }
 
 // Rust's `char::is_whitespace` (Unicode White_Space), for trim and the
@@ -86,18 +103,29 @@ export const SETUP_SQL = [
 ];
 
 // Salts of src/enrich.rs `SeededField::salt`.
-const SALT = { channel: 0x6368616e6e65n, segment: 0x7365676d656en, tier: 0x746965720000n };
+const SALT = {
+  channel: 0x6368616e6e65n, segment: 0x7365676d656en, tier: 0x746965720000n,
+  level: 0x656e67616765n, activity: 0x616374697669n,
+};
 
 /**
  * The contract as one query over `table` (the columns above plus `rowid`,
  * the record's place in the file): the customer lines, in report order.
+ * `nullIsAbsent` (CSV, where an empty cell is absent): a NULL last_login or
+ * engagement_score is absent, so it costs nothing and its status or level
+ * is seeded; otherwise it is a present null.
  */
-export function customerLinesQuery(table, { seed, asOf }) {
+export function customerLinesQuery(table, { seed, asOf, nullIsAbsent = false }) {
   const asOfDate = `DATE ${quoteSql(asOf)}`;
   const trim = (x) => `ws_trim(${x})`;
   const date = `'^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,][0-9]+)?)?(Z|z|[+-][0-9]{2}:[0-9]{2})?)?$'`;
   const email = `'^[^@]+@[^@.]+(?:\\.[^@.]+)+$'`;
   const url = `'^(?i:https://|http://)(?:[^/?#]*@)?[^:/?#@][^/?#@]*(?:[/?#].*)?$'`;
+  // The seeded fields' hashes, one column each: always channel, segment and
+  // tier; level and status only where an absent value seeds them.
+  const hashes = { ch: SALT.channel, sg: SALT.segment, ti: SALT.tier, ...(nullIsAbsent ? { el: SALT.level, ac: SALT.activity } : {}) };
+  const names = Object.keys(hashes).join(', ');
+  const step = (macro) => Object.keys(hashes).map((name) => `${macro}(${name}) AS ${name}`).join(', ');
   return `
 WITH src AS (
   SELECT rowid AS pos, * FROM ${table}
@@ -149,11 +177,12 @@ assessed AS (
       WHEN length(av_t) < 8 OR regexp_matches(substring(av_t, 1, 8), '[^\\x00-\\x7f]')
         OR regexp_matches(av_t, '${WS_RE}') OR NOT regexp_matches(av_t, ${url})
         THEN 'not an absolute http(s) URL ''' || ${excerpt('av_t')} || '''' END AS av_p,
-    CASE WHEN last_login IS NULL THEN 'null'
+    ${nullIsAbsent ? 'last_login IS NULL AS ll_null, engagement_score IS NULL AS es_null,' : ''}
+    CASE WHEN last_login IS NULL THEN ${nullIsAbsent ? 'NULL' : "'null'"}
       WHEN login_day IS NULL THEN 'invalid date ''' || ${excerpt('last_login')} || ''''
       WHEN login_day > ${asOfDate} THEN 'after as_of ${asOf} (''' || ${excerpt('last_login')} || ''')' END AS ll_p,
     login_day,
-    CASE WHEN engagement_score IS NULL THEN 'null'
+    CASE WHEN engagement_score IS NULL THEN ${nullIsAbsent ? 'NULL' : "'null'"}
       WHEN es_n IS NULL THEN 'expected a number, found a string'
       WHEN NOT (es_n >= 0 AND es_n <= 100) THEN 'out of range 0-100 (' || engagement_score || ')' END AS es_p
   FROM login
@@ -183,20 +212,22 @@ h1b AS (SELECT * EXCLUDE (z), sm_b(z) AS z FROM h1a),
 h1c AS (SELECT * EXCLUDE (z), sm_c(z) AS z FROM h1b),
 h1 AS (SELECT * EXCLUDE (z), sm_d(z) AS z FROM h1c),
 h2a AS (
-  SELECT * EXCLUDE (z),
-    sm_a(xor(z, ${SALT.channel}::UHUGEINT)) AS ch, sm_a(xor(z, ${SALT.segment}::UHUGEINT)) AS sg,
-    sm_a(xor(z, ${SALT.tier}::UHUGEINT)) AS ti
+  SELECT * EXCLUDE (z), ${Object.entries(hashes).map(([name, salt]) => `sm_a(xor(z, ${salt}::UHUGEINT)) AS ${name}`).join(', ')}
   FROM h1
 ),
-h2b AS (SELECT * EXCLUDE (ch, sg, ti), sm_b(ch) AS ch, sm_b(sg) AS sg, sm_b(ti) AS ti FROM h2a),
-h2c AS (SELECT * EXCLUDE (ch, sg, ti), sm_c(ch) AS ch, sm_c(sg) AS sg, sm_c(ti) AS ti FROM h2b),
-h2 AS (SELECT * EXCLUDE (ch, sg, ti), sm_d(ch) AS ch, sm_d(sg) AS sg, sm_d(ti) AS ti FROM h2c),
+h2b AS (SELECT * EXCLUDE (${names}), ${step('sm_b')} FROM h2a),
+h2c AS (SELECT * EXCLUDE (${names}), ${step('sm_c')} FROM h2b),
+h2 AS (SELECT * EXCLUDE (${names}), ${step('sm_d')} FROM h2c),
 customers AS (
   SELECT cid, full_name, score,
     CASE WHEN em_p IS NULL THEN domain ELSE 'unknown' END AS email_domain,
-    CASE WHEN es_p IS NOT NULL THEN 'unknown' WHEN es_n >= 70 THEN 'high' WHEN es_n >= 40 THEN 'medium' ELSE 'low' END
+    CASE WHEN es_p IS NOT NULL THEN 'unknown'
+      ${nullIsAbsent ? "WHEN es_null THEN ['high', 'medium', 'low'][((el * 3) >> 64)::INT + 1]" : ''}
+      WHEN es_n >= 70 THEN 'high' WHEN es_n >= 40 THEN 'medium' ELSE 'low' END
       AS engagement_level,
-    CASE WHEN ll_p IS NOT NULL THEN 'unknown' WHEN ${asOfDate} - login_day <= 30 THEN 'active' ELSE 'inactive' END
+    CASE WHEN ll_p IS NOT NULL THEN 'unknown'
+      ${nullIsAbsent ? "WHEN ll_null THEN ['active', 'inactive'][((ac * 2) >> 64)::INT + 1]" : ''}
+      WHEN ${asOfDate} - login_day <= 30 THEN 'active' ELSE 'inactive' END
       AS activity_status,
     ['website', 'mobile_app', 'email_campaign'][((ch * 3) >> 64)::INT + 1] AS acquisition_channel,
     ['US-West', 'US-East', 'EU-Central', 'APAC'][((sg * 4) >> 64)::INT + 1] AS market_segment,
@@ -226,17 +257,20 @@ ORDER BY lower(full_name), cid`;
 
 /**
  * File bytes in, customer lines out, as DuckDB-WASM does it: register the
- * bytes as a file, read the JSON array into a table, run the contract and
- * COPY the lines to a CSV file without quoting, read that file back, and
- * drop the table and files. Works with the async (browser) and the blocking
- * (Node) API alike. Returns the output bytes.
+ * bytes as a file, read the JSON array (`format` `json`) or the CSV (`csv`)
+ * into a table, run the contract and COPY the lines to a CSV file without
+ * quoting, read that file back, and drop the table and files. Works with the
+ * async (browser) and the blocking (Node) API alike. Returns the output bytes.
  */
-export async function duckdbCustomerLines(db, conn, bytes, settings) {
+export async function duckdbCustomerLines(db, conn, bytes, settings, format = 'json') {
+  const csv = format === 'csv';
+  const input = csv ? 'input.csv' : 'input.json';
   // registerFileBuffer may transfer the buffer to the worker: give it a copy.
-  await db.registerFileBuffer('input.json', bytes.slice());
+  await db.registerFileBuffer(input, bytes.slice());
   try {
-    await conn.insertJSONFromPath('input.json', insertOptions('records'));
-    await conn.query(`COPY (${customerLinesQuery('records', settings)})
+    if (csv) await conn.insertCSVFromPath(input, insertCsvOptions('records'));
+    else await conn.insertJSONFromPath(input, insertOptions('records'));
+    await conn.query(`COPY (${customerLinesQuery('records', { ...settings, nullIsAbsent: csv })})
       TO 'customers.csv' (FORMAT CSV, QUOTE '', HEADER false, USE_TMP_FILE false)`);
     return await db.copyFileToBuffer('customers.csv');
   } finally {
