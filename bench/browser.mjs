@@ -3,7 +3,9 @@
 // alone, the plain-JavaScript reference (bench/web/reference.js),
 // DuckDB-WASM (bench/web/duckdb.js) and the same core run natively
 // (target/release/time-native), on generated inputs of 10k, 100k and 1M
-// records as a JSON array and as NDJSON.
+// records as a JSON array, as NDJSON and as CSV (the same records; the CSV
+// is timed in the JSON array's page and rounds, against ours and DuckDB
+// only: the old build, JSON.parse and the JS reference read JSON only).
 //
 //   scripts/bench.sh                  (builds everything, then runs this)
 //   BENCH_SIZES=10000,100000 node bench/browser.mjs
@@ -39,7 +41,11 @@ const SIZES = sizesFrom(process.env.BENCH_SIZES ?? '10000,100000,1000000');
 const MEMORY_SIZES = sizesFrom(process.env.BENCH_MEMORY_SIZES ?? (SIZES.includes(1_000_000) ? '3000000' : ''))
   .filter((n) => !SIZES.includes(n));
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 5) || 5);
+// Each timed in a page of its own; the CSV rides along in the JSON array's.
 const FORMATS = ['json', 'ndjson'];
+const TABLE_ORDER = ['json', 'ndjson', 'csv'];
+// What reads CSV: ours (and natively) and DuckDB; the others read JSON only.
+const CSV_ENGINES = ['new', 'stages', 'duckdb'];
 const CHECK_UP_TO = 10000;
 // From this size on, the JS reference and DuckDB (seconds a run) run
 // exactly RUNS times with no warm-up: the median of 5 discards a slow first run.
@@ -60,14 +66,16 @@ function requireBuilt() {
   if (missing.length) throw new Error(`not built: ${missing.join(', ')}. Run scripts/bench-build.sh (or scripts/bench.sh).`);
 }
 
+// gen-customers' flag for each input's file extension; `omit-empty.json` is
+// the JSON array without null and empty values, the CSV check's reference.
+const LAYOUT_FLAGS = { json: [], ndjson: ['--ndjson'], csv: ['--csv'], 'omit-empty.json': ['--omit-empty'] };
+
 function generate(size, format) {
   const file = dataFile(size, format);
   if (existsSync(file)) return;
   mkdirSync(DATA, { recursive: true });
   console.log(`generating ${file}`);
-  const args = [String(size), file, '--seed', '1'];
-  if (format === 'ndjson') args.push('--ndjson');
-  execFileSync(bin('gen-customers'), args, { stdio: 'inherit' });
+  execFileSync(bin('gen-customers'), [String(size), file, '--seed', '1', ...LAYOUT_FLAGS[format]], { stdio: 'inherit' });
 }
 
 /**
@@ -131,17 +139,44 @@ async function measureMemoryRuns(browser, origin, size, format, runs) {
   return memory;
 }
 
+/** Runs `time-native` on one input; its result or the error. */
+function timeNative(size, format) {
+  try {
+    const out = execFileSync(bin('time-native'), [dataFile(size, format), String(RUNS)], { encoding: 'utf8' });
+    const native = JSON.parse(out);
+    native.median_ms = native.end_to_end_ms;
+    return native;
+  } catch (error) {
+    return { error: String(error?.message ?? error) };
+  }
+}
+
+/**
+ * One input: its page (every contender), its memory, its native run. The
+ * JSON array's page also times the CSV of the same records in its rounds;
+ * the CSV's memory and native run follow the JSON array's. Returns the
+ * entries measured (the JSON array's and the CSV's, or the NDJSON's).
+ */
 async function measureCase(browser, origin, size, format) {
   generate(size, format);
+  const withCsv = format === 'json';
+  if (withCsv) {
+    generate(size, 'csv');
+    if (size <= CHECK_UP_TO) generate(size, 'omit-empty.json');
+  }
   const entry = { size, format, input_bytes: statSync(dataFile(size, format)).size, load_before: loadavg()[0] };
+  const csvEntry = withCsv ? { size, format: 'csv', input_bytes: statSync(dataFile(size, 'csv')).size, load_before: entry.load_before } : null;
   const engines = ['new', 'old', 'parse', 'stages', 'js', ...(format === 'json' ? ['duckdb'] : [])];
-  console.log(`${n0(size)} ${format}: timing ${engines.join(', ')} in one page…`);
+  console.log(`${n0(size)} ${format}${withCsv ? ' and csv' : ''}: timing ${engines.join(', ')} in one page…`);
   const timePage = async (group, check) => {
+    const csv = withCsv && group.some((name) => CSV_ENGINES.includes(name));
     const run = await inFreshPage(browser, origin, (page) => page.evaluate((o) => window.runBenchmark(o), {
-      size, format, runs: RUNS, engines: group, slowWarmUp: size < SLOW_NO_WARM_UP_FROM, check,
+      size, format, runs: RUNS, engines: group, slowWarmUp: size < SLOW_NO_WARM_UP_FROM, check, csv,
     }));
     entry.user_agent = run.user_agent;
-    Object.assign(entry, run.entry);
+    const { csv: csvRun, ...rest } = run.entry;
+    Object.assign(entry, rest);
+    if (csvRun) Object.assign(csvEntry, csvRun);
   };
   try {
     await timePage(engines, size <= CHECK_UP_TO);
@@ -158,26 +193,34 @@ async function measureCase(browser, origin, size, format) {
         await timePage(wanted, false);
       } catch (groupError) {
         for (const name of wanted) entry[name] = crashFailure(groupError);
+        if (csvEntry) for (const name of wanted.filter((n) => CSV_ENGINES.includes(n) && n !== 'stages')) csvEntry[name] = crashFailure(groupError);
       }
     }
+    if (csvEntry) csvEntry.split_pages = true;
   }
   for (const name of ['new', 'old', 'parse', 'js', 'duckdb']) {
     if (entry[name]) process.stdout.write(`${name} ${entry[name].median_ms ?? entry[name].error} ms; `);
+  }
+  for (const name of ['new', 'duckdb']) {
+    if (csvEntry?.[name]) process.stdout.write(`csv ${name} ${csvEntry[name].median_ms ?? csvEntry[name].error} ms; `);
   }
   process.stdout.write('\n  memory: ');
   entry.memory = await measureMemoryRuns(browser, origin, size, format, MEMORY_RUNS);
   // Native right after, so that it sees about the same load.
   process.stdout.write('\n  native: ');
-  try {
-    const out = execFileSync(bin('time-native'), [dataFile(size, format), String(RUNS)], { encoding: 'utf8' });
-    entry.native = JSON.parse(out);
-    entry.native.median_ms = entry.native.end_to_end_ms;
-  } catch (error) {
-    entry.native = { error: String(error?.message ?? error) };
-  }
+  entry.native = timeNative(size, format);
   entry.load_after = loadavg()[0];
   console.log(`${entry.native.median_ms ?? entry.native.error} ms (load average ${f2(entry.load_before)} → ${f2(entry.load_after)})`);
-  return entry;
+  if (!csvEntry) return [entry];
+  process.stdout.write('  csv memory: ');
+  csvEntry.memory = await measureMemoryRuns(browser, origin, size, 'csv', MEMORY_RUNS.filter(([build]) => build === 'new'));
+  process.stdout.write('\n  csv native: ');
+  csvEntry.native = timeNative(size, 'csv');
+  csvEntry.load_after = loadavg()[0];
+  // The JSON array of the same records, timed in the same rounds.
+  csvEntry.same_rounds_json = { median_ms: entry.new?.median_ms, input_bytes: entry.input_bytes };
+  console.log(`${csvEntry.native.median_ms ?? csvEntry.native.error} ms (load average ${f2(csvEntry.load_before)} → ${f2(csvEntry.load_after)})`);
+  return [entry, csvEntry];
 }
 
 async function measureMemoryOnly(browser, origin, size) {
@@ -220,7 +263,10 @@ const f2 = (x) => x.toFixed(2);
 const mb = (bytes) => bytes / 1e6;
 const ok = (m) => m && typeof m.median_ms === 'number';
 const failed = (m) => (m?.out_of_memory ? 'out of memory' : m ? `failed: ${m.error}` : 'not run');
-const formatLabel = (format) => (format === 'json' ? 'JSON array' : 'NDJSON');
+const formatLabel = (format) => ({ json: 'JSON array', ndjson: 'NDJSON', csv: 'CSV' })[format] ?? format;
+// A contender that cannot read the input (the old build, JSON.parse and the
+// JS reference read JSON only) is "n/a", not a failure.
+const notApplicable = (entry, name) => entry.format === 'csv' && ['old', 'parse', 'js'].includes(name);
 
 const CONTENDERS = [
   ['new', 'our wasm, current (processUpload + report)'],
@@ -259,21 +305,32 @@ function caseTable(entry) {
     lines.push(`- the page with every contender failed (${failed(entry.page_error)}); these rows come from one page per group`
       + ' (both builds, JSON.parse and stages; the JS reference; DuckDB)', '');
   }
+  if (entry.format === 'csv') {
+    lines.push('- timed in the JSON array\'s page, in the same rounds as its fast contenders; the old build, JSON.parse'
+      + ' and the JS reference read JSON only', '');
+  }
   lines.push('| contender | median ms | MB/s | records/s | time / ours |', '| --- | ---: | ---: | ---: | ---: |');
   for (const [name, label] of CONTENDERS) {
     const m = entry[name];
-    if (!m && name === 'duckdb') continue;
+    if ((!m && name === 'duckdb') || notApplicable(entry, name)) continue;
     lines.push(ok(m)
       ? `| ${label} | ${n0(m.median_ms)} | ${f1(d[name].mb_per_s)} | ${n0(d[name].records_per_s)} | ${d.new ? times(m.median_ms / d.new.ms) : 'n/a'} |`
       : `| ${label} | ${failed(m)} | | | |`);
   }
   lines.push('');
   const runsOf = (m) => (ok(m) ? `${m.runs_ms.map((ms) => n0(ms)).join(', ')}${m.warm_up ? '' : ' (no warm-up)'}` : '');
-  lines.push(`- runs (ms): ours ${runsOf(entry.new)}; old ${runsOf(entry.old)}; JSON.parse ${runsOf(entry.parse)}; JS ${runsOf(entry.js)}`
-    + (entry.duckdb ? `; DuckDB ${runsOf(entry.duckdb)}` : ''));
-  if (ok(entry.new) && ok(entry.old)) {
-    lines.push(`- report bytes: ours ${n0(entry.new.output_bytes)}, old ${n0(entry.old.output_bytes)}`
+  const others = entry.format === 'csv' ? '' : `; old ${runsOf(entry.old)}; JSON.parse ${runsOf(entry.parse)}; JS ${runsOf(entry.js)}`;
+  lines.push(`- runs (ms): ours ${runsOf(entry.new)}${others}` + (entry.duckdb ? `; DuckDB ${runsOf(entry.duckdb)}` : ''));
+  if (ok(entry.new)) {
+    lines.push(`- report bytes: ours ${n0(entry.new.output_bytes)}`
+      + (ok(entry.old) ? `, old ${n0(entry.old.output_bytes)}` : '')
       + (ok(entry.duckdb) ? `; DuckDB customer lines ${n0(entry.duckdb.output_bytes)}` : ''));
+  }
+  const json = entry.same_rounds_json;
+  if (ok(entry.new) && json?.median_ms) {
+    lines.push(`- against the JSON array of the same records (${f1(mb(json.input_bytes))} MB) in the same rounds: ours`
+      + ` ${n0(entry.new.median_ms)} ms on the CSV, ${n0(json.median_ms)} ms on the JSON array (${times(entry.new.median_ms / json.median_ms)});`
+      + ` ${f1(mb(entry.input_bytes) / (entry.new.median_ms / 1000))} MB/s against ${f1(mb(json.input_bytes) / (json.median_ms / 1000))} MB/s`);
   }
   if (entry.stages && typeof entry.stages.ingest_ms === 'number') {
     const s = entry.stages;
@@ -284,7 +341,7 @@ function caseTable(entry) {
   lines.push(`- peak wasm memory, one run in a fresh page: ${memoryCells(entry).join('; ')}`);
   if (entry.duckdb_version) lines.push(`- DuckDB ${entry.duckdb_version} (${entry.duckdb_bundle})`);
   lines.push(`- 1-minute load average: ${f2(entry.load_before)} before, ${f2(entry.load_after)} after (${cpus().length} CPUs)`);
-  if (entry.check) lines.push(...checkLines(entry.check));
+  if (entry.check) lines.push(...(entry.format === 'csv' ? csvCheckLines(entry.check) : checkLines(entry.check)));
   return lines.join('\n');
 }
 
@@ -315,8 +372,31 @@ function checkLines(check) {
   return out;
 }
 
+function csvCheckLines(check) {
+  if (check.error) return [`- check: **failed** ${check.error}`];
+  const o = check.omit_empty;
+  const out = [check.equal
+    ? `- check: the CSV (format ${check.format}) gives the same ${n0(check.customers)} customers, metadata (but source), duplicates and`
+      + ' rejected records (row N+1 for record N) as the JSON array without null and empty values'
+    : `- check: **MISMATCH** of the CSV with the JSON array without null and empty values: format ${check.format},`
+      + ` customers equal ${o.equal}, metadata equal ${o.metadata_equal}, places equal ${o.places_equal},`
+      + ` same count and order as the JSON array ${check.json.same_count && check.json.same_order}`
+      + (o.first_difference ? `; first: ${JSON.stringify(o.first_difference)}` : '')];
+  out.push(`- check: against the JSON array with them, the same number of customers in the same order, ${n0(check.json.differing_lines)}`
+    + ' customer lines differ (records with a null or empty value: an empty cell is absent)');
+  if (check.duckdb) {
+    const c = check.duckdb;
+    out.push(c.identical
+      ? `- check: DuckDB's ${n0(c.lines)} customer lines on the CSV are byte-identical to ours`
+      : `- check: DuckDB's lines on the CSV differ: ${n0(c.equal_lines)} of ${n0(c.lines)} equal (DuckDB wrote ${n0(c.duckdb_lines)}); `
+        + `fields differing: ${JSON.stringify(c.fields_differing)}; first: ${JSON.stringify(c.first_difference)}`);
+  }
+  return out;
+}
+
 function summaryTable(cases) {
-  const ms = (e, name) => (ok(e[name]) ? n0(e[name].median_ms) : failed(e[name]).replace(/^failed: .*/, 'failed'));
+  const ms = (e, name) => (notApplicable(e, name) ? 'n/a'
+    : ok(e[name]) ? n0(e[name].median_ms) : failed(e[name]).replace(/^failed: .*/, 'failed'));
   const lines = [
     '| records | format | MB | ours ms | ours MB/s | old ms | old / ours | native ms | ours / native | JSON.parse ms | ours / JSON.parse | JS ms | JS / ours | DuckDB ms | DuckDB / ours | load |',
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
@@ -412,7 +492,7 @@ try {
   try {
     browserVersion = browser.version();
     for (const size of SIZES) {
-      for (const format of FORMATS) cases.push(await measureCase(browser, origin, size, format));
+      for (const format of FORMATS) cases.push(...await measureCase(browser, origin, size, format));
     }
     for (const size of MEMORY_SIZES) cases.push(await measureMemoryOnly(browser, origin, size));
   } finally {
@@ -423,6 +503,9 @@ try {
 }
 
 for (const entry of cases) entry.derived = derive(entry);
+// The tables list each size's JSON array, NDJSON and CSV in that order.
+const order = (c) => [c.memory_only ? 1 : 0, c.size, TABLE_ORDER.indexOf(c.format)];
+cases.sort((a, b) => order(a).reduce((diff, x, i) => diff || x - order(b)[i], 0));
 const size = { bench: moduleSize(join(WEB, 'pkg')), old: moduleSize(join(WEB, 'baseline')), www: moduleSize(join(ROOT, 'www', 'pkg')) };
 const results = {
   date: new Date().toISOString(),
@@ -456,9 +539,10 @@ console.log('\n### Targets (issue 11)\n');
 console.log(targets(cases, size));
 console.log(`\nResults: ${RESULTS} and ${dated} (${results.duration_s} s)`);
 
-const mismatches = cases.filter((c) => c.check && (c.check.error || !c.check.old?.equal || !c.check.js?.equal));
+const mismatches = cases.filter((c) => c.check && (c.check.error
+  || (c.format === 'csv' ? !c.check.equal : !c.check.old?.equal || !c.check.js?.equal)));
 if (mismatches.length) {
-  console.error(`\n*** MISMATCH: the current core disagrees with the old build or the JS reference on ${mismatches.map((c) => c.file).join(', ')}; see the check lines above ***`);
+  console.error(`\n*** MISMATCH: the current core disagrees with the old build or the JS reference, or its CSV report with the JSON's, on ${mismatches.map((c) => c.file).join(', ')}; see the check lines above ***`);
   process.exitCode = 1;
 }
 const duckMismatches = cases.filter((c) => c.check?.duckdb && !c.check.duckdb.identical);

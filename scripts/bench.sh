@@ -4,7 +4,9 @@
 # (the static server) and the native tools, then times, in one headless
 # Chromium page per input, the current core, the old build, JSON.parse, the
 # plain-JS reference and DuckDB-WASM, plus peak wasm memory and the native
-# core (bench/browser.mjs). The page's own module (www/pkg) is not needed.
+# core (bench/browser.mjs), for a JSON array, NDJSON and CSV of the same
+# records (the CSV against ours, natively and DuckDB only, timed in the JSON
+# array's page and rounds). The page's own module (www/pkg) is not needed.
 # BENCH_SIZES=10000,100000 limits the sizes; BENCH_RUNS sets the timed runs;
 # BENCH_MEMORY_SIZES the NDJSON sizes measured for memory only (default
 # 3000000 when 1M is measured); BENCH_BASELINE the old commit (beacde3).

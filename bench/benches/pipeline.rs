@@ -1,5 +1,6 @@
-//! Native benchmarks of the pipeline on generated inputs: end to end and per
-//! stage. `cargo bench -p customer-bench` (sizes: 10k, 100k, 1M records;
+//! Native benchmarks of the pipeline on generated inputs (a JSON array,
+//! NDJSON and CSV of the same records): end to end, and per stage for the
+//! JSON array. `cargo bench -p customer-bench` (sizes: 10k, 100k, 1M records;
 //! set BENCH_SIZES=10000,100000 to choose).
 
 use criterion::{Criterion, Throughput};
@@ -26,7 +27,11 @@ fn settings() -> RunSettings {
 fn benches(c: &mut Criterion) {
     let settings = settings();
     for size in sizes() {
-        for (layout, name) in [(Layout::JsonArray, "json"), (Layout::Ndjson, "ndjson")] {
+        for (layout, name) in [
+            (Layout::JsonArray, "json"),
+            (Layout::Ndjson, "ndjson"),
+            (Layout::Csv, "csv"),
+        ] {
             let input = generate(size, 1, layout);
             let mut group = c.benchmark_group(format!("{name}/{size}"));
             group.sample_size(10);

@@ -3,7 +3,9 @@
 // `runBenchmark` times every contender on the same bytes in this one page
 // session: the current core (`pkg/`, built with the `bench` feature), the
 // old build (`baseline/`, main before the speed work), `JSON.parse` alone,
-// the plain-JS reference and DuckDB-WASM. `measureMemory` measures the peak
+// the plain-JS reference and DuckDB-WASM; with `csv`, also the current core
+// and DuckDB on the same records as CSV (the old build, JSON.parse and the
+// reference read JSON only). `measureMemory` measures the peak
 // wasm memory of one build in one way (whole file or 64 KB chunks); the
 // driver gives it a fresh page, since wasm memory never shrinks.
 //
@@ -52,6 +54,9 @@ async function build(name) {
   return loadedBuilds[name];
 }
 
+// The inputs' file names: `format` `json`, `ndjson`, `csv`, or
+// `omit-empty.json` (the JSON array without null and empty values, which
+// the CSV's report is checked against).
 async function load(size, format) {
   const file = `customers-${size}.${format}`;
   const response = await fetch(`data/${file}`);
@@ -138,6 +143,29 @@ function wasmSession(api, bytes, file) {
     return output.reportParts().reduce((sum, part) => sum + part.length, 0);
   } finally {
     output.free();
+  }
+}
+
+/**
+ * `benchStages` medians over `runs` runs after a warm-up: ingest, build and
+ * serialize within one run of the current core.
+ */
+async function measureStages(bytes, runs) {
+  try {
+    const { api } = await build('new');
+    const stageRuns = [];
+    for (let i = 0; i <= runs; i++) {
+      await pause();
+      stageRuns.push(JSON.parse(api.benchStages(bytes)));
+    }
+    stageRuns.shift(); // the warm-up
+    const stage = (key) => round(median(stageRuns.map((s) => s[key])));
+    return {
+      ingest_ms: stage('ingest_ms'), build_ms: stage('build_ms'), serialize_ms: stage('serialize_ms'),
+      customers: stageRuns[0].customers, report_bytes: stageRuns[0].report_bytes,
+    };
+  } catch (error) {
+    return failure(error);
   }
 }
 
@@ -286,6 +314,58 @@ async function check(bytes, file, format, duck) {
   return result;
 }
 
+/** A JSON report's positions (`record N`, counted from 0) as CSV ones (`row N+1`, the header is row 1). */
+const asCsvPosition = (position) => position.replace(/^record (\d+)$/, (_, n) => `row ${Number(n) + 1}`);
+
+/**
+ * The CSV's report against the reports of the same records as JSON. An
+ * empty cell is absent in the core, so the CSV cannot say null or `""`:
+ * its report must equal, except for `source`, the one of the JSON without
+ * null and empty values (`omit-empty.json`): the same metadata and
+ * customers, the same duplicates and rejected records at the same places
+ * (`row N+1` for `record N`; the rejected records' text is the row, not
+ * the object). Against the plain JSON, the same number of customers in
+ * the same order; how many of their lines differ is reported (the records
+ * with a null or empty value). DuckDB's lines on the CSV against ours.
+ */
+async function checkCsv(size, csvInput, jsonBytes, jsonFile, duck) {
+  const { api } = await build('new');
+  const omitted = await load(size, 'omit-empty.json');
+  const csvText = decoder.decode(wasmReport(api, csvInput.bytes, csvInput.file));
+  const csvReport = JSON.parse(csvText);
+  const omittedReport = JSON.parse(decoder.decode(wasmReport(api, omitted.bytes, omitted.file)));
+  const jsonText = decoder.decode(wasmReport(api, jsonBytes, jsonFile));
+  const jsonReport = JSON.parse(jsonText);
+  const withoutSource = (metadata) => ({ ...metadata, source: undefined });
+  const places = (report) => ({
+    duplicates: report.duplicates.map((d) => ({ ...d, position: asCsvPosition(d.position), kept_position: asCsvPosition(d.kept_position) })),
+    rejected: report.rejected.map((r) => ({ position: asCsvPosition(r.position), reason: r.reason })),
+  });
+  const csvLines = customerLines(csvText);
+  const jsonLines = customerLines(jsonText);
+  const result = {
+    format: csvReport.metadata.source.format,
+    customers: csvReport.customers.length,
+    omit_empty: {
+      metadata_equal: JSON.stringify(withoutSource(csvReport.metadata)) === JSON.stringify(withoutSource(omittedReport.metadata)),
+      places_equal: JSON.stringify(places(csvReport)) === JSON.stringify(places(omittedReport)),
+      ...compareCustomers(csvReport.customers, omittedReport.customers),
+    },
+    json: {
+      same_count: csvReport.customers.length === jsonReport.customers.length,
+      same_order: csvReport.customers.every((c, i) => c.customer_id === jsonReport.customers[i]?.customer_id),
+      differing_lines: csvLines.filter((line, i) => line !== jsonLines[i]).length,
+    },
+  };
+  result.equal = result.format === 'csv' && result.omit_empty.equal && result.omit_empty.metadata_equal
+    && result.omit_empty.places_equal && result.json.same_count && result.json.same_order;
+  if (duck) {
+    const lines = decoder.decode(await duckdbCustomerLines(duck.db, duck.conn, csvInput.bytes, { seed: SEED, asOf: AS_OF }, 'csv'));
+    result.duckdb = compareLines(csvLines, lines.split('\n').filter((line) => line !== ''));
+  }
+  return result;
+}
+
 // ---------------------------------------------------------------------------
 
 /**
@@ -294,23 +374,34 @@ async function check(bytes, file, format, duck) {
  * `engines` (any of `new`, `old`, `parse`, `stages`, `js`, `duckdb`; DuckDB
  * only for `json`), `slowWarmUp` (false: the JS reference and DuckDB run
  * exactly `runs` times with no warm-up, for large inputs where each run
- * takes seconds), `check` (compare the contenders' customers).
+ * takes seconds), `check` (compare the contenders' customers), `csv`
+ * (also the same records as CSV, `customers-N.csv`: the current core in the
+ * same rounds as the fast contenders, its stages, and DuckDB after DuckDB on
+ * the JSON; the results in `entry.csv`).
  * A failed measurement (e.g. out of memory) is reported in place of its result.
  */
 async function runBenchmark({
   size = 10000, format = 'json', runs = 5, engines = ['new', 'old', 'parse', 'stages', 'js', 'duckdb'],
-  slowWarmUp = true, check: doCheck = size <= 10000,
+  slowWarmUp = true, check: doCheck = size <= 10000, csv = false,
 } = {}) {
   status.dataset.state = 'running';
   const timedRuns = Math.max(5, runs);
   const { file, bytes } = await load(size, format);
   const entry = { size, format, file, input_bytes: bytes.length, runs: timedRuns };
   say(`${file}: ${bytes.length} bytes`);
+  const csvInput = csv ? await load(size, 'csv') : null;
+  const csvEntry = csvInput ? { size, format: 'csv', file: csvInput.file, input_bytes: csvInput.bytes.length, runs: timedRuns } : null;
+  if (csvEntry) {
+    entry.csv = csvEntry;
+    say(`${csvInput.file}: ${csvInput.bytes.length} bytes`);
+  }
 
   const fast = {};
   if (engines.includes('new')) {
     const { api } = await build('new');
     fast.new = () => wasmReport(api, bytes, file).length;
+    // The CSV right after the JSON in every round, timed the same way.
+    if (csvInput) fast.csv_new = () => wasmReport(api, csvInput.bytes, csvInput.file).length;
   }
   if (engines.includes('old')) {
     const { api } = await build('old');
@@ -319,24 +410,14 @@ async function runBenchmark({
   if (engines.includes('parse')) fast.parse = () => parseOnly(bytes, format);
   Object.assign(entry, await rounds(fast, timedRuns));
   for (const name of Object.keys(fast)) say(`  ${name} ${entry[name].median_ms ?? entry[name].error} ms`);
+  if (entry.csv_new) {
+    csvEntry.new = entry.csv_new;
+    delete entry.csv_new;
+  }
 
   if (engines.includes('stages')) {
-    try {
-      const { api } = await build('new');
-      const stageRuns = [];
-      for (let i = 0; i <= timedRuns; i++) {
-        await pause();
-        stageRuns.push(JSON.parse(api.benchStages(bytes)));
-      }
-      stageRuns.shift(); // the warm-up
-      const stage = (key) => round(median(stageRuns.map((s) => s[key])));
-      entry.stages = {
-        ingest_ms: stage('ingest_ms'), build_ms: stage('build_ms'), serialize_ms: stage('serialize_ms'),
-        customers: stageRuns[0].customers, report_bytes: stageRuns[0].report_bytes,
-      };
-    } catch (error) {
-      entry.stages = failure(error);
-    }
+    entry.stages = await measureStages(bytes, timedRuns);
+    if (csvEntry) csvEntry.stages = await measureStages(csvInput.bytes, timedRuns);
   }
   // Wasm memory only grows: what the timed runs needed, not a clean peak
   // (`measureMemory` gives that).
@@ -364,6 +445,14 @@ async function runBenchmark({
       entry.duckdb = failure(error);
     }
     say(`  duckdb ${entry.duckdb.median_ms ?? entry.duckdb.error} ms`);
+    if (csvEntry && duck) {
+      Object.assign(csvEntry, await rounds({
+        duckdb: async () => (await duckdbCustomerLines(duck.db, duck.conn, csvInput.bytes, { seed: SEED, asOf: AS_OF }, 'csv')).length,
+      }, timedRuns, slowWarmUp));
+      csvEntry.duckdb_version = duck.version;
+      csvEntry.duckdb_bundle = duck.bundle;
+      say(`  duckdb csv ${csvEntry.duckdb.median_ms ?? csvEntry.duckdb.error} ms`);
+    }
   }
 
   if (doCheck) {
@@ -373,6 +462,14 @@ async function runBenchmark({
       entry.check = failure(error);
     }
     say(`  check: ${JSON.stringify(entry.check).slice(0, 300)}`);
+    if (csvEntry) {
+      try {
+        csvEntry.check = await checkCsv(size, csvInput, bytes, file, duck);
+      } catch (error) {
+        csvEntry.check = failure(error);
+      }
+      say(`  check csv: ${JSON.stringify(csvEntry.check).slice(0, 300)}`);
+    }
   }
   if (duck) await duck.close();
   status.dataset.state = 'done';
