@@ -358,7 +358,26 @@ impl<'de> de::Deserialize<'de> for OrderedKeys<'de> {
 #[derive(Debug, Clone)]
 pub struct Mapper {
     spec: MappingSpec,
-    resolved: Option<(Mapping, KeyMap)>,
+    resolved: Option<Resolved>,
+}
+
+/// A decided mapping with what each record's read needs from it, worked
+/// out once rather than per record.
+#[derive(Debug, Clone)]
+struct Resolved {
+    mapping: Mapping,
+    keys: KeyMap,
+    mapped: FieldSet,
+}
+
+impl Resolved {
+    fn of(mapping: Mapping) -> Resolved {
+        Resolved {
+            keys: KeyMap::of(&mapping),
+            mapped: mapping.mapped(),
+            mapping,
+        }
+    }
 }
 
 impl Mapper {
@@ -377,14 +396,13 @@ impl Mapper {
 
     /// Fixes the mapping (from a CSV header).
     pub fn resolve(&mut self, mapping: Mapping) {
-        let keys = KeyMap::of(&mapping);
-        self.resolved = Some((mapping, keys));
+        self.resolved = Some(Resolved::of(mapping));
     }
 
     /// The mapping decided, or the contract's own names when no record was read.
     pub fn mapping(&self) -> Mapping {
         match &self.resolved {
-            Some((mapping, _)) => mapping.clone(),
+            Some(resolved) => resolved.mapping.clone(),
             None => Mapping::propose(&[], &self.spec, false),
         }
     }
@@ -400,11 +418,11 @@ impl Mapper {
         &mut self,
         text: &'a str,
     ) -> Result<(InputObject<'a>, usize), serde_json::Error> {
-        if let Some((mapping, keys)) = &self.resolved {
-            if let Some(found) = scan::scan(text, keys, mapping.mapped()) {
+        if let Some(Resolved { keys, mapped, .. }) = &self.resolved {
+            if let Some(found) = scan::scan(text, keys, *mapped) {
                 return Ok(found);
             }
-            return parse_with(text, keys, mapping.mapped());
+            return parse_with(text, keys, *mapped);
         }
         let default = KeyMap::default();
         let (object, end) = parse_with(text, &default, FieldSet::ALL)?;
@@ -414,14 +432,13 @@ impl Mapper {
         }
         let raw = &text[..end];
         let paths: Vec<String> = key_paths(raw);
-        let mapping = Mapping::propose(&paths, &self.spec, false);
-        let keys = KeyMap::of(&mapping);
-        let result = if keys == default && mapping.mapped() == FieldSet::ALL {
+        let resolved = Resolved::of(Mapping::propose(&paths, &self.spec, false));
+        let result = if resolved.keys == default && resolved.mapped == FieldSet::ALL {
             (object, end)
         } else {
-            parse_with(text, &keys, mapping.mapped())?
+            parse_with(text, &resolved.keys, resolved.mapped)?
         };
-        self.resolved = Some((mapping, keys));
+        self.resolved = Some(resolved);
         Ok(result)
     }
 }
