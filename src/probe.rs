@@ -54,15 +54,16 @@ pub struct PreviewRow {
 /// [`IngestError`] when the start cannot be read (not text, invalid JSON
 /// or CSV before the cut, the wrong shape).
 pub fn probe(start: &[u8], options: &ReadOptions, complete: bool) -> Result<Probe, IngestError> {
-    // First pass: the layout, and the first records' text.
-    let mut reader = Reader::with_options(&ReadOptions {
-        mapping: MappingSpec::none(),
-        separator: options.separator,
-    });
+    // Read as a run reads, so the mapping decided is the run's.
+    let mut reader = Reader::with_options(options);
     let mut raws: Vec<String> = Vec::new();
+    let mut preview = Vec::new();
     let mut collect = |item: &SourceItem<'_>| {
         if raws.len() < COLUMN_RECORDS {
             raws.push(item.raw.to_owned());
+        }
+        if preview.len() < PREVIEW_RECORDS {
+            preview.push(PreviewRow::of(item));
         }
     };
     reader.push(start, &mut collect)?;
@@ -72,27 +73,11 @@ pub fn probe(start: &[u8], options: &ReadOptions, complete: bool) -> Result<Prob
         reader.format_so_far()
     };
     let (columns, mapping) = if format == InputFormat::Csv {
-        let columns = reader.mapping().columns().to_vec();
-        let mapping = Mapping::propose(&columns, &options.mapping, true);
-        (columns, mapping)
+        let mapping = reader.mapping();
+        (mapping.columns().to_vec(), mapping)
     } else {
-        as_a_run_proposes(&raws, &options.mapping)
+        with_seen_columns(reader.mapping(), &raws)
     };
-    // Second pass: the first records read with every field decided.
-    let mut preview = Vec::new();
-    let mut reader = Reader::with_options(&ReadOptions {
-        mapping: decided(&mapping),
-        separator: options.separator,
-    });
-    let mut show = |item: &SourceItem<'_>| {
-        if preview.len() < PREVIEW_RECORDS {
-            preview.push(PreviewRow::of(item));
-        }
-    };
-    reader.push(start, &mut show)?;
-    if complete {
-        reader.finish(&mut show)?;
-    }
     let separator = (format == InputFormat::Csv).then(|| {
         let separator = options
             .separator
@@ -114,14 +99,14 @@ pub fn probe(start: &[u8], options: &ReadOptions, complete: bool) -> Result<Prob
 /// # Errors
 /// [`IngestError`] when the page is not an envelope of records.
 pub fn probe_page(body: &[u8], page: u64, options: &MappingSpec) -> Result<Probe, IngestError> {
-    let items = ingest_page(body, page, &mut Mapper::new(MappingSpec::none()))?;
+    let mut mapper = Mapper::new(options.clone());
+    let items = ingest_page(body, page, &mut mapper)?;
     let raws: Vec<&str> = items
         .iter()
         .take(COLUMN_RECORDS)
         .map(|item| item.raw)
         .collect();
-    let (columns, mapping) = as_a_run_proposes(&raws, options);
-    let items = ingest_page(body, page, &mut Mapper::new(decided(&mapping)))?;
+    let (columns, mapping) = with_seen_columns(mapper.mapping(), &raws);
     let preview = items
         .iter()
         .take(PREVIEW_RECORDS)
@@ -136,21 +121,10 @@ pub fn probe_page(body: &[u8], page: u64, options: &MappingSpec) -> Result<Probe
     })
 }
 
-/// The columns of JSON `records` and the mapping a run proposes for them:
-/// from the first record's key paths, a field found in none of them
-/// keeping its contract name (later records may have it).
-fn as_a_run_proposes(records: &[impl AsRef<str>], spec: &MappingSpec) -> (Vec<String>, Mapping) {
-    let first = records
-        .first()
-        .map(|record| key_paths(record.as_ref()))
-        .unwrap_or_default();
-    let columns = columns_of(records);
-    let mapping = Mapping::propose(&first, spec, false).with_columns(columns.clone());
-    (columns, mapping)
-}
-
-/// The key paths of `records`, in the order first seen.
-fn columns_of(records: &[impl AsRef<str>]) -> Vec<String> {
+/// A JSON run's mapping (decided from its first record: a field found in
+/// no key keeps its contract name, as later records may have it), listing
+/// the key paths of the first `records` as the source's columns.
+fn with_seen_columns(mapping: Mapping, records: &[impl AsRef<str>]) -> (Vec<String>, Mapping) {
     let mut columns: Vec<String> = Vec::new();
     for raw in records {
         for path in key_paths(raw.as_ref()) {
@@ -159,17 +133,7 @@ fn columns_of(records: &[impl AsRef<str>]) -> Vec<String> {
             }
         }
     }
-    columns
-}
-
-/// `mapping` as a spec with every field decided, so a second read uses it
-/// as it is rather than proposing again.
-fn decided(mapping: &Mapping) -> MappingSpec {
-    let mut spec = MappingSpec::none();
-    for field in Field::ALL {
-        spec.set(field, mapping.source(field).map(str::to_owned));
-    }
-    spec
+    (columns.clone(), mapping.with_columns(columns))
 }
 
 impl PreviewRow {
