@@ -184,6 +184,11 @@ mod tests {
             ("2024-03-01T10:00:00Zjunk", None),
             ("2024-03-01 10:00:00+24:00", None),
             ("2024-03-01T1:00:00Z", None),
+            // Spreadsheet exports: a space for the `T`, no offset (UTC).
+            ("2024-03-01 10:00", date(2024, 3, 1)),
+            ("2024-03-01 23:59:59", date(2024, 3, 1)),
+            ("2024-03-01  10:00", None),
+            ("2024-03-01 10", None),
         ];
         for (text, expected) in cases {
             assert_eq!(parse_iso8601_date(text), expected, "{text:?}");

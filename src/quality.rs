@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 
 use crate::dates::parse_iso8601_date;
 use crate::field::FieldValue;
+use crate::mapping::Field;
 
 /// The score of a record with no issues.
 pub const PERFECT_SCORE: u8 = 100;
@@ -56,16 +57,21 @@ impl ScoredField {
         }
     }
 
+    /// The contract field scored.
+    pub fn field(self) -> Field {
+        match self {
+            ScoredField::FirstName => Field::FirstName,
+            ScoredField::LastName => Field::LastName,
+            ScoredField::Email => Field::Email,
+            ScoredField::Avatar => Field::Avatar,
+            ScoredField::LastLogin => Field::LastLogin,
+            ScoredField::EngagementScore => Field::EngagementScore,
+        }
+    }
+
     /// The input key of the field.
     pub fn name(self) -> &'static str {
-        match self {
-            ScoredField::FirstName => "first_name",
-            ScoredField::LastName => "last_name",
-            ScoredField::Email => "email",
-            ScoredField::Avatar => "avatar",
-            ScoredField::LastLogin => "last_login",
-            ScoredField::EngagementScore => "engagement_score",
-        }
+        self.field().name()
     }
 }
 
