@@ -14,6 +14,8 @@
 
 use std::fmt::Write;
 
+pub mod timing;
+
 use customer_pipeline::hash::SplitMix64;
 
 const FIRST: [&str; 16] = [

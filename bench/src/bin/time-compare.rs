@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use customer_bench::timing::{elapsed_ms, median, runs_arg};
 use customer_pipeline::compare::{compare, PreviousReport, ReportReader};
 use customer_pipeline::pipeline::process_upload;
 use customer_pipeline::settings::RunSettings;
@@ -61,20 +62,6 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 const CHUNK: usize = 64 << 10;
-
-fn elapsed_ms(since: Instant) -> f64 {
-    since.elapsed().as_secs_f64() * 1000.0
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        (values[mid - 1] + values[mid]) / 2.0
-    }
-}
 
 fn read_in_chunks(bytes: &[u8]) -> Result<PreviousReport, String> {
     let mut reader = ReportReader::new();
@@ -175,11 +162,10 @@ fn main() -> ExitCode {
         eprintln!("usage: time-compare BEFORE AFTER [RUNS]");
         return ExitCode::from(2);
     };
-    let runs = match args.get(2).map(|r| r.parse::<usize>()) {
-        None => 3,
-        Some(Ok(runs)) if runs > 0 => runs,
-        Some(_) => {
-            eprintln!("RUNS must be a whole number of at least 1");
+    let runs = match runs_arg(args.get(2), 3) {
+        Ok(runs) => runs,
+        Err(message) => {
+            eprintln!("{message}");
             return ExitCode::from(2);
         }
     };

@@ -10,6 +10,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+use customer_bench::timing::{elapsed_ms, median, runs_arg};
 use customer_pipeline::pipeline::process_upload;
 use customer_pipeline::reader::Reader;
 use customer_pipeline::settings::RunSettings;
@@ -21,10 +22,6 @@ struct StageTimes {
     serialize_ms: f64,
     customers: usize,
     report_bytes: usize,
-}
-
-fn elapsed_ms(since: Instant) -> f64 {
-    since.elapsed().as_secs_f64() * 1000.0
 }
 
 fn time_stages(input: &[u8], settings: &RunSettings) -> Result<StageTimes, String> {
@@ -56,16 +53,6 @@ fn time_end_to_end(input: &[u8], settings: &RunSettings) -> Result<f64, String> 
     // Keep the work observable so it cannot be optimised away.
     std::hint::black_box(bytes.len());
     Ok(ms)
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        (values[mid - 1] + values[mid]) / 2.0
-    }
 }
 
 fn run(path: &str, runs: usize) -> Result<String, String> {
@@ -107,11 +94,10 @@ fn main() -> ExitCode {
         eprintln!("usage: time-native FILE [RUNS]");
         return ExitCode::from(2);
     };
-    let runs = match args.get(1).map(|r| r.parse::<usize>()) {
-        None => 5,
-        Some(Ok(runs)) if runs > 0 => runs,
-        Some(_) => {
-            eprintln!("RUNS must be a whole number of at least 1");
+    let runs = match runs_arg(args.get(1), 5) {
+        Ok(runs) => runs,
+        Err(message) => {
+            eprintln!("{message}");
             return ExitCode::from(2);
         }
     };
