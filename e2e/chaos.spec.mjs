@@ -3,29 +3,12 @@
 // "Retry failed pages" completes the report with every customer, fetching
 // only the pages that failed.
 import { test, expect } from '@playwright/test';
-import { download, pagePath, startMock, trackRunStates } from './helpers.mjs';
+import { download, pagePath, settled, startMock, trackRunStates, waitForPagesDone } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
 const USERS = 120;
 // 20 pages of 6, each answered after 150 ms: slow enough to kill the API mid-run.
 const MOCK_ARGS = ['--users', String(USERS), '--per-page', '6', '--latency-ms', '150', '--failure-rate', '0'];
-
-/** Pages done (or failed) so far, read from the progress text "Pages N of M". */
-function waitForPagesDone(page, atLeast, timeout) {
-  return page.waitForFunction((n) => {
-    const match = /Pages (\d+) of/.exec(document.getElementById('progress-text')?.textContent ?? '');
-    return match !== null && Number(match[1]) >= n;
-  }, atLeast, { polling: 25, timeout });
-}
-
-/** Waits until #run-status has been set to a terminal state `from` entries on; returns it. */
-async function settled(page, from, timeout) {
-  const handle = await page.waitForFunction(
-    (start) => window.__e2eStates.slice(start).find((state) => ['done', 'partial', 'failed'].includes(state)),
-    from, { timeout },
-  );
-  return handle.jsonValue();
-}
 
 /** The API's own request log: {page, outcome} per request since it started. */
 async function apiLog(request, mock) {

@@ -93,6 +93,23 @@ export async function trackRunStates(page) {
 }
 
 /** The page path for the automation query parameters (values are URL-encoded). */
+/** Pages done (or failed) so far, read from the progress text "Pages N of M". */
+export function waitForPagesDone(page, atLeast, timeout) {
+  return page.waitForFunction((n) => {
+    const match = /Pages (\d+) of/.exec(document.getElementById('progress-text')?.textContent ?? '');
+    return match !== null && Number(match[1]) >= n;
+  }, atLeast, { polling: 25, timeout });
+}
+
+/** Waits until #run-status has been set to a terminal state `from` entries on; returns it. */
+export async function settled(page, from, timeout) {
+  const handle = await page.waitForFunction(
+    (start) => window.__e2eStates.slice(start).find((state) => ['done', 'partial', 'failed'].includes(state)),
+    from, { timeout },
+  );
+  return handle.jsonValue();
+}
+
 export function pagePath(params = {}) {
   const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
   return `/?${query}`;

@@ -4,7 +4,7 @@
 // log says which pages came "from this device", and the report equals an
 // uninterrupted run's. "Forget stored pages" then empties the store.
 import { test, expect } from '@playwright/test';
-import { MOCK, download, pagePath, startMock, trackRunStates } from './helpers.mjs';
+import { MOCK, download, pagePath, settled, startMock, trackRunStates, waitForPagesDone } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
 const USERS = 120;
@@ -12,23 +12,6 @@ const PAGES = 20;
 const CONCURRENCY = 2;
 // 20 pages of 6, each answered after 300 ms: slow enough to reload mid-run.
 const MOCK_ARGS = ['--users', String(USERS), '--per-page', '6', '--latency-ms', '300', '--failure-rate', '0'];
-
-/** Pages done so far, read from the progress text "Pages N of M". */
-function waitForPagesDone(page, atLeast, timeout) {
-  return page.waitForFunction((n) => {
-    const match = /Pages (\d+) of/.exec(document.getElementById('progress-text')?.textContent ?? '');
-    return match !== null && Number(match[1]) >= n;
-  }, atLeast, { polling: 25, timeout });
-}
-
-/** Waits until #run-status has been set to a terminal state `from` entries on; returns it. */
-async function settled(page, from, timeout) {
-  const handle = await page.waitForFunction(
-    (start) => window.__e2eStates.slice(start).find((state) => ['done', 'partial', 'failed'].includes(state)),
-    from, { timeout },
-  );
-  return handle.jsonValue();
-}
 
 /** The run log's page_fetched lines: [{page, message}], in order. */
 async function fetchedLines(page) {
