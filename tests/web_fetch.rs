@@ -53,12 +53,19 @@ impl Run {
     }
 }
 
-/// Runs against the mock with `scenario` as extra query parameters.
+/// Runs against the mock with `scenario` as extra query parameters, from
+/// an empty page cache.
 async fn run(scenario: &str, extra_settings: &str) -> Run {
     clear_cache();
     let url = format!("{}/api/users?{scenario}", mock_url());
-    let settings =
-        format!(r#"{{"url": "{url}", "seed": "42", "asOf": "2026-11-24"{extra_settings}}}"#);
+    run_form(format!(
+        r#"{{"url": "{url}", "seed": "42", "asOf": "2026-11-24"{extra_settings}}}"#
+    ))
+    .await
+}
+
+/// Runs with the form as given (the page cache as it is).
+async fn run_form(settings: String) -> Run {
     let events = Rc::new(RefCell::new(Vec::new()));
     let sink = Rc::clone(&events);
     let on_event = Closure::<dyn Fn(String)>::new(move |json: String| {
@@ -262,33 +269,18 @@ async fn a_probe_looks_at_page_one_and_the_run_reuses_it() {
     assert_eq!(probe["preview"][0]["values"][0], "1");
 
     // The run, with the avatar left out, takes page 1 from memory.
-    let settings =
-        format!(r#"{{"url": "{url}", "seed": "42", "asOf": "2026-11-24", "map": "avatar:"}}"#);
-    let events = Rc::new(RefCell::new(Vec::<serde_json::Value>::new()));
-    let sink = Rc::clone(&events);
-    let on_event = Closure::<dyn Fn(String)>::new(move |json: String| {
-        sink.borrow_mut()
-            .push(serde_json::from_str(&json).expect("events are JSON"));
-    });
-    let output = fetch_and_process(
-        settings,
-        on_event
-            .as_ref()
-            .unchecked_ref::<js_sys::Function>()
-            .clone(),
-        controller.signal(),
-    )
-    .await
-    .map_err(|_| "the run failed")
-    .unwrap();
-    let metadata: serde_json::Value = serde_json::from_str(&output.metadata()).unwrap();
+    let run = run_form(format!(
+        r#"{{"url": "{url}", "seed": "42", "asOf": "2026-11-24", "map": "avatar:"}}"#
+    ))
+    .await;
+    let metadata = run.metadata();
     assert_eq!(metadata["total_customers"], 12);
     assert_eq!(
         metadata["mapping"]["unmapped"],
         serde_json::json!(["avatar"])
     );
-    let page_one: Vec<_> = events
-        .borrow()
+    let page_one: Vec<_> = run
+        .events
         .iter()
         .filter(|e| e["kind"] == "page_fetched" && e["page"] == 1)
         .cloned()
