@@ -88,10 +88,18 @@ pub(crate) struct CsvRows {
     fields: Vec<Option<Field>>,
     mapped: FieldSet,
     finished: bool,
+    /// Refuse a header with no column for the customer id.
+    require_id: bool,
+    /// When the content chose CSV: where JSON failed (line, column, text).
+    not_json: Option<(usize, usize, String)>,
 }
 
 impl CsvRows {
-    pub(crate) fn new(separator: u8) -> Self {
+    pub(crate) fn new(
+        separator: u8,
+        require_id: bool,
+        not_json: Option<(usize, usize, String)>,
+    ) -> Self {
         CsvRows {
             reader: ReaderBuilder::new().delimiter(separator).build(),
             separator,
@@ -105,6 +113,8 @@ impl CsvRows {
             fields: Vec::new(),
             mapped: FieldSet::ALL,
             finished: false,
+            require_id,
+            not_json,
         }
     }
 
@@ -155,7 +165,7 @@ impl CsvRows {
                     if at_end && input.is_empty() && ends_in_open_quote(raw, self.separator) {
                         return Err(IngestError::UnterminatedQuote { row: self.rows });
                     }
-                    self.record(mapper, sink);
+                    self.record(mapper, sink)?;
                     self.out_len = 0;
                     self.ends_len = 0;
                     self.raw.clear();
@@ -180,15 +190,26 @@ impl CsvRows {
         })
     }
 
-    fn record(&mut self, mapper: &mut Mapper, sink: &mut dyn FnMut(&SourceItem<'_>)) {
+    fn record(
+        &mut self,
+        mapper: &mut Mapper,
+        sink: &mut dyn FnMut(&SourceItem<'_>),
+    ) -> Result<(), IngestError> {
         let Some(columns) = &self.columns else {
             let columns: Vec<String> = self.cells().map(|cell| cell.trim().to_owned()).collect();
             let mapping = Mapping::propose(&columns, mapper.spec(), true);
+            if self.require_id && mapping.source(Field::Id).is_none() {
+                // Every record would be rejected: refused before any is read.
+                return Err(IngestError::NoIdColumn {
+                    columns,
+                    not_json: self.not_json.take(),
+                });
+            }
             self.fields = mapping.by_column(&columns);
             self.mapped = mapping.mapped();
             mapper.resolve(mapping);
             self.columns = Some(columns);
-            return;
+            return Ok(());
         };
         let position = Position {
             row: Some(self.rows),
@@ -208,7 +229,7 @@ impl CsvRows {
                     columns.len()
                 )),
             });
-            return;
+            return Ok(());
         }
         let mut record = SourceRecord::default();
         record.mapped = self.mapped;
@@ -229,6 +250,7 @@ impl CsvRows {
             raw,
             parsed: Ok(record),
         });
+        Ok(())
     }
 }
 

@@ -155,6 +155,31 @@ pub enum IngestError {
         /// The row where the quoted field began (the header is row 1).
         row: usize,
     },
+    /// The file's name says JSON (`.json`, `.ndjson`, `.jsonl`), but it
+    /// does not start as JSON.
+    NotJson {
+        /// The name's extension, e.g. `.json`.
+        extension: String,
+        /// 1-based line of the first character JSON cannot take.
+        line: usize,
+        /// 1-based column, in bytes.
+        column: usize,
+        /// The start of the text found there.
+        found: String,
+    },
+    /// A CSV none of whose columns is the customer id (proposed or
+    /// chosen): every record would be rejected, so the run is refused.
+    NoIdColumn {
+        /// The header's columns.
+        columns: Vec<String>,
+        /// When the content chose CSV: where JSON failed, and what was there.
+        not_json: Option<(usize, usize, String)>,
+    },
+    /// The file is readable but holds no record at all.
+    NoRecords {
+        /// The layout read.
+        format: InputFormat,
+    },
     /// Valid JSON, but not a layout of customer records.
     WrongShape {
         /// Which part of the input, e.g. "line 3, page 2", or "the whole input".
@@ -194,6 +219,46 @@ impl fmt::Display for IngestError {
                 "Unterminated quoted field in row {row}: a quote (\") opens a field there and is \
                  never closed, so the rest of the file would be one cell. Check that row."
             ),
+            IngestError::NotJson {
+                extension,
+                line,
+                column,
+                found,
+            } => write!(
+                f,
+                "The file's name ends in {extension}, so it was read as JSON, but it is not JSON \
+                 (line {line}, column {column}: `{found}`). Choose a JSON, NDJSON or CSV export \
+                 (a CSV file's name should end in .csv)."
+            ),
+            IngestError::NoIdColumn { columns, not_json } => {
+                if let Some((line, column, found)) = not_json {
+                    write!(
+                        f,
+                        "The file is not JSON (line {line}, column {column}: `{found}`), and read \
+                         as CSV it has no column that could be the customer id"
+                    )?;
+                } else {
+                    f.write_str("This CSV has no column that could be the customer id")?;
+                }
+                let shown: Vec<String> = columns.iter().take(8).map(|c| format!("`{c}`")).collect();
+                let more = if columns.len() > 8 { ", …" } else { "" };
+                write!(
+                    f,
+                    " (its columns: {}{more}). Choose the customer id's column in the field \
+                     mapping, or choose another file.",
+                    shown.join(", ")
+                )
+            }
+            IngestError::NoRecords { format } => write!(
+                f,
+                "The file holds no customer records ({}). Nothing to report.",
+                match format {
+                    InputFormat::Csv => "a CSV header without rows",
+                    InputFormat::Ndjson => "no JSON values",
+                    InputFormat::PageEnvelope => "a page envelope with an empty \"data\"",
+                    _ => "an empty JSON array",
+                }
+            ),
             IngestError::WrongShape {
                 at,
                 expected,
@@ -218,6 +283,9 @@ impl IngestError {
             IngestError::NotUtf8 { .. } => "not_utf8",
             IngestError::InvalidJson { .. } => "invalid_json",
             IngestError::UnterminatedQuote { .. } => "csv_unterminated_quote",
+            IngestError::NotJson { .. } => "not_json",
+            IngestError::NoIdColumn { .. } => "no_id_column",
+            IngestError::NoRecords { .. } => "no_records",
             IngestError::WrongShape { .. } => "wrong_shape",
         }
     }
@@ -226,7 +294,12 @@ impl IngestError {
     pub fn location(&self) -> Option<(usize, usize)> {
         match self {
             IngestError::NotUtf8 { line, column }
-            | IngestError::InvalidJson { line, column, .. } => Some((*line, *column)),
+            | IngestError::InvalidJson { line, column, .. }
+            | IngestError::NotJson { line, column, .. } => Some((*line, *column)),
+            IngestError::NoIdColumn {
+                not_json: Some((line, column, _)),
+                ..
+            } => Some((*line, *column)),
             _ => None,
         }
     }

@@ -153,8 +153,12 @@ pub fn process_upload_with<'a>(
     options: &ReadOptions,
 ) -> Result<Report<'a>, IngestError> {
     let mut builder = ReportBuilder::new(settings);
+    let options = options.clone().for_file(file_name);
     let (format, mapping) =
-        Reader::read_all_with(input, options, &mut |item| builder.add_transient(item))?;
+        Reader::read_all_with(input, &options, &mut |item| builder.add_transient(item))?;
+    if builder.records_read() == 0 {
+        return Err(IngestError::NoRecords { format });
+    }
     let source = SourceInfo::Upload {
         file_name: file_name.to_owned(),
         format,
@@ -202,6 +206,8 @@ pub fn process_fetched<'a>(
         pages_fetched: provenance.pages_fetched,
         records_stated: provenance.records_stated,
         records_received: provenance.records_received,
+        walk_ended: provenance.walk_ended,
+        refetches: provenance.refetches,
     };
     let mut builder = ReportBuilder::new(settings);
     for item in &items {

@@ -33,6 +33,18 @@ pub struct Probe {
     /// The first records read with that mapping: per contract field (in
     /// contract order) its text, or `None` when absent.
     pub preview: Vec<PreviewRow>,
+    /// Why a run with this mapping would be refused (a CSV with no column
+    /// for the customer id), if it would.
+    pub refusal: Option<Refusal>,
+}
+
+/// A run's refusal of the source as the panel shows it.
+#[derive(Debug, Serialize)]
+pub struct Refusal {
+    /// The error code the run would fail with (`no_id_column`).
+    pub code: &'static str,
+    /// The run's message.
+    pub message: String,
 }
 
 /// One record of the preview.
@@ -54,7 +66,27 @@ pub struct PreviewRow {
 /// [`IngestError`] when the start cannot be read (not text, invalid JSON
 /// or CSV before the cut, the wrong shape).
 pub fn probe(start: &[u8], options: &ReadOptions, complete: bool) -> Result<Probe, IngestError> {
-    // Read as a run reads, so the mapping decided is the run's.
+    // Read as a run reads, so the mapping decided is the run's; but a CSV
+    // without a customer id column is shown (the panel is where one is
+    // chosen), with the run's refusal as its problem.
+    let refusal = match probe_start(start, options, complete) {
+        Err(error @ IngestError::NoIdColumn { .. }) => Some(error),
+        Err(error) => return Err(error),
+        Ok(probe) => return Ok(probe),
+    };
+    let options = ReadOptions {
+        allow_no_id: true,
+        ..options.clone()
+    };
+    let mut found = probe_start(start, &options, complete)?;
+    found.refusal = refusal.map(|error| Refusal {
+        code: error.code(),
+        message: error.to_string(),
+    });
+    Ok(found)
+}
+
+fn probe_start(start: &[u8], options: &ReadOptions, complete: bool) -> Result<Probe, IngestError> {
     let mut reader = Reader::with_options(options);
     let mut raws: Vec<String> = Vec::new();
     let mut preview = Vec::new();
@@ -90,6 +122,7 @@ pub fn probe(start: &[u8], options: &ReadOptions, complete: bool) -> Result<Prob
         columns,
         mapping,
         preview,
+        refusal: None,
     })
 }
 
@@ -118,6 +151,7 @@ pub fn probe_page(body: &[u8], page: u64, options: &MappingSpec) -> Result<Probe
         columns,
         mapping,
         preview,
+        refusal: None,
     })
 }
 
@@ -227,7 +261,7 @@ mod tests {
         let spec = MappingSpec::parse("avatar:").unwrap();
         let options = ReadOptions {
             mapping: spec,
-            separator: None,
+            ..ReadOptions::default()
         };
         let probe = super::probe(reqres, &options, true).unwrap();
         assert_eq!(probe.mapping.source(Field::Avatar), None, "the user's word");

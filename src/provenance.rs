@@ -70,6 +70,31 @@ pub struct Truncation {
     pub pages_stated: Option<u64>,
 }
 
+/// What ended a walk without `total_pages`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WalkEnd {
+    /// A page with no records.
+    EmptyPage,
+    /// A page with fewer records than a page holds.
+    ShortPage,
+    /// The page count implied by the stated `total` and the page size, or
+    /// the stated `total` received.
+    StatedTotal,
+    /// The page after the last one repeated it (the API clamps past its
+    /// end); the repeat is not data and is not kept.
+    RepeatedLastPage,
+}
+
+/// Where and why a walk without `total_pages` ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct WalkEnding {
+    /// The last page whose records are in the report.
+    pub last_page: u64,
+    /// Why no later page was asked for (or kept).
+    pub by: WalkEnd,
+}
+
 /// Retries per cause.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct RetryCounts {
@@ -135,14 +160,22 @@ pub struct ApiProvenance {
     pub url: String,
     /// Where same-origin redirects led (without query), when any did.
     pub redirected_to: Vec<String>,
-    /// Pages the API stated (the largest `total_pages` seen, at least 1), if it did.
+    /// Pages the API stated (`total_pages` as the page accepted last
+    /// stated it, at least 1), if it did.
     pub pages_total: Option<u64>,
     /// Pages whose records are in the report.
     pub pages_fetched: usize,
-    /// Records the API stated (the largest `total` seen), if it did.
+    /// Records the API stated (`total` as the page accepted last stated
+    /// it), if it did.
     pub records_stated: Option<u64>,
-    /// Records received: distinct ids, plus records without a readable id.
+    /// Records received on the pages in the report, counted as they came:
+    /// repeated ids and records without an id count, as they do in `total`.
     pub records_received: u64,
+    /// For a walk without `total_pages`: where and why it ended.
+    pub walk_ended: Option<WalkEnding>,
+    /// Times pages were fetched again because the data moved during the
+    /// walk (at most 2).
+    pub refetches: u32,
     /// Whether every record the API holds is provably in the report.
     pub complete: bool,
     /// Pages missing or incomplete, by page number.

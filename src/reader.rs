@@ -37,6 +37,52 @@ pub struct ReadOptions {
     pub mapping: MappingSpec,
     /// The CSV separator, when chosen rather than sniffed.
     pub separator: Option<u8>,
+    /// The layout the file's name says, if it says one.
+    pub layout: LayoutHint,
+    /// Read a CSV that has no column for the customer id (the mapping
+    /// panel does, to let the user choose one); a run refuses it.
+    pub allow_no_id: bool,
+}
+
+impl ReadOptions {
+    /// These options for a file named `name`: its extension says the
+    /// layout, unless one is set already.
+    pub fn for_file(mut self, name: &str) -> Self {
+        if self.layout == LayoutHint::Content {
+            self.layout = LayoutHint::for_file_name(name);
+        }
+        self
+    }
+}
+
+/// The layout a file's name says. A name that says one decides it; the
+/// content decides only when the name says nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum LayoutHint {
+    /// The name says nothing (`customers`, `export.txt`): the first
+    /// character decides, then whether the first line is JSON.
+    #[default]
+    Content,
+    /// `.json`, `.ndjson`, `.jsonl`: read as JSON, never as CSV. Holds the
+    /// extension, for messages.
+    Json(String),
+    /// `.csv`, `.tsv`: read as CSV, whatever the first line looks like.
+    Csv,
+}
+
+impl LayoutHint {
+    /// The layout a file name says (its extension, in any case).
+    pub fn for_file_name(name: &str) -> LayoutHint {
+        let extension = match name.rsplit_once('.') {
+            Some((stem, extension)) if !stem.is_empty() => extension.to_ascii_lowercase(),
+            _ => return LayoutHint::Content,
+        };
+        match extension.as_str() {
+            "json" | "ndjson" | "jsonl" => LayoutHint::Json(format!(".{extension}")),
+            "csv" | "tsv" => LayoutHint::Csv,
+            _ => LayoutHint::Content,
+        }
+    }
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -70,6 +116,8 @@ impl Reader {
         let mut reader = Reader::default();
         reader.engine.mapper = Mapper::new(options.mapping.clone());
         reader.engine.separator = options.separator;
+        reader.engine.hint = options.layout.clone();
+        reader.engine.allow_no_id = options.allow_no_id;
         reader
     }
 
@@ -306,6 +354,13 @@ struct Engine {
     separator: Option<u8>,
     /// The CSV reader, once the file is known to be CSV.
     csv: Option<Box<CsvRows>>,
+    /// The layout the file's name says.
+    hint: LayoutHint,
+    /// Whether a CSV without a customer id column is read anyway.
+    allow_no_id: bool,
+    /// Read as JSON because of the name alone (its start is not `[` or
+    /// `{`): the start of the text, for the message when it is not JSON.
+    forced_json: Option<String>,
 }
 
 impl Default for Engine {
@@ -322,6 +377,9 @@ impl Default for Engine {
             mapper: Mapper::new(MappingSpec::none()),
             separator: None,
             csv: None,
+            hint: LayoutHint::Content,
+            allow_no_id: false,
+            forced_json: None,
         }
     }
 }
@@ -433,7 +491,9 @@ impl Engine {
         at_end: bool,
         sink: &mut dyn FnMut(&SourceItem<'_>),
     ) -> Result<usize, IngestError> {
-        let consumed = self.read(buf, base, at_end, sink)?;
+        let consumed = self
+            .read(buf, base, at_end, sink)
+            .map_err(|error| self.named_layout_error(error))?;
         // What is finished with is dropped by the caller: count its lines now.
         self.count_lines(buf.as_bytes(), base, base + consumed);
         Ok(consumed)
@@ -467,24 +527,46 @@ impl Engine {
                     self.counted = BOM.len();
                     self.line_start = BOM.len();
                 }
-                Layout::Start if bytes[pos] == b'[' => {
+                Layout::Start if bytes[pos] == b'[' && self.hint != LayoutHint::Csv => {
                     pos += 1;
                     self.layout = Layout::Array(Expect::First);
                 }
-                Layout::Start if bytes[pos] == b'{' => self.layout = Layout::Values,
+                Layout::Start if bytes[pos] == b'{' && self.hint != LayoutHint::Csv => {
+                    self.layout = Layout::Values;
+                }
                 Layout::Start => {
-                    // JSON values, or a CSV header: decided on the first line.
+                    // JSON values, or a CSV header: the name decides, else the first line.
                     let rest = &buf[pos..];
                     let line = match memchr::memchr(b'\n', rest.as_bytes()) {
                         Some(end) => &rest[..end],
                         None if at_end => rest,
                         None => return Ok(self.wait(bytes.len(), pos)),
                     };
-                    if is_json_value_line(line) {
+                    let line = line.trim_end_matches('\r');
+                    let as_json = match self.hint {
+                        LayoutHint::Json(_) => {
+                            self.forced_json = Some(snippet(line));
+                            true
+                        }
+                        LayoutHint::Csv => false,
+                        LayoutHint::Content => is_json_value_line(line),
+                    };
+                    if as_json {
                         self.layout = Layout::Values;
                     } else {
+                        // Where JSON fails on this line, for a refusal's message.
+                        let not_json = (self.hint == LayoutHint::Content).then(|| {
+                            self.count_lines(bytes, base, base + pos);
+                            let (line_no, column) = self.locate(base + pos);
+                            let offset = json_error_offset(line);
+                            (line_no, column + offset, snippet(&line[offset..]))
+                        });
                         let separator = self.separator.unwrap_or_else(|| sniff_separator(line));
-                        self.csv = Some(Box::new(CsvRows::new(separator)));
+                        self.csv = Some(Box::new(CsvRows::new(
+                            separator,
+                            !self.allow_no_id,
+                            not_json,
+                        )));
                         self.layout = Layout::Csv;
                     }
                 }
@@ -750,6 +832,45 @@ impl Engine {
 
 const TOP_LEVEL_EXPECTED: &str =
     "a page envelope ({\"page\":…, \"data\":[…]}), an array of records or envelopes, or NDJSON";
+
+impl Engine {
+    /// A file read as JSON because its name says so, whose very first
+    /// value is not JSON, is said to be not JSON at all.
+    fn named_layout_error(&self, error: IngestError) -> IngestError {
+        match (&self.hint, &self.forced_json, error) {
+            (
+                LayoutHint::Json(extension),
+                Some(found),
+                IngestError::InvalidJson { line, column, .. },
+            ) if self.values == 0 => IngestError::NotJson {
+                extension: extension.clone(),
+                line,
+                column,
+                found: found.clone(),
+            },
+            (_, _, error) => error,
+        }
+    }
+}
+
+/// The start of `text`, at most 24 characters, for a message.
+fn snippet(text: &str) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(24) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// The byte offset in `line` where reading it as JSON values fails.
+fn json_error_offset(line: &str) -> usize {
+    let mut values = serde_json::Deserializer::from_str(line).into_iter::<IgnoredAny>();
+    let mut offset = 0;
+    while let Some(Ok(_)) = values.next() {
+        offset = values.byte_offset();
+    }
+    skip_white_space(line.as_bytes(), offset)
+}
 
 /// Whether a line holds JSON values and nothing else (`42`, `"x" 7`):
 /// such a file is JSON values, not CSV.
@@ -1274,6 +1395,119 @@ mod tests {
             InputFormat::Ndjson
         );
         assert_eq!(ingest(b"id\n1\n").unwrap().format, InputFormat::Csv);
-        assert_eq!(ingest(b"1,2\n3,4").unwrap().format, InputFormat::Csv);
+        assert_eq!(ingest(b"id,2\n3,4").unwrap().format, InputFormat::Csv);
+    }
+
+    fn read_as(input: &[u8], name: &str) -> Result<InputFormat, IngestError> {
+        let options = ReadOptions::default().for_file(name);
+        Reader::read_all_with(input, &options, &mut |_| {}).map(|(format, _)| format)
+    }
+
+    #[test]
+    fn the_file_name_decides_the_layout_when_it_says_one() {
+        assert_eq!(
+            LayoutHint::for_file_name("a.JSON"),
+            LayoutHint::Json(".json".into())
+        );
+        assert_eq!(
+            LayoutHint::for_file_name("a.ndjson"),
+            LayoutHint::Json(".ndjson".into())
+        );
+        assert_eq!(
+            LayoutHint::for_file_name("a.jsonl"),
+            LayoutHint::Json(".jsonl".into())
+        );
+        assert_eq!(LayoutHint::for_file_name("export.csv"), LayoutHint::Csv);
+        assert_eq!(LayoutHint::for_file_name("export.TSV"), LayoutHint::Csv);
+        for name in ["customers", "export.txt", ".json", "json", ""] {
+            assert_eq!(
+                LayoutHint::for_file_name(name),
+                LayoutHint::Content,
+                "{name}"
+            );
+        }
+        // A CSV named .csv whose header happens to be JSON values.
+        assert_eq!(
+            read_as(b"1,2\n3,4\n", "x.csv").unwrap_err().code(),
+            "no_id_column"
+        );
+        assert_eq!(read_as(b"\"id\"\n7\n", "x.csv"), Ok(InputFormat::Csv));
+        // Without a name to go by, the same file is JSON values.
+        assert_eq!(read_as(b"\"id\"\n7\n", "x"), Ok(InputFormat::Ndjson));
+        // A JSON file is never read as CSV.
+        assert_eq!(
+            read_as(b"[{\"id\": 1}]", "x.json"),
+            Ok(InputFormat::RecordArray)
+        );
+        assert_eq!(
+            read_as(b"{\"id\": 1}\n{\"id\": 2}\n", "x.ndjson"),
+            Ok(InputFormat::Ndjson)
+        );
+    }
+
+    #[test]
+    fn text_in_a_json_file_is_not_json() {
+        let error = read_as(b"hello\n", "customers.json").unwrap_err();
+        assert_eq!(
+            error,
+            IngestError::NotJson {
+                extension: ".json".into(),
+                line: 1,
+                column: 1,
+                found: "hello".into(),
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "The file's name ends in .json, so it was read as JSON, but it is not JSON (line 1, \
+             column 1: `hello`). Choose a JSON, NDJSON or CSV export (a CSV file's name should \
+             end in .csv)."
+        );
+        assert_eq!(error.code(), "not_json");
+        // A file that starts as JSON keeps the parser's message.
+        assert_eq!(
+            read_as(b"[{\"id\": 1,}]", "x.json").unwrap_err().code(),
+            "invalid_json"
+        );
+    }
+
+    #[test]
+    fn text_with_no_name_to_go_by_is_refused_as_csv_without_an_id() {
+        let error = read_as(b"hello\n", "customers").unwrap_err();
+        assert_eq!(
+            error,
+            IngestError::NoIdColumn {
+                columns: vec!["hello".into()],
+                not_json: Some((1, 1, "hello".into())),
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "The file is not JSON (line 1, column 1: `hello`), and read as CSV it has no column \
+             that could be the customer id (its columns: `hello`). Choose the customer id's \
+             column in the field mapping, or choose another file."
+        );
+        // Named .csv: no word about JSON.
+        let error = read_as(b"name,email\nAnn,a@b.c\n", "x.csv").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "This CSV has no column that could be the customer id (its columns: `name`, \
+             `email`). Choose the customer id's column in the field mapping, or choose another \
+             file."
+        );
+        // Where JSON fails after valid values on the line.
+        assert_eq!(
+            read_as(b"7 8, 9\n", "x").unwrap_err(),
+            IngestError::NoIdColumn {
+                columns: vec!["7 8".into(), "9".into()],
+                not_json: Some((1, 4, ", 9".into())),
+            }
+        );
+        // The mapping panel reads it anyway, to let the user choose.
+        let options = ReadOptions {
+            allow_no_id: true,
+            ..ReadOptions::default()
+        };
+        assert!(Reader::read_all_with(b"hello\n", &options, &mut |_| {}).is_ok());
     }
 }

@@ -15,7 +15,7 @@ use crate::distributions::Distributions;
 use crate::ingest::{InputFormat, Position};
 use crate::json_out::{write_lines, LineWriter};
 use crate::mapping::Mapping;
-use crate::provenance::{FetchStats, PageFailure, Truncation};
+use crate::provenance::{FetchStats, PageFailure, Truncation, WalkEnding};
 use crate::quality::{QualityBucket, ScoredField};
 
 /// The whole report. It borrows the original text of rejected records from the input.
@@ -150,15 +150,25 @@ pub enum SourceInfo {
         /// Where same-origin redirects led, when any did.
         #[serde(skip_serializing_if = "Vec::is_empty")]
         redirected_to: Vec<String>,
-        /// Pages the API stated (the largest `total_pages` seen), if it did.
+        /// Pages the API stated (`total_pages` as the page accepted last stated it), if it did.
         pages_total: Option<u64>,
         /// Pages whose records are in the report.
         pages_fetched: usize,
-        /// Records the API stated (the largest `total` seen), if it did.
+        /// Records the API stated (`total` as the page accepted last stated it), if it did.
         records_stated: Option<u64>,
-        /// Distinct records received (plus records without a readable id).
+        /// Records received on those pages, repeated ids and records without an id included.
         records_received: u64,
+        /// For a walk without `total_pages`: its last page and what ended it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        walk_ended: Option<WalkEnding>,
+        /// Times pages were fetched again because the data moved during the walk.
+        #[serde(skip_serializing_if = "is_zero")]
+        refetches: u32,
     },
+}
+
+fn is_zero(count: &u32) -> bool {
+    *count == 0
 }
 
 /// A record that cannot be a customer.

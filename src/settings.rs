@@ -15,7 +15,7 @@ use crate::fetch::fetcher::FetchConfig;
 use crate::fetch::policy::RetryPolicy;
 use crate::fetch::url::{Origin, UrlError};
 use crate::mapping::{MappingError, MappingSpec};
-use crate::reader::ReadOptions;
+use crate::reader::{LayoutHint, ReadOptions};
 
 /// A field mapping as the page gives it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -59,6 +59,9 @@ pub struct ReadForm {
     /// empty to find it from the header.
     #[serde(default)]
     pub separator: Option<String>,
+    /// The file's name, whose extension may say its layout.
+    #[serde(default)]
+    pub file_name: Option<String>,
 }
 
 impl ReadForm {
@@ -82,7 +85,17 @@ impl ReadForm {
                     })?,
             ),
         };
-        Ok(ReadOptions { mapping, separator })
+        let layout = self
+            .file_name
+            .as_deref()
+            .map(LayoutHint::for_file_name)
+            .unwrap_or_default();
+        Ok(ReadOptions {
+            mapping,
+            separator,
+            layout,
+            allow_no_id: false,
+        })
     }
 }
 
@@ -605,6 +618,7 @@ mod tests {
         let form = |map: &str, separator: &str| ReadForm {
             map: Some(MapSetting::Text(map.to_owned())),
             separator: Some(separator.to_owned()),
+            file_name: None,
         };
         let options = form("id:Customer ID,avatar:", ";").validate().unwrap();
         assert_eq!(options.separator, Some(b';'));

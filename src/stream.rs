@@ -68,6 +68,9 @@ impl UploadStream {
             file_name: file_name.to_owned(),
             format,
         };
+        if builder.records_read() == 0 {
+            return Err(IngestError::NoRecords { format });
+        }
         let mut report = builder.finish(source, self.reader.mapping());
         report.metadata.export_timestamp = format_timestamp(export_timestamp);
         Ok(report)

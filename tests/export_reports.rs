@@ -153,7 +153,7 @@ fn the_user_may_change_the_mapping() {
             "email:,last_name:Default Address City",
         )
         .expect("a valid mapping"),
-        separator: None,
+        ..ReadOptions::default()
     };
     let input = std::fs::read("tests/fixtures/shopify_customers.csv").unwrap();
     let report = process_upload_with(&input, "s.csv", &settings(), &options).unwrap();

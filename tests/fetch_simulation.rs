@@ -1,12 +1,16 @@
 //! A deterministic simulation of many runs against an API with random
 //! faults, at the HTTP level (errors, 429s, timeouts, malformed bodies,
-//! redirects) and in the data (a page ignored, short or empty pages,
-//! repeated pages, growing and shrinking totals). Whatever happens:
+//! redirects), in the data (a page ignored, short or empty pages, repeated
+//! pages, totals that contradict each other) and in time (records inserted,
+//! removed or appended while the run goes on), over sources holding
+//! duplicate ids and records without an id, with or without stated totals
+//! and page sizes, some clamping past their end. Whatever happens:
 //!
-//! - never `complete: true` with a record missing: either every record the
-//!   API holds is in the report and the run is complete, or the run is
-//!   partial and names the pages concerned (or, when no page can be named,
-//!   warns with the numbers);
+//! - never `complete: true` unless the report is exactly the source's (the
+//!   data as it ended up, read as one file): no record missing, none twice;
+//! - a clean, stable source is always complete once every page arrived;
+//! - a partial run names the pages concerned (or, when no page can be
+//!   named, warns with the numbers);
 //! - the API key never goes to another origin;
 //! - no page gets more attempts than the policy allows, and for HTTP-level
 //!   faults the waiting matches the policy exactly.
@@ -18,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use customer_pipeline::hash::SplitMix64;
-use support::{config, Harness, ScriptedApi, Step};
+use support::{config, customer_lines, source_report_lines, Harness, Move, ScriptedApi, Step};
 
 const SEEDS: u64 = 10_000;
 /// 1 attempt, 3 retries, 5 rate-limit waits and 5 redirects.
@@ -102,30 +106,77 @@ fn expected_waits(steps: &[Step]) -> Vec<Duration> {
     waits
 }
 
-/// What one seed's API looks like, and whether its data is faulty.
+/// What kind of source a seed simulates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Honest and stable: duplicates, records without an id, hidden
+    /// totals, a clamping end, but faults at the HTTP level only, so the
+    /// waits can be checked exactly and the run must be complete whenever
+    /// every page arrived.
+    Clean,
+    /// Lies in its data: ignores `page`, short pages, repeated pages,
+    /// totals that contradict each other.
+    Lying,
+    /// Honest, but its records change during the run (inserted or
+    /// removed at the front, appended, shifted).
+    Moving,
+}
+
+/// What one seed's API looks like.
 struct Scenario {
     api: ScriptedApi,
     pages: u64,
-    data_faults: bool,
+    kind: Kind,
+}
+
+/// Records with ids 1, 2, …, some repeated (another record for an earlier
+/// id) and some without an id: a source as the pipeline meets them.
+fn dataset(rng: &mut SplitMix64, len: usize) -> Vec<String> {
+    let mut records = Vec::with_capacity(len);
+    let mut next_id = 1;
+    for n in 0..len {
+        match rng.below(10) {
+            0 if next_id > 1 => {
+                let id = 1 + rng.below(next_id as u64 - 1) as usize;
+                records.push(ScriptedApi::duplicate(id, n));
+            }
+            1 => records.push(ScriptedApi::without_id(n)),
+            _ => {
+                records.push(ScriptedApi::record(next_id));
+                next_id += 1;
+            }
+        }
+    }
+    records
 }
 
 fn scenario(seed: u64, rng: &mut SplitMix64) -> Scenario {
     let pages = 1 + rng.below(5);
     let total = pages as usize * PER_PAGE - rng.below(PER_PAGE as u64) as usize;
-    let mut api = ScriptedApi::new(total, PER_PAGE);
-    // Half the seeds keep to HTTP-level faults, so their waits can be
-    // checked exactly; the other half add faults in the data.
-    let data_faults = seed % 2 == 1;
-    if data_faults {
-        match rng.below(20) {
+    let mut api = ScriptedApi::with_records(dataset(rng, total), PER_PAGE);
+    let kind = match seed % 4 {
+        0 | 2 => Kind::Clean,
+        1 => Kind::Lying,
+        _ => Kind::Moving,
+    };
+    match kind {
+        Kind::Clean => {
+            // Every honest way to state (or not) where the listing ends.
+            api.hide_total_pages = rng.below(2) == 0;
+            api.hide_total = api.hide_total_pages && rng.below(2) == 0;
+            api.hide_per_page = rng.below(3) == 0;
+            api.clamp = rng.below(2) == 0;
+            api.clamp_names_last = rng.below(2) == 0;
+        }
+        Kind::Lying => match rng.below(20) {
             0 => api.ignore_page_parameter = true,
             1 | 2 => api.hide_total_pages = true,
             3 => api.hide_total = true,
             4 | 5 => {
-                // A total that grows or shrinks: one page states one page
-                // fewer or more than the truth. (Page 1 stating a single
-                // page when there are more is not generated: no other page
-                // would ever be asked, so nothing could tell.)
+                // A page that states one page fewer or more than the truth.
+                // (Page 1 stating a single page when there are more is not
+                // generated: no other page would ever be asked, so nothing
+                // could tell.)
                 let page = 1 + rng.below(pages);
                 let stated_pages = if rng.below(2) == 0 && (page > 1 || pages > 2) {
                     pages - 1
@@ -136,6 +187,32 @@ fn scenario(seed: u64, rng: &mut SplitMix64) -> Scenario {
                     .insert(page, (stated_pages * PER_PAGE as u64, stated_pages));
             }
             _ => {}
+        },
+        Kind::Moving => {
+            // `total` stays stated: a change that keeps it and repeats no
+            // record at a page boundary cannot be seen (README), so one
+            // change, or two that only add records.
+            api.hide_total_pages = rng.below(2) == 0;
+            api.hide_per_page = api.hide_total_pages && rng.below(2) == 0;
+            let first = 1 + rng.below(2 * pages) as usize;
+            let new_record = |n: u64| ScriptedApi::record(1000 + n as usize);
+            let change = match rng.below(4) {
+                0 => Move::InsertFront(new_record(0)),
+                1 => Move::RemoveFront,
+                2 => Move::InsertFrontRemoveLast(new_record(0)),
+                _ => Move::Append(new_record(0)),
+            };
+            let grows = matches!(change, Move::InsertFront(_) | Move::Append(_));
+            api = api.move_after(first, change);
+            if grows && rng.below(2) == 0 {
+                let second = first + 1 + rng.below(2 * pages) as usize;
+                let change = if rng.below(2) == 0 {
+                    Move::InsertFront(new_record(1))
+                } else {
+                    Move::Append(new_record(1))
+                };
+                api = api.move_after(second, change);
+            }
         }
     }
     // Without `total`, a short last page looks like any last page, and
@@ -146,7 +223,7 @@ fn scenario(seed: u64, rng: &mut SplitMix64) -> Scenario {
     for page in 1..=pages {
         let steps: Vec<Step> = (0..rng.below(11))
             .map(|_| {
-                if data_faults && rng.below(4) == 0 {
+                if kind == Kind::Lying && rng.below(4) == 0 {
                     data_step(rng, page, pages, can_see_short(page))
                 } else {
                     http_step(rng)
@@ -158,39 +235,53 @@ fn scenario(seed: u64, rng: &mut SplitMix64) -> Scenario {
     for (page, steps) in scripts {
         api = api.script(page, steps);
     }
-    Scenario {
-        api,
-        pages,
-        data_faults,
-    }
+    Scenario { api, pages, kind }
 }
 
-fn simulate(seed: u64) {
+/// A fetcher judging completeness otherwise than ours, for the mutation
+/// checks: the oracle must catch both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Judge {
+    /// The fetcher as it is.
+    Ours,
+    /// Says `complete: true` whatever happened.
+    AlwaysComplete,
+    /// Says `complete: false` whatever happened, with a warning.
+    NeverComplete,
+}
+
+/// Runs one seed; `Err` names the invariant that broke.
+fn simulate(seed: u64, judge: Judge) -> Result<(), String> {
     let mut rng = SplitMix64::new(seed);
-    let Scenario {
-        api,
-        pages,
-        data_faults,
-    } = scenario(seed, &mut rng);
-    let total = api.total_records;
+    let Scenario { api, pages, kind } = scenario(seed, &mut rng);
     let harness = Harness::new(api);
     let mut cfg = config();
     cfg.concurrency = 1 + rng.below(4) as usize;
     cfg.api_key = Some("secret".into());
-    let outcome = harness.run(&cfg);
+    let mut outcome = harness.run(&cfg);
+    match judge {
+        Judge::Ours => {}
+        Judge::AlwaysComplete => outcome.provenance.complete = true,
+        Judge::NeverComplete => {
+            outcome.provenance.complete = false;
+            outcome
+                .provenance
+                .warnings
+                .push("mutant: never complete".into());
+        }
+    }
     let report = harness.report(&outcome);
     let metadata = &report.metadata;
+    let fail = |what: &str| Err(format!("seed {seed} ({kind:?}): {what}"));
 
     // The key stays with its origin.
     for served in harness.api.served.borrow().iter() {
-        assert!(
-            served.url.starts_with("https://api.test/"),
-            "seed {seed}: a request went to {}",
-            served.url
-        );
+        if !served.url.starts_with("https://api.test/") {
+            return fail(&format!("a request went to {}", served.url));
+        }
     }
 
-    // Attempts per page are bounded by the policy; requests are counted right.
+    // Attempts per page are bounded by the policy (per walk); requests are counted right.
     let mut served: BTreeMap<u64, Vec<Step>> = BTreeMap::new();
     for request in harness.api.served.borrow().iter() {
         served
@@ -198,76 +289,89 @@ fn simulate(seed: u64) {
             .or_default()
             .push(request.step.clone());
     }
+    let walks = 1 + outcome.provenance.refetches as usize;
     for (page, steps) in &served {
-        assert!(
-            steps.len() <= MAX_ATTEMPTS_PER_PAGE,
-            "seed {seed}: page {page} got {} attempts",
-            steps.len()
-        );
+        if steps.len() > MAX_ATTEMPTS_PER_PAGE * walks {
+            return fail(&format!("page {page} got {} attempts", steps.len()));
+        }
     }
     let stats = &outcome.provenance.stats;
-    assert_eq!(
-        stats.requests as usize,
-        harness.api.requests(),
-        "seed {seed}"
-    );
+    if stats.requests as usize != harness.api.requests() {
+        return fail("requests miscounted");
+    }
 
     // With HTTP-level faults only, the waiting is exactly what the policy prescribes.
-    if !data_faults {
+    if kind == Kind::Clean {
         let mut expected: Vec<Duration> = served.values().flat_map(|s| expected_waits(s)).collect();
         let mut actual = harness.time.waits();
         expected.sort();
         actual.sort();
-        assert_eq!(actual, expected, "seed {seed}: waits");
+        if actual != expected {
+            return fail(&format!("waits {actual:?}, expected {expected:?}"));
+        }
+        // A clamping end costs one request past it, no more.
+        if served.keys().any(|&page| page > pages + 1) {
+            return fail(&format!(
+                "asked for pages past {}: {:?}",
+                pages + 1,
+                served.keys()
+            ));
+        }
     }
 
     let failed: BTreeSet<u64> = metadata.failed_pages.iter().map(|f| f.page).collect();
     // Without page 1 nothing else is known: the run fails as a whole (the
     // page shows the error and offers no report).
     if outcome.pages.is_empty() {
-        assert!(!metadata.complete, "seed {seed}");
-        assert!(failed.contains(&1), "seed {seed}");
-        return;
+        if metadata.complete || !failed.contains(&1) {
+            return fail("no page, yet not failed at page 1");
+        }
+        return Ok(());
     }
-    // Never complete with a record missing, and never partial without
-    // saying why. With faults only at the HTTP level, every missing record's
-    // page is named; an API that also lies in its data (serving one page's
-    // records as another's) can hide which page lost them, but not that
-    // the run is partial.
-    let customers: BTreeSet<u64> = report.customers.iter().map(|c| c.customer_id).collect();
-    let missing: Vec<usize> = (1..=total)
-        .filter(|id| !customers.contains(&(*id as u64)))
-        .collect();
+    // The data as it ended up, and its report read as one file.
+    let records = harness.api.records.borrow().clone();
+    let (source_lines, source_duplicates, source_rejected) = source_report_lines(&records);
+    let lines = customer_lines(&report);
     let warned = !metadata.warnings.is_empty() || metadata.truncated.is_some();
     if metadata.complete {
-        assert!(
-            missing.is_empty(),
-            "seed {seed}: complete but {missing:?} missing"
-        );
-        assert!(
-            failed.is_empty() && metadata.truncated.is_none(),
-            "seed {seed}: complete with failures"
-        );
-        assert_eq!(
-            report.customers.len(),
-            total,
-            "seed {seed}: each record once"
-        );
-    } else {
-        assert!(
-            !failed.is_empty() || warned,
-            "seed {seed}: partial without saying why"
-        );
+        // Never complete with a record missing or counted twice.
+        if lines != source_lines
+            || metadata.duplicates_removed != source_duplicates
+            || metadata.rejected_records != source_rejected
+        {
+            return fail("complete, but the report is not the source's");
+        }
+        if !failed.is_empty() || metadata.truncated.is_some() {
+            return fail("complete with failures");
+        }
+    } else if failed.is_empty() && !warned {
+        return fail("partial without saying why");
     }
-    if !data_faults {
-        for id in &missing {
-            let page = ((id - 1) / PER_PAGE + 1) as u64;
-            assert!(
-                failed.contains(&page),
-                "seed {seed}: record {id} of page {page} is missing without a trace \
-                 (failed {failed:?}, warnings {:?})",
-                metadata.warnings
-            );
+    // A clean source is complete whenever every page arrived.
+    if kind == Kind::Clean && failed.is_empty() && !metadata.complete {
+        return fail(&format!(
+            "clean source not complete (warnings {:?})",
+            metadata.warnings
+        ));
+    }
+    if kind == Kind::Clean {
+        // Every missing customer's page is named (or, in a walk, a page
+        // before it that stopped the walk).
+        let ids: BTreeSet<u64> = report.customers.iter().map(|c| c.customer_id).collect();
+        for (n, record) in records.iter().enumerate() {
+            let value: serde_json::Value = serde_json::from_str(record).expect("records are JSON");
+            let Some(id) = value["id"].as_u64() else {
+                continue;
+            };
+            let page = (n / PER_PAGE + 1) as u64;
+            if !ids.contains(&id) && !failed.iter().any(|&f| f <= page) {
+                return fail(&format!(
+                    "customer {id} of page {page} is missing without a trace (failed {failed:?})"
+                ));
+            }
+        }
+        if !failed.contains(&1) && metadata.complete != failed.is_empty() {
+            return fail("complete disagrees with the failed pages");
         }
     }
     // Every record of every accepted answer is accounted for.
@@ -280,25 +384,105 @@ fn simulate(seed: u64) {
             body["data"].as_array().map_or(0, Vec::len)
         })
         .sum();
-    assert_eq!(metadata.records_read, served_records, "seed {seed}");
-    assert_eq!(
-        metadata.records_read,
-        metadata.total_customers + metadata.duplicates_removed + metadata.rejected_records,
-        "seed {seed}"
-    );
-    if !data_faults && !failed.contains(&1) {
-        assert_eq!(metadata.complete, failed.is_empty(), "seed {seed}");
-        assert_eq!(
-            failed.len() + outcome.pages.len(),
-            pages as usize,
-            "seed {seed}: every page is fetched or failed"
-        );
+    if metadata.records_read != served_records
+        || metadata.records_read
+            != metadata.total_customers + metadata.duplicates_removed + metadata.rejected_records
+    {
+        return fail("records unaccounted for");
     }
+    Ok(())
 }
 
 #[test]
 fn ten_thousand_random_fault_runs_keep_the_invariants() {
     for seed in 0..SEEDS {
-        simulate(seed);
+        if let Err(broken) = simulate(seed, Judge::Ours) {
+            panic!("{broken}");
+        }
+    }
+}
+
+/// How many seeds the oracle catches a mutant fetcher on, and the first.
+fn caught(judge: Judge, needle: &str) -> (usize, Option<String>) {
+    let failures: Vec<String> = (0..SEEDS)
+        .filter_map(|seed| simulate(seed, judge).err())
+        .filter(|broken| broken.contains(needle))
+        .collect();
+    (failures.len(), failures.first().cloned())
+}
+
+#[test]
+fn a_fetcher_that_always_says_complete_fails_the_simulation() {
+    let (seeds, first) = caught(Judge::AlwaysComplete, "complete");
+    assert!(seeds > 100, "caught on {seeds} seeds only; first {first:?}");
+}
+
+#[test]
+fn a_fetcher_that_always_says_incomplete_fails_the_simulation() {
+    let (seeds, first) = caught(Judge::NeverComplete, "clean source not complete");
+    assert!(
+        seeds > 1_000,
+        "caught on {seeds} seeds only; first {first:?}"
+    );
+}
+
+/// The simulation reaches the cases it is for: clean sources with
+/// duplicates complete, walks ended each way, moving data settled by a
+/// second walk and moving data caught.
+#[test]
+fn the_simulation_covers_every_kind_of_end() {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for seed in 0..SEEDS {
+        let mut rng = SplitMix64::new(seed);
+        let Scenario { api, kind, .. } = scenario(seed, &mut rng);
+        let harness = Harness::new(api);
+        let mut cfg = config();
+        cfg.concurrency = 1 + rng.below(4) as usize;
+        let outcome = harness.run(&cfg);
+        let provenance = &outcome.provenance;
+        let mut count = |what| *counts.entry(what).or_default() += 1;
+        match (kind, provenance.complete) {
+            (Kind::Clean, true) => count("clean, complete"),
+            (Kind::Clean, false) => count("clean, partial (pages failed)"),
+            (Kind::Lying, true) => count("lying, complete (faults recovered)"),
+            (Kind::Lying, false) => count("lying, partial"),
+            (Kind::Moving, true) if provenance.refetches > 0 => count("moving, settled"),
+            (Kind::Moving, true) => count("moving, complete (moved after the walk)"),
+            (Kind::Moving, false) => count("moving, partial"),
+        }
+        if kind == Kind::Clean && provenance.complete {
+            let report = harness.report(&outcome);
+            if report.metadata.duplicates_removed > 0 {
+                count("clean with duplicates, complete");
+            }
+            if let Some(end) = provenance.walk_ended {
+                count(match end.by {
+                    customer_pipeline::provenance::WalkEnd::EmptyPage => "walk ended: empty page",
+                    customer_pipeline::provenance::WalkEnd::ShortPage => "walk ended: short page",
+                    customer_pipeline::provenance::WalkEnd::StatedTotal => {
+                        "walk ended: stated total"
+                    }
+                    customer_pipeline::provenance::WalkEnd::RepeatedLastPage => {
+                        "walk ended: repeated last page"
+                    }
+                });
+            }
+        }
+    }
+    println!("{counts:#?}");
+    for case in [
+        "clean with duplicates, complete",
+        "walk ended: empty page",
+        "walk ended: short page",
+        "walk ended: stated total",
+        "walk ended: repeated last page",
+        "moving, settled",
+        "moving, partial",
+        "lying, partial",
+    ] {
+        assert!(
+            counts.get(case).copied().unwrap_or(0) >= 20,
+            "{case}: {counts:?}"
+        );
     }
 }

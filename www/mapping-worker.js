@@ -6,12 +6,12 @@
 // ask for it again.
 //
 // Requests and replies:
-//   probe-file {file, options: {map, separator}} -> {probe}  (the first 64 KiB, or all of a smaller file)
+//   probe-file {file, options: {map, separator, file_name}} -> {probe}  (the first 64 KiB, or all of a smaller file)
 //   probe-api {form}                             -> {probe}  (+ 'event' messages: page 1's retries and waits)
 //   cancel-probe                                 -> {}       (aborts a probe of the API)
 // `probe` is the core's answer, parsed: {format, separator, columns,
 // mapping: {fields, unmapped, ignored_columns}, preview: [{position, values,
-// problem}]}. A refused setting rejects with `invalid_setting` and its
+// problem}], refusal: {code, message} | null}. A refused setting rejects with `invalid_setting` and its
 // `field` (`map`, `separator`, or an API setting); a source that cannot be
 // read, with its code (`invalid_json`, `not_utf8`, page 1's failure, ...).
 import { probeApi, probeFile } from './pkg/customer_pipeline.js';

@@ -252,7 +252,7 @@ export class MappingPanel {
     this.render();
     try {
       const { probe } = await this.client.ask({
-        type: 'probe-file', file, options: { map: this.probeMap('file'), separator: this.separator },
+        type: 'probe-file', file, options: { map: this.probeMap('file'), separator: this.separator, file_name: file.name },
       });
       if (seq !== state.seq || state !== this.states.file) return;
       this.shown(state, probe, `${file.name}`);
@@ -371,11 +371,14 @@ export class MappingPanel {
     $('cancel-preview').disabled = !(kind === 'api' && state.busy);
     $('mapping-status').textContent = state.status;
 
+    // A failed look, or what a run with this mapping would be refused for
+    // (a CSV with no column for the customer id: choose one below).
     const error = $('mapping-error');
-    error.textContent = state.error?.message ?? '';
-    error.hidden = !state.error;
+    const problem = state.error ?? state.probe?.refusal ?? null;
+    error.textContent = problem?.message ?? '';
+    error.hidden = !problem;
     for (const detail of ['code', 'field']) {
-      if (state.error?.[detail]) error.dataset[detail] = state.error[detail];
+      if (problem?.[detail]) error.dataset[detail] = problem[detail];
       else delete error.dataset[detail];
     }
     const badSeparator = state.error?.code === 'invalid_setting' && state.error.field === 'separator';

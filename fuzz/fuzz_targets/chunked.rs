@@ -36,7 +36,11 @@ fn options(choice: u8) -> ReadOptions {
     } else {
         MappingSpec::none()
     };
-    ReadOptions { mapping, separator }
+    ReadOptions {
+        mapping,
+        separator,
+        ..ReadOptions::default()
+    }
 }
 
 fuzz_target!(|data: &[u8]| {

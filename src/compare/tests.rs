@@ -140,7 +140,9 @@ fn ids_above_2_pow_53_are_matched_exactly() {
 
 #[test]
 fn both_empty_give_an_empty_changes_file_byte_for_byte() {
-    let report = run("[]", "1", "2026-11-24");
+    // A file with no record is refused; one whose only record is rejected
+    // makes a report without customers.
+    let report = run(r#"[{"first_name": "No id"}]"#, "1", "2026-11-24");
     let previous = previous_of(&report);
     let changes = compare(&previous, &report);
     let text = String::from_utf8(changes.to_json(&previous, &report.customers)).unwrap();

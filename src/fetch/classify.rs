@@ -23,20 +23,31 @@ pub struct PageSummary {
     pub total_pages: Option<u64>,
     /// Elements of `data`.
     pub records: usize,
-    /// A hash of each record's `id` as JSON text (`None` for a record
-    /// without one), to count distinct records across pages.
-    pub ids: Vec<Option<u64>>,
+    /// A hash of each element of `data` as JSON text, in order: the same
+    /// record served twice has the same hash, whatever its id (records
+    /// without an id included).
+    pub record_hashes: Vec<u64>,
 }
 
 impl PageSummary {
-    /// A hash of the whole id list, to notice a page that repeats another;
-    /// `None` for a page without records.
-    pub fn id_list_hash(&self) -> Option<u64> {
-        (!self.ids.is_empty()).then(|| {
-            self.ids
+    /// A hash of the page's records in order, to notice a page that
+    /// repeats another; `None` for a page without records.
+    pub fn fingerprint(&self) -> Option<u64> {
+        (!self.record_hashes.is_empty()).then(|| {
+            self.record_hashes
                 .iter()
-                .fold(0, |hash, id| mix(hash ^ id.unwrap_or(u64::MAX)))
+                .fold(0, |hash, record| mix(hash ^ record))
         })
+    }
+
+    /// The hash of the page's first record, if it has one.
+    pub fn first_record(&self) -> Option<u64> {
+        self.record_hashes.first().copied()
+    }
+
+    /// The hash of the page's last record, if it has one.
+    pub fn last_record(&self) -> Option<u64> {
+        self.record_hashes.last().copied()
     }
 }
 
@@ -165,12 +176,6 @@ struct EnvelopeHead<'a> {
     data: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize)]
-struct IdOnly<'a> {
-    #[serde(borrow, default)]
-    id: Option<&'a RawValue>,
-}
-
 fn summarize_page(body: &[u8]) -> Result<PageSummary, PageProblem> {
     let text = std::str::from_utf8(body).map_err(|_| PageProblem::NotJson("not UTF-8".into()))?;
     let value: &RawValue =
@@ -190,14 +195,9 @@ fn summarize_page(body: &[u8]) -> Result<PageSummary, PageProblem> {
         .ok_or(PageProblem::NotAnEnvelope("an object without \"data\""))?;
     let records: Vec<&RawValue> = serde_json::from_str(data.get())
         .map_err(|_| PageProblem::NotAnEnvelope("\"data\" that is not an array"))?;
-    let ids = records
+    let record_hashes = records
         .iter()
-        .map(|record| {
-            serde_json::from_str::<IdOnly>(record.get())
-                .ok()
-                .and_then(|r| r.id)
-                .map(|id| hash_bytes(id.get().as_bytes()))
-        })
+        .map(|record| hash_bytes(record.get().as_bytes()))
         .collect();
     let count = |value: Option<FieldValue>| match value {
         Some(FieldValue::Unsigned(n)) => Some(n),
@@ -209,7 +209,7 @@ fn summarize_page(body: &[u8]) -> Result<PageSummary, PageProblem> {
         total: count(head.total),
         total_pages: count(head.total_pages),
         records: records.len(),
-        ids,
+        record_hashes,
     })
 }
 
@@ -309,17 +309,19 @@ mod tests {
                 assert_eq!(summary.total_pages, Some(2));
                 assert_eq!(summary.records, 2);
                 assert_eq!(
-                    summary.ids,
-                    [Some(hash_bytes(b"1")), Some(hash_bytes(b"\"2\""))]
+                    summary.record_hashes,
+                    [hash_bytes(br#"{"id":1}"#), hash_bytes(br#"{"id":"2"}"#)]
                 );
-                assert!(summary.id_list_hash().is_some());
+                assert_eq!(summary.first_record(), Some(hash_bytes(br#"{"id":1}"#)));
+                assert_eq!(summary.last_record(), Some(hash_bytes(br#"{"id":"2"}"#)));
+                assert!(summary.fingerprint().is_some());
             }
             other => panic!("{other:?}"),
         }
         match classify(response(200, r#"{"data":[]}"#)) {
             Verdict::Success { summary, .. } => {
                 assert_eq!((summary.total_pages, summary.records), (None, 0));
-                assert_eq!(summary.id_list_hash(), None);
+                assert_eq!(summary.fingerprint(), None);
             }
             other => panic!("{other:?}"),
         }

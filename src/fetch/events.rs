@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 pub use crate::events::{Level, RunEvent};
-use crate::provenance::FailureCode;
+use crate::provenance::{FailureCode, WalkEnd};
 
 /// Why an attempt is worth retrying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -31,8 +31,13 @@ pub enum RetryCause {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WarningCode {
-    /// `total` or `total_pages` changed between pages; the larger is followed.
+    /// Pages stated other `total` or `total_pages` than the latest, and
+    /// still did when fetched again: the data moved during the walk, or
+    /// the API contradicts itself.
     TotalChanged,
+    /// The last record of a page came back as the first of the next page
+    /// (the listing shifted), and fetching them again did not settle it.
+    PagesShifted,
     /// The records received differ from the `total` the API stated.
     RecordCountMismatch,
     /// The page limit cut the run short.
@@ -145,6 +150,22 @@ pub enum EventKind {
         code: WarningCode,
         /// The page concerned, if one is.
         page: Option<u64>,
+    },
+    /// The data moved during the walk: every page is fetched again.
+    Refetch {
+        /// This re-walk's number, from 1.
+        refetch: u32,
+        /// Re-walks allowed per run.
+        of: u32,
+        /// The pages the walk had, all fetched again.
+        pages: usize,
+    },
+    /// A walk without `total_pages` ended.
+    WalkEnded {
+        /// The last page whose records are kept.
+        page: u64,
+        /// Why.
+        by: WalkEnd,
     },
     /// The run ended.
     Finished {

@@ -4,7 +4,7 @@
 //! prove: complete, or exactly which pages and records are missing.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -14,6 +14,9 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
 
 use super::classify::{classify, summarize_cached, Attempt, PageSummary, Verdict};
+use super::completeness::{
+    count_mismatch, implied_pages, movement, walk_end, Movement, PageFacts, Stated,
+};
 use super::events::{
     EventKind, FetchEvent, Level, PageSource, Progress, RetryCause, RunEnd, WarningCode,
 };
@@ -27,7 +30,8 @@ use crate::clock::millis_since;
 use crate::dates::{format_log_time, format_timestamp};
 use crate::hash::mix;
 use crate::provenance::{
-    ApiProvenance, FailureCode, FetchStats, PageFailure, RetryCounts, Truncation,
+    ApiProvenance, FailureCode, FetchStats, PageFailure, RetryCounts, Truncation, WalkEnd,
+    WalkEnding,
 };
 
 /// Redirects followed in a row for one request, at most.
@@ -132,8 +136,11 @@ impl FetchOutcome {
 }
 
 /// Fetches every page: page 1 first; then, if it states `total_pages`,
-/// the rest with bounded concurrency; otherwise pages in order until an
-/// empty `data`, a failed page, or `max_pages`.
+/// the rest with bounded concurrency; otherwise pages in order until the
+/// walk ends (an empty or short page, the stated total, a page repeating
+/// the one before it), a failed page, or `max_pages`. When the data moves
+/// meanwhile, the pages concerned are fetched again (at most
+/// [`MAX_REFETCHES`] times) before the run judges itself.
 pub async fn fetch_all(config: &FetchConfig, services: &Services<'_>) -> FetchOutcome {
     let origin = Origin::of(&config.base_url);
     let run = Run::new(config, services, origin.as_ref().ok().cloned());
@@ -152,98 +159,119 @@ pub async fn fetch_all(config: &FetchConfig, services: &Services<'_>) -> FetchOu
                 },
                 format!("Fetching {}", config.base_url),
             );
-            match run.fetch_page(1).await {
-                PageResult::Fetched(page, summary) => {
-                    collected.note_total(&run, 1, &summary);
-                    collected.accept(page, &summary);
-                    match collected.total_pages {
-                        Some(total) => run.fetch_known(&mut collected, total).await,
-                        None => run.walk(&mut collected, summary.records).await,
-                    }
-                }
-                PageResult::Short(page, summary, failure) => {
-                    collected.note_total(&run, 1, &summary);
-                    collected.accept(page, &summary);
-                    collected.failed.insert(1, failure);
-                    if let Some(total) = collected.total_pages {
-                        run.fetch_known(&mut collected, total).await;
-                    }
-                }
-                PageResult::Failed(failure) => {
-                    collected.failed.insert(1, failure);
-                }
-                PageResult::Cancelled => collected.cancelled = true,
+            if run.first_page(&mut collected, false).await {
+                run.extend(&mut collected, false).await;
+                run.settle(&mut collected).await;
             }
         }
     }
     run.finish(collected).await
 }
 
+/// Times a run fetches pages again because the data moved during the walk.
+pub const MAX_REFETCHES: u32 = 2;
+
 enum PageResult {
     Fetched(FetchedPage, PageSummary),
     /// A short page whose records are kept, though the page is failed.
     Short(FetchedPage, PageSummary, PageFailure),
+    /// In a walk, an answer repeating the page before: the API clamps
+    /// past its end. Not data.
+    PastEnd,
     Failed(PageFailure),
     Cancelled,
 }
 
+/// One page to fetch, and what bears on judging its answer.
+#[derive(Debug, Clone, Copy)]
+struct Ask {
+    page: u64,
+    /// Ask the API, not the cache or the device: the data moved.
+    fresh: bool,
+    /// In a walk with no stated end: the fingerprint of the page before,
+    /// which this one repeats when the API clamps past its end.
+    clamp_of: Option<u64>,
+}
+
+impl Ask {
+    fn page(page: u64) -> Self {
+        Ask {
+            page,
+            fresh: false,
+            clamp_of: None,
+        }
+    }
+}
+
 #[derive(Default)]
 struct Collected {
-    pages: BTreeMap<u64, FetchedPage>,
+    pages: BTreeMap<u64, (FetchedPage, PageFacts)>,
     failed: BTreeMap<u64, PageFailure>,
-    /// The largest `total_pages` seen (at least 1 once seen).
-    total_pages: Option<u64>,
-    /// The largest `total` seen.
-    total: Option<u64>,
-    /// Hashes of the ids received, and records without an id.
-    distinct_ids: HashSet<u64>,
-    records_without_id: u64,
+    /// The totals as the pages accepted last stated them.
+    latest: Stated,
+    /// The page size, as the page accepted last stated it (or as asked for).
+    per_page: Option<u64>,
+    walk_ended: Option<WalkEnding>,
+    /// Page boundaries whose repeated record was shown to be the source's
+    /// own: both pages came back unchanged when fetched again.
+    verified: BTreeSet<u64>,
+    refetches: u32,
     truncated: Option<Truncation>,
     cancelled: bool,
 }
 
 impl Collected {
-    /// Follows the largest `total_pages`/`total` seen, warning when they change.
-    fn note_total(&mut self, run: &Run<'_>, page: u64, summary: &PageSummary) {
-        // `total_pages: 0` is an empty result: page 1 still exists.
-        let stated_pages = summary.total_pages.map(|n| n.max(1));
-        for (reported, seen, name) in [
-            (stated_pages, &mut self.total_pages, "total_pages"),
-            (summary.total, &mut self.total, "total"),
-        ] {
-            let Some(reported) = reported else { continue };
-            match *seen {
-                Some(before) if before != reported => {
-                    run.warn(
-                        WarningCode::TotalChanged,
-                        Some(page),
-                        format!(
-                            "Page {page} states {name} = {reported}, earlier pages said {before}; \
-                             following the larger"
-                        ),
-                    );
-                    *seen = Some(before.max(reported));
-                }
-                Some(_) => {}
-                None => *seen = Some(reported),
-            }
-        }
+    fn accept(&mut self, page: FetchedPage, summary: &PageSummary, asked_per_page: Option<u64>) {
+        let stated = stated_by(summary);
+        self.latest.total = stated.total.or(self.latest.total);
+        self.latest.total_pages = stated.total_pages.or(self.latest.total_pages);
+        self.per_page = summary.per_page.or(asked_per_page).or(self.per_page);
+        let facts = PageFacts {
+            stated,
+            records: summary.records as u64,
+            fingerprint: summary.fingerprint(),
+            first: summary.first_record(),
+            last: summary.last_record(),
+        };
+        self.pages.insert(page.page, (page, facts));
     }
 
-    fn accept(&mut self, page: FetchedPage, summary: &PageSummary) {
-        for id in &summary.ids {
-            match id {
-                Some(hash) => {
-                    self.distinct_ids.insert(*hash);
-                }
-                None => self.records_without_id += 1,
-            }
-        }
-        self.pages.insert(page.page, page);
+    fn facts(&self) -> BTreeMap<u64, PageFacts> {
+        self.pages
+            .iter()
+            .map(|(&page, (_, facts))| (page, *facts))
+            .collect()
+    }
+
+    fn fingerprint(&self, page: u64) -> Option<u64> {
+        self.pages
+            .get(&page)
+            .and_then(|(_, facts)| facts.fingerprint)
+    }
+
+    /// Records on the accepted pages up to `page`, counted as they came.
+    fn received_through(&self, page: u64) -> u64 {
+        self.pages
+            .range(..=page)
+            .map(|(_, (_, facts))| facts.records)
+            .sum()
     }
 
     fn records_received(&self) -> u64 {
-        self.distinct_ids.len() as u64 + self.records_without_id
+        self.received_through(u64::MAX)
+    }
+
+    fn is_settled(&self) -> bool {
+        self.failed.is_empty() && !self.cancelled && self.truncated.is_none()
+    }
+}
+
+/// The totals a page states (`total_pages: 0` is an empty result: page 1
+/// still exists).
+fn stated_by(summary: &PageSummary) -> Stated {
+    Stated {
+        total: summary.total,
+        total_pages: summary.total_pages.map(|n| n.max(1)),
     }
 }
 
@@ -266,8 +294,8 @@ struct RunState {
     stats: FetchStats,
     progress: Progress,
     warnings: Vec<String>,
-    /// Id-list hash → the page accepted with it, to catch repeated pages.
-    id_lists: HashMap<u64, u64>,
+    /// Page fingerprint → the page accepted with it, to catch repeated pages.
+    fingerprints: HashMap<u64, u64>,
     /// The largest `total_pages` seen so far, to tell a page before the last.
     followed_pages: Option<u64>,
     redirected_to: BTreeSet<String>,
@@ -279,6 +307,8 @@ struct RunState {
 /// What the fetcher makes of an accepted-looking page.
 enum Judgement {
     Good,
+    /// In a walk, the page before again: the API's end.
+    PastEnd,
     /// Retried like a malformed body.
     Bad(FailureCode, String),
     /// Retried like a malformed body: the records of another page of this run.
@@ -391,8 +421,8 @@ impl<'a> Run<'a> {
         matches!(waited, Either::Left(_))
     }
 
-    fn cached_page(&self, page: u64, url: &str) -> Option<PageResult> {
-        if self.config.refresh {
+    fn cached_page(&self, ask: Ask, url: &str) -> Option<PageResult> {
+        if self.config.refresh || ask.fresh {
             return None;
         }
         let body = self
@@ -400,7 +430,7 @@ impl<'a> Run<'a> {
             .cache
             .borrow()
             .get(url, self.config.api_key.as_deref())?;
-        self.reuse(page, body, None)
+        self.reuse(ask, body, None)
     }
 
     /// The store, when this run keeps pages and the store has not failed.
@@ -432,11 +462,12 @@ impl<'a> Run<'a> {
 
     /// A page kept on the device by an earlier run, if it is young enough
     /// and passes the same judgement as a fresh page.
-    async fn stored_page(&self, page: u64, url: &str) -> Option<PageResult> {
+    async fn stored_page(&self, ask: Ask, url: &str) -> Option<PageResult> {
         let keep_for = self.config.keep_for?;
-        if self.config.refresh {
+        if self.config.refresh || ask.fresh {
             return None;
         }
+        let page = ask.page;
         let stored = match self.store()?.get(url, &self.key_id).await {
             Ok(stored) => stored?,
             Err(error) => {
@@ -448,7 +479,7 @@ impl<'a> Run<'a> {
             return None;
         }
         let body = Rc::clone(&stored.body);
-        let reused = self.reuse(page, stored.body, Some(stored.stored_at))?;
+        let reused = self.reuse(ask, stored.body, Some(stored.stored_at))?;
         self.services
             .cache
             .borrow_mut()
@@ -462,12 +493,13 @@ impl<'a> Run<'a> {
     /// fetched again.
     fn reuse(
         &self,
-        page: u64,
+        ask: Ask,
         body: Rc<Vec<u8>>,
         stored_at: Option<DateTime<Utc>>,
     ) -> Option<PageResult> {
+        let page = ask.page;
         let summary = summarize_cached(&body)?;
-        if !matches!(self.judge(page, &summary), Judgement::Good) {
+        if !matches!(self.judge(ask, &summary), Judgement::Good) {
             return None;
         }
         self.remember(page, &summary);
@@ -531,10 +563,15 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Checks a page that parsed as an envelope: it must be the page asked
-    /// for, must not repeat another page of this run, and a page before
-    /// the last must be full.
-    fn judge(&self, page: u64, summary: &PageSummary) -> Judgement {
+    /// Checks a page that parsed as an envelope: in a walk with no stated
+    /// end, a repeat of the page before is the end; otherwise it must be
+    /// the page asked for, must not repeat another page of this run, and a
+    /// page before the last (stated, or implied by `total`) must be full.
+    fn judge(&self, ask: Ask, summary: &PageSummary) -> Judgement {
+        let page = ask.page;
+        if ask.clamp_of.is_some() && ask.clamp_of == summary.fingerprint() {
+            return Judgement::PastEnd;
+        }
         if let Some(answered) = summary.page.filter(|&answered| answered != page) {
             return Judgement::Bad(
                 FailureCode::WrongPage,
@@ -545,16 +582,23 @@ impl<'a> Run<'a> {
             );
         }
         let state = self.state.borrow();
-        if let Some(hash) = summary.id_list_hash() {
-            if let Some(&other) = state.id_lists.get(&hash).filter(|&&other| other != page) {
+        if let Some(hash) = summary.fingerprint() {
+            if let Some(&other) = state
+                .fingerprints
+                .get(&hash)
+                .filter(|&&other| other != page)
+            {
                 return Judgement::Repeats(other);
             }
         }
-        let followed = state
-            .followed_pages
-            .max(summary.total_pages.map(|n| n.max(1)));
         let per_page = summary.per_page.or(self.config.per_page.map(u64::from));
-        if let (Some(last), Some(expected)) = (followed, per_page) {
+        // The page's own statement first: after the data moved, it knows
+        // its listing better than the pages before it.
+        let last = stated_by(summary)
+            .total_pages
+            .or(implied_pages(summary.total, per_page))
+            .or(state.followed_pages);
+        if let (Some(last), Some(expected)) = (last, per_page) {
             if page < last && (summary.records as u64) < expected {
                 return Judgement::Short {
                     records: summary.records,
@@ -568,8 +612,8 @@ impl<'a> Run<'a> {
     /// Notes an accepted page's ids and stated page count for later judgements.
     fn remember(&self, page: u64, summary: &PageSummary) {
         let mut state = self.state.borrow_mut();
-        if let Some(hash) = summary.id_list_hash() {
-            state.id_lists.entry(hash).or_insert(page);
+        if let Some(hash) = summary.fingerprint() {
+            state.fingerprints.entry(hash).or_insert(page);
         }
         if let Some(total) = summary.total_pages {
             state.followed_pages = state.followed_pages.max(Some(total.max(1)));
@@ -590,12 +634,13 @@ impl<'a> Run<'a> {
     }
 
     /// Fetches one page with retries, 429 waits, redirects and the cache.
-    async fn fetch_page(&self, page: u64) -> PageResult {
+    async fn fetch_page(&self, ask: Ask) -> PageResult {
+        let page = ask.page;
         let page_address = page_url(&self.config.base_url, page, self.config.per_page);
-        if let Some(cached) = self.cached_page(page, &page_address) {
+        if let Some(cached) = self.cached_page(ask, &page_address) {
             return cached;
         }
-        if let Some(stored) = self.stored_page(page, &page_address).await {
+        if let Some(stored) = self.stored_page(ask, &page_address).await {
             return stored;
         }
         let policy = &self.config.policy;
@@ -623,7 +668,11 @@ impl<'a> Run<'a> {
                     status,
                     summary,
                     body,
-                } => match self.judge(page, &summary) {
+                } => match self.judge(ask, &summary) {
+                    Judgement::PastEnd => {
+                        self.update(|state| state.stats.successful_requests += 1);
+                        return PageResult::PastEnd;
+                    }
                     Judgement::Good => {
                         let body = Rc::new(body);
                         self.services.cache.borrow_mut().put(
@@ -899,44 +948,101 @@ fn seconds(duration: Duration) -> String {
 
 impl Run<'_> {
     /// [`Run::fetch_page`] with the page number beside its result.
-    fn numbered(&self, page: u64) -> impl std::future::Future<Output = (u64, PageResult)> + '_ {
-        self.fetch_page(page).map(move |result| (page, result))
+    fn numbered(&self, ask: Ask) -> impl std::future::Future<Output = (u64, PageResult)> + '_ {
+        self.fetch_page(ask).map(move |result| (ask.page, result))
     }
 
-    /// Fetches pages 2..=total (the limiter bounds the requests in flight),
-    /// following a growing total up to the page limit.
-    async fn fetch_known(&self, collected: &mut Collected, total: u64) {
+    fn asked_per_page(&self) -> Option<u64> {
+        self.config.per_page.map(u64::from)
+    }
+
+    /// Page 1 (from the API when `fresh`); returns whether the run goes on.
+    async fn first_page(&self, collected: &mut Collected, fresh: bool) -> bool {
+        match self
+            .fetch_page(Ask {
+                fresh,
+                ..Ask::page(1)
+            })
+            .await
+        {
+            PageResult::Fetched(page, summary) => {
+                collected.accept(page, &summary, self.asked_per_page());
+                true
+            }
+            PageResult::Short(page, summary, failure) => {
+                collected.accept(page, &summary, self.asked_per_page());
+                collected.failed.insert(1, failure);
+                true
+            }
+            PageResult::Failed(failure) => {
+                collected.failed.insert(1, failure);
+                false
+            }
+            PageResult::PastEnd | PageResult::Cancelled => {
+                collected.cancelled = true;
+                false
+            }
+        }
+    }
+
+    /// Fetches the pages the run still lacks: with a stated `total_pages`
+    /// every missing page up to it (concurrently), else by walking. When
+    /// `fresh`, pages are asked of the API, not the cache or the device.
+    async fn extend(&self, collected: &mut Collected, fresh: bool) {
+        if collected.cancelled || self.services.cancel.is_cancelled() {
+            collected.cancelled = true;
+            return;
+        }
+        match collected.latest.total_pages {
+            Some(total) => self.fetch_known(collected, total, fresh).await,
+            None => self.walk(collected, fresh).await,
+        }
+    }
+
+    /// Fetches every page up to `total` the run lacks (the limiter bounds
+    /// the requests in flight), following a growing total up to the page
+    /// limit.
+    async fn fetch_known(&self, collected: &mut Collected, total: u64, fresh: bool) {
         let mut last = self.limit_pages(collected, total);
         self.update(|state| state.progress.pages_total = Some(last));
         let mut in_flight = FuturesUnordered::new();
-        for page in 2..=last {
-            in_flight.push(self.numbered(page));
+        let missing = |collected: &Collected, pages: std::ops::RangeInclusive<u64>| {
+            pages
+                .filter(|page| {
+                    !collected.pages.contains_key(page) && !collected.failed.contains_key(page)
+                })
+                .map(|page| Ask {
+                    fresh,
+                    ..Ask::page(page)
+                })
+                .collect::<Vec<_>>()
+        };
+        for ask in missing(collected, 1..=last) {
+            in_flight.push(self.numbered(ask));
         }
         while let Some((page, result)) = in_flight.next().await {
-            let summary = match result {
+            match result {
                 PageResult::Fetched(fetched, summary) => {
-                    collected.accept(fetched, &summary);
-                    summary
+                    collected.accept(fetched, &summary, self.asked_per_page());
                 }
                 PageResult::Short(fetched, summary, failure) => {
-                    collected.accept(fetched, &summary);
+                    collected.accept(fetched, &summary, self.asked_per_page());
                     collected.failed.insert(page, failure);
-                    summary
                 }
                 PageResult::Failed(failure) => {
                     collected.failed.insert(page, failure);
                     continue;
                 }
-                PageResult::Cancelled => {
+                PageResult::PastEnd | PageResult::Cancelled => {
                     collected.cancelled = true;
                     continue;
                 }
-            };
-            collected.note_total(self, page, &summary);
-            let followed = self.limit_pages(collected, collected.total_pages.unwrap_or(total));
+            }
+            let stated = collected.latest.total_pages.unwrap_or(total);
+            let followed = self.limit_pages(collected, stated);
             if followed > last && !self.services.cancel.is_cancelled() {
-                for page in last + 1..=followed {
-                    in_flight.push(self.numbered(page));
+                for ask in missing(collected, last + 1..=followed) {
+                    in_flight.push(self.numbered(ask));
                 }
                 last = followed;
                 self.update(|state| state.progress.pages_total = Some(last));
@@ -947,58 +1053,186 @@ impl Run<'_> {
         }
     }
 
-    /// Without `total_pages`: pages in order until an empty page, a failed
-    /// page, or the page limit.
-    async fn walk(&self, collected: &mut Collected, first_records: usize) {
-        let mut previous_records = first_records;
-        let mut page = 2;
-        while previous_records > 0 {
-            if page > self.config.max_pages {
-                let limit = self.config.max_pages;
-                collected.truncated = Some(Truncation {
-                    limit,
-                    pages_stated: None,
-                });
-                self.warn(
-                    WarningCode::Truncated,
-                    None,
-                    format!(
-                        "Stopped after {limit} pages, the most a run fetches; the API may have more"
-                    ),
-                );
-                return;
-            }
-            match self.fetch_page(page).await {
-                PageResult::Fetched(fetched, summary) => {
-                    previous_records = summary.records;
-                    collected.note_total(self, page, &summary);
-                    collected.accept(fetched, &summary);
+    /// Without `total_pages`: pages in order until the walk ends (see
+    /// [`walk_end`], or a page repeating the one before it), a failed
+    /// page, or the page limit. Pages the run already has are not asked
+    /// again.
+    async fn walk(&self, collected: &mut Collected, fresh: bool) {
+        let mut page = 1;
+        loop {
+            if !collected.pages.contains_key(&page) {
+                if collected.failed.contains_key(&page) {
+                    return;
                 }
-                PageResult::Short(fetched, summary, failure) => {
-                    // Only once a page states total_pages is one known to be short.
-                    previous_records = summary.records;
-                    collected.note_total(self, page, &summary);
-                    collected.accept(fetched, &summary);
-                    collected.failed.insert(page, failure);
-                }
-                PageResult::Failed(failure) => {
-                    collected.failed.insert(page, failure);
+                if page > self.config.max_pages {
+                    let limit = self.config.max_pages;
+                    collected.truncated = Some(Truncation {
+                        limit,
+                        pages_stated: None,
+                    });
                     self.warn(
-                        WarningCode::WalkStopped,
-                        Some(page),
+                        WarningCode::Truncated,
+                        None,
                         format!(
-                            "Stopped at page {page}: without total_pages, later pages are \
-                             unknown until it succeeds"
+                            "Stopped after {limit} pages, the most a run fetches; the API may \
+                             have more"
                         ),
                     );
                     return;
                 }
-                PageResult::Cancelled => {
-                    collected.cancelled = true;
-                    return;
+                // Only with no stated end can a repeat of the page before be the end.
+                let open_ended =
+                    implied_pages(collected.latest.total, collected.per_page).is_none();
+                let ask = Ask {
+                    page,
+                    fresh,
+                    clamp_of: if open_ended && page > 1 {
+                        collected.fingerprint(page - 1)
+                    } else {
+                        None
+                    },
+                };
+                match self.fetch_page(ask).await {
+                    PageResult::Fetched(fetched, summary) => {
+                        collected.accept(fetched, &summary, self.asked_per_page());
+                    }
+                    PageResult::Short(fetched, summary, failure) => {
+                        collected.accept(fetched, &summary, self.asked_per_page());
+                        collected.failed.insert(page, failure);
+                    }
+                    PageResult::PastEnd => {
+                        self.walk_ended(collected, page - 1, WalkEnd::RepeatedLastPage);
+                        return;
+                    }
+                    PageResult::Failed(failure) => {
+                        collected.failed.insert(page, failure);
+                        self.warn(
+                            WarningCode::WalkStopped,
+                            Some(page),
+                            format!(
+                                "Stopped at page {page}: without total_pages, later pages are \
+                                 unknown until it succeeds"
+                            ),
+                        );
+                        return;
+                    }
+                    PageResult::Cancelled => {
+                        collected.cancelled = true;
+                        return;
+                    }
                 }
             }
+            let facts = collected.pages[&page].1;
+            let received = collected.received_through(page);
+            if let Some(by) = walk_end(page, &facts, collected.per_page, received) {
+                self.walk_ended(collected, page, by);
+                return;
+            }
             page += 1;
+        }
+    }
+
+    /// Notes where the walk ended; pages an earlier walk had past that
+    /// end are no longer part of the listing.
+    fn walk_ended(&self, collected: &mut Collected, page: u64, by: WalkEnd) {
+        let beyond: Vec<u64> = collected.pages.range(page + 1..).map(|(&p, _)| p).collect();
+        for later in beyond {
+            self.forget(collected, later);
+        }
+        collected.walk_ended = Some(WalkEnding {
+            last_page: page,
+            by,
+        });
+        let why = match by {
+            WalkEnd::EmptyPage => "it has no records",
+            WalkEnd::ShortPage => "it has fewer records than a page holds",
+            WalkEnd::StatedTotal => "the API's stated total is reached",
+            WalkEnd::RepeatedLastPage => {
+                "the next page repeated it, as an API does past its end (the repeat is not kept)"
+            }
+        };
+        self.emit(
+            Level::Info,
+            EventKind::WalkEnded { page, by },
+            format!("Page {page} is the last page: {why}"),
+        );
+    }
+
+    /// Takes an accepted page out of the run (its answer is stale).
+    fn forget(&self, collected: &mut Collected, page: u64) {
+        let Some((_, facts)) = collected.pages.remove(&page) else {
+            return;
+        };
+        self.update(|state| {
+            if let Some(hash) = facts.fingerprint {
+                if state.fingerprints.get(&hash) == Some(&page) {
+                    state.fingerprints.remove(&hash);
+                }
+            }
+            state.progress.pages_done = state.progress.pages_done.saturating_sub(1);
+            state.progress.records = state.progress.records.saturating_sub(facts.records);
+        });
+    }
+
+    /// While the data looks like it moved during the walk (pages stating
+    /// other totals than the latest, or a page boundary where a record
+    /// came back), walks again from page 1, asking the API for every page,
+    /// at most [`MAX_REFETCHES`] times. A boundary whose two pages come
+    /// back unchanged is the source's own repeat.
+    ///
+    /// Every page is asked again, not only those that look stale: pages
+    /// are fetched concurrently, so a page answered before the change can
+    /// arrive after pages answered since, and nothing in a shifted page
+    /// without a changed total tells which it is. Page 1 comes first in
+    /// every walk, so that a shift shows as a repeated record at the first
+    /// boundary between an older page and a newer one.
+    async fn settle(&self, collected: &mut Collected) {
+        while collected.refetches < MAX_REFETCHES {
+            if !collected.is_settled() || self.services.cancel.is_cancelled() {
+                return;
+            }
+            let moved = movement(&collected.facts(), collected.latest, &collected.verified);
+            if moved.is_empty() {
+                return;
+            }
+            collected.refetches += 1;
+            let refetch = collected.refetches;
+            let before: BTreeMap<u64, Option<u64>> = collected
+                .pages
+                .iter()
+                .map(|(&page, (_, facts))| (page, facts.fingerprint))
+                .collect();
+            self.emit(
+                Level::Warn,
+                EventKind::Refetch {
+                    refetch,
+                    of: MAX_REFETCHES,
+                    pages: before.len(),
+                },
+                format!(
+                    "{}; fetching every page again (re-walk {refetch} of {MAX_REFETCHES})",
+                    describe_movement(&moved, collected.latest),
+                ),
+            );
+            for &page in before.keys() {
+                self.forget(collected, page);
+            }
+            collected.walk_ended = None;
+            collected.latest = Stated::default();
+            if !self.first_page(collected, true).await {
+                return;
+            }
+            self.extend(collected, true).await;
+            for &page in &moved.overlaps {
+                let unchanged = [page, page + 1].iter().all(|p| {
+                    before
+                        .get(p)
+                        .is_some_and(|&f| f == collected.fingerprint(*p))
+                });
+                if unchanged {
+                    collected.verified.insert(page);
+                }
+            }
         }
     }
 
@@ -1026,7 +1260,9 @@ impl Run<'_> {
         total.min(limit)
     }
 
-    async fn finish(&self, mut collected: Collected) -> FetchOutcome {
+    /// Pages whose answers repeated another page are both failed; pages
+    /// an earlier answer placed past the stated end, empty, are dropped.
+    async fn evict_repeated(&self, collected: &mut Collected) {
         let repeated_by = std::mem::take(&mut self.state.borrow_mut().repeated_by);
         for (page, by) in repeated_by {
             if collected.pages.contains_key(&page) && !collected.failed.contains_key(&page) {
@@ -1050,26 +1286,76 @@ impl Run<'_> {
                     .insert(page, self.fail(page, 0, FailureCode::RepeatedPage, reason));
             }
         }
-        let cancelled = collected.cancelled || self.services.cancel.is_cancelled();
-        let received = collected.records_received();
-        // Counts are reconciled only when every page arrived: a failed page
-        // or the page limit already says what is missing.
-        let reconcile = collected.failed.is_empty() && !cancelled && collected.truncated.is_none();
-        let mismatch = match collected.total {
-            Some(stated) if reconcile && stated != received => {
-                self.warn(
-                    WarningCode::RecordCountMismatch,
-                    None,
-                    format!(
-                        "The API states total = {stated} records, but {received} distinct \
-                         records arrived; the report may be missing records or the API's \
-                         count is wrong"
-                    ),
-                );
-                true
+        if let Some(last) = collected.latest.total_pages {
+            let empty_beyond: Vec<u64> = collected
+                .pages
+                .range(last + 1..)
+                .filter(|(_, (_, facts))| facts.records == 0)
+                .map(|(&page, _)| page)
+                .collect();
+            for page in empty_beyond {
+                self.forget(collected, page);
             }
-            _ => false,
-        };
+        }
+    }
+
+    /// Judges the run as a whole: complete only when every page stated
+    /// arrived and was sound, the data did not move (or settled), and the
+    /// records received equal the stated `total`.
+    fn judge_run(&self, collected: &Collected) -> bool {
+        if !collected.is_settled() {
+            return false;
+        }
+        let moved = movement(&collected.facts(), collected.latest, &collected.verified);
+        if !moved.stale.is_empty() {
+            self.warn(
+                WarningCode::TotalChanged,
+                moved.stale.first().map(|(page, _)| *page),
+                format!(
+                    "{}, and still did after fetching them again {} times: the data moved \
+                     during the walk or the API contradicts itself; the report may be missing \
+                     records",
+                    describe_stale(&moved, collected.latest),
+                    collected.refetches
+                ),
+            );
+        }
+        if !moved.overlaps.is_empty() {
+            self.warn(
+                WarningCode::PagesShifted,
+                moved.overlaps.first().copied(),
+                format!(
+                    "{}, and fetching the pages again {} times did not settle it: the listing \
+                     shifted while it was fetched; the report may be missing records",
+                    describe_overlaps(&moved.overlaps),
+                    collected.refetches
+                ),
+            );
+        }
+        if !moved.is_empty() {
+            return false;
+        }
+        let received = collected.records_received();
+        if let Some((stated, received)) = count_mismatch(collected.latest.total, received) {
+            self.warn(
+                WarningCode::RecordCountMismatch,
+                None,
+                format!(
+                    "The API states total = {stated} records, but {received} records arrived \
+                     on its pages; the report may be missing records or the API's count is wrong"
+                ),
+            );
+            return false;
+        }
+        true
+    }
+
+    async fn finish(&self, mut collected: Collected) -> FetchOutcome {
+        self.evict_repeated(&mut collected).await;
+        let cancelled = collected.cancelled || self.services.cancel.is_cancelled();
+        collected.cancelled = cancelled;
+        let complete = self.judge_run(&collected);
+        let received = collected.records_received();
         let state = std::mem::take(&mut *self.state.borrow_mut());
         let mut stats = state.stats;
         stats.success_rate = if stats.requests == 0 {
@@ -1079,12 +1365,13 @@ impl Run<'_> {
         };
         stats.final_concurrency = self.limiter.limit();
         stats.fetch_ms = millis_since(self.services.clock, self.started);
-        let complete =
-            collected.failed.is_empty() && !cancelled && collected.truncated.is_none() && !mismatch;
         let failed: Vec<PageFailure> = std::mem::take(&mut collected.failed)
             .into_values()
             .collect();
-        let pages: Vec<FetchedPage> = std::mem::take(&mut collected.pages).into_values().collect();
+        let pages: Vec<FetchedPage> = std::mem::take(&mut collected.pages)
+            .into_values()
+            .map(|(page, _)| page)
+            .collect();
         let end = if cancelled {
             RunEnd::Cancelled
         } else if complete {
@@ -1125,10 +1412,12 @@ impl Run<'_> {
         let provenance = ApiProvenance {
             url: self.config.base_url.clone(),
             redirected_to: state.redirected_to.into_iter().collect(),
-            pages_total: collected.total_pages,
+            pages_total: collected.latest.total_pages,
             pages_fetched: pages.len(),
-            records_stated: collected.total,
+            records_stated: collected.latest.total,
             records_received: received,
+            walk_ended: collected.walk_ended,
+            refetches: collected.refetches,
             complete,
             failed_pages: failed,
             warnings: state.warnings,
@@ -1137,5 +1426,75 @@ impl Run<'_> {
             stats,
         };
         FetchOutcome { pages, provenance }
+    }
+}
+
+/// "pages 1-3", "page 4", "pages 1, 2 and 5".
+fn page_list(pages: &BTreeSet<u64>) -> String {
+    let list: Vec<u64> = pages.iter().copied().collect();
+    match list.as_slice() {
+        [] => "no page".to_owned(),
+        [one] => format!("page {one}"),
+        [first, .., last] if last - first + 1 == list.len() as u64 => {
+            format!("pages {first}-{last}")
+        }
+        [rest @ .., last] => {
+            let rest: Vec<String> = rest.iter().map(u64::to_string).collect();
+            format!("pages {} and {last}", rest.join(", "))
+        }
+    }
+}
+
+fn describe_totals(stated: Stated) -> String {
+    let mut parts = Vec::new();
+    if let Some(total) = stated.total {
+        parts.push(format!("total = {total}"));
+    }
+    if let Some(pages) = stated.total_pages {
+        parts.push(format!("total_pages = {pages}"));
+    }
+    parts.join(", ")
+}
+
+fn describe_stale(moved: &Movement, latest: Stated) -> String {
+    let pages: BTreeSet<u64> = moved.stale.iter().map(|(page, _)| *page).collect();
+    let example = moved
+        .stale
+        .first()
+        .map(|(_, stated)| *stated)
+        .unwrap_or_default();
+    format!(
+        "{} stated {} where the latest page states {}",
+        capitalize(&page_list(&pages)),
+        describe_totals(example),
+        describe_totals(latest)
+    )
+}
+
+fn describe_overlaps(overlaps: &[u64]) -> String {
+    let boundaries: Vec<String> = overlaps
+        .iter()
+        .map(|page| format!("page {page} came back as the first of page {}", page + 1))
+        .collect();
+    format!("The last record of {}", boundaries.join(", and of "))
+}
+
+fn describe_movement(moved: &Movement, latest: Stated) -> String {
+    match (moved.stale.is_empty(), moved.overlaps.is_empty()) {
+        (false, true) => format!("The data moved: {}", describe_stale(moved, latest)),
+        (true, false) => format!("The data moved: {}", describe_overlaps(&moved.overlaps)),
+        _ => format!(
+            "The data moved: {}; {}",
+            describe_stale(moved, latest),
+            describe_overlaps(&moved.overlaps)
+        ),
+    }
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }

@@ -12,6 +12,7 @@
 //!   the browser implements with IndexedDB.
 
 pub mod classify;
+mod completeness;
 pub mod events;
 pub mod fetcher;
 pub mod limiter;

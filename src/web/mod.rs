@@ -439,7 +439,7 @@ impl UploadSession {
         let now = BrowserClock.now();
         let settings =
             RunSettings::from_text(seed, as_of, &now.to_rfc3339()).map_err(CodedError::from)?;
-        let options = read_options(options_json.as_deref())?;
+        let options = read_options(options_json.as_deref())?.for_file(file_name);
         // A size beyond what a u64 holds (or NaN) is shown as 0.
         let bytes = if size.is_finite() && size >= 0.0 {
             size as u64

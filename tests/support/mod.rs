@@ -53,6 +53,20 @@ pub enum Step {
     Redirect(Option<String>),
 }
 
+/// A change to the API's records while a run goes on (data that moves).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Move {
+    /// A record inserted before all others: every page shifts by one.
+    InsertFront(String),
+    /// The first record removed: every page shifts back by one.
+    RemoveFront,
+    /// A record inserted at the front and the last one removed: every
+    /// page shifts by one, and `total` stays the same.
+    InsertFrontRemoveLast(String),
+    /// A record added after all others.
+    Append(String),
+}
+
 /// One request the scripted API received.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Served {
@@ -66,19 +80,28 @@ pub struct Served {
 /// script; once a page's script is used up it answers `Step::Ok`.
 pub struct ScriptedApi {
     pub per_page: usize,
-    pub total_records: usize,
+    /// The records it holds now, as JSON text, in listing order (`total`
+    /// counts them all, repeated ids and records without an id included).
+    pub records: RefCell<Vec<String>>,
+    /// Changes made to the records, each once this many requests have
+    /// been answered.
+    pub moves: RefCell<Vec<(usize, Move)>>,
+    /// Pages past the end answer the last page again, naming the last page
+    /// (`clamp_names_last`) or the page asked for.
+    pub clamp: bool,
+    pub clamp_names_last: bool,
     /// Leave `total_pages` out of every page (`total` stays unless `hide_total`).
     pub hide_total_pages: bool,
     /// `total_pages` reported on page 1 (default: the truth).
     pub page1_total_pages: Option<u64>,
-    /// Each page also repeats the first record of the previous page.
-    pub repeat_across_pages: bool,
     /// Every page serves page 1's records (an API that ignores `page`).
     pub ignore_page_parameter: bool,
     /// `(total, total_pages)` stated by particular pages, instead of the truth.
     pub stated_totals: HashMap<u64, (u64, u64)>,
     /// Leave `total` out (keep `total_pages`).
     pub hide_total: bool,
+    /// Leave `per_page` out.
+    pub hide_per_page: bool,
     pub script: RefCell<HashMap<u64, VecDeque<Step>>>,
     /// Every request, in order.
     pub served: RefCell<Vec<Served>>,
@@ -99,15 +122,23 @@ impl Drop for InFlight {
 
 impl ScriptedApi {
     pub fn new(total_records: usize, per_page: usize) -> Self {
+        Self::with_records((1..=total_records).map(Self::record).collect(), per_page)
+    }
+
+    /// An API holding exactly these records.
+    pub fn with_records(records: Vec<String>, per_page: usize) -> Self {
         ScriptedApi {
             per_page,
-            total_records,
+            records: RefCell::new(records),
+            moves: RefCell::new(Vec::new()),
+            clamp: false,
+            clamp_names_last: true,
             hide_total_pages: false,
             page1_total_pages: None,
-            repeat_across_pages: false,
             ignore_page_parameter: false,
             stated_totals: HashMap::new(),
             hide_total: false,
+            hide_per_page: false,
             script: RefCell::new(HashMap::new()),
             served: RefCell::new(Vec::new()),
             cancel: RefCell::new(None),
@@ -123,8 +154,44 @@ impl ScriptedApi {
         self
     }
 
+    /// Records it holds now.
+    pub fn total_records(&self) -> usize {
+        self.records.borrow().len()
+    }
+
     pub fn pages(&self) -> u64 {
-        self.total_records.div_ceil(self.per_page) as u64
+        self.total_records().div_ceil(self.per_page) as u64
+    }
+
+    /// Makes `change` once `after` requests have been answered.
+    pub fn move_after(self, after: usize, change: Move) -> Self {
+        self.moves.borrow_mut().push((after, change));
+        self
+    }
+
+    /// Applies the moves due before request number `served + 1`.
+    fn apply_moves(&self, served: usize) {
+        let mut moves = self.moves.borrow_mut();
+        let mut records = self.records.borrow_mut();
+        moves.retain(|(after, change)| {
+            if *after > served {
+                return true;
+            }
+            match change {
+                Move::InsertFront(record) => records.insert(0, record.clone()),
+                Move::RemoveFront => {
+                    if !records.is_empty() {
+                        records.remove(0);
+                    }
+                }
+                Move::InsertFrontRemoveLast(record) => {
+                    records.insert(0, record.clone());
+                    records.pop();
+                }
+                Move::Append(record) => records.push(record.clone()),
+            }
+            false
+        });
     }
 
     pub fn requests(&self) -> usize {
@@ -145,10 +212,24 @@ impl ScriptedApi {
         )
     }
 
-    /// The ids of the records the dataset holds on `page`.
-    pub fn ids_on(&self, page: u64) -> std::ops::Range<usize> {
-        let start = ((page as usize - 1) * self.per_page).min(self.total_records);
-        start + 1..(start + self.per_page).min(self.total_records) + 1
+    /// Another record for customer `id` (a duplicate in the source), told
+    /// apart by `variant`.
+    pub fn duplicate(id: usize, variant: usize) -> String {
+        format!(
+            r#"{{"id":{id},"email":"user{id}.{variant}@example.com","first_name":"First{id}","last_name":"Last{id}"}}"#
+        )
+    }
+
+    /// A record without an id (rejected by the pipeline, counted by `total`).
+    pub fn without_id(n: usize) -> String {
+        format!(r#"{{"email":"anonymous{n}@example.com","first_name":"Anon{n}"}}"#)
+    }
+
+    /// The positions of the records the dataset holds on `page`.
+    fn slots_on(&self, page: u64) -> std::ops::Range<usize> {
+        let total = self.total_records();
+        let start = ((page as usize - 1) * self.per_page).min(total);
+        start..(start + self.per_page).min(total)
     }
 
     pub fn page_body(&self, page: u64) -> String {
@@ -158,23 +239,30 @@ impl ScriptedApi {
     /// Page `page`'s envelope holding (at most `keep` of) the records of
     /// page `records_of`.
     fn body(&self, page: u64, records_of: u64, keep: usize) -> String {
-        let records_of = if self.ignore_page_parameter {
+        let mut records_of = if self.ignore_page_parameter {
             1
         } else {
             records_of
         };
-        let mut records: Vec<String> = self
-            .ids_on(records_of)
-            .take(keep)
-            .map(Self::record)
-            .collect();
-        if self.repeat_across_pages && page > 1 && !records.is_empty() {
-            records.push(Self::record(self.ids_on(page - 1).start));
+        let mut page = page;
+        if self.clamp && records_of > self.pages() && self.pages() > 0 {
+            records_of = self.pages();
+            if self.clamp_names_last {
+                page = records_of;
+            }
         }
+        let records: Vec<String> = {
+            let all = self.records.borrow();
+            all[self.slots_on(records_of)]
+                .iter()
+                .take(keep)
+                .cloned()
+                .collect()
+        };
         let (total, total_pages) = match (page, self.page1_total_pages) {
             _ if self.stated_totals.contains_key(&page) => self.stated_totals[&page],
             (1, Some(reported)) => (reported * self.per_page as u64, reported),
-            _ => (self.total_records as u64, self.pages()),
+            _ => (self.total_records() as u64, self.pages()),
         };
         let mut totals = String::new();
         if !self.hide_total {
@@ -183,9 +271,11 @@ impl ScriptedApi {
         if !self.hide_total_pages {
             totals += &format!(r#""total_pages":{total_pages},"#);
         }
+        if !self.hide_per_page {
+            totals = format!(r#""per_page":{},{totals}"#, self.per_page);
+        }
         format!(
-            r#"{{"page":{page},"per_page":{},{totals}"data":[{}]}}"#,
-            self.per_page,
+            r#"{{"page":{page},{totals}"data":[{}]}}"#,
             records.join(",")
         )
     }
@@ -224,6 +314,7 @@ impl Transport for ScriptedApi {
         request: &PageRequest,
     ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
         let page = page_of(&request.url);
+        self.apply_moves(self.served.borrow().len());
         let step = self
             .script
             .borrow_mut()
@@ -565,4 +656,39 @@ impl PageStore for FakeStore {
         }
         .boxed_local()
     }
+}
+
+/// The customers of a report, one JSON line each, in the report's order.
+pub fn customer_lines(report: &Report<'_>) -> Vec<String> {
+    // Through the report's own writer: serializing customers one at a
+    // time sets up the writer once per customer.
+    let json: serde_json::Value =
+        serde_json::from_slice(&report.to_json()).expect("the report is JSON");
+    json["customers"]
+        .as_array()
+        .expect("customers is an array")
+        .iter()
+        .map(|customer| customer.to_string())
+        .collect()
+}
+
+/// The report the same records would give read as one file (a JSON
+/// array), with the harness's settings: what a complete run must match.
+pub fn source_report_lines(records: &[String]) -> (Vec<String>, usize, usize) {
+    if records.is_empty() {
+        // A file with no record is refused; an API may hold none.
+        return (Vec::new(), 0, 0);
+    }
+    let settings =
+        RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z").expect("valid settings");
+    let file = format!("[{}]", records.join(","));
+    let report =
+        customer_pipeline::pipeline::process_upload(file.as_bytes(), "source.json", &settings)
+            .expect("the source reads as a file");
+    let lines = customer_lines(&report);
+    (
+        lines,
+        report.metadata.duplicates_removed,
+        report.metadata.rejected_records,
+    )
 }
