@@ -92,6 +92,8 @@ pub(crate) struct CsvRows {
     require_id: bool,
     /// When the content chose CSV: where JSON failed (line, column, text).
     not_json: Option<(usize, usize, String)>,
+    /// The most bytes one row may have.
+    max_row_bytes: usize,
 }
 
 impl CsvRows {
@@ -99,6 +101,7 @@ impl CsvRows {
         separator: u8,
         require_id: bool,
         not_json: Option<(usize, usize, String)>,
+        max_row_bytes: usize,
     ) -> Self {
         CsvRows {
             reader: ReaderBuilder::new().delimiter(separator).build(),
@@ -115,6 +118,7 @@ impl CsvRows {
             finished: false,
             require_id,
             not_json,
+            max_row_bytes,
         }
     }
 
@@ -147,6 +151,12 @@ impl CsvRows {
             );
             self.raw.extend_from_slice(&input[..read]);
             input = &input[read..];
+            if self.raw.len() > self.max_row_bytes {
+                return Err(IngestError::RowTooLarge {
+                    row: self.rows + 1,
+                    limit: self.max_row_bytes,
+                });
+            }
             self.out_len += written;
             self.ends_len += ended;
             match result {

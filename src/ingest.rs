@@ -175,6 +175,23 @@ pub enum IngestError {
         /// When the content chose CSV: where JSON failed, and what was there.
         not_json: Option<(usize, usize, String)>,
     },
+    /// One JSON value is larger than the most a value may be.
+    ValueTooLarge {
+        /// 1-based line where it starts.
+        line: usize,
+        /// 1-based column where it starts.
+        column: usize,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// One CSV row is larger than the most a row may be (often a quote
+    /// left open).
+    RowTooLarge {
+        /// The row (the header is row 1).
+        row: usize,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// The file is readable but holds no record at all.
     NoRecords {
         /// The layout read.
@@ -249,6 +266,23 @@ impl fmt::Display for IngestError {
                     shown.join(", ")
                 )
             }
+            IngestError::ValueTooLarge {
+                line,
+                column,
+                limit,
+            } => write!(
+                f,
+                "The JSON value starting at line {line}, column {column} is larger than {} MB, \
+                 the most one record or page envelope may be. Export the records as NDJSON or \
+                 as a JSON array of records instead of one large value.",
+                limit >> 20
+            ),
+            IngestError::RowTooLarge { row, limit } => write!(
+                f,
+                "Row {row} is larger than {} MB, the most one CSV row may be; a quote (\") \
+                 left open there would make the rest of the file one cell. Check that row.",
+                limit >> 20
+            ),
             IngestError::NoRecords { format } => write!(
                 f,
                 "The file holds no customer records ({}). Nothing to report.",
@@ -286,6 +320,8 @@ impl IngestError {
             IngestError::NotJson { .. } => "not_json",
             IngestError::NoIdColumn { .. } => "no_id_column",
             IngestError::NoRecords { .. } => "no_records",
+            IngestError::ValueTooLarge { .. } => "value_too_large",
+            IngestError::RowTooLarge { .. } => "csv_row_too_large",
             IngestError::WrongShape { .. } => "wrong_shape",
         }
     }
@@ -295,7 +331,8 @@ impl IngestError {
         match self {
             IngestError::NotUtf8 { line, column }
             | IngestError::InvalidJson { line, column, .. }
-            | IngestError::NotJson { line, column, .. } => Some((*line, *column)),
+            | IngestError::NotJson { line, column, .. }
+            | IngestError::ValueTooLarge { line, column, .. } => Some((*line, *column)),
             IngestError::NoIdColumn {
                 not_json: Some((line, column, _)),
                 ..

@@ -46,6 +46,8 @@ pub enum FailureCode {
     TooManyRedirects,
     /// The API URL is not one a run may fetch.
     InvalidUrl,
+    /// The answer was larger than the most a page may be.
+    PageTooLarge,
 }
 
 /// A page that could not be fetched (or only in part), and why.

@@ -42,6 +42,33 @@ pub struct ReadOptions {
     /// Read a CSV that has no column for the customer id (the mapping
     /// panel does, to let the user choose one); a run refuses it.
     pub allow_no_id: bool,
+    /// The largest record, line or row read.
+    pub limits: ReadLimits,
+}
+
+/// The most one piece of a file may hold: past these the file fails with
+/// a message naming where, instead of filling the module's memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// One top-level JSON value: an array element, an NDJSON value, or a
+    /// whole page envelope.
+    pub max_value_bytes: usize,
+    /// One CSV row (a quote left open makes the rest of the file one row).
+    pub max_row_bytes: usize,
+}
+
+/// The default [`ReadLimits::max_value_bytes`]: 256 MB.
+pub const MAX_VALUE_BYTES: usize = 256 << 20;
+/// The default [`ReadLimits::max_row_bytes`]: 16 MB.
+pub const MAX_ROW_BYTES: usize = 16 << 20;
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits {
+            max_value_bytes: MAX_VALUE_BYTES,
+            max_row_bytes: MAX_ROW_BYTES,
+        }
+    }
 }
 
 impl ReadOptions {
@@ -118,6 +145,7 @@ impl Reader {
         reader.engine.separator = options.separator;
         reader.engine.hint = options.layout.clone();
         reader.engine.allow_no_id = options.allow_no_id;
+        reader.engine.limits = options.limits;
         reader
     }
 
@@ -361,6 +389,8 @@ struct Engine {
     /// Read as JSON because of the name alone (its start is not `[` or
     /// `{`): the start of the text, for the message when it is not JSON.
     forced_json: Option<String>,
+    /// The most a value or a row may hold.
+    limits: ReadLimits,
 }
 
 impl Default for Engine {
@@ -380,6 +410,7 @@ impl Default for Engine {
             hint: LayoutHint::Content,
             allow_no_id: false,
             forced_json: None,
+            limits: ReadLimits::default(),
         }
     }
 }
@@ -409,9 +440,31 @@ impl Engine {
         self.retry_at > 0
     }
 
-    /// Whether a buffer of `len` bytes is still too short to try again.
+    /// Whether a buffer of `len` bytes is still too short to try again
+    /// (past the largest value, it is tried, to fail at once).
     fn waiting_for(&self, len: usize) -> bool {
-        len < self.retry_at
+        len < self.retry_at && len <= self.limits.max_value_bytes
+    }
+
+    /// Fails a value starting at `pos` that is (or, unfinished, already
+    /// is more than) the largest allowed; `len` is how far it reaches.
+    fn check_size(
+        &mut self,
+        bytes: &[u8],
+        base: usize,
+        pos: usize,
+        len: usize,
+    ) -> Result<(), IngestError> {
+        if len <= self.limits.max_value_bytes {
+            return Ok(());
+        }
+        self.count_lines(bytes, base, base + pos);
+        let (line, column) = self.locate(base + pos);
+        Err(IngestError::ValueTooLarge {
+            line,
+            column,
+            limit: self.limits.max_value_bytes,
+        })
     }
 
     /// Counts the newlines of `bytes[from - base..to - base]` (where `bytes`
@@ -566,6 +619,7 @@ impl Engine {
                             separator,
                             !self.allow_no_id,
                             not_json,
+                            self.limits.max_row_bytes,
                         )));
                         self.layout = Layout::Csv;
                     }
@@ -590,8 +644,12 @@ impl Engine {
                     }
                     (Expect::First | Expect::Element, _) => {
                         match self.read_value(buf, base, pos, at_end)? {
-                            None => return Ok(self.wait(bytes.len(), pos)),
+                            None => {
+                                self.check_size(bytes, base, pos, bytes.len() - pos)?;
+                                return Ok(self.wait(bytes.len(), pos));
+                            }
                             Some((value, end)) => {
+                                self.check_size(bytes, base, pos, end - pos)?;
                                 self.values += 1;
                                 self.array_element(value, &buf[pos..end], sink)?;
                                 self.layout = Layout::Array(Expect::CommaOrClose);
@@ -610,8 +668,12 @@ impl Engine {
                         self.release(held, buf, base, false, sink)?;
                     }
                     match self.read_value(buf, base, pos, at_end)? {
-                        None => return Ok(self.wait(bytes.len(), pos)),
+                        None => {
+                            self.check_size(bytes, base, pos, bytes.len() - pos)?;
+                            return Ok(self.wait(bytes.len(), pos));
+                        }
                         Some((value, end)) => {
+                            self.check_size(bytes, base, pos, end - pos)?;
                             self.values += 1;
                             if self.values == 1 {
                                 self.held = Some(Held {
@@ -768,6 +830,13 @@ impl Engine {
                     return Ok(None);
                 }
                 Ok(Some((Value::Other(json_kind_of(bytes[pos])), end)))
+            }
+            // Cut by the end of the input and already too large: the same
+            // error a chunked read gives before the end arrives.
+            Some(Err(error))
+                if at_the_end(rest, &error) && rest.len() > self.limits.max_value_bytes =>
+            {
+                self.check_size(bytes, base, pos, rest.len()).map(|()| None)
             }
             // A value cut by the end of a chunk may fail to parse only for
             // that (a number such as `12e` or `1.`): try again with more.
@@ -1509,5 +1578,93 @@ mod tests {
             ..ReadOptions::default()
         };
         assert!(Reader::read_all_with(b"hello\n", &options, &mut |_| {}).is_ok());
+    }
+
+    /// Counts the items of `input` read with `options`, whole and in
+    /// chunks of every size from 1 to 40: the same answer every way.
+    fn read_limited(input: &[u8], options: &ReadOptions) -> Result<usize, IngestError> {
+        let mut count = 0;
+        let whole = Reader::read_all_with(input, options, &mut |_| count += 1).map(|_| count);
+        for size in 1..=40 {
+            let mut count = 0;
+            let mut reader = Reader::with_options(options);
+            let mut chunked = Ok(());
+            for chunk in input.chunks(size) {
+                chunked = reader.push(chunk, &mut |_| count += 1);
+                if chunked.is_err() {
+                    break;
+                }
+            }
+            let chunked = chunked
+                .and_then(|()| reader.finish(&mut |_| count += 1))
+                .map(|_| count);
+            assert_eq!(chunked, whole, "chunks of {size}");
+        }
+        whole
+    }
+
+    #[test]
+    fn a_value_or_a_row_past_the_limit_fails_the_file_naming_where() {
+        let options = ReadOptions {
+            limits: ReadLimits {
+                max_value_bytes: 64,
+                max_row_bytes: 48,
+            },
+            ..ReadOptions::default()
+        };
+        let padding = |n| "a".repeat(n);
+        // NDJSON: the second line is too large.
+        let input = format!(
+            "{{\"id\": 1}}\n{{\"id\": 2, \"x\": \"{}\"}}\n",
+            padding(100)
+        );
+        assert_eq!(
+            read_limited(input.as_bytes(), &options),
+            Err(IngestError::ValueTooLarge {
+                line: 2,
+                column: 1,
+                limit: 64
+            })
+        );
+        // Exactly at the limit is read.
+        let at_limit = format!("{{\"id\": 2, \"x\": \"{}\"}}", padding(64 - 18));
+        assert_eq!(at_limit.len(), 64);
+        assert_eq!(read_limited(at_limit.as_bytes(), &options), Ok(1));
+        // An array element, and an unfinished one (no end in sight).
+        let input = format!(
+            "[{{\"id\": 1}},\n  {{\"id\": 2, \"x\": \"{}\"}}]",
+            padding(100)
+        );
+        assert_eq!(
+            read_limited(input.as_bytes(), &options),
+            Err(IngestError::ValueTooLarge {
+                line: 2,
+                column: 3,
+                limit: 64
+            })
+        );
+        let input = format!("[{{\"id\": \"{}", padding(300));
+        assert_eq!(
+            read_limited(input.as_bytes(), &options).map_err(|e| e.code()),
+            Err("value_too_large")
+        );
+        // CSV: a quote left open in row 3 swallows the rest.
+        let input = format!("id,name\n1,Ann\n2,\"open\n{}\n", padding(100));
+        assert_eq!(
+            read_limited(input.as_bytes(), &options),
+            Err(IngestError::RowTooLarge { row: 3, limit: 48 })
+        );
+        assert_eq!(
+            IngestError::RowTooLarge {
+                row: 3,
+                limit: 16 << 20
+            }
+            .to_string(),
+            "Row 3 is larger than 16 MB, the most one CSV row may be; a quote (\") left open \
+             there would make the rest of the file one cell. Check that row."
+        );
+        // The defaults hold real files.
+        assert_eq!(ReadLimits::default().max_value_bytes, 256 << 20);
+        assert_eq!(ReadLimits::default().max_row_bytes, 16 << 20);
     }
 }

@@ -94,7 +94,7 @@ impl ReadForm {
             mapping,
             separator,
             layout,
-            allow_no_id: false,
+            ..ReadOptions::default()
         })
     }
 }
@@ -139,6 +139,14 @@ pub const PER_PAGE: Limit = Limit {
     default: None,
 };
 /// Hours a page kept on the device is reused before it is fetched again.
+/// The most megabytes one page's answer may have.
+pub const MAX_PAGE_MB: Limit = Limit {
+    min: 1,
+    max: 1024,
+    default: Some(64),
+};
+
+/// Hours a page kept on the device is reused.
 pub const KEEP_HOURS: Limit = Limit {
     min: 1,
     max: 720,
@@ -157,6 +165,8 @@ pub const SEED: Limit = Limit {
 pub enum Setting {
     /// The API URL.
     Url,
+    /// The API key.
+    ApiKey,
     /// The seed.
     Seed,
     /// The reference date.
@@ -173,6 +183,8 @@ pub enum Setting {
     PerPage,
     /// The age after which a page kept on the device is fetched again.
     KeepHours,
+    /// The most megabytes a page's answer may have.
+    MaxPageMb,
     /// The field mapping (`map`).
     Map,
     /// The CSV separator.
@@ -184,6 +196,7 @@ impl Setting {
     fn title(self) -> &'static str {
         match self {
             Setting::Url => "The API URL",
+            Setting::ApiKey => "The API key",
             Setting::Seed => "The seed",
             Setting::AsOf => "The reference date (as of)",
             Setting::ExportTimestamp => "The export timestamp",
@@ -194,6 +207,7 @@ impl Setting {
             Setting::Map => "The field mapping",
             Setting::Separator => "The CSV separator",
             Setting::KeepHours => "The age of kept pages (hours)",
+            Setting::MaxPageMb => "The largest page (MB)",
         }
     }
 }
@@ -227,6 +241,26 @@ pub enum Problem {
     Map(MappingError),
     /// Not one of the separators offered.
     NotASeparator(String),
+    /// A character a request header cannot carry (outside Latin-1, a
+    /// control character, a line break), with its position (1-based).
+    NotAHeaderValue {
+        /// The character's position in the key, counting characters.
+        at: usize,
+    },
+    /// A key would travel unencrypted: plain `http:` to a host that is
+    /// not this machine.
+    InsecureKeyTransport(String),
+}
+
+impl SettingsError {
+    /// The error's code: `insecure_key_transport` for a key that would
+    /// travel in clear, `invalid_setting` for everything else.
+    pub fn code(&self) -> &'static str {
+        match self.problem {
+            Problem::InsecureKeyTransport(_) => "insecure_key_transport",
+            _ => "invalid_setting",
+        }
+    }
 }
 
 impl fmt::Display for SettingsError {
@@ -248,11 +282,43 @@ impl fmt::Display for SettingsError {
                 f,
                 "{title} must be a comma, a semicolon, a tab or a pipe; got '{given}'."
             ),
+            // The key itself is never repeated in a message.
+            Problem::NotAHeaderValue { at } => write!(
+                f,
+                "{title} has a character a request header cannot carry (character {at}: a \
+                 control character, a line break, or one outside Latin-1 such as Cyrillic or \
+                 emoji); check that the whole key was pasted, and nothing else."
+            ),
+            Problem::InsecureKeyTransport(origin) => write!(
+                f,
+                "The API key would travel unencrypted to {origin} over plain http:; use an \
+                 https:// URL (plain http: is allowed with a key only on this machine: \
+                 localhost, 127.0.0.1, [::1])."
+            ),
         }
     }
 }
 
 impl std::error::Error for SettingsError {}
+
+/// Checks that an API key can be a request header's value as the browser
+/// sends it: Latin-1 characters other than controls (tab allowed).
+///
+/// # Errors
+/// [`Problem::NotAHeaderValue`] naming the first character that cannot.
+pub fn check_header_value(key: &str) -> Result<(), SettingsError> {
+    let bad = key.chars().position(|c| {
+        let code = u32::from(c);
+        code > 0xFF || (c.is_control() && c != '\t')
+    });
+    match bad {
+        None => Ok(()),
+        Some(index) => Err(SettingsError {
+            setting: Setting::ApiKey,
+            problem: Problem::NotAHeaderValue { at: index + 1 },
+        }),
+    }
+}
 
 /// Reads a whole number within `limit` from text (surrounding spaces allowed).
 fn whole_number(setting: Setting, limit: Limit, text: &str) -> Result<u64, SettingsError> {
@@ -356,6 +422,9 @@ pub struct FetchForm {
     /// when `keep` is set.
     #[serde(default)]
     pub keep_hours: Option<String>,
+    /// The most megabytes a page's answer may have, or empty for the default.
+    #[serde(default)]
+    pub max_page_mb: Option<String>,
     /// The seed, decimal.
     pub seed: String,
     /// The reference date, `YYYY-MM-DD`.
@@ -376,10 +445,20 @@ impl FetchForm {
         now: DateTime<Utc>,
     ) -> Result<(FetchConfig, RunSettings), SettingsError> {
         let url = self.url.trim();
-        Origin::of(url).map_err(|error| SettingsError {
+        let origin = Origin::of(url).map_err(|error| SettingsError {
             setting: Setting::Url,
             problem: Problem::Url(error),
         })?;
+        let api_key = self.api_key.clone().filter(|key| !key.trim().is_empty());
+        if let Some(key) = &api_key {
+            check_header_value(key)?;
+            if origin.is_insecure() {
+                return Err(SettingsError {
+                    setting: Setting::Url,
+                    problem: Problem::InsecureKeyTransport(origin.to_string()),
+                });
+            }
+        }
         let settings = RunSettings {
             export_timestamp: now,
             ..RunSettings::from_text(&self.seed, &self.as_of, "1970-01-01T00:00:00Z")?
@@ -392,6 +471,7 @@ impl FetchForm {
         let retries = number(Setting::Retries, RETRIES, &self.retries)?;
         let timeout_ms = number(Setting::TimeoutMs, TIMEOUT_MS, &self.timeout_ms)?;
         let per_page = number(Setting::PerPage, PER_PAGE, &self.per_page)?;
+        let max_page_mb = number(Setting::MaxPageMb, MAX_PAGE_MB, &self.max_page_mb)?;
         let keep_for = if self.keep {
             let hours = number(Setting::KeepHours, KEEP_HOURS, &self.keep_hours)?;
             hours.map(|hours| Duration::from_secs(hours * 3600))
@@ -406,13 +486,14 @@ impl FetchForm {
             ..defaults.policy
         };
         let config = FetchConfig {
-            api_key: self.api_key.clone().filter(|key| !key.trim().is_empty()),
+            api_key,
             per_page: per_page.map(|n| n as u32),
             concurrency: concurrency.map_or(defaults.concurrency, |n| n as usize),
             refresh: self.refresh,
             keep_for,
             policy,
             jitter_seed: settings.seed,
+            max_page_bytes: max_page_mb.map_or(defaults.max_page_bytes, |mb| mb << 20),
             ..defaults
         };
         Ok((config, settings))
@@ -651,5 +732,79 @@ mod tests {
         assert_eq!(form.validate().unwrap().mapping, expected);
         let form: ReadForm = serde_json::from_str(r#"{"map": {"colour": "x"}}"#).unwrap();
         assert_eq!(form.validate().unwrap_err().setting, Setting::Map);
+    }
+
+    #[test]
+    fn keys_a_header_cannot_carry_are_refused_on_the_key_field() {
+        let with_key = |key: &str| FetchForm {
+            api_key: Some(key.into()),
+            ..form()
+        };
+        for (key, at) in [
+            ("ключ", 1),
+            ("ab\ncd", 3),
+            ("a\rb", 2),
+            ("k\u{0}", 2),
+            ("key😀", 4),
+            ("\u{85}x", 1),
+        ] {
+            let error = with_key(key).validate(now()).unwrap_err();
+            assert_eq!(error.setting, Setting::ApiKey, "{key:?}");
+            assert_eq!(error.problem, Problem::NotAHeaderValue { at }, "{key:?}");
+            assert_eq!(error.code(), "invalid_setting");
+            assert!(
+                !error.to_string().contains(key),
+                "the key is never repeated"
+            );
+        }
+        for key in ["reqres-free-v1", "café-ÿ", "a\tb", " spaced "] {
+            let (config, _) = with_key(key).validate(now()).unwrap();
+            assert_eq!(config.api_key.as_deref(), Some(key), "{key:?}");
+        }
+    }
+
+    #[test]
+    fn a_key_travels_in_clear_only_on_this_machine() {
+        let run = |url: &str, key: Option<&str>| {
+            FetchForm {
+                url: url.into(),
+                api_key: key.map(str::to_owned),
+                ..form()
+            }
+            .validate(now())
+        };
+        let error = run("http://api.example.com/api/users", Some("k")).unwrap_err();
+        assert_eq!(error.code(), "insecure_key_transport");
+        assert_eq!(error.setting, Setting::Url);
+        assert!(error.to_string().contains("use an https:// URL"), "{error}");
+        assert!(
+            run("http://api.example.com/api/users", None).is_ok(),
+            "no key, no secret"
+        );
+        assert!(
+            run("http://api.example.com/api/users", Some("  ")).is_ok(),
+            "an empty key is none"
+        );
+        for url in [
+            "https://api.example.com/api/users",
+            "http://127.0.0.1:8080/api/users",
+            "http://localhost:8080/api/users",
+            "http://[::1]:8080/api/users",
+        ] {
+            assert!(run(url, Some("k")).is_ok(), "{url}");
+        }
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_refused() {
+        let error = FetchForm {
+            url: "https://user:pass@api.example.com/api/users".into(),
+            ..form()
+        }
+        .validate(now())
+        .unwrap_err();
+        assert_eq!(error.setting, Setting::Url);
+        assert!(error.to_string().contains("API key field"), "{error}");
+        assert!(!error.to_string().contains("pass@"), "{error}");
     }
 }

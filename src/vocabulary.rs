@@ -17,7 +17,9 @@ use crate::ingest::InputFormat;
 use crate::mapping::Field as ContractField;
 use crate::probe::PREVIEW_RECORDS;
 use crate::quality::{QualityBucket, ScoredField, POINTS_PER_ISSUE};
-use crate::settings::{Limit, CONCURRENCY, KEEP_HOURS, PER_PAGE, RETRIES, SEED, TIMEOUT_MS};
+use crate::settings::{
+    Limit, CONCURRENCY, KEEP_HOURS, MAX_PAGE_MB, PER_PAGE, RETRIES, SEED, TIMEOUT_MS,
+};
 use crate::table::{Column, COLUMNS};
 
 /// Everything the page needs to name and limit things.
@@ -108,6 +110,8 @@ pub struct Limits {
     pub seed: Limit,
     /// Hours a page kept on the device is reused.
     pub keep_hours: Limit,
+    /// The most megabytes a page's answer may have.
+    pub max_page_mb: Limit,
 }
 
 fn field<T: Copy>(
@@ -183,6 +187,7 @@ pub fn vocabulary() -> Vocabulary {
             per_page: PER_PAGE,
             seed: SEED,
             keep_hours: KEEP_HOURS,
+            max_page_mb: MAX_PAGE_MB,
         },
         max_pages: crate::fetch::fetcher::FetchConfig::new("").max_pages,
         max_redirects: MAX_REDIRECTS,

@@ -259,7 +259,9 @@ async function run({ retry = false } = {}) {
     ? { type: 'upload', file: chosenFile, seed: $('seed').value, asOf: $('as-of').value, options: mapping.runOptions() }
     : { type: 'fetch', form: { ...fetchForm({ refresh: !retry && $('refresh').checked }), map: mapping.runMap('api') } };
   startProgress(kind);
-  setState('running', kind === 'file' ? `Processing ${chosenFile.name}…` : `Fetching ${request.form.url.trim()}…`);
+  const kept = kind === 'api' && request.form.keep ? ' Fetched pages are kept on this device.' : '';
+  setState('running', kind === 'file' ? `Processing ${chosenFile.name}…`
+    : `Fetching ${await redacted(request.form.url.trim())}…${kept}`);
   try {
     const reply = await client.ask(request, onRunMessage);
     stopProgress();
@@ -277,6 +279,15 @@ async function run({ retry = false } = {}) {
     }
   }
   if (kind === 'api') showStored();
+}
+
+/** A URL as the core lets it be shown: secrets in its query as ***. */
+async function redacted(url) {
+  try {
+    return (await client.ask({ type: 'redact-url', url })).url;
+  } catch {
+    return '';
+  }
 }
 
 /** The end state and status line of a run that produced a report. */
@@ -586,6 +597,8 @@ function wire() {
     else run();
   });
   $('cancel').addEventListener('click', cancel);
+  $('autorun-run').addEventListener('click', () => answerAutorun(true));
+  $('autorun-dismiss').addEventListener('click', () => answerAutorun(false));
   $('retry-failed').addEventListener('click', () => run({ retry: true }));
   $('forget-stored').addEventListener('click', () => showStored({ forget: true }));
   $('new-seed').addEventListener('click', () => newSeed().catch(fail));
@@ -594,7 +607,9 @@ function wire() {
   $('download-summary').addEventListener('click', () => download('summary'));
   for (const button of [$('copy-log'), $('copy-link')]) button.dataset.label = button.textContent;
   $('copy-log').addEventListener('click', () => copy(log.text(), $('copy-log')));
-  $('copy-link').addEventListener('click', () => copy(shareableUrl(mapping.linkParams()), $('copy-link')));
+  $('copy-link').addEventListener('click', async () => {
+    copy(shareableUrl(mapping.linkParams(), await redacted($('api-url').value)), $('copy-link'));
+  });
   for (const input of document.querySelectorAll('input')) {
     input.addEventListener('input', () => {
       if (input.getAttribute('aria-invalid') === 'true') clearInvalid();
@@ -631,8 +646,39 @@ async function start() {
     return;
   }
   showStored();
-  setState('idle', 'Ready: choose a source and press Run.');
-  if (autorun) run();
+  const keepFromLink = new URLSearchParams(location.search).get('keep') === '1';
+  setState('idle', keepFromLink
+    ? 'Ready. This link turned on "Keep fetched pages on this device": the pages a run fetches will be stored in this browser.'
+    : 'Ready: choose a source and press Run.');
+  if (!autorun) return;
+  // A key already in the field (a password manager fills it in) is not
+  // the user's word for this link's API: ask before sending it there.
+  if (source() === 'api' && $('api-key').value !== '') askBeforeAutorun();
+  else run();
+}
+
+/** Shows the question an autorun link with a filled-in key waits on, and focuses it. */
+function askBeforeAutorun() {
+  let origin = $('api-url').value;
+  try {
+    origin = new URL(origin).origin;
+  } catch {
+    // Shown as typed; the core refuses it when the run starts.
+  }
+  $('autorun-text').textContent = `This link asks to run against ${origin}. The API key field already holds a key `
+    + '(filled in before the link opened, perhaps by a password manager). Send it to that API?';
+  $('autorun-question').hidden = false;
+  setState('idle', `Waiting for you: this link's run would send the API key to ${origin}.`);
+  $('autorun-question').focus();
+}
+
+function answerAutorun(runNow) {
+  $('autorun-question').hidden = true;
+  if (runNow) run();
+  else {
+    setState('idle', 'Not run. Check the settings, then press Run.');
+    $('run').focus();
+  }
 }
 
 start();

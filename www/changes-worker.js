@@ -12,6 +12,8 @@
 //   changes-view {search, bucket, field} -> {count}
 //   changes-rows {offset, limit}         -> {rows}   (ids as text)
 //   download-changes         -> {blob, millis}
+// A read overtaken by a newer choice (or forget-previous) stops and rejects
+// with `superseded`: one earlier report at a time is read and kept.
 // `changes` is null (nothing to compare) or {metadata, columns}. A refused
 // file rejects with the core's code (`not_a_report` with `field`,
 // `invalid_json` with `line` and `column`, `empty_file`) and message.
@@ -19,6 +21,15 @@ import { PreviousReportReader } from './pkg/customer_pipeline.js';
 
 let previous = null;
 let changes = null;
+/** Counts the earlier reports chosen: a read whose choice is no longer the latest stops. */
+let chosen = 0;
+
+/** The error of a read overtaken by a newer choice. */
+function superseded() {
+  const error = new Error('Another earlier report was chosen; this one is no longer read.');
+  error.code = 'superseded';
+  return error;
+}
 
 /** Drops the comparison (a new run starts, or another earlier report is chosen). */
 export function forgetChanges() {
@@ -32,16 +43,30 @@ function forgetPrevious() {
   previous = null;
 }
 
-async function readPrevious(file) {
+/**
+ * Reads `file` for choice number `choice`; stops, and frees what it read,
+ * as soon as a newer choice is made, so one earlier report at a time is
+ * read and kept, whichever read would have finished last.
+ */
+async function readPrevious(file, choice) {
   const reader = new PreviousReportReader();
+  const stream = file.stream().getReader();
   try {
-    const stream = file.stream().getReader();
     for (;;) {
       const { done, value } = await stream.read();
+      if (choice !== chosen) {
+        stream.cancel().catch(() => {});
+        throw superseded();
+      }
       if (done) break;
       reader.push(value);
     }
-    return reader.finish();
+    const report = reader.finish();
+    if (choice !== chosen) {
+      report.free();
+      throw superseded();
+    }
+    return report;
   } finally {
     reader.free();
   }
@@ -58,12 +83,15 @@ function compareWith(current) {
 export function changesHandlers(current) {
   return {
     async previous({ file }) {
+      chosen += 1;
+      const choice = chosen;
       forgetPrevious();
-      previous = await readPrevious(file);
+      previous = await readPrevious(file, choice);
       return { summary: JSON.parse(previous.summary), changes: compareWith(current()) };
     },
 
     'forget-previous'() {
+      chosen += 1;
       forgetPrevious();
       return {};
     },

@@ -26,6 +26,8 @@ export const SETTING_INPUTS = {
   timeout_ms: 'timeout',
   per_page: 'per-page',
   keep_hours: 'keep-hours',
+  max_page_mb: 'max-page-mb',
+  api_key: 'api-key',
   separator: 'map-separator',
 };
 
@@ -63,12 +65,13 @@ export function mappingQuery(search) {
 
 /**
  * A link that reproduces the current settings (never the API key); empty
- * fields are left out. `mapping` is the panel's `{map, separator}`.
+ * fields are left out. `mapping` is the panel's `{map, separator}`;
+ * `apiUrl` the API URL as the core redacts it (secrets in its query as ***).
  */
-export function shareableUrl(mapping = {}) {
+export function shareableUrl(mapping = {}, apiUrl = '') {
   const params = new URLSearchParams();
   for (const [param, id] of QUERY_FIELDS) {
-    const value = $(id).value.trim();
+    const value = param === 'api' ? apiUrl.trim() : $(id).value.trim();
     if (value !== '') params.set(param, value);
   }
   if ($('keep-pages').checked) params.set('keep', '1');
@@ -114,6 +117,7 @@ export function fetchForm({ refresh }) {
     refresh,
     keep: $('keep-pages').checked,
     keepHours: $('keep-hours').value,
+    maxPageMb: $('max-page-mb').value,
     seed: $('seed').value,
     asOf: $('as-of').value,
   };

@@ -6,6 +6,7 @@
 // Requests ({id, type, ...}) and replies ({id, type: 'done' | 'error', ...}):
 //   vocabulary                    -> {vocabulary}            (the core's names and limits)
 //   seed                          -> {seed}
+//   redact-url {url}              -> {url}                   (secrets in the query as ***)
 //   upload {file, seed, asOf, options: {map, separator}} -> {metadata, rejected, duplicates, millis}
 //                                    (+ 'read-progress' and 'event' messages: the run log)
 //   fetch {form}                  -> {metadata, rejected, duplicates, millis, cachedPages}
@@ -22,7 +23,7 @@
 // An error reply carries the core's `code`, and `field`, `line`, `column`,
 // `page` where they apply, with the message.
 import init, {
-  UploadSession, cachedPages, fetchAndProcess, forgetStoredPages, randomSeed, storedPages, vocabulary,
+  UploadSession, cachedPages, fetchAndProcess, forgetStoredPages, randomSeed, redactUrl, storedPages, vocabulary,
 } from './pkg/customer_pipeline.js';
 import { changesHandlers, forgetChanges } from './changes-worker.js';
 import { mappingHandlers } from './mapping-worker.js';
@@ -89,6 +90,8 @@ const handlers = {
   vocabulary: () => ({ vocabulary: JSON.parse(vocabulary()) }),
 
   seed: () => ({ seed: randomSeed() }),
+
+  'redact-url': ({ url }) => ({ url: redactUrl(url) }),
 
   async upload({ id, file, seed, asOf, options }) {
     forget();

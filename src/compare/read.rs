@@ -48,6 +48,15 @@ pub enum ReadError {
         /// What is wrong.
         detail: String,
     },
+    /// One value of the file is larger than a report's value may be.
+    ValueTooLarge {
+        /// Line where it starts.
+        line: u64,
+        /// Column where it starts.
+        column: u64,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// Valid JSON, but not shaped like a report: `path` says where
     /// (`metadata.seed`, `customers[3].customer_id`; empty for the whole file).
     NotAReport {
@@ -95,13 +104,15 @@ impl ReadError {
             ReadError::Empty => "empty_file",
             ReadError::InvalidJson { .. } => "invalid_json",
             ReadError::NotAReport { .. } => "not_a_report",
+            ReadError::ValueTooLarge { .. } => "value_too_large",
         }
     }
 
     /// The line and column, for invalid JSON.
     pub fn location(&self) -> Option<(u64, u64)> {
         match self {
-            ReadError::InvalidJson { line, column, .. } => Some((*line, *column)),
+            ReadError::InvalidJson { line, column, .. }
+            | ReadError::ValueTooLarge { line, column, .. } => Some((*line, *column)),
             _ => None,
         }
     }
@@ -139,6 +150,16 @@ impl fmt::Display for ReadError {
             } => write!(
                 f,
                 "{NOT_A_REPORT}: invalid JSON at line {line}, column {column}: {detail}."
+            ),
+            ReadError::ValueTooLarge {
+                line,
+                column,
+                limit,
+            } => write!(
+                f,
+                "{NOT_A_REPORT}: the value starting at line {line}, column {column} is larger \
+                 than {} MB, more than any value of a report.",
+                limit >> 20
             ),
             ReadError::NotAReport { path, problem } if path.is_empty() => match problem {
                 ReadProblem::WrongType {
@@ -811,7 +832,17 @@ pub struct ReportReader {
     metadata: Option<PreviousMetadata>,
     customers_seen: bool,
     store: PreviousReport,
+    /// The most bytes one value (metadata, a customer line, a rejected
+    /// record) may have.
+    max_value_bytes: usize,
 }
+
+/// The default largest value of a report: 64 MB (a customer line is a few
+/// hundred bytes; a rejected record's original is the largest value).
+pub const MAX_REPORT_VALUE_BYTES: usize = 64 << 20;
+
+/// The longest top-level key of a report (its keys are short words).
+const MAX_KEY_BYTES: usize = 256;
 
 impl Default for ReportReader {
     fn default() -> Self {
@@ -834,6 +865,7 @@ impl ReportReader {
             line_start: 0,
             metadata: None,
             customers_seen: false,
+            max_value_bytes: MAX_REPORT_VALUE_BYTES,
             store: PreviousReport {
                 metadata: PreviousMetadata {
                     seed: 0,
@@ -848,6 +880,24 @@ impl ReportReader {
                 issue_texts: Interner::default(),
                 issues: Vec::new(),
             },
+        }
+    }
+
+    /// The same reader refusing values larger than `bytes`.
+    pub fn with_value_limit(mut self, bytes: usize) -> Self {
+        self.max_value_bytes = bytes;
+        self
+    }
+
+    fn too_large(&self, chunk: &[u8], start: Start) -> ReadError {
+        let (line, column) = match start {
+            Start::InChunk(at) => self.position(chunk, at),
+            Start::At { line, column } => (line, column),
+        };
+        ReadError::ValueTooLarge {
+            line,
+            column,
+            limit: self.max_value_bytes,
         }
     }
 
@@ -905,6 +955,9 @@ impl ReportReader {
                 };
                 match capture.scan(chunk, at) {
                     Some(end) => {
+                        if self.carry.len() + (end - from) > self.max_value_bytes {
+                            return Err(self.too_large(chunk, capture.start));
+                        }
                         self.capture = None;
                         if self.carry.is_empty() {
                             self.take_value(&chunk[from..end], &capture, chunk)?;
@@ -922,6 +975,9 @@ impl ReportReader {
                         if let Start::InChunk(start) = capture.start {
                             let (line, column) = self.position(chunk, start);
                             capture.start = Start::At { line, column };
+                        }
+                        if self.carry.len() + (chunk.len() - from) > self.max_value_bytes {
+                            return Err(self.too_large(chunk, capture.start));
                         }
                         self.carry.extend_from_slice(&chunk[from..]);
                         self.capture = Some(capture);
@@ -955,6 +1011,13 @@ impl ReportReader {
                     if !escaped && byte == b'"' {
                         self.state = State::Colon;
                     } else {
+                        if self.key.len() == MAX_KEY_BYTES {
+                            return Err(self.invalid(
+                                chunk,
+                                at,
+                                "a key longer than any of a report",
+                            ));
+                        }
                         self.key.push(byte);
                         self.state = State::InKey {
                             escaped: !escaped && byte == b'\\',

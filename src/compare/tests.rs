@@ -601,3 +601,39 @@ fn errors_name_their_code_path_and_place() {
     assert_eq!(error.location(), None);
     assert_eq!(ReadError::Empty.path(), None);
 }
+
+#[test]
+fn a_value_larger_than_a_report_holds_is_refused_however_it_is_cut() {
+    let report = run(FIXTURE, "42", "2026-11-24");
+    let text = String::from_utf8(report.to_json()).unwrap();
+    // A rejected record 5,000 bytes long, on line 3 of a report read with a 4 KB limit.
+    let huge = format!("\"{}\"", "x".repeat(5_000));
+    let file = text.replacen("{\n", &format!("{{\n  \"extra\": [\n{huge}],\n"), 1);
+    let read = |size: usize| {
+        let mut reader = ReportReader::new().with_value_limit(4096);
+        for chunk in file.as_bytes().chunks(size) {
+            reader.push(chunk)?;
+        }
+        reader.finish().map(|_| ())
+    };
+    for size in [1, 7, 100, 4096, file.len()] {
+        let error = read(size).unwrap_err();
+        assert_eq!(
+            error,
+            ReadError::ValueTooLarge {
+                line: 3,
+                column: 1,
+                limit: 4096
+            },
+            "chunks of {size}"
+        );
+        assert_eq!(error.code(), "value_too_large");
+    }
+    // The same report without it reads, with the default limit.
+    assert!(PreviousReport::from_bytes(text.as_bytes()).is_ok());
+    // A key with no end is refused early.
+    let endless_key = format!("{{\"{}", "k".repeat(1_000));
+    let mut reader = ReportReader::new();
+    let error = reader.push(endless_key.as_bytes()).unwrap_err();
+    assert_eq!(error.code(), "invalid_json");
+}

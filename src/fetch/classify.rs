@@ -97,6 +97,16 @@ pub fn classify(attempt: Attempt) -> Verdict {
         Attempt::Transport(TransportError::Network(text)) => {
             return Verdict::Retry(RetryCause::Network, format!("network error: {text}"))
         }
+        Attempt::Transport(TransportError::TooLarge { limit }) => {
+            return Verdict::Fail(
+                FailureCode::PageTooLarge,
+                format!(
+                    "the answer is larger than {} MB, the most a page may be; lower the page \
+                     size, or raise the limit if the API's pages really are this large",
+                    limit / (1 << 20)
+                ),
+            )
+        }
         Attempt::Response(response) => response,
     };
     let status = response.status;
@@ -278,6 +288,10 @@ mod tests {
             (response(200, r#"[{"id":1}]"#), "fail:not_an_envelope"),
             (response(200, r#"{"page":1}"#), "fail:not_an_envelope"),
             (Attempt::TimedOut, "retry:timeout"),
+            (
+                Attempt::Transport(TransportError::TooLarge { limit: 64 << 20 }),
+                "fail:page_too_large",
+            ),
             (
                 Attempt::Transport(TransportError::Network("Failed to fetch".into())),
                 "retry:network",

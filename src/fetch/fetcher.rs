@@ -25,7 +25,7 @@ use super::pages::{page_url, PageCache};
 use super::policy::{parse_retry_after, RetryPolicy};
 use super::services::{CancelToken, Clock, PageRequest, Timer, Transport};
 use super::store::{is_fresh, stored_key_identity, PageStore, StoreError};
-use super::url::{resolve, without_query, Origin};
+use super::url::{redact, resolve, secret_values, without_query, Origin};
 use crate::clock::millis_since;
 use crate::dates::{format_log_time, format_timestamp};
 use crate::hash::mix;
@@ -61,7 +61,12 @@ pub struct FetchConfig {
     pub policy: RetryPolicy,
     /// Seed for jittered delays (used only when the policy has jitter).
     pub jitter_seed: u64,
+    /// The most bytes one page's answer may have (`page_too_large` past it).
+    pub max_page_bytes: u64,
 }
+
+/// The default for [`FetchConfig::max_page_bytes`]: 64 MB.
+pub const MAX_PAGE_BYTES: u64 = 64 << 20;
 
 impl FetchConfig {
     /// The documented defaults for `base_url`: concurrency 4, at most 1000
@@ -77,6 +82,7 @@ impl FetchConfig {
             keep_for: None,
             policy: RetryPolicy::default(),
             jitter_seed: 0,
+            max_page_bytes: MAX_PAGE_BYTES,
         }
     }
 }
@@ -155,9 +161,9 @@ pub async fn fetch_all(config: &FetchConfig, services: &Services<'_>) -> FetchOu
             run.emit(
                 Level::Info,
                 EventKind::Started {
-                    url: config.base_url.clone(),
+                    url: redact(&config.base_url),
                 },
-                format!("Fetching {}", config.base_url),
+                format!("Fetching {}", redact(&config.base_url)),
             );
             if run.first_page(&mut collected, false).await {
                 run.extend(&mut collected, false).await;
@@ -166,6 +172,17 @@ pub async fn fetch_all(config: &FetchConfig, services: &Services<'_>) -> FetchOu
         }
     }
     run.finish(collected).await
+}
+
+/// What authenticates a run's requests: the API key, and any secret query
+/// values of the URL (which the device's store keys pages without).
+fn credentials(config: &FetchConfig) -> Option<String> {
+    let secrets = secret_values(&config.base_url);
+    match (&config.api_key, secrets.is_empty()) {
+        (key, true) => key.clone(),
+        (None, false) => Some(format!("\n{secrets}")),
+        (Some(key), false) => Some(format!("{key}\n{secrets}")),
+    }
 }
 
 /// Times a run fetches pages again because the data moved during the walk.
@@ -341,7 +358,7 @@ impl<'a> Run<'a> {
             started: services.clock.now(),
             limiter: Limiter::new(config.concurrency),
             state: RefCell::new(RunState::default()),
-            key_id: stored_key_identity(config.api_key.as_deref()),
+            key_id: stored_key_identity(credentials(config).as_deref()),
             store_off: Cell::new(false),
         }
     }
@@ -468,7 +485,7 @@ impl<'a> Run<'a> {
             return None;
         }
         let page = ask.page;
-        let stored = match self.store()?.get(url, &self.key_id).await {
+        let stored = match self.store()?.get(&redact(url), &self.key_id).await {
             Ok(stored) => stored?,
             Err(error) => {
                 self.store_failed(page, "read", &error);
@@ -539,7 +556,11 @@ impl<'a> Run<'a> {
     async fn store_page(&self, page: u64, url: &str, body: &Rc<Vec<u8>>) {
         let Some(store) = self.store() else { return };
         let now = self.services.clock.now();
-        if let Err(error) = store.put(url, &self.key_id, Rc::clone(body), now).await {
+        let stored_url = redact(url);
+        if let Err(error) = store
+            .put(&stored_url, &self.key_id, Rc::clone(body), now)
+            .await
+        {
             self.store_failed(page, "keep", &error);
         }
     }
@@ -657,6 +678,7 @@ impl<'a> Run<'a> {
             let request = PageRequest {
                 url: url.clone(),
                 api_key: self.config.api_key.clone(),
+                max_body_bytes: self.config.max_page_bytes,
             };
             let Some(attempt) = self.attempt(&request).await else {
                 return PageResult::Cancelled;
@@ -725,10 +747,11 @@ impl<'a> Run<'a> {
                                 Level::Info,
                                 EventKind::Redirected {
                                     page,
-                                    to: next.clone(),
+                                    to: redact(&next),
                                 },
                                 format!(
-                                    "Page {page}: redirected to {next} (same origin, followed)"
+                                    "Page {page}: redirected to {} (same origin, followed)",
+                                    redact(&next)
                                 ),
                             );
                             url = next;
@@ -820,7 +843,15 @@ impl<'a> Run<'a> {
                     .into(),
             ));
         };
-        let next = resolve(from, &location);
+        let Some(next) = resolve(from, &location) else {
+            return Err((
+                FailureCode::RedirectUnreadable,
+                format!(
+                    "the API redirected to '{}', which is not a URL; the API key was not sent on",
+                    redact(&location)
+                ),
+            ));
+        };
         match Origin::of(&next) {
             Ok(origin) if Some(&origin) == self.origin.as_ref() => {
                 if hops > MAX_REDIRECTS {
@@ -1273,7 +1304,7 @@ impl Run<'_> {
                     .borrow_mut()
                     .remove(&address, self.config.api_key.as_deref());
                 if let Some(store) = self.store() {
-                    if let Err(error) = store.remove(&address, &self.key_id).await {
+                    if let Err(error) = store.remove(&redact(&address), &self.key_id).await {
                         self.store_failed(page, "forget", &error);
                     }
                 }
@@ -1410,7 +1441,7 @@ impl Run<'_> {
             message,
         );
         let provenance = ApiProvenance {
-            url: self.config.base_url.clone(),
+            url: redact(&self.config.base_url),
             redirected_to: state.redirected_to.into_iter().collect(),
             pages_total: collected.latest.total_pages,
             pages_fetched: pages.len(),

@@ -3,26 +3,16 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use super::url::with_query_numbers;
 use crate::hash::hash_bytes;
 
 /// The URL of one page: `base` with `page` (and `per_page`) set in its
 /// query. Other query parameters of `base` are kept; a fragment is dropped.
 pub fn page_url(base: &str, page: u64, per_page: Option<u32>) -> String {
-    let base = base.split('#').next().unwrap_or(base);
-    let (path, query) = base.split_once('?').unwrap_or((base, ""));
-    let mut params: Vec<String> = query
-        .split('&')
-        .filter(|pair| {
-            let name = pair.split('=').next().unwrap_or("");
-            !pair.is_empty() && name != "page" && name != "per_page"
-        })
-        .map(str::to_owned)
-        .collect();
-    params.push(format!("page={page}"));
-    if let Some(per_page) = per_page {
-        params.push(format!("per_page={per_page}"));
+    match per_page {
+        Some(size) => with_query_numbers(base, &[("page", page), ("per_page", u64::from(size))]),
+        None => with_query_numbers(base, &[("page", page)]),
     }
-    format!("{path}?{}", params.join("&"))
 }
 
 /// A stand-in for the API key in cache keys: a hash, so the key itself is

@@ -18,6 +18,8 @@ pub struct PageRequest {
     pub url: String,
     /// Sent as the `x-api-key` header when present.
     pub api_key: Option<String>,
+    /// The most body bytes read; a larger answer is [`TransportError::TooLarge`].
+    pub max_body_bytes: u64,
 }
 
 /// An HTTP response, whatever its status: statuses are for the classifier
@@ -40,6 +42,11 @@ pub struct HttpResponse {
 pub enum TransportError {
     /// The network failed, or CORS blocked the response; the text says what the platform said.
     Network(String),
+    /// The answer's body is larger than the request allows.
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
 }
 
 /// Sends requests. Dropping the returned future must abort the request.

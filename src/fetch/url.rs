@@ -1,18 +1,43 @@
-//! API URLs: which ones a run accepts, their origins, and where a redirect
-//! leads. The API key is only ever sent to the origin of the URL the user
-//! gave, so every redirect is judged here before it is followed.
+//! API URLs: which ones a run accepts, their origins, where a redirect
+//! leads, each page's address, and what of a URL may be written down.
+//!
+//! Parsing is the `url` crate's, which follows the WHATWG URL standard the
+//! browser follows: the origin the API key is bound to is the origin the
+//! request goes to (`https://api.example.com\@evil.example/` is
+//! `api.example.com` for both). Nothing here parses URLs by hand.
 
 use std::fmt;
+
+use url::{Host, Url};
+
+/// Query parameters whose values are credentials: sent on the request,
+/// written everywhere else as `***` (compared without regard to case).
+pub const SECRET_PARAMETERS: [&str; 9] = [
+    "key",
+    "api_key",
+    "apikey",
+    "token",
+    "access_token",
+    "secret",
+    "password",
+    "signature",
+    "sig",
+];
+
+/// What stands for a secret's value wherever a URL is written down.
+pub const REDACTED: &str = "***";
 
 /// Why an API URL cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UrlError {
     /// Nothing was given.
     Empty,
-    /// The URL has no `scheme://host` part (a relative or garbled URL).
+    /// Not an absolute URL with a host (relative, garbled, a bad port).
     NotAbsolute(String),
     /// A scheme other than `http` or `https` (`data:`, `javascript:`, `file:`, …).
     Scheme(String),
+    /// A user name or password in the URL (`user:pass@host`).
+    Userinfo,
 }
 
 impl fmt::Display for UrlError {
@@ -21,11 +46,17 @@ impl fmt::Display for UrlError {
             UrlError::Empty => f.write_str("Enter the API URL, e.g. https://reqres.in/api/users."),
             UrlError::NotAbsolute(url) => write!(
                 f,
-                "The API URL must be an absolute http:// or https:// URL with a host; got '{url}'."
+                "The API URL must be an absolute http:// or https:// URL with a host; got '{}'.",
+                redact(url)
             ),
             UrlError::Scheme(scheme) => write!(
                 f,
                 "The API URL must start with http:// or https://; '{scheme}:' URLs are not fetched."
+            ),
+            UrlError::Userinfo => f.write_str(
+                "The API URL holds a user name or password (user:password@…), which would be \
+                 written into the report and the link; put the credential in the API key field \
+                 instead.",
             ),
         }
     }
@@ -36,20 +67,11 @@ impl std::error::Error for UrlError {}
 /// Scheme, host and port: the unit the browser's same-origin rules (and
 /// ours, for the API key) work with.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    scheme: String,
-    host: String,
-    port: u16,
-}
+pub struct Origin(url::Origin);
 
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let default = if self.scheme == "https" { 443 } else { 80 };
-        if self.port == default {
-            write!(f, "{}://{}", self.scheme, self.host)
-        } else {
-            write!(f, "{}://{}:{}", self.scheme, self.host, self.port)
-        }
+        f.write_str(&self.0.ascii_serialization())
     }
 }
 
@@ -57,94 +79,157 @@ impl Origin {
     /// The origin of an absolute `http(s)://` URL.
     ///
     /// # Errors
-    /// [`UrlError`] for an empty, relative or non-HTTP URL.
+    /// [`UrlError`] for an empty, relative or non-HTTP URL, or one with a
+    /// user name or password.
     pub fn of(url: &str) -> Result<Origin, UrlError> {
-        let url = url.trim();
-        if url.is_empty() {
-            return Err(UrlError::Empty);
+        parse_api_url(url).map(|url| Origin(url.origin()))
+    }
+
+    /// Whether requests to this origin travel unencrypted beyond this
+    /// machine: plain `http:` to a host that is not loopback.
+    pub fn is_insecure(&self) -> bool {
+        match &self.0 {
+            url::Origin::Tuple(scheme, host, _) => scheme == "http" && !is_loopback(host),
+            url::Origin::Opaque(_) => true,
         }
-        let (scheme, rest) = split_scheme(url).ok_or_else(|| UrlError::NotAbsolute(url.into()))?;
-        let scheme = scheme.to_ascii_lowercase();
-        if scheme != "http" && scheme != "https" {
-            return Err(UrlError::Scheme(scheme));
-        }
-        let rest = rest
-            .strip_prefix("//")
-            .ok_or_else(|| UrlError::NotAbsolute(url.into()))?;
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let host_port = authority.rsplit('@').next().unwrap_or("");
-        let (host, port) =
-            split_port(host_port).ok_or_else(|| UrlError::NotAbsolute(url.into()))?;
-        if host.is_empty() {
-            return Err(UrlError::NotAbsolute(url.into()));
-        }
-        let default = if scheme == "https" { 443 } else { 80 };
-        Ok(Origin {
-            host: host.to_ascii_lowercase(),
-            port: port.unwrap_or(default),
-            scheme,
-        })
     }
 }
 
-/// `scheme:rest` when the URL starts with a valid scheme.
-fn split_scheme(url: &str) -> Option<(&str, &str)> {
-    let (scheme, rest) = url.split_once(':')?;
-    let mut chars = scheme.chars();
-    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    valid.then_some((scheme, rest))
+fn is_loopback(host: &Host) -> bool {
+    match host {
+        Host::Domain(name) => name == "localhost" || name.ends_with(".localhost"),
+        Host::Ipv4(address) => address.is_loopback(),
+        Host::Ipv6(address) => address.is_loopback(),
+    }
 }
 
-/// Host and optional port of `host[:port]` or `[v6]:port`; `None` for a bad port.
-fn split_port(host_port: &str) -> Option<(&str, Option<u16>)> {
-    let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
-        let (inside, after) = v6.split_once(']')?;
-        (&host_port[..inside.len() + 2], after.strip_prefix(':'))
-    } else {
-        match host_port.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (host_port, None),
-        }
-    };
-    match port {
-        None | Some("") => Some((host, None)),
-        Some(digits) => digits.parse().ok().map(|port| (host, Some(port))),
+/// Parses an API URL: absolute, `http` or `https`, with a host and
+/// without a user name or password.
+///
+/// # Errors
+/// [`UrlError`] saying which of these it is not.
+pub fn parse_api_url(text: &str) -> Result<Url, UrlError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(UrlError::Empty);
     }
+    let url = Url::parse(text).map_err(|_| UrlError::NotAbsolute(text.to_owned()))?;
+    match url.scheme() {
+        "http" | "https" => {}
+        other => return Err(UrlError::Scheme(other.to_owned())),
+    }
+    if url.host().is_none() {
+        return Err(UrlError::NotAbsolute(text.to_owned()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(UrlError::Userinfo);
+    }
+    Ok(url)
 }
 
 /// Where a redirect's `Location` leads, resolved against the URL that
-/// answered: absolute, scheme-relative (`//host/…`), absolute-path
-/// (`/path`) and relative (`path`) forms.
-pub fn resolve(base: &str, location: &str) -> String {
-    let location = location.trim();
-    if split_scheme(location).is_some_and(|(_, rest)| rest.starts_with("//")) {
-        return location.to_owned();
-    }
-    let Some((scheme, rest)) = split_scheme(base) else {
-        return location.to_owned();
-    };
-    if let Some(authority_relative) = location.strip_prefix("//") {
-        return format!("{scheme}://{authority_relative}");
-    }
-    let after_slashes = rest.trim_start_matches('/');
-    let authority_end = after_slashes
-        .find(['/', '?', '#'])
-        .unwrap_or(after_slashes.len());
-    let root = format!("{scheme}://{}", &after_slashes[..authority_end]);
-    if location.starts_with('/') {
-        return format!("{root}{location}");
-    }
-    let path = &after_slashes[authority_end..];
-    let path = path.split(['?', '#']).next().unwrap_or("");
-    let directory = &path[..path.rfind('/').map_or(0, |slash| slash + 1)];
-    let directory = if directory.is_empty() { "/" } else { directory };
-    format!("{root}{directory}{location}")
+/// answered (absolute, scheme-relative, absolute-path and relative forms),
+/// or `None` when it is no URL at all.
+pub fn resolve(base: &str, location: &str) -> Option<String> {
+    let base = Url::parse(base).ok()?;
+    base.join(location.trim()).ok().map(String::from)
 }
 
 /// A URL without its query and fragment, as shown for where data came from.
-pub fn without_query(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or(url)
+pub fn without_query(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) => {
+            parsed.set_query(None);
+            parsed.set_fragment(None);
+            parsed.into()
+        }
+        Err(_) => url.split(['?', '#']).next().unwrap_or(url).to_owned(),
+    }
+}
+
+/// Whether a query parameter's name says its value is a credential.
+pub fn is_secret_parameter(name: &str) -> bool {
+    SECRET_PARAMETERS
+        .iter()
+        .any(|secret| secret.eq_ignore_ascii_case(name))
+}
+
+/// The query pairs as written (not decoded), in order.
+fn raw_pairs(query: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((name, value)) => (name, Some(value)),
+            None => (pair, None),
+        })
+}
+
+/// A query parameter's name, percent-decoded.
+fn decoded(name: &str) -> String {
+    url::form_urlencoded::parse(name.as_bytes())
+        .next()
+        .map(|(name, _)| name.into_owned())
+        .unwrap_or_default()
+}
+
+/// `url` as it may be written down (report, log, link): the values of
+/// [`SECRET_PARAMETERS`] replaced by `***`, and any user name or password
+/// dropped. Text that is no URL loses everything from its `?` on.
+pub fn redact(url: &str) -> String {
+    let Ok(mut parsed) = Url::parse(url.trim()) else {
+        return url.split(['?', '#']).next().unwrap_or(url).to_owned();
+    };
+    // Neither fails on an http(s) URL with a host; on others there is nothing to drop.
+    let _ = parsed.set_username("");
+    let _ = parsed.set_password(None);
+    if let Some(query) = parsed.query().map(str::to_owned) {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if is_secret_parameter(&decoded(name)) => {
+                    format!("{name}={REDACTED}")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        parsed.set_query(Some(&pairs.join("&")));
+    }
+    parsed.into()
+}
+
+/// The secret query values of `url`, as one string: part of the identity
+/// of a page kept on the device, which keys pages by their redacted URL.
+pub fn secret_values(url: &str) -> String {
+    let Ok(parsed) = Url::parse(url) else {
+        return String::new();
+    };
+    raw_pairs(parsed.query().unwrap_or(""))
+        .filter(|(name, _)| is_secret_parameter(&decoded(name)))
+        .map(|(name, value)| format!("{name}={}", value.unwrap_or("")))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `base` with the parameters `set` given these numbers in its query
+/// (replacing any of the same names), as the browser would send it. Other
+/// query parameters are kept as written; a fragment is dropped. Text that
+/// is no URL is returned as it is (a run never gets that far with it).
+pub fn with_query_numbers(base: &str, set: &[(&str, u64)]) -> String {
+    let Ok(mut url) = Url::parse(base.trim()) else {
+        return base.to_owned();
+    };
+    url.set_fragment(None);
+    let mut params: Vec<String> = raw_pairs(url.query().unwrap_or(""))
+        .filter(|(name, _)| !set.iter().any(|(set_name, _)| decoded(name) == *set_name))
+        .map(|(name, value)| match value {
+            Some(value) => format!("{name}={value}"),
+            None => name.to_owned(),
+        })
+        .collect();
+    params.extend(set.iter().map(|(name, value)| format!("{name}={value}")));
+    url.set_query(Some(&params.join("&")));
+    url.into()
 }
 
 #[cfg(test)]
@@ -160,15 +245,27 @@ mod tests {
             ),
             ("HTTPS://Reqres.IN/api/users?x=1", Ok("https://reqres.in")),
             ("https://reqres.in:443/api", Ok("https://reqres.in")),
-            ("http://user:pw@host:81/", Ok("http://host:81")),
+            ("http://reqres.in:80/api", Ok("http://reqres.in")),
             ("http://[::1]:9000/api", Ok("http://[::1]:9000")),
+            ("http://[0:0:0:0:0:0:0:1]/api", Ok("http://[::1]")),
             ("  https://a.b  ", Ok("https://a.b")),
+            // The browser's reading: a backslash ends the host.
+            (
+                "https://api.example.com\\@evil.example/",
+                Ok("https://api.example.com"),
+            ),
+            // IDNA: the host as the browser sends it.
+            (
+                "https://bücher.example/api",
+                Ok("https://xn--bcher-kva.example"),
+            ),
+            ("https://EXAMPLE.com./x", Ok("https://example.com.")),
+            ("http://0x7f.1/x", Ok("http://127.0.0.1")),
             ("", Err(UrlError::Empty)),
             (
                 "/api/users",
                 Err(UrlError::NotAbsolute("/api/users".into())),
             ),
-            ("http:/x", Err(UrlError::NotAbsolute("http:/x".into()))),
             ("http://", Err(UrlError::NotAbsolute("http://".into()))),
             (
                 "http://h:99999/",
@@ -183,6 +280,8 @@ mod tests {
                 Err(UrlError::Scheme("javascript".into())),
             ),
             ("FILE:///etc/passwd", Err(UrlError::Scheme("file".into()))),
+            ("http://user:pw@host:81/", Err(UrlError::Userinfo)),
+            ("https://token@host/", Err(UrlError::Userinfo)),
         ];
         for (url, expected) in cases {
             let got = Origin::of(url).map(|origin| origin.to_string());
@@ -200,6 +299,27 @@ mod tests {
         assert_ne!(Origin::of("http://localhost:8765/api/users").unwrap(), api);
         assert_ne!(Origin::of("https://127.0.0.1:8765/api/users").unwrap(), api);
         assert_ne!(Origin::of("http://127.0.0.1:8766/api/users").unwrap(), api);
+        assert_eq!(
+            Origin::of("https://a.example/x").unwrap(),
+            Origin::of("https://A.EXAMPLE:443/y").unwrap()
+        );
+    }
+
+    #[test]
+    fn plain_http_is_insecure_except_on_loopback() {
+        for (url, insecure) in [
+            ("http://api.example.com/x", true),
+            ("http://10.0.0.2/x", true),
+            ("https://api.example.com/x", false),
+            ("http://127.0.0.1:8080/x", false),
+            ("http://127.8.9.1/x", false),
+            ("http://localhost:8080/x", false),
+            ("http://app.localhost/x", false),
+            ("http://[::1]:8080/x", false),
+            ("http://localhost.example.com/x", true),
+        ] {
+            assert_eq!(Origin::of(url).unwrap().is_insecure(), insecure, "{url}");
+        }
     }
 
     #[test]
@@ -213,11 +333,68 @@ mod tests {
                 "http://h:1/api/moved/users?page=2",
             ),
             ("moved?page=2", "http://h:1/api/moved?page=2"),
+            // Dot segments, encoded or not, stay inside the origin's paths.
+            ("/a/%2e%2e/b", "http://h:1/b"),
+            ("../../../x", "http://h:1/x"),
+            ("\\\\evil.example/x", "http://evil.example/x"),
         ];
         for (location, expected) in cases {
-            assert_eq!(resolve(base, location), expected, "{location}");
+            assert_eq!(
+                resolve(base, location).as_deref(),
+                Some(expected),
+                "{location}"
+            );
         }
-        assert_eq!(resolve("http://h", "x"), "http://h/x");
+        assert_eq!(resolve("http://h", "x").as_deref(), Some("http://h/x"));
+        assert_eq!(resolve("not a url", "x"), None);
         assert_eq!(without_query("http://h/a?page=1#f"), "http://h/a");
+    }
+
+    #[test]
+    fn secrets_in_the_query_are_written_as_stars() {
+        let cases = [
+            (
+                "https://h/api/users?api_key=SECRET&page=2",
+                "https://h/api/users?api_key=***&page=2",
+            ),
+            (
+                "https://h/u?Token=a&KEY=b&apikey=c&access_token=d&secret=e&password=f&signature=g&sig=h&keep=1",
+                "https://h/u?Token=***&KEY=***&apikey=***&access_token=***&secret=***&password=***&signature=***&sig=***&keep=1",
+            ),
+            ("https://h/u?api%5Fkey=x", "https://h/u?api%5Fkey=***"),
+            ("https://h/u?token", "https://h/u?token"),
+            ("https://user:pass@h/u?x=1", "https://h/u?x=1"),
+            ("https://h/u#token=x", "https://h/u#token=x"),
+            ("not a url?token=x", "not a url"),
+            ("https://h/a@b?x=1", "https://h/a@b?x=1"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(redact(url), shown, "{url}");
+            assert!(!redact(url).contains("SECRET"));
+        }
+        assert_eq!(
+            secret_values("https://h/u?a=1&token=t1&key=k"),
+            "token=t1&key=k"
+        );
+        assert_eq!(secret_values("https://h/u?a=1"), "");
+    }
+
+    #[test]
+    fn page_numbers_replace_their_parameters_and_keep_the_rest() {
+        assert_eq!(
+            with_query_numbers("http://h/api/users", &[("page", 2)]),
+            "http://h/api/users?page=2"
+        );
+        assert_eq!(
+            with_query_numbers(
+                "http://h/api/users?page=9&per_page=3&delay=1&q=a%20b",
+                &[("page", 2), ("per_page", 6)]
+            ),
+            "http://h/api/users?delay=1&q=a%20b&page=2&per_page=6"
+        );
+        assert_eq!(
+            with_query_numbers("http://h/api/users?#frag", &[("page", 1)]),
+            "http://h/api/users?page=1"
+        );
     }
 }

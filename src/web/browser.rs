@@ -6,8 +6,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
-use gloo_net::http::Request;
-use web_sys::{AbortController, RequestCache, RequestRedirect, ResponseType};
+use gloo_net::http::{Headers, Request, Response};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    AbortController, ReadableStream, ReadableStreamDefaultReader, RequestCache, RequestRedirect,
+    ResponseType,
+};
 
 use crate::fetch::services::{Clock, HttpResponse, PageRequest, Timer, Transport, TransportError};
 
@@ -40,13 +45,20 @@ impl Transport for BrowserTransport {
                 .map_err(|_| TransportError::Network("cannot create an AbortController".into()))?;
             let _abort = AbortOnDrop(controller.clone());
             // Our own page cache decides what is reused; the HTTP cache must not.
-            let mut builder = Request::get(&request.url)
+            let headers = web_sys::Headers::new()
+                .map_err(|_| TransportError::Network("cannot create request headers".into()))?;
+            if let Some(key) = &request.api_key {
+                // Settings refuse keys a header cannot carry; should one get
+                // here anyway, it is a failed request, never a crash.
+                headers.set("x-api-key", key).map_err(|_| {
+                    TransportError::Network("the API key cannot be sent as a header".into())
+                })?;
+            }
+            let builder = Request::get(&request.url)
                 .cache(RequestCache::NoStore)
                 .redirect(RequestRedirect::Manual)
+                .headers(Headers::from_raw(headers))
                 .abort_signal(Some(&controller.signal()));
-            if let Some(key) = &request.api_key {
-                builder = builder.header("x-api-key", key);
-            }
             let response = builder.send().await.map_err(network_error)?;
             if response.type_() == ResponseType::Opaqueredirect {
                 // The browser hides a manual redirect's Location from
@@ -62,7 +74,7 @@ impl Transport for BrowserTransport {
             let status = response.status();
             // Null when absent, or when CORS does not expose it.
             let retry_after = response.headers().get("retry-after");
-            let body = response.binary().await.map_err(network_error)?;
+            let body = read_capped(&response, request.max_body_bytes).await?;
             Ok(HttpResponse {
                 status,
                 retry_after,
@@ -71,6 +83,43 @@ impl Transport for BrowserTransport {
             })
         }
         .boxed_local()
+    }
+}
+
+/// The body, read piece by piece and given up past `cap` bytes (a stated
+/// `Content-Length` past it is refused before anything is read), so a
+/// hostile or mistaken answer cannot fill the module's memory.
+async fn read_capped(response: &Response, cap: u64) -> Result<Vec<u8>, TransportError> {
+    let too_large = || TransportError::TooLarge { limit: cap };
+    let stated = response
+        .headers()
+        .get("content-length")
+        .and_then(|length| length.trim().parse::<u64>().ok());
+    if stated.is_some_and(|length| length > cap) {
+        return Err(too_large());
+    }
+    let Some(stream) = response.body() else {
+        return Ok(Vec::new());
+    };
+    let failed = |_| TransportError::Network("the answer's body could not be read".into());
+    let reader: ReadableStreamDefaultReader = ReadableStream::get_reader(&stream).unchecked_into();
+    let mut body = Vec::with_capacity(stated.unwrap_or(0).min(cap) as usize);
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(failed)?;
+        let done = js_sys::Reflect::get(&chunk, &"done".into()).map_err(failed)?;
+        if done.is_truthy() {
+            return Ok(body);
+        }
+        let value = js_sys::Reflect::get(&chunk, &"value".into()).map_err(failed)?;
+        let bytes: js_sys::Uint8Array = value.unchecked_into();
+        if body.len() as u64 + u64::from(bytes.length()) > cap {
+            // Dropping the reader with the request's AbortController aborts the rest.
+            let _ = reader.cancel();
+            return Err(too_large());
+        }
+        let start = body.len();
+        body.resize(start + bytes.length() as usize, 0);
+        bytes.copy_to(&mut body[start..]);
     }
 }
 

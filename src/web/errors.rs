@@ -108,8 +108,7 @@ impl From<SettingsError> for CodedError {
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
-        CodedError::new("invalid_setting", &error.to_string())
-            .set("field", JsValue::from_str(&field))
+        CodedError::new(error.code(), &error.to_string()).set("field", JsValue::from_str(&field))
     }
 }
 

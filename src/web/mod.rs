@@ -197,6 +197,13 @@ pub fn process_upload(
     Ok(RunOutput::new(report)?)
 }
 
+/// `url` as the page may show or share it: credential-like query
+/// parameters (`api_key`, `token`, …) as `***`, no user name or password.
+#[wasm_bindgen(js_name = redactUrl)]
+pub fn redact_url(url: &str) -> String {
+    crate::fetch::url::redact(url)
+}
+
 /// A fresh random seed from the browser's cryptographic generator, as decimal
 /// text, at most `2^53 - 1` so JavaScript numbers hold it exactly.
 ///

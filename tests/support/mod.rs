@@ -51,6 +51,8 @@ pub enum Step {
     Repeat(u64),
     /// Answer 302 with this `Location` (`None`: not visible).
     Redirect(Option<String>),
+    /// An answer larger than the request allows.
+    TooLarge,
 }
 
 /// A change to the API's records while a run goes on (data that moves).
@@ -379,6 +381,10 @@ impl ScriptedApi {
                 body: Vec::new(),
             }))
             .boxed_local(),
+            Step::TooLarge => {
+                futures::future::ready(Err(TransportError::TooLarge { limit: 64 << 20 }))
+                    .boxed_local()
+            }
             Step::NetworkError => {
                 futures::future::ready(Err(TransportError::Network("Failed to fetch".into())))
                     .boxed_local()
