@@ -146,3 +146,56 @@ test('ids above 2^53 are shown exactly', async ({ page }) => {
   await page.locator('#search').fill('9007199254740993');
   await expect(page.locator('#customer-table .vbody .vrow .c-customer_id')).toHaveText(['9007199254740993']);
 });
+
+test('a clean API whose customers repeat ends Done, with the duplicates listed (issue 16)', async ({ page }) => {
+  const api = apiUrl({ users: 30, duplicate_rate: 0.3, seed: 6, failure_rate: 0.2 });
+  expect(await openAndAutorun(page, { api, seed: 42, as_of: AS_OF })).toBe('done');
+  await expect(page.locator('#partial-note')).toBeHidden();
+  await expect(page.locator('#duplicates-list li').first()).toBeVisible();
+  const summary = JSON.parse((await download(page, 'download-summary')).text);
+  expect(summary.complete).toBe(true);
+  expect(summary.warnings).toEqual([]);
+  expect(summary.total_customers).toBe(30);
+  expect(summary.source.records_received).toBe(summary.source.records_stated);
+  expect(summary.duplicates_removed).toBe(summary.source.records_received - 30);
+  expect(summary.duplicates_removed).toBeGreaterThan(0);
+});
+
+test('a walk whose API clamps past its end keeps the last page and ends Done', async ({ page, request }) => {
+  const api = apiUrl({ users: 18, hide_total_pages: 1, hide_total: 1, clamp: 1, failure_rate: 0 });
+  expect(await openAndAutorun(page, { api, seed: 42, as_of: AS_OF })).toBe('done');
+  const summary = JSON.parse((await download(page, 'download-summary')).text);
+  expect(summary.total_customers).toBe(18);
+  expect(summary.source.walk_ended).toEqual({ last_page: 3, by: 'repeated_last_page' });
+  expect((await mockLog(request)).length).toBe(4);
+  await expect(page.locator('#log')).toContainText('Page 3 is the last page: the next page repeated it');
+});
+
+test('a .json file that holds no records fails, saying what it is (issue 16)', async ({ page }) => {
+  await openPage(page, { seed: 42, as_of: AS_OF });
+  await chooseFile(page, { name: 'customers.json', mimeType: 'application/json', buffer: Buffer.from('hello\n') });
+  expect(await clickAndSettle(page, page.locator('#run'))).toBe('failed');
+  await expect(page.locator('#error')).toHaveAttribute('data-code', 'not_json');
+  await expect(page.locator('#error')).toContainText('name ends in .json, so it was read as JSON, but it is not JSON (line 1, column 1: `hello`)');
+  await expectNoResults(page);
+
+  await chooseFile(page, { name: 'customers', mimeType: 'text/plain', buffer: Buffer.from('hello\n') });
+  expect(await clickAndSettle(page, page.locator('#run'))).toBe('failed');
+  await expect(page.locator('#error')).toHaveAttribute('data-code', 'no_id_column');
+  await expect(page.locator('#error')).toContainText('is not JSON (line 1, column 1: `hello`), and read as CSV it has no column that could be the customer id');
+
+  await chooseFile(page, { name: 'empty.json', mimeType: 'application/json', buffer: Buffer.from('[]') });
+  expect(await clickAndSettle(page, page.locator('#run'))).toBe('failed');
+  await expect(page.locator('#error')).toHaveAttribute('data-code', 'no_records');
+});
+
+test('a CSV without a customer id column is refused in the mapping panel before the run', async ({ page }) => {
+  await openPage(page, { seed: 42, as_of: AS_OF });
+  await chooseFile(page, { name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from('name,email,number\nAnn,a@b.c,5\n') });
+  await expect(page.locator('#mapping-error')).toHaveAttribute('data-code', 'no_id_column');
+  await expect(page.locator('#mapping-error')).toContainText('no column that could be the customer id');
+  // Choosing the column lifts the refusal, and the run reads.
+  await page.locator('#map-id').selectOption('number');
+  await expect(page.locator('#mapping-error')).toBeHidden();
+  expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');
+});

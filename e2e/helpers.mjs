@@ -277,3 +277,17 @@ export function contrast(x, y) {
   const [l1, l2] = [luminance(x), luminance(y)].sort((a, b) => b - a);
   return (l1 + 0.05) / (l2 + 0.05);
 }
+
+/**
+ * Clicks #copy-link with the clipboard stubbed and returns the link copied
+ * (the page asks the core to redact the API URL first, so it comes a moment later).
+ */
+export async function copiedLink(page) {
+  await page.evaluate(() => {
+    window.__copied = undefined;
+    navigator.clipboard.writeText = async (text) => { window.__copied = text; };
+  });
+  await page.locator('#copy-link').click();
+  await expect.poll(() => page.evaluate(() => window.__copied)).toBeTruthy();
+  return new URL(await page.evaluate(() => window.__copied));
+}

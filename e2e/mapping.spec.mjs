@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { test, expect } from '@playwright/test';
 import {
   ROOT, apiUrl, chooseFile, clickAndSettle, coreVocabulary, download, focusedId, mockLog, openAndAutorun, openPage,
-  resetMock,
+  copiedLink, resetMock,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
@@ -209,11 +209,7 @@ test('the separator select changes how the file is read', async ({ page }) => {
   expect(report.customers).toEqual(golden.customers);
 
   // The link carries the separator chosen.
-  await page.evaluate(() => {
-    navigator.clipboard.writeText = async (text) => { window.__copied = text; };
-  });
-  await page.locator('#copy-link').click();
-  const link = new URL(await page.evaluate(() => window.__copied));
+  const link = await copiedLink(page);
   expect(link.searchParams.get('separator')).toBe(';');
   expect(link.searchParams.has('map')).toBe(false);
 });
@@ -358,11 +354,7 @@ test('the link\'s map pre-fills the mapping; an invalid one is the core\'s inval
     await page.locator('#map-email').selectOption('');
     await expect(page.locator('#map-email')).toHaveValue('');
     await expect(page.locator('#mapping-ignored')).toContainText('Email');
-    await page.evaluate(() => {
-      navigator.clipboard.writeText = async (text) => { window.__copied = text; };
-    });
-    await page.locator('#copy-link').click();
-    const link = new URL(await page.evaluate(() => window.__copied));
+    const link = await copiedLink(page);
     expect(link.searchParams.get('map')).toBe('email:');
     expect(link.searchParams.get('separator')).toBe(';');
   });

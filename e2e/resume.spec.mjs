@@ -4,7 +4,9 @@
 // log says which pages came "from this device", and the report equals an
 // uninterrupted run's. "Forget stored pages" then empties the store.
 import { test, expect } from '@playwright/test';
-import { MOCK, download, pagePath, settled, startMock, trackRunStates, waitForPagesDone } from './helpers.mjs';
+import {
+  MOCK, copiedLink, download, pagePath, settled, startMock, trackRunStates, waitForPagesDone,
+} from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
 const USERS = 120;
@@ -129,11 +131,7 @@ test('keep is off by default, and in the shared link when on', async ({ page }) 
   await expect(page.locator('#keep-hours')).toHaveAttribute('placeholder', '24');
   await page.locator('#keep-pages').check();
   await page.locator('#keep-hours').fill('48');
-  await page.evaluate(() => {
-    navigator.clipboard.writeText = async (text) => { window.__copied = text; };
-  });
-  await page.locator('#copy-link').click();
-  const link = new URL(await page.evaluate(() => window.__copied));
+  const link = await copiedLink(page);
   expect(link.searchParams.get('keep')).toBe('1');
   expect(link.searchParams.get('keep_hours')).toBe('48');
 });

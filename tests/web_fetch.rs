@@ -301,3 +301,98 @@ async fn a_probe_looks_at_page_one_and_the_run_reuses_it() {
     let field = js_sys::Reflect::get(&error, &JsValue::from_str("field")).unwrap();
     assert_eq!(field.as_string().as_deref(), Some("map"));
 }
+
+#[wasm_bindgen_test]
+async fn a_key_no_header_can_carry_is_a_setting_error_and_the_next_run_works() {
+    let url = format!("{}/api/users?failure_rate=0", mock_url());
+    let with_key = |key: &str| {
+        format!(r#"{{"url": "{url}", "apiKey": "{key}", "seed": "42", "asOf": "2026-11-24"}}"#)
+    };
+    clear_cache();
+    let refused = run_form(with_key("ключ")).await;
+    match &refused.result {
+        Err(message) => assert!(
+            message.starts_with("invalid_setting: The API key has a character"),
+            "{message}"
+        ),
+        Ok(_) => panic!("a Cyrillic key was sent"),
+    }
+    // Nothing crashed: the same module runs again at once.
+    let run = run_form(with_key("plain-ascii-key")).await;
+    assert_eq!(run.metadata()["complete"], true);
+}
+
+#[wasm_bindgen_test]
+async fn an_answer_larger_than_the_largest_page_fails_that_page() {
+    // 6,000 users in one page: about 1.2 MB, over a 1 MB limit.
+    let refused = run(
+        "failure_rate=0&users=6000&per_page=6000",
+        r#", "maxPageMb": "1""#,
+    )
+    .await;
+    match &refused.result {
+        Err(message) => assert!(
+            message.starts_with(
+                "page_too_large: Could not fetch the first page: the answer is larger than 1 MB"
+            ),
+            "{message}"
+        ),
+        Ok(_) => panic!("a page over the limit was read"),
+    }
+    // Within the limit it is read whole.
+    let run = run(
+        "failure_rate=0&users=6000&per_page=6000",
+        r#", "maxPageMb": "8""#,
+    )
+    .await;
+    assert_eq!(run.metadata()["total_customers"], 6000);
+}
+
+#[wasm_bindgen_test]
+async fn secrets_in_the_url_reach_the_api_but_not_the_report_or_the_log() {
+    let run = run("failure_rate=0&token=SECRET-VALUE", "").await;
+    let metadata = run.metadata();
+    let url = metadata["source"]["url"].as_str().unwrap().to_owned();
+    assert!(url.ends_with("?failure_rate=0&token=***"), "{url}");
+    for event in &run.events {
+        assert!(!event.to_string().contains("SECRET-VALUE"), "{event}");
+    }
+    let report = String::from_utf8(run.result.as_ref().unwrap().report()).unwrap();
+    assert!(!report.contains("SECRET-VALUE"));
+}
+
+#[wasm_bindgen_test]
+async fn a_clean_api_with_duplicate_customers_is_complete() {
+    // 30 users plus the duplicates the seed places, counted in total.
+    let run = run("failure_rate=0&users=30&duplicate_rate=0.3&seed=6", "").await;
+    let metadata = run.metadata();
+    assert_eq!(metadata["complete"], true, "{metadata}");
+    assert_eq!(metadata["total_customers"], 30);
+    let received = metadata["source"]["records_received"].as_u64().unwrap();
+    assert_eq!(
+        Some(received),
+        metadata["source"]["records_stated"].as_u64()
+    );
+    assert_eq!(
+        metadata["duplicates_removed"].as_u64().unwrap(),
+        received - 30
+    );
+    assert!(received > 30);
+}
+
+#[wasm_bindgen_test]
+async fn a_walk_that_clamps_past_the_end_keeps_the_last_page() {
+    let run = run(
+        "failure_rate=0&users=18&hide_total_pages=1&hide_total=1&clamp=1",
+        "",
+    )
+    .await;
+    let metadata = run.metadata();
+    assert_eq!(metadata["complete"], true, "{metadata}");
+    assert_eq!(metadata["total_customers"], 18);
+    assert_eq!(
+        metadata["source"]["walk_ended"],
+        serde_json::json!({"last_page": 3, "by": "repeated_last_page"})
+    );
+    assert_eq!(metadata["fetch"]["requests"], 4, "one request past the end");
+}

@@ -115,9 +115,10 @@ function fail(error) {
   stopProgress();
   const lines = [error.message];
   if (ADVICE[error.code]) lines.push(ADVICE[error.code]);
-  if (error.code === 'invalid_setting') markInvalid(error.field);
+  if (error.field) markInvalid(error.field);
   if (error.code === 'invalid_setting' && (error.field === 'map' || error.field === 'separator')) mapping.refused(error);
   showError(lines);
+  $('error').dataset.code = error.code ?? '';
   setState('failed', 'Failed: see the message below.');
   $('error').focus();
 }

@@ -12,8 +12,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::config::{ConfigError, Redirect, Settings};
-use crate::dataset::Record;
-use crate::faults::{decide, duplicates_previous, retry_after_value, Fault};
+use crate::dataset::{DatasetSpec, Record};
+use crate::faults::{decide, retry_after_value, Fault};
 use crate::url::percent_decode;
 
 /// Where the users endpoint lives.
@@ -130,6 +130,17 @@ pub fn parse_query(pairs: &[(String, String)], base: &Settings) -> Result<Parsed
     })
 }
 
+/// What decides the dataset a request pages through; requests with equal
+/// specs page through identical data.
+pub fn dataset_spec(settings: &Settings) -> DatasetSpec {
+    DatasetSpec {
+        users: settings.users,
+        seed: settings.seed,
+        defects: settings.defects,
+        duplicate_rate_bits: DatasetSpec::rate_bits(settings.duplicate_rate),
+    }
+}
+
 /// Number of pages needed for `total` records.
 pub fn total_pages(total: usize, per_page: usize) -> usize {
     total.div_ceil(per_page.max(1))
@@ -223,9 +234,13 @@ pub struct Reply {
 struct PageBody<'a> {
     page: u32,
     per_page: usize,
-    total: usize,
-    total_pages: usize,
-    data: Vec<&'a Record>,
+    /// `None` with `hide_total`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total: Option<usize>,
+    /// `None` with `hide_total_pages`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total_pages: Option<usize>,
+    data: &'a [Record],
 }
 
 fn error_reply(
@@ -328,45 +343,36 @@ pub fn answer(
     }
 
     // Faults and attempts follow the page asked for; the content follows
-    // the page served, so `ignore_page` answers exactly what page 1 answers.
+    // the page served, so `ignore_page` answers exactly what page 1 answers
+    // and `clamp` exactly what the last page answers.
     let per_page = request.per_page;
-    let page = served_page(settings, request.page);
     let total = dataset.len();
+    let page = served_page(settings, request.page, total, per_page);
     let (own, shortened) = served_range(settings, total, per_page, page);
-    let mut data: Vec<&Record> = Vec::new();
-    let mut repeated = 0;
-    if shortened.is_none() && !own.is_empty() && duplicates_previous(settings, page) {
-        let previous = page_range(total, per_page, page - 1);
-        // A third of a page, as if the listing shifted under the client.
-        repeated = (per_page / 3).clamp(1, previous.len());
-        data.extend(&dataset[previous.end - repeated..previous.end]);
-    }
-    data.extend(&dataset[own]);
+    let data = &dataset[own];
     let (reported_total, reported_pages) =
         reported_totals(total, per_page, page, settings.changing_total);
     let records = data.len();
     let body = PageBody {
         page,
         per_page,
-        total: reported_total,
-        total_pages: reported_pages,
+        total: (!settings.hide_total).then_some(reported_total),
+        total_pages: (!settings.hide_total_pages).then_some(reported_pages),
         data,
     };
     let body = serde_json::to_string(&body)
         .unwrap_or_else(|e| json!({ "error": e.to_string() }).to_string());
-    let mut detail = if repeated > 0 {
-        format!(
-            "{records} records, {repeated} repeated from page {}",
-            page - 1
-        )
-    } else {
-        format!("{records} records")
-    };
+    let mut detail = format!("{records} records");
     if let Some(kind) = shortened {
         detail.push_str(&format!(", {kind} page"));
     }
     if page != request.page {
-        detail.push_str(&format!(", page {} ignored", request.page));
+        let why = if settings.ignore_page {
+            "ignored"
+        } else {
+            "clamped"
+        };
+        detail.push_str(&format!(", page {} {why}", request.page));
     }
 
     match fault {
@@ -413,11 +419,18 @@ pub fn answer(
     }
 }
 
-/// The page whose content answers a request for `requested`: page 1 with
-/// `ignore_page`, else the page itself.
-pub fn served_page(settings: &Settings, requested: u32) -> u32 {
+/// The page whose content answers a request for `requested` when the
+/// dataset holds `total` records: page 1 with `ignore_page`; with `clamp`,
+/// the last page for a page past it (unless there are no records at all,
+/// when there is no last page and the empty page past the end answers);
+/// else the page itself.
+pub fn served_page(settings: &Settings, requested: u32, total: usize, per_page: usize) -> u32 {
     if settings.ignore_page {
-        1
+        return 1;
+    }
+    let last = u32::try_from(total_pages(total, per_page)).unwrap_or(u32::MAX);
+    if settings.clamp && last >= 1 && requested > last {
+        last
     } else {
         requested
     }
@@ -575,6 +588,7 @@ mod tests {
             users: None,
             seed: 1,
             defects: false,
+            duplicate_rate_bits: 0,
         })
     }
 
@@ -843,49 +857,76 @@ mod tests {
     }
 
     #[test]
-    fn duplicates_repeat_the_previous_page_tail() {
+    fn duplicates_are_records_of_a_longer_dataset() {
         let s = Settings {
-            duplicate_rate: 1.0,
+            seed: 6,
+            duplicate_rate: 0.3,
             ..calm()
         };
-        let data = reqres();
-        let r = answer(
-            &s,
-            PageRequest {
-                page: 2,
-                per_page: 6,
-            },
-            1,
-            None,
-            &data,
-            SystemTime::now(),
+        let data = build(dataset_spec(&s));
+        // (page, ids, total_pages): pages are plain slices; totals count the copies.
+        let table: &[(u32, &[u64])] = &[
+            (1, &[1, 2, 3, 4, 3, 5]),
+            (2, &[5, 6, 7, 8, 9, 10]),
+            (3, &[11, 12]),
+            (4, &[]),
+        ];
+        for &(page, expected) in table {
+            let r = page_of(&s, page, 6, 1, &data);
+            let v = body(&r);
+            assert_eq!(ids(&v), expected, "page {page}");
+            assert_eq!(r.records, expected.len());
+            assert_eq!(
+                (v["total"].as_u64(), v["total_pages"].as_u64()),
+                (Some(14), Some(3))
+            );
+            assert_eq!(r.summary, format!("200 ok ({} records)", expected.len()));
+        }
+        // The dataset, not the attempt, holds the duplicates.
+        assert_eq!(
+            page_of(&s, 2, 6, 3, &data).body,
+            page_of(&s, 2, 6, 1, &data).body
         );
-        assert_eq!(ids(&body(&r)), [5, 6, 7, 8, 9, 10, 11, 12]);
-        assert_eq!(r.records, 8);
-        let first = answer(
-            &s,
-            PageRequest {
-                page: 1,
-                per_page: 6,
-            },
-            1,
-            None,
-            &data,
-            SystemTime::now(),
+    }
+
+    #[test]
+    fn dataset_spec_follows_the_dataset_settings_only() {
+        let base = dataset_spec(&calm());
+        assert_eq!(
+            base,
+            DatasetSpec {
+                users: None,
+                seed: 1,
+                defects: false,
+                duplicate_rate_bits: 0,
+            }
         );
-        assert_eq!(first.records, 6);
-        let past = answer(
-            &s,
-            PageRequest {
-                page: 3,
-                per_page: 6,
-            },
-            1,
-            None,
-            &data,
-            SystemTime::now(),
+        let s = Settings {
+            users: Some(40),
+            seed: 9,
+            defects: true,
+            duplicate_rate: 0.5,
+            failure_rate: 1.0,
+            clamp: true,
+            ..calm()
+        };
+        let spec = dataset_spec(&s);
+        assert_eq!(
+            (spec.users, spec.seed, spec.defects, spec.duplicate_rate()),
+            (Some(40), 9, true, 0.5)
         );
-        assert_eq!(past.records, 0);
+        // A changed rate changes the key, so the server's cache rebuilds.
+        let other = Settings {
+            duplicate_rate: 0.25,
+            ..s.clone()
+        };
+        assert_ne!(dataset_spec(&other), spec);
+        let faults_only = Settings {
+            failure_rate: 0.0,
+            clamp: false,
+            ..s
+        };
+        assert_eq!(dataset_spec(&faults_only), spec);
     }
 
     fn synthetic(users: usize) -> Vec<Record> {
@@ -893,7 +934,143 @@ mod tests {
             users: Some(users),
             seed: 1,
             defects: false,
+            duplicate_rate_bits: 0,
         })
+    }
+
+    #[test]
+    fn clamp_answers_the_last_page_with_its_number() {
+        let data = synthetic(13);
+        let s = Settings {
+            clamp: true,
+            ..calm()
+        };
+        // (records, per_page, page asked, page served, ids)
+        let table: &[(usize, usize, u32, u32, &[u64])] = &[
+            (13, 6, 1, 1, &[1, 2, 3, 4, 5, 6]),
+            (13, 6, 3, 3, &[13]),
+            (13, 6, 4, 3, &[13]),
+            (13, 6, u32::MAX, 3, &[13]),
+            (12, 6, 3, 2, &[7, 8, 9, 10, 11, 12]),
+            (13, 20, 2, 1, &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]),
+            // No records, no last page: the empty answer of today.
+            (0, 6, 1, 1, &[]),
+            (0, 6, 5, 5, &[]),
+        ];
+        for &(records, per_page, asked, served, expected) in table {
+            let r = page_of(&s, asked, per_page, 1, &data[..records]);
+            let v = body(&r);
+            let case = format!("{records} records, per_page {per_page}, page {asked}");
+            assert_eq!(served_page(&s, asked, records, per_page), served, "{case}");
+            assert_eq!(v["page"].as_u64(), Some(u64::from(served)), "{case}");
+            assert_eq!(ids(&v), expected, "{case}");
+            assert_eq!(
+                v["total"].as_u64(),
+                Some(records as u64),
+                "{case}: totals stay truthful"
+            );
+            if asked != served {
+                // Byte for byte what the last page itself answers.
+                assert_eq!(
+                    r.body,
+                    page_of(&s, served, per_page, 1, &data[..records]).body,
+                    "{case}"
+                );
+            }
+        }
+        assert_eq!(
+            page_of(&s, 4, 6, 1, &data).summary,
+            "200 ok (1 records, page 4 clamped)"
+        );
+        // Without clamp a page past the end stays empty.
+        assert_eq!(
+            ids(&body(&page_of(&calm(), 4, 6, 1, &data))),
+            [] as [u64; 0]
+        );
+        // Faults still follow the page asked for.
+        let failing = Settings {
+            fail_pages: BTreeSet::from([4]),
+            ..s.clone()
+        };
+        assert_eq!(page_of(&failing, 4, 6, 1, &data).status, 503);
+        assert_eq!(page_of(&failing, 3, 6, 1, &data).status, 200);
+        let faulty = Settings {
+            failure_rate: 1.0,
+            ..s
+        };
+        assert_ne!(page_of(&faulty, 5, 6, 2, &data).status, 200);
+        assert_eq!(ids(&body(&page_of(&faulty, 5, 6, 3, &data))), [13]);
+    }
+
+    #[test]
+    fn hidden_totals_leave_the_body() {
+        let data = reqres();
+        // (hide_total_pages, hide_total, body prefix)
+        let table = [
+            (
+                false,
+                false,
+                r#"{"page":2,"per_page":6,"total":12,"total_pages":2,"data":[{"id":7,"#,
+            ),
+            (
+                true,
+                false,
+                r#"{"page":2,"per_page":6,"total":12,"data":[{"id":7,"#,
+            ),
+            (
+                false,
+                true,
+                r#"{"page":2,"per_page":6,"total_pages":2,"data":[{"id":7,"#,
+            ),
+            (true, true, r#"{"page":2,"per_page":6,"data":[{"id":7,"#),
+        ];
+        for (hide_total_pages, hide_total, prefix) in table {
+            let s = Settings {
+                hide_total_pages,
+                hide_total,
+                ..calm()
+            };
+            let r = page_of(&s, 2, 6, 1, &data);
+            assert!(r.body.starts_with(prefix), "{}", r.body);
+            let v = body(&r);
+            assert_eq!(ids(&v), [7, 8, 9, 10, 11, 12]);
+            assert_eq!(v.get("total").is_none(), hide_total);
+            assert_eq!(v.get("total_pages").is_none(), hide_total_pages);
+        }
+        // With changing_total the totals that remain still lie on page 1.
+        let s = Settings {
+            hide_total: true,
+            changing_total: true,
+            ..calm()
+        };
+        let lying = page_of(&s, 1, 6, 1, &data).body;
+        assert!(
+            lying.starts_with(r#"{"page":1,"per_page":6,"total_pages":1,"data":[{"id":1,"#),
+            "{lying}"
+        );
+    }
+
+    #[test]
+    fn new_settings_are_part_of_the_scenario_key() {
+        let q = parse_query(
+            &pairs("page=2&hide_total=1&clamp=yes&hide_total_pages=0&duplicate_rate=0.5&_=7"),
+            &Settings::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            q.scenario,
+            "clamp=yes&duplicate_rate=0.5&hide_total=1&hide_total_pages=0"
+        );
+        assert!(q.settings.clamp && q.settings.hide_total && !q.settings.hide_total_pages);
+        for bad in ["clamp=2", "hide_total=maybe", "hide_total_pages=x"] {
+            assert!(
+                matches!(
+                    parse_query(&pairs(bad), &Settings::default()),
+                    Err(ApiError::BadSetting(_))
+                ),
+                "{bad}"
+            );
+        }
     }
 
     fn page_of(s: &Settings, page: u32, per_page: usize, attempt: u32, data: &[Record]) -> Reply {
@@ -942,7 +1119,6 @@ mod tests {
         let s = Settings {
             short_pages: BTreeSet::from([2, 3]),
             empty_pages: BTreeSet::from([1, 3]),
-            duplicate_rate: 1.0,
             ..calm()
         };
         // (page, ids, records): page 3 is in both lists and empty wins; page 3
@@ -980,15 +1156,14 @@ mod tests {
             page_of(&s, 1, 6, 1, &data).summary,
             "200 ok (0 records, empty page)"
         );
-        // Pages not listed are whole (with their duplicates).
+        // Pages not listed are whole.
         let other = Settings {
             short_pages: BTreeSet::from([1]),
-            duplicate_rate: 1.0,
             ..calm()
         };
         assert_eq!(
             ids(&body(&page_of(&other, 2, 6, 1, &data))),
-            [5, 6, 7, 8, 9, 10, 11, 12]
+            [7, 8, 9, 10, 11, 12]
         );
         // Faults still apply to a short page.
         let faulty = Settings {

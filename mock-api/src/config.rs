@@ -87,7 +87,8 @@ pub struct Settings {
     pub slow_ms: u64,
     /// Share of attempts answered 200 with truncated JSON.
     pub malformed_rate: f64,
-    /// Share of pages (from page 2 on) that repeat records of the previous page.
+    /// Share of records followed by a duplicate customer (same `id`, another
+    /// email, no avatar); duplicates are part of the dataset and of `total`.
     pub duplicate_rate: f64,
     /// Whether some records break the data contract.
     pub defects: bool,
@@ -108,6 +109,13 @@ pub struct Settings {
     pub short_pages: BTreeSet<u32>,
     /// Pages that answer `"data": []`, on every attempt.
     pub empty_pages: BTreeSet<u32>,
+    /// Whether a page past the last one answers the last page (with its
+    /// number), as APIs that clamp the page number do, instead of `"data": []`.
+    pub clamp: bool,
+    /// Whether page bodies leave out `total_pages`.
+    pub hide_total_pages: bool,
+    /// Whether page bodies leave out `total`.
+    pub hide_total: bool,
     /// Whether the API answers `302 Found` instead of the page.
     pub redirect: Redirect,
     /// Origin a `cross` redirect points at, e.g. `http://localhost:8080`;
@@ -139,6 +147,9 @@ impl Default for Settings {
             ignore_page: false,
             short_pages: BTreeSet::new(),
             empty_pages: BTreeSet::new(),
+            clamp: false,
+            hide_total_pages: false,
+            hide_total: false,
             redirect: Redirect::None,
             redirect_origin: None,
         }
@@ -301,6 +312,9 @@ impl Settings {
         "ignore_page",
         "short_pages",
         "empty_pages",
+        "clamp",
+        "hide_total_pages",
+        "hide_total",
         "redirect",
         "redirect_origin",
     ];
@@ -374,6 +388,9 @@ impl Settings {
             "changing_total" => self.changing_total = parse_bool(name, value)?,
             "expose_retry_after" => self.expose_retry_after = parse_bool(name, value)?,
             "ignore_page" => self.ignore_page = parse_bool(name, value)?,
+            "clamp" => self.clamp = parse_bool(name, value)?,
+            "hide_total_pages" => self.hide_total_pages = parse_bool(name, value)?,
+            "hide_total" => self.hide_total = parse_bool(name, value)?,
             "fail_pages" => self.fail_pages = parse_pages(name, value)?,
             "short_pages" => self.short_pages = parse_pages(name, value)?,
             "empty_pages" => self.empty_pages = parse_pages(name, value)?,
@@ -428,6 +445,9 @@ impl Settings {
             "ignore_page": self.ignore_page,
             "short_pages": self.short_pages,
             "empty_pages": self.empty_pages,
+            "clamp": self.clamp,
+            "hide_total_pages": self.hide_total_pages,
+            "hide_total": self.hide_total,
             "redirect": self.redirect.as_str(),
             "redirect_origin": self.redirect_origin,
         })
@@ -474,13 +494,16 @@ const SWITCHES: &[&str] = &[
     "no_expose_retry_after",
     "expose_retry_after",
     "ignore_page",
+    "clamp",
+    "hide_total_pages",
+    "hide_total",
 ];
 
 /// Parses command-line arguments (without the program name).
 ///
 /// Accepts `--name value` and `--name=value`; switches (`--defects`,
-/// `--changing-total`, `--ignore-page`, `--no-expose-retry-after`) take no
-/// separate value.
+/// `--changing-total`, `--ignore-page`, `--clamp`, `--hide-total-pages`,
+/// `--hide-total`, `--no-expose-retry-after`) take no separate value.
 ///
 /// # Errors
 /// A [`ConfigError`] naming the first flag that is unknown, lacks a value
@@ -555,6 +578,8 @@ Data and paging:
   --per-page N                records per page (default 6)
   --seed N                    seed for all deterministic choices (default 1)
   --defects                   put contract defects on some records
+  --duplicate-rate R          share of records followed by a duplicate customer (same id,
+                              email+N, no avatar), counted in total (default 0.0)
 
 Faults (decided from seed, page and attempt number):
   --failure-rate R            share answered 500/503 (default 0.2)
@@ -565,7 +590,6 @@ Faults (decided from seed, page and attempt number):
   --slow-rate R               share answered after --slow-ms (default 0.0)
   --slow-ms N                 delay of a slow answer (default 15000)
   --malformed-rate R          share answered 200 with truncated JSON (default 0.0)
-  --duplicate-rate R          share of pages repeating records of the previous page (default 0.0)
   --changing-total            page 1 under-reports total_pages by one
   --fail-pages P,Q            these pages always answer 503
   --max-faults-per-page N     only attempts 1..=N of a page are faulted (default 2)
@@ -581,6 +605,12 @@ Contract breaches (on every attempt; totals stay truthful):
                               on --redirect-origin (default none)
   --redirect-origin URL       origin of a cross redirect (default: this server under
                               its other loopback name, 127.0.0.1 <-> localhost)
+
+Listing ends (honest API behaviours a client must handle, not breaches):
+  --clamp                     a page past the last answers the last page (its records
+                              and its page number) instead of empty data
+  --hide-total-pages          leave total_pages out of page bodies
+  --hide-total                leave total out of page bodies
 
 Every fault and data setting can also be given per request as a query
 parameter in snake_case (failure_rate=0.5, fail_pages=3,5, defects=1, ...).
@@ -615,6 +645,11 @@ mod tests {
         assert!(!s.defects && !s.changing_total);
         assert!(!s.ignore_page && s.short_pages.is_empty() && s.empty_pages.is_empty());
         assert_eq!((s.redirect, s.redirect_origin), (Redirect::None, None));
+        assert_eq!(s.duplicate_rate, 0.0);
+        assert_eq!(
+            (s.clamp, s.hide_total_pages, s.hide_total),
+            (false, false, false)
+        );
     }
 
     #[test]
@@ -661,6 +696,9 @@ mod tests {
             "--short-pages",
             "2,4",
             "--empty-pages=6",
+            "--clamp",
+            "--hide-total-pages",
+            "--hide-total=yes",
             "--redirect",
             "cross",
             "--redirect-origin",
@@ -685,6 +723,10 @@ mod tests {
         assert!(s.ignore_page);
         assert_eq!(s.short_pages, BTreeSet::from([2, 4]));
         assert_eq!(s.empty_pages, BTreeSet::from([6]));
+        assert_eq!(
+            (s.clamp, s.hide_total_pages, s.hide_total),
+            (true, true, true)
+        );
         assert_eq!(s.redirect, Redirect::Cross);
         // The trailing slash goes, so `<origin>/api/users` has one slash.
         assert_eq!(s.redirect_origin.as_deref(), Some("http://localhost:9000"));
@@ -720,6 +762,59 @@ mod tests {
             err.to_string(),
             "invalid value `1.5` for `failure_rate`: expected a number from 0 to 1"
         );
+    }
+
+    #[test]
+    fn listing_end_switches_read_every_boolean_spelling() {
+        type Field = fn(&Settings) -> bool;
+        let fields: [(&str, Field); 3] = [
+            ("clamp", |s| s.clamp),
+            ("hide_total_pages", |s| s.hide_total_pages),
+            ("hide_total", |s| s.hide_total),
+        ];
+        let spellings = [
+            ("", true),
+            ("1", true),
+            ("true", true),
+            ("Yes", true),
+            ("on", true),
+            ("0", false),
+            ("false", false),
+            ("no", false),
+            ("OFF", false),
+        ];
+        for (name, get) in fields {
+            for (value, expected) in spellings {
+                let mut s = Settings {
+                    clamp: !expected,
+                    hide_total_pages: !expected,
+                    hide_total: !expected,
+                    ..Settings::default()
+                };
+                assert_eq!(s.apply(name, value), Ok(()), "{name}={value}");
+                assert_eq!(get(&s), expected, "{name}={value}");
+            }
+            assert_eq!(
+                Settings::default().apply(name, "2"),
+                Err(ConfigError::InvalidValue {
+                    name: name.to_string(),
+                    value: "2".into(),
+                    expected: "1/true/yes/on or 0/false/no/off",
+                })
+            );
+        }
+        // Each switch sets only its own field.
+        let mut s = Settings::default();
+        assert_eq!(s.apply("hide_total", "1"), Ok(()));
+        assert_eq!(
+            (s.clamp, s.hide_total_pages, s.hide_total),
+            (false, false, true)
+        );
+        // On the command line they are switches: alone, they mean on.
+        let o = run(&["--hide-total-pages", "--seed", "4"]);
+        assert!(o.settings.hide_total_pages && !o.settings.hide_total && !o.settings.clamp);
+        assert_eq!(o.settings.seed, 4);
+        assert!(!run(&["--clamp=off"]).settings.clamp);
     }
 
     #[test]
@@ -794,6 +889,11 @@ mod tests {
             ("ignore_page", "2"),
             ("short_pages", "0"),
             ("empty_pages", "1,x"),
+            ("duplicate_rate", "1.01"),
+            ("duplicate_rate", "-0.5"),
+            ("clamp", "2"),
+            ("hide_total_pages", "y"),
+            ("hide_total", "maybe"),
             ("redirect", "elsewhere"),
             ("redirect", ""),
             ("redirect_origin", "localhost:8080"),
@@ -869,7 +969,31 @@ mod tests {
         ] {
             assert_eq!(s.apply(name, value), Ok(()));
         }
+        for (name, expected) in [
+            ("clamp", false),
+            ("hide_total_pages", false),
+            ("hide_total", false),
+        ] {
+            assert_eq!(v[name], json!(expected), "{name}");
+        }
+        assert_eq!(v["duplicate_rate"], json!(0.0));
+        for (name, value) in [
+            ("clamp", "1"),
+            ("hide_total", "yes"),
+            ("duplicate_rate", "0.25"),
+        ] {
+            assert_eq!(s.apply(name, value), Ok(()));
+        }
         let v = s.to_json();
+        assert_eq!(
+            (
+                &v["clamp"],
+                &v["hide_total_pages"],
+                &v["hide_total"],
+                &v["duplicate_rate"]
+            ),
+            (&json!(true), &json!(false), &json!(true), &json!(0.25))
+        );
         assert_eq!(v["short_pages"], json!([1, 3]));
         assert_eq!(v["redirect"], "cross");
         assert_eq!(v["redirect_origin"], "http://localhost:1");

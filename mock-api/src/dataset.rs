@@ -1,5 +1,6 @@
 //! The users the API pages through: the real reqres.in twelve, a seeded
-//! synthetic set, and the contract defects that can be laid over either.
+//! synthetic set, the contract defects that can be laid over either, and
+//! the duplicate customers that can be mixed into the result.
 //!
 //! Records keep their fields in reqres order (id, email, first_name,
 //! last_name, avatar, ...) so responses read like the real service.
@@ -8,7 +9,7 @@ use chrono::{Days, NaiveDate};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
-use crate::hash::{mix, pick};
+use crate::hash::{mix, pick, unit};
 
 /// One user record: ordered fields whose values may be of any JSON type,
 /// because defects deliberately break the types.
@@ -61,9 +62,31 @@ pub struct DatasetSpec {
     pub seed: u64,
     /// Whether to lay the contract defects over the records.
     pub defects: bool,
+    /// [`f64::to_bits`] of the share of records followed by a duplicate
+    /// customer; bits, so the spec stays `Eq` and can key a cache. Build it
+    /// with [`DatasetSpec::rate_bits`].
+    pub duplicate_rate_bits: u64,
 }
 
-/// Builds the dataset a spec describes.
+impl DatasetSpec {
+    /// The bits stored in `duplicate_rate_bits` for `rate`. `-0.0` becomes
+    /// `0.0` so two spellings of "no duplicates" share one cache entry.
+    pub fn rate_bits(rate: f64) -> u64 {
+        if rate > 0.0 {
+            rate.to_bits()
+        } else {
+            0.0f64.to_bits()
+        }
+    }
+
+    /// The share of records followed by a duplicate customer.
+    pub fn duplicate_rate(self) -> f64 {
+        f64::from_bits(self.duplicate_rate_bits)
+    }
+}
+
+/// Builds the dataset a spec describes: the base users, then the defects,
+/// then the duplicates (so a duplicate copies its original's defects).
 pub fn build(spec: DatasetSpec) -> Vec<Record> {
     let mut records = match spec.users {
         None => reqres_users(),
@@ -72,7 +95,7 @@ pub fn build(spec: DatasetSpec) -> Vec<Record> {
     if spec.defects {
         apply_defects(&mut records, spec.seed);
     }
-    records
+    add_duplicates(records, spec.seed, spec.duplicate_rate())
 }
 
 const REQRES_NAMES: [(&str, &str); 12] = [
@@ -144,6 +167,14 @@ const SALT_DOMAIN: u64 = 3;
 const SALT_LOGIN: u64 = 4;
 const SALT_SCORE: u64 = 5;
 const SALT_DEFECT: u64 = 6;
+const SALT_DUPLICATE: u64 = 7;
+const SALT_DUPLICATE_OF: u64 = 8;
+
+/// How far back a duplicate's original may lie: `j` is at most
+/// `DUPLICATE_REACH - 1` records before the copy's slot. Close enough that,
+/// with the usual page sizes, a copy lands on its original's page or the
+/// next one, so both in-page and cross-page duplicates occur.
+pub const DUPLICATE_REACH: usize = 8;
 
 /// `n` plausible users with ids `1..=n`, the reqres fields plus
 /// `last_login` and `engagement_score`; the same seed gives the same users.
@@ -289,6 +320,64 @@ pub fn apply_defects(records: &mut [Record], seed: u64) {
     }
 }
 
+/// Mixes duplicate customers into `records`.
+///
+/// After record `i` (0-based, `i >= 1`), with probability `rate` decided by
+/// hashing `(seed, i)`, comes a copy of record `j = i - d`, where `d` is
+/// another hash of `(seed, i)` modulo `min(i, DUPLICATE_REACH)`; so `j` lies
+/// in `i + 1 - min(i, 8) ..= i` (record 0 is never copied, and `j = i`
+/// puts the copy right after its original). A copy keeps the `id` and
+/// differs as a second sign-up would (see [`duplicate_of`]). With a rate of
+/// 0 (or NaN) the records come back untouched.
+pub fn add_duplicates(records: Vec<Record>, seed: u64, rate: f64) -> Vec<Record> {
+    if rate.is_nan() || rate <= 0.0 {
+        return records;
+    }
+    // Copies made of each record so far; the first copy is the "+2" one.
+    let mut copies = vec![1u32; records.len()];
+    let mut out = Vec::with_capacity(records.len() + records.len() / 2);
+    for (i, record) in records.iter().enumerate() {
+        out.push(record.clone());
+        let key = i as u64;
+        if i == 0 || unit(mix(&[seed, key, SALT_DUPLICATE])) >= rate {
+            continue;
+        }
+        let j = i - pick(mix(&[seed, key, SALT_DUPLICATE_OF]), i.min(DUPLICATE_REACH));
+        copies[j] += 1;
+        out.push(duplicate_of(&records[j], j, copies[j]));
+    }
+    out
+}
+
+/// The `copy`-th record (2 for the first copy) of the customer at `index`:
+/// the same `id` and fields, the email's local part suffixed `+copy`
+/// (`olivia.smith17+2@example.com`; a value without `@` is all local part),
+/// and no `avatar`, so it scores lower than the original. A missing or
+/// non-string email becomes `duplicate{index}@example.com`.
+pub fn duplicate_of(original: &Record, index: usize, copy: u32) -> Record {
+    let email = match original.get("email").and_then(Value::as_str) {
+        Some(email) => match email.rsplit_once('@') {
+            Some((local, domain)) => format!("{local}+{copy}@{domain}"),
+            None => format!("{email}+{copy}"),
+        },
+        None => format!("duplicate{index}@example.com"),
+    };
+    let mut record = original.clone();
+    if record.get("email").is_some() {
+        record.set("email", Value::from(email));
+    } else {
+        // Right after `id`, where reqres puts it.
+        let at = record
+            .fields
+            .iter()
+            .position(|(k, _)| *k == "id")
+            .map_or(0, |p| p + 1);
+        record.fields.insert(at, ("email", Value::from(email)));
+    }
+    record.remove("avatar");
+    record
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,6 +470,7 @@ mod tests {
                 users,
                 seed: 3,
                 defects: true,
+                duplicate_rate_bits: 0,
             };
             let data = build(spec);
             assert!(all_defects_present(&data), "users={users:?}");
@@ -405,6 +495,189 @@ mod tests {
         assert_eq!(indices.len(), 200);
         assert!(defect_plan(0, 1).is_empty());
         assert_eq!(defect_plan(2, 1).len(), 2);
+    }
+
+    /// Record `j` of the defect-free synthetic dataset the test above uses.
+    fn clean_synthetic(j: usize) -> Record {
+        synthetic_users(12, 3).remove(j)
+    }
+
+    fn spec(users: Option<usize>, seed: u64, defects: bool, rate: f64) -> DatasetSpec {
+        DatasetSpec {
+            users,
+            seed,
+            defects,
+            duplicate_rate_bits: DatasetSpec::rate_bits(rate),
+        }
+    }
+
+    fn ids(records: &[Record]) -> Vec<u64> {
+        records
+            .iter()
+            .map(|r| r.get("id").and_then(Value::as_u64).unwrap_or(0))
+            .collect()
+    }
+
+    fn emails(records: &[Record]) -> Vec<&str> {
+        records
+            .iter()
+            .map(|r| r.get("email").and_then(Value::as_str).unwrap_or(""))
+            .collect()
+    }
+
+    #[test]
+    fn rate_zero_leaves_every_dataset_byte_identical() {
+        for (users, defects) in [
+            (None, false),
+            (None, true),
+            (Some(0), false),
+            (Some(300), true),
+        ] {
+            let mut base = match users {
+                None => reqres_users(),
+                Some(n) => synthetic_users(n, 4),
+            };
+            if defects {
+                apply_defects(&mut base, 4);
+            }
+            for zero in [0.0, -0.0] {
+                let built = build(spec(users, 4, defects, zero));
+                let text = serde_json::to_string(&built).unwrap_or_default();
+                assert_eq!(built, base, "users={users:?} defects={defects}");
+                assert_eq!(text, serde_json::to_string(&base).unwrap_or_default());
+            }
+        }
+        // Both zeros share one cache key.
+        assert_eq!(DatasetSpec::rate_bits(-0.0), DatasetSpec::rate_bits(0.0));
+        assert_eq!(spec(None, 1, false, 0.3).duplicate_rate(), 0.3);
+    }
+
+    #[test]
+    fn duplicates_are_pinned_for_seed_six() {
+        let data = build(spec(None, 6, false, 0.3));
+        // Pages of six: 3 repeats inside page 1, 5 straddles pages 1 and 2.
+        assert_eq!(ids(&data), [1, 2, 3, 4, 3, 5, 5, 6, 7, 8, 9, 10, 11, 12]);
+        assert_eq!(emails(&data)[4], "emma.wong+2@reqres.in");
+        assert_eq!(emails(&data)[6], "charles.morris+2@reqres.in");
+        assert_eq!(data[4].names(), ["id", "email", "first_name", "last_name"]);
+        assert_eq!(
+            serde_json::to_string(&data[6]).unwrap_or_default(),
+            r#"{"id":5,"email":"charles.morris+2@reqres.in","first_name":"Charles","last_name":"Morris"}"#
+        );
+        // The originals are untouched.
+        assert_eq!(data[5], reqres_users()[4]);
+        assert_eq!(data, build(spec(None, 6, false, 0.3)));
+        assert_ne!(data, build(spec(None, 7, false, 0.3)));
+    }
+
+    #[test]
+    fn repeated_copies_count_up_their_suffix() {
+        let data = build(spec(None, 2, false, 0.3));
+        assert_eq!(
+            ids(&data),
+            [1, 2, 2, 3, 2, 4, 5, 6, 2, 7, 8, 9, 10, 11, 6, 12, 8]
+        );
+        let janets: Vec<&str> = emails(&data)
+            .into_iter()
+            .filter(|e| e.starts_with("janet.weaver"))
+            .collect();
+        assert_eq!(
+            janets,
+            [
+                "janet.weaver@reqres.in",
+                "janet.weaver+2@reqres.in",
+                "janet.weaver+3@reqres.in",
+                "janet.weaver+4@reqres.in"
+            ]
+        );
+    }
+
+    #[test]
+    fn full_rate_follows_every_record_but_the_first_with_a_nearby_copy() {
+        for users in [None, Some(500)] {
+            let base = build(spec(users, 3, false, 0.0));
+            let data = build(spec(users, 3, false, 1.0));
+            assert_eq!(data.len(), 2 * base.len() - 1, "users={users:?}");
+            assert_eq!(data[0], base[0]);
+            for i in 1..base.len() {
+                let (original, copy) = (&data[2 * i - 1], &data[2 * i]);
+                assert_eq!(original, &base[i]);
+                let j = copy.get("id").and_then(Value::as_u64).unwrap_or(0) as usize - 1;
+                assert!(j <= i && i - j < DUPLICATE_REACH, "i={i} j={j}");
+                assert!(copy.get("avatar").is_none());
+                assert_eq!(copy.get("first_name"), base[j].get("first_name"));
+                let email = copy.get("email").and_then(Value::as_str).unwrap_or("");
+                assert!(email.contains('+') && email.contains('@'), "{email}");
+            }
+        }
+    }
+
+    #[test]
+    fn rate_is_roughly_honoured() {
+        let base = 20_000;
+        let extra = build(spec(Some(base), 5, false, 0.25)).len() - base;
+        assert!((4_700..5_300).contains(&extra), "{extra}");
+    }
+
+    #[test]
+    fn duplicate_of_rewrites_email_and_drops_avatar() {
+        let record = |email: Option<Value>| {
+            let mut r = reqres_users().remove(6);
+            match email {
+                Some(v) => r.set("email", v),
+                None => r.remove("email"),
+            }
+            r
+        };
+        // (email of the original, copy number, email of the copy)
+        let table: &[(Option<Value>, u32, &str)] = &[
+            (
+                Some(Value::from("olivia.smith17@example.com")),
+                2,
+                "olivia.smith17+2@example.com",
+            ),
+            (Some(Value::from("a@b@c.example")), 3, "a@b+3@c.example"),
+            (Some(Value::from("not-an-email")), 2, "not-an-email+2"),
+            (None, 2, "duplicate6@example.com"),
+            (Some(Value::Null), 2, "duplicate6@example.com"),
+            (Some(Value::from(42)), 5, "duplicate6@example.com"),
+        ];
+        for (email, copy, expected) in table {
+            let copy = duplicate_of(&record(email.clone()), 6, *copy);
+            assert_eq!(
+                copy.get("email"),
+                Some(&Value::from(*expected)),
+                "{email:?}"
+            );
+            assert_eq!(copy.names(), ["id", "email", "first_name", "last_name"]);
+            assert_eq!(copy.get("id"), Some(&Value::from(7)));
+        }
+    }
+
+    #[test]
+    fn duplicates_copy_their_originals_defects() {
+        let plain = build(spec(Some(12), 3, true, 0.0));
+        let data = build(spec(Some(12), 3, true, 1.0));
+        assert_eq!(data.len(), 23);
+        let mut defective_copies = Vec::new();
+        for i in 1..plain.len() {
+            assert_eq!(data[2 * i - 1], plain[i], "originals keep their defects");
+            let copy = &data[2 * i];
+            let j = (i + 1 - i.min(DUPLICATE_REACH)..=i)
+                .find(|&j| (2..=9).any(|n| *copy == duplicate_of(&plain[j], j, n)));
+            let Some(j) = j else {
+                panic!("copy after record {i} matches no original: {copy:?}")
+            };
+            if plain[j] != clean_synthetic(j) {
+                defective_copies.push((i, j));
+            }
+        }
+        // Record 3 carries a string id and an impossible date; its copy too.
+        assert_eq!(defective_copies, [(8, 3)]);
+        assert_eq!(
+            serde_json::to_string(&data[16]).unwrap_or_default(),
+            r#"{"id":"4","email":"daniel.davis4+2@mail.example","first_name":"Daniel","last_name":"Davis","last_login":"2024-13-45","engagement_score":75}"#
+        );
     }
 
     #[test]

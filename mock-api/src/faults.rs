@@ -27,7 +27,6 @@ pub enum Fault {
 /// Salts that keep each independent draw from reusing the same hash.
 const DRAW_KIND: u64 = 0x4B49_4E44;
 const DRAW_STATUS: u64 = 0x5354_4154;
-const DRAW_DUPLICATE: u64 = 0x4455_5045;
 
 /// Decides the fault, if any, for attempt `attempt` (1-based) of `page`.
 ///
@@ -65,16 +64,6 @@ pub fn decide(settings: &Settings, page: u32, attempt: u32) -> Option<Fault> {
         }
     }
     None
-}
-
-/// Whether `page` repeats records of the previous page.
-///
-/// Depends on the seed and page only, not the attempt: a re-fetched page
-/// shows the same data, as a real drifting listing would. Page 1 has no
-/// previous page.
-pub fn duplicates_previous(settings: &Settings, page: u32) -> bool {
-    page >= 2
-        && unit(mix(&[settings.seed, u64::from(page), DRAW_DUPLICATE])) < settings.duplicate_rate
 }
 
 /// The `Retry-After` header value: whole seconds, or the HTTP-date that
@@ -200,22 +189,6 @@ mod tests {
             assert_eq!(decide(&s, 5, attempt), Some(Fault::FailPage));
             assert_eq!(decide(&s, 4, attempt), None);
         }
-    }
-
-    #[test]
-    fn duplicates_depend_on_page_not_attempt() {
-        let s = Settings {
-            duplicate_rate: 0.5,
-            ..settings()
-        };
-        assert!(!duplicates_previous(&s, 1));
-        let hits = (2..2002).filter(|&p| duplicates_previous(&s, p)).count();
-        assert!((900..1100).contains(&hits), "{hits}");
-        let all = Settings {
-            duplicate_rate: 1.0,
-            ..settings()
-        };
-        assert!(duplicates_previous(&all, 2));
     }
 
     #[test]

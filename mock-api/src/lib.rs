@@ -8,11 +8,12 @@
 //!
 //! - [`config`]: the [`Settings`](config::Settings), parsed from flags,
 //!   query parameters and `POST /__admin/config` through one `apply`.
-//! - [`dataset`]: the reqres.in users, a seeded synthetic dataset, and the
-//!   contract defects laid over either.
+//! - [`dataset`]: the reqres.in users, a seeded synthetic dataset, the
+//!   contract defects laid over either, and duplicate customers mixed in.
 //! - [`faults`]: the fault decision, a pure function of
 //!   `(seed, page, attempt)`, so request interleaving cannot change it.
-//! - [`api`]: `/api/users` from query to reply: pagination, totals, faults.
+//! - [`api`]: `/api/users` from query to reply: pagination, clamping,
+//!   totals (shown or hidden), contract breaches, faults.
 //! - [`tracker`]: attempt counters per `(scenario, page)` and the request log.
 //! - [`static_files`]: request path to file, traversal refusal, MIME types.
 //! - [`http`]: a minimal HTTP/1.1 reader and writer on `std::net`.

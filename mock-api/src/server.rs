@@ -355,11 +355,7 @@ fn api_users(shared: &Shared, request: &HttpRequest, target: &str, query: &str) 
     let reply = match location {
         Some(location) => api::redirect_reply(settings, location),
         None => {
-            let data = shared.dataset(DatasetSpec {
-                users: settings.users,
-                seed: settings.seed,
-                defects: settings.defects,
-            });
+            let data = shared.dataset(api::dataset_spec(settings));
             api::answer(
                 settings,
                 parsed.request,

@@ -674,3 +674,194 @@ base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
         None
     );
 }
+
+fn keys(page: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = page
+        .as_object()
+        .expect("a JSON object")
+        .keys()
+        .cloned()
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn duplicate_customers_are_part_of_the_dataset_and_of_total() {
+    let api = MockApi::start(&[
+        "--failure-rate",
+        "0",
+        "--seed",
+        "6",
+        "--duplicate-rate",
+        "0.3",
+    ]);
+    // Seed 6: customer 3 repeats inside page 1, customer 5 across pages 1 and 2.
+    let expected: [&[u64]; 4] = [&[1, 2, 3, 4, 3, 5], &[5, 6, 7, 8, 9, 10], &[11, 12], &[]];
+    for (page, ids_expected) in (1..).zip(expected) {
+        let reply = api.get(&format!("/api/users?page={page}"));
+        assert_eq!(reply.status, 200);
+        let body = reply.json();
+        assert_eq!(ids(&body), ids_expected, "page {page}");
+        assert_eq!(
+            (&body["total"], &body["total_pages"]),
+            (&14.into(), &3.into())
+        );
+        // Re-fetching shows the same data.
+        assert_eq!(
+            api.get(&format!("/api/users?page={page}")).text(),
+            reply.text()
+        );
+    }
+    let first = api.get("/api/users?page=1").json();
+    let copy = &first["data"][4];
+    assert_eq!(copy["email"], "emma.wong+2@reqres.in");
+    assert_eq!(copy["first_name"], "Emma");
+    assert!(copy.get("avatar").is_none());
+    assert_eq!(first["data"][2]["email"], "emma.wong@reqres.in");
+    assert_eq!(
+        first["data"][2]["avatar"],
+        "https://reqres.in/img/faces/3-image.jpg"
+    );
+    let second = api.get("/api/users?page=2").json();
+    assert_eq!(second["data"][0]["email"], "charles.morris+2@reqres.in");
+    assert!(second["data"][0].get("avatar").is_none());
+    assert_eq!(first["data"][5]["email"], "charles.morris@reqres.in");
+
+    // Rate 0 is the plain reqres listing, byte for byte.
+    let plain = MockApi::start(&["--failure-rate", "0", "--seed", "6"]);
+    for page in 1..=3 {
+        let target = format!("/api/users?page={page}");
+        let zero = api.get(&format!("{target}&duplicate_rate=0"));
+        assert_eq!(zero.text(), plain.get(&target).text(), "page {page}");
+    }
+    let zero = api.get("/api/users?page=2&duplicate_rate=0").json();
+    assert_eq!(ids(&zero), [7, 8, 9, 10, 11, 12]);
+    assert_eq!(
+        (&zero["total"], &zero["total_pages"]),
+        (&12.into(), &2.into())
+    );
+
+    // Rate 1: a copy after every record but the first.
+    let full = api.get("/api/users?page=4&duplicate_rate=1").json();
+    assert_eq!(
+        (&full["total"], &full["total_pages"]),
+        (&23.into(), &4.into())
+    );
+    assert_eq!(ids(&full).len(), 5);
+    let all = api.get("/api/users?per_page=100&duplicate_rate=1").json();
+    let mut distinct = ids(&all);
+    assert_eq!(distinct.len(), 23);
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct, (1..=12).collect::<Vec<u64>>());
+
+    // Server-wide through the admin config: the dataset is rebuilt.
+    let config = api.post("/__admin/config?duplicate_rate=1");
+    assert_eq!(config.json()["duplicate_rate"], 1.0);
+    assert_eq!(api.get("/api/users?page=1").json()["total"], 23);
+    assert_eq!(api.post("/__admin/config?duplicate_rate=0").status, 200);
+    assert_eq!(api.get("/api/users?page=1").json()["total"], 12);
+    assert_eq!(api.get("/api/users?duplicate_rate=2").status, 400);
+
+    assert!(api.console_has("GET /api/users?page=2 attempt=1 -> 200 ok (6 records)"));
+    assert!(!api.console_text().contains("repeated"));
+}
+
+#[test]
+fn clamp_answers_the_last_page_with_its_number() {
+    let api = MockApi::start(&["--failure-rate", "0", "--users", "13", "--clamp"]);
+    let last = api.get("/api/users?page=3");
+    let body = last.json();
+    assert_eq!(
+        (&body["page"], &body["total_pages"]),
+        (&3.into(), &3.into())
+    );
+    assert_eq!(ids(&body), [13]);
+    for page in [4, 9, 4_000_000_000u32] {
+        let past = api.get(&format!("/api/users?page={page}"));
+        assert_eq!(past.status, 200);
+        assert_eq!(past.text(), last.text(), "page {page}");
+    }
+    assert!(
+        api.console_has("GET /api/users?page=9 attempt=1 -> 200 ok (1 records, page 9 clamped)")
+    );
+
+    // Per request it can be switched off (and on), like every boolean.
+    let off = api.get("/api/users?page=9&clamp=off").json();
+    assert_eq!(
+        (&off["page"], &off["data"]),
+        (&9.into(), &Value::Array(vec![]))
+    );
+    assert_eq!(api.get("/api/users?page=9&clamp=maybe").status, 400);
+    // No records, no last page: an empty answer for the page asked.
+    let empty = api.get("/api/users?page=5&users=0").json();
+    assert_eq!((&empty["page"], &empty["total"]), (&5.into(), &0.into()));
+    assert_eq!(empty["data"], Value::Array(vec![]));
+
+    // Faults and attempts follow the page asked for.
+    let failing = api.get("/api/users?page=7&fail_pages=7");
+    assert_eq!(failing.status, 503);
+    let log = api.get("/__admin/log").json();
+    let entries = log.as_array().expect("log array");
+    let last_entry = entries.last().expect("an entry");
+    assert_eq!(
+        (&last_entry["page"], &last_entry["status"]),
+        (&7.into(), &503.into())
+    );
+    let clamped = entries
+        .iter()
+        .find(|e| e["page"] == 9)
+        .expect("page 9 logged");
+    assert_eq!(clamped["records"], 1);
+
+    // Server-wide through the admin config.
+    let config = api.post("/__admin/config?clamp=0");
+    assert_eq!(config.json()["clamp"], false);
+    assert_eq!(
+        api.get("/api/users?page=4").json()["data"],
+        Value::Array(vec![])
+    );
+    assert_eq!(api.post("/__admin/config?clamp=yes").json()["clamp"], true);
+    assert_eq!(api.get("/api/users?page=4").json()["page"], 3);
+}
+
+#[test]
+fn hidden_totals_are_absent_from_the_json() {
+    let api = MockApi::start(&["--failure-rate", "0", "--hide-total-pages"]);
+    let reply = api.get("/api/users?page=2");
+    assert!(
+        reply
+            .text()
+            .starts_with(r#"{"page":2,"per_page":6,"total":12,"data":[{"id":7,"#),
+        "{}",
+        reply.text()
+    );
+    let body = reply.json();
+    assert_eq!(keys(&body), ["data", "page", "per_page", "total"]);
+    assert_eq!(ids(&body), [7, 8, 9, 10, 11, 12]);
+
+    let both = api.get("/api/users?page=2&hide_total=1").json();
+    assert_eq!(keys(&both), ["data", "page", "per_page"]);
+    assert_eq!(ids(&both), [7, 8, 9, 10, 11, 12]);
+    let only_total = api
+        .get("/api/users?page=1&hide_total=true&hide_total_pages=false")
+        .json();
+    assert_eq!(
+        keys(&only_total),
+        ["data", "page", "per_page", "total_pages"]
+    );
+    assert_eq!(only_total["total_pages"], 2);
+    assert_eq!(api.get("/api/users?hide_total=2").status, 400);
+
+    let config = api
+        .post("/__admin/config?hide_total_pages=0&hide_total=1")
+        .json();
+    assert_eq!(
+        (&config["hide_total_pages"], &config["hide_total"]),
+        (&false.into(), &true.into())
+    );
+    let body = api.get("/api/users?page=1").json();
+    assert_eq!(keys(&body), ["data", "page", "per_page", "total_pages"]);
+    assert_eq!(api.get("/__admin/config").json()["hide_total"], true);
+}
