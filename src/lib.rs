@@ -32,33 +32,16 @@
 //! the crate uses are private.
 #![deny(missing_docs)]
 
-mod clock;
+pub mod common;
 pub mod compare;
-mod csv_rows;
-mod customer;
-pub mod dates;
-mod dedupe;
-mod distributions;
-mod enrich;
-mod events;
-pub mod export_csv;
 pub mod fetch;
-mod field;
-pub mod hash;
-pub mod ingest;
-mod interner;
-mod json_out;
-pub mod mapping;
 pub mod pipeline;
-pub mod probe;
 pub mod provenance;
-mod quality;
-pub mod reader;
-pub mod record;
 pub mod report;
 pub mod settings;
+pub mod source;
 pub mod stream;
-pub mod table;
+pub(crate) mod transform;
 pub mod vocabulary;
 
 #[cfg(target_arch = "wasm32")]

@@ -2,18 +2,18 @@
 
 use std::borrow::Cow;
 
-use crate::clock::{millis_since, Clock};
-use crate::customer::{assess, Assessment, Customers};
-use crate::dates::format_timestamp;
-use crate::dedupe::Deduper;
-use crate::distributions::Distributions;
-use crate::ingest::{ingest_page, IngestError, SourceItem};
-use crate::mapping::{Mapping, MappingSpec};
+use crate::common::clock::{millis_since, Clock};
+use crate::common::dates::format_timestamp;
 use crate::provenance::{ApiProvenance, FailureCode, PageFailure};
-use crate::reader::{ReadOptions, Reader};
-use crate::record::Mapper;
+use crate::report::distributions::Distributions;
 use crate::report::{IssueCounts, Metadata, QualitySummary, Rejection, Report, SourceInfo};
 use crate::settings::RunSettings;
+use crate::source::ingest::{ingest_page, IngestError, SourceItem};
+use crate::source::mapping::{Mapping, MappingSpec};
+use crate::source::reader::{ReadOptions, Reader};
+use crate::source::record::Mapper;
+use crate::transform::customer::{assess, Assessment, Customers};
+use crate::transform::dedupe::Deduper;
 
 /// Builds the report from items in source order.
 ///
@@ -233,7 +233,7 @@ pub fn process_fetched<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quality::ScoredField;
+    use crate::transform::quality::ScoredField;
 
     fn settings() -> RunSettings {
         RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z").unwrap()

@@ -9,13 +9,13 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::csv_rows::SEPARATORS;
-use crate::dates::{parse_calendar_date, parse_timestamp};
+use crate::common::dates::{parse_calendar_date, parse_timestamp};
 use crate::fetch::fetcher::FetchConfig;
 use crate::fetch::policy::RetryPolicy;
 use crate::fetch::url::{Origin, UrlError};
-use crate::mapping::{MappingError, MappingSpec};
-use crate::reader::{LayoutHint, ReadOptions};
+use crate::source::csv_rows::SEPARATORS;
+use crate::source::mapping::{MappingError, MappingSpec};
+use crate::source::reader::{LayoutHint, ReadOptions};
 
 /// A field mapping as the page gives it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -503,8 +503,8 @@ impl FetchForm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dates::format_timestamp;
-    use crate::mapping::Field;
+    use crate::common::dates::format_timestamp;
+    use crate::source::mapping::Field;
 
     fn now() -> DateTime<Utc> {
         parse_timestamp("2026-11-24T12:00:00Z").unwrap()

@@ -7,13 +7,13 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::dates::{format_log_time, format_timestamp};
-use crate::events::{Level, RunEvent};
-use crate::ingest::{IngestError, InputFormat};
+use crate::common::dates::{format_log_time, format_timestamp};
+use crate::common::events::{Level, RunEvent};
 use crate::pipeline::ReportBuilder;
-use crate::reader::{ReadOptions, Reader};
 use crate::report::{Report, SourceInfo};
 use crate::settings::RunSettings;
+use crate::source::ingest::{IngestError, InputFormat};
+use crate::source::reader::{ReadOptions, Reader};
 
 /// An upload in progress.
 #[derive(Debug)]
@@ -202,7 +202,7 @@ impl UploadEventKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dates::parse_timestamp;
+    use crate::common::dates::parse_timestamp;
     use crate::pipeline::process_upload;
 
     fn settings() -> RunSettings {

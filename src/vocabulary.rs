@@ -6,21 +6,21 @@
 
 use serde::Serialize;
 
-use crate::csv_rows::SEPARATORS;
-use crate::distributions::TOP_DOMAINS;
-use crate::enrich::{
-    AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
-    ACTIVE_WITHIN_DAYS,
-};
 use crate::fetch::fetcher::MAX_REDIRECTS;
-use crate::ingest::InputFormat;
-use crate::mapping::Field as ContractField;
-use crate::probe::PREVIEW_RECORDS;
-use crate::quality::{QualityBucket, ScoredField, POINTS_PER_ISSUE};
+use crate::report::distributions::TOP_DOMAINS;
+use crate::report::table::{Column, COLUMNS};
 use crate::settings::{
     Limit, CONCURRENCY, KEEP_HOURS, MAX_PAGE_MB, PER_PAGE, RETRIES, SEED, TIMEOUT_MS,
 };
-use crate::table::{Column, COLUMNS};
+use crate::source::csv_rows::SEPARATORS;
+use crate::source::ingest::InputFormat;
+use crate::source::mapping::Field as ContractField;
+use crate::source::probe::PREVIEW_RECORDS;
+use crate::transform::enrich::{
+    AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
+    ACTIVE_WITHIN_DAYS,
+};
+use crate::transform::quality::{QualityBucket, ScoredField, POINTS_PER_ISSUE};
 
 /// Everything the page needs to name and limit things.
 #[derive(Debug, Serialize)]

@@ -7,8 +7,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use customer_pipeline::pipeline::process_upload_with;
-use customer_pipeline::reader::ReadOptions;
 use customer_pipeline::settings::RunSettings;
+use customer_pipeline::source::reader::ReadOptions;
 use serde_json::Value;
 
 fn settings() -> RunSettings {
@@ -149,7 +149,7 @@ fn a_json_array_with_camel_case_and_nested_fields_is_read_as_it_is() {
 #[test]
 fn the_user_may_change_the_mapping() {
     let options = ReadOptions {
-        mapping: customer_pipeline::mapping::MappingSpec::parse(
+        mapping: customer_pipeline::source::mapping::MappingSpec::parse(
             "email:,last_name:Default Address City",
         )
         .expect("a valid mapping"),

@@ -21,7 +21,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use customer_pipeline::hash::SplitMix64;
+use customer_pipeline::common::hash::SplitMix64;
 use support::{config, customer_lines, source_report_lines, Harness, Move, ScriptedApi, Step};
 
 const SEEDS: u64 = 10_000;

@@ -8,8 +8,8 @@
 mod support;
 
 use customer_pipeline::compare::{compare, PreviousReport};
-use customer_pipeline::export_csv::customers_csv;
 use customer_pipeline::pipeline::process_upload;
+use customer_pipeline::report::export_csv::customers_csv;
 use customer_pipeline::settings::RunSettings;
 use support::{config, Harness, ScriptedApi, Step};
 

@@ -6,8 +6,8 @@
 use criterion::{Criterion, Throughput};
 use customer_bench::{generate, Layout};
 use customer_pipeline::pipeline::process_upload;
-use customer_pipeline::reader::Reader;
 use customer_pipeline::settings::RunSettings;
+use customer_pipeline::source::reader::Reader;
 
 fn sizes() -> Vec<usize> {
     std::env::var("BENCH_SIZES")

@@ -16,7 +16,7 @@ use std::fmt::Write;
 
 pub mod timing;
 
-use customer_pipeline::hash::SplitMix64;
+use customer_pipeline::common::hash::SplitMix64;
 
 const FIRST: [&str; 16] = [
     "Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "Mateo", "Isabella", "Lucas",

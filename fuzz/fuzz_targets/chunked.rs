@@ -12,10 +12,10 @@
 
 use std::sync::OnceLock;
 
-use customer_pipeline::dates::parse_timestamp;
-use customer_pipeline::mapping::MappingSpec;
+use customer_pipeline::common::dates::parse_timestamp;
+use customer_pipeline::source::mapping::MappingSpec;
 use customer_pipeline::pipeline::process_upload_with;
-use customer_pipeline::reader::ReadOptions;
+use customer_pipeline::source::reader::ReadOptions;
 use customer_pipeline::settings::RunSettings;
 use customer_pipeline::stream::UploadStream;
 use libfuzzer_sys::fuzz_target;

@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = customer_pipeline::reader::Reader::read_all(data, &mut |item| {
+    let _ = customer_pipeline::source::reader::Reader::read_all(data, &mut |item| {
         assert!(
             !item.position.to_string().is_empty(),
             "empty position for {:?}",
@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     });
     if let Ok(text) = std::str::from_utf8(data) {
         if let Some(at) = text.find('{') {
-            customer_pipeline::record::check_scan_against_serde(&text[at..]);
+            customer_pipeline::source::record::check_scan_against_serde(&text[at..]);
         }
     }
 });

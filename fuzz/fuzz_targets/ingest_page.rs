@@ -3,10 +3,10 @@
 //! the mapping panel's probe of the same page must agree with it.
 #![no_main]
 
-use customer_pipeline::ingest::ingest_page;
-use customer_pipeline::mapping::MappingSpec;
-use customer_pipeline::probe::probe_page;
-use customer_pipeline::record::Mapper;
+use customer_pipeline::source::ingest::ingest_page;
+use customer_pipeline::source::mapping::MappingSpec;
+use customer_pipeline::source::probe::probe_page;
+use customer_pipeline::source::record::Mapper;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -27,9 +27,9 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::customer::CustomerRef;
-use crate::quality::QualityBucket;
 use crate::report::Report;
+use crate::transform::customer::CustomerRef;
+use crate::transform::quality::QualityBucket;
 
 pub use read::{PreviousReport, ReadError, ReadProblem, ReportReader};
 

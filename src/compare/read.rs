@@ -24,13 +24,13 @@ use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::dates::{parse_calendar_date, parse_timestamp};
-use crate::enrich::{
+use crate::common::dates::{parse_calendar_date, parse_timestamp};
+use crate::common::interner::Interner;
+use crate::settings::MAX_SEED;
+use crate::source::ingest::json_kind_of;
+use crate::transform::enrich::{
     AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
 };
-use crate::ingest::json_kind_of;
-use crate::interner::Interner;
-use crate::settings::MAX_SEED;
 
 use super::RunSummary;
 

@@ -3,8 +3,8 @@
 use super::view::{changes_rows_json, select_changes, ChangesQuery};
 use super::*;
 use crate::pipeline::process_upload;
-use crate::quality::QualityBucket;
 use crate::settings::RunSettings;
+use crate::transform::quality::QualityBucket;
 
 const FIXTURE: &str = include_str!("../../tests/fixtures/reqres_users.json");
 const SAMPLE: &[u8] = include_bytes!("../../sample_output.json");
@@ -371,7 +371,7 @@ fn reading_in_chunks_gives_the_same_report_wherever_the_cuts_are() {
     let report = run(&a_week_later(), "42", "2026-11-24");
     let whole = PreviousReport::from_bytes(&bytes).unwrap();
     let expected = compare(&whole, &report).to_json(&whole, &report.customers);
-    let mut rng = crate::hash::SplitMix64::new(3);
+    let mut rng = crate::common::hash::SplitMix64::new(3);
     let mut cut_sizes: Vec<usize> = vec![1, 2, 3, 7, 64, 1000];
     cut_sizes.extend((0..20).map(|_| 1 + rng.below(300) as usize));
     for size in cut_sizes {

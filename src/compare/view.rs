@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 
-use crate::customer::Customers;
-use crate::quality::QualityBucket;
-use crate::table::Column;
+use crate::report::table::Column;
+use crate::transform::customer::Customers;
+use crate::transform::quality::QualityBucket;
 
 use super::write::{current_value, previous_value, sides, Value};
 use super::{Changes, CustomerField, PreviousReport};

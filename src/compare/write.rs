@@ -24,8 +24,8 @@ use std::borrow::Cow;
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
-use crate::customer::{CustomerRef, Customers};
-use crate::json_out::{write_lines, write_str, LineWriter};
+use crate::report::json_out::{write_lines, write_str, LineWriter};
+use crate::transform::customer::{CustomerRef, Customers};
 
 use super::read::PreviousCustomer;
 use super::{Changed, Changes, Counts, CustomerField, FieldSet, Note, PreviousReport, RunSummary};

@@ -6,8 +6,8 @@ use serde_json::value::RawValue;
 
 use super::events::RetryCause;
 use super::services::{HttpResponse, TransportError};
-use crate::field::FieldValue;
-use crate::hash::{hash_bytes, mix};
+use crate::common::field::FieldValue;
+use crate::common::hash::{hash_bytes, mix};
 use crate::provenance::FailureCode;
 
 /// What is known of a page from its body.

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-pub use crate::events::{Level, RunEvent};
+pub use crate::common::events::{Level, RunEvent};
 use crate::provenance::{FailureCode, WalkEnd};
 
 /// Why an attempt is worth retrying.

@@ -26,9 +26,9 @@ use super::policy::{parse_retry_after, RetryPolicy};
 use super::services::{CancelToken, Clock, PageRequest, Timer, Transport};
 use super::store::{is_fresh, stored_key_identity, PageStore, StoreError};
 use super::url::{redact, resolve, secret_values, without_query, Origin};
-use crate::clock::millis_since;
-use crate::dates::{format_log_time, format_timestamp};
-use crate::hash::mix;
+use crate::common::clock::millis_since;
+use crate::common::dates::{format_log_time, format_timestamp};
+use crate::common::hash::mix;
 use crate::provenance::{
     ApiProvenance, FailureCode, FetchStats, PageFailure, RetryCounts, Truncation, WalkEnd,
     WalkEnding,

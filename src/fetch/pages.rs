@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::url::with_query_numbers;
-use crate::hash::hash_bytes;
+use crate::common::hash::hash_bytes;
 
 /// The URL of one page: `base` with `page` (and `per_page`) set in its
 /// query. Other query parameters of `base` are kept; a fragment is dropped.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::hash::mix;
+use crate::common::hash::mix;
 
 /// The retry rules of a run. [`RetryPolicy::default`] is the documented policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

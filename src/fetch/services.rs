@@ -67,7 +67,7 @@ pub trait Timer {
     fn deadline(&self, duration: Duration) -> LocalBoxFuture<'static, ()>;
 }
 
-pub use crate::clock::Clock;
+pub use crate::common::clock::Clock;
 
 /// A shared flag that stops a run: pending waits end, in-flight requests
 /// are dropped (and so aborted), and no new attempt starts.

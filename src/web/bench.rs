@@ -5,8 +5,8 @@ use wasm_bindgen::prelude::*;
 
 use super::errors::CodedError;
 use crate::pipeline;
-use crate::reader::Reader;
 use crate::settings::RunSettings;
+use crate::source::reader::Reader;
 
 #[wasm_bindgen]
 extern "C" {

@@ -12,8 +12,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::compare::view::{changes_rows_json, columns_json, select_changes, ChangesQuery};
 use crate::compare::{self, Changes, CustomerField, ReportReader};
-use crate::quality::QualityBucket;
 use crate::report::Report;
+use crate::transform::quality::QualityBucket;
 
 use super::errors::CodedError;
 use super::RunOutput;

@@ -6,9 +6,9 @@ use wasm_bindgen::JsValue;
 
 use crate::compare::ReadError;
 use crate::fetch::store::StoreError;
-use crate::ingest::IngestError;
 use crate::provenance::PageFailure;
 use crate::settings::SettingsError;
+use crate::source::ingest::IngestError;
 
 /// A JavaScript `Error` with a machine-readable `code`.
 pub(crate) struct CodedError(js_sys::Error);

@@ -19,21 +19,23 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
-use crate::clock::{millis_since, Clock};
-use crate::dates::parse_timestamp;
-use crate::export_csv;
+use crate::common::clock::{millis_since, Clock};
+use crate::common::dates::parse_timestamp;
 use crate::fetch::events::FetchEvent;
 use crate::fetch::fetcher::{fetch_all, Services};
 use crate::fetch::pages::PageCache;
 use crate::fetch::services::CancelToken;
 use crate::fetch::store::PageStore;
 use crate::pipeline;
-use crate::quality::{QualityBucket, ScoredField};
-use crate::reader::ReadOptions;
+use crate::report::export_csv;
+use crate::report::table::{
+    duplicates_json, rejected_json, rows_json, select_rows, SortKey, TableQuery,
+};
 use crate::report::Report;
 use crate::settings::{mapping_spec, FetchForm, ReadForm, RunSettings, MAX_SEED};
+use crate::source::reader::ReadOptions;
 use crate::stream::{UploadEventKind, UploadStream};
-use crate::table::{duplicates_json, rejected_json, rows_json, select_rows, SortKey, TableQuery};
+use crate::transform::quality::{QualityBucket, ScoredField};
 use browser::{BrowserClock, BrowserTimer, BrowserTransport};
 use errors::CodedError;
 
@@ -471,7 +473,7 @@ impl UploadSession {
         send(&self.on_event, &kind.at(BrowserClock.now()));
     }
 
-    fn failed(&mut self, error: crate::ingest::IngestError) -> JsValue {
+    fn failed(&mut self, error: crate::source::ingest::IngestError) -> JsValue {
         self.stream = None;
         self.log(UploadEventKind::UploadFailed { code: error.code() });
         CodedError::from(error).into()

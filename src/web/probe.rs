@@ -7,11 +7,11 @@ use web_sys::AbortSignal;
 use super::browser::{BrowserClock, BrowserTimer, BrowserTransport};
 use super::errors::CodedError;
 use super::{read_options, send, AbortLink, PAGE_CACHE};
-use crate::clock::Clock;
+use crate::common::clock::Clock;
 use crate::fetch::events::FetchEvent;
 use crate::fetch::fetcher::{fetch_all, Services};
-use crate::probe::{probe, probe_page, Probe};
 use crate::settings::{mapping_spec, FetchForm};
+use crate::source::probe::{probe, probe_page, Probe};
 
 fn to_json(probe: &Probe) -> Result<String, JsValue> {
     serde_json::to_string(probe).map_err(|error| CodedError::internal(error).into())

@@ -524,7 +524,7 @@ impl Harness {
         process_fetched(
             outcome.page_bodies(),
             outcome.provenance.clone(),
-            &customer_pipeline::mapping::MappingSpec::none(),
+            &customer_pipeline::source::mapping::MappingSpec::none(),
             &settings,
             &*self.time,
         )

@@ -12,8 +12,8 @@ use std::time::Instant;
 
 use customer_bench::timing::{elapsed_ms, median, runs_arg};
 use customer_pipeline::pipeline::process_upload;
-use customer_pipeline::reader::Reader;
 use customer_pipeline::settings::RunSettings;
+use customer_pipeline::source::reader::Reader;
 
 /// Milliseconds of each stage of one run, and what the run produced.
 struct StageTimes {

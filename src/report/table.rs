@@ -6,10 +6,10 @@ use std::cmp::Ordering;
 
 use serde::Serialize;
 
-use crate::customer::{CustomerRef, Customers};
-use crate::dedupe::DroppedDuplicate;
-use crate::quality::{QualityBucket, ScoredField};
 use crate::report::Rejection;
+use crate::transform::customer::{CustomerRef, Customers};
+use crate::transform::dedupe::DroppedDuplicate;
+use crate::transform::quality::{QualityBucket, ScoredField};
 
 /// A column to sort by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::hash::mix;
+use crate::common::hash::mix;
 
 /// Days before `as_of` within which a login makes a customer active.
 pub const ACTIVE_WITHIN_DAYS: i64 = 30;
@@ -392,7 +392,7 @@ mod tests {
 
     #[test]
     fn the_high_product_is_the_128_bit_one() {
-        let mut rng = crate::hash::SplitMix64::new(11);
+        let mut rng = crate::common::hash::SplitMix64::new(11);
         for _ in 0..100_000 {
             let hash = rng.next_u64();
             for n in [1u64, 2, 3, 4, 7, 1 << 31, u32::MAX as u64] {

@@ -2,6 +2,16 @@
 //!
 //! Serialization is deterministic: the same input, seed, `as_of` and
 //! timestamp give the same bytes.
+//!
+//! - [`json_out`]: the report's customer lines, written by hand.
+//! - [`export_csv`]: the customers as CSV.
+//! - [`distributions`]: the counts the dashboard charts.
+//! - [`table`]: the customer table's view (search, filters, sort).
+
+pub(crate) mod distributions;
+pub mod export_csv;
+pub(crate) mod json_out;
+pub mod table;
 
 use std::borrow::Cow;
 
@@ -9,14 +19,14 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::customer::Customers;
-use crate::dedupe::DroppedDuplicate;
-use crate::distributions::Distributions;
-use crate::ingest::{InputFormat, Position};
-use crate::json_out::{write_lines, LineWriter};
-use crate::mapping::Mapping;
 use crate::provenance::{FetchStats, PageFailure, Truncation, WalkEnding};
-use crate::quality::{QualityBucket, ScoredField};
+use crate::report::distributions::Distributions;
+use crate::report::json_out::{write_lines, LineWriter};
+use crate::source::ingest::{InputFormat, Position};
+use crate::source::mapping::Mapping;
+use crate::transform::customer::Customers;
+use crate::transform::dedupe::DroppedDuplicate;
+use crate::transform::quality::{QualityBucket, ScoredField};
 
 /// The whole report. It borrows the original text of rejected records from the input.
 #[derive(Debug)]

@@ -12,8 +12,8 @@ use serde_json::value::RawValue;
 
 mod scan;
 
-use crate::field::{FieldValue, RawField};
-use crate::mapping::{Field, FieldSet, Mapping, MappingSpec};
+use crate::common::field::{FieldValue, RawField};
+use crate::source::mapping::{Field, FieldSet, Mapping, MappingSpec};
 
 /// The fields of a record that the pipeline reads, as their JSON text (or
 /// a CSV cell's text).
@@ -354,7 +354,7 @@ impl<'de> de::Deserialize<'de> for OrderedKeys<'de> {
 
 /// The mapping of a run as it is decided: from the user's overrides and,
 /// for JSON, the keys of the first record (a CSV header decides it at once,
-/// see [`crate::reader`]).
+/// see [`crate::source::reader`]).
 #[derive(Debug, Clone)]
 pub struct Mapper {
     spec: MappingSpec,

@@ -11,8 +11,8 @@
 //! (callgrind, 100k records), and this single pass is a fraction of that.
 
 use super::{InputObject, KeyMap, Slot};
-use crate::field::RawField;
-use crate::mapping::FieldSet;
+use crate::common::field::RawField;
+use crate::source::mapping::FieldSet;
 
 /// Reads the object starting `text` (at its `{`), or `None` to leave it
 /// to serde. Returns the object and where it ends.
@@ -160,7 +160,7 @@ fn number_end(bytes: &[u8], mut at: usize) -> Option<usize> {
 mod tests {
     use super::super::parse_with;
     use super::*;
-    use crate::mapping::{Mapping, MappingSpec};
+    use crate::source::mapping::{Mapping, MappingSpec};
 
     /// Whether the scan reads `text`; if it does, serde must read the same.
     fn agree(text: &str, keys: &KeyMap) -> bool {

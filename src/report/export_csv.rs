@@ -1,6 +1,6 @@
 //! The customers as CSV (RFC 4180), for spreadsheets.
 
-use crate::customer::Customers;
+use crate::transform::customer::Customers;
 
 /// The header row, in the report's field order.
 pub const CSV_HEADER: &str = "customer_id,full_name,email_domain,engagement_level,activity_status,\
@@ -73,8 +73,8 @@ pub fn text_cell(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::customer::{assess, Assessment};
-    use crate::record::InputObject;
+    use crate::source::record::InputObject;
+    use crate::transform::customer::{assess, Assessment};
 
     fn customer(json: &str) -> Customers {
         let object: InputObject = serde_json::from_str(json).unwrap();
@@ -201,7 +201,7 @@ mod tests {
         const ALPHABET: [char; 17] = [
             'a', 'b', ' ', '=', '+', '-', '@', '\t', '\r', '\n', ',', ';', '|', '"', '\'', 'é', '1',
         ];
-        let mut rng = crate::hash::SplitMix64::new(17);
+        let mut rng = crate::common::hash::SplitMix64::new(17);
         for case in 0..20_000 {
             let len = rng.below(14) as usize;
             let value: String = (0..len)

@@ -7,8 +7,8 @@
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::customer::{Customer, Customers};
-use crate::ingest::Position;
+use crate::source::ingest::Position;
+use crate::transform::customer::{Customer, Customers};
 
 /// A record removed because another with the same id was kept.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -173,8 +173,8 @@ impl Deduper {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::customer::{assess, Assessment};
-    use crate::record::InputObject;
+    use crate::source::record::InputObject;
+    use crate::transform::customer::{assess, Assessment};
 
     const RUN: Assessment = Assessment {
         seed: 1,

@@ -8,9 +8,9 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-use crate::dates::parse_iso8601_date;
-use crate::field::FieldValue;
-use crate::mapping::Field;
+use crate::common::dates::parse_iso8601_date;
+use crate::common::field::FieldValue;
+use crate::source::mapping::Field;
 
 /// The score of a record with no issues.
 pub const PERFECT_SCORE: u8 = 100;
@@ -77,7 +77,7 @@ impl ScoredField {
 
 /// One deduction from a record's score: the field and what is wrong with
 /// it, stored compactly (texts quoted in the problem live in the
-/// customers' text store; see [`crate::customer::Customers`]).
+/// customers' text store; see [`crate::transform::customer::Customers`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QualityIssue {
     /// The field that lost points.
@@ -439,7 +439,7 @@ fn required_text<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, Probl
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::field::excerpt;
+    use crate::common::field::excerpt;
 
     fn text(s: &str) -> FieldValue<'_> {
         FieldValue::Text(s.into())
@@ -529,7 +529,7 @@ mod tests {
         let pieces = [
             "a", "@", ".", " ", "\u{a0}", "\u{2003}", "é", "\t", "x.y", "\u{b}", "Ü",
         ];
-        let mut rng = crate::hash::SplitMix64::new(3);
+        let mut rng = crate::common::hash::SplitMix64::new(3);
         for _ in 0..20_000 {
             let text: String = (0..rng.below(9))
                 .map(|_| pieces[rng.below(pieces.len() as u64) as usize])

@@ -6,10 +6,10 @@
 
 use csv_core::{ReadRecordResult, Reader as CsvReader, ReaderBuilder};
 
-use crate::field::RawField;
-use crate::ingest::{IngestError, Position, SourceItem};
-use crate::mapping::{Field, FieldSet, Mapping};
-use crate::record::{Mapper, SourceRecord};
+use crate::common::field::RawField;
+use crate::source::ingest::{IngestError, Position, SourceItem};
+use crate::source::mapping::{Field, FieldSet, Mapping};
+use crate::source::record::{Mapper, SourceRecord};
 
 /// The separators a header is sniffed for, in order of preference on a
 /// tie, and the ones a user may choose, with how people read them.

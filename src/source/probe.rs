@@ -5,12 +5,12 @@
 
 use serde::Serialize;
 
-use crate::customer::customer_id;
-use crate::field::excerpt;
-use crate::ingest::{ingest_page, IngestError, InputFormat, SourceItem};
-use crate::mapping::{Field, Mapping, MappingSpec};
-use crate::reader::{ReadOptions, Reader};
-use crate::record::{key_paths, Mapper};
+use crate::common::field::excerpt;
+use crate::source::ingest::{ingest_page, IngestError, InputFormat, SourceItem};
+use crate::source::mapping::{Field, Mapping, MappingSpec};
+use crate::source::reader::{ReadOptions, Reader};
+use crate::source::record::{key_paths, Mapper};
+use crate::transform::customer::customer_id;
 
 /// Records shown in the preview.
 pub const PREVIEW_RECORDS: usize = 5;

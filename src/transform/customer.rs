@@ -12,18 +12,18 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-use crate::enrich::{
+use crate::common::field::{excerpt, FieldValue};
+use crate::common::interner::Interner;
+use crate::source::mapping::Field;
+use crate::source::record::SourceRecord;
+use crate::transform::enrich::{
     seeded_activity, seeded_channel, seeded_engagement, seeded_segment, seeded_tier,
     AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
 };
-use crate::field::{excerpt, FieldValue};
-use crate::interner::Interner;
-use crate::mapping::Field;
-use crate::quality::{
+use crate::transform::quality::{
     check_avatar, check_email, check_engagement_score, check_last_login, check_name, score,
     Problem, QualityIssue, ScoredField, ShownProblem, Span,
 };
-use crate::record::SourceRecord;
 
 /// The value of `full_name` and `email_domain` when nothing usable was given.
 pub const UNKNOWN: &str = "unknown";
@@ -319,7 +319,7 @@ impl<'c> CustomerRef<'c> {
 impl serde::Serialize for CustomerRef<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut line = Vec::new();
-        crate::json_out::LineWriter::new(self.customers).write(&mut line, self);
+        crate::report::json_out::LineWriter::new(self.customers).write(&mut line, self);
         let text = String::from_utf8(line).map_err(serde::ser::Error::custom)?;
         let raw =
             serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
@@ -512,7 +512,7 @@ pub fn assess(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::InputObject;
+    use crate::source::record::InputObject;
 
     const RUN: Assessment = Assessment {
         seed: 42,
@@ -780,7 +780,7 @@ mod tests {
     fn the_sort_equals_sorting_by_lower_case_name_then_id() {
         // Random names from a small alphabet (so that names and keys repeat,
         // differ only in case, or are non-ASCII) and random ids.
-        let mut rng = crate::hash::SplitMix64::new(7);
+        let mut rng = crate::common::hash::SplitMix64::new(7);
         let letters = ["a", "B", "b", "Σ", "σ", "É", "e", " "];
         let mut customers = Customers::new(RUN.as_of);
         for _ in 0..3000 {

@@ -6,7 +6,7 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::customer::{CustomerRef, Customers};
+use crate::transform::customer::{CustomerRef, Customers};
 
 /// Appends `text` as a JSON string, escaped like serde_json does: `"` and
 /// `\` with a backslash, control characters as `\b \t \n \f \r` or `\u00XX`;

@@ -8,7 +8,7 @@ use std::hash::Hasher;
 use hashbrown::HashTable;
 use rustc_hash::FxHasher;
 
-use crate::quality::Span;
+use crate::transform::quality::Span;
 
 /// Interned strings, numbered from 0 in order of first appearance.
 #[derive(Debug, Default)]

@@ -1,7 +1,7 @@
 //! What reading produces: positioned source items, the layout found, and
 //! the errors that make an input unusable; and reading one API page.
 //!
-//! Files are read by [`crate::reader`]. Any JSON object with a `data` key
+//! Files are read by [`crate::source::reader`]. Any JSON object with a `data` key
 //! is taken as an envelope. Errors that make the whole file unusable
 //! (empty, not UTF-8, invalid JSON, the wrong shape) are [`IngestError`]s;
 //! a single element that is not a usable object becomes a [`SourceItem`]
@@ -13,7 +13,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::record::{InputObject, Mapper, SourceRecord};
+use crate::source::record::{InputObject, Mapper, SourceRecord};
 
 /// How the input was laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -466,7 +466,7 @@ pub(crate) fn json_kind_of(first: u8) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mapping::MappingSpec;
+    use crate::source::mapping::MappingSpec;
 
     #[test]
     fn api_pages_must_be_envelopes() {

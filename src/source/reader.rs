@@ -21,13 +21,13 @@ use std::borrow::Cow;
 
 use serde::de::IgnoredAny;
 
-use crate::csv_rows::{sniff_separator, CsvRows};
-use crate::ingest::{
+use crate::source::csv_rows::{sniff_separator, CsvRows};
+use crate::source::ingest::{
     json_kind_of, parser_message, read_envelope_data, IngestError, InputFormat, Position,
     SourceItem,
 };
-use crate::mapping::{Mapping, MappingSpec};
-use crate::record::{InputObject, Mapper};
+use crate::source::mapping::{Mapping, MappingSpec};
+use crate::source::record::{InputObject, Mapper};
 
 /// How a file is read beyond its bytes: the user's field mapping and, for
 /// CSV, the separator (sniffed from the header when not given).
@@ -984,7 +984,7 @@ fn skip_value(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::field::FieldValue;
+    use crate::common::field::FieldValue;
 
     /// What reading gave, comparable across ways of cutting the input.
     #[derive(Debug, PartialEq)]
@@ -1000,7 +1000,7 @@ mod tests {
             Ok(record) => format!(
                 "{}={:?}",
                 item.position,
-                record.value(crate::mapping::Field::Id)
+                record.value(crate::source::mapping::Field::Id)
             ),
             Err(reason) => format!("{}!{reason}", item.position),
         }
@@ -1008,7 +1008,7 @@ mod tests {
 
     fn name(item: &SourceItem<'_>) -> Option<FieldValue<'static>> {
         match &item.parsed {
-            Ok(record) => match &record.value(crate::mapping::Field::FirstName) {
+            Ok(record) => match &record.value(crate::source::mapping::Field::FirstName) {
                 Some(FieldValue::Text(text)) => Some(FieldValue::Text(text.to_string().into())),
                 other => other.as_ref().map(|_| FieldValue::Null),
             },
@@ -1352,7 +1352,7 @@ mod tests {
     }
 
     /// A CSV's items with the value of one field each (`-` when absent).
-    fn csv_items(input: &[u8], field: crate::mapping::Field) -> Vec<String> {
+    fn csv_items(input: &[u8], field: crate::source::mapping::Field) -> Vec<String> {
         let mut seen = Vec::new();
         let format = Reader::read_all(input, &mut |item| {
             seen.push(match &item.parsed {
@@ -1371,7 +1371,7 @@ mod tests {
 
     #[test]
     fn csv_quotes_escapes_and_line_breaks_inside_quotes() {
-        use crate::mapping::Field;
+        use crate::source::mapping::Field;
         let input = "\u{feff}Customer ID,First Name,Note\r\n\
                      1,\"Ann, the \"\"first\"\"\",x\r\n\
                      2,\"Bo\r\nb\",\"a\nb\"\r\n\
@@ -1396,7 +1396,7 @@ mod tests {
 
     #[test]
     fn csv_separators_are_sniffed() {
-        use crate::mapping::Field;
+        use crate::source::mapping::Field;
         for separator in [";", "\t", "|", ","] {
             let input = format!(
                 "Record ID{s}Email{s}Score\n7{s}a@b.co{s}82.5\n",
@@ -1412,7 +1412,7 @@ mod tests {
 
     #[test]
     fn csv_empty_cells_are_missing_and_ragged_rows_are_rejected() {
-        use crate::mapping::Field;
+        use crate::source::mapping::Field;
         let input = b"id,email,first_name\n1,,Ann\n2,b@c.de\n3,c@d.ef,Cy,extra,more\n4, ,Di\n";
         assert_eq!(
             csv_items(input, Field::Email),
@@ -1427,7 +1427,7 @@ mod tests {
 
     #[test]
     fn csv_short_rows_miss_their_last_cells_and_blank_lines_are_skipped() {
-        use crate::mapping::Field;
+        use crate::source::mapping::Field;
         // Exporters drop trailing empty cells; a blank line holds no record.
         let input = b"id,first_name,email
 1,Ann

@@ -4,8 +4,8 @@
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::customer::{Customer, Customers};
-use crate::enrich::{
+use crate::transform::customer::{Customer, Customers};
+use crate::transform::enrich::{
     AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
 };
 

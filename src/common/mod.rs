@@ -1,0 +1,10 @@
+//! Helpers every floor shares, depending on nothing of the crate: stable
+//! hashing and SplitMix64, the clock, dates, values as sources give them,
+//! interned texts, and the shape of a run's events.
+
+pub(crate) mod clock;
+pub mod dates;
+pub(crate) mod events;
+pub(crate) mod field;
+pub mod hash;
+pub(crate) mod interner;

@@ -1,0 +1,17 @@
+//! Sources: bytes, whole or in chunks, to positioned records read through
+//! the field mapping.
+//!
+//! - [`mapping`]: which source column or JSON path feeds each input field.
+//! - [`record`]: one record read through a mapping (with a fast scan for
+//!   flat records).
+//! - [`reader`]: the one reader of files (JSON arrays, page envelopes,
+//!   NDJSON, CSV via `csv_rows`), whole or in chunks.
+//! - [`ingest`]: positions, layouts and errors, and API page bodies.
+//! - [`probe`]: a look at a source's start for the mapping panel.
+
+pub(crate) mod csv_rows;
+pub mod ingest;
+pub mod mapping;
+pub mod probe;
+pub mod reader;
+pub mod record;
