@@ -17,6 +17,7 @@
 //! customers whose input lacked `engagement_score` or `last_login`, which a
 //! report does not record, so they are left out too.
 
+mod previous;
 mod read;
 pub mod view;
 mod write;
@@ -31,7 +32,8 @@ use crate::report::Report;
 use crate::transform::customer::CustomerRef;
 use crate::transform::quality::QualityBucket;
 
-pub use read::{PreviousReport, ReadError, ReadProblem, ReportReader};
+pub use previous::PreviousReport;
+pub use read::{ReadError, ReadProblem, ReportReader};
 
 /// A field of a customer line, other than `customer_id` (the key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

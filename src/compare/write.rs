@@ -27,7 +27,7 @@ use serde::{Serialize, Serializer};
 use crate::report::json_out::{write_lines, write_str, LineWriter};
 use crate::transform::customer::{CustomerRef, Customers};
 
-use super::read::PreviousCustomer;
+use super::previous::PreviousCustomer;
 use super::{Changed, Changes, Counts, CustomerField, FieldSet, Note, PreviousReport, RunSummary};
 
 /// The changes file's `metadata` (and the page's summary of the changes).
