@@ -38,11 +38,12 @@ pub mod fetch;
 pub mod pipeline;
 pub mod provenance;
 pub mod report;
+pub(crate) mod schema;
 pub mod settings;
 pub mod source;
 pub mod stream;
 pub(crate) mod transform;
-pub mod vocabulary;
+pub(crate) mod vocabulary;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

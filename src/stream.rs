@@ -18,20 +18,24 @@ use crate::source::reader::{ReadOptions, Reader};
 /// An upload in progress.
 #[derive(Debug)]
 pub struct UploadStream {
+    file_name: String,
     reader: Reader,
     builder: ReportBuilder<'static>,
 }
 
 impl UploadStream {
-    /// A new upload; `settings.export_timestamp` is replaced at the end.
-    pub fn new(settings: &RunSettings) -> Self {
-        UploadStream::with_options(settings, &ReadOptions::default())
+    /// A new upload of `file_name`; `settings.export_timestamp` is replaced at the end.
+    pub fn new(file_name: &str, settings: &RunSettings) -> Self {
+        UploadStream::with_options(file_name, settings, &ReadOptions::default())
     }
 
-    /// A new upload read with a field mapping (and CSV separator) given.
-    pub fn with_options(settings: &RunSettings, options: &ReadOptions) -> Self {
+    /// A new upload of `file_name` read with a field mapping (and CSV
+    /// separator) given; the name's extension says the layout, as for a
+    /// whole file ([`crate::pipeline::process_upload_with`]).
+    pub fn with_options(file_name: &str, settings: &RunSettings, options: &ReadOptions) -> Self {
         UploadStream {
-            reader: Reader::with_options(options),
+            file_name: file_name.to_owned(),
+            reader: Reader::with_options(&options.clone().for_file(file_name)),
             builder: ReportBuilder::new(settings),
         }
     }
@@ -57,7 +61,6 @@ impl UploadStream {
     /// [`IngestError`] when the file cannot be read as customer records.
     pub fn finish(
         mut self,
-        file_name: &str,
         export_timestamp: DateTime<Utc>,
     ) -> Result<Report<'static>, IngestError> {
         let mut builder = self.builder;
@@ -65,7 +68,7 @@ impl UploadStream {
             .reader
             .finish(&mut |item| builder.add_transient(item))?;
         let source = SourceInfo::Upload {
-            file_name: file_name.to_owned(),
+            file_name: self.file_name,
             format,
         };
         if builder.records_read() == 0 {
@@ -214,12 +217,12 @@ mod tests {
     }
 
     fn chunked(input: &[u8], size: usize) -> Result<Vec<u8>, IngestError> {
-        let mut stream = UploadStream::new(&settings());
+        let mut stream = UploadStream::new("f", &settings());
         for chunk in input.chunks(size.max(1)) {
             stream.push(chunk)?;
         }
         let at = parse_timestamp("2026-11-24T12:00:00Z").unwrap();
-        stream.finish("f", at).map(|report| report.to_json())
+        stream.finish(at).map(|report| report.to_json())
     }
 
     const NDJSON: &[u8] = b"\xEF\xBB\xBF{\"id\": 1, \"first_name\": \"Ann\"}\r\n\n\
@@ -245,7 +248,7 @@ mod tests {
 
     #[test]
     fn ndjson_is_processed_as_it_arrives() {
-        let mut stream = UploadStream::new(&settings());
+        let mut stream = UploadStream::new("f", &settings());
         stream.push(b"{\"id\": 1}\n{\"id\": 2}\n{\"id\"").unwrap();
         assert_eq!(
             stream.records_read(),

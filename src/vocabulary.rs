@@ -3,12 +3,15 @@
 //! every enriched field with its values in dashboard order, the scored
 //! fields, the table's columns, and the limits of every setting. The page
 //! builds its selects, legends, chart order and input limits from it.
+// Used by the page (`web`, a wasm32-only module), and tested natively.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 use serde::Serialize;
 
 use crate::fetch::fetcher::MAX_REDIRECTS;
 use crate::report::distributions::TOP_DOMAINS;
-use crate::report::table::{Column, COLUMNS};
+use crate::report::table::Column;
+use crate::schema::{Kind, Origin, LINE};
 use crate::settings::{
     Limit, CONCURRENCY, KEEP_HOURS, MAX_PAGE_MB, PER_PAGE, RETRIES, SEED, TIMEOUT_MS,
 };
@@ -16,18 +19,18 @@ use crate::source::csv_rows::SEPARATORS;
 use crate::source::ingest::InputFormat;
 use crate::source::mapping::Field as ContractField;
 use crate::source::probe::PREVIEW_RECORDS;
-use crate::transform::enrich::{
-    AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
-    ACTIVE_WITHIN_DAYS,
-};
+use crate::transform::enrich::ACTIVE_WITHIN_DAYS;
 use crate::transform::quality::{QualityBucket, ScoredField, POINTS_PER_ISSUE};
 
 /// Everything the page needs to name and limit things.
 #[derive(Debug, Serialize)]
-pub struct Vocabulary {
+pub(crate) struct Vocabulary {
     /// Quality buckets, best first, with their score ranges.
     pub quality_buckets: Vec<Bucket>,
-    /// The enriched fields, with their values in dashboard order.
+    /// The customer line, field by field ([`crate::schema::LINE`]).
+    pub line: Vec<LineEntry>,
+    /// The charted (enumerated) fields of the line, with their values in
+    /// dashboard order.
     pub fields: Vec<Field>,
     /// The fields that count towards the quality score.
     pub scored_fields: Vec<Named>,
@@ -35,8 +38,8 @@ pub struct Vocabulary {
     pub points_per_issue: u8,
     /// Days before `as_of` within which a login counts as active.
     pub active_within_days: i64,
-    /// The customer table's columns.
-    pub columns: &'static [Column],
+    /// The customer table's columns (the line's fields).
+    pub columns: Vec<Column>,
     /// The limits of the run settings.
     pub limits: Limits,
     /// The most pages one API run fetches.
@@ -57,7 +60,7 @@ pub struct Vocabulary {
 
 /// A CSV separator.
 #[derive(Debug, Serialize)]
-pub struct Separator {
+pub(crate) struct Separator {
     /// The character.
     pub value: String,
     /// As people read it.
@@ -66,7 +69,7 @@ pub struct Separator {
 
 /// A quality bucket.
 #[derive(Debug, Serialize)]
-pub struct Bucket {
+pub(crate) struct Bucket {
     /// `high`, `medium` or `low`.
     pub name: &'static str,
     /// Lowest score in it.
@@ -77,7 +80,7 @@ pub struct Bucket {
 
 /// An enriched field and its values.
 #[derive(Debug, Serialize)]
-pub struct Field {
+pub(crate) struct Field {
     /// The report's key.
     pub name: &'static str,
     /// As people read it.
@@ -86,9 +89,30 @@ pub struct Field {
     pub values: Vec<&'static str>,
 }
 
+/// One field of the customer line, as the page needs it.
+#[derive(Debug, Serialize)]
+pub(crate) struct LineEntry {
+    /// Its key in the report and in the page's rows.
+    pub key: &'static str,
+    /// Its column heading.
+    pub heading: &'static str,
+    /// Its name in titles and charts.
+    pub title: &'static str,
+    /// What it holds: `id`, `text`, `enum`, `score` or `issues`.
+    pub kind: &'static str,
+    /// For `enum`: its values, in order.
+    pub values: Option<&'static [&'static str]>,
+    /// Where its value comes from: `source`, `derived`, `derived_or_seeded`, `seeded`.
+    pub origin: Origin,
+    /// Whether the customer table sorts by it.
+    pub sortable: bool,
+    /// Whether the dashboard charts it.
+    pub charted: bool,
+}
+
 /// A name and how people read it.
 #[derive(Debug, Serialize)]
-pub struct Named {
+pub(crate) struct Named {
     /// The report's key.
     pub name: &'static str,
     /// As people read it.
@@ -97,7 +121,7 @@ pub struct Named {
 
 /// The limits of the settings a user types.
 #[derive(Debug, Serialize)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Requests in flight.
     pub concurrency: Limit,
     /// Retries per page.
@@ -114,21 +138,8 @@ pub struct Limits {
     pub max_page_mb: Limit,
 }
 
-fn field<T: Copy>(
-    name: &'static str,
-    label: &'static str,
-    values: &[T],
-    text: fn(T) -> &'static str,
-) -> Field {
-    Field {
-        name,
-        label,
-        values: values.iter().map(|v| text(*v)).collect(),
-    }
-}
-
 /// The vocabulary.
-pub fn vocabulary() -> Vocabulary {
+pub(crate) fn vocabulary() -> Vocabulary {
     Vocabulary {
         quality_buckets: QualityBucket::ALL
             .into_iter()
@@ -138,38 +149,34 @@ pub fn vocabulary() -> Vocabulary {
                 max: bucket.max_score(),
             })
             .collect(),
-        fields: vec![
-            field(
-                "engagement_level",
-                "Engagement level",
-                EngagementLevel::ALL,
-                EngagementLevel::label,
-            ),
-            field(
-                "activity_status",
-                "Activity status",
-                ActivityStatus::ALL,
-                ActivityStatus::label,
-            ),
-            field(
-                "acquisition_channel",
-                "Acquisition channel",
-                AcquisitionChannel::ALL,
-                AcquisitionChannel::label,
-            ),
-            field(
-                "market_segment",
-                "Market segment",
-                MarketSegment::ALL,
-                MarketSegment::label,
-            ),
-            field(
-                "customer_tier",
-                "Customer tier",
-                CustomerTier::ALL,
-                CustomerTier::label,
-            ),
-        ],
+        line: LINE
+            .iter()
+            .map(|spec| LineEntry {
+                key: spec.key,
+                heading: spec.heading,
+                title: spec.title,
+                kind: spec.kind.name(),
+                values: match spec.kind {
+                    Kind::Enum(choices) => Some(choices.labels),
+                    _ => None,
+                },
+                origin: spec.origin,
+                sortable: spec.sortable,
+                charted: spec.charted,
+            })
+            .collect(),
+        fields: LINE
+            .iter()
+            .filter(|spec| spec.charted)
+            .filter_map(|spec| match spec.kind {
+                Kind::Enum(choices) => Some(Field {
+                    name: spec.key,
+                    label: spec.title,
+                    values: choices.labels.to_vec(),
+                }),
+                _ => None,
+            })
+            .collect(),
         scored_fields: ScoredField::ALL
             .into_iter()
             .map(|field| Named {
@@ -179,7 +186,7 @@ pub fn vocabulary() -> Vocabulary {
             .collect(),
         points_per_issue: POINTS_PER_ISSUE,
         active_within_days: ACTIVE_WITHIN_DAYS,
-        columns: &COLUMNS,
+        columns: LINE.iter().map(|spec| Column::of(spec.field)).collect(),
         limits: Limits {
             concurrency: CONCURRENCY,
             retries: RETRIES,
@@ -240,7 +247,7 @@ mod tests {
         assert_eq!(json["scored_fields"][5]["label"], "Engagement score");
         assert_eq!(
             json["columns"][0],
-            serde_json::json!({"key": "customer_id", "label": "ID", "sortable": true})
+            serde_json::json!({"key": "customer_id", "label": "ID", "kind": "id", "sortable": true})
         );
         assert_eq!(json["columns"][9]["sortable"], false);
         assert_eq!(

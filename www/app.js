@@ -468,9 +468,8 @@ async function showResults(reply) {
   fillList('failed-pages', 'failed-none', m.failed_pages.map((f) => `Page ${f.page}: ${f.reason} (${count(f.attempts)} attempts)`));
   fillList('rejected-list', 'rejected-none',
     withMore(rejected.map((r) => `${r.position}: ${r.reason}`), rejected.length, m.rejected_records));
-  fillList('duplicates-list', 'duplicates-none', withMore(duplicates.map((d) => (
-    `Customer ${d.customer_id}: ${d.position} (score ${d.data_quality_score}) removed; kept ${d.kept_position}`
-  )), duplicates.length, m.duplicates_removed));
+  fillList('duplicates-list', 'duplicates-none',
+    withMore(duplicates.map((d) => d.message), duplicates.length, m.duplicates_removed));
   fillList('warnings-list', 'warnings-none', m.warnings);
   $('retry-failed').hidden = !(m.fetch && m.failed_pages.length > 0);
 

@@ -10,15 +10,6 @@ import { VirtualTable } from './vtable.js';
 
 const $ = (id) => document.getElementById(id);
 
-/** Column widths of the changes table (as vtable.js's WIDTHS). */
-const WIDTHS = {
-  customer_id: [4.5, 0.5],
-  full_name: [8, 1.2],
-  changes: [18, 4],
-  quality_bucket: [10, 0.8],
-  default: [6, 0.5],
-};
-
 const customers = (n) => (n === 1 ? '1 customer' : `${count(n)} customers`);
 
 /** A changed value as text; a list's items one after another ("none" when empty). */
@@ -190,20 +181,19 @@ export class ChangesPanel {
           ? `${customers(total)} changed` : `${count(rows)} of ${customers(total)} changed`;
       },
       requests: { view: 'changes-view', rows: 'changes-rows' },
-      widths: WIDTHS,
-      fill: (cell, key, row, ranks) => this.fill(cell, key, row, ranks),
+      fill: (cell, column, row, ranks) => this.fill(cell, column, row, ranks),
       newQuery: () => ({ search: '', bucket: '', field: '' }),
     });
     return this.table;
   }
 
   /** A changed customer's cell: one changed field a line; the bucket before and now. */
-  fill(cell, key, row, ranks) {
-    if (key === 'changes') {
+  fill(cell, column, row, ranks) {
+    if (column.kind === 'changes') {
       cell.textContent = row.changes
         .map((change) => `${this.label(change.field)}: ${shown(change.old)} → ${shown(change.new)}`)
         .join('\n');
-    } else if (key === 'quality_bucket') {
+    } else if (column.kind === 'bucket') {
       const rank = ranks.get(row.quality_bucket) ?? 0;
       const moved = row.previous_bucket !== row.quality_bucket;
       cell.append(
@@ -211,7 +201,7 @@ export class ChangesPanel {
         el('span', { className: `bucket rank-${rank}`, text: moved ? `${row.previous_bucket} → ${row.quality_bucket}` : row.quality_bucket }),
       );
     } else {
-      cell.textContent = String(row[key] ?? '');
+      cell.textContent = String(row[column.key] ?? '');
     }
   }
 

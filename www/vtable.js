@@ -17,22 +17,19 @@ const OVERSCAN = 6;
 const MAX_HEIGHT = 10_000_000;
 
 /**
- * Column widths (presentation only): the minimum in rem and the share of
- * the rest. Columns not named here get the default. When the table cannot
- * have every column at its minimum, rows become cards (every field with its
- * name), so no column is ever out of sight.
+ * Column widths by the kind of value a column shows (the core's column
+ * `kind`; presentation only): the minimum in rem and the share of the rest.
+ * When the table cannot have every column at its minimum, rows become cards
+ * (every field with its name), so no column is ever out of sight.
  */
-const WIDTHS = {
-  customer_id: [4.5, 0.8],
-  full_name: [8, 1.5],
-  email_domain: [7.5, 1.2],
-  engagement_level: [6.5, 0.5],
-  activity_status: [5.5, 0.5],
-  acquisition_channel: [8, 0.5],
-  market_segment: [6.5, 0.5],
-  customer_tier: [6, 0.5],
-  data_quality_score: [7, 0.5],
-  quality_issues: [13, 3],
+const KIND_WIDTHS = {
+  id: [4.5, 0.8],
+  text: [7.5, 1.4],
+  enum: [6.5, 0.5],
+  score: [7, 0.5],
+  issues: [13, 3],
+  changes: [18, 4],
+  bucket: [10, 0.8],
   default: [6, 0.5],
 };
 const BORDERS_REM = 0.25;
@@ -110,18 +107,17 @@ export class VirtualTable {
    * it (with `.vhead` and `.vbody` row groups); `onCount(rows)` hears the
    * view's size; `onSort(query)` hears sort changes made in the header.
    * What is shown: `requests` names the worker's view and rows requests,
-   * `widths` the columns' widths (as WIDTHS), `fill(cell, key, row, ranks)`
+   * `fill(cell, column, row, ranks)`
    * fills a cell, and `newQuery()` gives the view's query with nothing chosen.
    */
   constructor({
-    area, scroller, table, client, onCount, onSort, requests, widths, fill, newQuery,
+    area, scroller, table, client, onCount, onSort, requests, fill, newQuery,
   }) {
     this.area = area;
     this.client = client;
     this.onCount = onCount;
     this.onSort = onSort;
     this.requests = requests;
-    this.widths = widths;
     this.fillCell = fill;
     this.newQuery = newQuery;
     this.scroller = scroller;
@@ -156,13 +152,15 @@ export class VirtualTable {
   configure({ columns, quality_buckets: buckets }) {
     this.columns = columns;
     this.ranks = new Map(buckets.map((bucket, rank) => [bucket.name, rank]));
-    const widths = columns.map((column) => this.widths[column.key] ?? this.widths.default);
+    const widths = columns.map((column) => KIND_WIDTHS[column.kind] ?? KIND_WIDTHS.default);
+    // The first text column (the name) leads a card on narrow screens.
+    this.lead = columns.find((column) => column.kind === 'text')?.key;
     this.table.style.setProperty('--columns', widths.map(([min, share]) => `minmax(${min}rem, ${share}fr)`).join(' '));
     this.minimumRem = widths.reduce((sum, [min]) => sum + min, 0) + BORDERS_REM;
     this.table.style.setProperty('--table-min', `${this.minimumRem}rem`);
     this.fitMode();
     this.headers = columns.map((column) => {
-      const cell = el('div', { className: `vcell c-${column.key}`, attrs: { role: 'columnheader' } });
+      const cell = el('div', { className: this.cellClass(column), attrs: { role: 'columnheader' } });
       if (column.sortable) {
         const button = el('button', { text: column.label, attrs: { type: 'button' } });
         button.addEventListener('click', () => this.sortBy(column.key));
@@ -354,11 +352,16 @@ export class VirtualTable {
     return changed;
   }
 
+  /** A cell's classes: its column's key and kind, and `lead` for the leading column. */
+  cellClass(column) {
+    return `vcell c-${column.key} k-${column.kind}${column.key === this.lead ? ' lead' : ''}`;
+  }
+
   row(item, index) {
     const row = el('div', { className: 'vrow', attrs: { role: 'row', 'aria-rowindex': String(index + 2) } });
     for (const column of this.columns) {
-      const cell = el('div', { className: `vcell c-${column.key}`, attrs: { role: 'cell', 'data-label': column.label } });
-      this.fillCell(cell, column.key, item, this.ranks);
+      const cell = el('div', { className: this.cellClass(column), attrs: { role: 'cell', 'data-label': column.label } });
+      this.fillCell(cell, column, item, this.ranks);
       row.append(cell);
     }
     return row;
@@ -366,21 +369,22 @@ export class VirtualTable {
 
 }
 
-/** A customer's cell: one issue a line; the score with its bucket's marker and name. */
-function fillCustomer(cell, key, customer, ranks) {
-  if (key === 'quality_issues') {
-    // One issue a line (white-space: pre-line).
-    cell.textContent = customer.quality_issues.join('\n');
-  } else if (key === 'data_quality_score') {
+/** A customer's cell, by its column's kind: a list one item a line; a score with its bucket's marker and name. */
+function fillCustomer(cell, column, customer, ranks) {
+  const value = customer[column.key];
+  if (column.kind === 'issues') {
+    // One item a line (white-space: pre-line).
+    cell.textContent = value.join('\n');
+  } else if (column.kind === 'score') {
     const rank = ranks.get(customer.quality_bucket) ?? 0;
     cell.append(
       el('span', { className: `marker rank-${rank}`, attrs: { 'aria-hidden': 'true' } }),
-      el('span', { className: 'score', text: customer.data_quality_score }),
+      el('span', { className: 'score', text: value }),
       ' ',
       el('span', { className: `bucket rank-${rank}`, text: customer.quality_bucket }),
     );
   } else {
-    cell.textContent = String(customer[key] ?? '');
+    cell.textContent = String(value ?? '');
   }
 }
 
@@ -390,7 +394,6 @@ export class CustomerTable extends VirtualTable {
     super({
       ...options,
       requests: { view: 'view', rows: 'rows' },
-      widths: WIDTHS,
       fill: fillCustomer,
       newQuery: () => ({ sort: '', descending: false, search: '', bucket: '', issue: '' }),
     });

@@ -62,7 +62,7 @@ fuzz_target!(|data: &[u8]| {
 
     let whole = process_upload_with(file, "fuzz.json", settings(), &options)
         .map(|report| report.to_json());
-    let mut stream = UploadStream::with_options(settings(), &options);
+    let mut stream = UploadStream::with_options("fuzz.json", settings(), &options);
     let mut from = 0;
     let mut chunked = Ok(());
     for cut in cuts {
@@ -73,7 +73,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let at = parse_timestamp("2026-11-24T12:00:00Z").expect("a valid timestamp");
-    let chunked = chunked.and_then(|()| stream.finish("fuzz.json", at).map(|r| r.to_json()));
+    let chunked = chunked.and_then(|()| stream.finish(at).map(|r| r.to_json()));
     match (&whole, &chunked) {
         (Ok(a), Ok(b)) => assert!(
             a == b,

@@ -22,9 +22,10 @@ fuzz_target!(|data: &[u8]| {
     let shown = url::Url::parse(&redact(text)).expect("a redacted URL parses");
     assert_eq!(shown.origin(), url.origin());
     assert_eq!(shown.path(), url.path());
+    // A secret parameter's value is written as ***; a bare name has none.
     for (name, value) in shown.query_pairs() {
         if is_secret_parameter(&name) {
-            assert_eq!(value, "***", "{text}");
+            assert!(value == "***" || value.is_empty(), "{text}");
         }
     }
     let kept: Vec<_> = url

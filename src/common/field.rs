@@ -88,7 +88,7 @@ impl fmt::Display for FieldValue<'_> {
 }
 
 /// The first 40 characters of `s`, with "…" when cut.
-pub fn excerpt(s: &str) -> Cow<'_, str> {
+pub(crate) fn excerpt(s: &str) -> Cow<'_, str> {
     match s.char_indices().nth(EXCERPT_CHARS) {
         None => Cow::Borrowed(s),
         Some((cut, _)) => Cow::Owned(format!("{}…", &s[..cut])),

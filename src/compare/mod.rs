@@ -19,7 +19,7 @@
 
 mod previous;
 mod read;
-pub mod view;
+pub(crate) mod view;
 mod write;
 
 use std::fmt::Write as _;
@@ -29,98 +29,26 @@ use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::report::Report;
-use crate::transform::customer::CustomerRef;
+use crate::schema::{LineField, LINE};
+use crate::transform::customer::{CustomerRef, LineValue};
 use crate::transform::quality::QualityBucket;
 
 pub use previous::PreviousReport;
+use previous::PreviousValue;
 pub use read::{ReadError, ReadProblem, ReportReader};
 
-/// A field of a customer line, other than `customer_id` (the key).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CustomerField {
-    /// `full_name`
-    FullName,
-    /// `email_domain`
-    EmailDomain,
-    /// `engagement_level` (seeded when the input has no `engagement_score`)
-    EngagementLevel,
-    /// `activity_status` (seeded when the input has no `last_login`)
-    ActivityStatus,
-    /// `acquisition_channel` (seeded)
-    AcquisitionChannel,
-    /// `market_segment` (seeded)
-    MarketSegment,
-    /// `customer_tier` (seeded)
-    CustomerTier,
-    /// `data_quality_score`
-    DataQualityScore,
-    /// `quality_issues`
-    QualityIssues,
-}
-
-impl CustomerField {
-    /// Every field, in the report's order.
-    pub const ALL: [CustomerField; 9] = [
-        CustomerField::FullName,
-        CustomerField::EmailDomain,
-        CustomerField::EngagementLevel,
-        CustomerField::ActivityStatus,
-        CustomerField::AcquisitionChannel,
-        CustomerField::MarketSegment,
-        CustomerField::CustomerTier,
-        CustomerField::DataQualityScore,
-        CustomerField::QualityIssues,
-    ];
-
-    /// The report's key.
-    pub fn name(self) -> &'static str {
-        match self {
-            CustomerField::FullName => "full_name",
-            CustomerField::EmailDomain => "email_domain",
-            CustomerField::EngagementLevel => "engagement_level",
-            CustomerField::ActivityStatus => "activity_status",
-            CustomerField::AcquisitionChannel => "acquisition_channel",
-            CustomerField::MarketSegment => "market_segment",
-            CustomerField::CustomerTier => "customer_tier",
-            CustomerField::DataQualityScore => "data_quality_score",
-            CustomerField::QualityIssues => "quality_issues",
-        }
-    }
-
-    /// The field named `name` (as in the report), if there is one.
-    pub fn from_name(name: &str) -> Option<Self> {
-        CustomerField::ALL.into_iter().find(|f| f.name() == name)
-    }
-
-    /// Whether the seed can decide the value (always, or when the input
-    /// lacked the field it is derived from).
-    pub fn depends_on_seed(self) -> bool {
-        matches!(
-            self,
-            CustomerField::EngagementLevel
-                | CustomerField::ActivityStatus
-                | CustomerField::AcquisitionChannel
-                | CustomerField::MarketSegment
-                | CustomerField::CustomerTier
-        )
-    }
-
-    fn bit(self) -> u16 {
-        1 << self as u16
-    }
-}
-
-/// A set of fields, as bits.
+/// A set of fields of the line, as bits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FieldSet(u16);
 
 impl FieldSet {
-    /// Every field.
-    pub const ALL: FieldSet = FieldSet((1 << CustomerField::ALL.len()) - 1);
+    /// Every field but `customer_id`, the key the reports are matched by.
+    pub const COMPARABLE: FieldSet =
+        FieldSet(((1 << LINE.len()) - 1) & !(1 << LineField::CustomerId as u16));
 
     /// Whether `field` is in the set.
-    pub fn contains(self, field: CustomerField) -> bool {
-        self.0 & field.bit() != 0
+    pub fn contains(self, field: LineField) -> bool {
+        self.0 & (1 << field as u16) != 0
     }
 
     /// Whether the set is empty.
@@ -128,22 +56,26 @@ impl FieldSet {
         self.0 == 0
     }
 
-    fn insert(&mut self, field: CustomerField) {
-        self.0 |= field.bit();
+    fn insert(&mut self, field: LineField) {
+        self.0 |= 1 << field as u16;
+    }
+
+    fn without(self, other: FieldSet) -> FieldSet {
+        FieldSet(self.0 & !other.0)
     }
 
     /// The fields in the set, in the report's order.
-    pub fn iter(self) -> impl Iterator<Item = CustomerField> {
-        CustomerField::ALL
+    pub fn iter(self) -> impl Iterator<Item = LineField> {
+        LineField::ALL
             .into_iter()
             .filter(move |f| self.contains(*f))
     }
 }
 
-/// Serialized as the list of the fields' names.
+/// Serialized as the list of the fields' keys.
 impl Serialize for FieldSet {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.iter().map(CustomerField::name))
+        serializer.collect_seq(self.iter().map(LineField::key))
     }
 }
 
@@ -236,14 +168,14 @@ pub struct Counts {
     /// Customers in both with no compared field changed.
     pub unchanged: usize,
     /// Changed customers per compared field (a customer counts once per field).
-    pub fields: Vec<(CustomerField, usize)>,
+    pub fields: Vec<(LineField, usize)>,
     /// Moves between quality buckets, best bucket first on both sides.
     pub quality_buckets: Vec<BucketMove>,
 }
 
 impl Counts {
     /// Changed customers with a change in `field` (0 for a field not compared).
-    pub fn field(&self, field: CustomerField) -> usize {
+    pub fn field(&self, field: LineField) -> usize {
         self.fields
             .iter()
             .find(|(f, _)| *f == field)
@@ -253,12 +185,12 @@ impl Counts {
 
 impl Serialize for Counts {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        struct Fields<'c>(&'c [(CustomerField, usize)]);
+        struct Fields<'c>(&'c [(LineField, usize)]);
         impl Serialize for Fields<'_> {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 let mut map = serializer.serialize_map(Some(self.0.len()))?;
                 for (field, n) in self.0 {
-                    map.serialize_entry(field.name(), n)?;
+                    map.serialize_entry(field.key(), n)?;
                 }
                 map.end()
             }
@@ -325,17 +257,19 @@ impl Changes {
 pub fn compare(previous: &PreviousReport, current: &Report<'_>) -> Changes {
     let before = previous.summary();
     let now = RunSummary::of(current);
+    let seeded = LineField::ALL
+        .into_iter()
+        .filter(|f| f.spec().origin.depends_on_seed())
+        .fold(FieldSet::default(), |mut set, f| {
+            set.insert(f);
+            set
+        });
     let compared_fields = if before.seed == now.seed {
-        FieldSet::ALL
+        FieldSet::COMPARABLE
     } else {
-        FieldSet(
-            CustomerField::ALL
-                .into_iter()
-                .filter(|f| !f.depends_on_seed())
-                .fold(0, |bits, f| bits | f.bit()),
-        )
+        FieldSet::COMPARABLE.without(seeded)
     };
-    let left_out_fields = FieldSet(FieldSet::ALL.0 & !compared_fields.0);
+    let left_out_fields = FieldSet::COMPARABLE.without(compared_fields);
 
     let customers = &current.customers;
     let mut by_id: Vec<u32> = (0..customers.len() as u32).collect();
@@ -348,7 +282,7 @@ pub fn compare(previous: &PreviousReport, current: &Report<'_>) -> Changes {
         added: Vec::new(),
         removed: Vec::new(),
         changed: Vec::new(),
-        field_counts: [0; CustomerField::ALL.len()],
+        field_counts: [0; LINE.len()],
         moves: [[0; 3]; 3],
         unchanged: 0,
     };
@@ -413,7 +347,7 @@ struct Matcher<'p> {
     added: Vec<u32>,
     removed: Vec<u32>,
     changed: Vec<Changed>,
-    field_counts: [usize; CustomerField::ALL.len()],
+    field_counts: [usize; LINE.len()],
     /// Customers by (earlier bucket, bucket now), in `QualityBucket::ALL` order.
     moves: [[usize; 3]; 3],
     unchanged: usize,
@@ -424,35 +358,22 @@ impl Matcher<'_> {
         let before = self.previous.customer(place);
         let mut fields = FieldSet::default();
         for field in self.compared.iter() {
-            let same = match field {
-                CustomerField::FullName => before.full_name() == customer.full_name(),
-                CustomerField::EmailDomain => before.email_domain() == customer.email_domain(),
-                CustomerField::EngagementLevel => {
-                    before.row.engagement_level == customer.engagement_level
-                }
-                CustomerField::ActivityStatus => {
-                    before.row.activity_status == customer.activity_status
-                }
-                CustomerField::AcquisitionChannel => {
-                    before.row.acquisition_channel == customer.acquisition_channel
-                }
-                CustomerField::MarketSegment => {
-                    before.row.market_segment == customer.market_segment
-                }
-                CustomerField::CustomerTier => before.row.customer_tier == customer.customer_tier,
-                CustomerField::DataQualityScore => {
-                    before.row.data_quality_score == customer.data_quality_score
-                }
-                CustomerField::QualityIssues => {
+            let same = match (before.value(field), customer.value(field)) {
+                (PreviousValue::Id(a), LineValue::Id(b)) => a == b,
+                (PreviousValue::Text(a), LineValue::Text { text: b, .. }) => a == b,
+                (PreviousValue::Label { code: a, .. }, LineValue::Label { code: b, .. }) => a == b,
+                (PreviousValue::Score(a), LineValue::Score(b)) => a == b,
+                (PreviousValue::Issues, LineValue::Issues(now)) => {
                     let earlier = before.issues();
-                    earlier.len() == customer.quality_issues().len()
-                        && earlier.zip(customer.quality_issues()).all(|(old, new)| {
+                    earlier.len() == now.quality_issues().len()
+                        && earlier.zip(now.quality_issues()).all(|(old, new)| {
                             self.scratch.clear();
                             // Writing into a String cannot fail.
                             let _ = write!(self.scratch, "{new}");
                             old == self.scratch
                         })
                 }
+                _ => false,
             };
             if !same {
                 fields.insert(field);
@@ -460,7 +381,11 @@ impl Matcher<'_> {
             }
         }
         let rank = |score| QualityBucket::of(score) as usize;
-        self.moves[rank(before.row.data_quality_score)][rank(customer.data_quality_score)] += 1;
+        let earlier = match before.value(LineField::DataQualityScore) {
+            PreviousValue::Score(score) => score,
+            _ => 0,
+        };
+        self.moves[rank(earlier)][rank(customer.data_quality_score)] += 1;
         if fields.is_empty() {
             self.unchanged += 1;
         } else {
@@ -491,7 +416,7 @@ fn bucket_moves(moves: &[[usize; 3]; 3]) -> Vec<BucketMove> {
 }
 
 fn names(fields: FieldSet) -> String {
-    let names: Vec<&str> = fields.iter().map(CustomerField::name).collect();
+    let names: Vec<&str> = fields.iter().map(LineField::key).collect();
     match names.split_last() {
         None => String::new(),
         Some((last, [])) => (*last).to_owned(),

@@ -1,18 +1,17 @@
 //! The compact store of an earlier report, and one customer line read
-//! into it: checked field by field against what this tool writes, its
-//! texts interned and its labels kept as codes.
+//! into it, field by field of the schema ([`crate::schema::LINE`]): each
+//! value checked against what this tool writes for the field's kind, texts
+//! interned, labels kept as codes.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::common::interner::Interner;
-use crate::transform::enrich::{
-    AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
-};
+use crate::schema::{Kind, LineField, LINE};
 
 use super::read::{kind_of_value, shown, ReadError, ReadProblem, ReportReader};
 use super::RunSummary;
@@ -25,22 +24,19 @@ pub(super) enum LineError {
     NotALine(ReadError),
 }
 
-/// One customer of the earlier report, compact: texts are interned.
+/// The most a quality score can be.
+const MAX_SCORE: u64 = 100;
+
+/// One customer of the earlier report, compact: per field of the line a
+/// number (a text's number in its field's table, a label's code, a score).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PreviousRow {
     pub(crate) customer_id: u64,
-    name: u32,
-    domain: u32,
+    values: [u32; LINE.len()],
     issues_start: u32,
     issue_count: u32,
     /// Place in the file's `customers`, for messages.
     pub(super) place: u32,
-    pub(crate) engagement_level: EngagementLevel,
-    pub(crate) activity_status: ActivityStatus,
-    pub(crate) acquisition_channel: AcquisitionChannel,
-    pub(crate) market_segment: MarketSegment,
-    pub(crate) customer_tier: CustomerTier,
-    pub(crate) data_quality_score: u8,
 }
 
 /// The checked metadata of the earlier report.
@@ -59,11 +55,31 @@ pub(super) struct PreviousMetadata {
 pub struct PreviousReport {
     pub(super) metadata: PreviousMetadata,
     pub(super) rows: Vec<PreviousRow>,
-    pub(super) names: Interner,
-    pub(super) domains: Interner,
-    pub(super) issue_texts: Interner,
+    /// Per field of the line, the distinct texts of a text field.
+    texts: Vec<Interner>,
+    issue_texts: Interner,
     /// Each customer's issues: numbers into `issue_texts`.
-    pub(super) issues: Vec<u32>,
+    issues: Vec<u32>,
+}
+
+/// A field's value in the earlier report, by the field's kind.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PreviousValue<'p> {
+    /// `Kind::Id`.
+    Id(u64),
+    /// `Kind::Text`.
+    Text(&'p str),
+    /// `Kind::Enum`: the label and its code.
+    Label {
+        /// As exported.
+        label: &'static str,
+        /// Its place among the field's choices.
+        code: u8,
+    },
+    /// `Kind::Score`.
+    Score(u8),
+    /// `Kind::Issues`: read with [`PreviousCustomer::issues`].
+    Issues,
 }
 
 /// A customer of the earlier report with access to its texts.
@@ -74,14 +90,22 @@ pub(crate) struct PreviousCustomer<'p> {
 }
 
 impl<'p> PreviousCustomer<'p> {
-    pub(crate) fn full_name(&self) -> &'p str {
-        self.report.names.get(self.row.name)
+    /// The value of one field of its line.
+    pub(crate) fn value(&self, field: LineField) -> PreviousValue<'p> {
+        let stored = self.row.values[field as usize];
+        match field.spec().kind {
+            Kind::Id => PreviousValue::Id(self.row.customer_id),
+            Kind::Text => PreviousValue::Text(self.report.texts[field as usize].get(stored)),
+            Kind::Enum(choices) => PreviousValue::Label {
+                label: choices.labels[stored as usize],
+                code: stored as u8,
+            },
+            Kind::Score => PreviousValue::Score(stored as u8),
+            Kind::Issues => PreviousValue::Issues,
+        }
     }
 
-    pub(crate) fn email_domain(&self) -> &'p str {
-        self.report.domains.get(self.row.domain)
-    }
-
+    /// Its quality issues, as the report wrote them.
     pub(crate) fn issues(&self) -> impl ExactSizeIterator<Item = &'p str> + 'p {
         let start = self.row.issues_start as usize;
         let end = start + self.row.issue_count as usize;
@@ -93,6 +117,23 @@ impl<'p> PreviousCustomer<'p> {
 }
 
 impl PreviousReport {
+    /// An empty store, before a report is read into it.
+    pub(super) fn empty() -> Self {
+        PreviousReport {
+            metadata: PreviousMetadata {
+                seed: 0,
+                as_of: String::new(),
+                export_timestamp: String::new(),
+                source: super::null_raw_value(),
+                complete: true,
+            },
+            rows: Vec::new(),
+            texts: LINE.iter().map(|_| Interner::default()).collect(),
+            issue_texts: Interner::default(),
+            issues: Vec::new(),
+        }
+    }
+
     /// Reads a whole report.
     ///
     /// # Errors
@@ -146,91 +187,174 @@ impl PreviousReport {
 
 // ---------- one customer line ----------
 
-/// The enumerations a customer line holds, read from their labels.
-trait Labelled: Copy + 'static {
-    const ALL: &'static [Self];
-    const EXPECTED: &'static str;
-    fn label(self) -> &'static str;
+/// One field's value as read, before it is stored.
+enum FieldRead<'a> {
+    Id(u64),
+    Text(Cow<'a, str>),
+    Code(u8),
+    Score(u64),
+    Issues(Vec<Cow<'a, str>>),
 }
 
-macro_rules! labelled {
-    ($($ty:ty => $expected:literal),+ $(,)?) => {$(
-        impl Labelled for $ty {
-            const ALL: &'static [Self] = <$ty>::ALL;
-            const EXPECTED: &'static str = $expected;
-            fn label(self) -> &'static str {
-                <$ty>::label(self)
-            }
-        }
-    )+};
+/// A customer line read field by field of the schema, its texts borrowed
+/// from the input where they can be (unknown keys are passed over, as
+/// serde does for a struct).
+struct LineRead<'a> {
+    values: [Option<FieldRead<'a>>; LINE.len()],
 }
 
-labelled!(
-    EngagementLevel => "one of high, medium, low, unknown",
-    ActivityStatus => "one of active, inactive, unknown",
-    AcquisitionChannel => "one of website, mobile_app, email_campaign",
-    MarketSegment => "one of US-West, US-East, EU-Central, APAC",
-    CustomerTier => "one of basic, premium, enterprise",
-);
-
-fn from_label<T: Labelled>(text: &str) -> Option<T> {
-    T::ALL.iter().copied().find(|value| value.label() == text)
-}
-
-/// A label read as its value.
-struct Label<T>(T);
-
-impl<'de, T: Labelled> Deserialize<'de> for Label<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct LabelVisitor<T>(std::marker::PhantomData<T>);
-        impl<T: Labelled> Visitor<'_> for LabelVisitor<T> {
-            type Value = Label<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(T::EXPECTED)
-            }
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Label<T>, E> {
-                from_label(text)
-                    .map(Label)
-                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(text), &self))
-            }
-        }
-        deserializer.deserialize_str(LabelVisitor(std::marker::PhantomData))
+impl LineRead<'_> {
+    /// Whether every value is one a report holds (serde has checked types).
+    fn is_valid(&self) -> bool {
+        self.values.iter().all(|value| match value {
+            Some(FieldRead::Id(id)) => *id > 0,
+            Some(FieldRead::Score(score)) => *score <= MAX_SCORE,
+            Some(_) => true,
+            None => false,
+        })
     }
 }
 
-/// A customer line, borrowing its texts from the input where it can.
-#[derive(Deserialize)]
-struct CustomerLine<'a> {
-    customer_id: u64,
-    #[serde(borrow)]
-    full_name: Cow<'a, str>,
-    #[serde(borrow)]
-    email_domain: Cow<'a, str>,
-    engagement_level: Label<EngagementLevel>,
-    activity_status: Label<ActivityStatus>,
-    acquisition_channel: Label<AcquisitionChannel>,
-    market_segment: Label<MarketSegment>,
-    customer_tier: Label<CustomerTier>,
-    data_quality_score: u8,
-    #[serde(borrow)]
-    quality_issues: Vec<Cow<'a, str>>,
+/// A line's key, as the field it names (or none).
+struct Key(Option<LineField>);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
+                Ok(Key(LineField::from_key(key)))
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
 }
 
-/// The most a quality score can be.
-const MAX_SCORE: u8 = 100;
+/// Reads one value as its field's kind.
+struct ValueSeed(Kind);
+
+/// A text, borrowed when the input allows.
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(text))
+    }
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(text.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, text: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(text))
+    }
+}
+
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(TextVisitor).map(Text)
+    }
+}
+
+/// A label, as its code among `choices`.
+struct LabelVisitor(&'static crate::schema::Choices);
+
+impl Visitor<'_> for LabelVisitor {
+    type Value = u8;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.expected)
+    }
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<u8, E> {
+        self.0
+            .labels
+            .iter()
+            .position(|label| *label == text)
+            .map(|code| code as u8)
+            .ok_or_else(|| E::invalid_value(de::Unexpected::Str(text), &self))
+    }
+}
+
+/// A list of texts.
+struct ListVisitor;
+
+impl<'de> Visitor<'de> for ListVisitor {
+    type Value = Vec<Cow<'de, str>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of strings")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(Text(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(items)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed {
+    type Value = FieldRead<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        Ok(match self.0 {
+            Kind::Id => FieldRead::Id(u64::deserialize(deserializer)?),
+            Kind::Text => FieldRead::Text(deserializer.deserialize_str(TextVisitor)?),
+            Kind::Enum(choices) => {
+                FieldRead::Code(deserializer.deserialize_str(LabelVisitor(choices))?)
+            }
+            Kind::Score => FieldRead::Score(u64::deserialize(deserializer)?),
+            Kind::Issues => FieldRead::Issues(deserializer.deserialize_seq(ListVisitor)?),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for LineRead<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LineVisitor;
+        impl<'de> Visitor<'de> for LineVisitor {
+            type Value = LineRead<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a customer line")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut line = LineRead {
+                    values: std::array::from_fn(|_| None),
+                };
+                while let Some(Key(field)) = map.next_key()? {
+                    let Some(field) = field else {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    };
+                    let slot = &mut line.values[field as usize];
+                    if slot.is_some() {
+                        return Err(de::Error::duplicate_field(field.key()));
+                    }
+                    *slot = Some(map.next_value_seed(ValueSeed(field.spec().kind))?);
+                }
+                if let Some(spec) = LINE
+                    .iter()
+                    .find(|spec| line.values[spec.field as usize].is_none())
+                {
+                    return Err(de::Error::missing_field(spec.key));
+                }
+                Ok(line)
+            }
+        }
+        deserializer.deserialize_map(LineVisitor)
+    }
+}
 
 /// Why a customer line that did not deserialize is not one: the first
 /// field, in the report's order, that is missing or wrong; `None` when
 /// each field is fine on its own (then the object repeats a key).
 fn diagnose_customer(value: &serde_json::Value) -> Option<(&'static str, ReadProblem)> {
     use serde_json::Value;
-    type Check = fn(&Value) -> Option<ReadProblem>;
-    fn text(v: &Value) -> Option<ReadProblem> {
-        (!v.is_string()).then(|| ReadProblem::WrongType {
-            expected: "a string",
-            found: kind_of_value(v),
-        })
-    }
     fn whole(v: &Value, expected: &'static str, valid: fn(u64) -> bool) -> Option<ReadProblem> {
         match v {
             Value::Number(n) if n.as_u64().is_some_and(valid) => None,
@@ -244,26 +368,25 @@ fn diagnose_customer(value: &serde_json::Value) -> Option<(&'static str, ReadPro
             }),
         }
     }
-    let checks: [(&'static str, Check); 10] = [
-        ("customer_id", |v| {
-            whole(v, "a positive whole number", |id| id > 0)
+    let check = |kind: Kind, v: &Value| match kind {
+        Kind::Id => whole(v, "a positive whole number", |id| id > 0),
+        Kind::Text => (!v.is_string()).then(|| ReadProblem::WrongType {
+            expected: "a string",
+            found: kind_of_value(v),
         }),
-        ("full_name", text),
-        ("email_domain", text),
-        ("engagement_level", labelled_problem::<EngagementLevel>),
-        ("activity_status", labelled_problem::<ActivityStatus>),
-        (
-            "acquisition_channel",
-            labelled_problem::<AcquisitionChannel>,
-        ),
-        ("market_segment", labelled_problem::<MarketSegment>),
-        ("customer_tier", labelled_problem::<CustomerTier>),
-        ("data_quality_score", |v| {
-            whole(v, "a whole number from 0 to 100", |s| {
-                s <= u64::from(MAX_SCORE)
-            })
-        }),
-        ("quality_issues", |v| match v {
+        Kind::Enum(choices) => match v {
+            Value::String(s) if choices.labels.contains(&s.as_str()) => None,
+            Value::String(s) => Some(ReadProblem::BadValue {
+                expected: choices.expected,
+                found: shown(&format!("'{s}'")),
+            }),
+            other => Some(ReadProblem::WrongType {
+                expected: "a string",
+                found: kind_of_value(other),
+            }),
+        },
+        Kind::Score => whole(v, "a whole number from 0 to 100", |s| s <= MAX_SCORE),
+        Kind::Issues => match v {
             Value::Array(items) => {
                 items
                     .iter()
@@ -283,28 +406,12 @@ fn diagnose_customer(value: &serde_json::Value) -> Option<(&'static str, ReadPro
                 expected: "an array of strings",
                 found: kind_of_value(other),
             }),
-        }),
-    ];
-    checks
-        .into_iter()
-        .find_map(|(name, check)| match value.get(name) {
-            None => Some((name, ReadProblem::Missing)),
-            Some(v) => check(v).map(|problem| (name, problem)),
-        })
-}
-
-fn labelled_problem<T: Labelled>(value: &serde_json::Value) -> Option<ReadProblem> {
-    match value {
-        serde_json::Value::String(s) if from_label::<T>(s).is_some() => None,
-        serde_json::Value::String(s) => Some(ReadProblem::BadValue {
-            expected: T::EXPECTED,
-            found: shown(&format!("'{s}'")),
-        }),
-        other => Some(ReadProblem::WrongType {
-            expected: "a string",
-            found: kind_of_value(other),
-        }),
-    }
+        },
+    };
+    LINE.iter().find_map(|spec| match value.get(spec.key) {
+        None => Some((spec.key, ReadProblem::Missing)),
+        Some(v) => check(spec.kind, v).map(|problem| (spec.key, problem)),
+    })
 }
 
 impl PreviousReport {
@@ -312,9 +419,9 @@ impl PreviousReport {
     /// store, returning where it ends; `None` when it is cut short or is
     /// not a valid line (it is then cut out and checked by [`Self::take_line`]).
     pub(super) fn take_line_in_place(&mut self, rest: &[u8], place: usize) -> Option<usize> {
-        let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<CustomerLine>();
+        let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<LineRead>();
         match values.next() {
-            Some(Ok(line)) if line.customer_id > 0 && line.data_quality_score <= MAX_SCORE => {
+            Some(Ok(line)) if line.is_valid() => {
                 let end = values.byte_offset();
                 self.store(line, place);
                 Some(end)
@@ -326,8 +433,8 @@ impl PreviousReport {
     /// Reads one customer line cut out of the file (the `place`-th of
     /// `customers`), or says why it is not one.
     pub(super) fn take_line(&mut self, bytes: &[u8], place: usize) -> Result<(), LineError> {
-        match serde_json::from_slice::<CustomerLine>(bytes) {
-            Ok(line) if line.customer_id > 0 && line.data_quality_score <= MAX_SCORE => {
+        match serde_json::from_slice::<LineRead>(bytes) {
+            Ok(line) if line.is_valid() => {
                 self.store(line, place);
                 Ok(())
             }
@@ -354,27 +461,34 @@ impl PreviousReport {
         }
     }
 
-    fn store(&mut self, line: CustomerLine<'_>, place: usize) {
-        let issues_start = self.issues.len() as u32;
-        for issue in &line.quality_issues {
-            let id = self.issue_texts.intern(issue);
-            self.issues.push(id);
-        }
-        let name = self.names.intern(&line.full_name);
-        let domain = self.domains.intern(&line.email_domain);
-        self.rows.push(PreviousRow {
-            customer_id: line.customer_id,
-            name,
-            domain,
-            issues_start,
-            issue_count: line.quality_issues.len() as u32,
+    fn store(&mut self, line: LineRead<'_>, place: usize) {
+        let mut row = PreviousRow {
+            customer_id: 0,
+            values: [0; LINE.len()],
+            issues_start: self.issues.len() as u32,
+            issue_count: 0,
             place: place as u32,
-            engagement_level: line.engagement_level.0,
-            activity_status: line.activity_status.0,
-            acquisition_channel: line.acquisition_channel.0,
-            market_segment: line.market_segment.0,
-            customer_tier: line.customer_tier.0,
-            data_quality_score: line.data_quality_score,
-        });
+        };
+        for (index, value) in line.values.into_iter().enumerate() {
+            row.values[index] = match value {
+                Some(FieldRead::Id(id)) => {
+                    row.customer_id = id;
+                    0
+                }
+                Some(FieldRead::Text(text)) => self.texts[index].intern(&text),
+                Some(FieldRead::Code(code)) => u32::from(code),
+                Some(FieldRead::Score(score)) => score as u32,
+                Some(FieldRead::Issues(items)) => {
+                    row.issue_count = items.len() as u32;
+                    for item in &items {
+                        let id = self.issue_texts.intern(item);
+                        self.issues.push(id);
+                    }
+                    0
+                }
+                None => 0,
+            };
+        }
+        self.rows.push(row);
     }
 }

@@ -25,7 +25,6 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::common::dates::{parse_calendar_date, parse_timestamp};
-use crate::common::interner::Interner;
 use crate::settings::MAX_SEED;
 use crate::source::ingest::json_kind_of;
 
@@ -552,7 +551,7 @@ pub struct ReportReader {
 
 /// The default largest value of a report: 64 MB (a customer line is a few
 /// hundred bytes; a rejected record's original is the largest value).
-pub const MAX_REPORT_VALUE_BYTES: usize = 64 << 20;
+pub(super) const MAX_REPORT_VALUE_BYTES: usize = 64 << 20;
 
 /// The longest top-level key of a report (its keys are short words).
 const MAX_KEY_BYTES: usize = 256;
@@ -579,20 +578,7 @@ impl ReportReader {
             metadata: None,
             customers_seen: false,
             max_value_bytes: MAX_REPORT_VALUE_BYTES,
-            store: PreviousReport {
-                metadata: PreviousMetadata {
-                    seed: 0,
-                    as_of: String::new(),
-                    export_timestamp: String::new(),
-                    source: super::null_raw_value(),
-                    complete: true,
-                },
-                rows: Vec::new(),
-                names: Interner::default(),
-                domains: Interner::default(),
-                issue_texts: Interner::default(),
-                issues: Vec::new(),
-            },
+            store: PreviousReport::empty(),
         }
     }
 

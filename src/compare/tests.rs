@@ -95,7 +95,7 @@ fn identical_reports_have_no_changes() {
         ),
         (0, 0, 0, 12)
     );
-    assert_eq!(changes.compared_fields, FieldSet::ALL);
+    assert_eq!(changes.compared_fields, FieldSet::COMPARABLE);
     assert!(changes.left_out_fields.is_empty());
     assert!(changes.notes.is_empty());
     assert!(changes.counts.quality_buckets.is_empty());
@@ -211,11 +211,11 @@ fn added_removed_and_changed_customers_with_old_and_new_values() {
     let changes = compare(&previous, &report);
     let c = &changes.counts;
     assert_eq!((c.added, c.removed, c.changed, c.unchanged), (1, 1, 3, 8));
-    assert_eq!(c.field(CustomerField::EmailDomain), 1);
-    assert_eq!(c.field(CustomerField::EngagementLevel), 1);
-    assert_eq!(c.field(CustomerField::DataQualityScore), 2);
-    assert_eq!(c.field(CustomerField::QualityIssues), 2);
-    assert_eq!(c.field(CustomerField::FullName), 0);
+    assert_eq!(c.field(LineField::EmailDomain), 1);
+    assert_eq!(c.field(LineField::EngagementLevel), 1);
+    assert_eq!(c.field(LineField::DataQualityScore), 2);
+    assert_eq!(c.field(LineField::QualityIssues), 2);
+    assert_eq!(c.field(LineField::FullName), 0);
     assert_eq!(
         c.quality_buckets,
         [BucketMove {
@@ -275,11 +275,7 @@ fn different_seeds_leave_the_seeded_fields_out_and_say_so() {
     let previous = previous_of(&run(FIXTURE, "42", "2026-11-24"));
     let report = run(FIXTURE, "7", "2026-11-24");
     let changes = compare(&previous, &report);
-    let compared: Vec<&str> = changes
-        .compared_fields
-        .iter()
-        .map(CustomerField::name)
-        .collect();
+    let compared: Vec<&str> = changes.compared_fields.iter().map(LineField::key).collect();
     assert_eq!(
         compared,
         [
@@ -289,11 +285,7 @@ fn different_seeds_leave_the_seeded_fields_out_and_say_so() {
             "quality_issues"
         ]
     );
-    let left_out: Vec<&str> = changes
-        .left_out_fields
-        .iter()
-        .map(CustomerField::name)
-        .collect();
+    let left_out: Vec<&str> = changes.left_out_fields.iter().map(LineField::key).collect();
     assert_eq!(
         left_out,
         [
@@ -339,7 +331,7 @@ fn a_different_as_of_is_noted_and_its_changes_kept() {
         .message
         .contains("as of 2026-11-24 before, 2027-01-10 now"));
     // Logins within 30 days of 2026-11-24 but not of 2027-01-10.
-    assert!(changes.counts.field(CustomerField::ActivityStatus) >= 4);
+    assert!(changes.counts.field(LineField::ActivityStatus) >= 4);
     let file = json(&changes, &previous, &report);
     let george = file["changed"]
         .as_array()
@@ -459,8 +451,8 @@ fn the_view_searches_and_filters_changed_customers() {
         field: Some(f),
         ..ChangesQuery::default()
     };
-    assert_eq!(ids(field(CustomerField::QualityIssues)), ["4", "8"]);
-    assert_eq!(ids(field(CustomerField::FullName)), Vec::<String>::new());
+    assert_eq!(ids(field(LineField::QualityIssues)), ["4", "8"]);
+    assert_eq!(ids(field(LineField::FullName)), Vec::<String>::new());
     let bucket = ChangesQuery {
         bucket: Some(QualityBucket::High),
         ..ChangesQuery::default()

@@ -1,54 +1,61 @@
 //! The page's table of changed customers: which match the search and the
 //! filters (in id order, as in the changes file), and their rows as JSON.
 //! Computed in the worker, like the customer table's view.
+// Used by the page (`web`, a wasm32-only module), and tested natively.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
+use serde::ser::SerializeMap;
 use serde::Serialize;
 
 use crate::report::table::Column;
-use crate::transform::customer::Customers;
+use crate::schema::{LineField, LINE};
+use crate::transform::customer::{CustomerRef, Customers, LineValue};
 use crate::transform::quality::QualityBucket;
 
+use super::previous::PreviousValue;
 use super::write::{current_value, previous_value, sides, Value};
-use super::{Changes, CustomerField, PreviousReport};
+use super::{Changes, PreviousReport};
 
-/// The table's columns.
-pub const COLUMNS: [Column; 4] = [
-    Column {
-        key: "customer_id",
-        label: "ID",
-        sort: None,
-    },
-    Column {
-        key: "full_name",
-        label: "Name",
-        sort: None,
-    },
-    Column {
+/// The table's columns: the fields that name a customer, the changes,
+/// and the quality bucket before and now.
+pub(crate) fn columns() -> Vec<Column> {
+    let mut columns: Vec<Column> = LINE
+        .iter()
+        .filter(|spec| spec.identifies)
+        .map(|spec| Column {
+            sortable: false,
+            ..Column::of(spec.field)
+        })
+        .collect();
+    columns.push(Column {
         key: "changes",
         label: "Changes (before → now)",
-        sort: None,
-    },
-    Column {
+        kind: "changes",
+        sortable: false,
+    });
+    columns.push(Column {
         key: "quality_bucket",
         label: "Quality (before → now)",
-        sort: None,
-    },
-];
+        kind: "bucket",
+        sortable: false,
+    });
+    columns
+}
 
 /// What the table shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ChangesQuery {
+pub(crate) struct ChangesQuery {
     /// Case-insensitive text to find in the name or email domain (now), or the whole id.
     pub search: String,
     /// Only customers in this quality bucket now.
     pub bucket: Option<QualityBucket>,
     /// Only customers with a change in this field.
-    pub field: Option<CustomerField>,
+    pub field: Option<LineField>,
 }
 
 /// Indexes into [`Changes::changed`] of the rows to show, in id order.
 /// `previous` and `current` must be the ones compared.
-pub fn select_changes(
+pub(crate) fn select_changes(
     changes: &Changes,
     previous: &PreviousReport,
     current: &Customers,
@@ -67,9 +74,13 @@ pub fn select_changes(
                 .field
                 .is_none_or(|field| changed.fields.contains(field))
             && (needle.is_empty()
-                || now.full_name().to_lowercase().contains(&needle)
-                || now.email_domain().contains(&needle)
-                || now.customer_id.to_string() == needle);
+                || LineField::ALL
+                    .into_iter()
+                    .any(|field| match now.value(field) {
+                        LineValue::Text { text, .. } => text.to_lowercase().contains(&needle),
+                        LineValue::Id(id) => id.to_string() == needle,
+                        _ => false,
+                    }));
         if wanted {
             rows.push(index as u32);
         }
@@ -85,22 +96,38 @@ struct FieldChange<'a> {
     new: Value<'a>,
 }
 
-/// One changed customer as the page shows it: the id as text
-/// (JavaScript numbers lose ids above 2^53), the name and domain now, the
-/// quality bucket before and now, and each changed field.
-#[derive(Debug, Serialize)]
+/// One changed customer as the page shows it: its id (as text: JavaScript
+/// numbers lose ids above 2^53) and texts now, the quality bucket before
+/// and now, and each changed field.
 struct Row<'a> {
-    customer_id: String,
-    full_name: &'a str,
-    email_domain: &'a str,
+    now: CustomerRef<'a>,
     previous_bucket: &'static str,
-    quality_bucket: &'static str,
     changes: Vec<FieldChange<'a>>,
+}
+
+impl Serialize for Row<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for spec in &LINE {
+            match self.now.value(spec.field) {
+                LineValue::Id(id) => map.serialize_entry(spec.key, &id.to_string())?,
+                LineValue::Text { text, .. } => map.serialize_entry(spec.key, text)?,
+                _ => {}
+            }
+        }
+        map.serialize_entry("previous_bucket", self.previous_bucket)?;
+        map.serialize_entry(
+            "quality_bucket",
+            QualityBucket::of(self.now.data_quality_score).name(),
+        )?;
+        map.serialize_entry("changes", &self.changes)?;
+        map.end()
+    }
 }
 
 /// Rows `offset..offset + limit` of a view (from [`select_changes`]), as
 /// a JSON array for the page.
-pub fn changes_rows_json(
+pub(crate) fn changes_rows_json(
     changes: &Changes,
     previous: &PreviousReport,
     current: &Customers,
@@ -115,17 +142,18 @@ pub fn changes_rows_json(
         .filter_map(|&index| {
             let changed = changes.changed().get(index as usize)?;
             let (before, now) = sides(changed, previous, current)?;
+            let earlier = match before.value(LineField::DataQualityScore) {
+                PreviousValue::Score(score) => score,
+                _ => 0,
+            };
             Some(Row {
-                customer_id: now.customer_id.to_string(),
-                full_name: now.full_name(),
-                email_domain: now.email_domain(),
-                previous_bucket: QualityBucket::of(before.row.data_quality_score).name(),
-                quality_bucket: QualityBucket::of(now.data_quality_score).name(),
+                now,
+                previous_bucket: QualityBucket::of(earlier).name(),
                 changes: changed
                     .fields
                     .iter()
                     .map(|field| FieldChange {
-                        field: field.name(),
+                        field: field.key(),
                         old: previous_value(&before, field),
                         new: current_value(&now, field),
                     })
@@ -137,6 +165,6 @@ pub fn changes_rows_json(
 }
 
 /// The table's columns as JSON, for the page.
-pub fn columns_json() -> String {
-    serde_json::to_string(&COLUMNS).unwrap_or_else(|_| "[]".into())
+pub(crate) fn columns_json() -> String {
+    serde_json::to_string(&columns()).unwrap_or_else(|_| "[]".into())
 }

@@ -25,10 +25,11 @@ use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
 use crate::report::json_out::{write_lines, write_str, LineWriter};
-use crate::transform::customer::{CustomerRef, Customers};
+use crate::schema::{LineField, LINE};
+use crate::transform::customer::{CustomerRef, Customers, LineValue};
 
-use super::previous::PreviousCustomer;
-use super::{Changed, Changes, Counts, CustomerField, FieldSet, Note, PreviousReport, RunSummary};
+use super::previous::{PreviousCustomer, PreviousValue};
+use super::{Changed, Changes, Counts, FieldSet, Note, PreviousReport, RunSummary};
 
 /// The changes file's `metadata` (and the page's summary of the changes).
 #[derive(Debug, Serialize)]
@@ -44,6 +45,7 @@ pub(crate) struct ChangesMetadata<'c> {
 /// A field's value on one side, as the report writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Value<'a> {
+    Id(u64),
     Text(&'a str),
     Number(u8),
     List(Vec<Cow<'a, str>>),
@@ -52,6 +54,7 @@ pub(crate) enum Value<'a> {
 impl Serialize for Value<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
+            Value::Id(id) => serializer.serialize_u64(*id),
             Value::Text(text) => serializer.serialize_str(text),
             Value::Number(n) => serializer.serialize_u8(*n),
             Value::List(items) => {
@@ -68,6 +71,7 @@ impl Serialize for Value<'_> {
 impl Value<'_> {
     fn write(&self, out: &mut Vec<u8>) {
         match self {
+            Value::Id(id) => out.extend_from_slice(itoa::Buffer::new().format(*id).as_bytes()),
             Value::Text(text) => write_str(out, text),
             Value::Number(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
             Value::List(items) => {
@@ -85,36 +89,24 @@ impl Value<'_> {
 }
 
 /// The value of `field` in the earlier report.
-pub(crate) fn previous_value<'p>(
-    customer: &PreviousCustomer<'p>,
-    field: CustomerField,
-) -> Value<'p> {
-    let row = customer.row;
-    match field {
-        CustomerField::FullName => Value::Text(customer.full_name()),
-        CustomerField::EmailDomain => Value::Text(customer.email_domain()),
-        CustomerField::EngagementLevel => Value::Text(row.engagement_level.label()),
-        CustomerField::ActivityStatus => Value::Text(row.activity_status.label()),
-        CustomerField::AcquisitionChannel => Value::Text(row.acquisition_channel.label()),
-        CustomerField::MarketSegment => Value::Text(row.market_segment.label()),
-        CustomerField::CustomerTier => Value::Text(row.customer_tier.label()),
-        CustomerField::DataQualityScore => Value::Number(row.data_quality_score),
-        CustomerField::QualityIssues => Value::List(customer.issues().map(Cow::Borrowed).collect()),
+pub(crate) fn previous_value<'p>(customer: &PreviousCustomer<'p>, field: LineField) -> Value<'p> {
+    match customer.value(field) {
+        PreviousValue::Id(id) => Value::Id(id),
+        PreviousValue::Text(text) => Value::Text(text),
+        PreviousValue::Label { label, .. } => Value::Text(label),
+        PreviousValue::Score(score) => Value::Number(score),
+        PreviousValue::Issues => Value::List(customer.issues().map(Cow::Borrowed).collect()),
     }
 }
 
 /// The value of `field` in this run.
-pub(crate) fn current_value<'c>(customer: &CustomerRef<'c>, field: CustomerField) -> Value<'c> {
-    match field {
-        CustomerField::FullName => Value::Text(customer.full_name()),
-        CustomerField::EmailDomain => Value::Text(customer.email_domain()),
-        CustomerField::EngagementLevel => Value::Text(customer.engagement_level.label()),
-        CustomerField::ActivityStatus => Value::Text(customer.activity_status.label()),
-        CustomerField::AcquisitionChannel => Value::Text(customer.acquisition_channel.label()),
-        CustomerField::MarketSegment => Value::Text(customer.market_segment.label()),
-        CustomerField::CustomerTier => Value::Text(customer.customer_tier.label()),
-        CustomerField::DataQualityScore => Value::Number(customer.data_quality_score),
-        CustomerField::QualityIssues => Value::List(
+pub(crate) fn current_value<'c>(customer: &CustomerRef<'c>, field: LineField) -> Value<'c> {
+    match customer.value(field) {
+        LineValue::Id(id) => Value::Id(id),
+        LineValue::Text { text, .. } => Value::Text(text),
+        LineValue::Label { label, .. } => Value::Text(label),
+        LineValue::Score(score) => Value::Number(score),
+        LineValue::Issues(customer) => Value::List(
             customer
                 .quality_issues()
                 .map(|issue| Cow::Owned(issue.to_string()))
@@ -230,38 +222,38 @@ impl Changes {
 /// A customer of the earlier report as its line was (for a report this
 /// tool wrote, the same bytes).
 fn write_previous_line(out: &mut Vec<u8>, customer: &PreviousCustomer<'_>) {
-    out.extend_from_slice(b"{\"customer_id\":");
-    out.extend_from_slice(
-        itoa::Buffer::new()
-            .format(customer.row.customer_id)
-            .as_bytes(),
-    );
-    for field in CustomerField::ALL {
-        out.extend_from_slice(b",\"");
-        out.extend_from_slice(field.name().as_bytes());
-        out.extend_from_slice(b"\":");
-        previous_value(customer, field).write(out);
+    for (place, spec) in LINE.iter().enumerate() {
+        if place == 0 {
+            out.push(b'{');
+            out.extend_from_slice(&spec.json_key.as_bytes()[1..]);
+        } else {
+            out.extend_from_slice(spec.json_key.as_bytes());
+        }
+        previous_value(customer, spec.field).write(out);
     }
     out.push(b'}');
 }
 
-/// `{"customer_id":…,"full_name":…,"changes":{"field":{"old":…,"new":…},…}}`
+/// `{"customer_id":…,"full_name":…,"changes":{"field":{"old":…,"new":…},…}}`:
+/// the fields that name the customer as they are now, then each change.
 fn write_changed_line(
     out: &mut Vec<u8>,
     fields: FieldSet,
     before: &PreviousCustomer<'_>,
     now: &CustomerRef<'_>,
 ) {
-    out.extend_from_slice(b"{\"customer_id\":");
-    out.extend_from_slice(itoa::Buffer::new().format(now.customer_id).as_bytes());
-    out.extend_from_slice(b",\"full_name\":");
-    write_str(out, now.full_name());
-    out.extend_from_slice(b",\"changes\":{");
+    out.push(b'{');
+    for spec in LINE.iter().filter(|spec| spec.identifies) {
+        out.extend_from_slice(&spec.json_key.as_bytes()[1..]);
+        current_value(now, spec.field).write(out);
+        out.push(b',');
+    }
+    out.extend_from_slice(b"\"changes\":{");
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        write_str(out, field.name());
+        write_str(out, field.key());
         out.extend_from_slice(b":{\"old\":");
         previous_value(before, field).write(out);
         out.extend_from_slice(b",\"new\":");

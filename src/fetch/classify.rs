@@ -12,7 +12,7 @@ use crate::provenance::FailureCode;
 
 /// What is known of a page from its body.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageSummary {
+pub(crate) struct PageSummary {
     /// `page`, when present and a non-negative integer.
     pub page: Option<u64>,
     /// `per_page`, when present and a positive integer.
@@ -32,7 +32,7 @@ pub struct PageSummary {
 impl PageSummary {
     /// A hash of the page's records in order, to notice a page that
     /// repeats another; `None` for a page without records.
-    pub fn fingerprint(&self) -> Option<u64> {
+    pub(crate) fn fingerprint(&self) -> Option<u64> {
         (!self.record_hashes.is_empty()).then(|| {
             self.record_hashes
                 .iter()
@@ -41,19 +41,19 @@ impl PageSummary {
     }
 
     /// The hash of the page's first record, if it has one.
-    pub fn first_record(&self) -> Option<u64> {
+    pub(crate) fn first_record(&self) -> Option<u64> {
         self.record_hashes.first().copied()
     }
 
     /// The hash of the page's last record, if it has one.
-    pub fn last_record(&self) -> Option<u64> {
+    pub(crate) fn last_record(&self) -> Option<u64> {
         self.record_hashes.last().copied()
     }
 }
 
 /// The judgement of one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// A usable page.
     Success {
         /// The HTTP status (2xx).
@@ -81,7 +81,7 @@ pub enum Verdict {
 
 /// The outcome of one attempt, as the classifier sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Attempt {
+pub(crate) enum Attempt {
     /// An HTTP response arrived.
     Response(HttpResponse),
     /// The transport failed.
@@ -91,7 +91,7 @@ pub enum Attempt {
 }
 
 /// Judges one attempt.
-pub fn classify(attempt: Attempt) -> Verdict {
+pub(crate) fn classify(attempt: Attempt) -> Verdict {
     let response = match attempt {
         Attempt::TimedOut => return Verdict::Retry(RetryCause::Timeout, "timed out".into()),
         Attempt::Transport(TransportError::Network(text)) => {
@@ -224,7 +224,7 @@ fn summarize_page(body: &[u8]) -> Result<PageSummary, PageProblem> {
 }
 
 /// Reads the summary of a page body that was already accepted once (a cached page).
-pub fn summarize_cached(body: &[u8]) -> Option<PageSummary> {
+pub(crate) fn summarize_cached(body: &[u8]) -> Option<PageSummary> {
     summarize_page(body).ok()
 }
 

@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 
 /// At most `limit` holders of a [`Permit`] at once, served in order of asking.
 #[derive(Debug)]
-pub struct Limiter {
+pub(crate) struct Limiter {
     state: RefCell<State>,
 }
 
@@ -35,7 +35,7 @@ impl State {
 
 impl Limiter {
     /// A limiter with `limit` slots (at least 1).
-    pub fn new(limit: usize) -> Self {
+    pub(crate) fn new(limit: usize) -> Self {
         Limiter {
             state: RefCell::new(State {
                 limit: limit.max(1),
@@ -47,20 +47,20 @@ impl Limiter {
     }
 
     /// The current number of slots.
-    pub fn limit(&self) -> usize {
+    pub(crate) fn limit(&self) -> usize {
         self.state.borrow().limit
     }
 
     /// Changes the number of slots (at least 1). Holders over a lowered
     /// limit keep their slot until they finish.
-    pub fn set_limit(&self, limit: usize) {
+    pub(crate) fn set_limit(&self, limit: usize) {
         let mut state = self.state.borrow_mut();
         state.limit = limit.max(1);
         state.wake_head();
     }
 
     /// Waits for a slot.
-    pub fn acquire(&self) -> Acquire<'_> {
+    pub(crate) fn acquire(&self) -> Acquire<'_> {
         Acquire {
             limiter: self,
             ticket: None,
@@ -71,7 +71,7 @@ impl Limiter {
 
 /// The future of [`Limiter::acquire`]; dropping it gives up its place in line.
 #[derive(Debug)]
-pub struct Acquire<'a> {
+pub(crate) struct Acquire<'a> {
     limiter: &'a Limiter,
     ticket: Option<u64>,
     granted: bool,
@@ -117,7 +117,7 @@ impl Drop for Acquire<'_> {
 
 /// A held slot, released when dropped.
 #[derive(Debug)]
-pub struct Permit<'a> {
+pub(crate) struct Permit<'a> {
     limiter: &'a Limiter,
 }
 

@@ -11,13 +11,13 @@
 //! - [`store`]: pages kept on the device between runs (opt-in), as a trait
 //!   the browser implements with IndexedDB.
 
-pub mod classify;
+pub(crate) mod classify;
 mod completeness;
 pub mod events;
 pub mod fetcher;
-pub mod limiter;
+pub(crate) mod limiter;
 pub mod pages;
-pub mod policy;
+pub(crate) mod policy;
 pub mod services;
 pub mod store;
 pub mod url;

@@ -112,7 +112,7 @@ impl Iterator for Backoff {
 /// Reads a `Retry-After` header: delay-seconds (`"5"`) or an HTTP-date
 /// (`"Wed, 21 Oct 2015 07:28:00 GMT"`), relative to `now`. A date in the
 /// past means no wait. Returns `None` when the value is neither.
-pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // Absurdly long digit strings are "forever": the cap will refuse them.

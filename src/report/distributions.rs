@@ -4,13 +4,11 @@
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::transform::customer::{Customer, Customers};
-use crate::transform::enrich::{
-    AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
-};
+use crate::schema::{Kind, LineField, LINE};
+use crate::transform::customer::{Customers, LineValue, TextTable};
 
 /// How many email domains `top_email_domains` lists.
-pub const TOP_DOMAINS: usize = 10;
+pub(crate) const TOP_DOMAINS: usize = 10;
 
 /// Counts per value, in a fixed order; serialized as a JSON object.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -35,63 +33,66 @@ pub struct DomainCount {
     pub customers: usize,
 }
 
-/// Customers per value of each enriched field.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+/// Customers per value of each charted field of the line, in the line's
+/// order, then the most common email domains; serialized as one object
+/// with a key per field.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Distributions {
-    /// Per `engagement_level`: high, medium, low, unknown.
-    pub engagement_level: Tally,
-    /// Per `activity_status`: active, inactive, unknown.
-    pub activity_status: Tally,
-    /// Per `acquisition_channel`.
-    pub acquisition_channel: Tally,
-    /// Per `market_segment`.
-    pub market_segment: Tally,
-    /// Per `customer_tier`.
-    pub customer_tier: Tally,
+    /// Per charted field, customers per value in the field's own order.
+    pub per_field: Vec<(LineField, Tally)>,
     /// The most common email domains, most customers first (ties by name).
     pub top_email_domains: Vec<DomainCount>,
 }
 
-/// Customers per value of one enriched field, in the field's own order.
-fn tally<T: Copy + PartialEq>(
-    customers: &[Customer],
-    values: &[T],
-    label: fn(T) -> &'static str,
-    value_of: fn(&Customer) -> T,
-) -> Tally {
-    let mut counts = vec![0usize; values.len()];
-    for customer in customers {
-        let value = value_of(customer);
-        if let Some(slot) = values.iter().position(|v| *v == value) {
-            counts[slot] += 1;
-        }
-    }
-    Tally(
-        values
-            .iter()
-            .map(|v| label(*v).to_owned())
-            .zip(counts)
-            .collect(),
-    )
-}
-
 impl Distributions {
+    /// The counts of one charted field (an empty tally for another field).
+    pub fn of_field(&self, field: LineField) -> Tally {
+        self.per_field
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, tally)| tally.clone())
+            .unwrap_or_default()
+    }
+
     /// Counts the customers.
     pub fn of(all: &Customers) -> Self {
-        let mut per_domain = vec![0usize; all.domain_count()];
-        for customer in all.rows() {
-            per_domain[Customers::domain_index(customer)] += 1;
+        let per_field = LINE
+            .iter()
+            .filter(|spec| spec.charted)
+            .filter_map(|spec| match spec.kind {
+                Kind::Enum(choices) => {
+                    let mut counts = vec![0usize; choices.labels.len()];
+                    for customer in all.iter() {
+                        if let LineValue::Label { code, .. } = customer.value(spec.field) {
+                            counts[usize::from(code)] += 1;
+                        }
+                    }
+                    let tally = choices.labels.iter().map(|l| (*l).to_owned()).zip(counts);
+                    Some((spec.field, Tally(tally.collect())))
+                }
+                _ => None,
+            })
+            .collect();
+        let mut per_domain = vec![0usize; all.table_len(TextTable::Domains)];
+        for customer in all.iter() {
+            if let LineValue::Text {
+                table: TextTable::Domains,
+                index,
+                ..
+            } = customer.value(LineField::EmailDomain)
+            {
+                per_domain[index as usize] += 1;
+            }
         }
         let mut top: Vec<DomainCount> = per_domain
             .into_iter()
             .enumerate()
             .filter(|(_, customers)| *customers > 0)
             .map(|(index, customers)| DomainCount {
-                domain: all.domain_name(index).to_owned(),
+                domain: all.table_text(TextTable::Domains, index).to_owned(),
                 customers,
             })
             .collect();
-        let customers = all.rows();
         top.sort_by(|a, b| {
             b.customers
                 .cmp(&a.customers)
@@ -99,29 +100,20 @@ impl Distributions {
         });
         top.truncate(TOP_DOMAINS);
         Distributions {
-            engagement_level: tally(
-                customers,
-                EngagementLevel::ALL,
-                EngagementLevel::label,
-                |c| c.engagement_level,
-            ),
-            activity_status: tally(customers, ActivityStatus::ALL, ActivityStatus::label, |c| {
-                c.activity_status
-            }),
-            acquisition_channel: tally(
-                customers,
-                AcquisitionChannel::ALL,
-                AcquisitionChannel::label,
-                |c| c.acquisition_channel,
-            ),
-            market_segment: tally(customers, MarketSegment::ALL, MarketSegment::label, |c| {
-                c.market_segment
-            }),
-            customer_tier: tally(customers, CustomerTier::ALL, CustomerTier::label, |c| {
-                c.customer_tier
-            }),
+            per_field,
             top_email_domains: top,
         }
+    }
+}
+
+impl Serialize for Distributions {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.per_field.len() + 1))?;
+        for (field, tally) in &self.per_field {
+            map.serialize_entry(field.key(), tally)?;
+        }
+        map.serialize_entry("top_email_domains", &self.top_email_domains)?;
+        map.end()
     }
 }
 
@@ -142,15 +134,11 @@ mod tests {
         let settings = RunSettings::from_text("1", "2026-11-24", "2026-11-24T00:00:00Z").unwrap();
         let report = process_upload(input, "f", &settings).unwrap();
         let d = Distributions::of(&report.customers);
-        let engagement: usize = d.engagement_level.0.iter().map(|(_, n)| n).sum();
-        assert_eq!(engagement, 4);
-        assert_eq!(d.engagement_level.0[3], ("unknown".to_string(), 1));
-        for tally in [
-            &d.activity_status,
-            &d.acquisition_channel,
-            &d.market_segment,
-            &d.customer_tier,
-        ] {
+        let engagement = d.of_field(LineField::EngagementLevel);
+        assert_eq!(engagement.0.iter().map(|(_, n)| n).sum::<usize>(), 4);
+        assert_eq!(engagement.0[3], ("unknown".to_string(), 1));
+        assert_eq!(d.per_field.len(), 5, "every charted field");
+        for (_, tally) in &d.per_field {
             assert_eq!(tally.0.iter().map(|(_, n)| n).sum::<usize>(), 4);
         }
         let domains: Vec<_> = d
@@ -159,7 +147,7 @@ mod tests {
             .map(|c| (c.domain.as_str(), c.customers))
             .collect();
         assert_eq!(domains, [("y.com", 2), ("unknown", 1), ("x.com", 1)]);
-        let json = serde_json::to_string(&d.market_segment).unwrap();
+        let json = serde_json::to_string(&d.of_field(LineField::MarketSegment)).unwrap();
         assert!(json.starts_with(r#"{"US-West":"#), "{json}");
     }
 }

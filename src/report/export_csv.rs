@@ -1,37 +1,44 @@
-//! The customers as CSV (RFC 4180), for spreadsheets.
+//! The customers as CSV (RFC 4180), for spreadsheets: one column per field
+//! of the line ([`crate::schema::LINE`]), in its order.
 
-use crate::transform::customer::Customers;
+use crate::schema::{LineField, LINE};
+use crate::transform::customer::{Customers, LineValue};
 
-/// The header row, in the report's field order.
-pub const CSV_HEADER: &str = "customer_id,full_name,email_domain,engagement_level,activity_status,\
-acquisition_channel,market_segment,customer_tier,data_quality_score,quality_issues";
+/// The header row: the line's keys, in order.
+pub fn csv_header() -> String {
+    LINE.iter()
+        .map(|spec| spec.key)
+        .collect::<Vec<_>>()
+        .join(",")
+}
 
 /// Writes the customers as CSV with a header row and CRLF line ends.
 ///
-/// Every text cell (`full_name`, `email_domain`, `quality_issues`) is
-/// quoted, so no separator of any locale (`,` `;` tab `|`) and no line
-/// break inside it splits the row; the other cells are numbers and fixed
-/// labels. `quality_issues` are joined with `"; "`. See [`text_cell`] for
-/// formulas.
+/// Every text cell (a text or a list of the line) is quoted, so no
+/// separator of any locale (`,` `;` tab `|`) and no line break inside it
+/// splits the row; the other cells are numbers and fixed labels. A list is
+/// one cell, its items joined with `"; "`. See [`text_cell`] for formulas.
 pub fn customers_csv(customers: &Customers) -> Vec<u8> {
     let mut out = String::with_capacity(64 + customers.len() * 160);
-    out.push_str(CSV_HEADER);
+    out.push_str(&csv_header());
     out.push_str("\r\n");
-    for c in customers.iter() {
-        let issues: Vec<String> = c.quality_issues().map(|i| i.to_string()).collect();
-        let fields = [
-            c.customer_id.to_string(),
-            text_cell(c.full_name()),
-            text_cell(c.email_domain()),
-            c.engagement_level.label().to_owned(),
-            c.activity_status.label().to_owned(),
-            c.acquisition_channel.label().to_owned(),
-            c.market_segment.label().to_owned(),
-            c.customer_tier.label().to_owned(),
-            c.data_quality_score.to_string(),
-            text_cell(&issues.join("; ")),
-        ];
-        out.push_str(&fields.join(","));
+    for customer in customers.iter() {
+        for (place, field) in LineField::ALL.into_iter().enumerate() {
+            if place > 0 {
+                out.push(',');
+            }
+            match customer.value(field) {
+                LineValue::Id(id) => out.push_str(itoa::Buffer::new().format(id)),
+                LineValue::Text { text, .. } => out.push_str(&text_cell(text)),
+                LineValue::Label { label, .. } => out.push_str(label),
+                LineValue::Score(score) => out.push_str(itoa::Buffer::new().format(score)),
+                LineValue::Issues(customer) => {
+                    let items: Vec<String> =
+                        customer.quality_issues().map(|i| i.to_string()).collect();
+                    out.push_str(&text_cell(&items.join("; ")));
+                }
+            }
+        }
         out.push_str("\r\n");
     }
     out.into_bytes()
@@ -96,7 +103,7 @@ mod tests {
         ));
         let text = String::from_utf8(csv).unwrap();
         let lines: Vec<_> = text.split("\r\n").collect();
-        assert_eq!(lines[0], CSV_HEADER);
+        assert_eq!(lines[0], csv_header());
         let row: Vec<_> = lines[1].split(',').collect();
         assert_eq!(row.len(), 10);
         assert_eq!(

@@ -6,7 +6,8 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::transform::customer::{CustomerRef, Customers};
+use crate::schema::{for_line_fields, LineField};
+use crate::transform::customer::{CustomerRef, Customers, LineValue, TextTable};
 
 /// Appends `text` as a JSON string, escaped like serde_json does: `"` and
 /// `\` with a backslash, control characters as `\b \t \n \f \r` or `\u00XX`;
@@ -88,11 +89,12 @@ pub(crate) fn write_lines<T>(
     out.push(b']');
 }
 
-/// Writes customer lines. Names and domains repeat, so whether each
-/// distinct one needs escaping is found out once, not once per customer.
+/// Writes customer lines, field by field of the schema. Texts repeat, so
+/// whether each distinct one needs escaping is found out once per text
+/// table, not once per customer.
 pub(crate) struct LineWriter {
-    names_clean: Vec<bool>,
-    domains_clean: Vec<bool>,
+    /// Per text table, whether each of its texts can be written as it is.
+    clean: [Vec<bool>; TextTable::ALL.len()],
 }
 
 fn is_clean(text: &str) -> bool {
@@ -110,73 +112,69 @@ fn write_known(out: &mut Vec<u8>, text: &str, clean: bool) {
     }
 }
 
+/// Writes each field of the line in turn, expanded per field at compile
+/// time (see [`for_line_fields`]): the field is a constant in each
+/// expansion, so its key is copied as a constant and its value's kind
+/// is known.
+macro_rules! write_fields {
+    ($first:ident $(, $field:ident)*) => {
+        fn write_fields(&self, out: &mut Vec<u8>, customer: &CustomerRef<'_>) {
+            out.push(b'{');
+            out.extend_from_slice(&LineField::$first.spec().json_key.as_bytes()[1..]);
+            self.write_value(out, customer.value(LineField::$first));
+            $(
+                out.extend_from_slice(LineField::$field.spec().json_key.as_bytes());
+                self.write_value(out, customer.value(LineField::$field));
+            )*
+            out.push(b'}');
+        }
+    };
+}
+
 impl LineWriter {
     /// A writer for the customers of `customers`.
     pub(crate) fn new(customers: &Customers) -> Self {
-        LineWriter {
-            names_clean: (0..customers.name_count())
-                .map(|i| is_clean(customers.name_at(i)))
-                .collect(),
-            domains_clean: (0..customers.domain_count())
-                .map(|i| is_clean(customers.domain_name(i)))
-                .collect(),
-        }
+        let clean = TextTable::ALL.map(|table| {
+            (0..customers.table_len(table))
+                .map(|i| is_clean(customers.table_text(table, i)))
+                .collect()
+        });
+        LineWriter { clean }
     }
 
-    /// Appends one customer as a compact JSON object, fields in contract
-    /// order: the same bytes as serde_json gives for the contract's field types.
+    /// Appends one customer as a compact JSON object, fields in the
+    /// schema's order: the same bytes as serde_json gives for the values.
     pub(crate) fn write(&self, out: &mut Vec<u8>, customer: &CustomerRef<'_>) {
-        let name_clean = self.names_clean[Customers::name_index(customer)];
-        let domain_clean = self.domains_clean[Customers::domain_index(customer)];
-        write_customer(out, customer, name_clean, domain_clean);
+        self.write_fields(out, customer);
     }
-}
 
-fn write_customer(
-    out: &mut Vec<u8>,
-    customer: &CustomerRef<'_>,
-    name_clean: bool,
-    domain_clean: bool,
-) {
-    out.extend_from_slice(b"{\"customer_id\":");
-    write_number(out, customer.customer_id);
-    out.extend_from_slice(b",\"full_name\":");
-    write_known(out, customer.full_name(), name_clean);
-    out.extend_from_slice(b",\"email_domain\":");
-    write_known(out, customer.email_domain(), domain_clean);
-    // The labels are fixed words without characters to escape.
-    for (key, label) in [
-        (
-            &b",\"engagement_level\":\""[..],
-            customer.engagement_level.label(),
-        ),
-        (
-            b"\",\"activity_status\":\"",
-            customer.activity_status.label(),
-        ),
-        (
-            b"\",\"acquisition_channel\":\"",
-            customer.acquisition_channel.label(),
-        ),
-        (b"\",\"market_segment\":\"", customer.market_segment.label()),
-        (b"\",\"customer_tier\":\"", customer.customer_tier.label()),
-    ] {
-        out.extend_from_slice(key);
-        out.extend_from_slice(label.as_bytes());
-    }
-    out.extend_from_slice(b"\",\"data_quality_score\":");
-    write_number(out, customer.data_quality_score);
-    out.extend_from_slice(b",\"quality_issues\":[");
-    for (index, issue) in customer.quality_issues().enumerate() {
-        if index > 0 {
-            out.push(b',');
+    for_line_fields!(write_fields);
+
+    #[inline(always)]
+    fn write_value(&self, out: &mut Vec<u8>, value: LineValue<'_>) {
+        match value {
+            LineValue::Id(id) => write_number(out, id),
+            LineValue::Text { text, table, index } => {
+                write_known(out, text, self.clean[table as usize][index as usize]);
+            }
+            // Labels are fixed words without characters to escape.
+            LineValue::Label { quoted, .. } => out.extend_from_slice(quoted.as_bytes()),
+            LineValue::Score(score) => write_number(out, score),
+            LineValue::Issues(customer) => {
+                out.push(b'[');
+                for (index, issue) in customer.quality_issues().enumerate() {
+                    if index > 0 {
+                        out.push(b',');
+                    }
+                    out.push(b'"');
+                    // Writing into a Vec cannot fail.
+                    let _ = write!(Escaping(out), "{issue}");
+                    out.push(b'"');
+                }
+                out.push(b']');
+            }
         }
-        out.push(b'"');
-        // Writing into a Vec cannot fail.
-        let _ = write!(Escaping(out), "{issue}");
-        out.push(b'"');
     }
-    out.extend_from_slice(b"]}");
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 pub(crate) mod distributions;
 pub mod export_csv;
 pub(crate) mod json_out;
-pub mod table;
+pub(crate) mod table;
 
 use std::borrow::Cow;
 

@@ -1,101 +1,59 @@
 //! The customer table's view: which customers match the search and the
 //! filters, in which order. Computed on the data's side (in the worker),
 //! so the page only ever renders the rows on screen.
+// Used by the page (`web`, a wasm32-only module), and tested natively.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 use std::cmp::Ordering;
 
+use serde::ser::SerializeMap;
 use serde::Serialize;
 
 use crate::report::Rejection;
-use crate::transform::customer::{CustomerRef, Customers};
+use crate::schema::{LineField, LINE};
+use crate::transform::customer::{CustomerRef, Customers, LineValue};
 use crate::transform::dedupe::DroppedDuplicate;
 use crate::transform::quality::{QualityBucket, ScoredField};
 
-/// A column to sort by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortKey {
-    /// `customer_id`
-    CustomerId,
-    /// `full_name`, case-insensitively
-    FullName,
-    /// `email_domain`
-    EmailDomain,
-    /// `engagement_level`
-    EngagementLevel,
-    /// `activity_status`
-    ActivityStatus,
-    /// `acquisition_channel`
-    AcquisitionChannel,
-    /// `market_segment`
-    MarketSegment,
-    /// `customer_tier`
-    CustomerTier,
-    /// `data_quality_score`
-    DataQualityScore,
-}
-
-/// A column of the customer table: the report's field, its heading, and
-/// how it sorts (the issues column does not).
+/// A column of one of the page's tables: its key (a field of the line,
+/// or one of the table's own), its heading, the kind of value it shows
+/// (which sets its width and how a cell is drawn), and whether it sorts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Column {
-    /// The customer field, as in the report.
+pub(crate) struct Column {
+    /// The key of the value in a row.
     pub key: &'static str,
     /// The heading.
     pub label: &'static str,
-    /// How it sorts, if it does.
-    #[serde(rename = "sortable", serialize_with = "is_some")]
-    pub sort: Option<SortKey>,
+    /// A [`crate::schema::Kind`] name, or the table's own (`changes`, `bucket`).
+    pub kind: &'static str,
+    /// Whether the table sorts by it.
+    pub sortable: bool,
 }
 
-fn is_some<S: serde::Serializer>(sort: &Option<SortKey>, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_bool(sort.is_some())
-}
-
-/// The table's columns, in the report's field order.
-pub const COLUMNS: [Column; 10] = [
-    column("customer_id", "ID", Some(SortKey::CustomerId)),
-    column("full_name", "Name", Some(SortKey::FullName)),
-    column("email_domain", "Email domain", Some(SortKey::EmailDomain)),
-    column(
-        "engagement_level",
-        "Engagement",
-        Some(SortKey::EngagementLevel),
-    ),
-    column("activity_status", "Activity", Some(SortKey::ActivityStatus)),
-    column(
-        "acquisition_channel",
-        "Channel",
-        Some(SortKey::AcquisitionChannel),
-    ),
-    column("market_segment", "Segment", Some(SortKey::MarketSegment)),
-    column("customer_tier", "Tier", Some(SortKey::CustomerTier)),
-    column(
-        "data_quality_score",
-        "Quality",
-        Some(SortKey::DataQualityScore),
-    ),
-    column("quality_issues", "Issues", None),
-];
-
-const fn column(key: &'static str, label: &'static str, sort: Option<SortKey>) -> Column {
-    Column { key, label, sort }
-}
-
-impl SortKey {
-    /// The key for a column name as in the report (`"full_name"`), if it sorts.
-    pub fn from_column(column: &str) -> Option<Self> {
-        COLUMNS
-            .iter()
-            .find(|c| c.key == column)
-            .and_then(|c| c.sort)
+impl Column {
+    /// The column of a field of the line.
+    pub(crate) fn of(field: LineField) -> Column {
+        let spec = field.spec();
+        Column {
+            key: spec.key,
+            label: spec.heading,
+            kind: spec.kind.name(),
+            sortable: spec.sortable,
+        }
     }
+}
+
+/// The field a column sorts by, from its key as in the report
+/// (`"full_name"`), if it sorts.
+pub(crate) fn sort_key(column: &str) -> Option<LineField> {
+    LineField::from_key(column).filter(|field| field.spec().sortable)
 }
 
 /// What the table shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableQuery {
+pub(crate) struct TableQuery {
     /// Sort column; `None` keeps the report's order (by name).
-    pub sort: Option<SortKey>,
+    pub sort: Option<LineField>,
     /// Reverse the order.
     pub descending: bool,
     /// Case-insensitive text to find in the id, name or email domain.
@@ -117,15 +75,20 @@ fn matches(customer: &CustomerRef<'_>, query: &TableQuery, needle: &str) -> bool
             return false;
         }
     }
+    // The search finds a text field's words (any case) or the whole id.
     needle.is_empty()
-        || customer.full_name().to_lowercase().contains(needle)
-        || customer.email_domain().contains(needle)
-        || customer.customer_id.to_string() == needle
+        || LineField::ALL
+            .into_iter()
+            .any(|field| match customer.value(field) {
+                LineValue::Text { text, .. } => text.to_lowercase().contains(needle),
+                LineValue::Id(id) => id.to_string() == needle,
+                _ => false,
+            })
 }
 
 /// Indexes into `customers` of the rows to show, in display order.
 /// Sorting is stable: equal keys keep the report's order, both ways.
-pub fn select_rows(customers: &Customers, query: &TableQuery) -> Vec<u32> {
+pub(crate) fn select_rows(customers: &Customers, query: &TableQuery) -> Vec<u32> {
     let needle = query.search.trim().to_lowercase();
     let mut rows: Vec<u32> = (0..customers.len() as u32)
         .filter(|&i| matches(&customers.get(i as usize), query, &needle))
@@ -147,49 +110,43 @@ pub fn select_rows(customers: &Customers, query: &TableQuery) -> Vec<u32> {
     rows
 }
 
-/// One row as the page shows it: every field of the customer, the id as
-/// text (JavaScript numbers lose ids above 2^53) and the quality bucket.
-#[derive(Debug, Serialize)]
-struct Row<'c> {
-    customer_id: String,
-    full_name: &'c str,
-    email_domain: &'c str,
-    engagement_level: &'static str,
-    activity_status: &'static str,
-    acquisition_channel: &'static str,
-    market_segment: &'static str,
-    customer_tier: &'static str,
-    data_quality_score: u8,
-    quality_bucket: &'static str,
-    quality_issues: Vec<String>,
-}
+/// One row as the page shows it: every field of the line, by the
+/// schema, with the id as text (JavaScript numbers lose ids above 2^53),
+/// and the quality bucket.
+struct Row<'c>(CustomerRef<'c>);
 
-impl<'c> Row<'c> {
-    fn of(c: CustomerRef<'c>) -> Self {
-        Row {
-            customer_id: c.customer_id.to_string(),
-            full_name: c.full_name(),
-            email_domain: c.email_domain(),
-            engagement_level: c.engagement_level.label(),
-            activity_status: c.activity_status.label(),
-            acquisition_channel: c.acquisition_channel.label(),
-            market_segment: c.market_segment.label(),
-            customer_tier: c.customer_tier.label(),
-            data_quality_score: c.data_quality_score,
-            quality_bucket: QualityBucket::of(c.data_quality_score).name(),
-            quality_issues: c.quality_issues().map(|i| i.to_string()).collect(),
+impl Serialize for Row<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(LINE.len() + 1))?;
+        for spec in &LINE {
+            match self.0.value(spec.field) {
+                LineValue::Id(id) => map.serialize_entry(spec.key, &id.to_string())?,
+                LineValue::Text { text, .. } => map.serialize_entry(spec.key, text)?,
+                LineValue::Label { label, .. } => map.serialize_entry(spec.key, label)?,
+                LineValue::Score(score) => map.serialize_entry(spec.key, &score)?,
+                LineValue::Issues(customer) => {
+                    let items: Vec<String> =
+                        customer.quality_issues().map(|i| i.to_string()).collect();
+                    map.serialize_entry(spec.key, &items)?;
+                }
+            }
         }
+        map.serialize_entry(
+            "quality_bucket",
+            QualityBucket::of(self.0.data_quality_score).name(),
+        )?;
+        map.end()
     }
 }
 
 /// Rows `offset..offset + limit` of a view (indexes into `customers`), as
 /// a JSON array for the page.
-pub fn rows_json(customers: &Customers, view: &[u32], offset: usize, limit: usize) -> String {
+pub(crate) fn rows_json(customers: &Customers, view: &[u32], offset: usize, limit: usize) -> String {
     let start = offset.min(view.len());
     let end = start.saturating_add(limit).min(view.len());
     let rows: Vec<Row> = view[start..end]
         .iter()
-        .map(|&i| Row::of(customers.get(i as usize)))
+        .map(|&i| Row(customers.get(i as usize)))
         .collect();
     serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
 }
@@ -202,7 +159,7 @@ struct RejectedRow<'r> {
 }
 
 /// The first `limit` rejected records (position and reason), as JSON.
-pub fn rejected_json(rejected: &[Rejection<'_>], limit: usize) -> String {
+pub(crate) fn rejected_json(rejected: &[Rejection<'_>], limit: usize) -> String {
     let rows: Vec<RejectedRow> = rejected
         .iter()
         .take(limit)
@@ -214,18 +171,19 @@ pub fn rejected_json(rejected: &[Rejection<'_>], limit: usize) -> String {
     serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
 }
 
-/// A removed duplicate as the page lists it.
+/// A removed duplicate as the page lists it, and the sentence that says it.
 #[derive(Debug, Serialize)]
 struct DuplicateRow {
     customer_id: String,
     position: String,
     data_quality_score: u8,
     kept_position: String,
+    message: String,
 }
 
 /// The first `limit` removed duplicates (id as text, where it was, its
 /// score, where the kept record is), as JSON.
-pub fn duplicates_json(duplicates: &[DroppedDuplicate], limit: usize) -> String {
+pub(crate) fn duplicates_json(duplicates: &[DroppedDuplicate], limit: usize) -> String {
     let rows: Vec<DuplicateRow> = duplicates
         .iter()
         .take(limit)
@@ -234,30 +192,27 @@ pub fn duplicates_json(duplicates: &[DroppedDuplicate], limit: usize) -> String 
             position: d.position.to_string(),
             data_quality_score: d.data_quality_score,
             kept_position: d.kept_position.to_string(),
+            message: format!(
+                "Customer {}: {} (score {}) removed; kept {}",
+                d.customer_id, d.position, d.data_quality_score, d.kept_position
+            ),
         })
         .collect();
     serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
 }
 
-/// Orders two customers by one column (names case-insensitively).
-fn compare(key: SortKey, a: &CustomerRef<'_>, b: &CustomerRef<'_>) -> Ordering {
-    match key {
-        SortKey::CustomerId => a.customer_id.cmp(&b.customer_id),
-        SortKey::FullName => a
-            .full_name()
+/// Orders two customers by one field, by its kind: numbers as numbers,
+/// texts without regard to case, labels as words.
+fn compare(field: LineField, a: &CustomerRef<'_>, b: &CustomerRef<'_>) -> Ordering {
+    match (a.value(field), b.value(field)) {
+        (LineValue::Id(a), LineValue::Id(b)) => a.cmp(&b),
+        (LineValue::Score(a), LineValue::Score(b)) => a.cmp(&b),
+        (LineValue::Text { text: a, .. }, LineValue::Text { text: b, .. }) => a
             .chars()
             .flat_map(char::to_lowercase)
-            .cmp(b.full_name().chars().flat_map(char::to_lowercase)),
-        SortKey::EmailDomain => a.email_domain().cmp(b.email_domain()),
-        SortKey::EngagementLevel => a.engagement_level.label().cmp(b.engagement_level.label()),
-        SortKey::ActivityStatus => a.activity_status.label().cmp(b.activity_status.label()),
-        SortKey::AcquisitionChannel => a
-            .acquisition_channel
-            .label()
-            .cmp(b.acquisition_channel.label()),
-        SortKey::MarketSegment => a.market_segment.label().cmp(b.market_segment.label()),
-        SortKey::CustomerTier => a.customer_tier.label().cmp(b.customer_tier.label()),
-        SortKey::DataQualityScore => a.data_quality_score.cmp(&b.data_quality_score),
+            .cmp(b.chars().flat_map(char::to_lowercase)),
+        (LineValue::Label { label: a, .. }, LineValue::Label { label: b, .. }) => a.cmp(b),
+        _ => Ordering::Equal,
     }
 }
 
@@ -324,7 +279,7 @@ mod tests {
         );
         assert_eq!(
             duplicates_json(&report.duplicates, 10),
-            r#"[{"customer_id":"5","position":"record 3","data_quality_score":60,"kept_position":"record 1"}]"#
+            r#"[{"customer_id":"5","position":"record 3","data_quality_score":60,"kept_position":"record 1","message":"Customer 5: record 3 (score 60) removed; kept record 1"}]"#
         );
     }
 
@@ -337,7 +292,7 @@ mod tests {
     fn sorting_is_stable_both_ways() {
         let all = customers();
         let by_score = TableQuery {
-            sort: Some(SortKey::DataQualityScore),
+            sort: Some(LineField::DataQualityScore),
             ..query()
         };
         assert_eq!(ids(&all, &by_score), [1, 2, 3, 4]);
@@ -351,13 +306,13 @@ mod tests {
             "ties keep report order"
         );
         let by_domain = TableQuery {
-            sort: Some(SortKey::EmailDomain),
+            sort: Some(LineField::EmailDomain),
             descending: true,
             ..query()
         };
         assert_eq!(ids(&all, &by_domain), [3, 4, 1, 2]);
         let by_id = TableQuery {
-            sort: SortKey::from_column("customer_id"),
+            sort: sort_key("customer_id"),
             descending: true,
             ..query()
         };

@@ -14,11 +14,13 @@ use chrono::NaiveDate;
 
 use crate::common::field::{excerpt, FieldValue};
 use crate::common::interner::Interner;
+use crate::schema::{
+    AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, LineField, MarketSegment,
+};
 use crate::source::mapping::Field;
 use crate::source::record::SourceRecord;
 use crate::transform::enrich::{
     seeded_activity, seeded_channel, seeded_engagement, seeded_segment, seeded_tier,
-    AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
 };
 use crate::transform::quality::{
     check_avatar, check_email, check_engagement_score, check_last_login, check_name, score,
@@ -26,11 +28,11 @@ use crate::transform::quality::{
 };
 
 /// The value of `full_name` and `email_domain` when nothing usable was given.
-pub const UNKNOWN: &str = "unknown";
+pub(crate) const UNKNOWN: &str = "unknown";
 
 /// What every record of a run is assessed against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Assessment {
+pub(crate) struct Assessment {
     /// Seed of the seeded assignments.
     pub seed: u64,
     /// Reference date for `activity_status`.
@@ -220,34 +222,20 @@ impl Customers {
         self.domains.get(customer.domain)
     }
 
-    /// How many distinct domains there are ([`Customers::domain_index`] is below).
-    pub(crate) fn domain_count(&self) -> usize {
-        self.domains.len()
+    /// How many distinct texts a table holds.
+    pub(crate) fn table_len(&self, table: TextTable) -> usize {
+        match table {
+            TextTable::Names => self.names.len(),
+            TextTable::Domains => self.domains.len(),
+        }
     }
 
-    /// The domain numbered `index`.
-    pub(crate) fn domain_name(&self, index: usize) -> &str {
-        self.domains.get(index as u32)
-    }
-
-    /// How many distinct names there are ([`Customers::name_index`] is below).
-    pub(crate) fn name_count(&self) -> usize {
-        self.names.len()
-    }
-
-    /// The name numbered `index`.
-    pub(crate) fn name_at(&self, index: usize) -> &str {
-        self.names.get(index as u32)
-    }
-
-    /// A customer's name, numbered below [`Customers::name_count`].
-    pub(crate) fn name_index(customer: &Customer) -> usize {
-        customer.name as usize
-    }
-
-    /// A customer's domain, numbered below [`Customers::domain_count`].
-    pub(crate) fn domain_index(customer: &Customer) -> usize {
-        customer.domain as usize
+    /// The text numbered `index` in a table.
+    pub(crate) fn table_text(&self, table: TextTable, index: usize) -> &str {
+        match table {
+            TextTable::Names => self.names.get(index as u32),
+            TextTable::Domains => self.domains.get(index as u32),
+        }
     }
 
     /// A customer's issues.
@@ -278,6 +266,51 @@ impl Customers {
     }
 }
 
+/// Which of a run's tables of distinct texts a text is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TextTable {
+    /// Full names.
+    Names,
+    /// Email domains.
+    Domains,
+}
+
+impl TextTable {
+    /// Every table.
+    pub(crate) const ALL: [TextTable; 2] = [TextTable::Names, TextTable::Domains];
+}
+
+/// The value of one field of a customer's line, by the field's kind
+/// (see [`crate::schema::Kind`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum LineValue<'c> {
+    /// `Kind::Id`.
+    Id(u64),
+    /// `Kind::Text`: the text, and where it is interned (so a writer can
+    /// work out once per distinct text what it needs).
+    Text {
+        /// The text.
+        text: &'c str,
+        /// Its table.
+        table: TextTable,
+        /// Its number in the table.
+        index: u32,
+    },
+    /// `Kind::Enum`: the label and its place among the field's choices.
+    Label {
+        /// As exported.
+        label: &'static str,
+        /// The same in quotes, as JSON writes it.
+        quoted: &'static str,
+        /// Its place in the field's `Choices`.
+        code: u8,
+    },
+    /// `Kind::Score`.
+    Score(u8),
+    /// `Kind::Issues`: read with [`CustomerRef::quality_issues`].
+    Issues(CustomerRef<'c>),
+}
+
 /// A customer with access to its texts.
 #[derive(Debug, Clone, Copy)]
 pub struct CustomerRef<'c> {
@@ -302,6 +335,41 @@ impl<'c> CustomerRef<'c> {
     /// Lower-cased domain of a plausible email, or `"unknown"`.
     pub fn email_domain(&self) -> &'c str {
         self.customers.domain_of(self.customer)
+    }
+
+    /// The value of one field of its line: the one place that says which
+    /// of a customer's values each field of the schema holds.
+    #[inline(always)]
+    pub(crate) fn value(&self, field: LineField) -> LineValue<'c> {
+        macro_rules! label {
+            ($value:expr) => {
+                LineValue::Label {
+                    label: $value.label(),
+                    quoted: $value.quoted(),
+                    code: $value.code(),
+                }
+            };
+        }
+        match field {
+            LineField::CustomerId => LineValue::Id(self.customer_id),
+            LineField::FullName => LineValue::Text {
+                text: self.full_name(),
+                table: TextTable::Names,
+                index: self.customer.name,
+            },
+            LineField::EmailDomain => LineValue::Text {
+                text: self.email_domain(),
+                table: TextTable::Domains,
+                index: self.customer.domain,
+            },
+            LineField::EngagementLevel => label!(self.engagement_level),
+            LineField::ActivityStatus => label!(self.activity_status),
+            LineField::AcquisitionChannel => label!(self.acquisition_channel),
+            LineField::MarketSegment => label!(self.market_segment),
+            LineField::CustomerTier => label!(self.customer_tier),
+            LineField::DataQualityScore => LineValue::Score(self.data_quality_score),
+            LineField::QualityIssues => LineValue::Issues(*self),
+        }
     }
 
     /// One entry per deduction.
@@ -363,7 +431,7 @@ impl fmt::Display for IssueRef<'_> {
 ///
 /// # Errors
 /// The reason the record cannot be a customer, e.g. `id: missing`.
-pub fn customer_id(value: Option<&FieldValue<'_>>) -> Result<u64, String> {
+pub(crate) fn customer_id(value: Option<&FieldValue<'_>>) -> Result<u64, String> {
     let invalid = |shown: &dyn std::fmt::Display| format!("id: not a positive integer ({shown})");
     match value {
         None => Err("id: missing".into()),
@@ -430,7 +498,7 @@ impl Issues<'_> {
 /// # Errors
 /// The rejection reason when the record has no valid `id`: without one it
 /// cannot be a customer.
-pub fn assess(
+pub(crate) fn assess(
     record: &SourceRecord<'_>,
     run: &Assessment,
     customers: &mut Customers,
@@ -637,7 +705,11 @@ mod tests {
         }
         let domains: Vec<&str> = customers.iter().map(|c| c.email_domain()).collect();
         assert_eq!(domains, ["x.org", "x.org", "y.org"]);
-        assert_eq!(customers.domain_count(), 3, "unknown, x.org, y.org");
+        assert_eq!(
+            customers.table_len(TextTable::Domains),
+            3,
+            "unknown, x.org, y.org"
+        );
     }
 
     #[test]

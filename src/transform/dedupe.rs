@@ -120,7 +120,7 @@ impl From<Place> for Position {
 /// Keeps the best record per `customer_id`, taking candidates one at a time
 /// in source order.
 #[derive(Debug, Default)]
-pub struct Deduper {
+pub(crate) struct Deduper {
     slots: Slots,
     /// Where each kept customer (by slot) is in the source.
     places: Vec<Place>,
@@ -130,7 +130,7 @@ pub struct Deduper {
 impl Deduper {
     /// Takes the next customer in source order; kept customers are in
     /// `customers`, in order of first appearance of their id.
-    pub fn push(&mut self, customers: &mut Customers, position: Position, customer: Customer) {
+    pub(crate) fn push(&mut self, customers: &mut Customers, position: Position, customer: Customer) {
         let id = customer.customer_id;
         let Some(slot) = self.slots.get(id) else {
             let slot = customers.len() as u32;
@@ -159,7 +159,7 @@ impl Deduper {
 
     /// The removed records, in the order they were removed, each pointing
     /// at the record finally kept.
-    pub fn finish(mut self) -> Vec<DroppedDuplicate> {
+    pub(crate) fn finish(mut self) -> Vec<DroppedDuplicate> {
         // A later, better record may have replaced the one kept at first.
         for dropped in &mut self.dropped {
             if let Some(slot) = self.slots.get(dropped.customer_id) {

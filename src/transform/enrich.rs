@@ -7,25 +7,14 @@
 //! seed, whatever order the records arrive in.
 
 use chrono::NaiveDate;
-use serde::Serialize;
 
 use crate::common::hash::mix;
+use crate::schema::{
+    AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
+};
 
 /// Days before `as_of` within which a login makes a customer active.
-pub const ACTIVE_WITHIN_DAYS: i64 = 30;
-
-/// How engaged a customer is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EngagementLevel {
-    /// `engagement_score` ≥ 70.
-    High,
-    /// `engagement_score` ≥ 40.
-    Medium,
-    /// `engagement_score` below 40.
-    Low,
-    /// The score was present but null or invalid.
-    Unknown,
-}
+pub(crate) const ACTIVE_WITHIN_DAYS: i64 = 30;
 
 impl EngagementLevel {
     /// The level for a valid score (0-100).
@@ -40,17 +29,6 @@ impl EngagementLevel {
     }
 }
 
-/// Whether a customer logged in recently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ActivityStatus {
-    /// Last login within [`ACTIVE_WITHIN_DAYS`] days before `as_of`.
-    Active,
-    /// Last login longer ago.
-    Inactive,
-    /// `last_login` was present but null, invalid or after `as_of`.
-    Unknown,
-}
-
 impl ActivityStatus {
     /// The status for a last login on `date` (not after `as_of`).
     pub fn from_last_login(date: NaiveDate, as_of: NaiveDate) -> Self {
@@ -62,98 +40,10 @@ impl ActivityStatus {
     }
 }
 
-/// Where the customer came from (always seeded).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AcquisitionChannel {
-    /// `website`
-    Website,
-    /// `mobile_app`
-    MobileApp,
-    /// `email_campaign`
-    EmailCampaign,
-}
-
-/// The customer's market (always seeded).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MarketSegment {
-    /// `US-West`
-    UsWest,
-    /// `US-East`
-    UsEast,
-    /// `EU-Central`
-    EuCentral,
-    /// `APAC`
-    Apac,
-}
-
-/// The customer's commercial tier (always seeded).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CustomerTier {
-    /// `basic`
-    Basic,
-    /// `premium`
-    Premium,
-    /// `enterprise`
-    Enterprise,
-}
-
-/// The exported names of the enriched values, as in the report, the CSV
-/// and the page (which gets them from [`crate::vocabulary`]): defined once
-/// here, serialized from here.
-macro_rules! labels {
-    ($ty:ident { $($variant:ident => $label:literal),+ $(,)? }) => {
-        impl $ty {
-            /// Every value, in the order the dashboard shows them.
-            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
-
-            /// The value as exported, e.g. in the report and the CSV.
-            pub fn label(self) -> &'static str {
-                match self {
-                    $($ty::$variant => $label),+
-                }
-            }
-        }
-
-        impl Serialize for $ty {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.label())
-            }
-        }
-    };
-}
-
-labels!(EngagementLevel {
-    High => "high",
-    Medium => "medium",
-    Low => "low",
-    Unknown => "unknown",
-});
-labels!(ActivityStatus {
-    Active => "active",
-    Inactive => "inactive",
-    Unknown => "unknown",
-});
-labels!(AcquisitionChannel {
-    Website => "website",
-    MobileApp => "mobile_app",
-    EmailCampaign => "email_campaign",
-});
-labels!(MarketSegment {
-    UsWest => "US-West",
-    UsEast => "US-East",
-    EuCentral => "EU-Central",
-    Apac => "APAC",
-});
-labels!(CustomerTier {
-    Basic => "basic",
-    Premium => "premium",
-    Enterprise => "enterprise",
-});
-
 /// The fields that may be assigned from the seed. Each has its own salt so
 /// that one customer's values are independent of each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SeededField {
+pub(crate) enum SeededField {
     /// `engagement_level` when `engagement_score` is absent.
     EngagementLevel,
     /// `activity_status` when `last_login` is absent.
@@ -182,7 +72,7 @@ impl SeededField {
 ///
 /// The mapping is part of the data contract: changing it changes every
 /// report made with a given seed. `choices` must be at least 1.
-pub fn seeded_index(seed: u64, customer_id: u64, field: SeededField, choices: usize) -> usize {
+pub(crate) fn seeded_index(seed: u64, customer_id: u64, field: SeededField, choices: usize) -> usize {
     let hash = mix(mix(mix(seed) ^ customer_id) ^ field.salt());
     // Multiply-shift maps the hash onto 0..choices without modulo bias:
     // the high 64 bits of hash × choices.
@@ -204,7 +94,7 @@ fn seeded<T: Copy>(seed: u64, customer_id: u64, field: SeededField, options: &[T
 }
 
 /// The seeded engagement level (`high`, `medium` or `low`).
-pub fn seeded_engagement(seed: u64, customer_id: u64) -> EngagementLevel {
+pub(crate) fn seeded_engagement(seed: u64, customer_id: u64) -> EngagementLevel {
     use EngagementLevel::*;
     seeded(
         seed,
@@ -215,7 +105,7 @@ pub fn seeded_engagement(seed: u64, customer_id: u64) -> EngagementLevel {
 }
 
 /// The seeded activity status (`active` or `inactive`).
-pub fn seeded_activity(seed: u64, customer_id: u64) -> ActivityStatus {
+pub(crate) fn seeded_activity(seed: u64, customer_id: u64) -> ActivityStatus {
     use ActivityStatus::*;
     seeded(
         seed,
@@ -226,7 +116,7 @@ pub fn seeded_activity(seed: u64, customer_id: u64) -> ActivityStatus {
 }
 
 /// The seeded acquisition channel.
-pub fn seeded_channel(seed: u64, customer_id: u64) -> AcquisitionChannel {
+pub(crate) fn seeded_channel(seed: u64, customer_id: u64) -> AcquisitionChannel {
     use AcquisitionChannel::*;
     seeded(
         seed,
@@ -237,7 +127,7 @@ pub fn seeded_channel(seed: u64, customer_id: u64) -> AcquisitionChannel {
 }
 
 /// The seeded market segment.
-pub fn seeded_segment(seed: u64, customer_id: u64) -> MarketSegment {
+pub(crate) fn seeded_segment(seed: u64, customer_id: u64) -> MarketSegment {
     use MarketSegment::*;
     seeded(
         seed,
@@ -248,7 +138,7 @@ pub fn seeded_segment(seed: u64, customer_id: u64) -> MarketSegment {
 }
 
 /// The seeded customer tier.
-pub fn seeded_tier(seed: u64, customer_id: u64) -> CustomerTier {
+pub(crate) fn seeded_tier(seed: u64, customer_id: u64) -> CustomerTier {
     use CustomerTier::*;
     seeded(
         seed,
@@ -273,7 +163,7 @@ mod tests {
                 .map(|v| v.as_str().unwrap().to_owned())
                 .collect()
         };
-        fn json<T: Serialize>(value: T) -> serde_json::Value {
+        fn json<T: serde::Serialize>(value: T) -> serde_json::Value {
             serde_json::to_value(value).unwrap()
         }
         assert_eq!(

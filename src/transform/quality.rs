@@ -13,9 +13,9 @@ use crate::common::field::FieldValue;
 use crate::source::mapping::Field;
 
 /// The score of a record with no issues.
-pub const PERFECT_SCORE: u8 = 100;
+pub(crate) const PERFECT_SCORE: u8 = 100;
 /// Points deducted per issue.
-pub const POINTS_PER_ISSUE: u8 = 10;
+pub(crate) const POINTS_PER_ISSUE: u8 = 10;
 
 /// The fields that count towards `data_quality_score`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -79,7 +79,7 @@ impl ScoredField {
 /// it, stored compactly (texts quoted in the problem live in the
 /// customers' text store; see [`crate::transform::customer::Customers`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct QualityIssue {
+pub(crate) struct QualityIssue {
     /// The field that lost points.
     pub field: ScoredField,
     /// What is wrong with it.
@@ -88,7 +88,7 @@ pub struct QualityIssue {
 
 /// A piece of a text store: where it starts and how long it is, in bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Span {
+pub(crate) struct Span {
     /// Start offset.
     pub start: u32,
     /// Length.
@@ -199,7 +199,7 @@ impl fmt::Display for ShownProblem<'_> {
 }
 
 /// The score for a number of issues: 100 minus 10 each, never below 0.
-pub fn score(issue_count: usize) -> u8 {
+pub(crate) fn score(issue_count: usize) -> u8 {
     let deducted = issue_count.saturating_mul(usize::from(POINTS_PER_ISSUE));
     PERFECT_SCORE.saturating_sub(u8::try_from(deducted).unwrap_or(u8::MAX))
 }
@@ -263,7 +263,7 @@ impl QualityBucket {
 ///
 /// # Errors
 /// The problem when the key is absent, null, not a string, or blank.
-pub fn check_name<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, Problem<&'a str>> {
+pub(crate) fn check_name<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, Problem<&'a str>> {
     let trimmed = trim(required_text(value)?);
     if trimmed.is_empty() {
         return Err(Problem::Empty);
@@ -280,7 +280,7 @@ pub fn check_name<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, Prob
 ///
 /// # Errors
 /// The problem when the key is absent, null, not a string, blank, or implausible.
-pub fn check_email<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, Problem<&'a str>> {
+pub(crate) fn check_email<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, Problem<&'a str>> {
     let text = trim(required_text(value)?);
     if text.is_empty() {
         return Err(Problem::Empty);
@@ -351,7 +351,7 @@ fn email_domain_chars(address: &str) -> Option<&str> {
 ///
 /// # Errors
 /// The problem when the key is absent, null, not a string, blank, or not such a URL.
-pub fn check_avatar<'a>(value: Option<&'a FieldValue<'_>>) -> Result<(), Problem<&'a str>> {
+pub(crate) fn check_avatar<'a>(value: Option<&'a FieldValue<'_>>) -> Result<(), Problem<&'a str>> {
     let text = trim(required_text(value)?);
     if text.is_empty() {
         return Err(Problem::Empty);
@@ -389,7 +389,7 @@ fn is_absolute_http_url(text: &str) -> bool {
 /// # Errors
 /// The problem when the value is null, not a string, not an ISO 8601
 /// date or date-time, or after `as_of`.
-pub fn check_last_login<'a>(
+pub(crate) fn check_last_login<'a>(
     value: &'a FieldValue<'_>,
     as_of: NaiveDate,
 ) -> Result<NaiveDate, Problem<&'a str>> {
@@ -409,7 +409,7 @@ pub fn check_last_login<'a>(
 ///
 /// # Errors
 /// The problem when the value is null, not a number, or out of range.
-pub fn check_engagement_score<'a>(value: &'a FieldValue<'_>) -> Result<f64, Problem<&'a str>> {
+pub(crate) fn check_engagement_score<'a>(value: &'a FieldValue<'_>) -> Result<f64, Problem<&'a str>> {
     let number = match value {
         FieldValue::Null => return Err(Problem::Null),
         other => other

@@ -11,8 +11,9 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 use crate::compare::view::{changes_rows_json, columns_json, select_changes, ChangesQuery};
-use crate::compare::{self, Changes, CustomerField, ReportReader};
+use crate::compare::{self, Changes, ReportReader};
 use crate::report::Report;
+use crate::schema::LineField;
 use crate::transform::quality::QualityBucket;
 
 use super::errors::CodedError;
@@ -184,7 +185,7 @@ impl ChangesOutput {
         let query = ChangesQuery {
             search: search.to_owned(),
             bucket: QualityBucket::ALL.into_iter().find(|b| b.name() == bucket),
-            field: CustomerField::from_name(field),
+            field: LineField::from_key(field).filter(|f| *f != LineField::CustomerId),
         };
         self.view = select_changes(
             &self.changes,

@@ -29,7 +29,7 @@ use crate::fetch::store::PageStore;
 use crate::pipeline;
 use crate::report::export_csv;
 use crate::report::table::{
-    duplicates_json, rejected_json, rows_json, select_rows, SortKey, TableQuery,
+    duplicates_json, rejected_json, rows_json, select_rows, sort_key, TableQuery,
 };
 use crate::report::Report;
 use crate::settings::{mapping_spec, FetchForm, ReadForm, RunSettings, MAX_SEED};
@@ -129,7 +129,7 @@ impl RunOutput {
         issue: &str,
     ) -> u32 {
         let query = TableQuery {
-            sort: SortKey::from_column(sort),
+            sort: sort_key(sort),
             descending,
             search: search.to_owned(),
             bucket: QualityBucket::ALL.into_iter().find(|b| b.name() == bucket),
@@ -422,7 +422,6 @@ pub use bench::bench_stages;
 #[wasm_bindgen]
 pub struct UploadSession {
     stream: Option<UploadStream>,
-    file_name: String,
     bytes: u64,
     on_event: js_sys::Function,
     started: chrono::DateTime<chrono::Utc>,
@@ -448,7 +447,7 @@ impl UploadSession {
         let now = BrowserClock.now();
         let settings =
             RunSettings::from_text(seed, as_of, &now.to_rfc3339()).map_err(CodedError::from)?;
-        let options = read_options(options_json.as_deref())?.for_file(file_name);
+        let options = read_options(options_json.as_deref())?;
         // A size beyond what a u64 holds (or NaN) is shown as 0.
         let bytes = if size.is_finite() && size >= 0.0 {
             size as u64
@@ -456,8 +455,7 @@ impl UploadSession {
             0
         };
         let session = UploadSession {
-            stream: Some(UploadStream::with_options(&settings, &options)),
-            file_name: file_name.to_owned(),
+            stream: Some(UploadStream::with_options(file_name, &settings, &options)),
             bytes,
             on_event,
             started: now,
@@ -509,7 +507,7 @@ impl UploadSession {
         })?;
         let records = stream.records_read();
         let read_at = BrowserClock.now();
-        let report = match stream.finish(&self.file_name, at) {
+        let report = match stream.finish(at) {
             Ok(report) => report,
             Err(error) => return Err(self.failed(error)),
         };

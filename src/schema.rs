@@ -1,0 +1,478 @@
+//! The report's customer line, declared once.
+//!
+//! [`LINE`] gives each field of a customer line its key, its names for
+//! people, the kind of value it holds, where the value comes from, and
+//! whether it is sorted and charted. The kind decides how the value is
+//! written (JSON and CSV), read back (an earlier report, by compare),
+//! sorted, searched and shown; nothing else names a field of the line:
+//! the report's JSON and CSV writers, the customer table, compare, the
+//! distributions and the vocabulary all iterate over [`LINE`], and the page
+//! keys everything from the exported vocabulary.
+//!
+//! The sets of values of the enumerated fields ([`EngagementLevel`] and
+//! the others) are declared here too, with their labels as exported; the
+//! rules that choose a value live with the stage that computes it
+//! (`transform::enrich`).
+//!
+//! Adding a field to the line: a variant of [`LineField`], its entry in
+//! [`LINE`], its value in the customer stage (`CustomerRef::value`), and
+//! tests. The compiler points at the customer stage; a test checks that
+//! [`LINE`] lists every field once, in order.
+
+use serde::Serialize;
+
+/// A field of the customer line, in the report's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LineField {
+    /// `customer_id`
+    CustomerId,
+    /// `full_name`
+    FullName,
+    /// `email_domain`
+    EmailDomain,
+    /// `engagement_level`
+    EngagementLevel,
+    /// `activity_status`
+    ActivityStatus,
+    /// `acquisition_channel`
+    AcquisitionChannel,
+    /// `market_segment`
+    MarketSegment,
+    /// `customer_tier`
+    CustomerTier,
+    /// `data_quality_score`
+    DataQualityScore,
+    /// `quality_issues`
+    QualityIssues,
+}
+
+/// The values an enumerated field may hold, as exported, and how a
+/// message says them.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Choices {
+    /// The labels, in the order the dashboard shows them.
+    pub labels: &'static [&'static str],
+    /// `one of high, medium, low, unknown`.
+    pub expected: &'static str,
+}
+
+/// What a field holds; it decides how the value is written, read back,
+/// sorted, searched and shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The customer's id: a positive whole number (text in the page's rows,
+    /// which JavaScript numbers cannot hold above 2^53); searched whole.
+    Id,
+    /// Free text: escaped in JSON, quoted in CSV, sorted and searched
+    /// without regard to case.
+    Text,
+    /// One of fixed labels: written as it is, sorted by label, charted.
+    Enum(&'static Choices),
+    /// A score from 0 to 100.
+    Score,
+    /// A list of texts: a JSON array of strings, one CSV cell joined with `; `.
+    Issues,
+}
+
+impl Kind {
+    /// The kind's name in the vocabulary (`id`, `text`, `enum`, `score`, `issues`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Id => "id",
+            Kind::Text => "text",
+            Kind::Enum(_) => "enum",
+            Kind::Score => "score",
+            Kind::Issues => "issues",
+        }
+    }
+}
+
+/// Where a field's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Read from the source (cleaned).
+    Source,
+    /// Computed from the source (the score and its reasons).
+    Derived,
+    /// Computed from a source field when the source has it, else drawn
+    /// from the seed.
+    DerivedOrSeeded,
+    /// Always drawn from the seed: not data.
+    Seeded,
+}
+
+impl Origin {
+    /// Whether the seed can decide the value.
+    pub fn depends_on_seed(self) -> bool {
+        matches!(self, Origin::DerivedOrSeeded | Origin::Seeded)
+    }
+}
+
+/// One field of the line.
+#[derive(Debug)]
+pub struct FieldSpec {
+    /// The field.
+    pub field: LineField,
+    /// Its key in the report, the CSV header and the page's rows.
+    pub key: &'static str,
+    /// `,"key":`, what opens the field in a JSON line after the first.
+    pub json_key: &'static str,
+    /// Its column heading in the page's tables.
+    pub heading: &'static str,
+    /// Its name in titles and charts.
+    pub title: &'static str,
+    /// What it holds.
+    pub kind: Kind,
+    /// Where its value comes from.
+    pub origin: Origin,
+    /// Whether the customer table sorts by it.
+    pub sortable: bool,
+    /// Whether the dashboard charts it (and `metadata.distributions` counts it).
+    pub charted: bool,
+    /// Whether it names the customer beside a change (the changes file's
+    /// `changed` lines and the page's table of changes).
+    pub identifies: bool,
+}
+
+/// One entry of [`LINE`]: sortable unless a list, charted when enumerated.
+macro_rules! spec {
+    ($field:ident, $key:literal, $heading:literal, $title:literal, $kind:expr, $origin:expr $(,)?) => {
+        FieldSpec {
+            field: LineField::$field,
+            key: $key,
+            json_key: concat!(",\"", $key, "\":"),
+            heading: $heading,
+            title: $title,
+            kind: $kind,
+            origin: $origin,
+            sortable: !matches!($kind, Kind::Issues),
+            charted: matches!($kind, Kind::Enum(_)),
+            identifies: matches!(
+                LineField::$field,
+                LineField::CustomerId | LineField::FullName
+            ),
+        }
+    };
+}
+
+/// The customer line, in the report's order.
+pub(crate) const LINE: [FieldSpec; 10] = [
+    spec!(
+        CustomerId,
+        "customer_id",
+        "ID",
+        "Customer ID",
+        Kind::Id,
+        Origin::Source,
+    ),
+    spec!(
+        FullName,
+        "full_name",
+        "Name",
+        "Full name",
+        Kind::Text,
+        Origin::Source,
+    ),
+    spec!(
+        EmailDomain,
+        "email_domain",
+        "Email domain",
+        "Email domain",
+        Kind::Text,
+        Origin::Source,
+    ),
+    spec!(
+        EngagementLevel,
+        "engagement_level",
+        "Engagement",
+        "Engagement level",
+        Kind::Enum(&EngagementLevel::CHOICES),
+        Origin::DerivedOrSeeded,
+    ),
+    spec!(
+        ActivityStatus,
+        "activity_status",
+        "Activity",
+        "Activity status",
+        Kind::Enum(&ActivityStatus::CHOICES),
+        Origin::DerivedOrSeeded,
+    ),
+    spec!(
+        AcquisitionChannel,
+        "acquisition_channel",
+        "Channel",
+        "Acquisition channel",
+        Kind::Enum(&AcquisitionChannel::CHOICES),
+        Origin::Seeded,
+    ),
+    spec!(
+        MarketSegment,
+        "market_segment",
+        "Segment",
+        "Market segment",
+        Kind::Enum(&MarketSegment::CHOICES),
+        Origin::Seeded,
+    ),
+    spec!(
+        CustomerTier,
+        "customer_tier",
+        "Tier",
+        "Customer tier",
+        Kind::Enum(&CustomerTier::CHOICES),
+        Origin::Seeded,
+    ),
+    spec!(
+        DataQualityScore,
+        "data_quality_score",
+        "Quality",
+        "Data quality score",
+        Kind::Score,
+        Origin::Derived,
+    ),
+    spec!(
+        QualityIssues,
+        "quality_issues",
+        "Issues",
+        "Quality issues",
+        Kind::Issues,
+        Origin::Derived,
+    ),
+];
+
+/// Expands `$apply!` with every field of the line, in order, for code
+/// that is written out per field at compile time: the report's writer,
+/// whose per-field work then folds to straight-line code (a loop over
+/// [`LINE`] cost it 4% of a whole run, callgrind on 100k records).
+macro_rules! for_line_fields {
+    ($apply:ident) => {
+        $apply! {
+            CustomerId,
+            FullName,
+            EmailDomain,
+            EngagementLevel,
+            ActivityStatus,
+            AcquisitionChannel,
+            MarketSegment,
+            CustomerTier,
+            DataQualityScore,
+            QualityIssues
+        }
+    };
+}
+pub(crate) use for_line_fields;
+
+macro_rules! all_fields {
+    ($($field:ident),+) => {
+        [$(LineField::$field),+]
+    };
+}
+
+impl LineField {
+    /// Every field, in the report's order.
+    pub const ALL: [LineField; LINE.len()] = for_line_fields!(all_fields);
+
+    /// The field's declaration.
+    #[inline]
+    pub const fn spec(self) -> &'static FieldSpec {
+        &LINE[self as usize]
+    }
+
+    /// Its key in the report.
+    pub const fn key(self) -> &'static str {
+        self.spec().key
+    }
+
+    /// The field with this key, if there is one.
+    pub fn from_key(key: &str) -> Option<LineField> {
+        LINE.iter()
+            .find(|spec| spec.key == key)
+            .map(|spec| spec.field)
+    }
+}
+
+/// The exported labels of an enumerated field's values: defined once here
+/// (the report, the CSV, compare and the page all take them from here).
+macro_rules! choices {
+    ($ty:ident { $first:ident => $first_label:literal $(, $variant:ident => $label:literal)* $(,)? }) => {
+        impl $ty {
+            /// Every value, in the order the dashboard shows them.
+            pub const ALL: &'static [$ty] = &[$ty::$first $(, $ty::$variant)*];
+
+            /// The labels, and how a message says them.
+            pub const CHOICES: Choices = Choices {
+                labels: &[$first_label $(, $label)*],
+                expected: concat!("one of ", $first_label $(, ", ", $label)*),
+            };
+
+            /// The value as exported, e.g. in the report and the CSV.
+            pub fn label(self) -> &'static str {
+                match self {
+                    $ty::$first => $first_label,
+                    $($ty::$variant => $label),*
+                }
+            }
+
+            /// The label in quotes, as a JSON string (labels need no escaping).
+            pub fn quoted(self) -> &'static str {
+                match self {
+                    $ty::$first => concat!("\"", $first_label, "\""),
+                    $($ty::$variant => concat!("\"", $label, "\"")),*
+                }
+            }
+
+            /// Its place in [`Self::ALL`].
+            pub fn code(self) -> u8 {
+                self as u8
+            }
+        }
+
+        impl Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.label())
+            }
+        }
+    };
+}
+
+/// How engaged a customer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EngagementLevel {
+    /// `engagement_score` ≥ 70.
+    High,
+    /// `engagement_score` ≥ 40.
+    Medium,
+    /// `engagement_score` below 40.
+    Low,
+    /// The score was present but null or invalid.
+    Unknown,
+}
+
+/// Whether a customer logged in recently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActivityStatus {
+    /// Last login within the active window before `as_of`.
+    Active,
+    /// Last login longer ago.
+    Inactive,
+    /// `last_login` was present but null, invalid or after `as_of`.
+    Unknown,
+}
+
+/// Where the customer came from (always seeded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AcquisitionChannel {
+    /// `website`
+    Website,
+    /// `mobile_app`
+    MobileApp,
+    /// `email_campaign`
+    EmailCampaign,
+}
+
+/// The customer's market (always seeded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MarketSegment {
+    /// `US-West`
+    UsWest,
+    /// `US-East`
+    UsEast,
+    /// `EU-Central`
+    EuCentral,
+    /// `APAC`
+    Apac,
+}
+
+/// The customer's commercial tier (always seeded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CustomerTier {
+    /// `basic`
+    Basic,
+    /// `premium`
+    Premium,
+    /// `enterprise`
+    Enterprise,
+}
+
+// Listed in declaration order: a value's code is its place.
+choices!(EngagementLevel {
+    High => "high",
+    Medium => "medium",
+    Low => "low",
+    Unknown => "unknown",
+});
+choices!(ActivityStatus {
+    Active => "active",
+    Inactive => "inactive",
+    Unknown => "unknown",
+});
+choices!(AcquisitionChannel {
+    Website => "website",
+    MobileApp => "mobile_app",
+    EmailCampaign => "email_campaign",
+});
+choices!(MarketSegment {
+    UsWest => "US-West",
+    UsEast => "US-East",
+    EuCentral => "EU-Central",
+    Apac => "APAC",
+});
+choices!(CustomerTier {
+    Basic => "basic",
+    Premium => "premium",
+    Enterprise => "enterprise",
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_lists_every_field_once_in_order() {
+        for (index, spec) in LINE.iter().enumerate() {
+            assert_eq!(spec.field as usize, index, "{}", spec.key);
+            assert_eq!(LineField::ALL[index], spec.field);
+            assert_eq!(LineField::from_key(spec.key), Some(spec.field));
+        }
+        assert_eq!(LineField::from_key("quality_bucket"), None);
+    }
+
+    #[test]
+    fn codes_are_places_and_labels_are_the_exported_words() {
+        for (code, value) in EngagementLevel::ALL.iter().enumerate() {
+            assert_eq!(value.code() as usize, code);
+        }
+        for (code, value) in MarketSegment::ALL.iter().enumerate() {
+            assert_eq!(value.code() as usize, code);
+        }
+        assert_eq!(MarketSegment::EuCentral.label(), "EU-Central");
+        assert_eq!(CustomerTier::Enterprise.label(), "enterprise");
+        assert_eq!(
+            EngagementLevel::CHOICES.expected,
+            "one of high, medium, low, unknown"
+        );
+        assert_eq!(
+            serde_json::to_string(&AcquisitionChannel::MobileApp).unwrap(),
+            "\"mobile_app\""
+        );
+    }
+
+    #[test]
+    fn the_seed_decides_only_seeded_fields() {
+        let seeded: Vec<&str> = LINE
+            .iter()
+            .filter(|spec| spec.origin.depends_on_seed())
+            .map(|spec| spec.key)
+            .collect();
+        assert_eq!(
+            seeded,
+            [
+                "engagement_level",
+                "activity_status",
+                "acquisition_channel",
+                "market_segment",
+                "customer_tier"
+            ]
+        );
+    }
+}
