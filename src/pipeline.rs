@@ -15,26 +15,10 @@ use crate::source::record::Mapper;
 use crate::transform::customer::{assess, Assessment, Customers};
 use crate::transform::dedupe::Deduper;
 
-/// Builds the report from items in source order.
-///
-/// Every item ends up in exactly one place: `customers`, `rejected` or
-/// `duplicates`.
-pub fn build_report<'a>(
-    items: impl IntoIterator<Item = SourceItem<'a>>,
-    source: SourceInfo,
-    settings: &RunSettings,
-) -> Report<'a> {
-    let mut builder = ReportBuilder::new(settings);
-    for item in items {
-        builder.add(&item);
-    }
-    builder.finish(source, Mapping::default())
-}
-
 /// Builds a report from items handed over one at a time, in source order,
 /// so input can be processed as it is read.
 #[derive(Debug)]
-pub struct ReportBuilder<'a> {
+pub(crate) struct ReportBuilder<'a> {
     settings: RunSettings,
     customers: Customers,
     deduper: Deduper,
@@ -44,7 +28,7 @@ pub struct ReportBuilder<'a> {
 
 impl<'a> ReportBuilder<'a> {
     /// An empty report for these settings.
-    pub fn new(settings: &RunSettings) -> Self {
+    pub(crate) fn new(settings: &RunSettings) -> Self {
         ReportBuilder {
             settings: *settings,
             customers: Customers::new(settings.as_of),
@@ -55,14 +39,14 @@ impl<'a> ReportBuilder<'a> {
     }
 
     /// Takes the next item; a rejected one keeps borrowing its original text.
-    pub fn add(&mut self, item: &SourceItem<'a>) {
+    pub(crate) fn add(&mut self, item: &SourceItem<'a>) {
         let raw = item.raw;
         self.take(item, || Cow::Borrowed(raw));
     }
 
     /// Takes the next item from input that will be gone by the end (a
     /// chunk of a stream); a rejected one gets a copy of its original text.
-    pub fn add_transient(&mut self, item: &SourceItem<'_>) {
+    pub(crate) fn add_transient(&mut self, item: &SourceItem<'_>) {
         let raw = item.raw;
         self.take(item, || Cow::Owned(raw.to_owned()));
     }
@@ -90,13 +74,13 @@ impl<'a> ReportBuilder<'a> {
     }
 
     /// Records read so far.
-    pub fn records_read(&self) -> usize {
+    pub(crate) fn records_read(&self) -> usize {
         self.records_read
     }
 
     /// Deduplicates, sorts and summarises; `mapping` is the field mapping
     /// the records were read with.
-    pub fn finish(self, source: SourceInfo, mapping: Mapping) -> Report<'a> {
+    pub(crate) fn finish(self, source: SourceInfo, mapping: Mapping) -> Report<'a> {
         let settings = self.settings;
         let duplicates = self.deduper.finish();
         let mut customers = self.customers;

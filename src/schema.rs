@@ -23,7 +23,7 @@ use serde::Serialize;
 
 /// A field of the customer line, in the report's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum LineField {
+pub(crate) enum LineField {
     /// `customer_id`
     CustomerId,
     /// `full_name`
@@ -49,7 +49,7 @@ pub enum LineField {
 /// The values an enumerated field may hold, as exported, and how a
 /// message says them.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Choices {
+pub(crate) struct Choices {
     /// The labels, in the order the dashboard shows them.
     pub labels: &'static [&'static str],
     /// `one of high, medium, low, unknown`.
@@ -59,7 +59,7 @@ pub struct Choices {
 /// What a field holds; it decides how the value is written, read back,
 /// sorted, searched and shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// The customer's id: a positive whole number (text in the page's rows,
     /// which JavaScript numbers cannot hold above 2^53); searched whole.
     Id,
@@ -76,7 +76,7 @@ pub enum Kind {
 
 impl Kind {
     /// The kind's name in the vocabulary (`id`, `text`, `enum`, `score`, `issues`).
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::Id => "id",
             Kind::Text => "text",
@@ -90,7 +90,7 @@ impl Kind {
 /// Where a field's value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Origin {
+pub(crate) enum Origin {
     /// Read from the source (cleaned).
     Source,
     /// Computed from the source (the score and its reasons).
@@ -104,14 +104,14 @@ pub enum Origin {
 
 impl Origin {
     /// Whether the seed can decide the value.
-    pub fn depends_on_seed(self) -> bool {
+    pub(crate) fn depends_on_seed(self) -> bool {
         matches!(self, Origin::DerivedOrSeeded | Origin::Seeded)
     }
 }
 
 /// One field of the line.
 #[derive(Debug)]
-pub struct FieldSpec {
+pub(crate) struct FieldSpec {
     /// The field.
     pub field: LineField,
     /// Its key in the report, the CSV header and the page's rows.
@@ -270,21 +270,21 @@ macro_rules! all_fields {
 
 impl LineField {
     /// Every field, in the report's order.
-    pub const ALL: [LineField; LINE.len()] = for_line_fields!(all_fields);
+    pub(crate) const ALL: [LineField; LINE.len()] = for_line_fields!(all_fields);
 
     /// The field's declaration.
     #[inline]
-    pub const fn spec(self) -> &'static FieldSpec {
+    pub(crate) const fn spec(self) -> &'static FieldSpec {
         &LINE[self as usize]
     }
 
     /// Its key in the report.
-    pub const fn key(self) -> &'static str {
+    pub(crate) const fn key(self) -> &'static str {
         self.spec().key
     }
 
     /// The field with this key, if there is one.
-    pub fn from_key(key: &str) -> Option<LineField> {
+    pub(crate) fn from_key(key: &str) -> Option<LineField> {
         LINE.iter()
             .find(|spec| spec.key == key)
             .map(|spec| spec.field)
@@ -297,16 +297,17 @@ macro_rules! choices {
     ($ty:ident { $first:ident => $first_label:literal $(, $variant:ident => $label:literal)* $(,)? }) => {
         impl $ty {
             /// Every value, in the order the dashboard shows them.
-            pub const ALL: &'static [$ty] = &[$ty::$first $(, $ty::$variant)*];
+            #[cfg(test)]
+            pub(crate) const ALL: &'static [$ty] = &[$ty::$first $(, $ty::$variant)*];
 
             /// The labels, and how a message says them.
-            pub const CHOICES: Choices = Choices {
+            pub(crate) const CHOICES: Choices = Choices {
                 labels: &[$first_label $(, $label)*],
                 expected: concat!("one of ", $first_label $(, ", ", $label)*),
             };
 
             /// The value as exported, e.g. in the report and the CSV.
-            pub fn label(self) -> &'static str {
+            pub(crate) fn label(self) -> &'static str {
                 match self {
                     $ty::$first => $first_label,
                     $($ty::$variant => $label),*
@@ -314,7 +315,7 @@ macro_rules! choices {
             }
 
             /// The label in quotes, as a JSON string (labels need no escaping).
-            pub fn quoted(self) -> &'static str {
+            pub(crate) fn quoted(self) -> &'static str {
                 match self {
                     $ty::$first => concat!("\"", $first_label, "\""),
                     $($ty::$variant => concat!("\"", $label, "\"")),*
@@ -322,7 +323,7 @@ macro_rules! choices {
             }
 
             /// Its place in [`Self::ALL`].
-            pub fn code(self) -> u8 {
+            pub(crate) fn code(self) -> u8 {
                 self as u8
             }
         }

@@ -20,7 +20,7 @@ use crate::source::reader::{LayoutHint, ReadOptions};
 /// A field mapping as the page gives it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
-pub enum MapSetting {
+pub(crate) enum MapSetting {
     /// `id:Customer ID,email:`, the `map` URL parameter's form.
     Text(String),
     /// Contract field → source column or JSON path, `null` for "not in
@@ -32,7 +32,7 @@ pub enum MapSetting {
 ///
 /// # Errors
 /// [`SettingsError`] naming the mapping when it cannot be read.
-pub fn mapping_spec(setting: Option<&MapSetting>) -> Result<MappingSpec, SettingsError> {
+pub(crate) fn mapping_spec(setting: Option<&MapSetting>) -> Result<MappingSpec, SettingsError> {
     let spec = match setting {
         None => Ok(MappingSpec::none()),
         Some(MapSetting::Text(text)) => MappingSpec::parse(text),
@@ -51,7 +51,7 @@ pub fn mapping_spec(setting: Option<&MapSetting>) -> Result<MappingSpec, Setting
 /// How an upload is read, as the page gives it: the field mapping and the
 /// CSV separator.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct ReadForm {
+pub(crate) struct ReadForm {
     /// Field mapping overrides (absent or empty: as proposed).
     #[serde(default)]
     pub map: Option<MapSetting>,
@@ -69,7 +69,9 @@ impl ReadForm {
     ///
     /// # Errors
     /// [`SettingsError`] naming `map` or `separator`.
-    pub fn validate(&self) -> Result<ReadOptions, SettingsError> {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn validate(&self) -> Result<ReadOptions, SettingsError> {
         let mapping = mapping_spec(self.map.as_ref())?;
         let separator = match self.separator.as_deref().map(|text| text.trim_matches(' ')) {
             None | Some("") => None,
@@ -115,45 +117,45 @@ pub struct Limit {
 }
 
 /// Requests in flight at once.
-pub const CONCURRENCY: Limit = Limit {
+pub(crate) const CONCURRENCY: Limit = Limit {
     min: 1,
     max: 16,
     default: Some(4),
 };
 /// Retries per page after the first attempt (5xx, timeouts, network, bad answers).
-pub const RETRIES: Limit = Limit {
+pub(crate) const RETRIES: Limit = Limit {
     min: 0,
     max: 10,
     default: Some(3),
 };
 /// Time allowed per attempt, in milliseconds.
-pub const TIMEOUT_MS: Limit = Limit {
+pub(crate) const TIMEOUT_MS: Limit = Limit {
     min: 100,
     max: 120_000,
     default: Some(10_000),
 };
 /// Records per page asked for (`per_page`); empty leaves it to the API.
-pub const PER_PAGE: Limit = Limit {
+pub(crate) const PER_PAGE: Limit = Limit {
     min: 1,
     max: 10_000,
     default: None,
 };
 /// Hours a page kept on the device is reused before it is fetched again.
 /// The most megabytes one page's answer may have.
-pub const MAX_PAGE_MB: Limit = Limit {
+pub(crate) const MAX_PAGE_MB: Limit = Limit {
     min: 1,
     max: 1024,
     default: Some(64),
 };
 
 /// Hours a page kept on the device is reused.
-pub const KEEP_HOURS: Limit = Limit {
+pub(crate) const KEEP_HOURS: Limit = Limit {
     min: 1,
     max: 720,
     default: Some(24),
 };
 /// The seed of the seeded assignments.
-pub const SEED: Limit = Limit {
+pub(crate) const SEED: Limit = Limit {
     min: 0,
     max: MAX_SEED,
     default: None,
@@ -255,7 +257,9 @@ pub enum Problem {
 impl SettingsError {
     /// The error's code: `insecure_key_transport` for a key that would
     /// travel in clear, `invalid_setting` for everything else.
-    pub fn code(&self) -> &'static str {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn code(&self) -> &'static str {
         match self.problem {
             Problem::InsecureKeyTransport(_) => "insecure_key_transport",
             _ => "invalid_setting",
@@ -306,7 +310,7 @@ impl std::error::Error for SettingsError {}
 ///
 /// # Errors
 /// [`Problem::NotAHeaderValue`] naming the first character that cannot.
-pub fn check_header_value(key: &str) -> Result<(), SettingsError> {
+pub(crate) fn check_header_value(key: &str) -> Result<(), SettingsError> {
     let bad = key.chars().position(|c| {
         let code = u32::from(c);
         code > 0xFF || (c.is_control() && c != '\t')
@@ -337,6 +341,8 @@ fn whole_number(setting: Setting, limit: Limit, text: &str) -> Result<u64, Setti
 }
 
 /// An optional whole number: empty text takes the default.
+// Used by the page (`web`, wasm32 only) and by tests.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 fn optional_number(
     setting: Setting,
     limit: Limit,
@@ -391,7 +397,7 @@ impl RunSettings {
 /// numbers as the text typed).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FetchForm {
+pub(crate) struct FetchForm {
     /// The users endpoint.
     pub url: String,
     /// Sent as `x-api-key`; empty means none.
@@ -431,6 +437,8 @@ pub struct FetchForm {
     pub as_of: String,
     /// Field mapping overrides (absent or empty: as proposed).
     #[serde(default)]
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub map: Option<MapSetting>,
 }
 
@@ -440,7 +448,9 @@ impl FetchForm {
     ///
     /// # Errors
     /// [`SettingsError`] naming the setting, with the limit or format it breaks.
-    pub fn validate(
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn validate(
         &self,
         now: DateTime<Utc>,
     ) -> Result<(FetchConfig, RunSettings), SettingsError> {

@@ -25,7 +25,8 @@ pub struct UploadStream {
 
 impl UploadStream {
     /// A new upload of `file_name`; `settings.export_timestamp` is replaced at the end.
-    pub fn new(file_name: &str, settings: &RunSettings) -> Self {
+    #[cfg(test)]
+    pub(crate) fn new(file_name: &str, settings: &RunSettings) -> Self {
         UploadStream::with_options(file_name, settings, &ReadOptions::default())
     }
 
@@ -41,7 +42,9 @@ impl UploadStream {
     }
 
     /// Records read so far.
-    pub fn records_read(&self) -> usize {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn records_read(&self) -> usize {
         self.builder.records_read()
     }
 
@@ -83,7 +86,9 @@ impl UploadStream {
 /// What an upload tells the page's run log.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum UploadEventKind {
+// Used by the page (`web`, wasm32 only) and by tests.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) enum UploadEventKind {
     /// Reading started.
     UploadStarted {
         /// The file's name.
@@ -121,23 +126,31 @@ pub enum UploadEventKind {
 }
 
 /// An upload's event.
-pub type UploadEvent = RunEvent<UploadEventKind>;
+pub(crate) type UploadEvent = RunEvent<UploadEventKind>;
 
+// Used by the page (`web`, wasm32 only) and by tests.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_048_576.0)
 }
 
+// Used by the page (`web`, wasm32 only) and by tests.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 fn seconds(ms: u64) -> String {
     format!("{:.2} s", ms as f64 / 1000.0)
 }
 
+// Used by the page (`web`, wasm32 only) and by tests.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 fn layout(format: InputFormat) -> &'static str {
     format.label()
 }
 
 impl UploadEventKind {
     /// The event for a report just built from an upload.
-    pub fn report_built(metadata: &crate::report::Metadata, process_ms: u64) -> Self {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn report_built(metadata: &crate::report::Metadata, process_ms: u64) -> Self {
         let format = match &metadata.source {
             SourceInfo::Upload { format, .. } => *format,
             SourceInfo::Api { .. } => InputFormat::PageEnvelope,
@@ -152,7 +165,9 @@ impl UploadEventKind {
     }
 
     /// The event, stamped `at`, with its sentence.
-    pub fn at(self, at: DateTime<Utc>) -> UploadEvent {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn at(self, at: DateTime<Utc>) -> UploadEvent {
         let (level, message) = match &self {
             UploadEventKind::UploadStarted { file_name, bytes } => (
                 Level::Info,

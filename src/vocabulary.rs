@@ -80,7 +80,7 @@ pub(crate) struct Bucket {
 
 /// An enriched field and its values.
 #[derive(Debug, Serialize)]
-pub(crate) struct Field {
+pub struct Field {
     /// The report's key.
     pub name: &'static str,
     /// As people read it.

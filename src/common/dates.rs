@@ -11,7 +11,7 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Timelike, Utc};
 /// Surrounding white space is ignored. Returns `None` for anything else,
 /// including impossible dates such as `2024-02-30` and times such as `25:00`.
 /// Hand-written rather than format-string driven: it runs once per record.
-pub fn parse_iso8601_date(text: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_iso8601_date(text: &str) -> Option<NaiveDate> {
     let bytes = text.trim().as_bytes();
     let date = parse_calendar_date(std::str::from_utf8(bytes.get(..10)?).ok()?)?;
     let Some((&separator, time)) = bytes[10..].split_first() else {
@@ -88,7 +88,7 @@ fn offset_minutes(zone: &[u8]) -> Option<i32> {
 }
 
 /// Reads a strict `YYYY-MM-DD` date, as used for `as_of`.
-pub fn parse_calendar_date(text: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_calendar_date(text: &str) -> Option<NaiveDate> {
     let bytes = text.as_bytes();
     if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
         return None;
@@ -100,7 +100,7 @@ pub fn parse_calendar_date(text: &str) -> Option<NaiveDate> {
 }
 
 /// Formats a moment as the report's `export_timestamp`: `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn format_timestamp(moment: DateTime<Utc>) -> String {
+pub(crate) fn format_timestamp(moment: DateTime<Utc>) -> String {
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         moment.year(),
@@ -113,7 +113,7 @@ pub fn format_timestamp(moment: DateTime<Utc>) -> String {
 }
 
 /// Formats a moment for the run log: `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-pub fn format_log_time(moment: DateTime<Utc>) -> String {
+pub(crate) fn format_log_time(moment: DateTime<Utc>) -> String {
     let seconds = format_timestamp(moment);
     let millis = moment.timestamp_subsec_millis().min(999);
     format!("{}.{millis:03}Z", &seconds[..seconds.len() - 1])

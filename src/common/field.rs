@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 /// One JSON value as found in an input record, with containers summarised.
 #[derive(Debug, Clone, PartialEq)]
-pub enum FieldValue<'a> {
+pub(crate) enum FieldValue<'a> {
     /// JSON `null`.
     Null,
     /// `true` or `false`.
@@ -36,7 +36,7 @@ pub enum FieldValue<'a> {
 
 impl FieldValue<'_> {
     /// The JSON type with an article, for messages: "a string", "an array", "null".
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             FieldValue::Null => "null",
             FieldValue::Bool(_) => "a boolean",
@@ -51,7 +51,7 @@ impl FieldValue<'_> {
     }
 
     /// The value as a number, if it is one (infinite when out of range).
-    pub fn as_f64(&self) -> Option<f64> {
+    pub(crate) fn as_f64(&self) -> Option<f64> {
         match self {
             FieldValue::Unsigned(n) => Some(*n as f64),
             FieldValue::Signed(n) => Some(*n as f64),
@@ -101,7 +101,7 @@ pub(crate) fn excerpt(s: &str) -> Cow<'_, str> {
 /// avoids serde's number parsing, which refuses numbers beyond the double
 /// range and would make the whole record unreadable for one bad field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RawField<'a> {
+pub(crate) struct RawField<'a> {
     text: &'a str,
     kind: RawKind,
 }
@@ -119,7 +119,7 @@ enum RawKind {
 impl<'a> RawField<'a> {
     /// A CSV cell: text, or a number when `numeric` and it reads as one
     /// (`82`, `82.5`); anything else stays text and the rules say why.
-    pub fn cell(text: &'a str, numeric: bool) -> RawField<'a> {
+    pub(crate) fn cell(text: &'a str, numeric: bool) -> RawField<'a> {
         let is_number = numeric
             && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
             && text
@@ -144,7 +144,7 @@ impl<'a> RawField<'a> {
     }
 
     /// The field's value.
-    pub fn value(self) -> FieldValue<'a> {
+    pub(crate) fn value(self) -> FieldValue<'a> {
         match (self.kind, self.text.as_bytes().first()) {
             (RawKind::Cell, _) => FieldValue::Text(Cow::Borrowed(self.text)),
             (RawKind::Json, Some(b'"')) => {
@@ -157,7 +157,7 @@ impl<'a> RawField<'a> {
     }
 
     /// The field's text as it was in the source.
-    pub fn text(self) -> &'a str {
+    pub(crate) fn text(self) -> &'a str {
         self.text
     }
 }

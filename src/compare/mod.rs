@@ -43,16 +43,16 @@ pub struct FieldSet(u16);
 
 impl FieldSet {
     /// Every field but `customer_id`, the key the reports are matched by.
-    pub const COMPARABLE: FieldSet =
+    pub(crate) const COMPARABLE: FieldSet =
         FieldSet(((1 << LINE.len()) - 1) & !(1 << LineField::CustomerId as u16));
 
     /// Whether `field` is in the set.
-    pub fn contains(self, field: LineField) -> bool {
+    pub(crate) fn contains(self, field: LineField) -> bool {
         self.0 & (1 << field as u16) != 0
     }
 
     /// Whether the set is empty.
-    pub fn is_empty(self) -> bool {
+    pub(crate) fn is_empty(self) -> bool {
         self.0 == 0
     }
 
@@ -65,7 +65,7 @@ impl FieldSet {
     }
 
     /// The fields in the set, in the report's order.
-    pub fn iter(self) -> impl Iterator<Item = LineField> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = LineField> {
         LineField::ALL
             .into_iter()
             .filter(move |f| self.contains(*f))
@@ -98,7 +98,7 @@ pub struct RunSummary {
 
 impl RunSummary {
     /// The summary of a report made by this run.
-    pub fn of(report: &Report<'_>) -> Self {
+    pub(crate) fn of(report: &Report<'_>) -> Self {
         let m = &report.metadata;
         RunSummary {
             export_timestamp: m.export_timestamp.clone(),
@@ -119,7 +119,7 @@ fn null_raw_value() -> Box<RawValue> {
 /// Why a comparison needs reading with care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum NoteCode {
+pub(crate) enum NoteCode {
     /// Different seeds: the seed-dependent fields were left out.
     SeedsDiffer,
     /// Different `as_of` dates: `activity_status` depends on it.
@@ -132,7 +132,7 @@ pub enum NoteCode {
 
 /// A note on the comparison: a code for programs, a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Note {
+pub(crate) struct Note {
     /// What the note is about.
     pub code: NoteCode,
     /// The note, for display.
@@ -141,7 +141,7 @@ pub struct Note {
 
 /// Customers who moved from one quality bucket to another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct BucketMove {
+pub(crate) struct BucketMove {
     /// The bucket in the earlier report.
     #[serde(serialize_with = "bucket_name")]
     pub from: QualityBucket,
@@ -168,14 +168,15 @@ pub struct Counts {
     /// Customers in both with no compared field changed.
     pub unchanged: usize,
     /// Changed customers per compared field (a customer counts once per field).
-    pub fields: Vec<(LineField, usize)>,
+    pub(crate) fields: Vec<(LineField, usize)>,
     /// Moves between quality buckets, best bucket first on both sides.
-    pub quality_buckets: Vec<BucketMove>,
+    pub(crate) quality_buckets: Vec<BucketMove>,
 }
 
 impl Counts {
     /// Changed customers with a change in `field` (0 for a field not compared).
-    pub fn field(&self, field: LineField) -> usize {
+    #[cfg(test)]
+    pub(crate) fn field(&self, field: LineField) -> usize {
         self.fields
             .iter()
             .find(|(f, _)| *f == field)
@@ -208,7 +209,7 @@ impl Serialize for Counts {
 
 /// A customer in both reports whose compared fields changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Changed {
+pub(crate) struct Changed {
     /// Its place in the earlier report (sorted by id).
     pub(crate) previous: u32,
     /// Its index in the current customers.
@@ -227,13 +228,13 @@ pub struct Changes {
     /// This run's report.
     pub current: RunSummary,
     /// The fields compared.
-    pub compared_fields: FieldSet,
+    pub(crate) compared_fields: FieldSet,
     /// The fields left out (seed-dependent ones, when the seeds differ).
-    pub left_out_fields: FieldSet,
+    pub(crate) left_out_fields: FieldSet,
     /// The totals.
     pub counts: Counts,
     /// What to keep in mind reading the changes.
-    pub notes: Vec<Note>,
+    pub(crate) notes: Vec<Note>,
     /// Indexes into the current customers, by id.
     added: Vec<u32>,
     /// Places in the earlier report (sorted by id).
@@ -244,7 +245,7 @@ pub struct Changes {
 
 impl Changes {
     /// The customers in both reports whose compared fields changed, by id.
-    pub fn changed(&self) -> &[Changed] {
+    pub(crate) fn changed(&self) -> &[Changed] {
         &self.changed
     }
 }

@@ -95,7 +95,9 @@ pub enum ReadProblem {
 
 impl ReadError {
     /// The code for programs: `empty_file`, `invalid_json` or `not_a_report`.
-    pub fn code(&self) -> &'static str {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             ReadError::Empty => "empty_file",
             ReadError::InvalidJson { .. } => "invalid_json",
@@ -105,7 +107,9 @@ impl ReadError {
     }
 
     /// The line and column, for invalid JSON.
-    pub fn location(&self) -> Option<(u64, u64)> {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn location(&self) -> Option<(u64, u64)> {
         match self {
             ReadError::InvalidJson { line, column, .. }
             | ReadError::ValueTooLarge { line, column, .. } => Some((*line, *column)),
@@ -115,7 +119,9 @@ impl ReadError {
 
     /// The path of the part that is wrong (`metadata.seed`), for a file
     /// that is not a report.
-    pub fn path(&self) -> Option<&str> {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn path(&self) -> Option<&str> {
         match self {
             ReadError::NotAReport { path, .. } => Some(path),
             _ => None,
@@ -583,7 +589,8 @@ impl ReportReader {
     }
 
     /// The same reader refusing values larger than `bytes`.
-    pub fn with_value_limit(mut self, bytes: usize) -> Self {
+    #[cfg(test)]
+    pub(crate) fn with_value_limit(mut self, bytes: usize) -> Self {
         self.max_value_bytes = bytes;
         self
     }

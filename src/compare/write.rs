@@ -140,7 +140,9 @@ impl Changes {
     }
 
     /// The `metadata` as compact JSON, for the page.
-    pub fn metadata_json(&self) -> String {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn metadata_json(&self) -> String {
         serde_json::to_string(&self.metadata()).unwrap_or_default()
     }
 

@@ -35,7 +35,7 @@ use crate::provenance::{
 };
 
 /// Redirects followed in a row for one request, at most.
-pub const MAX_REDIRECTS: u32 = 5;
+pub(crate) const MAX_REDIRECTS: u32 = 5;
 
 /// What to fetch and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +66,7 @@ pub struct FetchConfig {
 }
 
 /// The default for [`FetchConfig::max_page_bytes`]: 64 MB.
-pub const MAX_PAGE_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_PAGE_BYTES: u64 = 64 << 20;
 
 impl FetchConfig {
     /// The documented defaults for `base_url`: concurrency 4, at most 1000
@@ -186,7 +186,7 @@ fn credentials(config: &FetchConfig) -> Option<String> {
 }
 
 /// Times a run fetches pages again because the data moved during the walk.
-pub const MAX_REFETCHES: u32 = 2;
+pub(crate) const MAX_REFETCHES: u32 = 2;
 
 enum PageResult {
     Fetched(FetchedPage, PageSummary),

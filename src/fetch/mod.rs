@@ -11,13 +11,13 @@
 //! - [`store`]: pages kept on the device between runs (opt-in), as a trait
 //!   the browser implements with IndexedDB.
 
-pub(crate) mod classify;
+pub mod classify;
 mod completeness;
 pub mod events;
 pub mod fetcher;
 pub(crate) mod limiter;
 pub mod pages;
-pub(crate) mod policy;
+pub mod policy;
 pub mod services;
 pub mod store;
 pub mod url;

@@ -17,7 +17,7 @@ pub fn page_url(base: &str, page: u64, per_page: Option<u32>) -> String {
 
 /// A stand-in for the API key in cache keys: a hash, so the key itself is
 /// never stored, and pages fetched with one key are not served for another.
-pub fn key_identity(api_key: Option<&str>) -> String {
+pub(crate) fn key_identity(api_key: Option<&str>) -> String {
     match api_key {
         None => "no-key".into(),
         Some(key) => format!("key-{:016x}", hash_bytes(key.as_bytes())),
@@ -38,20 +38,20 @@ impl PageCache {
     }
 
     /// The cached body of `url` fetched with `api_key`, if any.
-    pub fn get(&self, url: &str, api_key: Option<&str>) -> Option<Rc<Vec<u8>>> {
+    pub(crate) fn get(&self, url: &str, api_key: Option<&str>) -> Option<Rc<Vec<u8>>> {
         self.pages
             .get(&(url.to_owned(), key_identity(api_key)))
             .cloned()
     }
 
     /// Keeps a successful body.
-    pub fn put(&mut self, url: &str, api_key: Option<&str>, body: Rc<Vec<u8>>) {
+    pub(crate) fn put(&mut self, url: &str, api_key: Option<&str>, body: Rc<Vec<u8>>) {
         self.pages
             .insert((url.to_owned(), key_identity(api_key)), body);
     }
 
     /// Forgets one body.
-    pub fn remove(&mut self, url: &str, api_key: Option<&str>) {
+    pub(crate) fn remove(&mut self, url: &str, api_key: Option<&str>) {
         self.pages.remove(&(url.to_owned(), key_identity(api_key)));
     }
 

@@ -44,7 +44,7 @@ impl RetryPolicy {
     /// The backoff delays for retryable failures of one page: `max_retries`
     /// delays doubling from `base_delay`, then `None` (give up).
     /// `jitter_seed` makes jittered delays reproducible.
-    pub fn backoff(&self, jitter_seed: u64) -> Backoff {
+    pub(crate) fn backoff(&self, jitter_seed: u64) -> Backoff {
         Backoff {
             next_delay: self.base_delay,
             remaining: self.max_retries,
@@ -55,7 +55,7 @@ impl RetryPolicy {
 
     /// The fallback delays for 429s without a usable `Retry-After`: doubling
     /// from `base_delay`, `rate_limit_waits` of them, each at most the cap.
-    pub fn rate_limit_backoff(&self, jitter_seed: u64) -> Backoff {
+    pub(crate) fn rate_limit_backoff(&self, jitter_seed: u64) -> Backoff {
         Backoff {
             next_delay: self.base_delay,
             remaining: self.rate_limit_waits,
@@ -66,7 +66,7 @@ impl RetryPolicy {
 
     /// The wait a 429 asks for, after the floor; `Err` with the demanded
     /// wait when it is over the cap.
-    pub fn rate_limit_wait(&self, demanded: Duration) -> Result<Duration, Duration> {
+    pub(crate) fn rate_limit_wait(&self, demanded: Duration) -> Result<Duration, Duration> {
         if demanded > self.retry_after_cap {
             Err(demanded)
         } else {
@@ -77,7 +77,7 @@ impl RetryPolicy {
 
 /// Exponential backoff as an iterator of delays; `None` means give up.
 #[derive(Debug, Clone)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     next_delay: Duration,
     remaining: u32,
     jitter: Option<u64>,

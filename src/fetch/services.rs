@@ -97,19 +97,19 @@ impl CancelToken {
     }
 
     /// Whether [`CancelToken::cancel`] was called.
-    pub fn is_cancelled(&self) -> bool {
+    pub(crate) fn is_cancelled(&self) -> bool {
         self.0.borrow().cancelled
     }
 
     /// A future that completes once the token is cancelled.
-    pub fn cancelled(&self) -> Cancelled {
+    pub(crate) fn cancelled(&self) -> Cancelled {
         Cancelled(self.clone())
     }
 }
 
 /// The future returned by [`CancelToken::cancelled`].
 #[derive(Debug)]
-pub struct Cancelled(CancelToken);
+pub(crate) struct Cancelled(CancelToken);
 
 impl Future for Cancelled {
     type Output = ();

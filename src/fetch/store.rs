@@ -120,7 +120,7 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// Whether a page stored at `stored_at` may be used at `now`: younger than
 /// `keep_for`. A page stored "in the future" (the clock was changed) is
 /// not trusted.
-pub fn is_fresh(stored_at: DateTime<Utc>, now: DateTime<Utc>, keep_for: Duration) -> bool {
+pub(crate) fn is_fresh(stored_at: DateTime<Utc>, now: DateTime<Utc>, keep_for: Duration) -> bool {
     let age = now - stored_at;
     let limit = TimeDelta::from_std(keep_for).unwrap_or(TimeDelta::MAX);
     age >= TimeDelta::zero() && age < limit

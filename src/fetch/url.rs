@@ -12,7 +12,7 @@ use url::{Host, Url};
 
 /// Query parameters whose values are credentials: sent on the request,
 /// written everywhere else as `***` (compared without regard to case).
-pub const SECRET_PARAMETERS: [&str; 9] = [
+pub(crate) const SECRET_PARAMETERS: [&str; 9] = [
     "key",
     "api_key",
     "apikey",
@@ -25,7 +25,7 @@ pub const SECRET_PARAMETERS: [&str; 9] = [
 ];
 
 /// What stands for a secret's value wherever a URL is written down.
-pub const REDACTED: &str = "***";
+pub(crate) const REDACTED: &str = "***";
 
 /// Why an API URL cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +87,9 @@ impl Origin {
 
     /// Whether requests to this origin travel unencrypted beyond this
     /// machine: plain `http:` to a host that is not loopback.
-    pub fn is_insecure(&self) -> bool {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn is_insecure(&self) -> bool {
         match &self.0 {
             url::Origin::Tuple(scheme, host, _) => scheme == "http" && !is_loopback(host),
             url::Origin::Opaque(_) => true,
@@ -95,6 +97,8 @@ impl Origin {
     }
 }
 
+// Used by the page (`web`, wasm32 only) and by tests.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 fn is_loopback(host: &Host) -> bool {
     match host {
         Host::Domain(name) => name == "localhost" || name.ends_with(".localhost"),
@@ -130,13 +134,13 @@ pub fn parse_api_url(text: &str) -> Result<Url, UrlError> {
 /// Where a redirect's `Location` leads, resolved against the URL that
 /// answered (absolute, scheme-relative, absolute-path and relative forms),
 /// or `None` when it is no URL at all.
-pub fn resolve(base: &str, location: &str) -> Option<String> {
+pub(crate) fn resolve(base: &str, location: &str) -> Option<String> {
     let base = Url::parse(base).ok()?;
     base.join(location.trim()).ok().map(String::from)
 }
 
 /// A URL without its query and fragment, as shown for where data came from.
-pub fn without_query(url: &str) -> String {
+pub(crate) fn without_query(url: &str) -> String {
     match Url::parse(url) {
         Ok(mut parsed) => {
             parsed.set_query(None);
@@ -200,7 +204,7 @@ pub fn redact(url: &str) -> String {
 
 /// The secret query values of `url`, as one string: part of the identity
 /// of a page kept on the device, which keys pages by their redacted URL.
-pub fn secret_values(url: &str) -> String {
+pub(crate) fn secret_values(url: &str) -> String {
     let Ok(parsed) = Url::parse(url) else {
         return String::new();
     };

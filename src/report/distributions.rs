@@ -12,7 +12,7 @@ pub(crate) const TOP_DOMAINS: usize = 10;
 
 /// Counts per value, in a fixed order; serialized as a JSON object.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Tally(pub Vec<(String, usize)>);
+pub(crate) struct Tally(pub Vec<(String, usize)>);
 
 impl Serialize for Tally {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -39,14 +39,15 @@ pub struct DomainCount {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Distributions {
     /// Per charted field, customers per value in the field's own order.
-    pub per_field: Vec<(LineField, Tally)>,
+    pub(crate) per_field: Vec<(LineField, Tally)>,
     /// The most common email domains, most customers first (ties by name).
     pub top_email_domains: Vec<DomainCount>,
 }
 
 impl Distributions {
     /// The counts of one charted field (an empty tally for another field).
-    pub fn of_field(&self, field: LineField) -> Tally {
+    #[cfg(test)]
+    pub(crate) fn of_field(&self, field: LineField) -> Tally {
         self.per_field
             .iter()
             .find(|(f, _)| *f == field)
@@ -55,7 +56,7 @@ impl Distributions {
     }
 
     /// Counts the customers.
-    pub fn of(all: &Customers) -> Self {
+    pub(crate) fn of(all: &Customers) -> Self {
         let per_field = LINE
             .iter()
             .filter(|spec| spec.charted)

@@ -5,7 +5,7 @@ use crate::schema::{LineField, LINE};
 use crate::transform::customer::{Customers, LineValue};
 
 /// The header row: the line's keys, in order.
-pub fn csv_header() -> String {
+pub(crate) fn csv_header() -> String {
     LINE.iter()
         .map(|spec| spec.key)
         .collect::<Vec<_>>()
@@ -57,7 +57,7 @@ const CELL_BREAKS: [char; 6] = [',', ';', '\t', '|', '\r', '\n'];
 /// before it (a spreadsheet then
 /// shows the text and runs nothing, however it splits the row), and the
 /// cell is always quoted (`"` doubled inside).
-pub fn text_cell(value: &str) -> String {
+pub(crate) fn text_cell(value: &str) -> String {
     let mut cell = String::with_capacity(value.len() + 2);
     cell.push('"');
     let mut at_cell_start = true;

@@ -97,7 +97,7 @@ pub struct QualitySummary {
 
 impl QualitySummary {
     /// Counts the customers per bucket.
-    pub fn of(customers: &Customers) -> Self {
+    pub(crate) fn of(customers: &Customers) -> Self {
         let mut summary = QualitySummary::default();
         for customer in customers.rows() {
             match QualityBucket::of(customer.data_quality_score) {
@@ -116,7 +116,7 @@ pub struct IssueCounts([usize; ScoredField::ALL.len()]);
 
 impl IssueCounts {
     /// Counts the issues of the given customers.
-    pub fn of(customers: &Customers) -> Self {
+    pub(crate) fn of(customers: &Customers) -> Self {
         let mut counts = IssueCounts::default();
         for customer in customers.rows() {
             for issue in customers.issues_of(customer) {
@@ -127,7 +127,7 @@ impl IssueCounts {
     }
 
     /// The count for one field.
-    pub fn get(&self, field: ScoredField) -> usize {
+    pub(crate) fn get(&self, field: ScoredField) -> usize {
         self.0[field as usize]
     }
 }
@@ -212,7 +212,9 @@ fn original_record<S: Serializer>(record: &Cow<'_, str>, serializer: S) -> Resul
 impl Report<'_> {
     /// The same report owning all its data: the originals of rejected
     /// records are copied, so the input they came from can be freed.
-    pub fn into_owned(self) -> Report<'static> {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn into_owned(self) -> Report<'static> {
         Report {
             metadata: self.metadata,
             customers: self.customers,
@@ -242,7 +244,9 @@ impl Report<'_> {
     /// The same bytes as [`Report::to_json`], handed to `sink` in pieces of
     /// about `chunk_bytes`, so no buffer the size of the whole report is
     /// ever needed.
-    pub fn write_json_chunks(&self, chunk_bytes: usize, sink: &mut dyn FnMut(&[u8])) {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn write_json_chunks(&self, chunk_bytes: usize, sink: &mut dyn FnMut(&[u8])) {
         let mut out = Vec::with_capacity(chunk_bytes + 4096);
         self.write_json(&mut out, &mut |buffer| {
             if buffer.len() >= chunk_bytes {

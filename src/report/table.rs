@@ -141,7 +141,12 @@ impl Serialize for Row<'_> {
 
 /// Rows `offset..offset + limit` of a view (indexes into `customers`), as
 /// a JSON array for the page.
-pub(crate) fn rows_json(customers: &Customers, view: &[u32], offset: usize, limit: usize) -> String {
+pub(crate) fn rows_json(
+    customers: &Customers,
+    view: &[u32],
+    offset: usize,
+    limit: usize,
+) -> String {
     let start = offset.min(view.len());
     let end = start.saturating_add(limit).min(view.len());
     let rows: Vec<Row> = view[start..end]

@@ -123,6 +123,8 @@ impl CsvRows {
     }
 
     /// The separator in use.
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) fn separator(&self) -> u8 {
         self.separator
     }

@@ -35,7 +35,7 @@ pub enum InputFormat {
 
 impl InputFormat {
     /// Every layout, in the order the README lists them.
-    pub const ALL: [InputFormat; 6] = [
+    pub(crate) const ALL: [InputFormat; 6] = [
         InputFormat::RecordArray,
         InputFormat::EnvelopeArray,
         InputFormat::MixedArray,
@@ -45,7 +45,7 @@ impl InputFormat {
     ];
 
     /// The layout's name in reports and events (as serialized).
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             InputFormat::PageEnvelope => "page_envelope",
             InputFormat::EnvelopeArray => "envelope_array",
@@ -57,7 +57,7 @@ impl InputFormat {
     }
 
     /// The layout as people read it.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             InputFormat::PageEnvelope => "one page envelope",
             InputFormat::EnvelopeArray => "a JSON array of page envelopes",
@@ -310,7 +310,9 @@ impl std::error::Error for IngestError {}
 impl IngestError {
     /// The kind of error, for programs: `empty_file`, `utf16`, `not_utf8`,
     /// `invalid_json` or `wrong_shape`.
-    pub fn code(&self) -> &'static str {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             IngestError::Empty => "empty_file",
             IngestError::Utf16 => "utf16",
@@ -327,7 +329,9 @@ impl IngestError {
     }
 
     /// Line and column of the error in the file, when it has one.
-    pub fn location(&self) -> Option<(usize, usize)> {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn location(&self) -> Option<(usize, usize)> {
         match self {
             IngestError::NotUtf8 { line, column }
             | IngestError::InvalidJson { line, column, .. }

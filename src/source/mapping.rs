@@ -37,7 +37,7 @@ pub enum Field {
 
 impl Field {
     /// Every field, in contract order.
-    pub const ALL: [Field; 7] = [
+    pub(crate) const ALL: [Field; 7] = [
         Field::Id,
         Field::FirstName,
         Field::LastName,
@@ -48,7 +48,7 @@ impl Field {
     ];
 
     /// The contract's name of the field.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Field::Id => "id",
             Field::FirstName => "first_name",
@@ -61,7 +61,7 @@ impl Field {
     }
 
     /// The field as people read it.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Field::Id => "Customer ID",
             Field::FirstName => "First name",
@@ -74,7 +74,7 @@ impl Field {
     }
 
     /// The field named `name` in the contract, if it is one.
-    pub fn named(name: &str) -> Option<Field> {
+    pub(crate) fn named(name: &str) -> Option<Field> {
         Field::ALL.into_iter().find(|field| field.name() == name)
     }
 
@@ -117,10 +117,10 @@ pub struct FieldSet(u8);
 
 impl FieldSet {
     /// Every field.
-    pub const ALL: FieldSet = FieldSet(0x7f);
+    pub(crate) const ALL: FieldSet = FieldSet(0x7f);
 
     /// Whether `field` is in the set.
-    pub fn contains(self, field: Field) -> bool {
+    pub(crate) fn contains(self, field: Field) -> bool {
         self.0 & (1 << field.index()) != 0
     }
 
@@ -130,7 +130,7 @@ impl FieldSet {
 }
 
 /// A name as compared for proposals: lower case, without spaces, `_`, `-`.
-pub fn normalise(name: &str) -> String {
+pub(crate) fn normalise(name: &str) -> String {
     name.chars()
         .filter(|c| !matches!(c, ' ' | '_' | '-') && !c.is_whitespace())
         .flat_map(char::to_lowercase)
@@ -216,7 +216,7 @@ impl MappingSpec {
     ///
     /// # Errors
     /// [`MappingError`] for a name that is not a contract field.
-    pub fn from_fields<'a>(
+    pub(crate) fn from_fields<'a>(
         fields: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
     ) -> Result<MappingSpec, MappingError> {
         let mut spec = MappingSpec::default();
@@ -250,7 +250,7 @@ impl MappingSpec {
     }
 
     /// Sets one field: `None` means "not in this source".
-    pub fn set(&mut self, field: Field, column: Option<String>) {
+    pub(crate) fn set(&mut self, field: Field, column: Option<String>) {
         self.overrides.retain(|(f, _)| *f != field);
         self.overrides.push((field, column));
         // In contract order, so equal specs compare equal however written.
@@ -295,7 +295,7 @@ impl Mapping {
     /// is "not in this source" when `exhaustive` (a header lists every
     /// column); otherwise its contract name is kept (a record may lack a
     /// key that others have).
-    pub fn propose(columns: &[String], spec: &MappingSpec, exhaustive: bool) -> Mapping {
+    pub(crate) fn propose(columns: &[String], spec: &MappingSpec, exhaustive: bool) -> Mapping {
         let normalised: Vec<(String, usize)> = columns
             .iter()
             .map(|column| {
@@ -367,22 +367,27 @@ impl Mapping {
     }
 
     /// The source's columns no field reads.
-    pub fn ignored_columns(&self) -> &[String] {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    #[cfg(test)]
+    pub(crate) fn ignored_columns(&self) -> &[String] {
         &self.ignored
     }
 
     /// The source columns (or key paths) the mapping was proposed from.
-    pub fn columns(&self) -> &[String] {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn columns(&self) -> &[String] {
         &self.columns
     }
 
     /// The source of `field`, or `None` when the source does not have it.
-    pub fn source(&self, field: Field) -> Option<&str> {
+    pub(crate) fn source(&self, field: Field) -> Option<&str> {
         self.sources[field.index()].as_deref()
     }
 
     /// The fields the source has.
-    pub fn mapped(&self) -> FieldSet {
+    pub(crate) fn mapped(&self) -> FieldSet {
         let mut set = FieldSet::default();
         for field in Field::ALL {
             if self.source(field).is_some() {
@@ -393,7 +398,7 @@ impl Mapping {
     }
 
     /// Whether every field reads the key of its own name (reqres input).
-    pub fn is_identity(&self) -> bool {
+    pub(crate) fn is_identity(&self) -> bool {
         Field::ALL
             .into_iter()
             .all(|field| self.source(field) == Some(field.name()))
@@ -401,7 +406,7 @@ impl Mapping {
 
     /// The fields read from each source column, by column (CSV): `None`
     /// for a column no field reads.
-    pub fn by_column(&self, columns: &[String]) -> Vec<Option<Field>> {
+    pub(crate) fn by_column(&self, columns: &[String]) -> Vec<Option<Field>> {
         columns
             .iter()
             .map(|column| {
@@ -410,12 +415,6 @@ impl Mapping {
                     .find(|field| self.source(*field) == Some(column.as_str()))
             })
             .collect()
-    }
-
-    /// Sets the source columns no field reads (for the report).
-    pub fn with_ignored(mut self, ignored: Vec<String>) -> Self {
-        self.ignored = ignored;
-        self
     }
 }
 

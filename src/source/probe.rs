@@ -13,7 +13,7 @@ use crate::source::record::{key_paths, Mapper};
 use crate::transform::customer::customer_id;
 
 /// Records shown in the preview.
-pub const PREVIEW_RECORDS: usize = 5;
+pub(crate) const PREVIEW_RECORDS: usize = 5;
 
 /// JSON records whose keys are listed as the source's columns (the
 /// mapping itself is proposed from the first, as a run proposes it).
@@ -65,7 +65,13 @@ pub struct PreviewRow {
 /// # Errors
 /// [`IngestError`] when the start cannot be read (not text, invalid JSON
 /// or CSV before the cut, the wrong shape).
-pub fn probe(start: &[u8], options: &ReadOptions, complete: bool) -> Result<Probe, IngestError> {
+// Used by the page (`web`, wasm32 only) and by tests.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) fn probe(
+    start: &[u8],
+    options: &ReadOptions,
+    complete: bool,
+) -> Result<Probe, IngestError> {
     // Read as a run reads, so the mapping decided is the run's; but a CSV
     // without a customer id column is shown (the panel is where one is
     // chosen), with the run's refusal as its problem.
@@ -86,6 +92,8 @@ pub fn probe(start: &[u8], options: &ReadOptions, complete: bool) -> Result<Prob
     Ok(found)
 }
 
+// Used by the page (`web`, wasm32 only) and by tests.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 fn probe_start(start: &[u8], options: &ReadOptions, complete: bool) -> Result<Probe, IngestError> {
     let mut reader = Reader::with_options(options);
     let mut raws: Vec<String> = Vec::new();
@@ -172,7 +180,8 @@ fn with_seen_columns(mapping: Mapping, records: &[impl AsRef<str>]) -> (Vec<Stri
 
 impl PreviewRow {
     /// The text of the `at`th contract field, if the record has one.
-    pub fn value(&self, at: usize) -> Option<&str> {
+    #[cfg(test)]
+    pub(crate) fn value(&self, at: usize) -> Option<&str> {
         self.values.as_ref()?.get(at)?.as_deref()
     }
 

@@ -58,9 +58,9 @@ pub struct ReadLimits {
 }
 
 /// The default [`ReadLimits::max_value_bytes`]: 256 MB.
-pub const MAX_VALUE_BYTES: usize = 256 << 20;
+pub(crate) const MAX_VALUE_BYTES: usize = 256 << 20;
 /// The default [`ReadLimits::max_row_bytes`]: 16 MB.
-pub const MAX_ROW_BYTES: usize = 16 << 20;
+pub(crate) const MAX_ROW_BYTES: usize = 16 << 20;
 
 impl Default for ReadLimits {
     fn default() -> Self {
@@ -74,7 +74,7 @@ impl Default for ReadLimits {
 impl ReadOptions {
     /// These options for a file named `name`: its extension says the
     /// layout, unless one is set already.
-    pub fn for_file(mut self, name: &str) -> Self {
+    pub(crate) fn for_file(mut self, name: &str) -> Self {
         if self.layout == LayoutHint::Content {
             self.layout = LayoutHint::for_file_name(name);
         }
@@ -99,7 +99,7 @@ pub enum LayoutHint {
 
 impl LayoutHint {
     /// The layout a file name says (its extension, in any case).
-    pub fn for_file_name(name: &str) -> LayoutHint {
+    pub(crate) fn for_file_name(name: &str) -> LayoutHint {
         let extension = match name.rsplit_once('.') {
             Some((stem, extension)) if !stem.is_empty() => extension.to_ascii_lowercase(),
             _ => return LayoutHint::Content,
@@ -134,12 +134,13 @@ pub struct Reader {
 
 impl Reader {
     /// A reader at the start of a file, with the proposed field mapping.
-    pub fn new() -> Self {
+    #[cfg(test)]
+    pub(crate) fn new() -> Self {
         Reader::default()
     }
 
     /// A reader at the start of a file.
-    pub fn with_options(options: &ReadOptions) -> Self {
+    pub(crate) fn with_options(options: &ReadOptions) -> Self {
         let mut reader = Reader::default();
         reader.engine.mapper = Mapper::new(options.mapping.clone());
         reader.engine.separator = options.separator;
@@ -150,17 +151,21 @@ impl Reader {
     }
 
     /// The field mapping: decided at the first record (or the CSV header).
-    pub fn mapping(&self) -> Mapping {
+    pub(crate) fn mapping(&self) -> Mapping {
         self.engine.mapping()
     }
 
     /// The layout as far as it is known (before [`Reader::finish`]).
-    pub fn format_so_far(&self) -> InputFormat {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn format_so_far(&self) -> InputFormat {
         self.engine.format().unwrap_or(InputFormat::Ndjson)
     }
 
     /// The separator of a CSV file, once known.
-    pub fn csv_separator(&self) -> Option<u8> {
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn csv_separator(&self) -> Option<u8> {
         self.engine.csv.as_ref().map(|csv| csv.separator())
     }
 
@@ -180,7 +185,7 @@ impl Reader {
     ///
     /// # Errors
     /// As [`Reader::push`] and [`Reader::finish`].
-    pub fn read_all_with<'a>(
+    pub(crate) fn read_all_with<'a>(
         input: &'a [u8],
         options: &ReadOptions,
         sink: &mut dyn FnMut(&SourceItem<'_>),
@@ -202,7 +207,7 @@ impl Reader {
     /// # Errors
     /// [`IngestError`] when the file cannot be read (not text, invalid JSON,
     /// the wrong shape); the file is then unusable.
-    pub fn push(
+    pub(crate) fn push(
         &mut self,
         chunk: &[u8],
         sink: &mut dyn FnMut(&SourceItem<'_>),
@@ -262,7 +267,7 @@ impl Reader {
     /// # Errors
     /// [`IngestError`] when the file is empty, ends inside a value or a
     /// character, or is of a shape that holds no records.
-    pub fn finish(
+    pub(crate) fn finish(
         &mut self,
         sink: &mut dyn FnMut(&SourceItem<'_>),
     ) -> Result<InputFormat, IngestError> {

@@ -39,12 +39,12 @@ impl Default for SourceRecord<'_> {
 
 impl<'a> SourceRecord<'a> {
     /// The field's raw text, if present.
-    pub fn raw(&self, field: Field) -> Option<RawField<'a>> {
+    pub(crate) fn raw(&self, field: Field) -> Option<RawField<'a>> {
         self.fields[field as usize]
     }
 
     /// The field's value, if present.
-    pub fn value(&self, field: Field) -> Option<FieldValue<'a>> {
+    pub(crate) fn value(&self, field: Field) -> Option<FieldValue<'a>> {
         self.raw(field).map(RawField::value)
     }
 
@@ -68,7 +68,7 @@ impl<'a> SourceRecord<'a> {
 /// A JSON object from the input, parsed once: the record fields plus the
 /// envelope fields that tell a page envelope (`{"page":…, "data":[…]}`) apart.
 #[derive(Debug, Default)]
-pub struct InputObject<'a> {
+pub(crate) struct InputObject<'a> {
     /// The record fields, meaningful when the object is a record.
     pub record: SourceRecord<'a>,
     /// The `data` member, present when the object is a page envelope.
@@ -79,7 +79,7 @@ pub struct InputObject<'a> {
 
 impl InputObject<'_> {
     /// The envelope's page number, when `page` is a positive integer.
-    pub fn page_number(&self) -> Option<u64> {
+    pub(crate) fn page_number(&self) -> Option<u64> {
         match self.page.map(RawField::value) {
             Some(FieldValue::Unsigned(n)) if n > 0 => Some(n),
             _ => None,
@@ -99,7 +99,7 @@ enum Slot {
 
 /// Which keys of an object feed which fields.
 #[derive(Debug, Clone, PartialEq)]
-pub struct KeyMap {
+pub(crate) struct KeyMap {
     /// The contract's names at the top level, read with a `match`.
     identity: bool,
     entries: Vec<(Box<str>, Slot)>,
@@ -117,7 +117,7 @@ impl Default for KeyMap {
 
 impl KeyMap {
     /// The keys of a mapping (plus `data` and `page` at the top level).
-    pub fn of(mapping: &Mapping) -> KeyMap {
+    pub(crate) fn of(mapping: &Mapping) -> KeyMap {
         if mapping.is_identity() {
             return KeyMap::default();
         }
@@ -312,7 +312,7 @@ impl<'de: 'a, 'a> DeserializeSeed<'de> for NestedSeed<'_, '_, 'a> {
 
 /// The key paths of an object, for proposing a mapping: its keys, and the
 /// keys of objects one level down as `outer.inner`.
-pub fn key_paths(object: &str) -> Vec<String> {
+pub(crate) fn key_paths(object: &str) -> Vec<String> {
     let mut paths = Vec::new();
     let Ok(top) = serde_json::from_str::<OrderedKeys>(object) else {
         return paths;
@@ -390,17 +390,17 @@ impl Mapper {
     }
 
     /// The user's overrides.
-    pub fn spec(&self) -> &MappingSpec {
+    pub(crate) fn spec(&self) -> &MappingSpec {
         &self.spec
     }
 
     /// Fixes the mapping (from a CSV header).
-    pub fn resolve(&mut self, mapping: Mapping) {
+    pub(crate) fn resolve(&mut self, mapping: Mapping) {
         self.resolved = Some(Resolved::of(mapping));
     }
 
     /// The mapping decided, or the contract's own names when no record was read.
-    pub fn mapping(&self) -> Mapping {
+    pub(crate) fn mapping(&self) -> Mapping {
         match &self.resolved {
             Some(resolved) => resolved.mapping.clone(),
             None => Mapping::propose(&[], &self.spec, false),
@@ -414,7 +414,7 @@ impl Mapper {
     /// # Errors
     /// serde_json's error when the text is not one valid object the
     /// record parser accepts (a repeated key, a bad escape).
-    pub fn parse<'a>(
+    pub(crate) fn parse<'a>(
         &mut self,
         text: &'a str,
     ) -> Result<(InputObject<'a>, usize), serde_json::Error> {

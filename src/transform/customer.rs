@@ -79,7 +79,7 @@ pub struct Customers {
 
 impl Customers {
     /// No customers yet, for a run with reference date `as_of`.
-    pub fn new(as_of: NaiveDate) -> Self {
+    pub(crate) fn new(as_of: NaiveDate) -> Self {
         let mut domains = Interner::default();
         domains.intern(UNKNOWN);
         Customers {
@@ -104,7 +104,7 @@ impl Customers {
     }
 
     /// The customer at `index`, with its texts.
-    pub fn get(&self, index: usize) -> CustomerRef<'_> {
+    pub(crate) fn get(&self, index: usize) -> CustomerRef<'_> {
         CustomerRef {
             customer: &self.rows[index],
             customers: self,
@@ -136,7 +136,7 @@ impl Customers {
 
     /// Sorts the customers by full name, case-insensitively (as
     /// `str::to_lowercase` compares them), then by id.
-    pub fn sort_by_name(&mut self) {
+    pub(crate) fn sort_by_name(&mut self) {
         // Names repeat, so the distinct names are ranked once (a name that
         // is already lower-case ASCII is its own key; the others are
         // lower-cased into one buffer), then customers sort by (rank, id).
@@ -328,12 +328,12 @@ impl std::ops::Deref for CustomerRef<'_> {
 
 impl<'c> CustomerRef<'c> {
     /// Trimmed first and last name, or `"unknown"`.
-    pub fn full_name(&self) -> &'c str {
+    pub(crate) fn full_name(&self) -> &'c str {
         self.customers.name_of(self.customer)
     }
 
     /// Lower-cased domain of a plausible email, or `"unknown"`.
-    pub fn email_domain(&self) -> &'c str {
+    pub(crate) fn email_domain(&self) -> &'c str {
         self.customers.domain_of(self.customer)
     }
 
@@ -405,12 +405,12 @@ pub struct IssueRef<'c> {
 
 impl IssueRef<'_> {
     /// The field that lost points.
-    pub fn field(&self) -> ScoredField {
+    pub(crate) fn field(&self) -> ScoredField {
         self.issue.field
     }
 
     /// What is wrong, e.g. `missing` or `invalid date '2024-13-45'`.
-    pub fn problem(&self) -> ShownProblem<'_> {
+    pub(crate) fn problem(&self) -> ShownProblem<'_> {
         ShownProblem {
             problem: self
                 .issue

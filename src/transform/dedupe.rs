@@ -130,7 +130,12 @@ pub(crate) struct Deduper {
 impl Deduper {
     /// Takes the next customer in source order; kept customers are in
     /// `customers`, in order of first appearance of their id.
-    pub(crate) fn push(&mut self, customers: &mut Customers, position: Position, customer: Customer) {
+    pub(crate) fn push(
+        &mut self,
+        customers: &mut Customers,
+        position: Position,
+        customer: Customer,
+    ) {
         let id = customer.customer_id;
         let Some(slot) = self.slots.get(id) else {
             let slot = customers.len() as u32;

@@ -18,7 +18,7 @@ pub(crate) const ACTIVE_WITHIN_DAYS: i64 = 30;
 
 impl EngagementLevel {
     /// The level for a valid score (0-100).
-    pub fn from_score(score: f64) -> Self {
+    pub(crate) fn from_score(score: f64) -> Self {
         if score >= 70.0 {
             EngagementLevel::High
         } else if score >= 40.0 {
@@ -31,7 +31,7 @@ impl EngagementLevel {
 
 impl ActivityStatus {
     /// The status for a last login on `date` (not after `as_of`).
-    pub fn from_last_login(date: NaiveDate, as_of: NaiveDate) -> Self {
+    pub(crate) fn from_last_login(date: NaiveDate, as_of: NaiveDate) -> Self {
         if (as_of - date).num_days() <= ACTIVE_WITHIN_DAYS {
             ActivityStatus::Active
         } else {
@@ -72,7 +72,12 @@ impl SeededField {
 ///
 /// The mapping is part of the data contract: changing it changes every
 /// report made with a given seed. `choices` must be at least 1.
-pub(crate) fn seeded_index(seed: u64, customer_id: u64, field: SeededField, choices: usize) -> usize {
+pub(crate) fn seeded_index(
+    seed: u64,
+    customer_id: u64,
+    field: SeededField,
+    choices: usize,
+) -> usize {
     let hash = mix(mix(mix(seed) ^ customer_id) ^ field.salt());
     // Multiply-shift maps the hash onto 0..choices without modulo bias:
     // the high 64 bits of hash × choices.

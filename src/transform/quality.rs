@@ -19,7 +19,7 @@ pub(crate) const POINTS_PER_ISSUE: u8 = 10;
 
 /// The fields that count towards `data_quality_score`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ScoredField {
+pub(crate) enum ScoredField {
     /// `first_name`: required.
     FirstName,
     /// `last_name`: required.
@@ -36,7 +36,7 @@ pub enum ScoredField {
 
 impl ScoredField {
     /// Every scored field, in report order.
-    pub const ALL: [ScoredField; 6] = [
+    pub(crate) const ALL: [ScoredField; 6] = [
         ScoredField::FirstName,
         ScoredField::LastName,
         ScoredField::Email,
@@ -46,7 +46,7 @@ impl ScoredField {
     ];
 
     /// The field as people read it, e.g. on the page's charts.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             ScoredField::FirstName => "First name",
             ScoredField::LastName => "Last name",
@@ -58,7 +58,7 @@ impl ScoredField {
     }
 
     /// The contract field scored.
-    pub fn field(self) -> Field {
+    pub(crate) fn field(self) -> Field {
         match self {
             ScoredField::FirstName => Field::FirstName,
             ScoredField::LastName => Field::LastName,
@@ -70,7 +70,7 @@ impl ScoredField {
     }
 
     /// The input key of the field.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         self.field().name()
     }
 }
@@ -126,7 +126,7 @@ pub enum Problem<T> {
 
 /// A number as a problem quotes it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Number<T> {
+pub(crate) enum Number<T> {
     /// A non-negative integer.
     Unsigned(u64),
     /// A negative integer.
@@ -139,7 +139,7 @@ pub enum Number<T> {
 
 impl<T> Problem<T> {
     /// The same problem with its quoted text held another way.
-    pub fn map_text<U>(self, mut convert: impl FnMut(T) -> U) -> Problem<U> {
+    pub(crate) fn map_text<U>(self, mut convert: impl FnMut(T) -> U) -> Problem<U> {
         match self {
             Problem::Missing => Problem::Missing,
             Problem::Null => Problem::Null,
@@ -164,7 +164,7 @@ impl<T> Problem<T> {
 /// A problem with its text, ready to show: `as_of` is the run's reference
 /// date, which "after as_of" problems name.
 #[derive(Debug, Clone, Copy)]
-pub struct ShownProblem<'t> {
+pub(crate) struct ShownProblem<'t> {
     /// The problem.
     pub problem: Problem<&'t str>,
     /// The run's reference date.
@@ -206,7 +206,7 @@ pub(crate) fn score(issue_count: usize) -> u8 {
 
 /// The quality bucket of a score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QualityBucket {
+pub(crate) enum QualityBucket {
     /// 90 and above.
     High,
     /// 70 to 89.
@@ -217,14 +217,14 @@ pub enum QualityBucket {
 
 impl QualityBucket {
     /// Every bucket, best first.
-    pub const ALL: [QualityBucket; 3] = [
+    pub(crate) const ALL: [QualityBucket; 3] = [
         QualityBucket::High,
         QualityBucket::Medium,
         QualityBucket::Low,
     ];
 
     /// The bucket a score falls in.
-    pub fn of(score: u8) -> Self {
+    pub(crate) fn of(score: u8) -> Self {
         QualityBucket::ALL
             .into_iter()
             .find(|bucket| score >= bucket.min_score())
@@ -232,7 +232,7 @@ impl QualityBucket {
     }
 
     /// The bucket's name: `high`, `medium` or `low`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             QualityBucket::High => "high",
             QualityBucket::Medium => "medium",
@@ -241,7 +241,7 @@ impl QualityBucket {
     }
 
     /// The lowest score in the bucket.
-    pub fn min_score(self) -> u8 {
+    pub(crate) fn min_score(self) -> u8 {
         match self {
             QualityBucket::High => 90,
             QualityBucket::Medium => 70,
@@ -250,7 +250,7 @@ impl QualityBucket {
     }
 
     /// The highest score in the bucket.
-    pub fn max_score(self) -> u8 {
+    pub(crate) fn max_score(self) -> u8 {
         match self {
             QualityBucket::High => PERFECT_SCORE,
             QualityBucket::Medium => QualityBucket::High.min_score() - 1,
@@ -263,7 +263,9 @@ impl QualityBucket {
 ///
 /// # Errors
 /// The problem when the key is absent, null, not a string, or blank.
-pub(crate) fn check_name<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, Problem<&'a str>> {
+pub(crate) fn check_name<'a>(
+    value: Option<&'a FieldValue<'_>>,
+) -> Result<&'a str, Problem<&'a str>> {
     let trimmed = trim(required_text(value)?);
     if trimmed.is_empty() {
         return Err(Problem::Empty);
@@ -280,7 +282,9 @@ pub(crate) fn check_name<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a st
 ///
 /// # Errors
 /// The problem when the key is absent, null, not a string, blank, or implausible.
-pub(crate) fn check_email<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, Problem<&'a str>> {
+pub(crate) fn check_email<'a>(
+    value: Option<&'a FieldValue<'_>>,
+) -> Result<&'a str, Problem<&'a str>> {
     let text = trim(required_text(value)?);
     if text.is_empty() {
         return Err(Problem::Empty);
@@ -409,7 +413,9 @@ pub(crate) fn check_last_login<'a>(
 ///
 /// # Errors
 /// The problem when the value is null, not a number, or out of range.
-pub(crate) fn check_engagement_score<'a>(value: &'a FieldValue<'_>) -> Result<f64, Problem<&'a str>> {
+pub(crate) fn check_engagement_score<'a>(
+    value: &'a FieldValue<'_>,
+) -> Result<f64, Problem<&'a str>> {
     let number = match value {
         FieldValue::Null => return Err(Problem::Null),
         other => other
