@@ -288,14 +288,7 @@ fn the_report_does_not_depend_on_the_order_pages_complete_in() {
         [1, 4, 3, 2],
         "the pages really completed out of order"
     );
-    let report = |outcome, harness: &Harness| {
-        harness
-            .report(outcome)
-            .customers
-            .iter()
-            .map(|c| serde_json::to_string(&c).unwrap())
-            .collect::<Vec<_>>()
-    };
+    let report = |outcome, harness: &Harness| support::customer_lines(&harness.report(outcome));
     assert_eq!(report(&a, &in_order), report(&b, &reversed));
 }
 

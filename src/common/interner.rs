@@ -5,10 +5,17 @@
 
 use std::hash::Hasher;
 
+/// A piece of a text store: where it starts and how long it is, in bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Span {
+    /// Start offset.
+    pub start: u32,
+    /// Length.
+    pub len: u32,
+}
+
 use hashbrown::HashTable;
 use rustc_hash::FxHasher;
-
-use crate::transform::quality::Span;
 
 /// Interned strings, numbered from 0 in order of first appearance.
 #[derive(Debug, Default)]

@@ -9,8 +9,7 @@ use crate::common::field::excerpt;
 use crate::source::ingest::{ingest_page, IngestError, InputFormat, SourceItem};
 use crate::source::mapping::{Field, Mapping, MappingSpec};
 use crate::source::reader::{ReadOptions, Reader};
-use crate::source::record::{key_paths, Mapper};
-use crate::transform::customer::customer_id;
+use crate::source::record::{customer_id, key_paths, Mapper};
 
 /// Records shown in the preview.
 pub(crate) const PREVIEW_RECORDS: usize = 5;

@@ -471,6 +471,38 @@ fn parse_with<'a>(
     Ok((object, end))
 }
 
+/// Reads the customer id: a positive integer, or a string of ASCII digits.
+///
+/// # Errors
+/// The reason the record cannot be a customer, e.g. `id: missing`.
+pub(crate) fn customer_id(value: Option<&FieldValue<'_>>) -> Result<u64, String> {
+    let invalid = |shown: &dyn std::fmt::Display| format!("id: not a positive integer ({shown})");
+    match value {
+        None => Err("id: missing".into()),
+        Some(FieldValue::Null) => Err("id: null".into()),
+        Some(FieldValue::Unsigned(n)) if *n > 0 => Ok(*n),
+        Some(FieldValue::Text(text))
+            if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            match text.parse::<u64>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(invalid(value.unwrap_or(&FieldValue::Null))),
+            }
+        }
+        Some(
+            v @ (FieldValue::Unsigned(_)
+            | FieldValue::Signed(_)
+            | FieldValue::Float(_)
+            | FieldValue::OutOfRange(_)
+            | FieldValue::Text(_)),
+        ) => Err(invalid(v)),
+        Some(other) => Err(format!(
+            "id: expected a positive integer, found {}",
+            other.kind()
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,19 +12,20 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-use crate::common::field::{excerpt, FieldValue};
+use crate::common::field::excerpt;
 use crate::common::interner::Interner;
+use crate::common::interner::Span;
 use crate::schema::{
     AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, LineField, MarketSegment,
 };
 use crate::source::mapping::Field;
-use crate::source::record::SourceRecord;
+use crate::source::record::{customer_id, SourceRecord};
 use crate::transform::enrich::{
     seeded_activity, seeded_channel, seeded_engagement, seeded_segment, seeded_tier,
 };
 use crate::transform::quality::{
     check_avatar, check_email, check_engagement_score, check_last_login, check_name, score,
-    Problem, QualityIssue, ScoredField, ShownProblem, Span,
+    Problem, QualityIssue, ScoredField, ShownProblem,
 };
 
 /// The value of `full_name` and `email_domain` when nothing usable was given.
@@ -382,19 +383,6 @@ impl<'c> CustomerRef<'c> {
     }
 }
 
-/// A customer serializes as its line in the report (the report itself is
-/// written by hand, this is for other uses such as tests).
-impl serde::Serialize for CustomerRef<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut line = Vec::new();
-        crate::report::json_out::LineWriter::new(self.customers).write(&mut line, self);
-        let text = String::from_utf8(line).map_err(serde::ser::Error::custom)?;
-        let raw =
-            serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
-        raw.serialize(serializer)
-    }
-}
-
 /// A quality issue with access to its quoted text; shown as in the report,
 /// `"field: problem"`.
 #[derive(Debug, Clone, Copy)]
@@ -424,38 +412,6 @@ impl IssueRef<'_> {
 impl fmt::Display for IssueRef<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.issue.field.name(), self.problem())
-    }
-}
-
-/// Reads the customer id: a positive integer, or a string of ASCII digits.
-///
-/// # Errors
-/// The reason the record cannot be a customer, e.g. `id: missing`.
-pub(crate) fn customer_id(value: Option<&FieldValue<'_>>) -> Result<u64, String> {
-    let invalid = |shown: &dyn std::fmt::Display| format!("id: not a positive integer ({shown})");
-    match value {
-        None => Err("id: missing".into()),
-        Some(FieldValue::Null) => Err("id: null".into()),
-        Some(FieldValue::Unsigned(n)) if *n > 0 => Ok(*n),
-        Some(FieldValue::Text(text))
-            if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            match text.parse::<u64>() {
-                Ok(n) if n > 0 => Ok(n),
-                _ => Err(invalid(value.unwrap_or(&FieldValue::Null))),
-            }
-        }
-        Some(
-            v @ (FieldValue::Unsigned(_)
-            | FieldValue::Signed(_)
-            | FieldValue::Float(_)
-            | FieldValue::OutOfRange(_)
-            | FieldValue::Text(_)),
-        ) => Err(invalid(v)),
-        Some(other) => Err(format!(
-            "id: expected a positive integer, found {}",
-            other.kind()
-        )),
     }
 }
 

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 
 use crate::common::dates::parse_iso8601_date;
 use crate::common::field::FieldValue;
+use crate::common::interner::Span;
 use crate::source::mapping::Field;
 
 /// The score of a record with no issues.
@@ -84,15 +85,6 @@ pub(crate) struct QualityIssue {
     pub field: ScoredField,
     /// What is wrong with it.
     pub problem: Problem<Span>,
-}
-
-/// A piece of a text store: where it starts and how long it is, in bytes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Span {
-    /// Start offset.
-    pub start: u32,
-    /// Length.
-    pub len: u32,
 }
 
 /// What is wrong with a field. `T` is how quoted text is held: `&str` when
