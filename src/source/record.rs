@@ -448,7 +448,7 @@ impl Mapper {
 ///
 /// # Panics
 /// When they disagree.
-#[doc(hidden)]
+#[cfg(any(test, feature = "fuzzing"))]
 pub fn check_scan_against_serde(text: &str) {
     let keys = KeyMap::default();
     if let Some((fast, end)) = scan::scan(text, &keys, FieldSet::ALL) {
