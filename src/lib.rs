@@ -1,35 +1,32 @@
 //! # customer-pipeline
 //!
 //! Cleans, enriches, quality-scores and exports customer records, entirely
-//! in the browser (compiled to WebAssembly) or natively (for tests and
-//! benchmarks). Records come from a paginated reqres-shaped API or from an
-//! analyst's own export (JSON, NDJSON or CSV).
+//! in the browser (compiled to WebAssembly) or natively (tests, benchmarks).
+//! Records come from a paginated API or from an analyst's own export (JSON,
+//! NDJSON or CSV). `ARCHITECTURE.md` draws the whole house.
 //!
-//! ## Architecture: a pure core, one thin web adapter
+//! ## The stages, and where each lives
 //!
-//! The stages, each a module that compiles and tests natively:
+//! 1. [`source`]: bytes, whole or in chunks, to positioned records read
+//!    through the field mapping (the reader of every file layout, CSV,
+//!    the mapping panel's probe).
+//! 2. [`fetch`]: every page of a paginated API, with retries, rate-limit
+//!    waits, redirects and completeness judged both ways, behind platform
+//!    traits (transport, timer, clock, store).
+//! 3. `transform`: one record to one customer (enriched, scored with
+//!    reasons) or a rejection; one customer per id.
+//! 4. [`report`]: the report and its writers (JSON, CSV), the
+//!    distributions and the customer table's view.
+//! 5. [`compare`]: an earlier report read back, and the changes since it.
+//! 6. [`pipeline`] and [`stream`]: a file, an upload in chunks or an API's
+//!    pages to a report.
 //!
-//! 1. [`reader`] (with [`ingest`]): bytes, whole or in chunks, → positioned
-//!    source items. Detects the layout (page envelope, arrays, NDJSON, CSV)
-//!    and reports unusable input as an [`ingest::IngestError`] with where.
-//! 2. [`mapping`] and [`record`]: which source column or JSON path feeds
-//!    each contract field (proposed, overridable), and one record read
-//!    through it, so wrong types are data problems, not crashes. [`probe`]
-//!    shows a source's start with a mapping before a run.
-//! 3. `customer`, `enrich`, `quality`, `dedupe`: one record → a customer
-//!    (enriched, scored with reasons) or a rejection; one customer per id.
-//! 4. [`pipeline`], [`stream`] and [`report`]: the sorted report with its
-//!    metadata and provenance ([`provenance`]), written deterministically.
-//! 5. [`fetch`]: every page of a paginated API, with retries, rate-limit
-//!    waits, redirects, completeness checks, a cache and an opt-in store on
-//!    the device, behind platform traits (clock, timer, transport, store).
-//! 6. [`table`], [`export_csv`], [`vocabulary`] and [`compare`]: the
-//!    customer table's view, the CSV export, the words the page shares
-//!    with the core, and the changes since an earlier report.
-//!
-//! Only the `web` module (compiled for `wasm32` alone) touches
-//! `wasm-bindgen`, `js-sys` or the browser. Modules that nothing outside
-//! the crate uses are private.
+//! Beside them: [`common`] (helpers every floor shares), `schema` (the
+//! customer line, declared once), [`provenance`] (what a fetch proved),
+//! [`settings`] (every setting checked in one place), `vocabulary` (the
+//! words the page takes from the core) and, for `wasm32` only, `web` (the
+//! browser boundary, the only code that touches JavaScript). Imports point
+//! down these floors only (`tests/architecture.rs` checks it).
 #![deny(missing_docs)]
 
 pub mod common;
