@@ -348,6 +348,41 @@ fn optional_number(
     }
 }
 
+/// The seed and reference date of a run: what decides its customers,
+/// known before the run. The export time is added when the report is made
+/// ([`SeedAndDate::stamped`]), once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedAndDate {
+    /// Seed of the seeded assignments.
+    pub seed: u64,
+    /// Reference date for `activity_status`.
+    pub as_of: NaiveDate,
+}
+
+impl SeedAndDate {
+    /// Reads a decimal seed and a `YYYY-MM-DD` date as the page gives them.
+    ///
+    /// # Errors
+    /// [`SettingsError`] naming the seed or the date.
+    pub fn from_text(seed: &str, as_of: &str) -> Result<Self, SettingsError> {
+        let seed = whole_number(Setting::Seed, SEED, seed)?;
+        let as_of = parse_calendar_date(as_of.trim()).ok_or_else(|| SettingsError {
+            setting: Setting::AsOf,
+            problem: Problem::NotADate(as_of.to_owned()),
+        })?;
+        Ok(SeedAndDate { seed, as_of })
+    }
+
+    /// The settings of a report made at `export_timestamp`.
+    pub fn stamped(self, export_timestamp: DateTime<Utc>) -> RunSettings {
+        RunSettings {
+            seed: self.seed,
+            as_of: self.as_of,
+            export_timestamp,
+        }
+    }
+}
+
 /// What every run needs besides its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunSettings {
@@ -370,20 +405,12 @@ impl RunSettings {
         as_of: &str,
         export_timestamp: &str,
     ) -> Result<Self, SettingsError> {
-        let seed = whole_number(Setting::Seed, SEED, seed)?;
-        let as_of = parse_calendar_date(as_of.trim()).ok_or_else(|| SettingsError {
-            setting: Setting::AsOf,
-            problem: Problem::NotADate(as_of.to_owned()),
-        })?;
+        let chosen = SeedAndDate::from_text(seed, as_of)?;
         let export_timestamp = parse_timestamp(export_timestamp).ok_or_else(|| SettingsError {
             setting: Setting::ExportTimestamp,
             problem: Problem::NotATimestamp(export_timestamp.to_owned()),
         })?;
-        Ok(RunSettings {
-            seed,
-            as_of,
-            export_timestamp,
-        })
+        Ok(chosen.stamped(export_timestamp))
     }
 }
 
@@ -435,15 +462,13 @@ pub struct FetchForm {
 }
 
 impl FetchForm {
-    /// The fetch configuration and run settings, or the first setting that
-    /// cannot be used.
+    /// The fetch configuration and the run's seed and date, or the first
+    /// setting that cannot be used. The report's export time is not a
+    /// setting: it is the time the report is made, after the fetch.
     ///
     /// # Errors
     /// [`SettingsError`] naming the setting, with the limit or format it breaks.
-    pub fn validate(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Result<(FetchConfig, RunSettings), SettingsError> {
+    pub fn validate(&self) -> Result<(FetchConfig, SeedAndDate), SettingsError> {
         let url = self.url.trim();
         let origin = Origin::of(url).map_err(|error| SettingsError {
             setting: Setting::Url,
@@ -459,10 +484,7 @@ impl FetchForm {
                 });
             }
         }
-        let settings = RunSettings {
-            export_timestamp: now,
-            ..RunSettings::from_text(&self.seed, &self.as_of, "1970-01-01T00:00:00Z")?
-        };
+        let chosen = SeedAndDate::from_text(&self.seed, &self.as_of)?;
         let number = |setting, limit, text: &Option<String>| {
             optional_number(setting, limit, text.as_deref())
         };
@@ -492,11 +514,11 @@ impl FetchForm {
             refresh: self.refresh,
             keep_for,
             policy,
-            jitter_seed: settings.seed,
+            jitter_seed: chosen.seed,
             max_page_bytes: max_page_mb.map_or(defaults.max_page_bytes, |mb| mb << 20),
             ..defaults
         };
-        Ok((config, settings))
+        Ok((config, chosen))
     }
 }
 
@@ -553,13 +575,22 @@ mod tests {
 
     #[test]
     fn empty_numbers_take_the_defaults() {
-        let (config, settings) = form().validate(now()).unwrap();
+        let (config, chosen) = form().validate().unwrap();
         assert_eq!(config.concurrency, 4);
         assert_eq!(config.policy.max_retries, 3);
         assert_eq!(config.policy.timeout, Duration::from_secs(10));
         assert_eq!(config.per_page, None);
         assert_eq!(config.jitter_seed, 42);
-        assert_eq!(settings.export_timestamp, now());
+        assert_eq!(
+            (chosen.seed, chosen.as_of.to_string().as_str()),
+            (42, "2026-11-24")
+        );
+        // The export time is the report's, given once when it is made.
+        let settings = chosen.stamped(now());
+        assert_eq!(
+            (settings.seed, settings.as_of, settings.export_timestamp),
+            (42, chosen.as_of, now())
+        );
     }
 
     #[test]
@@ -605,7 +636,7 @@ mod tests {
                 _ => &mut form.per_page,
             };
             *slot = Some(given.into());
-            let error = form.validate(now()).unwrap_err();
+            let error = form.validate().unwrap_err();
             assert_eq!(
                 (error.setting, error.to_string().as_str()),
                 (setting, message)
@@ -615,7 +646,7 @@ mod tests {
         edge.concurrency = Some("16".into());
         edge.retries = Some("0".into());
         edge.per_page = Some(" 25 ".into());
-        let (config, _) = edge.validate(now()).unwrap();
+        let (config, _) = edge.validate().unwrap();
         assert_eq!(
             (
                 config.concurrency,
@@ -641,31 +672,31 @@ mod tests {
         ] {
             let mut form = form();
             form.url = url.into();
-            let error = form.validate(now()).unwrap_err();
+            let error = form.validate().unwrap_err();
             assert_eq!((error.setting, error.to_string().as_str()), (Setting::Url, message));
         }
     }
 
     #[test]
     fn keeping_pages_is_off_unless_asked_and_its_age_is_checked() {
-        let (config, _) = form().validate(now()).unwrap();
+        let (config, _) = form().validate().unwrap();
         assert_eq!(config.keep_for, None);
         let mut ignored = form();
         ignored.keep_hours = Some("not read".into());
-        assert_eq!(ignored.validate(now()).unwrap().0.keep_for, None);
+        assert_eq!(ignored.validate().unwrap().0.keep_for, None);
 
         let mut keep = form();
         keep.keep = true;
         let day = Duration::from_secs(24 * 3600);
-        assert_eq!(keep.validate(now()).unwrap().0.keep_for, Some(day));
+        assert_eq!(keep.validate().unwrap().0.keep_for, Some(day));
         keep.keep_hours = Some(" 720 ".into());
         assert_eq!(
-            keep.validate(now()).unwrap().0.keep_for,
+            keep.validate().unwrap().0.keep_for,
             Some(Duration::from_secs(720 * 3600))
         );
         for bad in ["0", "721", "1.5", "x"] {
             keep.keep_hours = Some(bad.into());
-            let error = keep.validate(now()).unwrap_err();
+            let error = keep.validate().unwrap_err();
             assert_eq!(
                 (error.setting, error.to_string()),
                 (
@@ -682,7 +713,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            parsed.validate(now()).unwrap().0.keep_for,
+            parsed.validate().unwrap().0.keep_for,
             Some(Duration::from_secs(7200))
         );
     }
@@ -691,7 +722,7 @@ mod tests {
     fn an_empty_key_is_no_key() {
         let mut with_blank = form();
         with_blank.api_key = Some("  ".into());
-        assert_eq!(with_blank.validate(now()).unwrap().0.api_key, None);
+        assert_eq!(with_blank.validate().unwrap().0.api_key, None);
     }
 
     #[test]
@@ -748,7 +779,7 @@ mod tests {
             ("key😀", 4),
             ("\u{85}x", 1),
         ] {
-            let error = with_key(key).validate(now()).unwrap_err();
+            let error = with_key(key).validate().unwrap_err();
             assert_eq!(error.setting, Setting::ApiKey, "{key:?}");
             assert_eq!(error.problem, Problem::NotAHeaderValue { at }, "{key:?}");
             assert_eq!(error.code(), "invalid_setting");
@@ -758,7 +789,7 @@ mod tests {
             );
         }
         for key in ["reqres-free-v1", "café-ÿ", "a\tb", " spaced "] {
-            let (config, _) = with_key(key).validate(now()).unwrap();
+            let (config, _) = with_key(key).validate().unwrap();
             assert_eq!(config.api_key.as_deref(), Some(key), "{key:?}");
         }
     }
@@ -771,7 +802,7 @@ mod tests {
                 api_key: key.map(str::to_owned),
                 ..form()
             }
-            .validate(now())
+            .validate()
         };
         let error = run("http://api.example.com/api/users", Some("k")).unwrap_err();
         assert_eq!(error.code(), "insecure_key_transport");
@@ -801,7 +832,7 @@ mod tests {
             url: "https://user:pass@api.example.com/api/users".into(),
             ..form()
         }
-        .validate(now())
+        .validate()
         .unwrap_err();
         assert_eq!(error.setting, Setting::Url);
         assert!(error.to_string().contains("API key field"), "{error}");

@@ -260,7 +260,7 @@ pub async fn fetch_and_process_with<S: PageStore>(
 ) -> Result<RunOutput, JsValue> {
     let clock = BrowserClock;
     let form: FetchForm = serde_json::from_str(&form_json).map_err(CodedError::internal)?;
-    let (config, settings) = form.validate(clock.now()).map_err(CodedError::from)?;
+    let (config, chosen) = form.validate().map_err(CodedError::from)?;
     let mapping = mapping_spec(form.map.as_ref()).map_err(CodedError::from)?;
 
     let link = AbortLink::new(&signal)?;
@@ -302,10 +302,8 @@ pub async fn fetch_and_process_with<S: PageStore>(
         let failure = outcome.provenance.failed_pages.first();
         return Err(CodedError::first_page(failure).into());
     }
-    let settings = RunSettings {
-        export_timestamp: clock.now(),
-        ..settings
-    };
+    // The report is made now: its export time is set here, and only here.
+    let settings = chosen.stamped(clock.now());
     let report = pipeline::process_fetched(
         outcome.page_bodies(),
         outcome.provenance.clone(),
