@@ -376,8 +376,9 @@ function fillCounts(tiles) {
   ])));
 }
 
+/** Fills a list; an item is its text, or `{text, attrs}`. */
 function fillList(listId, noneId, items) {
-  $(listId).replaceChildren(...items.map((text) => el('li', { text })));
+  $(listId).replaceChildren(...items.map((item) => el('li', typeof item === 'string' ? { text: item } : item)));
   $(listId).hidden = items.length === 0;
   $(noneId).hidden = items.length > 0;
 }
@@ -471,7 +472,9 @@ async function showResults(reply) {
   fillList('duplicates-list', 'duplicates-none', withMore(duplicates.map((d) => (
     `Customer ${d.customer_id}: ${d.position} (score ${d.data_quality_score}) removed; kept ${d.kept_position}`
   )), duplicates.length, m.duplicates_removed));
-  fillList('warnings-list', 'warnings-none', m.warnings);
+  fillList('warnings-list', 'warnings-none', m.warnings.map((warning) => ({
+    text: warning.message, attrs: { 'data-code': warning.code },
+  })));
   $('retry-failed').hidden = !(m.fetch && m.failed_pages.length > 0);
 
   const notes = [];

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 pub use crate::common::events::{Level, RunEvent};
+pub use crate::provenance::WarningCode;
 use crate::provenance::{FailureCode, WalkEnd};
 
 /// Why an attempt is worth retrying.
@@ -25,28 +26,6 @@ pub enum RetryCause {
     BadAnswer,
     /// A page before the last with fewer records than a page holds.
     ShortPage,
-}
-
-/// What a warning is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WarningCode {
-    /// Pages stated other `total` or `total_pages` than the latest, and
-    /// still did when fetched again: the data moved during the walk, or
-    /// the API contradicts itself.
-    TotalChanged,
-    /// The last record of a page came back as the first of the next page
-    /// (the listing shifted), and fetching them again did not settle it.
-    PagesShifted,
-    /// The records received differ from the `total` the API stated.
-    RecordCountMismatch,
-    /// The page limit cut the run short.
-    Truncated,
-    /// A walk (no `total_pages`) stopped at a failed page.
-    WalkStopped,
-    /// Pages could not be stored on (or read from) this device, e.g. its
-    /// storage is full; the run goes on in memory. Said once per run.
-    StoreUnavailable,
 }
 
 /// Where an accepted page came from.

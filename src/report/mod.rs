@@ -19,7 +19,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::provenance::{FetchStats, PageFailure, Truncation, WalkEnding};
+use crate::provenance::{FetchStats, PageFailure, Truncation, WalkEnding, Warning};
 use crate::report::distributions::Distributions;
 use crate::report::json_out::{write_lines, LineWriter};
 use crate::source::ingest::{InputFormat, Position};
@@ -75,8 +75,9 @@ pub struct Metadata {
     pub complete: bool,
     /// API pages missing or incomplete, with a code and the reason.
     pub failed_pages: Vec<PageFailure>,
-    /// Things a person should know about the run (changed totals, limits).
-    pub warnings: Vec<String>,
+    /// Things a person should know about the run (changed totals, limits),
+    /// each `{code, page?, message}`.
+    pub warnings: Vec<Warning>,
     /// Set when the page limit cut an API run short; `null` otherwise.
     pub truncated: Option<Truncation>,
     /// Requests, retries and timings of an API run.
