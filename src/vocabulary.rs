@@ -6,16 +6,18 @@
 
 use serde::Serialize;
 
+use crate::common::events::Level;
 use crate::fetch::fetcher::MAX_REDIRECTS;
 use crate::report::distributions::TOP_DOMAINS;
 use crate::report::table::{Column, COLUMNS};
+use crate::report::QualitySummary;
 use crate::settings::{
     Limit, CONCURRENCY, KEEP_HOURS, MAX_PAGE_MB, PER_PAGE, RETRIES, SEED, TIMEOUT_MS,
 };
 use crate::source::csv_rows::SEPARATORS;
 use crate::source::ingest::InputFormat;
 use crate::source::mapping::Field as ContractField;
-use crate::source::probe::PREVIEW_RECORDS;
+use crate::source::probe::{PREVIEW_RECORDS, PROBE_BYTES};
 use crate::transform::enrich::{
     AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
     ACTIVE_WITHIN_DAYS,
@@ -51,8 +53,12 @@ pub struct Vocabulary {
     pub separators: Vec<Separator>,
     /// Records shown in the mapping preview.
     pub preview_records: usize,
+    /// Bytes of a file's start the mapping probe reads (all of a smaller file).
+    pub probe_bytes: usize,
     /// The layouts a source may have (`source.format`, the probe's `format`).
     pub layouts: Vec<Named>,
+    /// The levels of the run log's events, from the least to the most that matters.
+    pub log_levels: Vec<Named>,
 }
 
 /// A CSV separator.
@@ -73,6 +79,8 @@ pub struct Bucket {
     pub min: u8,
     /// Highest score in it.
     pub max: u8,
+    /// The key of its count in the report's `data_quality_summary`.
+    pub summary_key: &'static str,
 }
 
 /// An enriched field and its values.
@@ -136,6 +144,7 @@ pub fn vocabulary() -> Vocabulary {
                 name: bucket.name(),
                 min: bucket.min_score(),
                 max: bucket.max_score(),
+                summary_key: QualitySummary::key(bucket),
             })
             .collect(),
         fields: vec![
@@ -207,11 +216,19 @@ pub fn vocabulary() -> Vocabulary {
             })
             .collect(),
         preview_records: PREVIEW_RECORDS,
+        probe_bytes: PROBE_BYTES,
         layouts: InputFormat::ALL
             .into_iter()
             .map(|format| Named {
                 name: format.name(),
                 label: format.label(),
+            })
+            .collect(),
+        log_levels: Level::ALL
+            .into_iter()
+            .map(|level| Named {
+                name: level.name(),
+                label: level.label(),
             })
             .collect(),
     }
@@ -227,9 +244,9 @@ mod tests {
         assert_eq!(
             json["quality_buckets"],
             serde_json::json!([
-                {"name": "high", "min": 90, "max": 100},
-                {"name": "medium", "min": 70, "max": 89},
-                {"name": "low", "min": 0, "max": 69}
+                {"name": "high", "min": 90, "max": 100, "summary_key": "high_quality"},
+                {"name": "medium", "min": 70, "max": 89, "summary_key": "medium_quality"},
+                {"name": "low", "min": 0, "max": 69, "summary_key": "low_quality"}
             ])
         );
         assert_eq!(
@@ -262,9 +279,18 @@ mod tests {
             serde_json::json!({"value": "\t", "label": "Tab"})
         );
         assert_eq!(json["preview_records"], 5);
+        assert_eq!(json["probe_bytes"], 65536);
         assert_eq!(
             json["layouts"][5],
             serde_json::json!({"name": "csv", "label": "CSV with a header row"})
+        );
+        assert_eq!(
+            json["log_levels"],
+            serde_json::json!([
+                {"name": "info", "label": "Information"},
+                {"name": "warn", "label": "Warnings"},
+                {"name": "error", "label": "Errors"}
+            ])
         );
         for format in InputFormat::ALL {
             assert_eq!(serde_json::to_value(format).unwrap(), format.name());

@@ -420,7 +420,7 @@ function drawCharts(m) {
   const customers = m.total_customers;
   barChart($('chart-quality'), vocabulary.quality_buckets.map((bucket, rank) => ({
     label: `${bucket.name} (${bucket.min}–${bucket.max})`,
-    value: m.data_quality_summary[`${bucket.name}_quality`] ?? 0,
+    value: m.data_quality_summary[bucket.summary_key] ?? 0,
     rank,
   })), customers);
   const unmapped = new Set(m.mapping.unmapped);
@@ -536,6 +536,7 @@ function options(select, entries) {
 
 function buildFromVocabulary(v) {
   applyLimits(v.limits);
+  log.configure(v.log_levels);
   $('as-of-help').textContent = `Logins within ${v.active_within_days} days before it count as active.`;
   options($('filter-bucket'), [['', 'all'], ...v.quality_buckets.map((b) => [b.name, `${b.name} (${b.min}–${b.max})`])]);
   options($('filter-issue'), [['', 'any or none'], ...v.scored_fields.map((f) => [f.name, f.label])]);

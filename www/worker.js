@@ -35,6 +35,11 @@ const ready = init().catch((error) => {
   throw failure;
 });
 
+/** The core's vocabulary, read once the module is loaded: the page's words, and the worker's. */
+const words = ready.then(() => JSON.parse(vocabulary()));
+// Awaited where used; a failure to load is ready's, reported to the page there.
+words.catch(() => {});
+
 /** Rejected records and removed duplicates listed on the page (all are in the report). */
 const LISTED = 500;
 let current = null;
@@ -87,7 +92,7 @@ async function streamUpload(file, id, seed, asOf, options) {
 }
 
 const handlers = {
-  vocabulary: () => ({ vocabulary: JSON.parse(vocabulary()) }),
+  vocabulary: async () => ({ vocabulary: await words }),
 
   seed: () => ({ seed: randomSeed() }),
 
@@ -152,7 +157,7 @@ const handlers = {
 };
 
 Object.assign(handlers, changesHandlers(() => current));
-Object.assign(handlers, mappingHandlers(postEvent));
+Object.assign(handlers, mappingHandlers(postEvent, words));
 
 self.onmessage = async (event) => {
   const request = event.data;

@@ -97,6 +97,25 @@ pub struct QualitySummary {
 }
 
 impl QualitySummary {
+    /// The key of a bucket's count in `data_quality_summary`
+    /// (`high_quality`, …); the vocabulary gives it to the page.
+    pub fn key(bucket: QualityBucket) -> &'static str {
+        match bucket {
+            QualityBucket::High => "high_quality",
+            QualityBucket::Medium => "medium_quality",
+            QualityBucket::Low => "low_quality",
+        }
+    }
+
+    /// The customers in one bucket.
+    pub fn get(&self, bucket: QualityBucket) -> usize {
+        match bucket {
+            QualityBucket::High => self.high_quality,
+            QualityBucket::Medium => self.medium_quality,
+            QualityBucket::Low => self.low_quality,
+        }
+    }
+
     /// Counts the customers per bucket.
     pub fn of(customers: &Customers) -> Self {
         let mut summary = QualitySummary::default();
@@ -324,8 +343,37 @@ fn write_serialized<T: Serialize>(out: &mut Vec<u8>, item: &T) {
 
 #[cfg(test)]
 mod tests {
+    use super::QualitySummary;
     use crate::pipeline::process_upload;
     use crate::settings::RunSettings;
+    use crate::transform::quality::QualityBucket;
+
+    #[test]
+    fn the_summary_is_written_under_the_keys_it_names() {
+        let summary = QualitySummary {
+            high_quality: 3,
+            medium_quality: 2,
+            low_quality: 1,
+        };
+        let written = serde_json::to_value(summary).unwrap();
+        let named: serde_json::Map<String, serde_json::Value> = QualityBucket::ALL
+            .into_iter()
+            .map(|bucket| {
+                (
+                    QualitySummary::key(bucket).to_owned(),
+                    summary.get(bucket).into(),
+                )
+            })
+            .collect();
+        assert_eq!(written, serde_json::Value::Object(named));
+        let order: Vec<&str> = QualityBucket::ALL.map(QualitySummary::key).to_vec();
+        let text = serde_json::to_string(&summary).unwrap();
+        let positions: Vec<usize> = order.iter().filter_map(|key| text.find(key)).collect();
+        assert!(
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "best first: {text}"
+        );
+    }
 
     #[test]
     fn chunks_join_to_the_same_bytes() {

@@ -16,8 +16,9 @@ fn to_json(probe: &Probe) -> Result<String, JsValue> {
     serde_json::to_string(probe).map_err(|error| CodedError::internal(error).into())
 }
 
-/// Looks at the start of a file (all of it when `complete`, else e.g. its
-/// first 64 KB) read with `options_json` (`{map?, separator?}`).
+/// Looks at the start of a file (all of it when `complete`, else its
+/// first `probe_bytes` as the vocabulary says) read with `options_json`
+/// (`{map?, separator?, file_name?}`).
 ///
 /// Returns JSON: `{format, separator, columns, mapping: {fields,
 /// unmapped, ignored_columns}, preview: [{position, values, problem}]}`,
