@@ -50,6 +50,54 @@ pub enum FailureCode {
     PageTooLarge,
 }
 
+impl FailureCode {
+    /// Every code.
+    pub const ALL: [FailureCode; 18] = [
+        FailureCode::AuthRejected,
+        FailureCode::NotFound,
+        FailureCode::HttpStatus,
+        FailureCode::ServerError,
+        FailureCode::RequestTimeout,
+        FailureCode::Timeout,
+        FailureCode::Network,
+        FailureCode::MalformedBody,
+        FailureCode::RateLimited,
+        FailureCode::NotAnEnvelope,
+        FailureCode::WrongPage,
+        FailureCode::RepeatedPage,
+        FailureCode::ShortPage,
+        FailureCode::RedirectOtherOrigin,
+        FailureCode::RedirectUnreadable,
+        FailureCode::TooManyRedirects,
+        FailureCode::InvalidUrl,
+        FailureCode::PageTooLarge,
+    ];
+
+    /// The code as reports and errors write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureCode::AuthRejected => "auth_rejected",
+            FailureCode::NotFound => "not_found",
+            FailureCode::HttpStatus => "http_status",
+            FailureCode::ServerError => "server_error",
+            FailureCode::RequestTimeout => "request_timeout",
+            FailureCode::Timeout => "timeout",
+            FailureCode::Network => "network",
+            FailureCode::MalformedBody => "malformed_body",
+            FailureCode::RateLimited => "rate_limited",
+            FailureCode::NotAnEnvelope => "not_an_envelope",
+            FailureCode::WrongPage => "wrong_page",
+            FailureCode::RepeatedPage => "repeated_page",
+            FailureCode::ShortPage => "short_page",
+            FailureCode::RedirectOtherOrigin => "redirect_other_origin",
+            FailureCode::RedirectUnreadable => "redirect_unreadable",
+            FailureCode::TooManyRedirects => "too_many_redirects",
+            FailureCode::InvalidUrl => "invalid_url",
+            FailureCode::PageTooLarge => "page_too_large",
+        }
+    }
+}
+
 /// What a warning is about: the `code` of a report's warning and of a
 /// `warning` event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -235,6 +283,17 @@ pub struct ApiProvenance {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failure_codes_are_named_as_serde_writes_them() {
+        for code in FailureCode::ALL {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.name());
+        }
+        let mut names: Vec<&str> = FailureCode::ALL.map(FailureCode::name).to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), FailureCode::ALL.len(), "each once");
+    }
 
     #[test]
     fn a_warning_names_its_code_its_page_when_one_is_concerned_and_says_it() {

@@ -192,6 +192,25 @@ pub enum Setting {
 }
 
 impl Setting {
+    /// The setting's name, as errors (`field`) and the vocabulary give it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Setting::Url => "url",
+            Setting::ApiKey => "api_key",
+            Setting::Seed => "seed",
+            Setting::AsOf => "as_of",
+            Setting::ExportTimestamp => "export_timestamp",
+            Setting::Concurrency => "concurrency",
+            Setting::Retries => "retries",
+            Setting::TimeoutMs => "timeout_ms",
+            Setting::PerPage => "per_page",
+            Setting::KeepHours => "keep_hours",
+            Setting::MaxPageMb => "max_page_mb",
+            Setting::Map => "map",
+            Setting::Separator => "separator",
+        }
+    }
+
     /// The setting as people read it in messages.
     fn title(self) -> &'static str {
         match self {
@@ -253,12 +272,15 @@ pub enum Problem {
 }
 
 impl SettingsError {
+    /// Every code a settings error has.
+    pub const CODES: [&'static str; 2] = ["invalid_setting", "insecure_key_transport"];
+
     /// The error's code: `insecure_key_transport` for a key that would
     /// travel in clear, `invalid_setting` for everything else.
     pub fn code(&self) -> &'static str {
         match self.problem {
-            Problem::InsecureKeyTransport(_) => "insecure_key_transport",
-            _ => "invalid_setting",
+            Problem::InsecureKeyTransport(_) => SettingsError::CODES[1],
+            _ => SettingsError::CODES[0],
         }
     }
 }

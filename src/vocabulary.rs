@@ -6,16 +6,20 @@
 
 use serde::Serialize;
 
+use crate::common::errors::{ErrorDetail, RequestFailure};
 use crate::common::events::Level;
+use crate::compare::{ReadError, ReadProblem};
 use crate::fetch::fetcher::MAX_REDIRECTS;
+use crate::fetch::store::StoreError;
+use crate::provenance::FailureCode;
 use crate::report::distributions::TOP_DOMAINS;
 use crate::report::table::{Column, COLUMNS};
 use crate::report::QualitySummary;
 use crate::settings::{
-    Limit, CONCURRENCY, KEEP_HOURS, MAX_PAGE_MB, PER_PAGE, RETRIES, SEED, TIMEOUT_MS,
+    Limit, SettingsError, CONCURRENCY, KEEP_HOURS, MAX_PAGE_MB, PER_PAGE, RETRIES, SEED, TIMEOUT_MS,
 };
 use crate::source::csv_rows::SEPARATORS;
-use crate::source::ingest::InputFormat;
+use crate::source::ingest::{IngestError, InputFormat};
 use crate::source::mapping::Field as ContractField;
 use crate::source::probe::{PREVIEW_RECORDS, PROBE_BYTES};
 use crate::transform::enrich::{
@@ -59,6 +63,83 @@ pub struct Vocabulary {
     pub layouts: Vec<Named>,
     /// The levels of the run log's events, from the least to the most that matters.
     pub log_levels: Vec<Named>,
+    /// Every error code the core can give, with what gives it.
+    pub error_codes: Vec<ErrorCode>,
+    /// The properties an error carries besides its message (`code`,
+    /// `field`, …): what the worker forwards to the page.
+    pub error_details: Vec<&'static str>,
+}
+
+/// An error code and what gives it.
+#[derive(Debug, Serialize)]
+pub struct ErrorCode {
+    /// The code (`invalid_json`, `auth_rejected`, …).
+    pub code: &'static str,
+    /// What gives it: `file` (reading a source), `fetch` (an API page),
+    /// `setting`, `previous_report` (reading an earlier report), `store`
+    /// (pages kept on the device) or `request` (no stage: cancelled,
+    /// nothing to answer with, overtaken, or a bug). A code may come
+    /// from more than one (`invalid_json`).
+    pub of: &'static str,
+}
+
+/// The codes of an earlier report's refusals. `ReadError` keeps no list of
+/// its own, so one of each kind is made here; the match stops the build
+/// when a kind is added.
+fn previous_report_codes() -> Vec<&'static str> {
+    let each = [
+        ReadError::Empty,
+        ReadError::InvalidJson {
+            line: 1,
+            column: 1,
+            detail: String::new(),
+        },
+        ReadError::ValueTooLarge {
+            line: 1,
+            column: 1,
+            limit: 1,
+        },
+        ReadError::NotAReport {
+            path: String::new(),
+            problem: ReadProblem::Missing,
+        },
+    ];
+    each.iter()
+        .map(|error| match error {
+            ReadError::Empty
+            | ReadError::InvalidJson { .. }
+            | ReadError::ValueTooLarge { .. }
+            | ReadError::NotAReport { .. } => error.code(),
+        })
+        .collect()
+}
+
+/// Every error code, with what gives it.
+fn error_codes() -> Vec<ErrorCode> {
+    let of = |of: &'static str| move |code: &'static str| ErrorCode { code, of };
+    IngestError::CODES
+        .into_iter()
+        .map(of("file"))
+        .chain(
+            FailureCode::ALL
+                .map(FailureCode::name)
+                .into_iter()
+                .map(of("fetch")),
+        )
+        .chain(SettingsError::CODES.into_iter().map(of("setting")))
+        .chain(
+            previous_report_codes()
+                .into_iter()
+                .map(of("previous_report")),
+        )
+        .chain(StoreError::CODES.into_iter().map(of("store")))
+        .chain(
+            RequestFailure::ALL
+                .map(RequestFailure::code)
+                .into_iter()
+                .map(of("request")),
+        )
+        .collect()
 }
 
 /// A CSV separator.
@@ -224,6 +305,8 @@ pub fn vocabulary() -> Vocabulary {
                 label: format.label(),
             })
             .collect(),
+        error_codes: error_codes(),
+        error_details: ErrorDetail::ALL.map(ErrorDetail::name).to_vec(),
         log_levels: Level::ALL
             .into_iter()
             .map(|level| Named {
@@ -294,6 +377,211 @@ mod tests {
         );
         for format in InputFormat::ALL {
             assert_eq!(serde_json::to_value(format).unwrap(), format.name());
+        }
+    }
+
+    #[test]
+    fn every_error_code_is_listed_once_per_giver_and_every_detail_named() {
+        let codes = error_codes();
+        let listed = |of: &str| -> Vec<&str> {
+            codes
+                .iter()
+                .filter(|code| code.of == of)
+                .map(|code| code.code)
+                .collect()
+        };
+        for of in [
+            "file",
+            "fetch",
+            "setting",
+            "previous_report",
+            "store",
+            "request",
+        ] {
+            let mut each = listed(of);
+            let all = each.len();
+            each.sort_unstable();
+            each.dedup();
+            assert!(all > 0 && each.len() == all, "{of}: {:?}", listed(of));
+        }
+        assert_eq!(
+            listed("previous_report"),
+            [
+                "empty_file",
+                "invalid_json",
+                "value_too_large",
+                "not_a_report"
+            ]
+        );
+        assert_eq!(
+            listed("setting"),
+            ["invalid_setting", "insecure_key_transport"]
+        );
+        assert_eq!(listed("store"), ["store_full", "store_unavailable"]);
+        assert_eq!(
+            listed("request"),
+            [
+                "cancelled",
+                "internal",
+                "no_report",
+                "no_changes",
+                "superseded"
+            ]
+        );
+        assert!(listed("fetch").contains(&"page_too_large"));
+        assert!(listed("file").contains(&"no_id_column"));
+        let json = serde_json::to_value(vocabulary()).unwrap();
+        assert_eq!(
+            json["error_details"],
+            serde_json::json!(["code", "field", "line", "column", "page", "pages_fetched"])
+        );
+        assert_eq!(
+            json["error_codes"][0],
+            serde_json::json!({"code": "empty_file", "of": "file"})
+        );
+    }
+
+    /// The page's scripts: every `.js` file under `www/` but the generated `pkg/`.
+    fn page_scripts() -> Vec<(String, String)> {
+        fn walk(dir: &std::path::Path, found: &mut Vec<(String, String)>) {
+            let mut entries: Vec<_> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|entry| entry.unwrap().path())
+                .collect();
+            entries.sort();
+            for path in entries {
+                if path.is_dir() {
+                    if path.file_name().is_some_and(|name| name != "pkg") {
+                        walk(&path, found);
+                    }
+                } else if path.extension().is_some_and(|ext| ext == "js") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+                    let name = path.strip_prefix(root).unwrap_or(&path);
+                    found.push((name.display().to_string(), text));
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("www"),
+            &mut found,
+        );
+        found
+    }
+
+    /// The quoted literals `key` is compared with or given in `source`
+    /// through one of `ops` (`key === 'x'`, `key: 'x'`, `key = 'x'`);
+    /// `key` starts a word (`error.code` and `{ code` count, `errorcode`
+    /// does not).
+    fn literals_of(source: &str, key: &str, ops: &[&str]) -> Vec<String> {
+        let mut found = Vec::new();
+        for (at, _) in source.match_indices(key) {
+            let before = source[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$') {
+                continue;
+            }
+            let rest = source[at + key.len()..].trim_start();
+            let Some(op) = ops.iter().find(|op| rest.starts_with(**op)) else {
+                continue;
+            };
+            let rest = &rest[op.len()..];
+            // `=` must not be the start of `==` or `=>`.
+            if rest.starts_with(['=', '>']) {
+                continue;
+            }
+            let rest = rest.trim_start();
+            let Some(quote) = rest.chars().next().filter(|c| matches!(c, '\'' | '"')) else {
+                continue;
+            };
+            if let Some(end) = rest[1..].find(quote) {
+                found.push(rest[1..1 + end].to_owned());
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn literals_are_found_where_a_key_is_compared_or_given() {
+        let source = "if (error.code === 'a') x = { code: \"b\", kind: 'c' };\n\
+                      failure.code = 'd'; if (code !== 'e' || errorcode === 'no' || code => 'no') {}\n\
+                      if (code == other) {}";
+        assert_eq!(
+            literals_of(source, "code", &["===", "!==", ":", "="]),
+            ["a", "b", "d", "e"]
+        );
+        assert_eq!(literals_of(source, "kind", &[":"]), ["c"]);
+    }
+
+    #[test]
+    fn the_page_uses_only_the_cores_codes_and_keeps_no_copy_of_its_lists() {
+        let json = serde_json::to_value(vocabulary()).unwrap();
+        let names = |list: &serde_json::Value, key: &str| -> Vec<String> {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|entry| entry[key].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let codes = names(&json["error_codes"], "code");
+        let levels = names(&json["log_levels"], "name");
+        let scripts = page_scripts();
+        assert!(scripts.len() > 5, "the page's scripts are read");
+        let mut used = Vec::new();
+        for (path, source) in &scripts {
+            for code in literals_of(source, "code", &["===", "!==", "==", "!=", ":", "="]) {
+                assert!(
+                    codes.contains(&code),
+                    "{path}: '{code}' is not a code of the core"
+                );
+                used.push(code);
+            }
+            for level in literals_of(source, "level", &["===", "!==", ":"]) {
+                assert!(
+                    levels.contains(&level),
+                    "{path}: '{level}' is not a level of the core"
+                );
+            }
+            for constant in ["LEVELS", "ERROR_DETAILS", "PROBE_BYTES"] {
+                let defined = source.match_indices(constant).any(|(at, _)| {
+                    let around =
+                        |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                    !around(source[..at].chars().next_back())
+                        && !around(source[at + constant.len()..].chars().next())
+                });
+                assert!(
+                    !defined,
+                    "{path} still has {constant}: the core's vocabulary has it"
+                );
+            }
+        }
+        for code in [
+            "invalid_setting",
+            "cancelled",
+            "internal",
+            "no_report",
+            "no_changes",
+        ] {
+            assert!(
+                used.iter().any(|used| used == code),
+                "the scan finds '{code}' in www/"
+            );
+        }
+    }
+
+    #[test]
+    fn the_readme_names_every_error_code_and_detail() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let json = serde_json::to_value(vocabulary()).unwrap();
+        let codes = json["error_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| &c["code"]);
+        for name in codes.chain(json["error_details"].as_array().unwrap()) {
+            let name = name.as_str().unwrap();
+            assert!(readme.contains(&format!("`{name}`")), "README: `{name}`");
         }
     }
 

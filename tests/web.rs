@@ -113,6 +113,39 @@ fn errors_carry_a_code_and_where() {
         property(&result, "field").as_string().as_deref(),
         Some("seed")
     );
+    for result in [result, run(b"[\n{\"id\": 1,}\n]"), run(b"")] {
+        details_are_the_vocabularys(&result);
+    }
+}
+
+/// Every property the error sets is a detail the vocabulary names (which
+/// the worker forwards), and its code is one of the vocabulary's codes.
+fn details_are_the_vocabularys(result: &Result<RunOutput, JsValue>) {
+    let vocabulary: serde_json::Value = serde_json::from_str(&vocabulary()).unwrap();
+    let Err(error) = result else {
+        panic!("expected the call to fail")
+    };
+    let keys = js_sys::Object::keys(&js_sys::Object::from(error.clone()));
+    for key in keys.iter() {
+        let key = key.as_string().unwrap();
+        assert!(
+            vocabulary["error_details"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|name| name == key.as_str()),
+            "{key}"
+        );
+    }
+    let code = code(result);
+    assert!(
+        vocabulary["error_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|entry| entry["code"] == code.as_str()),
+        "{code}"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -41,6 +41,20 @@ pub enum StoreError {
     Unavailable(String),
 }
 
+impl StoreError {
+    /// Every code a store error has.
+    pub const CODES: [&'static str; 2] = ["store_full", "store_unavailable"];
+
+    /// The code for programs: `store_full` when the site's storage is
+    /// full, `store_unavailable` otherwise.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Quota(_) => StoreError::CODES[0],
+            StoreError::Unavailable(_) => StoreError::CODES[1],
+        }
+    }
+}
+
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -134,6 +148,15 @@ mod tests {
         DateTime::parse_from_rfc3339(text)
             .unwrap()
             .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn store_errors_have_their_codes() {
+        assert_eq!(StoreError::Quota("q".into()).code(), "store_full");
+        assert_eq!(
+            StoreError::Unavailable("u".into()).code(),
+            "store_unavailable"
+        );
     }
 
     #[test]

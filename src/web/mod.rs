@@ -2,8 +2,9 @@
 //!
 //! Bulk data crosses as bytes (a `Uint8Array` in, `Uint8Array`s out);
 //! settings, events and views cross as JSON text. Every event carries a
-//! `kind` and every error a `code` (with `field`, `line`, `column` or
-//! `page` where they apply) for the page to act on; the English sentence
+//! `kind` and every error a `code` (with the details the vocabulary's
+//! `error_details` name where they apply: `field`, `line`, `column`,
+//! `page`, `pages_fetched`) for the page to act on; the English sentence
 //! rides along for display only.
 
 mod browser;
