@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::common::errors::{ErrorDetail, RequestFailure};
 use crate::common::events::Level;
 use crate::compare::{ReadError, ReadProblem};
+use crate::fetch::events::EventKind;
 use crate::fetch::fetcher::MAX_REDIRECTS;
 use crate::fetch::store::StoreError;
 use crate::provenance::FailureCode;
@@ -22,6 +23,7 @@ use crate::source::csv_rows::SEPARATORS;
 use crate::source::ingest::{IngestError, InputFormat};
 use crate::source::mapping::Field as ContractField;
 use crate::source::probe::{PREVIEW_RECORDS, PROBE_BYTES};
+use crate::stream::UploadEventKind;
 use crate::transform::enrich::{
     AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
     ACTIVE_WITHIN_DAYS,
@@ -68,6 +70,37 @@ pub struct Vocabulary {
     /// The properties an error carries besides its message (`code`,
     /// `field`, …): what the worker forwards to the page.
     pub error_details: Vec<&'static str>,
+    /// The kinds of the run log's entries: the events of an API run
+    /// (`fetch`) and of a file (`upload`), and the one the page adds itself
+    /// (`page`: a download).
+    pub event_kinds: Vec<EventKindName>,
+}
+
+/// A kind of the run log's entries.
+#[derive(Debug, Serialize)]
+pub struct EventKindName {
+    /// The `kind` the entry carries.
+    pub name: &'static str,
+    /// As people read it.
+    pub label: &'static str,
+    /// Whose entry it is: `fetch`, `upload` or `page`.
+    pub of: &'static str,
+}
+
+/// The entries the page adds to the run log itself: a download (the core
+/// writes the file, the page saves it).
+const PAGE_EVENT_KINDS: [(&str, &str); 1] = [("exported", "File downloaded")];
+
+fn event_kinds() -> Vec<EventKindName> {
+    let of = |of: &'static str| {
+        move |(name, label): (&'static str, &'static str)| EventKindName { name, label, of }
+    };
+    EventKind::KINDS
+        .into_iter()
+        .map(of("fetch"))
+        .chain(UploadEventKind::KINDS.into_iter().map(of("upload")))
+        .chain(PAGE_EVENT_KINDS.into_iter().map(of("page")))
+        .collect()
 }
 
 /// An error code and what gives it.
@@ -307,6 +340,7 @@ pub fn vocabulary() -> Vocabulary {
             .collect(),
         error_codes: error_codes(),
         error_details: ErrorDetail::ALL.map(ErrorDetail::name).to_vec(),
+        event_kinds: event_kinds(),
         log_levels: Level::ALL
             .into_iter()
             .map(|level| Named {
@@ -441,6 +475,27 @@ mod tests {
         );
     }
 
+    #[test]
+    fn event_kinds_are_every_fetch_and_upload_kind_and_the_pages_own() {
+        let json = serde_json::to_value(vocabulary()).unwrap();
+        let kinds = json["event_kinds"].as_array().unwrap();
+        assert_eq!(kinds.len(), 12 + 4 + 1);
+        assert_eq!(
+            kinds[3],
+            serde_json::json!({"name": "retry", "label": "Retry after backoff", "of": "fetch"})
+        );
+        assert_eq!(kinds[12]["name"], "upload_started");
+        assert_eq!(kinds[12]["of"], "upload");
+        assert_eq!(
+            kinds[16],
+            serde_json::json!({"name": "exported", "label": "File downloaded", "of": "page"})
+        );
+        let mut names: Vec<&str> = kinds.iter().map(|k| k["name"].as_str().unwrap()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), kinds.len(), "each kind once");
+    }
+
     /// The page's scripts: every `.js` file under `www/` but the generated `pkg/`.
     fn page_scripts() -> Vec<(String, String)> {
         fn walk(dir: &std::path::Path, found: &mut Vec<(String, String)>) {
@@ -525,6 +580,7 @@ mod tests {
         };
         let codes = names(&json["error_codes"], "code");
         let levels = names(&json["log_levels"], "name");
+        let kinds = names(&json["event_kinds"], "name");
         let scripts = page_scripts();
         assert!(scripts.len() > 5, "the page's scripts are read");
         let mut used = Vec::new();
@@ -541,6 +597,19 @@ mod tests {
                     levels.contains(&level),
                     "{path}: '{level}' is not a level of the core"
                 );
+            }
+            // `kind` also names other things in www/ (a source, a download):
+            // an event's kind is compared as `event.kind` or given as `kind:`.
+            let compared = literals_of(source, "event.kind", &["===", "!=="]);
+            for kind in compared
+                .into_iter()
+                .chain(literals_of(source, "kind", &[":"]))
+            {
+                assert!(
+                    kinds.contains(&kind),
+                    "{path}: '{kind}' is not an event kind of the core"
+                );
+                used.push(kind);
             }
             for constant in ["LEVELS", "ERROR_DETAILS", "PROBE_BYTES"] {
                 let defined = source.match_indices(constant).any(|(at, _)| {
@@ -561,6 +630,8 @@ mod tests {
             "internal",
             "no_report",
             "no_changes",
+            "retry",
+            "exported",
         ] {
             assert!(
                 used.iter().any(|used| used == code),

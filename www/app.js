@@ -49,7 +49,7 @@ const mapping = new MappingPanel({
 let vocabulary = null;
 let chosenFile = null;
 let lastMetadata = null;
-let running = null; // {kind: 'api' | 'file', started}
+let running = null; // {source: 'api' | 'file', started}
 let ticker = null;
 let waitingUntil = 0;
 let waitingWhy = '';
@@ -155,7 +155,7 @@ function elapsed() {
 }
 
 function progressParts() {
-  if (running.kind === 'file') {
+  if (running.source === 'file') {
     const parts = [progress.processing ? 'Processing…' : `Read ${formatBytes(progress.loaded || 0)} of ${formatBytes(progress.total || 0)}`];
     if (progress.records) parts.push(`${count(progress.records)} records`);
     return parts;
@@ -172,7 +172,7 @@ function progressParts() {
 function drawProgress() {
   if (!running) return;
   const bar = $('progress');
-  if (running.kind === 'file') {
+  if (running.source === 'file') {
     bar.max = progress.total || 1;
     bar.value = progress.loaded || 0;
   } else {
@@ -186,7 +186,7 @@ function drawProgress() {
 /** Tells screen readers how the run goes, at most once per ANNOUNCE_EVERY_MS. */
 function announce() {
   if (!running) return;
-  announcer.text = `${running.kind === 'file' ? 'Reading' : 'Fetching'}: ${progressParts().join(', ')}.`;
+  announcer.text = `${running.source === 'file' ? 'Reading' : 'Fetching'}: ${progressParts().join(', ')}.`;
   if (announcer.timer) return;
   const wait = Math.max(0, announcer.last + ANNOUNCE_EVERY_MS - performance.now());
   announcer.timer = setTimeout(() => {
@@ -198,7 +198,7 @@ function announce() {
 }
 
 function startProgress(kind) {
-  running = { kind, started: performance.now() };
+  running = { source: kind, started: performance.now() };
   progress = {};
   waitingUntil = 0;
   announcer.last = performance.now(); // the status line just said the run started
@@ -220,6 +220,11 @@ function stopProgress() {
   $('progress-text').textContent = '';
 }
 
+/** An event kind as people read it (the vocabulary's event_kinds). */
+function kindLabel(kind) {
+  return vocabulary.event_kinds.find((entry) => entry.name === kind)?.label ?? kind;
+}
+
 /** The events of the run: the run log, progress, and the waits' countdown. */
 function onRunMessage(message) {
   if (message.type === 'read-progress') {
@@ -236,7 +241,7 @@ function onRunMessage(message) {
       log.add(event);
       if (event.kind === 'retry' || event.kind === 'rate_limit_wait') {
         waitingUntil = Date.now() + event.wait_ms;
-        waitingWhy = event.kind === 'retry' ? 'retry backoff' : 'rate limit';
+        waitingWhy = kindLabel(event.kind).toLowerCase();
         announce();
       }
     }
@@ -333,7 +338,7 @@ async function cancel() {
   if (!running) return;
   // Cancel is about to be disabled: focus goes back to Run first.
   $('run').focus();
-  if (running.kind === 'api') {
+  if (running.source === 'api') {
     await client.ask({ type: 'cancel' });
   } else {
     // Reading and processing a file is synchronous work in the worker: end it.
