@@ -19,6 +19,7 @@ use crate::source::reader::{LayoutHint, ReadOptions};
 
 /// A field mapping as the page gives it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(Serialize))]
 #[serde(untagged)]
 pub enum MapSetting {
     /// `id:Customer ID,email:`, the `map` URL parameter's form.
@@ -159,7 +160,10 @@ pub const SEED: Limit = Limit {
     default: None,
 };
 
-/// A setting, named as the page and the report name it.
+/// A run setting, named as errors (`invalid_setting`'s `field`), the
+/// vocabulary and the page name it. The vocabulary lists each with its key
+/// in the API run's form, its query parameter, its kind and its limit, and
+/// the page builds its form, link and error marks from that list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Setting {
@@ -167,12 +171,6 @@ pub enum Setting {
     Url,
     /// The API key.
     ApiKey,
-    /// The seed.
-    Seed,
-    /// The reference date.
-    AsOf,
-    /// The export timestamp.
-    ExportTimestamp,
     /// Requests in flight.
     Concurrency,
     /// Retries per page.
@@ -181,33 +179,174 @@ pub enum Setting {
     TimeoutMs,
     /// Page size.
     PerPage,
-    /// The age after which a page kept on the device is fetched again.
-    KeepHours,
     /// The most megabytes a page's answer may have.
     MaxPageMb,
+    /// Full jitter on retry waits.
+    Jitter,
+    /// Ignore cached pages.
+    Refresh,
+    /// Keep fetched pages on the device.
+    Keep,
+    /// The age after which a page kept on the device is fetched again.
+    KeepHours,
     /// The field mapping (`map`).
     Map,
     /// The CSV separator.
     Separator,
+    /// The seed.
+    Seed,
+    /// The reference date.
+    AsOf,
+    /// The export timestamp (set by the core, or by a program calling
+    /// `processUpload`; never typed on the page).
+    ExportTimestamp,
+}
+
+/// What kind of value a setting takes, which says how the page reads and
+/// shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingKind {
+    /// An absolute `http(s)` URL.
+    Url,
+    /// A secret: never in a link, a log or a report.
+    Secret,
+    /// A whole number within its limit, as text; empty takes the default.
+    WholeNumber,
+    /// The seed: a whole number within its limit, typed as text.
+    Seed,
+    /// A `YYYY-MM-DD` date.
+    Date,
+    /// An RFC 3339 date-time.
+    Timestamp,
+    /// On or off (a link gives `1` for on).
+    Flag,
+    /// A field mapping: the `map` text or its object form.
+    Mapping,
+    /// A CSV separator.
+    Separator,
 }
 
 impl Setting {
+    /// Every setting, in the page's order.
+    pub const ALL: [Setting; 16] = [
+        Setting::Url,
+        Setting::ApiKey,
+        Setting::Concurrency,
+        Setting::Retries,
+        Setting::TimeoutMs,
+        Setting::PerPage,
+        Setting::MaxPageMb,
+        Setting::Jitter,
+        Setting::Refresh,
+        Setting::Keep,
+        Setting::KeepHours,
+        Setting::Map,
+        Setting::Separator,
+        Setting::Seed,
+        Setting::AsOf,
+        Setting::ExportTimestamp,
+    ];
+
     /// The setting's name, as errors (`field`) and the vocabulary give it.
     pub fn name(self) -> &'static str {
         match self {
             Setting::Url => "url",
             Setting::ApiKey => "api_key",
-            Setting::Seed => "seed",
-            Setting::AsOf => "as_of",
-            Setting::ExportTimestamp => "export_timestamp",
             Setting::Concurrency => "concurrency",
             Setting::Retries => "retries",
             Setting::TimeoutMs => "timeout_ms",
             Setting::PerPage => "per_page",
-            Setting::KeepHours => "keep_hours",
             Setting::MaxPageMb => "max_page_mb",
+            Setting::Jitter => "jitter",
+            Setting::Refresh => "refresh",
+            Setting::Keep => "keep",
+            Setting::KeepHours => "keep_hours",
             Setting::Map => "map",
             Setting::Separator => "separator",
+            Setting::Seed => "seed",
+            Setting::AsOf => "as_of",
+            Setting::ExportTimestamp => "export_timestamp",
+        }
+    }
+
+    /// Its key in the API run's form ([`FetchForm`], `fetchAndProcess`'s
+    /// JSON), if the form takes it. (An upload's read options take `map`
+    /// and `separator` under their names: [`ReadForm`].)
+    pub fn form_key(self) -> Option<&'static str> {
+        match self {
+            Setting::Url => Some("url"),
+            Setting::ApiKey => Some("apiKey"),
+            Setting::Concurrency => Some("concurrency"),
+            Setting::Retries => Some("retries"),
+            Setting::TimeoutMs => Some("timeoutMs"),
+            Setting::PerPage => Some("perPage"),
+            Setting::MaxPageMb => Some("maxPageMb"),
+            Setting::Jitter => Some("jitter"),
+            Setting::Refresh => Some("refresh"),
+            Setting::Keep => Some("keep"),
+            Setting::KeepHours => Some("keepHours"),
+            Setting::Map => Some("map"),
+            Setting::Seed => Some("seed"),
+            Setting::AsOf => Some("asOf"),
+            Setting::Separator | Setting::ExportTimestamp => None,
+        }
+    }
+
+    /// Its parameter in the page's URL query (the automation contract), if
+    /// a link may carry it. Never for the key.
+    pub fn query(self) -> Option<&'static str> {
+        match self {
+            Setting::Url => Some("api"),
+            Setting::Concurrency => Some("concurrency"),
+            Setting::Retries => Some("retries"),
+            Setting::TimeoutMs => Some("timeout_ms"),
+            Setting::Keep => Some("keep"),
+            Setting::KeepHours => Some("keep_hours"),
+            Setting::Map => Some("map"),
+            Setting::Separator => Some("separator"),
+            Setting::Seed => Some("seed"),
+            Setting::AsOf => Some("as_of"),
+            Setting::ApiKey
+            | Setting::PerPage
+            | Setting::MaxPageMb
+            | Setting::Jitter
+            | Setting::Refresh
+            | Setting::ExportTimestamp => None,
+        }
+    }
+
+    /// The kind of value it takes.
+    pub fn kind(self) -> SettingKind {
+        match self {
+            Setting::Url => SettingKind::Url,
+            Setting::ApiKey => SettingKind::Secret,
+            Setting::Concurrency
+            | Setting::Retries
+            | Setting::TimeoutMs
+            | Setting::PerPage
+            | Setting::MaxPageMb
+            | Setting::KeepHours => SettingKind::WholeNumber,
+            Setting::Jitter | Setting::Refresh | Setting::Keep => SettingKind::Flag,
+            Setting::Map => SettingKind::Mapping,
+            Setting::Separator => SettingKind::Separator,
+            Setting::Seed => SettingKind::Seed,
+            Setting::AsOf => SettingKind::Date,
+            Setting::ExportTimestamp => SettingKind::Timestamp,
+        }
+    }
+
+    /// Its range and default, for a number.
+    pub fn limit(self) -> Option<Limit> {
+        match self {
+            Setting::Concurrency => Some(CONCURRENCY),
+            Setting::Retries => Some(RETRIES),
+            Setting::TimeoutMs => Some(TIMEOUT_MS),
+            Setting::PerPage => Some(PER_PAGE),
+            Setting::MaxPageMb => Some(MAX_PAGE_MB),
+            Setting::KeepHours => Some(KEEP_HOURS),
+            Setting::Seed => Some(SEED),
+            _ => None,
         }
     }
 
@@ -227,6 +366,9 @@ impl Setting {
             Setting::Separator => "The CSV separator",
             Setting::KeepHours => "The age of kept pages (hours)",
             Setting::MaxPageMb => "The largest page (MB)",
+            Setting::Jitter => "Jitter retry waits",
+            Setting::Refresh => "Ignore cached pages",
+            Setting::Keep => "Keep fetched pages on this device",
         }
     }
 }
@@ -437,8 +579,11 @@ impl RunSettings {
 }
 
 /// An API run's settings as the page's form holds them (JSON, camelCase,
-/// numbers as the text typed).
+/// numbers as the text typed). Its keys are the settings' form keys
+/// ([`Setting::form_key`]), which the page reads from the vocabulary.
 #[derive(Debug, Clone, Default, Deserialize)]
+// Serialized only by the test that checks the form keys against it.
+#[cfg_attr(test, derive(Serialize))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FetchForm {
     /// The users endpoint.
@@ -560,6 +705,52 @@ mod tests {
             seed: "42".into(),
             as_of: "2026-11-24".into(),
             ..FetchForm::default()
+        }
+    }
+
+    #[test]
+    fn settings_are_named_as_errors_name_them_and_keyed_as_the_form_reads_them() {
+        for setting in Setting::ALL {
+            assert_eq!(serde_json::to_value(setting).unwrap(), setting.name());
+        }
+        // Every form key is one the form takes, and the form takes no other.
+        let keys: Vec<&str> = Setting::ALL.iter().filter_map(|s| s.form_key()).collect();
+        let form = serde_json::to_value(FetchForm::default()).unwrap();
+        let mut fields: Vec<&str> = form
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut sorted = keys.clone();
+        fields.sort_unstable();
+        sorted.sort_unstable();
+        assert_eq!(sorted, fields);
+        let every: serde_json::Map<String, serde_json::Value> = Setting::ALL
+            .iter()
+            .filter_map(|setting| {
+                let value = match setting.kind() {
+                    SettingKind::Flag => serde_json::Value::Bool(true),
+                    _ => serde_json::Value::String(String::new()),
+                };
+                setting.form_key().map(|key| (key.to_owned(), value))
+            })
+            .collect();
+        let read: Result<FetchForm, _> = serde_json::from_value(every.into());
+        assert!(read.is_ok(), "{read:?}");
+
+        // Links: one parameter per setting, never the key.
+        let mut queries: Vec<&str> = Setting::ALL.iter().filter_map(|s| s.query()).collect();
+        let all = queries.len();
+        queries.sort_unstable();
+        queries.dedup();
+        assert_eq!(queries.len(), all);
+        for setting in Setting::ALL {
+            if setting.kind() == SettingKind::Secret {
+                assert_eq!(setting.query(), None, "{setting:?}");
+            }
+            let numeric = matches!(setting.kind(), SettingKind::WholeNumber | SettingKind::Seed);
+            assert_eq!(setting.limit().is_some(), numeric, "{setting:?}");
         }
     }
 

@@ -16,9 +16,7 @@ use crate::provenance::FailureCode;
 use crate::report::distributions::TOP_DOMAINS;
 use crate::report::table::{Column, COLUMNS};
 use crate::report::QualitySummary;
-use crate::settings::{
-    Limit, SettingsError, CONCURRENCY, KEEP_HOURS, MAX_PAGE_MB, PER_PAGE, RETRIES, SEED, TIMEOUT_MS,
-};
+use crate::settings::{Limit, Setting, SettingKind, SettingsError};
 use crate::source::csv_rows::SEPARATORS;
 use crate::source::ingest::{IngestError, InputFormat};
 use crate::source::mapping::Field as ContractField;
@@ -45,8 +43,9 @@ pub struct Vocabulary {
     pub active_within_days: i64,
     /// The customer table's columns.
     pub columns: &'static [Column],
-    /// The limits of the run settings.
-    pub limits: Limits,
+    /// The run settings: each one's name (as `invalid_setting` names it),
+    /// key in the API run's form, query parameter, kind and limit.
+    pub settings: Vec<SettingEntry>,
     /// The most pages one API run fetches.
     pub max_pages: u64,
     /// Same-origin redirects followed in a row, at most.
@@ -217,23 +216,20 @@ pub struct Named {
     pub label: &'static str,
 }
 
-/// The limits of the settings a user types.
+/// A run setting, as the page builds its form, link and limits from it.
 #[derive(Debug, Serialize)]
-pub struct Limits {
-    /// Requests in flight.
-    pub concurrency: Limit,
-    /// Retries per page.
-    pub retries: Limit,
-    /// Time per attempt, in ms.
-    pub timeout_ms: Limit,
-    /// Records per page asked for.
-    pub per_page: Limit,
-    /// The seed.
-    pub seed: Limit,
-    /// Hours a page kept on the device is reused.
-    pub keep_hours: Limit,
-    /// The most megabytes a page's answer may have.
-    pub max_page_mb: Limit,
+pub struct SettingEntry {
+    /// The core's name (`invalid_setting`'s `field`; the page's inputs
+    /// carry it as `data-setting`).
+    pub name: &'static str,
+    /// Its key in the API run's form (`fetchAndProcess`), if it has one.
+    pub form_key: Option<&'static str>,
+    /// Its parameter in the page's URL query, if a link may carry it.
+    pub query: Option<&'static str>,
+    /// The kind of value it takes.
+    pub kind: SettingKind,
+    /// Its range and default, for a number.
+    pub limit: Option<Limit>,
 }
 
 fn field<T: Copy>(
@@ -303,15 +299,16 @@ pub fn vocabulary() -> Vocabulary {
         points_per_issue: POINTS_PER_ISSUE,
         active_within_days: ACTIVE_WITHIN_DAYS,
         columns: &COLUMNS,
-        limits: Limits {
-            concurrency: CONCURRENCY,
-            retries: RETRIES,
-            timeout_ms: TIMEOUT_MS,
-            per_page: PER_PAGE,
-            seed: SEED,
-            keep_hours: KEEP_HOURS,
-            max_page_mb: MAX_PAGE_MB,
-        },
+        settings: Setting::ALL
+            .into_iter()
+            .map(|setting| SettingEntry {
+                name: setting.name(),
+                form_key: setting.form_key(),
+                query: setting.query(),
+                kind: setting.kind(),
+                limit: setting.limit(),
+            })
+            .collect(),
         max_pages: crate::fetch::fetcher::FetchConfig::new("").max_pages,
         max_redirects: MAX_REDIRECTS,
         top_email_domains: TOP_DOMAINS,
@@ -378,11 +375,21 @@ mod tests {
         );
         assert_eq!(json["columns"][9]["sortable"], false);
         assert_eq!(
-            json["limits"]["concurrency"],
-            serde_json::json!({"min": 1, "max": 16, "default": 4})
+            json["settings"][2],
+            serde_json::json!({
+                "name": "concurrency", "form_key": "concurrency", "query": "concurrency",
+                "kind": "whole_number", "limit": {"min": 1, "max": 16, "default": 4}
+            })
         );
         assert_eq!(
-            json["limits"]["per_page"]["default"],
+            json["settings"][1],
+            serde_json::json!({
+                "name": "api_key", "form_key": "apiKey", "query": null, "kind": "secret",
+                "limit": null
+            })
+        );
+        assert_eq!(
+            json["settings"][5]["limit"]["default"],
             serde_json::Value::Null
         );
         assert_eq!(json["max_pages"], 1000);
@@ -494,6 +501,36 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), kinds.len(), "each kind once");
+    }
+
+    #[test]
+    fn the_pages_inputs_name_the_cores_settings_and_every_typed_one_has_an_input() {
+        let html = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/www/index.html"))
+            .unwrap();
+        let mut named: Vec<&str> = html
+            .split("data-setting=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        assert!(named.len() > 10, "{named:?}");
+        let all = named.len();
+        named.sort_unstable();
+        named.dedup();
+        assert_eq!(named.len(), all, "one input per setting");
+        for name in &named {
+            assert!(
+                Setting::ALL.iter().any(|setting| setting.name() == *name),
+                "index.html: data-setting=\"{name}\" is not a setting of the core"
+            );
+        }
+        // The mapping panel holds `map`; every other setting a form or a
+        // link carries is typed into an input.
+        for setting in Setting::ALL {
+            let typed = setting.form_key().is_some() || setting.query().is_some();
+            if typed && setting.kind() != SettingKind::Mapping {
+                assert!(named.contains(&setting.name()), "no input for {setting:?}");
+            }
+        }
     }
 
     /// The page's scripts: every `.js` file under `www/` but the generated `pkg/`.
@@ -611,7 +648,7 @@ mod tests {
                 );
                 used.push(kind);
             }
-            for constant in ["LEVELS", "ERROR_DETAILS", "PROBE_BYTES"] {
+            for constant in ["SETTING_INPUTS", "LEVELS", "ERROR_DETAILS", "PROBE_BYTES"] {
                 let defined = source.match_indices(constant).any(|(at, _)| {
                     let around =
                         |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');

@@ -152,7 +152,8 @@ fn details_are_the_vocabularys(result: &Result<RunOutput, JsValue>) {
 fn the_vocabulary_is_json_for_the_page() {
     let vocabulary: serde_json::Value = serde_json::from_str(&vocabulary()).unwrap();
     assert_eq!(vocabulary["quality_buckets"][0]["min"], 90);
-    assert_eq!(vocabulary["limits"]["retries"]["max"], 10);
+    assert_eq!(vocabulary["settings"][3]["name"], "retries");
+    assert_eq!(vocabulary["settings"][3]["limit"]["max"], 10);
 }
 
 #[wasm_bindgen_test]

@@ -11,7 +11,7 @@ import { el, count, saveFile, capitalise } from './dom.js';
 import { MappingPanel } from './mapping.js';
 import { RunLog } from './runlog.js';
 import {
-  SETTING_INPUTS, applyLimits, applyQuery, defaultApiUrl, fetchForm, mappingQuery, shareableUrl, today,
+  applyLimits, applyQuery, defaultApiUrl, fetchForm, mappingQuery, settingInput, shareableUrl, today, useSettings,
 } from './settings.js';
 import { CustomerTable, describeCount } from './vtable.js';
 
@@ -87,9 +87,9 @@ function showError(lines) {
   $('error').hidden = lines.length === 0;
 }
 
-/** Marks the input of the setting the core refused, described by the error. */
+/** Marks the input of the setting the core refused (its `field`), described by the error. */
 function markInvalid(field) {
-  const input = $(SETTING_INPUTS[field] ?? '');
+  const input = settingInput(field);
   if (!input) return;
   input.setAttribute('aria-invalid', 'true');
   const described = (input.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean);
@@ -263,11 +263,11 @@ async function run({ retry = false } = {}) {
   mapping.stop();
   const request = kind === 'file'
     ? { type: 'upload', file: chosenFile, seed: $('seed').value, asOf: $('as-of').value, options: mapping.runOptions() }
-    : { type: 'fetch', form: { ...fetchForm({ refresh: !retry && $('refresh').checked }), map: mapping.runMap('api') } };
+    : { type: 'fetch', form: fetchForm({ refresh: !retry && $('refresh').checked, map: mapping.runMap('api') }) };
   startProgress(kind);
-  const kept = kind === 'api' && request.form.keep ? ' Fetched pages are kept on this device.' : '';
+  const kept = kind === 'api' && $('keep-pages').checked ? ' Fetched pages are kept on this device.' : '';
   setState('running', kind === 'file' ? `Processing ${chosenFile.name}…`
-    : `Fetching ${await redacted(request.form.url.trim())}…${kept}`);
+    : `Fetching ${await redacted($('api-url').value.trim())}…${kept}`);
   try {
     const reply = await client.ask(request, onRunMessage);
     stopProgress();
@@ -540,7 +540,7 @@ function options(select, entries) {
 }
 
 function buildFromVocabulary(v) {
-  applyLimits(v.limits);
+  applyLimits();
   log.configure(v.log_levels);
   $('as-of-help').textContent = `Logins within ${v.active_within_days} days before it count as active.`;
   options($('filter-bucket'), [['', 'all'], ...v.quality_buckets.map((b) => [b.name, `${b.name} (${b.min}–${b.max})`])]);
@@ -643,24 +643,28 @@ async function start() {
   wire();
   $('api-url').value = defaultApiUrl();
   $('as-of').value = today();
-  const autorun = applyQuery(location.search);
-  mapping.setQuery(mappingQuery(location.search));
   showSource();
+  let link;
   try {
     const reply = await client.ask({ type: 'vocabulary' });
+    // The link's settings are read by the core's names and parameters.
+    useSettings(reply.vocabulary.settings);
+    link = applyQuery(location.search);
+    mapping.setQuery(mappingQuery(location.search));
     buildFromVocabulary(reply.vocabulary);
     vocabulary = reply.vocabulary;
+    showSource();
     if (!$('seed').value) await newSeed();
   } catch (error) {
     fail(error);
     return;
   }
   showStored();
-  const keepFromLink = new URLSearchParams(location.search).get('keep') === '1';
+  const keepFromLink = link.turnedOn.has($('keep-pages').dataset.setting);
   setState('idle', keepFromLink
     ? 'Ready. This link turned on "Keep fetched pages on this device": the pages a run fetches will be stored in this browser.'
     : 'Ready: choose a source and press Run.');
-  if (!autorun) return;
+  if (!link.autorun) return;
   // A key already in the field (a password manager fills it in) is not
   // the user's word for this link's API: ask before sending it there.
   if (source() === 'api' && $('api-key').value !== '') askBeforeAutorun();

@@ -51,8 +51,9 @@ const freshState = (seq = 0) => ({
 export class MappingPanel {
   /**
    * `client` talks to the worker; `say` tells screen readers (the polite
-   * live region); `source()` is 'api' or 'file'; `apiForm({refresh})` is
-   * the API run's form as typed.
+   * live region); `source()` is 'api' or 'file'; `apiForm({refresh, map})`
+   * is the API run's form as typed, with those settings (by the core's
+   * names) as given.
    */
   constructor({ client, say, source, apiForm }) {
     this.client = client;
@@ -278,7 +279,7 @@ export class MappingPanel {
     state.status = 'Fetching page 1…';
     this.render();
     // Only an explicit preview honours Ignore cached pages: a change looks at the page already fetched.
-    const form = { ...this.apiForm({ refresh: explicit && $('refresh').checked }), map: this.probeMap('api') };
+    const form = this.apiForm({ refresh: explicit && $('refresh').checked, map: this.probeMap('api') });
     try {
       const { probe } = await this.client.ask({ type: 'probe-api', form }, (message) => {
         const { event } = message;

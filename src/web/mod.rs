@@ -221,8 +221,9 @@ pub fn random_seed() -> Result<String, JsValue> {
 /// Fetches every page of a users API, then processes the records into a report.
 ///
 /// `form_json` holds the form as typed: `{url, apiKey?, perPage?,
-/// concurrency?, retries?, timeoutMs?, jitter?, refresh?, keep?,
-/// keepHours?, seed, asOf}` (numbers as text; empty means the default).
+/// concurrency?, retries?, timeoutMs?, maxPageMb?, jitter?, refresh?,
+/// keep?, keepHours?, map?, seed, asOf}` (numbers as text; empty means the
+/// default), keyed as the vocabulary's `settings` say (`form_key`).
 /// `on_event` is called with each event as JSON text (`{"kind": "retry",
 /// …, "message": …}`). Aborting `signal` cancels the run.
 ///
