@@ -49,6 +49,24 @@ pub fn mapping_spec(setting: Option<&MapSetting>) -> Result<MappingSpec, Setting
     })
 }
 
+/// The `map` text of a link: `base` (a `map` text, as a link gave it)
+/// with `changes` over it, written in contract order as
+/// [`MappingSpec::to_text`] writes it. A change the text cannot name (a
+/// column with a comma, or spaces around it) is left out: that field stays
+/// as `base` has it. A `base` that cannot be read is given back as it is:
+/// the link keeps what it was given, and the core refuses it where it is
+/// used.
+///
+/// # Errors
+/// [`SettingsError`] naming the mapping when `changes` cannot be read.
+pub fn map_text(base: &str, changes: Option<&MapSetting>) -> Result<String, SettingsError> {
+    let changes = mapping_spec(changes)?.writable_only();
+    Ok(match MappingSpec::parse(base) {
+        Ok(base) => base.overridden_by(&changes).to_text(),
+        Err(_) => base.to_owned(),
+    })
+}
+
 /// How an upload is read, as the page gives it: the field mapping and the
 /// CSV separator.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -976,6 +994,30 @@ mod tests {
         assert_eq!(form.validate().unwrap().mapping, expected);
         let form: ReadForm = serde_json::from_str(r#"{"map": {"colour": "x"}}"#).unwrap();
         assert_eq!(form.validate().unwrap_err().setting, Setting::Map);
+    }
+
+    #[test]
+    fn a_links_map_text_is_its_map_with_the_changes_over_it() {
+        let picks: MapSetting =
+            serde_json::from_str(r#"{"email": null, "id": "Customer, ID", "avatar": "Photo"}"#)
+                .unwrap();
+        assert_eq!(
+            map_text("id:Customer ID,first_name:Given", Some(&picks)).unwrap(),
+            "id:Customer ID,first_name:Given,email:,avatar:Photo",
+            "a column with a comma cannot be written: the field stays as the link has it"
+        );
+        assert_eq!(map_text("", None).unwrap(), "");
+        assert_eq!(map_text(" id : X ", None).unwrap(), "id:X");
+        assert_eq!(
+            map_text("colour:x", Some(&picks)).unwrap(),
+            "colour:x",
+            "kept as given, for the core to refuse where it is used"
+        );
+        let wrong: MapSetting = serde_json::from_str(r#"{"colour": "x"}"#).unwrap();
+        assert_eq!(
+            map_text("", Some(&wrong)).unwrap_err().setting,
+            Setting::Map
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use customer_pipeline::settings::MAX_SEED;
-use customer_pipeline::web::{process_upload, random_seed, vocabulary, RunOutput};
+use customer_pipeline::web::{map_text, process_upload, random_seed, vocabulary, RunOutput};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
@@ -146,6 +146,23 @@ fn details_are_the_vocabularys(result: &Result<RunOutput, JsValue>) {
             .any(|entry| entry["code"] == code.as_str()),
         "{code}"
     );
+}
+
+#[wasm_bindgen_test]
+fn the_core_writes_a_links_map_text() {
+    assert_eq!(
+        map_text(
+            "avatar:, id : Customer ID",
+            r#"{"email": null, "last_login": "Seen, last"}"#
+        )
+        .unwrap(),
+        "id:Customer ID,email:,avatar:"
+    );
+    assert_eq!(map_text("", "").unwrap(), "");
+    let error = map_text("", r#"{"colour": "x"}"#).unwrap_err();
+    let get = |name: &str| js_sys::Reflect::get(&error, &JsValue::from_str(name)).unwrap();
+    assert_eq!(get("code").as_string().as_deref(), Some("invalid_setting"));
+    assert_eq!(get("field").as_string().as_deref(), Some("map"));
 }
 
 #[wasm_bindgen_test]

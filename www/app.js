@@ -618,7 +618,11 @@ function wire() {
   for (const button of [$('copy-log'), $('copy-link')]) button.dataset.label = button.textContent;
   $('copy-log').addEventListener('click', () => copy(log.text(), $('copy-log')));
   $('copy-link').addEventListener('click', async () => {
-    copy(shareableUrl(mapping.linkParams(), await redacted($('api-url').value)), $('copy-link'));
+    try {
+      copy(shareableUrl(await mapping.linkParams(), await redacted($('api-url').value)), $('copy-link'));
+    } catch (error) {
+      showError([`Could not make the link: ${error.message}`]);
+    }
   });
   for (const input of document.querySelectorAll('input')) {
     input.addEventListener('input', () => {

@@ -10,12 +10,14 @@
 //                                                                      or all of a smaller file)
 //   probe-api {form}                             -> {probe}  (+ 'event' messages: page 1's retries and waits)
 //   cancel-probe                                 -> {}       (aborts a probe of the API)
+//   map-text {base, changes}                     -> {text}   (the link's `map` text with the panel's
+//                                                             changes over it, written by the core)
 // `probe` is the core's answer, parsed: {format, separator, columns,
 // mapping: {fields, unmapped, ignored_columns}, preview: [{position, values,
 // problem}], refusal: {code, message} | null}. A refused setting rejects with `invalid_setting` and its
 // `field` (`map`, `separator`, or an API setting); a source that cannot be
 // read, with its code (`invalid_json`, `not_utf8`, page 1's failure, ...).
-import { probeApi, probeFile } from './pkg/customer_pipeline.js';
+import { mapText, probeApi, probeFile } from './pkg/customer_pipeline.js';
 
 let probeAbort = null;
 
@@ -46,6 +48,10 @@ export function mappingHandlers(postEvent, words) {
     'cancel-probe'() {
       probeAbort?.abort();
       return {};
+    },
+
+    'map-text'({ base, changes }) {
+      return { text: mapText(base, JSON.stringify(changes)) };
     },
   };
 }

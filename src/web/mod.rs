@@ -33,7 +33,7 @@ use crate::report::table::{
     duplicates_json, rejected_json, rows_json, select_rows, SortKey, TableQuery,
 };
 use crate::report::Report;
-use crate::settings::{mapping_spec, FetchForm, ReadForm, RunSettings, MAX_SEED};
+use crate::settings::{mapping_spec, FetchForm, MapSetting, ReadForm, RunSettings, MAX_SEED};
 use crate::source::reader::ReadOptions;
 use crate::stream::{UploadEventKind, UploadStream};
 use crate::transform::quality::{QualityBucket, ScoredField};
@@ -198,6 +198,23 @@ pub fn process_upload(
     let report = pipeline::process_upload_with(bytes, file_name, &settings, &options)
         .map_err(CodedError::from)?;
     Ok(RunOutput::new(report)?)
+}
+
+/// The `map` text of a link: `base` (the link's `map` text, as given)
+/// with `changes_json` over it (a mapping's object form, `{field: column
+/// or null}`, or empty for none), written by the core (see
+/// [`crate::settings::map_text`]); the page only passes it on.
+///
+/// # Errors
+/// A coded JavaScript `Error`: `invalid_setting` (`field` `map`) when the
+/// changes name no contract field, `internal` when they are not JSON.
+#[wasm_bindgen(js_name = mapText)]
+pub fn map_text(base: &str, changes_json: &str) -> Result<String, JsValue> {
+    let changes: Option<MapSetting> = match changes_json {
+        "" => None,
+        json => Some(serde_json::from_str(json).map_err(CodedError::internal)?),
+    };
+    Ok(crate::settings::map_text(base, changes.as_ref()).map_err(CodedError::from)?)
 }
 
 /// `url` as the page may show or share it: credential-like query
