@@ -19,7 +19,7 @@
 //   rows {offset, limit}          -> {rows}                  (ids as text)
 //   download {kind: json | csv | summary} -> {blob, millis}
 //   previous, compare, changes-view, changes-rows, download-changes: see changes-worker.js
-//   probe-file, probe-api, cancel-probe: see mapping-worker.js
+//   probe-file, probe-api, cancel-probe, map-text: see mapping-worker.js
 // An error reply is {id, type: 'error', message, details}: `details` holds
 // the error's `code` and every other detail the core's errors carry (the
 // vocabulary's error_details: `field`, `line`, `column`, `page`,
