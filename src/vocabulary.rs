@@ -1,8 +1,12 @@
 //! The words the page and the core share, defined once here and sent to
-//! the page as one JSON document: quality buckets with their thresholds,
-//! every enriched field with its values in dashboard order, the scored
-//! fields, the table's columns, and the limits of every setting. The page
-//! builds its selects, legends, chart order and input limits from it.
+//! the page as one JSON document: quality buckets with their thresholds
+//! and summary keys, every enriched field with its values in dashboard
+//! order, the scored fields, the table's columns, the run settings (names,
+//! form keys, query parameters, kinds, limits), the log's levels and event
+//! kinds, every error code and the details errors carry, and the probe's
+//! size. The page builds its selects, legends, chart order, form, link,
+//! input limits and log filter from it, and keeps no copy; a test reads
+//! `www/` for codes, levels and kinds the core does not have.
 
 use serde::Serialize;
 

@@ -197,8 +197,8 @@ function announce() {
   }, wait);
 }
 
-function startProgress(kind) {
-  running = { source: kind, started: performance.now() };
+function startProgress(source) {
+  running = { source, started: performance.now() };
   progress = {};
   waitingUntil = 0;
   announcer.last = performance.now(); // the status line just said the run started
