@@ -51,14 +51,22 @@ test('selects, charts, columns and input limits come from the core vocabulary; t
   const [best] = v.quality_buckets;
   await expect(page.locator('#filter-bucket option').nth(1)).toHaveText(`${best.name} (${best.min}–${best.max})`);
 
-  for (const [id, limit] of [['concurrency', 'concurrency'], ['retries', 'retries'], ['timeout', 'timeout_ms'], ['per-page', 'per_page']]) {
+  const setting = (name) => v.settings.find((entry) => entry.name === name);
+  for (const [id, name] of [['concurrency', 'concurrency'], ['retries', 'retries'], ['timeout', 'timeout_ms'], ['per-page', 'per_page']]) {
     const input = page.locator(`#${id}`);
-    const { min, max, default: fallback } = v.limits[limit];
+    await expect(input).toHaveAttribute('data-setting', name);
+    const { min, max, default: fallback } = setting(name).limit;
     await expect(input).toHaveAttribute('min', String(min));
     await expect(input).toHaveAttribute('max', String(max));
     await expect(input).toHaveAttribute('placeholder', fallback === null ? 'API default' : String(fallback));
     await expect(input).toHaveValue('');
   }
+
+  // Every input names a setting of the core; the log filter offers the core's levels, least first.
+  const named = await page.locator('[data-setting]').evaluateAll((nodes) => nodes.map((n) => n.dataset.setting));
+  for (const name of named) expect(v.settings.map((entry) => entry.name)).toContain(name);
+  expect(await optionValues('log-level')).toEqual(v.log_levels.map((level) => level.name));
+  await expect(page.locator('#log-level option')).toHaveText(['everything', 'warnings and errors', 'errors only']);
 
   // Chart captions: the display names, in the vocabulary's order.
   const captions = await page.locator('#charts figcaption').allTextContents();
@@ -72,9 +80,24 @@ test('selects, charts, columns and input limits come from the core vocabulary; t
   // The HTML itself names no bucket, threshold, field or limit.
   const html = await readFile(`${ROOT}www/index.html`, 'utf8');
   expect(html).not.toMatch(/<input[^>]*\s(min|max|value|placeholder)="\d/);
+  expect(html).not.toMatch(/<option value="(info|warn|error)"/);
   for (const bucket of v.quality_buckets) expect(html).not.toContain(`value="${bucket.name}"`);
   for (const field of [...v.scored_fields, ...v.fields]) expect(html).not.toContain(`"${field.name}"`);
   for (const field of v.fields) for (const value of field.values) expect(html).not.toContain(`>${value}<`);
+});
+
+test('the run log filters by the core\'s levels, least first', async ({ page }) => {
+  await openPage(page, { seed: 42, as_of: AS_OF });
+  await chooseFile(page, `${ROOT}tests/fixtures/reqres_users.json`);
+  expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');
+  const levels = () => page.locator('#log li').evaluateAll((items) => items.map((item) => item.dataset.level));
+  expect(await levels()).toContain('info');
+  await page.locator('#log-level').selectOption('warn');
+  const shown = await levels();
+  expect(shown.length).toBeGreaterThan(0);
+  expect(shown.filter((level) => level !== 'warn' && level !== 'error')).toEqual([]);
+  await page.locator('#log-level').selectOption('info');
+  expect(await levels()).toContain('info');
 });
 
 test('the dashboard reads the vocabulary: bucket names and ranges, value order, display names', async ({ page }) => {

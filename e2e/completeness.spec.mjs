@@ -84,6 +84,14 @@ test('the 1,000-page limit is its own state: it says so, and offers no Retry', a
   expect(summary.truncated).toEqual({ limit: 1000, pages_stated: 5000 });
   expect(summary.failed_pages).toEqual([]);
   expect(summary.complete).toBe(false);
+  // Warnings are {code, page?, message}: the list shows the message and keeps the code.
+  expect(summary.warnings).toEqual([{
+    code: 'truncated',
+    message: 'The API states 5000 pages; a run fetches at most 1000, so only the first 1000 are in the report',
+  }]);
+  await expect(page.locator('#warnings-list li')).toHaveCount(1);
+  await expect(page.locator('#warnings-list li')).toHaveAttribute('data-code', 'truncated');
+  await expect(page.locator('#warnings-list li')).toHaveText(summary.warnings[0].message);
 });
 
 test('Retry failed pages shows only when pages failed', async ({ page }) => {

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use crate::common::clock::{millis_since, Clock};
 use crate::common::dates::format_timestamp;
-use crate::provenance::{ApiProvenance, FailureCode, PageFailure};
+use crate::provenance::{ApiProvenance, FailureCode, PageFailure, Warning, WarningCode};
 use crate::report::distributions::Distributions;
 use crate::report::{IssueCounts, Metadata, QualitySummary, Rejection, Report, SourceInfo};
 use crate::settings::RunSettings;
@@ -204,9 +204,11 @@ pub fn process_fetched<'a>(
     metadata.warnings = provenance.warnings;
     metadata.truncated = provenance.truncated;
     if provenance.cancelled {
-        metadata
-            .warnings
-            .push("The run was cancelled before every page was fetched".into());
+        metadata.warnings.push(Warning {
+            code: WarningCode::Cancelled,
+            page: None,
+            message: "The run was cancelled before every page was fetched".into(),
+        });
     }
     let mut stats = provenance.stats;
     stats.process_ms = millis_since(clock, started);
@@ -292,6 +294,37 @@ mod tests {
         assert_eq!(
             json,
             r#"{"first_name":0,"last_name":0,"email":2,"avatar":1,"last_login":1,"engagement_score":3}"#
+        );
+    }
+
+    struct FixedClock;
+
+    impl Clock for FixedClock {
+        fn now(&self) -> chrono::DateTime<chrono::Utc> {
+            settings().export_timestamp
+        }
+    }
+
+    #[test]
+    fn a_cancelled_api_run_says_so_with_its_code() {
+        let page = br#"{"page": 1, "total_pages": 2, "data": [{"id": 1, "first_name": "A"}]}"#;
+        let provenance = ApiProvenance {
+            cancelled: true,
+            ..ApiProvenance::default()
+        };
+        let report = process_fetched(
+            [(1, &page[..])],
+            provenance,
+            &MappingSpec::none(),
+            &settings(),
+            &FixedClock,
+        );
+        assert_eq!(
+            serde_json::to_value(&report.metadata.warnings).unwrap(),
+            serde_json::json!([{
+                "code": "cancelled",
+                "message": "The run was cancelled before every page was fetched"
+            }])
         );
     }
 

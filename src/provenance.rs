@@ -50,6 +50,94 @@ pub enum FailureCode {
     PageTooLarge,
 }
 
+impl FailureCode {
+    /// Every code.
+    pub(crate) const ALL: [FailureCode; 18] = [
+        FailureCode::AuthRejected,
+        FailureCode::NotFound,
+        FailureCode::HttpStatus,
+        FailureCode::ServerError,
+        FailureCode::RequestTimeout,
+        FailureCode::Timeout,
+        FailureCode::Network,
+        FailureCode::MalformedBody,
+        FailureCode::RateLimited,
+        FailureCode::NotAnEnvelope,
+        FailureCode::WrongPage,
+        FailureCode::RepeatedPage,
+        FailureCode::ShortPage,
+        FailureCode::RedirectOtherOrigin,
+        FailureCode::RedirectUnreadable,
+        FailureCode::TooManyRedirects,
+        FailureCode::InvalidUrl,
+        FailureCode::PageTooLarge,
+    ];
+
+    /// The code as reports and errors write it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            FailureCode::AuthRejected => "auth_rejected",
+            FailureCode::NotFound => "not_found",
+            FailureCode::HttpStatus => "http_status",
+            FailureCode::ServerError => "server_error",
+            FailureCode::RequestTimeout => "request_timeout",
+            FailureCode::Timeout => "timeout",
+            FailureCode::Network => "network",
+            FailureCode::MalformedBody => "malformed_body",
+            FailureCode::RateLimited => "rate_limited",
+            FailureCode::NotAnEnvelope => "not_an_envelope",
+            FailureCode::WrongPage => "wrong_page",
+            FailureCode::RepeatedPage => "repeated_page",
+            FailureCode::ShortPage => "short_page",
+            FailureCode::RedirectOtherOrigin => "redirect_other_origin",
+            FailureCode::RedirectUnreadable => "redirect_unreadable",
+            FailureCode::TooManyRedirects => "too_many_redirects",
+            FailureCode::InvalidUrl => "invalid_url",
+            FailureCode::PageTooLarge => "page_too_large",
+        }
+    }
+}
+
+/// What a warning is about: the `code` of a report's warning and of a
+/// `warning` event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningCode {
+    /// Pages stated other `total` or `total_pages` than the latest, and
+    /// still did when fetched again: the data moved during the walk, or
+    /// the API contradicts itself.
+    TotalChanged,
+    /// The last record of a page came back as the first of the next page
+    /// (the listing shifted), and fetching them again did not settle it.
+    PagesShifted,
+    /// The records received differ from the `total` the API stated.
+    RecordCountMismatch,
+    /// The page limit cut the run short.
+    Truncated,
+    /// A walk (no `total_pages`) stopped at a failed page.
+    WalkStopped,
+    /// Pages could not be stored on (or read from) this device, e.g. its
+    /// storage is full; the run goes on in memory. Said once per run, as
+    /// an event only: the report's data is whole either way.
+    StoreUnavailable,
+    /// The run was cancelled before every page was fetched (a report
+    /// only: the run's event is `finished` with `end: cancelled`).
+    Cancelled,
+}
+
+/// Something a person should know about a run, as the report lists it
+/// in `metadata.warnings`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// What it is about, for programs.
+    pub code: WarningCode,
+    /// The page concerned, when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<u64>,
+    /// The sentence, for people.
+    pub message: String,
+}
+
 /// A page that could not be fetched (or only in part), and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PageFailure {
@@ -183,11 +271,53 @@ pub struct ApiProvenance {
     /// Pages missing or incomplete, by page number.
     pub failed_pages: Vec<PageFailure>,
     /// Things a person should know (changed totals, mismatched counts, limits).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Set when the page limit cut the run short.
     pub truncated: Option<Truncation>,
     /// Whether the run was cancelled.
     pub cancelled: bool,
     /// Requests, retries and timings.
     pub stats: FetchStats,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_codes_are_named_as_serde_writes_them() {
+        for code in FailureCode::ALL {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.name());
+        }
+        let mut names: Vec<&str> = FailureCode::ALL.map(FailureCode::name).to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), FailureCode::ALL.len(), "each once");
+    }
+
+    #[test]
+    fn a_warning_names_its_code_its_page_when_one_is_concerned_and_says_it() {
+        let shifted = Warning {
+            code: WarningCode::PagesShifted,
+            page: Some(3),
+            message: "The last record of page 3 …".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&shifted).unwrap(),
+            r#"{"code":"pages_shifted","page":3,"message":"The last record of page 3 …"}"#
+        );
+        let mismatch = Warning {
+            code: WarningCode::RecordCountMismatch,
+            page: None,
+            message: "The API states total = 20 records …".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&mismatch).unwrap(),
+            r#"{"code":"record_count_mismatch","message":"The API states total = 20 records …"}"#
+        );
+        assert_eq!(
+            serde_json::to_value(WarningCode::Cancelled).unwrap(),
+            "cancelled"
+        );
+    }
 }

@@ -19,6 +19,7 @@ use crate::source::reader::{LayoutHint, ReadOptions};
 
 /// A field mapping as the page gives it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(Serialize))]
 #[serde(untagged)]
 pub(crate) enum MapSetting {
     /// `id:Customer ID,email:`, the `map` URL parameter's form.
@@ -45,6 +46,25 @@ pub(crate) fn mapping_spec(setting: Option<&MapSetting>) -> Result<MappingSpec, 
     spec.map_err(|error| SettingsError {
         setting: Setting::Map,
         problem: Problem::Map(error),
+    })
+}
+
+/// The `map` text of a link: `base` (a `map` text, as a link gave it)
+/// with `changes` over it, written in contract order as
+/// [`MappingSpec::to_text`] writes it. A change the text cannot name (a
+/// column with a comma, or spaces around it) is left out: that field stays
+/// as `base` has it. A `base` that cannot be read is given back as it is:
+/// the link keeps what it was given, and the core refuses it where it is
+/// used.
+///
+/// # Errors
+/// [`SettingsError`] naming the mapping when `changes` cannot be read.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
+pub(crate) fn map_text(base: &str, changes: Option<&MapSetting>) -> Result<String, SettingsError> {
+    let changes = mapping_spec(changes)?.writable_only();
+    Ok(match MappingSpec::parse(base) {
+        Ok(base) => base.overridden_by(&changes).to_text(),
+        Err(_) => base.to_owned(),
     })
 }
 
@@ -161,7 +181,10 @@ pub(crate) const SEED: Limit = Limit {
     default: None,
 };
 
-/// A setting, named as the page and the report name it.
+/// A run setting, named as errors (`invalid_setting`'s `field`), the
+/// vocabulary and the page name it. The vocabulary lists each with its key
+/// in the API run's form, its query parameter, its kind and its limit, and
+/// the page builds its form, link and error marks from that list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Setting {
@@ -169,12 +192,6 @@ pub enum Setting {
     Url,
     /// The API key.
     ApiKey,
-    /// The seed.
-    Seed,
-    /// The reference date.
-    AsOf,
-    /// The export timestamp.
-    ExportTimestamp,
     /// Requests in flight.
     Concurrency,
     /// Retries per page.
@@ -183,17 +200,177 @@ pub enum Setting {
     TimeoutMs,
     /// Page size.
     PerPage,
-    /// The age after which a page kept on the device is fetched again.
-    KeepHours,
     /// The most megabytes a page's answer may have.
     MaxPageMb,
+    /// Full jitter on retry waits.
+    Jitter,
+    /// Ignore cached pages.
+    Refresh,
+    /// Keep fetched pages on the device.
+    Keep,
+    /// The age after which a page kept on the device is fetched again.
+    KeepHours,
     /// The field mapping (`map`).
     Map,
     /// The CSV separator.
     Separator,
+    /// The seed.
+    Seed,
+    /// The reference date.
+    AsOf,
+    /// The export timestamp (set by the core, or by a program calling
+    /// `processUpload`; never typed on the page).
+    ExportTimestamp,
+}
+
+/// What kind of value a setting takes, which says how the page reads and
+/// shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum SettingKind {
+    /// An absolute `http(s)` URL.
+    Url,
+    /// A secret: never in a link, a log or a report.
+    Secret,
+    /// A whole number within its limit, as text; empty takes the default.
+    WholeNumber,
+    /// The seed: a whole number within its limit, typed as text.
+    Seed,
+    /// A `YYYY-MM-DD` date.
+    Date,
+    /// An RFC 3339 date-time.
+    Timestamp,
+    /// On or off (a link gives `1` for on).
+    Flag,
+    /// A field mapping: the `map` text or its object form.
+    Mapping,
+    /// A CSV separator.
+    Separator,
 }
 
 impl Setting {
+    /// Every setting, in the page's order.
+    pub(crate) const ALL: [Setting; 16] = [
+        Setting::Url,
+        Setting::ApiKey,
+        Setting::Concurrency,
+        Setting::Retries,
+        Setting::TimeoutMs,
+        Setting::PerPage,
+        Setting::MaxPageMb,
+        Setting::Jitter,
+        Setting::Refresh,
+        Setting::Keep,
+        Setting::KeepHours,
+        Setting::Map,
+        Setting::Separator,
+        Setting::Seed,
+        Setting::AsOf,
+        Setting::ExportTimestamp,
+    ];
+
+    /// The setting's name, as errors (`field`) and the vocabulary give it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Setting::Url => "url",
+            Setting::ApiKey => "api_key",
+            Setting::Concurrency => "concurrency",
+            Setting::Retries => "retries",
+            Setting::TimeoutMs => "timeout_ms",
+            Setting::PerPage => "per_page",
+            Setting::MaxPageMb => "max_page_mb",
+            Setting::Jitter => "jitter",
+            Setting::Refresh => "refresh",
+            Setting::Keep => "keep",
+            Setting::KeepHours => "keep_hours",
+            Setting::Map => "map",
+            Setting::Separator => "separator",
+            Setting::Seed => "seed",
+            Setting::AsOf => "as_of",
+            Setting::ExportTimestamp => "export_timestamp",
+        }
+    }
+
+    /// Its key in the API run's form ([`FetchForm`], `fetchAndProcess`'s
+    /// JSON), if the form takes it. (An upload's read options take `map`
+    /// and `separator` under their names: [`ReadForm`].)
+    pub(crate) fn form_key(self) -> Option<&'static str> {
+        match self {
+            Setting::Url => Some("url"),
+            Setting::ApiKey => Some("apiKey"),
+            Setting::Concurrency => Some("concurrency"),
+            Setting::Retries => Some("retries"),
+            Setting::TimeoutMs => Some("timeoutMs"),
+            Setting::PerPage => Some("perPage"),
+            Setting::MaxPageMb => Some("maxPageMb"),
+            Setting::Jitter => Some("jitter"),
+            Setting::Refresh => Some("refresh"),
+            Setting::Keep => Some("keep"),
+            Setting::KeepHours => Some("keepHours"),
+            Setting::Map => Some("map"),
+            Setting::Seed => Some("seed"),
+            Setting::AsOf => Some("asOf"),
+            Setting::Separator | Setting::ExportTimestamp => None,
+        }
+    }
+
+    /// Its parameter in the page's URL query (the automation contract), if
+    /// a link may carry it. Never for the key.
+    pub(crate) fn query(self) -> Option<&'static str> {
+        match self {
+            Setting::Url => Some("api"),
+            Setting::Concurrency => Some("concurrency"),
+            Setting::Retries => Some("retries"),
+            Setting::TimeoutMs => Some("timeout_ms"),
+            Setting::Keep => Some("keep"),
+            Setting::KeepHours => Some("keep_hours"),
+            Setting::Map => Some("map"),
+            Setting::Separator => Some("separator"),
+            Setting::Seed => Some("seed"),
+            Setting::AsOf => Some("as_of"),
+            Setting::ApiKey
+            | Setting::PerPage
+            | Setting::MaxPageMb
+            | Setting::Jitter
+            | Setting::Refresh
+            | Setting::ExportTimestamp => None,
+        }
+    }
+
+    /// The kind of value it takes.
+    pub(crate) fn kind(self) -> SettingKind {
+        match self {
+            Setting::Url => SettingKind::Url,
+            Setting::ApiKey => SettingKind::Secret,
+            Setting::Concurrency
+            | Setting::Retries
+            | Setting::TimeoutMs
+            | Setting::PerPage
+            | Setting::MaxPageMb
+            | Setting::KeepHours => SettingKind::WholeNumber,
+            Setting::Jitter | Setting::Refresh | Setting::Keep => SettingKind::Flag,
+            Setting::Map => SettingKind::Mapping,
+            Setting::Separator => SettingKind::Separator,
+            Setting::Seed => SettingKind::Seed,
+            Setting::AsOf => SettingKind::Date,
+            Setting::ExportTimestamp => SettingKind::Timestamp,
+        }
+    }
+
+    /// Its range and default, for a number.
+    pub(crate) fn limit(self) -> Option<Limit> {
+        match self {
+            Setting::Concurrency => Some(CONCURRENCY),
+            Setting::Retries => Some(RETRIES),
+            Setting::TimeoutMs => Some(TIMEOUT_MS),
+            Setting::PerPage => Some(PER_PAGE),
+            Setting::MaxPageMb => Some(MAX_PAGE_MB),
+            Setting::KeepHours => Some(KEEP_HOURS),
+            Setting::Seed => Some(SEED),
+            _ => None,
+        }
+    }
+
     /// The setting as people read it in messages.
     fn title(self) -> &'static str {
         match self {
@@ -210,6 +387,9 @@ impl Setting {
             Setting::Separator => "The CSV separator",
             Setting::KeepHours => "The age of kept pages (hours)",
             Setting::MaxPageMb => "The largest page (MB)",
+            Setting::Jitter => "Jitter retry waits",
+            Setting::Refresh => "Ignore cached pages",
+            Setting::Keep => "Keep fetched pages on this device",
         }
     }
 }
@@ -255,14 +435,17 @@ pub enum Problem {
 }
 
 impl SettingsError {
+    /// Every code a settings error has.
+    pub(crate) const CODES: [&'static str; 2] = ["invalid_setting", "insecure_key_transport"];
+
     /// The error's code: `insecure_key_transport` for a key that would
     /// travel in clear, `invalid_setting` for everything else.
     // Used by the page (`web`, wasm32 only) and by tests.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) fn code(&self) -> &'static str {
         match self.problem {
-            Problem::InsecureKeyTransport(_) => "insecure_key_transport",
-            _ => "invalid_setting",
+            Problem::InsecureKeyTransport(_) => SettingsError::CODES[1],
+            _ => SettingsError::CODES[0],
         }
     }
 }
@@ -310,6 +493,7 @@ impl std::error::Error for SettingsError {}
 ///
 /// # Errors
 /// [`Problem::NotAHeaderValue`] naming the first character that cannot.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
 pub(crate) fn check_header_value(key: &str) -> Result<(), SettingsError> {
     let bad = key.chars().position(|c| {
         let code = u32::from(c);
@@ -354,6 +538,41 @@ fn optional_number(
     }
 }
 
+/// The seed and reference date of a run: what decides its customers,
+/// known before the run. The export time is added when the report is made
+/// ([`SeedAndDate::stamped`]), once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SeedAndDate {
+    /// Seed of the seeded assignments.
+    pub seed: u64,
+    /// Reference date for `activity_status`.
+    pub as_of: NaiveDate,
+}
+
+impl SeedAndDate {
+    /// Reads a decimal seed and a `YYYY-MM-DD` date as the page gives them.
+    ///
+    /// # Errors
+    /// [`SettingsError`] naming the seed or the date.
+    pub(crate) fn from_text(seed: &str, as_of: &str) -> Result<Self, SettingsError> {
+        let seed = whole_number(Setting::Seed, SEED, seed)?;
+        let as_of = parse_calendar_date(as_of.trim()).ok_or_else(|| SettingsError {
+            setting: Setting::AsOf,
+            problem: Problem::NotADate(as_of.to_owned()),
+        })?;
+        Ok(SeedAndDate { seed, as_of })
+    }
+
+    /// The settings of a report made at `export_timestamp`.
+    pub(crate) fn stamped(self, export_timestamp: DateTime<Utc>) -> RunSettings {
+        RunSettings {
+            seed: self.seed,
+            as_of: self.as_of,
+            export_timestamp,
+        }
+    }
+}
+
 /// What every run needs besides its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunSettings {
@@ -376,27 +595,23 @@ impl RunSettings {
         as_of: &str,
         export_timestamp: &str,
     ) -> Result<Self, SettingsError> {
-        let seed = whole_number(Setting::Seed, SEED, seed)?;
-        let as_of = parse_calendar_date(as_of.trim()).ok_or_else(|| SettingsError {
-            setting: Setting::AsOf,
-            problem: Problem::NotADate(as_of.to_owned()),
-        })?;
+        let chosen = SeedAndDate::from_text(seed, as_of)?;
         let export_timestamp = parse_timestamp(export_timestamp).ok_or_else(|| SettingsError {
             setting: Setting::ExportTimestamp,
             problem: Problem::NotATimestamp(export_timestamp.to_owned()),
         })?;
-        Ok(RunSettings {
-            seed,
-            as_of,
-            export_timestamp,
-        })
+        Ok(chosen.stamped(export_timestamp))
     }
 }
 
 /// An API run's settings as the page's form holds them (JSON, camelCase,
-/// numbers as the text typed).
+/// numbers as the text typed). Its keys are the settings' form keys
+/// ([`Setting::form_key`]), which the page reads from the vocabulary.
 #[derive(Debug, Clone, Default, Deserialize)]
+// Serialized only by the test that checks the form keys against it.
+#[cfg_attr(test, derive(Serialize))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
 pub(crate) struct FetchForm {
     /// The users endpoint.
     pub url: String,
@@ -443,17 +658,14 @@ pub(crate) struct FetchForm {
 }
 
 impl FetchForm {
-    /// The fetch configuration and run settings, or the first setting that
-    /// cannot be used.
+    /// The fetch configuration and the run's seed and date, or the first
+    /// setting that cannot be used. The report's export time is not a
+    /// setting: it is the time the report is made, after the fetch.
     ///
     /// # Errors
     /// [`SettingsError`] naming the setting, with the limit or format it breaks.
-    // Used by the page (`web`, wasm32 only) and by tests.
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn validate(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Result<(FetchConfig, RunSettings), SettingsError> {
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
+    pub(crate) fn validate(&self) -> Result<(FetchConfig, SeedAndDate), SettingsError> {
         let url = self.url.trim();
         let origin = Origin::of(url).map_err(|error| SettingsError {
             setting: Setting::Url,
@@ -469,10 +681,7 @@ impl FetchForm {
                 });
             }
         }
-        let settings = RunSettings {
-            export_timestamp: now,
-            ..RunSettings::from_text(&self.seed, &self.as_of, "1970-01-01T00:00:00Z")?
-        };
+        let chosen = SeedAndDate::from_text(&self.seed, &self.as_of)?;
         let number = |setting, limit, text: &Option<String>| {
             optional_number(setting, limit, text.as_deref())
         };
@@ -502,11 +711,11 @@ impl FetchForm {
             refresh: self.refresh,
             keep_for,
             policy,
-            jitter_seed: settings.seed,
+            jitter_seed: chosen.seed,
             max_page_bytes: max_page_mb.map_or(defaults.max_page_bytes, |mb| mb << 20),
             ..defaults
         };
-        Ok((config, settings))
+        Ok((config, chosen))
     }
 }
 
@@ -526,6 +735,52 @@ mod tests {
             seed: "42".into(),
             as_of: "2026-11-24".into(),
             ..FetchForm::default()
+        }
+    }
+
+    #[test]
+    fn settings_are_named_as_errors_name_them_and_keyed_as_the_form_reads_them() {
+        for setting in Setting::ALL {
+            assert_eq!(serde_json::to_value(setting).unwrap(), setting.name());
+        }
+        // Every form key is one the form takes, and the form takes no other.
+        let keys: Vec<&str> = Setting::ALL.iter().filter_map(|s| s.form_key()).collect();
+        let form = serde_json::to_value(FetchForm::default()).unwrap();
+        let mut fields: Vec<&str> = form
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut sorted = keys.clone();
+        fields.sort_unstable();
+        sorted.sort_unstable();
+        assert_eq!(sorted, fields);
+        let every: serde_json::Map<String, serde_json::Value> = Setting::ALL
+            .iter()
+            .filter_map(|setting| {
+                let value = match setting.kind() {
+                    SettingKind::Flag => serde_json::Value::Bool(true),
+                    _ => serde_json::Value::String(String::new()),
+                };
+                setting.form_key().map(|key| (key.to_owned(), value))
+            })
+            .collect();
+        let read: Result<FetchForm, _> = serde_json::from_value(every.into());
+        assert!(read.is_ok(), "{read:?}");
+
+        // Links: one parameter per setting, never the key.
+        let mut queries: Vec<&str> = Setting::ALL.iter().filter_map(|s| s.query()).collect();
+        let all = queries.len();
+        queries.sort_unstable();
+        queries.dedup();
+        assert_eq!(queries.len(), all);
+        for setting in Setting::ALL {
+            if setting.kind() == SettingKind::Secret {
+                assert_eq!(setting.query(), None, "{setting:?}");
+            }
+            let numeric = matches!(setting.kind(), SettingKind::WholeNumber | SettingKind::Seed);
+            assert_eq!(setting.limit().is_some(), numeric, "{setting:?}");
         }
     }
 
@@ -563,13 +818,22 @@ mod tests {
 
     #[test]
     fn empty_numbers_take_the_defaults() {
-        let (config, settings) = form().validate(now()).unwrap();
+        let (config, chosen) = form().validate().unwrap();
         assert_eq!(config.concurrency, 4);
         assert_eq!(config.policy.max_retries, 3);
         assert_eq!(config.policy.timeout, Duration::from_secs(10));
         assert_eq!(config.per_page, None);
         assert_eq!(config.jitter_seed, 42);
-        assert_eq!(settings.export_timestamp, now());
+        assert_eq!(
+            (chosen.seed, chosen.as_of.to_string().as_str()),
+            (42, "2026-11-24")
+        );
+        // The export time is the report's, given once when it is made.
+        let settings = chosen.stamped(now());
+        assert_eq!(
+            (settings.seed, settings.as_of, settings.export_timestamp),
+            (42, chosen.as_of, now())
+        );
     }
 
     #[test]
@@ -615,7 +879,7 @@ mod tests {
                 _ => &mut form.per_page,
             };
             *slot = Some(given.into());
-            let error = form.validate(now()).unwrap_err();
+            let error = form.validate().unwrap_err();
             assert_eq!(
                 (error.setting, error.to_string().as_str()),
                 (setting, message)
@@ -625,7 +889,7 @@ mod tests {
         edge.concurrency = Some("16".into());
         edge.retries = Some("0".into());
         edge.per_page = Some(" 25 ".into());
-        let (config, _) = edge.validate(now()).unwrap();
+        let (config, _) = edge.validate().unwrap();
         assert_eq!(
             (
                 config.concurrency,
@@ -651,31 +915,31 @@ mod tests {
         ] {
             let mut form = form();
             form.url = url.into();
-            let error = form.validate(now()).unwrap_err();
+            let error = form.validate().unwrap_err();
             assert_eq!((error.setting, error.to_string().as_str()), (Setting::Url, message));
         }
     }
 
     #[test]
     fn keeping_pages_is_off_unless_asked_and_its_age_is_checked() {
-        let (config, _) = form().validate(now()).unwrap();
+        let (config, _) = form().validate().unwrap();
         assert_eq!(config.keep_for, None);
         let mut ignored = form();
         ignored.keep_hours = Some("not read".into());
-        assert_eq!(ignored.validate(now()).unwrap().0.keep_for, None);
+        assert_eq!(ignored.validate().unwrap().0.keep_for, None);
 
         let mut keep = form();
         keep.keep = true;
         let day = Duration::from_secs(24 * 3600);
-        assert_eq!(keep.validate(now()).unwrap().0.keep_for, Some(day));
+        assert_eq!(keep.validate().unwrap().0.keep_for, Some(day));
         keep.keep_hours = Some(" 720 ".into());
         assert_eq!(
-            keep.validate(now()).unwrap().0.keep_for,
+            keep.validate().unwrap().0.keep_for,
             Some(Duration::from_secs(720 * 3600))
         );
         for bad in ["0", "721", "1.5", "x"] {
             keep.keep_hours = Some(bad.into());
-            let error = keep.validate(now()).unwrap_err();
+            let error = keep.validate().unwrap_err();
             assert_eq!(
                 (error.setting, error.to_string()),
                 (
@@ -692,7 +956,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            parsed.validate(now()).unwrap().0.keep_for,
+            parsed.validate().unwrap().0.keep_for,
             Some(Duration::from_secs(7200))
         );
     }
@@ -701,7 +965,7 @@ mod tests {
     fn an_empty_key_is_no_key() {
         let mut with_blank = form();
         with_blank.api_key = Some("  ".into());
-        assert_eq!(with_blank.validate(now()).unwrap().0.api_key, None);
+        assert_eq!(with_blank.validate().unwrap().0.api_key, None);
     }
 
     #[test]
@@ -745,6 +1009,30 @@ mod tests {
     }
 
     #[test]
+    fn a_links_map_text_is_its_map_with_the_changes_over_it() {
+        let picks: MapSetting =
+            serde_json::from_str(r#"{"email": null, "id": "Customer, ID", "avatar": "Photo"}"#)
+                .unwrap();
+        assert_eq!(
+            map_text("id:Customer ID,first_name:Given", Some(&picks)).unwrap(),
+            "id:Customer ID,first_name:Given,email:,avatar:Photo",
+            "a column with a comma cannot be written: the field stays as the link has it"
+        );
+        assert_eq!(map_text("", None).unwrap(), "");
+        assert_eq!(map_text(" id : X ", None).unwrap(), "id:X");
+        assert_eq!(
+            map_text("colour:x", Some(&picks)).unwrap(),
+            "colour:x",
+            "kept as given, for the core to refuse where it is used"
+        );
+        let wrong: MapSetting = serde_json::from_str(r#"{"colour": "x"}"#).unwrap();
+        assert_eq!(
+            map_text("", Some(&wrong)).unwrap_err().setting,
+            Setting::Map
+        );
+    }
+
+    #[test]
     fn keys_a_header_cannot_carry_are_refused_on_the_key_field() {
         let with_key = |key: &str| FetchForm {
             api_key: Some(key.into()),
@@ -758,7 +1046,7 @@ mod tests {
             ("key😀", 4),
             ("\u{85}x", 1),
         ] {
-            let error = with_key(key).validate(now()).unwrap_err();
+            let error = with_key(key).validate().unwrap_err();
             assert_eq!(error.setting, Setting::ApiKey, "{key:?}");
             assert_eq!(error.problem, Problem::NotAHeaderValue { at }, "{key:?}");
             assert_eq!(error.code(), "invalid_setting");
@@ -768,7 +1056,7 @@ mod tests {
             );
         }
         for key in ["reqres-free-v1", "café-ÿ", "a\tb", " spaced "] {
-            let (config, _) = with_key(key).validate(now()).unwrap();
+            let (config, _) = with_key(key).validate().unwrap();
             assert_eq!(config.api_key.as_deref(), Some(key), "{key:?}");
         }
     }
@@ -781,7 +1069,7 @@ mod tests {
                 api_key: key.map(str::to_owned),
                 ..form()
             }
-            .validate(now())
+            .validate()
         };
         let error = run("http://api.example.com/api/users", Some("k")).unwrap_err();
         assert_eq!(error.code(), "insecure_key_transport");
@@ -811,7 +1099,7 @@ mod tests {
             url: "https://user:pass@api.example.com/api/users".into(),
             ..form()
         }
-        .validate(now())
+        .validate()
         .unwrap_err();
         assert_eq!(error.setting, Setting::Url);
         assert!(error.to_string().contains("API key field"), "{error}");

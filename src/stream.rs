@@ -147,6 +147,26 @@ fn layout(format: InputFormat) -> &'static str {
 }
 
 impl UploadEventKind {
+    /// Every kind, as events carry it in `kind`, with how people read it.
+    pub(crate) const KINDS: [(&'static str, &'static str); 4] = [
+        ("upload_started", "Reading started"),
+        ("upload_read", "File read"),
+        ("report_built", "Report built"),
+        ("upload_failed", "File not read"),
+    ];
+
+    /// This event's kind, as it carries it in `kind`.
+    #[cfg(test)]
+    pub(crate) fn name(&self) -> &'static str {
+        let at = match self {
+            UploadEventKind::UploadStarted { .. } => 0,
+            UploadEventKind::UploadRead { .. } => 1,
+            UploadEventKind::ReportBuilt { .. } => 2,
+            UploadEventKind::UploadFailed { .. } => 3,
+        };
+        UploadEventKind::KINDS[at].0
+    }
+
     /// The event for a report just built from an upload.
     // Used by the page (`web`, wasm32 only) and by tests.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -243,6 +263,34 @@ mod tests {
     const NDJSON: &[u8] = b"\xEF\xBB\xBF{\"id\": 1, \"first_name\": \"Ann\"}\r\n\n\
 {\"page\": 2, \"data\": [{\"id\": 2}, 7]}\n[1]\n{\"id\": 1, \"first_name\": \"Ann\", \"last_name\": \"Lee\"}\n\
 {\"email\": \"x@y.z\"}";
+
+    #[test]
+    fn kinds_name_every_event_as_it_serializes() {
+        let each = [
+            UploadEventKind::UploadStarted {
+                file_name: String::new(),
+                bytes: 0,
+            },
+            UploadEventKind::UploadRead {
+                bytes: 0,
+                records: 0,
+                read_ms: 0,
+            },
+            UploadEventKind::ReportBuilt {
+                format: InputFormat::Csv,
+                customers: 0,
+                duplicates_removed: 0,
+                rejected_records: 0,
+                process_ms: 0,
+            },
+            UploadEventKind::UploadFailed { code: "utf16" },
+        ];
+        let names: Vec<&str> = each.iter().map(UploadEventKind::name).collect();
+        assert_eq!(names, UploadEventKind::KINDS.map(|(name, _)| name));
+        for kind in &each {
+            assert_eq!(serde_json::to_value(kind).unwrap()["kind"], kind.name());
+        }
+    }
 
     #[test]
     fn ndjson_in_any_chunking_equals_the_whole_file() {

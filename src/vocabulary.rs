@@ -1,24 +1,34 @@
 //! The words the page and the core share, defined once here and sent to
-//! the page as one JSON document: quality buckets with their thresholds,
-//! every enriched field with its values in dashboard order, the scored
-//! fields, the table's columns, and the limits of every setting. The page
-//! builds its selects, legends, chart order and input limits from it.
+//! the page as one JSON document: quality buckets with their thresholds
+//! and summary keys, every enriched field with its values in dashboard
+//! order, the scored fields, the table's columns, the run settings (names,
+//! form keys, query parameters, kinds, limits), the log's levels and event
+//! kinds, every error code and the details errors carry, and the probe's
+//! size. The page builds its selects, legends, chart order, form, link,
+//! input limits and log filter from it, and keeps no copy; a test reads
+//! `www/` for codes, levels and kinds the core does not have.
 // Used by the page (`web`, a wasm32-only module), and tested natively.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 use serde::Serialize;
 
+use crate::common::errors::{ErrorDetail, RequestFailure};
+use crate::common::events::Level;
+use crate::compare::{ReadError, ReadProblem};
+use crate::fetch::events::EventKind;
 use crate::fetch::fetcher::MAX_REDIRECTS;
+use crate::fetch::store::StoreError;
+use crate::provenance::FailureCode;
 use crate::report::distributions::TOP_DOMAINS;
 use crate::report::table::Column;
+use crate::report::QualitySummary;
 use crate::schema::{Kind, Origin, LINE};
-use crate::settings::{
-    Limit, CONCURRENCY, KEEP_HOURS, MAX_PAGE_MB, PER_PAGE, RETRIES, SEED, TIMEOUT_MS,
-};
+use crate::settings::{Limit, Setting, SettingKind, SettingsError};
 use crate::source::csv_rows::SEPARATORS;
-use crate::source::ingest::InputFormat;
+use crate::source::ingest::{IngestError, InputFormat};
 use crate::source::mapping::Field as ContractField;
-use crate::source::probe::PREVIEW_RECORDS;
+use crate::source::probe::{PREVIEW_RECORDS, PROBE_BYTES};
+use crate::stream::UploadEventKind;
 use crate::transform::enrich::ACTIVE_WITHIN_DAYS;
 use crate::transform::quality::{QualityBucket, ScoredField, POINTS_PER_ISSUE};
 
@@ -40,8 +50,9 @@ pub(crate) struct Vocabulary {
     pub active_within_days: i64,
     /// The customer table's columns (the line's fields).
     pub columns: Vec<Column>,
-    /// The limits of the run settings.
-    pub limits: Limits,
+    /// The run settings: each one's name (as `invalid_setting` names it),
+    /// key in the API run's form, query parameter, kind and limit.
+    pub settings: Vec<SettingEntry>,
     /// The most pages one API run fetches.
     pub max_pages: u64,
     /// Same-origin redirects followed in a row, at most.
@@ -54,8 +65,120 @@ pub(crate) struct Vocabulary {
     pub separators: Vec<Separator>,
     /// Records shown in the mapping preview.
     pub preview_records: usize,
+    /// Bytes of a file's start the mapping probe reads (all of a smaller file).
+    pub probe_bytes: usize,
     /// The layouts a source may have (`source.format`, the probe's `format`).
     pub layouts: Vec<Named>,
+    /// The levels of the run log's events, from the least to the most that matters.
+    pub log_levels: Vec<Named>,
+    /// Every error code the core can give, with what gives it.
+    pub error_codes: Vec<ErrorCode>,
+    /// The properties an error carries besides its message (`code`,
+    /// `field`, …): what the worker forwards to the page.
+    pub error_details: Vec<&'static str>,
+    /// The kinds of the run log's entries: the events of an API run
+    /// (`fetch`) and of a file (`upload`), and the one the page adds itself
+    /// (`page`: a download).
+    pub event_kinds: Vec<EventKindName>,
+}
+
+/// A kind of the run log's entries.
+#[derive(Debug, Serialize)]
+pub(crate) struct EventKindName {
+    /// The `kind` the entry carries.
+    pub name: &'static str,
+    /// As people read it.
+    pub label: &'static str,
+    /// Whose entry it is: `fetch`, `upload` or `page`.
+    pub of: &'static str,
+}
+
+/// The entries the page adds to the run log itself: a download (the core
+/// writes the file, the page saves it).
+const PAGE_EVENT_KINDS: [(&str, &str); 1] = [("exported", "File downloaded")];
+
+fn event_kinds() -> Vec<EventKindName> {
+    let of = |of: &'static str| {
+        move |(name, label): (&'static str, &'static str)| EventKindName { name, label, of }
+    };
+    EventKind::KINDS
+        .into_iter()
+        .map(of("fetch"))
+        .chain(UploadEventKind::KINDS.into_iter().map(of("upload")))
+        .chain(PAGE_EVENT_KINDS.into_iter().map(of("page")))
+        .collect()
+}
+
+/// An error code and what gives it.
+#[derive(Debug, Serialize)]
+pub(crate) struct ErrorCode {
+    /// The code (`invalid_json`, `auth_rejected`, …).
+    pub code: &'static str,
+    /// What gives it: `file` (reading a source), `fetch` (an API page),
+    /// `setting`, `previous_report` (reading an earlier report), `store`
+    /// (pages kept on the device) or `request` (no stage: cancelled,
+    /// nothing to answer with, overtaken, or a bug). A code may come
+    /// from more than one (`invalid_json`).
+    pub of: &'static str,
+}
+
+/// The codes of an earlier report's refusals. `ReadError` keeps no list of
+/// its own, so one of each kind is made here; the match stops the build
+/// when a kind is added.
+fn previous_report_codes() -> Vec<&'static str> {
+    let each = [
+        ReadError::Empty,
+        ReadError::InvalidJson {
+            line: 1,
+            column: 1,
+            detail: String::new(),
+        },
+        ReadError::ValueTooLarge {
+            line: 1,
+            column: 1,
+            limit: 1,
+        },
+        ReadError::NotAReport {
+            path: String::new(),
+            problem: ReadProblem::Missing,
+        },
+    ];
+    each.iter()
+        .map(|error| match error {
+            ReadError::Empty
+            | ReadError::InvalidJson { .. }
+            | ReadError::ValueTooLarge { .. }
+            | ReadError::NotAReport { .. } => error.code(),
+        })
+        .collect()
+}
+
+/// Every error code, with what gives it.
+fn error_codes() -> Vec<ErrorCode> {
+    let of = |of: &'static str| move |code: &'static str| ErrorCode { code, of };
+    IngestError::CODES
+        .into_iter()
+        .map(of("file"))
+        .chain(
+            FailureCode::ALL
+                .map(FailureCode::name)
+                .into_iter()
+                .map(of("fetch")),
+        )
+        .chain(SettingsError::CODES.into_iter().map(of("setting")))
+        .chain(
+            previous_report_codes()
+                .into_iter()
+                .map(of("previous_report")),
+        )
+        .chain(StoreError::CODES.into_iter().map(of("store")))
+        .chain(
+            RequestFailure::ALL
+                .map(RequestFailure::code)
+                .into_iter()
+                .map(of("request")),
+        )
+        .collect()
 }
 
 /// A CSV separator.
@@ -76,6 +199,8 @@ pub(crate) struct Bucket {
     pub min: u8,
     /// Highest score in it.
     pub max: u8,
+    /// The key of its count in the report's `data_quality_summary`.
+    pub summary_key: &'static str,
 }
 
 /// An enriched field and its values.
@@ -119,23 +244,20 @@ pub(crate) struct Named {
     pub label: &'static str,
 }
 
-/// The limits of the settings a user types.
+/// A run setting, as the page builds its form, link and limits from it.
 #[derive(Debug, Serialize)]
-pub(crate) struct Limits {
-    /// Requests in flight.
-    pub concurrency: Limit,
-    /// Retries per page.
-    pub retries: Limit,
-    /// Time per attempt, in ms.
-    pub timeout_ms: Limit,
-    /// Records per page asked for.
-    pub per_page: Limit,
-    /// The seed.
-    pub seed: Limit,
-    /// Hours a page kept on the device is reused.
-    pub keep_hours: Limit,
-    /// The most megabytes a page's answer may have.
-    pub max_page_mb: Limit,
+pub(crate) struct SettingEntry {
+    /// The core's name (`invalid_setting`'s `field`; the page's inputs
+    /// carry it as `data-setting`).
+    pub name: &'static str,
+    /// Its key in the API run's form (`fetchAndProcess`), if it has one.
+    pub form_key: Option<&'static str>,
+    /// Its parameter in the page's URL query, if a link may carry it.
+    pub query: Option<&'static str>,
+    /// The kind of value it takes.
+    pub kind: SettingKind,
+    /// Its range and default, for a number.
+    pub limit: Option<Limit>,
 }
 
 /// The vocabulary.
@@ -147,6 +269,7 @@ pub(crate) fn vocabulary() -> Vocabulary {
                 name: bucket.name(),
                 min: bucket.min_score(),
                 max: bucket.max_score(),
+                summary_key: QualitySummary::key(bucket),
             })
             .collect(),
         line: LINE
@@ -187,15 +310,16 @@ pub(crate) fn vocabulary() -> Vocabulary {
         points_per_issue: POINTS_PER_ISSUE,
         active_within_days: ACTIVE_WITHIN_DAYS,
         columns: LINE.iter().map(|spec| Column::of(spec.field)).collect(),
-        limits: Limits {
-            concurrency: CONCURRENCY,
-            retries: RETRIES,
-            timeout_ms: TIMEOUT_MS,
-            per_page: PER_PAGE,
-            seed: SEED,
-            keep_hours: KEEP_HOURS,
-            max_page_mb: MAX_PAGE_MB,
-        },
+        settings: Setting::ALL
+            .into_iter()
+            .map(|setting| SettingEntry {
+                name: setting.name(),
+                form_key: setting.form_key(),
+                query: setting.query(),
+                kind: setting.kind(),
+                limit: setting.limit(),
+            })
+            .collect(),
         max_pages: crate::fetch::fetcher::FetchConfig::new("").max_pages,
         max_redirects: MAX_REDIRECTS,
         top_email_domains: TOP_DOMAINS,
@@ -214,11 +338,22 @@ pub(crate) fn vocabulary() -> Vocabulary {
             })
             .collect(),
         preview_records: PREVIEW_RECORDS,
+        probe_bytes: PROBE_BYTES,
         layouts: InputFormat::ALL
             .into_iter()
             .map(|format| Named {
                 name: format.name(),
                 label: format.label(),
+            })
+            .collect(),
+        error_codes: error_codes(),
+        error_details: ErrorDetail::ALL.map(ErrorDetail::name).to_vec(),
+        event_kinds: event_kinds(),
+        log_levels: Level::ALL
+            .into_iter()
+            .map(|level| Named {
+                name: level.name(),
+                label: level.label(),
             })
             .collect(),
     }
@@ -234,9 +369,9 @@ mod tests {
         assert_eq!(
             json["quality_buckets"],
             serde_json::json!([
-                {"name": "high", "min": 90, "max": 100},
-                {"name": "medium", "min": 70, "max": 89},
-                {"name": "low", "min": 0, "max": 69}
+                {"name": "high", "min": 90, "max": 100, "summary_key": "high_quality"},
+                {"name": "medium", "min": 70, "max": 89, "summary_key": "medium_quality"},
+                {"name": "low", "min": 0, "max": 69, "summary_key": "low_quality"}
             ])
         );
         assert_eq!(
@@ -251,11 +386,21 @@ mod tests {
         );
         assert_eq!(json["columns"][9]["sortable"], false);
         assert_eq!(
-            json["limits"]["concurrency"],
-            serde_json::json!({"min": 1, "max": 16, "default": 4})
+            json["settings"][2],
+            serde_json::json!({
+                "name": "concurrency", "form_key": "concurrency", "query": "concurrency",
+                "kind": "whole_number", "limit": {"min": 1, "max": 16, "default": 4}
+            })
         );
         assert_eq!(
-            json["limits"]["per_page"]["default"],
+            json["settings"][1],
+            serde_json::json!({
+                "name": "api_key", "form_key": "apiKey", "query": null, "kind": "secret",
+                "limit": null
+            })
+        );
+        assert_eq!(
+            json["settings"][5]["limit"]["default"],
             serde_json::Value::Null
         );
         assert_eq!(json["max_pages"], 1000);
@@ -269,12 +414,293 @@ mod tests {
             serde_json::json!({"value": "\t", "label": "Tab"})
         );
         assert_eq!(json["preview_records"], 5);
+        assert_eq!(json["probe_bytes"], 65536);
         assert_eq!(
             json["layouts"][5],
             serde_json::json!({"name": "csv", "label": "CSV with a header row"})
         );
+        assert_eq!(
+            json["log_levels"],
+            serde_json::json!([
+                {"name": "info", "label": "Information"},
+                {"name": "warn", "label": "Warnings"},
+                {"name": "error", "label": "Errors"}
+            ])
+        );
         for format in InputFormat::ALL {
             assert_eq!(serde_json::to_value(format).unwrap(), format.name());
+        }
+    }
+
+    #[test]
+    fn every_error_code_is_listed_once_per_giver_and_every_detail_named() {
+        let codes = error_codes();
+        let listed = |of: &str| -> Vec<&str> {
+            codes
+                .iter()
+                .filter(|code| code.of == of)
+                .map(|code| code.code)
+                .collect()
+        };
+        for of in [
+            "file",
+            "fetch",
+            "setting",
+            "previous_report",
+            "store",
+            "request",
+        ] {
+            let mut each = listed(of);
+            let all = each.len();
+            each.sort_unstable();
+            each.dedup();
+            assert!(all > 0 && each.len() == all, "{of}: {:?}", listed(of));
+        }
+        assert_eq!(
+            listed("previous_report"),
+            [
+                "empty_file",
+                "invalid_json",
+                "value_too_large",
+                "not_a_report"
+            ]
+        );
+        assert_eq!(
+            listed("setting"),
+            ["invalid_setting", "insecure_key_transport"]
+        );
+        assert_eq!(listed("store"), ["store_full", "store_unavailable"]);
+        assert_eq!(
+            listed("request"),
+            [
+                "cancelled",
+                "internal",
+                "no_report",
+                "no_changes",
+                "superseded"
+            ]
+        );
+        assert!(listed("fetch").contains(&"page_too_large"));
+        assert!(listed("file").contains(&"no_id_column"));
+        let json = serde_json::to_value(vocabulary()).unwrap();
+        assert_eq!(
+            json["error_details"],
+            serde_json::json!(["code", "field", "line", "column", "page", "pages_fetched"])
+        );
+        assert_eq!(
+            json["error_codes"][0],
+            serde_json::json!({"code": "empty_file", "of": "file"})
+        );
+    }
+
+    #[test]
+    fn event_kinds_are_every_fetch_and_upload_kind_and_the_pages_own() {
+        let json = serde_json::to_value(vocabulary()).unwrap();
+        let kinds = json["event_kinds"].as_array().unwrap();
+        assert_eq!(kinds.len(), 12 + 4 + 1);
+        assert_eq!(
+            kinds[3],
+            serde_json::json!({"name": "retry", "label": "Retry after backoff", "of": "fetch"})
+        );
+        assert_eq!(kinds[12]["name"], "upload_started");
+        assert_eq!(kinds[12]["of"], "upload");
+        assert_eq!(
+            kinds[16],
+            serde_json::json!({"name": "exported", "label": "File downloaded", "of": "page"})
+        );
+        let mut names: Vec<&str> = kinds.iter().map(|k| k["name"].as_str().unwrap()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), kinds.len(), "each kind once");
+    }
+
+    #[test]
+    fn the_pages_inputs_name_the_cores_settings_and_every_typed_one_has_an_input() {
+        let html = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/www/index.html"))
+            .unwrap();
+        let mut named: Vec<&str> = html
+            .split("data-setting=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        assert!(named.len() > 10, "{named:?}");
+        let all = named.len();
+        named.sort_unstable();
+        named.dedup();
+        assert_eq!(named.len(), all, "one input per setting");
+        for name in &named {
+            assert!(
+                Setting::ALL.iter().any(|setting| setting.name() == *name),
+                "index.html: data-setting=\"{name}\" is not a setting of the core"
+            );
+        }
+        // The mapping panel holds `map`; every other setting a form or a
+        // link carries is typed into an input.
+        for setting in Setting::ALL {
+            let typed = setting.form_key().is_some() || setting.query().is_some();
+            if typed && setting.kind() != SettingKind::Mapping {
+                assert!(named.contains(&setting.name()), "no input for {setting:?}");
+            }
+        }
+    }
+
+    /// The page's scripts: every `.js` file under `www/` but the generated `pkg/`.
+    fn page_scripts() -> Vec<(String, String)> {
+        fn walk(dir: &std::path::Path, found: &mut Vec<(String, String)>) {
+            let mut entries: Vec<_> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|entry| entry.unwrap().path())
+                .collect();
+            entries.sort();
+            for path in entries {
+                if path.is_dir() {
+                    if path.file_name().is_some_and(|name| name != "pkg") {
+                        walk(&path, found);
+                    }
+                } else if path.extension().is_some_and(|ext| ext == "js") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+                    let name = path.strip_prefix(root).unwrap_or(&path);
+                    found.push((name.display().to_string(), text));
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("www"),
+            &mut found,
+        );
+        found
+    }
+
+    /// The quoted literals `key` is compared with or given in `source`
+    /// through one of `ops` (`key === 'x'`, `key: 'x'`, `key = 'x'`);
+    /// `key` starts a word (`error.code` and `{ code` count, `errorcode`
+    /// does not).
+    fn literals_of(source: &str, key: &str, ops: &[&str]) -> Vec<String> {
+        let mut found = Vec::new();
+        for (at, _) in source.match_indices(key) {
+            let before = source[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$') {
+                continue;
+            }
+            let rest = source[at + key.len()..].trim_start();
+            let Some(op) = ops.iter().find(|op| rest.starts_with(**op)) else {
+                continue;
+            };
+            let rest = &rest[op.len()..];
+            // `=` must not be the start of `==` or `=>`.
+            if rest.starts_with(['=', '>']) {
+                continue;
+            }
+            let rest = rest.trim_start();
+            let Some(quote) = rest.chars().next().filter(|c| matches!(c, '\'' | '"')) else {
+                continue;
+            };
+            if let Some(end) = rest[1..].find(quote) {
+                found.push(rest[1..1 + end].to_owned());
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn literals_are_found_where_a_key_is_compared_or_given() {
+        let source = "if (error.code === 'a') x = { code: \"b\", kind: 'c' };\n\
+                      failure.code = 'd'; if (code !== 'e' || errorcode === 'no' || code => 'no') {}\n\
+                      if (code == other) {}";
+        assert_eq!(
+            literals_of(source, "code", &["===", "!==", ":", "="]),
+            ["a", "b", "d", "e"]
+        );
+        assert_eq!(literals_of(source, "kind", &[":"]), ["c"]);
+    }
+
+    #[test]
+    fn the_page_uses_only_the_cores_codes_and_keeps_no_copy_of_its_lists() {
+        let json = serde_json::to_value(vocabulary()).unwrap();
+        let names = |list: &serde_json::Value, key: &str| -> Vec<String> {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|entry| entry[key].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let codes = names(&json["error_codes"], "code");
+        let levels = names(&json["log_levels"], "name");
+        let kinds = names(&json["event_kinds"], "name");
+        let scripts = page_scripts();
+        assert!(scripts.len() > 5, "the page's scripts are read");
+        let mut used = Vec::new();
+        for (path, source) in &scripts {
+            for code in literals_of(source, "code", &["===", "!==", "==", "!=", ":", "="]) {
+                assert!(
+                    codes.contains(&code),
+                    "{path}: '{code}' is not a code of the core"
+                );
+                used.push(code);
+            }
+            for level in literals_of(source, "level", &["===", "!==", ":"]) {
+                assert!(
+                    levels.contains(&level),
+                    "{path}: '{level}' is not a level of the core"
+                );
+            }
+            // `kind` also names other things in www/ (a source, a download):
+            // an event's kind is compared as `event.kind` or given as `kind:`.
+            let compared = literals_of(source, "event.kind", &["===", "!=="]);
+            for kind in compared
+                .into_iter()
+                .chain(literals_of(source, "kind", &[":"]))
+            {
+                assert!(
+                    kinds.contains(&kind),
+                    "{path}: '{kind}' is not an event kind of the core"
+                );
+                used.push(kind);
+            }
+            for constant in ["SETTING_INPUTS", "LEVELS", "ERROR_DETAILS", "PROBE_BYTES"] {
+                let defined = source.match_indices(constant).any(|(at, _)| {
+                    let around =
+                        |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                    !around(source[..at].chars().next_back())
+                        && !around(source[at + constant.len()..].chars().next())
+                });
+                assert!(
+                    !defined,
+                    "{path} still has {constant}: the core's vocabulary has it"
+                );
+            }
+        }
+        for code in [
+            "invalid_setting",
+            "cancelled",
+            "internal",
+            "no_report",
+            "no_changes",
+            "retry",
+            "exported",
+        ] {
+            assert!(
+                used.iter().any(|used| used == code),
+                "the scan finds '{code}' in www/"
+            );
+        }
+    }
+
+    #[test]
+    fn the_readme_names_every_error_code_and_detail() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let json = serde_json::to_value(vocabulary()).unwrap();
+        let codes = json["error_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| &c["code"]);
+        for name in codes.chain(json["error_details"].as_array().unwrap()) {
+            let name = name.as_str().unwrap();
+            assert!(readme.contains(&format!("`{name}`")), "README: `{name}`");
         }
     }
 

@@ -11,8 +11,9 @@
 //! | 3 | `report` |
 //! | 4 | `compare` |
 //! | 5 | `pipeline` (a file or an API's pages to a report) |
-//! | 6 | `stream` (an upload in chunks), `vocabulary` (the page's words) |
-//! | 7 | `web` (the page's boundary) |
+//! | 6 | `stream` (an upload in chunks) |
+//! | 7 | `vocabulary` (the page's words, event kinds included) |
+//! | 8 | `web` (the page's boundary) |
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeSet;
@@ -30,8 +31,8 @@ const FLOORS: [(&str, u8); 13] = [
     ("compare", 4),
     ("pipeline", 5),
     ("stream", 6),
-    ("vocabulary", 6),
-    ("web", 7),
+    ("vocabulary", 7),
+    ("web", 8),
 ];
 
 fn floor(part: &str) -> Option<u8> {

@@ -9,7 +9,7 @@ mod support;
 
 use customer_pipeline::fetch::events::{EventKind, WarningCode};
 use customer_pipeline::fetch::fetcher::FetchOutcome;
-use customer_pipeline::provenance::{FailureCode, WalkEnd, WalkEnding};
+use customer_pipeline::provenance::{FailureCode, WalkEnd, WalkEnding, Warning};
 use support::{config, customer_lines, source_report_lines, Harness, Move, ScriptedApi, Step};
 
 /// Records 1..=n with a second record for some ids: `(after, id)` puts a
@@ -286,11 +286,14 @@ fn data_that_keeps_moving_is_never_complete() {
     assert_eq!(outcome.provenance.refetches, 2, "at most two more walks");
     assert!(warning_codes(&harness).contains(&WarningCode::TotalChanged));
     let warning = &outcome.provenance.warnings[0];
+    assert_eq!(warning.code, WarningCode::TotalChanged);
     assert!(
-        warning.contains("the data moved during the walk"),
-        "{warning}"
+        warning.message.contains("the data moved during the walk"),
+        "{warning:?}"
     );
-    assert!(harness.report(&outcome).metadata.warnings[0].contains("total = "));
+    let report = harness.report(&outcome);
+    assert_eq!(report.metadata.warnings[0], *warning);
+    assert!(report.metadata.warnings[0].message.contains("total = "));
 }
 
 #[test]
@@ -308,7 +311,10 @@ fn a_shift_that_keeps_happening_is_never_complete() {
     let outcome = harness.run(&cfg);
     assert!(!outcome.is_complete());
     assert_eq!(warning_codes(&harness), [WarningCode::PagesShifted]);
-    assert!(outcome.provenance.warnings[0].starts_with("The last record of page"));
+    let warning = &outcome.provenance.warnings[0];
+    assert_eq!(warning.code, WarningCode::PagesShifted);
+    assert!(warning.page.is_some(), "the first page that shifted");
+    assert!(warning.message.starts_with("The last record of page"));
 }
 
 #[test]
@@ -321,8 +327,16 @@ fn a_page_that_keeps_contradicting_the_others_makes_the_run_partial() {
     assert!(!outcome.is_complete());
     assert_eq!(outcome.pages.len(), 4, "the larger total is followed");
     assert_eq!(warning_codes(&harness), [WarningCode::TotalChanged]);
+    assert_eq!(
+        (
+            outcome.provenance.warnings[0].code,
+            outcome.provenance.warnings[0].page
+        ),
+        (WarningCode::TotalChanged, Some(1))
+    );
     assert!(
         outcome.provenance.warnings[0]
+            .message
             .starts_with("Page 1 stated total = 18, total_pages = 3 where the latest page states total = 24, total_pages = 4"),
         "{:?}",
         outcome.provenance.warnings
@@ -341,10 +355,14 @@ fn received_records_are_reconciled_with_the_stated_total_both_ways() {
         assert!(!outcome.is_complete(), "{stated} stated");
         assert_eq!(
             outcome.provenance.warnings,
-            [format!(
-                "The API states total = {stated} records, but {served} records arrived on its \
-                 pages; the report may be missing records or the API's count is wrong"
-            )]
+            [Warning {
+                code: WarningCode::RecordCountMismatch,
+                page: None,
+                message: format!(
+                    "The API states total = {stated} records, but {served} records arrived on \
+                     its pages; the report may be missing records or the API's count is wrong"
+                )
+            }]
         );
         assert_eq!(
             (

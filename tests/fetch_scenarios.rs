@@ -6,7 +6,7 @@ mod support;
 
 use customer_pipeline::fetch::events::{EventKind, Level};
 use customer_pipeline::fetch::services::Clock;
-use customer_pipeline::provenance::{FailureCode, Truncation};
+use customer_pipeline::provenance::{FailureCode, Truncation, Warning, WarningCode};
 use support::{config, secs, Harness, ScriptedApi, Step};
 
 /// 12 records, 6 per page: 2 pages, like reqres.
@@ -338,7 +338,11 @@ fn the_walk_is_bounded_by_max_pages() {
     assert!(!outcome.is_complete());
     assert_eq!(
         outcome.provenance.warnings,
-        ["Stopped after 5 pages, the most a run fetches; the API may have more"]
+        [Warning {
+            code: WarningCode::Truncated,
+            page: None,
+            message: "Stopped after 5 pages, the most a run fetches; the API may have more".into()
+        }]
     );
     assert_eq!(
         outcome.provenance.truncated,
@@ -628,7 +632,13 @@ fn the_page_limit_is_its_own_state() {
     );
     assert_eq!(
         outcome.provenance.warnings,
-        ["The API states 10 pages; a run fetches at most 4, so only the first 4 are in the report"]
+        [Warning {
+            code: WarningCode::Truncated,
+            page: None,
+            message: "The API states 10 pages; a run fetches at most 4, so only the first 4 are \
+                      in the report"
+                .into()
+        }]
     );
     let json = String::from_utf8(harness.report(&outcome).to_json()).unwrap();
     assert!(

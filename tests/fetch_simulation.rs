@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use customer_pipeline::common::hash::SplitMix64;
+use customer_pipeline::provenance::{Warning, WarningCode};
 use support::{config, customer_lines, source_report_lines, Harness, Move, ScriptedApi, Step};
 
 const SEEDS: u64 = 10_000;
@@ -264,10 +265,11 @@ fn simulate(seed: u64, judge: Judge) -> Result<(), String> {
         Judge::AlwaysComplete => outcome.provenance.complete = true,
         Judge::NeverComplete => {
             outcome.provenance.complete = false;
-            outcome
-                .provenance
-                .warnings
-                .push("mutant: never complete".into());
+            outcome.provenance.warnings.push(Warning {
+                code: WarningCode::RecordCountMismatch,
+                page: None,
+                message: "mutant: never complete".into(),
+            });
         }
     }
     let report = harness.report(&outcome);

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use customer_pipeline::settings::MAX_SEED;
-use customer_pipeline::web::{process_upload, random_seed, vocabulary, RunOutput};
+use customer_pipeline::web::{map_text, process_upload, random_seed, vocabulary, RunOutput};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
@@ -113,13 +113,64 @@ fn errors_carry_a_code_and_where() {
         property(&result, "field").as_string().as_deref(),
         Some("seed")
     );
+    for result in [result, run(b"[\n{\"id\": 1,}\n]"), run(b"")] {
+        details_are_the_vocabularys(&result);
+    }
+}
+
+/// Every property the error sets is a detail the vocabulary names (which
+/// the worker forwards), and its code is one of the vocabulary's codes.
+fn details_are_the_vocabularys(result: &Result<RunOutput, JsValue>) {
+    let vocabulary: serde_json::Value = serde_json::from_str(&vocabulary()).unwrap();
+    let Err(error) = result else {
+        panic!("expected the call to fail")
+    };
+    let keys = js_sys::Object::keys(&js_sys::Object::from(error.clone()));
+    for key in keys.iter() {
+        let key = key.as_string().unwrap();
+        assert!(
+            vocabulary["error_details"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|name| name == key.as_str()),
+            "{key}"
+        );
+    }
+    let code = code(result);
+    assert!(
+        vocabulary["error_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|entry| entry["code"] == code.as_str()),
+        "{code}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn the_core_writes_a_links_map_text() {
+    assert_eq!(
+        map_text(
+            "avatar:, id : Customer ID",
+            r#"{"email": null, "last_login": "Seen, last"}"#
+        )
+        .unwrap(),
+        "id:Customer ID,email:,avatar:"
+    );
+    assert_eq!(map_text("", "").unwrap(), "");
+    let error = map_text("", r#"{"colour": "x"}"#).unwrap_err();
+    let get = |name: &str| js_sys::Reflect::get(&error, &JsValue::from_str(name)).unwrap();
+    assert_eq!(get("code").as_string().as_deref(), Some("invalid_setting"));
+    assert_eq!(get("field").as_string().as_deref(), Some("map"));
 }
 
 #[wasm_bindgen_test]
 fn the_vocabulary_is_json_for_the_page() {
     let vocabulary: serde_json::Value = serde_json::from_str(&vocabulary()).unwrap();
     assert_eq!(vocabulary["quality_buckets"][0]["min"], 90);
-    assert_eq!(vocabulary["limits"]["retries"]["max"], 10);
+    assert_eq!(vocabulary["settings"][3]["name"], "retries");
+    assert_eq!(vocabulary["settings"][3]["limit"]["max"], 10);
 }
 
 #[wasm_bindgen_test]

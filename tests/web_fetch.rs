@@ -396,3 +396,24 @@ async fn a_walk_that_clamps_past_the_end_keeps_the_last_page() {
     );
     assert_eq!(metadata["fetch"]["requests"], 4, "one request past the end");
 }
+
+#[wasm_bindgen_test]
+async fn a_cancelled_run_says_how_many_pages_it_fetched() {
+    let url = format!("{}/api/users?failure_rate=0", mock_url());
+    let ignore = Closure::<dyn Fn(String)>::new(|_: String| {});
+    let controller = web_sys::AbortController::new().expect("AbortController");
+    controller.abort();
+    let error = match fetch_and_process(
+        format!(r#"{{"url": "{url}", "seed": "42", "asOf": "2026-11-24"}}"#),
+        ignore.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+        controller.signal(),
+    )
+    .await
+    {
+        Ok(_) => panic!("an aborted run is cancelled"),
+        Err(error) => error,
+    };
+    let get = |name: &str| js_sys::Reflect::get(&error, &JsValue::from_str(name)).unwrap();
+    assert_eq!(get("code").as_string().as_deref(), Some("cancelled"));
+    assert_eq!(get("pages_fetched").as_f64(), Some(0.0));
+}

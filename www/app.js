@@ -11,7 +11,7 @@ import { el, count, saveFile, capitalise } from './dom.js';
 import { MappingPanel } from './mapping.js';
 import { RunLog } from './runlog.js';
 import {
-  SETTING_INPUTS, applyLimits, applyQuery, defaultApiUrl, fetchForm, mappingQuery, shareableUrl, today,
+  applyLimits, applyQuery, defaultApiUrl, fetchForm, mappingQuery, settingInput, shareableUrl, today, useSettings,
 } from './settings.js';
 import { CustomerTable, describeCount } from './vtable.js';
 
@@ -49,7 +49,7 @@ const mapping = new MappingPanel({
 let vocabulary = null;
 let chosenFile = null;
 let lastMetadata = null;
-let running = null; // {kind: 'api' | 'file', started}
+let running = null; // {source: 'api' | 'file', started}
 let ticker = null;
 let waitingUntil = 0;
 let waitingWhy = '';
@@ -87,9 +87,9 @@ function showError(lines) {
   $('error').hidden = lines.length === 0;
 }
 
-/** Marks the input of the setting the core refused, described by the error. */
+/** Marks the input of the setting the core refused (its `field`), described by the error. */
 function markInvalid(field) {
-  const input = $(SETTING_INPUTS[field] ?? '');
+  const input = settingInput(field);
   if (!input) return;
   input.setAttribute('aria-invalid', 'true');
   const described = (input.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean);
@@ -155,7 +155,7 @@ function elapsed() {
 }
 
 function progressParts() {
-  if (running.kind === 'file') {
+  if (running.source === 'file') {
     const parts = [progress.processing ? 'Processing…' : `Read ${formatBytes(progress.loaded || 0)} of ${formatBytes(progress.total || 0)}`];
     if (progress.records) parts.push(`${count(progress.records)} records`);
     return parts;
@@ -172,7 +172,7 @@ function progressParts() {
 function drawProgress() {
   if (!running) return;
   const bar = $('progress');
-  if (running.kind === 'file') {
+  if (running.source === 'file') {
     bar.max = progress.total || 1;
     bar.value = progress.loaded || 0;
   } else {
@@ -186,7 +186,7 @@ function drawProgress() {
 /** Tells screen readers how the run goes, at most once per ANNOUNCE_EVERY_MS. */
 function announce() {
   if (!running) return;
-  announcer.text = `${running.kind === 'file' ? 'Reading' : 'Fetching'}: ${progressParts().join(', ')}.`;
+  announcer.text = `${running.source === 'file' ? 'Reading' : 'Fetching'}: ${progressParts().join(', ')}.`;
   if (announcer.timer) return;
   const wait = Math.max(0, announcer.last + ANNOUNCE_EVERY_MS - performance.now());
   announcer.timer = setTimeout(() => {
@@ -197,8 +197,8 @@ function announce() {
   }, wait);
 }
 
-function startProgress(kind) {
-  running = { kind, started: performance.now() };
+function startProgress(source) {
+  running = { source, started: performance.now() };
   progress = {};
   waitingUntil = 0;
   announcer.last = performance.now(); // the status line just said the run started
@@ -220,6 +220,11 @@ function stopProgress() {
   $('progress-text').textContent = '';
 }
 
+/** An event kind as people read it (the vocabulary's event_kinds). */
+function kindLabel(kind) {
+  return vocabulary.event_kinds.find((entry) => entry.name === kind)?.label ?? kind;
+}
+
 /** The events of the run: the run log, progress, and the waits' countdown. */
 function onRunMessage(message) {
   if (message.type === 'read-progress') {
@@ -236,7 +241,7 @@ function onRunMessage(message) {
       log.add(event);
       if (event.kind === 'retry' || event.kind === 'rate_limit_wait') {
         waitingUntil = Date.now() + event.wait_ms;
-        waitingWhy = event.kind === 'retry' ? 'retry backoff' : 'rate limit';
+        waitingWhy = kindLabel(event.kind).toLowerCase();
         announce();
       }
     }
@@ -258,11 +263,11 @@ async function run({ retry = false } = {}) {
   mapping.stop();
   const request = kind === 'file'
     ? { type: 'upload', file: chosenFile, seed: $('seed').value, asOf: $('as-of').value, options: mapping.runOptions() }
-    : { type: 'fetch', form: { ...fetchForm({ refresh: !retry && $('refresh').checked }), map: mapping.runMap('api') } };
+    : { type: 'fetch', form: fetchForm({ refresh: !retry && $('refresh').checked, map: mapping.runMap('api') }) };
   startProgress(kind);
-  const kept = kind === 'api' && request.form.keep ? ' Fetched pages are kept on this device.' : '';
+  const kept = kind === 'api' && $('keep-pages').checked ? ' Fetched pages are kept on this device.' : '';
   setState('running', kind === 'file' ? `Processing ${chosenFile.name}…`
-    : `Fetching ${await redacted(request.form.url.trim())}…${kept}`);
+    : `Fetching ${await redacted($('api-url').value.trim())}…${kept}`);
   try {
     const reply = await client.ask(request, onRunMessage);
     stopProgress();
@@ -333,7 +338,7 @@ async function cancel() {
   if (!running) return;
   // Cancel is about to be disabled: focus goes back to Run first.
   $('run').focus();
-  if (running.kind === 'api') {
+  if (running.source === 'api') {
     await client.ask({ type: 'cancel' });
   } else {
     // Reading and processing a file is synchronous work in the worker: end it.
@@ -376,8 +381,9 @@ function fillCounts(tiles) {
   ])));
 }
 
+/** Fills a list; an item is its text, or `{text, attrs}`. */
 function fillList(listId, noneId, items) {
-  $(listId).replaceChildren(...items.map((text) => el('li', { text })));
+  $(listId).replaceChildren(...items.map((item) => el('li', typeof item === 'string' ? { text: item } : item)));
   $(listId).hidden = items.length === 0;
   $(noneId).hidden = items.length > 0;
 }
@@ -419,7 +425,7 @@ function drawCharts(m) {
   const customers = m.total_customers;
   barChart($('chart-quality'), vocabulary.quality_buckets.map((bucket, rank) => ({
     label: `${bucket.name} (${bucket.min}–${bucket.max})`,
-    value: m.data_quality_summary[`${bucket.name}_quality`] ?? 0,
+    value: m.data_quality_summary[bucket.summary_key] ?? 0,
     rank,
   })), customers);
   const unmapped = new Set(m.mapping.unmapped);
@@ -470,7 +476,9 @@ async function showResults(reply) {
     withMore(rejected.map((r) => `${r.position}: ${r.reason}`), rejected.length, m.rejected_records));
   fillList('duplicates-list', 'duplicates-none',
     withMore(duplicates.map((d) => d.message), duplicates.length, m.duplicates_removed));
-  fillList('warnings-list', 'warnings-none', m.warnings);
+  fillList('warnings-list', 'warnings-none', m.warnings.map((warning) => ({
+    text: warning.message, attrs: { 'data-code': warning.code },
+  })));
   $('retry-failed').hidden = !(m.fetch && m.failed_pages.length > 0);
 
   const notes = [];
@@ -531,7 +539,8 @@ function options(select, entries) {
 }
 
 function buildFromVocabulary(v) {
-  applyLimits(v.limits);
+  applyLimits();
+  log.configure(v.log_levels);
   $('as-of-help').textContent = `Logins within ${v.active_within_days} days before it count as active.`;
   options($('filter-bucket'), [['', 'all'], ...v.quality_buckets.map((b) => [b.name, `${b.name} (${b.min}–${b.max})`])]);
   options($('filter-issue'), [['', 'any or none'], ...v.scored_fields.map((f) => [f.name, f.label])]);
@@ -608,7 +617,11 @@ function wire() {
   for (const button of [$('copy-log'), $('copy-link')]) button.dataset.label = button.textContent;
   $('copy-log').addEventListener('click', () => copy(log.text(), $('copy-log')));
   $('copy-link').addEventListener('click', async () => {
-    copy(shareableUrl(mapping.linkParams(), await redacted($('api-url').value)), $('copy-link'));
+    try {
+      copy(shareableUrl(await mapping.linkParams(), await redacted($('api-url').value)), $('copy-link'));
+    } catch (error) {
+      showError([`Could not make the link: ${error.message}`]);
+    }
   });
   for (const input of document.querySelectorAll('input')) {
     input.addEventListener('input', () => {
@@ -633,24 +646,28 @@ async function start() {
   wire();
   $('api-url').value = defaultApiUrl();
   $('as-of').value = today();
-  const autorun = applyQuery(location.search);
-  mapping.setQuery(mappingQuery(location.search));
   showSource();
+  let link;
   try {
     const reply = await client.ask({ type: 'vocabulary' });
+    // The link's settings are read by the core's names and parameters.
+    useSettings(reply.vocabulary.settings);
+    link = applyQuery(location.search);
+    mapping.setQuery(mappingQuery(location.search));
     buildFromVocabulary(reply.vocabulary);
     vocabulary = reply.vocabulary;
+    showSource();
     if (!$('seed').value) await newSeed();
   } catch (error) {
     fail(error);
     return;
   }
   showStored();
-  const keepFromLink = new URLSearchParams(location.search).get('keep') === '1';
+  const keepFromLink = link.turnedOn.has($('keep-pages').dataset.setting);
   setState('idle', keepFromLink
     ? 'Ready. This link turned on "Keep fetched pages on this device": the pages a run fetches will be stored in this browser.'
     : 'Ready: choose a source and press Run.');
-  if (!autorun) return;
+  if (!link.autorun) return;
   // A key already in the field (a password manager fills it in) is not
   // the user's word for this link's API: ask before sending it there.
   if (source() === 'api' && $('api-key').value !== '') askBeforeAutorun();

@@ -1,15 +1,14 @@
 // Talks to the worker: requests get promises; events for a request go to its listener.
-// A failed request rejects with an Error carrying the core's `code` (and
-// `field`, `line`, `column`, `page` where they apply); the page acts on those.
-
-/** The properties of a coded error that cross from the worker. */
-export const ERROR_DETAILS = ['code', 'field', 'line', 'column', 'page'];
+// A failed request rejects with an Error carrying the core's `code` and
+// every other detail the core's error had (`field`, `line`, `column`, `page`,
+// … as the vocabulary's error_details name them; the worker forwards each);
+// the page acts on those.
 
 /** An Error with the given message and details ({code, field, ...}). */
 export function codedError(message, details = {}) {
   const error = new Error(message);
-  for (const name of ERROR_DETAILS) {
-    if (details[name] !== undefined && details[name] !== null) error[name] = details[name];
+  for (const [name, value] of Object.entries(details)) {
+    if (value !== undefined && value !== null) error[name] = value;
   }
   return error;
 }
@@ -44,7 +43,7 @@ export class WorkerClient {
       waiter.resolve(message);
     } else if (message.type === 'error') {
       this.pending.delete(message.id);
-      waiter.reject(codedError(message.message, message));
+      waiter.reject(codedError(message.message, message.details));
     } else {
       waiter.onEvent?.(message);
     }

@@ -6,27 +6,32 @@
 // ask for it again.
 //
 // Requests and replies:
-//   probe-file {file, options: {map, separator, file_name}} -> {probe}  (the first 64 KiB, or all of a smaller file)
+//   probe-file {file, options: {map, separator, file_name}} -> {probe}  (the core's probe_bytes of its start,
+//                                                                      or all of a smaller file)
 //   probe-api {form}                             -> {probe}  (+ 'event' messages: page 1's retries and waits)
 //   cancel-probe                                 -> {}       (aborts a probe of the API)
+//   map-text {base, changes}                     -> {text}   (the link's `map` text with the panel's
+//                                                             changes over it, written by the core)
 // `probe` is the core's answer, parsed: {format, separator, columns,
 // mapping: {fields, unmapped, ignored_columns}, preview: [{position, values,
 // problem}], refusal: {code, message} | null}. A refused setting rejects with `invalid_setting` and its
 // `field` (`map`, `separator`, or an API setting); a source that cannot be
 // read, with its code (`invalid_json`, `not_utf8`, page 1's failure, ...).
-import { probeApi, probeFile } from './pkg/customer_pipeline.js';
-
-/** How much of a larger file is looked at: a header and the preview's records, and more. */
-const PROBE_BYTES = 64 * 1024;
+import { mapText, probeApi, probeFile } from './pkg/customer_pipeline.js';
 
 let probeAbort = null;
 
-/** The handlers; `postEvent(id)` forwards a probe's events to the page as worker.js does a run's. */
-export function mappingHandlers(postEvent) {
+/**
+ * The handlers; `postEvent(id)` forwards a probe's events to the page as
+ * worker.js does a run's; `words` is the core's vocabulary, which says how
+ * much of a file's start the probe reads.
+ */
+export function mappingHandlers(postEvent, words) {
   return {
     async 'probe-file'({ file, options }) {
-      const start = new Uint8Array(await file.slice(0, PROBE_BYTES).arrayBuffer());
-      return { probe: JSON.parse(probeFile(start, file.size <= PROBE_BYTES, JSON.stringify(options))) };
+      const { probe_bytes: bytes } = await words;
+      const start = new Uint8Array(await file.slice(0, bytes).arrayBuffer());
+      return { probe: JSON.parse(probeFile(start, file.size <= bytes, JSON.stringify(options))) };
     },
 
     async 'probe-api'({ id, form }) {
@@ -43,6 +48,10 @@ export function mappingHandlers(postEvent) {
     'cancel-probe'() {
       probeAbort?.abort();
       return {};
+    },
+
+    'map-text'({ base, changes }) {
+      return { text: mapText(base, JSON.stringify(changes)) };
     },
   };
 }

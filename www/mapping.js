@@ -6,12 +6,14 @@
 // reads and the first records as they would be read. Every change looks again.
 //
 // What is sent as `map`: until the user changes a select, the link's `map`
-// text (`id:Customer ID,avatar:`; empty: all proposed by the core); after a
-// change, and for every run after a probe, an object of every field as the
-// last probe resolved it with the user's changes over it ({field: column or
-// null}), so that a change moves only what the user moved and a run reads
-// exactly what the preview showed. The object form names any column, commas
-// included. Field names, labels and separators come from the core's vocabulary.
+// text as given (empty: all proposed by the core); after a change, and for
+// every run after a probe, an object of every field as the last probe
+// resolved it with the user's changes over it ({field: column or null}), so
+// that a change moves only what the user moved and a run reads exactly what
+// the preview showed. The object form names any column, commas included.
+// The page neither parses nor writes the `map` text: the core reads it, and
+// writes the link's (mapText). Field names, labels and separators come from
+// the core's vocabulary.
 import { el, count, capitalise } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
@@ -21,21 +23,6 @@ const $ = (id) => document.getElementById(id);
  * and reads a blank one as "not in this source" (MappingSpec::from_fields).
  */
 const nameable = (column) => column.trim() !== '';
-
-/**
- * Whether the `map` text can name `column`: it is split at commas and its
- * names are trimmed (MappingSpec::parse), so only the object form names a
- * column with a comma or with spaces around it.
- */
-const nameableInText = (column) => nameable(column) && column.trim() === column && column.split(',').length === 1;
-
-/** `field:column` pairs of the `map` text (nothing after the colon: not in this source). */
-const pairs = (entries) => entries
-  .filter(([, column]) => column === null || nameableInText(column))
-  .map(([field, column]) => `${field}:${column ?? ''}`)
-  .join(',');
-
-const joined = (...parts) => parts.filter((part) => part !== '').join(',');
 
 /** A preview cell with no value: a dash to see, a word to hear. */
 const absent = () => el('span', { className: 'absent' }, [
@@ -51,8 +38,9 @@ const freshState = (seq = 0) => ({
 export class MappingPanel {
   /**
    * `client` talks to the worker; `say` tells screen readers (the polite
-   * live region); `source()` is 'api' or 'file'; `apiForm({refresh})` is
-   * the API run's form as typed.
+   * live region); `source()` is 'api' or 'file'; `apiForm({refresh, map})`
+   * is the API run's form as typed, with those settings (by the core's
+   * names) as given.
    */
   constructor({ client, say, source, apiForm }) {
     this.client = client;
@@ -140,12 +128,14 @@ export class MappingPanel {
   }
 
   /**
-   * The mapping settings for *Copy link*: the link's map with the user's
-   * changes after it (a column with a comma cannot be written there), and
-   * the separator chosen.
+   * The mapping settings for *Copy link*, by the core's names: `map`, the
+   * link's map with the user's changes over it as the core writes it (a
+   * column with a comma cannot be written there), and the separator chosen.
    */
-  linkParams() {
-    return { map: joined(this.linkMap, pairs([...this.state().picks])), separator: this.separator };
+  async linkParams() {
+    const changes = Object.fromEntries(this.state().picks);
+    const { text } = await this.client.ask({ type: 'map-text', base: this.linkMap, changes });
+    return { map: text, separator: this.separator };
   }
 
   // ---------- what the user does ----------
@@ -278,7 +268,7 @@ export class MappingPanel {
     state.status = 'Fetching page 1…';
     this.render();
     // Only an explicit preview honours Ignore cached pages: a change looks at the page already fetched.
-    const form = { ...this.apiForm({ refresh: explicit && $('refresh').checked }), map: this.probeMap('api') };
+    const form = this.apiForm({ refresh: explicit && $('refresh').checked, map: this.probeMap('api') });
     try {
       const { probe } = await this.client.ask({ type: 'probe-api', form }, (message) => {
         const { event } = message;

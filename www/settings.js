@@ -1,6 +1,9 @@
 // Run settings: defaults, the form as typed, the limits shown on the inputs,
-// and the shareable URL query (api, seed, as_of, concurrency, retries,
-// timeout_ms, keep, keep_hours, map, separator, autorun). The API key is
+// and the shareable URL query. Which settings there are comes from the core's
+// vocabulary (`settings`: each one's name, key in the API run's form, query
+// parameter, kind and limit); each input names its setting with
+// `data-setting`, so this file keeps no table of names. The link parameter
+// `autorun` is the page's own. The API key has no query parameter: it is
 // never read from or written to the URL.
 //
 // Nothing here checks a value: the core validates every setting (one place,
@@ -9,27 +12,21 @@ import { count } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
 
-/** Query parameter -> input id. */
-const QUERY_FIELDS = [
-  ['api', 'api-url'], ['seed', 'seed'], ['as_of', 'as-of'],
-  ['concurrency', 'concurrency'], ['retries', 'retries'], ['timeout_ms', 'timeout'],
-  ['keep_hours', 'keep-hours'],
-];
+/** The core's settings (vocabulary `settings`), once it has said them. */
+let settings = [];
 
-/** The core's setting names (`invalid_setting`'s `field`) -> input id. */
-export const SETTING_INPUTS = {
-  url: 'api-url',
-  seed: 'seed',
-  as_of: 'as-of',
-  concurrency: 'concurrency',
-  retries: 'retries',
-  timeout_ms: 'timeout',
-  per_page: 'per-page',
-  keep_hours: 'keep-hours',
-  max_page_mb: 'max-page-mb',
-  api_key: 'api-key',
-  separator: 'map-separator',
-};
+/** The settings the mapping panel holds (the `map` text and the CSV separator): it shows and sends them. */
+const PANEL_KINDS = new Set(['mapping', 'separator']);
+
+/** Takes the core's settings; everything below iterates them. */
+export function useSettings(list) {
+  settings = list;
+}
+
+/** The input of the setting the core names `name` (an error's `field`), if the page has one. */
+export function settingInput(name) {
+  return document.querySelector(`[data-setting="${CSS.escape(name)}"]`);
+}
 
 /** Today's date in the user's time zone, as YYYY-MM-DD. */
 export function today() {
@@ -44,81 +41,94 @@ export function defaultApiUrl() {
   return served ? `${location.origin}/api/users` : '';
 }
 
-/** Fills the form from the URL query; returns whether `autorun=1` was given. */
+/**
+ * Fills the inputs from the URL query, each setting from its parameter (a
+ * flag is on with `1`); the panel's settings are left to mappingQuery.
+ * Returns whether `autorun=1` was given, and the set of the names of the
+ * flags the link turned on.
+ */
 export function applyQuery(search) {
   const params = new URLSearchParams(search);
-  for (const [param, id] of QUERY_FIELDS) {
-    if (params.has(param)) $(id).value = params.get(param);
+  const turnedOn = new Set();
+  for (const setting of settings) {
+    const input = settingInput(setting.name);
+    if (!setting.query || !input || PANEL_KINDS.has(setting.kind) || !params.has(setting.query)) continue;
+    if (setting.kind === 'flag') {
+      input.checked = params.get(setting.query) === '1';
+      if (input.checked) turnedOn.add(setting.name);
+    } else {
+      input.value = params.get(setting.query);
+    }
   }
-  if (params.has('keep')) $('keep-pages').checked = params.get('keep') === '1';
-  return params.get('autorun') === '1';
+  return { autorun: params.get('autorun') === '1', turnedOn };
 }
 
 /**
- * The field mapping and CSV separator of the URL query (`map`, `separator`),
- * as given: the mapping panel holds them, and the core checks them.
+ * The mapping panel's settings of the URL query, as given, by the core's
+ * names ({map, separator}): the panel holds them, and the core checks them.
  */
 export function mappingQuery(search) {
   const params = new URLSearchParams(search);
-  return { map: params.get('map') ?? '', separator: params.get('separator') ?? '' };
+  return Object.fromEntries(settings.filter((setting) => setting.query && PANEL_KINDS.has(setting.kind))
+    .map((setting) => [setting.name, params.get(setting.query) ?? '']));
 }
 
 /**
  * A link that reproduces the current settings (never the API key); empty
- * fields are left out. `mapping` is the panel's `{map, separator}`;
- * `apiUrl` the API URL as the core redacts it (secrets in its query as ***).
+ * fields are left out, a flag is `1` when on. `mapping` is the panel's
+ * settings by the core's names ({map, separator}); `apiUrl` the API URL as
+ * the core redacts it (secrets in its query as ***).
  */
 export function shareableUrl(mapping = {}, apiUrl = '') {
   const params = new URLSearchParams();
-  for (const [param, id] of QUERY_FIELDS) {
-    const value = param === 'api' ? apiUrl.trim() : $(id).value.trim();
-    if (value !== '') params.set(param, value);
-  }
-  if ($('keep-pages').checked) params.set('keep', '1');
-  for (const param of ['map', 'separator']) {
-    if (mapping[param]) params.set(param, mapping[param]);
+  for (const setting of settings) {
+    if (!setting.query) continue;
+    const input = settingInput(setting.name);
+    let value = '';
+    if (PANEL_KINDS.has(setting.kind)) value = mapping[setting.name] ?? '';
+    else if (setting.kind === 'url') value = apiUrl.trim();
+    else if (setting.kind === 'flag') value = input?.checked ? '1' : '';
+    else value = input?.value.trim() ?? '';
+    if (value !== '') params.set(setting.query, value);
   }
   return `${location.origin}${location.pathname}?${params}`;
 }
 
 /**
- * Puts the core's limits on the numeric inputs (`data-limit` names the
- * limit): `min`, `max`, the default as the placeholder, and a hint saying
- * the range and default.
+ * Puts the core's limits on the inputs: a number's `min`, `max` and default
+ * (as the placeholder), and a hint saying the range and default.
  */
-export function applyLimits(limits) {
-  for (const input of document.querySelectorAll('input[data-limit]')) {
-    const limit = limits[input.dataset.limit];
-    if (!limit) continue;
-    input.min = String(limit.min);
-    input.max = String(limit.max);
-    input.placeholder = limit.default === null ? 'API default' : String(limit.default);
-    const hint = input.getAttribute('aria-describedby') && $(input.getAttribute('aria-describedby').split(' ')[0]);
-    if (hint) {
-      const range = `${count(limit.min)} to ${count(limit.max)}`;
-      const fallback = limit.default === null ? 'empty: not sent' : `empty: ${count(limit.default)}`;
-      hint.append(` ${range}; ${fallback}.`);
+export function applyLimits() {
+  for (const setting of settings) {
+    const input = settingInput(setting.name);
+    if (!input || !setting.limit) continue;
+    const { min, max, default: fallback } = setting.limit;
+    const describedBy = input.getAttribute('aria-describedby');
+    const hint = describedBy && $(describedBy.split(' ')[0]);
+    if (setting.kind === 'whole_number') {
+      input.min = String(min);
+      input.max = String(max);
+      input.placeholder = fallback === null ? 'API default' : String(fallback);
+      hint?.append(` ${count(min)} to ${count(max)}; ${fallback === null ? 'empty: not sent' : `empty: ${count(fallback)}`}.`);
+    } else {
+      hint?.append(` A whole number from ${count(min)} to ${count(max)}.`);
     }
   }
-  const seed = limits.seed;
-  $('seed-help').append(` A whole number from ${count(seed.min)} to ${count(seed.max)}.`);
 }
 
-/** The API run's form exactly as typed (numbers as text, empty = the default). */
-export function fetchForm({ refresh }) {
-  return {
-    url: $('api-url').value,
-    apiKey: $('api-key').value,
-    perPage: $('per-page').value,
-    concurrency: $('concurrency').value,
-    retries: $('retries').value,
-    timeoutMs: $('timeout').value,
-    jitter: $('jitter').checked,
-    refresh,
-    keep: $('keep-pages').checked,
-    keepHours: $('keep-hours').value,
-    maxPageMb: $('max-page-mb').value,
-    seed: $('seed').value,
-    asOf: $('as-of').value,
-  };
+/**
+ * The API run's form exactly as typed (numbers as text, empty = the
+ * default), under the core's form keys: every setting with a form key and
+ * an input. `given` ({core name: value}) stands for what no input holds or
+ * overrides it (the panel's `map`, `refresh` for a retry).
+ */
+export function fetchForm(given = {}) {
+  const form = {};
+  for (const setting of settings) {
+    if (!setting.form_key) continue;
+    const input = settingInput(setting.name);
+    if (Object.hasOwn(given, setting.name)) form[setting.form_key] = given[setting.name];
+    else if (input) form[setting.form_key] = setting.kind === 'flag' ? input.checked : input.value;
+  }
+  return form;
 }

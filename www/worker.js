@@ -19,21 +19,33 @@
 //   rows {offset, limit}          -> {rows}                  (ids as text)
 //   download {kind: json | csv | summary} -> {blob, millis}
 //   previous, compare, changes-view, changes-rows, download-changes: see changes-worker.js
-//   probe-file, probe-api, cancel-probe: see mapping-worker.js
-// An error reply carries the core's `code`, and `field`, `line`, `column`,
-// `page` where they apply, with the message.
+//   probe-file, probe-api, cancel-probe, map-text: see mapping-worker.js
+// An error reply is {id, type: 'error', message, details}: `details` holds
+// the error's `code` and every other detail the core's errors carry (the
+// vocabulary's error_details: `field`, `line`, `column`, `page`,
+// `pages_fetched`) that it has. Every code is the core's (error_codes).
 import init, {
   UploadSession, cachedPages, fetchAndProcess, forgetStoredPages, randomSeed, redactUrl, storedPages, vocabulary,
 } from './pkg/customer_pipeline.js';
 import { changesHandlers, forgetChanges } from './changes-worker.js';
 import { mappingHandlers } from './mapping-worker.js';
 
+/** An Error with one of the core's codes (vocabulary error_codes): `{code}`. */
+function codedError(message, { code }) {
+  const error = new Error(message);
+  error.code = code;
+  return error;
+}
+
 const ready = init().catch((error) => {
-  const failure = new Error(`The WebAssembly module could not be loaded (${error.message}). ` +
-    'Build it with the README\'s run command, then reload the page.');
-  failure.code = 'internal';
-  throw failure;
+  throw codedError(`The WebAssembly module could not be loaded (${error.message}). `
+    + 'Build it with the README\'s run command, then reload the page.', { code: 'internal' });
 });
+
+/** The core's vocabulary, read once the module is loaded: the page's words, and the worker's. */
+const words = ready.then(() => JSON.parse(vocabulary()));
+// Awaited where used; a failure to load is ready's, reported to the page there.
+words.catch(() => {});
 
 /** Rejected records and removed duplicates listed on the page (all are in the report). */
 const LISTED = 500;
@@ -87,7 +99,7 @@ async function streamUpload(file, id, seed, asOf, options) {
 }
 
 const handlers = {
-  vocabulary: () => ({ vocabulary: JSON.parse(vocabulary()) }),
+  vocabulary: async () => ({ vocabulary: await words }),
 
   seed: () => ({ seed: randomSeed() }),
 
@@ -139,9 +151,7 @@ const handlers = {
 
   download({ kind }) {
     if (!current) {
-      const error = new Error('There is no report to download: run the pipeline first.');
-      error.code = 'no_report';
-      throw error;
+      throw codedError('There is no report to download: run the pipeline first.', { code: 'no_report' });
     }
     const started = performance.now();
     const parts = kind === 'csv' ? [current.csv()]
@@ -152,26 +162,33 @@ const handlers = {
 };
 
 Object.assign(handlers, changesHandlers(() => current));
-Object.assign(handlers, mappingHandlers(postEvent));
+Object.assign(handlers, mappingHandlers(postEvent, words));
 
 self.onmessage = async (event) => {
   const request = event.data;
   try {
     await ready;
     const handler = handlers[request.type];
-    if (!handler) throw new Error(`Unknown request '${request.type}'.`);
+    if (!handler) throw codedError(`Unknown request '${request.type}'.`, { code: 'internal' });
     const reply = await handler(request);
     self.postMessage({ ...reply, type: 'done', id: request.id });
   } catch (error) {
-    self.postMessage({
-      type: 'error',
-      id: request.id,
-      message: String(error?.message ?? error),
-      code: error?.code ?? 'internal',
-      field: error?.field,
-      line: error?.line,
-      column: error?.column,
-      page: error?.page,
-    });
+    self.postMessage({ type: 'error', id: request.id, message: String(error?.message ?? error), details: await details(error) });
   }
 };
+
+/**
+ * The details of a failure as the page receives them: every one the
+ * core's vocabulary names (error_details) that the error has; an error
+ * without a code (a bug in this script) is `internal`.
+ */
+async function details(error) {
+  // Without the module there is no vocabulary: the load failure has only its code.
+  const names = await words.then((v) => v.error_details, () => ['code']);
+  const found = {};
+  for (const name of names) {
+    if (error?.[name] !== undefined && error?.[name] !== null) found[name] = error[name];
+  }
+  if (found.code === undefined) found.code = 'internal';
+  return found;
+}

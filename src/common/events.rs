@@ -18,6 +18,30 @@ pub enum Level {
     Error,
 }
 
+impl Level {
+    /// Every level, from the least to the most that matters: the order
+    /// the page's log filter follows.
+    pub(crate) const ALL: [Level; 3] = [Level::Info, Level::Warn, Level::Error];
+
+    /// The level's name, as events carry it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        }
+    }
+
+    /// The events of this level, as people read them in a list.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Level::Info => "Information",
+            Level::Warn => "Warnings",
+            Level::Error => "Errors",
+        }
+    }
+}
+
 /// One event: when, how much it matters, what, and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunEvent<K> {
@@ -30,4 +54,19 @@ pub struct RunEvent<K> {
     pub kind: K,
     /// What happened, for a person (empty for progress).
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_are_named_as_events_carry_them_least_first() {
+        for level in Level::ALL {
+            assert_eq!(serde_json::to_value(level).unwrap(), level.name());
+        }
+        let mut sorted = Level::ALL;
+        sorted.sort_by_key(|level| *level as u8);
+        assert_eq!(sorted, Level::ALL, "the declaration order is the severity");
+    }
 }

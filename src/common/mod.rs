@@ -1,9 +1,11 @@
 //! Helpers every floor shares, depending on nothing of the crate: stable
 //! hashing and SplitMix64, the clock, dates, values as sources give them,
-//! interned texts, and the shape of a run's events.
+//! interned texts, the shape of a run's events, and what an error carries
+//! to the page.
 
 pub(crate) mod clock;
 pub mod dates;
+pub(crate) mod errors;
 pub(crate) mod events;
 pub(crate) mod field;
 pub mod hash;

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 pub use crate::common::events::{Level, RunEvent};
+pub use crate::provenance::WarningCode;
 use crate::provenance::{FailureCode, WalkEnd};
 
 /// Why an attempt is worth retrying.
@@ -25,28 +26,6 @@ pub enum RetryCause {
     BadAnswer,
     /// A page before the last with fewer records than a page holds.
     ShortPage,
-}
-
-/// What a warning is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WarningCode {
-    /// Pages stated other `total` or `total_pages` than the latest, and
-    /// still did when fetched again: the data moved during the walk, or
-    /// the API contradicts itself.
-    TotalChanged,
-    /// The last record of a page came back as the first of the next page
-    /// (the listing shifted), and fetching them again did not settle it.
-    PagesShifted,
-    /// The records received differ from the `total` the API stated.
-    RecordCountMismatch,
-    /// The page limit cut the run short.
-    Truncated,
-    /// A walk (no `total_pages`) stopped at a failed page.
-    WalkStopped,
-    /// Pages could not be stored on (or read from) this device, e.g. its
-    /// storage is full; the run goes on in memory. Said once per run.
-    StoreUnavailable,
 }
 
 /// Where an accepted page came from.
@@ -180,6 +159,44 @@ pub enum EventKind {
     Progress(Progress),
 }
 
+impl EventKind {
+    /// Every kind, as events carry it in `kind`, with how people read it.
+    pub(crate) const KINDS: [(&'static str, &'static str); 12] = [
+        ("started", "Run started"),
+        ("page_fetched", "Page fetched"),
+        ("redirected", "Redirect followed"),
+        ("retry", "Retry after backoff"),
+        ("rate_limit_wait", "Rate-limit wait"),
+        ("concurrency_lowered", "Concurrency lowered"),
+        ("page_failed", "Page failed"),
+        ("warning", "Warning"),
+        ("refetch", "Pages fetched again"),
+        ("walk_ended", "Walk ended"),
+        ("finished", "Run finished"),
+        ("progress", "Progress"),
+    ];
+
+    /// This event's kind, as it carries it in `kind`.
+    #[cfg(test)]
+    pub(crate) fn name(&self) -> &'static str {
+        let at = match self {
+            EventKind::Started { .. } => 0,
+            EventKind::PageFetched { .. } => 1,
+            EventKind::Redirected { .. } => 2,
+            EventKind::Retry { .. } => 3,
+            EventKind::RateLimitWait { .. } => 4,
+            EventKind::ConcurrencyLowered { .. } => 5,
+            EventKind::PageFailed { .. } => 6,
+            EventKind::Warning { .. } => 7,
+            EventKind::Refetch { .. } => 8,
+            EventKind::WalkEnded { .. } => 9,
+            EventKind::Finished { .. } => 10,
+            EventKind::Progress(_) => 11,
+        };
+        EventKind::KINDS[at].0
+    }
+}
+
 /// A fetch run's event.
 pub type FetchEvent = RunEvent<EventKind>;
 
@@ -206,6 +223,71 @@ pub struct Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_name_every_event_as_it_serializes() {
+        let each = [
+            EventKind::Started { url: String::new() },
+            EventKind::PageFetched {
+                page: 1,
+                records: 0,
+                source: PageSource::Network,
+                stored_at: None,
+            },
+            EventKind::Redirected {
+                page: 1,
+                to: String::new(),
+            },
+            EventKind::Retry {
+                page: 1,
+                cause: RetryCause::Timeout,
+                retry: 1,
+                of: 3,
+                wait_ms: 0,
+            },
+            EventKind::RateLimitWait {
+                page: 1,
+                wait: 1,
+                of: 5,
+                wait_ms: 0,
+                retry_after: None,
+            },
+            EventKind::ConcurrencyLowered {
+                page: 1,
+                from: 2,
+                to: 1,
+            },
+            EventKind::PageFailed {
+                page: 1,
+                attempts: 1,
+                code: FailureCode::Network,
+            },
+            EventKind::Warning {
+                code: WarningCode::Truncated,
+                page: None,
+            },
+            EventKind::Refetch {
+                refetch: 1,
+                of: 2,
+                pages: 1,
+            },
+            EventKind::WalkEnded {
+                page: 1,
+                by: WalkEnd::EmptyPage,
+            },
+            EventKind::Finished {
+                end: RunEnd::Complete,
+                pages_fetched: 1,
+                pages_failed: 0,
+            },
+            EventKind::Progress(Progress::default()),
+        ];
+        let names: Vec<&str> = each.iter().map(EventKind::name).collect();
+        assert_eq!(names, EventKind::KINDS.map(|(name, _)| name));
+        for kind in &each {
+            assert_eq!(serde_json::to_value(kind).unwrap()["kind"], kind.name());
+        }
+    }
 
     #[test]
     fn events_serialize_flat_with_their_kind() {

@@ -31,7 +31,7 @@ use crate::common::dates::{format_log_time, format_timestamp};
 use crate::common::hash::mix;
 use crate::provenance::{
     ApiProvenance, FailureCode, FetchStats, PageFailure, RetryCounts, Truncation, WalkEnd,
-    WalkEnding,
+    WalkEnding, Warning,
 };
 
 /// Redirects followed in a row for one request, at most.
@@ -310,7 +310,7 @@ struct Run<'a> {
 struct RunState {
     stats: FetchStats,
     progress: Progress,
-    warnings: Vec<String>,
+    warnings: Vec<Warning>,
     /// Page fingerprint → the page accepted with it, to catch repeated pages.
     fingerprints: HashMap<u64, u64>,
     /// The largest `total_pages` seen so far, to tell a page before the last.
@@ -373,8 +373,13 @@ impl<'a> Run<'a> {
         (self.services.on_event)(&event);
     }
 
+    /// A warning of the report, told as an event too.
     fn warn(&self, code: WarningCode, page: Option<u64>, message: String) {
-        self.state.borrow_mut().warnings.push(message.clone());
+        self.state.borrow_mut().warnings.push(Warning {
+            code,
+            page,
+            message: message.clone(),
+        });
         self.emit(Level::Warn, EventKind::Warning { code, page }, message);
     }
 

@@ -15,7 +15,7 @@ pub mod classify;
 mod completeness;
 pub mod events;
 pub mod fetcher;
-pub(crate) mod limiter;
+pub mod limiter;
 pub mod pages;
 pub mod policy;
 pub mod services;

@@ -41,6 +41,21 @@ pub enum StoreError {
     Unavailable(String),
 }
 
+impl StoreError {
+    /// Every code a store error has.
+    pub(crate) const CODES: [&'static str; 2] = ["store_full", "store_unavailable"];
+
+    /// The code for programs: `store_full` when the site's storage is
+    /// full, `store_unavailable` otherwise.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
+    pub(crate) fn code(&self) -> &'static str {
+        match self {
+            StoreError::Quota(_) => StoreError::CODES[0],
+            StoreError::Unavailable(_) => StoreError::CODES[1],
+        }
+    }
+}
+
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -134,6 +149,15 @@ mod tests {
         DateTime::parse_from_rfc3339(text)
             .unwrap()
             .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn store_errors_have_their_codes() {
+        assert_eq!(StoreError::Quota("q".into()).code(), "store_full");
+        assert_eq!(
+            StoreError::Unavailable("u".into()).code(),
+            "store_unavailable"
+        );
     }
 
     #[test]

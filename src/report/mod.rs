@@ -19,7 +19,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::provenance::{FetchStats, PageFailure, Truncation, WalkEnding};
+use crate::provenance::{FetchStats, PageFailure, Truncation, WalkEnding, Warning};
 use crate::report::distributions::Distributions;
 use crate::report::json_out::{write_lines, LineWriter};
 use crate::source::ingest::{InputFormat, Position};
@@ -75,8 +75,9 @@ pub struct Metadata {
     pub complete: bool,
     /// API pages missing or incomplete, with a code and the reason.
     pub failed_pages: Vec<PageFailure>,
-    /// Things a person should know about the run (changed totals, limits).
-    pub warnings: Vec<String>,
+    /// Things a person should know about the run (changed totals, limits),
+    /// each `{code, page?, message}`.
+    pub warnings: Vec<Warning>,
     /// Set when the page limit cut an API run short; `null` otherwise.
     pub truncated: Option<Truncation>,
     /// Requests, retries and timings of an API run.
@@ -96,6 +97,26 @@ pub struct QualitySummary {
 }
 
 impl QualitySummary {
+    /// The key of a bucket's count in `data_quality_summary`
+    /// (`high_quality`, …); the vocabulary gives it to the page.
+    pub(crate) fn key(bucket: QualityBucket) -> &'static str {
+        match bucket {
+            QualityBucket::High => "high_quality",
+            QualityBucket::Medium => "medium_quality",
+            QualityBucket::Low => "low_quality",
+        }
+    }
+
+    /// The customers in one bucket.
+    #[cfg(test)]
+    pub(crate) fn get(&self, bucket: QualityBucket) -> usize {
+        match bucket {
+            QualityBucket::High => self.high_quality,
+            QualityBucket::Medium => self.medium_quality,
+            QualityBucket::Low => self.low_quality,
+        }
+    }
+
     /// Counts the customers per bucket.
     pub(crate) fn of(customers: &Customers) -> Self {
         let mut summary = QualitySummary::default();
@@ -327,8 +348,37 @@ fn write_serialized<T: Serialize>(out: &mut Vec<u8>, item: &T) {
 
 #[cfg(test)]
 mod tests {
+    use super::QualitySummary;
     use crate::pipeline::process_upload;
     use crate::settings::RunSettings;
+    use crate::transform::quality::QualityBucket;
+
+    #[test]
+    fn the_summary_is_written_under_the_keys_it_names() {
+        let summary = QualitySummary {
+            high_quality: 3,
+            medium_quality: 2,
+            low_quality: 1,
+        };
+        let written = serde_json::to_value(summary).unwrap();
+        let named: serde_json::Map<String, serde_json::Value> = QualityBucket::ALL
+            .into_iter()
+            .map(|bucket| {
+                (
+                    QualitySummary::key(bucket).to_owned(),
+                    summary.get(bucket).into(),
+                )
+            })
+            .collect();
+        assert_eq!(written, serde_json::Value::Object(named));
+        let order: Vec<&str> = QualityBucket::ALL.map(QualitySummary::key).to_vec();
+        let text = serde_json::to_string(&summary).unwrap();
+        let positions: Vec<usize> = order.iter().filter_map(|key| text.find(key)).collect();
+        assert!(
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "best first: {text}"
+        );
+    }
 
     #[test]
     fn chunks_join_to_the_same_bytes() {

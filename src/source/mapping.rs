@@ -263,6 +263,54 @@ impl MappingSpec {
             .find(|(f, _)| *f == field)
             .map(|(_, column)| column)
     }
+
+    /// This spec with `other`'s fields over it: a field `other` names
+    /// takes `other`'s choice, the rest keep this spec's. Not checked: a
+    /// column chosen twice is refused when the result is read.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
+    pub(crate) fn overridden_by(mut self, other: &MappingSpec) -> MappingSpec {
+        for (field, column) in &other.overrides {
+            self.set(*field, column.clone());
+        }
+        self
+    }
+
+    /// Whether the `map` text can name `column`: it splits at commas and
+    /// trims names ([`MappingSpec::parse`]), so a column with a comma, or
+    /// with spaces around it, or with no name, needs the object form.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
+    pub(crate) fn writable(column: &str) -> bool {
+        !column.trim().is_empty() && column.trim() == column && !column.contains(',')
+    }
+
+    /// This spec without the fields whose column the `map` text cannot name.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
+    pub(crate) fn writable_only(mut self) -> MappingSpec {
+        self.overrides
+            .retain(|(_, column)| column.as_deref().is_none_or(MappingSpec::writable));
+        self
+    }
+
+    /// The spec as `map` text ([`MappingSpec::parse`] reads it back), in
+    /// contract order: `field:column` pairs separated by commas, nothing
+    /// after the colon for "not in this source". A field whose column the
+    /// text cannot name ([`MappingSpec::writable`]) is left out, so it
+    /// keeps the proposal.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
+    pub(crate) fn to_text(&self) -> String {
+        let pairs: Vec<String> = self
+            .overrides
+            .iter()
+            .filter_map(|(field, column)| match column {
+                None => Some(format!("{}:", field.name())),
+                Some(column) if MappingSpec::writable(column) => {
+                    Some(format!("{}:{column}", field.name()))
+                }
+                Some(_) => None,
+            })
+            .collect();
+        pairs.join(",")
+    }
 }
 
 /// The resolved mapping of a run.
@@ -455,6 +503,50 @@ mod tests {
 
     fn sources(mapping: &Mapping) -> Vec<Option<&str>> {
         Field::ALL.iter().map(|f| mapping.source(*f)).collect()
+    }
+
+    #[test]
+    fn a_spec_is_written_as_text_that_reads_back_the_same() {
+        for text in [
+            "",
+            "id:Customer ID,avatar:",
+            "email:E-mail,id:Record ID,last_login:Last: Seen",
+            "first_name:a.b,last_name:,engagement_score:Score",
+        ] {
+            let spec = MappingSpec::parse(text).unwrap();
+            assert_eq!(MappingSpec::parse(&spec.to_text()).unwrap(), spec, "{text}");
+        }
+        // Contract order, trimmed, whatever the order given.
+        let spec = MappingSpec::parse(" avatar: , id : Customer ID ").unwrap();
+        assert_eq!(spec.to_text(), "id:Customer ID,avatar:");
+        // What the text cannot name is left out: the field keeps the proposal.
+        let spec = MappingSpec::from_fields([
+            ("id", Some("Customer, ID")),
+            ("email", Some(" Email")),
+            ("avatar", None),
+            ("first_name", Some("Given")),
+        ])
+        .unwrap();
+        assert_eq!(spec.to_text(), "first_name:Given,avatar:");
+        assert_eq!(spec.clone().writable_only().to_text(), spec.to_text());
+        assert_eq!(
+            spec.writable_only(),
+            MappingSpec::parse("first_name:Given,avatar:").unwrap()
+        );
+        assert!(!MappingSpec::writable(""));
+        assert!(!MappingSpec::writable("a,b"));
+        assert!(!MappingSpec::writable("a "));
+        assert!(MappingSpec::writable("Last: Seen"));
+    }
+
+    #[test]
+    fn a_spec_overridden_by_another_takes_its_fields() {
+        let link = MappingSpec::parse("id:Customer ID,email:Email").unwrap();
+        let picks = MappingSpec::from_fields([("email", None), ("avatar", Some("Photo"))]).unwrap();
+        assert_eq!(
+            link.overridden_by(&picks).to_text(),
+            "id:Customer ID,email:,avatar:Photo"
+        );
     }
 
     #[test]

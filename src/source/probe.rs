@@ -14,6 +14,11 @@ use crate::source::record::{customer_id, key_paths, Mapper};
 /// Records shown in the preview.
 pub(crate) const PREVIEW_RECORDS: usize = 5;
 
+/// How much of a larger file the probe looks at (the page reads this much
+/// of the file's start, through the vocabulary): room for a header and far
+/// more than the preview's records.
+pub(crate) const PROBE_BYTES: usize = 64 * 1024;
+
 /// JSON records whose keys are listed as the source's columns (the
 /// mapping itself is proposed from the first, as a run proposes it).
 const COLUMN_RECORDS: usize = 100;
@@ -59,7 +64,8 @@ pub struct PreviewRow {
 }
 
 /// Looks at `start`, the beginning of a source (a whole small file, the
-/// first 64 KB of a big one); `complete` says whether it is the whole source.
+/// first [`PROBE_BYTES`] of a big one); `complete` says whether it is the
+/// whole source.
 ///
 /// # Errors
 /// [`IngestError`] when the start cannot be read (not text, invalid JSON

@@ -1,9 +1,12 @@
 //! Errors as the page receives them: a JavaScript `Error` whose `code`
-//! (and `field`, `line`, `column`, `page` where they apply) the page acts
-//! on, and whose message is only shown.
+//! and details ([`ErrorDetail`]: `field`, `line`, `column`, `page`,
+//! `pages_fetched` where they apply) the page acts on, and whose message
+//! is only shown. Only the details the vocabulary lists can be set, so the
+//! worker, which forwards that list, drops none.
 
 use wasm_bindgen::JsValue;
 
+use crate::common::errors::{ErrorDetail, RequestFailure};
 use crate::compare::ReadError;
 use crate::fetch::store::StoreError;
 use crate::provenance::PageFailure;
@@ -17,30 +20,37 @@ impl CodedError {
     fn new(code: &str, message: &str) -> Self {
         let error = js_sys::Error::new(message);
         let coded = CodedError(error);
-        coded.set("code", JsValue::from_str(code))
+        coded.set(ErrorDetail::Code, JsValue::from_str(code))
     }
 
-    fn set(self, name: &str, value: JsValue) -> Self {
+    fn set(self, detail: ErrorDetail, value: JsValue) -> Self {
         // Setting a property on a fresh Error object cannot fail.
-        let _ = js_sys::Reflect::set(&self.0, &JsValue::from_str(name), &value);
+        let _ = js_sys::Reflect::set(&self.0, &JsValue::from_str(detail.name()), &value);
         self
+    }
+
+    fn number(self, detail: ErrorDetail, value: impl Into<f64>) -> Self {
+        self.set(detail, JsValue::from_f64(value.into()))
     }
 
     /// Something that should not happen; the message says what.
     pub(crate) fn internal(detail: impl std::fmt::Display) -> Self {
-        CodedError::new("internal", &format!("Unexpected error: {detail}."))
+        CodedError::new(
+            RequestFailure::Internal.code(),
+            &format!("Unexpected error: {detail}."),
+        )
     }
 
     /// The user cancelled the run.
     pub(crate) fn cancelled(pages_fetched: usize) -> Self {
         CodedError::new(
-            "cancelled",
+            RequestFailure::Cancelled.code(),
             &format!(
                 "Cancelled after {pages_fetched} pages. Pages already fetched are kept: run \
                  again to continue."
             ),
         )
-        .set("pages_fetched", JsValue::from_f64(pages_fetched as f64))
+        .number(ErrorDetail::PagesFetched, pages_fetched as f64)
     }
 
     /// Page 1 failed, so nothing else is known: its failure, as the run's error.
@@ -48,15 +58,11 @@ impl CodedError {
         let Some(failure) = failure else {
             return CodedError::internal("no page was fetched and none failed");
         };
-        let code = serde_json::to_value(failure.code)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_else(|| "internal".into());
         CodedError::new(
-            &code,
+            failure.code.name(),
             &format!("Could not fetch the first page: {}.", failure.reason),
         )
-        .set("page", JsValue::from_f64(failure.page as f64))
+        .number(ErrorDetail::Page, failure.page as f64)
     }
 }
 
@@ -65,8 +71,8 @@ impl From<IngestError> for CodedError {
         let coded = CodedError::new(error.code(), &error.to_string());
         match error.location() {
             Some((line, column)) => coded
-                .set("line", JsValue::from_f64(line as f64))
-                .set("column", JsValue::from_f64(column as f64)),
+                .number(ErrorDetail::Line, line as f64)
+                .number(ErrorDetail::Column, column as f64),
             None => coded,
         }
     }
@@ -76,11 +82,10 @@ impl From<StoreError> for CodedError {
     /// `store_full` or `store_unavailable`: the pages kept on the device
     /// cannot be read, counted or forgotten.
     fn from(error: StoreError) -> Self {
-        let code = match error {
-            StoreError::Quota(_) => "store_full",
-            StoreError::Unavailable(_) => "store_unavailable",
-        };
-        CodedError::new(code, &format!("The pages kept on this device: {error}."))
+        CodedError::new(
+            error.code(),
+            &format!("The pages kept on this device: {error}."),
+        )
     }
 }
 
@@ -91,12 +96,12 @@ impl From<ReadError> for CodedError {
         let coded = CodedError::new(error.code(), &error.to_string());
         let coded = match error.location() {
             Some((line, column)) => coded
-                .set("line", JsValue::from_f64(line as f64))
-                .set("column", JsValue::from_f64(column as f64)),
+                .number(ErrorDetail::Line, line as f64)
+                .number(ErrorDetail::Column, column as f64),
             None => coded,
         };
         match error.path() {
-            Some(path) => coded.set("field", JsValue::from_str(path)),
+            Some(path) => coded.set(ErrorDetail::Field, JsValue::from_str(path)),
             None => coded,
         }
     }
@@ -104,11 +109,8 @@ impl From<ReadError> for CodedError {
 
 impl From<SettingsError> for CodedError {
     fn from(error: SettingsError) -> Self {
-        let field = serde_json::to_value(error.setting)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        CodedError::new(error.code(), &error.to_string()).set("field", JsValue::from_str(&field))
+        CodedError::new(error.code(), &error.to_string())
+            .set(ErrorDetail::Field, JsValue::from_str(error.setting.name()))
     }
 }
 

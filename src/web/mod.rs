@@ -2,8 +2,9 @@
 //!
 //! Bulk data crosses as bytes (a `Uint8Array` in, `Uint8Array`s out);
 //! settings, events and views cross as JSON text. Every event carries a
-//! `kind` and every error a `code` (with `field`, `line`, `column` or
-//! `page` where they apply) for the page to act on; the English sentence
+//! `kind` and every error a `code` (with the details the vocabulary's
+//! `error_details` name where they apply: `field`, `line`, `column`,
+//! `page`, `pages_fetched`) for the page to act on; the English sentence
 //! rides along for display only.
 
 mod browser;
@@ -32,7 +33,7 @@ use crate::report::table::{
     duplicates_json, rejected_json, rows_json, select_rows, sort_key, TableQuery,
 };
 use crate::report::Report;
-use crate::settings::{mapping_spec, FetchForm, ReadForm, RunSettings, MAX_SEED};
+use crate::settings::{mapping_spec, FetchForm, MapSetting, ReadForm, RunSettings, MAX_SEED};
 use crate::source::reader::ReadOptions;
 use crate::stream::{UploadEventKind, UploadStream};
 use crate::transform::quality::{QualityBucket, ScoredField};
@@ -199,6 +200,23 @@ pub fn process_upload(
     Ok(RunOutput::new(report)?)
 }
 
+/// The `map` text of a link: `base` (the link's `map` text, as given)
+/// with `changes_json` over it (a mapping's object form, `{field: column
+/// or null}`, or empty for none), written by the core (see
+/// [`crate::settings::map_text`]); the page only passes it on.
+///
+/// # Errors
+/// A coded JavaScript `Error`: `invalid_setting` (`field` `map`) when the
+/// changes name no contract field, `internal` when they are not JSON.
+#[wasm_bindgen(js_name = mapText)]
+pub fn map_text(base: &str, changes_json: &str) -> Result<String, JsValue> {
+    let changes: Option<MapSetting> = match changes_json {
+        "" => None,
+        json => Some(serde_json::from_str(json).map_err(CodedError::internal)?),
+    };
+    Ok(crate::settings::map_text(base, changes.as_ref()).map_err(CodedError::from)?)
+}
+
 /// `url` as the page may show or share it: credential-like query
 /// parameters (`api_key`, `token`, …) as `***`, no user name or password.
 #[wasm_bindgen(js_name = redactUrl)]
@@ -220,8 +238,9 @@ pub fn random_seed() -> Result<String, JsValue> {
 /// Fetches every page of a users API, then processes the records into a report.
 ///
 /// `form_json` holds the form as typed: `{url, apiKey?, perPage?,
-/// concurrency?, retries?, timeoutMs?, jitter?, refresh?, keep?,
-/// keepHours?, seed, asOf}` (numbers as text; empty means the default).
+/// concurrency?, retries?, timeoutMs?, maxPageMb?, jitter?, refresh?,
+/// keep?, keepHours?, map?, seed, asOf}` (numbers as text; empty means the
+/// default), keyed as the vocabulary's `settings` say (`form_key`).
 /// `on_event` is called with each event as JSON text (`{"kind": "retry",
 /// …, "message": …}`). Aborting `signal` cancels the run.
 ///
@@ -260,7 +279,7 @@ pub async fn fetch_and_process_with<S: PageStore>(
 ) -> Result<RunOutput, JsValue> {
     let clock = BrowserClock;
     let form: FetchForm = serde_json::from_str(&form_json).map_err(CodedError::internal)?;
-    let (config, settings) = form.validate(clock.now()).map_err(CodedError::from)?;
+    let (config, chosen) = form.validate().map_err(CodedError::from)?;
     let mapping = mapping_spec(form.map.as_ref()).map_err(CodedError::from)?;
 
     let link = AbortLink::new(&signal)?;
@@ -302,10 +321,8 @@ pub async fn fetch_and_process_with<S: PageStore>(
         let failure = outcome.provenance.failed_pages.first();
         return Err(CodedError::first_page(failure).into());
     }
-    let settings = RunSettings {
-        export_timestamp: clock.now(),
-        ..settings
-    };
+    // The report is made now: its export time is set here, and only here.
+    let settings = chosen.stamped(clock.now());
     let report = pipeline::process_fetched(
         outcome.page_bodies(),
         outcome.provenance.clone(),

@@ -7,7 +7,6 @@ use web_sys::AbortSignal;
 use super::browser::{BrowserClock, BrowserTimer, BrowserTransport};
 use super::errors::CodedError;
 use super::{read_options, send, AbortLink, PAGE_CACHE};
-use crate::common::clock::Clock;
 use crate::fetch::events::FetchEvent;
 use crate::fetch::fetcher::{fetch_all, Services};
 use crate::settings::{mapping_spec, FetchForm};
@@ -17,8 +16,9 @@ fn to_json(probe: &Probe) -> Result<String, JsValue> {
     serde_json::to_string(probe).map_err(|error| CodedError::internal(error).into())
 }
 
-/// Looks at the start of a file (all of it when `complete`, else e.g. its
-/// first 64 KB) read with `options_json` (`{map?, separator?}`).
+/// Looks at the start of a file (all of it when `complete`, else its
+/// first `probe_bytes` as the vocabulary says) read with `options_json`
+/// (`{map?, separator?, file_name?}`).
 ///
 /// Returns JSON: `{format, separator, columns, mapping: {fields,
 /// unmapped, ignored_columns}, preview: [{position, values, problem}]}`,
@@ -57,7 +57,7 @@ pub async fn probe_api(
 ) -> Result<String, JsValue> {
     let clock = BrowserClock;
     let form: FetchForm = serde_json::from_str(&form_json).map_err(CodedError::internal)?;
-    let (mut config, _) = form.validate(clock.now()).map_err(CodedError::from)?;
+    let (mut config, _) = form.validate().map_err(CodedError::from)?;
     let mapping = mapping_spec(form.map.as_ref()).map_err(CodedError::from)?;
     config.max_pages = 1;
     // Pages kept on the device are the run's business, not the probe's.
