@@ -255,7 +255,7 @@ fn csv_summary_and_rejected_rows_for_the_page() {
     );
     assert_eq!(
         output.duplicates_json(10),
-        r#"[{"customer_id":"3","position":"page 2, record 7","data_quality_score":90,"kept_position":"page 1, record 3"}]"#
+        r#"[{"customer_id":"3","position":"page 2, record 7","data_quality_score":90,"kept_position":"page 1, record 3","message":"Customer 3: page 2, record 7 (score 90) removed; kept page 1, record 3"}]"#
     );
 }
 
