@@ -6,7 +6,9 @@ use crate::common::clock::{millis_since, Clock};
 use crate::common::dates::format_timestamp;
 use crate::provenance::{ApiProvenance, FailureCode, PageFailure, Warning, WarningCode};
 use crate::report::distributions::Distributions;
-use crate::report::{IssueCounts, Metadata, QualitySummary, Rejection, Report, SourceInfo};
+use crate::report::{
+    Enrichment, IssueCounts, Metadata, QualitySummary, Rejection, Report, SourceInfo,
+};
 use crate::settings::RunSettings;
 use crate::source::ingest::{ingest_page, IngestError, SourceItem};
 use crate::source::mapping::{Mapping, MappingSpec};
@@ -56,6 +58,7 @@ impl<'a> ReportBuilder<'a> {
         let run = Assessment {
             seed: self.settings.seed,
             as_of: self.settings.as_of,
+            simulate: self.settings.simulate,
         };
         let assessed = match &item.parsed {
             Ok(record) => assess(record, &run, &mut self.customers),
@@ -98,6 +101,7 @@ impl<'a> ReportBuilder<'a> {
             rejected_records: self.rejected.len(),
             issues_by_field: IssueCounts::of(&customers),
             distributions: Distributions::of(&customers),
+            enrichment: Enrichment::of(&customers, self.settings.seed, self.settings.simulate),
             complete: true,
             failed_pages: Vec::new(),
             warnings: Vec::new(),

@@ -369,6 +369,8 @@ pub enum AcquisitionChannel {
     MobileApp,
     /// `email_campaign`
     EmailCampaign,
+    /// Not drawn: the run does not simulate what the source lacks.
+    Unknown,
 }
 
 /// The customer's market (always seeded).
@@ -382,6 +384,8 @@ pub enum MarketSegment {
     EuCentral,
     /// `APAC`
     Apac,
+    /// Not drawn: the run does not simulate what the source lacks.
+    Unknown,
 }
 
 /// The customer's commercial tier (always seeded).
@@ -393,6 +397,8 @@ pub enum CustomerTier {
     Premium,
     /// `enterprise`
     Enterprise,
+    /// Not drawn: the run does not simulate what the source lacks.
+    Unknown,
 }
 
 // Listed in declaration order: a value's code is its place.
@@ -411,17 +417,20 @@ choices!(AcquisitionChannel {
     Website => "website",
     MobileApp => "mobile_app",
     EmailCampaign => "email_campaign",
+    Unknown => "unknown",
 });
 choices!(MarketSegment {
     UsWest => "US-West",
     UsEast => "US-East",
     EuCentral => "EU-Central",
     Apac => "APAC",
+    Unknown => "unknown",
 });
 choices!(CustomerTier {
     Basic => "basic",
     Premium => "premium",
     Enterprise => "enterprise",
+    Unknown => "unknown",
 });
 
 #[cfg(test)]

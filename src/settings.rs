@@ -82,6 +82,10 @@ pub(crate) struct ReadForm {
     /// The file's name, whose extension may say its layout.
     #[serde(default)]
     pub file_name: Option<String>,
+    /// Draw from the seed what the source lacks (absent: on).
+    #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
+    pub simulate: Option<bool>,
 }
 
 impl ReadForm {
@@ -208,6 +212,9 @@ pub enum Setting {
     Refresh,
     /// Keep fetched pages on the device.
     Keep,
+    /// Draw from the seed what the source lacks (on by default, as the
+    /// contract says); off: such values are `unknown`.
+    Simulate,
     /// The age after which a page kept on the device is fetched again.
     KeepHours,
     /// The field mapping (`map`).
@@ -250,7 +257,7 @@ pub(crate) enum SettingKind {
 
 impl Setting {
     /// Every setting, in the page's order.
-    pub(crate) const ALL: [Setting; 16] = [
+    pub(crate) const ALL: [Setting; 17] = [
         Setting::Url,
         Setting::ApiKey,
         Setting::Concurrency,
@@ -262,6 +269,7 @@ impl Setting {
         Setting::Refresh,
         Setting::Keep,
         Setting::KeepHours,
+        Setting::Simulate,
         Setting::Map,
         Setting::Separator,
         Setting::Seed,
@@ -283,6 +291,7 @@ impl Setting {
             Setting::Refresh => "refresh",
             Setting::Keep => "keep",
             Setting::KeepHours => "keep_hours",
+            Setting::Simulate => "simulate",
             Setting::Map => "map",
             Setting::Separator => "separator",
             Setting::Seed => "seed",
@@ -307,6 +316,7 @@ impl Setting {
             Setting::Refresh => Some("refresh"),
             Setting::Keep => Some("keep"),
             Setting::KeepHours => Some("keepHours"),
+            Setting::Simulate => Some("simulate"),
             Setting::Map => Some("map"),
             Setting::Seed => Some("seed"),
             Setting::AsOf => Some("asOf"),
@@ -324,6 +334,7 @@ impl Setting {
             Setting::TimeoutMs => Some("timeout_ms"),
             Setting::Keep => Some("keep"),
             Setting::KeepHours => Some("keep_hours"),
+            Setting::Simulate => Some("simulate"),
             Setting::Map => Some("map"),
             Setting::Separator => Some("separator"),
             Setting::Seed => Some("seed"),
@@ -348,7 +359,9 @@ impl Setting {
             | Setting::PerPage
             | Setting::MaxPageMb
             | Setting::KeepHours => SettingKind::WholeNumber,
-            Setting::Jitter | Setting::Refresh | Setting::Keep => SettingKind::Flag,
+            Setting::Jitter | Setting::Refresh | Setting::Keep | Setting::Simulate => {
+                SettingKind::Flag
+            }
             Setting::Map => SettingKind::Mapping,
             Setting::Separator => SettingKind::Separator,
             Setting::Seed => SettingKind::Seed,
@@ -390,6 +403,16 @@ impl Setting {
             Setting::Jitter => "Jitter retry waits",
             Setting::Refresh => "Ignore cached pages",
             Setting::Keep => "Keep fetched pages on this device",
+            Setting::Simulate => "Simulate what the source lacks",
+        }
+    }
+
+    /// For a flag, whether it is on when nothing says otherwise (a link
+    /// then carries `0` to turn it off).
+    pub(crate) fn on_by_default(self) -> Option<bool> {
+        match self.kind() {
+            SettingKind::Flag => Some(self == Setting::Simulate),
+            _ => None,
         }
     }
 }
@@ -547,6 +570,8 @@ pub(crate) struct SeedAndDate {
     pub seed: u64,
     /// Reference date for `activity_status`.
     pub as_of: NaiveDate,
+    /// Draw from the seed what the source lacks.
+    pub simulate: bool,
 }
 
 impl SeedAndDate {
@@ -560,7 +585,11 @@ impl SeedAndDate {
             setting: Setting::AsOf,
             problem: Problem::NotADate(as_of.to_owned()),
         })?;
-        Ok(SeedAndDate { seed, as_of })
+        Ok(SeedAndDate {
+            seed,
+            as_of,
+            simulate: true,
+        })
     }
 
     /// The settings of a report made at `export_timestamp`.
@@ -569,6 +598,7 @@ impl SeedAndDate {
             seed: self.seed,
             as_of: self.as_of,
             export_timestamp,
+            simulate: self.simulate,
         }
     }
 }
@@ -582,6 +612,9 @@ pub struct RunSettings {
     pub as_of: NaiveDate,
     /// The moment written as `export_timestamp`.
     pub export_timestamp: DateTime<Utc>,
+    /// Draw from the seed what the source lacks (the contract's default);
+    /// off, such values are `unknown` and nothing is drawn.
+    pub simulate: bool,
 }
 
 impl RunSettings {
@@ -643,6 +676,9 @@ pub(crate) struct FetchForm {
     /// when `keep` is set.
     #[serde(default)]
     pub keep_hours: Option<String>,
+    /// Draw from the seed what the source lacks (absent: on).
+    #[serde(default)]
+    pub simulate: Option<bool>,
     /// The most megabytes a page's answer may have, or empty for the default.
     #[serde(default)]
     pub max_page_mb: Option<String>,
@@ -681,7 +717,10 @@ impl FetchForm {
                 });
             }
         }
-        let chosen = SeedAndDate::from_text(&self.seed, &self.as_of)?;
+        let chosen = SeedAndDate {
+            simulate: self.simulate.unwrap_or(true),
+            ..SeedAndDate::from_text(&self.seed, &self.as_of)?
+        };
         let number = |setting, limit, text: &Option<String>| {
             optional_number(setting, limit, text.as_deref())
         };
@@ -974,6 +1013,7 @@ mod tests {
             map: Some(MapSetting::Text(map.to_owned())),
             separator: Some(separator.to_owned()),
             file_name: None,
+            simulate: None,
         };
         let options = form("id:Customer ID,avatar:", ";").validate().unwrap();
         assert_eq!(options.separator, Some(b';'));

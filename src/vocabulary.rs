@@ -258,6 +258,8 @@ pub(crate) struct SettingEntry {
     pub kind: SettingKind,
     /// Its range and default, for a number.
     pub limit: Option<Limit>,
+    /// For a flag, whether it is on when nothing says otherwise.
+    pub on_by_default: Option<bool>,
 }
 
 /// The vocabulary.
@@ -318,6 +320,7 @@ pub(crate) fn vocabulary() -> Vocabulary {
                 query: setting.query(),
                 kind: setting.kind(),
                 limit: setting.limit(),
+                on_by_default: setting.on_by_default(),
             })
             .collect(),
         max_pages: crate::fetch::fetcher::FetchConfig::new("").max_pages,
@@ -376,7 +379,7 @@ mod tests {
         );
         assert_eq!(
             json["fields"][3]["values"],
-            serde_json::json!(["US-West", "US-East", "EU-Central", "APAC"])
+            serde_json::json!(["US-West", "US-East", "EU-Central", "APAC", "unknown"])
         );
         assert_eq!(json["scored_fields"][5]["name"], "engagement_score");
         assert_eq!(json["scored_fields"][5]["label"], "Engagement score");
@@ -389,14 +392,15 @@ mod tests {
             json["settings"][2],
             serde_json::json!({
                 "name": "concurrency", "form_key": "concurrency", "query": "concurrency",
-                "kind": "whole_number", "limit": {"min": 1, "max": 16, "default": 4}
+                "kind": "whole_number", "limit": {"min": 1, "max": 16, "default": 4},
+                "on_by_default": null
             })
         );
         assert_eq!(
             json["settings"][1],
             serde_json::json!({
                 "name": "api_key", "form_key": "apiKey", "query": null, "kind": "secret",
-                "limit": null
+                "limit": null, "on_by_default": null
             })
         );
         assert_eq!(

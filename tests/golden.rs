@@ -55,11 +55,32 @@ fn every_file_output_of_every_fixture_is_as_reviewed() {
         golden(&format!("{fixture}.report.json"), &report.to_json());
         golden(
             &format!("{fixture}.customers.csv"),
-            &customers_csv(&report.customers),
+            &customers_csv(&report.customers, &report.metadata.enrichment),
         );
         let summary = serde_json::to_string_pretty(&report.metadata).expect("metadata") + "\n";
         golden(&format!("{fixture}.summary.json"), summary.as_bytes());
     }
+}
+
+#[test]
+fn without_simulation_what_the_source_lacks_is_unknown_and_nothing_is_marked() {
+    // A Shopify export has no last login and no score: with `simulate=0`
+    // every field the source cannot decide is `unknown`.
+    let fixture = "shopify_customers.csv";
+    let input = std::fs::read(format!("tests/fixtures/{fixture}")).expect("the fixture");
+    let settings = RunSettings {
+        simulate: false,
+        ..settings("42")
+    };
+    let report = process_upload(&input, fixture, &settings).expect("readable");
+    golden(
+        &format!("{fixture}.not-simulated.report.json"),
+        &report.to_json(),
+    );
+    golden(
+        &format!("{fixture}.not-simulated.customers.csv"),
+        &customers_csv(&report.customers, &report.metadata.enrichment),
+    );
 }
 
 #[test]

@@ -1,26 +1,47 @@
 //! The customers as CSV (RFC 4180), for spreadsheets: one column per field
 //! of the line ([`crate::schema::LINE`]), in its order.
 
+use crate::report::Enrichment;
 use crate::schema::{LineField, LINE};
 use crate::transform::customer::{Customers, LineValue};
 
-/// The header row: the line's keys, in order.
-pub(crate) fn csv_header() -> String {
+/// The UTF-8 byte-order mark the file starts with: without it, Excel
+/// reads a CSV in the machine's legacy code page and garbles `Müller`.
+pub(crate) const BOM: &str = "\u{FEFF}";
+
+/// The header row: the line's keys, in order, each simulated field marked
+/// where it stands, so a BI tool shows the mark on every chart of it:
+/// `customer_tier (simulated from seed 42, not from your data)`, or
+/// `activity_status (simulated for 2 of 3 customers from seed 42)` when the
+/// source decided the others.
+pub(crate) fn csv_header(enrichment: &Enrichment, customers: usize) -> String {
     LINE.iter()
-        .map(|spec| spec.key)
+        .map(|spec| match enrichment.simulated_count(spec.key) {
+            0 => spec.key.to_owned(),
+            n if n == customers => text_cell(&format!(
+                "{} (simulated from seed {}, not from your data)",
+                spec.key, enrichment.seed
+            )),
+            n => text_cell(&format!(
+                "{} (simulated for {n} of {customers} customers from seed {})",
+                spec.key, enrichment.seed
+            )),
+        })
         .collect::<Vec<_>>()
         .join(",")
 }
 
-/// Writes the customers as CSV with a header row and CRLF line ends.
+/// Writes the customers as CSV: a byte-order mark, a header row (see
+/// [`csv_header`]), CRLF line ends.
 ///
 /// Every text cell (a text or a list of the line) is quoted, so no
 /// separator of any locale (`,` `;` tab `|`) and no line break inside it
 /// splits the row; the other cells are numbers and fixed labels. A list is
 /// one cell, its items joined with `"; "`. See [`text_cell`] for formulas.
-pub fn customers_csv(customers: &Customers) -> Vec<u8> {
-    let mut out = String::with_capacity(64 + customers.len() * 160);
-    out.push_str(&csv_header());
+pub fn customers_csv(customers: &Customers, enrichment: &Enrichment) -> Vec<u8> {
+    let mut out = String::with_capacity(256 + customers.len() * 160);
+    out.push_str(BOM);
+    out.push_str(&csv_header(enrichment, customers.len()));
     out.push_str("\r\n");
     for customer in customers.iter() {
         for (place, field) in LineField::ALL.into_iter().enumerate() {
@@ -83,27 +104,87 @@ mod tests {
     use crate::source::record::InputObject;
     use crate::transform::customer::{assess, Assessment};
 
-    fn customer(json: &str) -> Customers {
-        let object: InputObject = serde_json::from_str(json).unwrap();
+    /// The customers of `records` (JSON objects), simulating or not.
+    fn customers_of(records: &[&str], simulate: bool) -> Customers {
         let run = Assessment {
             seed: 42,
             as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+            simulate,
         };
         let mut customers = Customers::new(run.as_of);
-        let customer = assess(&object.record, &run, &mut customers).unwrap();
-        customers.push(customer);
+        for json in records {
+            let object: InputObject = serde_json::from_str(json).unwrap();
+            let customer = assess(&object.record, &run, &mut customers).unwrap();
+            customers.push(customer);
+        }
         customers
+    }
+
+    fn customer(json: &str) -> Customers {
+        customers_of(&[json], true)
+    }
+
+    /// The CSV of `customers`, as text.
+    fn csv(customers: &Customers, simulate: bool) -> String {
+        let enrichment = Enrichment::of(customers, 42, simulate);
+        String::from_utf8(customers_csv(customers, &enrichment)).unwrap()
+    }
+
+    const SCORED: &str = r#"{"id": 1, "first_name": "George", "last_name": "Bluth", "email": "g@reqres.in",
+                "avatar": "https://reqres.in/1.jpg", "engagement_score": 80, "last_login": "2026-11-20"}"#;
+    const BARE: &str = r#"{"id": 2, "email": "m@x.de", "first_name": "Müller"}"#;
+
+    #[test]
+    fn the_file_starts_with_a_byte_order_mark_so_excel_reads_utf8() {
+        let bytes = customers_csv(&customer(BARE), &Enrichment::of(&customer(BARE), 42, true));
+        assert_eq!(&bytes[..3], [0xEF, 0xBB, 0xBF]);
+        assert!(String::from_utf8(bytes).unwrap().contains("\"Müller\""));
+    }
+
+    #[test]
+    fn the_header_marks_simulated_fields_where_they_stand() {
+        let text = csv(&customers_of(&[SCORED, BARE], true), true);
+        let header = text.trim_start_matches(BOM).split("\r\n").next().unwrap();
+        assert_eq!(
+            header,
+            "customer_id,full_name,email_domain,\
+             \"engagement_level (simulated for 1 of 2 customers from seed 42)\",\
+             \"activity_status (simulated for 1 of 2 customers from seed 42)\",\
+             \"acquisition_channel (simulated from seed 42, not from your data)\",\
+             \"market_segment (simulated from seed 42, not from your data)\",\
+             \"customer_tier (simulated from seed 42, not from your data)\",\
+             data_quality_score,quality_issues"
+        );
+    }
+
+    #[test]
+    fn without_simulation_nothing_is_marked_and_what_the_source_lacks_is_unknown() {
+        let text = csv(&customers_of(&[SCORED, BARE], false), false);
+        let lines: Vec<_> = text.trim_start_matches(BOM).split("\r\n").collect();
+        assert_eq!(
+            lines[0],
+            "customer_id,full_name,email_domain,engagement_level,activity_status,\
+             acquisition_channel,market_segment,customer_tier,data_quality_score,quality_issues"
+        );
+        assert!(
+            lines[1].starts_with(
+                "1,\"George Bluth\",\"reqres.in\",high,active,unknown,unknown,unknown,"
+            ),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[2].starts_with("2,\"Müller\",\"x.de\",unknown,unknown,unknown,unknown,unknown,"),
+            "{}",
+            lines[2]
+        );
     }
 
     #[test]
     fn a_row_per_customer_in_field_order() {
-        let csv = customers_csv(&customer(
-            r#"{"id": 1, "first_name": "George", "last_name": "Bluth", "email": "g@reqres.in",
-                "avatar": "https://reqres.in/1.jpg", "engagement_score": 80, "last_login": "2026-11-20"}"#,
-        ));
-        let text = String::from_utf8(csv).unwrap();
-        let lines: Vec<_> = text.split("\r\n").collect();
-        assert_eq!(lines[0], csv_header());
+        let text = csv(&customer(SCORED), true);
+        let lines: Vec<_> = text.trim_start_matches(BOM).split("\r\n").collect();
+        assert!(lines[0].starts_with("customer_id,full_name,email_domain,engagement_level,activity_status,\"acquisition_channel (simulated"), "{}", lines[0]);
         let row: Vec<_> = lines[1].split(',').collect();
         assert_eq!(row.len(), 10);
         assert_eq!(
@@ -117,10 +198,10 @@ mod tests {
 
     #[test]
     fn quotes_commas_issues_and_formulas_are_safe() {
-        let text = String::from_utf8(customers_csv(&customer(
-            r#"{"id": 2, "first_name": "=HYPERLINK(\"x\")", "last_name": "O'Neil, Jr"}"#,
-        )))
-        .unwrap();
+        let text = csv(
+            &customer(r#"{"id": 2, "first_name": "=HYPERLINK(\"x\")", "last_name": "O'Neil, Jr"}"#),
+            true,
+        );
         let row = text.split("\r\n").nth(1).unwrap();
         assert!(
             row.starts_with(r#"2,"'=HYPERLINK(""x"") O'Neil, Jr","unknown","#),

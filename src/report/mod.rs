@@ -22,6 +22,7 @@ use serde_json::value::RawValue;
 use crate::provenance::{FetchStats, PageFailure, Truncation, WalkEnding, Warning};
 use crate::report::distributions::Distributions;
 use crate::report::json_out::{write_lines, LineWriter};
+use crate::schema::{LineField, LINE};
 use crate::source::ingest::{InputFormat, Position};
 use crate::source::mapping::Mapping;
 use crate::transform::customer::Customers;
@@ -70,6 +71,10 @@ pub struct Metadata {
     pub issues_by_field: IssueCounts,
     /// Customers per value of each enriched field, and the top email domains.
     pub distributions: Distributions,
+    /// Which fields of the line were drawn from the seed in this run
+    /// (`simulated`: not data) and which were computed from the source
+    /// (`derived`).
+    pub enrichment: Enrichment,
     /// Whether every source record is provably accounted for. `false` for
     /// a partial API run: see `failed_pages`, `truncated` and `warnings`.
     pub complete: bool,
@@ -83,6 +88,71 @@ pub struct Metadata {
     /// Requests, retries and timings of an API run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fetch: Option<FetchStats>,
+}
+
+/// Where the values of the line's enriched fields came from in a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Enrichment {
+    /// The seed the simulated values were drawn from.
+    pub seed: u64,
+    /// Whether the run drew from the seed what the source lacks (off:
+    /// such values are `unknown`).
+    pub simulate: bool,
+    /// Fields at least one customer's value was drawn from the seed for:
+    /// simulated, not data.
+    pub simulated: Vec<&'static str>,
+    /// Fields at least one customer's value was computed from the source for.
+    pub derived: Vec<&'static str>,
+    /// For each simulated field, how many customers' values were drawn.
+    #[serde(serialize_with = "counts_as_map")]
+    pub simulated_customers: Vec<(&'static str, usize)>,
+}
+
+/// `[(key, n)]` as `{"key": n}`, in order.
+fn counts_as_map<S: serde::Serializer>(
+    counts: &[(&'static str, usize)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(counts.iter().map(|(key, n)| (*key, *n)))
+}
+
+impl Enrichment {
+    /// What the customers' values came from.
+    pub(crate) fn of(customers: &Customers, seed: u64, simulate: bool) -> Self {
+        const FIELDS: usize = LineField::ALL.len();
+        let (mut drawn, mut derived) = ([0usize; FIELDS], [false; FIELDS]);
+        for customer in customers.rows() {
+            for field in LineField::ALL {
+                drawn[field as usize] += usize::from(customer.drawn.contains(field));
+                derived[field as usize] |= customer.derived.contains(field);
+            }
+        }
+        let keys = |keep: &dyn Fn(LineField) -> bool| -> Vec<&'static str> {
+            LINE.iter()
+                .filter(|spec| keep(spec.field))
+                .map(|spec| spec.key)
+                .collect()
+        };
+        Enrichment {
+            seed,
+            simulate,
+            simulated: keys(&|field| drawn[field as usize] > 0),
+            derived: keys(&|field| derived[field as usize]),
+            simulated_customers: LINE
+                .iter()
+                .filter(|spec| drawn[spec.field as usize] > 0)
+                .map(|spec| (spec.key, drawn[spec.field as usize]))
+                .collect(),
+        }
+    }
+
+    /// How many customers' `key` was drawn from the seed (0: none).
+    pub(crate) fn simulated_count(&self, key: &str) -> usize {
+        self.simulated_customers
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(0, |(_, n)| *n)
+    }
 }
 
 /// Customers per quality bucket.

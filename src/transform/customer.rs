@@ -38,6 +38,23 @@ pub(crate) struct Assessment {
     pub seed: u64,
     /// Reference date for `activity_status`.
     pub as_of: NaiveDate,
+    /// Draw from the seed what the source lacks; off: `unknown`.
+    pub simulate: bool,
+}
+
+/// Fields of the line, as bits (`1 << LineField as u16`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct LineBits(u16);
+
+impl LineBits {
+    fn insert(&mut self, field: LineField) {
+        self.0 |= 1 << field as u16;
+    }
+
+    /// Whether `field` is in the set.
+    pub(crate) fn contains(self, field: LineField) -> bool {
+        self.0 & (1 << field as u16) != 0
+    }
 }
 
 /// One customer of the report, compact: its texts are in its [`Customers`].
@@ -59,6 +76,10 @@ pub struct Customer {
     pub customer_tier: CustomerTier,
     /// 100 minus 10 per quality issue.
     pub data_quality_score: u8,
+    /// The fields whose value was drawn from the seed (simulated).
+    pub(crate) drawn: LineBits,
+    /// The fields derived from a source value (a score, a last login).
+    pub(crate) derived: LineBits,
     issues_start: u32,
     issue_count: u8,
 }
@@ -487,20 +508,76 @@ pub(crate) fn assess(
         );
     }
 
+    // What the source lacks is drawn from the seed, and said so; or,
+    // when the run does not simulate, `unknown`.
+    let (mut drawn, mut derived) = (LineBits::default(), LineBits::default());
+    fn draw<T>(
+        simulate: bool,
+        drawn: &mut LineBits,
+        field: LineField,
+        seeded: impl FnOnce() -> T,
+        unknown: T,
+    ) -> T {
+        if simulate {
+            drawn.insert(field);
+            seeded()
+        } else {
+            unknown
+        }
+    }
     let activity_status = match record.value(Field::LastLogin) {
-        None => seeded_activity(run.seed, id),
-        Some(value) => issues
-            .note(ScoredField::LastLogin, check_last_login(&value, run.as_of))
-            .map_or(ActivityStatus::Unknown, |date| {
-                ActivityStatus::from_last_login(date, run.as_of)
-            }),
+        None => draw(
+            run.simulate,
+            &mut drawn,
+            LineField::ActivityStatus,
+            || seeded_activity(run.seed, id),
+            ActivityStatus::Unknown,
+        ),
+        Some(value) => {
+            derived.insert(LineField::ActivityStatus);
+            issues
+                .note(ScoredField::LastLogin, check_last_login(&value, run.as_of))
+                .map_or(ActivityStatus::Unknown, |date| {
+                    ActivityStatus::from_last_login(date, run.as_of)
+                })
+        }
     };
     let engagement_level = match record.value(Field::EngagementScore) {
-        None => seeded_engagement(run.seed, id),
-        Some(value) => issues
-            .note(ScoredField::EngagementScore, check_engagement_score(&value))
-            .map_or(EngagementLevel::Unknown, EngagementLevel::from_score),
+        None => draw(
+            run.simulate,
+            &mut drawn,
+            LineField::EngagementLevel,
+            || seeded_engagement(run.seed, id),
+            EngagementLevel::Unknown,
+        ),
+        Some(value) => {
+            derived.insert(LineField::EngagementLevel);
+            issues
+                .note(ScoredField::EngagementScore, check_engagement_score(&value))
+                .map_or(EngagementLevel::Unknown, EngagementLevel::from_score)
+        }
     };
+    let acquisition_channel = draw(
+        run.simulate,
+        &mut drawn,
+        LineField::AcquisitionChannel,
+        || seeded_channel(run.seed, id),
+        AcquisitionChannel::Unknown,
+    );
+    let market_segment = draw(
+        run.simulate,
+        &mut drawn,
+        LineField::MarketSegment,
+        || seeded_segment(run.seed, id),
+        MarketSegment::Unknown,
+    );
+    let customer_tier = draw(
+        run.simulate,
+        &mut drawn,
+        LineField::CustomerTier,
+        || seeded_tier(run.seed, id),
+        CustomerTier::Unknown,
+    );
     let issue_count = issues.count();
 
     let name = match (first, last) {
@@ -524,9 +601,11 @@ pub(crate) fn assess(
         domain,
         engagement_level,
         activity_status,
-        acquisition_channel: seeded_channel(run.seed, id),
-        market_segment: seeded_segment(run.seed, id),
-        customer_tier: seeded_tier(run.seed, id),
+        acquisition_channel,
+        market_segment,
+        customer_tier,
+        drawn,
+        derived,
         data_quality_score: score(issue_count),
         issues_start: start as u32,
         issue_count: issue_count as u8,
@@ -544,6 +623,7 @@ mod tests {
             Some(date) => date,
             None => NaiveDate::MIN,
         },
+        simulate: true,
     };
 
     /// Assesses one record into a fresh store; the customer is its only row.

@@ -187,6 +187,7 @@ mod tests {
             Some(date) => date,
             None => chrono::NaiveDate::MIN,
         },
+        simulate: true,
     };
 
     /// Dedupes records given as (source index, JSON); returns the kept

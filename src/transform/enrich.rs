@@ -181,15 +181,15 @@ mod tests {
         );
         assert_eq!(
             labels(&all(json(AcquisitionChannel::ALL))),
-            "website,mobile_app,email_campaign"
+            "website,mobile_app,email_campaign,unknown"
         );
         assert_eq!(
             labels(&all(json(MarketSegment::ALL))),
-            "US-West,US-East,EU-Central,APAC"
+            "US-West,US-East,EU-Central,APAC,unknown"
         );
         assert_eq!(
             labels(&all(json(CustomerTier::ALL))),
-            "basic,premium,enterprise"
+            "basic,premium,enterprise,unknown"
         );
     }
 

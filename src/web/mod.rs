@@ -113,7 +113,7 @@ impl RunOutput {
 
     /// The customers as CSV bytes.
     pub fn csv(&self) -> Vec<u8> {
-        export_csv::customers_csv(&self.report.customers)
+        export_csv::customers_csv(&self.report.customers, &self.report.metadata.enrichment)
     }
 
     /// Sets the table's view and returns its number of rows. `sort` is a
@@ -194,7 +194,12 @@ pub fn process_upload(
 ) -> Result<RunOutput, JsValue> {
     let settings =
         RunSettings::from_text(seed, as_of, export_timestamp).map_err(CodedError::from)?;
-    let options = read_options(options_json.as_deref())?;
+    let form = read_form(options_json.as_deref())?;
+    let settings = RunSettings {
+        simulate: form.simulate.unwrap_or(true),
+        ..settings
+    };
+    let options = form.validate().map_err(CodedError::from)?;
     let report = pipeline::process_upload_with(bytes, file_name, &settings, &options)
         .map_err(CodedError::from)?;
     Ok(RunOutput::new(report)?)
@@ -333,13 +338,20 @@ pub async fn fetch_and_process_with<S: PageStore>(
     Ok(RunOutput::new(report)?)
 }
 
-/// How an upload is read: `{map?, separator?}` (absent: as found).
-fn read_options(options_json: Option<&str>) -> Result<ReadOptions, JsValue> {
-    let form: ReadForm = match options_json {
+/// How an upload is read: `{map?, separator?, file_name?, simulate?}`
+/// (absent: as found, and simulating what the source lacks).
+fn read_form(options_json: Option<&str>) -> Result<ReadForm, JsValue> {
+    Ok(match options_json {
         None | Some("") => ReadForm::default(),
         Some(json) => serde_json::from_str(json).map_err(CodedError::internal)?,
-    };
-    Ok(form.validate().map_err(CodedError::from)?)
+    })
+}
+
+/// The read options of `options_json` (see [`read_form`]).
+fn read_options(options_json: Option<&str>) -> Result<ReadOptions, JsValue> {
+    Ok(read_form(options_json)?
+        .validate()
+        .map_err(CodedError::from)?)
 }
 
 /// Cancels a run when its `AbortSignal` fires, for as long as it lives.
@@ -464,7 +476,12 @@ impl UploadSession {
         let now = BrowserClock.now();
         let settings =
             RunSettings::from_text(seed, as_of, &now.to_rfc3339()).map_err(CodedError::from)?;
-        let options = read_options(options_json.as_deref())?;
+        let form = read_form(options_json.as_deref())?;
+        let settings = RunSettings {
+            simulate: form.simulate.unwrap_or(true),
+            ..settings
+        };
+        let options = form.validate().map_err(CodedError::from)?;
         // A size beyond what a u64 holds (or NaN) is shown as 0.
         let bytes = if size.is_finite() && size >= 0.0 {
             size as u64
