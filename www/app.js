@@ -262,7 +262,7 @@ async function run({ retry = false } = {}) {
   const kind = source();
   mapping.stop();
   const request = kind === 'file'
-    ? { type: 'upload', file: chosenFile, seed: $('seed').value, asOf: $('as-of').value, options: mapping.runOptions() }
+    ? { type: 'upload', file: chosenFile, seed: $('seed').value, asOf: $('as-of').value, options: { ...mapping.runOptions(), simulate: $('simulate').checked } }
     : { type: 'fetch', form: fetchForm({ refresh: !retry && $('refresh').checked, map: mapping.runMap('api') }) };
   startProgress(kind);
   const kept = kind === 'api' && $('keep-pages').checked ? ' Fetched pages are kept on this device.' : '';
@@ -441,6 +441,44 @@ function drawCharts(m) {
 }
 
 /**
+ * How a field's values came about (metadata.enrichment), as a mark for its
+ * chart and column, or '' when none was drawn from the seed.
+ */
+function simulatedMark(m, key) {
+  const { seed, simulated_customers: drawn } = m.enrichment;
+  const n = drawn[key] ?? 0;
+  if (n === 0) return '';
+  return n === m.total_customers
+    ? `simulated from seed ${seed}, not from your data`
+    : `simulated for ${count(n)} of ${count(m.total_customers)} customers from seed ${seed}`;
+}
+
+/**
+ * Marks what the run drew from the seed (metadata.enrichment): a note above
+ * the charts, each simulated field's chart caption and table column.
+ */
+function showEnrichment(m) {
+  const marks = new Map();
+  for (const field of vocabulary.fields) {
+    const mark = simulatedMark(m, field.name);
+    $(`chart-${field.name}-title`).textContent = mark ? `${field.label} (${mark})` : field.label;
+    if (mark) marks.set(field.name, mark);
+  }
+  table.markSimulated(marks);
+  const labels = vocabulary.fields.filter((field) => marks.has(field.name)).map((field) => field.label.toLowerCase());
+  const note = $('simulated-note');
+  if (labels.length > 0) {
+    note.textContent = `Simulated from seed ${m.enrichment.seed}, not from your data: ${labels.join(', ')}. `
+      + 'The source has no such values; they are drawn to show the report\'s shape, and are marked so in the charts, '
+      + 'the table and the CSV. Turn off "Simulate what the source lacks" to get "unknown" instead.';
+  } else if (!m.enrichment.simulate) {
+    note.textContent = 'Nothing is simulated: what the source lacks is "unknown".';
+  }
+  note.hidden = labels.length === 0 && m.enrichment.simulate;
+  note.dataset.simulated = m.enrichment.simulated.join(' ');
+}
+
+/**
  * The field mapping the run used (metadata.mapping): each field's source
  * column, the fields the source lacks (not scored) and the columns not read.
  */
@@ -469,6 +507,7 @@ async function showResults(reply) {
   lastMetadata = m;
   fillCounts(tiles(m, millis));
   drawCharts(m);
+  showEnrichment(m);
   showMappingUsed(m.mapping);
 
   fillList('failed-pages', 'failed-none', m.failed_pages.map((f) => `Page ${f.page}: ${f.reason} (${count(f.attempts)} attempts)`));

@@ -43,7 +43,8 @@ export function defaultApiUrl() {
 
 /**
  * Fills the inputs from the URL query, each setting from its parameter (a
- * flag is on with `1`); the panel's settings are left to mappingQuery.
+ * flag is on with `1`, off with `0`); the panel's settings are left to
+ * mappingQuery.
  * Returns whether `autorun=1` was given, and the set of the names of the
  * flags the link turned on.
  */
@@ -55,7 +56,7 @@ export function applyQuery(search) {
     if (!setting.query || !input || PANEL_KINDS.has(setting.kind) || !params.has(setting.query)) continue;
     if (setting.kind === 'flag') {
       input.checked = params.get(setting.query) === '1';
-      if (input.checked) turnedOn.add(setting.name);
+      if (input.checked && !setting.on_by_default) turnedOn.add(setting.name);
     } else {
       input.value = params.get(setting.query);
     }
@@ -75,7 +76,8 @@ export function mappingQuery(search) {
 
 /**
  * A link that reproduces the current settings (never the API key); empty
- * fields are left out, a flag is `1` when on. `mapping` is the panel's
+ * fields are left out, a flag is `1` when on (one on by default: `0` when
+ * off). `mapping` is the panel's
  * settings by the core's names ({map, separator}); `apiUrl` the API URL as
  * the core redacts it (secrets in its query as ***).
  */
@@ -87,6 +89,7 @@ export function shareableUrl(mapping = {}, apiUrl = '') {
     let value = '';
     if (PANEL_KINDS.has(setting.kind)) value = mapping[setting.name] ?? '';
     else if (setting.kind === 'url') value = apiUrl.trim();
+    else if (setting.kind === 'flag' && setting.on_by_default) value = input && !input.checked ? '0' : '';
     else if (setting.kind === 'flag') value = input?.checked ? '1' : '';
     else value = input?.value.trim() ?? '';
     if (value !== '') params.set(setting.query, value);

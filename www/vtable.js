@@ -352,6 +352,32 @@ export class VirtualTable {
     return changed;
   }
 
+  /**
+   * Marks the columns whose values were drawn from the seed: `marks` maps a
+   * column's key to its mark ("simulated from seed 42, …"); the others are
+   * unmarked. The header says it, and so does each card's label.
+   */
+  markSimulated(marks) {
+    this.simulated = marks;
+    for (const [column, cell] of this.headers ?? []) {
+      cell.querySelector('.mark-simulated')?.remove();
+      const mark = marks.get(column.key);
+      cell.classList.toggle('simulated', Boolean(mark));
+      // Short on screen (the note above the charts says the seed); whole for a screen reader.
+      if (mark) {
+        cell.append(el('span', { className: 'mark-simulated' }, [
+          el('span', { text: 'simulated', attrs: { 'aria-hidden': 'true' } }),
+          el('span', { className: 'visually-hidden', text: `, ${mark}` }),
+        ]));
+      }
+    }
+  }
+
+  /** A column's label in a card: its heading, marked when simulated. */
+  cardLabel(column) {
+    return this.simulated?.has(column.key) ? `${column.label} (simulated)` : column.label;
+  }
+
   /** A cell's classes: its column's key and kind, and `lead` for the leading column. */
   cellClass(column) {
     return `vcell c-${column.key} k-${column.kind}${column.key === this.lead ? ' lead' : ''}`;
@@ -360,7 +386,7 @@ export class VirtualTable {
   row(item, index) {
     const row = el('div', { className: 'vrow', attrs: { role: 'row', 'aria-rowindex': String(index + 2) } });
     for (const column of this.columns) {
-      const cell = el('div', { className: this.cellClass(column), attrs: { role: 'cell', 'data-label': column.label } });
+      const cell = el('div', { className: this.cellClass(column), attrs: { role: 'cell', 'data-label': this.cardLabel(column) } });
       this.fillCell(cell, column, item, this.ranks);
       row.append(cell);
     }
