@@ -385,7 +385,31 @@ mod tests {
         assert_eq!(json["scored_fields"][5]["label"], "Engagement score");
         assert_eq!(
             json["columns"][0],
-            serde_json::json!({"key": "customer_id", "label": "ID", "kind": "id", "sortable": true})
+            serde_json::json!({
+                "key": "customer_id", "label": "ID", "kind": "id",
+                "min_rem": 7.5, "share": 0.4, "wrap": "never", "sortable": true
+            })
+        );
+        // Widths and breaks come from the kind: a domain breaks at dots, a
+        // name at spaces, the issues one a line, in less room than the names.
+        let wraps: Vec<&str> = json["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["wrap"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            wraps,
+            [
+                "never", "words", "dots", "never", "never", "never", "never", "never", "never",
+                "lines"
+            ]
+        );
+        assert_eq!(json["columns"][2]["kind"], "domain");
+        let share = |c: usize| json["columns"][c]["share"].as_f64().unwrap();
+        assert!(
+            share(9) < share(1) + share(2),
+            "the issues take less than name and domain"
         );
         assert_eq!(json["columns"][9]["sortable"], false);
         assert_eq!(

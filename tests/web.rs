@@ -448,6 +448,7 @@ fn an_earlier_report_read_in_chunks_is_compared_through_the_export() {
 
     assert_eq!(changes.set_view("eve", "", "email_domain"), 1);
     let rows: serde_json::Value = serde_json::from_str(&changes.rows(0, 10)).unwrap();
+    assert_eq!(rows[0]["change"], "changed");
     assert_eq!(rows[0]["customer_id"], "4");
     assert_eq!(rows[0]["changes"][0]["old"], "unknown");
     assert_eq!(changes.set_view("", "low", ""), 0);

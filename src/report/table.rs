@@ -10,15 +10,16 @@ use serde::ser::SerializeMap;
 use serde::Serialize;
 
 use crate::report::Rejection;
-use crate::schema::{LineField, LINE};
+use crate::schema::{ColumnLayout, LineField, LINE};
 use crate::transform::customer::{CustomerRef, Customers, LineValue};
 use crate::transform::dedupe::DroppedDuplicate;
 use crate::transform::quality::{QualityBucket, ScoredField};
 
 /// A column of one of the page's tables: its key (a field of the line,
 /// or one of the table's own), its heading, the kind of value it shows
-/// (which sets its width and how a cell is drawn), and whether it sorts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// (how a cell is drawn), its layout (width and where text breaks, from
+/// the kind), and whether it sorts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub(crate) struct Column {
     /// The key of the value in a row.
     pub key: &'static str,
@@ -26,6 +27,9 @@ pub(crate) struct Column {
     pub label: &'static str,
     /// A [`crate::schema::Kind`] name, or the table's own (`changes`, `bucket`).
     pub kind: &'static str,
+    /// Its width and where its text breaks (`min_rem`, `share`, `wrap`).
+    #[serde(flatten)]
+    pub layout: ColumnLayout,
     /// Whether the table sorts by it.
     pub sortable: bool,
 }
@@ -38,6 +42,7 @@ impl Column {
             key: spec.key,
             label: spec.heading,
             kind: spec.kind.name(),
+            layout: spec.kind.layout(),
             sortable: spec.sortable,
         }
     }
