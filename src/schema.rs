@@ -56,6 +56,17 @@ pub(crate) struct Choices {
     pub expected: &'static str,
 }
 
+impl Choices {
+    /// The length of the longest label, in characters.
+    pub(crate) fn longest(&self) -> usize {
+        self.labels
+            .iter()
+            .map(|label| label.chars().count())
+            .max()
+            .unwrap_or(0)
+    }
+}
+
 /// What a field holds; it decides how the value is written, read back,
 /// sorted, searched and shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,16 +104,18 @@ impl Kind {
     /// How a table shows the kind: ids, labels and scores on one line, a
     /// domain broken at its dots, names at spaces, lists one item a line.
     /// The widths fit the values the kind holds at the table's font: a
-    /// 13-digit id, `email_campaign` and `100 medium` stay whole; a list of
-    /// issues, mostly empty, takes no more than its share.
+    /// 13-digit id, the longest label of an enumerated field and
+    /// `100 medium` stay whole; a list of issues, mostly empty, starts
+    /// narrower than a domain and shares what is left with the texts.
     pub(crate) fn layout(self) -> ColumnLayout {
         let (min_rem, share, wrap) = match self {
-            Kind::Id => (7.5, 0.4, Wrap::Never),
-            Kind::Text => (7.5, 1.4, Wrap::Words),
-            Kind::Domain => (8.5, 1.2, Wrap::Dots),
-            Kind::Enum(_) => (6.5, 0.4, Wrap::Never),
-            Kind::Score => (6.5, 0.4, Wrap::Never),
-            Kind::Issues => (10.0, 1.6, Wrap::Lines),
+            // Values of a known width take no share of what is left.
+            Kind::Id => (8.0, 0.0, Wrap::Never),
+            Kind::Text => (7.5, 1.0, Wrap::Words),
+            Kind::Domain => (10.0, 1.0, Wrap::Dots),
+            Kind::Enum(choices) => (text_rem(choices.longest()), 0.0, Wrap::Never),
+            Kind::Score => (7.0, 0.0, Wrap::Never),
+            Kind::Issues => (8.0, 1.0, Wrap::Lines),
         };
         ColumnLayout {
             min_rem,
@@ -110,6 +123,13 @@ impl Kind {
             wrap,
         }
     }
+}
+
+/// About how wide, in rem, a cell holding `chars` characters of the
+/// table's text is: 0.5 rem a character (the table's 0.85 rem font, wide
+/// fonts included) and 1 rem of padding.
+pub(crate) fn text_rem(chars: usize) -> f64 {
+    chars as f64 * 0.5 + 1.0
 }
 
 /// Where a table cell's text may break onto another line.

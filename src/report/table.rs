@@ -10,7 +10,7 @@ use serde::ser::SerializeMap;
 use serde::Serialize;
 
 use crate::report::Rejection;
-use crate::schema::{ColumnLayout, LineField, LINE};
+use crate::schema::{text_rem, ColumnLayout, LineField, LINE};
 use crate::transform::customer::{CustomerRef, Customers, LineValue};
 use crate::transform::dedupe::DroppedDuplicate;
 use crate::transform::quality::{QualityBucket, ScoredField};
@@ -35,14 +35,23 @@ pub(crate) struct Column {
 }
 
 impl Column {
-    /// The column of a field of the line.
+    /// The column of a field of the line: laid out by its kind, and never
+    /// narrower than the longest word of its heading (headings are bold).
     pub(crate) fn of(field: LineField) -> Column {
         let spec = field.spec();
+        let mut layout = spec.kind.layout();
+        let longest_word = spec
+            .heading
+            .split(' ')
+            .map(|word| word.chars().count())
+            .max()
+            .unwrap_or(0);
+        layout.min_rem = layout.min_rem.max(text_rem(longest_word) + 0.5);
         Column {
             key: spec.key,
             label: spec.heading,
             kind: spec.kind.name(),
-            layout: spec.kind.layout(),
+            layout,
             sortable: spec.sortable,
         }
     }
