@@ -25,10 +25,11 @@ const BORDERS_REM = 0.25;
 
 /**
  * Sets a cell's text so it breaks where its column allows: a domain only
- * after its dots (a <wbr> after each, as DOM nodes), a list one item a line.
+ * after its dots (a <wbr> after each, as DOM nodes; the text is shown as
+ * it is, only cut into nodes), a list one item a line.
  */
 export function fillText(cell, column, value) {
-  if (column.wrap === 'dots' && typeof value === 'string' && value.includes('.')) {
+  if (column.wrap === 'dots' && typeof value === 'string') {
     const parts = value.split('.');
     parts.forEach((part, i) => {
       const last = i === parts.length - 1;
