@@ -408,12 +408,12 @@ function tiles(m, millis) {
       ['retries', 'Retries', count(Object.values(f.retries).reduce((sum, n) => sum + n, 0))],
       ['rate_limited', 'Rate-limited (429)', count(f.rate_limited)],
       ['waited', 'Time waited', seconds(f.waited_ms),
-        `summed over concurrent requests (fetching took ${seconds(f.fetch_ms)})`],
+        `summed over concurrent requests (fetching: ${seconds(f.fetch_ms)})`],
       ['cache_hits', 'Pages from cache', count(f.cache_hits)],
       // Not "first-try success" of pages: the core counts requests, and a page
       // that failed once then succeeded is one of two requests succeeding.
       ['success_rate', 'Successful requests', `${Math.round(f.success_rate * 100)}%`,
-        `of ${plural(f.requests, 'request', 'requests')}, retries included: a failed try that was retried counts against it`],
+        `of ${plural(f.requests, 'request', 'requests')}, retries included`],
       ['timing', 'Fetch / process', `${seconds(f.fetch_ms)} / ${seconds(f.process_ms)}`],
     );
   } else {
