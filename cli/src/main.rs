@@ -11,6 +11,7 @@
 //! - `1`: any other failure.
 
 mod args;
+mod changes;
 mod log;
 mod outcome;
 mod process;

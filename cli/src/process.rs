@@ -32,7 +32,10 @@ pub(crate) fn command() -> Command {
                 .required(true)
                 .help("The file to read, or - for standard input"),
         );
-    crate::with_outputs(with_settings(command, PROCESS_SETTINGS))
+    crate::changes::with_changes(crate::with_outputs(with_settings(
+        command,
+        PROCESS_SETTINGS,
+    )))
 }
 
 pub(crate) fn run(matches: &ArgMatches, log: &Log) -> Result<Done, Failure> {
@@ -61,6 +64,7 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log) -> Result<Done, Failure> {
         simulate: form.simulate.unwrap_or(true),
         ..chosen.stamped(Utc::now())
     };
+    let earlier = crate::changes::earlier(matches)?;
 
     let (mut input, size): (Box<dyn Read>, u64) = if path == "-" {
         (Box::new(io::stdin().lock()), 0)
@@ -111,6 +115,9 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log) -> Result<Done, Failure> {
     );
     log.event(&UploadEventKind::report_built(&report.metadata, millis(built)).at(Utc::now()));
     outputs.write(&report)?;
+    if let Some((previous, path)) = &earlier {
+        crate::changes::write(previous, &report, path)?;
+    }
     Ok(Done::of(report.metadata.complete))
 }
 

@@ -237,3 +237,62 @@ fn the_report_csv_and_summary_go_to_files_quietly() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn the_changes_since_an_earlier_report_are_the_pages() {
+    // As the golden changes file: the sample report (seed 42) against the
+    // same users with seed 7 and one user gone.
+    let dir = scratch("changes");
+    let input = std::fs::read_to_string(fixture("reqres_users.json")).unwrap();
+    let current = dir.join("reqres_users.json");
+    std::fs::write(&current, input.replacen(r#""id": 12"#, r#""id": 13"#, 1)).unwrap();
+    let sample = fixture("../../sample_output.json");
+    let changes = dir.join("changes.json");
+    let output = run(
+        &[
+            "process",
+            current.to_str().unwrap(),
+            "--seed",
+            "7",
+            "--as-of",
+            "2026-11-24",
+            "-o",
+            dir.join("report.json").to_str().unwrap(),
+            "--compare",
+            sample.to_str().unwrap(),
+            "--changes",
+            changes.to_str().unwrap(),
+        ],
+        b"",
+        &[],
+    );
+    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let golden = std::fs::read(fixture("golden/reqres_users.json.changes.json")).unwrap();
+    let written = std::fs::read(&changes).unwrap();
+    assert!(String::from_utf8_lossy(&written).contains(r#""via":"cli""#));
+    assert_eq!(support::normalized(&written), support::normalized(&golden));
+
+    // Not a report: exit 2, and nothing is written.
+    let not_a_report = run(
+        &[
+            "process",
+            current.to_str().unwrap(),
+            "-o",
+            dir.join("other.json").to_str().unwrap(),
+            "--compare",
+            current.to_str().unwrap(),
+            "--changes",
+            dir.join("other-changes.json").to_str().unwrap(),
+        ],
+        b"",
+        &[],
+    );
+    assert_eq!(code(&not_a_report), Some(2), "{}", stderr(&not_a_report));
+    assert!(
+        stderr(&not_a_report).contains("(not_a_report)"),
+        "{}",
+        stderr(&not_a_report)
+    );
+    assert!(!dir.join("other.json").exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -82,3 +82,35 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("a scratch folder");
     dir
 }
+
+/// `bytes` (a report or a changes file) with every `export_timestamp` set
+/// to the epoch and every command-line mark (`"via": "cli"` in a pretty
+/// `source`, `,"via":"cli"` in a compact one) taken out.
+pub fn normalized(bytes: &[u8]) -> String {
+    let text = String::from_utf8(bytes.to_vec()).expect("UTF-8");
+    let key = "\"export_timestamp\": \"";
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find(key) {
+        let start = at + key.len();
+        let end = start + rest[start..].find('"').expect("its end");
+        out.push_str(&rest[..start]);
+        out.push_str("1970-01-01T00:00:00Z");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    let out = out.replace(",\"via\":\"cli\"", "");
+    let mut lines: Vec<&str> = Vec::new();
+    for line in out.split_inclusive('\n') {
+        if line.trim() == "\"via\": \"cli\"" {
+            if let Some(last) = lines.pop() {
+                let trimmed = last.trim_end_matches('\n').trim_end_matches(',');
+                lines.push(trimmed);
+                lines.push("\n");
+            }
+            continue;
+        }
+        lines.push(line);
+    }
+    lines.concat()
+}
