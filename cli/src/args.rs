@@ -21,7 +21,6 @@ pub(crate) const PROCESS_SETTINGS: [Setting; 5] = [
 /// The settings `fetch` takes: every setting of the API run's form but
 /// the key (never an argument: arguments are visible to other users) and
 /// `keep`, which here names a folder.
-#[allow(dead_code)] // used by `fetch`, next
 pub(crate) fn fetch_settings() -> impl Iterator<Item = Setting> {
     Setting::ALL.into_iter().filter(|setting| {
         setting.form_key().is_some()

@@ -12,7 +12,10 @@
 
 mod args;
 mod changes;
+mod disk_store;
+mod fetch;
 mod log;
+mod native;
 mod outcome;
 mod process;
 mod report_out;
@@ -58,6 +61,7 @@ fn command() -> Command {
                 .help("Log lines as text, or the run's events as JSON lines (their kinds as the page gets them)"),
         )
         .subcommand(process::command().after_help(EXIT_CODES))
+        .subcommand(fetch::command().after_help(EXIT_CODES))
 }
 
 /// Adds `-o`, `--csv` and `--summary`.
@@ -93,14 +97,18 @@ pub(crate) fn outputs(matches: &ArgMatches) -> Outputs {
     }
 }
 
-/// The seed and reference date as typed, or, as on the page, a random
-/// seed and today (UTC); both are written in the report.
-pub(crate) fn run_defaults(values: &mut Map<String, Value>) -> (String, String) {
-    let mut text =
-        |setting: Setting, default: &dyn Fn() -> String| match values.remove(setting.name()) {
-            Some(Value::String(text)) => text,
-            _ => default(),
-        };
+/// The seed and reference date as typed (under `key`), or, as on the
+/// page, a random seed and today (UTC); both are written in the report.
+pub(crate) fn run_defaults(
+    values: &mut Map<String, Value>,
+    key: impl Fn(Setting) -> Option<&'static str>,
+) -> (String, String) {
+    let mut text = |setting: Setting, default: &dyn Fn() -> String| match key(setting)
+        .and_then(|key| values.remove(key))
+    {
+        Some(Value::String(text)) => text,
+        _ => default(),
+    };
     let seed = text(Setting::Seed, &|| {
         getrandom::u64()
             .map_or(0, |value| value & MAX_SEED)
@@ -123,6 +131,7 @@ fn main() -> ExitCode {
     };
     let outcome = match matches.subcommand() {
         Some(("process", sub)) => process::run(sub, &log),
+        Some(("fetch", sub)) => fetch::run(sub, &log),
         _ => Err(outcome::Failure::Internal("no such command".into())),
     };
     match outcome {

@@ -27,7 +27,6 @@ pub(crate) enum Failure {
     },
     /// The run could not be made (the API failed on its first page, a
     /// file could not be written): exit 1.
-    #[allow(dead_code)] // given by `fetch`, next
     Run {
         /// The core's code (`auth_rejected`, `network`, …), or `io`.
         code: &'static str,

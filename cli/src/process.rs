@@ -45,7 +45,7 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log) -> Result<Done, Failure> {
         .unwrap_or_default();
     let outputs = crate::outputs(matches);
     let mut values = form_values(matches, PROCESS_SETTINGS, |s| Some(s.name()));
-    let (seed, as_of) = run_defaults(&mut values);
+    let (seed, as_of) = run_defaults(&mut values, |s| Some(s.name()));
     let chosen = SeedAndDate::from_text(&seed, &as_of)?;
     // The page names an upload by its file's name; the layout may follow it.
     let file_name = if path == "-" {

@@ -114,3 +114,27 @@ pub fn normalized(bytes: &[u8]) -> String {
     }
     lines.concat()
 }
+
+/// The project's mock API with `flags` (as `mock-api` takes them), served
+/// on a free loopback port from this test process, for one test (its
+/// fault counters are its own). Returns its base URL.
+pub fn mock_api(flags: &[&str]) -> String {
+    let mut args = vec!["--port", "0"];
+    args.extend_from_slice(flags);
+    let options = match mock_api::config::parse_args(args) {
+        Ok(mock_api::config::Command::Run(options)) => *options,
+        _ => panic!("mock-api flags {flags:?}"),
+    };
+    let server = mock_api::server::MockServer::bind(&options).expect("the mock binds");
+    let url = server.url();
+    std::thread::spawn(move || server.run());
+    url
+}
+
+/// The JSON lines of a run's `--log json` output.
+pub fn events(output: &Output) -> Vec<serde_json::Value> {
+    stderr(output)
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
+}

@@ -1,0 +1,340 @@
+//! `customer-pipeline fetch` against the project's mock API (faults on,
+//! CORS irrelevant natively): exit codes, the key from the environment
+//! only, the same waits as the page, resume with `--keep`, redirects.
+
+mod support;
+
+use std::time::Instant;
+
+use serde_json::Value;
+use support::{code, events, mock_api, run, scratch, stderr};
+
+fn report(path: &std::path::Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).expect("the report")).expect("JSON")
+}
+
+#[test]
+fn a_clean_run_exits_0_and_a_partial_one_3_with_its_report() {
+    let api = mock_api(&["--failure-rate", "0"]);
+    let dir = scratch("exit-codes");
+    let out = dir.join("report.json");
+    let url = format!("{api}/api/users");
+    let args = |url: &str| {
+        vec![
+            "fetch".to_owned(),
+            url.to_owned(),
+            "--seed".into(),
+            "42".into(),
+            "--as-of".into(),
+            "2026-11-24".into(),
+            "--retries".into(),
+            "0".into(),
+            "-o".into(),
+            out.to_str().unwrap().to_owned(),
+        ]
+    };
+    let run_args = |url: &str| {
+        let args = args(url);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&args, b"", &[])
+    };
+    let complete = run_args(&url);
+    assert_eq!(code(&complete), Some(0), "{}", stderr(&complete));
+    let written = report(&out);
+    assert_eq!(written["metadata"]["complete"], true);
+    assert_eq!(written["metadata"]["total_customers"], 12);
+    assert_eq!(written["metadata"]["source"]["kind"], "api");
+    assert_eq!(written["metadata"]["source"]["via"], "cli");
+    assert_eq!(written["metadata"]["seed"], 42);
+
+    // Page 2 always fails: the report is written, and says it is partial.
+    let failing = format!("{url}?fail_pages=2");
+    let partial = run_args(&failing);
+    assert_eq!(code(&partial), Some(3), "{}", stderr(&partial));
+    let written = report(&out);
+    assert_eq!(written["metadata"]["complete"], false);
+    assert_eq!(written["metadata"]["failed_pages"][0]["page"], 2);
+    assert_eq!(written["metadata"]["total_customers"], 6);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn bad_settings_exit_2_with_the_pages_messages_and_nothing_is_fetched_or_written() {
+    let dir = scratch("bad-settings");
+    let out = dir.join("report.json");
+    let o = out.to_str().unwrap();
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 4] = [
+        (
+            &[
+                "fetch",
+                "http://127.0.0.1:9/api/users",
+                "--concurrency",
+                "17",
+                "-o",
+                o,
+            ],
+            &[],
+            "Concurrency must be a whole number from 1 to 16; got '17'.",
+        ),
+        (
+            &["fetch", "ftp://example.com/users", "-o", o],
+            &[],
+            "(invalid_setting)",
+        ),
+        (
+            &["fetch", "http://api.example.com/api/users", "-o", o],
+            &[("CUSTOMER_API_KEY", "k")],
+            "(insecure_key_transport)",
+        ),
+        (
+            &[
+                "fetch",
+                "http://127.0.0.1:9/api/users",
+                "--api-key",
+                "k",
+                "-o",
+                o,
+            ],
+            &[],
+            "--api-key",
+        ),
+    ];
+    for (args, env, message) in cases {
+        let output = run(args, b"", env);
+        assert_eq!(code(&output), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(message),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(!out.exists());
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_key_is_read_from_the_environment_or_a_file_and_never_written() {
+    let api = mock_api(&["--failure-rate", "0", "--api-key", "sekret-key"]);
+    let dir = scratch("key");
+    let out = dir.join("report.json");
+    let url = format!("{api}/api/users");
+    let args = ["fetch", url.as_str(), "-o", out.to_str().unwrap()];
+
+    let without = run(&args, b"", &[]);
+    assert_eq!(code(&without), Some(1), "{}", stderr(&without));
+    assert!(
+        stderr(&without).contains("(auth_rejected)"),
+        "{}",
+        stderr(&without)
+    );
+    assert!(!out.exists());
+
+    let wrong = run(&args, b"", &[("CUSTOMER_API_KEY", "wrong")]);
+    assert_eq!(code(&wrong), Some(1), "{}", stderr(&wrong));
+
+    let with = run(&args, b"", &[("CUSTOMER_API_KEY", "sekret-key")]);
+    assert_eq!(code(&with), Some(0), "{}", stderr(&with));
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(!written.contains("sekret-key"));
+    assert!(!stderr(&with).contains("sekret-key"));
+
+    let key_file = dir.join("key");
+    std::fs::write(&key_file, "sekret-key\n").unwrap();
+    let mut from_file = args.to_vec();
+    from_file.extend_from_slice(&["--key-file", key_file.to_str().unwrap()]);
+    let output = run(&from_file, b"", &[("CUSTOMER_API_KEY", "wrong")]);
+    assert_eq!(code(&output), Some(0), "the file wins: {}", stderr(&output));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn rate_limits_and_server_errors_wait_exactly_as_the_page_does() {
+    // Every page's first attempt: 429 with Retry-After: 1. One page of 12.
+    let api = mock_api(&[
+        "--failure-rate",
+        "0",
+        "--rate-limit-rate",
+        "1",
+        "--max-faults-per-page",
+        "1",
+        "--retry-after-secs",
+        "1",
+    ]);
+    let url = format!("{api}/api/users");
+    let started = Instant::now();
+    let output = run(
+        &[
+            "--log",
+            "json",
+            "fetch",
+            &url,
+            "--per-page",
+            "12",
+            "-o",
+            "/dev/null",
+        ],
+        b"",
+        &[],
+    );
+    let took = started.elapsed();
+    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let waits: Vec<(u64, u64)> = events(&output)
+        .iter()
+        .filter(|event| event["kind"] == "rate_limit_wait")
+        .map(|event| {
+            (
+                event["page"].as_u64().unwrap(),
+                event["wait_ms"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(waits, [(1, 1000)]);
+    assert!(took.as_millis() >= 1000, "the wait was made: {took:?}");
+
+    // A 503 on the first attempt: the first backoff, 1 s.
+    let api = mock_api(&["--failure-rate", "1", "--max-faults-per-page", "1"]);
+    let url = format!("{api}/api/users");
+    let output = run(
+        &[
+            "--log",
+            "json",
+            "fetch",
+            &url,
+            "--per-page",
+            "12",
+            "-o",
+            "/dev/null",
+        ],
+        b"",
+        &[],
+    );
+    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let retries: Vec<(u64, u64, u64)> = events(&output)
+        .iter()
+        .filter(|event| event["kind"] == "retry")
+        .map(|event| {
+            (
+                event["page"].as_u64().unwrap(),
+                event["retry"].as_u64().unwrap(),
+                event["wait_ms"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(retries, [(1, 1, 1000)]);
+}
+
+#[test]
+fn a_run_cut_short_resumes_from_the_pages_kept_on_disk() {
+    // Seed 3: page 1 answers at once, page 2 fails its first attempt only.
+    let api = mock_api(&[
+        "--failure-rate",
+        "0.5",
+        "--max-faults-per-page",
+        "1",
+        "--seed",
+        "3",
+    ]);
+    let dir = scratch("keep");
+    let keep = dir.join("pages");
+    let out = dir.join("report.json");
+    let url = format!("{api}/api/users");
+    let run_keeping = || {
+        run(
+            &[
+                "--log",
+                "json",
+                "fetch",
+                &url,
+                "--retries",
+                "0",
+                "--keep",
+                keep.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ],
+            b"",
+            &[("CUSTOMER_API_KEY", "a-key")],
+        )
+    };
+    let sources = |output: &std::process::Output| -> Vec<(u64, String)> {
+        let mut pages: Vec<(u64, String)> = events(output)
+            .iter()
+            .filter(|event| event["kind"] == "page_fetched")
+            .map(|event| {
+                (
+                    event["page"].as_u64().unwrap(),
+                    event["source"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        pages.sort();
+        pages
+    };
+    // The first run loses page 2 (no retries): page 1 is kept, the report partial.
+    let first = run_keeping();
+    assert_eq!(code(&first), Some(3), "{}", stderr(&first));
+    assert_eq!(sources(&first), [(1, "network".to_owned())]);
+    let kept: Vec<_> = std::fs::read_dir(&keep).unwrap().flatten().collect();
+    assert_eq!(kept.len(), 1);
+    let stored = std::fs::read_to_string(kept[0].path()).unwrap();
+    assert!(!stored.contains("a-key"), "the key is never stored");
+
+    // The rerun fetches only what is missing.
+    let second = run_keeping();
+    assert_eq!(code(&second), Some(0), "{}", stderr(&second));
+    assert_eq!(
+        sources(&second),
+        [(1, "device".to_owned()), (2, "network".to_owned())]
+    );
+    assert_eq!(report(&out)["metadata"]["total_customers"], 12);
+
+    // Another key is another identity: nothing kept is used for it.
+    let other = run(
+        &[
+            "--log",
+            "json",
+            "fetch",
+            &url,
+            "--keep",
+            keep.to_str().unwrap(),
+            "-o",
+            "/dev/null",
+        ],
+        b"",
+        &[("CUSTOMER_API_KEY", "another-key")],
+    );
+    assert_eq!(code(&other), Some(0), "{}", stderr(&other));
+    assert!(sources(&other).iter().all(|(_, from)| from == "network"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_redirect_to_another_origin_is_not_followed_with_the_key() {
+    let api = mock_api(&["--failure-rate", "0", "--redirect", "cross"]);
+    let url = format!("{api}/api/users");
+    let output = run(
+        &["fetch", &url, "-o", "/dev/null"],
+        b"",
+        &[("CUSTOMER_API_KEY", "k")],
+    );
+    assert_eq!(code(&output), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("(redirect_other_origin)"),
+        "{}",
+        stderr(&output)
+    );
+    let same = mock_api(&["--failure-rate", "0", "--redirect", "same"]);
+    let url = format!("{same}/api/users");
+    let output = run(
+        &["fetch", &url, "-o", "/dev/null"],
+        b"",
+        &[("CUSTOMER_API_KEY", "k")],
+    );
+    assert_eq!(
+        code(&output),
+        Some(0),
+        "same origin is followed: {}",
+        stderr(&output)
+    );
+}
