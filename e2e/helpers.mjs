@@ -104,7 +104,7 @@ export function waitForPagesDone(page, atLeast, timeout) {
 /** Waits until #run-status has been set to a terminal state `from` entries on; returns it. */
 export async function settled(page, from, timeout) {
   const handle = await page.waitForFunction(
-    (start) => window.__e2eStates.slice(start).find((state) => ['done', 'partial', 'failed'].includes(state)),
+    (start) => window.__e2eStates.slice(start).find((state) => ['done', 'partial', 'empty', 'failed'].includes(state)),
     from, { timeout },
   );
   return handle.jsonValue();
