@@ -1,17 +1,63 @@
-//! `--compare OLD --changes FILE`: the changes since an earlier report,
-//! as the page writes them (the core's `compare` and its changes file).
-//! The earlier report is read in chunks, as the page reads it.
+//! The changes since an earlier report, as the page writes them (the
+//! core's `compare` and its changes file): `compare OLD NEW` for two
+//! report files, `--compare OLD --changes FILE` beside a run. Reports are
+//! read in chunks, as the page reads them.
 
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
 use clap::{Arg, ArgMatches, Command};
-use customer_pipeline::compare::{compare, PreviousReport, ReportReader};
+use customer_pipeline::compare::{compare, compare_reports, PreviousReport, ReportReader};
 use customer_pipeline::report::Report;
 
-use crate::outcome::Failure;
+use crate::log::Log;
+use crate::outcome::{Done, Failure};
 use crate::report_out::write_file;
+
+pub(crate) fn command() -> Command {
+    Command::new("compare")
+        .about("Write the changes between two reports (the page's changes file)")
+        .arg(Arg::new("OLD").required(true).help("The earlier report"))
+        .arg(Arg::new("NEW").required(true).help("The later report"))
+        .arg(
+            Arg::new("output")
+                .short('o')
+                .long("output")
+                .value_name("FILE")
+                .help("Write the changes here (default: standard output)"),
+        )
+}
+
+/// `compare OLD NEW`: exit 0, or 3 when either report is partial (the
+/// changes then hold customers only missed; their notes say which side).
+pub(crate) fn run(matches: &ArgMatches, _log: &Log) -> Result<Done, Failure> {
+    let path = |id: &str| matches.get_one::<String>(id).cloned().unwrap_or_default();
+    let previous = read_previous(Path::new(&path("OLD")))?;
+    let current = read_previous(Path::new(&path("NEW")))?;
+    let changes = compare_reports(&previous, &current);
+    let write = |out: &mut dyn std::io::Write| {
+        let mut result = Ok(());
+        changes.write_json_chunks_against(&previous, &current, 1 << 20, &mut |part| {
+            if result.is_ok() {
+                result = out.write_all(part);
+            }
+        });
+        result
+    };
+    match matches.get_one::<String>("output") {
+        Some(file) => write_file(Path::new(file), write)?,
+        None => {
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            write(&mut out)
+                .and_then(|()| std::io::Write::flush(&mut out))
+                .map_err(|error| Failure::io("standard output", &error))?;
+        }
+    }
+    Ok(Done::of(
+        changes.previous.complete && changes.current.complete,
+    ))
+}
 
 /// Adds `--compare` and `--changes`.
 pub(crate) fn with_changes(command: Command) -> Command {

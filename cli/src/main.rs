@@ -38,7 +38,7 @@ fn command() -> Command {
         .version(env!("CARGO_PKG_VERSION"))
         .about(
             "Clean, enrich, quality-score and export customer records: from a file, from a \
-             paginated API, or the changes between two reports.",
+             paginated API, and the changes between two reports.",
         )
         .after_help(EXIT_CODES)
         .subcommand_required(true)
@@ -62,6 +62,7 @@ fn command() -> Command {
         )
         .subcommand(process::command().after_help(EXIT_CODES))
         .subcommand(fetch::command().after_help(EXIT_CODES))
+        .subcommand(changes::command().after_help(EXIT_CODES))
 }
 
 /// Adds `-o`, `--csv` and `--summary`.
@@ -132,6 +133,7 @@ fn main() -> ExitCode {
     let outcome = match matches.subcommand() {
         Some(("process", sub)) => process::run(sub, &log),
         Some(("fetch", sub)) => fetch::run(sub, &log),
+        Some(("compare", sub)) => changes::run(sub, &log),
         _ => Err(outcome::Failure::Internal("no such command".into())),
     };
     match outcome {

@@ -296,3 +296,69 @@ fn the_changes_since_an_earlier_report_are_the_pages() {
     assert!(!dir.join("other.json").exists());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn compare_old_new_writes_the_pages_changes_file_for_two_reports() {
+    let dir = scratch("compare");
+    let input = std::fs::read_to_string(fixture("reqres_users.json")).unwrap();
+    let current = dir.join("reqres_users.json");
+    std::fs::write(&current, input.replacen(r#""id": 12"#, r#""id": 13"#, 1)).unwrap();
+    let new = dir.join("new.json");
+    let made = run(
+        &[
+            "process",
+            current.to_str().unwrap(),
+            "--seed",
+            "7",
+            "--as-of",
+            "2026-11-24",
+            "-o",
+            new.to_str().unwrap(),
+        ],
+        b"",
+        &[],
+    );
+    assert_eq!(code(&made), Some(0), "{}", stderr(&made));
+    let sample = fixture("../../sample_output.json");
+    let output = run(
+        &["compare", sample.to_str().unwrap(), new.to_str().unwrap()],
+        b"",
+        &[],
+    );
+    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let golden = std::fs::read(fixture("golden/reqres_users.json.changes.json")).unwrap();
+    assert_eq!(
+        support::normalized(&output.stdout),
+        support::normalized(&golden)
+    );
+
+    // To a file, the same bytes.
+    let changes = dir.join("changes.json");
+    let to_file = run(
+        &[
+            "compare",
+            sample.to_str().unwrap(),
+            new.to_str().unwrap(),
+            "-o",
+            changes.to_str().unwrap(),
+        ],
+        b"",
+        &[],
+    );
+    assert_eq!(code(&to_file), Some(0), "{}", stderr(&to_file));
+    assert_eq!(std::fs::read(&changes).unwrap(), output.stdout);
+
+    // Not a report: exit 2.
+    let bad = run(
+        &[
+            "compare",
+            sample.to_str().unwrap(),
+            current.to_str().unwrap(),
+        ],
+        b"",
+        &[],
+    );
+    assert_eq!(code(&bad), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("(not_a_report)"), "{}", stderr(&bad));
+    std::fs::remove_dir_all(dir).unwrap();
+}
