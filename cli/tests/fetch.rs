@@ -338,3 +338,145 @@ fn a_redirect_to_another_origin_is_not_followed_with_the_key() {
         stderr(&output)
     );
 }
+
+/// The page's path, natively: the form as the page sends it, checked by
+/// `FetchForm`, the core's `fetch_all` over a plain blocking transport,
+/// then `process_fetched`, as `fetchAndProcess` (src/web) does.
+fn page_report(url: &str) -> Vec<u8> {
+    use std::cell::RefCell;
+    use std::time::Duration;
+
+    use customer_pipeline::fetch::fetcher::{fetch_all, Services};
+    use customer_pipeline::fetch::pages::PageCache;
+    use customer_pipeline::fetch::services::{
+        CancelToken, Clock, HttpResponse, PageRequest, Timer, Transport, TransportError,
+    };
+    use customer_pipeline::pipeline::process_fetched;
+    use customer_pipeline::settings::{mapping_spec, FetchForm};
+    use futures::future::{FutureExt, LocalBoxFuture};
+
+    struct Blocking(ureq::Agent);
+    impl Transport for Blocking {
+        fn get(
+            &self,
+            request: &PageRequest,
+        ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
+            let answer = self
+                .0
+                .get(&request.url)
+                .call()
+                .map_err(|error| TransportError::Network(error.to_string()))
+                .and_then(|mut response| {
+                    Ok(HttpResponse {
+                        status: response.status().as_u16(),
+                        retry_after: None,
+                        location: None,
+                        body: response
+                            .body_mut()
+                            .read_to_vec()
+                            .map_err(|error| TransportError::Network(error.to_string()))?,
+                    })
+                });
+            futures::future::ready(answer).boxed_local()
+        }
+    }
+    struct Never;
+    impl Timer for Never {
+        fn wait(&self, _: Duration) -> LocalBoxFuture<'static, ()> {
+            futures::future::ready(()).boxed_local()
+        }
+        fn deadline(&self, _: Duration) -> LocalBoxFuture<'static, ()> {
+            futures::future::pending().boxed_local()
+        }
+    }
+    struct Now;
+    impl Clock for Now {
+        fn now(&self) -> chrono::DateTime<chrono::Utc> {
+            chrono::Utc::now()
+        }
+    }
+
+    let form: FetchForm = serde_json::from_value(serde_json::json!({
+        "url": url, "seed": "42", "asOf": "2026-11-24", "concurrency": "1",
+    }))
+    .expect("the page's form");
+    let (config, chosen) = form.validate().expect("valid");
+    let mapping = mapping_spec(form.map.as_ref()).expect("no mapping");
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let cache = RefCell::new(PageCache::new());
+    let services = Services {
+        transport: &Blocking(agent),
+        timer: &Never,
+        clock: &Now,
+        cancel: CancelToken::new(),
+        cache: &cache,
+        store: None,
+        on_event: &|_| {},
+    };
+    let outcome = futures::executor::block_on(fetch_all(&config, &services));
+    let report = process_fetched(
+        outcome.page_bodies(),
+        outcome.provenance.clone(),
+        &mapping,
+        &chosen.stamped(chrono::Utc::now()),
+        &Now,
+    );
+    report.to_json()
+}
+
+/// A report's metadata without what differs between two runs of the
+/// same pages (the export time, the timings and counts of requests in
+/// `fetch`, the command line's mark), and the rest of its bytes.
+fn comparable(report: &[u8]) -> (Value, Vec<u8>) {
+    let text = std::str::from_utf8(report).expect("UTF-8");
+    let split = text.find("\n  \"customers\"").expect("customers");
+    let mut metadata: Value =
+        serde_json::from_str(&format!("{}}}", &text[..split].trim_end_matches(','))).expect("JSON");
+    let metadata = metadata["metadata"].as_object_mut().expect("metadata");
+    metadata.remove("export_timestamp");
+    metadata.remove("fetch");
+    if let Some(source) = metadata.get_mut("source").and_then(Value::as_object_mut) {
+        source.remove("via");
+    }
+    (Value::Object(metadata.clone()), report[split..].to_vec())
+}
+
+#[test]
+fn an_api_report_is_the_pages_but_for_the_time_the_timings_and_the_mark() {
+    let api = mock_api(&[
+        "--failure-rate",
+        "0",
+        "--users",
+        "40",
+        "--defects",
+        "--duplicate-rate",
+        "0.1",
+    ]);
+    let url = format!("{api}/api/users");
+    let output = run(
+        &[
+            "fetch",
+            &url,
+            "--seed",
+            "42",
+            "--as-of",
+            "2026-11-24",
+            "--concurrency",
+            "3",
+        ],
+        b"",
+        &[],
+    );
+    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let (cli_metadata, cli_rest) = comparable(&output.stdout);
+    let (page_metadata, page_rest) = comparable(&page_report(&url));
+    assert_eq!(cli_metadata, page_metadata);
+    assert_eq!(
+        String::from_utf8(cli_rest).unwrap(),
+        String::from_utf8(page_rest).unwrap()
+    );
+    assert!(cli_metadata["total_customers"].as_u64().unwrap() > 30);
+}
