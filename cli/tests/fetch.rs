@@ -480,3 +480,42 @@ fn an_api_report_is_the_pages_but_for_the_time_the_timings_and_the_mark() {
     );
     assert!(cli_metadata["total_customers"].as_u64().unwrap() > 30);
 }
+
+#[test]
+fn requests_go_through_the_proxy_the_environment_names() {
+    use std::io::{BufRead, BufReader};
+    use std::net::TcpListener;
+
+    // A "proxy" that notes the first line it is sent, and closes.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut line = String::new();
+        BufReader::new(stream).read_line(&mut line).unwrap();
+        line
+    });
+    let args = [
+        "fetch",
+        "http://customers.invalid/api/users",
+        "--retries",
+        "0",
+        "-o",
+        "/dev/null",
+    ];
+    let output = run(&args, b"", &[("HTTP_PROXY", &proxy), ("NO_PROXY", "")]);
+    assert_eq!(code(&output), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        seen.join().unwrap().trim_end(),
+        "CONNECT customers.invalid:80 HTTP/1.1"
+    );
+
+    // Unless NO_PROXY names the host: then it is looked up, and is not found.
+    let output = run(
+        &args,
+        b"",
+        &[("HTTP_PROXY", &proxy), ("NO_PROXY", "customers.invalid")],
+    );
+    assert_eq!(code(&output), Some(1), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("proxy"), "{}", stderr(&output));
+}

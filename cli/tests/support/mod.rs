@@ -16,13 +16,20 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Runs the binary with `args`, `stdin` as its input, and no key in its
-/// environment unless `env` gives one.
+/// Runs the binary with `args`, `stdin` as its input, and neither a key
+/// nor a proxy in its environment unless `env` gives one (the mock is on
+/// this machine).
 pub fn run(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(BIN);
     command
         .args(args)
         .env_remove("CUSTOMER_API_KEY")
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
