@@ -42,9 +42,7 @@ impl UploadStream {
     }
 
     /// Records read so far.
-    // Used by the page (`web`, wasm32 only) and by tests.
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn records_read(&self) -> usize {
+    pub fn records_read(&self) -> usize {
         self.builder.records_read()
     }
 

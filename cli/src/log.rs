@@ -1,9 +1,11 @@
 //! What a run says as it goes, on standard error (standard output is the
 //! report's): plain lines `TIME LEVEL message`, or with `--log json` the
 //! core's events as JSON lines (each with its `kind`), and nothing but
-//! errors with `--quiet`.
+//! errors with `--quiet`. When standard error is a terminal, a progress
+//! line is kept under the log lines.
 
-use std::io::Write;
+use std::cell::Cell;
+use std::io::{IsTerminal, Write};
 
 use customer_pipeline::common::events::{Level, RunEvent};
 use serde::Serialize;
@@ -20,10 +22,14 @@ pub(crate) enum LogFormat {
 }
 
 /// The run's log on standard error.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub(crate) struct Log {
-    pub format: LogFormat,
-    pub quiet: bool,
+    format: LogFormat,
+    quiet: bool,
+    /// Whether progress is shown (text log on a terminal, not quiet).
+    live: bool,
+    /// Whether a progress line is on the screen now.
+    showing: Cell<bool>,
 }
 
 fn level_name(level: Level) -> &'static str {
@@ -35,11 +41,36 @@ fn level_name(level: Level) -> &'static str {
 }
 
 impl Log {
+    pub(crate) fn new(format: LogFormat, quiet: bool) -> Self {
+        Log {
+            format,
+            quiet,
+            live: !quiet && format == LogFormat::Text && std::io::stderr().is_terminal(),
+            showing: Cell::new(false),
+        }
+    }
+
+    /// Shows `text` as the progress line (on a terminal only).
+    pub(crate) fn progress(&self, text: &str) {
+        if self.live {
+            let _ = write!(std::io::stderr().lock(), "\r{text}\x1b[K");
+            self.showing.set(true);
+        }
+    }
+
+    /// Takes the progress line away, before a log line or at the end.
+    pub(crate) fn clear_progress(&self) {
+        if self.showing.replace(false) {
+            let _ = write!(std::io::stderr().lock(), "\r\x1b[K");
+        }
+    }
+
     /// Writes one of the core's events.
     pub(crate) fn event<K: Serialize>(&self, event: &RunEvent<K>) {
         if self.quiet || event.message.is_empty() && self.format == LogFormat::Text {
             return;
         }
+        self.clear_progress();
         let line = match self.format {
             LogFormat::Json => serde_json::to_string(event).unwrap_or_default(),
             LogFormat::Text => format!(
@@ -54,6 +85,7 @@ impl Log {
 
     /// Says why the run failed; shown even with `--quiet`.
     pub(crate) fn failure(&self, failure: &Failure) {
+        self.clear_progress();
         let line = match self.format {
             LogFormat::Json => serde_json::json!({
                 "level": "error",

@@ -123,13 +123,13 @@ pub(crate) fn run_defaults(
 
 fn main() -> ExitCode {
     let matches = command().get_matches();
-    let log = Log {
-        format: match matches.get_one::<String>("log").map(String::as_str) {
+    let log = Log::new(
+        match matches.get_one::<String>("log").map(String::as_str) {
             Some("json") => LogFormat::Json,
             _ => LogFormat::Text,
         },
-        quiet: matches.get_flag("quiet"),
-    };
+        matches.get_flag("quiet"),
+    );
     let outcome = match matches.subcommand() {
         Some(("process", sub)) => process::run(sub, &log),
         Some(("fetch", sub)) => fetch::run(sub, &log),

@@ -87,6 +87,7 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log) -> Result<Done, Failure> {
     let mut stream = UploadStream::with_options(&file_name, &settings, &options);
     let mut chunk = vec![0; CHUNK_BYTES];
     let mut bytes = 0u64;
+    let mut shown = Instant::now();
     loop {
         let read = match input.read(&mut chunk) {
             Ok(0) => break,
@@ -98,7 +99,12 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log) -> Result<Done, Failure> {
         stream
             .push(&chunk[..read])
             .map_err(|error| failed(log, error))?;
+        if shown.elapsed().as_millis() >= 200 {
+            shown = Instant::now();
+            log.progress(&progress(bytes, size, stream.records_read()));
+        }
     }
+    log.clear_progress();
     let read_ms = millis(started);
     let built = Instant::now();
     let mut report = stream
@@ -126,6 +132,21 @@ fn failed(log: &Log, error: customer_pipeline::source::ingest::IngestError) -> F
     Failure::from(error)
 }
 
+/// `Read 123.4 MB of 613.7 MB (20%), 600000 records`.
+fn progress(bytes: u64, size: u64, records: usize) -> String {
+    let mb = |bytes: u64| bytes as f64 / 1_048_576.0;
+    if size > 0 {
+        format!(
+            "Read {:.1} MB of {:.1} MB ({}%), {records} records",
+            mb(bytes),
+            mb(size),
+            bytes.saturating_mul(100) / size
+        )
+    } else {
+        format!("Read {:.1} MB, {records} records", mb(bytes))
+    }
+}
+
 fn millis(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
@@ -134,6 +155,15 @@ fn millis(since: Instant) -> u64 {
 mod tests {
     use super::*;
     use customer_pipeline::settings::Setting;
+
+    #[test]
+    fn progress_says_how_far_reading_is() {
+        assert_eq!(
+            progress(3 << 20, 12 << 20, 42),
+            "Read 3.0 MB of 12.0 MB (25%), 42 records"
+        );
+        assert_eq!(progress(1 << 19, 0, 7), "Read 0.5 MB, 7 records");
+    }
 
     #[test]
     fn the_upload_form_reads_what_process_hands_it() {
