@@ -88,6 +88,7 @@ impl Log {
         self.clear_progress();
         let line = match self.format {
             LogFormat::Json => serde_json::json!({
+                "at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                 "level": "error",
                 "kind": "failed",
                 "code": failure.code(),
