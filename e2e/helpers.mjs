@@ -34,6 +34,19 @@ export function apiUrl(overrides = {}) {
 }
 
 /** Clears the mock's attempt counters and request log. */
+/**
+ * Clears the mock's attempt counters and request log before and after each
+ * test of the file (for files whose tests change no server-wide setting).
+ */
+export function resetMockAroundEach(test) {
+  test.beforeEach(async ({ request }) => {
+    await resetMock(request);
+  });
+  test.afterEach(async ({ request }) => {
+    await resetMock(request);
+  });
+}
+
 export async function resetMock(request) {
   const response = await request.post(`${MOCK}/__admin/reset`);
   expect(response.status()).toBe(200);

@@ -2,7 +2,7 @@
 // leave the page usable.
 import { readFile } from 'node:fs/promises';
 import { test, expect } from '@playwright/test';
-import { ROOT, chooseFile, clickAndSettle, download, openPage, resetMock } from './helpers.mjs';
+import { ROOT, chooseFile, clickAndSettle, download, openPage, resetMockAroundEach } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
 const FIXTURE = `${ROOT}tests/fixtures/reqres_users.json`;
@@ -13,14 +13,7 @@ const asFile = (name, content) => ({
   buffer: Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'),
 });
 
-test.beforeEach(async ({ request }) => {
-  await resetMock(request);
-});
-
-test.afterEach(async ({ request }) => {
-  // Uploads change no server-wide settings; only the log is cleared.
-  await resetMock(request);
-});
+resetMockAroundEach(test);
 
 test('the fixture upload reproduces sample_output.json byte for byte (apart from the timestamp)', async ({ page }) => {
   await openPage(page, { seed: 42, as_of: AS_OF });
