@@ -25,15 +25,17 @@ pub(crate) struct NativeTransport {
 }
 
 impl NativeTransport {
-    /// An agent that follows no redirect, treats no status as an error
-    /// (the fetcher's classifier judges them) and gives up on a request
-    /// after `timeout`, so a request the fetcher stopped waiting for ends
-    /// too.
+    /// An agent that follows no redirect and treats no status as an
+    /// error (the fetcher's classifier judges them). The fetcher's own
+    /// deadline (`timeout`) ends an attempt; the agent gives up a while
+    /// later, so that a request the fetcher stopped waiting for ends too,
+    /// without racing the deadline (which would report a timeout as a
+    /// network error).
     pub(crate) fn new(timeout: Duration) -> Self {
         let agent = Agent::config_builder()
             .max_redirects(0)
             .http_status_as_error(false)
-            .timeout_global(Some(timeout))
+            .timeout_global(Some(timeout.saturating_mul(2) + Duration::from_secs(1)))
             .user_agent(concat!("customer-pipeline/", env!("CARGO_PKG_VERSION")))
             .build()
             .new_agent();

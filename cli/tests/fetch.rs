@@ -519,3 +519,54 @@ fn requests_go_through_the_proxy_the_environment_names() {
     assert_eq!(code(&output), Some(1), "{}", stderr(&output));
     assert!(!stderr(&output).contains("proxy"), "{}", stderr(&output));
 }
+
+#[test]
+fn an_attempt_past_its_timeout_is_given_up_and_retried() {
+    // Page 1's first answer would take 3 s; the attempt is allowed 300 ms.
+    let api = mock_api(&[
+        "--failure-rate",
+        "0",
+        "--slow-rate",
+        "1",
+        "--slow-ms",
+        "3000",
+        "--max-faults-per-page",
+        "1",
+    ]);
+    let url = format!("{api}/api/users");
+    let started = Instant::now();
+    let output = run(
+        &[
+            "--log",
+            "json",
+            "fetch",
+            &url,
+            "--per-page",
+            "12",
+            "--timeout-ms",
+            "300",
+            "-o",
+            "/dev/null",
+        ],
+        b"",
+        &[],
+    );
+    let took = started.elapsed();
+    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let retries: Vec<(String, u64)> = events(&output)
+        .iter()
+        .filter(|event| event["kind"] == "retry")
+        .map(|event| {
+            (
+                event["cause"].as_str().unwrap().to_owned(),
+                event["wait_ms"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(retries, [("timeout".to_owned(), 1000)]);
+    assert!(took.as_millis() >= 1300, "300 ms, then 1 s: {took:?}");
+    assert!(
+        took.as_millis() < 3000,
+        "the slow answer was not awaited: {took:?}"
+    );
+}
