@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use crate::args::{fetch_settings, form_values, with_settings};
 use crate::disk_store::DiskStore;
+use crate::interrupt::Interrupt;
 use crate::log::Log;
 use crate::native::{NativeTimer, NativeTransport, SystemClock};
 use crate::outcome::{Done, Failure};
@@ -66,7 +67,7 @@ fn api_key(matches: &ArgMatches) -> Result<Option<String>, Failure> {
     }
 }
 
-pub(crate) fn run(matches: &ArgMatches, log: &Log) -> Result<Done, Failure> {
+pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Result<Done, Failure> {
     let outputs = crate::outputs(matches);
     let mut values = form_values(matches, fetch_settings(), Setting::form_key);
     let (seed, as_of) = run_defaults(&mut values, Setting::form_key);
@@ -106,16 +107,28 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log) -> Result<Done, Failure> {
     let transport = NativeTransport::new(config.policy.timeout);
     let cache = RefCell::new(PageCache::new());
     let emit = |event: &customer_pipeline::fetch::events::FetchEvent| log.event(event);
+    let cancel = CancelToken::new();
     let services = Services {
         transport: &transport,
         timer: &NativeTimer,
         clock: &clock,
-        cancel: CancelToken::new(),
+        cancel: cancel.clone(),
         cache: &cache,
         store: store.as_ref().map(|store| store as &dyn PageStore),
         on_event: &emit,
     };
-    let outcome = futures::executor::block_on(fetch_all(&config, &services));
+    let outcome = futures::executor::block_on(async {
+        let run = std::pin::pin!(fetch_all(&config, &services));
+        let watch = std::pin::pin!(interrupt.cancel_on_signal(cancel));
+        match futures::future::select(run, watch).await {
+            futures::future::Either::Left((outcome, _)) => outcome,
+            // Cancelled: the fetcher ends at once, with what it has.
+            futures::future::Either::Right(((), run)) => run.await,
+        }
+    });
+    if outcome.provenance.cancelled {
+        return Err(crate::interrupt::cancelled(outcome.pages.len()));
+    }
     if outcome.pages.is_empty() {
         return Err(match outcome.provenance.failed_pages.first() {
             Some(failure) => Failure::Run {
@@ -135,6 +148,7 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log) -> Result<Done, Failure> {
         &clock,
     );
     report.metadata.source.set_via(Via::Cli);
+    interrupt.check()?;
     outputs.write(&report)?;
     if let Some((previous, path)) = &earlier {
         crate::changes::write(previous, &report, path)?;

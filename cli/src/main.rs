@@ -14,6 +14,7 @@ mod args;
 mod changes;
 mod disk_store;
 mod fetch;
+mod interrupt;
 mod log;
 mod native;
 mod outcome;
@@ -130,9 +131,10 @@ fn main() -> ExitCode {
         },
         matches.get_flag("quiet"),
     );
+    let interrupt = interrupt::Interrupt::catch();
     let outcome = match matches.subcommand() {
-        Some(("process", sub)) => process::run(sub, &log),
-        Some(("fetch", sub)) => fetch::run(sub, &log),
+        Some(("process", sub)) => process::run(sub, &log, &interrupt),
+        Some(("fetch", sub)) => fetch::run(sub, &log, &interrupt),
         Some(("compare", sub)) => changes::run(sub, &log),
         _ => Err(outcome::Failure::Internal("no such command".into())),
     };

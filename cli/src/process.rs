@@ -17,6 +17,7 @@ use customer_pipeline::stream::{UploadEventKind, UploadStream};
 use serde_json::Value;
 
 use crate::args::{form_values, with_settings, PROCESS_SETTINGS};
+use crate::interrupt::Interrupt;
 use crate::log::Log;
 use crate::outcome::{Done, Failure};
 use crate::run_defaults;
@@ -38,7 +39,7 @@ pub(crate) fn command() -> Command {
     )))
 }
 
-pub(crate) fn run(matches: &ArgMatches, log: &Log) -> Result<Done, Failure> {
+pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Result<Done, Failure> {
     let path = matches
         .get_one::<String>("FILE")
         .cloned()
@@ -89,6 +90,7 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log) -> Result<Done, Failure> {
     let mut bytes = 0u64;
     let mut shown = Instant::now();
     loop {
+        interrupt.check()?;
         let read = match input.read(&mut chunk) {
             Ok(0) => break,
             Ok(read) => read,
@@ -120,6 +122,7 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log) -> Result<Done, Failure> {
         .at(Utc::now()),
     );
     log.event(&UploadEventKind::report_built(&report.metadata, millis(built)).at(Utc::now()));
+    interrupt.check()?;
     outputs.write(&report)?;
     if let Some((previous, path)) = &earlier {
         crate::changes::write(previous, &report, path)?;

@@ -570,3 +570,54 @@ fn an_attempt_past_its_timeout_is_given_up_and_retried() {
         "the slow answer was not awaited: {took:?}"
     );
 }
+
+#[test]
+fn a_signal_cancels_the_run_as_the_pages_cancel_does_and_nothing_is_written() {
+    // Every answer takes 5 s: the run is still waiting when the signal comes.
+    let api = mock_api(&[
+        "--failure-rate",
+        "0",
+        "--slow-rate",
+        "1",
+        "--slow-ms",
+        "5000",
+    ]);
+    let dir = scratch("signal");
+    let out = dir.join("report.json");
+    let url = format!("{api}/api/users");
+    for signal in ["-INT", "-TERM"] {
+        let started = Instant::now();
+        let child = std::process::Command::new(support::BIN)
+            .args(["fetch", &url, "-o", out.to_str().unwrap()])
+            .env_remove("HTTP_PROXY")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let killed = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(code(&output), Some(1), "{signal}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("(cancelled)"),
+            "{}",
+            stderr(&output)
+        );
+        assert!(
+            started.elapsed().as_millis() < 3000,
+            "{signal}: {:?}",
+            started.elapsed()
+        );
+        assert!(!out.exists());
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            0,
+            "no temporary file either"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
