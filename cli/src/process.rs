@@ -95,6 +95,13 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Res
             Ok(0) => break,
             Ok(read) => read,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            // Nothing read yet (a folder, a device): not a file to read.
+            Err(error) if bytes == 0 => {
+                return Err(Failure::Input {
+                    code: "file_not_readable",
+                    message: format!("{path}: {error}"),
+                })
+            }
             Err(error) => return Err(Failure::io(&path, &error)),
         };
         bytes += read as u64;

@@ -172,6 +172,14 @@ fn bad_input_and_bad_settings_exit_2_with_the_cores_message_and_write_nothing() 
         assert!(!out.exists(), "{extra:?}: nothing written");
         assert!(output.stdout.is_empty());
     }
+    // A folder is not a file to read.
+    let folder = run(&["process", dir.to_str().unwrap()], b"", &[]);
+    assert_eq!(code(&folder), Some(2), "{}", stderr(&folder));
+    assert!(
+        stderr(&folder).contains("(file_not_readable)"),
+        "{}",
+        stderr(&folder)
+    );
     // A usage error is bad input too.
     assert_eq!(code(&run(&["process"], b"", &[])), Some(2));
     assert_eq!(
