@@ -4,7 +4,7 @@
 // states, wide and narrow, light and dark.
 import { test, expect } from '@playwright/test';
 import {
-  ROOT, apiUrl, axeViolations, chooseFile, clickAndSettle, openPage, resetMock,
+  ROOT, apiUrl, axeViolations, chooseFile, clickAndSettle, openPage, resetMockAroundEach,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
@@ -17,9 +17,7 @@ const VIEWS = [
 /** Every place a failure of the source or the run is shown. */
 const ERROR_PLACES = ['#error', '#mapping-error'];
 
-test.beforeEach(async ({ request }) => {
-  await resetMock(request);
-});
+resetMockAroundEach(test);
 
 /**
  * A real (minimal, valid) PDF 1.4 document: a catalog, a page tree, one
@@ -82,13 +80,15 @@ test('a PDF named .csv shows one error at a time, and choosing a good file clear
   await expect.poll(async () => (await shownErrors(page)).length
     + ((await page.locator('#mapping-status').textContent()) !== '' ? 1 : 0)).toBeGreaterThan(0);
   await expect(page.locator('#mapping-status')).not.toContainText('Looking at');
-  expect((await shownErrors(page)).length).toBeLessThanOrEqual(1);
+  const looked = await shownErrors(page);
+  expect(looked.map((e) => [e.place, e.code])).toEqual([['#mapping-error', 'not_text']]);
 
   expect(await clickAndSettle(page, page.locator('#run'))).toBe('failed');
   const shown = await shownErrors(page);
   expect(shown, JSON.stringify(shown)).toHaveLength(1);
-  expect(shown[0].code).toBeTruthy();
-  expect(shown[0].text).not.toBe('');
+  expect(shown[0].place).toBe('#error');
+  expect(shown[0].code).toBe('not_text');
+  expect(shown[0].text).toContain('looks like a PDF document, not text');
   expect(await violationsInEveryView(page)).toEqual([]);
 
   // Another file: the failure was the last attempt's; the new file previews.
