@@ -34,6 +34,19 @@ export function apiUrl(overrides = {}) {
 }
 
 /** Clears the mock's attempt counters and request log. */
+/**
+ * Clears the mock's attempt counters and request log before and after each
+ * test of the file (for files whose tests change no server-wide setting).
+ */
+export function resetMockAroundEach(test) {
+  test.beforeEach(async ({ request }) => {
+    await resetMock(request);
+  });
+  test.afterEach(async ({ request }) => {
+    await resetMock(request);
+  });
+}
+
 export async function resetMock(request) {
   const response = await request.post(`${MOCK}/__admin/reset`);
   expect(response.status()).toBe(200);
@@ -104,7 +117,7 @@ export function waitForPagesDone(page, atLeast, timeout) {
 /** Waits until #run-status has been set to a terminal state `from` entries on; returns it. */
 export async function settled(page, from, timeout) {
   const handle = await page.waitForFunction(
-    (start) => window.__e2eStates.slice(start).find((state) => ['done', 'partial', 'failed'].includes(state)),
+    (start) => window.__e2eStates.slice(start).find((state) => ['done', 'partial', 'empty', 'failed'].includes(state)),
     from, { timeout },
   );
   return handle.jsonValue();
@@ -115,8 +128,25 @@ export function pagePath(params = {}) {
   return `/?${query}`;
 }
 
-/** Opens the page with `params` and waits until it is ready for input. */
-export async function openPage(page, params = {}) {
+/**
+ * Forgets the settings the page remembers in this browser (localStorage),
+ * so that the next page opened starts from its link and the defaults. The
+ * page is left first (for a same-origin page without the app), so that no
+ * change it was about to remember lands after the clearing.
+ */
+export async function forgetRemembered(page) {
+  if (!page.url().startsWith(MOCK)) return;
+  await page.goto('/__admin/config');
+  await page.evaluate(() => localStorage.clear());
+}
+
+/**
+ * Opens the page with `params` and waits until it is ready for input; what
+ * an earlier page of the test remembered is forgotten first, unless
+ * `remembered` is set.
+ */
+export async function openPage(page, params = {}, { remembered = false } = {}) {
+  if (!remembered) await forgetRemembered(page);
   await trackRunStates(page);
   await page.goto(pagePath(params));
   await expect(page.locator('#run-status')).not.toHaveText('Loading…');
@@ -124,6 +154,7 @@ export async function openPage(page, params = {}) {
 
 /** Opens the page with `autorun=1` and waits for the run to end; returns the end state. */
 export async function openAndAutorun(page, params = {}, { timeout = 45_000 } = {}) {
+  await forgetRemembered(page);
   await trackRunStates(page);
   await page.goto(pagePath({ ...params, autorun: 1 }));
   await page.waitForFunction(

@@ -3,19 +3,13 @@
 // every field, and a dark scheme that stays readable.
 import { test, expect } from '@playwright/test';
 import {
-  ROOT, chooseFile, clickAndSettle, contrast, openPage, parseColor, resetMock,
+  ROOT, chooseFile, clickAndSettle, contrast, openPage, parseColor, resetMockAroundEach,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
 const FIXTURE = `${ROOT}tests/fixtures/reqres_users.json`;
 
-test.beforeEach(async ({ request }) => {
-  await resetMock(request);
-});
-
-test.afterEach(async ({ request }) => {
-  await resetMock(request);
-});
+resetMockAroundEach(test);
 
 const asFile = (name, text) => ({ name, mimeType: 'application/json', buffer: Buffer.from(text, 'utf8') });
 
@@ -139,12 +133,14 @@ test('narrow screens: every customer is a card with every field, named', async (
   await openPage(page, { seed: 42, as_of: AS_OF });
   await chooseFile(page, asFile('issues.ndjson', customers(12, 1)));
   expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');
-  // Each heading's own text, and " (simulated)" when it is marked so, as a card says it.
+  // Each heading's own words, and the card's name for it: marked when its values are simulated.
   const columns = await page.locator('#customer-table [role="columnheader"]').evaluateAll((cells) => cells.map((cell) => {
-    const name = cell.firstChild.textContent;
-    return cell.querySelector('.mark-simulated') ? `${name} (simulated)` : name;
+    const mark = cell.querySelector('.mark-simulated');
+    const own = [...cell.childNodes].filter((node) => node !== mark).map((node) => node.textContent).join('');
+    return mark ? `${own} (simulated)` : own;
   }));
   expect(columns).toHaveLength(10);
+  expect(columns).toContain('Channel (simulated)');
   await expect(page.locator('#sort-by')).toBeVisible();
 
   const scroller = await page.locator('.vscroll').boundingBox();
