@@ -27,6 +27,7 @@ use serde_json::value::RawValue;
 use crate::common::dates::{parse_calendar_date, parse_timestamp};
 use crate::settings::MAX_SEED;
 use crate::source::ingest::json_kind_of;
+use crate::source::json_scan::{is_space, string_end, Elements, Lines, Step, ValueEnd, BOM};
 
 use super::previous::{LineError, PreviousMetadata, PreviousReport};
 
@@ -381,35 +382,25 @@ fn read_metadata(bytes: &[u8]) -> Result<PreviousMetadata, ReadError> {
     })
 }
 
+fn is_space_char(c: char) -> bool {
+    c.is_ascii() && is_space(c as u8)
+}
+
 /// Valid JSON text without the white space between its tokens.
 fn minified(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for c in json.chars() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
-            in_string = c == '"';
-            out.push(c);
-        }
+    let mut rest = json;
+    while let Some(quote) = rest.find('"') {
+        out.extend(rest[..quote].chars().filter(|&c| !is_space_char(c)));
+        let end = string_end(rest.as_bytes(), quote + 1, &mut false).unwrap_or(rest.len());
+        out.push_str(&rest[quote..end]);
+        rest = &rest[end..];
     }
+    out.extend(rest.chars().filter(|&c| !is_space_char(c)));
     out
 }
 
 // ---------- the scanner ----------
-
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-fn is_space(byte: u8) -> bool {
-    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
-}
 
 /// Where the scanner is in the report's top-level object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -426,12 +417,8 @@ enum State {
     Colon,
     /// After `:`: the value.
     Value,
-    /// After `[` of a top-level array: an element or `]`.
-    FirstElement,
-    /// After `,` in a top-level array: an element.
-    Element,
-    /// After an element: `,` or `]`.
-    AfterElement,
+    /// Inside a top-level array.
+    Array(Elements),
     /// After a top-level value: `,` or `}`.
     AfterValue,
     /// After the closing `}`: only white space.
@@ -455,75 +442,12 @@ enum Start {
     At { line: u64, column: u64 },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shape {
-    /// An object or array: ends when `depth` returns to 0.
-    Container { depth: u32 },
-    /// A string: ends at its closing quote.
-    Text,
-    /// A number or a literal: ends before the next delimiter.
-    Bare,
-}
-
 /// A value being cut out.
 #[derive(Debug, Clone, Copy)]
 struct Capture {
-    shape: Shape,
-    in_string: bool,
-    escaped: bool,
+    end: ValueEnd,
     start: Start,
     target: Target,
-}
-
-impl Capture {
-    /// Scans `chunk[from..]`; the end of the value (exclusive) if it is there.
-    fn scan(&mut self, chunk: &[u8], from: usize) -> Option<usize> {
-        let mut at = from;
-        while at < chunk.len() {
-            if self.escaped {
-                self.escaped = false;
-                at += 1;
-                continue;
-            }
-            if self.in_string {
-                // Strings are most of a report: jump to what can end one.
-                let k = memchr::memchr2(b'"', b'\\', &chunk[at..])?;
-                at += k;
-                if chunk[at] == b'\\' {
-                    self.escaped = true;
-                } else {
-                    self.in_string = false;
-                    if self.shape == Shape::Text {
-                        return Some(at + 1);
-                    }
-                }
-                at += 1;
-                continue;
-            }
-            let byte = chunk[at];
-            match &mut self.shape {
-                Shape::Container { depth } => match byte {
-                    b'"' => self.in_string = true,
-                    b'{' | b'[' => *depth += 1,
-                    b'}' | b']' => {
-                        *depth -= 1;
-                        if *depth == 0 {
-                            return Some(at + 1);
-                        }
-                    }
-                    _ => {}
-                },
-                Shape::Bare => {
-                    if is_space(byte) || matches!(byte, b',' | b']' | b'}') {
-                        return Some(at);
-                    }
-                }
-                Shape::Text => self.in_string = true,
-            }
-            at += 1;
-        }
-        None
-    }
 }
 
 /// Reads a report handed over in chunks (any cut points), keeping only
@@ -543,10 +467,8 @@ pub struct ReportReader {
     index: usize,
     /// Bytes in earlier chunks.
     consumed: u64,
-    /// Line breaks in earlier chunks.
-    lines_before: u64,
-    /// Where (absolute offset) the line the current chunk starts in began.
-    line_start: u64,
+    /// Lines counted as far as the earlier chunks (or an error) go.
+    lines: Lines,
     metadata: Option<PreviousMetadata>,
     customers_seen: bool,
     store: PreviousReport,
@@ -579,8 +501,7 @@ impl ReportReader {
             elements: Target::Other,
             index: 0,
             consumed: 0,
-            lines_before: 0,
-            line_start: 0,
+            lines: Lines::default(),
             metadata: None,
             customers_seen: false,
             max_value_bytes: MAX_REPORT_VALUE_BYTES,
@@ -595,7 +516,7 @@ impl ReportReader {
         self
     }
 
-    fn too_large(&self, chunk: &[u8], start: Start) -> ReadError {
+    fn too_large(&mut self, chunk: &[u8], start: Start) -> ReadError {
         let (line, column) = match start {
             Start::InChunk(at) => self.position(chunk, at),
             Start::At { line, column } => (line, column),
@@ -608,17 +529,12 @@ impl ReportReader {
     }
 
     /// Line and column (1-based) of `chunk[at]`.
-    fn position(&self, chunk: &[u8], at: usize) -> (u64, u64) {
-        let before = &chunk[..at.min(chunk.len())];
-        let line = self.lines_before + memchr::memchr_iter(b'\n', before).count() as u64 + 1;
-        let line_start = match memchr::memrchr(b'\n', before) {
-            Some(k) => self.consumed + k as u64 + 1,
-            None => self.line_start,
-        };
-        (line, self.consumed + at as u64 - line_start + 1)
+    fn position(&mut self, chunk: &[u8], at: usize) -> (u64, u64) {
+        let at = self.consumed + at.min(chunk.len()) as u64;
+        self.lines.position(chunk, self.consumed, at)
     }
 
-    fn invalid(&self, chunk: &[u8], at: usize, detail: impl Into<String>) -> ReadError {
+    fn invalid(&mut self, chunk: &[u8], at: usize, detail: impl Into<String>) -> ReadError {
         let (line, column) = self.position(chunk, at);
         ReadError::InvalidJson {
             line,
@@ -627,7 +543,7 @@ impl ReportReader {
         }
     }
 
-    fn unexpected(&self, chunk: &[u8], at: usize, expected: &str) -> ReadError {
+    fn unexpected(&mut self, chunk: &[u8], at: usize, expected: &str) -> ReadError {
         let found = match chunk[at] {
             byte if byte.is_ascii_graphic() => format!("'{}'", char::from(byte)),
             byte => format!("byte 0x{byte:02x}"),
@@ -643,11 +559,9 @@ impl ReportReader {
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), ReadError> {
         let result = self.scan(chunk);
         // Keep positions right for the next chunk.
-        self.lines_before += memchr::memchr_iter(b'\n', chunk).count() as u64;
-        if let Some(k) = memchr::memrchr(b'\n', chunk) {
-            self.line_start = self.consumed + k as u64 + 1;
-        }
-        self.consumed += chunk.len() as u64;
+        let end = self.consumed + chunk.len() as u64;
+        self.lines.count_to(chunk, self.consumed, end);
+        self.consumed = end;
         result
     }
 
@@ -659,9 +573,9 @@ impl ReportReader {
                     Start::InChunk(start) if self.carry.is_empty() => start,
                     _ => at,
                 };
-                match capture.scan(chunk, at) {
+                match capture.end.scan(chunk, at) {
                     Some(end) => {
-                        if self.carry.len() + (end - from) > self.max_value_bytes {
+                        if capture.end.len() > self.max_value_bytes {
                             return Err(self.too_large(chunk, capture.start));
                         }
                         self.capture = None;
@@ -682,7 +596,7 @@ impl ReportReader {
                             let (line, column) = self.position(chunk, start);
                             capture.start = Start::At { line, column };
                         }
-                        if self.carry.len() + (chunk.len() - from) > self.max_value_bytes {
+                        if capture.end.len() > self.max_value_bytes {
                             return Err(self.too_large(chunk, capture.start));
                         }
                         self.carry.extend_from_slice(&chunk[from..]);
@@ -742,7 +656,7 @@ impl ReportReader {
                         (Target::Customer, b'[') | (Target::Other, b'[') => {
                             self.elements = target;
                             self.index = 0;
-                            self.state = State::FirstElement;
+                            self.state = State::Array(Elements::First);
                         }
                         (Target::Customer, other) => {
                             return Err(ReadError::not_a_report(
@@ -760,10 +674,16 @@ impl ReportReader {
                         }
                     }
                 }
-                State::FirstElement | State::Element => match byte {
-                    b']' if self.state == State::FirstElement => self.state = State::AfterValue,
-                    _ if is_space(byte) => {}
-                    _ => {
+                State::Array(mut elements) => match elements.step(byte) {
+                    Step::Space => {}
+                    Step::Comma => {
+                        self.index += 1;
+                        self.state = State::Array(elements);
+                    }
+                    Step::Close => self.state = State::AfterValue,
+                    Step::NotCommaOrClose => return Err(self.unexpected(chunk, at, "',' or ']'")),
+                    // A `]` after `,` is refused as an element that is no value.
+                    Step::Element | Step::TrailingComma => {
                         if self.elements == Target::Customer && byte != b'{' {
                             return Err(ReadError::not_a_report(
                                 format!("customers[{}]", self.index),
@@ -773,7 +693,7 @@ impl ReportReader {
                                 },
                             ));
                         }
-                        self.state = State::AfterElement;
+                        self.state = State::Array(Elements::After);
                         if self.elements == Target::Customer {
                             if let Some(end) = self.take_customer_in_place(&chunk[at..]) {
                                 at += end;
@@ -783,15 +703,6 @@ impl ReportReader {
                         self.begin(chunk, at, self.elements)?;
                         continue;
                     }
-                },
-                State::AfterElement => match byte {
-                    b',' => {
-                        self.index += 1;
-                        self.state = State::Element;
-                    }
-                    b']' => self.state = State::AfterValue,
-                    _ if is_space(byte) => {}
-                    _ => return Err(self.unexpected(chunk, at, "',' or ']'")),
                 },
                 State::AfterValue => match byte {
                     b',' => self.state = State::Key,
@@ -814,7 +725,7 @@ impl ReportReader {
         Ok(())
     }
 
-    fn not_an_object(&self, chunk: &[u8], at: usize) -> ReadError {
+    fn not_an_object(&mut self, chunk: &[u8], at: usize) -> ReadError {
         let byte = chunk[at];
         if matches!(byte, b'[' | b'"' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9') {
             ReadError::not_a_report(
@@ -866,16 +777,11 @@ impl ReportReader {
 
     /// Starts cutting out the value whose first byte is `chunk[at]`.
     fn begin(&mut self, chunk: &[u8], at: usize, target: Target) -> Result<(), ReadError> {
-        let shape = match chunk[at] {
-            b'{' | b'[' => Shape::Container { depth: 0 },
-            b'"' => Shape::Text,
-            b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => Shape::Bare,
-            _ => return Err(self.unexpected(chunk, at, "a JSON value")),
+        let Some(end) = ValueEnd::starting_with(chunk[at]) else {
+            return Err(self.unexpected(chunk, at, "a JSON value"));
         };
         self.capture = Some(Capture {
-            shape,
-            in_string: false,
-            escaped: false,
+            end,
             start: Start::InChunk(at),
             target,
         });
@@ -897,7 +803,7 @@ impl ReportReader {
         capture: &Capture,
         chunk: &[u8],
     ) -> Result<(), ReadError> {
-        let at_error = |reader: &Self, error: &serde_json::Error| {
+        let at_error = |reader: &mut Self, error: &serde_json::Error| {
             let (line, column) = match capture.start {
                 Start::InChunk(start) => reader.position(chunk, start),
                 Start::At { line, column } => (line, column),
@@ -944,8 +850,7 @@ impl ReportReader {
             State::Done => {}
             State::Start { .. } => return Err(ReadError::Empty),
             _ => {
-                let line = self.lines_before + 1;
-                let column = self.consumed - self.line_start + 1;
+                let (line, column) = self.lines.locate(self.consumed);
                 return Err(ReadError::InvalidJson {
                     line,
                     column,

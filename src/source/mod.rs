@@ -11,6 +11,7 @@
 
 pub(crate) mod csv_rows;
 pub mod ingest;
+pub(crate) mod json_scan;
 pub mod mapping;
 pub mod probe;
 pub mod reader;
