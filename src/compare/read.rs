@@ -25,8 +25,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::common::dates::{parse_calendar_date, parse_timestamp};
+use crate::common::field::excerpt;
 use crate::settings::MAX_SEED;
-use crate::source::ingest::json_kind_of;
+use crate::source::ingest::{json_kind_of, parser_message};
 use crate::source::json_scan::{is_space, string_end, Elements, Lines, Step, ValueEnd, BOM};
 
 use super::previous::{LineError, PreviousMetadata, PreviousReport};
@@ -222,11 +223,7 @@ pub(super) fn kind_of_value(value: &serde_json::Value) -> &'static str {
 
 /// A value as messages quote it: its JSON text, cut to 40 characters.
 pub(super) fn shown(raw: &str) -> String {
-    let text = raw.trim();
-    match text.char_indices().nth(40) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
+    excerpt(raw.trim()).into_owned()
 }
 
 // ---------- the metadata ----------
@@ -434,19 +431,12 @@ enum Target {
     Other,
 }
 
-/// Where a value began: in the current chunk, or (once the chunk is gone)
-/// at a known line and column.
-#[derive(Debug, Clone, Copy)]
-enum Start {
-    InChunk(usize),
-    At { line: u64, column: u64 },
-}
-
 /// A value being cut out.
 #[derive(Debug, Clone, Copy)]
 struct Capture {
     end: ValueEnd,
-    start: Start,
+    /// The line and column of its first byte.
+    start: (u64, u64),
     target: Target,
 }
 
@@ -516,11 +506,7 @@ impl ReportReader {
         self
     }
 
-    fn too_large(&mut self, chunk: &[u8], start: Start) -> ReadError {
-        let (line, column) = match start {
-            Start::InChunk(at) => self.position(chunk, at),
-            Start::At { line, column } => (line, column),
-        };
+    fn too_large(&self, (line, column): (u64, u64)) -> ReadError {
         ReadError::ValueTooLarge {
             line,
             column,
@@ -569,22 +555,19 @@ impl ReportReader {
         let mut at = 0;
         while at < chunk.len() {
             if let Some(mut capture) = self.capture {
-                let from = match capture.start {
-                    Start::InChunk(start) if self.carry.is_empty() => start,
-                    _ => at,
-                };
-                match capture.end.scan(chunk, at) {
+                let found = capture.end.scan(chunk, at);
+                if capture.end.len() > self.max_value_bytes {
+                    return Err(self.too_large(capture.start));
+                }
+                match found {
                     Some(end) => {
-                        if capture.end.len() > self.max_value_bytes {
-                            return Err(self.too_large(chunk, capture.start));
-                        }
                         self.capture = None;
                         if self.carry.is_empty() {
-                            self.take_value(&chunk[from..end], &capture, chunk)?;
+                            self.take_value(&chunk[at..end], &capture)?;
                         } else {
                             let mut bytes = std::mem::take(&mut self.carry);
-                            bytes.extend_from_slice(&chunk[from..end]);
-                            let taken = self.take_value(&bytes, &capture, chunk);
+                            bytes.extend_from_slice(&chunk[at..end]);
+                            let taken = self.take_value(&bytes, &capture);
                             bytes.clear();
                             self.carry = bytes;
                             taken?;
@@ -592,14 +575,7 @@ impl ReportReader {
                         at = end;
                     }
                     None => {
-                        if let Start::InChunk(start) = capture.start {
-                            let (line, column) = self.position(chunk, start);
-                            capture.start = Start::At { line, column };
-                        }
-                        if capture.end.len() > self.max_value_bytes {
-                            return Err(self.too_large(chunk, capture.start));
-                        }
-                        self.carry.extend_from_slice(&chunk[from..]);
+                        self.carry.extend_from_slice(&chunk[at..]);
                         self.capture = Some(capture);
                         return Ok(());
                     }
@@ -607,6 +583,10 @@ impl ReportReader {
                 continue;
             }
             let byte = chunk[at];
+            if is_space(byte) && !matches!(self.state, State::InKey { .. }) {
+                at += 1;
+                continue;
+            }
             match self.state {
                 State::Start { bom } => {
                     let offset = self.consumed + at as u64;
@@ -614,7 +594,7 @@ impl ReportReader {
                         self.state = State::Start { bom: bom + 1 };
                     } else if byte == b'{' {
                         self.state = State::FirstKey;
-                    } else if !is_space(byte) {
+                    } else {
                         return Err(self.not_an_object(chunk, at));
                     }
                 }
@@ -624,32 +604,28 @@ impl ReportReader {
                         self.state = State::InKey { escaped: false };
                     }
                     b'}' if self.state == State::FirstKey => self.state = State::Done,
-                    _ if is_space(byte) => {}
                     _ => return Err(self.unexpected(chunk, at, "a key in quotes")),
                 },
-                State::InKey { escaped } => {
-                    if !escaped && byte == b'"' {
-                        self.state = State::Colon;
-                    } else {
-                        if self.key.len() == MAX_KEY_BYTES {
-                            return Err(self.invalid(
-                                chunk,
-                                at,
-                                "a key longer than any of a report",
-                            ));
-                        }
-                        self.key.push(byte);
-                        self.state = State::InKey {
-                            escaped: !escaped && byte == b'\\',
-                        };
+                State::InKey { mut escaped } => {
+                    let end = string_end(chunk, at, &mut escaped);
+                    let inside = end.map_or(chunk.len(), |end| end - 1) - at;
+                    if self.key.len() + inside > MAX_KEY_BYTES {
+                        let at = at + MAX_KEY_BYTES - self.key.len();
+                        return Err(self.invalid(chunk, at, "a key longer than any of a report"));
                     }
+                    self.key.extend_from_slice(&chunk[at..at + inside]);
+                    let Some(end) = end else {
+                        self.state = State::InKey { escaped };
+                        return Ok(());
+                    };
+                    self.state = State::Colon;
+                    at = end;
+                    continue;
                 }
                 State::Colon => match byte {
                     b':' => self.state = State::Value,
-                    _ if is_space(byte) => {}
                     _ => return Err(self.unexpected(chunk, at, "':'")),
                 },
-                State::Value if is_space(byte) => {}
                 State::Value => {
                     let target = self.key_target(chunk, at)?;
                     match (target, byte) {
@@ -675,7 +651,6 @@ impl ReportReader {
                     }
                 }
                 State::Array(mut elements) => match elements.step(byte) {
-                    Step::Space => {}
                     Step::Comma => {
                         self.index += 1;
                         self.state = State::Array(elements);
@@ -695,7 +670,12 @@ impl ReportReader {
                         }
                         self.state = State::Array(Elements::After);
                         if self.elements == Target::Customer {
-                            if let Some(end) = self.take_customer_in_place(&chunk[at..]) {
+                            // Straight from the chunk, so the value is not
+                            // scanned twice; when cut by the chunk's end or
+                            // not a valid line, it is cut out as any value.
+                            if let Some(end) =
+                                self.store.take_line_in_place(&chunk[at..], self.index)
+                            {
                                 at += end;
                                 continue;
                             }
@@ -711,13 +691,8 @@ impl ReportReader {
                     _ => return Err(self.unexpected(chunk, at, "',' or '}'")),
                 },
                 State::Done => {
-                    if !is_space(byte) {
-                        return Err(self.invalid(
-                            chunk,
-                            at,
-                            "more text after the report's closing '}'",
-                        ));
-                    }
+                    let trailing = "more text after the report's closing '}'";
+                    return Err(self.invalid(chunk, at, trailing));
                 }
             }
             at += 1;
@@ -780,34 +755,15 @@ impl ReportReader {
         let Some(end) = ValueEnd::starting_with(chunk[at]) else {
             return Err(self.unexpected(chunk, at, "a JSON value"));
         };
-        self.capture = Some(Capture {
-            end,
-            start: Start::InChunk(at),
-            target,
-        });
+        let start = self.position(chunk, at);
+        self.capture = Some(Capture { end, start, target });
         Ok(())
     }
 
-    /// The fast path for a customer: read straight from the chunk, so the
-    /// value is not scanned twice; `None` when it is cut by the chunk's end
-    /// or is not a valid customer line (then it is cut out and checked as
-    /// any value is).
-    fn take_customer_in_place(&mut self, rest: &[u8]) -> Option<usize> {
-        self.store.take_line_in_place(rest, self.index)
-    }
-
     /// Checks and keeps a value cut out of the file.
-    fn take_value(
-        &mut self,
-        bytes: &[u8],
-        capture: &Capture,
-        chunk: &[u8],
-    ) -> Result<(), ReadError> {
-        let at_error = |reader: &mut Self, error: &serde_json::Error| {
-            let (line, column) = match capture.start {
-                Start::InChunk(start) => reader.position(chunk, start),
-                Start::At { line, column } => (line, column),
-            };
+    fn take_value(&mut self, bytes: &[u8], capture: &Capture) -> Result<(), ReadError> {
+        let at_error = |error: &serde_json::Error| {
+            let (line, column) = capture.start;
             let (l, c) = (error.line() as u64, error.column() as u64);
             let (line, column) = if l <= 1 {
                 (line, column + c.saturating_sub(1))
@@ -817,25 +773,25 @@ impl ReportReader {
             ReadError::InvalidJson {
                 line,
                 column,
-                detail: strip_position(&error.to_string()),
+                detail: parser_message(error),
             }
         };
         match capture.target {
             Target::Customer => match self.store.take_line(bytes, self.index) {
                 Ok(()) => Ok(()),
-                Err(LineError::Json(error)) => Err(at_error(self, &error)),
+                Err(LineError::Json(error)) => Err(at_error(&error)),
                 Err(LineError::NotALine(error)) => Err(error),
             },
             Target::Metadata => {
                 if let Err(error) = serde_json::from_slice::<IgnoredAny>(bytes) {
-                    return Err(at_error(self, &error));
+                    return Err(at_error(&error));
                 }
                 self.metadata = Some(read_metadata(bytes)?);
                 Ok(())
             }
             Target::Other => match serde_json::from_slice::<IgnoredAny>(bytes) {
                 Ok(_) => Ok(()),
-                Err(error) => Err(at_error(self, &error)),
+                Err(error) => Err(at_error(&error)),
             },
         }
     }
@@ -884,14 +840,5 @@ impl ReportReader {
             ));
         }
         Ok(store)
-    }
-}
-
-/// serde_json's message without its " at line L column C" (the reader
-/// gives the position in the whole file instead).
-pub(super) fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(cut) => message[..cut].to_owned(),
-        None => message.to_owned(),
     }
 }

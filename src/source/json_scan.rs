@@ -153,8 +153,6 @@ pub(crate) enum Elements {
 /// What a byte means between the elements of an array.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
-    /// White space.
-    Space,
     /// An element starts at this byte (not checked): once it is read, the
     /// caller's state becomes [`Elements::After`].
     Element,
@@ -169,10 +167,9 @@ pub(crate) enum Step {
 }
 
 impl Elements {
-    /// What `byte` means here.
+    /// What `byte`, not white space, means here.
     pub(crate) fn step(&mut self, byte: u8) -> Step {
         match (*self, byte) {
-            (_, byte) if is_space(byte) => Step::Space,
             (Elements::First | Elements::After, b']') => Step::Close,
             (Elements::Next, b']') => Step::TrailingComma,
             (Elements::After, b',') => {
@@ -187,24 +184,14 @@ impl Elements {
 
 /// Lines and columns in a file read in chunks. Newlines are counted once,
 /// only as far as asked, so a position costs no second pass over the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Lines {
     /// Newlines are counted up to this offset…
     counted: u64,
-    /// …which lies on this 1-based line…
-    line: u64,
-    /// …which starts at this offset.
+    /// …and are this many…
+    newlines: u64,
+    /// …the last one ending just before this offset.
     line_start: u64,
-}
-
-impl Default for Lines {
-    fn default() -> Self {
-        Lines {
-            counted: 0,
-            line: 1,
-            line_start: 0,
-        }
-    }
 }
 
 impl Lines {
@@ -222,7 +209,7 @@ impl Lines {
         let from = self.counted.max(base);
         let span = &bytes[(from - base) as usize..(to - base) as usize];
         if let Some(last) = memchr::memrchr(b'\n', span) {
-            self.line += memchr::memchr_iter(b'\n', span).count() as u64;
+            self.newlines += memchr::memchr_iter(b'\n', span).count() as u64;
             self.line_start = from + last as u64 + 1;
         }
         self.counted = to;
@@ -231,7 +218,7 @@ impl Lines {
     /// Line and column (1-based, in bytes) of offset `at`, which lies on
     /// the line counted to.
     pub(crate) fn locate(&self, at: u64) -> (u64, u64) {
-        (self.line, at.saturating_sub(self.line_start) + 1)
+        (self.newlines + 1, at.saturating_sub(self.line_start) + 1)
     }
 
     /// Counts up to offset `at` (in `bytes`, which starts at `base`) and
@@ -418,15 +405,23 @@ mod tests {
         use Step::*;
         let cases: [(&str, &[Step]); 7] = [
             ("]", &[Close]),
-            (" ]", &[Space, Close]),
             ("a]", &[Element, Close]),
-            ("a, b]", &[Element, Comma, Space, Element, Close]),
+            ("a,b]", &[Element, Comma, Element, Close]),
             ("a,]", &[Element, Comma, TrailingComma]),
-            ("a b", &[Element, Space, NotCommaOrClose]),
+            ("ab", &[Element, NotCommaOrClose]),
             (
-                "a\n,\tb ]",
-                &[Element, Space, Comma, Space, Element, Space, Close],
+                "a,b,c,]",
+                &[
+                    Element,
+                    Comma,
+                    Element,
+                    Comma,
+                    Element,
+                    Comma,
+                    TrailingComma,
+                ],
             ),
+            ("a,,", &[Element, Comma, Element]),
         ];
         for (inside, expected) in cases {
             assert_eq!(steps(inside), expected, "{inside}");

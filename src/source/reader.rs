@@ -604,7 +604,7 @@ impl Engine {
                         self.layout = Layout::ArrayDone;
                         pos += 1;
                     }
-                    Step::Space | Step::Comma => {
+                    Step::Comma => {
                         self.layout = Layout::Array(elements);
                         pos += 1;
                     }
@@ -614,19 +614,14 @@ impl Engine {
                     Step::TrailingComma => {
                         return Err(self.invalid(bytes, base, base + pos, "trailing comma"))
                     }
-                    Step::Element => match self.read_value(buf, base, pos, at_end)? {
-                        None => {
-                            self.check_size(bytes, base, pos, bytes.len() - pos)?;
+                    Step::Element => {
+                        let Some((value, end)) = self.next_value(buf, base, pos, at_end)? else {
                             return Ok(self.wait(bytes.len(), pos));
-                        }
-                        Some((value, end)) => {
-                            self.check_size(bytes, base, pos, end - pos)?;
-                            self.values += 1;
-                            self.array_element(value, &buf[pos..end], sink)?;
-                            self.layout = Layout::Array(Elements::After);
-                            pos = end;
-                        }
-                    },
+                        };
+                        self.array_element(value, &buf[pos..end], sink)?;
+                        self.layout = Layout::Array(Elements::After);
+                        pos = end;
+                    }
                 },
                 // Handled before white space is skipped.
                 Layout::Csv => return Ok(bytes.len()),
@@ -637,30 +632,23 @@ impl Engine {
                         // A second value: the held one is a line of NDJSON.
                         self.release(held, buf, base, false, sink)?;
                     }
-                    match self.read_value(buf, base, pos, at_end)? {
-                        None => {
-                            self.check_size(bytes, base, pos, bytes.len() - pos)?;
-                            return Ok(self.wait(bytes.len(), pos));
-                        }
-                        Some((value, end)) => {
-                            self.check_size(bytes, base, pos, end - pos)?;
-                            self.values += 1;
-                            if self.values == 1 {
-                                self.held = Some(Held {
-                                    start: base + pos,
-                                    end: base + end,
-                                    line,
-                                });
-                            } else {
-                                let at = Position {
-                                    line: Some(line),
-                                    ..Position::default()
-                                };
-                                self.object_or_envelope(value, &buf[pos..end], at, at, sink)?;
-                            }
-                            pos = end;
-                        }
+                    let Some((value, end)) = self.next_value(buf, base, pos, at_end)? else {
+                        return Ok(self.wait(bytes.len(), pos));
+                    };
+                    if self.values == 1 {
+                        self.held = Some(Held {
+                            start: base + pos,
+                            end: base + end,
+                            line,
+                        });
+                    } else {
+                        let at = Position {
+                            line: Some(line),
+                            ..Position::default()
+                        };
+                        self.object_or_envelope(value, &buf[pos..end], at, at, sink)?;
                     }
+                    pos = end;
                 }
             }
         }
@@ -763,6 +751,22 @@ impl Engine {
             Layout::Values => InputFormat::Ndjson,
             Layout::Csv => InputFormat::Csv,
         })
+    }
+
+    /// Reads the next top-level value, at `pos`, refusing it when larger
+    /// than the limit (unfinished: when it already is), and counts it.
+    fn next_value<'b>(
+        &mut self,
+        buf: &'b str,
+        base: usize,
+        pos: usize,
+        at_end: bool,
+    ) -> Result<Read<'b>, IngestError> {
+        let read = self.read_value(buf, base, pos, at_end)?;
+        let end = read.as_ref().map_or(buf.len(), |(_, end)| *end);
+        self.check_size(buf.as_bytes(), base, pos, end - pos)?;
+        self.values += usize::from(read.is_some());
+        Ok(read)
     }
 
     /// Reads the JSON value that starts at `pos` (not white space).
