@@ -2,13 +2,14 @@
 //! [`PreviousReport`], and checking that it is a report this tool exported.
 //!
 //! A report can be large (about 270 MB for a million customers), so it is
-//! never held whole, nor as a `serde_json::Value`. A small scanner walks
-//! the top-level object and cuts out one value at a time: `metadata`
-//! whole, and each element of `customers` (and of the other arrays) on its
-//! own, borrowed from the chunk when it lies inside one and copied only
-//! when a chunk boundary cuts it. Each customer is deserialized into a
-//! borrowed struct and stored compactly: names, domains and issue texts
-//! interned, enumerations as codes.
+//! never held whole, nor as a `serde_json::Value`. A small state machine
+//! walks the top-level object, on the chunked JSON scanner the upload
+//! reader uses too (`source/json_scan.rs`), and cuts out one value at a
+//! time: `metadata` whole, and each element of `customers` (and of the
+//! other arrays) on its own, borrowed from the chunk when it lies inside
+//! one and copied only when a chunk boundary cuts it. Each customer is
+//! deserialized into a borrowed struct and stored compactly: names,
+//! domains and issue texts interned, enumerations as codes.
 //!
 //! What is checked: the file is a JSON object with `metadata` holding
 //! `seed`, `as_of`, `export_timestamp` and `source`, and `customers`, an
