@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::source::record::{InputObject, Mapper, SourceRecord};
+use crate::source::sniff::BinaryKind;
 
 /// How the input was laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -192,6 +193,12 @@ pub enum IngestError {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// The file is not text but a known binary kind (a PDF, a workbook,
+    /// an image), told by its first bytes.
+    NotText {
+        /// What it looks like.
+        looks_like: BinaryKind,
+    },
     /// The file is readable but holds no record at all.
     NoRecords {
         /// The layout read.
@@ -283,6 +290,12 @@ impl fmt::Display for IngestError {
                  left open there would make the rest of the file one cell. Check that row.",
                 limit >> 20
             ),
+            IngestError::NotText { looks_like } => write!(
+                f,
+                "This file looks like {}, not text. Choose the customer records exported as \
+                 JSON, NDJSON or CSV (UTF-8 text).",
+                looks_like.description()
+            ),
             IngestError::NoRecords { format } => write!(
                 f,
                 "The file holds no customer records ({}). Nothing to report.",
@@ -309,7 +322,7 @@ impl std::error::Error for IngestError {}
 
 impl IngestError {
     /// Every code an ingest error has.
-    pub(crate) const CODES: [&'static str; 11] = [
+    pub(crate) const CODES: [&'static str; 12] = [
         "empty_file",
         "utf16",
         "not_utf8",
@@ -318,6 +331,7 @@ impl IngestError {
         "not_json",
         "no_id_column",
         "no_records",
+        "not_text",
         "value_too_large",
         "csv_row_too_large",
         "wrong_shape",
@@ -334,6 +348,7 @@ impl IngestError {
             IngestError::NotJson { .. } => "not_json",
             IngestError::NoIdColumn { .. } => "no_id_column",
             IngestError::NoRecords { .. } => "no_records",
+            IngestError::NotText { .. } => "not_text",
             IngestError::ValueTooLarge { .. } => "value_too_large",
             IngestError::RowTooLarge { .. } => "csv_row_too_large",
             IngestError::WrongShape { .. } => "wrong_shape",
@@ -515,6 +530,9 @@ mod tests {
             IngestError::NoRecords {
                 format: InputFormat::Csv,
             },
+            IngestError::NotText {
+                looks_like: BinaryKind::Pdf,
+            },
             IngestError::WrongShape {
                 at: String::new(),
                 expected: "",
@@ -529,6 +547,7 @@ mod tests {
                 | IngestError::InvalidJson { .. }
                 | IngestError::UnterminatedQuote { .. }
                 | IngestError::NotJson { .. }
+                | IngestError::NotText { .. }
                 | IngestError::NoIdColumn { .. }
                 | IngestError::ValueTooLarge { .. }
                 | IngestError::RowTooLarge { .. }

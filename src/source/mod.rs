@@ -11,6 +11,7 @@
 //!   reader and the earlier-report reader (`compare`) share.
 //! - [`ingest`]: positions, layouts and errors, and API page bodies.
 //! - [`probe`]: a look at a source's start for the mapping panel.
+//! - [`sniff`]: what a file that is not text looks like (PDF, workbook, image).
 
 pub(crate) mod csv_rows;
 pub mod ingest;
@@ -19,3 +20,4 @@ pub mod mapping;
 pub mod probe;
 pub mod reader;
 pub mod record;
+pub mod sniff;
