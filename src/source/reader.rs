@@ -453,8 +453,7 @@ impl Engine {
         if len <= self.limits.max_value_bytes {
             return Ok(());
         }
-        self.count_lines(bytes, base, base + pos);
-        let (line, column) = self.locate(base + pos);
+        let (line, column) = self.position(bytes, base, base + pos);
         Err(IngestError::ValueTooLarge {
             line,
             column,
@@ -471,20 +470,19 @@ impl Engine {
     /// The error for an invalid byte at offset `at` (in `bytes`, which
     /// starts at offset `base`), after everything before it was read.
     fn not_utf8(&mut self, bytes: &[u8], base: usize, at: usize) -> IngestError {
-        self.count_lines(bytes, base, at);
-        let (line, column) = self.locate(at);
+        let (line, column) = self.position(bytes, base, at);
         IngestError::NotUtf8 { line, column }
     }
 
-    /// Line and column (1-based, in bytes) of an offset already counted to.
-    fn locate(&self, at: usize) -> (usize, usize) {
-        let (line, column) = self.lines.locate(at as u64);
+    /// Line and column (1-based, in bytes) of offset `at` (in `bytes`,
+    /// which starts at offset `base`), counted to.
+    fn position(&mut self, bytes: &[u8], base: usize, at: usize) -> (usize, usize) {
+        let (line, column) = self.lines.position(bytes, base as u64, at as u64);
         (line as usize, column as usize)
     }
 
     fn invalid(&mut self, bytes: &[u8], base: usize, at: usize, message: &str) -> IngestError {
-        self.count_lines(bytes, base, at);
-        let (line, column) = self.locate(at);
+        let (line, column) = self.position(bytes, base, at);
         IngestError::InvalidJson {
             line,
             column,
@@ -501,8 +499,7 @@ impl Engine {
         start: usize,
         error: &serde_json::Error,
     ) -> IngestError {
-        self.count_lines(bytes, base, start);
-        let (line, column) = self.locate(start);
+        let (line, column) = self.position(bytes, base, start);
         let (error_line, error_column) = (error.line().max(1), error.column().max(1));
         IngestError::InvalidJson {
             line: line + error_line - 1,
@@ -588,8 +585,7 @@ impl Engine {
                     } else {
                         // Where JSON fails on this line, for a refusal's message.
                         let not_json = (self.hint == LayoutHint::Content).then(|| {
-                            self.count_lines(bytes, base, base + pos);
-                            let (line_no, column) = self.locate(base + pos);
+                            let (line_no, column) = self.position(bytes, base, base + pos);
                             let offset = json_error_offset(line);
                             (line_no, column + offset, snippet(&line[offset..]))
                         });
@@ -621,41 +617,52 @@ impl Engine {
                     Step::TrailingComma => {
                         return Err(self.invalid(bytes, base, base + pos, "trailing comma"))
                     }
-                    Step::Element => {
-                        let Some((value, end)) = self.next_value(buf, base, pos, at_end)? else {
+                    Step::Element => match self.read_value(buf, base, pos, at_end)? {
+                        None => {
+                            self.check_size(bytes, base, pos, bytes.len() - pos)?;
                             return Ok(self.wait(bytes.len(), pos));
-                        };
-                        self.array_element(value, &buf[pos..end], sink)?;
-                        self.layout = Layout::Array(Elements::After);
-                        pos = end;
-                    }
+                        }
+                        Some((value, end)) => {
+                            self.check_size(bytes, base, pos, end - pos)?;
+                            self.values += 1;
+                            self.array_element(value, &buf[pos..end], sink)?;
+                            self.layout = Layout::Array(Elements::After);
+                            pos = end;
+                        }
+                    },
                 },
                 // Handled before white space is skipped.
                 Layout::Csv => return Ok(bytes.len()),
                 Layout::Values => {
-                    self.count_lines(bytes, base, base + pos);
-                    let (line, _) = self.locate(base + pos);
+                    let (line, _) = self.position(bytes, base, base + pos);
                     if let Some(held) = self.held.take() {
                         // A second value: the held one is a line of NDJSON.
                         self.release(held, buf, base, false, sink)?;
                     }
-                    let Some((value, end)) = self.next_value(buf, base, pos, at_end)? else {
-                        return Ok(self.wait(bytes.len(), pos));
-                    };
-                    if self.values == 1 {
-                        self.held = Some(Held {
-                            start: base + pos,
-                            end: base + end,
-                            line,
-                        });
-                    } else {
-                        let at = Position {
-                            line: Some(line),
-                            ..Position::default()
-                        };
-                        self.object_or_envelope(value, &buf[pos..end], at, at, sink)?;
+                    match self.read_value(buf, base, pos, at_end)? {
+                        None => {
+                            self.check_size(bytes, base, pos, bytes.len() - pos)?;
+                            return Ok(self.wait(bytes.len(), pos));
+                        }
+                        Some((value, end)) => {
+                            self.check_size(bytes, base, pos, end - pos)?;
+                            self.values += 1;
+                            if self.values == 1 {
+                                self.held = Some(Held {
+                                    start: base + pos,
+                                    end: base + end,
+                                    line,
+                                });
+                            } else {
+                                let at = Position {
+                                    line: Some(line),
+                                    ..Position::default()
+                                };
+                                self.object_or_envelope(value, &buf[pos..end], at, at, sink)?;
+                            }
+                            pos = end;
+                        }
                     }
-                    pos = end;
                 }
             }
         }
@@ -758,22 +765,6 @@ impl Engine {
             Layout::Values => InputFormat::Ndjson,
             Layout::Csv => InputFormat::Csv,
         })
-    }
-
-    /// Reads the next top-level value, at `pos`, refusing it when larger
-    /// than the limit (unfinished: when it already is), and counts it.
-    fn next_value<'b>(
-        &mut self,
-        buf: &'b str,
-        base: usize,
-        pos: usize,
-        at_end: bool,
-    ) -> Result<Read<'b>, IngestError> {
-        let read = self.read_value(buf, base, pos, at_end)?;
-        let end = read.as_ref().map_or(buf.len(), |(_, end)| *end);
-        self.check_size(buf.as_bytes(), base, pos, end - pos)?;
-        self.values += usize::from(read.is_some());
-        Ok(read)
     }
 
     /// Reads the JSON value that starts at `pos` (not white space).
