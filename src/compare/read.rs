@@ -507,14 +507,6 @@ impl ReportReader {
         self
     }
 
-    fn too_large(&self, (line, column): (u64, u64)) -> ReadError {
-        ReadError::ValueTooLarge {
-            line,
-            column,
-            limit: self.max_value_bytes,
-        }
-    }
-
     /// Line and column (1-based) of `chunk[at]`.
     fn position(&mut self, chunk: &[u8], at: usize) -> (u64, u64) {
         let at = self.consumed + at.min(chunk.len()) as u64;
@@ -558,7 +550,12 @@ impl ReportReader {
             if let Some(mut capture) = self.capture {
                 let found = capture.end.scan(chunk, at);
                 if capture.end.len() > self.max_value_bytes {
-                    return Err(self.too_large(capture.start));
+                    let ((line, column), limit) = (capture.start, self.max_value_bytes);
+                    return Err(ReadError::ValueTooLarge {
+                        line,
+                        column,
+                        limit,
+                    });
                 }
                 match found {
                     Some(end) => {

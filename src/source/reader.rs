@@ -461,12 +461,6 @@ impl Engine {
         })
     }
 
-    /// Counts the newlines before offset `to` not counted yet (`bytes`
-    /// starts at offset `base`).
-    fn count_lines(&mut self, bytes: &[u8], base: usize, to: usize) {
-        self.lines.count_to(bytes, base as u64, to as u64);
-    }
-
     /// The error for an invalid byte at offset `at` (in `bytes`, which
     /// starts at offset `base`), after everything before it was read.
     fn not_utf8(&mut self, bytes: &[u8], base: usize, at: usize) -> IngestError {
@@ -525,7 +519,8 @@ impl Engine {
             .read(buf, base, at_end, sink)
             .map_err(|error| self.named_layout_error(error))?;
         // What is finished with is dropped by the caller: count its lines now.
-        self.count_lines(buf.as_bytes(), base, base + consumed);
+        let (base, to) = (base as u64, (base + consumed) as u64);
+        self.lines.count_to(buf.as_bytes(), base, to);
         Ok(consumed)
     }
 
@@ -697,7 +692,8 @@ impl Engine {
     ) -> Result<usize, IngestError> {
         let bytes = buf.as_bytes();
         if !at_end {
-            self.count_lines(bytes, base, base + bytes.len());
+            let (base, to) = (base as u64, (base + bytes.len()) as u64);
+            self.lines.count_to(bytes, base, to);
             return Ok(self.finished_with(bytes.len()));
         }
         match self.layout {
