@@ -405,10 +405,8 @@ fn minified(json: &str) -> String {
 enum State {
     /// Before the object; `bom` bytes of a byte-order mark matched.
     Start { bom: u8 },
-    /// After `{`: a key or `}`.
-    FirstKey,
-    /// After `,`: a key.
-    Key,
+    /// Between the members of the report's object (a key starts one).
+    Object(Elements),
     /// Inside a key's string; `escaped` after a backslash.
     InKey { escaped: bool },
     /// After a key: `:`.
@@ -417,8 +415,6 @@ enum State {
     Value,
     /// Inside a top-level array.
     Array(Elements),
-    /// After a top-level value: `,` or `}`.
-    AfterValue,
     /// After the closing `}`: only white space.
     Done,
 }
@@ -591,18 +587,22 @@ impl ReportReader {
                     if offset < 3 && offset == u64::from(bom) && byte == BOM[usize::from(bom)] {
                         self.state = State::Start { bom: bom + 1 };
                     } else if byte == b'{' {
-                        self.state = State::FirstKey;
+                        self.state = State::Object(Elements::First);
                     } else {
                         return Err(self.not_an_object(chunk, at));
                     }
                 }
-                State::FirstKey | State::Key => match byte {
-                    b'"' => {
+                State::Object(mut members) => match members.step(byte, b'}') {
+                    Step::Element if byte == b'"' => {
                         self.key.clear();
                         self.state = State::InKey { escaped: false };
                     }
-                    b'}' if self.state == State::FirstKey => self.state = State::Done,
-                    _ => return Err(self.unexpected(chunk, at, "a key in quotes")),
+                    Step::Element | Step::TrailingComma => {
+                        return Err(self.unexpected(chunk, at, "a key in quotes"))
+                    }
+                    Step::Comma => self.state = State::Object(members),
+                    Step::Close => self.state = State::Done,
+                    Step::NotCommaOrClose => return Err(self.unexpected(chunk, at, "',' or '}'")),
                 },
                 State::InKey { mut escaped } => {
                     let end = string_end(chunk, at, &mut escaped);
@@ -642,18 +642,18 @@ impl ReportReader {
                             ))
                         }
                         _ => {
-                            self.state = State::AfterValue;
+                            self.state = State::Object(Elements::After);
                             self.begin(chunk, at, target)?;
                             continue;
                         }
                     }
                 }
-                State::Array(mut elements) => match elements.step(byte) {
+                State::Array(mut elements) => match elements.step(byte, b']') {
                     Step::Comma => {
                         self.index += 1;
                         self.state = State::Array(elements);
                     }
-                    Step::Close => self.state = State::AfterValue,
+                    Step::Close => self.state = State::Object(Elements::After),
                     Step::NotCommaOrClose => return Err(self.unexpected(chunk, at, "',' or ']'")),
                     // A `]` after `,` is refused as an element that is no value.
                     Step::Element | Step::TrailingComma => {
@@ -681,12 +681,6 @@ impl ReportReader {
                         self.begin(chunk, at, self.elements)?;
                         continue;
                     }
-                },
-                State::AfterValue => match byte {
-                    b',' => self.state = State::Key,
-                    b'}' => self.state = State::Done,
-                    _ if is_space(byte) => {}
-                    _ => return Err(self.unexpected(chunk, at, "',' or '}'")),
                 },
                 State::Done => {
                     let trailing = "more text after the report's closing '}'";

@@ -139,7 +139,8 @@ impl ValueEnd {
     }
 }
 
-/// Where a scanner is between the elements of an array.
+/// Where a scanner is between the elements of an array (or the members
+/// of an object: a member is an element that starts with its key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Elements {
     /// After `[`: an element or `]`.
@@ -150,7 +151,7 @@ pub(crate) enum Elements {
     After,
 }
 
-/// What a byte means between the elements of an array.
+/// What a byte means between the elements of an array (or an object).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
     /// An element starts at this byte (not checked): once it is read, the
@@ -158,20 +159,20 @@ pub(crate) enum Step {
     Element,
     /// A `,` after an element: the state is now [`Elements::Next`].
     Comma,
-    /// The closing `]`.
+    /// The closing bracket.
     Close,
-    /// A `]` right after a `,`.
+    /// The closing bracket right after a `,`.
     TrailingComma,
-    /// Neither `,` nor `]` after an element.
+    /// Neither `,` nor the closing bracket after an element.
     NotCommaOrClose,
 }
 
 impl Elements {
-    /// What `byte`, not white space, means here.
-    pub(crate) fn step(&mut self, byte: u8) -> Step {
+    /// What `byte`, not white space, means here; `close` is `]` or `}`.
+    pub(crate) fn step(&mut self, byte: u8, close: u8) -> Step {
         match (*self, byte) {
-            (Elements::First | Elements::After, b']') => Step::Close,
-            (Elements::Next, b']') => Step::TrailingComma,
+            (Elements::First | Elements::After, _) if byte == close => Step::Close,
+            (Elements::Next, _) if byte == close => Step::TrailingComma,
             (Elements::After, b',') => {
                 *self = Elements::Next;
                 Step::Comma
@@ -381,11 +382,11 @@ mod tests {
 
     /// The steps of an array's inside, from just after its `[`, with the
     /// elements' own bytes (single letters here) read as elements.
-    fn steps(inside: &str) -> Vec<Step> {
+    fn steps(inside: &str, close: u8) -> Vec<Step> {
         let mut elements = Elements::First;
         let mut steps = Vec::new();
         for byte in inside.bytes() {
-            let step = elements.step(byte);
+            let step = elements.step(byte, close);
             if step == Step::Element {
                 elements = Elements::After;
             }
@@ -424,7 +425,12 @@ mod tests {
             ("a,,", &[Element, Comma, Element]),
         ];
         for (inside, expected) in cases {
-            assert_eq!(steps(inside), expected, "{inside}");
+            assert_eq!(steps(inside, b']'), expected, "{inside}");
+            // An object's members, closed by `}`, the same way.
+            let object = inside.replace(']', "}");
+            assert_eq!(steps(&object, b'}'), expected, "{object}");
+            // There `]` is neither a comma nor the end.
+            assert_eq!(steps("a]", b'}'), [Element, NotCommaOrClose]);
         }
     }
 

@@ -597,7 +597,7 @@ impl Engine {
                 Layout::ArrayDone => {
                     return Err(self.invalid(bytes, base, base + pos, "trailing characters"))
                 }
-                Layout::Array(mut elements) => match elements.step(bytes[pos]) {
+                Layout::Array(mut elements) => match elements.step(bytes[pos], b']') {
                     Step::Close => {
                         self.layout = Layout::ArrayDone;
                         pos += 1;
