@@ -150,6 +150,7 @@ pub fn process_upload_with<'a>(
     let source = SourceInfo::Upload {
         file_name: file_name.to_owned(),
         format,
+        via: None,
     };
     Ok(builder.finish(source, mapping))
 }
@@ -196,6 +197,7 @@ pub fn process_fetched<'a>(
         records_received: provenance.records_received,
         walk_ended: provenance.walk_ended,
         refetches: provenance.refetches,
+        via: None,
     };
     let mut builder = ReportBuilder::new(settings);
     for item in &items {

@@ -21,7 +21,7 @@ use crate::source::reader::{LayoutHint, ReadOptions};
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(test, derive(Serialize))]
 #[serde(untagged)]
-pub(crate) enum MapSetting {
+pub enum MapSetting {
     /// `id:Customer ID,email:`, the `map` URL parameter's form.
     Text(String),
     /// Contract field → source column or JSON path, `null` for "not in
@@ -33,7 +33,7 @@ pub(crate) enum MapSetting {
 ///
 /// # Errors
 /// [`SettingsError`] naming the mapping when it cannot be read.
-pub(crate) fn mapping_spec(setting: Option<&MapSetting>) -> Result<MappingSpec, SettingsError> {
+pub fn mapping_spec(setting: Option<&MapSetting>) -> Result<MappingSpec, SettingsError> {
     let spec = match setting {
         None => Ok(MappingSpec::none()),
         Some(MapSetting::Text(text)) => MappingSpec::parse(text),
@@ -71,7 +71,7 @@ pub(crate) fn map_text(base: &str, changes: Option<&MapSetting>) -> Result<Strin
 /// How an upload is read, as the page gives it: the field mapping and the
 /// CSV separator.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub(crate) struct ReadForm {
+pub struct ReadForm {
     /// Field mapping overrides (absent or empty: as proposed).
     #[serde(default)]
     pub map: Option<MapSetting>,
@@ -95,7 +95,7 @@ impl ReadForm {
     /// [`SettingsError`] naming `map` or `separator`.
     // Used by the page (`web`, wasm32 only) and by tests.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn validate(&self) -> Result<ReadOptions, SettingsError> {
+    pub fn validate(&self) -> Result<ReadOptions, SettingsError> {
         let mapping = mapping_spec(self.map.as_ref())?;
         let separator = match self.separator.as_deref().map(|text| text.trim_matches(' ')) {
             None | Some("") => None,
@@ -234,7 +234,7 @@ pub enum Setting {
 /// shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub(crate) enum SettingKind {
+pub enum SettingKind {
     /// An absolute `http(s)` URL.
     Url,
     /// A secret: never in a link, a log or a report.
@@ -257,7 +257,7 @@ pub(crate) enum SettingKind {
 
 impl Setting {
     /// Every setting, in the page's order.
-    pub(crate) const ALL: [Setting; 17] = [
+    pub const ALL: [Setting; 17] = [
         Setting::Url,
         Setting::ApiKey,
         Setting::Concurrency,
@@ -278,7 +278,7 @@ impl Setting {
     ];
 
     /// The setting's name, as errors (`field`) and the vocabulary give it.
-    pub(crate) fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Setting::Url => "url",
             Setting::ApiKey => "api_key",
@@ -303,7 +303,7 @@ impl Setting {
     /// Its key in the API run's form ([`FetchForm`], `fetchAndProcess`'s
     /// JSON), if the form takes it. (An upload's read options take `map`
     /// and `separator` under their names: [`ReadForm`].)
-    pub(crate) fn form_key(self) -> Option<&'static str> {
+    pub fn form_key(self) -> Option<&'static str> {
         match self {
             Setting::Url => Some("url"),
             Setting::ApiKey => Some("apiKey"),
@@ -326,7 +326,7 @@ impl Setting {
 
     /// Its parameter in the page's URL query (the automation contract), if
     /// a link may carry it. Never for the key.
-    pub(crate) fn query(self) -> Option<&'static str> {
+    pub fn query(self) -> Option<&'static str> {
         match self {
             Setting::Url => Some("api"),
             Setting::Concurrency => Some("concurrency"),
@@ -349,7 +349,7 @@ impl Setting {
     }
 
     /// The kind of value it takes.
-    pub(crate) fn kind(self) -> SettingKind {
+    pub fn kind(self) -> SettingKind {
         match self {
             Setting::Url => SettingKind::Url,
             Setting::ApiKey => SettingKind::Secret,
@@ -371,7 +371,7 @@ impl Setting {
     }
 
     /// Its range and default, for a number.
-    pub(crate) fn limit(self) -> Option<Limit> {
+    pub fn limit(self) -> Option<Limit> {
         match self {
             Setting::Concurrency => Some(CONCURRENCY),
             Setting::Retries => Some(RETRIES),
@@ -385,7 +385,7 @@ impl Setting {
     }
 
     /// The setting as people read it in messages.
-    fn title(self) -> &'static str {
+    pub fn title(self) -> &'static str {
         match self {
             Setting::Url => "The API URL",
             Setting::ApiKey => "The API key",
@@ -409,7 +409,7 @@ impl Setting {
 
     /// For a flag, whether it is on when nothing says otherwise (a link
     /// then carries `0` to turn it off).
-    pub(crate) fn on_by_default(self) -> Option<bool> {
+    pub fn on_by_default(self) -> Option<bool> {
         match self.kind() {
             SettingKind::Flag => Some(self == Setting::Simulate),
             _ => None,
@@ -465,7 +465,7 @@ impl SettingsError {
     /// travel in clear, `invalid_setting` for everything else.
     // Used by the page (`web`, wasm32 only) and by tests.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn code(&self) -> &'static str {
+    pub fn code(&self) -> &'static str {
         match self.problem {
             Problem::InsecureKeyTransport(_) => SettingsError::CODES[1],
             _ => SettingsError::CODES[0],
@@ -565,7 +565,7 @@ fn optional_number(
 /// known before the run. The export time is added when the report is made
 /// ([`SeedAndDate::stamped`]), once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct SeedAndDate {
+pub struct SeedAndDate {
     /// Seed of the seeded assignments.
     pub seed: u64,
     /// Reference date for `activity_status`.
@@ -579,7 +579,7 @@ impl SeedAndDate {
     ///
     /// # Errors
     /// [`SettingsError`] naming the seed or the date.
-    pub(crate) fn from_text(seed: &str, as_of: &str) -> Result<Self, SettingsError> {
+    pub fn from_text(seed: &str, as_of: &str) -> Result<Self, SettingsError> {
         let seed = whole_number(Setting::Seed, SEED, seed)?;
         let as_of = parse_calendar_date(as_of.trim()).ok_or_else(|| SettingsError {
             setting: Setting::AsOf,
@@ -593,7 +593,7 @@ impl SeedAndDate {
     }
 
     /// The settings of a report made at `export_timestamp`.
-    pub(crate) fn stamped(self, export_timestamp: DateTime<Utc>) -> RunSettings {
+    pub fn stamped(self, export_timestamp: DateTime<Utc>) -> RunSettings {
         RunSettings {
             seed: self.seed,
             as_of: self.as_of,
@@ -645,7 +645,7 @@ impl RunSettings {
 #[cfg_attr(test, derive(Serialize))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
-pub(crate) struct FetchForm {
+pub struct FetchForm {
     /// The users endpoint.
     pub url: String,
     /// Sent as `x-api-key`; empty means none.
@@ -701,7 +701,7 @@ impl FetchForm {
     /// # Errors
     /// [`SettingsError`] naming the setting, with the limit or format it breaks.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
-    pub(crate) fn validate(&self) -> Result<(FetchConfig, SeedAndDate), SettingsError> {
+    pub fn validate(&self) -> Result<(FetchConfig, SeedAndDate), SettingsError> {
         let url = self.url.trim();
         let origin = Origin::of(url).map_err(|error| SettingsError {
             setting: Setting::Url,

@@ -338,7 +338,7 @@ impl IngestError {
     ];
 
     /// The kind of error, for programs: one of [`IngestError::CODES`].
-    pub(crate) fn code(&self) -> &'static str {
+    pub fn code(&self) -> &'static str {
         match self {
             IngestError::Empty => "empty_file",
             IngestError::Utf16 => "utf16",
