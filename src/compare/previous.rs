@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 
 use crate::common::interner::Interner;
 use crate::schema::{Kind, LineField, LINE};
+use crate::source::ingest::parser_message;
 
 use super::read::{kind_of_value, shown, ReadError, ReadProblem, ReportReader};
 use super::RunSummary;
@@ -456,7 +457,7 @@ impl PreviousReport {
                             expected: "an object with each key once",
                             found: result
                                 .err()
-                                .map(|e| shown(&super::read::strip_position(&e.to_string())))
+                                .map(|e| shown(&parser_message(&e)))
                                 .unwrap_or_default(),
                         },
                     ),

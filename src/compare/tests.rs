@@ -654,3 +654,39 @@ fn a_value_larger_than_a_report_holds_is_refused_however_it_is_cut() {
     let error = reader.push(endless_key.as_bytes()).unwrap_err();
     assert_eq!(error.code(), "invalid_json");
 }
+
+#[test]
+fn a_key_is_refused_at_its_257th_byte_however_it_is_cut() {
+    // An escaped quote does not end a key, and each of its bytes counts.
+    let file = format!("{{\"a\\\"{}\": 1}}", "k".repeat(300));
+    for size in [1, 2, 3, 7, 100, 258, file.len()] {
+        let mut reader = ReportReader::new();
+        let error = file
+            .as_bytes()
+            .chunks(size)
+            .try_for_each(|chunk| reader.push(chunk))
+            .unwrap_err();
+        assert_eq!(
+            error,
+            ReadError::InvalidJson {
+                line: 1,
+                column: 259,
+                detail: "a key longer than any of a report".into()
+            },
+            "chunks of {size}"
+        );
+    }
+    // 256 bytes are a key (one a report does not need).
+    let file = format!("{{\"{}\": 1}}", "k".repeat(256));
+    for size in [1, 5, file.len()] {
+        let mut reader = ReportReader::new();
+        for chunk in file.as_bytes().chunks(size) {
+            reader.push(chunk).unwrap();
+        }
+        assert_eq!(
+            reader.finish().unwrap_err().to_string(),
+            "This is not a report exported by this tool: metadata is missing.",
+            "chunks of {size}"
+        );
+    }
+}
