@@ -48,11 +48,17 @@ pub enum FailureCode {
     InvalidUrl,
     /// The answer was larger than the most a page may be.
     PageTooLarge,
+    /// A cursor or next-page URL seen before in the same walk: the API
+    /// loops, and following it would never end. The run stops there.
+    RepeatedCursor,
+    /// A next-page URL (in the body or the `Link` header) on another
+    /// origin: the API key is never sent there, so the walk stops.
+    NextOtherOrigin,
 }
 
 impl FailureCode {
     /// Every code.
-    pub(crate) const ALL: [FailureCode; 18] = [
+    pub(crate) const ALL: [FailureCode; 20] = [
         FailureCode::AuthRejected,
         FailureCode::NotFound,
         FailureCode::HttpStatus,
@@ -71,6 +77,8 @@ impl FailureCode {
         FailureCode::TooManyRedirects,
         FailureCode::InvalidUrl,
         FailureCode::PageTooLarge,
+        FailureCode::RepeatedCursor,
+        FailureCode::NextOtherOrigin,
     ];
 
     /// The code as reports and errors write it.
@@ -94,6 +102,8 @@ impl FailureCode {
             FailureCode::TooManyRedirects => "too_many_redirects",
             FailureCode::InvalidUrl => "invalid_url",
             FailureCode::PageTooLarge => "page_too_large",
+            FailureCode::RepeatedCursor => "repeated_cursor",
+            FailureCode::NextOtherOrigin => "next_other_origin",
         }
     }
 }
@@ -120,6 +130,11 @@ pub enum WarningCode {
     /// storage is full; the run goes on in memory. Said once per run, as
     /// an event only: the report's data is whole either way.
     StoreUnavailable,
+    /// A cursor walk (cursor, link or next URL) with pages kept on the
+    /// device: it starts over from the first page and reuses no kept page,
+    /// since a cursor names a moment of the listing, not a place in it.
+    /// An event only.
+    CursorStartsOver,
     /// The run was cancelled before every page was fetched (a report
     /// only: the run's event is `finished` with `end: cancelled`).
     Cancelled,
@@ -174,6 +189,9 @@ pub enum WalkEnd {
     /// The page after the last one repeated it (the API clamps past its
     /// end); the repeat is not data and is not kept.
     RepeatedLastPage,
+    /// The page gave no next page (no cursor, no `Link` `rel="next"`, no
+    /// next URL): the end of a cursor walk.
+    NoNextPage,
 }
 
 /// Where and why a walk without `total_pages` ended.
@@ -278,6 +296,12 @@ pub struct ApiProvenance {
     pub cancelled: bool,
     /// Requests, retries and timings.
     pub stats: FetchStats,
+    /// Where the records were in each page (`data`, `customers`, …), as
+    /// set or detected on the first page.
+    pub records_path: Option<String>,
+    /// The API's shape as the run used it: the preset, the pagination and
+    /// auth kinds, their parameter names (never the key).
+    pub api: std::collections::BTreeMap<String, String>,
 }
 
 #[cfg(test)]

@@ -10,3 +10,4 @@ pub(crate) mod events;
 pub(crate) mod field;
 pub mod hash;
 pub(crate) mod interner;
+pub(crate) mod json_path;

@@ -13,19 +13,20 @@ use futures::future::{select, Either};
 use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
 
-use super::classify::{classify, summarize_cached, Attempt, PageSummary, Verdict};
+use super::classify::{classify, summarize_cached, Attempt, BodyShape, PageSummary, Verdict};
 use super::completeness::{
     count_mismatch, implied_pages, movement, walk_end, Movement, PageFacts, Stated,
 };
 use super::events::{
     EventKind, FetchEvent, Level, PageSource, Progress, RetryCause, RunEnd, WarningCode,
 };
+use super::kinds::{ApiShape, Auth, Pagination};
 use super::limiter::Limiter;
-use super::pages::{page_url, PageCache};
+use super::pages::PageCache;
 use super::policy::{parse_retry_after, RetryPolicy};
 use super::services::{CancelToken, Clock, PageRequest, Timer, Transport};
 use super::store::{is_fresh, stored_key_identity, PageStore, StoreError};
-use super::url::{redact, resolve, secret_values, without_query, Origin};
+use super::url::{redact, resolve, secret_values, without_param, without_query, Origin};
 use crate::common::clock::millis_since;
 use crate::common::dates::{format_log_time, format_timestamp};
 use crate::common::hash::mix;
@@ -63,6 +64,9 @@ pub struct FetchConfig {
     pub jitter_seed: u64,
     /// The most bytes one page's answer may have (`page_too_large` past it).
     pub max_page_bytes: u64,
+    /// The API's shape: pagination kind, where the records are, how the
+    /// key is sent (default: reqres's).
+    pub shape: ApiShape,
 }
 
 /// The default for [`FetchConfig::max_page_bytes`]: 64 MB.
@@ -83,6 +87,7 @@ impl FetchConfig {
             policy: RetryPolicy::default(),
             jitter_seed: 0,
             max_page_bytes: MAX_PAGE_BYTES,
+            shape: ApiShape::default(),
         }
     }
 }
@@ -165,8 +170,7 @@ pub async fn fetch_all(config: &FetchConfig, services: &Services<'_>) -> FetchOu
                 },
                 format!("Fetching {}", redact(&config.base_url)),
             );
-            if run.first_page(&mut collected, false).await {
-                run.extend(&mut collected, false).await;
+            if run.walk_all(&mut collected, false).await {
                 run.settle(&mut collected).await;
             }
         }
@@ -235,6 +239,8 @@ struct Collected {
     refetches: u32,
     truncated: Option<Truncation>,
     cancelled: bool,
+    /// Where the records are, as the first page accepted had them.
+    records_path: Option<String>,
 }
 
 impl Collected {
@@ -243,6 +249,9 @@ impl Collected {
         self.latest.total = stated.total.or(self.latest.total);
         self.latest.total_pages = stated.total_pages.or(self.latest.total_pages);
         self.per_page = summary.per_page.or(asked_per_page).or(self.per_page);
+        if self.records_path.is_none() {
+            self.records_path = Some(summary.records_path.clone());
+        }
         let facts = PageFacts {
             stated,
             records: summary.records as u64,
@@ -444,7 +453,7 @@ impl<'a> Run<'a> {
     }
 
     fn cached_page(&self, ask: Ask, url: &str) -> Option<PageResult> {
-        if self.config.refresh || ask.fresh {
+        if self.config.refresh || ask.fresh || self.linked() {
             return None;
         }
         let body = self
@@ -456,9 +465,11 @@ impl<'a> Run<'a> {
     }
 
     /// The store, when this run keeps pages and the store has not failed.
+    /// A cursor walk neither reuses nor keeps pages: a cursor names a
+    /// moment of the listing, so a kept page may not be what it now names.
     fn store(&self) -> Option<&dyn PageStore> {
         match self.config.keep_for {
-            Some(_) if !self.store_off.get() => self.services.store,
+            Some(_) if !self.store_off.get() && !self.linked() => self.services.store,
             _ => None,
         }
     }
@@ -520,7 +531,7 @@ impl<'a> Run<'a> {
         stored_at: Option<DateTime<Utc>>,
     ) -> Option<PageResult> {
         let page = ask.page;
-        let summary = summarize_cached(&body)?;
+        let summary = summarize_cached(&body, self.body_shape())?;
         if !matches!(self.judge(ask, &summary), Judgement::Good) {
             return None;
         }
@@ -598,7 +609,11 @@ impl<'a> Run<'a> {
         if ask.clamp_of.is_some() && ask.clamp_of == summary.fingerprint() {
             return Judgement::PastEnd;
         }
-        if let Some(answered) = summary.page.filter(|&answered| answered != page) {
+        let numbered = matches!(self.config.shape.pagination, Pagination::Page { .. });
+        if let Some(answered) = summary
+            .page
+            .filter(|&answered| numbered && answered != page)
+        {
             return Judgement::Bad(
                 FailureCode::WrongPage,
                 format!(
@@ -617,7 +632,7 @@ impl<'a> Run<'a> {
                 return Judgement::Repeats(other);
             }
         }
-        let per_page = summary.per_page.or(self.config.per_page.map(u64::from));
+        let per_page = summary.per_page.or(self.asked_per_page());
         // The page's own statement first: after the data moved, it knows
         // its listing better than the pages before it.
         let last = stated_by(summary)
@@ -646,9 +661,9 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn accepted(&self, page: u64, url: &str, summary: &PageSummary) {
+    fn accepted(&self, address: &str, page: u64, url: &str, summary: &PageSummary) {
         self.remember(page, summary);
-        if url != page_url(&self.config.base_url, page, self.config.per_page) {
+        if url != address {
             let base = without_query(url).to_owned();
             self.state.borrow_mut().redirected_to.insert(base);
         }
@@ -659,10 +674,15 @@ impl<'a> Run<'a> {
         });
     }
 
-    /// Fetches one page with retries, 429 waits, redirects and the cache.
+    /// Fetches one numbered page with retries, 429 waits, redirects and the cache.
     async fn fetch_page(&self, ask: Ask) -> PageResult {
+        self.fetch_at(ask, self.page_address(ask.page)).await
+    }
+
+    /// Fetches the page at `page_address` (the key left out) as page
+    /// `ask.page`, with retries, 429 waits, redirects and the cache.
+    async fn fetch_at(&self, ask: Ask, page_address: String) -> PageResult {
         let page = ask.page;
-        let page_address = page_url(&self.config.base_url, page, self.config.per_page);
         if let Some(cached) = self.cached_page(ask, &page_address) {
             return cached;
         }
@@ -680,9 +700,12 @@ impl<'a> Run<'a> {
                 return PageResult::Cancelled;
             }
             tries.requests += 1;
+            let key = self.config.api_key.as_deref();
+            let auth = &self.config.shape.auth;
             let request = PageRequest {
-                url: url.clone(),
+                url: auth.request_url(&url, key),
                 api_key: self.config.api_key.clone(),
+                key_header: key.and_then(|key| auth.header(key)),
                 max_body_bytes: self.config.max_page_bytes,
             };
             let Some(attempt) = self.attempt(&request).await else {
@@ -690,7 +713,7 @@ impl<'a> Run<'a> {
             };
             // Each arm either ends the page, or names the retry's cause, the
             // failure code should the retries run out, and what went wrong.
-            let ((cause, code), detail) = match classify(attempt) {
+            let ((cause, code), detail) = match classify(attempt, self.body_shape()) {
                 Verdict::Success {
                     status,
                     summary,
@@ -709,7 +732,7 @@ impl<'a> Run<'a> {
                         );
                         // Noted before the store is awaited, so that a page
                         // judged meanwhile is checked against this one.
-                        self.accepted(page, &url, &summary);
+                        self.accepted(&page_address, page, &url, &summary);
                         self.store_page(page, &page_address, &body).await;
                         let records = summary.records;
                         self.emit(
@@ -734,7 +757,7 @@ impl<'a> Run<'a> {
                         let detail = format!("short page: {records} of {expected} records");
                         if tries.short_retried {
                             // Kept, not cached: "Retry failed pages" asks again.
-                            self.accepted(page, &url, &summary);
+                            self.accepted(&page_address, page, &url, &summary);
                             let failure =
                                 self.fail(page, tries.requests, FailureCode::ShortPage, detail);
                             let body = Rc::new(body);
@@ -856,6 +879,12 @@ impl<'a> Run<'a> {
                     redact(&location)
                 ),
             ));
+        };
+        // A key sent in the query is added to each request, never kept in
+        // an address that is written down or followed.
+        let next = match self.config.shape.auth.query_name() {
+            Some(name) => without_param(&next, name),
+            None => next,
         };
         match Origin::of(&next) {
             Ok(origin) if Some(&origin) == self.origin.as_ref() => {
@@ -988,8 +1017,184 @@ impl Run<'_> {
         self.fetch_page(ask).map(move |result| (ask.page, result))
     }
 
+    /// The page size the run asks for (the one set, or the shape's default).
     fn asked_per_page(&self) -> Option<u64> {
-        self.config.per_page.map(u64::from)
+        self.config
+            .shape
+            .page_size(self.config.per_page)
+            .map(u64::from)
+    }
+
+    /// Whether each page's address comes from the page before it.
+    fn linked(&self) -> bool {
+        self.config.shape.pagination.is_linked()
+    }
+
+    /// The address of numbered page `page` (for a cursor walk, the first page's).
+    fn page_address(&self, page: u64) -> String {
+        let shape = &self.config.shape;
+        shape.page_address(
+            &self.config.base_url,
+            page,
+            shape.page_size(self.config.per_page),
+        )
+    }
+
+    /// How a body is read: the records' path, the next pointer's.
+    fn body_shape(&self) -> BodyShape<'_> {
+        let shape = &self.config.shape;
+        BodyShape {
+            records: shape.records.as_deref(),
+            next: shape.pagination.next_path(),
+            key_sent_as: Some(match &shape.auth {
+                Auth::Header(name) => name.as_str(),
+                Auth::Bearer => "Authorization: Bearer",
+                Auth::Basic => "Authorization: Basic",
+                Auth::Query(name) => name.as_str(),
+            }),
+            next_from_link: matches!(shape.pagination, Pagination::Link),
+        }
+    }
+
+    /// Every page: numbered pages from page 1 on, or a cursor walk.
+    /// Returns whether the run may go on to settle.
+    async fn walk_all(&self, collected: &mut Collected, fresh: bool) -> bool {
+        if self.linked() {
+            self.walk_linked(collected, fresh).await;
+            return true;
+        }
+        if !self.first_page(collected, fresh).await {
+            return false;
+        }
+        self.extend(collected, fresh).await;
+        true
+    }
+
+    /// A cursor walk (cursor, link, next URL): each page's address comes
+    /// from the page before it, one page at a time, until a page gives no
+    /// next page, a page fails, the page limit, or a loop: a pointer seen
+    /// before in this walk fails the run (`repeated_cursor`). A next URL on
+    /// another origin is refused (`next_other_origin`): the key never
+    /// follows it.
+    async fn walk_linked(&self, collected: &mut Collected, fresh: bool) {
+        if self.config.keep_for.is_some() && collected.refetches == 0 {
+            // An event only: the data is whole either way.
+            self.emit(
+                Level::Info,
+                EventKind::Warning {
+                    code: WarningCode::CursorStartsOver,
+                    page: None,
+                },
+                "A cursor walk starts over: pages kept on this device are not reused (or kept) \
+                 for cursor, link or next-URL pagination, since a cursor names a moment of the \
+                 listing, not a place in it"
+                    .to_owned(),
+            );
+        }
+        let shape = &self.config.shape;
+        let first = self.page_address(1);
+        let mut seen = BTreeSet::from([first.clone()]);
+        let mut address = first.clone();
+        let mut page = 1;
+        loop {
+            if self.services.cancel.is_cancelled() {
+                collected.cancelled = true;
+                return;
+            }
+            if page > self.config.max_pages {
+                self.stop_at_limit(collected);
+                return;
+            }
+            let ask = Ask {
+                fresh,
+                ..Ask::page(page)
+            };
+            let summary = match self.fetch_at(ask, address.clone()).await {
+                PageResult::Fetched(fetched, summary) => {
+                    collected.accept(fetched, &summary, self.asked_per_page());
+                    summary
+                }
+                PageResult::Short(fetched, summary, failure) => {
+                    collected.accept(fetched, &summary, self.asked_per_page());
+                    collected.failed.insert(page, failure);
+                    summary
+                }
+                PageResult::Failed(failure) => {
+                    collected.failed.insert(page, failure);
+                    self.warn(
+                        WarningCode::WalkStopped,
+                        Some(page),
+                        format!(
+                            "Stopped at page {page}: in a cursor walk, later pages are unknown \
+                             until it succeeds"
+                        ),
+                    );
+                    return;
+                }
+                PageResult::PastEnd | PageResult::Cancelled => {
+                    collected.cancelled = true;
+                    return;
+                }
+            };
+            let Some(next) = summary.next else {
+                self.walk_ended(collected, page, WalkEnd::NoNextPage);
+                return;
+            };
+            let next_page = page + 1;
+            let refuse = |code, reason: String| self.fail(next_page, 0, code, reason);
+            let Some(resolved) = shape.next_address(&first, &address, &next) else {
+                let failure = refuse(
+                    FailureCode::NextOtherOrigin,
+                    format!(
+                        "page {page} gave '{}' as the next page, which is not a URL; the walk \
+                         stops there",
+                        redact(&next)
+                    ),
+                );
+                collected.failed.insert(next_page, failure);
+                return;
+            };
+            let resolved = match shape.auth.query_name() {
+                Some(name) => without_param(&resolved, name),
+                None => resolved,
+            };
+            match Origin::of(&resolved) {
+                Ok(origin) if Some(&origin) == self.origin.as_ref() => {}
+                other => {
+                    let whither = match other {
+                        Ok(origin) => origin.to_string(),
+                        Err(_) => format!("'{}'", without_query(&resolved)),
+                    };
+                    let failure = refuse(
+                        FailureCode::NextOtherOrigin,
+                        format!(
+                            "page {page} gave a next page on {whither}, another origin; the API \
+                             key is never sent there, so the walk stops. If you trust it, use \
+                             that URL as the API URL"
+                        ),
+                    );
+                    collected.failed.insert(next_page, failure);
+                    return;
+                }
+            }
+            if !seen.insert(resolved.clone()) {
+                let what = match shape.pagination {
+                    Pagination::Cursor { .. } => format!("the cursor '{next}'"),
+                    _ => format!("the next page {}", redact(&resolved)),
+                };
+                let failure = refuse(
+                    FailureCode::RepeatedCursor,
+                    format!(
+                        "page {page} gave {what}, seen before in this walk: the API loops, so \
+                         the walk stops; the report may be missing records"
+                    ),
+                );
+                collected.failed.insert(next_page, failure);
+                return;
+            }
+            address = resolved;
+            page = next_page;
+        }
     }
 
     /// Page 1 (from the API when `fresh`); returns whether the run goes on.
@@ -1101,19 +1306,7 @@ impl Run<'_> {
                     return;
                 }
                 if page > self.config.max_pages {
-                    let limit = self.config.max_pages;
-                    collected.truncated = Some(Truncation {
-                        limit,
-                        pages_stated: None,
-                    });
-                    self.warn(
-                        WarningCode::Truncated,
-                        None,
-                        format!(
-                            "Stopped after {limit} pages, the most a run fetches; the API may \
-                             have more"
-                        ),
-                    );
+                    self.stop_at_limit(collected);
                     return;
                 }
                 // Only with no stated end can a repeat of the page before be the end.
@@ -1168,6 +1361,20 @@ impl Run<'_> {
         }
     }
 
+    /// Marks a walk stopped at the page limit.
+    fn stop_at_limit(&self, collected: &mut Collected) {
+        let limit = self.config.max_pages;
+        collected.truncated = Some(Truncation {
+            limit,
+            pages_stated: None,
+        });
+        self.warn(
+            WarningCode::Truncated,
+            None,
+            format!("Stopped after {limit} pages, the most a run fetches; the API may have more"),
+        );
+    }
+
     /// Notes where the walk ended; pages an earlier walk had past that
     /// end are no longer part of the listing.
     fn walk_ended(&self, collected: &mut Collected, page: u64, by: WalkEnd) {
@@ -1186,6 +1393,7 @@ impl Run<'_> {
             WalkEnd::RepeatedLastPage => {
                 "the next page repeated it, as an API does past its end (the repeat is not kept)"
             }
+            WalkEnd::NoNextPage => "it names no next page",
         };
         self.emit(
             Level::Info,
@@ -1255,10 +1463,9 @@ impl Run<'_> {
             }
             collected.walk_ended = None;
             collected.latest = Stated::default();
-            if !self.first_page(collected, true).await {
+            if !self.walk_all(collected, true).await {
                 return;
             }
-            self.extend(collected, true).await;
             for &page in &moved.overlaps {
                 let unchanged = [page, page + 1].iter().all(|p| {
                     before
@@ -1303,7 +1510,7 @@ impl Run<'_> {
         for (page, by) in repeated_by {
             if collected.pages.contains_key(&page) && !collected.failed.contains_key(&page) {
                 // Its cached body may be the wrong one: ask again next time.
-                let address = page_url(&self.config.base_url, page, self.config.per_page);
+                let address = self.page_address(page);
                 self.services
                     .cache
                     .borrow_mut()
@@ -1460,6 +1667,14 @@ impl Run<'_> {
             truncated: collected.truncated,
             cancelled,
             stats,
+            api: {
+                let mut api = self.config.shape.describe();
+                if let Some(found) = &collected.records_path {
+                    api.insert("records".into(), found.clone());
+                }
+                api
+            },
+            records_path: collected.records_path.take(),
         };
         FetchOutcome { pages, provenance }
     }

@@ -15,6 +15,7 @@ pub mod classify;
 mod completeness;
 pub mod events;
 pub mod fetcher;
+pub mod kinds;
 pub mod limiter;
 pub mod pages;
 pub mod policy;

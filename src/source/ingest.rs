@@ -13,6 +13,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use crate::common::json_path::at_path;
 use crate::source::record::{InputObject, Mapper, SourceRecord};
 
 /// How the input was laid out.
@@ -400,6 +401,41 @@ pub fn ingest_page<'a>(
     let data = object
         .data
         .ok_or(shape_error("an object without \"data\""))?;
+    let mut items = Vec::new();
+    read_envelope_data(data, at, mapper, &mut |item| items.push(item.clone()))?;
+    Ok(items)
+}
+
+/// Reads one API response body whose records are at the dotted
+/// `records` path (`customers`, `results`); `None` or `data` reads it as
+/// [`ingest_page`] does.
+///
+/// # Errors
+/// [`IngestError`] when the body is not JSON, or has no array at `records`.
+pub fn ingest_page_at<'a>(
+    body: &'a [u8],
+    page: u64,
+    records: Option<&str>,
+    mapper: &mut Mapper,
+) -> Result<Vec<SourceItem<'a>>, IngestError> {
+    let path = match records {
+        None | Some("data") => return ingest_page(body, page, mapper),
+        Some(path) => path,
+    };
+    let text = std::str::from_utf8(body).map_err(|e| IngestError::NotUtf8 {
+        line: 1,
+        column: e.valid_up_to() + 1,
+    })?;
+    let document: &RawValue = serde_json::from_str(text).map_err(|e| IngestError::from_json(&e))?;
+    let data = at_path(document.get(), path).ok_or_else(|| IngestError::WrongShape {
+        at: format!("page {page}"),
+        expected: "an object with an array of records where the records setting says",
+        found: json_kind(document),
+    })?;
+    let at = Position {
+        page: Some(page),
+        ..Position::default()
+    };
     let mut items = Vec::new();
     read_envelope_data(data, at, mapper, &mut |item| items.push(item.clone()))?;
     Ok(items)

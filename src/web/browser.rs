@@ -17,7 +17,7 @@ use web_sys::{
 use crate::fetch::services::{Clock, HttpResponse, PageRequest, Timer, Transport, TransportError};
 
 /// Requests through the browser's `fetch`, with redirects handled by the
-/// fetcher, not the browser: the browser would resend `x-api-key` to
+/// fetcher, not the browser: the browser would resend the key's header to
 /// wherever a redirect points.
 pub struct BrowserTransport;
 
@@ -47,10 +47,10 @@ impl Transport for BrowserTransport {
             // Our own page cache decides what is reused; the HTTP cache must not.
             let headers = web_sys::Headers::new()
                 .map_err(|_| TransportError::Network("cannot create request headers".into()))?;
-            if let Some(key) = &request.api_key {
+            if let Some((name, value)) = &request.key_header {
                 // Settings refuse keys a header cannot carry; should one get
                 // here anyway, it is a failed request, never a crash.
-                headers.set("x-api-key", key).map_err(|_| {
+                headers.set(name, value).map_err(|_| {
                     TransportError::Network("the API key cannot be sent as a header".into())
                 })?;
             }
@@ -68,17 +68,20 @@ impl Transport for BrowserTransport {
                     status: 302,
                     retry_after: None,
                     location,
+                    link: None,
                     body: Vec::new(),
                 });
             }
             let status = response.status();
             // Null when absent, or when CORS does not expose it.
             let retry_after = response.headers().get("retry-after");
+            let link = response.headers().get("link");
             let body = read_capped(&response, request.max_body_bytes).await?;
             Ok(HttpResponse {
                 status,
                 retry_after,
                 location: None,
+                link,
                 body,
             })
         }
