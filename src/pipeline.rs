@@ -170,7 +170,8 @@ pub fn process_fetched<'a>(
     let started = clock.now();
     let mut failed_pages = provenance.failed_pages;
     let records_path = provenance.records_path.as_deref();
-    let mut mapper = Mapper::new(mapping.clone());
+    // APIs such as HubSpot's send numbers as strings.
+    let mut mapper = Mapper::new(mapping.clone()).reading_numeric_strings();
     let mut items = Vec::new();
     let mut unreadable = false;
     for (page, body) in pages {

@@ -376,3 +376,52 @@ fn a_cursor_walk_with_kept_pages_starts_over_and_says_so() {
     run_shaped(&numbered, &cfg, Some(store.clone()));
     assert!(store.calls_of(StoreOp::Put) > 0);
 }
+
+/// A HubSpot contact as its API sends it: fields under `properties`,
+/// every value a string.
+fn hubspot_contact(id: usize) -> String {
+    format!(
+        r#"{{"id":"{id}","properties":{{"firstname":"First{id}","lastname":"Last{id}","email":"user{id}@example.com","hubspotscore":"{}","notes_last_updated":"2026-11-{:02}T09:15:00.000Z","hs_object_id":"{id}"}},"createdAt":"2025-01-01T00:00:00.000Z","archived":false}}"#,
+        id * 7 % 101,
+        1 + id % 20
+    )
+}
+
+#[test]
+fn a_hubspot_walk_reads_nested_string_fields_into_the_contract() {
+    use customer_pipeline::pipeline::process_fetched;
+    use customer_pipeline::settings::RunSettings;
+    use customer_pipeline::source::mapping::MappingSpec;
+    let mut api = ShapedApi::new(Paging::Cursor, 0, 10, "results");
+    api.records = (1..=12).map(hubspot_contact).collect();
+    let (outcome, _) = run_shaped(&api, &config(cursor(), Some(10)), None);
+    assert!(outcome.is_complete());
+    let settings =
+        RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z").expect("valid settings");
+    let report = process_fetched(
+        outcome.page_bodies(),
+        outcome.provenance.clone(),
+        &MappingSpec::none(),
+        &settings,
+        &support::FakeTime::default(),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&report.to_json()).unwrap();
+    let fields = &json["metadata"]["mapping"]["fields"];
+    for (field, path) in Preset::Hubspot.mapping() {
+        assert_eq!(fields[field], *path, "{field}: {fields}");
+    }
+    let customers = json["customers"].as_array().unwrap();
+    assert_eq!(customers.len(), 12);
+    let first = &customers[0];
+    assert_eq!(first["full_name"], "First1 Last1");
+    assert_eq!(first["email_domain"], "example.com");
+    // "7" read as the number 7: a low engagement, not an issue.
+    assert_eq!(first["engagement_level"], "low", "{first}");
+    assert_eq!(first["activity_status"], "active", "{first}");
+    assert_eq!(
+        first["quality_issues"],
+        serde_json::json!(["avatar: missing"])
+    );
+    assert_eq!(json["metadata"]["source"]["settings"]["preset"], "hubspot");
+    assert_eq!(json["metadata"]["source"]["settings"]["records"], "results");
+}

@@ -223,8 +223,7 @@ impl Preset {
 
     /// The fields of the vendor's records the mapping proposes for
     /// contract fields: (contract field, the vendor's path).
-    #[allow(dead_code)] // read by the settings (next step)
-    pub(crate) fn mapping(self) -> &'static [(&'static str, &'static str)] {
+    pub fn mapping(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Preset::Hubspot => &[
                 ("first_name", "properties.firstname"),

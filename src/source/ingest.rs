@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::common::json_path::at_path;
+use crate::source::mapping::Field;
 use crate::source::record::{InputObject, Mapper, SourceRecord};
 
 /// How the input was laid out.
@@ -468,10 +469,17 @@ pub(crate) fn read_envelope_data<'a>(
             ..at
         };
         let raw = element.get();
+        let numeric_strings = mapper.reads_numeric_strings();
         let parsed = if raw.starts_with('{') {
             mapper
                 .parse(raw)
-                .map(|(object, _)| object.record)
+                .map(|(object, _)| {
+                    let mut record = object.record;
+                    if numeric_strings {
+                        record.read_numeric_string(Field::EngagementScore);
+                    }
+                    record
+                })
                 .map_err(|error| format!("unreadable record: {}", parser_message(&error)))
         } else {
             Err(format!(
