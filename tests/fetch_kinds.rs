@@ -425,3 +425,65 @@ fn a_hubspot_walk_reads_nested_string_fields_into_the_contract() {
     assert_eq!(json["metadata"]["source"]["settings"]["preset"], "hubspot");
     assert_eq!(json["metadata"]["source"]["settings"]["records"], "results");
 }
+
+#[test]
+fn every_auth_kind_keeps_the_key_on_its_origin_across_redirects() {
+    use support::{config as reqres_config, Harness, ScriptedApi, Step};
+    for auth in [
+        Auth::Header("X-Shopify-Access-Token".into()),
+        Auth::Bearer,
+        Auth::Basic,
+        Auth::Query("hapikey".into()),
+    ] {
+        // A server may repeat the query it was sent (the key in it, for
+        // a key sent in the query) in its Location.
+        let location = match auth {
+            Auth::Query(_) => "https://api.test/api/moved?page=2&hapikey=user:s3cret",
+            _ => "https://api.test/api/moved?page=2",
+        };
+        let api = ScriptedApi::new(18, 6)
+            .script(2, [Step::Redirect(Some(location.into()))])
+            .script(
+                3,
+                [Step::Redirect(Some(
+                    "https://evil.test/api/users?page=3".into(),
+                ))],
+            );
+        let harness = Harness::new(api);
+        let cfg = FetchConfig {
+            api_key: Some("user:s3cret".into()),
+            shape: ApiShape {
+                auth: auth.clone(),
+                ..ApiShape::default()
+            },
+            ..reqres_config()
+        };
+        let outcome = harness.run(&cfg);
+        let served = harness.api.served.borrow();
+        assert!(
+            served
+                .iter()
+                .all(|s| s.url.starts_with("https://api.test/")),
+            "{auth:?}"
+        );
+        assert_eq!(
+            codes(&outcome),
+            [(3, FailureCode::RedirectOtherOrigin)],
+            "{auth:?}"
+        );
+        // The key in the query is sent on each request, once, and written nowhere.
+        if let Auth::Query(_) = auth {
+            let followed = served.iter().find(|s| s.url.contains("/moved")).unwrap();
+            assert_eq!(
+                followed.url.matches("hapikey=").count(),
+                1,
+                "{}",
+                followed.url
+            );
+        }
+        let log = serde_json::to_string(&harness.logged()).unwrap();
+        assert!(!log.contains("s3cret"), "{auth:?}: {log}");
+        let report = String::from_utf8(harness.report(&outcome).to_json()).unwrap();
+        assert!(!report.contains("s3cret"), "{auth:?}");
+    }
+}

@@ -11,7 +11,8 @@ import { el, count, saveFile, capitalise } from './dom.js';
 import { MappingPanel } from './mapping.js';
 import { RunLog } from './runlog.js';
 import {
-  applyLimits, applyQuery, defaultApiUrl, fetchForm, mappingQuery, settingInput, shareableUrl, today, useSettings,
+  applyLimits, applyQuery, defaultApiUrl, fetchForm, mappingQuery, settingInput, shareableUrl, showShape, today,
+  useSettings,
 } from './settings.js';
 import { CustomerTable, describeCount } from './vtable.js';
 
@@ -629,6 +630,13 @@ function wire() {
     mapping.apiChanged();
     showSource();
   });
+  // The API's shape says where its records are: the mapping proposal is asked again.
+  for (const id of ['preset', 'pagination', 'records', 'auth']) {
+    $(id).addEventListener('change', () => {
+      showShape();
+      mapping.apiChanged();
+    });
+  }
   $('file-input').addEventListener('change', (event) => chooseFile(event.target.files[0]));
   document.addEventListener('dragover', (event) => {
     event.preventDefault();
@@ -690,8 +698,9 @@ async function start() {
   try {
     const reply = await client.ask({ type: 'vocabulary' });
     // The link's settings are read by the core's names and parameters.
-    useSettings(reply.vocabulary.settings);
+    useSettings(reply.vocabulary.settings, reply.vocabulary.presets);
     link = applyQuery(location.search);
+    showShape();
     mapping.setQuery(mappingQuery(location.search));
     buildFromVocabulary(reply.vocabulary);
     vocabulary = reply.vocabulary;

@@ -41,7 +41,6 @@ pub enum Pagination {
 
 impl Pagination {
     /// Every kind's name, as settings and reports write it.
-    #[allow(dead_code)] // read by the settings (next step)
     pub(crate) const NAMES: [&'static str; 5] = ["page", "offset", "cursor", "link", "next_url"];
 
     /// The kind's name.
@@ -100,7 +99,6 @@ impl Auth {
 
     /// Reads [`Auth::text`]'s forms (`header` alone is `header:x-api-key`);
     /// `None` for anything else, or a name a header or query cannot carry.
-    #[allow(dead_code)] // read by the settings (next step)
     pub(crate) fn parse(text: &str) -> Option<Auth> {
         let text = text.trim();
         let (kind, name) = match text.split_once(':') {
@@ -164,7 +162,6 @@ pub enum Preset {
 
 impl Preset {
     /// Every preset, in the page's order.
-    #[allow(dead_code)] // read by the settings (next step)
     pub(crate) const ALL: [Preset; 4] = [
         Preset::Reqres,
         Preset::Shopify,
@@ -183,7 +180,6 @@ impl Preset {
     }
 
     /// Reads a name; empty is `reqres`.
-    #[allow(dead_code)] // read by the settings (next step)
     pub(crate) fn parse(text: &str) -> Option<Preset> {
         match text.trim() {
             "" => Some(Preset::Reqres),
@@ -376,7 +372,6 @@ pub(crate) fn link_next(header: &str) -> Option<String> {
 }
 
 /// Whether `name` is an HTTP token (a header name).
-#[allow(dead_code)] // read by the settings (next step)
 pub(crate) fn is_token(name: &str) -> bool {
     !name.is_empty()
         && name
@@ -385,7 +380,6 @@ pub(crate) fn is_token(name: &str) -> bool {
 }
 
 /// Whether `name` is a plain query parameter name.
-#[allow(dead_code)] // read by the settings (next step)
 pub(crate) fn is_parameter_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
@@ -395,7 +389,6 @@ pub(crate) fn is_parameter_name(name: &str) -> bool {
 }
 
 /// Whether `path` is a dotted path of member names (`paging.next.after`).
-#[allow(dead_code)] // read by the settings (next step)
 pub(crate) fn is_dotted_path(path: &str) -> bool {
     path.len() <= 200
         && path
