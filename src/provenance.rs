@@ -54,11 +54,15 @@ pub enum FailureCode {
     /// A next-page URL (in the body or the `Link` header) on another
     /// origin: the API key is never sent there, so the walk stops.
     NextOtherOrigin,
+    /// No answer from an API on another origin than the page's, every
+    /// retry: the API may not allow browser requests (CORS); the command
+    /// line reaches it.
+    CorsBlocked,
 }
 
 impl FailureCode {
     /// Every code.
-    pub(crate) const ALL: [FailureCode; 20] = [
+    pub(crate) const ALL: [FailureCode; 21] = [
         FailureCode::AuthRejected,
         FailureCode::NotFound,
         FailureCode::HttpStatus,
@@ -79,6 +83,7 @@ impl FailureCode {
         FailureCode::PageTooLarge,
         FailureCode::RepeatedCursor,
         FailureCode::NextOtherOrigin,
+        FailureCode::CorsBlocked,
     ];
 
     /// The code as reports and errors write it.
@@ -104,6 +109,7 @@ impl FailureCode {
             FailureCode::PageTooLarge => "page_too_large",
             FailureCode::RepeatedCursor => "repeated_cursor",
             FailureCode::NextOtherOrigin => "next_other_origin",
+            FailureCode::CorsBlocked => "cors_blocked",
         }
     }
 }

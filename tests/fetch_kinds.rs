@@ -487,3 +487,58 @@ fn every_auth_kind_keeps_the_key_on_its_origin_across_redirects() {
         assert!(!report.contains("s3cret"), "{auth:?}");
     }
 }
+
+/// Fails every request below HTTP, as `error` says.
+struct Unreachable(customer_pipeline::fetch::services::TransportError);
+
+impl customer_pipeline::fetch::services::Transport for Unreachable {
+    fn get(
+        &self,
+        _request: &customer_pipeline::fetch::services::PageRequest,
+    ) -> futures::future::LocalBoxFuture<
+        'static,
+        Result<
+            customer_pipeline::fetch::services::HttpResponse,
+            customer_pipeline::fetch::services::TransportError,
+        >,
+    > {
+        use futures::FutureExt;
+        futures::future::ready(Err(self.0.clone())).boxed_local()
+    }
+}
+
+#[test]
+fn no_answer_from_another_origin_says_cors_and_names_the_command_line() {
+    use customer_pipeline::fetch::services::TransportError;
+    let run = |error: TransportError| {
+        let time = support::FakeTime::default();
+        let cache = std::cell::RefCell::new(customer_pipeline::fetch::pages::PageCache::new());
+        let services = customer_pipeline::fetch::fetcher::Services {
+            transport: &Unreachable(error),
+            timer: &time,
+            clock: &time,
+            cancel: customer_pipeline::fetch::services::CancelToken::new(),
+            cache: &cache,
+            store: None,
+            on_event: &|_| {},
+        };
+        futures::executor::block_on(customer_pipeline::fetch::fetcher::fetch_all(
+            &config(cursor(), None),
+            &services,
+        ))
+    };
+    let blocked = run(TransportError::CrossOrigin("Failed to fetch".into()));
+    let failure = &blocked.provenance.failed_pages[0];
+    assert_eq!(failure.code, FailureCode::CorsBlocked);
+    assert!(
+        failure.reason.contains("may not allow browser requests")
+            && failure.reason.contains("customer-pipeline fetch"),
+        "{}",
+        failure.reason
+    );
+    assert_eq!(failure.attempts, 4, "retried like any network failure");
+    // The same failure on the page's own origin is a network error.
+    let same = run(TransportError::Network("Failed to fetch".into()));
+    assert_eq!(same.provenance.failed_pages[0].code, FailureCode::Network);
+    assert!(!same.provenance.failed_pages[0].reason.contains("CORS"));
+}

@@ -112,12 +112,23 @@ pub(crate) struct BodyShape<'a> {
     pub next_from_link: bool,
 }
 
+/// What a request with no answer from another origin may mean, and what to do.
+pub(crate) const CORS_ADVICE: &str = "the API may not allow browser requests (CORS), or the \
+     network failed; if the API does not allow browsers, fetch it with the command line \
+     (customer-pipeline fetch)";
+
 /// Judges one attempt, reading a 2xx body as `shape` says.
 pub(crate) fn classify(attempt: Attempt, shape: BodyShape<'_>) -> Verdict {
     let response = match attempt {
         Attempt::TimedOut => return Verdict::Retry(RetryCause::Timeout, "timed out".into()),
         Attempt::Transport(TransportError::Network(text)) => {
             return Verdict::Retry(RetryCause::Network, format!("network error: {text}"))
+        }
+        Attempt::Transport(TransportError::CrossOrigin(text)) => {
+            return Verdict::Retry(
+                RetryCause::Network,
+                format!("no answer from the API ({text}): {CORS_ADVICE}"),
+            )
         }
         Attempt::Transport(TransportError::TooLarge { limit }) => {
             return Verdict::Fail(

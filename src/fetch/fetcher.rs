@@ -354,6 +354,8 @@ struct PageAttempts {
     rate_limit_waits: u32,
     redirects: u32,
     short_retried: bool,
+    /// The last attempt got no answer from another origin (CORS-shaped).
+    cross_origin: bool,
     /// The page whose records this one last repeated.
     repeated: Option<u64>,
 }
@@ -711,6 +713,10 @@ impl<'a> Run<'a> {
             let Some(attempt) = self.attempt(&request).await else {
                 return PageResult::Cancelled;
             };
+            tries.cross_origin = matches!(
+                attempt,
+                Attempt::Transport(super::services::TransportError::CrossOrigin(_))
+            );
             // Each arm either ends the page, or names the retry's cause, the
             // failure code should the retries run out, and what went wrong.
             let ((cause, code), detail) = match classify(attempt, self.body_shape()) {
@@ -826,6 +832,12 @@ impl<'a> Run<'a> {
             let Some(delay) = backoff.next() else {
                 let retries = policy.max_retries;
                 let reason = format!("{detail} (gave up after {retries} retries)");
+                // Said as what it most likely is: the browser hides a CORS refusal.
+                let code = if tries.cross_origin {
+                    FailureCode::CorsBlocked
+                } else {
+                    code
+                };
                 if let (FailureCode::RepeatedPage, Some(other)) = (code, tries.repeated) {
                     self.state.borrow_mut().repeated_by.insert(other, page);
                 }

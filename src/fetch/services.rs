@@ -49,6 +49,10 @@ pub struct HttpResponse {
 pub enum TransportError {
     /// The network failed, or CORS blocked the response; the text says what the platform said.
     Network(String),
+    /// No response from an API on another origin than the page's: what a
+    /// CORS refusal looks like to script (the browser tells no more), and
+    /// also what a network failure to such an API looks like.
+    CrossOrigin(String),
     /// The answer's body is larger than the request allows.
     TooLarge {
         /// The limit, in bytes.

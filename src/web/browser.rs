@@ -30,6 +30,19 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// Whether `url` is on another origin than the page (or worker) running
+/// this module; `false` when either cannot be told.
+fn is_cross_origin(url: &str) -> bool {
+    let own = js_sys::Reflect::get(&js_sys::global(), &"location".into())
+        .and_then(|location| js_sys::Reflect::get(&location, &"origin".into()))
+        .ok()
+        .and_then(|origin| origin.as_string());
+    match (own, crate::fetch::url::Origin::of(url)) {
+        (Some(own), Ok(origin)) => origin.to_string() != own,
+        _ => false,
+    }
+}
+
 fn network_error(error: gloo_net::Error) -> TransportError {
     TransportError::Network(error.to_string())
 }
@@ -59,7 +72,14 @@ impl Transport for BrowserTransport {
                 .redirect(RequestRedirect::Manual)
                 .headers(Headers::from_raw(headers))
                 .abort_signal(Some(&controller.signal()));
-            let response = builder.send().await.map_err(network_error)?;
+            let response = builder.send().await.map_err(|error| {
+                if is_cross_origin(&request.url) {
+                    // A CORS refusal reaches script as a bare network error.
+                    TransportError::CrossOrigin(error.to_string())
+                } else {
+                    network_error(error)
+                }
+            })?;
             if response.type_() == ResponseType::Opaqueredirect {
                 // The browser hides a manual redirect's Location from
                 // script; find out where it leads without the key.
