@@ -60,6 +60,8 @@ pub(crate) struct Vocabulary {
     /// (`preset`, `pagination`, `records`, `auth`, the kinds' parameter
     /// names and `size`, the page size asked for when none is set).
     pub presets: Vec<BTreeMap<String, String>>,
+    /// The pagination kinds whose pages are fetched one at a time.
+    pub sequential_paginations: Vec<&'static str>,
     /// The most pages one API run fetches.
     pub max_pages: u64,
     /// Same-origin redirects followed in a row, at most.
@@ -342,9 +344,20 @@ pub(crate) fn vocabulary() -> Vocabulary {
                 if let Some(size) = shape.default_size {
                     described.insert("size".into(), size.to_string());
                 }
+                let (label, hint) = match preset {
+                    // The custom auth is typed: the label stays general.
+                    Preset::Custom => (
+                        "API key or token",
+                        "Sent as the field Key sent as says".to_owned(),
+                    ),
+                    _ => shape.auth.key_label(),
+                };
+                described.insert("key_label".into(), label.into());
+                described.insert("key_hint".into(), hint);
                 described
             })
             .collect(),
+        sequential_paginations: vec!["cursor", "link", "next_url"],
         max_pages: crate::fetch::fetcher::FetchConfig::new("").max_pages,
         max_redirects: MAX_REDIRECTS,
         top_email_domains: TOP_DOMAINS,

@@ -109,6 +109,8 @@ function clearInvalid() {
 /** What to do about a failure, beyond the core's message. */
 const ADVICE = {
   network: 'Check the URL and your connection, and that the API allows requests from this page (CORS).',
+  cors_blocked: 'Check the URL and your connection, and that the API allows requests from this page (CORS); '
+    + 'an API that does not is reached with the command line.',
   internal: 'This is a bug; the run log may say more.',
 };
 
@@ -698,7 +700,7 @@ async function start() {
   try {
     const reply = await client.ask({ type: 'vocabulary' });
     // The link's settings are read by the core's names and parameters.
-    useSettings(reply.vocabulary.settings, reply.vocabulary.presets);
+    useSettings(reply.vocabulary.settings, reply.vocabulary.presets, reply.vocabulary.sequential_paginations);
     link = applyQuery(location.search);
     showShape();
     mapping.setQuery(mappingQuery(location.search));

@@ -18,13 +18,20 @@ let settings = [];
 /** The settings the mapping panel holds (the `map` text and the CSV separator): it shows and sends them. */
 const PANEL_KINDS = new Set(['mapping', 'separator']);
 
-/** The core's presets (vocabulary `presets`): each one's shape, by setting name. */
+/** The core's presets (vocabulary `presets`): each one's shape, by setting name, and its key field's label. */
 let presets = [];
 
-/** Takes the core's settings (and presets); everything below iterates them. A choice's select gets its options. */
-export function useSettings(list, presetList = []) {
+/** The pagination kinds the core fetches one page at a time. */
+let sequential = new Set();
+
+/**
+ * Takes the core's settings (and its presets and sequential pagination
+ * kinds); everything below iterates them. A choice's select gets its options.
+ */
+export function useSettings(list, presetList = [], sequentialKinds = []) {
   settings = list;
   presets = presetList;
+  sequential = new Set(sequentialKinds);
   for (const setting of settings) {
     const select = settingInput(setting.name);
     if (setting.kind !== 'choice' || !select || !setting.choices) continue;
@@ -35,15 +42,6 @@ export function useSettings(list, presetList = []) {
       return option;
     }));
   }
-}
-
-/** The key field's label for an auth kind as the core writes it (`header:Name`, `bearer`, `basic`, `query:name`). */
-function keyLabel(auth) {
-  if (auth === 'bearer') return ['Bearer token', 'Sent as Authorization: Bearer'];
-  if (auth === 'basic') return ['User and password (user:password)', 'Sent as Authorization: Basic'];
-  if (auth.startsWith('query:')) return ['API key', `Sent as the query parameter ${auth.slice(6)} (written as *** everywhere)`];
-  const header = auth.startsWith('header:') ? auth.slice(7) : 'x-api-key';
-  return [header.toLowerCase() === 'x-api-key' ? 'API key' : 'Access token', `Sent as ${header}`];
 }
 
 /**
@@ -62,15 +60,13 @@ export function showShape() {
   for (const field of document.querySelectorAll('#shape-custom [data-kind]')) {
     field.hidden = field.dataset.kind !== pagination;
   }
-  const auth = (custom && settingInput('auth')?.value.trim()) || shape.auth || 'header:x-api-key';
-  const [label, how] = keyLabel(auth);
   const labelElement = document.getElementById('api-key-label');
-  if (labelElement) labelElement.textContent = label;
+  if (labelElement && shape.key_label) labelElement.textContent = shape.key_label;
   const hint = document.getElementById('api-key-help');
-  if (hint) hint.textContent = `${how} to the API's origin only; never logged, stored or exported.`;
+  if (hint && shape.key_hint) hint.textContent = `${shape.key_hint}, to the API's origin only; never logged, stored or exported.`;
   const concurrency = document.getElementById('concurrency-help');
   if (concurrency) {
-    concurrency.textContent = ['cursor', 'link', 'next_url'].includes(pagination)
+    concurrency.textContent = sequential.has(pagination)
       ? 'Requests at once. This API pages by cursor: its pages are fetched one at a time.'
       : 'Requests at once.';
   }

@@ -133,6 +133,25 @@ impl Auth {
         }
     }
 
+    /// The key field's label and how the key is sent, for people.
+    pub(crate) fn key_label(&self) -> (&'static str, String) {
+        match self {
+            Auth::Header(name) if name.eq_ignore_ascii_case(DEFAULT_KEY_HEADER) => {
+                ("API key", format!("Sent as the {name} header"))
+            }
+            Auth::Header(name) => ("Access token", format!("Sent as the {name} header")),
+            Auth::Bearer => ("Bearer token", "Sent as Authorization: Bearer".into()),
+            Auth::Basic => (
+                "User and password (user:password)",
+                "Sent as Authorization: Basic".into(),
+            ),
+            Auth::Query(name) => (
+                "API key",
+                format!("Sent as the query parameter {name}, written as *** everywhere"),
+            ),
+        }
+    }
+
     /// The query parameter the key travels in, if it does.
     pub(crate) fn query_name(&self) -> Option<&str> {
         match self {
