@@ -1,5 +1,5 @@
 # The README's commands. Each sets up what is missing first.
-.PHONY: run test bench bench-fetch bench-page build setup screenshot
+.PHONY: run test bench bench-fetch bench-page build setup screenshot cli
 
 run:
 	scripts/run.sh
@@ -30,3 +30,7 @@ build:
 
 setup:
 	scripts/setup.sh
+
+# The command-line front end: target/release/customer-pipeline.
+cli:
+	cargo build --release -p customer-pipeline-cli

@@ -4,7 +4,7 @@
 // to <body>; every focus ring is visible, unclipped and contrasting.
 import { test, expect } from '@playwright/test';
 import {
-  ROOT, apiUrl, axeViolations, chooseFile, clickAndSettle, focusedId, openAndAutorun, openPage, resetMock,
+  ROOT, apiUrl, axeViolations, chooseFile, clickAndSettle, focusedId, openAndAutorun, openPage, resetMockAroundEach,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
@@ -15,13 +15,7 @@ const VIEWS = [
   { width: 390, height: 844, colorScheme: 'dark' },
 ];
 
-test.beforeEach(async ({ request }) => {
-  await resetMock(request);
-});
-
-test.afterEach(async ({ request }) => {
-  await resetMock(request);
-});
+resetMockAroundEach(test);
 
 /** Runs axe in every view; returns the violations, each prefixed with its view. */
 async function violationsInEveryView(page) {

@@ -6,18 +6,12 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { test, expect } from '@playwright/test';
 import {
-  ROOT, apiUrl, chooseFile, clickAndSettle, coreVocabulary, focusedId, openAndAutorun, openPage, resetMock,
+  ROOT, apiUrl, chooseFile, clickAndSettle, coreVocabulary, focusedId, openAndAutorun, openPage, resetMockAroundEach,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
 
-test.beforeEach(async ({ request }) => {
-  await resetMock(request);
-});
-
-test.afterEach(async ({ request }) => {
-  await resetMock(request);
-});
+resetMockAroundEach(test);
 
 // Needs no browser: the page's scripts as they are on disk.
 test('no regular expression or substring test remains in www/*.js', async () => {

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { test, expect } from '@playwright/test';
 import {
-  ROOT, axeViolations, chooseFile, clickAndSettle, download, openPage, resetMock,
+  ROOT, axeViolations, chooseFile, clickAndSettle, download, openPage, resetMockAroundEach,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
@@ -41,13 +41,7 @@ async function expectCounts(page, { added, removed, changed }) {
   await expect(changes(page)).toHaveAttribute('data-changed', String(changed));
 }
 
-test.beforeEach(async ({ request }) => {
-  await resetMock(request);
-});
-
-test.afterEach(async ({ request }) => {
-  await resetMock(request);
-});
+resetMockAroundEach(test);
 
 test('an upload compared with an earlier report shows what was added, removed and changed', async ({ page }) => {
   await openPage(page, { seed: 42, as_of: AS_OF });

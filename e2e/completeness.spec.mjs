@@ -4,19 +4,12 @@
 // 2^53, and an API key that never follows a redirect to another origin.
 import { test, expect } from '@playwright/test';
 import {
-  MOCK, apiUrl, chooseFile, clickAndSettle, download, focusedId, mockLog, openAndAutorun, openPage, resetMock,
+  MOCK, apiUrl, chooseFile, clickAndSettle, download, focusedId, mockLog, openAndAutorun, openPage, resetMockAroundEach,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
 
-test.beforeEach(async ({ request }) => {
-  await resetMock(request);
-});
-
-test.afterEach(async ({ request }) => {
-  // Per-request overrides only; no server-wide setting changes.
-  await resetMock(request);
-});
+resetMockAroundEach(test);
 
 /** The dashboard tiles as {key: text}. */
 async function tiles(page) {

@@ -34,6 +34,19 @@ export function apiUrl(overrides = {}) {
 }
 
 /** Clears the mock's attempt counters and request log. */
+/**
+ * Clears the mock's attempt counters and request log before and after each
+ * test of the file (for files whose tests change no server-wide setting).
+ */
+export function resetMockAroundEach(test) {
+  test.beforeEach(async ({ request }) => {
+    await resetMock(request);
+  });
+  test.afterEach(async ({ request }) => {
+    await resetMock(request);
+  });
+}
+
 export async function resetMock(request) {
   const response = await request.post(`${MOCK}/__admin/reset`);
   expect(response.status()).toBe(200);
@@ -104,7 +117,7 @@ export function waitForPagesDone(page, atLeast, timeout) {
 /** Waits until #run-status has been set to a terminal state `from` entries on; returns it. */
 export async function settled(page, from, timeout) {
   const handle = await page.waitForFunction(
-    (start) => window.__e2eStates.slice(start).find((state) => ['done', 'partial', 'failed'].includes(state)),
+    (start) => window.__e2eStates.slice(start).find((state) => ['done', 'partial', 'empty', 'failed'].includes(state)),
     from, { timeout },
   );
   return handle.jsonValue();

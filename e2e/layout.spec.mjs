@@ -3,19 +3,13 @@
 // every field, and a dark scheme that stays readable.
 import { test, expect } from '@playwright/test';
 import {
-  ROOT, chooseFile, clickAndSettle, contrast, openPage, parseColor, resetMock,
+  ROOT, chooseFile, clickAndSettle, contrast, openPage, parseColor, resetMockAroundEach,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
 const FIXTURE = `${ROOT}tests/fixtures/reqres_users.json`;
 
-test.beforeEach(async ({ request }) => {
-  await resetMock(request);
-});
-
-test.afterEach(async ({ request }) => {
-  await resetMock(request);
-});
+resetMockAroundEach(test);
 
 const asFile = (name, text) => ({ name, mimeType: 'application/json', buffer: Buffer.from(text, 'utf8') });
 

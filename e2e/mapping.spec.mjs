@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { test, expect } from '@playwright/test';
 import {
   ROOT, apiUrl, chooseFile, clickAndSettle, coreVocabulary, download, focusedId, mockLog, openAndAutorun, openPage,
-  copiedLink, resetMock,
+  copiedLink, resetMockAroundEach,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
@@ -18,13 +18,7 @@ const HUBSPOT = `${FIXTURES}hubspot_contacts.csv`;
 const CAMEL = `${FIXTURES}camel_case_customers.json`;
 const FIELDS = ['id', 'first_name', 'last_name', 'email', 'avatar', 'last_login', 'engagement_score'];
 
-test.beforeEach(async ({ request }) => {
-  await resetMock(request);
-});
-
-test.afterEach(async ({ request }) => {
-  await resetMock(request);
-});
+resetMockAroundEach(test);
 
 /** The reviewed report of a fixture (seed 42, as of 2026-11-24). */
 async function expected(name) {

@@ -2,19 +2,12 @@
 // looks like HTML is shown as text, never run.
 import { test, expect } from '@playwright/test';
 import {
-  apiUrl, chooseFile, clickAndSettle, mockLog, openPage, resetMock, tableNames,
+  apiUrl, chooseFile, clickAndSettle, mockLog, openPage, resetMockAroundEach, tableNames,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
 
-test.beforeEach(async ({ request }) => {
-  await resetMock(request);
-});
-
-test.afterEach(async ({ request }) => {
-  // Both tests use per-request overrides only; no server-wide setting changes.
-  await resetMock(request);
-});
+resetMockAroundEach(test);
 
 test('a wrong API key fails after one request and the key is never shown', async ({ page, request }) => {
   const key = 'wrong-key';

@@ -6,19 +6,13 @@
 import { readFile } from 'node:fs/promises';
 import { test, expect } from '@playwright/test';
 import {
-  ROOT, apiUrl, download, openAndAutorun, pngSize, resetMock,
+  ROOT, apiUrl, download, openAndAutorun, pngSize, resetMockAroundEach,
 } from './helpers.mjs';
 
 const OUT = process.env.SCREENSHOT_OUT || `${ROOT}e2e/artifacts/dashboard.png`;
 const AS_OF = '2026-11-24';
 
-test.beforeEach(async ({ request }) => {
-  await resetMock(request);
-});
-
-test.afterEach(async ({ request }) => {
-  await resetMock(request);
-});
+resetMockAroundEach(test);
 
 test('screenshot of a real run at 1280 px shows the status, tiles, charts and first rows', async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 900 });

@@ -6,7 +6,7 @@
 import { test, expect } from '@playwright/test';
 import {
   MOCK, ROOT, apiUrl, chooseFile, clickAndSettle, download, focusedId, mockLog, openPage, pagePath,
-  resetMock, trackRunStates,
+  resetMockAroundEach, trackRunStates,
 } from './helpers.mjs';
 import { readFile } from 'node:fs/promises';
 
@@ -14,13 +14,7 @@ const AS_OF = '2026-11-24';
 /** The mock under its other loopback name: another origin than the page's. */
 const OTHER = MOCK.replace('127.0.0.1', 'localhost');
 
-test.beforeEach(async ({ request }) => {
-  await resetMock(request);
-});
-
-test.afterEach(async ({ request }) => {
-  await resetMock(request);
-});
+resetMockAroundEach(test);
 
 /** Fills #api-key as soon as it exists, before the page's script runs (as a password manager may). */
 async function prefillKey(page, key) {

@@ -2,7 +2,7 @@
 // leave the page usable.
 import { readFile } from 'node:fs/promises';
 import { test, expect } from '@playwright/test';
-import { ROOT, chooseFile, clickAndSettle, download, openPage, resetMock } from './helpers.mjs';
+import { ROOT, chooseFile, clickAndSettle, download, openPage, resetMockAroundEach } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
 const FIXTURE = `${ROOT}tests/fixtures/reqres_users.json`;
@@ -13,14 +13,7 @@ const asFile = (name, content) => ({
   buffer: Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8'),
 });
 
-test.beforeEach(async ({ request }) => {
-  await resetMock(request);
-});
-
-test.afterEach(async ({ request }) => {
-  // Uploads change no server-wide settings; only the log is cleared.
-  await resetMock(request);
-});
+resetMockAroundEach(test);
 
 test('the fixture upload reproduces sample_output.json byte for byte (apart from the timestamp)', async ({ page }) => {
   await openPage(page, { seed: 42, as_of: AS_OF });
@@ -107,4 +100,43 @@ test('the removed duplicates are listed: id, where it was, where the kept one is
     'Customer 3: page 2, record 7 (score 90) removed; kept page 1, record 3',
   ]);
   await expect(page.locator('#rejected-list li')).toHaveText(['page 2, record 8: id: missing']);
+});
+
+test('a report without a customer is never shown as a success', async ({ page }) => {
+  await openPage(page, { seed: 42, as_of: AS_OF });
+  const status = page.locator('#run-status');
+  await test.step('every record rejected: empty, with the rejected records listed', async () => {
+    await chooseFile(page, asFile('no-ids.json', '[{"id": -3, "email": "a@example.com"}, {"email": "b@example.com"}]'));
+    expect(await clickAndSettle(page, page.locator('#run'))).toBe('empty');
+    await expect(status).toHaveText('No customers: every record read was rejected (2); see Rejected records.');
+    await expect(page.locator('#rejected-list li')).toHaveCount(2);
+    await expect(page.locator('#download-json')).toBeEnabled();
+  });
+  await test.step('the clean case stays clean: one good record is done', async () => {
+    await chooseFile(page, asFile('one.json', '[{"id": 1, "email": "a@example.com"}]'));
+    expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');
+    await expect(status).toContainText('Done: 1 customer');
+  });
+  await test.step('text in a .json file, and no records, fail', async () => {
+    for (const [name, content, code] of [['hello.json', 'hello', 'not_json'], ['none.json', '[]', 'no_records']]) {
+      await chooseFile(page, asFile(name, content));
+      expect(await clickAndSettle(page, page.locator('#run'))).toBe('failed');
+      await expect(page.locator('#error')).toHaveAttribute('data-code', code);
+    }
+  });
+});
+
+test('a PDF named .csv is named as a PDF, in one message', async ({ page }) => {
+  await openPage(page, { seed: 42, as_of: AS_OF });
+  const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n%'), Buffer.from([0xe2, 0xe3, 0xcf, 0xd3]), Buffer.from('\n1 0 obj\n<< /Type /Catalog >>\nendobj\n')]);
+  await chooseFile(page, { name: 'customers.csv', mimeType: 'text/csv', buffer: pdf });
+  const shown = page.locator('#error:visible, #mapping-error:visible');
+  await expect(shown.first()).toContainText('looks like a PDF document, not text');
+  expect(await shown.evaluateAll((els) => els.map((el) => el.dataset.code))).toEqual(['not_text']);
+  await test.step('a good file clears it', async () => {
+    await chooseFile(page, FIXTURE);
+    await expect(page.locator('#mapping-error')).toBeHidden();
+    expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');
+    await expect(page.locator('#error')).toBeHidden();
+  });
 });

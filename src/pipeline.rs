@@ -150,6 +150,7 @@ pub fn process_upload_with<'a>(
     let source = SourceInfo::Upload {
         file_name: file_name.to_owned(),
         format,
+        via: None,
     };
     Ok(builder.finish(source, mapping))
 }
@@ -199,6 +200,7 @@ pub fn process_fetched<'a>(
         walk_ended: provenance.walk_ended,
         refetches: provenance.refetches,
         settings: provenance.api,
+        via: None,
     };
     let mut builder = ReportBuilder::new(settings);
     for item in &items {

@@ -87,7 +87,7 @@ impl FailureCode {
     ];
 
     /// The code as reports and errors write it.
-    pub(crate) fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             FailureCode::AuthRejected => "auth_rejected",
             FailureCode::NotFound => "not_found",

@@ -22,7 +22,7 @@ use crate::source::reader::{LayoutHint, ReadOptions};
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(test, derive(Serialize))]
 #[serde(untagged)]
-pub(crate) enum MapSetting {
+pub enum MapSetting {
     /// `id:Customer ID,email:`, the `map` URL parameter's form.
     Text(String),
     /// Contract field → source column or JSON path, `null` for "not in
@@ -34,7 +34,7 @@ pub(crate) enum MapSetting {
 ///
 /// # Errors
 /// [`SettingsError`] naming the mapping when it cannot be read.
-pub(crate) fn mapping_spec(setting: Option<&MapSetting>) -> Result<MappingSpec, SettingsError> {
+pub fn mapping_spec(setting: Option<&MapSetting>) -> Result<MappingSpec, SettingsError> {
     let spec = match setting {
         None => Ok(MappingSpec::none()),
         Some(MapSetting::Text(text)) => MappingSpec::parse(text),
@@ -72,7 +72,7 @@ pub(crate) fn map_text(base: &str, changes: Option<&MapSetting>) -> Result<Strin
 /// How an upload is read, as the page gives it: the field mapping and the
 /// CSV separator.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub(crate) struct ReadForm {
+pub struct ReadForm {
     /// Field mapping overrides (absent or empty: as proposed).
     #[serde(default)]
     pub map: Option<MapSetting>,
@@ -96,7 +96,7 @@ impl ReadForm {
     /// [`SettingsError`] naming `map` or `separator`.
     // Used by the page (`web`, wasm32 only) and by tests.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn validate(&self) -> Result<ReadOptions, SettingsError> {
+    pub fn validate(&self) -> Result<ReadOptions, SettingsError> {
         let mapping = mapping_spec(self.map.as_ref())?;
         let separator = match self.separator.as_deref().map(|text| text.trim_matches(' ')) {
             None | Some("") => None,
@@ -256,7 +256,7 @@ pub enum Setting {
 /// shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub(crate) enum SettingKind {
+pub enum SettingKind {
     /// An absolute `http(s)` URL.
     Url,
     /// A secret: never in a link, a log or a report.
@@ -283,7 +283,7 @@ pub(crate) enum SettingKind {
 
 impl Setting {
     /// Every setting (the API's shape last).
-    pub(crate) const ALL: [Setting; 27] = [
+    pub const ALL: [Setting; 27] = [
         Setting::Url,
         Setting::ApiKey,
         Setting::Concurrency,
@@ -314,7 +314,7 @@ impl Setting {
     ];
 
     /// The setting's name, as errors (`field`) and the vocabulary give it.
-    pub(crate) fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Setting::Url => "url",
             Setting::ApiKey => "api_key",
@@ -349,7 +349,7 @@ impl Setting {
     /// Its key in the API run's form ([`FetchForm`], `fetchAndProcess`'s
     /// JSON), if the form takes it. (An upload's read options take `map`
     /// and `separator` under their names: [`ReadForm`].)
-    pub(crate) fn form_key(self) -> Option<&'static str> {
+    pub fn form_key(self) -> Option<&'static str> {
         match self {
             Setting::Url => Some("url"),
             Setting::ApiKey => Some("apiKey"),
@@ -382,7 +382,7 @@ impl Setting {
 
     /// Its parameter in the page's URL query (the automation contract), if
     /// a link may carry it. Never for the key.
-    pub(crate) fn query(self) -> Option<&'static str> {
+    pub fn query(self) -> Option<&'static str> {
         match self {
             Setting::Url => Some("api"),
             Setting::Concurrency => Some("concurrency"),
@@ -415,7 +415,7 @@ impl Setting {
     }
 
     /// The kind of value it takes.
-    pub(crate) fn kind(self) -> SettingKind {
+    pub fn kind(self) -> SettingKind {
         match self {
             Setting::Url => SettingKind::Url,
             Setting::ApiKey => SettingKind::Secret,
@@ -446,7 +446,7 @@ impl Setting {
     }
 
     /// For a choice, the names it takes.
-    pub(crate) fn choices(self) -> Option<Vec<&'static str>> {
+    pub fn choices(self) -> Option<Vec<&'static str>> {
         match self {
             Setting::Preset => Some(Preset::ALL.map(Preset::name).to_vec()),
             Setting::Pagination => Some(Pagination::NAMES.to_vec()),
@@ -455,7 +455,7 @@ impl Setting {
     }
 
     /// Its range and default, for a number.
-    pub(crate) fn limit(self) -> Option<Limit> {
+    pub fn limit(self) -> Option<Limit> {
         match self {
             Setting::Concurrency => Some(CONCURRENCY),
             Setting::Retries => Some(RETRIES),
@@ -469,7 +469,7 @@ impl Setting {
     }
 
     /// The setting as people read it in messages.
-    fn title(self) -> &'static str {
+    pub fn title(self) -> &'static str {
         match self {
             Setting::Url => "The API URL",
             Setting::ApiKey => "The API key",
@@ -503,7 +503,7 @@ impl Setting {
 
     /// For a flag, whether it is on when nothing says otherwise (a link
     /// then carries `0` to turn it off).
-    pub(crate) fn on_by_default(self) -> Option<bool> {
+    pub fn on_by_default(self) -> Option<bool> {
         match self.kind() {
             SettingKind::Flag => Some(self == Setting::Simulate),
             _ => None,
@@ -574,7 +574,7 @@ impl SettingsError {
     /// travel in clear, `invalid_setting` for everything else.
     // Used by the page (`web`, wasm32 only) and by tests.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn code(&self) -> &'static str {
+    pub fn code(&self) -> &'static str {
         match self.problem {
             Problem::InsecureKeyTransport(_) => SettingsError::CODES[1],
             _ => SettingsError::CODES[0],
@@ -699,7 +699,7 @@ fn optional_number(
 /// known before the run. The export time is added when the report is made
 /// ([`SeedAndDate::stamped`]), once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct SeedAndDate {
+pub struct SeedAndDate {
     /// Seed of the seeded assignments.
     pub seed: u64,
     /// Reference date for `activity_status`.
@@ -713,7 +713,7 @@ impl SeedAndDate {
     ///
     /// # Errors
     /// [`SettingsError`] naming the seed or the date.
-    pub(crate) fn from_text(seed: &str, as_of: &str) -> Result<Self, SettingsError> {
+    pub fn from_text(seed: &str, as_of: &str) -> Result<Self, SettingsError> {
         let seed = whole_number(Setting::Seed, SEED, seed)?;
         let as_of = parse_calendar_date(as_of.trim()).ok_or_else(|| SettingsError {
             setting: Setting::AsOf,
@@ -727,7 +727,7 @@ impl SeedAndDate {
     }
 
     /// The settings of a report made at `export_timestamp`.
-    pub(crate) fn stamped(self, export_timestamp: DateTime<Utc>) -> RunSettings {
+    pub fn stamped(self, export_timestamp: DateTime<Utc>) -> RunSettings {
         RunSettings {
             seed: self.seed,
             as_of: self.as_of,
@@ -779,7 +779,7 @@ impl RunSettings {
 #[cfg_attr(test, derive(Serialize))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
-pub(crate) struct FetchForm {
+pub struct FetchForm {
     /// The users endpoint.
     pub url: String,
     /// Sent as `x-api-key`; empty means none.
@@ -835,7 +835,7 @@ pub(crate) struct FetchForm {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[cfg_attr(test, derive(Serialize))]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct ShapeForm {
+pub struct ShapeForm {
     /// `reqres` (empty), `shopify`, `hubspot` or `custom`.
     #[serde(default)]
     pub preset: Option<String>,
@@ -885,7 +885,7 @@ impl ShapeForm {
     ///
     /// # Errors
     /// [`SettingsError`] naming the first setting that cannot be used.
-    pub(crate) fn validate(&self) -> Result<ApiShape, SettingsError> {
+    pub fn validate(&self) -> Result<ApiShape, SettingsError> {
         let preset_text = given(&self.preset).unwrap_or("");
         let preset = Preset::parse(preset_text).ok_or_else(|| {
             refused(
@@ -989,7 +989,7 @@ impl FetchForm {
     /// # Errors
     /// [`SettingsError`] naming the setting, with the limit or format it breaks.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
-    pub(crate) fn validate(&self) -> Result<(FetchConfig, SeedAndDate), SettingsError> {
+    pub fn validate(&self) -> Result<(FetchConfig, SeedAndDate), SettingsError> {
         let url = self.url.trim();
         let origin = Origin::of(url).map_err(|error| SettingsError {
             setting: Setting::Url,

@@ -42,9 +42,7 @@ impl UploadStream {
     }
 
     /// Records read so far.
-    // Used by the page (`web`, wasm32 only) and by tests.
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn records_read(&self) -> usize {
+    pub fn records_read(&self) -> usize {
         self.builder.records_read()
     }
 
@@ -73,6 +71,7 @@ impl UploadStream {
         let source = SourceInfo::Upload {
             file_name: self.file_name,
             format,
+            via: None,
         };
         if builder.records_read() == 0 {
             return Err(IngestError::NoRecords { format });
@@ -88,7 +87,7 @@ impl UploadStream {
 #[serde(tag = "kind", rename_all = "snake_case")]
 // Used by the page (`web`, wasm32 only) and by tests.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub(crate) enum UploadEventKind {
+pub enum UploadEventKind {
     /// Reading started.
     UploadStarted {
         /// The file's name.
@@ -126,7 +125,7 @@ pub(crate) enum UploadEventKind {
 }
 
 /// An upload's event.
-pub(crate) type UploadEvent = RunEvent<UploadEventKind>;
+pub type UploadEvent = RunEvent<UploadEventKind>;
 
 // Used by the page (`web`, wasm32 only) and by tests.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -170,7 +169,7 @@ impl UploadEventKind {
     /// The event for a report just built from an upload.
     // Used by the page (`web`, wasm32 only) and by tests.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn report_built(metadata: &crate::report::Metadata, process_ms: u64) -> Self {
+    pub fn report_built(metadata: &crate::report::Metadata, process_ms: u64) -> Self {
         let format = match &metadata.source {
             SourceInfo::Upload { format, .. } => *format,
             SourceInfo::Api { .. } => InputFormat::PageEnvelope,
@@ -187,7 +186,7 @@ impl UploadEventKind {
     /// The event, stamped `at`, with its sentence.
     // Used by the page (`web`, wasm32 only) and by tests.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn at(self, at: DateTime<Utc>) -> UploadEvent {
+    pub fn at(self, at: DateTime<Utc>) -> UploadEvent {
         let (level, message) = match &self {
             UploadEventKind::UploadStarted { file_name, bytes } => (
                 Level::Info,

@@ -524,7 +524,15 @@ mod tests {
         let json = serde_json::to_value(vocabulary()).unwrap();
         assert_eq!(
             json["error_details"],
-            serde_json::json!(["code", "field", "line", "column", "page", "pages_fetched"])
+            serde_json::json!([
+                "code",
+                "field",
+                "line",
+                "column",
+                "page",
+                "pages_fetched",
+                "looks_like"
+            ])
         );
         assert_eq!(
             json["error_codes"][0],

@@ -7,7 +7,7 @@
 
 mod support;
 
-use customer_pipeline::compare::{compare, PreviousReport};
+use customer_pipeline::compare::{compare, compare_reports, PreviousReport};
 use customer_pipeline::pipeline::process_upload;
 use customer_pipeline::report::export_csv::customers_csv;
 use customer_pipeline::settings::RunSettings;
@@ -97,6 +97,31 @@ fn a_changes_file_is_as_reviewed() {
     golden(
         "reqres_users.json.changes.json",
         &changes.to_json(&previous, &current.customers),
+    );
+
+    // Two reports read back (the command line's `compare OLD NEW`) give
+    // the same file, byte for byte.
+    let written = PreviousReport::from_bytes(&current.to_json()).expect("our report reads back");
+    let changes = compare_reports(&previous, &written);
+    golden(
+        "reqres_users.json.changes.json",
+        &changes.to_json_against(&previous, &written),
+    );
+    let mut parts = Vec::new();
+    changes.write_json_chunks_against(&previous, &written, 100, &mut |part| {
+        parts.extend_from_slice(part)
+    });
+    golden("reqres_users.json.changes.json", &parts);
+    // A report against itself: nothing added, removed or changed.
+    let same = compare_reports(&written, &written);
+    assert_eq!(
+        (
+            same.counts.added,
+            same.counts.removed,
+            same.counts.changed,
+            same.counts.unchanged
+        ),
+        (0, 0, 0, written.len())
     );
 }
 

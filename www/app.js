@@ -301,6 +301,13 @@ async function redacted(url) {
 
 /** The end state and status line of a run that produced a report. */
 function outcome({ metadata: m, millis }) {
+  if (m.complete && m.total_customers === 0) {
+    // A report without a customer is never a success, even when nothing is missing.
+    const why = m.rejected_records > 0
+      ? `every record read was rejected (${count(m.rejected_records)}); see Rejected records`
+      : 'the source holds no records';
+    return { state: 'empty', text: `No customers: ${why}.` };
+  }
   if (m.complete) {
     return { state: 'done', text: `Done: ${count(m.total_customers)} customers in ${seconds(millis)}.` };
   }

@@ -21,17 +21,20 @@ pub(crate) enum ErrorDetail {
     Page,
     /// The pages fetched before a run was cancelled.
     PagesFetched,
+    /// What a file that is not text looks like (`not_text`): `pdf`, `zip`, ….
+    LooksLike,
 }
 
 impl ErrorDetail {
     /// Every detail.
-    pub(crate) const ALL: [ErrorDetail; 6] = [
+    pub(crate) const ALL: [ErrorDetail; 7] = [
         ErrorDetail::Code,
         ErrorDetail::Field,
         ErrorDetail::Line,
         ErrorDetail::Column,
         ErrorDetail::Page,
         ErrorDetail::PagesFetched,
+        ErrorDetail::LooksLike,
     ];
 
     /// The property's name on the error.
@@ -43,6 +46,7 @@ impl ErrorDetail {
             ErrorDetail::Column => "column",
             ErrorDetail::Page => "page",
             ErrorDetail::PagesFetched => "pages_fetched",
+            ErrorDetail::LooksLike => "looks_like",
         }
     }
 }

@@ -28,13 +28,14 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
+use crate::report::json_out::LineWriter;
 use crate::report::Report;
 use crate::schema::{LineField, LINE};
-use crate::transform::customer::{CustomerRef, LineValue};
+use crate::transform::customer::{Customers, LineValue};
 use crate::transform::quality::QualityBucket;
 
 pub use previous::PreviousReport;
-use previous::PreviousValue;
+use previous::{PreviousCustomer, PreviousValue};
 pub use read::{ReadError, ReadProblem, ReportReader};
 
 /// A set of fields of the line, as bits.
@@ -256,8 +257,18 @@ impl Changes {
 /// seed-dependent ones (see the module's documentation). Added, removed
 /// and changed customers are in id order.
 pub fn compare(previous: &PreviousReport, current: &Report<'_>) -> Changes {
+    compare_sides(previous, RunSummary::of(current), &current.customers)
+}
+
+/// Compares two reports read back (the command line's `compare OLD NEW`)
+/// exactly as [`compare`] compares an earlier report with this run's: the
+/// same changes, and the same file ([`Changes::to_json_against`]).
+pub fn compare_reports(previous: &PreviousReport, current: &PreviousReport) -> Changes {
+    compare_sides(previous, current.summary(), current)
+}
+
+fn compare_sides<S: Current>(previous: &PreviousReport, now: RunSummary, current: &S) -> Changes {
     let before = previous.summary();
-    let now = RunSummary::of(current);
     let seeded = LineField::ALL
         .into_iter()
         .filter(|f| f.spec().origin.depends_on_seed())
@@ -272,9 +283,7 @@ pub fn compare(previous: &PreviousReport, current: &Report<'_>) -> Changes {
     };
     let left_out_fields = FieldSet::COMPARABLE.without(compared_fields);
 
-    let customers = &current.customers;
-    let mut by_id: Vec<u32> = (0..customers.len() as u32).collect();
-    by_id.sort_unstable_by_key(|&i| customers.rows()[i as usize].customer_id);
+    let by_id = current.by_id();
 
     let mut matcher = Matcher {
         previous,
@@ -291,15 +300,15 @@ pub fn compare(previous: &PreviousReport, current: &Report<'_>) -> Changes {
     let (mut p, mut c) = (0, 0);
     loop {
         let previous_id = (p < previous.len()).then(|| previous.id_at(p));
-        let current_at = by_id.get(c).map(|&i| (i, customers.get(i as usize)));
+        let current_at = by_id.get(c).map(|&i| (i, current.id(i)));
         match (previous_id, current_at) {
             (None, None) => break,
-            (Some(id), Some((index, customer))) if id == customer.customer_id => {
-                matcher.matched(p, index, customer);
+            (Some(id), Some((index, current_id))) if id == current_id => {
+                matcher.matched(p, index, current);
                 p += 1;
                 c += 1;
             }
-            (Some(id), Some((index, customer))) if id > customer.customer_id => {
+            (Some(id), Some((index, current_id))) if id > current_id => {
                 matcher.added.push(index);
                 c += 1;
             }
@@ -355,28 +364,11 @@ struct Matcher<'p> {
 }
 
 impl Matcher<'_> {
-    fn matched(&mut self, place: usize, index: u32, customer: CustomerRef<'_>) {
+    fn matched<S: Current>(&mut self, place: usize, index: u32, current: &S) {
         let before = self.previous.customer(place);
         let mut fields = FieldSet::default();
         for field in self.compared.iter() {
-            let same = match (before.value(field), customer.value(field)) {
-                (PreviousValue::Id(a), LineValue::Id(b)) => a == b,
-                (PreviousValue::Text(a), LineValue::Text { text: b, .. }) => a == b,
-                (PreviousValue::Label { code: a, .. }, LineValue::Label { code: b, .. }) => a == b,
-                (PreviousValue::Score(a), LineValue::Score(b)) => a == b,
-                (PreviousValue::Issues, LineValue::Issues(now)) => {
-                    let earlier = before.issues();
-                    earlier.len() == now.quality_issues().len()
-                        && earlier.zip(now.quality_issues()).all(|(old, new)| {
-                            self.scratch.clear();
-                            // Writing into a String cannot fail.
-                            let _ = write!(self.scratch, "{new}");
-                            old == self.scratch
-                        })
-                }
-                _ => false,
-            };
-            if !same {
+            if !current.same(index, field, &before, &mut self.scratch) {
                 fields.insert(field);
                 self.field_counts[field as usize] += 1;
             }
@@ -386,7 +378,7 @@ impl Matcher<'_> {
             PreviousValue::Score(score) => score,
             _ => 0,
         };
-        self.moves[rank(earlier)][rank(customer.data_quality_score)] += 1;
+        self.moves[rank(earlier)][rank(current.score(index))] += 1;
         if fields.is_empty() {
             self.unchanged += 1;
         } else {
@@ -396,6 +388,142 @@ impl Matcher<'_> {
                 fields,
             });
         }
+    }
+}
+
+/// Writes the line of the customer at an index.
+pub(crate) type LineWriterFn<'a> = Box<dyn Fn(&mut Vec<u8>, u32) + 'a>;
+
+/// The side compared as "now": this run's customers, or a report read
+/// back. Customers are named by their index on that side.
+pub(crate) trait Current {
+    /// The indexes of its customers, by id.
+    fn by_id(&self) -> Vec<u32>;
+    /// The id of the customer at `index`.
+    fn id(&self, index: u32) -> u64;
+    /// Its quality score.
+    fn score(&self, index: u32) -> u8;
+    /// Whether its `field` is as it was in `before` (`scratch` is a
+    /// buffer to render into).
+    fn same(
+        &self,
+        index: u32,
+        field: LineField,
+        before: &PreviousCustomer<'_>,
+        scratch: &mut String,
+    ) -> bool;
+    /// Its `field`, as the report writes it.
+    fn value(&self, index: u32, field: LineField) -> write::Value<'_>;
+    /// Whether `index` is one of its customers.
+    fn has(&self, index: u32) -> bool;
+    /// A writer of its customers' lines, as its report has them.
+    fn line_writer(&self) -> LineWriterFn<'_>;
+}
+
+impl Current for Customers {
+    fn by_id(&self) -> Vec<u32> {
+        let mut by_id: Vec<u32> = (0..self.len() as u32).collect();
+        by_id.sort_unstable_by_key(|&i| self.rows()[i as usize].customer_id);
+        by_id
+    }
+
+    fn id(&self, index: u32) -> u64 {
+        self.rows()[index as usize].customer_id
+    }
+
+    fn score(&self, index: u32) -> u8 {
+        self.rows()[index as usize].data_quality_score
+    }
+
+    fn same(
+        &self,
+        index: u32,
+        field: LineField,
+        before: &PreviousCustomer<'_>,
+        scratch: &mut String,
+    ) -> bool {
+        let customer = self.get(index as usize);
+        match (before.value(field), customer.value(field)) {
+            (PreviousValue::Id(a), LineValue::Id(b)) => a == b,
+            (PreviousValue::Text(a), LineValue::Text { text: b, .. }) => a == b,
+            (PreviousValue::Label { code: a, .. }, LineValue::Label { code: b, .. }) => a == b,
+            (PreviousValue::Score(a), LineValue::Score(b)) => a == b,
+            (PreviousValue::Issues, LineValue::Issues(now)) => {
+                let earlier = before.issues();
+                earlier.len() == now.quality_issues().len()
+                    && earlier.zip(now.quality_issues()).all(|(old, new)| {
+                        scratch.clear();
+                        // Writing into a String cannot fail.
+                        let _ = write!(scratch, "{new}");
+                        old == scratch
+                    })
+            }
+            _ => false,
+        }
+    }
+
+    fn value(&self, index: u32, field: LineField) -> write::Value<'_> {
+        write::current_value(&self.get(index as usize), field)
+    }
+
+    fn has(&self, index: u32) -> bool {
+        (index as usize) < self.len()
+    }
+
+    fn line_writer(&self) -> LineWriterFn<'_> {
+        let writer = LineWriter::new(self);
+        Box::new(move |out, index| writer.write(out, &self.get(index as usize)))
+    }
+}
+
+impl Current for PreviousReport {
+    fn by_id(&self) -> Vec<u32> {
+        // Kept sorted by id.
+        (0..self.len() as u32).collect()
+    }
+
+    fn id(&self, index: u32) -> u64 {
+        self.id_at(index as usize)
+    }
+
+    fn score(&self, index: u32) -> u8 {
+        match self
+            .customer(index as usize)
+            .value(LineField::DataQualityScore)
+        {
+            PreviousValue::Score(score) => score,
+            _ => 0,
+        }
+    }
+
+    fn same(
+        &self,
+        index: u32,
+        field: LineField,
+        before: &PreviousCustomer<'_>,
+        _scratch: &mut String,
+    ) -> bool {
+        let now = self.customer(index as usize);
+        match (before.value(field), now.value(field)) {
+            (PreviousValue::Id(a), PreviousValue::Id(b)) => a == b,
+            (PreviousValue::Text(a), PreviousValue::Text(b)) => a == b,
+            (PreviousValue::Label { code: a, .. }, PreviousValue::Label { code: b, .. }) => a == b,
+            (PreviousValue::Score(a), PreviousValue::Score(b)) => a == b,
+            (PreviousValue::Issues, PreviousValue::Issues) => before.issues().eq(now.issues()),
+            _ => false,
+        }
+    }
+
+    fn value(&self, index: u32, field: LineField) -> write::Value<'_> {
+        write::previous_value(&self.customer(index as usize), field)
+    }
+
+    fn has(&self, index: u32) -> bool {
+        (index as usize) < self.len()
+    }
+
+    fn line_writer(&self) -> LineWriterFn<'_> {
+        Box::new(move |out, index| write::write_previous_line(out, &self.customer(index as usize)))
     }
 }
 

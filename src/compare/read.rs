@@ -97,7 +97,7 @@ impl ReadError {
     /// The code for programs: `empty_file`, `invalid_json` or `not_a_report`.
     // Used by the page (`web`, wasm32 only) and by tests.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn code(&self) -> &'static str {
+    pub fn code(&self) -> &'static str {
         match self {
             ReadError::Empty => "empty_file",
             ReadError::InvalidJson { .. } => "invalid_json",

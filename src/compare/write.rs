@@ -24,12 +24,12 @@ use std::borrow::Cow;
 use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 
-use crate::report::json_out::{write_lines, write_str, LineWriter};
+use crate::report::json_out::{write_lines, write_str};
 use crate::schema::{LineField, LINE};
 use crate::transform::customer::{CustomerRef, Customers, LineValue};
 
 use super::previous::{PreviousCustomer, PreviousValue};
-use super::{Changed, Changes, Counts, FieldSet, Note, PreviousReport, RunSummary};
+use super::{Changed, Changes, Counts, Current, FieldSet, Note, PreviousReport, RunSummary};
 
 /// The changes file's `metadata` (and the page's summary of the changes).
 #[derive(Debug, Serialize)]
@@ -163,6 +163,37 @@ impl Changes {
         chunk_bytes: usize,
         sink: &mut dyn FnMut(&[u8]),
     ) {
+        self.write_chunks(previous, current, chunk_bytes, sink);
+    }
+
+    /// The changes file of two reports read back
+    /// ([`super::compare_reports`]): the bytes [`Changes::to_json`] writes
+    /// when `current` is the run that wrote that report.
+    pub fn to_json_against(&self, previous: &PreviousReport, current: &PreviousReport) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write_json(previous, current, &mut out, &mut |_| {});
+        out
+    }
+
+    /// The same bytes as [`Changes::to_json_against`], in pieces of about
+    /// `chunk_bytes`.
+    pub fn write_json_chunks_against(
+        &self,
+        previous: &PreviousReport,
+        current: &PreviousReport,
+        chunk_bytes: usize,
+        sink: &mut dyn FnMut(&[u8]),
+    ) {
+        self.write_chunks(previous, current, chunk_bytes, sink);
+    }
+
+    fn write_chunks<S: Current>(
+        &self,
+        previous: &PreviousReport,
+        current: &S,
+        chunk_bytes: usize,
+        sink: &mut dyn FnMut(&[u8]),
+    ) {
         let mut out = Vec::with_capacity(chunk_bytes + 4096);
         self.write_json(previous, current, &mut out, &mut |buffer| {
             if buffer.len() >= chunk_bytes {
@@ -175,10 +206,10 @@ impl Changes {
         }
     }
 
-    fn write_json(
+    fn write_json<S: Current>(
         &self,
         previous: &PreviousReport,
-        current: &Customers,
+        current: &S,
         out: &mut Vec<u8>,
         after_line: &mut dyn FnMut(&mut Vec<u8>),
     ) {
@@ -194,27 +225,27 @@ impl Changes {
         }
         after_line(out);
 
-        let writer = LineWriter::new(current);
-        let added = self.added.iter().filter(|&&i| (i as usize) < current.len());
-        write_lines(out, "added", added, after_line, |out, i| {
-            writer.write(out, &current.get(**i as usize));
-        });
+        let writer = current.line_writer();
+        let added = self.added.iter().filter(|&&i| current.has(i));
+        write_lines(out, "added", added, after_line, |out, i| writer(out, **i));
         let removed = self
             .removed
             .iter()
             .filter_map(|&place| previous.try_customer(place as usize));
         write_lines(out, "removed", removed, after_line, write_previous_line);
-        let changed = self
-            .changed
-            .iter()
-            .filter_map(|changed| Some((changed.fields, sides(changed, previous, current)?)));
+        let changed = self.changed.iter().filter_map(|changed| {
+            let before = previous.try_customer(changed.previous as usize)?;
+            current
+                .has(changed.current)
+                .then_some((changed.fields, before, changed.current))
+        });
         write_lines(
             out,
             "changed",
             changed,
             after_line,
-            |out, (fields, (before, now))| {
-                write_changed_line(out, *fields, before, now);
+            |out, (fields, before, now)| {
+                write_changed_line(out, *fields, before, current, *now);
             },
         );
         out.extend_from_slice(b"\n}\n");
@@ -223,7 +254,7 @@ impl Changes {
 
 /// A customer of the earlier report as its line was (for a report this
 /// tool wrote, the same bytes).
-fn write_previous_line(out: &mut Vec<u8>, customer: &PreviousCustomer<'_>) {
+pub(super) fn write_previous_line(out: &mut Vec<u8>, customer: &PreviousCustomer<'_>) {
     for (place, spec) in LINE.iter().enumerate() {
         if place == 0 {
             out.push(b'{');
@@ -238,16 +269,17 @@ fn write_previous_line(out: &mut Vec<u8>, customer: &PreviousCustomer<'_>) {
 
 /// `{"customer_id":…,"full_name":…,"changes":{"field":{"old":…,"new":…},…}}`:
 /// the fields that name the customer as they are now, then each change.
-fn write_changed_line(
+fn write_changed_line<S: Current>(
     out: &mut Vec<u8>,
     fields: FieldSet,
     before: &PreviousCustomer<'_>,
-    now: &CustomerRef<'_>,
+    current: &S,
+    now: u32,
 ) {
     out.push(b'{');
     for spec in LINE.iter().filter(|spec| spec.identifies) {
         out.extend_from_slice(&spec.json_key.as_bytes()[1..]);
-        current_value(now, spec.field).write(out);
+        current.value(now, spec.field).write(out);
         out.push(b',');
     }
     out.extend_from_slice(b"\"changes\":{");
@@ -259,7 +291,7 @@ fn write_changed_line(
         out.extend_from_slice(b":{\"old\":");
         previous_value(before, field).write(out);
         out.extend_from_slice(b",\"new\":");
-        current_value(now, field).write(out);
+        current.value(now, field).write(out);
         out.push(b'}');
     }
     out.extend_from_slice(b"}}");

@@ -243,6 +243,9 @@ pub enum SourceInfo {
         file_name: String,
         /// The detected layout.
         format: InputFormat,
+        /// The front end that ran it, when not the page.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        via: Option<Via>,
     },
     /// A paginated users API.
     Api {
@@ -269,7 +272,28 @@ pub enum SourceInfo {
         /// `records`, `auth` and the kinds' parameter names (never the key).
         #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
         settings: std::collections::BTreeMap<String, String>,
+        /// The front end that ran it, when not the page.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        via: Option<Via>,
     },
+}
+
+/// The front end that ran a report, when not the page (whose reports
+/// carry no `via`, as they always have).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// The `customer-pipeline` command (`"via": "cli"`).
+    Cli,
+}
+
+impl SourceInfo {
+    /// Says which front end ran the report.
+    pub fn set_via(&mut self, front_end: Via) {
+        match self {
+            SourceInfo::Upload { via, .. } | SourceInfo::Api { via, .. } => *via = Some(front_end),
+        }
+    }
 }
 
 fn is_zero(count: &u32) -> bool {
@@ -341,7 +365,7 @@ impl Report<'_> {
     /// ever needed.
     // Used by the page (`web`, wasm32 only) and by tests.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub(crate) fn write_json_chunks(&self, chunk_bytes: usize, sink: &mut dyn FnMut(&[u8])) {
+    pub fn write_json_chunks(&self, chunk_bytes: usize, sink: &mut dyn FnMut(&[u8])) {
         let mut out = Vec::with_capacity(chunk_bytes + 4096);
         self.write_json(&mut out, &mut |buffer| {
             if buffer.len() >= chunk_bytes {

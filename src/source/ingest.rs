@@ -16,6 +16,7 @@ use serde_json::value::RawValue;
 use crate::common::json_path::at_path;
 use crate::source::mapping::Field;
 use crate::source::record::{InputObject, Mapper, SourceRecord};
+use crate::source::sniff::BinaryKind;
 
 /// How the input was laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -194,6 +195,12 @@ pub enum IngestError {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// The file is not text but a known binary kind (a PDF, a workbook,
+    /// an image), told by its first bytes.
+    NotText {
+        /// What it looks like.
+        looks_like: BinaryKind,
+    },
     /// The file is readable but holds no record at all.
     NoRecords {
         /// The layout read.
@@ -285,6 +292,12 @@ impl fmt::Display for IngestError {
                  left open there would make the rest of the file one cell. Check that row.",
                 limit >> 20
             ),
+            IngestError::NotText { looks_like } => write!(
+                f,
+                "This file looks like {}, not text. Choose the customer records exported as \
+                 JSON, NDJSON or CSV (UTF-8 text).",
+                looks_like.description()
+            ),
             IngestError::NoRecords { format } => write!(
                 f,
                 "The file holds no customer records ({}). Nothing to report.",
@@ -311,7 +324,7 @@ impl std::error::Error for IngestError {}
 
 impl IngestError {
     /// Every code an ingest error has.
-    pub(crate) const CODES: [&'static str; 11] = [
+    pub(crate) const CODES: [&'static str; 12] = [
         "empty_file",
         "utf16",
         "not_utf8",
@@ -320,13 +333,14 @@ impl IngestError {
         "not_json",
         "no_id_column",
         "no_records",
+        "not_text",
         "value_too_large",
         "csv_row_too_large",
         "wrong_shape",
     ];
 
     /// The kind of error, for programs: one of [`IngestError::CODES`].
-    pub(crate) fn code(&self) -> &'static str {
+    pub fn code(&self) -> &'static str {
         match self {
             IngestError::Empty => "empty_file",
             IngestError::Utf16 => "utf16",
@@ -336,6 +350,7 @@ impl IngestError {
             IngestError::NotJson { .. } => "not_json",
             IngestError::NoIdColumn { .. } => "no_id_column",
             IngestError::NoRecords { .. } => "no_records",
+            IngestError::NotText { .. } => "not_text",
             IngestError::ValueTooLarge { .. } => "value_too_large",
             IngestError::RowTooLarge { .. } => "csv_row_too_large",
             IngestError::WrongShape { .. } => "wrong_shape",
@@ -559,6 +574,9 @@ mod tests {
             IngestError::NoRecords {
                 format: InputFormat::Csv,
             },
+            IngestError::NotText {
+                looks_like: BinaryKind::Pdf,
+            },
             IngestError::WrongShape {
                 at: String::new(),
                 expected: "",
@@ -573,6 +591,7 @@ mod tests {
                 | IngestError::InvalidJson { .. }
                 | IngestError::UnterminatedQuote { .. }
                 | IngestError::NotJson { .. }
+                | IngestError::NotText { .. }
                 | IngestError::NoIdColumn { .. }
                 | IngestError::ValueTooLarge { .. }
                 | IngestError::RowTooLarge { .. }

@@ -8,6 +8,7 @@
 //!   NDJSON, CSV via `csv_rows`), whole or in chunks.
 //! - [`ingest`]: positions, layouts and errors, and API page bodies.
 //! - [`probe`]: a look at a source's start for the mapping panel.
+//! - [`sniff`]: what a file that is not text looks like (PDF, workbook, image).
 
 pub(crate) mod csv_rows;
 pub mod ingest;
@@ -15,3 +16,4 @@ pub mod mapping;
 pub mod probe;
 pub mod reader;
 pub mod record;
+pub mod sniff;

@@ -28,6 +28,7 @@ use crate::source::ingest::{
 };
 use crate::source::mapping::{Mapping, MappingSpec};
 use crate::source::record::{InputObject, Mapper};
+use crate::source::sniff::{binary_kind, SNIFF_BYTES};
 
 /// How a file is read beyond its bytes: the user's field mapping and, for
 /// CSV, the separator (sniffed from the header when not given).
@@ -190,6 +191,9 @@ impl Reader {
         options: &ReadOptions,
         sink: &mut dyn FnMut(&SourceItem<'_>),
     ) -> Result<(InputFormat, Mapping), IngestError> {
+        if let Some(looks_like) = binary_kind(&input[..input.len().min(SNIFF_BYTES)]) {
+            return Err(IngestError::NotText { looks_like });
+        }
         if looks_like_utf16(&input[..input.len().min(4)]) {
             return Err(IngestError::Utf16);
         }
@@ -291,6 +295,9 @@ impl Reader {
     /// Returns the held bytes, to be read.
     fn start(&mut self) -> Result<Vec<u8>, IngestError> {
         self.started = true;
+        if let Some(looks_like) = binary_kind(&self.head) {
+            return Err(IngestError::NotText { looks_like });
+        }
         if looks_like_utf16(&self.head) {
             return Err(IngestError::Utf16);
         }
@@ -990,6 +997,7 @@ fn skip_value(text: &str) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::common::field::FieldValue;
+    use crate::source::sniff::BinaryKind;
 
     /// What reading gave, comparable across ways of cutting the input.
     #[derive(Debug, PartialEq)]
@@ -1294,6 +1302,52 @@ mod tests {
             "This file looks like UTF-16 text; save it as UTF-8 (JSON, NDJSON and CSV files \
              must be UTF-8) and choose it again."
         );
+    }
+
+    #[test]
+    fn a_binary_file_is_named_whatever_its_name_says() {
+        let pdf = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<< /Type /Catalog >>\n";
+        let xlsx = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00";
+        for (bytes, kind) in [(&pdf[..], BinaryKind::Pdf), (&xlsx[..], BinaryKind::Zip)] {
+            for name in ["customers.csv", "customers.json", "customers"] {
+                let options = ReadOptions::default().for_file(name);
+                let whole = Reader::read_all_with(bytes, &options, &mut |_| {});
+                assert_eq!(
+                    whole.unwrap_err(),
+                    IngestError::NotText { looks_like: kind },
+                    "{name}"
+                );
+                // In chunks of one byte: decided once four bytes are in.
+                let mut reader = Reader::with_options(&options);
+                let mut outcome = Ok(());
+                for byte in bytes.chunks(1) {
+                    outcome = reader.push(byte, &mut |_| {});
+                    if outcome.is_err() {
+                        break;
+                    }
+                }
+                assert_eq!(
+                    outcome.unwrap_err(),
+                    IngestError::NotText { looks_like: kind },
+                    "{name}, chunked"
+                );
+            }
+        }
+        assert_eq!(
+            IngestError::NotText {
+                looks_like: BinaryKind::Pdf
+            }
+            .to_string(),
+            "This file looks like a PDF document, not text. Choose the customer records \
+             exported as JSON, NDJSON or CSV (UTF-8 text)."
+        );
+        // Text that starts with the same letters is still read.
+        for text in [&b"PK,id\n1,2\n"[..], b"%PD,id\n1,2\n", b"GIF,id\n1,2\n"] {
+            assert!(
+                !matches!(ingest(text), Err(IngestError::NotText { .. })),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

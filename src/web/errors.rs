@@ -1,6 +1,6 @@
 //! Errors as the page receives them: a JavaScript `Error` whose `code`
 //! and details ([`ErrorDetail`]: `field`, `line`, `column`, `page`,
-//! `pages_fetched` where they apply) the page acts on, and whose message
+//! `pages_fetched`, `looks_like` where they apply) the page acts on, and whose message
 //! is only shown. Only the details the vocabulary lists can be set, so the
 //! worker, which forwards that list, drops none.
 
@@ -69,6 +69,12 @@ impl CodedError {
 impl From<IngestError> for CodedError {
     fn from(error: IngestError) -> Self {
         let coded = CodedError::new(error.code(), &error.to_string());
+        let coded = match &error {
+            IngestError::NotText { looks_like } => {
+                coded.set(ErrorDetail::LooksLike, JsValue::from_str(looks_like.code()))
+            }
+            _ => coded,
+        };
         match error.location() {
             Some((line, column)) => coded
                 .number(ErrorDetail::Line, line as f64)

@@ -1,0 +1,202 @@
+//! `customer-pipeline process FILE|-`: a JSON, NDJSON or CSV file (or
+//! standard input) read in chunks through the same stream as the page's
+//! upload ([`UploadStream`]), so memory is bounded by the report, not the
+//! file, and the report is the page's, byte for byte, but for
+//! `export_timestamp` and `source.via`.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+use std::time::Instant;
+
+use chrono::Utc;
+use clap::{Arg, ArgMatches, Command};
+use customer_pipeline::report::Via;
+use customer_pipeline::settings::{ReadForm, RunSettings, SeedAndDate};
+use customer_pipeline::stream::{UploadEventKind, UploadStream};
+use serde_json::Value;
+
+use crate::args::{form_values, with_settings, PROCESS_SETTINGS};
+use crate::interrupt::Interrupt;
+use crate::log::Log;
+use crate::outcome::{Done, Failure};
+use crate::run_defaults;
+
+/// Bytes read at a time.
+const CHUNK_BYTES: usize = 1 << 20;
+
+pub(crate) fn command() -> Command {
+    let command = Command::new("process")
+        .about("Process a JSON, NDJSON or CSV file (or - for standard input) into a report")
+        .arg(
+            Arg::new("FILE")
+                .required(true)
+                .help("The file to read, or - for standard input"),
+        );
+    crate::changes::with_changes(crate::with_outputs(with_settings(
+        command,
+        PROCESS_SETTINGS,
+    )))
+}
+
+pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Result<Done, Failure> {
+    let path = matches
+        .get_one::<String>("FILE")
+        .cloned()
+        .unwrap_or_default();
+    let outputs = crate::outputs(matches);
+    let mut values = form_values(matches, PROCESS_SETTINGS, |s| Some(s.name()));
+    let (seed, as_of) = run_defaults(&mut values, |s| Some(s.name()));
+    let chosen = SeedAndDate::from_text(&seed, &as_of)?;
+    // The page names an upload by its file's name; the layout may follow it.
+    let file_name = if path == "-" {
+        "stdin".to_owned()
+    } else {
+        Path::new(&path)
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.clone())
+    };
+    values.insert("file_name".into(), Value::String(file_name.clone()));
+    let form: ReadForm = serde_json::from_value(Value::Object(values))
+        .map_err(|error| Failure::Internal(error.to_string()))?;
+    let options = form.validate()?;
+    let settings = RunSettings {
+        simulate: form.simulate.unwrap_or(true),
+        ..chosen.stamped(Utc::now())
+    };
+    let earlier = crate::changes::earlier(matches)?;
+
+    let (mut input, size): (Box<dyn Read>, u64) = if path == "-" {
+        (Box::new(io::stdin().lock()), 0)
+    } else {
+        let file = File::open(&path).map_err(|error| Failure::Input {
+            code: "file_not_readable",
+            message: format!("{path}: {error}"),
+        })?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        (Box::new(file), size)
+    };
+    log.event(
+        &UploadEventKind::UploadStarted {
+            file_name: file_name.clone(),
+            bytes: size,
+        }
+        .at(Utc::now()),
+    );
+    let started = Instant::now();
+    let mut stream = UploadStream::with_options(&file_name, &settings, &options);
+    let mut chunk = vec![0; CHUNK_BYTES];
+    let mut bytes = 0u64;
+    let mut shown = Instant::now();
+    loop {
+        interrupt.check()?;
+        let read = match input.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            // Nothing read yet (a folder, a device): not a file to read.
+            Err(error) if bytes == 0 => {
+                return Err(Failure::Input {
+                    code: "file_not_readable",
+                    message: format!("{path}: {error}"),
+                })
+            }
+            Err(error) => return Err(Failure::io(&path, &error)),
+        };
+        bytes += read as u64;
+        stream
+            .push(&chunk[..read])
+            .map_err(|error| failed(log, error))?;
+        if shown.elapsed().as_millis() >= 200 {
+            shown = Instant::now();
+            log.progress(&progress(bytes, size, stream.records_read()));
+        }
+    }
+    log.clear_progress();
+    let read_ms = millis(started);
+    let built = Instant::now();
+    let mut report = stream
+        .finish(Utc::now())
+        .map_err(|error| failed(log, error))?;
+    report.metadata.source.set_via(Via::Cli);
+    log.event(
+        &UploadEventKind::UploadRead {
+            bytes,
+            records: report.metadata.records_read,
+            read_ms,
+        }
+        .at(Utc::now()),
+    );
+    log.event(&UploadEventKind::report_built(&report.metadata, millis(built)).at(Utc::now()));
+    interrupt.check()?;
+    outputs.write(&report)?;
+    if let Some((previous, path)) = &earlier {
+        crate::changes::write(previous, &report, path)?;
+    }
+    Ok(Done::of(report.metadata.complete))
+}
+
+fn failed(log: &Log, error: customer_pipeline::source::ingest::IngestError) -> Failure {
+    log.event(&UploadEventKind::UploadFailed { code: error.code() }.at(Utc::now()));
+    Failure::from(error)
+}
+
+/// `Read 123.4 MB of 613.7 MB (20%), 600000 records`.
+fn progress(bytes: u64, size: u64, records: usize) -> String {
+    let mb = |bytes: u64| bytes as f64 / 1_048_576.0;
+    if size > 0 {
+        format!(
+            "Read {:.1} MB of {:.1} MB ({}%), {records} records",
+            mb(bytes),
+            mb(size),
+            bytes.saturating_mul(100) / size
+        )
+    } else {
+        format!("Read {:.1} MB, {records} records", mb(bytes))
+    }
+}
+
+fn millis(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use customer_pipeline::settings::Setting;
+
+    #[test]
+    fn progress_says_how_far_reading_is() {
+        assert_eq!(
+            progress(3 << 20, 12 << 20, 42),
+            "Read 3.0 MB of 12.0 MB (25%), 42 records"
+        );
+        assert_eq!(progress(1 << 19, 0, 7), "Read 0.5 MB, 7 records");
+    }
+
+    #[test]
+    fn the_upload_form_reads_what_process_hands_it() {
+        let matches = command()
+            .try_get_matches_from([
+                "process",
+                "f.csv",
+                "--separator",
+                ";",
+                "--map",
+                "id:Customer ID",
+                "--no-simulate",
+            ])
+            .unwrap();
+        let values = form_values(&matches, PROCESS_SETTINGS, |s| Some(s.name()));
+        let form: ReadForm = serde_json::from_value(Value::Object(values)).unwrap();
+        assert_eq!(form.simulate, Some(false));
+        assert_eq!(form.validate().unwrap().separator, Some(b';'));
+        let bad = command()
+            .try_get_matches_from(["process", "f.csv", "--separator", ":"])
+            .unwrap();
+        let values = form_values(&bad, PROCESS_SETTINGS, |s| Some(s.name()));
+        let form: ReadForm = serde_json::from_value(Value::Object(values)).unwrap();
+        assert_eq!(form.validate().unwrap_err().setting, Setting::Separator);
+    }
+}

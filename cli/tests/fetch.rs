@@ -1,0 +1,624 @@
+//! `customer-pipeline fetch` against the project's mock API (faults on,
+//! CORS irrelevant natively): exit codes, the key from the environment
+//! only, the same waits as the page, resume with `--keep`, redirects.
+
+mod support;
+
+use std::time::Instant;
+
+use serde_json::Value;
+use support::{code, events, mock_api, run, scratch, stderr};
+
+fn report(path: &std::path::Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).expect("the report")).expect("JSON")
+}
+
+#[test]
+fn a_clean_run_exits_0_and_a_partial_one_3_with_its_report() {
+    let api = mock_api(&["--failure-rate", "0"]);
+    let dir = scratch("exit-codes");
+    let out = dir.join("report.json");
+    let url = format!("{api}/api/users");
+    let args = |url: &str| {
+        vec![
+            "fetch".to_owned(),
+            url.to_owned(),
+            "--seed".into(),
+            "42".into(),
+            "--as-of".into(),
+            "2026-11-24".into(),
+            "--retries".into(),
+            "0".into(),
+            "-o".into(),
+            out.to_str().unwrap().to_owned(),
+        ]
+    };
+    let run_args = |url: &str| {
+        let args = args(url);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&args, b"", &[])
+    };
+    let complete = run_args(&url);
+    assert_eq!(code(&complete), Some(0), "{}", stderr(&complete));
+    let written = report(&out);
+    assert_eq!(written["metadata"]["complete"], true);
+    assert_eq!(written["metadata"]["total_customers"], 12);
+    assert_eq!(written["metadata"]["source"]["kind"], "api");
+    assert_eq!(written["metadata"]["source"]["via"], "cli");
+    assert_eq!(written["metadata"]["seed"], 42);
+
+    // Page 2 always fails: the report is written, and says it is partial.
+    let failing = format!("{url}?fail_pages=2");
+    let partial = run_args(&failing);
+    assert_eq!(code(&partial), Some(3), "{}", stderr(&partial));
+    let written = report(&out);
+    assert_eq!(written["metadata"]["complete"], false);
+    assert_eq!(written["metadata"]["failed_pages"][0]["page"], 2);
+    assert_eq!(written["metadata"]["total_customers"], 6);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn bad_settings_exit_2_with_the_pages_messages_and_nothing_is_fetched_or_written() {
+    let dir = scratch("bad-settings");
+    let out = dir.join("report.json");
+    let o = out.to_str().unwrap();
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 4] = [
+        (
+            &[
+                "fetch",
+                "http://127.0.0.1:9/api/users",
+                "--concurrency",
+                "17",
+                "-o",
+                o,
+            ],
+            &[],
+            "Concurrency must be a whole number from 1 to 16; got '17'.",
+        ),
+        (
+            &["fetch", "ftp://example.com/users", "-o", o],
+            &[],
+            "(invalid_setting)",
+        ),
+        (
+            &["fetch", "http://api.example.com/api/users", "-o", o],
+            &[("CUSTOMER_API_KEY", "k")],
+            "(insecure_key_transport)",
+        ),
+        (
+            &[
+                "fetch",
+                "http://127.0.0.1:9/api/users",
+                "--api-key",
+                "k",
+                "-o",
+                o,
+            ],
+            &[],
+            "--api-key",
+        ),
+    ];
+    for (args, env, message) in cases {
+        let output = run(args, b"", env);
+        assert_eq!(code(&output), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(message),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(!out.exists());
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_key_is_read_from_the_environment_or_a_file_and_never_written() {
+    let api = mock_api(&["--failure-rate", "0", "--api-key", "sekret-key"]);
+    let dir = scratch("key");
+    let out = dir.join("report.json");
+    let url = format!("{api}/api/users");
+    let args = ["fetch", url.as_str(), "-o", out.to_str().unwrap()];
+
+    let without = run(&args, b"", &[]);
+    assert_eq!(code(&without), Some(1), "{}", stderr(&without));
+    assert!(
+        stderr(&without).contains("(auth_rejected)"),
+        "{}",
+        stderr(&without)
+    );
+    assert!(!out.exists());
+
+    let wrong = run(&args, b"", &[("CUSTOMER_API_KEY", "wrong")]);
+    assert_eq!(code(&wrong), Some(1), "{}", stderr(&wrong));
+
+    let with = run(&args, b"", &[("CUSTOMER_API_KEY", "sekret-key")]);
+    assert_eq!(code(&with), Some(0), "{}", stderr(&with));
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(!written.contains("sekret-key"));
+    assert!(!stderr(&with).contains("sekret-key"));
+
+    let key_file = dir.join("key");
+    std::fs::write(&key_file, "sekret-key\n").unwrap();
+    let mut from_file = args.to_vec();
+    from_file.extend_from_slice(&["--key-file", key_file.to_str().unwrap()]);
+    let output = run(&from_file, b"", &[("CUSTOMER_API_KEY", "wrong")]);
+    assert_eq!(code(&output), Some(0), "the file wins: {}", stderr(&output));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn rate_limits_and_server_errors_wait_exactly_as_the_page_does() {
+    // Every page's first attempt: 429 with Retry-After: 1. One page of 12.
+    let api = mock_api(&[
+        "--failure-rate",
+        "0",
+        "--rate-limit-rate",
+        "1",
+        "--max-faults-per-page",
+        "1",
+        "--retry-after-secs",
+        "1",
+    ]);
+    let url = format!("{api}/api/users");
+    let started = Instant::now();
+    let output = run(
+        &[
+            "--log",
+            "json",
+            "fetch",
+            &url,
+            "--per-page",
+            "12",
+            "-o",
+            "/dev/null",
+        ],
+        b"",
+        &[],
+    );
+    let took = started.elapsed();
+    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let waits: Vec<(u64, u64)> = events(&output)
+        .iter()
+        .filter(|event| event["kind"] == "rate_limit_wait")
+        .map(|event| {
+            (
+                event["page"].as_u64().unwrap(),
+                event["wait_ms"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(waits, [(1, 1000)]);
+    assert!(took.as_millis() >= 1000, "the wait was made: {took:?}");
+
+    // A 503 on the first attempt: the first backoff, 1 s.
+    let api = mock_api(&["--failure-rate", "1", "--max-faults-per-page", "1"]);
+    let url = format!("{api}/api/users");
+    let output = run(
+        &[
+            "--log",
+            "json",
+            "fetch",
+            &url,
+            "--per-page",
+            "12",
+            "-o",
+            "/dev/null",
+        ],
+        b"",
+        &[],
+    );
+    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let retries: Vec<(u64, u64, u64)> = events(&output)
+        .iter()
+        .filter(|event| event["kind"] == "retry")
+        .map(|event| {
+            (
+                event["page"].as_u64().unwrap(),
+                event["retry"].as_u64().unwrap(),
+                event["wait_ms"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(retries, [(1, 1, 1000)]);
+}
+
+#[test]
+fn a_run_cut_short_resumes_from_the_pages_kept_on_disk() {
+    // Seed 3: page 1 answers at once, page 2 fails its first attempt only.
+    let api = mock_api(&[
+        "--failure-rate",
+        "0.5",
+        "--max-faults-per-page",
+        "1",
+        "--seed",
+        "3",
+    ]);
+    let dir = scratch("keep");
+    let keep = dir.join("pages");
+    let out = dir.join("report.json");
+    let url = format!("{api}/api/users");
+    let run_keeping = || {
+        run(
+            &[
+                "--log",
+                "json",
+                "fetch",
+                &url,
+                "--retries",
+                "0",
+                "--keep",
+                keep.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ],
+            b"",
+            &[("CUSTOMER_API_KEY", "a-key")],
+        )
+    };
+    let sources = |output: &std::process::Output| -> Vec<(u64, String)> {
+        let mut pages: Vec<(u64, String)> = events(output)
+            .iter()
+            .filter(|event| event["kind"] == "page_fetched")
+            .map(|event| {
+                (
+                    event["page"].as_u64().unwrap(),
+                    event["source"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        pages.sort();
+        pages
+    };
+    // The first run loses page 2 (no retries): page 1 is kept, the report partial.
+    let first = run_keeping();
+    assert_eq!(code(&first), Some(3), "{}", stderr(&first));
+    assert_eq!(sources(&first), [(1, "network".to_owned())]);
+    let kept: Vec<_> = std::fs::read_dir(&keep).unwrap().flatten().collect();
+    assert_eq!(kept.len(), 1);
+    let stored = std::fs::read_to_string(kept[0].path()).unwrap();
+    assert!(!stored.contains("a-key"), "the key is never stored");
+
+    // The rerun fetches only what is missing.
+    let second = run_keeping();
+    assert_eq!(code(&second), Some(0), "{}", stderr(&second));
+    assert_eq!(
+        sources(&second),
+        [(1, "device".to_owned()), (2, "network".to_owned())]
+    );
+    assert_eq!(report(&out)["metadata"]["total_customers"], 12);
+
+    // Another key is another identity: nothing kept is used for it.
+    let other = run(
+        &[
+            "--log",
+            "json",
+            "fetch",
+            &url,
+            "--keep",
+            keep.to_str().unwrap(),
+            "-o",
+            "/dev/null",
+        ],
+        b"",
+        &[("CUSTOMER_API_KEY", "another-key")],
+    );
+    assert_eq!(code(&other), Some(0), "{}", stderr(&other));
+    assert!(sources(&other).iter().all(|(_, from)| from == "network"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_redirect_to_another_origin_is_not_followed_with_the_key() {
+    let api = mock_api(&["--failure-rate", "0", "--redirect", "cross"]);
+    let url = format!("{api}/api/users");
+    let output = run(
+        &["fetch", &url, "-o", "/dev/null"],
+        b"",
+        &[("CUSTOMER_API_KEY", "k")],
+    );
+    assert_eq!(code(&output), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("(redirect_other_origin)"),
+        "{}",
+        stderr(&output)
+    );
+    let same = mock_api(&["--failure-rate", "0", "--redirect", "same"]);
+    let url = format!("{same}/api/users");
+    let output = run(
+        &["fetch", &url, "-o", "/dev/null"],
+        b"",
+        &[("CUSTOMER_API_KEY", "k")],
+    );
+    assert_eq!(
+        code(&output),
+        Some(0),
+        "same origin is followed: {}",
+        stderr(&output)
+    );
+}
+
+/// The page's path, natively: the form as the page sends it, checked by
+/// `FetchForm`, the core's `fetch_all` over a plain blocking transport,
+/// then `process_fetched`, as `fetchAndProcess` (src/web) does.
+fn page_report(url: &str) -> Vec<u8> {
+    use std::cell::RefCell;
+    use std::time::Duration;
+
+    use customer_pipeline::fetch::fetcher::{fetch_all, Services};
+    use customer_pipeline::fetch::pages::PageCache;
+    use customer_pipeline::fetch::services::{
+        CancelToken, Clock, HttpResponse, PageRequest, Timer, Transport, TransportError,
+    };
+    use customer_pipeline::pipeline::process_fetched;
+    use customer_pipeline::settings::{mapping_spec, FetchForm};
+    use futures::future::{FutureExt, LocalBoxFuture};
+
+    struct Blocking(ureq::Agent);
+    impl Transport for Blocking {
+        fn get(
+            &self,
+            request: &PageRequest,
+        ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
+            let answer = self
+                .0
+                .get(&request.url)
+                .call()
+                .map_err(|error| TransportError::Network(error.to_string()))
+                .and_then(|mut response| {
+                    Ok(HttpResponse {
+                        status: response.status().as_u16(),
+                        retry_after: None,
+                        location: None,
+                        link: None,
+                        body: response
+                            .body_mut()
+                            .read_to_vec()
+                            .map_err(|error| TransportError::Network(error.to_string()))?,
+                    })
+                });
+            futures::future::ready(answer).boxed_local()
+        }
+    }
+    struct Never;
+    impl Timer for Never {
+        fn wait(&self, _: Duration) -> LocalBoxFuture<'static, ()> {
+            futures::future::ready(()).boxed_local()
+        }
+        fn deadline(&self, _: Duration) -> LocalBoxFuture<'static, ()> {
+            futures::future::pending().boxed_local()
+        }
+    }
+    struct Now;
+    impl Clock for Now {
+        fn now(&self) -> chrono::DateTime<chrono::Utc> {
+            chrono::Utc::now()
+        }
+    }
+
+    let form: FetchForm = serde_json::from_value(serde_json::json!({
+        "url": url, "seed": "42", "asOf": "2026-11-24", "concurrency": "1",
+    }))
+    .expect("the page's form");
+    let (config, chosen) = form.validate().expect("valid");
+    let mapping = mapping_spec(form.map.as_ref()).expect("no mapping");
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let cache = RefCell::new(PageCache::new());
+    let services = Services {
+        transport: &Blocking(agent),
+        timer: &Never,
+        clock: &Now,
+        cancel: CancelToken::new(),
+        cache: &cache,
+        store: None,
+        on_event: &|_| {},
+    };
+    let outcome = futures::executor::block_on(fetch_all(&config, &services));
+    let report = process_fetched(
+        outcome.page_bodies(),
+        outcome.provenance.clone(),
+        &mapping,
+        &chosen.stamped(chrono::Utc::now()),
+        &Now,
+    );
+    report.to_json()
+}
+
+/// A report's metadata without what differs between two runs of the
+/// same pages (the export time, the timings and counts of requests in
+/// `fetch`, the command line's mark), and the rest of its bytes.
+fn comparable(report: &[u8]) -> (Value, Vec<u8>) {
+    let text = std::str::from_utf8(report).expect("UTF-8");
+    let split = text.find("\n  \"customers\"").expect("customers");
+    let mut metadata: Value =
+        serde_json::from_str(&format!("{}}}", &text[..split].trim_end_matches(','))).expect("JSON");
+    let metadata = metadata["metadata"].as_object_mut().expect("metadata");
+    metadata.remove("export_timestamp");
+    metadata.remove("fetch");
+    if let Some(source) = metadata.get_mut("source").and_then(Value::as_object_mut) {
+        source.remove("via");
+    }
+    (Value::Object(metadata.clone()), report[split..].to_vec())
+}
+
+#[test]
+fn an_api_report_is_the_pages_but_for_the_time_the_timings_and_the_mark() {
+    let api = mock_api(&[
+        "--failure-rate",
+        "0",
+        "--users",
+        "40",
+        "--defects",
+        "--duplicate-rate",
+        "0.1",
+    ]);
+    let url = format!("{api}/api/users");
+    let output = run(
+        &[
+            "fetch",
+            &url,
+            "--seed",
+            "42",
+            "--as-of",
+            "2026-11-24",
+            "--concurrency",
+            "3",
+        ],
+        b"",
+        &[],
+    );
+    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let (cli_metadata, cli_rest) = comparable(&output.stdout);
+    let (page_metadata, page_rest) = comparable(&page_report(&url));
+    assert_eq!(cli_metadata, page_metadata);
+    assert_eq!(
+        String::from_utf8(cli_rest).unwrap(),
+        String::from_utf8(page_rest).unwrap()
+    );
+    assert!(cli_metadata["total_customers"].as_u64().unwrap() > 30);
+}
+
+#[test]
+fn requests_go_through_the_proxy_the_environment_names() {
+    use std::io::{BufRead, BufReader};
+    use std::net::TcpListener;
+
+    // A "proxy" that notes the first line it is sent, and closes.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut line = String::new();
+        BufReader::new(stream).read_line(&mut line).unwrap();
+        line
+    });
+    let args = [
+        "fetch",
+        "http://customers.invalid/api/users",
+        "--retries",
+        "0",
+        "-o",
+        "/dev/null",
+    ];
+    let output = run(&args, b"", &[("HTTP_PROXY", &proxy), ("NO_PROXY", "")]);
+    assert_eq!(code(&output), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        seen.join().unwrap().trim_end(),
+        "CONNECT customers.invalid:80 HTTP/1.1"
+    );
+
+    // Unless NO_PROXY names the host: then it is looked up, and is not found.
+    let output = run(
+        &args,
+        b"",
+        &[("HTTP_PROXY", &proxy), ("NO_PROXY", "customers.invalid")],
+    );
+    assert_eq!(code(&output), Some(1), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("proxy"), "{}", stderr(&output));
+}
+
+#[test]
+fn an_attempt_past_its_timeout_is_given_up_and_retried() {
+    // Page 1's first answer would take 3 s; the attempt is allowed 300 ms.
+    let api = mock_api(&[
+        "--failure-rate",
+        "0",
+        "--slow-rate",
+        "1",
+        "--slow-ms",
+        "3000",
+        "--max-faults-per-page",
+        "1",
+    ]);
+    let url = format!("{api}/api/users");
+    let started = Instant::now();
+    let output = run(
+        &[
+            "--log",
+            "json",
+            "fetch",
+            &url,
+            "--per-page",
+            "12",
+            "--timeout-ms",
+            "300",
+            "-o",
+            "/dev/null",
+        ],
+        b"",
+        &[],
+    );
+    let took = started.elapsed();
+    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let retries: Vec<(String, u64)> = events(&output)
+        .iter()
+        .filter(|event| event["kind"] == "retry")
+        .map(|event| {
+            (
+                event["cause"].as_str().unwrap().to_owned(),
+                event["wait_ms"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(retries, [("timeout".to_owned(), 1000)]);
+    assert!(took.as_millis() >= 1300, "300 ms, then 1 s: {took:?}");
+    assert!(
+        took.as_millis() < 3000,
+        "the slow answer was not awaited: {took:?}"
+    );
+}
+
+#[test]
+fn a_signal_cancels_the_run_as_the_pages_cancel_does_and_nothing_is_written() {
+    // Every answer takes 5 s: the run is still waiting when the signal comes.
+    let api = mock_api(&[
+        "--failure-rate",
+        "0",
+        "--slow-rate",
+        "1",
+        "--slow-ms",
+        "5000",
+    ]);
+    let dir = scratch("signal");
+    let out = dir.join("report.json");
+    let url = format!("{api}/api/users");
+    for signal in ["-INT", "-TERM"] {
+        let started = Instant::now();
+        let child = std::process::Command::new(support::BIN)
+            .args(["fetch", &url, "-o", out.to_str().unwrap()])
+            .env_remove("HTTP_PROXY")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let killed = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(code(&output), Some(1), "{signal}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("(cancelled)"),
+            "{}",
+            stderr(&output)
+        );
+        assert!(
+            started.elapsed().as_millis() < 3000,
+            "{signal}: {:?}",
+            started.elapsed()
+        );
+        assert!(!out.exists());
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            0,
+            "no temporary file either"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -1,0 +1,139 @@
+//! What a file that is not text looks like, from its first bytes (its
+//! "magic number"), so that a PDF or a spreadsheet chosen by mistake is
+//! refused with one message that names it, instead of being read as CSV
+//! and failing somewhere inside.
+
+/// A kind of binary file people export or download by mistake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryKind {
+    /// `%PDF`.
+    Pdf,
+    /// `PK\x03\x04`: a ZIP archive, which is also what `.xlsx`, `.docx`
+    /// and `.numbers` files are.
+    Zip,
+    /// The OLE2 compound file of old Office files (`.xls`, `.doc`).
+    OldOffice,
+    /// PNG image.
+    Png,
+    /// JPEG image.
+    Jpeg,
+    /// GIF image.
+    Gif,
+    /// gzip-compressed data (`.gz`).
+    Gzip,
+    /// SQLite database.
+    Sqlite,
+    /// Apache Parquet.
+    Parquet,
+}
+
+/// Each kind with the bytes its files start with. Every signature is at
+/// most [`SNIFF_BYTES`] long.
+const SIGNATURES: [(&[u8], BinaryKind); 9] = [
+    (b"%PDF", BinaryKind::Pdf),
+    (b"PK\x03\x04", BinaryKind::Zip),
+    (b"\xD0\xCF\x11\xE0", BinaryKind::OldOffice),
+    (b"\x89PNG", BinaryKind::Png),
+    (b"\xFF\xD8\xFF", BinaryKind::Jpeg),
+    (b"GIF8", BinaryKind::Gif),
+    (b"\x1F\x8B", BinaryKind::Gzip),
+    (b"SQLi", BinaryKind::Sqlite),
+    (b"PAR1", BinaryKind::Parquet),
+];
+
+/// How many leading bytes [`binary_kind`] needs to decide.
+pub(crate) const SNIFF_BYTES: usize = 4;
+
+/// The binary kind `head` (the file's first bytes) starts as, if any.
+/// A shorter head than a signature never matches it.
+pub(crate) fn binary_kind(head: &[u8]) -> Option<BinaryKind> {
+    SIGNATURES
+        .iter()
+        .find(|(magic, _)| head.starts_with(magic))
+        .map(|&(_, kind)| kind)
+}
+
+impl BinaryKind {
+    /// The kind for programs (`looks_like` on the page's error).
+    pub fn code(self) -> &'static str {
+        match self {
+            BinaryKind::Pdf => "pdf",
+            BinaryKind::Zip => "zip",
+            BinaryKind::OldOffice => "old_office",
+            BinaryKind::Png => "png",
+            BinaryKind::Jpeg => "jpeg",
+            BinaryKind::Gif => "gif",
+            BinaryKind::Gzip => "gzip",
+            BinaryKind::Sqlite => "sqlite",
+            BinaryKind::Parquet => "parquet",
+        }
+    }
+
+    /// What the file is, for people, as it fits "This file looks like …".
+    pub fn description(self) -> &'static str {
+        match self {
+            BinaryKind::Pdf => "a PDF document",
+            BinaryKind::Zip => "a ZIP archive (an Excel .xlsx workbook is one)",
+            BinaryKind::OldOffice => "an old Office file (an Excel .xls workbook is one)",
+            BinaryKind::Png => "a PNG image",
+            BinaryKind::Jpeg => "a JPEG image",
+            BinaryKind::Gif => "a GIF image",
+            BinaryKind::Gzip => "gzip-compressed data",
+            BinaryKind::Sqlite => "an SQLite database",
+            BinaryKind::Parquet => "a Parquet file",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn real_file_starts_are_named() {
+        let cases: [(&[u8], BinaryKind); 9] = [
+            (b"%PDF-1.4\n%\xE2\xE3\xCF\xD3", BinaryKind::Pdf),
+            (b"PK\x03\x04\x14\x00\x06\x00", BinaryKind::Zip),
+            (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", BinaryKind::OldOffice),
+            (b"\x89PNG\r\n\x1A\n", BinaryKind::Png),
+            (b"\xFF\xD8\xFF\xE0\x00\x10JFIF", BinaryKind::Jpeg),
+            (b"GIF89a", BinaryKind::Gif),
+            (b"\x1F\x8B\x08\x00", BinaryKind::Gzip),
+            (b"SQLite format 3\x00", BinaryKind::Sqlite),
+            (b"PAR1\x15\x04", BinaryKind::Parquet),
+        ];
+        for (head, kind) in cases {
+            assert_eq!(binary_kind(head), Some(kind), "{head:?}");
+            assert!(
+                binary_kind(&head[..SNIFF_BYTES.min(head.len())]).is_some(),
+                "{kind:?} is decided from {SNIFF_BYTES} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn the_readme_names_every_kind() {
+        let readme = include_str!("../../README.md");
+        for (_, kind) in SIGNATURES {
+            assert!(readme.contains(&format!("`{}`", kind.code())), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn text_exports_are_not_binary() {
+        for head in [
+            &b"[{\"id\":1}]"[..],
+            b"{\"page\":1",
+            b"Customer ID,First Name",
+            b"\xEF\xBB\xBFid;email",
+            b"id\temail",
+            b"PAR",
+            b"%PD",
+            b"PK,ID",
+            b"Pdf,x",
+            b"",
+        ] {
+            assert_eq!(binary_kind(head), None, "{head:?}");
+        }
+    }
+}
