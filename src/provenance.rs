@@ -136,6 +136,9 @@ pub enum WarningCode {
     /// storage is full; the run goes on in memory. Said once per run, as
     /// an event only: the report's data is whole either way.
     StoreUnavailable,
+    /// The API announced its request budget was spent: the next requests
+    /// wait until it resets (an event only).
+    Paced,
     /// A cursor walk (cursor, link or next URL) with pages kept on the
     /// device: it starts over from the first page and reuses no kept page,
     /// since a cursor names a moment of the listing, not a place in it.
@@ -262,9 +265,18 @@ pub struct FetchStats {
     pub final_concurrency: usize,
     /// Wall time of fetching, in milliseconds.
     pub fetch_ms: u64,
+    /// Time requests waited because the API announced its budget was
+    /// spent (`X-RateLimit-*`, `RateLimit`, Shopify's call limit, HubSpot's
+    /// secondly limit), in milliseconds; written only when some was.
+    #[serde(skip_serializing_if = "is_zero_u64")]
+    pub paced_ms: u64,
     /// Wall time of turning the pages into the report, in milliseconds
     /// (filled in by the pipeline, not the fetcher).
     pub process_ms: u64,
+}
+
+fn is_zero_u64(value: &u64) -> bool {
+    *value == 0
 }
 
 /// Everything an API run proved about its source, for the report.

@@ -542,3 +542,68 @@ fn no_answer_from_another_origin_says_cors_and_names_the_command_line() {
     assert_eq!(same.provenance.failed_pages[0].code, FailureCode::Network);
     assert!(!same.provenance.failed_pages[0].reason.contains("CORS"));
 }
+
+#[test]
+fn an_announced_budget_is_followed_before_the_api_says_429() {
+    // Two requests a window, resetting after 2 s: every third request waits.
+    let mut api = ShapedApi::new(Paging::Cursor, 50, 10, "results");
+    api.window = Some(2);
+    api.reset_secs = 2;
+    let (outcome, events) = run_shaped(&api, &config(cursor(), Some(10)), None);
+    assert!(outcome.is_complete());
+    assert_eq!(api.requests(), 5);
+    assert_eq!(
+        outcome.provenance.stats.paced_ms, 4_000,
+        "before requests 3 and 5"
+    );
+    assert_eq!(outcome.provenance.stats.rate_limited, 0);
+    let paced: Vec<&str> = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::Warning {
+                    code: WarningCode::Paced,
+                    ..
+                }
+            )
+        })
+        .map(|e| e.message.as_str())
+        .collect();
+    assert_eq!(paced.len(), 2, "{paced:?}");
+    assert!(
+        paced[0].contains("X-RateLimit-Remaining") && paced[0].contains("2 s"),
+        "{}",
+        paced[0]
+    );
+    // Without announcements nothing is paced.
+    let quiet = ShapedApi::new(Paging::Cursor, 50, 10, "results");
+    let (outcome, _) = run_shaped(&quiet, &config(cursor(), Some(10)), None);
+    assert_eq!(outcome.provenance.stats.paced_ms, 0);
+}
+
+#[test]
+fn a_429_without_retry_after_waits_for_the_announced_reset() {
+    let mut api = ShapedApi::new(Paging::Cursor, 20, 10, "results");
+    api.window = Some(100);
+    api.reset_secs = 7;
+    api.fail_first.borrow_mut().insert(2, vec![429]);
+    let (outcome, events) = run_shaped(&api, &config(cursor(), Some(10)), None);
+    assert!(outcome.is_complete());
+    let wait = events
+        .iter()
+        .find_map(|e| match e.kind {
+            EventKind::RateLimitWait { wait_ms, .. } => Some((wait_ms, e.message.clone())),
+            _ => None,
+        })
+        .expect("a rate-limit wait");
+    assert_eq!(wait.0, 7_000, "{}", wait.1);
+    assert!(wait.1.contains("announced reset"), "{}", wait.1);
+    // With nothing announced, the documented backoff (1 s).
+    let api = ShapedApi::new(Paging::Cursor, 20, 10, "results");
+    api.fail_first.borrow_mut().insert(2, vec![429]);
+    let (_, events) = run_shaped(&api, &config(cursor(), Some(10)), None);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::RateLimitWait { wait_ms: 1_000, .. })));
+}

@@ -12,6 +12,7 @@ use std::thread;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use customer_pipeline::fetch::budget::RateHeaders;
 use customer_pipeline::fetch::services::{
     Clock, HttpResponse, PageRequest, Timer, Transport, TransportError,
 };
@@ -90,6 +91,7 @@ fn get(agent: &Agent, request: &PageRequest) -> Result<HttpResponse, TransportEr
     let status = response.status().as_u16();
     let retry_after = header("retry-after");
     let link = header("link");
+    let rate = RateHeaders::from_lookup(header);
     let location = (300..400)
         .contains(&status)
         .then(|| header("location"))
@@ -115,6 +117,7 @@ fn get(agent: &Agent, request: &PageRequest) -> Result<HttpResponse, TransportEr
         retry_after,
         location,
         link,
+        rate,
         body,
     })
 }

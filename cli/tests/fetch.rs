@@ -372,6 +372,7 @@ fn page_report(url: &str) -> Vec<u8> {
                         retry_after: None,
                         location: None,
                         link: None,
+                        rate: Default::default(),
                         body: response
                             .body_mut()
                             .read_to_vec()

@@ -310,6 +310,7 @@ mod tests {
             retry_after: None,
             location: None,
             link: None,
+            rate: Default::default(),
             body: body.as_bytes().to_vec(),
         })
     }

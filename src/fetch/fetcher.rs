@@ -328,6 +328,8 @@ struct RunState {
     /// Pages another page failed for repeating: one of the two is wrong,
     /// and which one cannot be known, so both are named.
     repeated_by: BTreeMap<u64, u64>,
+    /// No request starts before this: the API announced its budget spent.
+    pace_until: Option<DateTime<Utc>>,
 }
 
 /// What the fetcher makes of an accepted-looking page.
@@ -356,6 +358,8 @@ struct PageAttempts {
     short_retried: bool,
     /// The last attempt got no answer from another origin (CORS-shaped).
     cross_origin: bool,
+    /// The reset the last answer announced.
+    announced_reset: Option<Duration>,
     /// The page whose records this one last repeated.
     repeated: Option<u64>,
 }
@@ -430,6 +434,10 @@ impl<'a> Run<'a> {
             Either::Left((permit, _)) if !cancel.is_cancelled() => permit,
             _ => return None,
         };
+        self.pace().await;
+        if cancel.is_cancelled() {
+            return None;
+        }
         self.update(|state| state.stats.requests += 1);
         let get = self.services.transport.get(request);
         let deadline = self.services.timer.deadline(self.config.policy.timeout);
@@ -439,6 +447,58 @@ impl<'a> Run<'a> {
             Either::Left((Either::Right(((), _)), _)) => Some(Attempt::TimedOut),
             Either::Right(_) => None,
         }
+    }
+
+    /// Waits until the budget the API announced allows a request again
+    /// (shared by every request in flight), counting the time paced.
+    async fn pace(&self) {
+        let now = self.services.clock.now();
+        let Some(until) = self.state.borrow().pace_until.filter(|&until| until > now) else {
+            return;
+        };
+        let wait = (until - now).to_std().unwrap_or_default();
+        self.update(|state| {
+            state.stats.paced_ms += u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        });
+        let _ = select(
+            self.services.timer.wait(wait),
+            self.services.cancel.cancelled(),
+        )
+        .await;
+    }
+
+    /// Reads the budget an answer announces: when it is spent, the next
+    /// requests wait for its reset, and the log says so and why. Returns
+    /// the announced reset (spent or not), which a 429 without
+    /// `Retry-After` waits for.
+    fn follow_budget(&self, page: u64, rate: &super::budget::RateHeaders) -> Option<Duration> {
+        let now = self.services.clock.now();
+        let now_unix = u64::try_from(now.timestamp()).unwrap_or(0);
+        let budget = super::budget::read_budget(rate, now_unix)?;
+        let announced = (!budget.reset.is_zero()).then_some(budget.reset);
+        let Some(pause) = budget.pause() else {
+            return announced;
+        };
+        let until = now + chrono::TimeDelta::from_std(pause).unwrap_or_default();
+        let already = self.state.borrow().pace_until.is_some_and(|at| at >= until);
+        if !already {
+            self.state.borrow_mut().pace_until = Some(until);
+            let message = format!(
+                "Page {page}: the API announced no requests left ({}); pacing: requests wait {} \
+                 for its reset",
+                budget.source,
+                seconds(pause)
+            );
+            self.emit(
+                Level::Warn,
+                EventKind::Warning {
+                    code: WarningCode::Paced,
+                    page: Some(page),
+                },
+                message,
+            );
+        }
+        Some(pause)
     }
 
     /// Waits, unless cancelled first; returns whether the wait completed.
@@ -717,6 +777,10 @@ impl<'a> Run<'a> {
                 attempt,
                 Attempt::Transport(super::services::TransportError::CrossOrigin(_))
             );
+            tries.announced_reset = match &attempt {
+                Attempt::Response(response) => self.follow_budget(page, &response.rate),
+                _ => None,
+            };
             // Each arm either ends the page, or names the retry's cause, the
             // failure code should the retries run out, and what went wrong.
             let ((cause, code), detail) = match classify(attempt, self.body_shape()) {
@@ -965,7 +1029,15 @@ impl<'a> Run<'a> {
                 format!("unreadable Retry-After '{value}', backoff"),
                 None,
             ),
-            (None, _) => (fallback, "no Retry-After visible, backoff".to_owned(), None),
+            (None, _) => match tries.announced_reset {
+                // The API said when its budget resets: that is the wait.
+                Some(reset) => (
+                    reset.clamp(policy.retry_after_floor, policy.retry_after_cap),
+                    "no Retry-After, waiting for the announced reset".to_owned(),
+                    None,
+                ),
+                None => (fallback, "no Retry-After visible, backoff".to_owned(), None),
+            },
         };
         tries.rate_limit_waits += 1;
         let wait = tries.rate_limit_waits;

@@ -11,6 +11,7 @@
 //! - [`store`]: pages kept on the device between runs (opt-in), as a trait
 //!   the browser implements with IndexedDB.
 
+pub mod budget;
 pub mod classify;
 mod completeness;
 pub mod events;

@@ -40,6 +40,8 @@ pub struct HttpResponse {
     pub location: Option<String>,
     /// The `Link` header, when the server sent it and the browser shows it.
     pub link: Option<String>,
+    /// The rate headers (the budget the API announces), as far as visible.
+    pub rate: super::budget::RateHeaders,
     /// The body bytes.
     pub body: Vec<u8>,
 }

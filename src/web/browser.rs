@@ -14,6 +14,7 @@ use web_sys::{
     ResponseType,
 };
 
+use crate::fetch::budget::RateHeaders;
 use crate::fetch::services::{Clock, HttpResponse, PageRequest, Timer, Transport, TransportError};
 
 /// Requests through the browser's `fetch`, with redirects handled by the
@@ -89,6 +90,7 @@ impl Transport for BrowserTransport {
                     retry_after: None,
                     location,
                     link: None,
+                    rate: Default::default(),
                     body: Vec::new(),
                 });
             }
@@ -102,6 +104,7 @@ impl Transport for BrowserTransport {
                 retry_after,
                 location: None,
                 link,
+                rate: RateHeaders::from_lookup(|name| response.headers().get(name)),
                 body,
             })
         }

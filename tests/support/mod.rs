@@ -356,6 +356,7 @@ impl ScriptedApi {
                 retry_after,
                 location: None,
                 link: None,
+                rate: Default::default(),
                 body: body.into_bytes(),
             }))
             .boxed_local()
@@ -368,6 +369,7 @@ impl ScriptedApi {
                     retry_after: None,
                     location: None,
                     link: None,
+                    rate: Default::default(),
                     body: self.page_body(page).into_bytes(),
                 })),
             }
@@ -383,6 +385,7 @@ impl ScriptedApi {
                 retry_after: None,
                 location,
                 link: None,
+                rate: Default::default(),
                 body: Vec::new(),
             }))
             .boxed_local(),

@@ -63,6 +63,10 @@ pub struct ShapedApi {
     /// Requests for page `n` answer this status first, once each.
     pub fail_first: RefCell<HashMap<u64, Vec<u16>>>,
     pub received: RefCell<Vec<Received>>,
+    /// Announce `X-RateLimit-Remaining` for this many requests a window,
+    /// resetting after `reset_secs`.
+    pub window: Option<usize>,
+    pub reset_secs: u64,
 }
 
 impl ShapedApi {
@@ -80,6 +84,8 @@ impl ShapedApi {
             endless: false,
             fail_first: RefCell::new(HashMap::new()),
             received: RefCell::new(Vec::new()),
+            window: None,
+            reset_secs: 0,
         }
     }
 
@@ -130,6 +136,17 @@ impl ShapedApi {
         }
     }
 
+    /// The budget headers of the request just received.
+    fn rate(&self) -> customer_pipeline::fetch::budget::RateHeaders {
+        let mut rate = customer_pipeline::fetch::budget::RateHeaders::default();
+        if let Some(window) = self.window {
+            let n = self.received.borrow().len();
+            rate.remaining = Some((window - 1 - (n - 1) % window).to_string());
+            rate.reset = Some(self.reset_secs.to_string());
+        }
+        rate
+    }
+
     fn answer(&self, url: &str) -> HttpResponse {
         let (start, size) = self.position(url);
         let page = (start / size.max(1)) as u64 + 1;
@@ -144,6 +161,7 @@ impl ShapedApi {
                 retry_after: None,
                 location: None,
                 link: None,
+                rate: self.rate(),
                 body: br#"{"error":"scripted"}"#.to_vec(),
             };
         }
@@ -199,6 +217,7 @@ impl ShapedApi {
             retry_after: None,
             location: None,
             link,
+            rate: self.rate(),
             body: format!("{{{}}}", members.join(",")).into_bytes(),
         }
     }
