@@ -128,8 +128,25 @@ export function pagePath(params = {}) {
   return `/?${query}`;
 }
 
-/** Opens the page with `params` and waits until it is ready for input. */
-export async function openPage(page, params = {}) {
+/**
+ * Forgets the settings the page remembers in this browser (localStorage),
+ * so that the next page opened starts from its link and the defaults. The
+ * page is left first (for a same-origin page without the app), so that no
+ * change it was about to remember lands after the clearing.
+ */
+export async function forgetRemembered(page) {
+  if (!page.url().startsWith(MOCK)) return;
+  await page.goto('/__admin/config');
+  await page.evaluate(() => localStorage.clear());
+}
+
+/**
+ * Opens the page with `params` and waits until it is ready for input; what
+ * an earlier page of the test remembered is forgotten first, unless
+ * `remembered` is set.
+ */
+export async function openPage(page, params = {}, { remembered = false } = {}) {
+  if (!remembered) await forgetRemembered(page);
   await trackRunStates(page);
   await page.goto(pagePath(params));
   await expect(page.locator('#run-status')).not.toHaveText('Loading…');
@@ -137,6 +154,7 @@ export async function openPage(page, params = {}) {
 
 /** Opens the page with `autorun=1` and waits for the run to end; returns the end state. */
 export async function openAndAutorun(page, params = {}, { timeout = 45_000 } = {}) {
+  await forgetRemembered(page);
   await trackRunStates(page);
   await page.goto(pagePath({ ...params, autorun: 1 }));
   await page.waitForFunction(

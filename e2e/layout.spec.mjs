@@ -133,8 +133,14 @@ test('narrow screens: every customer is a card with every field, named', async (
   await openPage(page, { seed: 42, as_of: AS_OF });
   await chooseFile(page, asFile('issues.ndjson', customers(12, 1)));
   expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');
-  const columns = await page.locator('#customer-table [role="columnheader"]').allTextContents();
+  // Each heading's own words, and the card's name for it: marked when its values are simulated.
+  const columns = await page.locator('#customer-table [role="columnheader"]').evaluateAll((cells) => cells.map((cell) => {
+    const mark = cell.querySelector('.mark-simulated');
+    const own = [...cell.childNodes].filter((node) => node !== mark).map((node) => node.textContent).join('');
+    return mark ? `${own} (simulated)` : own;
+  }));
   expect(columns).toHaveLength(10);
+  expect(columns).toContain('Channel (simulated)');
   await expect(page.locator('#sort-by')).toBeVisible();
 
   const scroller = await page.locator('.vscroll').boundingBox();

@@ -297,11 +297,12 @@ test('the link\'s map pre-fills the mapping; an invalid one is the core\'s inval
     await expect(page.locator('#mapping-fields')).toBeHidden();
     await expect(page.locator('#mapping-preview')).toBeHidden();
 
-    // The run refuses it the same way.
+    // The run refuses it the same way, said once, in the panel.
     expect(await clickAndSettle(page, page.locator('#run'))).toBe('failed');
-    await expect(page.locator('#error')).toContainText("'colour:x'");
+    await expect(error).toContainText("'colour:x'");
     await expect(error).toHaveAttribute('data-field', 'map');
-    expect(await focusedId(page)).toBe('error');
+    await expect(page.locator('#error')).toBeHidden();
+    expect(await focusedId(page)).toBe('mapping-error');
 
     // Back to the proposal: the link's map is dropped, the run goes through.
     await page.locator('#mapping-reset').click();
@@ -314,9 +315,10 @@ test('the link\'s map pre-fills the mapping; an invalid one is the core\'s inval
   await test.step('map=colour:x on an API run', async () => {
     const state = await openAndAutorun(page, { api: apiUrl({ failure_rate: 0 }), seed: 42, as_of: AS_OF, map: 'colour:x' });
     expect(state).toBe('failed');
-    await expect(page.locator('#error')).toContainText("'colour:x'");
-    expect(await focusedId(page)).toBe('error');
     const error = page.locator('#mapping-error');
+    await expect(error).toContainText("'colour:x'");
+    await expect(page.locator('#error')).toBeHidden();
+    expect(await focusedId(page)).toBe('mapping-error');
     await expect(error).toBeVisible();
     await expect(error).toHaveAttribute('data-code', 'invalid_setting');
     await expect(error).toHaveAttribute('data-field', 'map');

@@ -5,7 +5,7 @@
 // uninterrupted run's. "Forget stored pages" then empties the store.
 import { test, expect } from '@playwright/test';
 import {
-  MOCK, copiedLink, download, pagePath, settled, startMock, trackRunStates, waitForPagesDone,
+  MOCK, axeViolations, copiedLink, download, pagePath, settled, startMock, trackRunStates, waitForPagesDone,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
@@ -45,7 +45,7 @@ function essentials(report) {
   };
 }
 
-/** An uninterrupted run's report, from a browser context of its own (nothing kept). */
+/** An uninterrupted run's report (its text as downloaded), from a browser context of its own (nothing kept). */
 async function uninterruptedReport(browser, settings) {
   const context = await browser.newContext({ baseURL: MOCK, acceptDownloads: true });
   try {
@@ -54,7 +54,7 @@ async function uninterruptedReport(browser, settings) {
     await page.goto(pagePath({ ...settings, autorun: 1 }));
     expect(await settled(page, 0, 60_000)).toBe('done');
     await expect(page.locator('#stored-info')).toHaveAttribute('data-pages', '0');
-    return JSON.parse((await download(page, 'download-json')).text);
+    return (await download(page, 'download-json')).text;
   } finally {
     await context.close();
   }
@@ -67,7 +67,7 @@ test('keep=1: a run reloaded mid-way resumes with only the missing pages and the
     const api = `${mock.url}/api/users`;
     const settings = { api, concurrency: CONCURRENCY, seed: 42, as_of: AS_OF };
 
-    const uninterrupted = await uninterruptedReport(browser, settings);
+    const uninterrupted = JSON.parse(await uninterruptedReport(browser, settings));
     expect(uninterrupted.metadata.total_customers).toBe(USERS);
     const reset = await request.post(`${mock.url}/__admin/reset`);
     expect(reset.status()).toBe(200);
@@ -134,4 +134,120 @@ test('keep is off by default, and in the shared link when on', async ({ page }) 
   const link = await copiedLink(page);
   expect(link.searchParams.get('keep')).toBe('1');
   expect(link.searchParams.get('keep_hours')).toBe('48');
+});
+
+/**
+ * A report's text as written, but for its export_timestamp's value and its
+ * `"fetch": {…}` member (this run's requests, cache hits and timings),
+ * which are cut out.
+ */
+function withoutRunDetails(text) {
+  const start = text.indexOf('"fetch": {');
+  expect(start).toBeGreaterThan(0);
+  let depth = 0;
+  let end = text.indexOf('{', start);
+  for (; end < text.length; end += 1) {
+    if (text[end] === '{') depth += 1;
+    else if (text[end] === '}' && --depth === 0) break;
+  }
+  const cut = `${text.slice(0, start)}${text.slice(end + 1).replace(/^,?\s*/, '')}`;
+  return cut.replace(/"export_timestamp": "[^"]*"/, '"export_timestamp": ""');
+}
+
+test('a run cut short offers Resume with the pages kept; Resume uses the run\'s own seed and date and gives the same report', async ({ browser, page, request }) => {
+  test.setTimeout(150_000);
+  const mock = await startMock(MOCK_ARGS);
+  try {
+    const api = `${mock.url}/api/users`;
+    const settings = { api, concurrency: CONCURRENCY, seed: 42, as_of: AS_OF };
+    const uninterruptedText = await uninterruptedReport(browser, settings);
+    expect(JSON.parse(uninterruptedText).metadata.total_customers).toBe(USERS);
+    expect((await request.post(`${mock.url}/__admin/reset`)).status()).toBe(200);
+
+    // The run, started by hand (no autorun), cut short by leaving the page.
+    await trackRunStates(page);
+    await page.goto(pagePath({ ...settings, keep: 1 }));
+    await expect(page.locator('#run-status')).toHaveAttribute('data-state', 'idle');
+    await page.locator('#run').click();
+    await waitForPagesDone(page, 6, 30_000);
+    await page.goto('/');
+
+    // The bare page: the settings come back from this browser, and Resume is offered.
+    await expect(page.locator('#run-status')).not.toHaveText('Loading…');
+    await expect(page.locator('#api-url')).toHaveValue(api);
+    await expect(page.locator('#keep-pages')).toBeChecked();
+    await expect(page.locator('#seed')).toHaveValue('42');
+    await expect(page.locator('#as-of')).toHaveValue(AS_OF);
+    await expect(page.locator('#concurrency')).toHaveValue(String(CONCURRENCY));
+    const resume = page.locator('#resume-run');
+    await expect(resume).toBeVisible();
+    const kept = Number(await page.locator('#stored-info').getAttribute('data-pages'));
+    expect(kept).toBeGreaterThanOrEqual(5);
+    expect(kept).toBeLessThan(PAGES);
+    await expect(resume).toHaveText(`Resume: ${kept} pages kept on this device`);
+    await expect(page.locator('#resume-text')).toContainText('seed 42, as of 2026-11-24');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await axeViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // Other settings typed since: Resume runs with the run's own.
+    await page.locator('#seed').fill('7');
+    await page.locator('#as-of').fill('2026-01-01');
+    await page.locator('#concurrency').fill('5');
+    const before = await page.evaluate(() => window.__e2eStates.length);
+    await resume.click();
+    expect(await settled(page, before, 60_000)).toBe('done');
+    await expect(page.locator('#resume-offer')).toBeHidden();
+    await expect(page.locator('#seed')).toHaveValue('42');
+    await expect(page.locator('#as-of')).toHaveValue(AS_OF);
+
+    const { text } = await download(page, 'download-json');
+    const resumed = JSON.parse(text);
+    const { fetch } = resumed.metadata;
+    expect(fetch.pages_from_device).toBe(kept);
+    expect(fetch.pages_from_network).toBe(PAGES - kept);
+    expect(fetch.cache_hits).toBe(kept);
+    // The same report, byte for byte, but for when it was made and how it was fetched.
+    expect(withoutRunDetails(text).length).toBeGreaterThan(USERS * 100);
+    expect(withoutRunDetails(text)).toBe(withoutRunDetails(uninterruptedText));
+    expect(resumed.metadata.seed).toBe(42);
+
+    // The run log's summary line and the dashboard say what came from where.
+    const split = `${kept} pages from this device, ${PAGES - kept} fetched`;
+    await expect(page.locator('#log li[data-kind="finished"]')).toContainText(`Fetched all ${PAGES} pages: ${split}`);
+    await expect(page.locator('#counts [data-count="from_device"] dd')).toHaveText(split);
+
+    // Nothing left to resume after a reload.
+    await page.reload();
+    await expect(page.locator('#run-status')).not.toHaveText('Loading…');
+    await expect(page.locator('#stored-info')).toHaveAttribute('data-pages', String(PAGES));
+    await expect(page.locator('#resume-offer')).toBeHidden();
+  } finally {
+    await mock.stop();
+  }
+});
+
+test('Cancel leaves a run to resume; Forget stored pages withdraws the offer', async ({ page }) => {
+  test.setTimeout(90_000);
+  const mock = await startMock(MOCK_ARGS);
+  try {
+    await trackRunStates(page);
+    await page.goto(pagePath({ api: `${mock.url}/api/users`, concurrency: 1, seed: 42, as_of: AS_OF, keep: 1 }));
+    await expect(page.locator('#run-status')).toHaveAttribute('data-state', 'idle');
+    await expect(page.locator('#resume-offer')).toBeHidden();
+    await page.locator('#run').click();
+    await waitForPagesDone(page, 2, 30_000);
+    await page.locator('#cancel').click();
+    await expect(page.locator('#run-status')).toHaveAttribute('data-state', 'idle');
+    await expect(page.locator('#resume-run')).toBeVisible();
+    await expect(page.locator('#resume-run')).toHaveText(/^Resume: \d+ pages? kept on this device$/);
+    await page.locator('#forget-stored').click();
+    await expect(page.locator('#stored-info')).toHaveAttribute('data-pages', '0');
+    await expect(page.locator('#resume-offer')).toBeHidden();
+  } finally {
+    await mock.stop();
+  }
 });

@@ -253,6 +253,11 @@ pub struct FetchStats {
     pub successful_requests: u64,
     /// Pages served from the cache instead of the network.
     pub cache_hits: u64,
+    /// Of `cache_hits`, the pages kept on this device by an earlier run
+    /// (a resumed run's reused pages).
+    pub pages_from_device: u64,
+    /// Pages accepted from the API's answers in this run.
+    pub pages_from_network: u64,
     /// Retries per cause.
     pub retries: RetryCounts,
     /// 429 responses.

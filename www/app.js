@@ -9,6 +9,10 @@ import { WorkerClient, codedError } from './client.js';
 import { barChart, chartFigure } from './charts.js';
 import { el, count, saveFile, capitalise } from './dom.js';
 import { MappingPanel } from './mapping.js';
+import {
+  Memory, applyUnlinked, browserStorage, clearSettingInputs, mergeQueries, resumeLabel, resumeText, reuseText,
+  unlinkedValues,
+} from './remember.js';
 import { RunLog } from './runlog.js';
 import {
   applyLimits, applyQuery, defaultApiUrl, fetchForm, mappingQuery, settingInput, shareableUrl, showShape, today,
@@ -45,7 +49,9 @@ const mapping = new MappingPanel({
   },
   source: () => source(),
   apiForm: fetchForm,
+  onFailed: () => clearFailure(),
 });
+const memory = new Memory(browserStorage());
 
 let vocabulary = null;
 let chosenFile = null;
@@ -116,14 +122,34 @@ const ADVICE = {
 
 function fail(error) {
   stopProgress();
+  // One message, in one place: a refused mapping is the panel's, where it is fixed.
+  if (error.code === 'invalid_setting' && (error.field === 'map' || error.field === 'separator')) {
+    showError([]);
+    delete $('error').dataset.code;
+    mapping.refused(error);
+    setState('failed', 'Failed: the field mapping was refused; see the message in Field mapping.');
+    $('mapping-error').focus();
+    return;
+  }
   const lines = [error.message];
   if (ADVICE[error.code]) lines.push(ADVICE[error.code]);
   if (error.field) markInvalid(error.field);
-  if (error.code === 'invalid_setting' && (error.field === 'map' || error.field === 'separator')) mapping.refused(error);
+  mapping.clearError();
   showError(lines);
   $('error').dataset.code = error.code ?? '';
   setState('failed', 'Failed: see the message below.');
   $('error').focus();
+}
+
+/**
+ * A new attempt (another file, the other source, another URL, a look at
+ * the source) begins: the last one's failure is no longer shown.
+ */
+function clearFailure() {
+  clearInvalid();
+  showError([]);
+  delete $('error').dataset.code;
+  if (!running && $('run-status').dataset.state === 'failed') setState('idle', 'Ready: choose a source and press Run.');
 }
 
 function showSource() {
@@ -135,6 +161,7 @@ function showSource() {
 
 function chooseFile(file) {
   if (!file) return;
+  clearFailure();
   chosenFile = file;
   $('source-file').checked = true;
   $('file-name').textContent = `Selected: ${file.name} (${formatBytes(file.size)})`;
@@ -268,11 +295,15 @@ async function run({ retry = false } = {}) {
     ? { type: 'upload', file: chosenFile, seed: $('seed').value, asOf: $('as-of').value, options: { ...mapping.runOptions(), simulate: $('simulate').checked } }
     : { type: 'fetch', form: fetchForm({ refresh: !retry && $('refresh').checked, map: mapping.runMap('api') }) };
   startProgress(kind);
+  if ($('resume-offer').contains(document.activeElement)) $('run').focus();
+  $('resume-offer').hidden = true;
+  await rememberRun(kind);
   const kept = kind === 'api' && $('keep-pages').checked ? ' Fetched pages are kept on this device.' : '';
   setState('running', kind === 'file' ? `Processing ${chosenFile.name}…`
     : `Fetching ${await redacted($('api-url').value.trim())}…${kept}`);
   try {
     const reply = await client.ask(request, onRunMessage);
+    memory.runEnded();
     stopProgress();
     await showResults(reply);
     const { state, text } = outcome(reply);
@@ -284,6 +315,7 @@ async function run({ retry = false } = {}) {
       setState('idle', error.message);
       $('run').focus();
     } else {
+      memory.runEnded();
       fail(error);
     }
   }
@@ -337,11 +369,104 @@ async function showStored({ forget = false } = {}) {
     const text = `Stored on this device: ${count(stored.pages)} page(s), ${formatBytes(stored.bytes)}.`;
     // A live region: said again only when it changes.
     if (info.textContent !== text) info.textContent = text;
+    offerResume(stored.pages);
   } catch (error) {
     delete info.dataset.pages;
     delete info.dataset.bytes;
     info.textContent = `Stored on this device: unknown. ${error.message}`;
   }
+}
+
+// ---------- remembered settings, and resuming ----------
+
+/**
+ * The settings as *Copy link* would carry them (never the key), with the
+ * API URL left out when the core redacts something in it (a secret in its
+ * query is not stored); `url`: the URL when it is in.
+ */
+async function settingsQuery() {
+  const typed = $('api-url').value.trim();
+  const url = (await redacted(typed)) === typed ? typed : '';
+  let panel;
+  try {
+    panel = await mapping.linkParams();
+  } catch {
+    // A map the core cannot write over (it refuses it): kept as given.
+    panel = { map: mapping.linkMap, separator: mapping.separator };
+  }
+  return { query: new URL(shareableUrl(panel, url)).search, url };
+}
+
+let rememberTimer = null;
+const REMEMBERED = $('remembered-info').textContent;
+
+/** Remembers the settings a moment after the last change. */
+function rememberSoon() {
+  clearTimeout(rememberTimer);
+  rememberTimer = setTimeout(() => {
+    settingsQuery().then(({ query }) => {
+      memory.saveSettings({ query, unlinked: unlinkedValues(vocabulary.settings), source: source() });
+      $('remembered-info').textContent = REMEMBERED;
+    }, () => {});
+  }, 300);
+}
+
+/**
+ * A run starts: its settings are remembered, and those of an API run that
+ * keeps pages (and whose URL could be stored) until it ends, for Resume.
+ */
+async function rememberRun(kind) {
+  clearTimeout(rememberTimer);
+  try {
+    const { query, url } = await settingsQuery();
+    const unlinked = unlinkedValues(vocabulary.settings);
+    memory.saveSettings({ query, unlinked, source: kind });
+    if (kind === 'api' && $('keep-pages').checked && url !== '') {
+      memory.runStarted({ query, unlinked, url, seed: $('seed').value.trim(), asOf: $('as-of').value });
+    } else {
+      memory.runEnded();
+    }
+  } catch {
+    memory.runEnded();
+  }
+}
+
+/** Offers Resume while a run that kept pages was cut short and `pages` are kept. */
+function offerResume(pages) {
+  const interrupted = memory.interrupted();
+  const offer = $('resume-offer');
+  const show = interrupted !== null && pages > 0 && !running;
+  if (!show && offer.contains(document.activeElement)) $('run').focus();
+  offer.hidden = !show;
+  if (!show) return;
+  $('resume-text').textContent = resumeText(interrupted);
+  $('resume-run').textContent = resumeLabel(pages);
+  offer.dataset.pages = String(pages);
+}
+
+/** Runs the cut-short run again with its own settings (its seed and date above all). */
+function resume() {
+  const interrupted = memory.interrupted();
+  if (running || !vocabulary || !interrupted) return;
+  clearSettingInputs(vocabulary.settings);
+  $('api-url').value = interrupted.url;
+  $('as-of').value = today();
+  applyQuery(interrupted.query);
+  applyUnlinked(vocabulary.settings, interrupted.unlinked);
+  showShape();
+  // Resuming reuses the kept pages: it never ignores them.
+  $('refresh').checked = false;
+  mapping.restore(mappingQuery(interrupted.query));
+  $('source-api').checked = true;
+  showSource();
+  run();
+}
+
+function forgetSettings() {
+  memory.forget();
+  offerResume(0);
+  $('remembered-info').textContent = 'Forgotten: this browser holds none of these settings now. '
+    + 'A change or a run remembers them again.';
 }
 
 async function cancel() {
@@ -421,6 +546,7 @@ function tiles(m, millis) {
       ['rate_limited', 'Rate-limited (429)', count(f.rate_limited)],
       ['waited', 'Waited', seconds(f.waited_ms)],
       ['cache_hits', 'Pages from cache', count(f.cache_hits)],
+      ...(reuseText(f) ? [['from_device', 'Resumed', reuseText(f)]] : []),
       ['success_rate', 'Success rate', `${Math.round(f.success_rate * 100)}%`],
       ['timing', 'Fetch / process', `${seconds(f.fetch_ms)} / ${seconds(f.process_ms)}`],
     );
@@ -634,8 +760,15 @@ function skipTo(link, target) {
 }
 
 function wire() {
-  for (const id of ['source-api', 'source-file']) $(id).addEventListener('change', showSource);
+  for (const id of ['source-api', 'source-file']) {
+    $(id).addEventListener('change', () => {
+      clearFailure();
+      mapping.clearError();
+      showSource();
+    });
+  }
   $('api-url').addEventListener('input', () => {
+    clearFailure();
     mapping.apiChanged();
     showSource();
   });
@@ -665,7 +798,12 @@ function wire() {
   $('autorun-run').addEventListener('click', () => answerAutorun(true));
   $('autorun-dismiss').addEventListener('click', () => answerAutorun(false));
   $('retry-failed').addEventListener('click', () => run({ retry: true }));
-  $('forget-stored').addEventListener('click', () => showStored({ forget: true }));
+  $('forget-stored').addEventListener('click', () => {
+    memory.runEnded();
+    showStored({ forget: true });
+  });
+  $('resume-run').addEventListener('click', resume);
+  $('forget-settings').addEventListener('click', forgetSettings);
   $('new-seed').addEventListener('click', () => newSeed().catch(fail));
   $('download-json').addEventListener('click', () => download('json'));
   $('download-csv').addEventListener('click', () => download('csv'));
@@ -708,9 +846,16 @@ async function start() {
     const reply = await client.ask({ type: 'vocabulary' });
     // The link's settings are read by the core's names and parameters.
     useSettings(reply.vocabulary.settings, reply.vocabulary.presets, reply.vocabulary.sequential_paginations);
+    // What this browser remembers, then the link's parameters over it.
+    const kept = memory.settings();
+    if (kept) {
+      applyQuery(kept.query);
+      applyUnlinked(reply.vocabulary.settings, kept.unlinked);
+      if (kept.source === 'file' && location.search === '') $('source-file').checked = true;
+    }
     link = applyQuery(location.search);
     showShape();
-    mapping.setQuery(mappingQuery(location.search));
+    mapping.setQuery(mappingQuery(mergeQueries(kept?.query ?? '', location.search)));
     buildFromVocabulary(reply.vocabulary);
     vocabulary = reply.vocabulary;
     showSource();
@@ -720,6 +865,9 @@ async function start() {
     return;
   }
   showStored();
+  // Settings are remembered from here on, as they change.
+  for (const type of ['input', 'change']) $('source-panel').addEventListener(type, rememberSoon);
+  for (const id of ['new-seed', 'mapping-reset']) $(id).addEventListener('click', rememberSoon);
   const keepFromLink = link.turnedOn.has($('keep-pages').dataset.setting);
   setState('idle', keepFromLink
     ? 'Ready. This link turned on "Keep fetched pages on this device": the pages a run fetches will be stored in this browser.'

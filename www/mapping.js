@@ -40,10 +40,12 @@ export class MappingPanel {
    * `client` talks to the worker; `say` tells screen readers (the polite
    * live region); `source()` is 'api' or 'file'; `apiForm({refresh, map})`
    * is the API run's form as typed, with those settings (by the core's
-   * names) as given.
+   * names) as given; `onFailed()` is told when a look fails (its message
+   * is then the page's one error).
    */
-  constructor({ client, say, source, apiForm }) {
+  constructor({ client, say, source, apiForm, onFailed = () => {} }) {
     this.client = client;
+    this.onFailed = onFailed;
     this.say = say;
     this.source = source;
     this.apiForm = apiForm;
@@ -66,6 +68,30 @@ export class MappingPanel {
     this.linkMap = map;
     this.linkSeparator = separator;
     this.separator = separator;
+  }
+
+  /**
+   * Puts back a remembered run's `map` and `separator` (as the link's), and
+   * forgets what was found of the API: the run reads with those settings.
+   */
+  restore({ map, separator }) {
+    this.setQuery({ map, separator });
+    const state = this.states.api;
+    if (state.busy) this.client.ask({ type: 'cancel-probe' }).catch(() => {});
+    this.states.api = freshState(state.seq + 1);
+    this.render();
+  }
+
+  /**
+   * Another attempt's failure is the page's one message now: the panel's
+   * own (a failed look, a refusal of the mapping) is no longer shown.
+   */
+  clearError() {
+    for (const state of Object.values(this.states)) {
+      state.error = null;
+      if (state.probe?.refusal) state.probe = { ...state.probe, refusal: null };
+    }
+    this.render();
   }
 
   /** Builds the selects and the preview's head from the core's contract fields and separators. */
@@ -328,6 +354,7 @@ export class MappingPanel {
     state.error = error;
     state.status = '';
     this.changed = null;
+    this.onFailed();
     this.render();
     // The mapping cannot be shown until this is fixed: the message takes focus, as a failed run's does.
     if (explicit) $('mapping-error').focus();

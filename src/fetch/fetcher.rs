@@ -603,6 +603,9 @@ impl<'a> Run<'a> {
             state.progress.pages_done += 1;
             state.progress.records += summary.records as u64;
         });
+        if stored_at.is_some() {
+            self.update(|state| state.stats.pages_from_device += 1);
+        }
         let records = summary.records;
         let (source, message) = match stored_at {
             None => (
@@ -804,6 +807,7 @@ impl<'a> Run<'a> {
                         // judged meanwhile is checked against this one.
                         self.accepted(&page_address, page, &url, &summary);
                         self.store_page(page, &page_address, &body).await;
+                        self.update(|state| state.stats.pages_from_network += 1);
                         let records = summary.records;
                         self.emit(
                             Level::Info,
@@ -1708,16 +1712,18 @@ impl Run<'_> {
         };
         let message = match end {
             RunEnd::Cancelled => "Cancelled".to_owned(),
-            RunEnd::Complete => format!("Fetched all {} pages", pages.len()),
+            RunEnd::Complete => format!("Fetched all {} pages{}", pages.len(), reuse_note(&stats)),
             RunEnd::Partial if failed.is_empty() => format!(
-                "Incomplete: {} pages fetched; see the warnings",
-                pages.len()
+                "Incomplete: {} pages fetched{}; see the warnings",
+                pages.len(),
+                reuse_note(&stats)
             ),
             RunEnd::Partial => {
                 let list: Vec<_> = failed.iter().map(|f| f.page.to_string()).collect();
                 format!(
-                    "Incomplete: {} pages fetched; failed pages: {}",
+                    "Incomplete: {} pages fetched{}; failed pages: {}",
                     pages.len(),
+                    reuse_note(&stats),
                     list.join(", ")
                 )
             }
@@ -1831,5 +1837,45 @@ fn capitalize(text: &str) -> String {
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+/// What the summary line adds when pages kept on this device were reused:
+/// ": 31 pages from this device, 69 fetched" (nothing otherwise).
+fn reuse_note(stats: &FetchStats) -> String {
+    if stats.pages_from_device == 0 {
+        return String::new();
+    }
+    let device = stats.pages_from_device;
+    let plural = if device == 1 { "page" } else { "pages" };
+    format!(
+        ": {device} {plural} from this device, {} fetched",
+        stats.pages_from_network
+    )
+}
+
+#[cfg(test)]
+mod reuse_note_tests {
+    use super::*;
+
+    fn stats(device: u64, network: u64) -> FetchStats {
+        FetchStats {
+            pages_from_device: device,
+            pages_from_network: network,
+            ..FetchStats::default()
+        }
+    }
+
+    #[test]
+    fn says_the_split_only_when_pages_came_from_this_device() {
+        assert_eq!(reuse_note(&stats(0, 20)), "");
+        assert_eq!(
+            reuse_note(&stats(31, 69)),
+            ": 31 pages from this device, 69 fetched"
+        );
+        assert_eq!(
+            reuse_note(&stats(1, 0)),
+            ": 1 page from this device, 0 fetched"
+        );
     }
 }
