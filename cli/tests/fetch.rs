@@ -6,11 +6,29 @@ mod support;
 
 use std::time::Instant;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use support::{code, events, mock_api, run, scratch, stderr};
 
 fn report(path: &std::path::Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).expect("the report")).expect("JSON")
+}
+
+/// `fetch url` with `--log json`, 12 a page, and `extra` options, its
+/// report thrown away.
+fn fetch_logged(url: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["--log", "json", "fetch", url, "--per-page", "12"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["-o", "/dev/null"]);
+    run(&args, b"", &[])
+}
+
+/// The `fields` of each `--log json` event of `kind`, as one array an event.
+fn fields_of(output: &std::process::Output, kind: &str, fields: &[&str]) -> Vec<Value> {
+    events(output)
+        .iter()
+        .filter(|event| event["kind"] == kind)
+        .map(|event| fields.iter().map(|field| event[field].clone()).collect())
+        .collect()
 }
 
 #[test]
@@ -163,65 +181,20 @@ fn rate_limits_and_server_errors_wait_exactly_as_the_page_does() {
     ]);
     let url = format!("{api}/api/users");
     let started = Instant::now();
-    let output = run(
-        &[
-            "--log",
-            "json",
-            "fetch",
-            &url,
-            "--per-page",
-            "12",
-            "-o",
-            "/dev/null",
-        ],
-        b"",
-        &[],
-    );
+    let output = fetch_logged(&url, &[]);
     let took = started.elapsed();
     assert_eq!(code(&output), Some(0), "{}", stderr(&output));
-    let waits: Vec<(u64, u64)> = events(&output)
-        .iter()
-        .filter(|event| event["kind"] == "rate_limit_wait")
-        .map(|event| {
-            (
-                event["page"].as_u64().unwrap(),
-                event["wait_ms"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(waits, [(1, 1000)]);
+    let waits = fields_of(&output, "rate_limit_wait", &["page", "wait_ms"]);
+    assert_eq!(waits, [json!([1, 1000])]);
     assert!(took.as_millis() >= 1000, "the wait was made: {took:?}");
 
     // A 503 on the first attempt: the first backoff, 1 s.
     let api = mock_api(&["--failure-rate", "1", "--max-faults-per-page", "1"]);
     let url = format!("{api}/api/users");
-    let output = run(
-        &[
-            "--log",
-            "json",
-            "fetch",
-            &url,
-            "--per-page",
-            "12",
-            "-o",
-            "/dev/null",
-        ],
-        b"",
-        &[],
-    );
+    let output = fetch_logged(&url, &[]);
     assert_eq!(code(&output), Some(0), "{}", stderr(&output));
-    let retries: Vec<(u64, u64, u64)> = events(&output)
-        .iter()
-        .filter(|event| event["kind"] == "retry")
-        .map(|event| {
-            (
-                event["page"].as_u64().unwrap(),
-                event["retry"].as_u64().unwrap(),
-                event["wait_ms"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(retries, [(1, 1, 1000)]);
+    let retries = fields_of(&output, "retry", &["page", "retry", "wait_ms"]);
+    assert_eq!(retries, [json!([1, 1, 1000])]);
 }
 
 #[test]
@@ -257,24 +230,15 @@ fn a_run_cut_short_resumes_from_the_pages_kept_on_disk() {
             &[("CUSTOMER_API_KEY", "a-key")],
         )
     };
-    let sources = |output: &std::process::Output| -> Vec<(u64, String)> {
-        let mut pages: Vec<(u64, String)> = events(output)
-            .iter()
-            .filter(|event| event["kind"] == "page_fetched")
-            .map(|event| {
-                (
-                    event["page"].as_u64().unwrap(),
-                    event["source"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        pages.sort();
+    let sources = |output: &std::process::Output| -> Vec<Value> {
+        let mut pages = fields_of(output, "page_fetched", &["page", "source"]);
+        pages.sort_by_key(|page| page[0].as_u64());
         pages
     };
     // The first run loses page 2 (no retries): page 1 is kept, the report partial.
     let first = run_keeping();
     assert_eq!(code(&first), Some(3), "{}", stderr(&first));
-    assert_eq!(sources(&first), [(1, "network".to_owned())]);
+    assert_eq!(sources(&first), [json!([1, "network"])]);
     let kept: Vec<_> = std::fs::read_dir(&keep).unwrap().flatten().collect();
     assert_eq!(kept.len(), 1);
     let stored = std::fs::read_to_string(kept[0].path()).unwrap();
@@ -285,7 +249,7 @@ fn a_run_cut_short_resumes_from_the_pages_kept_on_disk() {
     assert_eq!(code(&second), Some(0), "{}", stderr(&second));
     assert_eq!(
         sources(&second),
-        [(1, "device".to_owned()), (2, "network".to_owned())]
+        [json!([1, "device"]), json!([2, "network"])]
     );
     assert_eq!(report(&out)["metadata"]["total_customers"], 12);
 
@@ -305,7 +269,7 @@ fn a_run_cut_short_resumes_from_the_pages_kept_on_disk() {
         &[("CUSTOMER_API_KEY", "another-key")],
     );
     assert_eq!(code(&other), Some(0), "{}", stderr(&other));
-    assert!(sources(&other).iter().all(|(_, from)| from == "network"));
+    assert!(sources(&other).iter().all(|page| page[1] == "network"));
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -537,35 +501,11 @@ fn an_attempt_past_its_timeout_is_given_up_and_retried() {
     ]);
     let url = format!("{api}/api/users");
     let started = Instant::now();
-    let output = run(
-        &[
-            "--log",
-            "json",
-            "fetch",
-            &url,
-            "--per-page",
-            "12",
-            "--timeout-ms",
-            "300",
-            "-o",
-            "/dev/null",
-        ],
-        b"",
-        &[],
-    );
+    let output = fetch_logged(&url, &["--timeout-ms", "300"]);
     let took = started.elapsed();
     assert_eq!(code(&output), Some(0), "{}", stderr(&output));
-    let retries: Vec<(String, u64)> = events(&output)
-        .iter()
-        .filter(|event| event["kind"] == "retry")
-        .map(|event| {
-            (
-                event["cause"].as_str().unwrap().to_owned(),
-                event["wait_ms"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(retries, [("timeout".to_owned(), 1000)]);
+    let retries = fields_of(&output, "retry", &["cause", "wait_ms"]);
+    assert_eq!(retries, [json!(["timeout", 1000])]);
     assert!(took.as_millis() >= 1300, "300 ms, then 1 s: {took:?}");
     assert!(
         took.as_millis() < 3000,

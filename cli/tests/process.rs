@@ -39,6 +39,35 @@ fn page_report(name: &str, options_json: &str, seed: &str, as_of: &str) -> Vec<u
         .to_json()
 }
 
+/// The users of the sample report (seed 42) with one gone, written in
+/// `dir`: with seed 7, the input of the golden changes file.
+fn one_user_gone(dir: &std::path::Path) -> std::path::PathBuf {
+    let input = std::fs::read_to_string(fixture("reqres_users.json")).expect("the fixture");
+    let current = dir.join("reqres_users.json");
+    std::fs::write(&current, input.replacen(r#""id": 12"#, r#""id": 13"#, 1)).expect("written");
+    current
+}
+
+/// `process input` with seed 7, the golden as-of date, `-o out`, and `extra`.
+fn process_seed_7(
+    input: &std::path::Path,
+    out: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec![
+        "process",
+        input.to_str().expect("a UTF-8 path"),
+        "--seed",
+        "7",
+        "--as-of",
+        "2026-11-24",
+        "-o",
+        out.to_str().expect("a UTF-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    run(&args, b"", &[])
+}
+
 #[test]
 fn every_fixtures_report_is_the_pages_but_for_the_time_and_the_mark() {
     for name in FIXTURES {
@@ -256,28 +285,18 @@ fn the_changes_since_an_earlier_report_are_the_pages() {
     // As the golden changes file: the sample report (seed 42) against the
     // same users with seed 7 and one user gone.
     let dir = scratch("changes");
-    let input = std::fs::read_to_string(fixture("reqres_users.json")).unwrap();
-    let current = dir.join("reqres_users.json");
-    std::fs::write(&current, input.replacen(r#""id": 12"#, r#""id": 13"#, 1)).unwrap();
+    let current = one_user_gone(&dir);
     let sample = fixture("../../sample_output.json");
     let changes = dir.join("changes.json");
-    let output = run(
+    let output = process_seed_7(
+        &current,
+        &dir.join("report.json"),
         &[
-            "process",
-            current.to_str().unwrap(),
-            "--seed",
-            "7",
-            "--as-of",
-            "2026-11-24",
-            "-o",
-            dir.join("report.json").to_str().unwrap(),
             "--compare",
             sample.to_str().unwrap(),
             "--changes",
             changes.to_str().unwrap(),
         ],
-        b"",
-        &[],
     );
     assert_eq!(code(&output), Some(0), "{}", stderr(&output));
     let golden = std::fs::read(fixture("golden/reqres_users.json.changes.json")).unwrap();
@@ -313,24 +332,9 @@ fn the_changes_since_an_earlier_report_are_the_pages() {
 #[test]
 fn compare_old_new_writes_the_pages_changes_file_for_two_reports() {
     let dir = scratch("compare");
-    let input = std::fs::read_to_string(fixture("reqres_users.json")).unwrap();
-    let current = dir.join("reqres_users.json");
-    std::fs::write(&current, input.replacen(r#""id": 12"#, r#""id": 13"#, 1)).unwrap();
+    let current = one_user_gone(&dir);
     let new = dir.join("new.json");
-    let made = run(
-        &[
-            "process",
-            current.to_str().unwrap(),
-            "--seed",
-            "7",
-            "--as-of",
-            "2026-11-24",
-            "-o",
-            new.to_str().unwrap(),
-        ],
-        b"",
-        &[],
-    );
+    let made = process_seed_7(&current, &new, &[]);
     assert_eq!(code(&made), Some(0), "{}", stderr(&made));
     let sample = fixture("../../sample_output.json");
     let output = run(

@@ -20,6 +20,7 @@ use customer_pipeline::fetch::services::{
 };
 use customer_pipeline::fetch::store::{PageStore, StoreError, StoredPage};
 use customer_pipeline::pipeline::process_fetched;
+use customer_pipeline::provenance::FailureCode;
 use customer_pipeline::report::Report;
 use customer_pipeline::settings::RunSettings;
 use futures::future::LocalBoxFuture;
@@ -529,14 +530,34 @@ impl Harness {
     pub fn report<'o>(&self, outcome: &'o FetchOutcome) -> Report<'o> {
         let settings = RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z")
             .expect("valid settings");
-        process_fetched(
-            outcome.page_bodies(),
-            outcome.provenance.clone(),
-            &customer_pipeline::source::mapping::MappingSpec::none(),
-            &settings,
-            &*self.time,
-        )
+        report_unmapped(outcome, &settings, &self.time)
     }
+}
+
+/// The report of a run's pages with no mapping, `settings`, and `time`
+/// as the clock.
+pub fn report_unmapped<'o>(
+    outcome: &'o FetchOutcome,
+    settings: &RunSettings,
+    time: &FakeTime,
+) -> Report<'o> {
+    process_fetched(
+        outcome.page_bodies(),
+        outcome.provenance.clone(),
+        &customer_pipeline::source::mapping::MappingSpec::none(),
+        settings,
+        time,
+    )
+}
+
+/// The pages a run gave up on, each with its code.
+pub fn failed_pages(outcome: &FetchOutcome) -> Vec<(u64, FailureCode)> {
+    outcome
+        .provenance
+        .failed_pages
+        .iter()
+        .map(|failure| (failure.page, failure.code))
+        .collect()
 }
 
 pub fn config() -> FetchConfig {
