@@ -381,15 +381,9 @@ impl ScriptedApi {
             Step::WrongPage => respond(200, None, self.body(1, 1, usize::MAX)),
             Step::Short(keep) => respond(200, None, self.body(page, page, keep)),
             Step::Repeat(other) => respond(200, None, self.body(page, other, usize::MAX)),
-            Step::Redirect(location) => futures::future::ready(Ok(HttpResponse {
-                status: 302,
-                retry_after: None,
-                location,
-                link: None,
-                rate: Default::default(),
-                body: Vec::new(),
-            }))
-            .boxed_local(),
+            Step::Redirect(location) => {
+                futures::future::ready(Ok(HttpResponse::redirect(location))).boxed_local()
+            }
             Step::TooLarge => {
                 futures::future::ready(Err(TransportError::TooLarge { limit: 64 << 20 }))
                     .boxed_local()
