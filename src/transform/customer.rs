@@ -151,6 +151,36 @@ impl Customers {
         self.rows.push(customer);
     }
 
+    /// A copy of `customer` (made into `from`, another run's store for the
+    /// same reference date) whose texts are in this store, ready to
+    /// [`push`](Self::push). Taken in source order, customers adopted from
+    /// the parts of a file leave this store as reading the file in one
+    /// piece would: the same texts, interned in the same order.
+    pub(crate) fn adopt(&mut self, from: &Customers, customer: &Customer) -> Customer {
+        let issues_start = self.issues.len() as u32;
+        for issue in from.issues_of(customer) {
+            let text = &mut self.text;
+            let problem = issue.problem.map_text(|span| {
+                let start = text.len() as u32;
+                text.push_str(from.text(span));
+                Span {
+                    start,
+                    len: span.len,
+                }
+            });
+            self.issues.push(QualityIssue {
+                field: issue.field,
+                problem,
+            });
+        }
+        Customer {
+            name: self.names.intern(from.name_of(customer)),
+            domain: self.domains.intern(from.domain_of(customer)),
+            issues_start,
+            ..*customer
+        }
+    }
+
     /// Puts `customer` in the place of the one at `index`.
     pub(crate) fn replace(&mut self, index: usize, customer: Customer) {
         self.rows[index] = customer;
