@@ -14,7 +14,7 @@ use crate::source::ingest::{ingest_page, IngestError, Position, SourceItem};
 use crate::source::mapping::{Mapping, MappingSpec};
 use crate::source::reader::{ReadOptions, Reader};
 use crate::source::record::Mapper;
-use crate::transform::customer::{assess, Assessment, Customer, Customers};
+use crate::transform::customer::{assess, Assessment, Customer, Customers, Renumbering};
 use crate::transform::dedupe::Deduper;
 
 /// Builds a report from items handed over one at a time, in source order,
@@ -76,16 +76,17 @@ impl<'a> ReportBuilder<'a> {
         }
     }
 
-    /// Takes the next record in source order, assessed elsewhere into
-    /// `from` (a part of the file read on its own, [`crate::split`]).
-    pub(crate) fn add_assessed(
-        &mut self,
-        position: Position,
-        from: &Customers,
-        customer: &Customer,
-    ) {
+    /// Takes the texts of customers assessed elsewhere (a part of the file
+    /// read on its own, [`crate::split`]); its customers are then added
+    /// with [`add_assessed`](Self::add_assessed) as renumbered here.
+    pub(crate) fn take_texts(&mut self, from: &Customers) -> Renumbering {
+        self.customers.take_texts(from)
+    }
+
+    /// Takes the next record in source order, assessed elsewhere and
+    /// renumbered by [`take_texts`](Self::take_texts).
+    pub(crate) fn add_assessed(&mut self, position: Position, customer: Customer) {
         self.records_read += 1;
-        let customer = self.customers.adopt(from, customer);
         self.deduper.push(&mut self.customers, position, customer);
     }
 

@@ -521,12 +521,12 @@ pub fn merge(
     let mut mapping = None;
     for (index, part) in parts.into_iter().enumerate() {
         let count = part.records.len();
+        let renumbering = builder.take_texts(&part.customers);
         for record in part.records {
             match record {
                 Assessed::Customer(position, customer) => builder.add_assessed(
                     plan.place(index, rows_before, position),
-                    &part.customers,
-                    &customer,
+                    renumbering.apply(&customer),
                 ),
                 Assessed::Rejected(rejection) => builder.add_rejected(Rejection {
                     position: plan.place(index, rows_before, rejection.position),
@@ -569,6 +569,42 @@ pub fn process_upload_in_parts<'a>(
     let read = options.clone().for_file(file_name);
     let plan = Plan::new(input, &read, parts);
     process_planned(input, file_name, settings, options, &plan)
+}
+
+/// [`process_upload_in_parts`] with the parts read at once, one thread each
+/// (a front end with threads: the command line, the benchmark).
+///
+/// # Errors
+/// As [`process_upload_with`], at the same place.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn process_upload_threads<'a>(
+    input: &'a [u8],
+    file_name: &str,
+    settings: &RunSettings,
+    options: &ReadOptions,
+    threads: usize,
+) -> Result<Report<'a>, IngestError> {
+    let read = options.clone().for_file(file_name);
+    let plan = Plan::new(input, &read, threads);
+    if plan.len() < 2 {
+        return process_upload_with(input, file_name, settings, options);
+    }
+    let outputs: Result<Vec<PartOutput>, IngestError> = std::thread::scope(|scope| {
+        let running: Vec<_> = (0..plan.len())
+            .map(|index| {
+                let (plan, read) = (&plan, &read);
+                scope.spawn(move || read_part(input, plan, index, settings, read))
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|thread| thread.join().unwrap_or(Err(IngestError::Empty)))
+            .collect()
+    });
+    match outputs {
+        Ok(outputs) => merge(&plan, outputs, file_name, settings),
+        Err(_) => process_upload_with(input, file_name, settings, options),
+    }
 }
 
 fn process_planned<'a>(

@@ -267,3 +267,69 @@ fn what_cannot_be_cut_is_one_part() {
     assert_eq!(same_as_whole(late, "late.json", &[2, 36], true), 3);
     assert_eq!(Plan::new(b"[1, 2]", &options, 1).len(), 1);
 }
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn threads_give_the_same_report() {
+    let mut rng = SplitMix64::new(3);
+    let text = json_array(&mut rng, 400);
+    let options = ReadOptions::default();
+    let whole = output(process_upload_with(
+        text.as_bytes(),
+        "t.json",
+        &settings(true),
+        &options,
+    ));
+    for threads in 1..=4 {
+        let parts = output(process_upload_threads(
+            text.as_bytes(),
+            "t.json",
+            &settings(true),
+            &options,
+            threads,
+        ));
+        assert!(whole == parts, "{threads} threads");
+    }
+}
+
+/// Timing on a file given in `SPLIT_TIMING_FILE` (release build):
+/// `SPLIT_TIMING_FILE=… cargo test --release --lib split::tests::timing -- --ignored --nocapture`.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn timing() {
+    let Ok(path) = std::env::var("SPLIT_TIMING_FILE") else {
+        return;
+    };
+    let input = std::fs::read(&path).unwrap();
+    let options = ReadOptions::default();
+    let settings = settings(true);
+    let name = path.rsplit('/').next().unwrap();
+    for round in 0..3 {
+        let at = std::time::Instant::now();
+        let whole = process_upload_with(&input, name, &settings, &options)
+            .unwrap()
+            .to_json();
+        let one = at.elapsed();
+        let read = options.clone().for_file(name);
+        let plan = Plan::new(&input, &read, 2);
+        let at = std::time::Instant::now();
+        let outputs: Vec<PartOutput> = (0..plan.len())
+            .map(|k| read_part(&input, &plan, k, &settings, &read).unwrap())
+            .collect();
+        let parts = at.elapsed();
+        let at = std::time::Instant::now();
+        let merged = merge(&plan, outputs, name, &settings).unwrap().to_json();
+        let merging = at.elapsed();
+        assert!(merged == whole);
+        let at = std::time::Instant::now();
+        let threaded = process_upload_threads(&input, name, &settings, &options, 2)
+            .unwrap()
+            .to_json();
+        let two = at.elapsed();
+        assert!(threaded == whole);
+        println!(
+            "round {round}: whole {one:?}; 2 parts read one after the other {parts:?} + merge {merging:?}; 2 threads {two:?}"
+        );
+    }
+}
