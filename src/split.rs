@@ -252,6 +252,28 @@ impl JsonWalk {
     }
 }
 
+/// Calls `each(at, byte, walk)` for every byte outside strings (and for
+/// the quotes that open and close them), jumping over string contents;
+/// stops when `each` returns false. Strings are most of a file's bytes.
+fn walk_json(input: &[u8], mut each: impl FnMut(usize, u8, &JsonWalk) -> bool) {
+    let mut walk = JsonWalk::default();
+    let mut at = 0;
+    while at < input.len() {
+        if walk.in_string && !walk.escaped {
+            match memchr::memchr2(b'"', b'\\', &input[at..]) {
+                Some(skip) => at += skip,
+                None => return,
+            }
+        }
+        let byte = input[at];
+        let outside = walk.step(byte);
+        if (outside || !walk.in_string) && !each(at, byte, &walk) {
+            return;
+        }
+        at += 1;
+    }
+}
+
 fn is_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
 }
@@ -264,13 +286,11 @@ fn next_sign(input: &[u8], at: usize) -> Option<u8> {
 /// Parts of a JSON array, cut at commas between its top-level elements.
 fn array_parts(input: &[u8], targets: &[usize]) -> Vec<Part> {
     let mut parts = Vec::new();
-    let mut walk = JsonWalk::default();
     let (mut start, mut elements_before, mut commas) = (0, 0, 0);
     let mut previous_sign = 0u8;
     let mut next_target = targets.iter().copied().peekable();
-    for (at, &byte) in input.iter().enumerate() {
-        let outside = walk.step(byte);
-        if outside && byte == b',' && walk.depth == 1 {
+    walk_json(input, |at, byte, walk| {
+        if byte == b',' && walk.depth == 1 {
             commas += 1;
             // A cut leaves an element on both sides, or an error would be
             // lost (`[1,,2]`, `[1,]`): those are left in one part.
@@ -290,13 +310,11 @@ fn array_parts(input: &[u8], targets: &[usize]) -> Vec<Part> {
                 }
             }
         }
-        if outside && !is_space(byte) {
+        if !is_space(byte) {
             previous_sign = byte;
         }
-        if walk.depth == 0 && byte == b']' && outside {
-            break;
-        }
-    }
+        !(walk.depth == 0 && byte == b']')
+    });
     parts.push(Part {
         start,
         end: input.len(),
@@ -311,22 +329,16 @@ fn array_parts(input: &[u8], targets: &[usize]) -> Vec<Part> {
 /// read as a file of one value).
 fn value_parts(input: &[u8], targets: &[usize]) -> Vec<Part> {
     let mut parts = Vec::new();
-    let mut walk = JsonWalk::default();
-    let (mut start, mut lines_before, mut lines) = (0, 0, 0);
+    let mut start = 0;
     // Lines holding something, in the current part and since the last break.
     let (mut filled, mut content) = (0, false);
     let mut next_target = targets.iter().copied().peekable();
-    for (at, &byte) in input.iter().enumerate() {
-        let outside = walk.step(byte);
+    walk_json(input, |at, byte, walk| {
         if !is_space(byte) {
             content = true;
         }
-        if byte != b'\n' {
-            continue;
-        }
-        lines += 1;
-        if !outside || walk.depth != 0 || !content {
-            continue;
+        if byte != b'\n' || walk.depth != 0 || !content {
+            return true;
         }
         content = false;
         filled += 1;
@@ -338,26 +350,33 @@ fn value_parts(input: &[u8], targets: &[usize]) -> Vec<Part> {
                 start,
                 end: at + 1,
                 elements_before: 0,
-                lines_before,
+                lines_before: 0,
             });
             start = at + 1;
-            lines_before = lines;
             filled = 0;
         }
-    }
+        true
+    });
     // The last part too holds two lines with a value, or joins the one before.
     if filled + usize::from(content) < 2 {
         if let Some(before) = parts.pop() {
             start = before.start;
-            lines_before = before.lines_before;
         }
     }
     parts.push(Part {
         start,
         end: input.len(),
         elements_before: 0,
-        lines_before,
+        lines_before: 0,
     });
+    // Line breaks before each part, counted apart (strings were jumped over).
+    let mut lines = 0;
+    let mut counted = 0;
+    for part in &mut parts {
+        lines += memchr::memchr_iter(b'\n', &input[counted..part.start]).count();
+        counted = part.start;
+        part.lines_before = lines;
+    }
     parts
 }
 

@@ -307,20 +307,26 @@ fn timing() {
     let name = path.rsplit('/').next().unwrap();
     for round in 0..3 {
         let at = std::time::Instant::now();
-        let whole = process_upload_with(&input, name, &settings, &options)
-            .unwrap()
-            .to_json();
+        let report = process_upload_with(&input, name, &settings, &options).unwrap();
+        let one_report = at.elapsed();
+        let whole = report.to_json();
         let one = at.elapsed();
+        drop(report);
         let read = options.clone().for_file(name);
+        let at = std::time::Instant::now();
         let plan = Plan::new(&input, &read, 2);
+        let planning = at.elapsed();
         let at = std::time::Instant::now();
         let outputs: Vec<PartOutput> = (0..plan.len())
             .map(|k| read_part(&input, &plan, k, &settings, &read).unwrap())
             .collect();
         let parts = at.elapsed();
         let at = std::time::Instant::now();
-        let merged = merge(&plan, outputs, name, &settings).unwrap().to_json();
+        let report = merge(&plan, outputs, name, &settings).unwrap();
+        let merged_report = at.elapsed();
+        let merged = report.to_json();
         let merging = at.elapsed();
+        drop(report);
         assert!(merged == whole);
         let at = std::time::Instant::now();
         let threaded = process_upload_threads(&input, name, &settings, &options, 2)
@@ -329,7 +335,7 @@ fn timing() {
         let two = at.elapsed();
         assert!(threaded == whole);
         println!(
-            "round {round}: whole {one:?}; 2 parts read one after the other {parts:?} + merge {merging:?}; 2 threads {two:?}"
+            "round {round}: whole {one:?} (report {one_report:?}); plan {planning:?}, 2 parts one after the other {parts:?} + merge {merging:?} (report {merged_report:?}); 2 threads {two:?}"
         );
     }
 }
