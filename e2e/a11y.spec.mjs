@@ -1,10 +1,11 @@
 // Accessibility: axe-core finds nothing on the page idle, running, done,
-// partial and failed, and in the field mapping panel, at 1280 and 390 px,
-// light and dark; focus never falls
+// partial and failed, in the field mapping panel, with More settings open,
+// compact rows and Changes shown, at 1280 and 390 px, light and dark; focus never falls
 // to <body>; every focus ring is visible, unclipped and contrasting.
 import { test, expect } from '@playwright/test';
 import {
-  ROOT, apiUrl, axeViolations, chooseFile, clickAndSettle, focusedId, openAndAutorun, openPage, resetMockAroundEach,
+  ROOT, apiUrl, axeViolations, chooseFile, clickAndSettle, download, focusedId, openAndAutorun, openMoreSettings, openPage,
+  resetMockAroundEach,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
@@ -43,6 +44,7 @@ test('axe finds no violation idle, running, done, partial or failed, wide and na
   await test.step('running', async () => {
     // Ten pages of 1.5 s, one at a time, and a page that fails on its first attempt.
     await page.locator('#api-url').fill(apiUrl({ latency_ms: 1500, users: 60, failure_rate: 1, max_faults_per_page: 1 }));
+    await openMoreSettings(page);
     await page.locator('#concurrency').fill('1');
     await page.locator('#run').click();
     await expect(status).toHaveAttribute('data-state', 'running');
@@ -133,6 +135,38 @@ test('the field mapping panel: axe finds no violation, every stop has its ring; 
   });
 });
 
+test('axe finds no violation with More settings open, compact rows, and Changes with added and removed customers', async ({ page }) => {
+  test.setTimeout(120_000);
+  await openPage(page, { seed: 42, as_of: AS_OF });
+
+  await test.step('More settings open, in API and file mode', async () => {
+    await page.locator('#more-settings summary').click();
+    await expect(page.locator('#concurrency')).toBeVisible();
+    expect(await violationsInEveryView(page)).toEqual([]);
+    await page.locator('#source-file').check();
+    expect(await violationsInEveryView(page)).toEqual([]);
+  });
+
+  await test.step('Changes shown, compact rows', async () => {
+    await chooseFile(page, `${ROOT}tests/fixtures/reqres_users.json`);
+    expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');
+    const earlier = await download(page, 'download-json');
+    const report = JSON.parse(earlier.text);
+    // One customer gone, one new, one changed.
+    report.customers.splice(0, 1);
+    report.customers.push({ ...report.customers[0], customer_id: 99, full_name: 'Ada Lovelace' });
+    report.customers[1].full_name = 'Someone Else';
+    report.metadata.total_customers = report.customers.length;
+    await page.locator('#previous-report').setInputFiles({
+      name: 'earlier.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(report), 'utf8'),
+    });
+    await expect.poll(async () => (await page.locator('#changes-table .vbody .c-change').allTextContents()).sort())
+      .toEqual(['added', 'changed', 'removed']);
+    await page.locator('#density').check();
+    expect(await violationsInEveryView(page)).toEqual([]);
+  });
+});
+
 /**
  * Records, every 10 ms until stopped, which element has focus, so a test
  * can tell focus never fell to <body> in between.
@@ -194,6 +228,7 @@ test('focus goes to the results, to the error, or back to Run; never to <body>',
 
   await test.step('Retry failed pages: focus stays on the page while the results are rebuilt', async () => {
     await page.locator('#api-url').fill(apiUrl({ fail_pages: 2, failure_rate: 0 }));
+    await openMoreSettings(page);
     await page.locator('#retries').fill('0');
     expect(await clickAndSettle(page, page.locator('#run'))).toBe('partial');
     await page.locator('#retry-failed').focus();
@@ -206,6 +241,7 @@ test('focus goes to the results, to the error, or back to Run; never to <body>',
 test('file mode hides every API setting ([hidden] wins over the layout)', async ({ page }) => {
   await openPage(page, { seed: 42, as_of: AS_OF });
   const apiOnly = ['#api-url', '#api-key', '#concurrency', '#retries', '#timeout', '#per-page', '#jitter', '#refresh'];
+  await openMoreSettings(page);
   for (const selector of apiOnly) await expect(page.locator(selector)).toBeVisible();
   await page.locator('#source-file').check();
   await expect(page.locator('#api-settings')).toBeHidden();

@@ -67,16 +67,31 @@ test('an upload compared with an earlier report shows what was added, removed an
     await expect(page.locator('#changes-fields li[data-field="data_quality_score"]')).toHaveAttribute('data-count', '2');
     await expect(page.locator('#changes-notes p')).toHaveCount(0);
 
+    // Added and removed customers are listed with the changed ones, by id, each marked in words.
     const rows = page.locator('#changes-table .vbody .vrow');
-    await expect(rows).toHaveCount(3);
-    await expect(page.locator('#changes-table .vbody .c-customer_id')).toHaveText(['4', '7', '8']);
+    await expect(rows).toHaveCount(5);
+    await expect(page.locator('#changes-table .vbody .c-customer_id')).toHaveText(['4', '7', '8', '12', '13']);
+    await expect(page.locator('#changes-table .vbody .c-change')).toHaveText(['changed', 'changed', 'changed', 'removed', 'added']);
+    await expect(page.locator('#changes-table-count')).toHaveText('5 customers added, removed or changed');
     await expect(rows.nth(1).locator('.c-changes')).toHaveText('Engagement: low → high');
     await expect(rows.nth(2).locator('.c-quality_bucket')).toHaveText('medium → high');
+    // A removed customer shows its values before; an added one its values now.
+    await expect(rows.nth(3).locator('.c-full_name')).toHaveText('Rachel Howell');
+    await expect(rows.nth(3).locator('.c-changes')).toHaveText('not in this run');
+    await expect(rows.nth(3).locator('.c-quality_bucket')).toHaveText('high (before)');
+    await expect(rows.nth(4).locator('.c-full_name')).toHaveText('Ada Lovelace');
+    await expect(rows.nth(4).locator('.c-changes')).toHaveText('not in the earlier report');
+    // The per-field list is whole: nothing cut mid-line.
+    const fields = await page.locator('#changes-fields').evaluate((list) => list.scrollHeight - list.clientHeight);
+    expect(fields).toBeLessThanOrEqual(0);
+    await page.locator('#changes-search').fill('howell');
+    await expect(page.locator('#changes-table .vbody .c-customer_id')).toHaveText(['12']);
+    await page.locator('#changes-search').fill('');
     await page.locator('#changes-filter-field').selectOption('quality_issues');
     await expect(page.locator('#changes-table .vbody .c-customer_id')).toHaveText(['4', '8']);
     await page.locator('#changes-search').fill('lindsay');
     await expect(page.locator('#changes-table .vbody .c-customer_id')).toHaveText(['8']);
-    await expect(page.locator('#changes-table-count')).toHaveText('1 of 3 customers changed');
+    await expect(page.locator('#changes-table-count')).toHaveText('1 of 5 customers added, removed or changed');
     expect(await axeViolations(page)).toEqual([]);
 
     const saved = await download(page, 'download-changes');

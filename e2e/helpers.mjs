@@ -180,6 +180,13 @@ export async function clickAndSettle(page, locator, { timeout = 45_000 } = {}) {
   return handle.jsonValue();
 }
 
+/** Opens "More settings" (#more-settings), where the rarely changed settings are folded. */
+export async function openMoreSettings(page) {
+  const details = page.locator('#more-settings');
+  if (await details.getAttribute('open') === null) await details.locator('summary').click();
+  await expect(details).toHaveAttribute('open', '');
+}
+
 /** Chooses a file through #file-input: a path, or {name, mimeType, buffer}. */
 export async function chooseFile(page, file) {
   await page.locator('#file-input').setInputFiles(file);

@@ -4,7 +4,7 @@
 // (as the core's map text) and the source are remembered too; "Forget these
 // settings" forgets them.
 import { test, expect } from '@playwright/test';
-import { ROOT, apiUrl, chooseFile, openPage } from './helpers.mjs';
+import { ROOT, apiUrl, chooseFile, openMoreSettings, openPage } from './helpers.mjs';
 
 const SETTINGS_KEY = 'customer-pipeline.settings';
 const SHOPIFY = `${ROOT}tests/fixtures/shopify_customers.csv`;
@@ -25,6 +25,7 @@ test('settings are remembered in this browser, never the key; a link wins over t
   await openPage(page);
   await page.locator('#api-url').fill(api);
   await page.locator('#api-key').fill('secret-key-123');
+  await openMoreSettings(page);
   await page.locator('#concurrency').fill('3');
   await page.locator('#retries').fill('2');
   await page.locator('#timeout').fill('4000');
@@ -42,6 +43,8 @@ test('settings are remembered in this browser, never the key; a link wins over t
   expect(await stored(page)).not.toContain('secret-key-123');
 
   await reopen(page);
+  // Remembered values that are not the defaults open More settings by themselves.
+  await expect(page.locator('#more-settings')).toHaveAttribute('open', '');
   await expect(page.locator('#api-url')).toHaveValue(api);
   await expect(page.locator('#api-key')).toHaveValue('');
   await expect(page.locator('#concurrency')).toHaveValue('3');

@@ -5,7 +5,7 @@
 // uninterrupted run's. "Forget stored pages" then empties the store.
 import { test, expect } from '@playwright/test';
 import {
-  MOCK, axeViolations, copiedLink, download, pagePath, settled, startMock, trackRunStates, waitForPagesDone,
+  MOCK, axeViolations, copiedLink, download, openMoreSettings, pagePath, settled, startMock, trackRunStates, waitForPagesDone,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
@@ -116,7 +116,7 @@ test('keep=1: a run reloaded mid-way resumes with only the missing pages and the
     await page.locator('#forget-stored').click();
     await expect(info).toHaveAttribute('data-pages', '0');
     await expect(info).toHaveAttribute('data-bytes', '0');
-    await expect(info).toContainText('0 page(s)');
+    await expect(info).toContainText('0 pages');
     await page.reload();
     await expect(page.locator('#stored-info')).toHaveAttribute('data-pages', '0');
   } finally {
@@ -130,6 +130,7 @@ test('keep is off by default, and in the shared link when on', async ({ page }) 
   await expect(page.locator('#keep-pages')).not.toBeChecked();
   await expect(page.locator('#keep-hours')).toHaveAttribute('placeholder', '24');
   await page.locator('#keep-pages').check();
+  await openMoreSettings(page);
   await page.locator('#keep-hours').fill('48');
   const link = await copiedLink(page);
   expect(link.searchParams.get('keep')).toBe('1');

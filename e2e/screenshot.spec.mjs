@@ -26,6 +26,10 @@ test('screenshot of a real run at 1280 px shows the status, tiles, charts and fi
   const rows = page.locator('#customer-table .vbody .vrow');
   await expect(rows.first()).toBeVisible();
   await page.evaluate(() => window.scrollTo(0, 0));
+  // As tall as the page, so that Run's bar, which sticks to the window's
+  // bottom, is captured where it sits and not over the settings.
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: 1280, height });
   await page.screenshot({ path: OUT, fullPage: true });
   const report = JSON.parse((await download(page, 'download-json')).text);
   const m = report.metadata;

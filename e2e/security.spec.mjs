@@ -5,7 +5,7 @@
 // formulas, and a newer earlier report always wins.
 import { test, expect } from '@playwright/test';
 import {
-  MOCK, ROOT, apiUrl, chooseFile, clickAndSettle, download, focusedId, mockLog, openPage, pagePath,
+  MOCK, ROOT, apiUrl, chooseFile, clickAndSettle, download, focusedId, mockLog, openMoreSettings, openPage, pagePath,
   resetMockAroundEach, trackRunStates,
 } from './helpers.mjs';
 import { readFile } from 'node:fs/promises';
@@ -124,6 +124,7 @@ test('credentials before the host, and a key over plain http: to another machine
 
 test('an answer larger than the largest page fails that page, with a message', async ({ page }) => {
   await openPage(page, { api: apiUrl({ failure_rate: 0, users: 6000, per_page: 6000 }), seed: 42, as_of: AS_OF });
+  await openMoreSettings(page);
   await page.locator('#max-page-mb').fill('1');
   expect(await clickAndSettle(page, page.locator('#run'))).toBe('failed');
   await expect(page.locator('#error')).toHaveAttribute('data-code', 'page_too_large');

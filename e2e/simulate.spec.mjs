@@ -4,7 +4,7 @@
 // carries `simulate=0`.
 import { test, expect } from '@playwright/test';
 import {
-  ROOT, apiUrl, chooseFile, clickAndSettle, copiedLink, download, openPage, resetMock,
+  ROOT, apiUrl, chooseFile, clickAndSettle, copiedLink, download, openMoreSettings, openPage, resetMock,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
@@ -72,6 +72,7 @@ test('an API with scores and logins: derived fields stay unmarked, drawn ones ar
 
 test('simulation off: nothing is drawn, what the source lacks is unknown, and the link says simulate=0', async ({ page }) => {
   await openPage(page, { seed: 42, as_of: AS_OF });
+  await openMoreSettings(page);
   await page.locator('#simulate').uncheck();
   await chooseFile(page, SHOPIFY);
   expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');

@@ -12,6 +12,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "eslint (www, e2e, bench)"
 npx eslint www e2e bench
 
+step "page unit tests (node --test: www/format.js)"
+node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON --test e2e/unit/
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

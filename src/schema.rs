@@ -56,6 +56,17 @@ pub(crate) struct Choices {
     pub expected: &'static str,
 }
 
+impl Choices {
+    /// The length of the longest label, in characters.
+    pub(crate) fn longest(&self) -> usize {
+        self.labels
+            .iter()
+            .map(|label| label.chars().count())
+            .max()
+            .unwrap_or(0)
+    }
+}
+
 /// What a field holds; it decides how the value is written, read back,
 /// sorted, searched and shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +77,9 @@ pub(crate) enum Kind {
     /// Free text: escaped in JSON, quoted in CSV, sorted and searched
     /// without regard to case.
     Text,
+    /// A domain name: written, sorted and searched as [`Kind::Text`], but
+    /// shown breaking only after its dots (never mid-label).
+    Domain,
     /// One of fixed labels: written as it is, sorted by label, charted.
     Enum(&'static Choices),
     /// A score from 0 to 100.
@@ -80,11 +94,69 @@ impl Kind {
         match self {
             Kind::Id => "id",
             Kind::Text => "text",
+            Kind::Domain => "domain",
             Kind::Enum(_) => "enum",
             Kind::Score => "score",
             Kind::Issues => "issues",
         }
     }
+
+    /// How a table shows the kind: ids, labels and scores on one line, a
+    /// domain broken at its dots, names at spaces, lists one item a line.
+    /// The widths fit the values the kind holds at the table's font: a
+    /// 13-digit id, the longest label of an enumerated field and
+    /// `100 medium` stay whole; a list of issues, mostly empty, starts
+    /// narrower than a domain and shares what is left with the texts.
+    pub(crate) fn layout(self) -> ColumnLayout {
+        let (min_rem, share, wrap) = match self {
+            // Values of a known width take no share of what is left.
+            Kind::Id => (8.0, 0.0, Wrap::Never),
+            Kind::Text => (7.5, 1.0, Wrap::Words),
+            Kind::Domain => (10.0, 1.0, Wrap::Dots),
+            Kind::Enum(choices) => (text_rem(choices.longest()), 0.0, Wrap::Never),
+            Kind::Score => (7.0, 0.0, Wrap::Never),
+            Kind::Issues => (8.0, 1.0, Wrap::Lines),
+        };
+        ColumnLayout {
+            min_rem,
+            share,
+            wrap,
+        }
+    }
+}
+
+/// About how wide, in rem, a cell holding `chars` characters of the
+/// table's text is: 0.5 rem a character (the table's 0.85 rem font, wide
+/// fonts included) and 1 rem of padding.
+pub(crate) fn text_rem(chars: usize) -> f64 {
+    chars as f64 * 0.5 + 1.0
+}
+
+/// Where a table cell's text may break onto another line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Wrap {
+    /// Nowhere: one line (ids, labels, scores).
+    Never,
+    /// Only after a dot (domains).
+    Dots,
+    /// At spaces (names, sentences).
+    Words,
+    /// One item a line (lists).
+    Lines,
+}
+
+/// How a table column shows its values: its least width (in rem, the
+/// root font size), its share of the width left over, and where its text
+/// may break.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub(crate) struct ColumnLayout {
+    /// The least width, in rem.
+    pub min_rem: f64,
+    /// Its share of the width beyond every column's least (a CSS `fr`).
+    pub share: f64,
+    /// Where its text may break.
+    pub wrap: Wrap,
 }
 
 /// Where a field's value comes from.
@@ -179,7 +251,7 @@ pub(crate) const LINE: [FieldSpec; 10] = [
         "email_domain",
         "Email domain",
         "Email domain",
-        Kind::Text,
+        Kind::Domain,
         Origin::Source,
     ),
     spec!(

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::common::dates::{format_log_time, format_timestamp};
 use crate::common::events::{Level, RunEvent};
+use crate::common::words::{plural, size};
 use crate::pipeline::ReportBuilder;
 use crate::report::{Report, SourceInfo};
 use crate::settings::RunSettings;
@@ -129,12 +130,6 @@ pub type UploadEvent = RunEvent<UploadEventKind>;
 
 // Used by the page (`web`, wasm32 only) and by tests.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
-}
-
-// Used by the page (`web`, wasm32 only) and by tests.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 fn seconds(ms: u64) -> String {
     format!("{:.2} s", ms as f64 / 1000.0)
 }
@@ -190,7 +185,7 @@ impl UploadEventKind {
         let (level, message) = match &self {
             UploadEventKind::UploadStarted { file_name, bytes } => (
                 Level::Info,
-                format!("Reading {file_name} ({})", megabytes(*bytes)),
+                format!("Reading {file_name} ({})", size(*bytes)),
             ),
             UploadEventKind::UploadRead {
                 bytes,
@@ -199,8 +194,9 @@ impl UploadEventKind {
             } => (
                 Level::Info,
                 format!(
-                    "Read {} and {records} records in {}",
-                    megabytes(*bytes),
+                    "Read {} and {} in {}",
+                    size(*bytes),
+                    plural(*records as u64, "record", "records"),
                     seconds(*read_ms)
                 ),
             ),
@@ -217,9 +213,11 @@ impl UploadEventKind {
                     Level::Info
                 },
                 format!(
-                    "Layout: {}. {customers} customers, {duplicates_removed} duplicates removed, \
-                     {rejected_records} records rejected; report built in {}",
+                    "Layout: {}. {}, {} removed, {} rejected; report built in {}",
                     layout(*format),
+                    plural(*customers as u64, "customer", "customers"),
+                    plural(*duplicates_removed as u64, "duplicate", "duplicates"),
+                    plural(*rejected_records as u64, "record", "records"),
                     seconds(*process_ms)
                 ),
             ),
@@ -378,7 +376,23 @@ mod tests {
         .at(at);
         assert_eq!(
             serde_json::to_string(&event).unwrap(),
-            r#"{"at":"2026-11-24T12:00:00.000Z","level":"warn","kind":"report_built","format":"record_array","customers":10,"duplicates_removed":1,"rejected_records":2,"process_ms":1500,"message":"Layout: a JSON array of records. 10 customers, 1 duplicates removed, 2 records rejected; report built in 1.50 s"}"#
+            r#"{"at":"2026-11-24T12:00:00.000Z","level":"warn","kind":"report_built","format":"record_array","customers":10,"duplicates_removed":1,"rejected_records":2,"process_ms":1500,"message":"Layout: a JSON array of records. 10 customers, 1 duplicate removed, 2 records rejected; report built in 1.50 s"}"#
+        );
+        // A small file says its size in bytes or KB, never "0.0 MB"; one record is one.
+        let read = |bytes, records| {
+            UploadEventKind::UploadRead {
+                bytes,
+                records,
+                read_ms: 20,
+            }
+            .at(at)
+            .message
+        };
+        assert_eq!(read(812, 1), "Read 812 bytes and 1 record in 0.02 s");
+        assert_eq!(read(421_888, 2), "Read 412 KB and 2 records in 0.02 s");
+        assert_eq!(
+            read(12_897_485, 1234),
+            "Read 12.3 MB and 1,234 records in 0.02 s"
         );
     }
 

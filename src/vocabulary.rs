@@ -385,7 +385,38 @@ mod tests {
         assert_eq!(json["scored_fields"][5]["label"], "Engagement score");
         assert_eq!(
             json["columns"][0],
-            serde_json::json!({"key": "customer_id", "label": "ID", "kind": "id", "sortable": true})
+            serde_json::json!({
+                "key": "customer_id", "label": "ID", "kind": "id",
+                "min_rem": 8.0, "share": 0.0, "wrap": "never", "sortable": true
+            })
+        );
+        // Widths and breaks come from the kind: a domain breaks at dots, a
+        // name at spaces, the issues one a line, in less room than the names.
+        let wraps: Vec<&str> = json["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["wrap"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            wraps,
+            [
+                "never", "words", "dots", "never", "never", "never", "never", "never", "never",
+                "lines"
+            ]
+        );
+        assert_eq!(json["columns"][2]["kind"], "domain");
+        // An enumerated field's column fits its longest label (`email_campaign`),
+        // and a column its heading's longest word (`Engagement`).
+        let min = |c: usize| json["columns"][c]["min_rem"].as_f64().unwrap();
+        assert_eq!(json["columns"][5]["key"], "acquisition_channel");
+        assert_eq!(min(5), 8.0);
+        assert_eq!(min(3), 6.5);
+        assert_eq!(min(4), 5.5);
+        let share = |c: usize| json["columns"][c]["share"].as_f64().unwrap();
+        assert!(
+            share(9) < share(1) + share(2),
+            "the issues take less than name and domain"
         );
         assert_eq!(json["columns"][9]["sortable"], false);
         assert_eq!(

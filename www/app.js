@@ -8,6 +8,7 @@ import { ChangesPanel } from './changes.js';
 import { WorkerClient, codedError } from './client.js';
 import { barChart, chartFigure } from './charts.js';
 import { el, count, saveFile, capitalise } from './dom.js';
+import { bytes, plural, seconds } from './format.js';
 import { MappingPanel } from './mapping.js';
 import {
   Memory, applyUnlinked, browserStorage, clearSettingInputs, mergeQueries, resumeLabel, resumeText, reuseText,
@@ -97,6 +98,8 @@ function showError(lines) {
 function markInvalid(field) {
   const input = settingInput(field);
   if (!input) return;
+  // A folded setting the core refused is shown.
+  if ($('more-settings').contains(input)) $('more-settings').open = true;
   input.setAttribute('aria-invalid', 'true');
   const described = (input.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean);
   if (!described.some((id) => id === 'error')) input.setAttribute('aria-describedby', [...described, 'error'].join(' '));
@@ -151,6 +154,7 @@ function clearFailure() {
 
 function showSource() {
   $('api-settings').hidden = source() !== 'api';
+  $('api-more-settings').hidden = source() !== 'api';
   $('file-settings').hidden = source() !== 'file';
   mapping.render();
   updateButtons();
@@ -161,18 +165,11 @@ function chooseFile(file) {
   clearFailure();
   chosenFile = file;
   $('source-file').checked = true;
-  $('file-name').textContent = `Selected: ${file.name} (${formatBytes(file.size)})`;
+  $('file-name').textContent = `Selected: ${file.name} (${bytes(file.size)})`;
   showSource();
   mapping.chooseFile(file);
 }
 
-function formatBytes(n) {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-
-const seconds = (ms) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 
 // ---------- progress ----------
 
@@ -183,14 +180,14 @@ function elapsed() {
 
 function progressParts() {
   if (running.source === 'file') {
-    const parts = [progress.processing ? 'Processing…' : `Read ${formatBytes(progress.loaded || 0)} of ${formatBytes(progress.total || 0)}`];
-    if (progress.records) parts.push(`${count(progress.records)} records`);
+    const parts = [progress.processing ? 'Processing…' : `Read ${bytes(progress.loaded || 0)} of ${bytes(progress.total || 0)}`];
+    if (progress.records) parts.push(plural(progress.records, 'record', 'records'));
     return parts;
   }
   const done = (progress.pages_done || 0) + (progress.pages_failed || 0);
   const parts = [`Pages ${count(done)} of ${progress.pages_total === null || progress.pages_total === undefined ? '?' : count(progress.pages_total)}`,
-    `${count(progress.records)} records`, `${count(progress.requests)} requests`,
-    `${count(progress.retries)} retries`, `${count(progress.rate_limit_waits)} rate-limit waits`];
+    plural(progress.records, 'record', 'records'), plural(progress.requests, 'request', 'requests'),
+    plural(progress.retries, 'retry', 'retries'), plural(progress.rate_limit_waits, 'rate-limit wait', 'rate-limit waits')];
   const left = Math.ceil((waitingUntil - Date.now()) / 1000);
   if (left > 0) parts.push(`waiting ${left} s (${waitingWhy})`);
   return parts;
@@ -338,10 +335,10 @@ function outcome({ metadata: m, millis }) {
     return { state: 'empty', text: `No customers: ${why}.` };
   }
   if (m.complete) {
-    return { state: 'done', text: `Done: ${count(m.total_customers)} customers in ${seconds(millis)}.` };
+    return { state: 'done', text: `Done: ${plural(m.total_customers, 'customer', 'customers')} in ${seconds(millis)}.` };
   }
-  const parts = [`Partial: ${count(m.total_customers)} customers`];
-  if (m.failed_pages.length) parts.push(`${count(m.failed_pages.length)} page(s) failed; Retry failed pages to complete the report`);
+  const parts = [`Partial: ${plural(m.total_customers, 'customer', 'customers')}`];
+  if (m.failed_pages.length) parts.push(`${plural(m.failed_pages.length, 'page', 'pages')} failed; Retry failed pages to complete the report`);
   if (m.truncated) parts.push(limitText(m.truncated));
   if (!m.failed_pages.length && !m.truncated) parts.push('the records received do not match the API\'s total (see Warnings)');
   return { state: 'partial', text: `${parts.join('; ')}.` };
@@ -349,7 +346,7 @@ function outcome({ metadata: m, millis }) {
 
 /** The page-limit state, from metadata.truncated. */
 function limitText({ limit, pages_stated: stated }) {
-  const states = stated === null ? 'the API states no total' : `the API states ${count(stated)} pages`;
+  const states = stated === null ? 'the API states no total' : `the API states ${plural(stated, 'page', 'pages')}`;
   return `stopped at the ${count(limit)}-page limit; ${states}`;
 }
 
@@ -363,7 +360,7 @@ async function showStored({ forget = false } = {}) {
     const { stored } = await client.ask({ type: forget ? 'forget-stored' : 'stored' });
     info.dataset.pages = String(stored.pages);
     info.dataset.bytes = String(stored.bytes);
-    const text = `Stored on this device: ${count(stored.pages)} page(s), ${formatBytes(stored.bytes)}.`;
+    const text = `Stored on this device: ${plural(stored.pages, 'page', 'pages')}, ${bytes(stored.bytes)}.`;
     // A live region: said again only when it changes.
     if (info.textContent !== text) info.textContent = text;
     offerResume(stored.pages);
@@ -505,9 +502,10 @@ function clearResults() {
 const LISTS = [['failed-pages', 'failed-none'], ['rejected-list', 'rejected-none'],
   ['duplicates-list', 'duplicates-none'], ['warnings-list', 'warnings-none']];
 
+/** The tiles: `[key, label, value, note]`; the note (optional) says what the value means. */
 function fillCounts(tiles) {
-  $('counts').replaceChildren(...tiles.map(([key, label, value]) => el('div', { attrs: { 'data-count': key } }, [
-    el('dt', { text: label }),
+  $('counts').replaceChildren(...tiles.map(([key, label, value, note]) => el('div', { attrs: { 'data-count': key } }, [
+    el('dt', { text: label }, note ? [el('span', { className: 'tile-note', text: note })] : []),
     el('dd', { text: value }),
   ])));
 }
@@ -540,10 +538,14 @@ function tiles(m, millis) {
       ['requests', 'Requests', count(f.requests)],
       ['retries', 'Retries', count(Object.values(f.retries).reduce((sum, n) => sum + n, 0))],
       ['rate_limited', 'Rate-limited (429)', count(f.rate_limited)],
-      ['waited', 'Waited', seconds(f.waited_ms)],
+      ['waited', 'Time waited', seconds(f.waited_ms),
+        `summed over concurrent requests (fetching: ${seconds(f.fetch_ms)})`],
       ['cache_hits', 'Pages from cache', count(f.cache_hits)],
       ...(reuseText(f) ? [['from_device', 'Resumed', reuseText(f)]] : []),
-      ['success_rate', 'Success rate', `${Math.round(f.success_rate * 100)}%`],
+      // Not "first-try success" of pages: the core counts requests, and a page
+      // that failed once then succeeded is one of two requests succeeding.
+      ['success_rate', 'Successful requests', `${Math.round(f.success_rate * 100)}%`,
+        `of ${plural(f.requests, 'request', 'requests')}, retries included`],
       ['timing', 'Fetch / process', `${seconds(f.fetch_ms)} / ${seconds(f.process_ms)}`],
     );
   } else {
@@ -582,7 +584,7 @@ function simulatedMark(m, key) {
   if (n === 0) return '';
   return n === m.total_customers
     ? `simulated from seed ${seed}, not from your data`
-    : `simulated for ${count(n)} of ${count(m.total_customers)} customers from seed ${seed}`;
+    : `simulated for ${count(n)} of ${plural(m.total_customers, 'customer', 'customers')} from seed ${seed}`;
 }
 
 /**
@@ -642,7 +644,7 @@ async function showResults(reply) {
   showEnrichment(m);
   showMappingUsed(m.mapping);
 
-  fillList('failed-pages', 'failed-none', m.failed_pages.map((f) => `Page ${f.page}: ${f.reason} (${count(f.attempts)} attempts)`));
+  fillList('failed-pages', 'failed-none', m.failed_pages.map((f) => `Page ${f.page}: ${f.reason} (${plural(f.attempts, 'attempt', 'attempts')})`));
   fillList('rejected-list', 'rejected-none',
     withMore(rejected.map((r) => `${r.position}: ${r.reason}`), rejected.length, m.rejected_records));
   fillList('duplicates-list', 'duplicates-none',
@@ -655,10 +657,10 @@ async function showResults(reply) {
   const notes = [];
   if (m.truncated) {
     const limit = limitText(m.truncated);
-    notes.push(`${limit[0].toUpperCase()}${limit.slice(1)}: this report holds the first ${count(m.truncated.limit)} pages only, and retrying cannot fetch more.`);
+    notes.push(`${limit[0].toUpperCase()}${limit.slice(1)}: this report holds the first ${plural(m.truncated.limit, 'page', 'pages')} only, and retrying cannot fetch more.`);
   }
   if (m.failed_pages.length) {
-    notes.push(`${count(m.failed_pages.length)} page(s) could not be fetched in full (listed under Failed pages); Retry failed pages fetches only those.`);
+    notes.push(`${plural(m.failed_pages.length, 'page', 'pages')} could not be fetched in full (listed under Failed pages); Retry failed pages fetches only those.`);
   }
   if (!m.complete) {
     notes.unshift('This report is incomplete (metadata.complete is false) and its downloads are named "-partial".');
@@ -667,7 +669,7 @@ async function showResults(reply) {
   $('partial-note').textContent = notes.join(' ');
   $('partial-note').hidden = m.complete;
   if (reply.cachedPages !== undefined) {
-    $('cache-info').textContent = `${count(reply.cachedPages)} page(s) fetched in this tab are cached and reused.`;
+    $('cache-info').textContent = `${plural(reply.cachedPages, 'page', 'pages')} fetched in this tab ${reply.cachedPages === 1 ? 'is' : 'are'} cached and reused.`;
   }
 
   setDownloads(true);
@@ -696,7 +698,7 @@ async function download(kind) {
     saveFile(blob, name, type);
     log.add({
       at: new Date().toISOString(), level: 'info', kind: 'exported',
-      message: `Exported ${name} (${formatBytes(blob.size)}) in ${seconds(millis)}`,
+      message: `Exported ${name} (${bytes(blob.size)}) in ${seconds(millis)}`,
     });
   } catch (error) {
     showError([`Could not prepare the download: ${error.message}`]);
@@ -773,6 +775,14 @@ function wire() {
     event.preventDefault();
     $('file-settings').classList.add('dragging');
   });
+  // Compact rows in both tables: less padding, tighter lines; rows measured again.
+  $('density').addEventListener('change', () => {
+    document.body.classList.toggle('compact', $('density').checked);
+    for (const shown of [table, changes.table]) {
+      shown?.remeasure();
+      shown?.render();
+    }
+  });
   document.addEventListener('dragleave', () => $('file-settings').classList.remove('dragging'));
   document.addEventListener('drop', (event) => {
     event.preventDefault();
@@ -843,6 +853,8 @@ async function start() {
       if (kept.source === 'file' && location.search === '') $('source-file').checked = true;
     }
     link = applyQuery(location.search);
+    // Remembered or linked, a folded setting not at its default is shown.
+    unfoldChangedSettings();
     mapping.setQuery(mappingQuery(mergeQueries(kept?.query ?? '', location.search)));
     buildFromVocabulary(reply.vocabulary);
     vocabulary = reply.vocabulary;
@@ -865,6 +877,16 @@ async function start() {
   // the user's word for this link's API: ask before sending it there.
   if (source() === 'api' && $('api-key').value !== '') askBeforeAutorun();
   else run();
+}
+
+/**
+ * Opens "More settings" when one of its settings is not at its default (a
+ * link set it), so nothing that shapes the run is out of sight.
+ */
+function unfoldChangedSettings() {
+  const changed = [...$('more-settings').querySelectorAll('input[data-setting]')].some((input) => (
+    input.type === 'checkbox' ? input.checked !== input.defaultChecked : input.value !== input.defaultValue));
+  if (changed) $('more-settings').open = true;
 }
 
 /** Shows the question an autorun link with a filled-in key waits on, and focuses it. */

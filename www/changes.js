@@ -2,15 +2,22 @@
 // this tool exported (#previous-report). The worker reads and checks the
 // report, compares it with each run's results and keeps the changes
 // (changes-worker.js); this shows the counts, the quality-bucket moves and
-// a virtual table of the changed customers, and saves the changes file.
+// a virtual table of the added, removed and changed customers (each row
+// marked so by the core's `change`), and saves the changes file.
 // Field and bucket names come from the core's vocabulary; notes and
 // refusals are the core's sentences, shown as they are.
 import { el, count, saveFile } from './dom.js';
-import { VirtualTable } from './vtable.js';
+import { bytes, plural, seconds } from './format.js';
+import { VirtualTable, fillText } from './vtable.js';
 
 const $ = (id) => document.getElementById(id);
 
-const customers = (n) => (n === 1 ? '1 customer' : `${count(n)} customers`);
+const customers = (n) => plural(n, 'customer', 'customers');
+
+/** What a row's change is, in words (shown as text, not by colour alone). */
+const CHANGE_WORDS = { added: 'added', removed: 'removed', changed: 'changed' };
+/** The changes cell of a customer added or removed: which report it is missing from. */
+const WHOLE_CHANGE = { added: 'not in the earlier report', removed: 'not in this run' };
 
 /** A changed value as text; a list's items one after another ("none" when empty). */
 function shown(value) {
@@ -167,7 +174,7 @@ export class ChangesPanel {
       className: 'vtable', attrs: { id: 'changes-table', role: 'table', 'aria-labelledby': 'changes-table-title' },
     }, [el('div', { className: 'vhead', attrs: { role: 'rowgroup' } }), el('div', { className: 'vbody', attrs: { role: 'rowgroup' } })]);
     const scroller = el('div', {
-      className: 'vscroll', attrs: { tabindex: '0', role: 'region', 'aria-label': 'Changed customers table (scrolls)' },
+      className: 'vscroll', attrs: { tabindex: '0', role: 'region', 'aria-label': 'Added, removed and changed customers table (scrolls)' },
     }, [table]);
     $('changes-table-area').append(scroller);
     this.table = new VirtualTable({
@@ -176,9 +183,11 @@ export class ChangesPanel {
       table,
       client: this.client,
       onCount: (rows) => {
-        const total = this.metadata?.counts.changed ?? rows;
+        const c = this.metadata?.counts;
+        const total = c ? c.added + c.removed + c.changed : rows;
         $('changes-table-count').textContent = rows === total
-          ? `${customers(total)} changed` : `${count(rows)} of ${customers(total)} changed`;
+          ? `${customers(total)} added, removed or changed`
+          : `${count(rows)} of ${customers(total)} added, removed or changed`;
       },
       requests: { view: 'changes-view', rows: 'changes-rows' },
       fill: (cell, column, row, ranks) => this.fill(cell, column, row, ranks),
@@ -187,21 +196,36 @@ export class ChangesPanel {
     return this.table;
   }
 
-  /** A changed customer's cell: one changed field a line; the bucket before and now. */
+  /**
+   * A listed customer's cell: what happened to it (added, removed,
+   * changed), one changed field a line, the bucket before and now (only
+   * before for a removed customer, only now for an added one).
+   */
   fill(cell, column, row, ranks) {
-    if (column.kind === 'changes') {
+    if (column.kind === 'change') {
+      cell.append(el('span', { className: `change change-${row.change}`, text: CHANGE_WORDS[row.change] ?? row.change }));
+    } else if (column.kind === 'changes') {
+      if (WHOLE_CHANGE[row.change]) {
+        cell.append(el('span', { className: 'no-change', text: WHOLE_CHANGE[row.change] }));
+        return;
+      }
       cell.textContent = row.changes
         .map((change) => `${this.label(change.field)}: ${shown(change.old)} → ${shown(change.new)}`)
         .join('\n');
     } else if (column.kind === 'bucket') {
-      const rank = ranks.get(row.quality_bucket) ?? 0;
-      const moved = row.previous_bucket !== row.quality_bucket;
+      const bucket = row.quality_bucket ?? row.previous_bucket;
+      const rank = ranks.get(bucket) ?? 0;
+      let text = bucket;
+      if (row.quality_bucket === null) text = `${row.previous_bucket} (before)`;
+      else if (row.previous_bucket !== null && row.previous_bucket !== row.quality_bucket) {
+        text = `${row.previous_bucket} → ${row.quality_bucket}`;
+      }
       cell.append(
         el('span', { className: `marker rank-${rank}`, attrs: { 'aria-hidden': 'true' } }),
-        el('span', { className: `bucket rank-${rank}`, text: moved ? `${row.previous_bucket} → ${row.quality_bucket}` : row.quality_bucket }),
+        el('span', { className: `bucket rank-${rank}`, text }),
       );
     } else {
-      cell.textContent = String(row[column.key] ?? '');
+      fillText(cell, column, row[column.key]);
     }
   }
 
@@ -213,7 +237,7 @@ export class ChangesPanel {
       saveFile(blob, name, 'application/json');
       this.log.add({
         at: new Date().toISOString(), level: 'info', kind: 'exported',
-        message: `Exported ${name} (${count(blob.size)} bytes) in ${(millis / 1000).toFixed(2)} s`,
+        message: `Exported ${name} (${bytes(blob.size)}) in ${seconds(millis)}`,
       });
     } catch (error) {
       this.refuse(`Could not prepare the download: ${error.message}`);

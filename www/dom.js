@@ -10,8 +10,7 @@ export function el(tag, { className, text, attrs } = {}, children = []) {
   return node;
 }
 
-/** Formats a count for people: 1,234. */
-export const count = (n) => Number(n ?? 0).toLocaleString('en-US');
+export { count } from './format.js';
 
 /** The text with its first letter in upper case (for labels that start a sentence). */
 export const capitalise = (text) => text.charAt(0).toUpperCase() + text.slice(1);

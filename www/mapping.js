@@ -15,6 +15,7 @@
 // writes the link's (mapText). Field names, labels and separators come from
 // the core's vocabulary.
 import { el, count, capitalise } from './dom.js';
+import { plural } from './format.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -345,7 +346,7 @@ export class MappingPanel {
       const found = this.vocabulary.contract_fields.length - unmapped.length;
       const missing = unmapped.length ? `; not in this source: ${unmapped.map((f) => this.label(f)).join(', ')}` : '';
       this.say(`Field mapping: ${count(found)} of ${count(this.vocabulary.contract_fields.length)} fields found${missing}. `
-        + `${count(probe.preview.length)} records previewed.`);
+        + `${plural(probe.preview.length, 'record', 'records')} previewed.`);
     }
   }
 
@@ -364,10 +365,10 @@ export class MappingPanel {
     const n = probe.columns.length;
     if (probe.separator === null) {
       const layout = this.vocabulary.layouts.find((entry) => entry.name === probe.format)?.label ?? probe.format;
-      return `${capitalise(layout)}, ${count(n)} ${n === 1 ? 'field' : 'fields'} found in the first records.`;
+      return `${capitalise(layout)}, ${plural(n, 'field', 'fields')} found in the first records.`;
     }
     const chosen = state === this.states.file && this.separator !== '';
-    return `CSV, ${count(n)} ${n === 1 ? 'column' : 'columns'} separated by ${this.separatorLabel(probe.separator).toLowerCase()}`
+    return `CSV, ${plural(n, 'column', 'columns')} separated by ${this.separatorLabel(probe.separator).toLowerCase()}`
       + `${chosen ? '' : ' (found from the header)'}.`;
   }
 
@@ -451,7 +452,7 @@ export class MappingPanel {
 
     const where = kind === 'file' ? `of ${this.file.name}` : 'of page 1';
     $('mapping-preview-caption').textContent = probe.preview.length
-      ? `The first ${count(probe.preview.length)} records ${where}, read with this mapping`
+      ? `The first ${plural(probe.preview.length, 'record', 'records')} ${where}, read with this mapping`
       : `No records in the part ${where} looked at`;
     // A record that cannot be read shows why across the row; one the run
     // will reject (no valid id) shows its values, and why under its place.

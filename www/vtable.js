@@ -16,23 +16,32 @@ const BLOCK = 200;
 const OVERSCAN = 6;
 const MAX_HEIGHT = 10_000_000;
 
-/**
- * Column widths by the kind of value a column shows (the core's column
- * `kind`; presentation only): the minimum in rem and the share of the rest.
- * When the table cannot have every column at its minimum, rows become cards
- * (every field with its name), so no column is ever out of sight.
- */
-const KIND_WIDTHS = {
-  id: [4.5, 0.8],
-  text: [7.5, 1.4],
-  enum: [6.5, 0.5],
-  score: [7, 0.5],
-  issues: [13, 3],
-  changes: [18, 4],
-  bucket: [10, 0.8],
-  default: [6, 0.5],
-};
+// Column widths and where a cell's text breaks come from the core: each
+// column carries `min_rem`, `share` and `wrap` (never, dots, words, lines),
+// decided by its field's kind (src/schema.rs). When the table cannot have
+// every column at its minimum, rows become cards (every field with its
+// name), so no column is ever out of sight.
 const BORDERS_REM = 0.25;
+
+/**
+ * Sets a cell's text so it breaks where its column allows: a domain only
+ * after its dots (a <wbr> after each, as DOM nodes; the text is shown as
+ * it is, only cut into nodes), a list one item a line.
+ */
+export function fillText(cell, column, value) {
+  if (column.wrap === 'dots' && typeof value === 'string') {
+    const parts = value.split('.');
+    parts.forEach((part, i) => {
+      const last = i === parts.length - 1;
+      cell.append(last ? part : `${part}.`);
+      if (!last) cell.append(document.createElement('wbr'));
+    });
+  } else if (Array.isArray(value)) {
+    cell.textContent = value.join('\n');
+  } else {
+    cell.textContent = String(value ?? '');
+  }
+}
 
 /** Row heights with prefix sums (a Fenwick tree). */
 class Heights {
@@ -152,7 +161,7 @@ export class VirtualTable {
   configure({ columns, quality_buckets: buckets }) {
     this.columns = columns;
     this.ranks = new Map(buckets.map((bucket, rank) => [bucket.name, rank]));
-    const widths = columns.map((column) => KIND_WIDTHS[column.kind] ?? KIND_WIDTHS.default);
+    const widths = columns.map((column) => [column.min_rem ?? 6, column.share ?? 0.5]);
     // The first text column (the name) leads a card on narrow screens.
     this.lead = columns.find((column) => column.kind === 'text')?.key;
     this.table.style.setProperty('--columns', widths.map(([min, share]) => `minmax(${min}rem, ${share}fr)`).join(' '));
@@ -380,7 +389,7 @@ export class VirtualTable {
 
   /** A cell's classes: its column's key and kind, and `lead` for the leading column. */
   cellClass(column) {
-    return `vcell c-${column.key} k-${column.kind}${column.key === this.lead ? ' lead' : ''}`;
+    return `vcell c-${column.key} k-${column.kind} wrap-${column.wrap ?? 'words'}${column.key === this.lead ? ' lead' : ''}`;
   }
 
   row(item, index) {
@@ -398,10 +407,7 @@ export class VirtualTable {
 /** A customer's cell, by its column's kind: a list one item a line; a score with its bucket's marker and name. */
 function fillCustomer(cell, column, customer, ranks) {
   const value = customer[column.key];
-  if (column.kind === 'issues') {
-    // One item a line (white-space: pre-line).
-    cell.textContent = value.join('\n');
-  } else if (column.kind === 'score') {
+  if (column.kind === 'score') {
     const rank = ranks.get(customer.quality_bucket) ?? 0;
     cell.append(
       el('span', { className: `marker rank-${rank}`, attrs: { 'aria-hidden': 'true' } }),
@@ -410,7 +416,7 @@ function fillCustomer(cell, column, customer, ranks) {
       el('span', { className: `bucket rank-${rank}`, text: customer.quality_bucket }),
     );
   } else {
-    cell.textContent = String(value ?? '');
+    fillText(cell, column, value);
   }
 }
 

@@ -1,7 +1,7 @@
 //! Helpers every floor shares, depending on nothing of the crate: stable
 //! hashing and SplitMix64, the clock, dates, values as sources give them,
-//! interned texts, the shape of a run's events, and what an error carries
-//! to the page.
+//! interned texts, the shape of a run's events, what an error carries
+//! to the page, and counts and sizes in words.
 
 pub(crate) mod clock;
 pub mod dates;
@@ -10,3 +10,4 @@ pub mod events;
 pub(crate) mod field;
 pub mod hash;
 pub(crate) mod interner;
+pub(crate) mod words;

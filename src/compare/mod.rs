@@ -9,7 +9,8 @@
 //! `customer_id` (both sorted by id, then merged) and returns [`Changes`]:
 //! positions into both sides, counts, and notes. The changes file is then
 //! written from the two sides ([`Changes::write_json_chunks`]), and the
-//! page's table of changed customers is a view over them ([`view`]).
+//! page's table of added, removed and changed customers is a view over
+//! them ([`view`]).
 //!
 //! When the two reports' seeds differ, the seeded fields are left out:
 //! `acquisition_channel`, `market_segment` and `customer_tier` always are
@@ -248,6 +249,16 @@ impl Changes {
     /// The customers in both reports whose compared fields changed, by id.
     pub(crate) fn changed(&self) -> &[Changed] {
         &self.changed
+    }
+
+    /// The customers only in this run: indexes into its customers, by id.
+    pub(crate) fn added(&self) -> &[u32] {
+        &self.added
+    }
+
+    /// The customers only in the earlier report: places in it, by id.
+    pub(crate) fn removed(&self) -> &[u32] {
+        &self.removed
     }
 }
 

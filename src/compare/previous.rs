@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 
 use crate::common::interner::Interner;
 use crate::schema::{Kind, LineField, LINE};
+use crate::source::ingest::parser_message;
 
 use super::read::{kind_of_value, shown, ReadError, ReadProblem, ReportReader};
 use super::RunSummary;
@@ -67,7 +68,7 @@ pub struct PreviousReport {
 pub(crate) enum PreviousValue<'p> {
     /// `Kind::Id`.
     Id(u64),
-    /// `Kind::Text`.
+    /// `Kind::Text` and `Kind::Domain`.
     Text(&'p str),
     /// `Kind::Enum`: the label and its code.
     Label {
@@ -95,7 +96,9 @@ impl<'p> PreviousCustomer<'p> {
         let stored = self.row.values[field as usize];
         match field.spec().kind {
             Kind::Id => PreviousValue::Id(self.row.customer_id),
-            Kind::Text => PreviousValue::Text(self.report.texts[field as usize].get(stored)),
+            Kind::Text | Kind::Domain => {
+                PreviousValue::Text(self.report.texts[field as usize].get(stored))
+            }
             Kind::Enum(choices) => PreviousValue::Label {
                 label: choices.labels[stored as usize],
                 code: stored as u8,
@@ -304,7 +307,9 @@ impl<'de> DeserializeSeed<'de> for ValueSeed {
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         Ok(match self.0 {
             Kind::Id => FieldRead::Id(u64::deserialize(deserializer)?),
-            Kind::Text => FieldRead::Text(deserializer.deserialize_str(TextVisitor)?),
+            Kind::Text | Kind::Domain => {
+                FieldRead::Text(deserializer.deserialize_str(TextVisitor)?)
+            }
             Kind::Enum(choices) => {
                 FieldRead::Code(deserializer.deserialize_str(LabelVisitor(choices))?)
             }
@@ -370,7 +375,7 @@ fn diagnose_customer(value: &serde_json::Value) -> Option<(&'static str, ReadPro
     }
     let check = |kind: Kind, v: &Value| match kind {
         Kind::Id => whole(v, "a positive whole number", |id| id > 0),
-        Kind::Text => (!v.is_string()).then(|| ReadProblem::WrongType {
+        Kind::Text | Kind::Domain => (!v.is_string()).then(|| ReadProblem::WrongType {
             expected: "a string",
             found: kind_of_value(v),
         }),
@@ -452,7 +457,7 @@ impl PreviousReport {
                             expected: "an object with each key once",
                             found: result
                                 .err()
-                                .map(|e| shown(&super::read::strip_position(&e.to_string())))
+                                .map(|e| shown(&parser_message(&e)))
                                 .unwrap_or_default(),
                         },
                     ),

@@ -2,13 +2,14 @@
 //! [`PreviousReport`], and checking that it is a report this tool exported.
 //!
 //! A report can be large (about 270 MB for a million customers), so it is
-//! never held whole, nor as a `serde_json::Value`. A small scanner walks
-//! the top-level object and cuts out one value at a time: `metadata`
-//! whole, and each element of `customers` (and of the other arrays) on its
-//! own, borrowed from the chunk when it lies inside one and copied only
-//! when a chunk boundary cuts it. Each customer is deserialized into a
-//! borrowed struct and stored compactly: names, domains and issue texts
-//! interned, enumerations as codes.
+//! never held whole, nor as a `serde_json::Value`. A small state machine
+//! walks the top-level object, on the chunked JSON scanner the upload
+//! reader uses too (`source/json_scan.rs`), and cuts out one value at a
+//! time: `metadata` whole, and each element of `customers` (and of the
+//! other arrays) on its own, borrowed from the chunk when it lies inside
+//! one and copied only when a chunk boundary cuts it. Each customer is
+//! deserialized into a borrowed struct and stored compactly: names,
+//! domains and issue texts interned, enumerations as codes.
 //!
 //! What is checked: the file is a JSON object with `metadata` holding
 //! `seed`, `as_of`, `export_timestamp` and `source`, and `customers`, an
@@ -25,8 +26,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::common::dates::{parse_calendar_date, parse_timestamp};
+use crate::common::field::excerpt;
 use crate::settings::MAX_SEED;
-use crate::source::ingest::json_kind_of;
+use crate::source::ingest::{json_kind_of, parser_message};
+use crate::source::json_scan::{is_space, string_end, Elements, Lines, Step, ValueEnd, BOM};
 
 use super::previous::{LineError, PreviousMetadata, PreviousReport};
 
@@ -221,11 +224,7 @@ pub(super) fn kind_of_value(value: &serde_json::Value) -> &'static str {
 
 /// A value as messages quote it: its JSON text, cut to 40 characters.
 pub(super) fn shown(raw: &str) -> String {
-    let text = raw.trim();
-    match text.char_indices().nth(40) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
+    excerpt(raw.trim()).into_owned()
 }
 
 // ---------- the metadata ----------
@@ -381,59 +380,41 @@ fn read_metadata(bytes: &[u8]) -> Result<PreviousMetadata, ReadError> {
     })
 }
 
+fn is_space_char(c: char) -> bool {
+    c.is_ascii() && is_space(c as u8)
+}
+
 /// Valid JSON text without the white space between its tokens.
 fn minified(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for c in json.chars() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
-            in_string = c == '"';
-            out.push(c);
-        }
+    let mut rest = json;
+    while let Some(quote) = rest.find('"') {
+        out.extend(rest[..quote].chars().filter(|&c| !is_space_char(c)));
+        let end = string_end(rest.as_bytes(), quote + 1, &mut false).unwrap_or(rest.len());
+        out.push_str(&rest[quote..end]);
+        rest = &rest[end..];
     }
+    out.extend(rest.chars().filter(|&c| !is_space_char(c)));
     out
 }
 
 // ---------- the scanner ----------
-
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-fn is_space(byte: u8) -> bool {
-    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
-}
 
 /// Where the scanner is in the report's top-level object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// Before the object; `bom` bytes of a byte-order mark matched.
     Start { bom: u8 },
-    /// After `{`: a key or `}`.
-    FirstKey,
-    /// After `,`: a key.
-    Key,
+    /// Between the members of the report's object (a key starts one).
+    Object(Elements),
     /// Inside a key's string; `escaped` after a backslash.
     InKey { escaped: bool },
     /// After a key: `:`.
     Colon,
     /// After `:`: the value.
     Value,
-    /// After `[` of a top-level array: an element or `]`.
-    FirstElement,
-    /// After `,` in a top-level array: an element.
-    Element,
-    /// After an element: `,` or `]`.
-    AfterElement,
-    /// After a top-level value: `,` or `}`.
-    AfterValue,
+    /// Inside a top-level array.
+    Array(Elements),
     /// After the closing `}`: only white space.
     Done,
 }
@@ -447,83 +428,13 @@ enum Target {
     Other,
 }
 
-/// Where a value began: in the current chunk, or (once the chunk is gone)
-/// at a known line and column.
-#[derive(Debug, Clone, Copy)]
-enum Start {
-    InChunk(usize),
-    At { line: u64, column: u64 },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shape {
-    /// An object or array: ends when `depth` returns to 0.
-    Container { depth: u32 },
-    /// A string: ends at its closing quote.
-    Text,
-    /// A number or a literal: ends before the next delimiter.
-    Bare,
-}
-
 /// A value being cut out.
 #[derive(Debug, Clone, Copy)]
 struct Capture {
-    shape: Shape,
-    in_string: bool,
-    escaped: bool,
-    start: Start,
+    end: ValueEnd,
+    /// The line and column of its first byte.
+    start: (u64, u64),
     target: Target,
-}
-
-impl Capture {
-    /// Scans `chunk[from..]`; the end of the value (exclusive) if it is there.
-    fn scan(&mut self, chunk: &[u8], from: usize) -> Option<usize> {
-        let mut at = from;
-        while at < chunk.len() {
-            if self.escaped {
-                self.escaped = false;
-                at += 1;
-                continue;
-            }
-            if self.in_string {
-                // Strings are most of a report: jump to what can end one.
-                let k = memchr::memchr2(b'"', b'\\', &chunk[at..])?;
-                at += k;
-                if chunk[at] == b'\\' {
-                    self.escaped = true;
-                } else {
-                    self.in_string = false;
-                    if self.shape == Shape::Text {
-                        return Some(at + 1);
-                    }
-                }
-                at += 1;
-                continue;
-            }
-            let byte = chunk[at];
-            match &mut self.shape {
-                Shape::Container { depth } => match byte {
-                    b'"' => self.in_string = true,
-                    b'{' | b'[' => *depth += 1,
-                    b'}' | b']' => {
-                        *depth -= 1;
-                        if *depth == 0 {
-                            return Some(at + 1);
-                        }
-                    }
-                    _ => {}
-                },
-                Shape::Bare => {
-                    if is_space(byte) || matches!(byte, b',' | b']' | b'}') {
-                        return Some(at);
-                    }
-                }
-                Shape::Text => self.in_string = true,
-            }
-            at += 1;
-        }
-        None
-    }
 }
 
 /// Reads a report handed over in chunks (any cut points), keeping only
@@ -543,10 +454,8 @@ pub struct ReportReader {
     index: usize,
     /// Bytes in earlier chunks.
     consumed: u64,
-    /// Line breaks in earlier chunks.
-    lines_before: u64,
-    /// Where (absolute offset) the line the current chunk starts in began.
-    line_start: u64,
+    /// Lines counted as far as the earlier chunks (or an error) go.
+    lines: Lines,
     metadata: Option<PreviousMetadata>,
     customers_seen: bool,
     store: PreviousReport,
@@ -579,8 +488,7 @@ impl ReportReader {
             elements: Target::Other,
             index: 0,
             consumed: 0,
-            lines_before: 0,
-            line_start: 0,
+            lines: Lines::default(),
             metadata: None,
             customers_seen: false,
             max_value_bytes: MAX_REPORT_VALUE_BYTES,
@@ -595,30 +503,13 @@ impl ReportReader {
         self
     }
 
-    fn too_large(&self, chunk: &[u8], start: Start) -> ReadError {
-        let (line, column) = match start {
-            Start::InChunk(at) => self.position(chunk, at),
-            Start::At { line, column } => (line, column),
-        };
-        ReadError::ValueTooLarge {
-            line,
-            column,
-            limit: self.max_value_bytes,
-        }
-    }
-
     /// Line and column (1-based) of `chunk[at]`.
-    fn position(&self, chunk: &[u8], at: usize) -> (u64, u64) {
-        let before = &chunk[..at.min(chunk.len())];
-        let line = self.lines_before + memchr::memchr_iter(b'\n', before).count() as u64 + 1;
-        let line_start = match memchr::memrchr(b'\n', before) {
-            Some(k) => self.consumed + k as u64 + 1,
-            None => self.line_start,
-        };
-        (line, self.consumed + at as u64 - line_start + 1)
+    fn position(&mut self, chunk: &[u8], at: usize) -> (u64, u64) {
+        let at = self.consumed + at.min(chunk.len()) as u64;
+        self.lines.position(chunk, self.consumed, at)
     }
 
-    fn invalid(&self, chunk: &[u8], at: usize, detail: impl Into<String>) -> ReadError {
+    fn invalid(&mut self, chunk: &[u8], at: usize, detail: impl Into<String>) -> ReadError {
         let (line, column) = self.position(chunk, at);
         ReadError::InvalidJson {
             line,
@@ -627,7 +518,7 @@ impl ReportReader {
         }
     }
 
-    fn unexpected(&self, chunk: &[u8], at: usize, expected: &str) -> ReadError {
+    fn unexpected(&mut self, chunk: &[u8], at: usize, expected: &str) -> ReadError {
         let found = match chunk[at] {
             byte if byte.is_ascii_graphic() => format!("'{}'", char::from(byte)),
             byte => format!("byte 0x{byte:02x}"),
@@ -643,11 +534,9 @@ impl ReportReader {
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), ReadError> {
         let result = self.scan(chunk);
         // Keep positions right for the next chunk.
-        self.lines_before += memchr::memchr_iter(b'\n', chunk).count() as u64;
-        if let Some(k) = memchr::memrchr(b'\n', chunk) {
-            self.line_start = self.consumed + k as u64 + 1;
-        }
-        self.consumed += chunk.len() as u64;
+        let end = self.consumed + chunk.len() as u64;
+        self.lines.count_to(chunk, self.consumed, end);
+        self.consumed = end;
         result
     }
 
@@ -655,22 +544,24 @@ impl ReportReader {
         let mut at = 0;
         while at < chunk.len() {
             if let Some(mut capture) = self.capture {
-                let from = match capture.start {
-                    Start::InChunk(start) if self.carry.is_empty() => start,
-                    _ => at,
-                };
-                match capture.scan(chunk, at) {
+                let found = capture.end.scan(chunk, at);
+                if capture.end.len() > self.max_value_bytes {
+                    let ((line, column), limit) = (capture.start, self.max_value_bytes);
+                    return Err(ReadError::ValueTooLarge {
+                        line,
+                        column,
+                        limit,
+                    });
+                }
+                match found {
                     Some(end) => {
-                        if self.carry.len() + (end - from) > self.max_value_bytes {
-                            return Err(self.too_large(chunk, capture.start));
-                        }
                         self.capture = None;
                         if self.carry.is_empty() {
-                            self.take_value(&chunk[from..end], &capture, chunk)?;
+                            self.take_value(&chunk[at..end], &capture)?;
                         } else {
                             let mut bytes = std::mem::take(&mut self.carry);
-                            bytes.extend_from_slice(&chunk[from..end]);
-                            let taken = self.take_value(&bytes, &capture, chunk);
+                            bytes.extend_from_slice(&chunk[at..end]);
+                            let taken = self.take_value(&bytes, &capture);
                             bytes.clear();
                             self.carry = bytes;
                             taken?;
@@ -678,14 +569,7 @@ impl ReportReader {
                         at = end;
                     }
                     None => {
-                        if let Start::InChunk(start) = capture.start {
-                            let (line, column) = self.position(chunk, start);
-                            capture.start = Start::At { line, column };
-                        }
-                        if self.carry.len() + (chunk.len() - from) > self.max_value_bytes {
-                            return Err(self.too_large(chunk, capture.start));
-                        }
-                        self.carry.extend_from_slice(&chunk[from..]);
+                        self.carry.extend_from_slice(&chunk[at..]);
                         self.capture = Some(capture);
                         return Ok(());
                     }
@@ -693,56 +577,60 @@ impl ReportReader {
                 continue;
             }
             let byte = chunk[at];
+            if is_space(byte) && !matches!(self.state, State::InKey { .. }) {
+                at += 1;
+                continue;
+            }
             match self.state {
                 State::Start { bom } => {
                     let offset = self.consumed + at as u64;
                     if offset < 3 && offset == u64::from(bom) && byte == BOM[usize::from(bom)] {
                         self.state = State::Start { bom: bom + 1 };
                     } else if byte == b'{' {
-                        self.state = State::FirstKey;
-                    } else if !is_space(byte) {
+                        self.state = State::Object(Elements::First);
+                    } else {
                         return Err(self.not_an_object(chunk, at));
                     }
                 }
-                State::FirstKey | State::Key => match byte {
-                    b'"' => {
+                State::Object(mut members) => match members.step(byte, b'}') {
+                    Step::Element if byte == b'"' => {
                         self.key.clear();
                         self.state = State::InKey { escaped: false };
                     }
-                    b'}' if self.state == State::FirstKey => self.state = State::Done,
-                    _ if is_space(byte) => {}
-                    _ => return Err(self.unexpected(chunk, at, "a key in quotes")),
-                },
-                State::InKey { escaped } => {
-                    if !escaped && byte == b'"' {
-                        self.state = State::Colon;
-                    } else {
-                        if self.key.len() == MAX_KEY_BYTES {
-                            return Err(self.invalid(
-                                chunk,
-                                at,
-                                "a key longer than any of a report",
-                            ));
-                        }
-                        self.key.push(byte);
-                        self.state = State::InKey {
-                            escaped: !escaped && byte == b'\\',
-                        };
+                    Step::Element | Step::TrailingComma => {
+                        return Err(self.unexpected(chunk, at, "a key in quotes"))
                     }
+                    Step::Comma => self.state = State::Object(members),
+                    Step::Close => self.state = State::Done,
+                    Step::NotCommaOrClose => return Err(self.unexpected(chunk, at, "',' or '}'")),
+                },
+                State::InKey { mut escaped } => {
+                    let end = string_end(chunk, at, &mut escaped);
+                    let inside = end.map_or(chunk.len(), |end| end - 1) - at;
+                    if self.key.len() + inside > MAX_KEY_BYTES {
+                        let at = at + MAX_KEY_BYTES - self.key.len();
+                        return Err(self.invalid(chunk, at, "a key longer than any of a report"));
+                    }
+                    self.key.extend_from_slice(&chunk[at..at + inside]);
+                    let Some(end) = end else {
+                        self.state = State::InKey { escaped };
+                        return Ok(());
+                    };
+                    self.state = State::Colon;
+                    at = end;
+                    continue;
                 }
                 State::Colon => match byte {
                     b':' => self.state = State::Value,
-                    _ if is_space(byte) => {}
                     _ => return Err(self.unexpected(chunk, at, "':'")),
                 },
-                State::Value if is_space(byte) => {}
                 State::Value => {
                     let target = self.key_target(chunk, at)?;
                     match (target, byte) {
                         (Target::Customer, b'[') | (Target::Other, b'[') => {
                             self.elements = target;
                             self.index = 0;
-                            self.state = State::FirstElement;
+                            self.state = State::Array(Elements::First);
                         }
                         (Target::Customer, other) => {
                             return Err(ReadError::not_a_report(
@@ -754,16 +642,21 @@ impl ReportReader {
                             ))
                         }
                         _ => {
-                            self.state = State::AfterValue;
+                            self.state = State::Object(Elements::After);
                             self.begin(chunk, at, target)?;
                             continue;
                         }
                     }
                 }
-                State::FirstElement | State::Element => match byte {
-                    b']' if self.state == State::FirstElement => self.state = State::AfterValue,
-                    _ if is_space(byte) => {}
-                    _ => {
+                State::Array(mut elements) => match elements.step(byte, b']') {
+                    Step::Comma => {
+                        self.index += 1;
+                        self.state = State::Array(elements);
+                    }
+                    Step::Close => self.state = State::Object(Elements::After),
+                    Step::NotCommaOrClose => return Err(self.unexpected(chunk, at, "',' or ']'")),
+                    // A `]` after `,` is refused as an element that is no value.
+                    Step::Element | Step::TrailingComma => {
                         if self.elements == Target::Customer && byte != b'{' {
                             return Err(ReadError::not_a_report(
                                 format!("customers[{}]", self.index),
@@ -773,9 +666,14 @@ impl ReportReader {
                                 },
                             ));
                         }
-                        self.state = State::AfterElement;
+                        self.state = State::Array(Elements::After);
                         if self.elements == Target::Customer {
-                            if let Some(end) = self.take_customer_in_place(&chunk[at..]) {
+                            // Straight from the chunk, so the value is not
+                            // scanned twice; when cut by the chunk's end or
+                            // not a valid line, it is cut out as any value.
+                            if let Some(end) =
+                                self.store.take_line_in_place(&chunk[at..], self.index)
+                            {
                                 at += end;
                                 continue;
                             }
@@ -784,29 +682,9 @@ impl ReportReader {
                         continue;
                     }
                 },
-                State::AfterElement => match byte {
-                    b',' => {
-                        self.index += 1;
-                        self.state = State::Element;
-                    }
-                    b']' => self.state = State::AfterValue,
-                    _ if is_space(byte) => {}
-                    _ => return Err(self.unexpected(chunk, at, "',' or ']'")),
-                },
-                State::AfterValue => match byte {
-                    b',' => self.state = State::Key,
-                    b'}' => self.state = State::Done,
-                    _ if is_space(byte) => {}
-                    _ => return Err(self.unexpected(chunk, at, "',' or '}'")),
-                },
                 State::Done => {
-                    if !is_space(byte) {
-                        return Err(self.invalid(
-                            chunk,
-                            at,
-                            "more text after the report's closing '}'",
-                        ));
-                    }
+                    let trailing = "more text after the report's closing '}'";
+                    return Err(self.invalid(chunk, at, trailing));
                 }
             }
             at += 1;
@@ -814,7 +692,7 @@ impl ReportReader {
         Ok(())
     }
 
-    fn not_an_object(&self, chunk: &[u8], at: usize) -> ReadError {
+    fn not_an_object(&mut self, chunk: &[u8], at: usize) -> ReadError {
         let byte = chunk[at];
         if matches!(byte, b'[' | b'"' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9') {
             ReadError::not_a_report(
@@ -866,42 +744,18 @@ impl ReportReader {
 
     /// Starts cutting out the value whose first byte is `chunk[at]`.
     fn begin(&mut self, chunk: &[u8], at: usize, target: Target) -> Result<(), ReadError> {
-        let shape = match chunk[at] {
-            b'{' | b'[' => Shape::Container { depth: 0 },
-            b'"' => Shape::Text,
-            b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => Shape::Bare,
-            _ => return Err(self.unexpected(chunk, at, "a JSON value")),
+        let Some(end) = ValueEnd::starting_with(chunk[at]) else {
+            return Err(self.unexpected(chunk, at, "a JSON value"));
         };
-        self.capture = Some(Capture {
-            shape,
-            in_string: false,
-            escaped: false,
-            start: Start::InChunk(at),
-            target,
-        });
+        let start = self.position(chunk, at);
+        self.capture = Some(Capture { end, start, target });
         Ok(())
     }
 
-    /// The fast path for a customer: read straight from the chunk, so the
-    /// value is not scanned twice; `None` when it is cut by the chunk's end
-    /// or is not a valid customer line (then it is cut out and checked as
-    /// any value is).
-    fn take_customer_in_place(&mut self, rest: &[u8]) -> Option<usize> {
-        self.store.take_line_in_place(rest, self.index)
-    }
-
     /// Checks and keeps a value cut out of the file.
-    fn take_value(
-        &mut self,
-        bytes: &[u8],
-        capture: &Capture,
-        chunk: &[u8],
-    ) -> Result<(), ReadError> {
-        let at_error = |reader: &Self, error: &serde_json::Error| {
-            let (line, column) = match capture.start {
-                Start::InChunk(start) => reader.position(chunk, start),
-                Start::At { line, column } => (line, column),
-            };
+    fn take_value(&mut self, bytes: &[u8], capture: &Capture) -> Result<(), ReadError> {
+        let at_error = |error: &serde_json::Error| {
+            let (line, column) = capture.start;
             let (l, c) = (error.line() as u64, error.column() as u64);
             let (line, column) = if l <= 1 {
                 (line, column + c.saturating_sub(1))
@@ -911,25 +765,25 @@ impl ReportReader {
             ReadError::InvalidJson {
                 line,
                 column,
-                detail: strip_position(&error.to_string()),
+                detail: parser_message(error),
             }
         };
         match capture.target {
             Target::Customer => match self.store.take_line(bytes, self.index) {
                 Ok(()) => Ok(()),
-                Err(LineError::Json(error)) => Err(at_error(self, &error)),
+                Err(LineError::Json(error)) => Err(at_error(&error)),
                 Err(LineError::NotALine(error)) => Err(error),
             },
             Target::Metadata => {
                 if let Err(error) = serde_json::from_slice::<IgnoredAny>(bytes) {
-                    return Err(at_error(self, &error));
+                    return Err(at_error(&error));
                 }
                 self.metadata = Some(read_metadata(bytes)?);
                 Ok(())
             }
             Target::Other => match serde_json::from_slice::<IgnoredAny>(bytes) {
                 Ok(_) => Ok(()),
-                Err(error) => Err(at_error(self, &error)),
+                Err(error) => Err(at_error(&error)),
             },
         }
     }
@@ -944,8 +798,7 @@ impl ReportReader {
             State::Done => {}
             State::Start { .. } => return Err(ReadError::Empty),
             _ => {
-                let line = self.lines_before + 1;
-                let column = self.consumed - self.line_start + 1;
+                let (line, column) = self.lines.locate(self.consumed);
                 return Err(ReadError::InvalidJson {
                     line,
                     column,
@@ -979,14 +832,5 @@ impl ReportReader {
             ));
         }
         Ok(store)
-    }
-}
-
-/// serde_json's message without its " at line L column C" (the reader
-/// gives the position in the whole file instead).
-pub(super) fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(cut) => message[..cut].to_owned(),
-        None => message.to_owned(),
     }
 }

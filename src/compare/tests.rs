@@ -418,7 +418,7 @@ fn the_changes_file_is_deterministic_and_its_chunks_join_to_it() {
 }
 
 #[test]
-fn the_view_searches_and_filters_changed_customers() {
+fn the_view_searches_and_filters_added_removed_and_changed_customers() {
     let previous = previous_of(&run(FIXTURE, "42", "2026-11-24"));
     let report = run(&a_week_later(), "42", "2026-11-24");
     let changes = compare(&previous, &report);
@@ -439,7 +439,8 @@ fn the_view_searches_and_filters_changed_customers() {
             .map(|r| r["customer_id"].as_str().unwrap().to_owned())
             .collect()
     };
-    assert_eq!(ids(ChangesQuery::default()), ["4", "7", "8"]);
+    // Rachel Howell (12) removed, Ada Lovelace (13) added: listed with the changed, by id.
+    assert_eq!(ids(ChangesQuery::default()), ["4", "7", "8", "12", "13"]);
     let search = |s: &str| ChangesQuery {
         search: s.into(),
         ..ChangesQuery::default()
@@ -447,17 +448,24 @@ fn the_view_searches_and_filters_changed_customers() {
     assert_eq!(ids(search(" LINDSAY ")), ["8"]);
     assert_eq!(ids(search("example.org")), ["4"]);
     assert_eq!(ids(search("7")), ["7"]);
+    // A removed customer is found by its values before; an added one by its values now.
+    assert_eq!(ids(search("howell")), ["12"]);
+    assert_eq!(ids(search("12")), ["12"]);
+    assert_eq!(ids(search("lovelace.example")), ["13"]);
     let field = |f| ChangesQuery {
         field: Some(f),
         ..ChangesQuery::default()
     };
     assert_eq!(ids(field(LineField::QualityIssues)), ["4", "8"]);
     assert_eq!(ids(field(LineField::FullName)), Vec::<String>::new());
-    let bucket = ChangesQuery {
-        bucket: Some(QualityBucket::High),
+    let bucket = |b| ChangesQuery {
+        bucket: Some(b),
         ..ChangesQuery::default()
     };
-    assert_eq!(ids(bucket), ["4", "7", "8"]);
+    // A bucket now: the added one is in one; the removed one is in none.
+    assert_eq!(ids(bucket(QualityBucket::High)), ["4", "7", "8", "13"]);
+    assert_eq!(ids(bucket(QualityBucket::Medium)), Vec::<String>::new());
+    assert_eq!(ids(bucket(QualityBucket::Low)), Vec::<String>::new());
 
     let view = select_changes(
         &changes,
@@ -477,6 +485,7 @@ fn the_view_searches_and_filters_changed_customers() {
     assert_eq!(
         rows,
         serde_json::json!([{
+            "change": "changed",
             "customer_id": "8",
             "full_name": "Lindsay Ferguson",
             "email_domain": "reqres.in",
@@ -486,6 +495,22 @@ fn the_view_searches_and_filters_changed_customers() {
                 {"field": "data_quality_score", "old": 80, "new": 90},
                 {"field": "quality_issues", "old": ["avatar: null", "engagement_score: null"], "new": ["engagement_score: null"]}
             ]
+        }, {
+            "change": "removed",
+            "customer_id": "12",
+            "full_name": "Rachel Howell",
+            "email_domain": "reqres.in",
+            "previous_bucket": "high",
+            "quality_bucket": null,
+            "changes": []
+        }, {
+            "change": "added",
+            "customer_id": "13",
+            "full_name": "Ada Lovelace",
+            "email_domain": "lovelace.example",
+            "previous_bucket": null,
+            "quality_bucket": "high",
+            "changes": []
         }])
     );
     assert_eq!(
@@ -628,4 +653,40 @@ fn a_value_larger_than_a_report_holds_is_refused_however_it_is_cut() {
     let mut reader = ReportReader::new();
     let error = reader.push(endless_key.as_bytes()).unwrap_err();
     assert_eq!(error.code(), "invalid_json");
+}
+
+#[test]
+fn a_key_is_refused_at_its_257th_byte_however_it_is_cut() {
+    // An escaped quote does not end a key, and each of its bytes counts.
+    let file = format!("{{\"a\\\"{}\": 1}}", "k".repeat(300));
+    for size in [1, 2, 3, 7, 100, 258, file.len()] {
+        let mut reader = ReportReader::new();
+        let error = file
+            .as_bytes()
+            .chunks(size)
+            .try_for_each(|chunk| reader.push(chunk))
+            .unwrap_err();
+        assert_eq!(
+            error,
+            ReadError::InvalidJson {
+                line: 1,
+                column: 259,
+                detail: "a key longer than any of a report".into()
+            },
+            "chunks of {size}"
+        );
+    }
+    // 256 bytes are a key (one a report does not need).
+    let file = format!("{{\"{}\": 1}}", "k".repeat(256));
+    for size in [1, 5, file.len()] {
+        let mut reader = ReportReader::new();
+        for chunk in file.as_bytes().chunks(size) {
+            reader.push(chunk).unwrap();
+        }
+        assert_eq!(
+            reader.finish().unwrap_err().to_string(),
+            "This is not a report exported by this tool: metadata is missing.",
+            "chunks of {size}"
+        );
+    }
 }

@@ -1,6 +1,7 @@
-//! The page's table of changed customers: which match the search and the
-//! filters (in id order, as in the changes file), and their rows as JSON.
-//! Computed in the worker, like the customer table's view.
+//! The page's table of changes: the added, removed and changed customers
+//! (each marked so) that match the search and the filters, in id order,
+//! and their rows as JSON. Computed in the worker, like the customer
+//! table's view.
 // Used by the page (`web`, a wasm32-only module), and tested natively.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
@@ -8,35 +9,57 @@ use serde::ser::SerializeMap;
 use serde::Serialize;
 
 use crate::report::table::Column;
-use crate::schema::{LineField, LINE};
+use crate::schema::{ColumnLayout, LineField, Wrap, LINE};
 use crate::transform::customer::{CustomerRef, Customers, LineValue};
 use crate::transform::quality::QualityBucket;
 
-use super::previous::PreviousValue;
+use super::previous::{PreviousCustomer, PreviousValue};
 use super::write::{current_value, previous_value, sides, Value};
 use super::{Changes, PreviousReport};
 
-/// The table's columns: the fields that name a customer, the changes,
-/// and the quality bucket before and now.
+/// The table's columns: what happened to the customer (added, removed,
+/// changed), the fields that name it, the changes, and the quality bucket
+/// before and now.
 pub(crate) fn columns() -> Vec<Column> {
-    let mut columns: Vec<Column> = LINE
-        .iter()
-        .filter(|spec| spec.identifies)
-        .map(|spec| Column {
-            sortable: false,
-            ..Column::of(spec.field)
-        })
-        .collect();
+    let mut columns = vec![Column {
+        key: "change",
+        label: "Change",
+        kind: "change",
+        layout: ColumnLayout {
+            min_rem: 5.5,
+            share: 0.3,
+            wrap: Wrap::Never,
+        },
+        sortable: false,
+    }];
+    columns.extend(
+        LINE.iter()
+            .filter(|spec| spec.identifies)
+            .map(|spec| Column {
+                sortable: false,
+                ..Column::of(spec.field)
+            }),
+    );
     columns.push(Column {
         key: "changes",
         label: "Changes (before → now)",
         kind: "changes",
+        layout: ColumnLayout {
+            min_rem: 18.0,
+            share: 4.0,
+            wrap: Wrap::Lines,
+        },
         sortable: false,
     });
     columns.push(Column {
         key: "quality_bucket",
         label: "Quality (before → now)",
         kind: "bucket",
+        layout: ColumnLayout {
+            min_rem: 10.0,
+            share: 0.8,
+            wrap: Wrap::Words,
+        },
         sortable: false,
     });
     columns
@@ -45,47 +68,129 @@ pub(crate) fn columns() -> Vec<Column> {
 /// What the table shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ChangesQuery {
-    /// Case-insensitive text to find in the name or email domain (now), or the whole id.
+    /// Case-insensitive text to find in a text field (now, or before for a
+    /// removed customer), or the whole id.
     pub search: String,
-    /// Only customers in this quality bucket now.
+    /// Only customers in this quality bucket now (so no removed one).
     pub bucket: Option<QualityBucket>,
-    /// Only customers with a change in this field.
+    /// Only changed customers with a change in this field.
     pub field: Option<LineField>,
 }
 
-/// Indexes into [`Changes::changed`] of the rows to show, in id order.
-/// `previous` and `current` must be the ones compared.
+/// One row of the table: an index into [`Changes::added`],
+/// [`Changes::removed`] or [`Changes::changed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Listed {
+    /// A customer only in this run.
+    Added(u32),
+    /// A customer only in the earlier report.
+    Removed(u32),
+    /// A customer in both, with a compared field changed.
+    Changed(u32),
+}
+
+impl Listed {
+    fn name(self) -> &'static str {
+        match self {
+            Listed::Added(_) => "added",
+            Listed::Removed(_) => "removed",
+            Listed::Changed(_) => "changed",
+        }
+    }
+}
+
+/// One side of a listed customer: as it is now, or as it was.
+#[derive(Clone, Copy)]
+enum Side<'a> {
+    Now(CustomerRef<'a>),
+    Before(PreviousCustomer<'a>),
+}
+
+impl Side<'_> {
+    fn id(&self) -> u64 {
+        match self {
+            Side::Now(customer) => customer.customer_id,
+            Side::Before(customer) => customer.row.customer_id,
+        }
+    }
+
+    /// The text of a text field (`None` for other kinds).
+    fn text(&self, field: LineField) -> Option<&str> {
+        match self {
+            Side::Now(customer) => match customer.value(field) {
+                LineValue::Text { text, .. } => Some(text),
+                _ => None,
+            },
+            Side::Before(customer) => match customer.value(field) {
+                PreviousValue::Text(text) => Some(text),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The side a listed customer is shown by: now, except a removed one.
+fn shown_side<'a>(
+    listed: Listed,
+    changes: &Changes,
+    previous: &'a PreviousReport,
+    current: &'a Customers,
+) -> Option<Side<'a>> {
+    let now = |index: u32| (index as usize) < current.len();
+    match listed {
+        Listed::Added(i) => {
+            let index = *changes.added().get(i as usize)?;
+            now(index).then(|| Side::Now(current.get(index as usize)))
+        }
+        Listed::Removed(i) => {
+            let place = *changes.removed().get(i as usize)?;
+            previous.try_customer(place as usize).map(Side::Before)
+        }
+        Listed::Changed(i) => {
+            let changed = changes.changed().get(i as usize)?;
+            sides(changed, previous, current).map(|(_, now)| Side::Now(now))
+        }
+    }
+}
+
+/// The rows to show, in id order. `previous` and `current` must be the
+/// ones compared.
 pub(crate) fn select_changes(
     changes: &Changes,
     previous: &PreviousReport,
     current: &Customers,
     query: &ChangesQuery,
-) -> Vec<u32> {
+) -> Vec<Listed> {
     let needle = query.search.trim().to_lowercase();
-    let mut rows = Vec::new();
-    for (index, changed) in changes.changed().iter().enumerate() {
-        let Some((_, now)) = sides(changed, previous, current) else {
-            continue;
-        };
-        let wanted = query
-            .bucket
-            .is_none_or(|bucket| QualityBucket::of(now.data_quality_score) == bucket)
-            && query
-                .field
-                .is_none_or(|field| changed.fields.contains(field))
-            && (needle.is_empty()
-                || LineField::ALL
-                    .into_iter()
-                    .any(|field| match now.value(field) {
-                        LineValue::Text { text, .. } => text.to_lowercase().contains(&needle),
-                        LineValue::Id(id) => id.to_string() == needle,
-                        _ => false,
-                    }));
-        if wanted {
-            rows.push(index as u32);
-        }
-    }
-    rows
+    let listed = (0..changes.added().len() as u32)
+        .map(Listed::Added)
+        .chain((0..changes.removed().len() as u32).map(Listed::Removed))
+        .chain((0..changes.changed().len() as u32).map(Listed::Changed));
+    let mut rows: Vec<(u64, Listed)> = listed
+        .filter_map(|listed| {
+            let side = shown_side(listed, changes, previous, current)?;
+            let in_bucket = query.bucket.is_none_or(|bucket| match side {
+                Side::Now(now) => QualityBucket::of(now.data_quality_score) == bucket,
+                Side::Before(_) => false,
+            });
+            let with_field = query.field.is_none_or(|field| match listed {
+                Listed::Changed(i) => changes
+                    .changed()
+                    .get(i as usize)
+                    .is_some_and(|changed| changed.fields.contains(field)),
+                _ => false,
+            });
+            let found = needle.is_empty()
+                || side.id().to_string() == needle
+                || LineField::ALL.into_iter().any(|field| {
+                    side.text(field)
+                        .is_some_and(|text| text.to_lowercase().contains(&needle))
+                });
+            (in_bucket && with_field && found).then(|| (side.id(), listed))
+        })
+        .collect();
+    rows.sort_unstable_by_key(|&(id, _)| id);
+    rows.into_iter().map(|(_, listed)| listed).collect()
 }
 
 /// One field's change as the page shows it.
@@ -96,33 +201,46 @@ struct FieldChange<'a> {
     new: Value<'a>,
 }
 
-/// One changed customer as the page shows it: its id (as text: JavaScript
-/// numbers lose ids above 2^53) and texts now, the quality bucket before
-/// and now, and each changed field.
+/// One listed customer as the page shows it: what happened to it, its id
+/// (as text: JavaScript numbers lose ids above 2^53) and texts (now, or
+/// as they were for a removed customer), the quality bucket before and
+/// now (`null` on the side it is missing from), and each changed field.
 struct Row<'a> {
-    now: CustomerRef<'a>,
-    previous_bucket: &'static str,
+    change: &'static str,
+    side: Side<'a>,
+    previous_bucket: Option<&'static str>,
+    quality_bucket: Option<&'static str>,
     changes: Vec<FieldChange<'a>>,
 }
 
 impl Serialize for Row<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("change", self.change)?;
         for spec in &LINE {
-            match self.now.value(spec.field) {
-                LineValue::Id(id) => map.serialize_entry(spec.key, &id.to_string())?,
-                LineValue::Text { text, .. } => map.serialize_entry(spec.key, text)?,
-                _ => {}
+            if spec.field == LineField::CustomerId {
+                map.serialize_entry(spec.key, &self.side.id().to_string())?;
+            } else if let Some(text) = self.side.text(spec.field) {
+                map.serialize_entry(spec.key, text)?;
             }
         }
-        map.serialize_entry("previous_bucket", self.previous_bucket)?;
-        map.serialize_entry(
-            "quality_bucket",
-            QualityBucket::of(self.now.data_quality_score).name(),
-        )?;
+        map.serialize_entry("previous_bucket", &self.previous_bucket)?;
+        map.serialize_entry("quality_bucket", &self.quality_bucket)?;
         map.serialize_entry("changes", &self.changes)?;
         map.end()
     }
+}
+
+fn bucket_before(customer: &PreviousCustomer<'_>) -> &'static str {
+    let score = match customer.value(LineField::DataQualityScore) {
+        PreviousValue::Score(score) => score,
+        _ => 0,
+    };
+    QualityBucket::of(score).name()
+}
+
+fn bucket_now(customer: &CustomerRef<'_>) -> &'static str {
+    QualityBucket::of(customer.data_quality_score).name()
 }
 
 /// Rows `offset..offset + limit` of a view (from [`select_changes`]), as
@@ -131,7 +249,7 @@ pub(crate) fn changes_rows_json(
     changes: &Changes,
     previous: &PreviousReport,
     current: &Customers,
-    view: &[u32],
+    view: &[Listed],
     offset: usize,
     limit: usize,
 ) -> String {
@@ -139,25 +257,35 @@ pub(crate) fn changes_rows_json(
     let end = start.saturating_add(limit).min(view.len());
     let rows: Vec<Row> = view[start..end]
         .iter()
-        .filter_map(|&index| {
-            let changed = changes.changed().get(index as usize)?;
-            let (before, now) = sides(changed, previous, current)?;
-            let earlier = match before.value(LineField::DataQualityScore) {
-                PreviousValue::Score(score) => score,
-                _ => 0,
+        .filter_map(|&listed| {
+            let side = shown_side(listed, changes, previous, current)?;
+            let row = |previous_bucket, quality_bucket, changes| Row {
+                change: listed.name(),
+                side,
+                previous_bucket,
+                quality_bucket,
+                changes,
             };
-            Some(Row {
-                now,
-                previous_bucket: QualityBucket::of(earlier).name(),
-                changes: changed
-                    .fields
-                    .iter()
-                    .map(|field| FieldChange {
-                        field: field.key(),
-                        old: previous_value(&before, field),
-                        new: current_value(&now, field),
-                    })
-                    .collect(),
+            Some(match (listed, side) {
+                (Listed::Changed(i), _) => {
+                    let changed = changes.changed().get(i as usize)?;
+                    let (before, now) = sides(changed, previous, current)?;
+                    row(
+                        Some(bucket_before(&before)),
+                        Some(bucket_now(&now)),
+                        changed
+                            .fields
+                            .iter()
+                            .map(|field| FieldChange {
+                                field: field.key(),
+                                old: previous_value(&before, field),
+                                new: current_value(&now, field),
+                            })
+                            .collect(),
+                    )
+                }
+                (_, Side::Now(now)) => row(None, Some(bucket_now(&now)), Vec::new()),
+                (_, Side::Before(before)) => row(Some(bucket_before(&before)), None, Vec::new()),
             })
         })
         .collect();

@@ -29,6 +29,7 @@ use super::url::{redact, resolve, secret_values, without_query, Origin};
 use crate::common::clock::millis_since;
 use crate::common::dates::{format_log_time, format_minute, format_timestamp};
 use crate::common::hash::mix;
+use crate::common::words::plural;
 use crate::provenance::{
     ApiProvenance, FailureCode, FetchStats, PageFailure, RetryCounts, Truncation, WalkEnd,
     WalkEnding, Warning,
@@ -537,13 +538,17 @@ impl<'a> Run<'a> {
         let (source, message) = match stored_at {
             None => (
                 PageSource::Memory,
-                format!("Page {page}: from cache ({records} records)"),
+                format!(
+                    "Page {page}: from cache ({})",
+                    plural(records as u64, "record", "records")
+                ),
             ),
             Some(at) => (
                 PageSource::Device,
                 format!(
-                    "Page {page}: from this device, stored {} ({records} records)",
-                    format_minute(at)
+                    "Page {page}: from this device, stored {} ({})",
+                    format_minute(at),
+                    plural(records as u64, "record", "records")
                 ),
             ),
         };
@@ -724,7 +729,10 @@ impl<'a> Run<'a> {
                                 source: PageSource::Network,
                                 stored_at: None,
                             },
-                            format!("Page {page}: HTTP {status} ({records} records)"),
+                            format!(
+                                "Page {page}: HTTP {status} ({})",
+                                plural(records as u64, "record", "records")
+                            ),
                         );
                         return PageResult::Fetched(FetchedPage { page, body }, summary);
                     }
@@ -806,7 +814,10 @@ impl<'a> Run<'a> {
             };
             let Some(delay) = backoff.next() else {
                 let retries = policy.max_retries;
-                let reason = format!("{detail} (gave up after {retries} retries)");
+                let reason = format!(
+                    "{detail} (gave up after {})",
+                    plural(u64::from(retries), "retry", "retries")
+                );
                 if let (FailureCode::RepeatedPage, Some(other)) = (code, tries.repeated) {
                     self.state.borrow_mut().repeated_by.insert(other, page);
                 }
@@ -1421,17 +1432,20 @@ impl Run<'_> {
         };
         let message = match end {
             RunEnd::Cancelled => "Cancelled".to_owned(),
+            RunEnd::Complete if pages.len() == 1 => {
+                format!("Fetched the only page{}", reuse_note(&stats))
+            }
             RunEnd::Complete => format!("Fetched all {} pages{}", pages.len(), reuse_note(&stats)),
             RunEnd::Partial if failed.is_empty() => format!(
-                "Incomplete: {} pages fetched{}; see the warnings",
-                pages.len(),
+                "Incomplete: {} fetched{}; see the warnings",
+                plural(pages.len() as u64, "page", "pages"),
                 reuse_note(&stats)
             ),
             RunEnd::Partial => {
                 let list: Vec<_> = failed.iter().map(|f| f.page.to_string()).collect();
                 format!(
-                    "Incomplete: {} pages fetched{}; failed pages: {}",
-                    pages.len(),
+                    "Incomplete: {} fetched{}; failed pages: {}",
+                    plural(pages.len() as u64, "page", "pages"),
                     reuse_note(&stats),
                     list.join(", ")
                 )

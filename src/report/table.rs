@@ -10,15 +10,16 @@ use serde::ser::SerializeMap;
 use serde::Serialize;
 
 use crate::report::Rejection;
-use crate::schema::{LineField, LINE};
+use crate::schema::{text_rem, ColumnLayout, LineField, LINE};
 use crate::transform::customer::{CustomerRef, Customers, LineValue};
 use crate::transform::dedupe::DroppedDuplicate;
 use crate::transform::quality::{QualityBucket, ScoredField};
 
 /// A column of one of the page's tables: its key (a field of the line,
 /// or one of the table's own), its heading, the kind of value it shows
-/// (which sets its width and how a cell is drawn), and whether it sorts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// (how a cell is drawn), its layout (width and where text breaks, from
+/// the kind), and whether it sorts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub(crate) struct Column {
     /// The key of the value in a row.
     pub key: &'static str,
@@ -26,18 +27,31 @@ pub(crate) struct Column {
     pub label: &'static str,
     /// A [`crate::schema::Kind`] name, or the table's own (`changes`, `bucket`).
     pub kind: &'static str,
+    /// Its width and where its text breaks (`min_rem`, `share`, `wrap`).
+    #[serde(flatten)]
+    pub layout: ColumnLayout,
     /// Whether the table sorts by it.
     pub sortable: bool,
 }
 
 impl Column {
-    /// The column of a field of the line.
+    /// The column of a field of the line: laid out by its kind, and never
+    /// narrower than the longest word of its heading (headings are bold).
     pub(crate) fn of(field: LineField) -> Column {
         let spec = field.spec();
+        let mut layout = spec.kind.layout();
+        let longest_word = spec
+            .heading
+            .split(' ')
+            .map(|word| word.chars().count())
+            .max()
+            .unwrap_or(0);
+        layout.min_rem = layout.min_rem.max(text_rem(longest_word) + 0.5);
         Column {
             key: spec.key,
             label: spec.heading,
             kind: spec.kind.name(),
+            layout,
             sortable: spec.sortable,
         }
     }

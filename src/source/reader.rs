@@ -26,6 +26,7 @@ use crate::source::ingest::{
     json_kind_of, parser_message, read_envelope_data, IngestError, InputFormat, Position,
     SourceItem,
 };
+use crate::source::json_scan::{skip_space, Elements, Lines, Step, BOM};
 use crate::source::mapping::{Mapping, MappingSpec};
 use crate::source::record::{InputObject, Mapper};
 use crate::source::sniff::{binary_kind, SNIFF_BYTES};
@@ -112,8 +113,6 @@ impl LayoutHint {
         }
     }
 }
-
-const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Reads one file, chunk by chunk. Items borrow from the chunk or from the
 /// reader's buffer, so a sink must copy what it keeps.
@@ -342,23 +341,13 @@ enum Layout {
     #[default]
     Start,
     /// Inside the top-level array.
-    Array(Expect),
+    Array(Elements),
     /// After the array's closing `]`.
     ArrayDone,
     /// A sequence of top-level values.
     Values,
     /// CSV with a header row.
     Csv,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Expect {
-    /// After `[`: an element or `]`.
-    First,
-    /// After `,`: an element.
-    Element,
-    /// After an element: `,` or `]`.
-    CommaOrClose,
 }
 
 /// The first top-level value of a value sequence, held back until it is
@@ -375,12 +364,8 @@ struct Held {
 #[derive(Debug)]
 struct Engine {
     layout: Layout,
-    /// Newlines are counted up to this offset…
-    counted: usize,
-    /// …which lies on this 1-based line…
-    line: usize,
-    /// …which starts at this offset.
-    line_start: usize,
+    /// Lines counted as far as the text read so far.
+    lines: Lines,
     /// Array elements, or top-level values, seen.
     values: usize,
     envelopes: usize,
@@ -409,9 +394,7 @@ impl Default for Engine {
     fn default() -> Self {
         Engine {
             layout: Layout::Start,
-            counted: 0,
-            line: 1,
-            line_start: 0,
+            lines: Lines::default(),
             values: 0,
             envelopes: 0,
             held: None,
@@ -470,8 +453,7 @@ impl Engine {
         if len <= self.limits.max_value_bytes {
             return Ok(());
         }
-        self.count_lines(bytes, base, base + pos);
-        let (line, column) = self.locate(base + pos);
+        let (line, column) = self.position(bytes, base, base + pos);
         Err(IngestError::ValueTooLarge {
             line,
             column,
@@ -479,44 +461,22 @@ impl Engine {
         })
     }
 
-    /// Counts the newlines of `bytes[from - base..to - base]` (where `bytes`
-    /// starts at offset `base`) not counted yet.
-    fn count_lines(&mut self, bytes: &[u8], base: usize, to: usize) {
-        if to <= self.counted {
-            return;
-        }
-        debug_assert!(
-            self.counted >= base,
-            "bytes were dropped before being counted"
-        );
-        let from = self.counted.max(base);
-        let span = &bytes[from - base..to - base];
-        let newlines = memchr::memchr_iter(b'\n', span).count();
-        if newlines > 0 {
-            self.line += newlines;
-            if let Some(last) = memchr::memrchr(b'\n', span) {
-                self.line_start = from + last + 1;
-            }
-        }
-        self.counted = to;
-    }
-
     /// The error for an invalid byte at offset `at` (in `bytes`, which
     /// starts at offset `base`), after everything before it was read.
     fn not_utf8(&mut self, bytes: &[u8], base: usize, at: usize) -> IngestError {
-        self.count_lines(bytes, base, at);
-        let (line, column) = self.locate(at);
+        let (line, column) = self.position(bytes, base, at);
         IngestError::NotUtf8 { line, column }
     }
 
-    /// Line and column (1-based, in bytes) of an offset already counted to.
-    fn locate(&self, at: usize) -> (usize, usize) {
-        (self.line, at.saturating_sub(self.line_start) + 1)
+    /// Line and column (1-based, in bytes) of offset `at` (in `bytes`,
+    /// which starts at offset `base`), counted to.
+    fn position(&mut self, bytes: &[u8], base: usize, at: usize) -> (usize, usize) {
+        let (line, column) = self.lines.position(bytes, base as u64, at as u64);
+        (line as usize, column as usize)
     }
 
     fn invalid(&mut self, bytes: &[u8], base: usize, at: usize, message: &str) -> IngestError {
-        self.count_lines(bytes, base, at);
-        let (line, column) = self.locate(at);
+        let (line, column) = self.position(bytes, base, at);
         IngestError::InvalidJson {
             line,
             column,
@@ -533,8 +493,7 @@ impl Engine {
         start: usize,
         error: &serde_json::Error,
     ) -> IngestError {
-        self.count_lines(bytes, base, start);
-        let (line, column) = self.locate(start);
+        let (line, column) = self.position(bytes, base, start);
         let (error_line, error_column) = (error.line().max(1), error.column().max(1));
         IngestError::InvalidJson {
             line: line + error_line - 1,
@@ -560,7 +519,8 @@ impl Engine {
             .read(buf, base, at_end, sink)
             .map_err(|error| self.named_layout_error(error))?;
         // What is finished with is dropped by the caller: count its lines now.
-        self.count_lines(buf.as_bytes(), base, base + consumed);
+        let (base, to) = (base as u64, (base + consumed) as u64);
+        self.lines.count_to(buf.as_bytes(), base, to);
         Ok(consumed)
     }
 
@@ -581,7 +541,7 @@ impl Engine {
                 csv.feed(&buf[pos..], at_end, &mut self.mapper, sink)?;
                 return Ok(bytes.len());
             }
-            pos = skip_white_space(bytes, pos);
+            pos = skip_space(bytes, pos);
             if pos == bytes.len() {
                 return self.end_of_buffer(buf, base, at_end, sink);
             }
@@ -589,12 +549,11 @@ impl Engine {
                 Layout::Start if base + pos == 0 && buf.starts_with('\u{feff}') => {
                     // A byte-order mark: columns count from after it.
                     pos += BOM.len();
-                    self.counted = BOM.len();
-                    self.line_start = BOM.len();
+                    self.lines.start_columns_at(BOM.len() as u64);
                 }
                 Layout::Start if bytes[pos] == b'[' && self.hint != LayoutHint::Csv => {
                     pos += 1;
-                    self.layout = Layout::Array(Expect::First);
+                    self.layout = Layout::Array(Elements::First);
                 }
                 Layout::Start if bytes[pos] == b'{' && self.hint != LayoutHint::Csv => {
                     self.layout = Layout::Values;
@@ -621,8 +580,7 @@ impl Engine {
                     } else {
                         // Where JSON fails on this line, for a refusal's message.
                         let not_json = (self.hint == LayoutHint::Content).then(|| {
-                            self.count_lines(bytes, base, base + pos);
-                            let (line_no, column) = self.locate(base + pos);
+                            let (line_no, column) = self.position(bytes, base, base + pos);
                             let offset = json_error_offset(line);
                             (line_no, column + offset, snippet(&line[offset..]))
                         });
@@ -639,42 +597,39 @@ impl Engine {
                 Layout::ArrayDone => {
                     return Err(self.invalid(bytes, base, base + pos, "trailing characters"))
                 }
-                Layout::Array(expect) => match (expect, bytes[pos]) {
-                    (Expect::First | Expect::CommaOrClose, b']') => {
+                Layout::Array(mut elements) => match elements.step(bytes[pos], b']') {
+                    Step::Close => {
                         self.layout = Layout::ArrayDone;
                         pos += 1;
                     }
-                    (Expect::CommaOrClose, b',') => {
-                        self.layout = Layout::Array(Expect::Element);
+                    Step::Comma => {
+                        self.layout = Layout::Array(elements);
                         pos += 1;
                     }
-                    (Expect::CommaOrClose, _) => {
+                    Step::NotCommaOrClose => {
                         return Err(self.invalid(bytes, base, base + pos, "expected `,` or `]`"))
                     }
-                    (Expect::Element, b']') => {
+                    Step::TrailingComma => {
                         return Err(self.invalid(bytes, base, base + pos, "trailing comma"))
                     }
-                    (Expect::First | Expect::Element, _) => {
-                        match self.read_value(buf, base, pos, at_end)? {
-                            None => {
-                                self.check_size(bytes, base, pos, bytes.len() - pos)?;
-                                return Ok(self.wait(bytes.len(), pos));
-                            }
-                            Some((value, end)) => {
-                                self.check_size(bytes, base, pos, end - pos)?;
-                                self.values += 1;
-                                self.array_element(value, &buf[pos..end], sink)?;
-                                self.layout = Layout::Array(Expect::CommaOrClose);
-                                pos = end;
-                            }
+                    Step::Element => match self.read_value(buf, base, pos, at_end)? {
+                        None => {
+                            self.check_size(bytes, base, pos, bytes.len() - pos)?;
+                            return Ok(self.wait(bytes.len(), pos));
                         }
-                    }
+                        Some((value, end)) => {
+                            self.check_size(bytes, base, pos, end - pos)?;
+                            self.values += 1;
+                            self.array_element(value, &buf[pos..end], sink)?;
+                            self.layout = Layout::Array(Elements::After);
+                            pos = end;
+                        }
+                    },
                 },
                 // Handled before white space is skipped.
                 Layout::Csv => return Ok(bytes.len()),
                 Layout::Values => {
-                    self.count_lines(bytes, base, base + pos);
-                    let line = self.line;
+                    let (line, _) = self.position(bytes, base, base + pos);
                     if let Some(held) = self.held.take() {
                         // A second value: the held one is a line of NDJSON.
                         self.release(held, buf, base, false, sink)?;
@@ -737,7 +692,8 @@ impl Engine {
     ) -> Result<usize, IngestError> {
         let bytes = buf.as_bytes();
         if !at_end {
-            self.count_lines(bytes, base, base + bytes.len());
+            let (base, to) = (base as u64, (base + bytes.len()) as u64);
+            self.lines.count_to(bytes, base, to);
             return Ok(self.finished_with(bytes.len()));
         }
         match self.layout {
@@ -950,7 +906,7 @@ fn json_error_offset(line: &str) -> usize {
     while let Some(Ok(_)) = values.next() {
         offset = values.byte_offset();
     }
-    skip_white_space(line.as_bytes(), offset)
+    skip_space(line.as_bytes(), offset)
 }
 
 /// Whether a line holds JSON values and nothing else (`42`, `"x" 7`):
@@ -959,13 +915,6 @@ fn is_json_value_line(line: &str) -> bool {
     serde_json::Deserializer::from_str(line)
         .into_iter::<IgnoredAny>()
         .all(|value| value.is_ok())
-}
-
-fn skip_white_space(bytes: &[u8], mut pos: usize) -> usize {
-    while pos < bytes.len() && matches!(bytes[pos], b' ' | b'\n' | b'\r' | b'\t') {
-        pos += 1;
-    }
-    pos
 }
 
 /// Whether a parser error in `text` is at its end (the end of the input

@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use crate::compare::view::{changes_rows_json, columns_json, select_changes, ChangesQuery};
+use crate::compare::view::{changes_rows_json, columns_json, select_changes, ChangesQuery, Listed};
 use crate::compare::{self, Changes, ReportReader};
 use crate::report::Report;
 use crate::schema::LineField;
@@ -114,7 +114,12 @@ impl RunOutput {
     #[wasm_bindgen(js_name = compareWith)]
     pub fn compare_with(&self, previous: &PreviousReport) -> ChangesOutput {
         let changes = compare::compare(&previous.report, &self.report);
-        let view = (0..changes.changed().len() as u32).collect();
+        let view = select_changes(
+            &changes,
+            &previous.report,
+            &self.report.customers,
+            &ChangesQuery::default(),
+        );
         ChangesOutput {
             metadata: changes.metadata_json(),
             changes,
@@ -133,7 +138,7 @@ pub struct ChangesOutput {
     previous: Rc<compare::PreviousReport>,
     current: Rc<Report<'static>>,
     metadata: String,
-    view: Vec<u32>,
+    view: Vec<Listed>,
 }
 
 #[wasm_bindgen]
@@ -147,7 +152,8 @@ impl ChangesOutput {
         self.metadata.clone()
     }
 
-    /// The changed-customers table's columns (`{key, label, sortable}`) as JSON.
+    /// The table of changes' columns (`{key, label, kind, min_rem, share,
+    /// wrap, sortable}`) as JSON.
     #[wasm_bindgen(getter)]
     pub fn columns(&self) -> String {
         columns_json()
@@ -196,9 +202,12 @@ impl ChangesOutput {
         self.view.len() as u32
     }
 
-    /// Rows `offset..offset + limit` of the view, as a JSON array:
-    /// `{customer_id (text), full_name, email_domain, previous_bucket,
-    /// quality_bucket, changes: [{field, old, new}]}`.
+    /// Rows `offset..offset + limit` of the view (added, removed and
+    /// changed customers, by id), as a JSON array: `{change ("added",
+    /// "removed" or "changed"), customer_id (text), full_name,
+    /// email_domain (now, or before for a removed customer),
+    /// previous_bucket (null when added), quality_bucket (null when
+    /// removed), changes: [{field, old, new}]}`.
     pub fn rows(&self, offset: u32, limit: u32) -> String {
         changes_rows_json(
             &self.changes,
