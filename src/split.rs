@@ -324,9 +324,9 @@ fn array_parts(input: &[u8], targets: &[usize]) -> Vec<Part> {
     parts
 }
 
-/// Parts of JSON values, cut after line breaks outside any value; every
-/// part holds at least two lines with a value (one value alone would be
-/// read as a file of one value).
+/// Parts of JSON values, cut after line breaks outside any value, before
+/// an object; every part holds at least two lines with a value (one value
+/// alone would be read as a file of one value).
 fn value_parts(input: &[u8], targets: &[usize]) -> Vec<Part> {
     let mut parts = Vec::new();
     let mut start = 0;
@@ -342,7 +342,12 @@ fn value_parts(input: &[u8], targets: &[usize]) -> Vec<Part> {
         }
         content = false;
         filled += 1;
-        if filled >= 2 && next_target.peek().is_some_and(|&t| t <= at) {
+        // A part read alone is JSON values when it starts with an object
+        // (an array or another value there would decide another layout).
+        if filled >= 2
+            && next_target.peek().is_some_and(|&t| t <= at)
+            && next_sign(input, at + 1) == Some(b'{')
+        {
             while next_target.peek().is_some_and(|&t| t <= at) {
                 next_target.next();
             }

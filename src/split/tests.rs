@@ -187,6 +187,10 @@ fn generated_files_are_the_same_report_cut_anywhere() {
             if parts >= 2 {
                 cut[layout] += 1;
             }
+            // A name that says nothing, or the other layout: the content
+            // (or the name) decides, for the parts as for the whole.
+            let other = ["g", "g.csv", "g.json"][rng.below(3) as usize];
+            same_as_whole(text.as_bytes(), other, &targets, true);
         }
     }
     // Most files were really cut (a cut needs a record in the first part).
