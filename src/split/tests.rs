@@ -343,3 +343,26 @@ fn timing() {
         );
     }
 }
+
+/// Inputs at the edges of the layouts, each cut at every byte.
+const EDGES: &[(&[u8], &str)] = &[
+    (b"\xEF\xBB\xBF{\"id\": 1}\r\n\n{\"page\": 2, \"data\": [{\"id\": 2}, 7]}\n[1]\n{\"id\": 1, \"last_name\": \"Lee\"}\n{\"email\": \"x@y.z\"}", "f"),
+    (b"[{\"id\": 1}, {\"data\": []}, {\"page\": 3, \"data\": [{\"id\": 1}]}, {\"id\": \"2\"}]  \n", "f.json"),
+    (b"[{\"id\": 1}, {\"id\": 2}]]", "f.json"),
+    (b"[{\"id\": 1} {\"id\": 2}, {\"id\": 3}]", "f.json"),
+    (b"{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3,}\n{\"id\": 4}\n", "f"),
+    (b"{\"id\": 1}\n{\"id\": 2} 5 \"s\"\n{\"id\": 3}\n{\"id\": 4}", "f.ndjson"),
+    (b"id,name\n1,\"a\"\"\nb\"\n2,b\"c\n\n3,\"x\n4,y\n", "f.csv"),
+    (b"id;name\r\n1;a\r\n2;b;c\r\n3;\"\"\r\n", "f"),
+    (b"[{\"id\": 1, \"first_name\": \"\xff\"}, {\"id\": 2}]", "f.json"),
+];
+
+#[test]
+fn edges_of_every_layout_cut_at_every_byte() {
+    for (input, name) in EDGES {
+        for at in 0..input.len() {
+            same_as_whole(input, name, &[at], true);
+            same_as_whole(input, name, &[at / 2, at], false);
+        }
+    }
+}
