@@ -10,7 +10,7 @@ use crate::report::{
     Enrichment, IssueCounts, Metadata, QualitySummary, Rejection, Report, SourceInfo,
 };
 use crate::settings::RunSettings;
-use crate::source::ingest::{ingest_page, IngestError, Position, SourceItem};
+use crate::source::ingest::{ingest_page_at, IngestError, Position, SourceItem};
 use crate::source::mapping::{Mapping, MappingSpec};
 use crate::source::reader::{ReadOptions, Reader};
 use crate::source::record::Mapper;
@@ -190,11 +190,13 @@ pub fn process_fetched<'a>(
 ) -> Report<'a> {
     let started = clock.now();
     let mut failed_pages = provenance.failed_pages;
-    let mut mapper = Mapper::new(mapping.clone());
+    let records_path = provenance.records_path.as_deref();
+    // APIs such as HubSpot's send numbers as strings.
+    let mut mapper = Mapper::new(mapping.clone()).reading_numeric_strings();
     let mut items = Vec::new();
     let mut unreadable = false;
     for (page, body) in pages {
-        match ingest_page(body, page, &mut mapper) {
+        match ingest_page_at(body, page, records_path, &mut mapper) {
             Ok(page_items) => items.extend(page_items),
             Err(error) => {
                 unreadable = true;
@@ -217,6 +219,7 @@ pub fn process_fetched<'a>(
         records_received: provenance.records_received,
         walk_ended: provenance.walk_ended,
         refetches: provenance.refetches,
+        settings: provenance.api,
         via: None,
     };
     let mut builder = ReportBuilder::new(settings);

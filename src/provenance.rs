@@ -48,11 +48,21 @@ pub enum FailureCode {
     InvalidUrl,
     /// The answer was larger than the most a page may be.
     PageTooLarge,
+    /// A cursor or next-page URL seen before in the same walk: the API
+    /// loops, and following it would never end. The run stops there.
+    RepeatedCursor,
+    /// A next-page URL (in the body or the `Link` header) on another
+    /// origin: the API key is never sent there, so the walk stops.
+    NextOtherOrigin,
+    /// No answer from an API on another origin than the page's, every
+    /// retry: the API may not allow browser requests (CORS); the command
+    /// line reaches it.
+    CorsBlocked,
 }
 
 impl FailureCode {
     /// Every code.
-    pub(crate) const ALL: [FailureCode; 18] = [
+    pub(crate) const ALL: [FailureCode; 21] = [
         FailureCode::AuthRejected,
         FailureCode::NotFound,
         FailureCode::HttpStatus,
@@ -71,6 +81,9 @@ impl FailureCode {
         FailureCode::TooManyRedirects,
         FailureCode::InvalidUrl,
         FailureCode::PageTooLarge,
+        FailureCode::RepeatedCursor,
+        FailureCode::NextOtherOrigin,
+        FailureCode::CorsBlocked,
     ];
 
     /// The code as reports and errors write it.
@@ -94,6 +107,9 @@ impl FailureCode {
             FailureCode::TooManyRedirects => "too_many_redirects",
             FailureCode::InvalidUrl => "invalid_url",
             FailureCode::PageTooLarge => "page_too_large",
+            FailureCode::RepeatedCursor => "repeated_cursor",
+            FailureCode::NextOtherOrigin => "next_other_origin",
+            FailureCode::CorsBlocked => "cors_blocked",
         }
     }
 }
@@ -120,6 +136,14 @@ pub enum WarningCode {
     /// storage is full; the run goes on in memory. Said once per run, as
     /// an event only: the report's data is whole either way.
     StoreUnavailable,
+    /// The API announced its request budget was spent: the next requests
+    /// wait until it resets (an event only).
+    Paced,
+    /// A cursor walk (cursor, link or next URL) with pages kept on the
+    /// device: it starts over from the first page and reuses no kept page,
+    /// since a cursor names a moment of the listing, not a place in it.
+    /// An event only.
+    CursorStartsOver,
     /// The run was cancelled before every page was fetched (a report
     /// only: the run's event is `finished` with `end: cancelled`).
     Cancelled,
@@ -174,6 +198,9 @@ pub enum WalkEnd {
     /// The page after the last one repeated it (the API clamps past its
     /// end); the repeat is not data and is not kept.
     RepeatedLastPage,
+    /// The page gave no next page (no cursor, no `Link` `rel="next"`, no
+    /// next URL): the end of a cursor walk.
+    NoNextPage,
 }
 
 /// Where and why a walk without `total_pages` ended.
@@ -243,9 +270,18 @@ pub struct FetchStats {
     pub final_concurrency: usize,
     /// Wall time of fetching, in milliseconds.
     pub fetch_ms: u64,
+    /// Time requests waited because the API announced its budget was
+    /// spent (`X-RateLimit-*`, `RateLimit`, Shopify's call limit, HubSpot's
+    /// secondly limit), in milliseconds; written only when some was.
+    #[serde(skip_serializing_if = "is_zero_u64")]
+    pub paced_ms: u64,
     /// Wall time of turning the pages into the report, in milliseconds
     /// (filled in by the pipeline, not the fetcher).
     pub process_ms: u64,
+}
+
+fn is_zero_u64(value: &u64) -> bool {
+    *value == 0
 }
 
 /// Everything an API run proved about its source, for the report.
@@ -283,6 +319,12 @@ pub struct ApiProvenance {
     pub cancelled: bool,
     /// Requests, retries and timings.
     pub stats: FetchStats,
+    /// Where the records were in each page (`data`, `customers`, …), as
+    /// set or detected on the first page.
+    pub records_path: Option<String>,
+    /// The API's shape as the run used it: the preset, the pagination and
+    /// auth kinds, their parameter names (never the key).
+    pub api: std::collections::BTreeMap<String, String>,
 }
 
 #[cfg(test)]

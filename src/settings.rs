@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::common::dates::{parse_calendar_date, parse_timestamp};
 use crate::fetch::fetcher::FetchConfig;
+use crate::fetch::kinds::{is_dotted_path, is_parameter_name, ApiShape, Auth, Pagination, Preset};
 use crate::fetch::policy::RetryPolicy;
 use crate::fetch::url::{Origin, UrlError};
 use crate::source::csv_rows::SEPARATORS;
@@ -228,6 +229,27 @@ pub enum Setting {
     /// The export timestamp (set by the core, or by a program calling
     /// `processUpload`; never typed on the page).
     ExportTimestamp,
+    /// The API's preset: `reqres` (default), `shopify`, `hubspot`, `custom`.
+    Preset,
+    /// The pagination kind: `page`, `offset`, `cursor`, `link`, `next_url`.
+    Pagination,
+    /// Where the records are: a dotted path (`data`, `customers`), or
+    /// empty/`auto` for `data` or the body's one array of objects.
+    Records,
+    /// How the key is sent: `header:<Name>`, `bearer`, `basic`, `query:<name>`.
+    Auth,
+    /// The page number's parameter (`page`).
+    PageParam,
+    /// The page size's parameter (`per_page`, `limit`).
+    SizeParam,
+    /// The offset's parameter (`offset`).
+    OffsetParam,
+    /// Where the cursor is in the body (`paging.next.after`).
+    CursorPath,
+    /// The cursor's parameter (`after`).
+    CursorParam,
+    /// Where the next page's URL is in the body (`next`).
+    NextPath,
 }
 
 /// What kind of value a setting takes, which says how the page reads and
@@ -253,11 +275,15 @@ pub enum SettingKind {
     Mapping,
     /// A CSV separator.
     Separator,
+    /// One of the names the vocabulary lists as its `choices`.
+    Choice,
+    /// A name or dotted path, checked by the core.
+    Text,
 }
 
 impl Setting {
-    /// Every setting, in the page's order.
-    pub const ALL: [Setting; 17] = [
+    /// Every setting (the API's shape last).
+    pub const ALL: [Setting; 27] = [
         Setting::Url,
         Setting::ApiKey,
         Setting::Concurrency,
@@ -275,6 +301,16 @@ impl Setting {
         Setting::Seed,
         Setting::AsOf,
         Setting::ExportTimestamp,
+        Setting::Preset,
+        Setting::Pagination,
+        Setting::Records,
+        Setting::Auth,
+        Setting::PageParam,
+        Setting::SizeParam,
+        Setting::OffsetParam,
+        Setting::CursorPath,
+        Setting::CursorParam,
+        Setting::NextPath,
     ];
 
     /// The setting's name, as errors (`field`) and the vocabulary give it.
@@ -297,6 +333,16 @@ impl Setting {
             Setting::Seed => "seed",
             Setting::AsOf => "as_of",
             Setting::ExportTimestamp => "export_timestamp",
+            Setting::Preset => "preset",
+            Setting::Pagination => "pagination",
+            Setting::Records => "records",
+            Setting::Auth => "auth",
+            Setting::PageParam => "page_param",
+            Setting::SizeParam => "size_param",
+            Setting::OffsetParam => "offset_param",
+            Setting::CursorPath => "cursor_path",
+            Setting::CursorParam => "cursor_param",
+            Setting::NextPath => "next_path",
         }
     }
 
@@ -320,6 +366,16 @@ impl Setting {
             Setting::Map => Some("map"),
             Setting::Seed => Some("seed"),
             Setting::AsOf => Some("asOf"),
+            Setting::Preset => Some("preset"),
+            Setting::Pagination => Some("pagination"),
+            Setting::Records => Some("records"),
+            Setting::Auth => Some("auth"),
+            Setting::PageParam => Some("pageParam"),
+            Setting::SizeParam => Some("sizeParam"),
+            Setting::OffsetParam => Some("offsetParam"),
+            Setting::CursorPath => Some("cursorPath"),
+            Setting::CursorParam => Some("cursorParam"),
+            Setting::NextPath => Some("nextPath"),
             Setting::Separator | Setting::ExportTimestamp => None,
         }
     }
@@ -339,6 +395,16 @@ impl Setting {
             Setting::Separator => Some("separator"),
             Setting::Seed => Some("seed"),
             Setting::AsOf => Some("as_of"),
+            Setting::Preset
+            | Setting::Pagination
+            | Setting::Records
+            | Setting::Auth
+            | Setting::PageParam
+            | Setting::SizeParam
+            | Setting::OffsetParam
+            | Setting::CursorPath
+            | Setting::CursorParam
+            | Setting::NextPath => Some(self.name()),
             Setting::ApiKey
             | Setting::PerPage
             | Setting::MaxPageMb
@@ -367,6 +433,24 @@ impl Setting {
             Setting::Seed => SettingKind::Seed,
             Setting::AsOf => SettingKind::Date,
             Setting::ExportTimestamp => SettingKind::Timestamp,
+            Setting::Preset | Setting::Pagination => SettingKind::Choice,
+            Setting::Records
+            | Setting::Auth
+            | Setting::PageParam
+            | Setting::SizeParam
+            | Setting::OffsetParam
+            | Setting::CursorPath
+            | Setting::CursorParam
+            | Setting::NextPath => SettingKind::Text,
+        }
+    }
+
+    /// For a choice, the names it takes.
+    pub fn choices(self) -> Option<Vec<&'static str>> {
+        match self {
+            Setting::Preset => Some(Preset::ALL.map(Preset::name).to_vec()),
+            Setting::Pagination => Some(Pagination::NAMES.to_vec()),
+            _ => None,
         }
     }
 
@@ -404,6 +488,16 @@ impl Setting {
             Setting::Refresh => "Ignore cached pages",
             Setting::Keep => "Keep fetched pages on this device",
             Setting::Simulate => "Simulate what the source lacks",
+            Setting::Preset => "The API preset",
+            Setting::Pagination => "The pagination",
+            Setting::Records => "Where the records are",
+            Setting::Auth => "How the key is sent",
+            Setting::PageParam => "The page parameter",
+            Setting::SizeParam => "The page size parameter",
+            Setting::OffsetParam => "The offset parameter",
+            Setting::CursorPath => "Where the cursor is",
+            Setting::CursorParam => "The cursor parameter",
+            Setting::NextPath => "Where the next page's URL is",
         }
     }
 
@@ -455,6 +549,21 @@ pub enum Problem {
     /// A key would travel unencrypted: plain `http:` to a host that is
     /// not this machine.
     InsecureKeyTransport(String),
+    /// Not one of the names a choice takes.
+    NotAChoice {
+        /// The text given.
+        given: String,
+        /// The names it takes.
+        choices: Vec<&'static str>,
+    },
+    /// Not a query parameter name (letters, digits, `_ - . [ ]`).
+    NotAParameterName(String),
+    /// Not a dotted path of member names (`paging.next.after`).
+    NotAPath(String),
+    /// Not an auth kind (`header:<Name>`, `bearer`, `basic`, `query:<name>`).
+    NotAnAuth(String),
+    /// Basic auth with a key that is not `user:password`.
+    NotUserAndPassword,
 }
 
 impl SettingsError {
@@ -498,6 +607,31 @@ impl fmt::Display for SettingsError {
                 "{title} has a character a request header cannot carry (character {at}: a \
                  control character, a line break, or one outside Latin-1 such as Cyrillic or \
                  emoji); check that the whole key was pasted, and nothing else."
+            ),
+            Problem::NotAChoice { given, choices } => write!(
+                f,
+                "{title} must be one of {}; got '{given}'.",
+                choices.join(", ")
+            ),
+            Problem::NotAParameterName(given) => write!(
+                f,
+                "{title} must be a query parameter name (letters, digits, _ - . [ ]); got \
+                 '{given}'."
+            ),
+            Problem::NotAPath(given) => write!(
+                f,
+                "{title} must be a dotted path of member names such as paging.next.after; got \
+                 '{given}'."
+            ),
+            Problem::NotAnAuth(given) => write!(
+                f,
+                "{title} must be header:<Name> (e.g. header:x-api-key), bearer, basic or \
+                 query:<name>; got '{given}'."
+            ),
+            // The key itself is never repeated in a message.
+            Problem::NotUserAndPassword => write!(
+                f,
+                "{title} must be user:password for basic auth (a colon between the two)."
             ),
             Problem::InsecureKeyTransport(origin) => write!(
                 f,
@@ -691,6 +825,160 @@ pub struct FetchForm {
     // Used by the page (`web`, wasm32 only) and by tests.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub map: Option<MapSetting>,
+    /// The API's shape: the preset and what overrides it.
+    #[serde(flatten)]
+    pub shape: ShapeForm,
+}
+
+/// The API's shape as a form or link gives it: a preset, and any of its
+/// settings over it (empty: the preset's). Read by [`ShapeForm::validate`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(Serialize))]
+#[serde(rename_all = "camelCase")]
+pub struct ShapeForm {
+    /// `reqres` (empty), `shopify`, `hubspot` or `custom`.
+    #[serde(default)]
+    pub preset: Option<String>,
+    /// `page`, `offset`, `cursor`, `link` or `next_url`.
+    #[serde(default)]
+    pub pagination: Option<String>,
+    /// A dotted path, or `auto`.
+    #[serde(default)]
+    pub records: Option<String>,
+    /// `header:<Name>`, `bearer`, `basic`, `query:<name>`.
+    #[serde(default)]
+    pub auth: Option<String>,
+    /// The page kind's page number parameter.
+    #[serde(default)]
+    pub page_param: Option<String>,
+    /// The page size parameter.
+    #[serde(default)]
+    pub size_param: Option<String>,
+    /// The offset kind's offset parameter.
+    #[serde(default)]
+    pub offset_param: Option<String>,
+    /// The cursor kind's body path.
+    #[serde(default)]
+    pub cursor_path: Option<String>,
+    /// The cursor kind's parameter.
+    #[serde(default)]
+    pub cursor_param: Option<String>,
+    /// The next-URL kind's body path.
+    #[serde(default)]
+    pub next_path: Option<String>,
+}
+
+/// A text setting that was given (not empty), trimmed.
+fn given(text: &Option<String>) -> Option<&str> {
+    text.as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+}
+
+fn refused(setting: Setting, problem: Problem) -> SettingsError {
+    SettingsError { setting, problem }
+}
+
+impl ShapeForm {
+    /// The API's shape: the preset's, with every setting given over it.
+    /// A parameter of a kind the run does not use is not read.
+    ///
+    /// # Errors
+    /// [`SettingsError`] naming the first setting that cannot be used.
+    pub fn validate(&self) -> Result<ApiShape, SettingsError> {
+        let preset_text = given(&self.preset).unwrap_or("");
+        let preset = Preset::parse(preset_text).ok_or_else(|| {
+            refused(
+                Setting::Preset,
+                Problem::NotAChoice {
+                    given: preset_text.to_owned(),
+                    choices: Preset::ALL.map(Preset::name).to_vec(),
+                },
+            )
+        })?;
+        let mut shape = preset.shape();
+        let name =
+            |setting: Setting, text: &Option<String>| -> Result<Option<String>, SettingsError> {
+                match given(text) {
+                    None => Ok(None),
+                    Some(name) if is_parameter_name(name) => Ok(Some(name.to_owned())),
+                    Some(name) => Err(refused(
+                        setting,
+                        Problem::NotAParameterName(name.to_owned()),
+                    )),
+                }
+            };
+        let path =
+            |setting: Setting, text: &Option<String>| -> Result<Option<String>, SettingsError> {
+                match given(text) {
+                    None => Ok(None),
+                    Some(path) if is_dotted_path(path) => Ok(Some(path.to_owned())),
+                    Some(path) => Err(refused(setting, Problem::NotAPath(path.to_owned()))),
+                }
+            };
+        if let Some(kind) = given(&self.pagination) {
+            if kind != shape.pagination.name() {
+                shape.pagination = match kind {
+                    "page" => Pagination::Page {
+                        param: "page".into(),
+                    },
+                    "offset" => Pagination::Offset {
+                        param: "offset".into(),
+                    },
+                    "cursor" => Pagination::Cursor {
+                        path: "next_cursor".into(),
+                        param: "cursor".into(),
+                    },
+                    "link" => Pagination::Link,
+                    "next_url" => Pagination::NextUrl {
+                        path: "next".into(),
+                    },
+                    other => {
+                        return Err(refused(
+                            Setting::Pagination,
+                            Problem::NotAChoice {
+                                given: other.to_owned(),
+                                choices: Pagination::NAMES.to_vec(),
+                            },
+                        ))
+                    }
+                };
+                shape.size_param = match kind {
+                    "page" => "per_page",
+                    _ => "limit",
+                }
+                .into();
+            }
+        }
+        if let Some(size) = name(Setting::SizeParam, &self.size_param)? {
+            shape.size_param = size;
+        }
+        let page_param = name(Setting::PageParam, &self.page_param)?;
+        let offset_param = name(Setting::OffsetParam, &self.offset_param)?;
+        let cursor_path = path(Setting::CursorPath, &self.cursor_path)?;
+        let cursor_param = name(Setting::CursorParam, &self.cursor_param)?;
+        let next_path = path(Setting::NextPath, &self.next_path)?;
+        match &mut shape.pagination {
+            Pagination::Page { param } => *param = page_param.unwrap_or(param.clone()),
+            Pagination::Offset { param } => *param = offset_param.unwrap_or(param.clone()),
+            Pagination::Cursor { path, param } => {
+                *path = cursor_path.unwrap_or(path.clone());
+                *param = cursor_param.unwrap_or(param.clone());
+            }
+            Pagination::Link => {}
+            Pagination::NextUrl { path } => *path = next_path.unwrap_or(path.clone()),
+        }
+        match given(&self.records) {
+            None => {}
+            Some("auto") => shape.records = None,
+            Some(_) => shape.records = path(Setting::Records, &self.records)?,
+        }
+        if let Some(auth) = given(&self.auth) {
+            shape.auth = Auth::parse(auth)
+                .ok_or_else(|| refused(Setting::Auth, Problem::NotAnAuth(auth.to_owned())))?;
+        }
+        Ok(shape)
+    }
 }
 
 impl FetchForm {
@@ -707,9 +995,16 @@ impl FetchForm {
             setting: Setting::Url,
             problem: Problem::Url(error),
         })?;
+        let shape = self.shape.validate()?;
         let api_key = self.api_key.clone().filter(|key| !key.trim().is_empty());
         if let Some(key) = &api_key {
-            check_header_value(key)?;
+            // A key in the query is encoded; one in a header must be one.
+            if shape.auth.query_name().is_none() {
+                check_header_value(key)?;
+            }
+            if shape.auth == Auth::Basic && !key.contains(':') {
+                return Err(refused(Setting::ApiKey, Problem::NotUserAndPassword));
+            }
             if origin.is_insecure() {
                 return Err(SettingsError {
                     setting: Setting::Url,
@@ -752,6 +1047,7 @@ impl FetchForm {
             policy,
             jitter_seed: chosen.seed,
             max_page_bytes: max_page_mb.map_or(defaults.max_page_bytes, |mb| mb << 20),
+            shape,
             ..defaults
         };
         Ok((config, chosen))
@@ -1144,5 +1440,131 @@ mod tests {
         assert_eq!(error.setting, Setting::Url);
         assert!(error.to_string().contains("API key field"), "{error}");
         assert!(!error.to_string().contains("pass@"), "{error}");
+    }
+
+    fn shape_of(json: serde_json::Value) -> Result<ApiShape, SettingsError> {
+        let mut form = serde_json::to_value(form()).unwrap();
+        for (key, value) in json.as_object().unwrap() {
+            form[key] = value.clone();
+        }
+        let form: FetchForm = serde_json::from_value(form).unwrap();
+        form.validate().map(|(config, _)| config.shape)
+    }
+
+    #[test]
+    fn presets_fill_the_shape_and_custom_fields_override_it() {
+        use serde_json::json;
+        assert_eq!(shape_of(json!({})).unwrap(), ApiShape::default());
+        assert_eq!(
+            shape_of(json!({"preset": "shopify"})).unwrap(),
+            Preset::Shopify.shape()
+        );
+        let hubspot = shape_of(json!({"preset": "hubspot"})).unwrap();
+        assert_eq!(hubspot.auth, Auth::Bearer);
+        assert_eq!(hubspot.records.as_deref(), Some("results"));
+        assert_eq!(hubspot.page_size(None), Some(100));
+        let custom = shape_of(json!({
+            "preset": "custom", "pagination": "cursor", "cursorPath": "meta.next",
+            "cursorParam": "starting_after", "records": "items", "auth": "query:token",
+            "sizeParam": "count", "pageParam": "ignored-for-a-cursor"
+        }))
+        .unwrap();
+        assert_eq!(
+            custom.pagination,
+            Pagination::Cursor {
+                path: "meta.next".into(),
+                param: "starting_after".into()
+            }
+        );
+        assert_eq!(custom.size_param, "count");
+        assert_eq!(custom.records.as_deref(), Some("items"));
+        assert_eq!(custom.auth, Auth::Query("token".into()));
+        let offset = shape_of(json!({"preset": "custom", "pagination": "offset"})).unwrap();
+        assert_eq!(
+            (offset.pagination, offset.size_param.as_str()),
+            (
+                Pagination::Offset {
+                    param: "offset".into()
+                },
+                "limit"
+            )
+        );
+        let pages = shape_of(json!({"pagination": "page", "pageParam": "p"})).unwrap();
+        assert_eq!(pages.pagination, Pagination::Page { param: "p".into() });
+        assert_eq!(pages.size_param, "per_page");
+        assert_eq!(
+            shape_of(json!({"preset": "shopify", "records": "auto"}))
+                .unwrap()
+                .records,
+            None
+        );
+    }
+
+    #[test]
+    fn shape_settings_are_refused_with_their_field() {
+        use serde_json::json;
+        let cases = [
+            (
+                json!({"preset": "stripe"}),
+                "preset",
+                "must be one of reqres, shopify, hubspot, custom",
+            ),
+            (
+                json!({"pagination": "scroll"}),
+                "pagination",
+                "must be one of page, offset, cursor, link, next_url",
+            ),
+            (json!({"records": "a..b"}), "records", "dotted path"),
+            (json!({"auth": "token"}), "auth", "header:<Name>"),
+            (json!({"auth": "header:a b"}), "auth", "header:<Name>"),
+            (
+                json!({"pagination": "cursor", "cursorParam": "a b"}),
+                "cursor_param",
+                "query parameter name",
+            ),
+            (
+                json!({"pagination": "next_url", "nextPath": "next. url"}),
+                "next_path",
+                "dotted path",
+            ),
+            (
+                json!({"sizeParam": "a&b"}),
+                "size_param",
+                "query parameter name",
+            ),
+            (
+                json!({"auth": "basic", "apiKey": "no-colon"}),
+                "api_key",
+                "user:password",
+            ),
+        ];
+        for (given, field, says) in cases {
+            let error = shape_of(given.clone()).unwrap_err();
+            assert_eq!(error.setting.name(), field, "{given}");
+            assert_eq!(error.code(), "invalid_setting");
+            assert!(error.to_string().contains(says), "{given}: {error}");
+            assert!(
+                !error.to_string().contains("no-colon"),
+                "the key is never repeated"
+            );
+        }
+        // A key in the query is encoded, so it may hold what a header cannot.
+        assert!(shape_of(json!({"auth": "query:key", "apiKey": "ключ"})).is_ok());
+        assert!(shape_of(json!({"auth": "bearer", "apiKey": "ключ"})).is_err());
+        assert!(shape_of(json!({"auth": "basic", "apiKey": "user:pass"})).is_ok());
+        // An unknown key is still refused.
+        let mut form = serde_json::to_value(form()).unwrap();
+        form["cursor"] = json!("x");
+        assert!(serde_json::from_value::<FetchForm>(form).is_err());
+    }
+
+    #[test]
+    fn choices_are_listed_for_the_page() {
+        assert_eq!(
+            Setting::Preset.choices().unwrap(),
+            ["reqres", "shopify", "hubspot", "custom"]
+        );
+        assert_eq!(Setting::Pagination.choices().unwrap().len(), 5);
+        assert_eq!(Setting::Records.choices(), None);
     }
 }

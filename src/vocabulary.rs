@@ -10,6 +10,8 @@
 // Used by the page (`web`, a wasm32-only module), and tested natively.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::common::errors::{ErrorDetail, RequestFailure};
@@ -17,6 +19,7 @@ use crate::common::events::Level;
 use crate::compare::{ReadError, ReadProblem};
 use crate::fetch::events::EventKind;
 use crate::fetch::fetcher::MAX_REDIRECTS;
+use crate::fetch::kinds::Preset;
 use crate::fetch::store::StoreError;
 use crate::provenance::FailureCode;
 use crate::report::distributions::TOP_DOMAINS;
@@ -53,6 +56,12 @@ pub(crate) struct Vocabulary {
     /// The run settings: each one's name (as `invalid_setting` names it),
     /// key in the API run's form, query parameter, kind and limit.
     pub settings: Vec<SettingEntry>,
+    /// The API presets, in the page's order, each with the shape it fills
+    /// (`preset`, `pagination`, `records`, `auth`, the kinds' parameter
+    /// names and `size`, the page size asked for when none is set).
+    pub presets: Vec<BTreeMap<String, String>>,
+    /// The pagination kinds whose pages are fetched one at a time.
+    pub sequential_paginations: Vec<&'static str>,
     /// The most pages one API run fetches.
     pub max_pages: u64,
     /// Same-origin redirects followed in a row, at most.
@@ -260,6 +269,9 @@ pub(crate) struct SettingEntry {
     pub limit: Option<Limit>,
     /// For a flag, whether it is on when nothing says otherwise.
     pub on_by_default: Option<bool>,
+    /// For a choice, the names it takes (in the page's order).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub choices: Option<Vec<&'static str>>,
 }
 
 /// The vocabulary.
@@ -321,8 +333,31 @@ pub(crate) fn vocabulary() -> Vocabulary {
                 kind: setting.kind(),
                 limit: setting.limit(),
                 on_by_default: setting.on_by_default(),
+                choices: setting.choices(),
             })
             .collect(),
+        presets: Preset::ALL
+            .into_iter()
+            .map(|preset| {
+                let shape = preset.shape();
+                let mut described = shape.describe();
+                if let Some(size) = shape.default_size {
+                    described.insert("size".into(), size.to_string());
+                }
+                let (label, hint) = match preset {
+                    // The custom auth is typed: the label stays general.
+                    Preset::Custom => (
+                        "API key or token",
+                        "Sent as the field Key sent as says".to_owned(),
+                    ),
+                    _ => shape.auth.key_label(),
+                };
+                described.insert("key_label".into(), label.into());
+                described.insert("key_hint".into(), hint);
+                described
+            })
+            .collect(),
+        sequential_paginations: vec!["cursor", "link", "next_url"],
         max_pages: crate::fetch::fetcher::FetchConfig::new("").max_pages,
         max_redirects: MAX_REDIRECTS,
         top_email_domains: TOP_DOMAINS,

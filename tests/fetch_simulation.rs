@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use customer_pipeline::common::hash::SplitMix64;
+use customer_pipeline::fetch::fetcher::FetchConfig;
 use customer_pipeline::provenance::{Warning, WarningCode};
 use support::{config, customer_lines, source_report_lines, Harness, Move, ScriptedApi, Step};
 
@@ -467,6 +468,9 @@ fn the_simulation_covers_every_kind_of_end() {
                     customer_pipeline::provenance::WalkEnd::RepeatedLastPage => {
                         "walk ended: repeated last page"
                     }
+                    customer_pipeline::provenance::WalkEnd::NoNextPage => {
+                        "walk ended: no next page"
+                    }
                 });
             }
         }
@@ -487,4 +491,153 @@ fn the_simulation_covers_every_kind_of_end() {
             "{case}: {counts:?}"
         );
     }
+}
+
+/// A cursor-kind scenario: the fake, its shape, and whether it is clean.
+fn kinds_scenario(seed: u64) -> (support::shaped::ShapedApi, FetchConfig, bool) {
+    use customer_pipeline::fetch::kinds::{ApiShape, Pagination, Preset};
+    use support::shaped::{Paging, ShapedApi};
+    let mut rng = SplitMix64::new(seed ^ 0x6b69_6e64);
+    let (paging, shape, member) = match seed % 4 {
+        0 => (Paging::Cursor, Preset::Hubspot.shape(), "results"),
+        1 => (Paging::Link, Preset::Shopify.shape(), "customers"),
+        2 => (
+            Paging::NextUrl,
+            ApiShape {
+                pagination: Pagination::NextUrl {
+                    path: "next".into(),
+                },
+                size_param: "limit".into(),
+                ..ApiShape::default()
+            },
+            "items",
+        ),
+        _ => (
+            Paging::Offset,
+            ApiShape {
+                pagination: Pagination::Offset {
+                    param: "offset".into(),
+                },
+                size_param: "limit".into(),
+                ..ApiShape::default()
+            },
+            "data",
+        ),
+    };
+    let per_page = 1 + rng.below(6) as usize;
+    let len = rng.below(30) as usize;
+    let mut api = ShapedApi::new(paging, 0, per_page, member);
+    api.records = dataset(&mut rng, len);
+    let pages = len.div_ceil(per_page).max(1) as u64;
+    let linked = paging != Paging::Offset;
+    let mut clean = true;
+    if rng.below(2) == 0 {
+        api.stated_total = Some(len as u64);
+    }
+    match rng.below(10) {
+        // A loop back to an earlier page (or to itself).
+        0 if linked => {
+            let from = 1 + rng.below(pages);
+            api.loop_back = Some((from, 1 + rng.below(from)));
+            clean = false;
+        }
+        1 if paging == Paging::Link || paging == Paging::NextUrl => {
+            api.foreign_next = Some(1 + rng.below(pages));
+            clean = len as u64 <= per_page as u64 * api.foreign_next.unwrap_or(0);
+        }
+        // A total that overstates (an offset walk cannot tell one that
+        // understates: it stops where the API says it ends).
+        2 => {
+            api.stated_total = Some(len as u64 + 1 + rng.below(3));
+            clean = false;
+        }
+        3 if linked => {
+            api.stated_total = Some(len as u64).filter(|&n| n > 0).map(|n| n - 1);
+            clean = api.stated_total.is_none();
+        }
+        4 if len > 0 => {
+            api.stated_total = Some(len as u64);
+            api.drop_last_on = Some(1 + rng.below(pages));
+            clean = false;
+        }
+        5 if linked => {
+            api.endless = true;
+            clean = false;
+        }
+        _ => {}
+    }
+    // Retryable failures, fewer than the retries allowed.
+    for page in 1..=pages {
+        if rng.below(4) == 0 {
+            let statuses = vec![503; 1 + rng.below(3) as usize];
+            api.fail_first.borrow_mut().insert(page, statuses);
+        }
+    }
+    let config = FetchConfig {
+        per_page: Some(per_page as u32),
+        shape,
+        api_key: Some("secret".into()),
+        max_pages: 40,
+        ..FetchConfig::new("https://api.test/items")
+    };
+    (api, config, clean)
+}
+
+/// Every cursor kind (cursor, link, next URL) and offsets, with random
+/// loops, foreign next pages, lying totals, dropped records, endless walks
+/// and retryable failures: a clean walk is complete and its report is the
+/// source's; a faulty one is never complete; the key stays on its origin.
+#[test]
+fn random_walks_of_every_kind_keep_the_invariants() {
+    use customer_pipeline::pipeline::process_fetched;
+    use customer_pipeline::settings::RunSettings;
+    use customer_pipeline::source::mapping::MappingSpec;
+    let settings =
+        RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z").expect("valid settings");
+    let (mut complete, mut partial) = (0, 0);
+    for seed in 0..2_000 {
+        let (api, config, clean) = kinds_scenario(seed);
+        let (outcome, _) = support::shaped::run_shaped(&api, &config, None);
+        let context = || format!("seed {seed}: {:?}", outcome.provenance);
+        assert!(
+            api.received
+                .borrow()
+                .iter()
+                .all(|r| r.url.starts_with("https://api.test/")),
+            "the key left its origin; {}",
+            context()
+        );
+        assert!(api.requests() <= 40 * 4, "{}", context());
+        if clean {
+            assert!(
+                outcome.is_complete(),
+                "clean walk not complete; {}",
+                context()
+            );
+        }
+        if outcome.is_complete() {
+            complete += 1;
+            let report = process_fetched(
+                outcome.page_bodies(),
+                outcome.provenance.clone(),
+                &MappingSpec::none(),
+                &settings,
+                &support::FakeTime::default(),
+            );
+            let (expected, _, _) = source_report_lines(&api.records);
+            assert_eq!(customer_lines(&report), expected, "{}", context());
+            assert!(
+                clean || api.foreign_next.is_some(),
+                "a faulty walk said complete; {}",
+                context()
+            );
+        } else {
+            partial += 1;
+            assert!(!clean, "{}", context());
+        }
+    }
+    assert!(
+        complete > 500 && partial > 300,
+        "{complete} complete, {partial} partial"
+    );
 }

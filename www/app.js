@@ -16,7 +16,8 @@ import {
 } from './remember.js';
 import { RunLog } from './runlog.js';
 import {
-  applyLimits, applyQuery, defaultApiUrl, fetchForm, mappingQuery, settingInput, shareableUrl, today, useSettings,
+  applyLimits, applyQuery, defaultApiUrl, fetchForm, mappingQuery, settingInput, shareableUrl, showShape, today,
+  useSettings,
 } from './settings.js';
 import { CustomerTable, describeCount } from './vtable.js';
 
@@ -117,6 +118,8 @@ function clearInvalid() {
 /** What to do about a failure, beyond the core's message. */
 const ADVICE = {
   network: 'Check the URL and your connection, and that the API allows requests from this page (CORS).',
+  cors_blocked: 'Check the URL and your connection, and that the API allows requests from this page (CORS); '
+    + 'an API that does not is reached with the command line.',
   internal: 'This is a bug; the run log may say more.',
 };
 
@@ -447,6 +450,7 @@ function resume() {
   $('as-of').value = today();
   applyQuery(interrupted.query);
   applyUnlinked(vocabulary.settings, interrupted.unlinked);
+  showShape();
   // Resuming reuses the kept pages: it never ignores them.
   $('refresh').checked = false;
   mapping.restore(mappingQuery(interrupted.query));
@@ -770,6 +774,13 @@ function wire() {
     mapping.apiChanged();
     showSource();
   });
+  // The API's shape says where its records are: the mapping proposal is asked again.
+  for (const id of ['preset', 'pagination', 'records', 'auth']) {
+    $(id).addEventListener('change', () => {
+      showShape();
+      mapping.apiChanged();
+    });
+  }
   $('file-input').addEventListener('change', (event) => chooseFile(event.target.files[0]));
   document.addEventListener('dragover', (event) => {
     event.preventDefault();
@@ -844,7 +855,7 @@ async function start() {
   try {
     const reply = await client.ask({ type: 'vocabulary' });
     // The link's settings are read by the core's names and parameters.
-    useSettings(reply.vocabulary.settings);
+    useSettings(reply.vocabulary.settings, reply.vocabulary.presets, reply.vocabulary.sequential_paginations);
     // What this browser remembers, then the link's parameters over it.
     const kept = memory.settings();
     if (kept) {
@@ -853,6 +864,7 @@ async function start() {
       if (kept.source === 'file' && location.search === '') $('source-file').checked = true;
     }
     link = applyQuery(location.search);
+    showShape();
     // Remembered or linked, a folded setting not at its default is shown.
     unfoldChangedSettings();
     mapping.setQuery(mappingQuery(mergeQueries(kept?.query ?? '', location.search)));

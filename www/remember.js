@@ -134,6 +134,7 @@ export function clearSettingInputs(settings) {
     const input = document.querySelector(`[data-setting="${CSS.escape(setting.name)}"]`);
     if (!input || setting.kind === 'secret' || setting.kind === 'mapping' || setting.kind === 'separator') continue;
     if (setting.kind === 'flag') input.checked = Boolean(setting.on_by_default);
+    else if (setting.kind === 'choice') input.value = setting.choices?.[0] ?? '';
     else input.value = '';
   }
 }

@@ -18,14 +18,83 @@ let settings = [];
 /** The settings the mapping panel holds (the `map` text and the CSV separator): it shows and sends them. */
 const PANEL_KINDS = new Set(['mapping', 'separator']);
 
-/** Takes the core's settings; everything below iterates them. */
-export function useSettings(list) {
+/** The core's presets (vocabulary `presets`): each one's shape, by setting name, and its key field's label. */
+let presets = [];
+
+/** The pagination kinds the core fetches one page at a time. */
+let sequential = new Set();
+
+/**
+ * Takes the core's settings (and its presets and sequential pagination
+ * kinds); everything below iterates them. A choice's select gets its options.
+ */
+export function useSettings(list, presetList = [], sequentialKinds = []) {
   settings = list;
+  presets = presetList;
+  sequential = new Set(sequentialKinds);
+  for (const setting of settings) {
+    const select = settingInput(setting.name);
+    if (setting.kind !== 'choice' || !select || !setting.choices) continue;
+    select.replaceChildren(...setting.choices.map((name) => {
+      const option = document.createElement('option');
+      option.value = name;
+      option.textContent = name;
+      return option;
+    }));
+  }
+}
+
+/**
+ * Shows the API shape the preset and the custom fields give: the custom
+ * fields only for `custom` (the fields of its pagination kind), the key's
+ * label and hint after the auth kind, and the concurrency hint for a
+ * sequential walk. The core decides the run; this only says it.
+ */
+export function showShape() {
+  const preset = settingInput('preset')?.value || 'reqres';
+  const shape = presets.find((entry) => entry.preset === preset) ?? {};
+  const custom = preset === 'custom';
+  const box = document.getElementById('shape-custom');
+  if (box) box.hidden = !custom;
+  const pagination = custom ? (settingInput('pagination')?.value || 'page') : (shape.pagination ?? 'page');
+  for (const field of document.querySelectorAll('#shape-custom [data-kind]')) {
+    field.hidden = field.dataset.kind !== pagination;
+  }
+  const labelElement = document.getElementById('api-key-label');
+  if (labelElement && shape.key_label) labelElement.textContent = shape.key_label;
+  const hint = document.getElementById('api-key-help');
+  if (hint && shape.key_hint) hint.textContent = `${shape.key_hint}, to the API's origin only; never logged, stored or exported.`;
+  const concurrency = document.getElementById('concurrency-help');
+  if (concurrency) {
+    concurrency.textContent = sequential.has(pagination)
+      ? 'Requests at once. This API pages by cursor: its pages are fetched one at a time.'
+      : 'Requests at once.';
+  }
 }
 
 /** The input of the setting the core names `name` (an error's `field`), if the page has one. */
 export function settingInput(name) {
   return document.querySelector(`[data-setting="${CSS.escape(name)}"]`);
+}
+
+/**
+ * Whether an input's setting is in use: the custom API fields count only
+ * while they are shown (a preset fills them otherwise), so that a hidden
+ * field never overrides the preset chosen.
+ */
+function inUse(input) {
+  return Boolean(input) && !input.closest('[data-when-shown][hidden]');
+}
+
+/** Sets a select to `value`, adding it when it is not offered, so that the core refuses it by name. */
+function choose(select, value) {
+  if (![...select.options].some((option) => option.value === value)) {
+    const option = document.createElement('option');
+    option.value = value;
+    option.textContent = value;
+    select.append(option);
+  }
+  select.value = value;
 }
 
 /** Today's date in the user's time zone, as YYYY-MM-DD. */
@@ -57,6 +126,8 @@ export function applyQuery(search) {
     if (setting.kind === 'flag') {
       input.checked = params.get(setting.query) === '1';
       if (input.checked && !setting.on_by_default) turnedOn.add(setting.name);
+    } else if (setting.kind === 'choice') {
+      choose(input, params.get(setting.query));
     } else {
       input.value = params.get(setting.query);
     }
@@ -86,8 +157,10 @@ export function shareableUrl(mapping = {}, apiUrl = '') {
   for (const setting of settings) {
     if (!setting.query) continue;
     const input = settingInput(setting.name);
+    if (input && !inUse(input)) continue;
     let value = '';
     if (PANEL_KINDS.has(setting.kind)) value = mapping[setting.name] ?? '';
+    else if (setting.kind === 'choice') value = input?.value === setting.choices?.[0] ? '' : input?.value ?? '';
     else if (setting.kind === 'url') value = apiUrl.trim();
     else if (setting.kind === 'flag' && setting.on_by_default) value = input && !input.checked ? '0' : '';
     else if (setting.kind === 'flag') value = input?.checked ? '1' : '';
@@ -131,7 +204,7 @@ export function fetchForm(given = {}) {
     if (!setting.form_key) continue;
     const input = settingInput(setting.name);
     if (Object.hasOwn(given, setting.name)) form[setting.form_key] = given[setting.name];
-    else if (input) form[setting.form_key] = setting.kind === 'flag' ? input.checked : input.value;
+    else if (inUse(input)) form[setting.form_key] = setting.kind === 'flag' ? input.checked : input.value;
   }
   return form;
 }

@@ -48,6 +48,8 @@ fn value_name(kind: SettingKind) -> &'static str {
         SettingKind::Timestamp => "TIME",
         SettingKind::Mapping => "TEXT",
         SettingKind::Separator => "S",
+        SettingKind::Choice => "NAME",
+        SettingKind::Text => "TEXT",
         SettingKind::Secret | SettingKind::Flag => "",
     }
 }
@@ -65,6 +67,9 @@ fn help(setting: Setting) -> String {
             " as field:column pairs, e.g. 'id:Customer ID,email:' (default: as proposed)".to_owned()
         }
         (SettingKind::Separator, _) => ": , ; tab or | (default: found from the header)".to_owned(),
+        (SettingKind::Choice, _) => {
+            format!(": {}", setting.choices().unwrap_or_default().join(", "))
+        }
         (_, Some(limit)) => match limit.default {
             Some(default) => format!(" ({} to {}, default {default})", limit.min, limit.max),
             None => format!(" ({} to {})", limit.min, limit.max),

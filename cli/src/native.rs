@@ -12,6 +12,7 @@ use std::thread;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use customer_pipeline::fetch::budget::RateHeaders;
 use customer_pipeline::fetch::services::{
     Clock, HttpResponse, PageRequest, Timer, Transport, TransportError,
 };
@@ -73,8 +74,9 @@ fn get(agent: &Agent, request: &PageRequest) -> Result<HttpResponse, TransportEr
         .get(&request.url)
         .header("accept", "application/json")
         .header("cache-control", "no-store");
-    if let Some(key) = &request.api_key {
-        call = call.header("x-api-key", key);
+    // The header the auth kind sends the key in (a key in the query is in the URL already).
+    if let Some((name, value)) = &request.key_header {
+        call = call.header(name.as_str(), value.as_str());
     }
     let mut response = call
         .call()
@@ -88,6 +90,8 @@ fn get(agent: &Agent, request: &PageRequest) -> Result<HttpResponse, TransportEr
     };
     let status = response.status().as_u16();
     let retry_after = header("retry-after");
+    let link = header("link");
+    let rate = RateHeaders::from_lookup(header);
     let location = (300..400)
         .contains(&status)
         .then(|| header("location"))
@@ -112,6 +116,8 @@ fn get(agent: &Agent, request: &PageRequest) -> Result<HttpResponse, TransportEr
         status,
         retry_after,
         location,
+        link,
+        rate,
         body,
     })
 }

@@ -371,6 +371,8 @@ fn page_report(url: &str) -> Vec<u8> {
                         status: response.status().as_u16(),
                         retry_after: None,
                         location: None,
+                        link: None,
+                        rate: Default::default(),
                         body: response
                             .body_mut()
                             .read_to_vec()
@@ -619,5 +621,54 @@ fn a_signal_cancels_the_run_as_the_pages_cancel_does_and_nothing_is_written() {
             "no temporary file either"
         );
     }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn presets_reach_shopify_and_hubspot_shaped_apis_by_link_and_cursor() {
+    let api = mock_api(&["--failure-rate", "0", "--users", "260"]);
+    let dir = scratch("presets");
+    let out = dir.join("report.json");
+    for (preset, shape, key, pages) in [
+        ("shopify", "shopify", "shpat", 2),
+        ("hubspot", "hubspot", "pat-1", 3),
+    ] {
+        let url = format!("{api}/api/users?shape={shape}&api_key={key}");
+        let args = [
+            "fetch",
+            &url,
+            "--preset",
+            preset,
+            "--seed",
+            "42",
+            "--as-of",
+            "2026-11-24",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        let done = run(&args, b"", &[("CUSTOMER_API_KEY", key)]);
+        assert_eq!(code(&done), Some(0), "{preset}: {}", stderr(&done));
+        let written = report(&out);
+        let source = &written["metadata"]["source"];
+        assert_eq!(source["settings"]["preset"], preset);
+        assert_eq!(source["records_received"], 260, "{preset}");
+        assert_eq!(source["pages_fetched"], pages, "{preset}");
+        assert_eq!(source["walk_ended"]["by"], "no_next_page", "{preset}");
+    }
+    // A preset the core does not know: exit 2 with the core's message.
+    let refused = run(
+        &[
+            "fetch",
+            &format!("{api}/api/users"),
+            "--preset",
+            "stripe",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        b"",
+        &[],
+    );
+    assert_eq!(code(&refused), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("must be one of reqres, shopify, hubspot, custom"));
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -59,6 +59,58 @@ impl Redirect {
     }
 }
 
+/// Which real API the answers look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// reqres.in: `{"page", "per_page", "total", "total_pages", "data"}`.
+    Reqres,
+    /// Shopify Admin REST customers: `{"customers": [...]}`, `Link`
+    /// pagination, `X-Shopify-Access-Token`.
+    Shopify,
+    /// HubSpot CRM v3 contacts: `{"results": [...], "paging": ...}`, every
+    /// field a string under `properties`, a cursor, a bearer token.
+    Hubspot,
+}
+
+impl Shape {
+    /// The spelling used by flags and query parameters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shape::Reqres => "reqres",
+            Shape::Shopify => "shopify",
+            Shape::Hubspot => "hubspot",
+        }
+    }
+}
+
+/// How the answers page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paging {
+    /// `?page=N&per_page=M`.
+    Page,
+    /// `?offset=N&limit=M`.
+    Offset,
+    /// A cursor in the body (`paging.next.after`), sent back as `after`.
+    Cursor,
+    /// A `Link: <…page_info=…>; rel="next"` header.
+    Link,
+    /// A `"next"` URL in the body.
+    NextUrl,
+}
+
+impl Paging {
+    /// The spelling used by flags and query parameters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Paging::Page => "page",
+            Paging::Offset => "offset",
+            Paging::Cursor => "cursor",
+            Paging::Link => "link",
+            Paging::NextUrl => "next_url",
+        }
+    }
+}
+
 /// Everything that shapes an API answer: dataset, paging and faults.
 ///
 /// Server-wide values come from flags and `POST /__admin/config`; a request
@@ -121,6 +173,38 @@ pub struct Settings {
     /// Origin a `cross` redirect points at, e.g. `http://localhost:8080`;
     /// `None` means this server under its other loopback name.
     pub redirect_origin: Option<String>,
+    /// Which real API the answers look like.
+    pub shape: Shape,
+    /// How the answers page; `None`: as the shape does (reqres pages,
+    /// Shopify links, HubSpot cursors).
+    pub pagination: Option<Paging>,
+    /// How the key must be presented (`header:Name`, `bearer`, `basic`,
+    /// `query:name`); `None`: as the shape does.
+    pub auth: Option<String>,
+    /// Whether API answers carry CORS headers (off: a browser refuses them).
+    pub cors: bool,
+    /// Whether page 2 gives the same next page as page 1: a cursor loop.
+    pub cursor_loop: bool,
+}
+
+impl Settings {
+    /// How the answers page, the shape's way unless `pagination` says.
+    pub fn paging(&self) -> Paging {
+        self.pagination.unwrap_or(match self.shape {
+            Shape::Reqres => Paging::Page,
+            Shape::Shopify => Paging::Link,
+            Shape::Hubspot => Paging::Cursor,
+        })
+    }
+
+    /// How the key must be presented, the shape's way unless `auth` says.
+    pub fn auth_kind(&self) -> &str {
+        self.auth.as_deref().unwrap_or(match self.shape {
+            Shape::Reqres => "header:x-api-key",
+            Shape::Shopify => "header:X-Shopify-Access-Token",
+            Shape::Hubspot => "bearer",
+        })
+    }
 }
 
 impl Default for Settings {
@@ -152,6 +236,11 @@ impl Default for Settings {
             hide_total: false,
             redirect: Redirect::None,
             redirect_origin: None,
+            shape: Shape::Reqres,
+            pagination: None,
+            auth: None,
+            cors: true,
+            cursor_loop: false,
         }
     }
 }
@@ -317,6 +406,11 @@ impl Settings {
         "hide_total",
         "redirect",
         "redirect_origin",
+        "shape",
+        "pagination",
+        "auth",
+        "cors",
+        "cursor_loop",
     ];
 
     /// Sets one setting from its snake_case name and textual value.
@@ -403,6 +497,54 @@ impl Settings {
                 };
             }
             "redirect_origin" => self.redirect_origin = parse_origin(name, value)?,
+            "shape" => {
+                self.shape = match value.trim() {
+                    "" | "reqres" => Shape::Reqres,
+                    "shopify" => Shape::Shopify,
+                    "hubspot" => Shape::Hubspot,
+                    _ => return Err(invalid(name, value, "`reqres`, `shopify` or `hubspot`")),
+                };
+            }
+            "pagination" => {
+                self.pagination = match value.trim() {
+                    "" => None,
+                    "page" => Some(Paging::Page),
+                    "offset" => Some(Paging::Offset),
+                    "cursor" => Some(Paging::Cursor),
+                    "link" => Some(Paging::Link),
+                    "next_url" => Some(Paging::NextUrl),
+                    _ => {
+                        return Err(invalid(
+                            name,
+                            value,
+                            "`page`, `offset`, `cursor`, `link` or `next_url`, or empty",
+                        ))
+                    }
+                };
+            }
+            "auth" => {
+                let text = value.trim();
+                let valid = text.is_empty()
+                    || matches!(text, "bearer" | "basic")
+                    || text
+                        .strip_prefix("header:")
+                        .or_else(|| text.strip_prefix("query:"))
+                        .is_some_and(|n| {
+                            !n.is_empty()
+                                && n.chars()
+                                    .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
+                        });
+                if !valid {
+                    return Err(invalid(
+                        name,
+                        value,
+                        "`header:Name`, `bearer`, `basic`, `query:name`, or empty",
+                    ));
+                }
+                self.auth = Some(text.to_owned()).filter(|t| !t.is_empty());
+            }
+            "cors" => self.cors = parse_bool(name, value)?,
+            "cursor_loop" => self.cursor_loop = parse_bool(name, value)?,
             "max_faults_per_page" => {
                 self.max_faults_per_page =
                     parse_bounded(name, value, u64::from(u32::MAX), "a non-negative integer")?
@@ -450,6 +592,11 @@ impl Settings {
             "hide_total": self.hide_total,
             "redirect": self.redirect.as_str(),
             "redirect_origin": self.redirect_origin,
+            "shape": self.shape.as_str(),
+            "pagination": self.paging().as_str(),
+            "auth": self.auth_kind(),
+            "cors": self.cors,
+            "cursor_loop": self.cursor_loop,
         })
     }
 }
@@ -611,6 +758,15 @@ Listing ends (honest API behaviours a client must handle, not breaches):
                               and its page number) instead of empty data
   --hide-total-pages          leave total_pages out of page bodies
   --hide-total                leave total out of page bodies
+
+Other APIs' shapes (see the README):
+  --shape S                   reqres | shopify | hubspot (records, paging and key)
+  --pagination P              page | offset | cursor | link | next_url (default:
+                              the shape's)
+  --auth A                    header:Name | bearer | basic | query:name: where the
+                              API key is looked for (default: the shape's)
+  --cors B                    0: no CORS headers on API answers (browsers refuse)
+  --cursor-loop               page 2 gives the same next page as page 1
 
 Every fault and data setting can also be given per request as a query
 parameter in snake_case (failure_rate=0.5, fail_pages=3,5, defects=1, ...).

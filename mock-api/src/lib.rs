@@ -14,6 +14,8 @@
 //!   `(seed, page, attempt)`, so request interleaving cannot change it.
 //! - [`api`]: `/api/users` from query to reply: pagination, clamping,
 //!   totals (shown or hidden), contract breaches, faults.
+//! - [`shapes`]: the same data in Shopify's and HubSpot's shapes, paged
+//!   by offset, cursor, `Link` header or next URL.
 //! - [`tracker`]: attempt counters per `(scenario, page)` and the request log.
 //! - [`static_files`]: request path to file, traversal refusal, MIME types.
 //! - [`http`]: a minimal HTTP/1.1 reader and writer on `std::net`.
@@ -28,6 +30,7 @@ pub mod faults;
 pub mod hash;
 pub mod http;
 pub mod server;
+pub mod shapes;
 pub mod static_files;
 pub mod tracker;
 pub mod url;

@@ -19,6 +19,7 @@ use serde_json::json;
 use crate::api::{self, cors_headers, ApiError, MOVED_USERS_PATH, USERS_PATH};
 use crate::config::{Redirect, ServerOptions, Settings};
 use crate::dataset::{self, DatasetSpec, Record};
+use crate::shapes;
 use crate::static_files;
 use crate::tracker::{LogEntry, Tracker};
 use crate::url::{parse_query, percent_decode, split_target};
@@ -268,13 +269,26 @@ fn handle(shared: &Shared, request: &HttpRequest) -> Answer {
         } else {
             API_METHODS
         };
+        if is_users_path(path) && !cors_on(shared, query) {
+            // As an API that does not allow browsers: no CORS headers.
+            return Answer {
+                status: 204,
+                headers: Vec::new(),
+                body: Vec::new(),
+            };
+        }
         // Preflights are never counted or faulted: browsers send them on their own.
-        Answer {
+        let answer = Answer {
             status: 204,
             headers: Vec::new(),
             body: Vec::new(),
         }
-        .with_cors(methods, expose)
+        .with_cors(methods, expose);
+        if is_users_path(path) {
+            with_api_cors(answer, false)
+        } else {
+            answer
+        }
     } else if is_users_path(path) {
         if method == "GET" || method == "HEAD" {
             api_users(shared, request, target, query)
@@ -287,6 +301,50 @@ fn handle(shared: &Shared, request: &HttpRequest) -> Answer {
         admin(shared, method, action, target, query).with_cors(ADMIN_METHODS, expose)
     } else {
         static_file(shared, method, path)
+    }
+}
+
+/// The API's CORS headers beyond the common ones, as second lists that
+/// browsers join to the first: the keys of the other auth kinds may be
+/// sent, and for `Link` paging the `Link` header is readable.
+fn with_api_cors(mut answer: Answer, expose_link: bool) -> Answer {
+    if expose_link {
+        answer
+            .headers
+            .push(("Access-Control-Expose-Headers", "Link".into()));
+    }
+    answer.headers.push((
+        "Access-Control-Allow-Headers",
+        "authorization, x-shopify-access-token".into(),
+    ));
+    answer
+}
+
+/// Whether API answers to this query carry CORS headers (`cors=0` turns them off).
+fn cors_on(shared: &Shared, query: &str) -> bool {
+    let base = lock(&shared.settings).clone();
+    let pairs = parse_query(query).unwrap_or_default();
+    api::parse_query(&pairs, &base).map_or(base.cors, |parsed| parsed.settings.cors)
+}
+
+/// The request's path and query without the position parameters (and
+/// without a key sent in the query): where next-page URLs start, so that a
+/// scenario's parameters stay on every page.
+fn again(path: &str, query: &str, settings: &crate::config::Settings) -> String {
+    let key_name = settings.auth_kind().strip_prefix("query:");
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let name = pair.split('=').next().unwrap_or("");
+            !pair.is_empty()
+                && !shapes::POSITION_PARAMETERS.contains(&name)
+                && Some(name) != key_name
+        })
+        .collect();
+    if kept.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", kept.join("&"))
     }
 }
 
@@ -339,9 +397,31 @@ fn api_users(shared: &Shared, request: &HttpRequest, target: &str, query: &str) 
         }
     };
     let settings = &parsed.settings;
-    let page = parsed.request.page;
+    let pairs = parse_query(query).unwrap_or_default();
+    let shaped = shapes::is_shaped(settings);
+    let position = match shapes::position(&pairs) {
+        Ok(position) => position,
+        Err(e) => {
+            say(&format!("GET {shown} -> 400 {e}"));
+            return Answer::json(400, e.body()).with_cors(API_METHODS, base.expose_retry_after);
+        }
+    };
+    let per_page = position
+        .limit
+        .filter(|_| shaped)
+        .unwrap_or(parsed.request.per_page);
+    let start = position
+        .start
+        .filter(|_| shaped)
+        .unwrap_or((parsed.request.page as usize - 1) * per_page);
+    let page = if shaped {
+        u32::try_from(start / per_page.max(1) + 1).unwrap_or(u32::MAX)
+    } else {
+        parsed.request.page
+    };
     let ticket = lock(&shared.tracker).begin(&parsed.scenario, page);
-    let presented_key = request.header("x-api-key");
+    let presented = shapes::presented_key(settings, |name| request.header(name), &pairs);
+    let presented_key = presented.as_deref();
     let host = request.header("host");
     let fallback_host = format!("127.0.0.1:{}", shared.port);
     // A moved endpoint answers before any key check or fault, as a rewrite
@@ -352,8 +432,24 @@ fn api_users(shared: &Shared, request: &HttpRequest, target: &str, query: &str) 
         host.unwrap_or(&fallback_host),
         base.redirect != Redirect::None,
     );
+    let mut link = None;
     let reply = match location {
         Some(location) => api::redirect_reply(settings, location),
+        None if shaped => {
+            let data = shared.dataset(api::dataset_spec(settings));
+            let (reply, next) = shapes::shaped_answer(
+                settings,
+                start,
+                per_page,
+                ticket.attempt,
+                presented_key,
+                &data,
+                SystemTime::now(),
+                &again(split_target(target).0, query, settings),
+            );
+            link = next;
+            reply
+        }
         None => {
             let data = shared.dataset(api::dataset_spec(settings));
             api::answer(
@@ -400,7 +496,16 @@ fn api_users(shared: &Shared, request: &HttpRequest, target: &str, query: &str) 
     if let Some(value) = reply.location {
         answer.headers.push(("Location", value));
     }
-    answer.with_cors(API_METHODS, settings.expose_retry_after)
+    if let Some(value) = link {
+        answer.headers.push(("Link", value));
+    }
+    if !settings.cors {
+        return answer;
+    }
+    with_api_cors(
+        answer.with_cors(API_METHODS, settings.expose_retry_after),
+        settings.paging() == crate::config::Paging::Link,
+    )
 }
 
 fn admin(shared: &Shared, method: &str, action: &str, target: &str, query: &str) -> Answer {

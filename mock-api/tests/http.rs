@@ -865,3 +865,50 @@ fn hidden_totals_are_absent_from_the_json() {
     assert_eq!(keys(&body), ["data", "page", "per_page", "total_pages"]);
     assert_eq!(api.get("/__admin/config").json()["hide_total"], true);
 }
+
+#[test]
+fn shopify_and_hubspot_shapes_page_and_check_their_keys_with_cors_switchable() {
+    let api = MockApi::start(&["--failure-rate", "0", "--users", "5"]);
+    // Shopify: customers, a Link header that keeps the scenario, its token header.
+    let first = api.request(
+        "GET",
+        "/api/users?shape=shopify&api_key=shp&limit=2",
+        &[("X-Shopify-Access-Token", "shp")],
+    );
+    assert_eq!(first.status, 200, "{}", first.text());
+    assert_eq!(first.json()["customers"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        first.header("Link"),
+        Some("</api/users?shape=shopify&api_key=shp&limit=2&page_info=p2>; rel=\"next\"")
+    );
+    assert!(first
+        .headers
+        .iter()
+        .any(|(k, v)| k == "access-control-expose-headers" && v == "Link"));
+    let wrong = api.request(
+        "GET",
+        "/api/users?shape=shopify&api_key=shp",
+        &[("x-api-key", "shp")],
+    );
+    assert_eq!(wrong.status, 401);
+    // HubSpot: results with a cursor, a bearer token.
+    let page = api.request(
+        "GET",
+        "/api/users?shape=hubspot&api_key=tok&limit=2&after=4",
+        &[("Authorization", "Bearer tok")],
+    );
+    assert_eq!(page.status, 200, "{}", page.text());
+    let body = page.json();
+    assert_eq!(body["results"].as_array().unwrap().len(), 1);
+    assert!(body.get("paging").is_none(), "the last page has no cursor");
+    // CORS off: no CORS header at all, on the answer or the preflight.
+    let closed = api.get("/api/users?shape=hubspot&cors=0");
+    assert_eq!(closed.status, 200);
+    assert_eq!(closed.header("Access-Control-Allow-Origin"), None);
+    let pre = api.request("OPTIONS", "/api/users?cors=0", &[]);
+    assert_eq!(pre.header("Access-Control-Allow-Origin"), None);
+    assert!(api
+        .get("/api/users?shape=hubspot")
+        .header("Access-Control-Allow-Origin")
+        .is_some());
+}

@@ -156,6 +156,21 @@ impl<'a> RawField<'a> {
         }
     }
 
+    /// A JSON string holding a number (`"45"`, `"12.5"`), as APIs that
+    /// send every value as a string do, read as that number; anything else
+    /// as it is.
+    pub(crate) fn numeric_string(self) -> RawField<'a> {
+        if self.kind != RawKind::Json || self.text.len() < 2 || !self.text.starts_with('"') {
+            return self;
+        }
+        let number = RawField::cell(&self.text[1..self.text.len() - 1], true);
+        if number.kind == RawKind::Json {
+            number
+        } else {
+            self
+        }
+    }
+
     /// The field's text as it was in the source.
     pub(crate) fn text(self) -> &'a str {
         self.text
@@ -324,5 +339,23 @@ mod tests {
         assert_eq!(parse("{}").kind(), "an object");
         assert_eq!(parse("1.5").kind(), "a number");
         assert_eq!(parse("null").kind(), "null");
+    }
+
+    #[test]
+    fn strings_holding_numbers_read_as_numbers_when_asked() {
+        let read = |json: &'static str| RawField::json(json).numeric_string().value();
+        assert_eq!(read(r#""45""#), FieldValue::Unsigned(45));
+        assert_eq!(read(r#""12.5""#), FieldValue::Float(12.5));
+        assert_eq!(read(r#""-3""#), FieldValue::Signed(-3));
+        assert_eq!(read(r#""high""#), FieldValue::Text("high".into()));
+        assert_eq!(read(r#""""#), FieldValue::Text("".into()));
+        assert_eq!(read(r#"" 45""#), FieldValue::Text(" 45".into()));
+        assert_eq!(read("45"), FieldValue::Unsigned(45));
+        assert_eq!(read("null"), FieldValue::Null);
+        // Not asked: a string stays a string.
+        assert_eq!(
+            RawField::json(r#""45""#).value(),
+            FieldValue::Text("45".into())
+        );
     }
 }

@@ -10,4 +10,5 @@ pub mod events;
 pub(crate) mod field;
 pub mod hash;
 pub(crate) mod interner;
+pub(crate) mod json_path;
 pub(crate) mod words;

@@ -5,9 +5,11 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::events::RetryCause;
+use super::kinds::link_next;
 use super::services::{HttpResponse, TransportError};
 use crate::common::field::FieldValue;
 use crate::common::hash::{hash_bytes, mix};
+use crate::common::json_path::{at_path, detect_records, text_at};
 use crate::provenance::FailureCode;
 
 /// What is known of a page from its body.
@@ -21,8 +23,14 @@ pub(crate) struct PageSummary {
     pub total: Option<u64>,
     /// `total_pages`, when present and a non-negative integer.
     pub total_pages: Option<u64>,
-    /// Elements of `data`.
+    /// Elements of the records array.
     pub records: usize,
+    /// Where the records are (`data`, or the path set or detected).
+    pub records_path: String,
+    /// The next page's pointer the body holds (a cursor or a URL at the
+    /// shape's next path), or, once the fetcher adds it, the `Link`
+    /// header's next target; `None`: no next page.
+    pub next: Option<String>,
     /// A hash of each element of `data` as JSON text, in order: the same
     /// record served twice has the same hash, whatever its id (records
     /// without an id included).
@@ -90,12 +98,37 @@ pub(crate) enum Attempt {
     TimedOut,
 }
 
-/// Judges one attempt.
-pub(crate) fn classify(attempt: Attempt) -> Verdict {
+/// What a body is read for: where its records are (`None`: `data`, or
+/// the one array of objects) and where the next page's pointer is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct BodyShape<'a> {
+    /// The records' dotted path, when set.
+    pub records: Option<&'a str>,
+    /// The next pointer's dotted path, for cursor and next-URL walks.
+    pub next: Option<&'a str>,
+    /// How the key travels, for the message of a 401 (`None`: `x-api-key`).
+    pub key_sent_as: Option<&'a str>,
+    /// The next page is the `Link` header's `rel="next"` target.
+    pub next_from_link: bool,
+}
+
+/// What a request with no answer from another origin may mean, and what to do.
+pub(crate) const CORS_ADVICE: &str = "the API may not allow browser requests (CORS), or the \
+     network failed; if the API does not allow browsers, fetch it with the command line \
+     (customer-pipeline fetch)";
+
+/// Judges one attempt, reading a 2xx body as `shape` says.
+pub(crate) fn classify(attempt: Attempt, shape: BodyShape<'_>) -> Verdict {
     let response = match attempt {
         Attempt::TimedOut => return Verdict::Retry(RetryCause::Timeout, "timed out".into()),
         Attempt::Transport(TransportError::Network(text)) => {
             return Verdict::Retry(RetryCause::Network, format!("network error: {text}"))
+        }
+        Attempt::Transport(TransportError::CrossOrigin(text)) => {
+            return Verdict::Retry(
+                RetryCause::Network,
+                format!("no answer from the API ({text}): {CORS_ADVICE}"),
+            )
         }
         Attempt::Transport(TransportError::TooLarge { limit }) => {
             return Verdict::Fail(
@@ -111,22 +144,33 @@ pub(crate) fn classify(attempt: Attempt) -> Verdict {
     };
     let status = response.status;
     match status {
-        200..=299 => match summarize_page(&response.body) {
-            Ok(summary) => Verdict::Success {
-                status,
-                summary,
-                body: response.body,
-            },
+        200..=299 => match summarize_page(&response.body, shape) {
+            Ok(mut summary) => {
+                if shape.next_from_link {
+                    summary.next = response.link.as_deref().and_then(link_next);
+                }
+                Verdict::Success {
+                    status,
+                    summary,
+                    body: response.body,
+                }
+            }
             Err(PageProblem::NotJson(detail)) => Verdict::Retry(
                 RetryCause::MalformedBody,
                 format!("HTTP {status} with a body that is not valid JSON ({detail})"),
             ),
             Err(PageProblem::NotAnEnvelope(found)) => Verdict::Fail(
                 FailureCode::NotAnEnvelope,
-                format!(
-                "HTTP {status}, but the body is not a page envelope with a \"data\" array \
-                 (found {found}); check the API URL"
-                ),
+                match shape.records {
+                    None => format!(
+                        "HTTP {status}, but the body is not a page envelope with a \"data\" \
+                         array (found {found}); check the API URL, or set where the records are"
+                    ),
+                    Some(path) => format!(
+                        "HTTP {status}, but the body has no array of records at \"{path}\" \
+                         (found {found}); check the API URL and the records setting"
+                    ),
+                },
             ),
         },
         300..=399 => Verdict::Redirect {
@@ -135,7 +179,10 @@ pub(crate) fn classify(attempt: Attempt) -> Verdict {
         429 => Verdict::RateLimited {
             retry_after: response.retry_after,
         },
-        408 => Verdict::Retry(RetryCause::RequestTimeout, "HTTP 408 Request Timeout".into()),
+        408 => Verdict::Retry(
+            RetryCause::RequestTimeout,
+            "HTTP 408 Request Timeout".into(),
+        ),
         501 => Verdict::Fail(
             FailureCode::HttpStatus,
             "HTTP 501 Not Implemented: the server does not support this request; check the API URL"
@@ -144,8 +191,11 @@ pub(crate) fn classify(attempt: Attempt) -> Verdict {
         500..=599 => Verdict::Retry(RetryCause::ServerError, format!("HTTP {status}")),
         401 => Verdict::Fail(
             FailureCode::AuthRejected,
-            "HTTP 401 Unauthorized: the API did not accept the API key; check the key (sent as x-api-key)"
-                .into(),
+            format!(
+                "HTTP 401 Unauthorized: the API did not accept the API key; check the key \
+                 (sent as {})",
+                shape.key_sent_as.unwrap_or("x-api-key")
+            ),
         ),
         403 => Verdict::Fail(
             FailureCode::AuthRejected,
@@ -169,7 +219,7 @@ pub(crate) fn classify(attempt: Attempt) -> Verdict {
 #[derive(Debug)]
 enum PageProblem {
     NotJson(String),
-    NotAnEnvelope(&'static str),
+    NotAnEnvelope(String),
 }
 
 #[derive(Deserialize)]
@@ -186,25 +236,37 @@ struct EnvelopeHead<'a> {
     data: Option<&'a RawValue>,
 }
 
-fn summarize_page(body: &[u8]) -> Result<PageSummary, PageProblem> {
+fn summarize_page(body: &[u8], shape: BodyShape<'_>) -> Result<PageSummary, PageProblem> {
+    let not_envelope = |found: &str| PageProblem::NotAnEnvelope(found.to_owned());
     let text = std::str::from_utf8(body).map_err(|_| PageProblem::NotJson("not UTF-8".into()))?;
     let value: &RawValue =
         serde_json::from_str(text).map_err(|e| PageProblem::NotJson(e.to_string()))?;
     if !value.get().starts_with('{') {
-        return Err(PageProblem::NotAnEnvelope(
-            match value.get().as_bytes()[0] {
-                b'[' => "an array",
-                _ => "a JSON value that is not an object",
-            },
-        ));
+        return Err(not_envelope(match value.get().as_bytes()[0] {
+            b'[' => "an array",
+            _ => "a JSON value that is not an object",
+        }));
     }
     let head: EnvelopeHead = serde_json::from_str(value.get())
-        .map_err(|_| PageProblem::NotAnEnvelope("an object with duplicate keys"))?;
-    let data = head
-        .data
-        .ok_or(PageProblem::NotAnEnvelope("an object without \"data\""))?;
+        .map_err(|_| not_envelope("an object with duplicate keys"))?;
+    let (records_path, data) = match (shape.records, head.data) {
+        (Some(path), _) => {
+            let data = at_path(value.get(), path)
+                .ok_or_else(|| not_envelope(&format!("nothing at \"{path}\"")))?;
+            (path.to_owned(), data)
+        }
+        (None, Some(data)) => ("data".to_owned(), data),
+        (None, None) => {
+            let path = detect_records(value.get()).ok_or_else(|| {
+                not_envelope("an object without \"data\" or exactly one array of records")
+            })?;
+            let data = at_path(value.get(), &path)
+                .ok_or_else(|| not_envelope("an object without \"data\""))?;
+            (path, data)
+        }
+    };
     let records: Vec<&RawValue> = serde_json::from_str(data.get())
-        .map_err(|_| PageProblem::NotAnEnvelope("\"data\" that is not an array"))?;
+        .map_err(|_| not_envelope(&format!("\"{records_path}\" that is not an array")))?;
     let record_hashes = records
         .iter()
         .map(|record| hash_bytes(record.get().as_bytes()))
@@ -219,13 +281,15 @@ fn summarize_page(body: &[u8]) -> Result<PageSummary, PageProblem> {
         total: count(head.total),
         total_pages: count(head.total_pages),
         records: records.len(),
+        records_path,
+        next: shape.next.and_then(|path| text_at(value.get(), path)),
         record_hashes,
     })
 }
 
 /// Reads the summary of a page body that was already accepted once (a cached page).
-pub(crate) fn summarize_cached(body: &[u8]) -> Option<PageSummary> {
-    summarize_page(body).ok()
+pub(crate) fn summarize_cached(body: &[u8], shape: BodyShape<'_>) -> Option<PageSummary> {
+    summarize_page(body, shape).ok()
 }
 
 #[cfg(test)]
@@ -245,6 +309,8 @@ mod tests {
             status,
             retry_after: None,
             location: None,
+            link: None,
+            rate: Default::default(),
             body: body.as_bytes().to_vec(),
         })
     }
@@ -254,7 +320,7 @@ mod tests {
 
     #[test]
     fn classification_table() {
-        let kind = |attempt: &Attempt| match classify(attempt.clone()) {
+        let kind = |attempt: &Attempt| match classify(attempt.clone(), BodyShape::default()) {
             Verdict::Success { .. } => "success".to_string(),
             Verdict::Retry(cause, _) => format!("retry:{}", label(cause)),
             Verdict::RateLimited { .. } => "rate_limited".to_string(),
@@ -304,7 +370,7 @@ mod tests {
 
     #[test]
     fn failures_say_what_to_do() {
-        let message = |status| match classify(response(status, "")) {
+        let message = |status| match classify(response(status, ""), BodyShape::default()) {
             Verdict::Fail(_, text) => text,
             other => panic!("{other:?}"),
         };
@@ -315,7 +381,7 @@ mod tests {
 
     #[test]
     fn a_page_summary_has_totals_and_ids() {
-        match classify(response(200, PAGE)) {
+        match classify(response(200, PAGE), BodyShape::default()) {
             Verdict::Success { summary, .. } => {
                 assert_eq!(summary.page, Some(1));
                 assert_eq!(summary.per_page, Some(2));
@@ -332,10 +398,74 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        match classify(response(200, r#"{"data":[]}"#)) {
+        match classify(response(200, r#"{"data":[]}"#), BodyShape::default()) {
             Verdict::Success { summary, .. } => {
                 assert_eq!((summary.total_pages, summary.records), (None, 0));
                 assert_eq!(summary.fingerprint(), None);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn records_are_read_where_the_shape_says_or_where_they_are_found() {
+        let summary = |body: &str, shape: BodyShape| match classify(response(200, body), shape) {
+            Verdict::Success { summary, .. } => {
+                Ok((summary.records_path, summary.records, summary.next))
+            }
+            Verdict::Fail(code, text) => Err((label(code), text)),
+            other => panic!("{other:?}"),
+        };
+        let hubspot = r#"{"results":[{"id":"1"},{"id":"2"}],"paging":{"next":{"after":"2"}}}"#;
+        let cursor = BodyShape {
+            records: Some("results"),
+            next: Some("paging.next.after"),
+            ..BodyShape::default()
+        };
+        assert_eq!(
+            summary(hubspot, cursor),
+            Ok(("results".into(), 2, Some("2".into())))
+        );
+        // Detected: the one array of objects.
+        assert_eq!(
+            summary(hubspot, BodyShape::default()),
+            Ok(("results".into(), 2, None))
+        );
+        assert_eq!(
+            summary(
+                r#"{"page":{"items":[{"id":1}]}}"#,
+                BodyShape {
+                    records: Some("page.items"),
+                    ..BodyShape::default()
+                }
+            ),
+            Ok(("page.items".into(), 1, None))
+        );
+        // The last page has no cursor.
+        assert_eq!(
+            summary(r#"{"results":[]}"#, cursor),
+            Ok(("results".into(), 0, None))
+        );
+        let (code, text) = summary(r#"{"customers":[{"id":1}]}"#, cursor).unwrap_err();
+        assert_eq!(code, "not_an_envelope");
+        assert!(
+            text.contains("no array of records at \"results\""),
+            "{text}"
+        );
+        let (_, text) =
+            summary(r#"{"a":[{"id":1}],"b":[{"id":2}]}"#, BodyShape::default()).unwrap_err();
+        assert!(text.contains("exactly one array of records"), "{text}");
+    }
+
+    #[test]
+    fn a_rejected_key_names_how_it_was_sent() {
+        let shape = BodyShape {
+            key_sent_as: Some("Authorization: Bearer"),
+            ..BodyShape::default()
+        };
+        match classify(response(401, ""), shape) {
+            Verdict::Fail(_, text) => {
+                assert!(text.contains("(sent as Authorization: Bearer)"), "{text}")
             }
             other => panic!("{other:?}"),
         }

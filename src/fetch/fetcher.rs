@@ -13,19 +13,20 @@ use futures::future::{select, Either};
 use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
 
-use super::classify::{classify, summarize_cached, Attempt, PageSummary, Verdict};
+use super::classify::{classify, summarize_cached, Attempt, BodyShape, PageSummary, Verdict};
 use super::completeness::{
     count_mismatch, implied_pages, movement, walk_end, Movement, PageFacts, Stated,
 };
 use super::events::{
     EventKind, FetchEvent, Level, PageSource, Progress, RetryCause, RunEnd, WarningCode,
 };
+use super::kinds::{ApiShape, Auth, Pagination};
 use super::limiter::Limiter;
-use super::pages::{page_url, PageCache};
+use super::pages::PageCache;
 use super::policy::{parse_retry_after, RetryPolicy};
 use super::services::{CancelToken, Clock, PageRequest, Timer, Transport};
 use super::store::{is_fresh, stored_key_identity, PageStore, StoreError};
-use super::url::{redact, resolve, secret_values, without_query, Origin};
+use super::url::{redact, resolve, secret_values, without_param, without_query, Origin};
 use crate::common::clock::millis_since;
 use crate::common::dates::{format_log_time, format_minute, format_timestamp};
 use crate::common::hash::mix;
@@ -64,6 +65,9 @@ pub struct FetchConfig {
     pub jitter_seed: u64,
     /// The most bytes one page's answer may have (`page_too_large` past it).
     pub max_page_bytes: u64,
+    /// The API's shape: pagination kind, where the records are, how the
+    /// key is sent (default: reqres's).
+    pub shape: ApiShape,
 }
 
 /// The default for [`FetchConfig::max_page_bytes`]: 64 MB.
@@ -84,6 +88,7 @@ impl FetchConfig {
             policy: RetryPolicy::default(),
             jitter_seed: 0,
             max_page_bytes: MAX_PAGE_BYTES,
+            shape: ApiShape::default(),
         }
     }
 }
@@ -166,8 +171,7 @@ pub async fn fetch_all(config: &FetchConfig, services: &Services<'_>) -> FetchOu
                 },
                 format!("Fetching {}", redact(&config.base_url)),
             );
-            if run.first_page(&mut collected, false).await {
-                run.extend(&mut collected, false).await;
+            if run.walk_all(&mut collected, false).await {
                 run.settle(&mut collected).await;
             }
         }
@@ -236,6 +240,8 @@ struct Collected {
     refetches: u32,
     truncated: Option<Truncation>,
     cancelled: bool,
+    /// Where the records are, as the first page accepted had them.
+    records_path: Option<String>,
 }
 
 impl Collected {
@@ -244,6 +250,9 @@ impl Collected {
         self.latest.total = stated.total.or(self.latest.total);
         self.latest.total_pages = stated.total_pages.or(self.latest.total_pages);
         self.per_page = summary.per_page.or(asked_per_page).or(self.per_page);
+        if self.records_path.is_none() {
+            self.records_path = Some(summary.records_path.clone());
+        }
         let facts = PageFacts {
             stated,
             records: summary.records as u64,
@@ -320,6 +329,8 @@ struct RunState {
     /// Pages another page failed for repeating: one of the two is wrong,
     /// and which one cannot be known, so both are named.
     repeated_by: BTreeMap<u64, u64>,
+    /// No request starts before this: the API announced its budget spent.
+    pace_until: Option<DateTime<Utc>>,
 }
 
 /// What the fetcher makes of an accepted-looking page.
@@ -346,6 +357,10 @@ struct PageAttempts {
     rate_limit_waits: u32,
     redirects: u32,
     short_retried: bool,
+    /// The last attempt got no answer from another origin (CORS-shaped).
+    cross_origin: bool,
+    /// The reset the last answer announced.
+    announced_reset: Option<Duration>,
     /// The page whose records this one last repeated.
     repeated: Option<u64>,
 }
@@ -420,6 +435,10 @@ impl<'a> Run<'a> {
             Either::Left((permit, _)) if !cancel.is_cancelled() => permit,
             _ => return None,
         };
+        self.pace().await;
+        if cancel.is_cancelled() {
+            return None;
+        }
         self.update(|state| state.stats.requests += 1);
         let get = self.services.transport.get(request);
         let deadline = self.services.timer.deadline(self.config.policy.timeout);
@@ -429,6 +448,58 @@ impl<'a> Run<'a> {
             Either::Left((Either::Right(((), _)), _)) => Some(Attempt::TimedOut),
             Either::Right(_) => None,
         }
+    }
+
+    /// Waits until the budget the API announced allows a request again
+    /// (shared by every request in flight), counting the time paced.
+    async fn pace(&self) {
+        let now = self.services.clock.now();
+        let Some(until) = self.state.borrow().pace_until.filter(|&until| until > now) else {
+            return;
+        };
+        let wait = (until - now).to_std().unwrap_or_default();
+        self.update(|state| {
+            state.stats.paced_ms += u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        });
+        let _ = select(
+            self.services.timer.wait(wait),
+            self.services.cancel.cancelled(),
+        )
+        .await;
+    }
+
+    /// Reads the budget an answer announces: when it is spent, the next
+    /// requests wait for its reset, and the log says so and why. Returns
+    /// the announced reset (spent or not), which a 429 without
+    /// `Retry-After` waits for.
+    fn follow_budget(&self, page: u64, rate: &super::budget::RateHeaders) -> Option<Duration> {
+        let now = self.services.clock.now();
+        let now_unix = u64::try_from(now.timestamp()).unwrap_or(0);
+        let budget = super::budget::read_budget(rate, now_unix)?;
+        let announced = (!budget.reset.is_zero()).then_some(budget.reset);
+        let Some(pause) = budget.pause() else {
+            return announced;
+        };
+        let until = now + chrono::TimeDelta::from_std(pause).unwrap_or_default();
+        let already = self.state.borrow().pace_until.is_some_and(|at| at >= until);
+        if !already {
+            self.state.borrow_mut().pace_until = Some(until);
+            let message = format!(
+                "Page {page}: the API announced no requests left ({}); pacing: requests wait {} \
+                 for its reset",
+                budget.source,
+                seconds(pause)
+            );
+            self.emit(
+                Level::Warn,
+                EventKind::Warning {
+                    code: WarningCode::Paced,
+                    page: Some(page),
+                },
+                message,
+            );
+        }
+        Some(pause)
     }
 
     /// Waits, unless cancelled first; returns whether the wait completed.
@@ -445,7 +516,7 @@ impl<'a> Run<'a> {
     }
 
     fn cached_page(&self, ask: Ask, url: &str) -> Option<PageResult> {
-        if self.config.refresh || ask.fresh {
+        if self.config.refresh || ask.fresh || self.linked() {
             return None;
         }
         let body = self
@@ -457,9 +528,11 @@ impl<'a> Run<'a> {
     }
 
     /// The store, when this run keeps pages and the store has not failed.
+    /// A cursor walk neither reuses nor keeps pages: a cursor names a
+    /// moment of the listing, so a kept page may not be what it now names.
     fn store(&self) -> Option<&dyn PageStore> {
         match self.config.keep_for {
-            Some(_) if !self.store_off.get() => self.services.store,
+            Some(_) if !self.store_off.get() && !self.linked() => self.services.store,
             _ => None,
         }
     }
@@ -521,7 +594,7 @@ impl<'a> Run<'a> {
         stored_at: Option<DateTime<Utc>>,
     ) -> Option<PageResult> {
         let page = ask.page;
-        let summary = summarize_cached(&body)?;
+        let summary = summarize_cached(&body, self.body_shape())?;
         if !matches!(self.judge(ask, &summary), Judgement::Good) {
             return None;
         }
@@ -606,7 +679,11 @@ impl<'a> Run<'a> {
         if ask.clamp_of.is_some() && ask.clamp_of == summary.fingerprint() {
             return Judgement::PastEnd;
         }
-        if let Some(answered) = summary.page.filter(|&answered| answered != page) {
+        let numbered = matches!(self.config.shape.pagination, Pagination::Page { .. });
+        if let Some(answered) = summary
+            .page
+            .filter(|&answered| numbered && answered != page)
+        {
             return Judgement::Bad(
                 FailureCode::WrongPage,
                 format!(
@@ -625,7 +702,7 @@ impl<'a> Run<'a> {
                 return Judgement::Repeats(other);
             }
         }
-        let per_page = summary.per_page.or(self.config.per_page.map(u64::from));
+        let per_page = summary.per_page.or(self.asked_per_page());
         // The page's own statement first: after the data moved, it knows
         // its listing better than the pages before it.
         let last = stated_by(summary)
@@ -654,9 +731,9 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn accepted(&self, page: u64, url: &str, summary: &PageSummary) {
+    fn accepted(&self, address: &str, page: u64, url: &str, summary: &PageSummary) {
         self.remember(page, summary);
-        if url != page_url(&self.config.base_url, page, self.config.per_page) {
+        if url != address {
             let base = without_query(url).to_owned();
             self.state.borrow_mut().redirected_to.insert(base);
         }
@@ -667,10 +744,15 @@ impl<'a> Run<'a> {
         });
     }
 
-    /// Fetches one page with retries, 429 waits, redirects and the cache.
+    /// Fetches one numbered page with retries, 429 waits, redirects and the cache.
     async fn fetch_page(&self, ask: Ask) -> PageResult {
+        self.fetch_at(ask, self.page_address(ask.page)).await
+    }
+
+    /// Fetches the page at `page_address` (the key left out) as page
+    /// `ask.page`, with retries, 429 waits, redirects and the cache.
+    async fn fetch_at(&self, ask: Ask, page_address: String) -> PageResult {
         let page = ask.page;
-        let page_address = page_url(&self.config.base_url, page, self.config.per_page);
         if let Some(cached) = self.cached_page(ask, &page_address) {
             return cached;
         }
@@ -688,17 +770,28 @@ impl<'a> Run<'a> {
                 return PageResult::Cancelled;
             }
             tries.requests += 1;
+            let key = self.config.api_key.as_deref();
+            let auth = &self.config.shape.auth;
             let request = PageRequest {
-                url: url.clone(),
+                url: auth.request_url(&url, key),
                 api_key: self.config.api_key.clone(),
+                key_header: key.and_then(|key| auth.header(key)),
                 max_body_bytes: self.config.max_page_bytes,
             };
             let Some(attempt) = self.attempt(&request).await else {
                 return PageResult::Cancelled;
             };
+            tries.cross_origin = matches!(
+                attempt,
+                Attempt::Transport(super::services::TransportError::CrossOrigin(_))
+            );
+            tries.announced_reset = match &attempt {
+                Attempt::Response(response) => self.follow_budget(page, &response.rate),
+                _ => None,
+            };
             // Each arm either ends the page, or names the retry's cause, the
             // failure code should the retries run out, and what went wrong.
-            let ((cause, code), detail) = match classify(attempt) {
+            let ((cause, code), detail) = match classify(attempt, self.body_shape()) {
                 Verdict::Success {
                     status,
                     summary,
@@ -717,7 +810,7 @@ impl<'a> Run<'a> {
                         );
                         // Noted before the store is awaited, so that a page
                         // judged meanwhile is checked against this one.
-                        self.accepted(page, &url, &summary);
+                        self.accepted(&page_address, page, &url, &summary);
                         self.store_page(page, &page_address, &body).await;
                         self.update(|state| state.stats.pages_from_network += 1);
                         let records = summary.records;
@@ -746,7 +839,7 @@ impl<'a> Run<'a> {
                         let detail = format!("short page: {records} of {expected} records");
                         if tries.short_retried {
                             // Kept, not cached: "Retry failed pages" asks again.
-                            self.accepted(page, &url, &summary);
+                            self.accepted(&page_address, page, &url, &summary);
                             let failure =
                                 self.fail(page, tries.requests, FailureCode::ShortPage, detail);
                             let body = Rc::new(body);
@@ -818,6 +911,12 @@ impl<'a> Run<'a> {
                     "{detail} (gave up after {})",
                     plural(u64::from(retries), "retry", "retries")
                 );
+                // Said as what it most likely is: the browser hides a CORS refusal.
+                let code = if tries.cross_origin {
+                    FailureCode::CorsBlocked
+                } else {
+                    code
+                };
                 if let (FailureCode::RepeatedPage, Some(other)) = (code, tries.repeated) {
                     self.state.borrow_mut().repeated_by.insert(other, page);
                 }
@@ -871,6 +970,12 @@ impl<'a> Run<'a> {
                     redact(&location)
                 ),
             ));
+        };
+        // A key sent in the query is added to each request, never kept in
+        // an address that is written down or followed.
+        let next = match self.config.shape.auth.query_name() {
+            Some(name) => without_param(&next, name),
+            None => next,
         };
         match Origin::of(&next) {
             Ok(origin) if Some(&origin) == self.origin.as_ref() => {
@@ -939,7 +1044,15 @@ impl<'a> Run<'a> {
                 format!("unreadable Retry-After '{value}', backoff"),
                 None,
             ),
-            (None, _) => (fallback, "no Retry-After visible, backoff".to_owned(), None),
+            (None, _) => match tries.announced_reset {
+                // The API said when its budget resets: that is the wait.
+                Some(reset) => (
+                    reset.clamp(policy.retry_after_floor, policy.retry_after_cap),
+                    "no Retry-After, waiting for the announced reset".to_owned(),
+                    None,
+                ),
+                None => (fallback, "no Retry-After visible, backoff".to_owned(), None),
+            },
         };
         tries.rate_limit_waits += 1;
         let wait = tries.rate_limit_waits;
@@ -1003,8 +1116,184 @@ impl Run<'_> {
         self.fetch_page(ask).map(move |result| (ask.page, result))
     }
 
+    /// The page size the run asks for (the one set, or the shape's default).
     fn asked_per_page(&self) -> Option<u64> {
-        self.config.per_page.map(u64::from)
+        self.config
+            .shape
+            .page_size(self.config.per_page)
+            .map(u64::from)
+    }
+
+    /// Whether each page's address comes from the page before it.
+    fn linked(&self) -> bool {
+        self.config.shape.pagination.is_linked()
+    }
+
+    /// The address of numbered page `page` (for a cursor walk, the first page's).
+    fn page_address(&self, page: u64) -> String {
+        let shape = &self.config.shape;
+        shape.page_address(
+            &self.config.base_url,
+            page,
+            shape.page_size(self.config.per_page),
+        )
+    }
+
+    /// How a body is read: the records' path, the next pointer's.
+    fn body_shape(&self) -> BodyShape<'_> {
+        let shape = &self.config.shape;
+        BodyShape {
+            records: shape.records.as_deref(),
+            next: shape.pagination.next_path(),
+            key_sent_as: Some(match &shape.auth {
+                Auth::Header(name) => name.as_str(),
+                Auth::Bearer => "Authorization: Bearer",
+                Auth::Basic => "Authorization: Basic",
+                Auth::Query(name) => name.as_str(),
+            }),
+            next_from_link: matches!(shape.pagination, Pagination::Link),
+        }
+    }
+
+    /// Every page: numbered pages from page 1 on, or a cursor walk.
+    /// Returns whether the run may go on to settle.
+    async fn walk_all(&self, collected: &mut Collected, fresh: bool) -> bool {
+        if self.linked() {
+            self.walk_linked(collected, fresh).await;
+            return true;
+        }
+        if !self.first_page(collected, fresh).await {
+            return false;
+        }
+        self.extend(collected, fresh).await;
+        true
+    }
+
+    /// A cursor walk (cursor, link, next URL): each page's address comes
+    /// from the page before it, one page at a time, until a page gives no
+    /// next page, a page fails, the page limit, or a loop: a pointer seen
+    /// before in this walk fails the run (`repeated_cursor`). A next URL on
+    /// another origin is refused (`next_other_origin`): the key never
+    /// follows it.
+    async fn walk_linked(&self, collected: &mut Collected, fresh: bool) {
+        if self.config.keep_for.is_some() && collected.refetches == 0 {
+            // An event only: the data is whole either way.
+            self.emit(
+                Level::Info,
+                EventKind::Warning {
+                    code: WarningCode::CursorStartsOver,
+                    page: None,
+                },
+                "A cursor walk starts over: pages kept on this device are not reused (or kept) \
+                 for cursor, link or next-URL pagination, since a cursor names a moment of the \
+                 listing, not a place in it"
+                    .to_owned(),
+            );
+        }
+        let shape = &self.config.shape;
+        let first = self.page_address(1);
+        let mut seen = BTreeSet::from([first.clone()]);
+        let mut address = first.clone();
+        let mut page = 1;
+        loop {
+            if self.services.cancel.is_cancelled() {
+                collected.cancelled = true;
+                return;
+            }
+            if page > self.config.max_pages {
+                self.stop_at_limit(collected);
+                return;
+            }
+            let ask = Ask {
+                fresh,
+                ..Ask::page(page)
+            };
+            let summary = match self.fetch_at(ask, address.clone()).await {
+                PageResult::Fetched(fetched, summary) => {
+                    collected.accept(fetched, &summary, self.asked_per_page());
+                    summary
+                }
+                PageResult::Short(fetched, summary, failure) => {
+                    collected.accept(fetched, &summary, self.asked_per_page());
+                    collected.failed.insert(page, failure);
+                    summary
+                }
+                PageResult::Failed(failure) => {
+                    collected.failed.insert(page, failure);
+                    self.warn(
+                        WarningCode::WalkStopped,
+                        Some(page),
+                        format!(
+                            "Stopped at page {page}: in a cursor walk, later pages are unknown \
+                             until it succeeds"
+                        ),
+                    );
+                    return;
+                }
+                PageResult::PastEnd | PageResult::Cancelled => {
+                    collected.cancelled = true;
+                    return;
+                }
+            };
+            let Some(next) = summary.next else {
+                self.walk_ended(collected, page, WalkEnd::NoNextPage);
+                return;
+            };
+            let next_page = page + 1;
+            let refuse = |code, reason: String| self.fail(next_page, 0, code, reason);
+            let Some(resolved) = shape.next_address(&first, &address, &next) else {
+                let failure = refuse(
+                    FailureCode::NextOtherOrigin,
+                    format!(
+                        "page {page} gave '{}' as the next page, which is not a URL; the walk \
+                         stops there",
+                        redact(&next)
+                    ),
+                );
+                collected.failed.insert(next_page, failure);
+                return;
+            };
+            let resolved = match shape.auth.query_name() {
+                Some(name) => without_param(&resolved, name),
+                None => resolved,
+            };
+            match Origin::of(&resolved) {
+                Ok(origin) if Some(&origin) == self.origin.as_ref() => {}
+                other => {
+                    let whither = match other {
+                        Ok(origin) => origin.to_string(),
+                        Err(_) => format!("'{}'", without_query(&resolved)),
+                    };
+                    let failure = refuse(
+                        FailureCode::NextOtherOrigin,
+                        format!(
+                            "page {page} gave a next page on {whither}, another origin; the API \
+                             key is never sent there, so the walk stops. If you trust it, use \
+                             that URL as the API URL"
+                        ),
+                    );
+                    collected.failed.insert(next_page, failure);
+                    return;
+                }
+            }
+            if !seen.insert(resolved.clone()) {
+                let what = match shape.pagination {
+                    Pagination::Cursor { .. } => format!("the cursor '{next}'"),
+                    _ => format!("the next page {}", redact(&resolved)),
+                };
+                let failure = refuse(
+                    FailureCode::RepeatedCursor,
+                    format!(
+                        "page {page} gave {what}, seen before in this walk: the API loops, so \
+                         the walk stops; the report may be missing records"
+                    ),
+                );
+                collected.failed.insert(next_page, failure);
+                return;
+            }
+            address = resolved;
+            page = next_page;
+        }
     }
 
     /// Page 1 (from the API when `fresh`); returns whether the run goes on.
@@ -1116,19 +1405,7 @@ impl Run<'_> {
                     return;
                 }
                 if page > self.config.max_pages {
-                    let limit = self.config.max_pages;
-                    collected.truncated = Some(Truncation {
-                        limit,
-                        pages_stated: None,
-                    });
-                    self.warn(
-                        WarningCode::Truncated,
-                        None,
-                        format!(
-                            "Stopped after {limit} pages, the most a run fetches; the API may \
-                             have more"
-                        ),
-                    );
+                    self.stop_at_limit(collected);
                     return;
                 }
                 // Only with no stated end can a repeat of the page before be the end.
@@ -1183,6 +1460,20 @@ impl Run<'_> {
         }
     }
 
+    /// Marks a walk stopped at the page limit.
+    fn stop_at_limit(&self, collected: &mut Collected) {
+        let limit = self.config.max_pages;
+        collected.truncated = Some(Truncation {
+            limit,
+            pages_stated: None,
+        });
+        self.warn(
+            WarningCode::Truncated,
+            None,
+            format!("Stopped after {limit} pages, the most a run fetches; the API may have more"),
+        );
+    }
+
     /// Notes where the walk ended; pages an earlier walk had past that
     /// end are no longer part of the listing.
     fn walk_ended(&self, collected: &mut Collected, page: u64, by: WalkEnd) {
@@ -1201,6 +1492,7 @@ impl Run<'_> {
             WalkEnd::RepeatedLastPage => {
                 "the next page repeated it, as an API does past its end (the repeat is not kept)"
             }
+            WalkEnd::NoNextPage => "it names no next page",
         };
         self.emit(
             Level::Info,
@@ -1270,10 +1562,9 @@ impl Run<'_> {
             }
             collected.walk_ended = None;
             collected.latest = Stated::default();
-            if !self.first_page(collected, true).await {
+            if !self.walk_all(collected, true).await {
                 return;
             }
-            self.extend(collected, true).await;
             for &page in &moved.overlaps {
                 let unchanged = [page, page + 1].iter().all(|p| {
                     before
@@ -1318,7 +1609,7 @@ impl Run<'_> {
         for (page, by) in repeated_by {
             if collected.pages.contains_key(&page) && !collected.failed.contains_key(&page) {
                 // Its cached body may be the wrong one: ask again next time.
-                let address = page_url(&self.config.base_url, page, self.config.per_page);
+                let address = self.page_address(page);
                 self.services
                     .cache
                     .borrow_mut()
@@ -1480,6 +1771,14 @@ impl Run<'_> {
             truncated: collected.truncated,
             cancelled,
             stats,
+            api: {
+                let mut api = self.config.shape.describe();
+                if let Some(found) = &collected.records_path {
+                    api.insert("records".into(), found.clone());
+                }
+                api
+            },
+            records_path: collected.records_path.take(),
         };
         FetchOutcome { pages, provenance }
     }

@@ -11,10 +11,12 @@
 //! - [`store`]: pages kept on the device between runs (opt-in), as a trait
 //!   the browser implements with IndexedDB.
 
+pub mod budget;
 pub mod classify;
 mod completeness;
 pub mod events;
 pub mod fetcher;
+pub mod kinds;
 pub mod limiter;
 pub mod pages;
 pub mod policy;

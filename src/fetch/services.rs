@@ -14,10 +14,15 @@ use futures::future::LocalBoxFuture;
 /// One GET of one page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRequest {
-    /// The full URL, with `page` (and `per_page`) in the query.
+    /// The full URL, with the page's position (and size) in the query,
+    /// and the key when the auth kind sends it as a query parameter.
     pub url: String,
-    /// Sent as the `x-api-key` header when present.
+    /// The key this request carries (to check where it goes); the
+    /// transport sends [`PageRequest::key_header`], not this.
     pub api_key: Option<String>,
+    /// The header carrying the key, `(name, value)`, when the auth kind
+    /// sends it in a header (`x-api-key: …`, `Authorization: Bearer …`).
+    pub key_header: Option<(String, String)>,
     /// The most body bytes read; a larger answer is [`TransportError::TooLarge`].
     pub max_body_bytes: u64,
 }
@@ -33,6 +38,10 @@ pub struct HttpResponse {
     /// For a 3xx: where it leads (`Location`, or what the browser found
     /// out without sending the key), `None` when that cannot be seen.
     pub location: Option<String>,
+    /// The `Link` header, when the server sent it and the browser shows it.
+    pub link: Option<String>,
+    /// The rate headers (the budget the API announces), as far as visible.
+    pub rate: super::budget::RateHeaders,
     /// The body bytes.
     pub body: Vec<u8>,
 }
@@ -42,6 +51,10 @@ pub struct HttpResponse {
 pub enum TransportError {
     /// The network failed, or CORS blocked the response; the text says what the platform said.
     Network(String),
+    /// No response from an API on another origin than the page's: what a
+    /// CORS refusal looks like to script (the browser tells no more), and
+    /// also what a network failure to such an API looks like.
+    CrossOrigin(String),
     /// The answer's body is larger than the request allows.
     TooLarge {
         /// The limit, in bytes.

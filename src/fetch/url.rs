@@ -220,6 +220,18 @@ pub(crate) fn secret_values(url: &str) -> String {
 /// query parameters are kept as written; a fragment is dropped. Text that
 /// is no URL is returned as it is (a run never gets that far with it).
 pub fn with_query_numbers(base: &str, set: &[(&str, u64)]) -> String {
+    let set: Vec<(&str, String)> = set
+        .iter()
+        .map(|(name, value)| (*name, value.to_string()))
+        .collect();
+    with_query(base, &set)
+}
+
+/// `base` with the parameters `set` given these values (percent-encoded as
+/// a form would encode them), replacing any of the same names; other
+/// parameters are kept as written and a fragment is dropped. Text that is
+/// no URL is returned as it is.
+pub(crate) fn with_query(base: &str, set: &[(&str, String)]) -> String {
     let Ok(mut url) = Url::parse(base.trim()) else {
         return base.to_owned();
     };
@@ -231,9 +243,29 @@ pub fn with_query_numbers(base: &str, set: &[(&str, u64)]) -> String {
             None => name.to_owned(),
         })
         .collect();
-    params.extend(set.iter().map(|(name, value)| format!("{name}={value}")));
+    params.extend(set.iter().map(|(name, value)| {
+        let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        format!("{name}={encoded}")
+    }));
     url.set_query(Some(&params.join("&")));
     url.into()
+}
+
+/// `url` without the query parameter `name` (decoded names compared);
+/// an empty query is dropped. Text that is no URL is returned as it is.
+pub(crate) fn without_param(url: &str, name: &str) -> String {
+    let Ok(mut parsed) = Url::parse(url.trim()) else {
+        return url.to_owned();
+    };
+    let kept: Vec<String> = raw_pairs(parsed.query().unwrap_or(""))
+        .filter(|(pair_name, _)| decoded(pair_name) != name)
+        .map(|(name, value)| match value {
+            Some(value) => format!("{name}={value}"),
+            None => name.to_owned(),
+        })
+        .collect();
+    parsed.set_query((!kept.is_empty()).then(|| kept.join("&")).as_deref());
+    parsed.into()
 }
 
 #[cfg(test)]
@@ -405,6 +437,22 @@ mod tests {
         assert_eq!(
             with_query_numbers("http://h/api/users?#frag", &[("page", 1)]),
             "http://h/api/users?page=1"
+        );
+    }
+
+    #[test]
+    fn texts_are_encoded_and_a_parameter_can_be_taken_out() {
+        assert_eq!(
+            with_query("http://h/c?limit=5", &[("after", "a b&c".into())]),
+            "http://h/c?limit=5&after=a+b%26c"
+        );
+        assert_eq!(
+            without_param("http://h/c?hapikey=S&limit=5", "hapikey"),
+            "http://h/c?limit=5"
+        );
+        assert_eq!(
+            without_param("http://h/c?hapikey=S", "hapikey"),
+            "http://h/c"
         );
     }
 }

@@ -268,6 +268,10 @@ pub enum SourceInfo {
         /// Times pages were fetched again because the data moved during the walk.
         #[serde(skip_serializing_if = "is_zero")]
         refetches: u32,
+        /// The API's shape as the run used it: `preset`, `pagination`,
+        /// `records`, `auth` and the kinds' parameter names (never the key).
+        #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        settings: std::collections::BTreeMap<String, String>,
         /// The front end that ran it, when not the page.
         #[serde(skip_serializing_if = "Option::is_none")]
         via: Option<Via>,

@@ -13,6 +13,8 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use crate::common::json_path::at_path;
+use crate::source::mapping::Field;
 use crate::source::record::{InputObject, Mapper, SourceRecord};
 use crate::source::sniff::BinaryKind;
 
@@ -420,6 +422,41 @@ pub fn ingest_page<'a>(
     Ok(items)
 }
 
+/// Reads one API response body whose records are at the dotted
+/// `records` path (`customers`, `results`); `None` or `data` reads it as
+/// [`ingest_page`] does.
+///
+/// # Errors
+/// [`IngestError`] when the body is not JSON, or has no array at `records`.
+pub fn ingest_page_at<'a>(
+    body: &'a [u8],
+    page: u64,
+    records: Option<&str>,
+    mapper: &mut Mapper,
+) -> Result<Vec<SourceItem<'a>>, IngestError> {
+    let path = match records {
+        None | Some("data") => return ingest_page(body, page, mapper),
+        Some(path) => path,
+    };
+    let text = std::str::from_utf8(body).map_err(|e| IngestError::NotUtf8 {
+        line: 1,
+        column: e.valid_up_to() + 1,
+    })?;
+    let document: &RawValue = serde_json::from_str(text).map_err(|e| IngestError::from_json(&e))?;
+    let data = at_path(document.get(), path).ok_or_else(|| IngestError::WrongShape {
+        at: format!("page {page}"),
+        expected: "an object with an array of records where the records setting says",
+        found: json_kind(document),
+    })?;
+    let at = Position {
+        page: Some(page),
+        ..Position::default()
+    };
+    let mut items = Vec::new();
+    read_envelope_data(data, at, mapper, &mut |item| items.push(item.clone()))?;
+    Ok(items)
+}
+
 const DATA_EXPECTED: &str = "\"data\" to be an array of records";
 
 /// Hands on the records of an envelope's `data` array, positioned under `at`.
@@ -447,10 +484,17 @@ pub(crate) fn read_envelope_data<'a>(
             ..at
         };
         let raw = element.get();
+        let numeric_strings = mapper.reads_numeric_strings();
         let parsed = if raw.starts_with('{') {
             mapper
                 .parse(raw)
-                .map(|(object, _)| object.record)
+                .map(|(object, _)| {
+                    let mut record = object.record;
+                    if numeric_strings {
+                        record.read_numeric_string(Field::EngagementScore);
+                    }
+                    record
+                })
                 .map_err(|error| format!("unreadable record: {}", parser_message(&error)))
         } else {
             Err(format!(

@@ -101,8 +101,10 @@ impl Field {
                 "lastactivity",
                 "lastseen",
                 "lastseenat",
+                // HubSpot's contacts.
+                "noteslastupdated",
             ],
-            Field::EngagementScore => &["engagementscore", "score", "engagement"],
+            Field::EngagementScore => &["engagementscore", "score", "engagement", "hubspotscore"],
         }
     }
 

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::common::field::excerpt;
-use crate::source::ingest::{ingest_page, IngestError, InputFormat, SourceItem};
+use crate::source::ingest::{ingest_page_at, IngestError, InputFormat, SourceItem};
 use crate::source::mapping::{Field, Mapping, MappingSpec};
 use crate::source::reader::{ReadOptions, Reader};
 use crate::source::record::{customer_id, key_paths, Mapper};
@@ -145,8 +145,23 @@ fn probe_start(start: &[u8], options: &ReadOptions, complete: bool) -> Result<Pr
 /// # Errors
 /// [`IngestError`] when the page is not an envelope of records.
 pub fn probe_page(body: &[u8], page: u64, options: &MappingSpec) -> Result<Probe, IngestError> {
-    let mut mapper = Mapper::new(options.clone());
-    let items = ingest_page(body, page, &mut mapper)?;
+    probe_page_at(body, page, None, options)
+}
+
+/// [`probe_page`] for a page whose records are at the dotted `records`
+/// path (`results`, `customers`; `None`: `data`), as a run reads them:
+/// strings holding numbers read as numbers where the contract wants one.
+///
+/// # Errors
+/// [`IngestError`] when the page has no array of records there.
+pub fn probe_page_at(
+    body: &[u8],
+    page: u64,
+    records: Option<&str>,
+    options: &MappingSpec,
+) -> Result<Probe, IngestError> {
+    let mut mapper = Mapper::new(options.clone()).reading_numeric_strings();
+    let items = ingest_page_at(body, page, records, &mut mapper)?;
     let raws: Vec<&str> = items
         .iter()
         .take(COLUMN_RECORDS)
@@ -343,5 +358,22 @@ mod tests {
         assert_eq!(probe.preview[0].value(1), Some("\"Noor\""));
         let error = probe_page(b"[1, 2]", 1, &MappingSpec::none()).unwrap_err();
         assert_eq!(error.code(), "wrong_shape");
+    }
+
+    #[test]
+    fn an_api_page_with_nested_string_fields_is_proposed_and_previewed() {
+        let body = br#"{"results":[{"id":"7","properties":{"firstname":"Jana","lastname":"N","email":"j@example.cz","hubspotscore":"82","notes_last_updated":"2026-11-20T09:15:00Z"}}],"paging":{}}"#;
+        let probe = probe_page_at(body, 1, Some("results"), &MappingSpec::none()).unwrap();
+        let json = serde_json::to_value(&probe).unwrap();
+        let fields = &json["mapping"]["fields"];
+        assert_eq!(fields["first_name"], "properties.firstname");
+        assert_eq!(fields["engagement_score"], "properties.hubspotscore");
+        assert_eq!(fields["last_login"], "properties.notes_last_updated");
+        let score = Field::ALL
+            .iter()
+            .position(|f| *f == Field::EngagementScore)
+            .unwrap();
+        assert_eq!(probe.preview[0].value(score), Some("82"));
+        assert!(probe_page_at(body, 1, Some("data"), &MappingSpec::none()).is_err());
     }
 }

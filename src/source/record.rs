@@ -43,6 +43,13 @@ impl<'a> SourceRecord<'a> {
         self.fields[field as usize]
     }
 
+    /// Reads `field` as a number when it is a string holding one.
+    pub(crate) fn read_numeric_string(&mut self, field: Field) {
+        if let Some(raw) = self.fields[field as usize] {
+            self.fields[field as usize] = Some(raw.numeric_string());
+        }
+    }
+
     /// The field's value, if present.
     pub(crate) fn value(&self, field: Field) -> Option<FieldValue<'a>> {
         self.raw(field).map(RawField::value)
@@ -359,6 +366,7 @@ impl<'de> de::Deserialize<'de> for OrderedKeys<'de> {
 pub struct Mapper {
     spec: MappingSpec,
     resolved: Option<Resolved>,
+    numeric_strings: bool,
 }
 
 /// A decided mapping with what each record's read needs from it, worked
@@ -381,11 +389,25 @@ impl Resolved {
 }
 
 impl Mapper {
+    /// The same mapper, reading a number the contract wants (the
+    /// engagement score) from a string that holds one (`"45"`): APIs such
+    /// as HubSpot's send every value as a string.
+    pub(crate) fn reading_numeric_strings(mut self) -> Self {
+        self.numeric_strings = true;
+        self
+    }
+
+    /// Whether strings holding numbers are read as numbers.
+    pub(crate) fn reads_numeric_strings(&self) -> bool {
+        self.numeric_strings
+    }
+
     /// A mapper applying `spec` over the proposals.
     pub fn new(spec: MappingSpec) -> Self {
         Mapper {
             spec,
             resolved: None,
+            numeric_strings: false,
         }
     }
 

@@ -14,10 +14,11 @@ use web_sys::{
     ResponseType,
 };
 
+use crate::fetch::budget::RateHeaders;
 use crate::fetch::services::{Clock, HttpResponse, PageRequest, Timer, Transport, TransportError};
 
 /// Requests through the browser's `fetch`, with redirects handled by the
-/// fetcher, not the browser: the browser would resend `x-api-key` to
+/// fetcher, not the browser: the browser would resend the key's header to
 /// wherever a redirect points.
 pub struct BrowserTransport;
 
@@ -27,6 +28,19 @@ struct AbortOnDrop(AbortController);
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+/// Whether `url` is on another origin than the page (or worker) running
+/// this module; `false` when either cannot be told.
+fn is_cross_origin(url: &str) -> bool {
+    let own = js_sys::Reflect::get(&js_sys::global(), &"location".into())
+        .and_then(|location| js_sys::Reflect::get(&location, &"origin".into()))
+        .ok()
+        .and_then(|origin| origin.as_string());
+    match (own, crate::fetch::url::Origin::of(url)) {
+        (Some(own), Ok(origin)) => origin.to_string() != own,
+        _ => false,
     }
 }
 
@@ -47,10 +61,10 @@ impl Transport for BrowserTransport {
             // Our own page cache decides what is reused; the HTTP cache must not.
             let headers = web_sys::Headers::new()
                 .map_err(|_| TransportError::Network("cannot create request headers".into()))?;
-            if let Some(key) = &request.api_key {
+            if let Some((name, value)) = &request.key_header {
                 // Settings refuse keys a header cannot carry; should one get
                 // here anyway, it is a failed request, never a crash.
-                headers.set("x-api-key", key).map_err(|_| {
+                headers.set(name, value).map_err(|_| {
                     TransportError::Network("the API key cannot be sent as a header".into())
                 })?;
             }
@@ -59,7 +73,14 @@ impl Transport for BrowserTransport {
                 .redirect(RequestRedirect::Manual)
                 .headers(Headers::from_raw(headers))
                 .abort_signal(Some(&controller.signal()));
-            let response = builder.send().await.map_err(network_error)?;
+            let response = builder.send().await.map_err(|error| {
+                if is_cross_origin(&request.url) {
+                    // A CORS refusal reaches script as a bare network error.
+                    TransportError::CrossOrigin(error.to_string())
+                } else {
+                    network_error(error)
+                }
+            })?;
             if response.type_() == ResponseType::Opaqueredirect {
                 // The browser hides a manual redirect's Location from
                 // script; find out where it leads without the key.
@@ -68,17 +89,22 @@ impl Transport for BrowserTransport {
                     status: 302,
                     retry_after: None,
                     location,
+                    link: None,
+                    rate: Default::default(),
                     body: Vec::new(),
                 });
             }
             let status = response.status();
             // Null when absent, or when CORS does not expose it.
             let retry_after = response.headers().get("retry-after");
+            let link = response.headers().get("link");
             let body = read_capped(&response, request.max_body_bytes).await?;
             Ok(HttpResponse {
                 status,
                 retry_after,
                 location: None,
+                link,
+                rate: RateHeaders::from_lookup(|name| response.headers().get(name)),
                 body,
             })
         }

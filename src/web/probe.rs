@@ -10,7 +10,7 @@ use super::{read_options, send, AbortLink, PAGE_CACHE};
 use crate::fetch::events::FetchEvent;
 use crate::fetch::fetcher::{fetch_all, Services};
 use crate::settings::{mapping_spec, FetchForm};
-use crate::source::probe::{probe, probe_page, Probe};
+use crate::source::probe::{probe, probe_page_at, Probe};
 
 fn to_json(probe: &Probe) -> Result<String, JsValue> {
     serde_json::to_string(probe).map_err(|error| CodedError::internal(error).into())
@@ -84,6 +84,7 @@ pub async fn probe_api(
         let failure = outcome.provenance.failed_pages.first();
         return Err(CodedError::first_page(failure).into());
     };
-    let found = probe_page(body, page, &mapping).map_err(CodedError::from)?;
+    let records = outcome.provenance.records_path.as_deref();
+    let found = probe_page_at(body, page, records, &mapping).map_err(CodedError::from)?;
     to_json(&found)
 }

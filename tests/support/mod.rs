@@ -25,6 +25,8 @@ use customer_pipeline::settings::RunSettings;
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 
+pub mod shaped;
+
 /// What the scripted API does for one attempt at a page.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
@@ -353,6 +355,8 @@ impl ScriptedApi {
                 status,
                 retry_after,
                 location: None,
+                link: None,
+                rate: Default::default(),
                 body: body.into_bytes(),
             }))
             .boxed_local()
@@ -364,6 +368,8 @@ impl ScriptedApi {
                     status: 200,
                     retry_after: None,
                     location: None,
+                    link: None,
+                    rate: Default::default(),
                     body: self.page_body(page).into_bytes(),
                 })),
             }
@@ -378,6 +384,8 @@ impl ScriptedApi {
                 status: 302,
                 retry_after: None,
                 location,
+                link: None,
+                rate: Default::default(),
                 body: Vec::new(),
             }))
             .boxed_local(),

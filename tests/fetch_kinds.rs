@@ -1,0 +1,609 @@
+//! Every pagination kind against a fake of that shape, both ways: a clean
+//! walk is complete, a lying one (a loop, a foreign next page, a wrong
+//! total, a dropped record, no end) is not, and says why. Auth kinds carry
+//! the key where they say and nowhere else.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use customer_pipeline::fetch::events::{EventKind, WarningCode};
+use customer_pipeline::fetch::fetcher::{FetchConfig, FetchOutcome};
+use customer_pipeline::fetch::kinds::{ApiShape, Auth, Pagination, Preset};
+use customer_pipeline::provenance::{FailureCode, WalkEnd};
+use support::shaped::{run_shaped, Paging, ShapedApi};
+use support::{FakeStore, StoreOp};
+
+fn config(shape: ApiShape, per_page: Option<u32>) -> FetchConfig {
+    FetchConfig {
+        per_page,
+        shape,
+        api_key: Some("s3cret".into()),
+        ..FetchConfig::new("https://api.test/items")
+    }
+}
+
+fn cursor() -> ApiShape {
+    Preset::Hubspot.shape()
+}
+
+fn link() -> ApiShape {
+    Preset::Shopify.shape()
+}
+
+fn next_url() -> ApiShape {
+    ApiShape {
+        pagination: Pagination::NextUrl {
+            path: "next".into(),
+        },
+        size_param: "limit".into(),
+        records: Some("items".into()),
+        ..ApiShape::default()
+    }
+}
+
+fn offset() -> ApiShape {
+    ApiShape {
+        pagination: Pagination::Offset {
+            param: "offset".into(),
+        },
+        size_param: "limit".into(),
+        ..ApiShape::default()
+    }
+}
+
+fn codes(outcome: &FetchOutcome) -> Vec<(u64, FailureCode)> {
+    outcome
+        .provenance
+        .failed_pages
+        .iter()
+        .map(|failure| (failure.page, failure.code))
+        .collect()
+}
+
+fn ended_by(outcome: &FetchOutcome) -> Option<(u64, WalkEnd)> {
+    outcome
+        .provenance
+        .walk_ended
+        .map(|ending| (ending.last_page, ending.by))
+}
+
+/// Each linked kind with its fake: (shape, paging, member, page size).
+fn linked_kinds() -> Vec<(ApiShape, Paging, &'static str)> {
+    vec![
+        (cursor(), Paging::Cursor, "results"),
+        (link(), Paging::Link, "customers"),
+        (next_url(), Paging::NextUrl, "items"),
+    ]
+}
+
+#[test]
+fn a_clean_walk_of_every_linked_kind_is_complete() {
+    for (shape, paging, member) in linked_kinds() {
+        let mut api = ShapedApi::new(paging, 25, 10, member);
+        api.stated_total = Some(25);
+        let (outcome, _) = run_shaped(&api, &config(shape.clone(), Some(10)), None);
+        assert!(
+            outcome.is_complete(),
+            "{paging:?}: {:?}",
+            outcome.provenance
+        );
+        assert_eq!(outcome.pages.len(), 3, "{paging:?}");
+        assert_eq!(outcome.provenance.records_received, 25, "{paging:?}");
+        assert_eq!(
+            ended_by(&outcome),
+            Some((3, WalkEnd::NoNextPage)),
+            "{paging:?}"
+        );
+        assert_eq!(api.requests(), 3, "{paging:?}: no request past the end");
+        assert_eq!(
+            outcome.provenance.records_path.as_deref(),
+            Some(member),
+            "{paging:?}"
+        );
+        assert_eq!(outcome.provenance.api, shape.describe(), "{paging:?}");
+    }
+}
+
+#[test]
+fn a_walk_without_a_stated_total_is_complete_at_its_last_page() {
+    for (shape, paging, member) in linked_kinds() {
+        let api = ShapedApi::new(paging, 20, 10, member);
+        let (outcome, _) = run_shaped(&api, &config(shape, Some(10)), None);
+        assert!(outcome.is_complete(), "{paging:?}");
+        assert_eq!(outcome.provenance.records_received, 20);
+        assert_eq!(ended_by(&outcome), Some((2, WalkEnd::NoNextPage)));
+    }
+}
+
+#[test]
+fn a_cursor_seen_before_is_a_loop_that_fails_the_run_and_stops_it() {
+    for (shape, paging, member) in linked_kinds() {
+        let mut api = ShapedApi::new(paging, 50, 10, member);
+        // Page 3 points back to page 2: 1, 2, 3, 2, 3, … forever.
+        api.loop_back = Some((3, 2));
+        let (outcome, events) = run_shaped(&api, &config(shape, Some(10)), None);
+        assert!(!outcome.is_complete(), "{paging:?}");
+        assert_eq!(
+            codes(&outcome),
+            [(4, FailureCode::RepeatedCursor)],
+            "{paging:?}"
+        );
+        assert_eq!(api.requests(), 3, "{paging:?}: the loop is not followed");
+        assert_eq!(outcome.provenance.records_received, 30);
+        let failed = events
+            .iter()
+            .find(|event| matches!(event.kind, EventKind::PageFailed { page: 4, .. }))
+            .expect("the loop is said");
+        assert!(failed.message.contains("seen before"), "{}", failed.message);
+    }
+}
+
+#[test]
+fn a_next_page_on_another_origin_is_refused_and_the_key_never_goes_there() {
+    for (shape, paging, member) in [
+        (link(), Paging::Link, "customers"),
+        (next_url(), Paging::NextUrl, "items"),
+    ] {
+        let mut api = ShapedApi::new(paging, 30, 10, member);
+        api.foreign_next = Some(2);
+        let (outcome, _) = run_shaped(&api, &config(shape, Some(10)), None);
+        assert!(!outcome.is_complete(), "{paging:?}");
+        assert_eq!(codes(&outcome), [(3, FailureCode::NextOtherOrigin)]);
+        let received = api.received.borrow();
+        assert_eq!(received.len(), 2, "{paging:?}");
+        assert!(received
+            .iter()
+            .all(|r| r.url.starts_with("https://api.test/")));
+        assert!(outcome.provenance.failed_pages[0]
+            .reason
+            .contains("https://evil.test"));
+    }
+}
+
+#[test]
+fn a_stated_total_is_reconciled_in_a_cursor_walk_both_ways() {
+    for (shape, paging, member) in linked_kinds() {
+        // The API says 30 and sends 25: a lie.
+        let mut lying = ShapedApi::new(paging, 25, 10, member);
+        lying.stated_total = Some(30);
+        let (outcome, _) = run_shaped(&lying, &config(shape.clone(), Some(10)), None);
+        assert!(!outcome.is_complete(), "{paging:?}");
+        assert!(outcome
+            .provenance
+            .warnings
+            .iter()
+            .any(|w| w.code == WarningCode::RecordCountMismatch));
+        // A record silently dropped, the total truthful: caught too.
+        let mut dropping = ShapedApi::new(paging, 25, 10, member);
+        dropping.stated_total = Some(25);
+        dropping.drop_last_on = Some(1);
+        let (outcome, _) = run_shaped(&dropping, &config(shape, Some(10)), None);
+        assert!(!outcome.is_complete(), "{paging:?}");
+        assert_eq!(outcome.provenance.records_received, 24);
+    }
+}
+
+#[test]
+fn the_page_limit_holds_on_a_walk_that_never_ends() {
+    for (shape, paging, member) in linked_kinds() {
+        let mut api = ShapedApi::new(paging, 10, 10, member);
+        api.endless = true;
+        let cfg = FetchConfig {
+            max_pages: 5,
+            ..config(shape, Some(10))
+        };
+        let (outcome, _) = run_shaped(&api, &cfg, None);
+        assert!(!outcome.is_complete(), "{paging:?}");
+        assert_eq!(api.requests(), 5, "{paging:?}");
+        let truncated = outcome.provenance.truncated.expect("truncated");
+        assert_eq!((truncated.limit, truncated.pages_stated), (5, None));
+    }
+}
+
+#[test]
+fn a_failed_page_stops_a_cursor_walk() {
+    let api = ShapedApi::new(Paging::Cursor, 30, 10, "results");
+    api.fail_first.borrow_mut().insert(2, vec![404]);
+    let (outcome, _) = run_shaped(&api, &config(cursor(), Some(10)), None);
+    assert!(!outcome.is_complete());
+    assert_eq!(codes(&outcome), [(2, FailureCode::NotFound)]);
+    assert!(outcome
+        .provenance
+        .warnings
+        .iter()
+        .any(|w| w.code == WarningCode::WalkStopped));
+    // A 503 is retried, and the walk goes on.
+    let api = ShapedApi::new(Paging::Cursor, 30, 10, "results");
+    api.fail_first.borrow_mut().insert(2, vec![503]);
+    let (outcome, _) = run_shaped(&api, &config(cursor(), Some(10)), None);
+    assert!(outcome.is_complete());
+    assert_eq!(api.requests(), 4);
+}
+
+#[test]
+fn cursor_kinds_send_the_cursor_and_the_size_as_the_shape_names_them() {
+    let api = ShapedApi::new(Paging::Cursor, 25, 100, "results");
+    let (outcome, _) = run_shaped(&api, &config(cursor(), Some(10)), None);
+    assert!(outcome.is_complete());
+    let urls: Vec<String> = api
+        .received
+        .borrow()
+        .iter()
+        .map(|r| r.url.clone())
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "https://api.test/items?limit=10",
+            "https://api.test/items?limit=10&after=cur-10",
+            "https://api.test/items?limit=10&after=cur-20",
+        ]
+    );
+    // HubSpot's default size is 100.
+    let api = ShapedApi::new(Paging::Cursor, 5, 10, "results");
+    run_shaped(&api, &config(cursor(), None), None);
+    assert_eq!(
+        api.received.borrow()[0].url,
+        "https://api.test/items?limit=100"
+    );
+}
+
+#[test]
+fn offset_walks_end_at_a_short_page_an_empty_page_or_the_stated_total() {
+    let cases = [
+        // (records, stated total, requests, ended by)
+        (25, None, 3, (3, WalkEnd::ShortPage)),
+        (20, None, 3, (3, WalkEnd::EmptyPage)),
+        (20, Some(20), 2, (2, WalkEnd::StatedTotal)),
+    ];
+    for (records, total, requests, end) in cases {
+        let mut api = ShapedApi::new(Paging::Offset, records, 10, "data");
+        api.stated_total = total;
+        let (outcome, _) = run_shaped(&api, &config(offset(), Some(10)), None);
+        assert!(outcome.is_complete(), "{records} {total:?}");
+        assert_eq!(outcome.provenance.records_received, records as u64);
+        assert_eq!(api.requests(), requests, "{records} {total:?}");
+        assert_eq!(ended_by(&outcome), Some(end), "{records} {total:?}");
+    }
+    let api = ShapedApi::new(Paging::Offset, 25, 10, "data");
+    run_shaped(&api, &config(offset(), Some(10)), None);
+    assert_eq!(
+        api.received.borrow()[2].url,
+        "https://api.test/items?offset=20&limit=10"
+    );
+    // A lying total: pages stop early, the count says so.
+    let mut lying = ShapedApi::new(Paging::Offset, 25, 10, "data");
+    lying.stated_total = Some(27);
+    let (outcome, _) = run_shaped(&lying, &config(offset(), Some(10)), None);
+    assert!(!outcome.is_complete());
+}
+
+#[test]
+fn the_page_kind_takes_its_parameter_names() {
+    let shape = ApiShape {
+        pagination: Pagination::Page { param: "p".into() },
+        size_param: "size".into(),
+        ..ApiShape::default()
+    };
+    let api = ShapedApi::new(Paging::Page("p", "size"), 25, 10, "data");
+    let (outcome, _) = run_shaped(&api, &config(shape, Some(10)), None);
+    assert!(outcome.is_complete());
+    assert_eq!(outcome.provenance.records_received, 25);
+    assert_eq!(
+        api.received.borrow()[1].url,
+        "https://api.test/items?p=2&size=10"
+    );
+}
+
+#[test]
+fn records_are_found_in_the_one_array_of_objects() {
+    let api = ShapedApi::new(Paging::Page("page", "per_page"), 12, 6, "customers");
+    let (outcome, _) = run_shaped(&api, &config(ApiShape::default(), Some(6)), None);
+    assert!(outcome.is_complete());
+    assert_eq!(
+        outcome.provenance.records_path.as_deref(),
+        Some("customers")
+    );
+    assert_eq!(outcome.provenance.api["records"], "customers");
+}
+
+#[test]
+fn auth_kinds_carry_the_key_where_they_say() {
+    let cases = [
+        (
+            Auth::Header("X-Shopify-Access-Token".into()),
+            Some(("X-Shopify-Access-Token", "s3cret")),
+        ),
+        (Auth::Bearer, Some(("Authorization", "Bearer s3cret"))),
+        (Auth::Query("hapikey".into()), None),
+    ];
+    for (auth, header) in cases {
+        let api = ShapedApi::new(Paging::Cursor, 15, 10, "results");
+        let shape = ApiShape {
+            auth: auth.clone(),
+            ..cursor()
+        };
+        let (outcome, events) = run_shaped(&api, &config(shape, Some(10)), None);
+        assert!(outcome.is_complete(), "{auth:?}");
+        for received in api.received.borrow().iter() {
+            assert_eq!(
+                received.key_header,
+                header.map(|(n, v)| (n.to_owned(), v.to_owned())),
+                "{auth:?}"
+            );
+            assert_eq!(
+                received.url.contains("hapikey=s3cret"),
+                header.is_none(),
+                "{auth:?}: {}",
+                received.url
+            );
+        }
+        // Written nowhere: not in the report's URL, the log or the shape.
+        assert!(!format!("{:?}", outcome.provenance).contains("s3cret"));
+        assert!(events.iter().all(|e| !e.message.contains("s3cret")
+            && !serde_json::to_string(&e.kind).unwrap().contains("s3cret")));
+    }
+}
+
+#[test]
+fn a_cursor_walk_with_kept_pages_starts_over_and_says_so() {
+    let store = FakeStore::new();
+    let api = ShapedApi::new(Paging::Cursor, 25, 10, "results");
+    let cfg = FetchConfig {
+        keep_for: Some(std::time::Duration::from_secs(3600)),
+        ..config(cursor(), Some(10))
+    };
+    let (first, events) = run_shaped(&api, &cfg, Some(store.clone()));
+    assert!(first.is_complete());
+    assert!(events
+        .iter()
+        .any(|e| e.message.starts_with("A cursor walk starts over")));
+    // Nothing is read from or written to the device: a kept page could
+    // be what a cursor named once, not what it names now.
+    assert_eq!(
+        store.calls_of(StoreOp::Get) + store.calls_of(StoreOp::Put),
+        0
+    );
+    let (second, _) = run_shaped(&api, &cfg, Some(store.clone()));
+    assert!(second.is_complete());
+    assert_eq!(api.requests(), 6, "the second run asks every page again");
+    // A numbered walk still keeps its pages.
+    let numbered = ShapedApi::new(Paging::Page("page", "per_page"), 12, 6, "data");
+    let cfg = FetchConfig {
+        keep_for: Some(std::time::Duration::from_secs(3600)),
+        ..config(ApiShape::default(), Some(6))
+    };
+    run_shaped(&numbered, &cfg, Some(store.clone()));
+    assert!(store.calls_of(StoreOp::Put) > 0);
+}
+
+/// A HubSpot contact as its API sends it: fields under `properties`,
+/// every value a string.
+fn hubspot_contact(id: usize) -> String {
+    format!(
+        r#"{{"id":"{id}","properties":{{"firstname":"First{id}","lastname":"Last{id}","email":"user{id}@example.com","hubspotscore":"{}","notes_last_updated":"2026-11-{:02}T09:15:00.000Z","hs_object_id":"{id}"}},"createdAt":"2025-01-01T00:00:00.000Z","archived":false}}"#,
+        id * 7 % 101,
+        1 + id % 20
+    )
+}
+
+#[test]
+fn a_hubspot_walk_reads_nested_string_fields_into_the_contract() {
+    use customer_pipeline::pipeline::process_fetched;
+    use customer_pipeline::settings::RunSettings;
+    use customer_pipeline::source::mapping::MappingSpec;
+    let mut api = ShapedApi::new(Paging::Cursor, 0, 10, "results");
+    api.records = (1..=12).map(hubspot_contact).collect();
+    let (outcome, _) = run_shaped(&api, &config(cursor(), Some(10)), None);
+    assert!(outcome.is_complete());
+    let settings =
+        RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z").expect("valid settings");
+    let report = process_fetched(
+        outcome.page_bodies(),
+        outcome.provenance.clone(),
+        &MappingSpec::none(),
+        &settings,
+        &support::FakeTime::default(),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&report.to_json()).unwrap();
+    let fields = &json["metadata"]["mapping"]["fields"];
+    for (field, path) in Preset::Hubspot.mapping() {
+        assert_eq!(fields[field], *path, "{field}: {fields}");
+    }
+    let customers = json["customers"].as_array().unwrap();
+    assert_eq!(customers.len(), 12);
+    let first = &customers[0];
+    assert_eq!(first["full_name"], "First1 Last1");
+    assert_eq!(first["email_domain"], "example.com");
+    // "7" read as the number 7: a low engagement, not an issue.
+    assert_eq!(first["engagement_level"], "low", "{first}");
+    assert_eq!(first["activity_status"], "active", "{first}");
+    assert_eq!(
+        first["quality_issues"],
+        serde_json::json!(["avatar: missing"])
+    );
+    assert_eq!(json["metadata"]["source"]["settings"]["preset"], "hubspot");
+    assert_eq!(json["metadata"]["source"]["settings"]["records"], "results");
+}
+
+#[test]
+fn every_auth_kind_keeps_the_key_on_its_origin_across_redirects() {
+    use support::{config as reqres_config, Harness, ScriptedApi, Step};
+    for auth in [
+        Auth::Header("X-Shopify-Access-Token".into()),
+        Auth::Bearer,
+        Auth::Basic,
+        Auth::Query("hapikey".into()),
+    ] {
+        // A server may repeat the query it was sent (the key in it, for
+        // a key sent in the query) in its Location.
+        let location = match auth {
+            Auth::Query(_) => "https://api.test/api/moved?page=2&hapikey=user:s3cret",
+            _ => "https://api.test/api/moved?page=2",
+        };
+        let api = ScriptedApi::new(18, 6)
+            .script(2, [Step::Redirect(Some(location.into()))])
+            .script(
+                3,
+                [Step::Redirect(Some(
+                    "https://evil.test/api/users?page=3".into(),
+                ))],
+            );
+        let harness = Harness::new(api);
+        let cfg = FetchConfig {
+            api_key: Some("user:s3cret".into()),
+            shape: ApiShape {
+                auth: auth.clone(),
+                ..ApiShape::default()
+            },
+            ..reqres_config()
+        };
+        let outcome = harness.run(&cfg);
+        let served = harness.api.served.borrow();
+        assert!(
+            served
+                .iter()
+                .all(|s| s.url.starts_with("https://api.test/")),
+            "{auth:?}"
+        );
+        assert_eq!(
+            codes(&outcome),
+            [(3, FailureCode::RedirectOtherOrigin)],
+            "{auth:?}"
+        );
+        // The key in the query is sent on each request, once, and written nowhere.
+        if let Auth::Query(_) = auth {
+            let followed = served.iter().find(|s| s.url.contains("/moved")).unwrap();
+            assert_eq!(
+                followed.url.matches("hapikey=").count(),
+                1,
+                "{}",
+                followed.url
+            );
+        }
+        let log = serde_json::to_string(&harness.logged()).unwrap();
+        assert!(!log.contains("s3cret"), "{auth:?}: {log}");
+        let report = String::from_utf8(harness.report(&outcome).to_json()).unwrap();
+        assert!(!report.contains("s3cret"), "{auth:?}");
+    }
+}
+
+/// Fails every request below HTTP, as `error` says.
+struct Unreachable(customer_pipeline::fetch::services::TransportError);
+
+impl customer_pipeline::fetch::services::Transport for Unreachable {
+    fn get(
+        &self,
+        _request: &customer_pipeline::fetch::services::PageRequest,
+    ) -> futures::future::LocalBoxFuture<
+        'static,
+        Result<
+            customer_pipeline::fetch::services::HttpResponse,
+            customer_pipeline::fetch::services::TransportError,
+        >,
+    > {
+        use futures::FutureExt;
+        futures::future::ready(Err(self.0.clone())).boxed_local()
+    }
+}
+
+#[test]
+fn no_answer_from_another_origin_says_cors_and_names_the_command_line() {
+    use customer_pipeline::fetch::services::TransportError;
+    let run = |error: TransportError| {
+        let time = support::FakeTime::default();
+        let cache = std::cell::RefCell::new(customer_pipeline::fetch::pages::PageCache::new());
+        let services = customer_pipeline::fetch::fetcher::Services {
+            transport: &Unreachable(error),
+            timer: &time,
+            clock: &time,
+            cancel: customer_pipeline::fetch::services::CancelToken::new(),
+            cache: &cache,
+            store: None,
+            on_event: &|_| {},
+        };
+        futures::executor::block_on(customer_pipeline::fetch::fetcher::fetch_all(
+            &config(cursor(), None),
+            &services,
+        ))
+    };
+    let blocked = run(TransportError::CrossOrigin("Failed to fetch".into()));
+    let failure = &blocked.provenance.failed_pages[0];
+    assert_eq!(failure.code, FailureCode::CorsBlocked);
+    assert!(
+        failure.reason.contains("may not allow browser requests")
+            && failure.reason.contains("customer-pipeline fetch"),
+        "{}",
+        failure.reason
+    );
+    assert_eq!(failure.attempts, 4, "retried like any network failure");
+    // The same failure on the page's own origin is a network error.
+    let same = run(TransportError::Network("Failed to fetch".into()));
+    assert_eq!(same.provenance.failed_pages[0].code, FailureCode::Network);
+    assert!(!same.provenance.failed_pages[0].reason.contains("CORS"));
+}
+
+#[test]
+fn an_announced_budget_is_followed_before_the_api_says_429() {
+    // Two requests a window, resetting after 2 s: every third request waits.
+    let mut api = ShapedApi::new(Paging::Cursor, 50, 10, "results");
+    api.window = Some(2);
+    api.reset_secs = 2;
+    let (outcome, events) = run_shaped(&api, &config(cursor(), Some(10)), None);
+    assert!(outcome.is_complete());
+    assert_eq!(api.requests(), 5);
+    assert_eq!(
+        outcome.provenance.stats.paced_ms, 4_000,
+        "before requests 3 and 5"
+    );
+    assert_eq!(outcome.provenance.stats.rate_limited, 0);
+    let paced: Vec<&str> = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::Warning {
+                    code: WarningCode::Paced,
+                    ..
+                }
+            )
+        })
+        .map(|e| e.message.as_str())
+        .collect();
+    assert_eq!(paced.len(), 2, "{paced:?}");
+    assert!(
+        paced[0].contains("X-RateLimit-Remaining") && paced[0].contains("2 s"),
+        "{}",
+        paced[0]
+    );
+    // Without announcements nothing is paced.
+    let quiet = ShapedApi::new(Paging::Cursor, 50, 10, "results");
+    let (outcome, _) = run_shaped(&quiet, &config(cursor(), Some(10)), None);
+    assert_eq!(outcome.provenance.stats.paced_ms, 0);
+}
+
+#[test]
+fn a_429_without_retry_after_waits_for_the_announced_reset() {
+    let mut api = ShapedApi::new(Paging::Cursor, 20, 10, "results");
+    api.window = Some(100);
+    api.reset_secs = 7;
+    api.fail_first.borrow_mut().insert(2, vec![429]);
+    let (outcome, events) = run_shaped(&api, &config(cursor(), Some(10)), None);
+    assert!(outcome.is_complete());
+    let wait = events
+        .iter()
+        .find_map(|e| match e.kind {
+            EventKind::RateLimitWait { wait_ms, .. } => Some((wait_ms, e.message.clone())),
+            _ => None,
+        })
+        .expect("a rate-limit wait");
+    assert_eq!(wait.0, 7_000, "{}", wait.1);
+    assert!(wait.1.contains("announced reset"), "{}", wait.1);
+    // With nothing announced, the documented backoff (1 s).
+    let api = ShapedApi::new(Paging::Cursor, 20, 10, "results");
+    api.fail_first.borrow_mut().insert(2, vec![429]);
+    let (_, events) = run_shaped(&api, &config(cursor(), Some(10)), None);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::RateLimitWait { wait_ms: 1_000, .. })));
+}
