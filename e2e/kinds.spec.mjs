@@ -3,7 +3,7 @@
 // allow browsers (no CORS headers).
 import { test, expect } from '@playwright/test';
 import {
-  apiUrl, clickAndSettle, copiedLink, download, mockLog, openAndAutorun, openPage, resetMockAroundEach,
+  apiUrl, clickAndSettle, copiedLink, download, mockLog, openAndAutorun, openMoreSettings, openPage, resetMockAroundEach,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
@@ -82,6 +82,7 @@ test('custom: offset pages, the key in the query written as nowhere', async ({ p
   await expect(page.locator('#shape-custom')).toBeVisible();
   await expect(page.locator('#offset-param')).toBeVisible();
   await expect(page.locator('#cursor-path')).toBeHidden();
+  await openMoreSettings(page);
   await page.locator('#per-page').fill('20');
   await page.locator('#api-key').fill('q-secret');
   expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');

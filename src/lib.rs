@@ -19,7 +19,9 @@
 //!    distributions and the customer table's view.
 //! 5. [`compare`]: an earlier report read back, and the changes since it.
 //! 6. [`pipeline`] and [`stream`]: a file, an upload in chunks or an API's
-//!    pages to a report.
+//!    pages to a report; [`split`]: a file cut at record boundaries, its
+//!    parts read apart (by workers or threads) and merged into the same
+//!    report, byte for byte.
 //!
 //! Beside them: [`common`] (helpers every floor shares), `schema` (the
 //! customer line, declared once), [`provenance`] (what a fetch proved),
@@ -38,6 +40,7 @@ pub mod report;
 pub(crate) mod schema;
 pub mod settings;
 pub mod source;
+pub mod split;
 pub mod stream;
 pub(crate) mod transform;
 pub(crate) mod vocabulary;

@@ -10,11 +10,11 @@ use crate::report::{
     Enrichment, IssueCounts, Metadata, QualitySummary, Rejection, Report, SourceInfo,
 };
 use crate::settings::RunSettings;
-use crate::source::ingest::{ingest_page_at, IngestError, SourceItem};
+use crate::source::ingest::{ingest_page_at, IngestError, Position, SourceItem};
 use crate::source::mapping::{Mapping, MappingSpec};
 use crate::source::reader::{ReadOptions, Reader};
 use crate::source::record::Mapper;
-use crate::transform::customer::{assess, Assessment, Customers};
+use crate::transform::customer::{assess, Assessment, Customer, Customers, Renumbering};
 use crate::transform::dedupe::Deduper;
 
 /// Builds a report from items handed over one at a time, in source order,
@@ -74,6 +74,26 @@ impl<'a> ReportBuilder<'a> {
                 record: original(),
             }),
         }
+    }
+
+    /// Takes the texts of customers assessed elsewhere (a part of the file
+    /// read on its own, [`crate::split`]); its customers are then added
+    /// with [`add_assessed`](Self::add_assessed) as renumbered here.
+    pub(crate) fn take_texts(&mut self, from: &Customers) -> Renumbering {
+        self.customers.take_texts(from)
+    }
+
+    /// Takes the next record in source order, assessed elsewhere and
+    /// renumbered by [`take_texts`](Self::take_texts).
+    pub(crate) fn add_assessed(&mut self, position: Position, customer: Customer) {
+        self.records_read += 1;
+        self.deduper.push(&mut self.customers, position, customer);
+    }
+
+    /// Takes the next record in source order, rejected elsewhere.
+    pub(crate) fn add_rejected(&mut self, rejection: Rejection<'a>) {
+        self.records_read += 1;
+        self.rejected.push(rejection);
     }
 
     /// Records read so far.

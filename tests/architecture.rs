@@ -11,7 +11,7 @@
 //! | 3 | `report` |
 //! | 4 | `compare` |
 //! | 5 | `pipeline` (a file or an API's pages to a report) |
-//! | 6 | `stream` (an upload in chunks) |
+//! | 6 | `stream` (an upload in chunks), `split` (a file in parts, merged) |
 //! | 7 | `vocabulary` (the page's words, event kinds included) |
 //! | 8 | `web` (the page's boundary) |
 #![cfg(not(target_arch = "wasm32"))]
@@ -19,7 +19,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-const FLOORS: [(&str, u8); 13] = [
+const FLOORS: [(&str, u8); 14] = [
     ("common", 0),
     ("schema", 0),
     ("provenance", 0),
@@ -31,6 +31,7 @@ const FLOORS: [(&str, u8); 13] = [
     ("compare", 4),
     ("pipeline", 5),
     ("stream", 6),
+    ("split", 6),
     ("vocabulary", 7),
     ("web", 8),
 ];

@@ -66,7 +66,11 @@ impl Outputs {
 }
 
 /// Writes `path` whole or not at all: into a temporary file beside it,
-/// flushed to disk, then renamed over it.
+/// flushed to disk, then renamed over it. A path that is not a regular
+/// file (`/dev/null`, `/dev/stdout`, a named pipe) is written straight
+/// through: renaming over it would replace the device or the pipe with a
+/// plain file. A symbolic link to a file is followed, and its target
+/// replaced, so the link stays.
 ///
 /// # Errors
 /// [`Failure::Io`] naming `path`; the temporary file is removed.
@@ -74,6 +78,20 @@ pub(crate) fn write_file(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), Failure> {
+    let failed = |error: io::Error| Failure::io(&path.display().to_string(), &error);
+    let target = match fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(failed)?;
+            let mut out = BufWriter::new(file);
+            return write(&mut out).and_then(|()| out.flush()).map_err(failed);
+        }
+        Ok(_) => fs::canonicalize(path).map_err(failed)?,
+        Err(_) => path.to_path_buf(),
+    };
+    let path = target.as_path();
     let name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
@@ -110,6 +128,32 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"first", "the old file stays");
         let left: Vec<_> = fs::read_dir(&dir).unwrap().collect();
         assert_eq!(left.len(), 1, "no temporary file is left behind");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_or_a_link_is_written_through_never_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        write_file(Path::new("/dev/null"), |out| out.write_all(b"gone")).unwrap();
+        let null = fs::symlink_metadata("/dev/null").unwrap();
+        assert!(
+            null.file_type().is_char_device(),
+            "/dev/null is still a device"
+        );
+
+        let dir = std::env::temp_dir().join(format!("cp-cli-link-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let real = dir.join("real.json");
+        let link = dir.join("latest.json");
+        fs::write(&real, b"old").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_file(&link, |out| out.write_all(b"new")).unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read(&real).unwrap(), b"new");
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -112,6 +112,20 @@ pub(crate) fn format_timestamp(moment: DateTime<Utc>) -> String {
     )
 }
 
+/// Formats a moment to the minute for a sentence: `YYYY-MM-DD HH:MM UTC`.
+/// Written by hand, as [`format_timestamp`] is: chrono's `format` brings its
+/// whole strftime machinery into the `.wasm` for this one line.
+pub(crate) fn format_minute(moment: DateTime<Utc>) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        moment.year(),
+        moment.month(),
+        moment.day(),
+        moment.hour(),
+        moment.minute()
+    )
+}
+
 /// Formats a moment for the run log: `YYYY-MM-DDTHH:MM:SS.mmmZ`.
 pub(crate) fn format_log_time(moment: DateTime<Utc>) -> String {
     let seconds = format_timestamp(moment);
@@ -150,6 +164,14 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_moment_to_the_minute() {
+        let at = parse_timestamp("2026-03-07T09:05:59.999Z").unwrap();
+        assert_eq!(format_minute(at), "2026-03-07 09:05 UTC");
+        let at = parse_timestamp("0999-12-31T23:59:00+00:00").unwrap();
+        assert_eq!(format_minute(at), "0999-12-31 23:59 UTC");
+    }
 
     fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
         NaiveDate::from_ymd_opt(y, m, d)

@@ -28,7 +28,7 @@ use super::services::{CancelToken, Clock, PageRequest, Timer, Transport};
 use super::store::{is_fresh, stored_key_identity, PageStore, StoreError};
 use super::url::{redact, resolve, secret_values, without_param, without_query, Origin};
 use crate::common::clock::millis_since;
-use crate::common::dates::{format_log_time, format_timestamp};
+use crate::common::dates::{format_log_time, format_minute, format_timestamp};
 use crate::common::hash::mix;
 use crate::common::words::plural;
 use crate::provenance::{
@@ -624,7 +624,7 @@ impl<'a> Run<'a> {
                 PageSource::Device,
                 format!(
                     "Page {page}: from this device, stored {} ({})",
-                    at.format("%Y-%m-%d %H:%M UTC"),
+                    format_minute(at),
                     plural(records as u64, "record", "records")
                 ),
             ),

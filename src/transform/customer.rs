@@ -151,6 +151,38 @@ impl Customers {
         self.rows.push(customer);
     }
 
+    /// Adds the texts of `from` (another run's store for the same reference
+    /// date: a part of the same file) after this store's, and says how its
+    /// customers are numbered here ([`Renumbering::apply`]). Taken in file
+    /// order, parts leave this store as reading the file in one piece would:
+    /// a name or domain is numbered by where it first appears in the file,
+    /// and quoted values follow each other in file order. One lookup per
+    /// distinct text, not per customer.
+    pub(crate) fn take_texts(&mut self, from: &Customers) -> Renumbering {
+        let names = (0..from.names.len() as u32)
+            .map(|id| self.names.intern(from.names.get(id)))
+            .collect();
+        let domains = (0..from.domains.len() as u32)
+            .map(|id| self.domains.intern(from.domains.get(id)))
+            .collect();
+        let issues_from = self.issues.len() as u32;
+        let text_from = self.text.len() as u32;
+        self.text.push_str(&from.text);
+        self.issues
+            .extend(from.issues.iter().map(|issue| QualityIssue {
+                field: issue.field,
+                problem: issue.problem.map_text(|span| Span {
+                    start: span.start + text_from,
+                    len: span.len,
+                }),
+            }));
+        Renumbering {
+            names,
+            domains,
+            issues_from,
+        }
+    }
+
     /// Puts `customer` in the place of the one at `index`.
     pub(crate) fn replace(&mut self, index: usize, customer: Customer) {
         self.rows[index] = customer;
@@ -285,6 +317,28 @@ impl Customers {
         let id = self.domains.intern(&lower);
         self.scratch = lower;
         id
+    }
+}
+
+/// How the customers of one store are numbered in another that took its
+/// texts ([`Customers::take_texts`]).
+#[derive(Debug)]
+pub(crate) struct Renumbering {
+    names: Vec<u32>,
+    domains: Vec<u32>,
+    issues_from: u32,
+}
+
+impl Renumbering {
+    /// `customer` of the store the texts came from, as a customer of the
+    /// store that took them.
+    pub(crate) fn apply(&self, customer: &Customer) -> Customer {
+        Customer {
+            name: self.names[customer.name as usize],
+            domain: self.domains[customer.domain as usize],
+            issues_start: customer.issues_start + self.issues_from,
+            ..*customer
+        }
     }
 }
 
