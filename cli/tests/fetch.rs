@@ -13,6 +13,11 @@ fn report(path: &std::path::Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).expect("the report")).expect("JSON")
 }
 
+/// The users endpoint of a mock API with `flags`.
+fn users(flags: &[&str]) -> String {
+    format!("{}/api/users", mock_api(flags))
+}
+
 /// `fetch url` with `--log json`, 12 a page, and `extra` options, its
 /// report thrown away.
 fn fetch_logged(url: &str, extra: &[&str]) -> std::process::Output {
@@ -33,10 +38,9 @@ fn fields_of(output: &std::process::Output, kind: &str, fields: &[&str]) -> Vec<
 
 #[test]
 fn a_clean_run_exits_0_and_a_partial_one_3_with_its_report() {
-    let api = mock_api(&["--failure-rate", "0"]);
+    let url = users(&["--failure-rate", "0"]);
     let dir = scratch("exit-codes");
     let out = dir.join("report.json");
-    let url = format!("{api}/api/users");
     let args = |url: &str| {
         vec![
             "fetch".to_owned(),
@@ -133,10 +137,9 @@ fn bad_settings_exit_2_with_the_pages_messages_and_nothing_is_fetched_or_written
 
 #[test]
 fn the_key_is_read_from_the_environment_or_a_file_and_never_written() {
-    let api = mock_api(&["--failure-rate", "0", "--api-key", "sekret-key"]);
+    let url = users(&["--failure-rate", "0", "--api-key", "sekret-key"]);
     let dir = scratch("key");
     let out = dir.join("report.json");
-    let url = format!("{api}/api/users");
     let args = ["fetch", url.as_str(), "-o", out.to_str().unwrap()];
 
     let without = run(&args, b"", &[]);
@@ -169,7 +172,7 @@ fn the_key_is_read_from_the_environment_or_a_file_and_never_written() {
 #[test]
 fn rate_limits_and_server_errors_wait_exactly_as_the_page_does() {
     // Every page's first attempt: 429 with Retry-After: 1. One page of 12.
-    let api = mock_api(&[
+    let url = users(&[
         "--failure-rate",
         "0",
         "--rate-limit-rate",
@@ -179,7 +182,6 @@ fn rate_limits_and_server_errors_wait_exactly_as_the_page_does() {
         "--retry-after-secs",
         "1",
     ]);
-    let url = format!("{api}/api/users");
     let started = Instant::now();
     let output = fetch_logged(&url, &[]);
     let took = started.elapsed();
@@ -189,8 +191,7 @@ fn rate_limits_and_server_errors_wait_exactly_as_the_page_does() {
     assert!(took.as_millis() >= 1000, "the wait was made: {took:?}");
 
     // A 503 on the first attempt: the first backoff, 1 s.
-    let api = mock_api(&["--failure-rate", "1", "--max-faults-per-page", "1"]);
-    let url = format!("{api}/api/users");
+    let url = users(&["--failure-rate", "1", "--max-faults-per-page", "1"]);
     let output = fetch_logged(&url, &[]);
     assert_eq!(code(&output), Some(0), "{}", stderr(&output));
     let retries = fields_of(&output, "retry", &["page", "retry", "wait_ms"]);
@@ -200,7 +201,7 @@ fn rate_limits_and_server_errors_wait_exactly_as_the_page_does() {
 #[test]
 fn a_run_cut_short_resumes_from_the_pages_kept_on_disk() {
     // Seed 3: page 1 answers at once, page 2 fails its first attempt only.
-    let api = mock_api(&[
+    let url = users(&[
         "--failure-rate",
         "0.5",
         "--max-faults-per-page",
@@ -211,7 +212,6 @@ fn a_run_cut_short_resumes_from_the_pages_kept_on_disk() {
     let dir = scratch("keep");
     let keep = dir.join("pages");
     let out = dir.join("report.json");
-    let url = format!("{api}/api/users");
     let run_keeping = || {
         run(
             &[
@@ -275,8 +275,7 @@ fn a_run_cut_short_resumes_from_the_pages_kept_on_disk() {
 
 #[test]
 fn a_redirect_to_another_origin_is_not_followed_with_the_key() {
-    let api = mock_api(&["--failure-rate", "0", "--redirect", "cross"]);
-    let url = format!("{api}/api/users");
+    let url = users(&["--failure-rate", "0", "--redirect", "cross"]);
     let output = run(
         &["fetch", &url, "-o", "/dev/null"],
         b"",
@@ -288,8 +287,7 @@ fn a_redirect_to_another_origin_is_not_followed_with_the_key() {
         "{}",
         stderr(&output)
     );
-    let same = mock_api(&["--failure-rate", "0", "--redirect", "same"]);
-    let url = format!("{same}/api/users");
+    let url = users(&["--failure-rate", "0", "--redirect", "same"]);
     let output = run(
         &["fetch", &url, "-o", "/dev/null"],
         b"",
@@ -412,7 +410,7 @@ fn comparable(report: &[u8]) -> (Value, Vec<u8>) {
 
 #[test]
 fn an_api_report_is_the_pages_but_for_the_time_the_timings_and_the_mark() {
-    let api = mock_api(&[
+    let url = users(&[
         "--failure-rate",
         "0",
         "--users",
@@ -421,7 +419,6 @@ fn an_api_report_is_the_pages_but_for_the_time_the_timings_and_the_mark() {
         "--duplicate-rate",
         "0.1",
     ]);
-    let url = format!("{api}/api/users");
     let output = run(
         &[
             "fetch",
@@ -489,7 +486,7 @@ fn requests_go_through_the_proxy_the_environment_names() {
 #[test]
 fn an_attempt_past_its_timeout_is_given_up_and_retried() {
     // Page 1's first answer would take 3 s; the attempt is allowed 300 ms.
-    let api = mock_api(&[
+    let url = users(&[
         "--failure-rate",
         "0",
         "--slow-rate",
@@ -499,7 +496,6 @@ fn an_attempt_past_its_timeout_is_given_up_and_retried() {
         "--max-faults-per-page",
         "1",
     ]);
-    let url = format!("{api}/api/users");
     let started = Instant::now();
     let output = fetch_logged(&url, &["--timeout-ms", "300"]);
     let took = started.elapsed();
@@ -516,7 +512,7 @@ fn an_attempt_past_its_timeout_is_given_up_and_retried() {
 #[test]
 fn a_signal_cancels_the_run_as_the_pages_cancel_does_and_nothing_is_written() {
     // Every answer takes 5 s: the run is still waiting when the signal comes.
-    let api = mock_api(&[
+    let url = users(&[
         "--failure-rate",
         "0",
         "--slow-rate",
@@ -526,7 +522,6 @@ fn a_signal_cancels_the_run_as_the_pages_cancel_does_and_nothing_is_written() {
     ]);
     let dir = scratch("signal");
     let out = dir.join("report.json");
-    let url = format!("{api}/api/users");
     for signal in ["-INT", "-TERM"] {
         let started = Instant::now();
         let child = std::process::Command::new(support::BIN)
