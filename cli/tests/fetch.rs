@@ -7,7 +7,7 @@ mod support;
 use std::time::Instant;
 
 use serde_json::{json, Value};
-use support::{code, events, mock_api, run, scratch, stderr};
+use support::{code, events, mock_api, run, scratch, scratch_report, stderr};
 
 fn report(path: &std::path::Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).expect("the report")).expect("JSON")
@@ -39,8 +39,7 @@ fn fields_of(output: &std::process::Output, kind: &str, fields: &[&str]) -> Vec<
 #[test]
 fn a_clean_run_exits_0_and_a_partial_one_3_with_its_report() {
     let url = users(&["--failure-rate", "0"]);
-    let dir = scratch("exit-codes");
-    let out = dir.join("report.json");
+    let (dir, out) = scratch_report("exit-codes");
     let args = |url: &str| {
         vec![
             "fetch".to_owned(),
@@ -82,8 +81,7 @@ fn a_clean_run_exits_0_and_a_partial_one_3_with_its_report() {
 
 #[test]
 fn bad_settings_exit_2_with_the_pages_messages_and_nothing_is_fetched_or_written() {
-    let dir = scratch("bad-settings");
-    let out = dir.join("report.json");
+    let (dir, out) = scratch_report("bad-settings");
     let o = out.to_str().unwrap();
     type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
     let cases: [Case; 4] = [
@@ -138,8 +136,7 @@ fn bad_settings_exit_2_with_the_pages_messages_and_nothing_is_fetched_or_written
 #[test]
 fn the_key_is_read_from_the_environment_or_a_file_and_never_written() {
     let url = users(&["--failure-rate", "0", "--api-key", "sekret-key"]);
-    let dir = scratch("key");
-    let out = dir.join("report.json");
+    let (dir, out) = scratch_report("key");
     let args = ["fetch", url.as_str(), "-o", out.to_str().unwrap()];
 
     let without = run(&args, b"", &[]);
@@ -520,8 +517,7 @@ fn a_signal_cancels_the_run_as_the_pages_cancel_does_and_nothing_is_written() {
         "--slow-ms",
         "5000",
     ]);
-    let dir = scratch("signal");
-    let out = dir.join("report.json");
+    let (dir, out) = scratch_report("signal");
     for signal in ["-INT", "-TERM"] {
         let started = Instant::now();
         let child = std::process::Command::new(support::BIN)
@@ -562,8 +558,7 @@ fn a_signal_cancels_the_run_as_the_pages_cancel_does_and_nothing_is_written() {
 #[test]
 fn presets_reach_shopify_and_hubspot_shaped_apis_by_link_and_cursor() {
     let api = mock_api(&["--failure-rate", "0", "--users", "260"]);
-    let dir = scratch("presets");
-    let out = dir.join("report.json");
+    let (dir, out) = scratch_report("presets");
     for (preset, shape, key, pages) in [
         ("shopify", "shopify", "shpat", 2),
         ("hubspot", "hubspot", "pat-1", 3),

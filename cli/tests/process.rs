@@ -7,7 +7,9 @@ mod support;
 use chrono::Utc;
 use customer_pipeline::settings::{ReadForm, RunSettings};
 use customer_pipeline::stream::UploadStream;
-use support::{code, fixture, run, scratch, stderr, without_time, without_time_and_mark};
+use support::{
+    code, fixture, run, scratch, scratch_report, stderr, without_time, without_time_and_mark,
+};
 
 const FIXTURES: [&str; 4] = [
     "reqres_users.json",
@@ -168,8 +170,7 @@ fn ndjson_from_standard_input_in_any_cut() {
 
 #[test]
 fn bad_input_and_bad_settings_exit_2_with_the_cores_message_and_write_nothing() {
-    let dir = scratch("bad-input");
-    let out = dir.join("report.json");
+    let (dir, out) = scratch_report("bad-input");
     let path = fixture("reqres_users.json");
     let cases: [(&[&str], &[u8], &str); 5] = [
         (

@@ -85,6 +85,13 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A fresh empty folder for one test, and a report's path in it.
+pub fn scratch_report(name: &str) -> (PathBuf, PathBuf) {
+    let dir = scratch(name);
+    let report = dir.join("report.json");
+    (dir, report)
+}
+
 /// `bytes` (a report or a changes file) with every `export_timestamp` set
 /// to the epoch and every command-line mark (`"via": "cli"` in a pretty
 /// `source`, `,"via":"cli"` in a compact one) taken out.
