@@ -544,6 +544,14 @@ pub fn report_unmapped<'o>(
     )
 }
 
+/// The customer with `id` in a report's JSON; panics when there is none.
+pub fn customer(report: &serde_json::Value, id: u64) -> &serde_json::Value {
+    report["customers"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["customer_id"] == id))
+        .unwrap_or_else(|| panic!("customer {id} is in the report"))
+}
+
 /// The pages a run gave up on, each with its code.
 pub fn failed_pages(outcome: &FetchOutcome) -> Vec<(u64, FailureCode)> {
     outcome
