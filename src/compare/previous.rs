@@ -148,7 +148,7 @@ impl PreviousReport {
     }
 
     /// Its seed, dates, source and size.
-    pub(crate) fn summary(&self) -> RunSummary {
+    pub fn summary(&self) -> RunSummary {
         let m = &self.metadata;
         RunSummary {
             export_timestamp: m.export_timestamp.clone(),

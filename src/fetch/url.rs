@@ -81,7 +81,7 @@ impl Origin {
     /// # Errors
     /// [`UrlError`] for an empty, relative or non-HTTP URL, or one with a
     /// user name or password.
-    pub(crate) fn of(url: &str) -> Result<Origin, UrlError> {
+    pub fn of(url: &str) -> Result<Origin, UrlError> {
         parse_api_url(url).map(|url| Origin(url.origin()))
     }
 

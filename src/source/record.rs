@@ -403,7 +403,7 @@ impl Mapper {
     }
 
     /// A mapper applying `spec` over the proposals.
-    pub(crate) fn new(spec: MappingSpec) -> Self {
+    pub fn new(spec: MappingSpec) -> Self {
         Mapper {
             spec,
             resolved: None,
