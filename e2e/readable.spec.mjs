@@ -258,9 +258,9 @@ test('counts are words and sizes have units: plurals, KB and MB, waits and succe
   await expect(page.locator('#counts [data-count="requests"] dd')).toHaveText('1');
   await expect(page.locator('#counts [data-count="waited"] dt')).toContainText('Time waited');
   await expect(page.locator('#counts [data-count="waited"] .tile-note')).toContainText('summed over concurrent requests');
-  await expect(page.locator('#counts [data-count="success_rate"] dt')).toContainText('Successful requests');
-  await expect(page.locator('#counts [data-count="success_rate"] .tile-note')).toHaveText('of 1 request, retries included');
-  await expect(page.locator('#counts [data-count="success_rate"] dd')).toHaveText('100%');
+  await expect(page.locator('#counts [data-count="first_try"] dt')).toContainText('First-try success');
+  await expect(page.locator('#counts [data-count="first_try"] .tile-note')).toHaveText('1 of 1 page fetched without a retry; 1 request of 1 answered');
+  await expect(page.locator('#counts [data-count="first_try"] dd')).toHaveText('100%');
   const text = await page.locator('body').innerText();
   expect(text).not.toMatch(/\b1 (requests|records|customers|pages|retries|attempts)\b/);
   expect(text).not.toContain('(s)');

@@ -258,6 +258,11 @@ pub struct FetchStats {
     pub pages_from_device: u64,
     /// Pages accepted from the API's answers in this run.
     pub pages_from_network: u64,
+    /// Of `pages_from_network`, the pages accepted on their first request:
+    /// no retry and no rate-limit wait. With `pages_from_network`, the
+    /// first-try success the page shows (a page that needed a retry still
+    /// arrived; `success_rate`, of requests, reads lower for it).
+    pub pages_first_try: u64,
     /// Retries per cause.
     pub retries: RetryCounts,
     /// 429 responses.

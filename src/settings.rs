@@ -357,7 +357,7 @@ impl Setting {
 
     /// Its parameter in the page's URL query (the automation contract), if
     /// a link may carry it. Never for the key.
-    pub fn query(self) -> Option<&'static str> {
+    pub(crate) fn query(self) -> Option<&'static str> {
         match self {
             Setting::Url => Some("api"),
             Setting::Concurrency => Some("concurrency"),
@@ -850,7 +850,7 @@ impl ShapeForm {
     ///
     /// # Errors
     /// [`SettingsError`] naming the first setting that cannot be used.
-    pub fn validate(&self) -> Result<ApiShape, SettingsError> {
+    pub(crate) fn validate(&self) -> Result<ApiShape, SettingsError> {
         let preset_text = given(&self.preset).unwrap_or("");
         let preset = Preset::parse(preset_text).ok_or_else(|| {
             refused(

@@ -126,7 +126,7 @@ pub enum UploadEventKind {
 }
 
 /// An upload's event.
-pub type UploadEvent = RunEvent<UploadEventKind>;
+pub(crate) type UploadEvent = RunEvent<UploadEventKind>;
 
 // Used by the page (`web`, wasm32 only) and by tests.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]

@@ -214,7 +214,7 @@ pub(crate) struct Bucket {
 
 /// An enriched field and its values.
 #[derive(Debug, Serialize)]
-pub struct Field {
+pub(crate) struct Field {
     /// The report's key.
     pub name: &'static str,
     /// As people read it.

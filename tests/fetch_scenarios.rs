@@ -26,6 +26,11 @@ fn all_pages_without_faults() {
     assert_eq!(harness.api.requests(), 5);
     assert_eq!(outcome.provenance.stats.requests, 5);
     assert_eq!(outcome.provenance.stats.success_rate, 1.0);
+    assert_eq!(outcome.provenance.stats.pages_from_network, 5);
+    assert_eq!(
+        outcome.provenance.stats.pages_first_try, 5,
+        "no page needed a retry"
+    );
     assert!(harness.time.waits().is_empty());
     let report = harness.report(&outcome);
     assert_eq!(report.metadata.total_customers, 30);
@@ -40,6 +45,9 @@ fn a_503_then_success_waits_one_second() {
     assert_eq!(harness.time.waits(), secs(&[1]));
     assert_eq!(harness.api.requests_for(2), 2);
     assert_eq!(outcome.provenance.stats.retries.server_error, 1);
+    // Both pages arrived; one of them on its first request.
+    assert_eq!(outcome.provenance.stats.pages_from_network, 2);
+    assert_eq!(outcome.provenance.stats.pages_first_try, 1);
     assert!(harness
         .log_messages()
         .iter()
@@ -118,6 +126,10 @@ fn a_429_with_seconds_waits_as_told_and_lowers_concurrency() {
         outcome.provenance.stats.retries.total(),
         0,
         "429s do not use the retries"
+    );
+    assert_eq!(
+        outcome.provenance.stats.pages_first_try, 4,
+        "a page that waited for a 429 was not a first try"
     );
     assert_eq!(outcome.provenance.stats.final_concurrency, 2);
     assert!(

@@ -328,6 +328,11 @@ async function redacted(url) {
   }
 }
 
+/** The share of the pages fetched that arrived on their first request. */
+function firstTry(f) {
+  return f.pages_from_network === 0 ? '—' : `${Math.round((f.pages_first_try / f.pages_from_network) * 100)}%`;
+}
+
 /** The end state and status line of a run that produced a report. */
 function outcome({ metadata: m, millis }) {
   if (m.complete && m.total_customers === 0) {
@@ -546,10 +551,10 @@ function tiles(m, millis) {
         `summed over concurrent requests (fetching: ${seconds(f.fetch_ms)})`],
       ['cache_hits', 'Pages from cache', count(f.cache_hits)],
       ...(reuseText(f) ? [['from_device', 'Resumed', reuseText(f)]] : []),
-      // Not "first-try success" of pages: the core counts requests, and a page
-      // that failed once then succeeded is one of two requests succeeding.
-      ['success_rate', 'Successful requests', `${Math.round(f.success_rate * 100)}%`,
-        `of ${plural(f.requests, 'request', 'requests')}, retries included`],
+      // Of the pages fetched, those that needed no retry: a page that failed
+      // once and then arrived is not a failure of the run.
+      ['first_try', 'First-try success', firstTry(f),
+        `${count(f.pages_first_try)} of ${plural(f.pages_from_network, 'page', 'pages')} fetched without a retry; ${plural(f.successful_requests, 'request', 'requests')} of ${count(f.requests)} answered`],
       ['timing', 'Fetch / process', `${seconds(f.fetch_ms)} / ${seconds(f.process_ms)}`],
     );
   } else {

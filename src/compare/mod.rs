@@ -41,7 +41,7 @@ pub use read::{ReadError, ReadProblem, ReportReader};
 
 /// A set of fields of the line, as bits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FieldSet(u16);
+pub(crate) struct FieldSet(u16);
 
 impl FieldSet {
     /// Every field but `customer_id`, the key the reports are matched by.

@@ -816,7 +816,11 @@ impl<'a> Run<'a> {
                         // judged meanwhile is checked against this one.
                         self.accepted(&page_address, page, &url, &summary);
                         self.store_page(page, &page_address, &body).await;
-                        self.update(|state| state.stats.pages_from_network += 1);
+                        let first_try = tries.retries == 0 && tries.rate_limit_waits == 0;
+                        self.update(|state| {
+                            state.stats.pages_from_network += 1;
+                            state.stats.pages_first_try += u64::from(first_try);
+                        });
                         let records = summary.records;
                         self.emit(
                             Level::Info,

@@ -12,14 +12,14 @@
 //!   the browser implements with IndexedDB.
 
 pub mod budget;
-pub mod classify;
+pub(crate) mod classify;
 mod completeness;
 pub mod events;
 pub mod fetcher;
 pub mod kinds;
-pub mod limiter;
+pub(crate) mod limiter;
 pub mod pages;
-pub mod policy;
+pub(crate) mod policy;
 pub mod services;
 pub mod store;
 pub mod url;

@@ -428,7 +428,7 @@ pub fn ingest_page<'a>(
 ///
 /// # Errors
 /// [`IngestError`] when the body is not JSON, or has no array at `records`.
-pub fn ingest_page_at<'a>(
+pub(crate) fn ingest_page_at<'a>(
     body: &'a [u8],
     page: u64,
     records: Option<&str>,

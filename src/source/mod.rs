@@ -20,4 +20,4 @@ pub mod mapping;
 pub mod probe;
 pub mod reader;
 pub mod record;
-pub mod sniff;
+pub(crate) mod sniff;

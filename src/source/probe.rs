@@ -154,7 +154,7 @@ pub fn probe_page(body: &[u8], page: u64, options: &MappingSpec) -> Result<Probe
 ///
 /// # Errors
 /// [`IngestError`] when the page has no array of records there.
-pub fn probe_page_at(
+pub(crate) fn probe_page_at(
     body: &[u8],
     page: u64,
     records: Option<&str>,

@@ -70,7 +70,7 @@ impl BinaryKind {
     }
 
     /// What the file is, for people, as it fits "This file looks like …".
-    pub fn description(self) -> &'static str {
+    pub(crate) fn description(self) -> &'static str {
         match self {
             BinaryKind::Pdf => "a PDF document",
             BinaryKind::Zip => "a ZIP archive (an Excel .xlsx workbook is one)",

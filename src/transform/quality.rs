@@ -91,7 +91,7 @@ pub(crate) struct QualityIssue {
 /// just found, [`Span`] once stored. Shown as in the report, e.g. `missing`
 /// or `invalid date '2024-13-45'`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Problem<T> {
+pub(crate) enum Problem<T> {
     /// The key is absent.
     Missing,
     /// The value is `null`.
