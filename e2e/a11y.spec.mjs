@@ -5,16 +5,10 @@
 import { test, expect } from '@playwright/test';
 import {
   ROOT, apiUrl, axeViolations, chooseFile, clickAndSettle, download, focusedId, openAndAutorun, openMoreSettings, openPage,
-  resetMockAroundEach,
+  VIEWS, resetMockAroundEach,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
-const VIEWS = [
-  { width: 1280, height: 900, colorScheme: 'light' },
-  { width: 1280, height: 900, colorScheme: 'dark' },
-  { width: 390, height: 844, colorScheme: 'light' },
-  { width: 390, height: 844, colorScheme: 'dark' },
-];
 
 resetMockAroundEach(test);
 

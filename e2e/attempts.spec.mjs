@@ -4,16 +4,10 @@
 // states, wide and narrow, light and dark.
 import { test, expect } from '@playwright/test';
 import {
-  ROOT, apiUrl, axeViolations, chooseFile, clickAndSettle, openPage, resetMockAroundEach,
+  ROOT, apiUrl, axeViolations, chooseFile, clickAndSettle, openPage, resetMockAroundEach, VIEWS,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
-const VIEWS = [
-  { width: 1280, height: 900, colorScheme: 'light' },
-  { width: 1280, height: 900, colorScheme: 'dark' },
-  { width: 390, height: 844, colorScheme: 'light' },
-  { width: 390, height: 844, colorScheme: 'dark' },
-];
 /** Every place a failure of the source or the run is shown. */
 const ERROR_PLACES = ['#error', '#mapping-error'];
 

@@ -3,19 +3,12 @@
 import { test, expect } from '@playwright/test';
 import {
   CUSTOMER_KEYS, REQRES_NAMES_SORTED, apiUrl, clickAndSettle, configureMock, download,
-  mockLog, openAndAutorun, openPage, resetMock, restoreMock, tableNames,
+  mockLog, openAndAutorun, openPage, resetMockAroundEach, tableNames,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
 
-test.beforeEach(async ({ request }) => {
-  await resetMock(request);
-});
-
-test.afterEach(async ({ request }) => {
-  await restoreMock(request);
-  await resetMock(request);
-});
+resetMockAroundEach(test);
 
 test('defaults against a faulty API: retries, then all twelve users in a complete report', async ({ page, request }) => {
   // Every page fails on its first attempt and succeeds on the second.

@@ -36,16 +36,26 @@ export function apiUrl(overrides = {}) {
 /** Clears the mock's attempt counters and request log. */
 /**
  * Clears the mock's attempt counters and request log before and after each
- * test of the file (for files whose tests change no server-wide setting).
+ * test of the file, and after each puts back any server-wide setting the
+ * test changed with `configureMock`.
  */
 export function resetMockAroundEach(test) {
   test.beforeEach(async ({ request }) => {
     await resetMock(request);
   });
   test.afterEach(async ({ request }) => {
+    await restoreMock(request);
     await resetMock(request);
   });
 }
+
+/** The views the page is checked in: wide and narrow, light and dark. */
+export const VIEWS = [
+  { width: 1280, height: 900, colorScheme: 'light' },
+  { width: 1280, height: 900, colorScheme: 'dark' },
+  { width: 390, height: 844, colorScheme: 'light' },
+  { width: 390, height: 844, colorScheme: 'dark' },
+];
 
 export async function resetMock(request) {
   const response = await request.post(`${MOCK}/__admin/reset`);

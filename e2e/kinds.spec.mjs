@@ -3,19 +3,12 @@
 // allow browsers (no CORS headers).
 import { test, expect } from '@playwright/test';
 import {
-  apiUrl, clickAndSettle, copiedLink, download, mockLog, openAndAutorun, openMoreSettings, openPage, resetMock, restoreMock,
+  apiUrl, clickAndSettle, copiedLink, download, mockLog, openAndAutorun, openMoreSettings, openPage, resetMockAroundEach,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
 
-test.beforeEach(async ({ request }) => {
-  await resetMock(request);
-});
-
-test.afterEach(async ({ request }) => {
-  await restoreMock(request);
-  await resetMock(request);
-});
+resetMockAroundEach(test);
 
 /** Opens the page with `params`, types `key` into the key field and runs; returns the end state. */
 async function runWithKey(page, params, key) {

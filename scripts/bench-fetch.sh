@@ -4,6 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
-scripts/build.sh
-cargo build --release -p mock-api
+build_page_and_mock
 node bench/fetch.mjs

@@ -4,6 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
-scripts/build.sh
-cargo build --release -p mock-api -p customer-bench
+build_page_and_mock -p customer-bench
 node bench/page.mjs

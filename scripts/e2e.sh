@@ -6,7 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-
-scripts/build.sh
-cargo build --release -p mock-api
+build_page_and_mock
 npx playwright test -c e2e/playwright.config.mjs "$@"

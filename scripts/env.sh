@@ -3,3 +3,10 @@
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$root/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+# Builds the release page module (www/pkg) and the mock API that serves it,
+# with any further `-p package` arguments built alongside.
+build_page_and_mock() {
+  "$root/scripts/build.sh"
+  cargo build --release -p mock-api "$@"
+}

@@ -4,8 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
-scripts/build.sh
-cargo build --release -p mock-api
+build_page_and_mock
 port="${PORT:-8080}"
 echo "Open http://127.0.0.1:$port/ in a browser (Ctrl-C stops the server)."
 echo "The page fetches from the mock API at http://127.0.0.1:$port/api/users, which injects"

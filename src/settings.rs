@@ -72,19 +72,16 @@ pub(crate) fn map_text(base: &str, changes: Option<&MapSetting>) -> Result<Strin
 /// How an upload is read, as the page gives it: the field mapping and the
 /// CSV separator.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct ReadForm {
     /// Field mapping overrides (absent or empty: as proposed).
-    #[serde(default)]
     pub map: Option<MapSetting>,
     /// A comma, semicolon, tab or pipe (a tab may be written `tab` or `\t`), or
     /// empty to find it from the header.
-    #[serde(default)]
     pub separator: Option<String>,
     /// The file's name, whose extension may say its layout.
-    #[serde(default)]
     pub file_name: Option<String>,
     /// Draw from the seed what the source lacks (absent: on).
-    #[serde(default)]
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
     pub simulate: Option<bool>,
 }
@@ -141,50 +138,28 @@ pub struct Limit {
     pub default: Option<u64>,
 }
 
+impl Limit {
+    /// From `min` to `max`, and `default` when left empty.
+    const fn new(min: u64, max: u64, default: Option<u64>) -> Limit {
+        Limit { min, max, default }
+    }
+}
+
 /// Requests in flight at once.
-pub(crate) const CONCURRENCY: Limit = Limit {
-    min: 1,
-    max: 16,
-    default: Some(4),
-};
+pub(crate) const CONCURRENCY: Limit = Limit::new(1, 16, Some(4));
 /// Retries per page after the first attempt (5xx, timeouts, network, bad answers).
-pub(crate) const RETRIES: Limit = Limit {
-    min: 0,
-    max: 10,
-    default: Some(3),
-};
+pub(crate) const RETRIES: Limit = Limit::new(0, 10, Some(3));
 /// Time allowed per attempt, in milliseconds.
-pub(crate) const TIMEOUT_MS: Limit = Limit {
-    min: 100,
-    max: 120_000,
-    default: Some(10_000),
-};
+pub(crate) const TIMEOUT_MS: Limit = Limit::new(100, 120_000, Some(10_000));
 /// Records per page asked for (`per_page`); empty leaves it to the API.
-pub(crate) const PER_PAGE: Limit = Limit {
-    min: 1,
-    max: 10_000,
-    default: None,
-};
-/// Hours a page kept on the device is reused before it is fetched again.
+pub(crate) const PER_PAGE: Limit = Limit::new(1, 10_000, None);
 /// The most megabytes one page's answer may have.
-pub(crate) const MAX_PAGE_MB: Limit = Limit {
-    min: 1,
-    max: 1024,
-    default: Some(64),
-};
+pub(crate) const MAX_PAGE_MB: Limit = Limit::new(1, 1024, Some(64));
 
 /// Hours a page kept on the device is reused.
-pub(crate) const KEEP_HOURS: Limit = Limit {
-    min: 1,
-    max: 720,
-    default: Some(24),
-};
+pub(crate) const KEEP_HOURS: Limit = Limit::new(1, 720, Some(24));
 /// The seed of the seeded assignments.
-pub(crate) const SEED: Limit = Limit {
-    min: 0,
-    max: MAX_SEED,
-    default: None,
-};
+pub(crate) const SEED: Limit = Limit::new(0, MAX_SEED, None);
 
 /// A run setting, named as errors (`invalid_setting`'s `field`), the
 /// vocabulary and the page name it. The vocabulary lists each with its key
@@ -834,37 +809,27 @@ pub struct FetchForm {
 /// settings over it (empty: the preset's). Read by [`ShapeForm::validate`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[cfg_attr(test, derive(Serialize))]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct ShapeForm {
     /// `reqres` (empty), `shopify`, `hubspot` or `custom`.
-    #[serde(default)]
     pub preset: Option<String>,
     /// `page`, `offset`, `cursor`, `link` or `next_url`.
-    #[serde(default)]
     pub pagination: Option<String>,
     /// A dotted path, or `auto`.
-    #[serde(default)]
     pub records: Option<String>,
     /// `header:<Name>`, `bearer`, `basic`, `query:<name>`.
-    #[serde(default)]
     pub auth: Option<String>,
     /// The page kind's page number parameter.
-    #[serde(default)]
     pub page_param: Option<String>,
     /// The page size parameter.
-    #[serde(default)]
     pub size_param: Option<String>,
     /// The offset kind's offset parameter.
-    #[serde(default)]
     pub offset_param: Option<String>,
     /// The cursor kind's body path.
-    #[serde(default)]
     pub cursor_path: Option<String>,
     /// The cursor kind's parameter.
-    #[serde(default)]
     pub cursor_param: Option<String>,
     /// The next-URL kind's body path.
-    #[serde(default)]
     pub next_path: Option<String>,
 }
 

@@ -6,10 +6,13 @@
 //! after an intended change), and the rules that matter are checked apart.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod support;
+
 use customer_pipeline::pipeline::process_upload_with;
 use customer_pipeline::settings::RunSettings;
 use customer_pipeline::source::reader::ReadOptions;
 use serde_json::Value;
+use support::customer;
 
 fn settings() -> RunSettings {
     RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z").expect("valid settings")
@@ -31,13 +34,6 @@ fn report(fixture: &str, options: &ReadOptions) -> (Vec<u8>, Value) {
     );
     let json = serde_json::from_slice(&bytes).expect("the report is JSON");
     (bytes, json)
-}
-
-fn customer(json: &Value, id: u64) -> &Value {
-    json["customers"]
-        .as_array()
-        .and_then(|all| all.iter().find(|c| c["customer_id"] == id))
-        .unwrap_or_else(|| panic!("customer {id}"))
 }
 
 #[test]

@@ -416,12 +416,7 @@ fn a_short_middle_page_in_a_walk_is_listed_not_the_end() {
     assert!(!outcome.is_complete());
     assert_eq!(outcome.pages.len(), 5, "the walk goes on past it");
     assert_eq!(
-        outcome
-            .provenance
-            .failed_pages
-            .iter()
-            .map(|f| (f.page, f.code))
-            .collect::<Vec<_>>(),
+        support::failed_pages(&outcome),
         [(2, FailureCode::ShortPage)]
     );
 }

@@ -11,7 +11,7 @@ use customer_pipeline::fetch::fetcher::{FetchConfig, FetchOutcome};
 use customer_pipeline::fetch::kinds::{ApiShape, Auth, Pagination, Preset};
 use customer_pipeline::provenance::{FailureCode, WalkEnd};
 use support::shaped::{run_shaped, Paging, ShapedApi};
-use support::{FakeStore, StoreOp};
+use support::{failed_pages, FakeStore, StoreOp};
 
 fn config(shape: ApiShape, per_page: Option<u32>) -> FetchConfig {
     FetchConfig {
@@ -49,15 +49,6 @@ fn offset() -> ApiShape {
         size_param: "limit".into(),
         ..ApiShape::default()
     }
-}
-
-fn codes(outcome: &FetchOutcome) -> Vec<(u64, FailureCode)> {
-    outcome
-        .provenance
-        .failed_pages
-        .iter()
-        .map(|failure| (failure.page, failure.code))
-        .collect()
 }
 
 fn ended_by(outcome: &FetchOutcome) -> Option<(u64, WalkEnd)> {
@@ -124,7 +115,7 @@ fn a_cursor_seen_before_is_a_loop_that_fails_the_run_and_stops_it() {
         let (outcome, events) = run_shaped(&api, &config(shape, Some(10)), None);
         assert!(!outcome.is_complete(), "{paging:?}");
         assert_eq!(
-            codes(&outcome),
+            failed_pages(&outcome),
             [(4, FailureCode::RepeatedCursor)],
             "{paging:?}"
         );
@@ -148,7 +139,7 @@ fn a_next_page_on_another_origin_is_refused_and_the_key_never_goes_there() {
         api.foreign_next = Some(2);
         let (outcome, _) = run_shaped(&api, &config(shape, Some(10)), None);
         assert!(!outcome.is_complete(), "{paging:?}");
-        assert_eq!(codes(&outcome), [(3, FailureCode::NextOtherOrigin)]);
+        assert_eq!(failed_pages(&outcome), [(3, FailureCode::NextOtherOrigin)]);
         let received = api.received.borrow();
         assert_eq!(received.len(), 2, "{paging:?}");
         assert!(received
@@ -206,7 +197,7 @@ fn a_failed_page_stops_a_cursor_walk() {
     api.fail_first.borrow_mut().insert(2, vec![404]);
     let (outcome, _) = run_shaped(&api, &config(cursor(), Some(10)), None);
     assert!(!outcome.is_complete());
-    assert_eq!(codes(&outcome), [(2, FailureCode::NotFound)]);
+    assert_eq!(failed_pages(&outcome), [(2, FailureCode::NotFound)]);
     assert!(outcome
         .provenance
         .warnings
@@ -389,22 +380,14 @@ fn hubspot_contact(id: usize) -> String {
 
 #[test]
 fn a_hubspot_walk_reads_nested_string_fields_into_the_contract() {
-    use customer_pipeline::pipeline::process_fetched;
     use customer_pipeline::settings::RunSettings;
-    use customer_pipeline::source::mapping::MappingSpec;
     let mut api = ShapedApi::new(Paging::Cursor, 0, 10, "results");
     api.records = (1..=12).map(hubspot_contact).collect();
     let (outcome, _) = run_shaped(&api, &config(cursor(), Some(10)), None);
     assert!(outcome.is_complete());
     let settings =
         RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z").expect("valid settings");
-    let report = process_fetched(
-        outcome.page_bodies(),
-        outcome.provenance.clone(),
-        &MappingSpec::none(),
-        &settings,
-        &support::FakeTime::default(),
-    );
+    let report = support::report_unmapped(&outcome, &settings, &support::FakeTime::default());
     let json: serde_json::Value = serde_json::from_slice(&report.to_json()).unwrap();
     let fields = &json["metadata"]["mapping"]["fields"];
     for (field, path) in Preset::Hubspot.mapping() {
@@ -467,7 +450,7 @@ fn every_auth_kind_keeps_the_key_on_its_origin_across_redirects() {
             "{auth:?}"
         );
         assert_eq!(
-            codes(&outcome),
+            failed_pages(&outcome),
             [(3, FailureCode::RedirectOtherOrigin)],
             "{auth:?}"
         );

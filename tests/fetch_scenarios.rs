@@ -527,12 +527,7 @@ fn an_api_that_ignores_page_is_never_complete() {
     let harness = Harness::new(api);
     let outcome = harness.run(&config());
     assert!(!outcome.is_complete());
-    let failed: Vec<_> = outcome
-        .provenance
-        .failed_pages
-        .iter()
-        .map(|f| (f.page, f.code))
-        .collect();
+    let failed = support::failed_pages(&outcome);
     assert_eq!(
         failed,
         [

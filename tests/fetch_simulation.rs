@@ -589,9 +589,7 @@ fn kinds_scenario(seed: u64) -> (support::shaped::ShapedApi, FetchConfig, bool) 
 /// source's; a faulty one is never complete; the key stays on its origin.
 #[test]
 fn random_walks_of_every_kind_keep_the_invariants() {
-    use customer_pipeline::pipeline::process_fetched;
     use customer_pipeline::settings::RunSettings;
-    use customer_pipeline::source::mapping::MappingSpec;
     let settings =
         RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z").expect("valid settings");
     let (mut complete, mut partial) = (0, 0);
@@ -617,13 +615,8 @@ fn random_walks_of_every_kind_keep_the_invariants() {
         }
         if outcome.is_complete() {
             complete += 1;
-            let report = process_fetched(
-                outcome.page_bodies(),
-                outcome.provenance.clone(),
-                &MappingSpec::none(),
-                &settings,
-                &support::FakeTime::default(),
-            );
+            let report =
+                support::report_unmapped(&outcome, &settings, &support::FakeTime::default());
             let (expected, _, _) = source_report_lines(&api.records);
             assert_eq!(customer_lines(&report), expected, "{}", context());
             assert!(

@@ -296,12 +296,7 @@ fn short_pages_are_not_kept_and_repeated_pages_are_forgotten() {
     let mut cfg = keeping();
     cfg.concurrency = 1;
     let outcome = harness.run(&cfg);
-    let failed: Vec<(u64, FailureCode)> = outcome
-        .provenance
-        .failed_pages
-        .iter()
-        .map(|f| (f.page, f.code))
-        .collect();
+    let failed = support::failed_pages(&outcome);
     assert_eq!(
         failed,
         [

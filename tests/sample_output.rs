@@ -4,9 +4,12 @@
 //! after an intended change, and review the diff.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod support;
+
 use customer_pipeline::pipeline::process_upload;
 use customer_pipeline::settings::RunSettings;
 use serde_json::Value;
+use support::customer;
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -41,13 +44,6 @@ fn sample_output_is_the_programs_own_output() {
 
 fn sample() -> Value {
     serde_json::from_slice(&regenerate()).expect("the report is JSON")
-}
-
-fn customer(report: &Value, id: u64) -> &Value {
-    report["customers"]
-        .as_array()
-        .and_then(|all| all.iter().find(|c| c["customer_id"] == id))
-        .unwrap_or_else(|| panic!("customer {id} is in the report"))
 }
 
 #[test]

@@ -5,53 +5,14 @@
 // Browser tests are `#[wasm_bindgen_test]`, which clippy does not see as tests.
 #![allow(clippy::unwrap_used)]
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
-use customer_pipeline::web::{clear_cache, fetch_and_process, probe_api, RunOutput};
+use customer_pipeline::web::{clear_cache, fetch_and_process, probe_api};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
+mod browser;
+use browser::{mock_url, Events, Run};
+
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn mock_url() -> &'static str {
-    match option_env!("MOCK_API_URL") {
-        Some(url) => url,
-        None => panic!("MOCK_API_URL must name the running mock API (scripts/test.sh starts it)"),
-    }
-}
-
-/// What one run produced: its result and every event, as parsed JSON.
-struct Run {
-    result: Result<RunOutput, String>,
-    events: Vec<serde_json::Value>,
-}
-
-impl Run {
-    fn metadata(&self) -> serde_json::Value {
-        match &self.result {
-            Ok(output) => serde_json::from_str(&output.metadata()).expect("metadata is JSON"),
-            Err(message) => panic!("the run failed: {message}"),
-        }
-    }
-
-    /// Fails, showing the log, unless some log message contains `needle`.
-    fn assert_logged(&self, needle: &str) {
-        let log = self.log();
-        assert!(
-            log.iter().any(|m| m.contains(needle)),
-            "no '{needle}' in {log:?}"
-        );
-    }
-
-    fn log(&self) -> Vec<String> {
-        self.events
-            .iter()
-            .filter(|e| e["kind"] != "progress")
-            .filter_map(|e| e["message"].as_str().map(str::to_owned))
-            .collect()
-    }
-}
 
 /// Runs against the mock with `scenario` as extra query parameters, from
 /// an empty page cache.
@@ -66,33 +27,20 @@ async fn run(scenario: &str, extra_settings: &str) -> Run {
 
 /// Runs with the form as given (the page cache as it is).
 async fn run_form(settings: String) -> Run {
-    let events = Rc::new(RefCell::new(Vec::new()));
-    let sink = Rc::clone(&events);
-    let on_event = Closure::<dyn Fn(String)>::new(move |json: String| {
-        sink.borrow_mut()
-            .push(serde_json::from_str(&json).expect("events are JSON"));
-    });
+    let events = Events::new();
     let controller = web_sys::AbortController::new().expect("AbortController");
-    let result = fetch_and_process(
-        settings,
-        on_event
-            .as_ref()
-            .unchecked_ref::<js_sys::Function>()
-            .clone(),
-        controller.signal(),
-    )
-    .await
-    .map_err(|error| {
-        let get = |name: &str| {
-            js_sys::Reflect::get(&error, &JsValue::from_str(name))
-                .ok()
-                .and_then(|m| m.as_string())
-                .unwrap_or_default()
-        };
-        format!("{}: {}", get("code"), get("message"))
-    });
-    let events = events.borrow().clone();
-    Run { result, events }
+    let result = fetch_and_process(settings, events.on_event(), controller.signal())
+        .await
+        .map_err(|error| {
+            let get = |name: &str| {
+                js_sys::Reflect::get(&error, &JsValue::from_str(name))
+                    .ok()
+                    .and_then(|m| m.as_string())
+                    .unwrap_or_default()
+            };
+            format!("{}: {}", get("code"), get("message"))
+        });
+    events.run(result)
 }
 
 #[wasm_bindgen_test]

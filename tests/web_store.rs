@@ -6,19 +6,20 @@
 //! starts the mock and passes its address at compile time as `MOCK_API_URL`.
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use customer_pipeline::fetch::store::{PageStore, StoreError, StoreUsage, StoredPage};
 use customer_pipeline::web::store::{store_error, IdbStore};
 use customer_pipeline::web::{
-    clear_cache, fetch_and_process_with, forget_stored_pages, stored_pages, RunOutput,
+    clear_cache, fetch_and_process_with, forget_stored_pages, stored_pages,
 };
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
+
+mod browser;
+use browser::{mock_url, Events, Run};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -171,13 +172,6 @@ fn browser_errors_are_read_by_name_a_full_disk_is_a_quota_error() {
 
 // ---------- the adapter, against the mock API ----------
 
-fn mock_url() -> &'static str {
-    match option_env!("MOCK_API_URL") {
-        Some(url) => url,
-        None => panic!("MOCK_API_URL must name the running mock API (scripts/test.sh starts it)"),
-    }
-}
-
 /// The device store with writes failing as on a full disk: the browser's
 /// own `QuotaExceededError`, read by the adapter's [`store_error`].
 struct FullDisk(IdbStore);
@@ -211,24 +205,6 @@ impl PageStore for FullDisk {
     }
 }
 
-struct Run {
-    output: Result<RunOutput, String>,
-    events: Vec<serde_json::Value>,
-}
-
-impl Run {
-    fn metadata(&self) -> serde_json::Value {
-        match &self.output {
-            Ok(output) => serde_json::from_str(&output.metadata()).expect("metadata is JSON"),
-            Err(message) => panic!("the run failed: {message}"),
-        }
-    }
-
-    fn of_kind(&self, kind: &str) -> Vec<&serde_json::Value> {
-        self.events.iter().filter(|e| e["kind"] == kind).collect()
-    }
-}
-
 /// A run with `keep` of the twelve reqres users (2 pages) from the mock,
 /// with the device store wrapped by `wrap`.
 async fn keep_run<S: PageStore>(scenario: &str, wrap: impl FnOnce(IdbStore) -> S) -> Run {
@@ -237,26 +213,12 @@ async fn keep_run<S: PageStore>(scenario: &str, wrap: impl FnOnce(IdbStore) -> S
     let form = format!(
         r#"{{"url": "{url}", "seed": "42", "asOf": "2026-11-24", "keep": true, "keepHours": "1"}}"#
     );
-    let events = Rc::new(RefCell::new(Vec::new()));
-    let sink = Rc::clone(&events);
-    let on_event = Closure::<dyn Fn(String)>::new(move |json: String| {
-        sink.borrow_mut()
-            .push(serde_json::from_str(&json).expect("events are JSON"));
-    });
+    let events = Events::new();
     let controller = web_sys::AbortController::new().expect("AbortController");
-    let output = fetch_and_process_with(
-        form,
-        on_event
-            .as_ref()
-            .unchecked_ref::<js_sys::Function>()
-            .clone(),
-        controller.signal(),
-        wrap,
-    )
-    .await
-    .map_err(|error| format!("{error:?}"));
-    let events = events.borrow().clone();
-    Run { output, events }
+    let result = fetch_and_process_with(form, events.on_event(), controller.signal(), wrap)
+        .await
+        .map_err(|error| format!("{error:?}"));
+    events.run(result)
 }
 
 async fn stored() -> serde_json::Value {

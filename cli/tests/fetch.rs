@@ -6,19 +6,40 @@ mod support;
 
 use std::time::Instant;
 
-use serde_json::Value;
-use support::{code, events, mock_api, run, scratch, stderr};
+use serde_json::{json, Value};
+use support::{code, events, mock_api, run, scratch, scratch_report, stderr};
 
 fn report(path: &std::path::Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).expect("the report")).expect("JSON")
 }
 
+/// The users endpoint of a mock API with `flags`.
+fn users(flags: &[&str]) -> String {
+    format!("{}/api/users", mock_api(flags))
+}
+
+/// `fetch url` with `--log json`, 12 a page, and `extra` options, its
+/// report thrown away.
+fn fetch_logged(url: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["--log", "json", "fetch", url, "--per-page", "12"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["-o", "/dev/null"]);
+    run(&args, b"", &[])
+}
+
+/// The `fields` of each `--log json` event of `kind`, as one array an event.
+fn fields_of(output: &std::process::Output, kind: &str, fields: &[&str]) -> Vec<Value> {
+    events(output)
+        .iter()
+        .filter(|event| event["kind"] == kind)
+        .map(|event| fields.iter().map(|field| event[field].clone()).collect())
+        .collect()
+}
+
 #[test]
 fn a_clean_run_exits_0_and_a_partial_one_3_with_its_report() {
-    let api = mock_api(&["--failure-rate", "0"]);
-    let dir = scratch("exit-codes");
-    let out = dir.join("report.json");
-    let url = format!("{api}/api/users");
+    let url = users(&["--failure-rate", "0"]);
+    let (dir, out) = scratch_report("exit-codes");
     let args = |url: &str| {
         vec![
             "fetch".to_owned(),
@@ -60,8 +81,7 @@ fn a_clean_run_exits_0_and_a_partial_one_3_with_its_report() {
 
 #[test]
 fn bad_settings_exit_2_with_the_pages_messages_and_nothing_is_fetched_or_written() {
-    let dir = scratch("bad-settings");
-    let out = dir.join("report.json");
+    let (dir, out) = scratch_report("bad-settings");
     let o = out.to_str().unwrap();
     type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
     let cases: [Case; 4] = [
@@ -115,10 +135,8 @@ fn bad_settings_exit_2_with_the_pages_messages_and_nothing_is_fetched_or_written
 
 #[test]
 fn the_key_is_read_from_the_environment_or_a_file_and_never_written() {
-    let api = mock_api(&["--failure-rate", "0", "--api-key", "sekret-key"]);
-    let dir = scratch("key");
-    let out = dir.join("report.json");
-    let url = format!("{api}/api/users");
+    let url = users(&["--failure-rate", "0", "--api-key", "sekret-key"]);
+    let (dir, out) = scratch_report("key");
     let args = ["fetch", url.as_str(), "-o", out.to_str().unwrap()];
 
     let without = run(&args, b"", &[]);
@@ -151,7 +169,7 @@ fn the_key_is_read_from_the_environment_or_a_file_and_never_written() {
 #[test]
 fn rate_limits_and_server_errors_wait_exactly_as_the_page_does() {
     // Every page's first attempt: 429 with Retry-After: 1. One page of 12.
-    let api = mock_api(&[
+    let url = users(&[
         "--failure-rate",
         "0",
         "--rate-limit-rate",
@@ -161,73 +179,26 @@ fn rate_limits_and_server_errors_wait_exactly_as_the_page_does() {
         "--retry-after-secs",
         "1",
     ]);
-    let url = format!("{api}/api/users");
     let started = Instant::now();
-    let output = run(
-        &[
-            "--log",
-            "json",
-            "fetch",
-            &url,
-            "--per-page",
-            "12",
-            "-o",
-            "/dev/null",
-        ],
-        b"",
-        &[],
-    );
+    let output = fetch_logged(&url, &[]);
     let took = started.elapsed();
     assert_eq!(code(&output), Some(0), "{}", stderr(&output));
-    let waits: Vec<(u64, u64)> = events(&output)
-        .iter()
-        .filter(|event| event["kind"] == "rate_limit_wait")
-        .map(|event| {
-            (
-                event["page"].as_u64().unwrap(),
-                event["wait_ms"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(waits, [(1, 1000)]);
+    let waits = fields_of(&output, "rate_limit_wait", &["page", "wait_ms"]);
+    assert_eq!(waits, [json!([1, 1000])]);
     assert!(took.as_millis() >= 1000, "the wait was made: {took:?}");
 
     // A 503 on the first attempt: the first backoff, 1 s.
-    let api = mock_api(&["--failure-rate", "1", "--max-faults-per-page", "1"]);
-    let url = format!("{api}/api/users");
-    let output = run(
-        &[
-            "--log",
-            "json",
-            "fetch",
-            &url,
-            "--per-page",
-            "12",
-            "-o",
-            "/dev/null",
-        ],
-        b"",
-        &[],
-    );
+    let url = users(&["--failure-rate", "1", "--max-faults-per-page", "1"]);
+    let output = fetch_logged(&url, &[]);
     assert_eq!(code(&output), Some(0), "{}", stderr(&output));
-    let retries: Vec<(u64, u64, u64)> = events(&output)
-        .iter()
-        .filter(|event| event["kind"] == "retry")
-        .map(|event| {
-            (
-                event["page"].as_u64().unwrap(),
-                event["retry"].as_u64().unwrap(),
-                event["wait_ms"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(retries, [(1, 1, 1000)]);
+    let retries = fields_of(&output, "retry", &["page", "retry", "wait_ms"]);
+    assert_eq!(retries, [json!([1, 1, 1000])]);
 }
 
 #[test]
 fn a_run_cut_short_resumes_from_the_pages_kept_on_disk() {
     // Seed 3: page 1 answers at once, page 2 fails its first attempt only.
-    let api = mock_api(&[
+    let url = users(&[
         "--failure-rate",
         "0.5",
         "--max-faults-per-page",
@@ -238,7 +209,6 @@ fn a_run_cut_short_resumes_from_the_pages_kept_on_disk() {
     let dir = scratch("keep");
     let keep = dir.join("pages");
     let out = dir.join("report.json");
-    let url = format!("{api}/api/users");
     let run_keeping = || {
         run(
             &[
@@ -257,24 +227,15 @@ fn a_run_cut_short_resumes_from_the_pages_kept_on_disk() {
             &[("CUSTOMER_API_KEY", "a-key")],
         )
     };
-    let sources = |output: &std::process::Output| -> Vec<(u64, String)> {
-        let mut pages: Vec<(u64, String)> = events(output)
-            .iter()
-            .filter(|event| event["kind"] == "page_fetched")
-            .map(|event| {
-                (
-                    event["page"].as_u64().unwrap(),
-                    event["source"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        pages.sort();
+    let sources = |output: &std::process::Output| -> Vec<Value> {
+        let mut pages = fields_of(output, "page_fetched", &["page", "source"]);
+        pages.sort_by_key(|page| page[0].as_u64());
         pages
     };
     // The first run loses page 2 (no retries): page 1 is kept, the report partial.
     let first = run_keeping();
     assert_eq!(code(&first), Some(3), "{}", stderr(&first));
-    assert_eq!(sources(&first), [(1, "network".to_owned())]);
+    assert_eq!(sources(&first), [json!([1, "network"])]);
     let kept: Vec<_> = std::fs::read_dir(&keep).unwrap().flatten().collect();
     assert_eq!(kept.len(), 1);
     let stored = std::fs::read_to_string(kept[0].path()).unwrap();
@@ -285,7 +246,7 @@ fn a_run_cut_short_resumes_from_the_pages_kept_on_disk() {
     assert_eq!(code(&second), Some(0), "{}", stderr(&second));
     assert_eq!(
         sources(&second),
-        [(1, "device".to_owned()), (2, "network".to_owned())]
+        [json!([1, "device"]), json!([2, "network"])]
     );
     assert_eq!(report(&out)["metadata"]["total_customers"], 12);
 
@@ -305,14 +266,13 @@ fn a_run_cut_short_resumes_from_the_pages_kept_on_disk() {
         &[("CUSTOMER_API_KEY", "another-key")],
     );
     assert_eq!(code(&other), Some(0), "{}", stderr(&other));
-    assert!(sources(&other).iter().all(|(_, from)| from == "network"));
+    assert!(sources(&other).iter().all(|page| page[1] == "network"));
     std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
 fn a_redirect_to_another_origin_is_not_followed_with_the_key() {
-    let api = mock_api(&["--failure-rate", "0", "--redirect", "cross"]);
-    let url = format!("{api}/api/users");
+    let url = users(&["--failure-rate", "0", "--redirect", "cross"]);
     let output = run(
         &["fetch", &url, "-o", "/dev/null"],
         b"",
@@ -324,8 +284,7 @@ fn a_redirect_to_another_origin_is_not_followed_with_the_key() {
         "{}",
         stderr(&output)
     );
-    let same = mock_api(&["--failure-rate", "0", "--redirect", "same"]);
-    let url = format!("{same}/api/users");
+    let url = users(&["--failure-rate", "0", "--redirect", "same"]);
     let output = run(
         &["fetch", &url, "-o", "/dev/null"],
         b"",
@@ -448,7 +407,7 @@ fn comparable(report: &[u8]) -> (Value, Vec<u8>) {
 
 #[test]
 fn an_api_report_is_the_pages_but_for_the_time_the_timings_and_the_mark() {
-    let api = mock_api(&[
+    let url = users(&[
         "--failure-rate",
         "0",
         "--users",
@@ -457,7 +416,6 @@ fn an_api_report_is_the_pages_but_for_the_time_the_timings_and_the_mark() {
         "--duplicate-rate",
         "0.1",
     ]);
-    let url = format!("{api}/api/users");
     let output = run(
         &[
             "fetch",
@@ -525,7 +483,7 @@ fn requests_go_through_the_proxy_the_environment_names() {
 #[test]
 fn an_attempt_past_its_timeout_is_given_up_and_retried() {
     // Page 1's first answer would take 3 s; the attempt is allowed 300 ms.
-    let api = mock_api(&[
+    let url = users(&[
         "--failure-rate",
         "0",
         "--slow-rate",
@@ -535,37 +493,12 @@ fn an_attempt_past_its_timeout_is_given_up_and_retried() {
         "--max-faults-per-page",
         "1",
     ]);
-    let url = format!("{api}/api/users");
     let started = Instant::now();
-    let output = run(
-        &[
-            "--log",
-            "json",
-            "fetch",
-            &url,
-            "--per-page",
-            "12",
-            "--timeout-ms",
-            "300",
-            "-o",
-            "/dev/null",
-        ],
-        b"",
-        &[],
-    );
+    let output = fetch_logged(&url, &["--timeout-ms", "300"]);
     let took = started.elapsed();
     assert_eq!(code(&output), Some(0), "{}", stderr(&output));
-    let retries: Vec<(String, u64)> = events(&output)
-        .iter()
-        .filter(|event| event["kind"] == "retry")
-        .map(|event| {
-            (
-                event["cause"].as_str().unwrap().to_owned(),
-                event["wait_ms"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    assert_eq!(retries, [("timeout".to_owned(), 1000)]);
+    let retries = fields_of(&output, "retry", &["cause", "wait_ms"]);
+    assert_eq!(retries, [json!(["timeout", 1000])]);
     assert!(took.as_millis() >= 1300, "300 ms, then 1 s: {took:?}");
     assert!(
         took.as_millis() < 3000,
@@ -576,7 +509,7 @@ fn an_attempt_past_its_timeout_is_given_up_and_retried() {
 #[test]
 fn a_signal_cancels_the_run_as_the_pages_cancel_does_and_nothing_is_written() {
     // Every answer takes 5 s: the run is still waiting when the signal comes.
-    let api = mock_api(&[
+    let url = users(&[
         "--failure-rate",
         "0",
         "--slow-rate",
@@ -584,9 +517,7 @@ fn a_signal_cancels_the_run_as_the_pages_cancel_does_and_nothing_is_written() {
         "--slow-ms",
         "5000",
     ]);
-    let dir = scratch("signal");
-    let out = dir.join("report.json");
-    let url = format!("{api}/api/users");
+    let (dir, out) = scratch_report("signal");
     for signal in ["-INT", "-TERM"] {
         let started = Instant::now();
         let child = std::process::Command::new(support::BIN)
@@ -627,8 +558,7 @@ fn a_signal_cancels_the_run_as_the_pages_cancel_does_and_nothing_is_written() {
 #[test]
 fn presets_reach_shopify_and_hubspot_shaped_apis_by_link_and_cursor() {
     let api = mock_api(&["--failure-rate", "0", "--users", "260"]);
-    let dir = scratch("presets");
-    let out = dir.join("report.json");
+    let (dir, out) = scratch_report("presets");
     for (preset, shape, key, pages) in [
         ("shopify", "shopify", "shpat", 2),
         ("hubspot", "hubspot", "pat-1", 3),

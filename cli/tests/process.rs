@@ -7,7 +7,9 @@ mod support;
 use chrono::Utc;
 use customer_pipeline::settings::{ReadForm, RunSettings};
 use customer_pipeline::stream::UploadStream;
-use support::{code, fixture, run, scratch, stderr, without_time, without_time_and_mark};
+use support::{
+    code, fixture, run, scratch, scratch_report, stderr, without_time, without_time_and_mark,
+};
 
 const FIXTURES: [&str; 4] = [
     "reqres_users.json",
@@ -37,6 +39,35 @@ fn page_report(name: &str, options_json: &str, seed: &str, as_of: &str) -> Vec<u
         .finish(Utc::now())
         .expect("the page's path")
         .to_json()
+}
+
+/// The users of the sample report (seed 42) with one gone, written in
+/// `dir`: with seed 7, the input of the golden changes file.
+fn one_user_gone(dir: &std::path::Path) -> std::path::PathBuf {
+    let input = std::fs::read_to_string(fixture("reqres_users.json")).expect("the fixture");
+    let current = dir.join("reqres_users.json");
+    std::fs::write(&current, input.replacen(r#""id": 12"#, r#""id": 13"#, 1)).expect("written");
+    current
+}
+
+/// `process input` with seed 7, the golden as-of date, `-o out`, and `extra`.
+fn process_seed_7(
+    input: &std::path::Path,
+    out: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec![
+        "process",
+        input.to_str().expect("a UTF-8 path"),
+        "--seed",
+        "7",
+        "--as-of",
+        "2026-11-24",
+        "-o",
+        out.to_str().expect("a UTF-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    run(&args, b"", &[])
 }
 
 #[test]
@@ -139,8 +170,7 @@ fn ndjson_from_standard_input_in_any_cut() {
 
 #[test]
 fn bad_input_and_bad_settings_exit_2_with_the_cores_message_and_write_nothing() {
-    let dir = scratch("bad-input");
-    let out = dir.join("report.json");
+    let (dir, out) = scratch_report("bad-input");
     let path = fixture("reqres_users.json");
     let cases: [(&[&str], &[u8], &str); 5] = [
         (
@@ -256,28 +286,18 @@ fn the_changes_since_an_earlier_report_are_the_pages() {
     // As the golden changes file: the sample report (seed 42) against the
     // same users with seed 7 and one user gone.
     let dir = scratch("changes");
-    let input = std::fs::read_to_string(fixture("reqres_users.json")).unwrap();
-    let current = dir.join("reqres_users.json");
-    std::fs::write(&current, input.replacen(r#""id": 12"#, r#""id": 13"#, 1)).unwrap();
+    let current = one_user_gone(&dir);
     let sample = fixture("../../sample_output.json");
     let changes = dir.join("changes.json");
-    let output = run(
+    let output = process_seed_7(
+        &current,
+        &dir.join("report.json"),
         &[
-            "process",
-            current.to_str().unwrap(),
-            "--seed",
-            "7",
-            "--as-of",
-            "2026-11-24",
-            "-o",
-            dir.join("report.json").to_str().unwrap(),
             "--compare",
             sample.to_str().unwrap(),
             "--changes",
             changes.to_str().unwrap(),
         ],
-        b"",
-        &[],
     );
     assert_eq!(code(&output), Some(0), "{}", stderr(&output));
     let golden = std::fs::read(fixture("golden/reqres_users.json.changes.json")).unwrap();
@@ -313,24 +333,9 @@ fn the_changes_since_an_earlier_report_are_the_pages() {
 #[test]
 fn compare_old_new_writes_the_pages_changes_file_for_two_reports() {
     let dir = scratch("compare");
-    let input = std::fs::read_to_string(fixture("reqres_users.json")).unwrap();
-    let current = dir.join("reqres_users.json");
-    std::fs::write(&current, input.replacen(r#""id": 12"#, r#""id": 13"#, 1)).unwrap();
+    let current = one_user_gone(&dir);
     let new = dir.join("new.json");
-    let made = run(
-        &[
-            "process",
-            current.to_str().unwrap(),
-            "--seed",
-            "7",
-            "--as-of",
-            "2026-11-24",
-            "-o",
-            new.to_str().unwrap(),
-        ],
-        b"",
-        &[],
-    );
+    let made = process_seed_7(&current, &new, &[]);
     assert_eq!(code(&made), Some(0), "{}", stderr(&made));
     let sample = fixture("../../sample_output.json");
     let output = run(

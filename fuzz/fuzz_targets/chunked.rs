@@ -10,26 +10,19 @@
 //! rest is the file.
 #![no_main]
 
-use std::sync::OnceLock;
+mod common;
 
+use common::settings;
 use customer_pipeline::common::dates::parse_timestamp;
-use customer_pipeline::source::mapping::MappingSpec;
 use customer_pipeline::pipeline::process_upload_with;
+use customer_pipeline::source::mapping::MappingSpec;
 use customer_pipeline::source::reader::ReadOptions;
-use customer_pipeline::settings::RunSettings;
 use customer_pipeline::stream::UploadStream;
 use libfuzzer_sys::fuzz_target;
 
-fn settings() -> &'static RunSettings {
-    static SETTINGS: OnceLock<RunSettings> = OnceLock::new();
-    SETTINGS.get_or_init(|| {
-        RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z")
-            .expect("the fuzz settings are valid")
-    })
-}
-
 fn options(choice: u8) -> ReadOptions {
-    let separator = [None, Some(b','), Some(b';'), Some(b'\t'), Some(b'|')][usize::from(choice % 5)];
+    let separator =
+        [None, Some(b','), Some(b';'), Some(b'\t'), Some(b'|')][usize::from(choice % 5)];
     let mapping = if choice >= 8 {
         MappingSpec::parse("id:Customer ID,email:contact.email,avatar:")
             .expect("the fuzz mapping is valid")
@@ -60,8 +53,8 @@ fuzz_target!(|data: &[u8]| {
     cuts.sort_unstable();
     cuts.push(file.len());
 
-    let whole = process_upload_with(file, "fuzz.json", settings(), &options)
-        .map(|report| report.to_json());
+    let whole =
+        process_upload_with(file, "fuzz.json", settings(), &options).map(|report| report.to_json());
     let mut stream = UploadStream::with_options("fuzz.json", settings(), &options);
     let mut from = 0;
     let mut chunked = Ok(());

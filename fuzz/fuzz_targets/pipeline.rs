@@ -2,20 +2,12 @@
 //! JSON and account for every record read.
 #![no_main]
 
-use std::sync::OnceLock;
+mod common;
 
+use common::settings;
 use customer_pipeline::pipeline::process_upload;
-use customer_pipeline::settings::RunSettings;
 use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
-
-fn settings() -> &'static RunSettings {
-    static SETTINGS: OnceLock<RunSettings> = OnceLock::new();
-    SETTINGS.get_or_init(|| {
-        RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z")
-            .expect("the fuzz settings are valid")
-    })
-}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(report) = process_upload(data, "fuzz.json", settings()) else {

@@ -265,6 +265,17 @@ mod tests {
         })
     }
 
+    /// The answer from `start`, 2 records a page, to a first attempt
+    /// without a key; `again` as `shaped_answer` takes it.
+    fn two_a_page(
+        s: &Settings,
+        start: usize,
+        records: &[Record],
+        again: &str,
+    ) -> (Reply, Option<String>) {
+        shaped_answer(s, start, 2, 1, None, records, SystemTime::now(), again)
+    }
+
     fn body(reply: &Reply) -> Value {
         serde_json::from_str(&reply.body).unwrap()
     }
@@ -273,16 +284,7 @@ mod tests {
     fn hubspot_pages_by_cursor_with_string_properties() {
         let s = settings("shape=hubspot");
         let records = data(5);
-        let (first, link) = shaped_answer(
-            &s,
-            0,
-            2,
-            1,
-            None,
-            &records,
-            SystemTime::now(),
-            "/api/users?shape=hubspot",
-        );
+        let (first, link) = two_a_page(&s, 0, &records, "/api/users?shape=hubspot");
         assert_eq!(link, None);
         let first = body(&first);
         assert_eq!(first["results"].as_array().unwrap().len(), 2);
@@ -294,7 +296,7 @@ mod tests {
             "{contact}"
         );
         assert!(contact["properties"]["firstname"].is_string());
-        let (last, _) = shaped_answer(&s, 4, 2, 1, None, &records, SystemTime::now(), "/api/users");
+        let (last, _) = two_a_page(&s, 4, &records, "/api/users");
         let last = body(&last);
         assert_eq!(last["results"].as_array().unwrap().len(), 1);
         assert!(last.get("paging").is_none(), "no cursor on the last page");
@@ -304,31 +306,13 @@ mod tests {
     fn shopify_pages_by_link_header_keeping_the_scenario() {
         let s = settings("shape=shopify");
         let records = data(3);
-        let (first, link) = shaped_answer(
-            &s,
-            0,
-            2,
-            1,
-            None,
-            &records,
-            SystemTime::now(),
-            "/api/users?shape=shopify",
-        );
+        let (first, link) = two_a_page(&s, 0, &records, "/api/users?shape=shopify");
         assert_eq!(body(&first)["customers"].as_array().unwrap().len(), 2);
         assert_eq!(
             link.as_deref(),
             Some("</api/users?shape=shopify&limit=2&page_info=p2>; rel=\"next\"")
         );
-        let (_, link) = shaped_answer(
-            &s,
-            2,
-            2,
-            1,
-            None,
-            &records,
-            SystemTime::now(),
-            "/api/users?shape=shopify",
-        );
+        let (_, link) = two_a_page(&s, 2, &records, "/api/users?shape=shopify");
         assert_eq!(link, None);
     }
 
@@ -336,55 +320,19 @@ mod tests {
     fn offset_and_next_url_paging_and_a_cursor_loop() {
         let records = data(5);
         let offset = settings("pagination=offset");
-        let (page, _) = shaped_answer(
-            &offset,
-            2,
-            2,
-            1,
-            None,
-            &records,
-            SystemTime::now(),
-            "/api/users",
-        );
+        let (page, _) = two_a_page(&offset, 2, &records, "/api/users");
         let page = body(&page);
         assert_eq!(
             (page["offset"].clone(), page["total"].clone()),
             (json!(2), json!(5))
         );
         let next = settings("pagination=next_url");
-        let (page, _) = shaped_answer(
-            &next,
-            0,
-            2,
-            1,
-            None,
-            &records,
-            SystemTime::now(),
-            "/api/users",
-        );
+        let (page, _) = two_a_page(&next, 0, &records, "/api/users");
         assert_eq!(body(&page)["next"], "/api/users?limit=2&cursor=2");
-        let (page, _) = shaped_answer(
-            &next,
-            4,
-            2,
-            1,
-            None,
-            &records,
-            SystemTime::now(),
-            "/api/users",
-        );
+        let (page, _) = two_a_page(&next, 4, &records, "/api/users");
         assert_eq!(body(&page)["next"], Value::Null);
         let looping = settings("shape=hubspot&cursor_loop=1");
-        let (page, _) = shaped_answer(
-            &looping,
-            2,
-            2,
-            1,
-            None,
-            &records,
-            SystemTime::now(),
-            "/api/users",
-        );
+        let (page, _) = two_a_page(&looping, 2, &records, "/api/users");
         assert_eq!(
             body(&page)["paging"]["next"]["after"],
             "2",

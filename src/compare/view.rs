@@ -8,7 +8,7 @@
 use serde::ser::SerializeMap;
 use serde::Serialize;
 
-use crate::report::table::Column;
+use crate::report::table::{json_array, page_of, Column};
 use crate::schema::{ColumnLayout, LineField, Wrap, LINE};
 use crate::transform::customer::{CustomerRef, Customers, LineValue};
 use crate::transform::quality::QualityBucket;
@@ -253,9 +253,7 @@ pub(crate) fn changes_rows_json(
     offset: usize,
     limit: usize,
 ) -> String {
-    let start = offset.min(view.len());
-    let end = start.saturating_add(limit).min(view.len());
-    let rows: Vec<Row> = view[start..end]
+    let rows: Vec<Row> = page_of(view, offset, limit)
         .iter()
         .filter_map(|&listed| {
             let side = shown_side(listed, changes, previous, current)?;
@@ -289,10 +287,10 @@ pub(crate) fn changes_rows_json(
             })
         })
         .collect();
-    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+    json_array(&rows)
 }
 
 /// The table's columns as JSON, for the page.
 pub(crate) fn columns_json() -> String {
-    serde_json::to_string(&columns()).unwrap_or_else(|_| "[]".into())
+    json_array(&columns())
 }

@@ -458,14 +458,7 @@ impl<'a> Run<'a> {
             return;
         };
         let wait = (until - now).to_std().unwrap_or_default();
-        self.update(|state| {
-            state.stats.paced_ms += u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
-        });
-        let _ = select(
-            self.services.timer.wait(wait),
-            self.services.cancel.cancelled(),
-        )
-        .await;
+        self.wait_counted(wait, |stats| &mut stats.paced_ms).await;
     }
 
     /// Reads the budget an answer announces: when it is spent, the next
@@ -504,8 +497,19 @@ impl<'a> Run<'a> {
 
     /// Waits, unless cancelled first; returns whether the wait completed.
     async fn wait(&self, duration: Duration) -> bool {
+        self.wait_counted(duration, |stats| &mut stats.waited_ms)
+            .await
+    }
+
+    /// Waits, unless cancelled first, adding the wait to the milliseconds
+    /// `count` picks from the stats; returns whether the wait completed.
+    async fn wait_counted(
+        &self,
+        duration: Duration,
+        count: fn(&mut FetchStats) -> &mut u64,
+    ) -> bool {
         self.update(|state| {
-            state.stats.waited_ms += u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+            *count(&mut state.stats) += u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
         });
         let waited = select(
             self.services.timer.wait(duration),

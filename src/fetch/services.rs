@@ -46,6 +46,21 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
 }
 
+impl HttpResponse {
+    /// A 302 to `location` (`None` when where it leads cannot be seen),
+    /// with no body.
+    pub fn redirect(location: Option<String>) -> Self {
+        HttpResponse {
+            status: 302,
+            retry_after: None,
+            location,
+            link: None,
+            rate: Default::default(),
+            body: Vec::new(),
+        }
+    }
+}
+
 /// A failure below HTTP: no response was received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportError {

@@ -153,6 +153,18 @@ impl Serialize for Row<'_> {
     }
 }
 
+/// The entries `offset..offset + limit` of a view, as far as it goes.
+pub(crate) fn page_of<T>(view: &[T], offset: usize, limit: usize) -> &[T] {
+    let start = offset.min(view.len());
+    let end = start.saturating_add(limit).min(view.len());
+    &view[start..end]
+}
+
+/// `rows` as a JSON array for the page (empty should they not serialize).
+pub(crate) fn json_array<T: Serialize>(rows: &[T]) -> String {
+    serde_json::to_string(rows).unwrap_or_else(|_| "[]".into())
+}
+
 /// Rows `offset..offset + limit` of a view (indexes into `customers`), as
 /// a JSON array for the page.
 pub(crate) fn rows_json(
@@ -161,13 +173,11 @@ pub(crate) fn rows_json(
     offset: usize,
     limit: usize,
 ) -> String {
-    let start = offset.min(view.len());
-    let end = start.saturating_add(limit).min(view.len());
-    let rows: Vec<Row> = view[start..end]
+    let rows: Vec<Row> = page_of(view, offset, limit)
         .iter()
         .map(|&i| Row(customers.get(i as usize)))
         .collect();
-    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+    json_array(&rows)
 }
 
 /// A rejected record as the page lists it (the original stays in the report).
@@ -187,7 +197,7 @@ pub(crate) fn rejected_json(rejected: &[Rejection<'_>], limit: usize) -> String 
             reason: &r.reason,
         })
         .collect();
-    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+    json_array(&rows)
 }
 
 /// A removed duplicate as the page lists it, and the sentence that says it.
@@ -217,7 +227,7 @@ pub(crate) fn duplicates_json(duplicates: &[DroppedDuplicate], limit: usize) -> 
             ),
         })
         .collect();
-    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+    json_array(&rows)
 }
 
 /// Orders two customers by one field, by its kind: numbers as numbers,

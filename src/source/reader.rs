@@ -1019,40 +1019,44 @@ mod tests {
         expected
     }
 
+    /// Asserts that `input` is read as `format`, giving `items`.
+    fn assert_items(input: &[u8], format: InputFormat, items: &[&str]) {
+        let ingested = ingest(input).unwrap();
+        assert_eq!(ingested.format, format);
+        assert_eq!(ingested.items, items);
+    }
+
     #[test]
     fn a_page_envelope_is_read_by_page_and_record() {
-        let ingested = ingest(br#"{"page": 2, "data": [{"id": 7}, {"id": 8}]}"#).unwrap();
-        assert_eq!(ingested.format, InputFormat::PageEnvelope);
-        assert_eq!(
-            ingested.items,
-            [
+        assert_items(
+            br#"{"page": 2, "data": [{"id": 7}, {"id": 8}]}"#,
+            InputFormat::PageEnvelope,
+            &[
                 "page 2, record 1=Some(Unsigned(7))",
-                "page 2, record 2=Some(Unsigned(8))"
-            ]
+                "page 2, record 2=Some(Unsigned(8))",
+            ],
         );
     }
 
     #[test]
     fn an_array_of_envelopes_keeps_page_order_as_given() {
         let input = br#"[{"page": 2, "data": [{"id": 7}]}, {"data": [{"id": 1}]}]"#;
-        let ingested = ingest(input).unwrap();
-        assert_eq!(ingested.format, InputFormat::EnvelopeArray);
-        assert_eq!(
-            ingested.items,
-            [
+        assert_items(
+            input,
+            InputFormat::EnvelopeArray,
+            &[
                 "page 2, record 1=Some(Unsigned(7))",
-                "envelope 2, record 1=Some(Unsigned(1))"
-            ]
+                "envelope 2, record 1=Some(Unsigned(1))",
+            ],
         );
     }
 
     #[test]
     fn a_bare_array_of_records() {
-        let ingested = ingest(br#"[{"id": 1}, {"id": "2"}]"#).unwrap();
-        assert_eq!(ingested.format, InputFormat::RecordArray);
-        assert_eq!(
-            ingested.items,
-            ["record 1=Some(Unsigned(1))", "record 2=Some(Text(\"2\"))"]
+        assert_items(
+            br#"[{"id": 1}, {"id": "2"}]"#,
+            InputFormat::RecordArray,
+            &["record 1=Some(Unsigned(1))", "record 2=Some(Text(\"2\"))"],
         );
     }
 
@@ -1073,23 +1077,24 @@ mod tests {
     #[test]
     fn ndjson_records_and_envelopes_by_line() {
         let input = b"{\"id\": 1}\n\n{\"page\": 3, \"data\": [{\"id\": 2}]}\r\n{\"id\": 3}\n";
-        let ingested = ingest(input).unwrap();
-        assert_eq!(ingested.format, InputFormat::Ndjson);
-        assert_eq!(
-            ingested.items,
-            [
+        assert_items(
+            input,
+            InputFormat::Ndjson,
+            &[
                 "line 1=Some(Unsigned(1))",
                 "line 3, page 3, record 1=Some(Unsigned(2))",
-                "line 4=Some(Unsigned(3))"
-            ]
+                "line 4=Some(Unsigned(3))",
+            ],
         );
     }
 
     #[test]
     fn a_single_record_is_one_line_of_ndjson() {
-        let ingested = ingest(br#"{"id": 5, "email": "a@b.co"}"#).unwrap();
-        assert_eq!(ingested.format, InputFormat::Ndjson);
-        assert_eq!(ingested.items, ["line 1=Some(Unsigned(5))"]);
+        assert_items(
+            br#"{"id": 5, "email": "a@b.co"}"#,
+            InputFormat::Ndjson,
+            &["line 1=Some(Unsigned(5))"],
+        );
     }
 
     #[test]
@@ -1201,16 +1206,15 @@ mod tests {
     #[test]
     fn a_record_may_span_lines_and_share_a_line() {
         let input = b"{\"id\": 1, \"first_name\": \"A\"}\n{\"id\": 2,\n \"first_name\": \"C\"}\n{\"id\": 3} {\"id\": 4}\n";
-        let ingested = ingest(input).unwrap();
-        assert_eq!(ingested.format, InputFormat::Ndjson);
-        assert_eq!(
-            ingested.items,
-            [
+        assert_items(
+            input,
+            InputFormat::Ndjson,
+            &[
                 "line 1=Some(Unsigned(1))",
                 "line 2=Some(Unsigned(2))",
                 "line 4=Some(Unsigned(3))",
-                "line 4=Some(Unsigned(4))"
-            ]
+                "line 4=Some(Unsigned(4))",
+            ],
         );
     }
 
@@ -1227,9 +1231,11 @@ mod tests {
 
     #[test]
     fn a_single_envelope_after_white_space_is_still_a_page_envelope() {
-        let ingested = ingest(b"\n  {\"page\": 1,\n \"data\": [{\"id\": 5}]}\n\n").unwrap();
-        assert_eq!(ingested.format, InputFormat::PageEnvelope);
-        assert_eq!(ingested.items, ["page 1, record 1=Some(Unsigned(5))"]);
+        assert_items(
+            b"\n  {\"page\": 1,\n \"data\": [{\"id\": 5}]}\n\n",
+            InputFormat::PageEnvelope,
+            &["page 1, record 1=Some(Unsigned(5))"],
+        );
     }
 
     #[test]

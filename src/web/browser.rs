@@ -85,14 +85,7 @@ impl Transport for BrowserTransport {
                 // The browser hides a manual redirect's Location from
                 // script; find out where it leads without the key.
                 let location = redirect_target(&request.url, &controller).await;
-                return Ok(HttpResponse {
-                    status: 302,
-                    retry_after: None,
-                    location,
-                    link: None,
-                    rate: Default::default(),
-                    body: Vec::new(),
-                });
+                return Ok(HttpResponse::redirect(location));
             }
             let status = response.status();
             // Null when absent, or when CORS does not expose it.

@@ -20,6 +20,7 @@ use customer_pipeline::fetch::services::{
 };
 use customer_pipeline::fetch::store::{PageStore, StoreError, StoredPage};
 use customer_pipeline::pipeline::process_fetched;
+use customer_pipeline::provenance::FailureCode;
 use customer_pipeline::report::Report;
 use customer_pipeline::settings::RunSettings;
 use futures::future::LocalBoxFuture;
@@ -380,15 +381,9 @@ impl ScriptedApi {
             Step::WrongPage => respond(200, None, self.body(1, 1, usize::MAX)),
             Step::Short(keep) => respond(200, None, self.body(page, page, keep)),
             Step::Repeat(other) => respond(200, None, self.body(page, other, usize::MAX)),
-            Step::Redirect(location) => futures::future::ready(Ok(HttpResponse {
-                status: 302,
-                retry_after: None,
-                location,
-                link: None,
-                rate: Default::default(),
-                body: Vec::new(),
-            }))
-            .boxed_local(),
+            Step::Redirect(location) => {
+                futures::future::ready(Ok(HttpResponse::redirect(location))).boxed_local()
+            }
             Step::TooLarge => {
                 futures::future::ready(Err(TransportError::TooLarge { limit: 64 << 20 }))
                     .boxed_local()
@@ -529,14 +524,42 @@ impl Harness {
     pub fn report<'o>(&self, outcome: &'o FetchOutcome) -> Report<'o> {
         let settings = RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z")
             .expect("valid settings");
-        process_fetched(
-            outcome.page_bodies(),
-            outcome.provenance.clone(),
-            &customer_pipeline::source::mapping::MappingSpec::none(),
-            &settings,
-            &*self.time,
-        )
+        report_unmapped(outcome, &settings, &self.time)
     }
+}
+
+/// The report of a run's pages with no mapping, `settings`, and `time`
+/// as the clock.
+pub fn report_unmapped<'o>(
+    outcome: &'o FetchOutcome,
+    settings: &RunSettings,
+    time: &FakeTime,
+) -> Report<'o> {
+    process_fetched(
+        outcome.page_bodies(),
+        outcome.provenance.clone(),
+        &customer_pipeline::source::mapping::MappingSpec::none(),
+        settings,
+        time,
+    )
+}
+
+/// The customer with `id` in a report's JSON; panics when there is none.
+pub fn customer(report: &serde_json::Value, id: u64) -> &serde_json::Value {
+    report["customers"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["customer_id"] == id))
+        .unwrap_or_else(|| panic!("customer {id} is in the report"))
+}
+
+/// The pages a run gave up on, each with its code.
+pub fn failed_pages(outcome: &FetchOutcome) -> Vec<(u64, FailureCode)> {
+    outcome
+        .provenance
+        .failed_pages
+        .iter()
+        .map(|failure| (failure.page, failure.code))
+        .collect()
 }
 
 pub fn config() -> FetchConfig {

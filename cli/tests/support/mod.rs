@@ -59,15 +59,10 @@ pub fn stderr(output: &Output) -> String {
 /// `report` with its `export_timestamp` set to the epoch and the
 /// command line's mark in `source` taken out: what must equal the page's.
 pub fn without_time_and_mark(report: &[u8]) -> Vec<u8> {
-    let text = String::from_utf8(report.to_vec()).expect("UTF-8");
-    let key = "\"export_timestamp\": \"";
-    let start = text.find(key).expect("an export timestamp") + key.len();
-    let end = start + text[start..].find('"').expect("its end");
-    let mut text = format!("{}1970-01-01T00:00:00Z{}", &text[..start], &text[end..]);
+    let text = String::from_utf8(without_time(report)).expect("UTF-8");
     let mark = ",\n      \"via\": \"cli\"";
     assert_eq!(text.matches(mark).count(), 1, "one mark, in source");
-    text = text.replacen(mark, "", 1);
-    text.into_bytes()
+    text.replacen(mark, "", 1).into_bytes()
 }
 
 /// The same for a report the page's path made (no mark to take out).
@@ -88,6 +83,13 @@ pub fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a scratch folder");
     dir
+}
+
+/// A fresh empty folder for one test, and a report's path in it.
+pub fn scratch_report(name: &str) -> (PathBuf, PathBuf) {
+    let dir = scratch(name);
+    let report = dir.join("report.json");
+    (dir, report)
 }
 
 /// `bytes` (a report or a changes file) with every `export_timestamp` set
