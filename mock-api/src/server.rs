@@ -493,6 +493,10 @@ fn api_users(shared: &Shared, request: &HttpRequest, target: &str, query: &str) 
         Some(location) => format!("302 redirect to {}", redact(location)),
         None => reply.summary.clone(),
     };
+    let summary = match spent {
+        Some(b) => format!("{summary} [budget: {} of {} left]", b.remaining, b.limit),
+        None => summary,
+    };
     say(&format!(
         "GET {shown} attempt={} -> {summary}",
         ticket.attempt
