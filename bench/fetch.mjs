@@ -10,6 +10,11 @@
 //   bound = chain(1) + max(longest chain of the other pages,
 //                          their attempts x latency / concurrency)
 // where chain(p) = attempts(p) x latency + the policy's waits for its failures.
+//
+// Then a paced run: the same 100 pages, no injected failures, against an API
+// that allows BUDGET requests a second, announces it in X-RateLimit-* and
+// answers 429 without Retry-After past it (the mock's `budget`), at
+// concurrency 4. Its lower bound is pages / budget.
 import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
 import { startMock } from './mock.mjs';
@@ -18,6 +23,7 @@ const LATENCY_MS = 50;
 const PAGES = 100;
 const PER_PAGE = 10;
 const BACKOFF_MS = [1000, 2000, 4000];
+const BUDGET = 10;
 
 
 function lowerBound(log, concurrency) {
@@ -42,30 +48,50 @@ const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
 });
+
+/** Runs the page against the mock at `concurrency`; its end state, report metadata and the mock's log. */
+async function run(concurrency) {
+  await fetch(`${origin}/__admin/reset`, { method: 'POST' });
+  const page = await browser.newPage({ acceptDownloads: true });
+  const api = encodeURIComponent(`${origin}/api/users`);
+  await page.goto(`${origin}/?api=${api}&concurrency=${concurrency}&seed=1&as_of=2026-11-24&autorun=1`);
+  await page.waitForFunction(() => ['done', 'partial', 'failed'].includes(document.getElementById('run-status').dataset.state),
+    null, { timeout: 300_000 });
+  const state = await page.$eval('#run-status', (e) => e.dataset.state);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-summary')]);
+  const metadata = JSON.parse(await readFile(await download.path(), 'utf8'));
+  const log = await (await fetch(`${origin}/__admin/log`)).json();
+  await page.close();
+  return { state, metadata, log };
+}
+
 const rows = [];
+const paced = [];
 try {
   for (const concurrency of [1, 4]) {
-    await fetch(`${origin}/__admin/reset`, { method: 'POST' });
-    const page = await browser.newPage({ acceptDownloads: true });
-    const api = encodeURIComponent(`${origin}/api/users`);
-    await page.goto(`${origin}/?api=${api}&concurrency=${concurrency}&seed=1&as_of=2026-11-24&autorun=1`);
-    await page.waitForFunction(() => ['done', 'partial', 'failed'].includes(document.getElementById('run-status').dataset.state),
-      null, { timeout: 300_000 });
-    const state = await page.$eval('#run-status', (e) => e.dataset.state);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-summary')]);
-    const metadata = JSON.parse(await readFile(await download.path(), 'utf8'));
-    const log = await (await fetch(`${origin}/__admin/log`)).json();
+    const { state, metadata, log } = await run(concurrency);
     const bound = lowerBound(log, concurrency);
     rows.push({
       concurrency, state, customers: metadata.total_customers, requests: metadata.fetch.requests,
       retries: log.length - PAGES, wall_ms: metadata.fetch.fetch_ms, bound_ms: Math.round(bound),
       ratio: (metadata.fetch.fetch_ms / bound).toFixed(2),
     });
-    await page.close();
   }
+  const config = await fetch(`${origin}/__admin/config?failure_rate=0&budget=${BUDGET}`, { method: 'POST' });
+  if (!config.ok) throw new Error(`mock config: HTTP ${config.status}`);
+  const { state, metadata, log } = await run(4);
+  const bound = (PAGES / BUDGET) * 1000;
+  paced.push({
+    concurrency: 4, budget_per_s: BUDGET, state, customers: metadata.total_customers,
+    requests: metadata.fetch.requests, http_429: log.filter((e) => e.status === 429).length,
+    paced_ms: metadata.fetch.paced_ms ?? 0, wall_ms: metadata.fetch.fetch_ms, bound_ms: bound,
+    ratio: (metadata.fetch.fetch_ms / bound).toFixed(2),
+  });
 } finally {
   await browser.close();
   await stop();
 }
 console.log(`Fetch benchmark: ${PAGES} pages x ${PER_PAGE} records, ${LATENCY_MS} ms latency, 20% failures (mock seed 7)`);
 console.table(rows);
+console.log(`Paced: the same pages, no failures, a budget of ${BUDGET} requests a second announced in X-RateLimit-*, 429 without Retry-After past it; bound = pages / budget`);
+console.table(paced);

@@ -590,3 +590,123 @@ fn a_429_without_retry_after_waits_for_the_announced_reset() {
         .iter()
         .any(|e| matches!(e.kind, EventKind::RateLimitWait { wait_ms: 1_000, .. })));
 }
+
+/// An API allowing `limit` requests a (fake) second, announcing it in
+/// `X-RateLimit-*` and answering 429 without `Retry-After` past it; its
+/// answers take a few polls each, so requests overlap.
+struct BudgetApi<'a> {
+    time: &'a support::FakeTime,
+    limit: u64,
+    per_page: usize,
+    total: usize,
+    window: std::cell::Cell<(chrono::DateTime<chrono::Utc>, u64)>,
+    refused: std::cell::Cell<u64>,
+}
+
+impl customer_pipeline::fetch::services::Transport for BudgetApi<'_> {
+    fn get(
+        &self,
+        request: &customer_pipeline::fetch::services::PageRequest,
+    ) -> futures::future::LocalBoxFuture<
+        'static,
+        Result<
+            customer_pipeline::fetch::services::HttpResponse,
+            customer_pipeline::fetch::services::TransportError,
+        >,
+    > {
+        use customer_pipeline::fetch::services::Clock;
+        use futures::FutureExt;
+        let now = self.time.now();
+        let (opened, used) = self.window.get();
+        let (opened, used) = if now - opened >= chrono::TimeDelta::seconds(1) {
+            (now, 1)
+        } else {
+            (opened, used + 1)
+        };
+        self.window.set((opened, used));
+        let page: usize = request
+            .url
+            .split(['?', '&'])
+            .find_map(|pair| pair.strip_prefix("page="))
+            .and_then(|n| n.parse().ok())
+            .expect("a page");
+        let rate = customer_pipeline::fetch::budget::RateHeaders {
+            remaining: Some(self.limit.saturating_sub(used).to_string()),
+            reset: Some("1".into()),
+            ..Default::default()
+        };
+        let (status, body) = if used > self.limit {
+            self.refused.set(self.refused.get() + 1);
+            (429, br#"{"error":"over budget"}"#.to_vec())
+        } else {
+            let start = (page - 1) * self.per_page;
+            let ids: Vec<String> = (start + 1..=(start + self.per_page).min(self.total))
+                .map(support::ScriptedApi::record)
+                .collect();
+            let pages = self.total.div_ceil(self.per_page);
+            (
+                200,
+                format!(
+                    r#"{{"page":{page},"total_pages":{pages},"total":{},"data":[{}]}}"#,
+                    self.total,
+                    ids.join(",")
+                )
+                .into_bytes(),
+            )
+        };
+        support::AfterPolls {
+            // Answers of different lengths, so they come back out of order.
+            polls: 2 + (page as u32 * 7) % 5,
+            value: Some(Ok(customer_pipeline::fetch::services::HttpResponse {
+                status,
+                retry_after: None,
+                location: None,
+                link: None,
+                rate,
+                body,
+            })),
+        }
+        .boxed_local()
+    }
+}
+
+#[test]
+fn concurrent_requests_stay_within_the_announced_budget() {
+    use customer_pipeline::fetch::services::Clock;
+    let time = support::FakeTime::default();
+    let api = BudgetApi {
+        time: &time,
+        limit: 10,
+        per_page: 10,
+        total: 1_000,
+        window: std::cell::Cell::new((time.now() - chrono::TimeDelta::seconds(10), 0)),
+        refused: std::cell::Cell::new(0),
+    };
+    let cache = std::cell::RefCell::new(customer_pipeline::fetch::pages::PageCache::new());
+    let services = customer_pipeline::fetch::fetcher::Services {
+        transport: &api,
+        timer: &time,
+        clock: &time,
+        cancel: customer_pipeline::fetch::services::CancelToken::new(),
+        cache: &cache,
+        store: None,
+        on_event: &|_| {},
+    };
+    let config = FetchConfig {
+        per_page: Some(10),
+        concurrency: 4,
+        ..FetchConfig::new("https://api.test/api/users")
+    };
+    let outcome = futures::executor::block_on(customer_pipeline::fetch::fetcher::fetch_all(
+        &config, &services,
+    ));
+    assert!(outcome.is_complete(), "{:?}", outcome.provenance);
+    assert_eq!(outcome.provenance.records_received, 1_000);
+    assert!(api.refused.get() <= 1, "429s: {}", api.refused.get());
+    assert_eq!(
+        outcome.provenance.stats.requests,
+        100 + api.refused.get(),
+        "no request wasted"
+    );
+    assert!(outcome.provenance.stats.paced_ms > 0);
+}

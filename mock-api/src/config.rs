@@ -17,6 +17,8 @@ pub const MAX_USERS: usize = 100_000;
 pub const MAX_PER_PAGE: usize = 10_000;
 /// Longest delay a setting may ask for (ten minutes), so a typo cannot park threads forever.
 pub const MAX_DELAY_MS: u64 = 600_000;
+/// Largest request budget a second (`budget`).
+pub const MAX_BUDGET: u64 = 100_000;
 
 /// How a `Retry-After` header expresses the wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,6 +187,9 @@ pub struct Settings {
     pub cors: bool,
     /// Whether page 2 gives the same next page as page 1: a cursor loop.
     pub cursor_loop: bool,
+    /// Requests allowed a second, announced in `X-RateLimit-*`; a request
+    /// past it is a 429 without `Retry-After`. 0: no budget.
+    pub budget: u64,
 }
 
 impl Settings {
@@ -241,6 +246,7 @@ impl Default for Settings {
             auth: None,
             cors: true,
             cursor_loop: false,
+            budget: 0,
         }
     }
 }
@@ -411,6 +417,7 @@ impl Settings {
         "auth",
         "cors",
         "cursor_loop",
+        "budget",
     ];
 
     /// Sets one setting from its snake_case name and textual value.
@@ -545,6 +552,14 @@ impl Settings {
             }
             "cors" => self.cors = parse_bool(name, value)?,
             "cursor_loop" => self.cursor_loop = parse_bool(name, value)?,
+            "budget" => {
+                self.budget = parse_bounded(
+                    name,
+                    value,
+                    MAX_BUDGET,
+                    "requests a second from 0 (no budget) to 100000",
+                )?;
+            }
             "max_faults_per_page" => {
                 self.max_faults_per_page =
                     parse_bounded(name, value, u64::from(u32::MAX), "a non-negative integer")?
@@ -597,6 +612,7 @@ impl Settings {
             "auth": self.auth_kind(),
             "cors": self.cors,
             "cursor_loop": self.cursor_loop,
+            "budget": self.budget,
         })
     }
 }
@@ -742,6 +758,8 @@ Faults (decided from seed, page and attempt number):
   --max-faults-per-page N     only attempts 1..=N of a page are faulted (default 2)
   --api-key KEY               require header x-api-key: KEY (401 otherwise)
   --no-expose-retry-after     leave Retry-After out of Access-Control-Expose-Headers
+  --budget N                  allow N requests a second, announced in X-RateLimit-Limit/
+                              Remaining/Reset; past it 429 without Retry-After (default 0: off)
 
 Contract breaches (on every attempt; totals stay truthful):
   --ignore-page               every page answers page 1 (its records and page 1)
@@ -1085,6 +1103,25 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn budget_reads_a_bounded_count_and_keeps_the_old_one_on_error() {
+        let mut s = Settings::default();
+        assert_eq!(s.budget, 0);
+        assert_eq!(s.apply("budget", "10"), Ok(()));
+        assert_eq!((s.budget, &s.to_json()["budget"]), (10, &json!(10)));
+        for bad in ["-1", "ten", "100001"] {
+            assert!(
+                matches!(
+                    s.apply("budget", bad),
+                    Err(ConfigError::InvalidValue { .. })
+                ),
+                "{bad}"
+            );
+        }
+        assert_eq!(s.budget, 10);
+        assert_eq!(run(&["--budget", "5"]).settings.budget, 5);
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //!   query parameters and `POST /__admin/config` through one `apply`.
 //! - [`dataset`]: the reqres.in users, a seeded synthetic dataset, the
 //!   contract defects laid over either, and duplicate customers mixed in.
+//! - [`budget`]: the per-second request budget of `budget=N`, announced
+//!   in `X-RateLimit-*`, a 429 without `Retry-After` past it.
 //! - [`faults`]: the fault decision, a pure function of
 //!   `(seed, page, attempt)`, so request interleaving cannot change it.
 //! - [`api`]: `/api/users` from query to reply: pagination, clamping,
@@ -24,6 +26,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod budget;
 pub mod config;
 pub mod dataset;
 pub mod faults;

@@ -11,12 +11,13 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::http::{Connection, HttpRequest};
 use serde_json::json;
 
-use crate::api::{self, cors_headers, ApiError, MOVED_USERS_PATH, USERS_PATH};
+use crate::api::{self, cors_headers, ApiError, Outcome, Reply, MOVED_USERS_PATH, USERS_PATH};
+use crate::budget::{self, BudgetWindow};
 use crate::config::{Redirect, ServerOptions, Settings};
 use crate::dataset::{self, DatasetSpec, Record};
 use crate::shapes;
@@ -61,6 +62,11 @@ const ADMIN_METHODS: &str = "GET, POST, OPTIONS";
 struct Shared {
     settings: Mutex<Settings>,
     tracker: Mutex<Tracker>,
+    /// The window of `budget=N`, one for the whole server as an API's
+    /// budget is per key, not per page.
+    budget: Mutex<BudgetWindow>,
+    /// The origin of the budget's clock.
+    started: Instant,
     /// The last dataset built; nearly every request asks for the same one.
     dataset: Mutex<Option<(DatasetSpec, Arc<Vec<Record>>)>>,
     www: Option<PathBuf>,
@@ -152,6 +158,8 @@ impl MockServer {
             shared: Arc::new(Shared {
                 settings: Mutex::new(options.settings.clone()),
                 tracker: Mutex::new(Tracker::default()),
+                budget: Mutex::new(BudgetWindow::default()),
+                started: Instant::now(),
                 dataset: Mutex::new(None),
                 www: options.www.clone(),
                 port,
@@ -433,8 +441,11 @@ fn api_users(shared: &Shared, request: &HttpRequest, target: &str, query: &str) 
         base.redirect != Redirect::None,
     );
     let mut link = None;
+    let spent = (settings.budget > 0)
+        .then(|| lock(&shared.budget).admit(shared.started.elapsed(), settings.budget));
     let reply = match location {
         Some(location) => api::redirect_reply(settings, location),
+        None if spent.is_some_and(|b| !b.allowed) => over_budget(settings),
         None if shaped => {
             let data = shared.dataset(api::dataset_spec(settings));
             let (reply, next) = shapes::shaped_answer(
@@ -482,6 +493,10 @@ fn api_users(shared: &Shared, request: &HttpRequest, target: &str, query: &str) 
         Some(location) => format!("302 redirect to {}", redact(location)),
         None => reply.summary.clone(),
     };
+    let summary = match spent {
+        Some(b) => format!("{summary} [budget: {} of {} left]", b.remaining, b.limit),
+        None => summary,
+    };
     say(&format!(
         "GET {shown} attempt={} -> {summary}",
         ticket.attempt
@@ -499,20 +514,46 @@ fn api_users(shared: &Shared, request: &HttpRequest, target: &str, query: &str) 
     if let Some(value) = link {
         answer.headers.push(("Link", value));
     }
+    if let Some(spent) = spent {
+        answer.headers.extend(spent.headers());
+    }
     if !settings.cors {
         return answer;
     }
-    with_api_cors(
+    let mut answer = with_api_cors(
         answer.with_cors(API_METHODS, settings.expose_retry_after),
         settings.paging() == crate::config::Paging::Link,
-    )
+    );
+    if spent.is_some() {
+        answer
+            .headers
+            .push(("Access-Control-Expose-Headers", budget::EXPOSED.into()));
+    }
+    answer
+}
+
+/// The answer to a request past `budget=N`: a 429 that says nothing of
+/// when to come back but the `X-RateLimit-Reset` added to every answer.
+/// `latency_ms` still applies, as to every API answer.
+fn over_budget(settings: &Settings) -> Reply {
+    Reply {
+        status: 429,
+        outcome: Outcome::RateLimited,
+        body: json!({ "error": "Too Many Requests (over budget)" }).to_string(),
+        retry_after: None,
+        location: None,
+        records: 0,
+        delay: Duration::from_millis(settings.latency_ms),
+        summary: "429 over budget (no Retry-After)".into(),
+    }
 }
 
 fn admin(shared: &Shared, method: &str, action: &str, target: &str, query: &str) -> Answer {
     match (method, action) {
         ("POST", "reset") => {
             lock(&shared.tracker).reset();
-            say("POST /__admin/reset -> 200 counters and log cleared");
+            *lock(&shared.budget) = BudgetWindow::default();
+            say("POST /__admin/reset -> 200 counters, budget and log cleared");
             Answer::json(200, json!({ "ok": true }).to_string())
         }
         ("GET", "config") => Answer::json(200, lock(&shared.settings).to_json().to_string()),

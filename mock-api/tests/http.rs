@@ -912,3 +912,60 @@ fn shopify_and_hubspot_shapes_page_and_check_their_keys_with_cors_switchable() {
         .header("Access-Control-Allow-Origin")
         .is_some());
 }
+
+#[test]
+fn a_budget_is_announced_and_enforced_with_a_429_without_retry_after() {
+    let api = MockApi::start(&["--failure-rate", "0", "--budget", "3"]);
+    let replies: Vec<Reply> = (1..=4)
+        .map(|page| api.get(&format!("/api/users?page={page}")))
+        .collect();
+    let seen: Vec<_> = replies
+        .iter()
+        .map(|r| {
+            (
+                r.status,
+                r.header("X-RateLimit-Limit"),
+                r.header("X-RateLimit-Remaining"),
+                r.header("X-RateLimit-Reset"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (200, Some("3"), Some("2"), Some("1")),
+            (200, Some("3"), Some("1"), Some("1")),
+            (200, Some("3"), Some("0"), Some("1")),
+            (429, Some("3"), Some("0"), Some("1")),
+        ]
+    );
+    let refused = &replies[3];
+    assert_eq!(refused.header("Retry-After"), None);
+    let exposed: Vec<&str> = refused
+        .headers
+        .iter()
+        .filter(|(k, _)| k == "access-control-expose-headers")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert!(
+        exposed.contains(&"X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"),
+        "{exposed:?}"
+    );
+    let log = api.get("/__admin/log").json();
+    assert_eq!(log[3]["outcome"], "429");
+    assert!(log[3].get("retry_after").is_none());
+    assert!(api.console_has("429 over budget (no Retry-After)"));
+
+    // The announced reset is honest: after it the next window opens.
+    thread::sleep(Duration::from_millis(1100));
+    let next = api.get("/api/users?page=4");
+    assert_eq!(next.status, 200);
+    assert_eq!(next.header("X-RateLimit-Remaining"), Some("2"));
+
+    // Off per request: no rate headers, no refusal.
+    for _ in 0..5 {
+        let free = api.get("/api/users?page=1&budget=0");
+        assert_eq!(free.status, 200);
+        assert_eq!(free.header("X-RateLimit-Limit"), None);
+    }
+}

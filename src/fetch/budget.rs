@@ -71,10 +71,13 @@ pub(crate) struct Budget {
 }
 
 impl Budget {
-    /// The wait before the next request: until the reset when nothing is
-    /// left, none otherwise.
-    pub(crate) fn pause(self) -> Option<Duration> {
-        (self.remaining == 0 && !self.reset.is_zero()).then_some(self.reset)
+    /// The wait before the next request: until the reset when the
+    /// `in_flight` requests already sent (and not yet answered) will spend
+    /// what is left, none otherwise. Counting them keeps concurrent
+    /// requests from overrunning the window: with 4 in flight and 3 left,
+    /// a fifth request would be a 429.
+    pub(crate) fn pause(self, in_flight: u64) -> Option<Duration> {
+        (self.remaining <= in_flight && !self.reset.is_zero()).then_some(self.reset)
     }
 }
 
@@ -193,17 +196,21 @@ mod tests {
     }
 
     #[test]
-    fn only_an_empty_budget_pauses() {
-        let pause = |remaining, secs| {
+    fn only_a_budget_the_requests_in_flight_will_spend_pauses() {
+        let pause = |remaining, secs, in_flight| {
             Budget {
                 remaining,
                 reset: Duration::from_secs(secs),
                 source: "x",
             }
-            .pause()
+            .pause(in_flight)
         };
-        assert_eq!(pause(0, 5), Some(Duration::from_secs(5)));
-        assert_eq!(pause(1, 5), None);
-        assert_eq!(pause(0, 0), None);
+        assert_eq!(pause(0, 5, 0), Some(Duration::from_secs(5)));
+        assert_eq!(pause(1, 5, 0), None);
+        assert_eq!(pause(0, 0, 0), None);
+        // Three left, three in flight: they spend it, the next must wait.
+        assert_eq!(pause(3, 1, 3), Some(Duration::from_secs(1)));
+        assert_eq!(pause(4, 1, 3), None);
+        assert_eq!(pause(3, 0, 3), None, "no reset announced: no pause");
     }
 }

@@ -331,6 +331,34 @@ struct RunState {
     repeated_by: BTreeMap<u64, u64>,
     /// No request starts before this: the API announced its budget spent.
     pace_until: Option<DateTime<Utc>>,
+    /// Requests holding a slot (waiting out a pause, or sent) and not yet
+    /// answered: they spend the announced budget before any request
+    /// started after an answer.
+    in_flight: u64,
+    /// Requests the announced budget still allows in its window, less
+    /// those in flight when it was read and those started since; `None`
+    /// when unknown (no announcement yet, or a new window).
+    budget_left: Option<u64>,
+    /// When that window resets.
+    budget_reset: Option<DateTime<Utc>>,
+}
+
+/// Counts one request in [`RunState::in_flight`] while it lives, whichever
+/// way the attempt ends (answered, timed out, cancelled, dropped).
+struct InFlight<'a>(&'a RefCell<RunState>);
+
+impl<'a> InFlight<'a> {
+    fn count(state: &'a RefCell<RunState>) -> Self {
+        state.borrow_mut().in_flight += 1;
+        InFlight(state)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.borrow_mut();
+        state.in_flight = state.in_flight.saturating_sub(1);
+    }
 }
 
 /// What the fetcher makes of an accepted-looking page.
@@ -435,6 +463,9 @@ impl<'a> Run<'a> {
             Either::Left((permit, _)) if !cancel.is_cancelled() => permit,
             _ => return None,
         };
+        // Counted from the permit on, so requests waiting out a pause are
+        // counted too: they will spend the budget as surely as those sent.
+        let _in_flight = InFlight::count(&self.state);
         self.pace().await;
         if cancel.is_cancelled() {
             return None;
@@ -452,13 +483,44 @@ impl<'a> Run<'a> {
 
     /// Waits until the budget the API announced allows a request again
     /// (shared by every request in flight), counting the time paced.
+    /// A pause announced while this one waited may end later: waits again
+    /// until none is left.
+    /// A request takes one of the requests the budget has left; when
+    /// requests started since the last answer have taken them all, it
+    /// waits for the window's reset (several may start between two
+    /// answers, so counting at answers alone would overrun the window).
     async fn pace(&self) {
-        let now = self.services.clock.now();
-        let Some(until) = self.state.borrow().pace_until.filter(|&until| until > now) else {
-            return;
-        };
-        let wait = (until - now).to_std().unwrap_or_default();
-        self.wait_counted(wait, |stats| &mut stats.paced_ms).await;
+        loop {
+            let now = self.services.clock.now();
+            let until = {
+                let mut state = self.state.borrow_mut();
+                let state = &mut *state;
+                match state.pace_until.filter(|&until| until > now) {
+                    Some(until) => until,
+                    None => match state.budget_left {
+                        Some(0) => match state.budget_reset.filter(|&reset| reset > now) {
+                            Some(reset) => {
+                                state.pace_until = Some(reset);
+                                reset
+                            }
+                            None => {
+                                state.budget_left = None;
+                                return;
+                            }
+                        },
+                        Some(left) => {
+                            state.budget_left = Some(left - 1);
+                            return;
+                        }
+                        None => return,
+                    },
+                }
+            };
+            let wait = (until - now).to_std().unwrap_or_default();
+            if !self.wait_counted(wait, |stats| &mut stats.paced_ms).await {
+                return;
+            }
+        }
     }
 
     /// Reads the budget an answer announces: when it is spent, the next
@@ -470,16 +532,33 @@ impl<'a> Run<'a> {
         let now_unix = u64::try_from(now.timestamp()).unwrap_or(0);
         let budget = super::budget::read_budget(rate, now_unix)?;
         let announced = (!budget.reset.is_zero()).then_some(budget.reset);
-        let Some(pause) = budget.pause() else {
+        let in_flight = self.state.borrow().in_flight;
+        if let Some(reset) = announced {
+            let mut state = self.state.borrow_mut();
+            let left = budget.remaining.saturating_sub(in_flight);
+            // An answer read late must not hand back requests a later one
+            // already said were spent, in the same window.
+            let same_window = state.budget_reset.is_some_and(|at| at > now);
+            state.budget_left = Some(match state.budget_left {
+                Some(known) if same_window => known.min(left),
+                _ => left,
+            });
+            state.budget_reset = Some(now + chrono::TimeDelta::from_std(reset).unwrap_or_default());
+        }
+        let Some(pause) = budget.pause(in_flight) else {
             return announced;
         };
         let until = now + chrono::TimeDelta::from_std(pause).unwrap_or_default();
         let already = self.state.borrow().pace_until.is_some_and(|at| at >= until);
         if !already {
             self.state.borrow_mut().pace_until = Some(until);
+            let left = match budget.remaining {
+                0 => "no requests left".to_owned(),
+                n => format!("{n} requests left, no more than are already in flight"),
+            };
             let message = format!(
-                "Page {page}: the API announced no requests left ({}); pacing: requests wait {} \
-                 for its reset",
+                "Page {page}: the API announced {left} ({}); pacing: requests wait {} for its \
+                 reset",
                 budget.source,
                 seconds(pause)
             );

@@ -294,9 +294,9 @@ fn page_of(url: &str) -> u64 {
 }
 
 /// A future that is pending `polls` times (waking itself) before yielding its value.
-struct AfterPolls<T> {
-    polls: u32,
-    value: Option<T>,
+pub struct AfterPolls<T> {
+    pub polls: u32,
+    pub value: Option<T>,
 }
 
 impl<T: Unpin> Future for AfterPolls<T> {
