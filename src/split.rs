@@ -22,6 +22,7 @@
 use crate::pipeline::{process_upload_with, ReportBuilder};
 use crate::report::{Rejection, Report, SourceInfo};
 use crate::settings::RunSettings;
+use crate::source::csv_rows::QuoteTracker;
 use crate::source::ingest::{IngestError, InputFormat, Position, SourceItem};
 use crate::source::mapping::{Field, Mapping, MappingSpec};
 use crate::source::reader::{ReadOptions, Reader};
@@ -389,26 +390,14 @@ fn value_parts(input: &[u8], targets: &[usize]) -> Vec<Part> {
 /// quoted cell only at the start of a cell, as the reader reads them).
 fn csv_parts(input: &[u8], separator: u8, targets: &[usize]) -> (Cut, Vec<Part>) {
     let mut parts = Vec::new();
-    let (mut field_start, mut quoted) = (true, false);
+    let mut quotes = QuoteTracker::new(separator);
     let mut header_end = None;
     let mut start = 0;
     let mut next_target = targets.iter().copied().peekable();
     let mut at = 0;
     while at < input.len() {
-        let byte = input[at];
-        if quoted {
-            if byte == b'"' {
-                if input.get(at + 1) == Some(&b'"') {
-                    at += 1;
-                } else {
-                    quoted = false;
-                }
-            }
-        } else if field_start && byte == b'"' {
-            quoted = true;
-        }
-        field_start = !quoted && (byte == separator || byte == b'\n' || byte == b'\r');
-        if !quoted && byte == b'\n' {
+        let taken = quotes.step(input, at);
+        if !quotes.quoted() && input[at] == b'\n' {
             match header_end {
                 None => {
                     header_end = Some(at + 1);
@@ -432,7 +421,7 @@ fn csv_parts(input: &[u8], separator: u8, targets: &[usize]) -> (Cut, Vec<Part>)
                 }
             }
         }
-        at += 1;
+        at += taken;
     }
     let Some(header_end) = header_end else {
         return (Cut::Whole, Vec::new());

@@ -42,28 +42,63 @@ pub(crate) fn sniff_separator(header: &str) -> u8 {
     SEPARATORS[best].0
 }
 
+/// Whether a byte of CSV text is inside a quoted cell, byte by byte: a
+/// quote opens a quoted cell only at the start of a cell (as `csv-core`
+/// reads it), and `""` inside one is an escaped quote.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QuoteTracker {
+    separator: u8,
+    field_start: bool,
+    quoted: bool,
+}
+
+impl QuoteTracker {
+    /// At the start of a cell, outside quotes.
+    pub(crate) fn new(separator: u8) -> Self {
+        QuoteTracker {
+            separator,
+            field_start: true,
+            quoted: false,
+        }
+    }
+
+    /// Takes the byte at `at` of `bytes`; returns how many bytes it took
+    /// (2 for an escaped quote).
+    pub(crate) fn step(&mut self, bytes: &[u8], at: usize) -> usize {
+        let byte = bytes[at];
+        let mut taken = 1;
+        if self.quoted {
+            if byte == b'"' {
+                if bytes.get(at + 1) == Some(&b'"') {
+                    taken = 2;
+                } else {
+                    self.quoted = false;
+                }
+            }
+        } else if self.field_start && byte == b'"' {
+            self.quoted = true;
+        }
+        self.field_start =
+            !self.quoted && (byte == self.separator || byte == b'\n' || byte == b'\r');
+        taken
+    }
+
+    /// Whether the last byte taken left a quoted cell open.
+    pub(crate) fn quoted(&self) -> bool {
+        self.quoted
+    }
+}
+
 /// Whether a record's text ends inside a quoted field (only possible for
 /// the last record of a file: `csv-core` otherwise reads on).
 fn ends_in_open_quote(raw: &str, separator: u8) -> bool {
     let bytes = raw.as_bytes();
-    let (mut at, mut field_start, mut quoted) = (0, true, false);
+    let mut quotes = QuoteTracker::new(separator);
+    let mut at = 0;
     while at < bytes.len() {
-        let byte = bytes[at];
-        if quoted {
-            if byte == b'"' {
-                if bytes.get(at + 1) == Some(&b'"') {
-                    at += 1;
-                } else {
-                    quoted = false;
-                }
-            }
-        } else if field_start && byte == b'"' {
-            quoted = true;
-        }
-        field_start = !quoted && (byte == separator || byte == b'\n' || byte == b'\r');
-        at += 1;
+        at += quotes.step(bytes, at);
     }
-    quoted
+    quotes.quoted()
 }
 
 /// A CSV file being read.
