@@ -670,13 +670,14 @@ impl customer_pipeline::fetch::services::Transport for BudgetApi<'_> {
     }
 }
 
-#[test]
-fn concurrent_requests_stay_within_the_announced_budget() {
+/// 1,000 customers, 10 a page, at concurrency 4 from an API announcing
+/// `limit` requests a second: the outcome and the 429s it sent.
+fn run_against_budget(limit: u64) -> (customer_pipeline::fetch::fetcher::FetchOutcome, u64) {
     use customer_pipeline::fetch::services::Clock;
     let time = support::FakeTime::default();
     let api = BudgetApi {
         time: &time,
-        limit: 10,
+        limit,
         per_page: 10,
         total: 1_000,
         window: std::cell::Cell::new((time.now() - chrono::TimeDelta::seconds(10), 0)),
@@ -700,13 +701,29 @@ fn concurrent_requests_stay_within_the_announced_budget() {
     let outcome = futures::executor::block_on(customer_pipeline::fetch::fetcher::fetch_all(
         &config, &services,
     ));
+    (outcome, api.refused.get())
+}
+
+#[test]
+fn concurrent_requests_stay_within_the_announced_budget() {
+    let (outcome, refused) = run_against_budget(10);
     assert!(outcome.is_complete(), "{:?}", outcome.provenance);
     assert_eq!(outcome.provenance.records_received, 1_000);
-    assert!(api.refused.get() <= 1, "429s: {}", api.refused.get());
+    assert!(refused <= 1, "429s: {refused}");
     assert_eq!(
         outcome.provenance.stats.requests,
-        100 + api.refused.get(),
+        100 + refused,
         "no request wasted"
     );
     assert!(outcome.provenance.stats.paced_ms > 0);
+}
+
+#[test]
+fn a_budget_the_run_never_reaches_paces_nothing() {
+    // 1,000 a second announced, 100 pages needed: the clean case stays clean.
+    let (outcome, refused) = run_against_budget(1_000);
+    assert!(outcome.is_complete(), "{:?}", outcome.provenance);
+    assert_eq!(refused, 0);
+    assert_eq!(outcome.provenance.stats.requests, 100);
+    assert_eq!(outcome.provenance.stats.paced_ms, 0);
 }
