@@ -9,6 +9,7 @@ mod support;
 use customer_pipeline::fetch::events::{EventKind, WarningCode};
 use customer_pipeline::fetch::fetcher::{FetchConfig, FetchOutcome};
 use customer_pipeline::fetch::kinds::{ApiShape, Auth, Pagination, Preset};
+use customer_pipeline::fetch::services::{PageRequest, ResponseFuture, Transport, TransportError};
 use customer_pipeline::provenance::{FailureCode, WalkEnd};
 use support::shaped::{run_shaped, Paging, ShapedApi};
 use support::{failed_pages, FakeStore, StoreOp};
@@ -472,19 +473,10 @@ fn every_auth_kind_keeps_the_key_on_its_origin_across_redirects() {
 }
 
 /// Fails every request below HTTP, as `error` says.
-struct Unreachable(customer_pipeline::fetch::services::TransportError);
+struct Unreachable(TransportError);
 
-impl customer_pipeline::fetch::services::Transport for Unreachable {
-    fn get(
-        &self,
-        _request: &customer_pipeline::fetch::services::PageRequest,
-    ) -> futures::future::LocalBoxFuture<
-        'static,
-        Result<
-            customer_pipeline::fetch::services::HttpResponse,
-            customer_pipeline::fetch::services::TransportError,
-        >,
-    > {
+impl Transport for Unreachable {
+    fn get(&self, _request: &PageRequest) -> ResponseFuture {
         use futures::FutureExt;
         futures::future::ready(Err(self.0.clone())).boxed_local()
     }
@@ -492,7 +484,6 @@ impl customer_pipeline::fetch::services::Transport for Unreachable {
 
 #[test]
 fn no_answer_from_another_origin_says_cors_and_names_the_command_line() {
-    use customer_pipeline::fetch::services::TransportError;
     let run = |error: TransportError| {
         let time = support::FakeTime::default();
         let cache = std::cell::RefCell::new(customer_pipeline::fetch::pages::PageCache::new());
@@ -603,17 +594,8 @@ struct BudgetApi<'a> {
     refused: std::cell::Cell<u64>,
 }
 
-impl customer_pipeline::fetch::services::Transport for BudgetApi<'_> {
-    fn get(
-        &self,
-        request: &customer_pipeline::fetch::services::PageRequest,
-    ) -> futures::future::LocalBoxFuture<
-        'static,
-        Result<
-            customer_pipeline::fetch::services::HttpResponse,
-            customer_pipeline::fetch::services::TransportError,
-        >,
-    > {
+impl Transport for BudgetApi<'_> {
+    fn get(&self, request: &PageRequest) -> ResponseFuture {
         use customer_pipeline::fetch::services::Clock;
         use futures::FutureExt;
         let now = self.time.now();

@@ -9,12 +9,11 @@
 use std::rc::Rc;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use customer_pipeline::fetch::store::{PageStore, StoreError, StoreUsage, StoredPage};
+use customer_pipeline::fetch::store::{PageStore, StoreError, StoreFuture, StoreUsage, StoredPage};
 use customer_pipeline::web::store::{store_error, IdbStore};
 use customer_pipeline::web::{
     clear_cache, fetch_and_process_with, forget_stored_pages, stored_pages,
 };
-use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 use wasm_bindgen_test::*;
 
@@ -36,35 +35,28 @@ async fn fresh(name: &str) -> IdbStore {
     store
 }
 
-fn body(text: &str) -> Rc<Vec<u8>> {
-    Rc::new(text.as_bytes().to_vec())
+/// A page of `text`, stored at `stored_at`.
+fn page(text: &str, stored_at: DateTime<Utc>) -> StoredPage {
+    StoredPage {
+        body: Rc::new(text.as_bytes().to_vec()),
+        stored_at,
+    }
 }
 
 #[wasm_bindgen_test]
 async fn a_page_is_written_and_read_back_by_url_and_key_identity() {
     let store = fresh("test-write-read").await;
     let stored_at = at("2026-11-25T10:04:00.123Z");
-    let page = body(r#"{"page":7,"data":[{"id":1}]}"#);
+    let kept = page(r#"{"page":7,"data":[{"id":1}]}"#, stored_at);
     store
-        .put(
-            "http://api.test/users?page=7",
-            "sha256-ab",
-            Rc::clone(&page),
-            stored_at,
-        )
+        .put("http://api.test/users?page=7", "sha256-ab", kept.clone())
         .await
         .expect("put");
     let read = store
         .get("http://api.test/users?page=7", "sha256-ab")
         .await
         .expect("get");
-    assert_eq!(
-        read,
-        Some(StoredPage {
-            body: page,
-            stored_at
-        })
-    );
+    assert_eq!(read, Some(kept));
     for (url, key_id) in [
         ("http://api.test/users?page=7", "no-key"),
         ("http://api.test/users?page=8", "sha256-ab"),
@@ -77,8 +69,7 @@ async fn a_page_is_written_and_read_back_by_url_and_key_identity() {
         .put(
             "http://api.test/users?page=7",
             "sha256-ab",
-            body("{}"),
-            stored_at,
+            page("{}", stored_at),
         )
         .await
         .expect("put again");
@@ -104,8 +95,7 @@ async fn pages_past_their_age_are_deleted_and_forget_clears_everything() {
             .put(
                 &format!("http://api.test/users?page={}", hour + 1),
                 "no-key",
-                body("12345"),
-                stored_at,
+                page("12345", stored_at),
             )
             .await
             .expect("put");
@@ -177,21 +167,11 @@ fn browser_errors_are_read_by_name_a_full_disk_is_a_quota_error() {
 struct FullDisk(IdbStore);
 
 impl PageStore for FullDisk {
-    fn get(
-        &self,
-        url: &str,
-        key_id: &str,
-    ) -> LocalBoxFuture<'static, Result<Option<StoredPage>, StoreError>> {
+    fn get(&self, url: &str, key_id: &str) -> StoreFuture<Option<StoredPage>> {
         self.0.get(url, key_id)
     }
 
-    fn put(
-        &self,
-        _url: &str,
-        _key_id: &str,
-        _body: Rc<Vec<u8>>,
-        _stored_at: DateTime<Utc>,
-    ) -> LocalBoxFuture<'static, Result<(), StoreError>> {
+    fn put(&self, _url: &str, _key_id: &str, _page: StoredPage) -> StoreFuture<()> {
         let error = web_sys::DomException::new_with_message_and_name(
             "The quota has been exceeded.",
             "QuotaExceededError",
@@ -200,7 +180,7 @@ impl PageStore for FullDisk {
         futures::future::ready(Err(error)).boxed_local()
     }
 
-    fn remove(&self, url: &str, key_id: &str) -> LocalBoxFuture<'static, Result<(), StoreError>> {
+    fn remove(&self, url: &str, key_id: &str) -> StoreFuture<()> {
         self.0.remove(url, key_id)
     }
 }

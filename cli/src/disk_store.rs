@@ -14,8 +14,8 @@ use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
 use customer_pipeline::common::dates::parse_timestamp;
-use customer_pipeline::fetch::store::{PageStore, StoreError, StoredPage};
-use futures::future::{self, LocalBoxFuture};
+use customer_pipeline::fetch::store::{PageStore, StoreError, StoreFuture, StoredPage};
+use futures::future;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -80,23 +80,19 @@ impl DiskStore {
             }))
     }
 
-    fn write(
-        &self,
-        url: &str,
-        key_id: &str,
-        body: &[u8],
-        stored_at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    fn write(&self, url: &str, key_id: &str, page: &StoredPage) -> Result<(), StoreError> {
         let header = Header {
             url: url.to_owned(),
             key_id: key_id.to_owned(),
-            stored_at: stored_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            stored_at: page
+                .stored_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         };
         let line = serde_json::to_vec(&header).map_err(unavailable)?;
         write_file(&self.path(url, key_id), |out| {
             out.write_all(&line)?;
             out.write_all(b"\n")?;
-            out.write_all(body)
+            out.write_all(&page.body)
         })
         .map_err(|failure| unavailable(failure.message()))
     }
@@ -130,25 +126,15 @@ fn parse(bytes: &[u8]) -> Option<(Header, &[u8])> {
 }
 
 impl PageStore for DiskStore {
-    fn get(
-        &self,
-        url: &str,
-        key_id: &str,
-    ) -> LocalBoxFuture<'static, Result<Option<StoredPage>, StoreError>> {
+    fn get(&self, url: &str, key_id: &str) -> StoreFuture<Option<StoredPage>> {
         Box::pin(future::ready(self.read(url, key_id)))
     }
 
-    fn put(
-        &self,
-        url: &str,
-        key_id: &str,
-        body: Rc<Vec<u8>>,
-        stored_at: DateTime<Utc>,
-    ) -> LocalBoxFuture<'static, Result<(), StoreError>> {
-        Box::pin(future::ready(self.write(url, key_id, &body, stored_at)))
+    fn put(&self, url: &str, key_id: &str, page: StoredPage) -> StoreFuture<()> {
+        Box::pin(future::ready(self.write(url, key_id, &page)))
     }
 
-    fn remove(&self, url: &str, key_id: &str) -> LocalBoxFuture<'static, Result<(), StoreError>> {
+    fn remove(&self, url: &str, key_id: &str) -> StoreFuture<()> {
         let result = match fs::remove_file(self.path(url, key_id)) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(unavailable(error)),
             _ => Ok(()),
@@ -169,15 +155,13 @@ mod tests {
         let store = DiskStore::open(&dir).unwrap();
         let at = parse_timestamp("2026-11-24T12:00:00Z").unwrap();
         let body = Rc::new(b"{\"page\": 1}".to_vec());
-        block_on(store.put("http://h/api?page=1", "sha256-a", body.clone(), at)).unwrap();
+        let page = StoredPage {
+            body,
+            stored_at: at,
+        };
+        block_on(store.put("http://h/api?page=1", "sha256-a", page.clone())).unwrap();
         let found = block_on(store.get("http://h/api?page=1", "sha256-a")).unwrap();
-        assert_eq!(
-            found,
-            Some(StoredPage {
-                body,
-                stored_at: at
-            })
-        );
+        assert_eq!(found, Some(page));
         assert_eq!(
             block_on(store.get("http://h/api?page=1", "sha256-b")).unwrap(),
             None

@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use customer_pipeline::fetch::budget::RateHeaders;
 use customer_pipeline::fetch::services::{
-    Clock, HttpResponse, PageRequest, Timer, Transport, TransportError,
+    Clock, HttpResponse, PageRequest, ResponseFuture, Timer, Transport, TransportError,
 };
 use futures::channel::oneshot;
 use futures::future::{FutureExt, LocalBoxFuture};
@@ -45,10 +45,7 @@ impl NativeTransport {
 }
 
 impl Transport for NativeTransport {
-    fn get(
-        &self,
-        request: &PageRequest,
-    ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
+    fn get(&self, request: &PageRequest) -> ResponseFuture {
         let (sender, answer) = oneshot::channel();
         let agent = self.agent.clone();
         let request = request.clone();

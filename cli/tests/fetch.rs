@@ -308,7 +308,8 @@ fn page_report(url: &str) -> Vec<u8> {
     use customer_pipeline::fetch::fetcher::{fetch_all, Services};
     use customer_pipeline::fetch::pages::PageCache;
     use customer_pipeline::fetch::services::{
-        CancelToken, Clock, HttpResponse, PageRequest, Timer, Transport, TransportError,
+        CancelToken, Clock, HttpResponse, PageRequest, ResponseFuture, Timer, Transport,
+        TransportError,
     };
     use customer_pipeline::pipeline::process_fetched;
     use customer_pipeline::settings::{mapping_spec, FetchForm};
@@ -316,10 +317,7 @@ fn page_report(url: &str) -> Vec<u8> {
 
     struct Blocking(ureq::Agent);
     impl Transport for Blocking {
-        fn get(
-            &self,
-            request: &PageRequest,
-        ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
+        fn get(&self, request: &PageRequest) -> ResponseFuture {
             let answer = self
                 .0
                 .get(&request.url)

@@ -25,7 +25,7 @@ use super::limiter::Limiter;
 use super::pages::PageCache;
 use super::policy::{parse_retry_after, RetryPolicy};
 use super::services::{CancelToken, Clock, PageRequest, Timer, Transport};
-use super::store::{is_fresh, stored_key_identity, PageStore, StoreError};
+use super::store::{is_fresh, stored_key_identity, PageStore, StoreError, StoredPage};
 use super::url::{redact, resolve, secret_values, without_param, without_query, Origin};
 use crate::common::clock::millis_since;
 use crate::common::dates::{format_log_time, format_minute, format_timestamp};
@@ -726,10 +726,11 @@ impl<'a> Run<'a> {
         let Some(store) = self.store() else { return };
         let now = self.services.clock.now();
         let stored_url = redact(url);
-        if let Err(error) = store
-            .put(&stored_url, &self.key_id, Rc::clone(body), now)
-            .await
-        {
+        let page_kept = StoredPage {
+            body: Rc::clone(body),
+            stored_at: now,
+        };
+        if let Err(error) = store.put(&stored_url, &self.key_id, page_kept).await {
             self.store_failed(page, "keep", &error);
         }
     }

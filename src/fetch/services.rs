@@ -77,13 +77,13 @@ pub enum TransportError {
     },
 }
 
+/// What a request returns: the response, or why none came.
+pub type ResponseFuture = LocalBoxFuture<'static, Result<HttpResponse, TransportError>>;
+
 /// Sends requests. Dropping the returned future must abort the request.
 pub trait Transport {
     /// Starts a GET request.
-    fn get(
-        &self,
-        request: &PageRequest,
-    ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>>;
+    fn get(&self, request: &PageRequest) -> ResponseFuture;
 }
 
 /// Timers. Waits are deliberate pauses (backoff, `Retry-After`); deadlines

@@ -71,29 +71,20 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+/// What a store's call returns: a future that owns what it needs, so
+/// calls may overlap (pages are fetched concurrently).
+pub type StoreFuture<T> = LocalBoxFuture<'static, Result<T, StoreError>>;
+
 /// Page bodies kept on the device, by page URL and key identity.
-///
-/// Each call returns a future that owns what it needs, so calls may
-/// overlap (pages are fetched concurrently).
 pub trait PageStore {
     /// The page stored for `url` and `key_id`, if any (whatever its age).
-    fn get(
-        &self,
-        url: &str,
-        key_id: &str,
-    ) -> LocalBoxFuture<'static, Result<Option<StoredPage>, StoreError>>;
+    fn get(&self, url: &str, key_id: &str) -> StoreFuture<Option<StoredPage>>;
 
     /// Stores (or replaces) the page for `url` and `key_id`.
-    fn put(
-        &self,
-        url: &str,
-        key_id: &str,
-        body: Rc<Vec<u8>>,
-        stored_at: DateTime<Utc>,
-    ) -> LocalBoxFuture<'static, Result<(), StoreError>>;
+    fn put(&self, url: &str, key_id: &str, page: StoredPage) -> StoreFuture<()>;
 
     /// Forgets the page for `url` and `key_id` (nothing happens if there is none).
-    fn remove(&self, url: &str, key_id: &str) -> LocalBoxFuture<'static, Result<(), StoreError>>;
+    fn remove(&self, url: &str, key_id: &str) -> StoreFuture<()>;
 }
 
 /// What the store holds, for the page to show.

@@ -15,7 +15,9 @@ use web_sys::{
 };
 
 use crate::fetch::budget::RateHeaders;
-use crate::fetch::services::{Clock, HttpResponse, PageRequest, Timer, Transport, TransportError};
+use crate::fetch::services::{
+    Clock, HttpResponse, PageRequest, ResponseFuture, Timer, Transport, TransportError,
+};
 
 /// Requests through the browser's `fetch`, with redirects handled by the
 /// fetcher, not the browser: the browser would resend the key's header to
@@ -49,10 +51,7 @@ fn network_error(error: gloo_net::Error) -> TransportError {
 }
 
 impl Transport for BrowserTransport {
-    fn get(
-        &self,
-        request: &PageRequest,
-    ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
+    fn get(&self, request: &PageRequest) -> ResponseFuture {
         let request = request.clone();
         async move {
             let controller = AbortController::new()

@@ -16,7 +16,6 @@
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
-use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -27,7 +26,7 @@ use web_sys::{
     IdbObjectStoreParameters, IdbRequest, IdbTransaction, IdbTransactionMode,
 };
 
-use crate::fetch::store::{PageStore, StoreError, StoreUsage, StoredPage};
+use crate::fetch::store::{PageStore, StoreError, StoreFuture, StoreUsage, StoredPage};
 
 /// The database the page keeps its pages in.
 pub const DATABASE: &str = "customer-pipeline";
@@ -142,11 +141,7 @@ impl IdbStore {
 }
 
 impl PageStore for IdbStore {
-    fn get(
-        &self,
-        url: &str,
-        key_id: &str,
-    ) -> LocalBoxFuture<'static, Result<Option<StoredPage>, StoreError>> {
+    fn get(&self, url: &str, key_id: &str) -> StoreFuture<Option<StoredPage>> {
         let store = self.clone();
         let key = record_key(url, key_id);
         async move {
@@ -158,15 +153,9 @@ impl PageStore for IdbStore {
         .boxed_local()
     }
 
-    fn put(
-        &self,
-        url: &str,
-        key_id: &str,
-        body: Rc<Vec<u8>>,
-        stored_at: DateTime<Utc>,
-    ) -> LocalBoxFuture<'static, Result<(), StoreError>> {
+    fn put(&self, url: &str, key_id: &str, page: StoredPage) -> StoreFuture<()> {
         let store = self.clone();
-        let record = new_record(url, key_id, &body, stored_at);
+        let record = new_record(url, key_id, &page);
         async move {
             let record = record?;
             let (transaction, pages) = store.pages(IdbTransactionMode::Readwrite)?;
@@ -177,7 +166,7 @@ impl PageStore for IdbStore {
         .boxed_local()
     }
 
-    fn remove(&self, url: &str, key_id: &str) -> LocalBoxFuture<'static, Result<(), StoreError>> {
+    fn remove(&self, url: &str, key_id: &str) -> StoreFuture<()> {
         let store = self.clone();
         let key = record_key(url, key_id);
         async move {
@@ -223,12 +212,8 @@ fn record_key(url: &str, key_id: &str) -> JsValue {
     Array::of2(&JsValue::from_str(url), &JsValue::from_str(key_id)).into()
 }
 
-fn new_record(
-    url: &str,
-    key_id: &str,
-    body: &[u8],
-    stored_at: DateTime<Utc>,
-) -> Result<JsValue, StoreError> {
+fn new_record(url: &str, key_id: &str, page: &StoredPage) -> Result<JsValue, StoreError> {
+    let StoredPage { body, stored_at } = page;
     let record = Object::new();
     let fields: [(&str, JsValue); 5] = [
         ("url", JsValue::from_str(url)),
@@ -238,7 +223,7 @@ fn new_record(
             JsValue::from_f64(stored_at.timestamp_millis() as f64),
         ),
         ("bytes", JsValue::from_f64(body.len() as f64)),
-        ("body", Uint8Array::from(body).into()),
+        ("body", Uint8Array::from(body.as_slice()).into()),
     ];
     for (name, value) in fields {
         Reflect::set(&record, &JsValue::from_str(name), &value).map_err(|e| store_error(&e))?;

@@ -16,9 +16,9 @@ use customer_pipeline::fetch::events::{EventKind, FetchEvent};
 use customer_pipeline::fetch::fetcher::{fetch_all, FetchConfig, FetchOutcome, Services};
 use customer_pipeline::fetch::pages::PageCache;
 use customer_pipeline::fetch::services::{
-    CancelToken, Clock, HttpResponse, PageRequest, Timer, Transport, TransportError,
+    CancelToken, Clock, HttpResponse, PageRequest, ResponseFuture, Timer, Transport, TransportError,
 };
-use customer_pipeline::fetch::store::{PageStore, StoreError, StoredPage};
+use customer_pipeline::fetch::store::{PageStore, StoreError, StoreFuture, StoredPage};
 use customer_pipeline::pipeline::process_fetched;
 use customer_pipeline::provenance::FailureCode;
 use customer_pipeline::report::Report;
@@ -314,10 +314,7 @@ impl<T: Unpin> Future for AfterPolls<T> {
 }
 
 impl Transport for ScriptedApi {
-    fn get(
-        &self,
-        request: &PageRequest,
-    ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
+    fn get(&self, request: &PageRequest) -> ResponseFuture {
         let page = page_of(&request.url);
         self.apply_moves(self.served.borrow().len());
         let step = self
@@ -346,11 +343,7 @@ impl Transport for ScriptedApi {
 }
 
 impl ScriptedApi {
-    fn answer(
-        &self,
-        page: u64,
-        step: Step,
-    ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
+    fn answer(&self, page: u64, step: Step) -> ResponseFuture {
         let respond = |status: u16, retry_after: Option<String>, body: String| {
             futures::future::ready(Ok(HttpResponse {
                 status,
@@ -642,11 +635,7 @@ impl FakeStore {
 }
 
 impl PageStore for FakeStore {
-    fn get(
-        &self,
-        url: &str,
-        key_id: &str,
-    ) -> LocalBoxFuture<'static, Result<Option<StoredPage>, StoreError>> {
+    fn get(&self, url: &str, key_id: &str) -> StoreFuture<Option<StoredPage>> {
         let result = self.call(StoreOp::Get).map(|()| {
             self.pages
                 .borrow()
@@ -661,18 +650,11 @@ impl PageStore for FakeStore {
         .boxed_local()
     }
 
-    fn put(
-        &self,
-        url: &str,
-        key_id: &str,
-        body: Rc<Vec<u8>>,
-        stored_at: DateTime<Utc>,
-    ) -> LocalBoxFuture<'static, Result<(), StoreError>> {
+    fn put(&self, url: &str, key_id: &str, page: StoredPage) -> StoreFuture<()> {
         let result = self.call(StoreOp::Put).map(|()| {
-            self.pages.borrow_mut().insert(
-                (url.to_owned(), key_id.to_owned()),
-                StoredPage { body, stored_at },
-            );
+            self.pages
+                .borrow_mut()
+                .insert((url.to_owned(), key_id.to_owned()), page);
         });
         AfterPolls {
             polls: 1,
@@ -681,7 +663,7 @@ impl PageStore for FakeStore {
         .boxed_local()
     }
 
-    fn remove(&self, url: &str, key_id: &str) -> LocalBoxFuture<'static, Result<(), StoreError>> {
+    fn remove(&self, url: &str, key_id: &str) -> StoreFuture<()> {
         let result = self.call(StoreOp::Remove).map(|()| {
             self.pages
                 .borrow_mut()

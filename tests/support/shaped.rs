@@ -11,10 +11,9 @@ use customer_pipeline::fetch::events::{EventKind, FetchEvent};
 use customer_pipeline::fetch::fetcher::{fetch_all, FetchConfig, FetchOutcome, Services};
 use customer_pipeline::fetch::pages::PageCache;
 use customer_pipeline::fetch::services::{
-    CancelToken, HttpResponse, PageRequest, Transport, TransportError,
+    CancelToken, HttpResponse, PageRequest, ResponseFuture, Transport, TransportError,
 };
 use customer_pipeline::fetch::store::PageStore;
-use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 
 use super::{FakeStore, FakeTime, ScriptedApi};
@@ -224,10 +223,7 @@ impl ShapedApi {
 }
 
 impl Transport for ShapedApi {
-    fn get(
-        &self,
-        request: &PageRequest,
-    ) -> LocalBoxFuture<'static, Result<HttpResponse, TransportError>> {
+    fn get(&self, request: &PageRequest) -> ResponseFuture {
         self.received.borrow_mut().push(Received {
             url: request.url.clone(),
             api_key: request.api_key.clone(),
