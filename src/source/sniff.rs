@@ -27,18 +27,22 @@ pub enum BinaryKind {
     Parquet,
 }
 
-/// Each kind with the bytes its files start with. Every signature is at
+/// Each kind (in declaration order) with the bytes its files start with,
+/// its code for programs (`looks_like` on the page's error) and what it is
+/// for people, as it fits "This file looks like …". Every signature is at
 /// most [`SNIFF_BYTES`] long.
-const SIGNATURES: [(&[u8], BinaryKind); 9] = [
-    (b"%PDF", BinaryKind::Pdf),
-    (b"PK\x03\x04", BinaryKind::Zip),
-    (b"\xD0\xCF\x11\xE0", BinaryKind::OldOffice),
-    (b"\x89PNG", BinaryKind::Png),
-    (b"\xFF\xD8\xFF", BinaryKind::Jpeg),
-    (b"GIF8", BinaryKind::Gif),
-    (b"\x1F\x8B", BinaryKind::Gzip),
-    (b"SQLi", BinaryKind::Sqlite),
-    (b"PAR1", BinaryKind::Parquet),
+// One row a kind, aligned, so it reads as a table (rustfmt would break the long rows).
+#[rustfmt::skip]
+const KINDS: [(BinaryKind, &[u8], &str, &str); 9] = [
+    (BinaryKind::Pdf,       b"%PDF",             "pdf",        "a PDF document"),
+    (BinaryKind::Zip,       b"PK\x03\x04",       "zip",        "a ZIP archive (an Excel .xlsx workbook is one)"),
+    (BinaryKind::OldOffice, b"\xD0\xCF\x11\xE0", "old_office", "an old Office file (an Excel .xls workbook is one)"),
+    (BinaryKind::Png,       b"\x89PNG",          "png",        "a PNG image"),
+    (BinaryKind::Jpeg,      b"\xFF\xD8\xFF",     "jpeg",       "a JPEG image"),
+    (BinaryKind::Gif,       b"GIF8",             "gif",        "a GIF image"),
+    (BinaryKind::Gzip,      b"\x1F\x8B",         "gzip",       "gzip-compressed data"),
+    (BinaryKind::Sqlite,    b"SQLi",             "sqlite",     "an SQLite database"),
+    (BinaryKind::Parquet,   b"PAR1",             "parquet",    "a Parquet file"),
 ];
 
 /// How many leading bytes [`binary_kind`] needs to decide.
@@ -47,41 +51,21 @@ pub(crate) const SNIFF_BYTES: usize = 4;
 /// The binary kind `head` (the file's first bytes) starts as, if any.
 /// A shorter head than a signature never matches it.
 pub(crate) fn binary_kind(head: &[u8]) -> Option<BinaryKind> {
-    SIGNATURES
+    KINDS
         .iter()
-        .find(|(magic, _)| head.starts_with(magic))
-        .map(|&(_, kind)| kind)
+        .find(|(_, magic, _, _)| head.starts_with(magic))
+        .map(|&(kind, _, _, _)| kind)
 }
 
 impl BinaryKind {
     /// The kind for programs (`looks_like` on the page's error).
     pub fn code(self) -> &'static str {
-        match self {
-            BinaryKind::Pdf => "pdf",
-            BinaryKind::Zip => "zip",
-            BinaryKind::OldOffice => "old_office",
-            BinaryKind::Png => "png",
-            BinaryKind::Jpeg => "jpeg",
-            BinaryKind::Gif => "gif",
-            BinaryKind::Gzip => "gzip",
-            BinaryKind::Sqlite => "sqlite",
-            BinaryKind::Parquet => "parquet",
-        }
+        KINDS[self as usize].2
     }
 
     /// What the file is, for people, as it fits "This file looks like …".
     pub(crate) fn description(self) -> &'static str {
-        match self {
-            BinaryKind::Pdf => "a PDF document",
-            BinaryKind::Zip => "a ZIP archive (an Excel .xlsx workbook is one)",
-            BinaryKind::OldOffice => "an old Office file (an Excel .xls workbook is one)",
-            BinaryKind::Png => "a PNG image",
-            BinaryKind::Jpeg => "a JPEG image",
-            BinaryKind::Gif => "a GIF image",
-            BinaryKind::Gzip => "gzip-compressed data",
-            BinaryKind::Sqlite => "an SQLite database",
-            BinaryKind::Parquet => "a Parquet file",
-        }
+        KINDS[self as usize].3
     }
 }
 
@@ -112,9 +96,16 @@ mod tests {
     }
 
     #[test]
+    fn the_kinds_are_listed_in_declaration_order() {
+        for (at, &(kind, _, _, _)) in KINDS.iter().enumerate() {
+            assert_eq!(kind as usize, at, "{kind:?}");
+        }
+    }
+
+    #[test]
     fn the_readme_names_every_kind() {
         let readme = include_str!("../../README.md");
-        for (_, kind) in SIGNATURES {
+        for (kind, _, _, _) in KINDS {
             assert!(readme.contains(&format!("`{}`", kind.code())), "{kind:?}");
         }
     }
