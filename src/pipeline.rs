@@ -10,7 +10,7 @@ use crate::report::{
     Enrichment, IssueCounts, Metadata, QualitySummary, Rejection, Report, SourceInfo,
 };
 use crate::settings::RunSettings;
-use crate::source::ingest::{ingest_page_at, IngestError, Position, SourceItem};
+use crate::source::ingest::{ingest_page_at, IngestError, InputFormat, Position, SourceItem};
 use crate::source::mapping::{Mapping, MappingSpec};
 use crate::source::reader::{ReadOptions, Reader};
 use crate::source::record::Mapper;
@@ -101,6 +101,28 @@ impl<'a> ReportBuilder<'a> {
         self.records_read
     }
 
+    /// The report of an uploaded file, read as `format` with `mapping`:
+    /// [`finish`](Self::finish) with the file as the source.
+    ///
+    /// # Errors
+    /// [`IngestError::NoRecords`] when the file held no record.
+    pub(crate) fn finish_upload(
+        self,
+        file_name: String,
+        format: InputFormat,
+        mapping: Mapping,
+    ) -> Result<Report<'a>, IngestError> {
+        if self.records_read == 0 {
+            return Err(IngestError::NoRecords { format });
+        }
+        let source = SourceInfo::Upload {
+            file_name,
+            format,
+            via: None,
+        };
+        Ok(self.finish(source, mapping))
+    }
+
     /// Deduplicates, sorts and summarises; `mapping` is the field mapping
     /// the records were read with.
     pub(crate) fn finish(self, source: SourceInfo, mapping: Mapping) -> Report<'a> {
@@ -164,15 +186,7 @@ pub fn process_upload_with<'a>(
     let options = options.clone().for_file(file_name);
     let (format, mapping) =
         Reader::read_all_with(input, &options, &mut |item| builder.add_transient(item))?;
-    if builder.records_read() == 0 {
-        return Err(IngestError::NoRecords { format });
-    }
-    let source = SourceInfo::Upload {
-        file_name: file_name.to_owned(),
-        format,
-        via: None,
-    };
-    Ok(builder.finish(source, mapping))
+    builder.finish_upload(file_name.to_owned(), format, mapping)
 }
 
 /// Builds the report of an API run from its pages (number and body), in

@@ -20,7 +20,7 @@
 //! one-part run.
 
 use crate::pipeline::{process_upload_with, ReportBuilder};
-use crate::report::{Rejection, Report, SourceInfo};
+use crate::report::{Rejection, Report};
 use crate::settings::RunSettings;
 use crate::source::csv_rows::QuoteTracker;
 use crate::source::ingest::{IngestError, InputFormat, Position, SourceItem};
@@ -57,6 +57,19 @@ struct Part {
     lines_before: usize,
 }
 
+impl Part {
+    /// The part from `start` to `end` (line breaks before it are counted
+    /// once the parts are known).
+    fn new(start: usize, end: usize, elements_before: usize) -> Part {
+        Part {
+            start,
+            end,
+            elements_before,
+            lines_before: 0,
+        }
+    }
+}
+
 /// Where a file is cut.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -87,12 +100,7 @@ impl Plan {
     pub(crate) fn at(input: &[u8], options: &ReadOptions, targets: &[usize]) -> Plan {
         let whole = Plan {
             cut: Cut::Whole,
-            parts: vec![Part {
-                start: 0,
-                end: input.len(),
-                elements_before: 0,
-                lines_before: 0,
-            }],
+            parts: vec![Part::new(0, input.len(), 0)],
             mapping: None,
         };
         if targets.is_empty() {
@@ -284,12 +292,56 @@ fn next_sign(input: &[u8], at: usize) -> Option<u8> {
     input[at..].iter().copied().find(|&b| !is_space(b))
 }
 
+/// The parts found so far while walking a file, and the cut targets
+/// still ahead.
+struct Cuts<'t> {
+    parts: Vec<Part>,
+    /// Where the part being walked starts.
+    start: usize,
+    targets: std::iter::Peekable<std::iter::Copied<std::slice::Iter<'t, usize>>>,
+}
+
+impl<'t> Cuts<'t> {
+    fn new(targets: &'t [usize]) -> Self {
+        Cuts {
+            parts: Vec::new(),
+            start: 0,
+            targets: targets.iter().copied().peekable(),
+        }
+    }
+
+    /// Whether a target at or before `at` is still to be cut at.
+    fn due(&mut self, at: usize) -> bool {
+        self.targets.peek().is_some_and(|&t| t <= at)
+    }
+
+    /// Ends the part being walked at `end` and starts the next after `at`,
+    /// the boundary; every target up to `at` is met. False when that would
+    /// leave the part empty (then nothing is cut).
+    fn cut(&mut self, at: usize, end: usize, elements_before: usize) -> bool {
+        while self.due(at) {
+            self.targets.next();
+        }
+        if self.start >= end {
+            return false;
+        }
+        self.parts.push(Part::new(self.start, end, elements_before));
+        self.start = at + 1;
+        true
+    }
+
+    /// The parts, the last one ending at `end`.
+    fn finish(mut self, end: usize, elements_before: usize) -> Vec<Part> {
+        self.parts.push(Part::new(self.start, end, elements_before));
+        self.parts
+    }
+}
+
 /// Parts of a JSON array, cut at commas between its top-level elements.
 fn array_parts(input: &[u8], targets: &[usize]) -> Vec<Part> {
-    let mut parts = Vec::new();
-    let (mut start, mut elements_before, mut commas) = (0, 0, 0);
+    let mut cuts = Cuts::new(targets);
+    let (mut elements_before, mut commas) = (0, 0);
     let mut previous_sign = 0u8;
-    let mut next_target = targets.iter().copied().peekable();
     walk_json(input, |at, byte, walk| {
         if byte == b',' && walk.depth == 1 {
             commas += 1;
@@ -297,18 +349,8 @@ fn array_parts(input: &[u8], targets: &[usize]) -> Vec<Part> {
             // lost (`[1,,2]`, `[1,]`): those are left in one part.
             let between = !matches!(previous_sign, b'[' | b',')
                 && !matches!(next_sign(input, at + 1), None | Some(b']' | b','));
-            while next_target.peek().is_some_and(|&t| t <= at) && between {
-                next_target.next();
-                if start < at {
-                    parts.push(Part {
-                        start,
-                        end: at,
-                        elements_before,
-                        lines_before: 0,
-                    });
-                    start = at + 1;
-                    elements_before = commas;
-                }
+            if between && cuts.due(at) && cuts.cut(at, at, elements_before) {
+                elements_before = commas;
             }
         }
         if !is_space(byte) {
@@ -316,24 +358,16 @@ fn array_parts(input: &[u8], targets: &[usize]) -> Vec<Part> {
         }
         !(walk.depth == 0 && byte == b']')
     });
-    parts.push(Part {
-        start,
-        end: input.len(),
-        elements_before,
-        lines_before: 0,
-    });
-    parts
+    cuts.finish(input.len(), elements_before)
 }
 
 /// Parts of JSON values, cut after line breaks outside any value, before
 /// an object; every part holds at least two lines with a value (one value
 /// alone would be read as a file of one value).
 fn value_parts(input: &[u8], targets: &[usize]) -> Vec<Part> {
-    let mut parts = Vec::new();
-    let mut start = 0;
+    let mut cuts = Cuts::new(targets);
     // Lines holding something, in the current part and since the last break.
     let (mut filled, mut content) = (0, false);
-    let mut next_target = targets.iter().copied().peekable();
     walk_json(input, |at, byte, walk| {
         if !is_space(byte) {
             content = true;
@@ -345,36 +379,19 @@ fn value_parts(input: &[u8], targets: &[usize]) -> Vec<Part> {
         filled += 1;
         // A part read alone is JSON values when it starts with an object
         // (an array or another value there would decide another layout).
-        if filled >= 2
-            && next_target.peek().is_some_and(|&t| t <= at)
-            && next_sign(input, at + 1) == Some(b'{')
-        {
-            while next_target.peek().is_some_and(|&t| t <= at) {
-                next_target.next();
-            }
-            parts.push(Part {
-                start,
-                end: at + 1,
-                elements_before: 0,
-                lines_before: 0,
-            });
-            start = at + 1;
+        if filled >= 2 && cuts.due(at) && next_sign(input, at + 1) == Some(b'{') {
+            cuts.cut(at, at + 1, 0);
             filled = 0;
         }
         true
     });
     // The last part too holds two lines with a value, or joins the one before.
     if filled + usize::from(content) < 2 {
-        if let Some(before) = parts.pop() {
-            start = before.start;
+        if let Some(before) = cuts.parts.pop() {
+            cuts.start = before.start;
         }
     }
-    parts.push(Part {
-        start,
-        end: input.len(),
-        elements_before: 0,
-        lines_before: 0,
-    });
+    let mut parts = cuts.finish(input.len(), 0);
     // Line breaks before each part, counted apart (strings were jumped over).
     let mut lines = 0;
     let mut counted = 0;
@@ -389,11 +406,9 @@ fn value_parts(input: &[u8], targets: &[usize]) -> Vec<Part> {
 /// Parts of a CSV file, cut after row ends outside quotes (a quote opens a
 /// quoted cell only at the start of a cell, as the reader reads them).
 fn csv_parts(input: &[u8], separator: u8, targets: &[usize]) -> (Cut, Vec<Part>) {
-    let mut parts = Vec::new();
+    let mut cuts = Cuts::new(targets);
     let mut quotes = QuoteTracker::new(separator);
     let mut header_end = None;
-    let mut start = 0;
-    let mut next_target = targets.iter().copied().peekable();
     let mut at = 0;
     while at < input.len() {
         let taken = quotes.step(input, at);
@@ -401,22 +416,11 @@ fn csv_parts(input: &[u8], separator: u8, targets: &[usize]) -> (Cut, Vec<Part>)
             match header_end {
                 None => {
                     header_end = Some(at + 1);
-                    start = at + 1;
+                    cuts.start = at + 1;
                 }
                 Some(_) => {
-                    if next_target.peek().is_some_and(|&t| t <= at)
-                        && input[at + 1..].iter().any(|&b| !is_space(b))
-                    {
-                        while next_target.peek().is_some_and(|&t| t <= at) {
-                            next_target.next();
-                        }
-                        parts.push(Part {
-                            start,
-                            end: at + 1,
-                            elements_before: 0,
-                            lines_before: 0,
-                        });
-                        start = at + 1;
+                    if cuts.due(at) && input[at + 1..].iter().any(|&b| !is_space(b)) {
+                        cuts.cut(at, at + 1, 0);
                     }
                 }
             }
@@ -426,12 +430,7 @@ fn csv_parts(input: &[u8], separator: u8, targets: &[usize]) -> (Cut, Vec<Part>)
     let Some(header_end) = header_end else {
         return (Cut::Whole, Vec::new());
     };
-    parts.push(Part {
-        start,
-        end: input.len(),
-        elements_before: 0,
-        lines_before: 0,
-    });
+    let mut parts = cuts.finish(input.len(), 0);
     // The first part starts with the header.
     if let Some(first) = parts.first_mut() {
         first.start = 0;
@@ -550,19 +549,11 @@ pub fn merge(
         rows_before += count;
         mapping.get_or_insert(part.mapping);
     }
-    if builder.records_read() == 0 {
-        return Err(IngestError::NoRecords { format });
-    }
-    let source = SourceInfo::Upload {
-        file_name: file_name.to_owned(),
-        format,
-        via: None,
-    };
     let mapping = match &plan.mapping {
         Some((_, decided)) => decided.clone(),
         None => mapping.unwrap_or_default(),
     };
-    Ok(builder.finish(source, mapping))
+    builder.finish_upload(file_name.to_owned(), format, mapping)
 }
 
 /// [`process_upload_with`] in at most `parts` parts, read one after the

@@ -69,15 +69,7 @@ impl UploadStream {
         let format = self
             .reader
             .finish(&mut |item| builder.add_transient(item))?;
-        let source = SourceInfo::Upload {
-            file_name: self.file_name,
-            format,
-            via: None,
-        };
-        if builder.records_read() == 0 {
-            return Err(IngestError::NoRecords { format });
-        }
-        let mut report = builder.finish(source, self.reader.mapping());
+        let mut report = builder.finish_upload(self.file_name, format, self.reader.mapping())?;
         report.metadata.export_timestamp = format_timestamp(export_timestamp);
         Ok(report)
     }
