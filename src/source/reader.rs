@@ -612,14 +612,9 @@ impl Engine {
                     Step::TrailingComma => {
                         return Err(self.invalid(bytes, base, base + pos, "trailing comma"))
                     }
-                    Step::Element => match self.read_value(buf, base, pos, at_end)? {
-                        None => {
-                            self.check_size(bytes, base, pos, bytes.len() - pos)?;
-                            return Ok(self.wait(bytes.len(), pos));
-                        }
+                    Step::Element => match self.next_value(buf, base, pos, at_end)? {
+                        None => return Ok(self.wait(bytes.len(), pos)),
                         Some((value, end)) => {
-                            self.check_size(bytes, base, pos, end - pos)?;
-                            self.values += 1;
                             self.array_element(value, &buf[pos..end], sink)?;
                             self.layout = Layout::Array(Elements::After);
                             pos = end;
@@ -634,14 +629,9 @@ impl Engine {
                         // A second value: the held one is a line of NDJSON.
                         self.release(held, buf, base, false, sink)?;
                     }
-                    match self.read_value(buf, base, pos, at_end)? {
-                        None => {
-                            self.check_size(bytes, base, pos, bytes.len() - pos)?;
-                            return Ok(self.wait(bytes.len(), pos));
-                        }
+                    match self.next_value(buf, base, pos, at_end)? {
+                        None => return Ok(self.wait(bytes.len(), pos)),
                         Some((value, end)) => {
-                            self.check_size(bytes, base, pos, end - pos)?;
-                            self.values += 1;
                             if self.values == 1 {
                                 self.held = Some(Held {
                                     start: base + pos,
@@ -761,6 +751,28 @@ impl Engine {
             Layout::Values => InputFormat::Ndjson,
             Layout::Csv => InputFormat::Csv,
         })
+    }
+
+    /// Reads the next top-level value (an array's element or a line's
+    /// value) at `pos`, within the size limit, and counts it; `None` while
+    /// it is unfinished (already too large is an error).
+    fn next_value<'b>(
+        &mut self,
+        buf: &'b str,
+        base: usize,
+        pos: usize,
+        at_end: bool,
+    ) -> Result<Read<'b>, IngestError> {
+        let read = self.read_value(buf, base, pos, at_end)?;
+        let len = match &read {
+            None => buf.len() - pos,
+            Some((_, end)) => end - pos,
+        };
+        self.check_size(buf.as_bytes(), base, pos, len)?;
+        if read.is_some() {
+            self.values += 1;
+        }
+        Ok(read)
     }
 
     /// Reads the JSON value that starts at `pos` (not white space).
@@ -1627,36 +1639,32 @@ mod tests {
             ..ReadOptions::default()
         };
         let padding = |n| "a".repeat(n);
-        // NDJSON: the second line is too large.
-        let input = format!(
-            "{{\"id\": 1}}\n{{\"id\": 2, \"x\": \"{}\"}}\n",
-            padding(100)
-        );
-        assert_eq!(
-            read_limited(input.as_bytes(), &options),
-            Err(IngestError::ValueTooLarge {
-                line: 2,
-                column: 1,
-                limit: 64
-            })
-        );
+        let large = padding(100);
+        // NDJSON: the second line is too large; an array element.
+        for (input, line, column) in [
+            (
+                format!("{{\"id\": 1}}\n{{\"id\": 2, \"x\": \"{large}\"}}\n"),
+                2,
+                1,
+            ),
+            (
+                format!("[{{\"id\": 1}},\n  {{\"id\": 2, \"x\": \"{large}\"}}]"),
+                2,
+                3,
+            ),
+        ] {
+            let too_large = IngestError::ValueTooLarge {
+                line,
+                column,
+                limit: 64,
+            };
+            assert_eq!(read_limited(input.as_bytes(), &options), Err(too_large));
+        }
         // Exactly at the limit is read.
         let at_limit = format!("{{\"id\": 2, \"x\": \"{}\"}}", padding(64 - 18));
         assert_eq!(at_limit.len(), 64);
         assert_eq!(read_limited(at_limit.as_bytes(), &options), Ok(1));
-        // An array element, and an unfinished one (no end in sight).
-        let input = format!(
-            "[{{\"id\": 1}},\n  {{\"id\": 2, \"x\": \"{}\"}}]",
-            padding(100)
-        );
-        assert_eq!(
-            read_limited(input.as_bytes(), &options),
-            Err(IngestError::ValueTooLarge {
-                line: 2,
-                column: 3,
-                limit: 64
-            })
-        );
+        // An unfinished one (no end in sight).
         let input = format!("[{{\"id\": \"{}", padding(300));
         assert_eq!(
             read_limited(input.as_bytes(), &options).map_err(|e| e.code()),
