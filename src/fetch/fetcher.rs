@@ -1307,15 +1307,7 @@ impl Run<'_> {
                     summary
                 }
                 PageResult::Failed(failure) => {
-                    collected.failed.insert(page, failure);
-                    self.warn(
-                        WarningCode::WalkStopped,
-                        Some(page),
-                        format!(
-                            "Stopped at page {page}: in a cursor walk, later pages are unknown \
-                             until it succeeds"
-                        ),
-                    );
+                    self.walk_stopped(collected, page, failure, "in a cursor walk");
                     return;
                 }
                 PageResult::PastEnd | PageResult::Cancelled => {
@@ -1521,15 +1513,7 @@ impl Run<'_> {
                         return;
                     }
                     PageResult::Failed(failure) => {
-                        collected.failed.insert(page, failure);
-                        self.warn(
-                            WarningCode::WalkStopped,
-                            Some(page),
-                            format!(
-                                "Stopped at page {page}: without total_pages, later pages are \
-                                 unknown until it succeeds"
-                            ),
-                        );
+                        self.walk_stopped(collected, page, failure, "without total_pages");
                         return;
                     }
                     PageResult::Cancelled => {
@@ -1549,6 +1533,17 @@ impl Run<'_> {
     }
 
     /// Marks a walk stopped at the page limit.
+    /// Page `page` of a walk failed (`walk` says which walk): the pages
+    /// after it are unknown until it succeeds, so the walk stops there.
+    fn walk_stopped(&self, collected: &mut Collected, page: u64, failure: PageFailure, walk: &str) {
+        collected.failed.insert(page, failure);
+        self.warn(
+            WarningCode::WalkStopped,
+            Some(page),
+            format!("Stopped at page {page}: {walk}, later pages are unknown until it succeeds"),
+        );
+    }
+
     fn stop_at_limit(&self, collected: &mut Collected) {
         let limit = self.config.max_pages;
         collected.truncated = Some(Truncation {
