@@ -23,7 +23,7 @@ use web_sys::AbortSignal;
 use crate::common::clock::{millis_since, Clock};
 use crate::common::dates::parse_timestamp;
 use crate::fetch::events::FetchEvent;
-use crate::fetch::fetcher::{fetch_all, Services};
+use crate::fetch::fetcher::{fetch_all, FetchConfig, FetchOutcome, Services};
 use crate::fetch::pages::PageCache;
 use crate::fetch::services::CancelToken;
 use crate::fetch::store::PageStore;
@@ -33,7 +33,10 @@ use crate::report::table::{
     duplicates_json, rejected_json, rows_json, select_rows, sort_key, TableQuery,
 };
 use crate::report::Report;
-use crate::settings::{mapping_spec, FetchForm, MapSetting, ReadForm, RunSettings, MAX_SEED};
+use crate::settings::{
+    mapping_spec, FetchForm, MapSetting, ReadForm, RunSettings, SeedAndDate, MAX_SEED,
+};
+use crate::source::mapping::MappingSpec;
 use crate::source::reader::ReadOptions;
 use crate::stream::{UploadEventKind, UploadStream};
 use crate::transform::quality::{QualityBucket, ScoredField};
@@ -283,13 +286,7 @@ pub async fn fetch_and_process_with<S: PageStore>(
     wrap: impl FnOnce(IdbStore) -> S,
 ) -> Result<RunOutput, JsValue> {
     let clock = BrowserClock;
-    let form: FetchForm = serde_json::from_str(&form_json).map_err(CodedError::internal)?;
-    let (config, chosen) = form.validate().map_err(CodedError::from)?;
-    let mapping = mapping_spec(form.map.as_ref()).map_err(CodedError::from)?;
-
-    let link = AbortLink::new(&signal)?;
-    let emit = |event: &FetchEvent| send(&on_event, event);
-    let cache = PAGE_CACHE.with(Rc::clone);
+    let (config, chosen, mapping) = fetch_form(&form_json)?;
     let device = match config.keep_for {
         Some(keep_for) => {
             let device = IdbStore::open(DATABASE).await;
@@ -304,24 +301,12 @@ pub async fn fetch_and_process_with<S: PageStore>(
         None => None,
     };
     let store = device.clone().map(wrap);
-    let services = Services {
-        transport: &BrowserTransport,
-        timer: &BrowserTimer,
-        clock: &clock,
-        cancel: link.token(),
-        cache: &cache,
-        store: store.as_ref().map(|store| store as &dyn PageStore),
-        on_event: &emit,
-    };
-    let outcome = fetch_all(&config, &services).await;
+    let store = store.as_ref().map(|store| store as &dyn PageStore);
+    let outcome = fetch_in_tab(&config, store, &clock, &on_event, &signal).await;
     if let Some(device) = &device {
         device.close();
     }
-    drop(link);
-
-    if outcome.provenance.cancelled {
-        return Err(CodedError::cancelled(outcome.pages.len()).into());
-    }
+    let outcome = outcome?;
     if outcome.pages.is_empty() {
         let failure = outcome.provenance.failed_pages.first();
         return Err(CodedError::first_page(failure).into());
@@ -336,6 +321,47 @@ pub async fn fetch_and_process_with<S: PageStore>(
         &clock,
     );
     Ok(RunOutput::new(report)?)
+}
+
+/// The API run's form (`fetchAndProcess`'s `form_json`), checked: the
+/// fetch, the seed and date, and the field mapping.
+fn fetch_form(form_json: &str) -> Result<(FetchConfig, SeedAndDate, MappingSpec), JsValue> {
+    let form: FetchForm = serde_json::from_str(form_json).map_err(CodedError::internal)?;
+    let (config, chosen) = form.validate().map_err(CodedError::from)?;
+    let mapping = mapping_spec(form.map.as_ref()).map_err(CodedError::from)?;
+    Ok((config, chosen, mapping))
+}
+
+/// Fetches with the browser's transport and timer, this tab's page cache
+/// and `store`, if any; `on_event` receives the events, `signal` cancels.
+///
+/// # Errors
+/// `cancelled` (with the pages fetched) when `signal` cancelled the run.
+async fn fetch_in_tab(
+    config: &FetchConfig,
+    store: Option<&dyn PageStore>,
+    clock: &BrowserClock,
+    on_event: &js_sys::Function,
+    signal: &AbortSignal,
+) -> Result<FetchOutcome, JsValue> {
+    let link = AbortLink::new(signal)?;
+    let emit = |event: &FetchEvent| send(on_event, event);
+    let cache = PAGE_CACHE.with(Rc::clone);
+    let services = Services {
+        transport: &BrowserTransport,
+        timer: &BrowserTimer,
+        clock,
+        cancel: link.token(),
+        cache: &cache,
+        store,
+        on_event: &emit,
+    };
+    let outcome = fetch_all(config, &services).await;
+    drop(link);
+    if outcome.provenance.cancelled {
+        return Err(CodedError::cancelled(outcome.pages.len()).into());
+    }
+    Ok(outcome)
 }
 
 /// How an upload is read: `{map?, separator?, file_name?, simulate?}`

@@ -4,12 +4,9 @@
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-use super::browser::{BrowserClock, BrowserTimer, BrowserTransport};
+use super::browser::BrowserClock;
 use super::errors::CodedError;
-use super::{read_options, send, AbortLink, PAGE_CACHE};
-use crate::fetch::events::FetchEvent;
-use crate::fetch::fetcher::{fetch_all, Services};
-use crate::settings::{mapping_spec, FetchForm};
+use super::{fetch_form, fetch_in_tab, read_options};
 use crate::source::probe::{probe, probe_page_at, Probe};
 
 fn to_json(probe: &Probe) -> Result<String, JsValue> {
@@ -55,31 +52,11 @@ pub async fn probe_api(
     on_event: js_sys::Function,
     signal: AbortSignal,
 ) -> Result<String, JsValue> {
-    let clock = BrowserClock;
-    let form: FetchForm = serde_json::from_str(&form_json).map_err(CodedError::internal)?;
-    let (mut config, _) = form.validate().map_err(CodedError::from)?;
-    let mapping = mapping_spec(form.map.as_ref()).map_err(CodedError::from)?;
+    let (mut config, _, mapping) = fetch_form(&form_json)?;
     config.max_pages = 1;
     // Pages kept on the device are the run's business, not the probe's.
     config.keep_for = None;
-
-    let link = AbortLink::new(&signal)?;
-    let emit = |event: &FetchEvent| send(&on_event, event);
-    let cache = PAGE_CACHE.with(std::rc::Rc::clone);
-    let services = Services {
-        transport: &BrowserTransport,
-        timer: &BrowserTimer,
-        clock: &clock,
-        cancel: link.token(),
-        cache: &cache,
-        store: None,
-        on_event: &emit,
-    };
-    let outcome = fetch_all(&config, &services).await;
-    drop(link);
-    if outcome.provenance.cancelled {
-        return Err(CodedError::cancelled(outcome.pages.len()).into());
-    }
+    let outcome = fetch_in_tab(&config, None, &BrowserClock, &on_event, &signal).await?;
     let Some((page, body)) = outcome.page_bodies().next() else {
         let failure = outcome.provenance.failed_pages.first();
         return Err(CodedError::first_page(failure).into());
