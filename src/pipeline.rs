@@ -262,7 +262,7 @@ pub fn process_fetched<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transform::quality::ScoredField;
+    use crate::source::mapping::Field;
 
     fn settings() -> RunSettings {
         RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z").unwrap()
@@ -330,9 +330,9 @@ mod tests {
             }
         );
         let counts = report.metadata.issues_by_field;
-        assert_eq!(counts.get(ScoredField::EngagementScore), 3);
-        assert_eq!(counts.get(ScoredField::Email), 2);
-        assert_eq!(counts.get(ScoredField::FirstName), 0);
+        assert_eq!(counts.get(Field::EngagementScore), 3);
+        assert_eq!(counts.get(Field::Email), 2);
+        assert_eq!(counts.get(Field::FirstName), 0);
         let json = serde_json::to_string(&counts).unwrap();
         assert_eq!(
             json,

@@ -33,7 +33,7 @@ use crate::source::mapping::Field as ContractField;
 use crate::source::probe::{PREVIEW_RECORDS, PROBE_BYTES};
 use crate::stream::UploadEventKind;
 use crate::transform::enrich::ACTIVE_WITHIN_DAYS;
-use crate::transform::quality::{QualityBucket, ScoredField, POINTS_PER_ISSUE};
+use crate::transform::quality::{scored_label, QualityBucket, POINTS_PER_ISSUE, SCORED_FIELDS};
 
 /// Everything the page needs to name and limit things.
 #[derive(Debug, Serialize)]
@@ -314,11 +314,12 @@ pub(crate) fn vocabulary() -> Vocabulary {
                 _ => None,
             })
             .collect(),
-        scored_fields: ScoredField::ALL
-            .into_iter()
+        scored_fields: SCORED_FIELDS
+            .iter()
+            .copied()
             .map(|field| Named {
                 name: field.name(),
-                label: field.label(),
+                label: scored_label(field),
             })
             .collect(),
         points_per_issue: POINTS_PER_ISSUE,

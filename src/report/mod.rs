@@ -24,10 +24,11 @@ use crate::report::distributions::Distributions;
 use crate::report::json_out::{write_lines, LineWriter};
 use crate::schema::{LineField, LINE};
 use crate::source::ingest::{InputFormat, Position};
+use crate::source::mapping::Field;
 use crate::source::mapping::Mapping;
 use crate::transform::customer::Customers;
 use crate::transform::dedupe::DroppedDuplicate;
-use crate::transform::quality::{QualityBucket, ScoredField};
+use crate::transform::quality::{QualityBucket, SCORED_FIELDS};
 
 /// The whole report. It borrows the original text of rejected records from the input.
 #[derive(Debug)]
@@ -203,7 +204,7 @@ impl QualitySummary {
 
 /// Issue counts per scored field; serialized as an object with every field, in contract order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct IssueCounts([usize; ScoredField::ALL.len()]);
+pub struct IssueCounts([usize; Field::ALL.len()]);
 
 impl IssueCounts {
     /// Counts the issues of the given customers.
@@ -218,15 +219,15 @@ impl IssueCounts {
     }
 
     /// The count for one field.
-    pub(crate) fn get(&self, field: ScoredField) -> usize {
+    pub(crate) fn get(&self, field: Field) -> usize {
         self.0[field as usize]
     }
 }
 
 impl Serialize for IssueCounts {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(ScoredField::ALL.len()))?;
-        for field in ScoredField::ALL {
+        let mut map = serializer.serialize_map(Some(SCORED_FIELDS.len()))?;
+        for &field in SCORED_FIELDS {
             map.serialize_entry(field.name(), &self.get(field))?;
         }
         map.end()

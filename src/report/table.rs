@@ -11,9 +11,10 @@ use serde::Serialize;
 
 use crate::report::Rejection;
 use crate::schema::{text_rem, ColumnLayout, LineField, LINE};
+use crate::source::mapping::Field;
 use crate::transform::customer::{CustomerRef, Customers, LineValue};
 use crate::transform::dedupe::DroppedDuplicate;
-use crate::transform::quality::{QualityBucket, ScoredField};
+use crate::transform::quality::QualityBucket;
 
 /// A column of one of the page's tables: its key (a field of the line,
 /// or one of the table's own), its heading, the kind of value it shows
@@ -75,7 +76,7 @@ pub(crate) struct TableQuery {
     /// Only customers in this quality bucket.
     pub bucket: Option<QualityBucket>,
     /// Only customers with an issue in this field.
-    pub issue: Option<ScoredField>,
+    pub issue: Option<Field>,
 }
 
 fn matches(customer: &CustomerRef<'_>, query: &TableQuery, needle: &str) -> bool {
@@ -387,14 +388,14 @@ mod tests {
         };
         assert_eq!(ids(&all, &low), [1]);
         let avatar = TableQuery {
-            issue: Some(ScoredField::Avatar),
+            issue: Some(Field::Avatar),
             ..query()
         };
         assert_eq!(ids(&all, &avatar), [1]);
         assert!(ids(
             &all,
             &TableQuery {
-                issue: Some(ScoredField::Email),
+                issue: Some(Field::Email),
                 ..query()
             }
         )

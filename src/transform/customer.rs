@@ -25,7 +25,7 @@ use crate::transform::enrich::{
 };
 use crate::transform::quality::{
     check_avatar, check_email, check_engagement_score, check_last_login, check_name, score,
-    Problem, QualityIssue, ScoredField, ShownProblem,
+    Problem, QualityIssue, ShownProblem,
 };
 
 /// The value of `full_name` and `email_domain` when nothing usable was given.
@@ -468,7 +468,7 @@ pub struct IssueRef<'c> {
 
 impl IssueRef<'_> {
     /// The field that lost points.
-    pub(crate) fn field(&self) -> ScoredField {
+    pub(crate) fn field(&self) -> Field {
         self.issue.field
     }
 
@@ -498,7 +498,7 @@ struct Issues<'s> {
 
 impl Issues<'_> {
     /// Passes a usable value on, or records why the field has none.
-    fn note<T>(&mut self, field: ScoredField, outcome: Result<T, Problem<&str>>) -> Option<T> {
+    fn note<T>(&mut self, field: Field, outcome: Result<T, Problem<&str>>) -> Option<T> {
         match outcome {
             Ok(value) => Some(value),
             Err(problem) => {
@@ -544,20 +544,20 @@ pub(crate) fn assess(
     let last_name = record.value(Field::LastName);
     let email = record.value(Field::Email);
     let first = match mapped(Field::FirstName) {
-        true => issues.note(ScoredField::FirstName, check_name(first_name.as_ref())),
+        true => issues.note(Field::FirstName, check_name(first_name.as_ref())),
         false => None,
     };
     let last = match mapped(Field::LastName) {
-        true => issues.note(ScoredField::LastName, check_name(last_name.as_ref())),
+        true => issues.note(Field::LastName, check_name(last_name.as_ref())),
         false => None,
     };
     let domain = match mapped(Field::Email) {
-        true => issues.note(ScoredField::Email, check_email(email.as_ref())),
+        true => issues.note(Field::Email, check_email(email.as_ref())),
         false => None,
     };
     if mapped(Field::Avatar) {
         issues.note(
-            ScoredField::Avatar,
+            Field::Avatar,
             check_avatar(record.value(Field::Avatar).as_ref()),
         );
     }
@@ -590,7 +590,7 @@ pub(crate) fn assess(
         Some(value) => {
             derived.insert(LineField::ActivityStatus);
             issues
-                .note(ScoredField::LastLogin, check_last_login(&value, run.as_of))
+                .note(Field::LastLogin, check_last_login(&value, run.as_of))
                 .map_or(ActivityStatus::Unknown, |date| {
                     ActivityStatus::from_last_login(date, run.as_of)
                 })
@@ -607,7 +607,7 @@ pub(crate) fn assess(
         Some(value) => {
             derived.insert(LineField::EngagementLevel);
             issues
-                .note(ScoredField::EngagementScore, check_engagement_score(&value))
+                .note(Field::EngagementScore, check_engagement_score(&value))
                 .map_or(EngagementLevel::Unknown, EngagementLevel::from_score)
         }
     };

@@ -18,61 +18,19 @@ pub(crate) const PERFECT_SCORE: u8 = 100;
 /// Points deducted per issue.
 pub(crate) const POINTS_PER_ISSUE: u8 = 10;
 
-/// The fields that count towards `data_quality_score`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum ScoredField {
-    /// `first_name`: required.
-    FirstName,
-    /// `last_name`: required.
-    LastName,
-    /// `email`: required, must be a plausible address.
-    Email,
-    /// `avatar`: required, must be an absolute http(s) URL.
-    Avatar,
-    /// `last_login`: optional; if present must be a date not after `as_of`.
-    LastLogin,
-    /// `engagement_score`: optional; if present must be a number 0-100.
-    EngagementScore,
-}
+/// The fields that count towards `data_quality_score`, in report order:
+/// every field of the contract but the id.
+pub(crate) const SCORED_FIELDS: &[Field] = match Field::ALL.split_first() {
+    Some((Field::Id, scored)) => scored,
+    _ => panic!("the id comes first in the contract"),
+};
 
-impl ScoredField {
-    /// Every scored field, in report order.
-    pub(crate) const ALL: [ScoredField; 6] = [
-        ScoredField::FirstName,
-        ScoredField::LastName,
-        ScoredField::Email,
-        ScoredField::Avatar,
-        ScoredField::LastLogin,
-        ScoredField::EngagementScore,
-    ];
-
-    /// The field as people read it, e.g. on the page's charts.
-    pub(crate) fn label(self) -> &'static str {
-        match self {
-            ScoredField::FirstName => "First name",
-            ScoredField::LastName => "Last name",
-            ScoredField::Email => "Email",
-            ScoredField::Avatar => "Avatar",
-            ScoredField::LastLogin => "Last login",
-            ScoredField::EngagementScore => "Engagement score",
-        }
-    }
-
-    /// The contract field scored.
-    pub(crate) fn field(self) -> Field {
-        match self {
-            ScoredField::FirstName => Field::FirstName,
-            ScoredField::LastName => Field::LastName,
-            ScoredField::Email => Field::Email,
-            ScoredField::Avatar => Field::Avatar,
-            ScoredField::LastLogin => Field::LastLogin,
-            ScoredField::EngagementScore => Field::EngagementScore,
-        }
-    }
-
-    /// The input key of the field.
-    pub(crate) fn name(self) -> &'static str {
-        self.field().name()
+/// A scored field as the page's charts name it: its label, but the
+/// avatar's is shorter there (`Avatar`, not `Avatar URL`).
+pub(crate) fn scored_label(field: Field) -> &'static str {
+    match field {
+        Field::Avatar => "Avatar",
+        other => other.label(),
     }
 }
 
@@ -81,8 +39,8 @@ impl ScoredField {
 /// customers' text store; see [`crate::transform::customer::Customers`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct QualityIssue {
-    /// The field that lost points.
-    pub field: ScoredField,
+    /// The field that lost points (one of [`SCORED_FIELDS`]).
+    pub field: Field,
     /// What is wrong with it.
     pub problem: Problem<Span>,
 }

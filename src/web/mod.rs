@@ -39,7 +39,7 @@ use crate::settings::{
 use crate::source::mapping::MappingSpec;
 use crate::source::reader::ReadOptions;
 use crate::stream::{UploadEventKind, UploadStream};
-use crate::transform::quality::{QualityBucket, ScoredField};
+use crate::transform::quality::{QualityBucket, SCORED_FIELDS};
 use browser::{BrowserClock, BrowserTimer, BrowserTransport};
 use errors::CodedError;
 
@@ -137,7 +137,7 @@ impl RunOutput {
             descending,
             search: search.to_owned(),
             bucket: QualityBucket::ALL.into_iter().find(|b| b.name() == bucket),
-            issue: ScoredField::ALL.into_iter().find(|f| f.name() == issue),
+            issue: SCORED_FIELDS.iter().copied().find(|f| f.name() == issue),
         };
         self.view = select_rows(&self.report.customers, &query);
         self.view.len() as u32
