@@ -76,7 +76,9 @@ impl Connection {
         }
     }
 
-    /// Writes a complete response (see [`write_response`]).
+    /// Writes a complete response. `head_only` leaves out the body (for
+    /// `HEAD`) but keeps its `Content-Length`; `keep_alive` says whether the
+    /// connection stays open for another request.
     ///
     /// # Errors
     /// I/O errors of the connection (e.g. the client left).
@@ -88,14 +90,23 @@ impl Connection {
         head_only: bool,
         keep_alive: bool,
     ) -> io::Result<()> {
-        write_response(
-            self.reader.get_mut(),
-            status,
-            headers,
-            body,
-            head_only,
-            keep_alive,
-        )
+        let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        let connection = if keep_alive { "keep-alive" } else { "close" };
+        head.push_str(&format!(
+            "Content-Length: {}\r\nConnection: {connection}\r\n\r\n",
+            body.len()
+        ));
+        // One write: a separate small head and body can wait on a delayed ACK.
+        let mut message = head.into_bytes();
+        if !head_only {
+            message.extend_from_slice(body);
+        }
+        let stream = self.reader.get_mut();
+        stream.write_all(&message)?;
+        stream.flush()
     }
 }
 
@@ -164,38 +175,6 @@ fn reason(status: u16) -> &'static str {
         503 => "Service Unavailable",
         _ => "Status",
     }
-}
-
-/// Writes a complete response. `head_only` leaves out the body (for `HEAD`)
-/// but keeps its `Content-Length`; `keep_alive` says whether the connection
-/// stays open for another request.
-///
-/// # Errors
-/// I/O errors of the connection (e.g. the client left).
-pub fn write_response(
-    stream: &mut TcpStream,
-    status: u16,
-    headers: &[(&str, String)],
-    body: &[u8],
-    head_only: bool,
-    keep_alive: bool,
-) -> io::Result<()> {
-    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    let connection = if keep_alive { "keep-alive" } else { "close" };
-    head.push_str(&format!(
-        "Content-Length: {}\r\nConnection: {connection}\r\n\r\n",
-        body.len()
-    ));
-    // One write: a separate small head and body can wait on a delayed ACK.
-    let mut message = head.into_bytes();
-    if !head_only {
-        message.extend_from_slice(body);
-    }
-    stream.write_all(&message)?;
-    stream.flush()
 }
 
 /// Binds a listener on `addr` (`host:port`).
