@@ -18,6 +18,14 @@ fn users(flags: &[&str]) -> String {
     format!("{}/api/users", mock_api(flags))
 }
 
+/// The users endpoint of a mock whose answers take `ms` (and fail no
+/// other way), with more `flags`.
+fn slow_users(ms: &str, flags: &[&str]) -> String {
+    let mut all = vec!["--failure-rate", "0", "--slow-rate", "1", "--slow-ms", ms];
+    all.extend_from_slice(flags);
+    users(&all)
+}
+
 /// `fetch url` with `--log json`, 12 a page, and `extra` options, its
 /// report thrown away.
 fn fetch_logged(url: &str, extra: &[&str]) -> std::process::Output {
@@ -481,16 +489,7 @@ fn requests_go_through_the_proxy_the_environment_names() {
 #[test]
 fn an_attempt_past_its_timeout_is_given_up_and_retried() {
     // Page 1's first answer would take 3 s; the attempt is allowed 300 ms.
-    let url = users(&[
-        "--failure-rate",
-        "0",
-        "--slow-rate",
-        "1",
-        "--slow-ms",
-        "3000",
-        "--max-faults-per-page",
-        "1",
-    ]);
+    let url = slow_users("3000", &["--max-faults-per-page", "1"]);
     let started = Instant::now();
     let output = fetch_logged(&url, &["--timeout-ms", "300"]);
     let took = started.elapsed();
@@ -507,14 +506,7 @@ fn an_attempt_past_its_timeout_is_given_up_and_retried() {
 #[test]
 fn a_signal_cancels_the_run_as_the_pages_cancel_does_and_nothing_is_written() {
     // Every answer takes 5 s: the run is still waiting when the signal comes.
-    let url = users(&[
-        "--failure-rate",
-        "0",
-        "--slow-rate",
-        "1",
-        "--slow-ms",
-        "5000",
-    ]);
+    let url = slow_users("5000", &[]);
     let (dir, out) = scratch_report("signal");
     for signal in ["-INT", "-TERM"] {
         let started = Instant::now();
