@@ -6,7 +6,7 @@
 
 mod support;
 
-use customer_pipeline::fetch::events::{EventKind, WarningCode};
+use customer_pipeline::fetch::events::{EventKind, FetchEvent, WarningCode};
 use customer_pipeline::fetch::fetcher::{FetchConfig, FetchOutcome};
 use customer_pipeline::fetch::kinds::{ApiShape, Auth, Pagination, Preset};
 use customer_pipeline::fetch::services::{PageRequest, ResponseFuture, Transport, TransportError};
@@ -59,49 +59,77 @@ fn ended_by(outcome: &FetchOutcome) -> Option<(u64, WalkEnd)> {
         .map(|ending| (ending.last_page, ending.by))
 }
 
-/// Each linked kind with its fake: (shape, paging, member, page size).
-fn linked_kinds() -> Vec<(ApiShape, Paging, &'static str)> {
-    vec![
+/// A linked kind: its shape, and how its fake pages and where the fake
+/// puts the records; walked in pages of 10.
+#[derive(Debug)]
+struct Linked {
+    shape: ApiShape,
+    paging: Paging,
+    member: &'static str,
+}
+
+impl Linked {
+    /// The kind's fake, holding `records`.
+    fn api(&self, records: usize) -> ShapedApi {
+        ShapedApi::new(self.paging, records, 10, self.member)
+    }
+
+    /// The kind's fake, holding `records` and saying it holds `stated`.
+    fn api_stating(&self, records: usize, stated: u64) -> ShapedApi {
+        let mut api = self.api(records);
+        api.stated_total = Some(stated);
+        api
+    }
+
+    /// A run of `api` with the kind's shape.
+    fn run(&self, api: &ShapedApi) -> (FetchOutcome, Vec<FetchEvent>) {
+        run_shaped(api, &config(self.shape.clone(), Some(10)), None)
+    }
+}
+
+/// Each linked kind with its fake.
+fn linked_kinds() -> [Linked; 3] {
+    [
         (cursor(), Paging::Cursor, "results"),
         (link(), Paging::Link, "customers"),
         (next_url(), Paging::NextUrl, "items"),
     ]
+    .map(|(shape, paging, member)| Linked {
+        shape,
+        paging,
+        member,
+    })
 }
 
 #[test]
 fn a_clean_walk_of_every_linked_kind_is_complete() {
-    for (shape, paging, member) in linked_kinds() {
-        let mut api = ShapedApi::new(paging, 25, 10, member);
-        api.stated_total = Some(25);
-        let (outcome, _) = run_shaped(&api, &config(shape.clone(), Some(10)), None);
-        assert!(
-            outcome.is_complete(),
-            "{paging:?}: {:?}",
-            outcome.provenance
-        );
-        assert_eq!(outcome.pages.len(), 3, "{paging:?}");
-        assert_eq!(outcome.provenance.records_received, 25, "{paging:?}");
+    for kind in linked_kinds() {
+        let api = kind.api_stating(25, 25);
+        let (outcome, _) = kind.run(&api);
+        assert!(outcome.is_complete(), "{kind:?}: {:?}", outcome.provenance);
+        assert_eq!(outcome.pages.len(), 3, "{kind:?}");
+        assert_eq!(outcome.provenance.records_received, 25, "{kind:?}");
         assert_eq!(
             ended_by(&outcome),
             Some((3, WalkEnd::NoNextPage)),
-            "{paging:?}"
+            "{kind:?}"
         );
-        assert_eq!(api.requests(), 3, "{paging:?}: no request past the end");
+        assert_eq!(api.requests(), 3, "{kind:?}: no request past the end");
         assert_eq!(
             outcome.provenance.records_path.as_deref(),
-            Some(member),
-            "{paging:?}"
+            Some(kind.member),
+            "{kind:?}"
         );
-        assert_eq!(outcome.provenance.api, shape.describe(), "{paging:?}");
+        assert_eq!(outcome.provenance.api, kind.shape.describe(), "{kind:?}");
     }
 }
 
 #[test]
 fn a_walk_without_a_stated_total_is_complete_at_its_last_page() {
-    for (shape, paging, member) in linked_kinds() {
-        let api = ShapedApi::new(paging, 20, 10, member);
-        let (outcome, _) = run_shaped(&api, &config(shape, Some(10)), None);
-        assert!(outcome.is_complete(), "{paging:?}");
+    for kind in linked_kinds() {
+        let api = kind.api(20);
+        let (outcome, _) = kind.run(&api);
+        assert!(outcome.is_complete(), "{kind:?}");
         assert_eq!(outcome.provenance.records_received, 20);
         assert_eq!(ended_by(&outcome), Some((2, WalkEnd::NoNextPage)));
     }
@@ -109,18 +137,18 @@ fn a_walk_without_a_stated_total_is_complete_at_its_last_page() {
 
 #[test]
 fn a_cursor_seen_before_is_a_loop_that_fails_the_run_and_stops_it() {
-    for (shape, paging, member) in linked_kinds() {
-        let mut api = ShapedApi::new(paging, 50, 10, member);
+    for kind in linked_kinds() {
+        let mut api = kind.api(50);
         // Page 3 points back to page 2: 1, 2, 3, 2, 3, … forever.
         api.loop_back = Some((3, 2));
-        let (outcome, events) = run_shaped(&api, &config(shape, Some(10)), None);
-        assert!(!outcome.is_complete(), "{paging:?}");
+        let (outcome, events) = kind.run(&api);
+        assert!(!outcome.is_complete(), "{kind:?}");
         assert_eq!(
             failed_pages(&outcome),
             [(4, FailureCode::RepeatedCursor)],
-            "{paging:?}"
+            "{kind:?}"
         );
-        assert_eq!(api.requests(), 3, "{paging:?}: the loop is not followed");
+        assert_eq!(api.requests(), 3, "{kind:?}: the loop is not followed");
         assert_eq!(outcome.provenance.records_received, 30);
         let failed = events
             .iter()
@@ -132,17 +160,15 @@ fn a_cursor_seen_before_is_a_loop_that_fails_the_run_and_stops_it() {
 
 #[test]
 fn a_next_page_on_another_origin_is_refused_and_the_key_never_goes_there() {
-    for (shape, paging, member) in [
-        (link(), Paging::Link, "customers"),
-        (next_url(), Paging::NextUrl, "items"),
-    ] {
-        let mut api = ShapedApi::new(paging, 30, 10, member);
+    // The kinds whose next page is a URL (all but the cursor).
+    for kind in linked_kinds().into_iter().skip(1) {
+        let mut api = kind.api(30);
         api.foreign_next = Some(2);
-        let (outcome, _) = run_shaped(&api, &config(shape, Some(10)), None);
-        assert!(!outcome.is_complete(), "{paging:?}");
+        let (outcome, _) = kind.run(&api);
+        assert!(!outcome.is_complete(), "{kind:?}");
         assert_eq!(failed_pages(&outcome), [(3, FailureCode::NextOtherOrigin)]);
         let received = api.received.borrow();
-        assert_eq!(received.len(), 2, "{paging:?}");
+        assert_eq!(received.len(), 2, "{kind:?}");
         assert!(received
             .iter()
             .all(|r| r.url.starts_with("https://api.test/")));
@@ -154,39 +180,37 @@ fn a_next_page_on_another_origin_is_refused_and_the_key_never_goes_there() {
 
 #[test]
 fn a_stated_total_is_reconciled_in_a_cursor_walk_both_ways() {
-    for (shape, paging, member) in linked_kinds() {
+    for kind in linked_kinds() {
         // The API says 30 and sends 25: a lie.
-        let mut lying = ShapedApi::new(paging, 25, 10, member);
-        lying.stated_total = Some(30);
-        let (outcome, _) = run_shaped(&lying, &config(shape.clone(), Some(10)), None);
-        assert!(!outcome.is_complete(), "{paging:?}");
+        let lying = kind.api_stating(25, 30);
+        let (outcome, _) = kind.run(&lying);
+        assert!(!outcome.is_complete(), "{kind:?}");
         assert!(outcome
             .provenance
             .warnings
             .iter()
             .any(|w| w.code == WarningCode::RecordCountMismatch));
         // A record silently dropped, the total truthful: caught too.
-        let mut dropping = ShapedApi::new(paging, 25, 10, member);
-        dropping.stated_total = Some(25);
+        let mut dropping = kind.api_stating(25, 25);
         dropping.drop_last_on = Some(1);
-        let (outcome, _) = run_shaped(&dropping, &config(shape, Some(10)), None);
-        assert!(!outcome.is_complete(), "{paging:?}");
+        let (outcome, _) = kind.run(&dropping);
+        assert!(!outcome.is_complete(), "{kind:?}");
         assert_eq!(outcome.provenance.records_received, 24);
     }
 }
 
 #[test]
 fn the_page_limit_holds_on_a_walk_that_never_ends() {
-    for (shape, paging, member) in linked_kinds() {
-        let mut api = ShapedApi::new(paging, 10, 10, member);
+    for kind in linked_kinds() {
+        let mut api = kind.api(10);
         api.endless = true;
         let cfg = FetchConfig {
             max_pages: 5,
-            ..config(shape, Some(10))
+            ..config(kind.shape.clone(), Some(10))
         };
         let (outcome, _) = run_shaped(&api, &cfg, None);
-        assert!(!outcome.is_complete(), "{paging:?}");
-        assert_eq!(api.requests(), 5, "{paging:?}");
+        assert!(!outcome.is_complete(), "{kind:?}");
+        assert_eq!(api.requests(), 5, "{kind:?}");
         let truncated = outcome.provenance.truncated.expect("truncated");
         assert_eq!((truncated.limit, truncated.pages_stated), (5, None));
     }
@@ -486,20 +510,13 @@ impl Transport for Unreachable {
 fn no_answer_from_another_origin_says_cors_and_names_the_command_line() {
     let run = |error: TransportError| {
         let time = support::FakeTime::default();
-        let cache = std::cell::RefCell::new(customer_pipeline::fetch::pages::PageCache::new());
-        let services = customer_pipeline::fetch::fetcher::Services {
-            transport: &Unreachable(error),
-            timer: &time,
-            clock: &time,
-            cancel: customer_pipeline::fetch::services::CancelToken::new(),
-            cache: &cache,
-            store: None,
-            on_event: &|_| {},
-        };
-        futures::executor::block_on(customer_pipeline::fetch::fetcher::fetch_all(
+        support::fetch_on(
+            &Unreachable(error),
+            &time,
             &config(cursor(), None),
-            &services,
-        ))
+            None,
+            &|_| {},
+        )
     };
     let blocked = run(TransportError::CrossOrigin("Failed to fetch".into()));
     let failure = &blocked.provenance.failed_pages[0];
@@ -665,24 +682,12 @@ fn run_against_budget(limit: u64) -> (customer_pipeline::fetch::fetcher::FetchOu
         window: std::cell::Cell::new((time.now() - chrono::TimeDelta::seconds(10), 0)),
         refused: std::cell::Cell::new(0),
     };
-    let cache = std::cell::RefCell::new(customer_pipeline::fetch::pages::PageCache::new());
-    let services = customer_pipeline::fetch::fetcher::Services {
-        transport: &api,
-        timer: &time,
-        clock: &time,
-        cancel: customer_pipeline::fetch::services::CancelToken::new(),
-        cache: &cache,
-        store: None,
-        on_event: &|_| {},
-    };
     let config = FetchConfig {
         per_page: Some(10),
         concurrency: 4,
         ..FetchConfig::new("https://api.test/api/users")
     };
-    let outcome = futures::executor::block_on(customer_pipeline::fetch::fetcher::fetch_all(
-        &config, &services,
-    ));
+    let outcome = support::fetch_on(&api, &time, &config, None, &|_| {});
     (outcome, api.refused.get())
 }
 

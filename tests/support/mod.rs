@@ -677,6 +677,28 @@ impl PageStore for FakeStore {
     }
 }
 
+/// One run of `config` against `transport` on `time`, with a cache of its
+/// own, `store` if any, and every event handed to `on_event`.
+pub fn fetch_on(
+    transport: &dyn Transport,
+    time: &FakeTime,
+    config: &FetchConfig,
+    store: Option<&dyn PageStore>,
+    on_event: &dyn Fn(&FetchEvent),
+) -> FetchOutcome {
+    let cache = RefCell::new(PageCache::new());
+    let services = Services {
+        transport,
+        timer: time,
+        clock: time,
+        cancel: CancelToken::new(),
+        cache: &cache,
+        store,
+        on_event,
+    };
+    futures::executor::block_on(fetch_all(config, &services))
+}
+
 /// The customers of a report, one JSON line each, in the report's order.
 pub fn customer_lines(report: &Report<'_>) -> Vec<String> {
     // Through the report's own writer: serializing customers one at a

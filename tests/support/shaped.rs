@@ -8,15 +8,14 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use customer_pipeline::fetch::events::{EventKind, FetchEvent};
-use customer_pipeline::fetch::fetcher::{fetch_all, FetchConfig, FetchOutcome, Services};
-use customer_pipeline::fetch::pages::PageCache;
+use customer_pipeline::fetch::fetcher::{FetchConfig, FetchOutcome};
 use customer_pipeline::fetch::services::{
-    CancelToken, HttpResponse, PageRequest, ResponseFuture, Transport, TransportError,
+    HttpResponse, PageRequest, ResponseFuture, Transport, TransportError,
 };
 use customer_pipeline::fetch::store::PageStore;
 use futures::FutureExt;
 
-use super::{FakeStore, FakeTime, ScriptedApi};
+use super::{fetch_on, FakeStore, FakeTime, ScriptedApi};
 
 /// How the fake pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,23 +243,13 @@ pub fn run_shaped(
     config: &FetchConfig,
     store: Option<Rc<FakeStore>>,
 ) -> (FetchOutcome, Vec<FetchEvent>) {
-    let time = FakeTime::default();
-    let cache = RefCell::new(PageCache::new());
     let events = RefCell::new(Vec::new());
     let on_event = |event: &FetchEvent| {
         if !matches!(event.kind, EventKind::Progress(_)) {
             events.borrow_mut().push(event.clone());
         }
     };
-    let services = Services {
-        transport: api,
-        timer: &time,
-        clock: &time,
-        cancel: CancelToken::new(),
-        cache: &cache,
-        store: store.as_deref().map(|store| store as &dyn PageStore),
-        on_event: &on_event,
-    };
-    let outcome = futures::executor::block_on(fetch_all(config, &services));
+    let store = store.as_deref().map(|store| store as &dyn PageStore);
+    let outcome = fetch_on(api, &FakeTime::default(), config, store, &on_event);
     (outcome, events.into_inner())
 }
