@@ -5,9 +5,14 @@
 #![allow(clippy::unwrap_used)]
 
 use customer_pipeline::settings::MAX_SEED;
-use customer_pipeline::web::{map_text, process_upload, random_seed, vocabulary, RunOutput};
+use customer_pipeline::web::{
+    map_text, process_upload, random_seed, vocabulary, RunOutput, UploadSession,
+};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
+
+mod browser;
+use browser::Events;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -23,6 +28,35 @@ fn run(bytes: &[u8]) -> Result<RunOutput, JsValue> {
         "2026-11-24T12:00:00.000Z",
         None,
     )
+}
+
+/// A session of an upload named `name` of `size` bytes (seed 42, as of
+/// 2026-11-24), its events sent to `events`.
+fn session(name: &str, size: usize, events: &Events, options: Option<String>) -> UploadSession {
+    UploadSession::new(
+        name,
+        size as f64,
+        "42",
+        "2026-11-24",
+        events.on_event(),
+        options,
+    )
+    .unwrap()
+}
+
+/// `bytes` uploaded as `name` in chunks of `chunk` bytes.
+fn upload_in_chunks(
+    name: &str,
+    bytes: &[u8],
+    chunk: usize,
+    events: &Events,
+    options: Option<String>,
+) -> RunOutput {
+    let mut session = session(name, bytes.len(), events, options);
+    for piece in bytes.chunks(chunk) {
+        session.push(piece).unwrap();
+    }
+    session.finish("2026-11-24T12:00:00Z").unwrap()
 }
 
 /// A property of the JavaScript `Error` a call failed with.
@@ -262,43 +296,19 @@ fn csv_summary_and_rejected_rows_for_the_page() {
 
 #[wasm_bindgen_test]
 fn an_upload_in_chunks_gives_the_same_report() {
-    use customer_pipeline::web::UploadSession;
-    let events = std::rc::Rc::new(std::cell::RefCell::new(Vec::<serde_json::Value>::new()));
-    let sink = std::rc::Rc::clone(&events);
-    let on_event = wasm_bindgen::closure::Closure::<dyn Fn(String)>::new(move |json: String| {
-        sink.borrow_mut().push(serde_json::from_str(&json).unwrap());
-    });
-    let callback = || {
-        use wasm_bindgen::JsCast;
-        on_event
-            .as_ref()
-            .unchecked_ref::<js_sys::Function>()
-            .clone()
-    };
-    let mut session = UploadSession::new(
-        "reqres_users.json",
-        FIXTURE.len() as f64,
-        "42",
-        "2026-11-24",
-        callback(),
-        None,
-    )
-    .unwrap();
-    for chunk in FIXTURE.chunks(100) {
-        session.push(chunk).unwrap();
-    }
-    let output = session.finish("2026-11-24T12:00:00Z").unwrap();
+    let events = Events::new();
+    let output = upload_in_chunks("reqres_users.json", FIXTURE, 100, &events, None);
     assert_eq!(output.report(), SAMPLE);
-    let kinds: Vec<String> = events
-        .borrow()
+    let run = events.run(Ok(output));
+    let kinds: Vec<&str> = run
+        .events
         .iter()
-        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .map(|e| e["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["upload_started", "upload_read", "report_built"]);
-    assert_eq!(events.borrow()[2]["duplicates_removed"], 1);
+    assert_eq!(run.events[2]["duplicates_removed"], 1);
 
-    let mut session =
-        UploadSession::new("lines.ndjson", 20.0, "42", "2026-11-24", callback(), None).unwrap();
+    let mut session = session("lines.ndjson", 20, &events, None);
     session.push(b"{\"id\": 1}\n{\"id\": 2}\n{\"id\"").unwrap();
     assert_eq!(
         session.records_read(),
@@ -318,7 +328,7 @@ fn an_upload_in_chunks_gives_the_same_report() {
 
 #[wasm_bindgen_test]
 fn a_csv_export_is_probed_then_read_with_the_mapping_chosen() {
-    use customer_pipeline::web::{probe_file, UploadSession};
+    use customer_pipeline::web::probe_file;
     const HUBSPOT: &[u8] = include_bytes!("fixtures/hubspot_contacts.csv");
     let probe = probe_file(&HUBSPOT[..300], false, None).expect("the start is probed");
     let probe: serde_json::Value = serde_json::from_str(&probe).unwrap();
@@ -339,24 +349,7 @@ fn a_csv_export_is_probed_then_read_with_the_mapping_chosen() {
     );
     assert_eq!(probe["preview"][0]["values"][6], serde_json::Value::Null);
 
-    let ignore = wasm_bindgen::closure::Closure::<dyn Fn(String)>::new(|_: String| {});
-    let callback = || {
-        use wasm_bindgen::JsCast;
-        ignore.as_ref().unchecked_ref::<js_sys::Function>().clone()
-    };
-    let mut session = UploadSession::new(
-        "contacts.csv",
-        HUBSPOT.len() as f64,
-        "42",
-        "2026-11-24",
-        callback(),
-        options.clone(),
-    )
-    .unwrap();
-    for chunk in HUBSPOT.chunks(37) {
-        session.push(chunk).unwrap();
-    }
-    let chunked = session.finish("2026-11-24T12:00:00Z").unwrap();
+    let chunked = upload_in_chunks("contacts.csv", HUBSPOT, 37, &Events::new(), options.clone());
     let whole = process_upload(
         HUBSPOT,
         "contacts.csv",

@@ -25,6 +25,23 @@ async fn run(scenario: &str, extra_settings: &str) -> Run {
     .await
 }
 
+/// Runs against the mock with one `fault` (query parameters) on each
+/// page's first attempt and none after: the run gets all twelve users.
+async fn recovered(fault: &str, extra_settings: &str) -> Run {
+    let run = run(
+        &format!("failure_rate=0&max_faults_per_page=1&{fault}"),
+        extra_settings,
+    )
+    .await;
+    assert_eq!(run.metadata()["total_customers"], 12, "{fault}");
+    run
+}
+
+/// [`run`] with `key` as the API key.
+async fn run_with_key(scenario: &str, key: &str) -> Run {
+    run(scenario, &format!(r#", "apiKey": "{key}""#)).await
+}
+
 /// Runs with the form as given (the page cache as it is).
 async fn run_form(settings: String) -> Run {
     let events = Events::new();
@@ -58,77 +75,44 @@ async fn a_503_then_success_fetches_all_twelve_users() {
 
 #[wasm_bindgen_test]
 async fn a_429_with_a_visible_retry_after_is_honoured() {
-    let run = run(
-        "failure_rate=0&rate_limit_rate=1&max_faults_per_page=1&retry_after_secs=1&seed=102",
-        "",
-    )
-    .await;
-    assert_eq!(run.metadata()["total_customers"], 12);
+    let run = recovered("rate_limit_rate=1&retry_after_secs=1&seed=102", "").await;
     run.assert_logged("HTTP 429 rate limited; Retry-After: 1; rate-limit wait 1 of 5: 1 s");
 }
 
 #[wasm_bindgen_test]
 async fn a_429_whose_retry_after_cors_hides_falls_back_to_backoff() {
-    let run = run(
-        "failure_rate=0&rate_limit_rate=1&max_faults_per_page=1&expose_retry_after=0&seed=103",
-        "",
-    )
-    .await;
-    assert_eq!(run.metadata()["total_customers"], 12);
+    let run = recovered("rate_limit_rate=1&expose_retry_after=0&seed=103", "").await;
     run.assert_logged("no Retry-After visible, backoff; rate-limit wait 1 of 5: 1 s");
 }
 
 #[wasm_bindgen_test]
 async fn a_slow_response_times_out_and_is_retried() {
-    let run = run(
-        "failure_rate=0&slow_rate=1&slow_ms=3000&max_faults_per_page=1&seed=104",
+    let run = recovered(
+        "slow_rate=1&slow_ms=3000&seed=104",
         r#", "timeoutMs": "300""#,
     )
     .await;
-    let metadata = run.metadata();
-    assert_eq!(metadata["total_customers"], 12);
-    assert_eq!(metadata["fetch"]["retries"]["timeout"], 2);
+    assert_eq!(run.metadata()["fetch"]["retries"]["timeout"], 2);
     run.assert_logged("timed out; retry 1 of 3");
 }
 
 #[wasm_bindgen_test]
 async fn a_malformed_body_is_retried() {
-    let run = run(
-        "failure_rate=0&malformed_rate=1&max_faults_per_page=1&seed=105",
-        "",
-    )
-    .await;
-    let metadata = run.metadata();
-    assert_eq!(metadata["total_customers"], 12);
-    assert_eq!(metadata["fetch"]["retries"]["malformed_body"], 2);
+    let run = recovered("malformed_rate=1&seed=105", "").await;
+    assert_eq!(run.metadata()["fetch"]["retries"]["malformed_body"], 2);
 }
 
 #[wasm_bindgen_test]
 async fn a_401_fails_at_once_with_advice() {
-    let run = run(
-        "failure_rate=0&api_key=right-key&seed=106",
-        r#", "apiKey": "wrong-key""#,
-    )
-    .await;
-    let message = run
-        .result
-        .as_ref()
-        .err()
-        .expect("a wrong key fails the run");
-    assert!(message.starts_with("auth_rejected: "), "{message}");
-    assert!(message.contains("HTTP 401"), "{message}");
-    assert!(message.contains("check the key"), "{message}");
+    let run = run_with_key("failure_rate=0&api_key=right-key&seed=106", "wrong-key").await;
+    run.assert_failed("auth_rejected", "", &["HTTP 401", "check the key"]);
     let attempts = run.log().iter().filter(|m| m.contains("Page 1")).count();
     assert_eq!(attempts, 1, "no retries: {:?}", run.log());
 }
 
 #[wasm_bindgen_test]
 async fn the_right_api_key_is_sent_as_a_header() {
-    let run = run(
-        "failure_rate=0&api_key=right-key&seed=107",
-        r#", "apiKey": "right-key""#,
-    )
-    .await;
+    let run = run_with_key("failure_rate=0&api_key=right-key&seed=107", "right-key").await;
     assert_eq!(run.metadata()["total_customers"], 12);
 }
 
@@ -145,9 +129,9 @@ async fn mock_requests() -> Vec<serde_json::Value> {
 
 #[wasm_bindgen_test]
 async fn a_same_origin_redirect_is_followed_with_the_key() {
-    let run = run(
+    let run = run_with_key(
         "failure_rate=0&redirect=same&api_key=k-same&seed=108",
-        r#", "apiKey": "k-same""#,
+        "k-same",
     )
     .await;
     let metadata = run.metadata();
@@ -162,14 +146,8 @@ async fn a_same_origin_redirect_is_followed_with_the_key() {
 
 #[wasm_bindgen_test]
 async fn a_cross_origin_redirect_fails_and_the_other_origin_never_sees_the_key() {
-    let run = run(
-        "failure_rate=0&redirect=cross&seed=109",
-        r#", "apiKey": "k-cross""#,
-    )
-    .await;
-    let message = run.result.as_ref().err().expect("page 1 fails");
-    assert!(message.starts_with("redirect_other_origin: "), "{message}");
-    assert!(message.contains("another origin"), "{message}");
+    let run = run_with_key("failure_rate=0&redirect=cross&seed=109", "k-cross").await;
+    run.assert_failed("redirect_other_origin", "", &["another origin"]);
     let other_host = if mock_url().contains("127.0.0.1") {
         "localhost"
     } else {
@@ -258,41 +236,27 @@ async fn a_key_no_header_can_carry_is_a_setting_error_and_the_next_run_works() {
     };
     clear_cache();
     let refused = run_form(with_key("ключ")).await;
-    match &refused.result {
-        Err(message) => assert!(
-            message.starts_with("invalid_setting: The API key has a character"),
-            "{message}"
-        ),
-        Ok(_) => panic!("a Cyrillic key was sent"),
-    }
+    refused.assert_failed("invalid_setting", "The API key has a character", &[]);
     // Nothing crashed: the same module runs again at once.
     let run = run_form(with_key("plain-ascii-key")).await;
     assert_eq!(run.metadata()["complete"], true);
 }
 
+/// 6,000 users in one page (about 1.2 MB), with pages up to `max_page_mb`.
+async fn one_large_page(max_page_mb: &str) -> Run {
+    let limit = format!(r#", "maxPageMb": "{max_page_mb}""#);
+    run("failure_rate=0&users=6000&per_page=6000", &limit).await
+}
+
 #[wasm_bindgen_test]
 async fn an_answer_larger_than_the_largest_page_fails_that_page() {
-    // 6,000 users in one page: about 1.2 MB, over a 1 MB limit.
-    let refused = run(
-        "failure_rate=0&users=6000&per_page=6000",
-        r#", "maxPageMb": "1""#,
-    )
-    .await;
-    match &refused.result {
-        Err(message) => assert!(
-            message.starts_with(
-                "page_too_large: Could not fetch the first page: the answer is larger than 1 MB"
-            ),
-            "{message}"
-        ),
-        Ok(_) => panic!("a page over the limit was read"),
-    }
+    one_large_page("1").await.assert_failed(
+        "page_too_large",
+        "Could not fetch the first page: the answer is larger than 1 MB",
+        &[],
+    );
     // Within the limit it is read whole.
-    let run = run(
-        "failure_rate=0&users=6000&per_page=6000",
-        r#", "maxPageMb": "8""#,
-    )
-    .await;
+    let run = one_large_page("8").await;
     assert_eq!(run.metadata()["total_customers"], 6000);
 }
 

@@ -30,6 +30,22 @@ impl Run {
         }
     }
 
+    /// Fails unless the run failed with `code` and a message that begins
+    /// with `begins` and says each of `says`.
+    pub fn assert_failed(&self, code: &str, begins: &str, says: &[&str]) {
+        let message = match &self.result {
+            Ok(_) => panic!("the run succeeded; expected {code}"),
+            Err(message) => message,
+        };
+        assert!(
+            message.starts_with(&format!("{code}: {begins}")),
+            "{message}"
+        );
+        for needle in says {
+            assert!(message.contains(needle), "no '{needle}' in {message}");
+        }
+    }
+
     pub fn of_kind(&self, kind: &str) -> Vec<&serde_json::Value> {
         self.events.iter().filter(|e| e["kind"] == kind).collect()
     }
