@@ -20,9 +20,7 @@ use crate::schema::{
 };
 use crate::source::mapping::Field;
 use crate::source::record::{customer_id, SourceRecord};
-use crate::transform::enrich::{
-    seeded_activity, seeded_channel, seeded_engagement, seeded_segment, seeded_tier,
-};
+use crate::transform::enrich::Seeded;
 use crate::transform::quality::{
     check_avatar, check_email, check_engagement_score, check_last_login, check_name, score,
     Problem, QualityIssue, ShownProblem,
@@ -565,28 +563,16 @@ pub(crate) fn assess(
     // What the source lacks is drawn from the seed, and said so; or,
     // when the run does not simulate, `unknown`.
     let (mut drawn, mut derived) = (LineBits::default(), LineBits::default());
-    fn draw<T>(
-        simulate: bool,
-        drawn: &mut LineBits,
-        field: LineField,
-        seeded: impl FnOnce() -> T,
-        unknown: T,
-    ) -> T {
-        if simulate {
-            drawn.insert(field);
-            seeded()
+    fn draw<T: Seeded>(run: &Assessment, id: u64, drawn: &mut LineBits) -> T {
+        if run.simulate {
+            drawn.insert(T::FIELD);
+            T::seeded(run.seed, id)
         } else {
-            unknown
+            T::UNKNOWN
         }
     }
     let activity_status = match record.value(Field::LastLogin) {
-        None => draw(
-            run.simulate,
-            &mut drawn,
-            LineField::ActivityStatus,
-            || seeded_activity(run.seed, id),
-            ActivityStatus::Unknown,
-        ),
+        None => draw(run, id, &mut drawn),
         Some(value) => {
             derived.insert(LineField::ActivityStatus);
             issues
@@ -597,13 +583,7 @@ pub(crate) fn assess(
         }
     };
     let engagement_level = match record.value(Field::EngagementScore) {
-        None => draw(
-            run.simulate,
-            &mut drawn,
-            LineField::EngagementLevel,
-            || seeded_engagement(run.seed, id),
-            EngagementLevel::Unknown,
-        ),
+        None => draw(run, id, &mut drawn),
         Some(value) => {
             derived.insert(LineField::EngagementLevel);
             issues
@@ -611,27 +591,9 @@ pub(crate) fn assess(
                 .map_or(EngagementLevel::Unknown, EngagementLevel::from_score)
         }
     };
-    let acquisition_channel = draw(
-        run.simulate,
-        &mut drawn,
-        LineField::AcquisitionChannel,
-        || seeded_channel(run.seed, id),
-        AcquisitionChannel::Unknown,
-    );
-    let market_segment = draw(
-        run.simulate,
-        &mut drawn,
-        LineField::MarketSegment,
-        || seeded_segment(run.seed, id),
-        MarketSegment::Unknown,
-    );
-    let customer_tier = draw(
-        run.simulate,
-        &mut drawn,
-        LineField::CustomerTier,
-        || seeded_tier(run.seed, id),
-        CustomerTier::Unknown,
-    );
+    let acquisition_channel = draw::<AcquisitionChannel>(run, id, &mut drawn);
+    let market_segment = draw::<MarketSegment>(run, id, &mut drawn);
+    let customer_tier = draw::<CustomerTier>(run, id, &mut drawn);
     let issue_count = issues.count();
 
     let name = match (first, last) {
@@ -710,9 +672,12 @@ mod tests {
         assert_eq!(customer.email_domain(), "reqres.in");
         assert_eq!(customer.engagement_level, EngagementLevel::High);
         assert_eq!(customer.activity_status, ActivityStatus::Active);
-        assert_eq!(customer.acquisition_channel, seeded_channel(42, 1));
-        assert_eq!(customer.market_segment, seeded_segment(42, 1));
-        assert_eq!(customer.customer_tier, seeded_tier(42, 1));
+        assert_eq!(
+            customer.acquisition_channel,
+            AcquisitionChannel::seeded(42, 1)
+        );
+        assert_eq!(customer.market_segment, MarketSegment::seeded(42, 1));
+        assert_eq!(customer.customer_tier, CustomerTier::seeded(42, 1));
         assert_eq!(customer.data_quality_score, 100);
         assert_eq!(customer.quality_issues().len(), 0);
     }
@@ -825,8 +790,8 @@ mod tests {
             level(r#"{"id":1,"engagement_score":101}"#),
             EngagementLevel::Unknown
         );
-        assert_eq!(level(r#"{"id":1}"#), seeded_engagement(42, 1));
-        assert_ne!(seeded_engagement(42, 1), EngagementLevel::Unknown);
+        assert_eq!(level(r#"{"id":1}"#), EngagementLevel::seeded(42, 1));
+        assert_ne!(EngagementLevel::seeded(42, 1), EngagementLevel::Unknown);
     }
 
     #[test]
@@ -852,8 +817,8 @@ mod tests {
             status(r#"{"id":1,"last_login":"2026-11-25"}"#),
             ActivityStatus::Unknown
         );
-        assert_eq!(status(r#"{"id":1}"#), seeded_activity(42, 1));
-        assert_ne!(seeded_activity(42, 1), ActivityStatus::Unknown);
+        assert_eq!(status(r#"{"id":1}"#), ActivityStatus::seeded(42, 1));
+        assert_ne!(ActivityStatus::seeded(42, 1), ActivityStatus::Unknown);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 
 use crate::common::hash::mix;
 use crate::schema::{
-    AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, MarketSegment,
+    AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, LineField, MarketSegment,
 };
 
 /// Days before `as_of` within which a login makes a customer active.
@@ -94,63 +94,43 @@ fn high_product(hash: u64, n: u64) -> u64 {
     (high * n + ((low * n) >> 32)) >> 32
 }
 
-fn seeded<T: Copy>(seed: u64, customer_id: u64, field: SeededField, options: &[T]) -> T {
-    options[seeded_index(seed, customer_id, field, options.len())]
+/// A value of the line that the seed draws when the source lacks it.
+pub(crate) trait Seeded: Copy + 'static {
+    /// The field of the line it fills.
+    const FIELD: LineField;
+    /// Its salt.
+    const SALT: SeededField;
+    /// The values it is drawn from, in order (the order is part of the
+    /// data contract, as [`seeded_index`] is).
+    const DRAWN: &'static [Self];
+    /// The value when nothing is drawn (or the source's fact is unusable).
+    const UNKNOWN: Self;
+
+    /// The value drawn for `customer_id` with `seed`.
+    fn seeded(seed: u64, customer_id: u64) -> Self {
+        Self::DRAWN[seeded_index(seed, customer_id, Self::SALT, Self::DRAWN.len())]
+    }
 }
 
-/// The seeded engagement level (`high`, `medium` or `low`).
-pub(crate) fn seeded_engagement(seed: u64, customer_id: u64) -> EngagementLevel {
-    use EngagementLevel::*;
-    seeded(
-        seed,
-        customer_id,
-        SeededField::EngagementLevel,
-        &[High, Medium, Low],
-    )
+/// Each seeded field with the values it is drawn from; its line field and
+/// salt have its name.
+macro_rules! seeded {
+    ($($ty:ident: [$($value:ident),+];)+) => {$(
+        impl Seeded for $ty {
+            const FIELD: LineField = LineField::$ty;
+            const SALT: SeededField = SeededField::$ty;
+            const DRAWN: &'static [Self] = &[$($ty::$value),+];
+            const UNKNOWN: Self = $ty::Unknown;
+        }
+    )+};
 }
 
-/// The seeded activity status (`active` or `inactive`).
-pub(crate) fn seeded_activity(seed: u64, customer_id: u64) -> ActivityStatus {
-    use ActivityStatus::*;
-    seeded(
-        seed,
-        customer_id,
-        SeededField::ActivityStatus,
-        &[Active, Inactive],
-    )
-}
-
-/// The seeded acquisition channel.
-pub(crate) fn seeded_channel(seed: u64, customer_id: u64) -> AcquisitionChannel {
-    use AcquisitionChannel::*;
-    seeded(
-        seed,
-        customer_id,
-        SeededField::AcquisitionChannel,
-        &[Website, MobileApp, EmailCampaign],
-    )
-}
-
-/// The seeded market segment.
-pub(crate) fn seeded_segment(seed: u64, customer_id: u64) -> MarketSegment {
-    use MarketSegment::*;
-    seeded(
-        seed,
-        customer_id,
-        SeededField::MarketSegment,
-        &[UsWest, UsEast, EuCentral, Apac],
-    )
-}
-
-/// The seeded customer tier.
-pub(crate) fn seeded_tier(seed: u64, customer_id: u64) -> CustomerTier {
-    use CustomerTier::*;
-    seeded(
-        seed,
-        customer_id,
-        SeededField::CustomerTier,
-        &[Basic, Premium, Enterprise],
-    )
+seeded! {
+    EngagementLevel: [High, Medium, Low];
+    ActivityStatus: [Active, Inactive];
+    AcquisitionChannel: [Website, MobileApp, EmailCampaign];
+    MarketSegment: [UsWest, UsEast, EuCentral, Apac];
+    CustomerTier: [Basic, Premium, Enterprise];
 }
 
 #[cfg(test)]
@@ -236,12 +216,12 @@ mod tests {
         // build; another seed or another field gives other sequences.
         let tiers = |seed| {
             (1..=8)
-                .map(|id| seeded_tier(seed, id).label())
+                .map(|id| CustomerTier::seeded(seed, id).label())
                 .collect::<Vec<_>>()
         };
         let channels = |seed| {
             (1..=8)
-                .map(|id| seeded_channel(seed, id).label())
+                .map(|id| AcquisitionChannel::seeded(seed, id).label())
                 .collect::<Vec<_>>()
         };
         assert_eq!(
