@@ -151,36 +151,31 @@ mod tests {
         fn json<T: serde::Serialize>(value: T) -> serde_json::Value {
             serde_json::to_value(value).unwrap()
         }
-        assert_eq!(
-            labels(&all(json(EngagementLevel::ALL))),
-            "high,medium,low,unknown"
-        );
-        assert_eq!(
-            labels(&all(json(ActivityStatus::ALL))),
-            "active,inactive,unknown"
-        );
-        assert_eq!(
-            labels(&all(json(AcquisitionChannel::ALL))),
-            "website,mobile_app,email_campaign,unknown"
-        );
-        assert_eq!(
-            labels(&all(json(MarketSegment::ALL))),
-            "US-West,US-East,EU-Central,APAC,unknown"
-        );
-        assert_eq!(
-            labels(&all(json(CustomerTier::ALL))),
-            "basic,premium,enterprise,unknown"
-        );
+        for (values, expected) in [
+            (json(EngagementLevel::ALL), "high,medium,low,unknown"),
+            (json(ActivityStatus::ALL), "active,inactive,unknown"),
+            (
+                json(AcquisitionChannel::ALL),
+                "website,mobile_app,email_campaign,unknown",
+            ),
+            (
+                json(MarketSegment::ALL),
+                "US-West,US-East,EU-Central,APAC,unknown",
+            ),
+            (json(CustomerTier::ALL), "basic,premium,enterprise,unknown"),
+        ] {
+            assert_eq!(labels(&all(values)), expected);
+        }
     }
 
     #[test]
     fn engagement_levels_have_exact_edges() {
-        assert_eq!(EngagementLevel::from_score(100.0), EngagementLevel::High);
-        assert_eq!(EngagementLevel::from_score(70.0), EngagementLevel::High);
-        assert_eq!(EngagementLevel::from_score(69.99), EngagementLevel::Medium);
-        assert_eq!(EngagementLevel::from_score(40.0), EngagementLevel::Medium);
-        assert_eq!(EngagementLevel::from_score(39.9), EngagementLevel::Low);
-        assert_eq!(EngagementLevel::from_score(0.0), EngagementLevel::Low);
+        use EngagementLevel::*;
+        let scores = [100.0, 70.0, 69.99, 40.0, 39.9, 0.0];
+        assert_eq!(
+            scores.map(EngagementLevel::from_score),
+            [High, High, Medium, Medium, Low, Low]
+        );
     }
 
     #[test]

@@ -216,11 +216,7 @@ impl QualityBucket {
 pub(crate) fn check_name<'a>(
     value: Option<&'a FieldValue<'_>>,
 ) -> Result<&'a str, Problem<&'a str>> {
-    let trimmed = trim(required_text(value)?);
-    if trimmed.is_empty() {
-        return Err(Problem::Empty);
-    }
-    Ok(trimmed)
+    required_nonblank(value)
 }
 
 /// `email`: the domain of a plausible address, as written (the caller
@@ -235,10 +231,7 @@ pub(crate) fn check_name<'a>(
 pub(crate) fn check_email<'a>(
     value: Option<&'a FieldValue<'_>>,
 ) -> Result<&'a str, Problem<&'a str>> {
-    let text = trim(required_text(value)?);
-    if text.is_empty() {
-        return Err(Problem::Empty);
-    }
+    let text = required_nonblank(value)?;
     email_domain(text).ok_or(Problem::InvalidAddress(text))
 }
 
@@ -306,10 +299,7 @@ fn email_domain_chars(address: &str) -> Option<&str> {
 /// # Errors
 /// The problem when the key is absent, null, not a string, blank, or not such a URL.
 pub(crate) fn check_avatar<'a>(value: Option<&'a FieldValue<'_>>) -> Result<(), Problem<&'a str>> {
-    let text = trim(required_text(value)?);
-    if text.is_empty() {
-        return Err(Problem::Empty);
-    }
+    let text = required_nonblank(value)?;
     if is_absolute_http_url(text) {
         Ok(())
     } else {
@@ -383,6 +373,16 @@ pub(crate) fn check_engagement_score<'a>(
     }))
 }
 
+/// The trimmed text of a required field; the problem when the key is
+/// absent, null, not a string, or blank.
+fn required_nonblank<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, Problem<&'a str>> {
+    let text = trim(required_text(value)?);
+    if text.is_empty() {
+        return Err(Problem::Empty);
+    }
+    Ok(text)
+}
+
 fn required_text<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, Problem<&'a str>> {
     match value {
         None => Err(Problem::Missing),
@@ -424,12 +424,9 @@ mod tests {
 
     #[test]
     fn buckets_have_exact_edges() {
-        assert_eq!(QualityBucket::of(100), QualityBucket::High);
-        assert_eq!(QualityBucket::of(90), QualityBucket::High);
-        assert_eq!(QualityBucket::of(89), QualityBucket::Medium);
-        assert_eq!(QualityBucket::of(70), QualityBucket::Medium);
-        assert_eq!(QualityBucket::of(69), QualityBucket::Low);
-        assert_eq!(QualityBucket::of(0), QualityBucket::Low);
+        use QualityBucket::*;
+        let buckets = [100, 90, 89, 70, 69, 0].map(QualityBucket::of);
+        assert_eq!(buckets, [High, High, Medium, Medium, Low, Low]);
     }
 
     #[test]
