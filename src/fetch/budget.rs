@@ -147,52 +147,53 @@ pub(crate) fn read_budget(headers: &RateHeaders, now_unix: u64) -> Option<Budget
 mod tests {
     use super::*;
 
-    fn budget(set: impl FnOnce(&mut RateHeaders)) -> Option<(u64, u64, &'static str)> {
-        let mut headers = RateHeaders::default();
-        set(&mut headers);
-        read_budget(&headers, 1_800_000_000)
+    /// The budget read from `headers` (name, value) at 1,800,000,000 s:
+    /// what is left, the reset in ms, and the header it came from.
+    fn budget(headers: Headers) -> Option<(u64, u64, &'static str)> {
+        let value = |name: &str| {
+            let found = headers.iter().find(|(header, _)| *header == name);
+            found.map(|(_, value)| (*value).to_owned())
+        };
+        read_budget(&RateHeaders::from_lookup(value), 1_800_000_000)
             .map(|b| (b.remaining, b.reset.as_millis() as u64, b.source))
     }
 
+    /// Header names and values.
+    type Headers<'a> = &'a [(&'a str, &'a str)];
+
     #[test]
     fn every_announcement_is_read() {
-        assert_eq!(budget(|_| {}), None);
-        assert_eq!(
-            budget(|h| {
-                h.remaining = Some("0".into());
-                h.reset = Some("7".into());
-            }),
-            Some((0, 7000, "X-RateLimit-Remaining"))
-        );
-        assert_eq!(
-            budget(|h| {
-                h.remaining = Some("3".into());
-                h.reset = Some("1800000005".into());
-            }),
-            Some((3, 5000, "X-RateLimit-Remaining"))
-        );
-        assert_eq!(
-            budget(|h| h.ietf = Some("limit=10, remaining=0, reset=4".into())),
-            Some((0, 4000, "RateLimit"))
-        );
-        assert_eq!(
-            budget(|h| h.ietf = Some("\"default\";r=2;t=9".into())),
-            Some((2, 9000, "RateLimit"))
-        );
-        assert_eq!(
-            budget(|h| h.shopify = Some("40/40".into())),
-            Some((0, 500, "X-Shopify-Shop-Api-Call-Limit"))
-        );
-        assert_eq!(
-            budget(|h| h.shopify = Some("32/40".into())),
-            Some((7, 500, "X-Shopify-Shop-Api-Call-Limit"))
-        );
-        assert_eq!(
-            budget(|h| h.hubspot_secondly = Some("0".into())),
-            Some((0, 1000, "X-HubSpot-RateLimit-Secondly-Remaining"))
-        );
-        assert_eq!(budget(|h| h.shopify = Some("lots".into())), None);
-        assert_eq!(budget(|h| h.remaining = Some("-1".into())), None);
+        let (remaining, reset) = ("x-ratelimit-remaining", "x-ratelimit-reset");
+        let shopify = "x-shopify-shop-api-call-limit";
+        let (x_rate, ietf) = ("X-RateLimit-Remaining", "RateLimit");
+        let shop = "X-Shopify-Shop-Api-Call-Limit";
+        let cases: [(Headers, _); 10] = [
+            (&[], None),
+            (&[(remaining, "0"), (reset, "7")], Some((0, 7000, x_rate))),
+            (
+                &[(remaining, "3"), (reset, "1800000005")],
+                Some((3, 5000, x_rate)),
+            ),
+            (
+                &[("ratelimit", "limit=10, remaining=0, reset=4")],
+                Some((0, 4000, ietf)),
+            ),
+            (
+                &[("ratelimit", "\"default\";r=2;t=9")],
+                Some((2, 9000, ietf)),
+            ),
+            (&[(shopify, "40/40")], Some((0, 500, shop))),
+            (&[(shopify, "32/40")], Some((7, 500, shop))),
+            (
+                &[("x-hubspot-ratelimit-secondly-remaining", "0")],
+                Some((0, 1000, "X-HubSpot-RateLimit-Secondly-Remaining")),
+            ),
+            (&[(shopify, "lots")], None),
+            (&[(remaining, "-1")], None),
+        ];
+        for (headers, expected) in cases {
+            assert_eq!(budget(headers), expected, "{headers:?}");
+        }
     }
 
     #[test]
