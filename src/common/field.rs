@@ -259,32 +259,24 @@ mod tests {
 
     #[test]
     fn cells_are_text_unless_a_number_is_expected_and_written() {
-        assert_eq!(RawField::cell("82", true).value(), FieldValue::Unsigned(82));
-        assert_eq!(
-            RawField::cell("82.5", true).value(),
-            FieldValue::Float(82.5)
-        );
-        assert_eq!(RawField::cell("-3", true).value(), FieldValue::Signed(-3));
-        assert_eq!(
-            RawField::cell("1e400", true).value(),
-            FieldValue::OutOfRange("1e400".into())
-        );
-        assert_eq!(
-            RawField::cell("high", true).value(),
-            FieldValue::Text("high".into())
-        );
-        assert_eq!(
-            RawField::cell("null", true).value(),
-            FieldValue::Text("null".into())
-        );
-        assert_eq!(
-            RawField::cell("82", false).value(),
-            FieldValue::Text("82".into())
-        );
-        assert_eq!(
-            RawField::cell("\"x\"", false).value(),
-            FieldValue::Text("\"x\"".into())
-        );
+        use FieldValue::*;
+        let text = |t: &'static str| Text(t.into());
+        for (cell, number_expected, value) in [
+            ("82", true, Unsigned(82)),
+            ("82.5", true, Float(82.5)),
+            ("-3", true, Signed(-3)),
+            ("1e400", true, OutOfRange("1e400".into())),
+            ("high", true, text("high")),
+            ("null", true, text("null")),
+            ("82", false, text("82")),
+            ("\"x\"", false, text("\"x\"")),
+        ] {
+            assert_eq!(
+                RawField::cell(cell, number_expected).value(),
+                value,
+                "{cell}"
+            );
+        }
     }
 
     #[test]
