@@ -105,10 +105,10 @@ fn a_changes_file_is_as_reviewed() {
     let changes = compare_reports(&previous, &written);
     golden(
         "reqres_users.json.changes.json",
-        &changes.to_json_against(&previous, &written),
+        &changes.to_json(&previous, &written),
     );
     let mut parts = Vec::new();
-    changes.write_json_chunks_against(&previous, &written, 100, &mut |part| {
+    changes.write_json_chunks(&previous, &written, 100, &mut |part| {
         parts.extend_from_slice(part)
     });
     golden("reqres_users.json.changes.json", &parts);

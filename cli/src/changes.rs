@@ -38,7 +38,7 @@ pub(crate) fn run(matches: &ArgMatches, _log: &Log) -> Result<Done, Failure> {
     let changes = compare_reports(&previous, &current);
     let write = |out: &mut dyn std::io::Write| {
         let mut result = Ok(());
-        changes.write_json_chunks_against(&previous, &current, 1 << 20, &mut |part| {
+        changes.write_json_chunks(&previous, &current, 1 << 20, &mut |part| {
             if result.is_ok() {
                 result = out.write_all(part);
             }

@@ -273,7 +273,7 @@ pub fn compare(previous: &PreviousReport, current: &Report<'_>) -> Changes {
 
 /// Compares two reports read back (the command line's `compare OLD NEW`)
 /// exactly as [`compare`] compares an earlier report with this run's: the
-/// same changes, and the same file ([`Changes::to_json_against`]).
+/// same changes, and the same file ([`Changes::to_json`] with the report).
 pub fn compare_reports(previous: &PreviousReport, current: &PreviousReport) -> Changes {
     compare_sides(previous, current.summary(), current)
 }
@@ -399,6 +399,29 @@ impl Matcher<'_> {
                 fields,
             });
         }
+    }
+}
+
+/// What the earlier report was compared with, for writing the changes:
+/// this run's customers ([`compare`]) or a report read back
+/// ([`compare_reports`]); either converts from a reference.
+#[derive(Debug, Clone, Copy)]
+pub enum Now<'a> {
+    /// This run's customers.
+    Run(&'a Customers),
+    /// A report read back.
+    Report(&'a PreviousReport),
+}
+
+impl<'a> From<&'a Customers> for Now<'a> {
+    fn from(customers: &'a Customers) -> Self {
+        Now::Run(customers)
+    }
+}
+
+impl<'a> From<&'a PreviousReport> for Now<'a> {
+    fn from(report: &'a PreviousReport) -> Self {
+        Now::Report(report)
     }
 }
 

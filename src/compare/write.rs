@@ -29,7 +29,7 @@ use crate::schema::{LineField, LINE};
 use crate::transform::customer::{CustomerRef, Customers, LineValue};
 
 use super::previous::{PreviousCustomer, PreviousValue};
-use super::{Changed, Changes, Counts, Current, FieldSet, Note, PreviousReport, RunSummary};
+use super::{Changed, Changes, Counts, Current, FieldSet, Note, Now, PreviousReport, RunSummary};
 
 /// The changes file's `metadata` (and the page's summary of the changes).
 #[derive(Debug, Serialize)]
@@ -147,55 +147,25 @@ impl Changes {
     }
 
     /// The changes file, ending in a newline. `previous` and `current`
-    /// must be the ones compared.
-    pub fn to_json(&self, previous: &PreviousReport, current: &Customers) -> Vec<u8> {
+    /// (this run's customers, or a report read back: see [`Now`]) must be
+    /// the ones compared.
+    pub fn to_json<'c>(&self, previous: &PreviousReport, current: impl Into<Now<'c>>) -> Vec<u8> {
         let mut out = Vec::new();
-        self.write_json(previous, current, &mut out, &mut |_| {});
+        self.write(previous, current.into(), &mut out, &mut |_| {});
         out
     }
 
     /// The same bytes as [`Changes::to_json`], handed to `sink` in pieces
     /// of about `chunk_bytes`.
-    pub fn write_json_chunks(
+    pub fn write_json_chunks<'c>(
         &self,
         previous: &PreviousReport,
-        current: &Customers,
-        chunk_bytes: usize,
-        sink: &mut dyn FnMut(&[u8]),
-    ) {
-        self.write_chunks(previous, current, chunk_bytes, sink);
-    }
-
-    /// The changes file of two reports read back
-    /// ([`super::compare_reports`]): the bytes [`Changes::to_json`] writes
-    /// when `current` is the run that wrote that report.
-    pub fn to_json_against(&self, previous: &PreviousReport, current: &PreviousReport) -> Vec<u8> {
-        let mut out = Vec::new();
-        self.write_json(previous, current, &mut out, &mut |_| {});
-        out
-    }
-
-    /// The same bytes as [`Changes::to_json_against`], in pieces of about
-    /// `chunk_bytes`.
-    pub fn write_json_chunks_against(
-        &self,
-        previous: &PreviousReport,
-        current: &PreviousReport,
-        chunk_bytes: usize,
-        sink: &mut dyn FnMut(&[u8]),
-    ) {
-        self.write_chunks(previous, current, chunk_bytes, sink);
-    }
-
-    fn write_chunks<S: Current>(
-        &self,
-        previous: &PreviousReport,
-        current: &S,
+        current: impl Into<Now<'c>>,
         chunk_bytes: usize,
         sink: &mut dyn FnMut(&[u8]),
     ) {
         let mut out = Vec::with_capacity(chunk_bytes + 4096);
-        self.write_json(previous, current, &mut out, &mut |buffer| {
+        self.write(previous, current.into(), &mut out, &mut |buffer| {
             if buffer.len() >= chunk_bytes {
                 sink(buffer);
                 buffer.clear();
@@ -203,6 +173,19 @@ impl Changes {
         });
         if !out.is_empty() {
             sink(&out);
+        }
+    }
+
+    fn write(
+        &self,
+        previous: &PreviousReport,
+        current: Now<'_>,
+        out: &mut Vec<u8>,
+        after_line: &mut dyn FnMut(&mut Vec<u8>),
+    ) {
+        match current {
+            Now::Run(customers) => self.write_json(previous, customers, out, after_line),
+            Now::Report(report) => self.write_json(previous, report, out, after_line),
         }
     }
 
