@@ -29,6 +29,23 @@ fn five_pages() -> ScriptedApi {
     ScriptedApi::new(30, 6)
 }
 
+/// A device store, and a harness of five pages that keeps pages in it.
+fn kept_on_device() -> (Rc<FakeStore>, Harness) {
+    let store = FakeStore::new();
+    let harness = Harness::new(five_pages()).with_store(Rc::clone(&store));
+    (store, harness)
+}
+
+/// A kept run whose store fails its first `op` with `error`: the run
+/// completes all the same.
+fn run_failing_once(op: StoreOp, error: StoreError) -> (Rc<FakeStore>, Harness, FetchOutcome) {
+    let (store, harness) = kept_on_device();
+    store.fail(op, [error]);
+    let outcome = harness.run(&keeping());
+    assert!(outcome.is_complete());
+    (store, harness, outcome)
+}
+
 fn device_pages(harness: &Harness) -> Vec<u64> {
     page_events(harness, PageSource::Device)
 }
@@ -73,8 +90,7 @@ fn customers(harness: &Harness, outcome: &FetchOutcome) -> String {
 
 #[test]
 fn a_run_keeps_its_pages_and_a_rerun_after_a_reload_requests_none() {
-    let store = FakeStore::new();
-    let harness = Harness::new(five_pages()).with_store(Rc::clone(&store));
+    let (store, harness) = kept_on_device();
     let first = harness.run(&keeping());
     assert!(first.is_complete());
     assert_eq!(store.stored_pages(), [1, 2, 3, 4, 5]);
@@ -160,8 +176,7 @@ fn a_run_cut_short_resumes_with_only_the_pages_it_lacks() {
 
 #[test]
 fn pages_older_than_the_chosen_age_are_fetched_again() {
-    let store = FakeStore::new();
-    let harness = Harness::new(five_pages()).with_store(Rc::clone(&store));
+    let (store, harness) = kept_on_device();
     harness.run(&keeping());
     // A day later (the fake clock moves with the waits it records).
     harness
@@ -197,14 +212,8 @@ fn pages_older_than_the_chosen_age_are_fetched_again() {
 
 #[test]
 fn a_full_disk_warns_once_and_the_run_completes_in_memory() {
-    let store = FakeStore::new();
-    store.fail(
-        StoreOp::Put,
-        [StoreError::Quota("QuotaExceededError".into())],
-    );
-    let harness = Harness::new(five_pages()).with_store(Rc::clone(&store));
-    let outcome = harness.run(&keeping());
-    assert!(outcome.is_complete());
+    let quota = StoreError::Quota("QuotaExceededError".into());
+    let (store, harness, outcome) = run_failing_once(StoreOp::Put, quota);
     assert_eq!(harness.report(&outcome).metadata.total_customers, 30);
     let warnings = store_warnings(&harness);
     assert_eq!(warnings.len(), 1, "{warnings:?}");
@@ -231,14 +240,8 @@ fn a_full_disk_warns_once_and_the_run_completes_in_memory() {
 
 #[test]
 fn a_store_that_cannot_be_read_warns_once_and_everything_is_fetched() {
-    let store = FakeStore::new();
-    store.fail(
-        StoreOp::Get,
-        [StoreError::Unavailable("IndexedDB is disabled".into())],
-    );
-    let harness = Harness::new(five_pages()).with_store(Rc::clone(&store));
-    let outcome = harness.run(&keeping());
-    assert!(outcome.is_complete());
+    let disabled = StoreError::Unavailable("IndexedDB is disabled".into());
+    let (store, harness, _) = run_failing_once(StoreOp::Get, disabled);
     assert_eq!(harness.api.requests(), 5);
     assert_eq!(store_warnings(&harness).len(), 1);
     assert_eq!(
@@ -251,8 +254,7 @@ fn a_store_that_cannot_be_read_warns_once_and_everything_is_fetched() {
 
 #[test]
 fn another_key_does_not_see_the_pages_and_no_key_is_stored() {
-    let store = FakeStore::new();
-    let harness = Harness::new(five_pages()).with_store(Rc::clone(&store));
+    let (store, harness) = kept_on_device();
     let with_key = |key: &str| FetchConfig {
         api_key: Some(key.into()),
         ..keeping()
@@ -353,8 +355,7 @@ fn a_stored_page_is_judged_like_a_fresh_one() {
 
 #[test]
 fn ignoring_cached_pages_ignores_the_stored_ones_but_replaces_them() {
-    let store = FakeStore::new();
-    let harness = Harness::new(five_pages()).with_store(Rc::clone(&store));
+    let (store, harness) = kept_on_device();
     harness.run(&keeping());
     harness.cache.borrow_mut().clear();
     let refresh = FetchConfig {
