@@ -48,10 +48,7 @@ fn a_503_then_success_waits_one_second() {
     // Both pages arrived; one of them on its first request.
     assert_eq!(outcome.provenance.stats.pages_from_network, 2);
     assert_eq!(outcome.provenance.stats.pages_first_try, 1);
-    assert!(harness
-        .log_messages()
-        .iter()
-        .any(|m| m == "Page 2: HTTP 503; retry 1 of 3 in 1 s"));
+    harness.assert_logged("Page 2: HTTP 503; retry 1 of 3 in 1 s");
 }
 
 #[test]
@@ -132,12 +129,8 @@ fn a_429_with_seconds_waits_as_told_and_lowers_concurrency() {
         "a page that waited for a 429 was not a first try"
     );
     assert_eq!(outcome.provenance.stats.final_concurrency, 2);
-    assert!(
-        harness
-            .log_messages()
-            .iter()
-            .any(|m| m
-                == "Page 3: HTTP 429 rate limited; Retry-After: 3; rate-limit wait 1 of 5: 3 s")
+    harness.assert_logged(
+        "Page 3: HTTP 429 rate limited; Retry-After: 3; rate-limit wait 1 of 5: 3 s",
     );
 }
 
@@ -269,10 +262,7 @@ fn a_timeout_then_success() {
     assert!(outcome.is_complete());
     assert_eq!(outcome.provenance.stats.retries.timeout, 1);
     assert_eq!(harness.time.waits(), secs(&[1]));
-    assert!(harness
-        .log_messages()
-        .iter()
-        .any(|m| m == "Page 2: timed out; retry 1 of 3 in 1 s"));
+    harness.assert_logged("Page 2: timed out; retry 1 of 3 in 1 s");
 }
 
 #[test]

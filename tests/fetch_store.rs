@@ -108,12 +108,8 @@ fn a_run_keeps_its_pages_and_a_rerun_after_a_reload_requests_none() {
     assert_eq!(first.provenance.stats.pages_from_network, 5);
     assert_eq!(again.provenance.stats.pages_from_device, 5);
     assert_eq!(again.provenance.stats.pages_from_network, 0);
-    assert!(harness
-        .log_messages()
-        .contains(&"Fetched all 5 pages: 5 pages from this device, 0 fetched".to_owned()));
-    assert!(harness
-        .log_messages()
-        .contains(&"Page 3: from this device, stored 2026-11-24 12:00 UTC (6 records)".to_owned()));
+    harness.assert_logged("Fetched all 5 pages: 5 pages from this device, 0 fetched");
+    harness.assert_logged("Page 3: from this device, stored 2026-11-24 12:00 UTC (6 records)");
     let event = harness
         .logged()
         .into_iter()
@@ -156,9 +152,7 @@ fn a_run_cut_short_resumes_with_only_the_pages_it_lacks() {
     assert_eq!(device_pages(&resumed), [1, 2, 3]);
     assert_eq!(outcome.provenance.stats.pages_from_device, 3);
     assert_eq!(outcome.provenance.stats.pages_from_network, 2);
-    assert!(resumed
-        .log_messages()
-        .contains(&"Fetched all 5 pages: 3 pages from this device, 2 fetched".to_owned()));
+    resumed.assert_logged("Fetched all 5 pages: 3 pages from this device, 2 fetched");
     assert_eq!(store.stored_pages(), [1, 2, 3, 4, 5]);
 
     let whole = Harness::new(five_pages());

@@ -503,6 +503,12 @@ impl Harness {
             .collect()
     }
 
+    /// Fails, showing the log, unless `line` is one of its messages.
+    pub fn assert_logged(&self, line: &str) {
+        let log = self.log_messages();
+        assert!(log.iter().any(|m| m == line), "no '{line}' in {log:#?}");
+    }
+
     /// Every event but progress, in order.
     pub fn logged(&self) -> Vec<FetchEvent> {
         self.events
