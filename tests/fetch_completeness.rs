@@ -383,10 +383,7 @@ fn received_records_are_reconciled_with_the_stated_total_both_ways() {
 fn an_api_that_ignores_page_in_a_walk_is_never_complete() {
     // With the page size, the total says 5 pages: page 2 repeating page 1
     // is a bad answer, not the end.
-    let mut api = ScriptedApi::new(30, 6);
-    api.hide_total_pages = true;
-    api.ignore_page_parameter = true;
-    let harness = Harness::new(api);
+    let harness = Harness::new(ScriptedApi::ignoring_page_in_a_walk(30, 6));
     let outcome = harness.run(&config());
     assert!(!outcome.is_complete());
     assert!(outcome
@@ -396,10 +393,8 @@ fn an_api_that_ignores_page_in_a_walk_is_never_complete() {
         .any(|f| f.code == FailureCode::RepeatedPage));
     // Without the page size, the repeat ends the walk, and the total
     // shows what is missing.
-    let mut api = ScriptedApi::new(30, 6);
-    api.hide_total_pages = true;
+    let mut api = ScriptedApi::ignoring_page_in_a_walk(30, 6);
     api.hide_per_page = true;
-    api.ignore_page_parameter = true;
     let harness = Harness::new(api);
     let outcome = harness.run(&config());
     assert!(!outcome.is_complete());

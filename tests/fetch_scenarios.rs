@@ -296,10 +296,7 @@ fn the_report_does_not_depend_on_the_order_pages_complete_in() {
 
 #[test]
 fn a_walked_page_that_repeats_the_previous_one_fails_and_stops_the_walk() {
-    let mut api = ScriptedApi::new(30, 6);
-    api.hide_total_pages = true;
-    api.ignore_page_parameter = true;
-    let harness = Harness::new(api);
+    let harness = Harness::new(ScriptedApi::ignoring_page_in_a_walk(30, 6));
     let outcome = harness.run(&config());
     assert_eq!(
         harness.api.requests(),

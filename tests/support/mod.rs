@@ -130,6 +130,15 @@ impl ScriptedApi {
         Self::with_records((1..=total_records).map(Self::record).collect(), per_page)
     }
 
+    /// An API that states no `total_pages` (so it is walked) and answers
+    /// page 1 whatever page is asked for.
+    pub fn ignoring_page_in_a_walk(total_records: usize, per_page: usize) -> Self {
+        let mut api = Self::new(total_records, per_page);
+        api.hide_total_pages = true;
+        api.ignore_page_parameter = true;
+        api
+    }
+
     /// An API holding exactly these records.
     pub fn with_records(records: Vec<String>, per_page: usize) -> Self {
         ScriptedApi {
