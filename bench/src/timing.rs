@@ -1,6 +1,7 @@
 //! What the timing tools share: milliseconds since an instant, the median
-//! of the runs, and the optional RUNS argument.
+//! of the runs, and their arguments (files, then an optional RUNS).
 
+use std::process::ExitCode;
 use std::time::Instant;
 
 /// Milliseconds since `since`.
@@ -31,6 +32,30 @@ pub fn runs_arg(arg: Option<&String>, default: usize) -> Result<usize, &'static 
         None => Ok(default),
         Some(Ok(runs)) if runs > 0 => Ok(runs),
         Some(_) => Err("RUNS must be a whole number of at least 1"),
+    }
+}
+
+/// The command's arguments: `N` files, then RUNS ([`runs_arg`]).
+///
+/// # Errors
+/// Exit code 2, after `usage` or what is wrong with RUNS is said on
+/// standard error.
+pub fn files_and_runs<const N: usize>(
+    usage: &str,
+    default_runs: usize,
+) -> Result<([String; N], usize), ExitCode> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Ok(files) = <[String; N]>::try_from(args.iter().take(N).cloned().collect::<Vec<_>>())
+    else {
+        eprintln!("{usage}");
+        return Err(ExitCode::from(2));
+    };
+    match runs_arg(args.get(N), default_runs) {
+        Ok(runs) => Ok((files, runs)),
+        Err(message) => {
+            eprintln!("{message}");
+            Err(ExitCode::from(2))
+        }
     }
 }
 

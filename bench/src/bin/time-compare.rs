@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use customer_bench::timing::{elapsed_ms, median, runs_arg};
+use customer_bench::timing::{elapsed_ms, files_and_runs, median};
 use customer_pipeline::compare::{compare, PreviousReport, ReportReader};
 use customer_pipeline::pipeline::process_upload;
 use customer_pipeline::settings::RunSettings;
@@ -157,19 +157,12 @@ fn run(before: &str, after: &str, runs: usize) -> Result<String, String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (Some(before), Some(after)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: time-compare BEFORE AFTER [RUNS]");
-        return ExitCode::from(2);
+    let ([before, after], runs) = match files_and_runs("usage: time-compare BEFORE AFTER [RUNS]", 3)
+    {
+        Ok(args) => args,
+        Err(code) => return code,
     };
-    let runs = match runs_arg(args.get(2), 3) {
-        Ok(runs) => runs,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(before, after, runs) {
+    match run(&before, &after, runs) {
         Ok(json) => {
             println!("{json}");
             ExitCode::SUCCESS

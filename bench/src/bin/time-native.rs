@@ -10,7 +10,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use customer_bench::timing::{elapsed_ms, median, runs_arg};
+use customer_bench::timing::{elapsed_ms, files_and_runs, median};
 use customer_pipeline::pipeline::process_upload;
 use customer_pipeline::settings::RunSettings;
 use customer_pipeline::source::reader::Reader;
@@ -89,19 +89,11 @@ fn run(path: &str, runs: usize) -> Result<String, String> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(path) = args.first() else {
-        eprintln!("usage: time-native FILE [RUNS]");
-        return ExitCode::from(2);
+    let ([path], runs) = match files_and_runs("usage: time-native FILE [RUNS]", 5) {
+        Ok(args) => args,
+        Err(code) => return code,
     };
-    let runs = match runs_arg(args.get(1), 5) {
-        Ok(runs) => runs,
-        Err(message) => {
-            eprintln!("{message}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(path, runs) {
+    match run(&path, runs) {
         Ok(json) => {
             println!("{json}");
             ExitCode::SUCCESS
