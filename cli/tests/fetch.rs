@@ -7,7 +7,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::{code, events, mock_api, run, scratch, scratch_report, stderr};
+use support::{code, events, mock_api, run, run_ok, scratch, scratch_report, stderr};
 
 fn report(path: &std::path::Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).expect("the report")).expect("JSON")
@@ -422,21 +422,16 @@ fn an_api_report_is_the_pages_but_for_the_time_the_timings_and_the_mark() {
         "--duplicate-rate",
         "0.1",
     ]);
-    let output = run(
-        &[
-            "fetch",
-            &url,
-            "--seed",
-            "42",
-            "--as-of",
-            "2026-11-24",
-            "--concurrency",
-            "3",
-        ],
-        b"",
-        &[],
-    );
-    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let output = run_ok(&[
+        "fetch",
+        &url,
+        "--seed",
+        "42",
+        "--as-of",
+        "2026-11-24",
+        "--concurrency",
+        "3",
+    ]);
     let (cli_metadata, cli_rest) = comparable(&output.stdout);
     let (page_metadata, page_rest) = comparable(&page_report(&url));
     assert_eq!(cli_metadata, page_metadata);

@@ -8,7 +8,8 @@ use chrono::Utc;
 use customer_pipeline::settings::{ReadForm, RunSettings};
 use customer_pipeline::stream::UploadStream;
 use support::{
-    code, fixture, run, scratch, scratch_report, stderr, without_time, without_time_and_mark,
+    code, fixture, run, run_ok, scratch, scratch_report, stderr, without_time,
+    without_time_and_mark,
 };
 
 const FIXTURES: [&str; 4] = [
@@ -107,24 +108,19 @@ fn every_fixtures_report_is_the_pages_but_for_the_time_and_the_mark() {
 fn settings_reach_the_core_as_the_page_sends_them() {
     let name = "shopify_customers.csv";
     let path = fixture(name);
-    let output = run(
-        &[
-            "process",
-            path.to_str().unwrap(),
-            "--seed",
-            "7",
-            "--as-of",
-            "2026-01-31",
-            "--separator",
-            ",",
-            "--map",
-            "avatar:",
-            "--no-simulate",
-        ],
-        b"",
-        &[],
-    );
-    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let output = run_ok(&[
+        "process",
+        path.to_str().unwrap(),
+        "--seed",
+        "7",
+        "--as-of",
+        "2026-01-31",
+        "--separator",
+        ",",
+        "--map",
+        "avatar:",
+        "--no-simulate",
+    ]);
     let page = page_report(
         name,
         r#"{"separator": ",", "map": "avatar:", "simulate": false}"#,
@@ -222,17 +218,12 @@ fn bad_input_and_bad_settings_exit_2_with_the_cores_message_and_write_nothing() 
         Some(2)
     );
     // And good input, for the other side of the rule.
-    let output = run(
-        &[
-            "process",
-            path.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ],
-        b"",
-        &[],
-    );
-    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    run_ok(&[
+        "process",
+        path.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert!(out.exists());
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -242,26 +233,21 @@ fn the_report_csv_and_summary_go_to_files_quietly() {
     let dir = scratch("files");
     let (report, csv, summary) = (dir.join("r.json"), dir.join("c.csv"), dir.join("s.json"));
     let name = "hubspot_contacts.csv";
-    let output = run(
-        &[
-            "-q",
-            "process",
-            fixture(name).to_str().unwrap(),
-            "--seed",
-            "42",
-            "--as-of",
-            "2026-11-24",
-            "-o",
-            report.to_str().unwrap(),
-            "--csv",
-            csv.to_str().unwrap(),
-            "--summary",
-            summary.to_str().unwrap(),
-        ],
-        b"",
-        &[],
-    );
-    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let output = run_ok(&[
+        "-q",
+        "process",
+        fixture(name).to_str().unwrap(),
+        "--seed",
+        "42",
+        "--as-of",
+        "2026-11-24",
+        "-o",
+        report.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+        "--summary",
+        summary.to_str().unwrap(),
+    ]);
     assert!(output.stdout.is_empty(), "the report went to its file");
     assert!(output.stderr.is_empty(), "quiet: {}", stderr(&output));
     let golden = |kind: &str| std::fs::read(fixture(&format!("golden/{name}.{kind}"))).unwrap();
@@ -338,12 +324,7 @@ fn compare_old_new_writes_the_pages_changes_file_for_two_reports() {
     let made = process_seed_7(&current, &new, &[]);
     assert_eq!(code(&made), Some(0), "{}", stderr(&made));
     let sample = fixture("../../sample_output.json");
-    let output = run(
-        &["compare", sample.to_str().unwrap(), new.to_str().unwrap()],
-        b"",
-        &[],
-    );
-    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let output = run_ok(&["compare", sample.to_str().unwrap(), new.to_str().unwrap()]);
     let golden = std::fs::read(fixture("golden/reqres_users.json.changes.json")).unwrap();
     assert_eq!(
         support::normalized(&output.stdout),
@@ -352,18 +333,13 @@ fn compare_old_new_writes_the_pages_changes_file_for_two_reports() {
 
     // To a file, the same bytes.
     let changes = dir.join("changes.json");
-    let to_file = run(
-        &[
-            "compare",
-            sample.to_str().unwrap(),
-            new.to_str().unwrap(),
-            "-o",
-            changes.to_str().unwrap(),
-        ],
-        b"",
-        &[],
-    );
-    assert_eq!(code(&to_file), Some(0), "{}", stderr(&to_file));
+    run_ok(&[
+        "compare",
+        sample.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "-o",
+        changes.to_str().unwrap(),
+    ]);
     assert_eq!(std::fs::read(&changes).unwrap(), output.stdout);
 
     // Not a report: exit 2.

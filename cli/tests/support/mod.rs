@@ -47,6 +47,14 @@ pub fn run(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
     output
 }
 
+/// [`run`] with nothing on standard input and nothing added to the
+/// environment; fails, showing standard error, unless it succeeds.
+pub fn run_ok(args: &[&str]) -> Output {
+    let output = run(args, b"", &[]);
+    assert_eq!(code(&output), Some(0), "{args:?}: {}", stderr(&output));
+    output
+}
+
 /// The exit code (`None` when killed by a signal).
 pub fn code(output: &Output) -> Option<i32> {
     output.status.code()
