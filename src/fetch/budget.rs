@@ -31,7 +31,7 @@ pub struct RateHeaders {
 impl RateHeaders {
     /// The header names read, lower case (what a browser must be allowed
     /// to show, and a transport looks up).
-    pub const NAMES: [&'static str; 5] = [
+    pub(crate) const NAMES: [&'static str; 5] = [
         "x-ratelimit-remaining",
         "x-ratelimit-reset",
         "ratelimit",

@@ -59,7 +59,8 @@ pub(crate) fn binary_kind(head: &[u8]) -> Option<BinaryKind> {
 
 impl BinaryKind {
     /// The kind for programs (`looks_like` on the page's error).
-    pub fn code(self) -> &'static str {
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
+    pub(crate) fn code(self) -> &'static str {
         KINDS[self as usize].2
     }
 

@@ -118,11 +118,6 @@ impl Customers {
         self.rows.len()
     }
 
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
     /// The customer at `index`, with its texts.
     pub(crate) fn get(&self, index: usize) -> CustomerRef<'_> {
         CustomerRef {
