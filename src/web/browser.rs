@@ -22,7 +22,7 @@ use crate::fetch::services::{
 /// Requests through the browser's `fetch`, with redirects handled by the
 /// fetcher, not the browser: the browser would resend the key's header to
 /// wherever a redirect points.
-pub struct BrowserTransport;
+pub(crate) struct BrowserTransport;
 
 /// Aborts the request when the future that owns it is dropped (timeout or cancel).
 struct AbortOnDrop(AbortController);
@@ -157,7 +157,7 @@ async fn redirect_target(url: &str, controller: &AbortController) -> Option<Stri
 }
 
 /// Timers on the browser's event loop.
-pub struct BrowserTimer;
+pub(crate) struct BrowserTimer;
 
 fn sleep(duration: Duration) -> LocalBoxFuture<'static, ()> {
     // gloo-timers panics above u32::MAX milliseconds.
@@ -176,7 +176,7 @@ impl Timer for BrowserTimer {
 }
 
 /// The browser's clock.
-pub struct BrowserClock;
+pub(crate) struct BrowserClock;
 
 impl Clock for BrowserClock {
     fn now(&self) -> DateTime<Utc> {

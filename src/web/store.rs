@@ -29,7 +29,7 @@ use web_sys::{
 use crate::fetch::store::{PageStore, StoreError, StoreFuture, StoreUsage, StoredPage};
 
 /// The database the page keeps its pages in.
-pub const DATABASE: &str = "customer-pipeline";
+pub(crate) const DATABASE: &str = "customer-pipeline";
 const VERSION: u32 = 1;
 const PAGES: &str = "pages";
 const BY_AGE: &str = "stored_at_ms";
