@@ -24,6 +24,15 @@ fn json(changes: &Changes, previous: &PreviousReport, current: &Report<'_>) -> s
     serde_json::from_slice(&changes.to_json(previous, &current.customers)).unwrap()
 }
 
+/// The error of `text` read back in chunks of `size` bytes.
+fn chunked_error(text: &str, size: usize) -> ReadError {
+    let mut reader = ReportReader::new();
+    text.as_bytes()
+        .chunks(size)
+        .try_for_each(|chunk| reader.push(chunk))
+        .unwrap_err()
+}
+
 fn replaced(text: &str, edits: &[(&str, &str)]) -> String {
     let mut out = text.to_owned();
     for (from, to) in edits {
@@ -575,12 +584,7 @@ fn invalid_json_is_placed_by_line_and_column_in_the_whole_file_however_it_is_cut
         + 1;
     let broken = sample_with("\"customer_id\":5,", "\"customer_id\":5,,");
     for size in [1, 5, 100, broken.len()] {
-        let mut reader = ReportReader::new();
-        let error = broken
-            .as_bytes()
-            .chunks(size)
-            .try_for_each(|chunk| reader.push(chunk))
-            .unwrap_err();
+        let error = chunked_error(&broken, size);
         assert_eq!(error.code(), "invalid_json");
         assert_eq!(error.location(), Some((line, 22)), "chunks of {size}");
         assert!(
@@ -660,12 +664,7 @@ fn a_key_is_refused_at_its_257th_byte_however_it_is_cut() {
     // An escaped quote does not end a key, and each of its bytes counts.
     let file = format!("{{\"a\\\"{}\": 1}}", "k".repeat(300));
     for size in [1, 2, 3, 7, 100, 258, file.len()] {
-        let mut reader = ReportReader::new();
-        let error = file
-            .as_bytes()
-            .chunks(size)
-            .try_for_each(|chunk| reader.push(chunk))
-            .unwrap_err();
+        let error = chunked_error(&file, size);
         assert_eq!(
             error,
             ReadError::InvalidJson {
