@@ -338,9 +338,7 @@ mod tests {
 
     #[test]
     fn failure_codes_are_named_as_serde_writes_them() {
-        for code in FailureCode::ALL {
-            assert_eq!(serde_json::to_value(code).unwrap(), code.name());
-        }
+        crate::common::testing::assert_serialized_as(&FailureCode::ALL, FailureCode::name);
         let mut names: Vec<&str> = FailureCode::ALL.map(FailureCode::name).to_vec();
         names.sort_unstable();
         names.dedup();

@@ -1040,9 +1040,7 @@ mod tests {
 
     #[test]
     fn settings_are_named_as_errors_name_them_and_keyed_as_the_form_reads_them() {
-        for setting in Setting::ALL {
-            assert_eq!(serde_json::to_value(setting).unwrap(), setting.name());
-        }
+        crate::common::testing::assert_serialized_as(&Setting::ALL, Setting::name);
         // Every form key is one the form takes, and the form takes no other.
         let keys: Vec<&str> = Setting::ALL.iter().filter_map(|s| s.form_key()).collect();
         let form = serde_json::to_value(FetchForm::default()).unwrap();

@@ -498,9 +498,7 @@ mod tests {
                 {"name": "error", "label": "Errors"}
             ])
         );
-        for format in InputFormat::ALL {
-            assert_eq!(serde_json::to_value(format).unwrap(), format.name());
-        }
+        crate::common::testing::assert_serialized_as(&InputFormat::ALL, InputFormat::name);
     }
 
     #[test]

@@ -62,9 +62,7 @@ mod tests {
 
     #[test]
     fn levels_are_named_as_events_carry_them_least_first() {
-        for level in Level::ALL {
-            assert_eq!(serde_json::to_value(level).unwrap(), level.name());
-        }
+        crate::common::testing::assert_serialized_as(&Level::ALL, Level::name);
         let mut sorted = Level::ALL;
         sorted.sort_by_key(|level| *level as u8);
         assert_eq!(sorted, Level::ALL, "the declaration order is the severity");

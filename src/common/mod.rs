@@ -11,4 +11,6 @@ pub(crate) mod field;
 pub mod hash;
 pub(crate) mod interner;
 pub(crate) mod json_path;
+#[cfg(test)]
+pub(crate) mod testing;
 pub(crate) mod words;
