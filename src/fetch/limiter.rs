@@ -134,13 +134,24 @@ mod tests {
     use super::*;
     use futures::FutureExt;
 
+    /// A permit `limiter` grants at once.
+    fn granted(limiter: &Limiter) -> Permit<'_> {
+        limiter.acquire().now_or_never().expect("free slot")
+    }
+
+    /// A request to `limiter` that has to wait.
+    fn waiting(limiter: &Limiter) -> Acquire<'_> {
+        let mut request = limiter.acquire();
+        assert!((&mut request).now_or_never().is_none(), "not served yet");
+        request
+    }
+
     #[test]
     fn at_most_limit_permits_at_once() {
         let limiter = Limiter::new(2);
-        let a = limiter.acquire().now_or_never().expect("free slot");
-        let _b = limiter.acquire().now_or_never().expect("free slot");
-        let mut c = limiter.acquire();
-        assert!((&mut c).now_or_never().is_none());
+        let a = granted(&limiter);
+        let _b = granted(&limiter);
+        let c = waiting(&limiter);
         drop(a);
         assert!(c.now_or_never().is_some());
     }
@@ -148,11 +159,9 @@ mod tests {
     #[test]
     fn waiting_requests_are_served_in_order() {
         let limiter = Limiter::new(1);
-        let held = limiter.acquire().now_or_never().expect("free slot");
-        let mut first = limiter.acquire();
-        let mut second = limiter.acquire();
-        assert!((&mut first).now_or_never().is_none());
-        assert!((&mut second).now_or_never().is_none());
+        let held = granted(&limiter);
+        let mut first = waiting(&limiter);
+        let mut second = waiting(&limiter);
         drop(held);
         assert!(
             (&mut second).now_or_never().is_none(),
@@ -166,11 +175,9 @@ mod tests {
     #[test]
     fn a_dropped_waiter_leaves_the_line() {
         let limiter = Limiter::new(1);
-        let held = limiter.acquire().now_or_never().expect("free slot");
-        let mut gone = limiter.acquire();
-        assert!((&mut gone).now_or_never().is_none());
-        let mut next = limiter.acquire();
-        assert!((&mut next).now_or_never().is_none());
+        let held = granted(&limiter);
+        let gone = waiting(&limiter);
+        let next = waiting(&limiter);
         drop(gone);
         drop(held);
         assert!(next.now_or_never().is_some());
@@ -179,8 +186,8 @@ mod tests {
     #[test]
     fn lowering_the_limit_applies_to_new_requests() {
         let limiter = Limiter::new(2);
-        let a = limiter.acquire().now_or_never().expect("free slot");
-        let b = limiter.acquire().now_or_never().expect("free slot");
+        let a = granted(&limiter);
+        let b = granted(&limiter);
         limiter.set_limit(1);
         drop(a);
         let mut c = limiter.acquire();
