@@ -301,14 +301,25 @@ fn deferred() -> Result<(Promise, Function, Function), StoreError> {
     Ok((promise, resolve, reject))
 }
 
+/// Waits for one of two events: `listen` sets the handlers of the one that
+/// resolves and the one that rejects, and unsets them (`None`) after.
+async fn settled(
+    listen: impl Fn(Option<&Function>, Option<&Function>),
+) -> Result<Result<JsValue, JsValue>, StoreError> {
+    let (promise, resolve, reject) = deferred()?;
+    listen(Some(&resolve), Some(&reject));
+    let outcome = JsFuture::from(promise).await;
+    listen(None, None);
+    Ok(outcome)
+}
+
 /// The result of a request, once it succeeded.
 async fn request_done(request: &IdbRequest) -> Result<JsValue, StoreError> {
-    let (promise, resolve, reject) = deferred()?;
-    request.set_onsuccess(Some(&resolve));
-    request.set_onerror(Some(&reject));
-    let outcome = JsFuture::from(promise).await;
-    request.set_onsuccess(None);
-    request.set_onerror(None);
+    let outcome = settled(|success, error| {
+        request.set_onsuccess(success);
+        request.set_onerror(error);
+    })
+    .await?;
     match outcome {
         Ok(_) => request.result().map_err(|e| store_error(&e)),
         Err(_) => Err(dom_error(
@@ -321,12 +332,11 @@ async fn request_done(request: &IdbRequest) -> Result<JsValue, StoreError> {
 /// Waits until `transaction` has committed; its error if it was aborted
 /// (a full disk shows here).
 async fn committed(transaction: &IdbTransaction) -> Result<(), StoreError> {
-    let (promise, resolve, reject) = deferred()?;
-    transaction.set_oncomplete(Some(&resolve));
-    transaction.set_onabort(Some(&reject));
-    let outcome = JsFuture::from(promise).await;
-    transaction.set_oncomplete(None);
-    transaction.set_onabort(None);
+    let outcome = settled(|complete, abort| {
+        transaction.set_oncomplete(complete);
+        transaction.set_onabort(abort);
+    })
+    .await?;
     outcome
         .map(drop)
         .map_err(|_| dom_error(transaction.error(), "an IndexedDB transaction was aborted"))
