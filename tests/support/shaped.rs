@@ -1,7 +1,8 @@
 //! A fake API of any shape: its records in any member, paged by page
 //! number, offset, cursor, `Link` header or next URL, honest or lying on
 //! demand (loops, foreign next pages, a stated total that is wrong, a
-//! record dropped, no end).
+//! record dropped, no end), with a budget it announces and enforces in
+//! the run's fake time when asked.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -17,7 +18,8 @@ use customer_pipeline::fetch::store::PageStore;
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 
-use super::{FakeStore, FakeTime, ScriptedApi};
+use super::rated::ApiBudget;
+use super::{AfterPolls, FakeStore, FakeTime, ScriptedApi};
 
 /// How the fake pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +69,12 @@ pub struct ShapedApi {
     /// resetting after `reset_secs`.
     pub window: Option<usize>,
     pub reset_secs: u64,
+    /// A budget announced and enforced (429 past it) in `time`.
+    pub budget: Option<ApiBudget>,
+    /// The run's fake time (the budget's clock).
+    pub time: Rc<FakeTime>,
+    /// Answers take a few polls each (varying), so requests overlap.
+    pub slow_answers: bool,
 }
 
 impl ShapedApi {
@@ -86,6 +94,9 @@ impl ShapedApi {
             received: RefCell::new(Vec::new()),
             window: None,
             reset_secs: 0,
+            budget: None,
+            time: Rc::new(FakeTime::default()),
+            slow_answers: false,
         }
     }
 
@@ -148,6 +159,28 @@ impl ShapedApi {
     }
 
     fn answer(&self, url: &str) -> HttpResponse {
+        if let Some(budget) = &self.budget {
+            use customer_pipeline::fetch::services::Clock;
+            let (allowed, rate) = budget.admit(self.time.now());
+            if !allowed {
+                return HttpResponse {
+                    status: 429,
+                    retry_after: None,
+                    location: None,
+                    link: None,
+                    rate,
+                    body: br#"{"error":"over budget"}"#.to_vec(),
+                };
+            }
+            return HttpResponse {
+                rate,
+                ..self.shaped(url)
+            };
+        }
+        self.shaped(url)
+    }
+
+    fn shaped(&self, url: &str) -> HttpResponse {
         let (start, size) = self.position(url);
         let page = (start / size.max(1)) as u64 + 1;
         if let Some(status) = self
@@ -238,7 +271,16 @@ impl Transport for ShapedApi {
         } else {
             Err(TransportError::Network("another origin".into()))
         };
-        futures::future::ready(answer).boxed_local()
+        let polls = if self.slow_answers {
+            (self.requests() as u32 * 7) % 5
+        } else {
+            0
+        };
+        AfterPolls {
+            polls,
+            value: Some(answer),
+        }
+        .boxed_local()
     }
 }
 
@@ -248,7 +290,7 @@ pub fn run_shaped(
     config: &FetchConfig,
     store: Option<Rc<FakeStore>>,
 ) -> (FetchOutcome, Vec<FetchEvent>) {
-    let time = FakeTime::default();
+    let time = &*api.time;
     let cache = RefCell::new(PageCache::new());
     let events = RefCell::new(Vec::new());
     let on_event = |event: &FetchEvent| {
@@ -258,8 +300,8 @@ pub fn run_shaped(
     };
     let services = Services {
         transport: api,
-        timer: &time,
-        clock: &time,
+        timer: time,
+        clock: time,
         cancel: CancelToken::new(),
         cache: &cache,
         store: store.as_deref().map(|store| store as &dyn PageStore),
