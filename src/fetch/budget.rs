@@ -79,6 +79,24 @@ pub enum RateSource {
 }
 
 impl RateSource {
+    /// Every source, in the order the vocabulary lists them.
+    pub const ALL: [RateSource; 4] = [
+        RateSource::XRateLimit,
+        RateSource::Ietf,
+        RateSource::ShopifyCallLimit,
+        RateSource::HubspotSecondly,
+    ];
+
+    /// Its name, as events carry it in `source`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RateSource::XRateLimit => "x_ratelimit",
+            RateSource::Ietf => "ietf",
+            RateSource::ShopifyCallLimit => "shopify_call_limit",
+            RateSource::HubspotSecondly => "hubspot_secondly",
+        }
+    }
+
     /// The header that said it, as the log names it.
     pub fn header(self) -> &'static str {
         match self {
@@ -354,13 +372,14 @@ mod tests {
 
     #[test]
     fn every_source_names_its_header() {
-        for (source, name) in [
-            (RateSource::XRateLimit, "x_ratelimit"),
-            (RateSource::Ietf, "ietf"),
-            (RateSource::ShopifyCallLimit, "shopify_call_limit"),
-            (RateSource::HubspotSecondly, "hubspot_secondly"),
-        ] {
+        for (source, name) in RateSource::ALL.into_iter().zip([
+            "x_ratelimit",
+            "ietf",
+            "shopify_call_limit",
+            "hubspot_secondly",
+        ]) {
             assert_eq!(serde_json::to_value(source).unwrap(), name);
+            assert_eq!(source.name(), name);
             assert!(RateHeaders::NAMES.contains(&source.header().to_ascii_lowercase().as_str()));
         }
     }
