@@ -568,6 +568,35 @@ fn an_announced_budget_is_followed_before_the_api_says_429() {
 }
 
 #[test]
+fn pacing_is_told_once_a_slowdown_and_again_after_a_quiet_minute() {
+    // Every answer says no request is left until a second later: every
+    // request is paced. A 429 on page 5 asks for `retry_after` seconds.
+    let paced_told = |retry_after: &str| {
+        let mut api = ShapedApi::new(Paging::Cursor, 100, 10, "results");
+        api.window = Some(1);
+        api.reset_secs = 1;
+        api.fail_first.borrow_mut().insert(5, vec![429]);
+        api.fail_retry_after = Some(retry_after.into());
+        let (outcome, events) = run_shaped(&api, &config(cursor(), Some(10)), None);
+        assert!(outcome.is_complete());
+        assert_eq!(
+            outcome.provenance.stats.paced_ms, 9_000,
+            "before pages 2 to 10"
+        );
+        events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Paced { .. }))
+            .count()
+    };
+    assert_eq!(paced_told("5"), 1, "one slowdown, told once");
+    assert_eq!(
+        paced_told("60"),
+        2,
+        "paced again after a minute without: told again"
+    );
+}
+
+#[test]
 fn a_429_without_retry_after_waits_for_the_announced_reset() {
     let mut api = ShapedApi::new(Paging::Cursor, 20, 10, "results");
     api.window = Some(100);

@@ -64,6 +64,8 @@ pub struct ShapedApi {
     pub endless: bool,
     /// Requests for page `n` answer this status first, once each.
     pub fail_first: RefCell<HashMap<u64, Vec<u16>>>,
+    /// The `Retry-After` of those answers (which then announce no budget).
+    pub fail_retry_after: Option<String>,
     pub received: RefCell<Vec<Received>>,
     /// Announce `X-RateLimit-Remaining` for this many requests a window,
     /// resetting after `reset_secs`.
@@ -91,6 +93,7 @@ impl ShapedApi {
             drop_last_on: None,
             endless: false,
             fail_first: RefCell::new(HashMap::new()),
+            fail_retry_after: None,
             received: RefCell::new(Vec::new()),
             window: None,
             reset_secs: 0,
@@ -191,10 +194,13 @@ impl ShapedApi {
         {
             return HttpResponse {
                 status,
-                retry_after: None,
+                retry_after: self.fail_retry_after.clone(),
                 location: None,
                 link: None,
-                rate: self.rate(),
+                rate: match self.fail_retry_after {
+                    Some(_) => Default::default(),
+                    None => self.rate(),
+                },
                 body: br#"{"error":"scripted"}"#.to_vec(),
             };
         }
