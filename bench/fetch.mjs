@@ -11,10 +11,12 @@
 //                          their attempts x latency / concurrency)
 // where chain(p) = attempts(p) x latency + the policy's waits for its failures.
 //
-// Then a paced run: the same 100 pages, no injected failures, against an API
-// that allows BUDGET requests a second, announces it in X-RateLimit-* and
-// answers 429 without Retry-After past it (the mock's `budget`), at
-// concurrency 4. Its lower bound is pages / budget.
+// Then paced runs: the same 100 pages, no injected failures, at concurrency
+// 4, against an API that announces its budget and answers 429 past it (the
+// mock's `budget` and `rate`): BUDGET requests a second in X-RateLimit-*,
+// IETF RateLimit or HubSpot's secondly headers (lower bound pages / budget),
+// and Shopify's leaky bucket of BUCKET calls draining 2 a second (lower
+// bound (pages - bucket) / 2 s).
 import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
 import { startMock } from './mock.mjs';
@@ -24,6 +26,13 @@ const PAGES = 100;
 const PER_PAGE = 10;
 const BACKOFF_MS = [1000, 2000, 4000];
 const BUDGET = 10;
+const BUCKET = 40;
+const PACED = [
+  { rate: 'xrl', budget: BUDGET, bound: (PAGES / BUDGET) * 1000 },
+  { rate: 'ietf', budget: BUDGET, bound: (PAGES / BUDGET) * 1000 },
+  { rate: 'hubspot', budget: BUDGET, bound: (PAGES / BUDGET) * 1000 },
+  { rate: 'shopify', budget: BUCKET, bound: ((PAGES - BUCKET) / (BUCKET / 20)) * 1000 },
+];
 
 
 function lowerBound(log, concurrency) {
@@ -77,21 +86,22 @@ try {
       ratio: (metadata.fetch.fetch_ms / bound).toFixed(2),
     });
   }
-  const config = await fetch(`${origin}/__admin/config?failure_rate=0&budget=${BUDGET}`, { method: 'POST' });
-  if (!config.ok) throw new Error(`mock config: HTTP ${config.status}`);
-  const { state, metadata, log } = await run(4);
-  const bound = (PAGES / BUDGET) * 1000;
-  paced.push({
-    concurrency: 4, budget_per_s: BUDGET, state, customers: metadata.total_customers,
-    requests: metadata.fetch.requests, http_429: log.filter((e) => e.status === 429).length,
-    paced_ms: metadata.fetch.paced_ms ?? 0, wall_ms: metadata.fetch.fetch_ms, bound_ms: bound,
-    ratio: (metadata.fetch.fetch_ms / bound).toFixed(2),
-  });
+  for (const { rate, budget, bound } of PACED) {
+    const config = await fetch(`${origin}/__admin/config?failure_rate=0&budget=${budget}&rate=${rate}`, { method: 'POST' });
+    if (!config.ok) throw new Error(`mock config: HTTP ${config.status}`);
+    const { state, metadata, log } = await run(4);
+    paced.push({
+      rate, concurrency: 4, budget, state, customers: metadata.total_customers,
+      requests: metadata.fetch.requests, http_429: log.filter((e) => e.status === 429).length,
+      paced_ms: metadata.fetch.paced_ms ?? 0, wall_ms: metadata.fetch.fetch_ms, bound_ms: bound,
+      ratio: (metadata.fetch.fetch_ms / bound).toFixed(2),
+    });
+  }
 } finally {
   await browser.close();
   await stop();
 }
 console.log(`Fetch benchmark: ${PAGES} pages x ${PER_PAGE} records, ${LATENCY_MS} ms latency, 20% failures (mock seed 7)`);
 console.table(rows);
-console.log(`Paced: the same pages, no failures, a budget of ${BUDGET} requests a second announced in X-RateLimit-*, 429 without Retry-After past it; bound = pages / budget`);
+console.log(`Paced: the same pages, no failures, a budget of ${BUDGET} requests a second announced in X-RateLimit-* (xrl), IETF RateLimit (ietf) or HubSpot's secondly headers (hubspot), 429 without Retry-After past it, bound = pages / budget; or Shopify's bucket of ${BUCKET} draining 2 a second (shopify), bound = (pages - bucket) / 2 s`);
 console.table(paced);

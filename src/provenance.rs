@@ -136,9 +136,6 @@ pub enum WarningCode {
     /// storage is full; the run goes on in memory. Said once per run, as
     /// an event only: the report's data is whole either way.
     StoreUnavailable,
-    /// The API announced its request budget was spent: the next requests
-    /// wait until it resets (an event only).
-    Paced,
     /// A cursor walk (cursor, link or next URL) with pages kept on the
     /// device: it starts over from the first page and reuses no kept page,
     /// since a cursor names a moment of the listing, not a place in it.

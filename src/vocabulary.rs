@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::common::errors::{ErrorDetail, RequestFailure};
 use crate::common::events::Level;
 use crate::compare::{ReadError, ReadProblem};
+use crate::fetch::budget::RateSource;
 use crate::fetch::events::EventKind;
 use crate::fetch::fetcher::MAX_REDIRECTS;
 use crate::fetch::kinds::Preset;
@@ -89,6 +90,9 @@ pub(crate) struct Vocabulary {
     /// (`fetch`) and of a file (`upload`), and the one the page adds itself
     /// (`page`: a download).
     pub event_kinds: Vec<EventKindName>,
+    /// The headers an API announces its budget in, as a `paced` event
+    /// names them in `source` (`label` is the header).
+    pub rate_sources: Vec<Named>,
 }
 
 /// A kind of the run log's entries.
@@ -388,6 +392,13 @@ pub(crate) fn vocabulary() -> Vocabulary {
         error_codes: error_codes(),
         error_details: ErrorDetail::ALL.map(ErrorDetail::name).to_vec(),
         event_kinds: event_kinds(),
+        rate_sources: RateSource::ALL
+            .into_iter()
+            .map(|source| Named {
+                name: source.name(),
+                label: source.header(),
+            })
+            .collect(),
         log_levels: Level::ALL
             .into_iter()
             .map(|level| Named {
@@ -571,18 +582,32 @@ mod tests {
     }
 
     #[test]
+    fn rate_sources_name_their_headers() {
+        let json = serde_json::to_value(vocabulary()).unwrap();
+        assert_eq!(
+            json["rate_sources"][2],
+            serde_json::json!({"name": "shopify_call_limit", "label": "X-Shopify-Shop-Api-Call-Limit"})
+        );
+        assert_eq!(json["rate_sources"].as_array().unwrap().len(), 4);
+    }
+
+    #[test]
     fn event_kinds_are_every_fetch_and_upload_kind_and_the_pages_own() {
         let json = serde_json::to_value(vocabulary()).unwrap();
         let kinds = json["event_kinds"].as_array().unwrap();
-        assert_eq!(kinds.len(), 12 + 4 + 1);
+        assert_eq!(kinds.len(), 13 + 4 + 1);
         assert_eq!(
             kinds[3],
             serde_json::json!({"name": "retry", "label": "Retry after backoff", "of": "fetch"})
         );
-        assert_eq!(kinds[12]["name"], "upload_started");
-        assert_eq!(kinds[12]["of"], "upload");
         assert_eq!(
-            kinds[16],
+            kinds[5],
+            serde_json::json!({"name": "paced", "label": "Paced by the API's budget", "of": "fetch"})
+        );
+        assert_eq!(kinds[13]["name"], "upload_started");
+        assert_eq!(kinds[13]["of"], "upload");
+        assert_eq!(
+            kinds[17],
             serde_json::json!({"name": "exported", "label": "File downloaded", "of": "page"})
         );
         let mut names: Vec<&str> = kinds.iter().map(|k| k["name"].as_str().unwrap()).collect();

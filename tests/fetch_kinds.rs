@@ -6,7 +6,9 @@
 
 mod support;
 
-use customer_pipeline::fetch::events::{EventKind, FetchEvent, WarningCode};
+use customer_pipeline::fetch::events::{
+    EventKind, FetchEvent, PaceReason, RateSource, WarningCode,
+};
 use customer_pipeline::fetch::fetcher::{FetchConfig, FetchOutcome};
 use customer_pipeline::fetch::kinds::{ApiShape, Auth, Pagination, Preset};
 use customer_pipeline::fetch::services::{PageRequest, ResponseFuture, Transport, TransportError};
@@ -548,29 +550,60 @@ fn an_announced_budget_is_followed_before_the_api_says_429() {
         "before requests 3 and 5"
     );
     assert_eq!(outcome.provenance.stats.rate_limited, 0);
-    let paced: Vec<&str> = events
+    let paced: Vec<(&EventKind, &str)> = events
         .iter()
-        .filter(|e| {
-            matches!(
-                e.kind,
-                EventKind::Warning {
-                    code: WarningCode::Paced,
-                    ..
-                }
-            )
-        })
-        .map(|e| e.message.as_str())
+        .filter(|e| matches!(e.kind, EventKind::Paced { .. }))
+        .map(|e| (&e.kind, e.message.as_str()))
         .collect();
-    assert_eq!(paced.len(), 2, "{paced:?}");
+    assert_eq!(paced.len(), 1, "told once, not at every pause: {paced:?}");
+    assert_eq!(
+        paced[0].0,
+        &EventKind::Paced {
+            page: 2,
+            source: RateSource::XRateLimit,
+            reason: PaceReason::Spent,
+            wait_ms: 2_000,
+            in_flight: 0,
+        }
+    );
     assert!(
-        paced[0].contains("X-RateLimit-Remaining") && paced[0].contains("2 s"),
+        paced[0].1.contains("X-RateLimit-Remaining") && paced[0].1.contains("2 s"),
         "{}",
-        paced[0]
+        paced[0].1
     );
     // Without announcements nothing is paced.
     let quiet = ShapedApi::new(Paging::Cursor, 50, 10, "results");
     let (outcome, _) = run_shaped(&quiet, &config(cursor(), Some(10)), None);
     assert_eq!(outcome.provenance.stats.paced_ms, 0);
+}
+
+#[test]
+fn pacing_is_told_once_a_slowdown_and_again_after_a_quiet_minute() {
+    // Every answer says no request is left until a second later: every
+    // request is paced. A 429 on page 5 asks for `retry_after` seconds.
+    let paced_told = |retry_after: &str| {
+        let mut api = ShapedApi::new(Paging::Cursor, 100, 10, "results");
+        api.window = Some(1);
+        api.reset_secs = 1;
+        api.fail_first.borrow_mut().insert(5, vec![429]);
+        api.fail_retry_after = Some(retry_after.into());
+        let (outcome, events) = run_shaped(&api, &config(cursor(), Some(10)), None);
+        assert!(outcome.is_complete());
+        assert_eq!(
+            outcome.provenance.stats.paced_ms, 9_000,
+            "before pages 2 to 10"
+        );
+        events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Paced { .. }))
+            .count()
+    };
+    assert_eq!(paced_told("5"), 1, "one slowdown, told once");
+    assert_eq!(
+        paced_told("60"),
+        2,
+        "paced again after a minute without: told again"
+    );
 }
 
 #[test]
@@ -599,43 +632,28 @@ fn a_429_without_retry_after_waits_for_the_announced_reset() {
         .any(|e| matches!(e.kind, EventKind::RateLimitWait { wait_ms: 1_000, .. })));
 }
 
-/// An API allowing `limit` requests a (fake) second, announcing it in
-/// `X-RateLimit-*` and answering 429 without `Retry-After` past it; its
-/// answers take a few polls each, so requests overlap.
+/// An API with a budget in fake time, announced in one header family and
+/// answering 429 without `Retry-After` past it; its answers take a few
+/// polls each, so requests overlap.
 struct BudgetApi<'a> {
     time: &'a support::FakeTime,
-    limit: u64,
+    budget: support::rated::ApiBudget,
     per_page: usize,
     total: usize,
-    window: std::cell::Cell<(chrono::DateTime<chrono::Utc>, u64)>,
-    refused: std::cell::Cell<u64>,
 }
 
 impl Transport for BudgetApi<'_> {
     fn get(&self, request: &PageRequest) -> ResponseFuture {
         use customer_pipeline::fetch::services::Clock;
         use futures::FutureExt;
-        let now = self.time.now();
-        let (opened, used) = self.window.get();
-        let (opened, used) = if now - opened >= chrono::TimeDelta::seconds(1) {
-            (now, 1)
-        } else {
-            (opened, used + 1)
-        };
-        self.window.set((opened, used));
+        let (allowed, rate) = self.budget.admit(self.time.now());
         let page: usize = request
             .url
             .split(['?', '&'])
             .find_map(|pair| pair.strip_prefix("page="))
             .and_then(|n| n.parse().ok())
             .expect("a page");
-        let rate = customer_pipeline::fetch::budget::RateHeaders {
-            remaining: Some(self.limit.saturating_sub(used).to_string()),
-            reset: Some("1".into()),
-            ..Default::default()
-        };
-        let (status, body) = if used > self.limit {
-            self.refused.set(self.refused.get() + 1);
+        let (status, body) = if !allowed {
             (429, br#"{"error":"over budget"}"#.to_vec())
         } else {
             let start = (page - 1) * self.per_page;
@@ -669,26 +687,59 @@ impl Transport for BudgetApi<'_> {
     }
 }
 
-/// 1,000 customers, 10 a page, at concurrency 4 from an API announcing
-/// `limit` requests a second: the outcome and the 429s it sent.
-fn run_against_budget(limit: u64) -> (customer_pipeline::fetch::fetcher::FetchOutcome, u64) {
-    use customer_pipeline::fetch::services::Clock;
+/// What a run against a budget saw.
+struct BudgetRun {
+    outcome: customer_pipeline::fetch::fetcher::FetchOutcome,
+    /// 429s the API sent.
+    refused: u64,
+    events: Vec<customer_pipeline::fetch::events::FetchEvent>,
+}
+
+/// `total` customers, 10 a page, at concurrency 4 from an API announcing
+/// a budget of `limit` in `family`'s headers.
+fn run_against(family: support::rated::Family, limit: u64, total: usize) -> BudgetRun {
     let time = support::FakeTime::default();
     let api = BudgetApi {
         time: &time,
-        limit,
+        budget: support::rated::ApiBudget::new(family, limit),
         per_page: 10,
-        total: 1_000,
-        window: std::cell::Cell::new((time.now() - chrono::TimeDelta::seconds(10), 0)),
-        refused: std::cell::Cell::new(0),
+        total,
+    };
+    let events = std::cell::RefCell::new(Vec::new());
+    let on_event = |event: &FetchEvent| {
+        if !matches!(event.kind, EventKind::Progress(_)) {
+            events.borrow_mut().push(event.clone());
+        }
     };
     let config = FetchConfig {
         per_page: Some(10),
         concurrency: 4,
         ..FetchConfig::new("https://api.test/api/users")
     };
-    let outcome = support::fetch_on(&api, &time, &config, None, &|_| {});
-    (outcome, api.refused.get())
+    let outcome = support::fetch_on(&api, &time, &config, None, &on_event);
+    BudgetRun {
+        outcome,
+        refused: api.budget.refused.get(),
+        events: events.into_inner(),
+    }
+}
+
+/// 1,000 customers, 10 a page, at concurrency 4 from an API announcing
+/// `limit` requests a second in `X-RateLimit-*`.
+fn run_against_budget(limit: u64) -> (customer_pipeline::fetch::fetcher::FetchOutcome, u64) {
+    let run = run_against(support::rated::Family::XRateLimit, limit, 1_000);
+    (run.outcome, run.refused)
+}
+
+/// The `paced` events of a run: their source and reason.
+fn paced(events: &[customer_pipeline::fetch::events::FetchEvent]) -> Vec<(RateSource, PaceReason)> {
+    events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Paced { source, reason, .. } => Some((source, reason)),
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]
@@ -713,4 +764,86 @@ fn a_budget_the_run_never_reaches_paces_nothing() {
     assert_eq!(refused, 0);
     assert_eq!(outcome.provenance.stats.requests, 100);
     assert_eq!(outcome.provenance.stats.paced_ms, 0);
+}
+
+#[test]
+fn every_header_family_is_followed_with_at_most_one_429() {
+    use support::rated::Family;
+    for (family, source) in [
+        (Family::XRateLimit, RateSource::XRateLimit),
+        (Family::Ietf, RateSource::Ietf),
+        (Family::Hubspot, RateSource::HubspotSecondly),
+        (Family::Shopify, RateSource::ShopifyCallLimit),
+    ] {
+        let run = run_against(family, 10, 1_000);
+        let provenance = &run.outcome.provenance;
+        assert!(run.outcome.is_complete(), "{family:?}: {provenance:?}");
+        assert!(run.refused <= 1, "{family:?}: 429s {}", run.refused);
+        assert_eq!(provenance.stats.requests, 100 + run.refused, "{family:?}");
+        assert!(provenance.stats.paced_ms > 0, "{family:?}");
+        let said = paced(&run.events);
+        assert!(!said.is_empty(), "{family:?}: the log says why");
+        assert!(
+            said.iter().all(|(s, _)| *s == source),
+            "{family:?}: {said:?}"
+        );
+    }
+}
+
+#[test]
+fn a_shopify_bucket_far_from_full_is_not_slowed() {
+    // 30 pages into Shopify's 40: the clean case stays clean.
+    let run = run_against(support::rated::Family::Shopify, 40, 300);
+    assert!(run.outcome.is_complete());
+    assert_eq!(run.refused, 0);
+    assert_eq!(run.outcome.provenance.stats.requests, 30);
+    assert_eq!(run.outcome.provenance.stats.paced_ms, 0);
+    assert_eq!(paced(&run.events), []);
+}
+
+#[test]
+fn a_filling_shopify_bucket_is_paced_to_its_leak_rate() {
+    // 100 pages at concurrency 4 into 40 calls draining 2 a second.
+    let run = run_against(support::rated::Family::Shopify, 40, 1_000);
+    let provenance = &run.outcome.provenance;
+    assert!(run.outcome.is_complete(), "{provenance:?}");
+    assert_eq!(run.refused, 0, "followed before it overflows");
+    assert_eq!(provenance.stats.requests, 100);
+    assert_eq!(provenance.stats.rate_limited, 0);
+    assert!(
+        provenance.stats.paced_ms >= 30_000,
+        "{:?}",
+        provenance.stats
+    );
+    let said = paced(&run.events);
+    assert_eq!(
+        said[0],
+        (RateSource::ShopifyCallLimit, PaceReason::BucketFull),
+        "{said:?}"
+    );
+    assert_eq!(
+        said.len(),
+        1,
+        "once a slowdown, not once a request: {said:?}"
+    );
+    let message = &run
+        .events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::Paced { .. }))
+        .expect("a paced event")
+        .message;
+    assert!(
+        message.contains("/40") && message.contains("2 a second"),
+        "{message}"
+    );
+}
+
+#[test]
+fn requests_started_since_the_last_answer_are_held_back_and_the_log_says_so() {
+    let run = run_against(support::rated::Family::XRateLimit, 10, 1_000);
+    let said = paced(&run.events);
+    assert!(
+        said.contains(&(RateSource::XRateLimit, PaceReason::InFlight)),
+        "{said:?}"
+    );
 }

@@ -493,12 +493,17 @@ fn the_simulation_covers_every_kind_of_end() {
     }
 }
 
-/// A cursor-kind scenario: the fake, its shape, and whether it is clean.
+/// A scenario of any pagination kind: the fake, its shape, and whether it
+/// is clean. Four seeds in five announce a budget (a window of 1 to 4
+/// requests a second in `X-RateLimit-*`, IETF `RateLimit` or HubSpot's
+/// secondly headers, or a Shopify bucket of 3 to 8 calls) small enough
+/// that most walks must be paced, and answer 429 past it.
 fn kinds_scenario(seed: u64) -> (support::shaped::ShapedApi, FetchConfig, bool) {
     use customer_pipeline::fetch::kinds::{ApiShape, Pagination, Preset};
+    use support::rated::{ApiBudget, Family};
     use support::shaped::{Paging, ShapedApi};
     let mut rng = SplitMix64::new(seed ^ 0x6b69_6e64);
-    let (paging, shape, member) = match seed % 4 {
+    let (paging, shape, member) = match seed % 5 {
         0 => (Paging::Cursor, Preset::Hubspot.shape(), "results"),
         1 => (Paging::Link, Preset::Shopify.shape(), "customers"),
         2 => (
@@ -512,7 +517,7 @@ fn kinds_scenario(seed: u64) -> (support::shaped::ShapedApi, FetchConfig, bool) 
             },
             "items",
         ),
-        _ => (
+        3 => (
             Paging::Offset,
             ApiShape {
                 pagination: Pagination::Offset {
@@ -523,13 +528,18 @@ fn kinds_scenario(seed: u64) -> (support::shaped::ShapedApi, FetchConfig, bool) 
             },
             "data",
         ),
+        _ => (
+            Paging::Page("page", "per_page"),
+            ApiShape::default(),
+            "data",
+        ),
     };
     let per_page = 1 + rng.below(6) as usize;
     let len = rng.below(30) as usize;
     let mut api = ShapedApi::new(paging, 0, per_page, member);
     api.records = dataset(&mut rng, len);
     let pages = len.div_ceil(per_page).max(1) as u64;
-    let linked = paging != Paging::Offset;
+    let linked = matches!(paging, Paging::Cursor | Paging::Link | Paging::NextUrl);
     let mut clean = true;
     if rng.below(2) == 0 {
         api.stated_total = Some(len as u64);
@@ -573,6 +583,15 @@ fn kinds_scenario(seed: u64) -> (support::shaped::ShapedApi, FetchConfig, bool) 
             api.fail_first.borrow_mut().insert(page, statuses);
         }
     }
+    let family = rng.below(5) as usize;
+    if let Some(&family) = Family::ALL.get(family) {
+        let limit = match family {
+            Family::Shopify => 3 + rng.below(6),
+            _ => 1 + rng.below(4),
+        };
+        api.budget = Some(ApiBudget::new(family, limit));
+        api.slow_answers = true;
+    }
     let config = FetchConfig {
         per_page: Some(per_page as u32),
         shape,
@@ -583,20 +602,41 @@ fn kinds_scenario(seed: u64) -> (support::shaped::ShapedApi, FetchConfig, bool) 
     (api, config, clean)
 }
 
-/// Every cursor kind (cursor, link, next URL) and offsets, with random
-/// loops, foreign next pages, lying totals, dropped records, endless walks
-/// and retryable failures: a clean walk is complete and its report is the
-/// source's; a faulty one is never complete; the key stays on its origin.
+/// Every pagination kind (page, offset, cursor, link, next URL), with
+/// random loops, foreign next pages, lying totals, dropped records,
+/// endless walks and retryable failures, most behind a budget announced in
+/// one of the header families: a clean walk is complete and its report is
+/// the source's, with at most one 429; a faulty one is never complete;
+/// the key stays on its origin.
 #[test]
 fn random_walks_of_every_kind_keep_the_invariants() {
     use customer_pipeline::settings::RunSettings;
     let settings =
         RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z").expect("valid settings");
     let (mut complete, mut partial) = (0, 0);
-    for seed in 0..2_000 {
+    // (family, kind) -> clean runs paced and complete.
+    let mut paced: BTreeMap<(String, u64), usize> = BTreeMap::new();
+    let mut refused_most = 0;
+    for seed in 0..2_500 {
         let (api, config, clean) = kinds_scenario(seed);
         let (outcome, _) = support::shaped::run_shaped(&api, &config, None);
         let context = || format!("seed {seed}: {:?}", outcome.provenance);
+        let refused = api.budget.as_ref().map_or(0, |b| b.refused.get());
+        refused_most = refused_most.max(refused);
+        if clean {
+            assert!(
+                refused <= 1,
+                "{refused} 429s on a healthy source; {}",
+                context()
+            );
+        }
+        if let Some(budget) = &api.budget {
+            if clean && outcome.provenance.stats.paced_ms > 0 {
+                *paced
+                    .entry((format!("{:?}", budget.family), seed % 5))
+                    .or_default() += 1;
+            }
+        }
         assert!(
             api.received
                 .borrow()
@@ -630,7 +670,11 @@ fn random_walks_of_every_kind_keep_the_invariants() {
         }
     }
     assert!(
-        complete > 500 && partial > 300,
+        complete > 600 && partial > 350,
         "{complete} complete, {partial} partial"
     );
+    println!("most 429s in one run: {refused_most}; paced clean runs: {paced:?}");
+    // Every header family paced clean walks of every kind.
+    assert_eq!(paced.len(), 4 * 5, "{paced:?}");
+    assert!(paced.values().all(|&n| n >= 10), "{paced:?}");
 }

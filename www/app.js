@@ -61,6 +61,8 @@ let running = null; // {source: 'api' | 'file', started}
 let ticker = null;
 let waitingUntil = 0;
 let waitingWhy = '';
+/** The `source` of every `paced` event of the run: the headers it was paced by. */
+let pacedBy = new Set();
 let progress = {};
 const announcer = { text: '', last: 0, timer: null };
 
@@ -266,7 +268,8 @@ function onRunMessage(message) {
       announce();
     } else {
       log.add(event);
-      if (event.kind === 'retry' || event.kind === 'rate_limit_wait') {
+      if (event.kind === 'paced') pacedBy.add(event.source);
+      if (event.kind === 'retry' || event.kind === 'rate_limit_wait' || event.kind === 'paced') {
         waitingUntil = Date.now() + event.wait_ms;
         waitingWhy = kindLabel(event.kind).toLowerCase();
         announce();
@@ -286,6 +289,7 @@ async function run({ retry = false } = {}) {
   showError([]);
   clearResults();
   log.clear();
+  pacedBy = new Set();
   const kind = source();
   mapping.stop();
   const request = kind === 'file'
@@ -531,6 +535,13 @@ function withMore(items, shown, total) {
   return items;
 }
 
+/** What the Paced tile says: the headers the run followed, from the core's names. */
+function pacedNote() {
+  const headers = vocabulary.rate_sources.filter((source) => pacedBy.has(source.name)).map((source) => source.label);
+  const by = headers.length ? `announced in ${headers.join(', ')}` : 'the API announced';
+  return `requests waited for the budget ${by}, before it said 429; summed over concurrent requests`;
+}
+
 function tiles(m, millis) {
   const list = [
     ['customers', 'Customers', count(m.total_customers)],
@@ -549,6 +560,7 @@ function tiles(m, millis) {
       ['rate_limited', 'Rate-limited (429)', count(f.rate_limited)],
       ['waited', 'Time waited', seconds(f.waited_ms),
         `summed over concurrent requests (fetching: ${seconds(f.fetch_ms)})`],
+      ...(f.paced_ms ? [['paced', 'Paced by the API', seconds(f.paced_ms), pacedNote()]] : []),
       ['cache_hits', 'Pages from cache', count(f.cache_hits)],
       ...(reuseText(f) ? [['from_device', 'Resumed', reuseText(f)]] : []),
       // Of the pages fetched, those that needed no retry: a page that failed

@@ -630,3 +630,100 @@ fn a_run_follows_the_announced_budget_with_at_most_one_429() {
     assert!(took >= Duration::from_secs(9), "{took:?}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A run of `users` customers, 10 a page, 4 at a time, against the mock's
+/// budget of `budget` announced as `rate`: complete, at most one 429, some
+/// time paced, the log saying why; how long it took.
+fn follows_rate_mode(rate: &str, budget: &str, users: usize, source: &str) -> Duration {
+    let url = users_url(rate, budget, users);
+    let (dir, out) = scratch_report(&format!("rate-{rate}"));
+    let started = Instant::now();
+    let output = run(
+        &[
+            "--log",
+            "json",
+            "fetch",
+            &url,
+            "--per-page",
+            "10",
+            "--concurrency",
+            "4",
+            "-o",
+            out.to_str().expect("a UTF-8 path"),
+        ],
+        b"",
+        &[],
+    );
+    let took = started.elapsed();
+    assert_eq!(
+        code(&output),
+        Some(0),
+        "{rate}: complete: {}",
+        stderr(&output)
+    );
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&out).expect("the report")).expect("JSON");
+    let fetch = &report["metadata"]["fetch"];
+    let rate_limited = fetch["rate_limited"].as_u64().expect("a count");
+    assert!(rate_limited <= 1, "{rate}: 429s: {fetch}");
+    let pages = users.div_ceil(10) as u64;
+    assert_eq!(
+        fetch["requests"].as_u64().expect("a count"),
+        pages + rate_limited,
+        "{rate}: {fetch}"
+    );
+    assert!(
+        fetch["paced_ms"].as_u64().expect("paced") > 0,
+        "{rate}: {fetch}"
+    );
+    assert_eq!(
+        report["customers"].as_array().expect("customers").len(),
+        users
+    );
+    let paced: Vec<Value> = events(&output)
+        .into_iter()
+        .filter(|e| e["kind"] == "paced")
+        .collect();
+    assert!(!paced.is_empty(), "{rate}: the log says it slowed down");
+    assert!(
+        paced.iter().all(|e| e["source"] == source),
+        "{rate}: {paced:?}"
+    );
+    std::fs::remove_dir_all(dir).expect("removed");
+    took
+}
+
+fn users_url(rate: &str, budget: &str, users: usize) -> String {
+    let users = users.to_string();
+    self::users(&[
+        "--failure-rate",
+        "0",
+        "--users",
+        &users,
+        "--budget",
+        budget,
+        "--rate",
+        rate,
+    ])
+}
+
+#[test]
+fn a_run_follows_ietf_ratelimit_headers_with_at_most_one_429() {
+    let took = follows_rate_mode("ietf", "10", 1_000, "ietf");
+    // 100 requests at 10 a second cannot take less than 9 s.
+    assert!(took >= Duration::from_secs(9), "{took:?}");
+}
+
+#[test]
+fn a_run_follows_hubspot_secondly_headers_with_at_most_one_429() {
+    let took = follows_rate_mode("hubspot", "10", 1_000, "hubspot_secondly");
+    assert!(took >= Duration::from_secs(9), "{took:?}");
+}
+
+#[test]
+fn a_run_follows_shopify_s_leaky_bucket_with_at_most_one_429() {
+    // 60 calls into a bucket of 40 draining 2 a second: 40 at once, then
+    // 20 at the leak rate, no sooner than 10 s (less what drained meanwhile).
+    let took = follows_rate_mode("shopify", "40", 600, "shopify_call_limit");
+    assert!(took >= Duration::from_secs(8), "{took:?}");
+}

@@ -1,16 +1,82 @@
-//! The request budget of `budget=N`: at most `N` requests a second,
-//! announced in `X-RateLimit-Limit/Remaining/Reset` on every answer; a
-//! request past it is a 429 *without* `Retry-After`, as the APIs that
-//! only announce their budget in these headers do.
+//! The request budget of `budget=N`, announced on every answer in the
+//! headers `rate` names; a request past it is a 429.
 //!
-//! A fixed window: the first request after a window has ended opens the
-//! next one, one second long. A pure function of the time given, so it is
-//! tested without waiting.
+//! - `rate=xrl` (the default), `ietf`, `hubspot`: at most `N` requests a
+//!   second, in a fixed window: the first request after a window has ended
+//!   opens the next one, one second long. Announced in
+//!   `X-RateLimit-Limit/Remaining/Reset`, in the IETF `RateLimit` and
+//!   `RateLimit-Policy` headers, or in HubSpot's
+//!   `X-HubSpot-RateLimit-Secondly(-Remaining)`; a 429 past it carries no
+//!   `Retry-After`, as the APIs that only announce their budget do.
+//! - `rate=shopify`: Shopify's leaky bucket of `N` calls, draining in 20 s
+//!   (2 calls a second for the standard plan's 40), announced as
+//!   `X-Shopify-Shop-Api-Call-Limit: used/N`; a call that would overflow it
+//!   is a 429 with `Retry-After: 2.0`, as Shopify sends it.
+//!
+//! Pure functions of the time given, so they are tested without waiting.
 
 use std::time::Duration;
 
 /// How long one window lasts.
 pub const WINDOW: Duration = Duration::from_secs(1);
+
+/// Shopify's documented plans drain their bucket in this long.
+pub const DRAIN: Duration = Duration::from_secs(20);
+
+/// One call, in millionths (a bucket's level is counted in these).
+const CALL: u64 = 1_000_000;
+
+/// Which headers announce the budget (`rate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateMode {
+    /// `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`.
+    XRateLimit,
+    /// IETF `RateLimit: "default";r=R;t=T` and
+    /// `RateLimit-Policy: "default";q=N;w=1`.
+    Ietf,
+    /// Shopify's leaky bucket: `X-Shopify-Shop-Api-Call-Limit: used/N`.
+    Shopify,
+    /// HubSpot's `X-HubSpot-RateLimit-Secondly` and
+    /// `X-HubSpot-RateLimit-Secondly-Remaining`.
+    Hubspot,
+}
+
+impl RateMode {
+    /// Every mode, in the order the help lists them.
+    pub const ALL: [RateMode; 4] = [
+        RateMode::XRateLimit,
+        RateMode::Ietf,
+        RateMode::Shopify,
+        RateMode::Hubspot,
+    ];
+
+    /// The spelling used by flags and query parameters.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RateMode::XRateLimit => "xrl",
+            RateMode::Ietf => "ietf",
+            RateMode::Shopify => "shopify",
+            RateMode::Hubspot => "hubspot",
+        }
+    }
+
+    /// Reads a mode from its spelling.
+    pub fn parse(text: &str) -> Option<RateMode> {
+        RateMode::ALL.into_iter().find(|mode| mode.as_str() == text)
+    }
+
+    /// The header names a browser must be allowed to read.
+    pub fn exposed(self) -> &'static str {
+        match self {
+            RateMode::XRateLimit => "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset",
+            RateMode::Ietf => "RateLimit, RateLimit-Policy",
+            RateMode::Shopify => "X-Shopify-Shop-Api-Call-Limit",
+            RateMode::Hubspot => {
+                "X-HubSpot-RateLimit-Secondly, X-HubSpot-RateLimit-Secondly-Remaining"
+            }
+        }
+    }
+}
 
 /// The window in use: when it opened and how many requests it has seen.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -22,22 +88,22 @@ pub struct BudgetWindow {
     used: u64,
 }
 
-/// What the budget says of one request.
+/// What a window says of one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BudgetAnswer {
     /// Whether the request is within the budget.
     pub allowed: bool,
-    /// `X-RateLimit-Limit`: requests a window allows.
+    /// Requests a window allows.
     pub limit: u64,
-    /// `X-RateLimit-Remaining`: requests left in the window after this one.
+    /// Requests left in the window after this one.
     pub remaining: u64,
-    /// `X-RateLimit-Reset`: whole seconds until the window ends, rounded
-    /// up so a client that waits this long is in the next window.
+    /// Whole seconds until the window ends, rounded up so a client that
+    /// waits this long is in the next window.
     pub reset_secs: u64,
 }
 
 impl BudgetAnswer {
-    /// The three headers, in the order they are sent.
+    /// The `X-RateLimit-*` headers, in the order they are sent.
     pub fn headers(&self) -> [(&'static str, String); 3] {
         [
             ("X-RateLimit-Limit", self.limit.to_string()),
@@ -45,10 +111,31 @@ impl BudgetAnswer {
             ("X-RateLimit-Reset", self.reset_secs.to_string()),
         ]
     }
-}
 
-/// The header names a browser must be allowed to read.
-pub const EXPOSED: &str = "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset";
+    /// The headers `mode` announces the window in (not `shopify`'s).
+    fn headers_in(&self, mode: RateMode) -> Vec<(&'static str, String)> {
+        match mode {
+            RateMode::Ietf => vec![
+                (
+                    "RateLimit-Policy",
+                    format!("\"default\";q={};w={}", self.limit, WINDOW.as_secs()),
+                ),
+                (
+                    "RateLimit",
+                    format!("\"default\";r={};t={}", self.remaining, self.reset_secs),
+                ),
+            ],
+            RateMode::Hubspot => vec![
+                ("X-HubSpot-RateLimit-Secondly", self.limit.to_string()),
+                (
+                    "X-HubSpot-RateLimit-Secondly-Remaining",
+                    self.remaining.to_string(),
+                ),
+            ],
+            RateMode::XRateLimit | RateMode::Shopify => self.headers().to_vec(),
+        }
+    }
+}
 
 impl BudgetWindow {
     /// Counts a request made at `now` against a budget of `limit` a second.
@@ -71,6 +158,96 @@ impl BudgetWindow {
         }
     }
 }
+
+/// A leaky bucket: its level (millionths of a call) when last drained.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LeakyBucket {
+    level: u64,
+    at: Duration,
+}
+
+/// What a leaky bucket says of one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BucketAnswer {
+    /// Whether the call fits in the bucket.
+    pub allowed: bool,
+    /// Calls in the bucket after this one, rounded up (the size when full).
+    pub used: u64,
+    /// Calls the bucket holds.
+    pub size: u64,
+}
+
+impl LeakyBucket {
+    /// Counts a call made at `now` against a bucket of `size` calls that
+    /// drains in [`DRAIN`].
+    pub fn admit(&mut self, now: Duration, size: u64) -> BucketAnswer {
+        let millis = now.saturating_sub(self.at).as_millis() as u64;
+        let leak = size * CALL / DRAIN.as_millis() as u64;
+        self.level = self.level.saturating_sub(millis.saturating_mul(leak));
+        self.at = self.at.max(now);
+        let allowed = self.level + CALL <= size * CALL;
+        if allowed {
+            self.level += CALL;
+        }
+        BucketAnswer {
+            allowed,
+            used: self.level.div_ceil(CALL),
+            size,
+        }
+    }
+}
+
+/// The server's budget in every mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Budget {
+    window: BudgetWindow,
+    bucket: LeakyBucket,
+}
+
+/// What the budget says of one request, as the server answers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spent {
+    /// Whether the request is within the budget.
+    pub allowed: bool,
+    /// The headers announcing the budget, on every answer.
+    pub headers: Vec<(&'static str, String)>,
+    /// The names to list in `Access-Control-Expose-Headers`.
+    pub exposed: &'static str,
+    /// `Retry-After` of the 429 past the budget (`shopify` only).
+    pub retry_after: Option<String>,
+    /// For the console line: `budget: R of N left` or `bucket: U/N`.
+    pub left: String,
+}
+
+impl Budget {
+    /// Counts a request made at `now` against `limit` announced as `mode`.
+    pub fn admit(&mut self, now: Duration, limit: u64, mode: RateMode) -> Spent {
+        if mode == RateMode::Shopify {
+            let answer = self.bucket.admit(now, limit);
+            return Spent {
+                allowed: answer.allowed,
+                headers: vec![(
+                    "X-Shopify-Shop-Api-Call-Limit",
+                    format!("{}/{}", answer.used, answer.size),
+                )],
+                exposed: mode.exposed(),
+                retry_after: Some("2.0".into()),
+                left: format!("bucket: {}/{}", answer.used, answer.size),
+            };
+        }
+        let answer = self.window.admit(now, limit);
+        Spent {
+            allowed: answer.allowed,
+            headers: answer.headers_in(mode),
+            exposed: mode.exposed(),
+            retry_after: None,
+            left: format!("budget: {} of {} left", answer.remaining, answer.limit),
+        }
+    }
+}
+
+/// The header names a browser must be allowed to read, in `xrl` mode.
+pub const EXPOSED: &str = "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset";
 
 #[cfg(test)]
 mod tests {
@@ -122,5 +299,97 @@ mod tests {
                 ("X-RateLimit-Reset", "1".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn a_bucket_fills_then_leaks_two_calls_a_second() {
+        let mut bucket = LeakyBucket::default();
+        let answers: Vec<_> = (0..41).map(|_| bucket.admit(ms(0), 40)).collect();
+        assert!(answers[..40].iter().all(|a| a.allowed));
+        assert_eq!((answers[0].used, answers[39].used), (1, 40));
+        assert_eq!(
+            answers[40],
+            BucketAnswer {
+                allowed: false,
+                used: 40,
+                size: 40
+            }
+        );
+        // 499 ms later not one call has drained; at 500 ms one has.
+        assert!(!bucket.admit(ms(499), 40).allowed);
+        let next = bucket.admit(ms(500), 40);
+        assert_eq!((next.allowed, next.used), (true, 40));
+        // Ten seconds later 20 have drained.
+        assert_eq!(bucket.admit(ms(10_500), 40).used, 21);
+        // A bucket of 400 drains 20 a second.
+        let mut plus = LeakyBucket::default();
+        for _ in 0..400 {
+            plus.admit(ms(0), 400);
+        }
+        assert_eq!(plus.admit(ms(1_000), 400).used, 381);
+    }
+
+    #[test]
+    fn every_mode_announces_in_its_own_headers() {
+        let names = |mode: RateMode| {
+            let spent = Budget::default().admit(ms(0), 10, mode);
+            spent
+                .headers
+                .iter()
+                .map(|(name, value)| format!("{name}: {value}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(RateMode::XRateLimit),
+            [
+                "X-RateLimit-Limit: 10",
+                "X-RateLimit-Remaining: 9",
+                "X-RateLimit-Reset: 1"
+            ]
+        );
+        assert_eq!(
+            names(RateMode::Ietf),
+            [
+                r#"RateLimit-Policy: "default";q=10;w=1"#,
+                r#"RateLimit: "default";r=9;t=1"#
+            ]
+        );
+        assert_eq!(
+            names(RateMode::Hubspot),
+            [
+                "X-HubSpot-RateLimit-Secondly: 10",
+                "X-HubSpot-RateLimit-Secondly-Remaining: 9"
+            ]
+        );
+        assert_eq!(
+            names(RateMode::Shopify),
+            ["X-Shopify-Shop-Api-Call-Limit: 1/10"]
+        );
+        for mode in RateMode::ALL {
+            assert_eq!(RateMode::parse(mode.as_str()), Some(mode));
+            let spent = Budget::default().admit(ms(0), 10, mode);
+            for (name, _) in &spent.headers {
+                assert!(mode.exposed().contains(name), "{mode:?} exposes {name}");
+            }
+            assert_eq!(spent.retry_after.is_some(), mode == RateMode::Shopify);
+        }
+        assert_eq!(RateMode::parse("x-ratelimit"), None);
+        assert_eq!(RateMode::XRateLimit.exposed(), EXPOSED);
+    }
+
+    #[test]
+    fn every_window_mode_refuses_past_its_limit() {
+        for mode in [
+            RateMode::XRateLimit,
+            RateMode::Ietf,
+            RateMode::Hubspot,
+            RateMode::Shopify,
+        ] {
+            let mut budget = Budget::default();
+            let allowed: Vec<bool> = (0..4)
+                .map(|_| budget.admit(ms(0), 3, mode).allowed)
+                .collect();
+            assert_eq!(allowed, [true, true, true, false], "{mode:?}");
+        }
     }
 }

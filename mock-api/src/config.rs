@@ -11,6 +11,8 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
+use crate::budget::RateMode;
+
 /// Largest synthetic dataset; keeps a per-request `users=` from exhausting memory.
 pub const MAX_USERS: usize = 100_000;
 /// Largest page size a request may ask for.
@@ -187,9 +189,12 @@ pub struct Settings {
     pub cors: bool,
     /// Whether page 2 gives the same next page as page 1: a cursor loop.
     pub cursor_loop: bool,
-    /// Requests allowed a second, announced in `X-RateLimit-*`; a request
-    /// past it is a 429 without `Retry-After`. 0: no budget.
+    /// Requests allowed a second (or, with `rate=shopify`, the leaky
+    /// bucket's size), announced in the headers `rate` names; a request
+    /// past it is a 429. 0: no budget.
     pub budget: u64,
+    /// Which headers announce `budget` (`xrl`, `ietf`, `shopify`, `hubspot`).
+    pub rate: RateMode,
 }
 
 impl Settings {
@@ -247,6 +252,7 @@ impl Default for Settings {
             cors: true,
             cursor_loop: false,
             budget: 0,
+            rate: RateMode::XRateLimit,
         }
     }
 }
@@ -418,6 +424,7 @@ impl Settings {
         "cors",
         "cursor_loop",
         "budget",
+        "rate",
     ];
 
     /// Sets one setting from its snake_case name and textual value.
@@ -560,6 +567,10 @@ impl Settings {
                     "requests a second from 0 (no budget) to 100000",
                 )?;
             }
+            "rate" => {
+                self.rate = RateMode::parse(value.trim())
+                    .ok_or_else(|| invalid(name, value, "`xrl`, `ietf`, `shopify` or `hubspot`"))?;
+            }
             "max_faults_per_page" => {
                 self.max_faults_per_page =
                     parse_bounded(name, value, u64::from(u32::MAX), "a non-negative integer")?
@@ -613,6 +624,7 @@ impl Settings {
             "cors": self.cors,
             "cursor_loop": self.cursor_loop,
             "budget": self.budget,
+            "rate": self.rate.as_str(),
         })
     }
 }
@@ -760,6 +772,11 @@ Faults (decided from seed, page and attempt number):
   --no-expose-retry-after     leave Retry-After out of Access-Control-Expose-Headers
   --budget N                  allow N requests a second, announced in X-RateLimit-Limit/
                               Remaining/Reset; past it 429 without Retry-After (default 0: off)
+  --rate R                    xrl | ietf | shopify | hubspot: the headers announcing --budget:
+                              X-RateLimit-*, IETF RateLimit/RateLimit-Policy, HubSpot's
+                              X-HubSpot-RateLimit-Secondly(-Remaining) (a 1 s window of N), or
+                              Shopify's X-Shopify-Shop-Api-Call-Limit: a leaky bucket of N calls
+                              draining in 20 s, 429 with Retry-After: 2.0 (default xrl)
 
 Contract breaches (on every attempt; totals stay truthful):
   --ignore-page               every page answers page 1 (its records and page 1)
@@ -1122,6 +1139,26 @@ mod tests {
         }
         assert_eq!(s.budget, 10);
         assert_eq!(run(&["--budget", "5"]).settings.budget, 5);
+    }
+
+    #[test]
+    fn rate_names_the_budget_headers_and_keeps_the_old_one_on_error() {
+        let mut s = Settings::default();
+        assert_eq!(
+            (s.rate, &s.to_json()["rate"]),
+            (RateMode::XRateLimit, &json!("xrl"))
+        );
+        for mode in RateMode::ALL {
+            assert_eq!(s.apply("rate", mode.as_str()), Ok(()));
+            assert_eq!(s.to_json()["rate"], mode.as_str());
+        }
+        assert!(matches!(
+            s.apply("rate", "x-ratelimit"),
+            Err(ConfigError::InvalidValue { .. })
+        ));
+        assert_eq!(s.rate, RateMode::Hubspot);
+        let flags = run(&["--budget", "40", "--rate", "shopify"]).settings;
+        assert_eq!((flags.budget, flags.rate), (40, RateMode::Shopify));
     }
 
     #[test]

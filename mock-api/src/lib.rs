@@ -10,8 +10,10 @@
 //!   query parameters and `POST /__admin/config` through one `apply`.
 //! - [`dataset`]: the reqres.in users, a seeded synthetic dataset, the
 //!   contract defects laid over either, and duplicate customers mixed in.
-//! - [`budget`]: the per-second request budget of `budget=N`, announced
-//!   in `X-RateLimit-*`, a 429 without `Retry-After` past it.
+//! - [`budget`]: the request budget of `budget=N`: a one-second window
+//!   announced in `X-RateLimit-*`, IETF `RateLimit` or HubSpot's secondly
+//!   headers (a 429 without `Retry-After` past it), or Shopify's leaky
+//!   bucket in `X-Shopify-Shop-Api-Call-Limit` (`rate=` picks).
 //! - [`faults`]: the fault decision, a pure function of
 //!   `(seed, page, attempt)`, so request interleaving cannot change it.
 //! - [`api`]: `/api/users` from query to reply: pagination, clamping,

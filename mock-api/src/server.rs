@@ -17,7 +17,7 @@ use crate::http::{Connection, HttpRequest};
 use serde_json::json;
 
 use crate::api::{self, cors_headers, ApiError, Outcome, Reply, MOVED_USERS_PATH, USERS_PATH};
-use crate::budget::{self, BudgetWindow};
+use crate::budget::{Budget, Spent};
 use crate::config::{Redirect, ServerOptions, Settings};
 use crate::dataset::{self, DatasetSpec, Record};
 use crate::shapes;
@@ -62,9 +62,9 @@ const ADMIN_METHODS: &str = "GET, POST, OPTIONS";
 struct Shared {
     settings: Mutex<Settings>,
     tracker: Mutex<Tracker>,
-    /// The window of `budget=N`, one for the whole server as an API's
-    /// budget is per key, not per page.
-    budget: Mutex<BudgetWindow>,
+    /// The window or bucket of `budget=N`, one for the whole server as an
+    /// API's budget is per key, not per page.
+    budget: Mutex<Budget>,
     /// The origin of the budget's clock.
     started: Instant,
     /// The last dataset built; nearly every request asks for the same one.
@@ -158,7 +158,7 @@ impl MockServer {
             shared: Arc::new(Shared {
                 settings: Mutex::new(options.settings.clone()),
                 tracker: Mutex::new(Tracker::default()),
-                budget: Mutex::new(BudgetWindow::default()),
+                budget: Mutex::new(Budget::default()),
                 started: Instant::now(),
                 dataset: Mutex::new(None),
                 www: options.www.clone(),
@@ -441,12 +441,13 @@ fn api_users(shared: &Shared, request: &HttpRequest, target: &str, query: &str) 
         base.redirect != Redirect::None,
     );
     let mut link = None;
-    let spent = (settings.budget > 0)
-        .then(|| lock(&shared.budget).admit(shared.started.elapsed(), settings.budget));
-    let reply = match location {
-        Some(location) => api::redirect_reply(settings, location),
-        None if spent.is_some_and(|b| !b.allowed) => over_budget(settings),
-        None if shaped => {
+    let spent = (settings.budget > 0).then(|| {
+        lock(&shared.budget).admit(shared.started.elapsed(), settings.budget, settings.rate)
+    });
+    let reply = match (location, &spent) {
+        (Some(location), _) => api::redirect_reply(settings, location),
+        (None, Some(spent)) if !spent.allowed => over_budget(settings, spent),
+        (None, _) if shaped => {
             let data = shared.dataset(api::dataset_spec(settings));
             let (reply, next) = shapes::shaped_answer(
                 settings,
@@ -461,7 +462,7 @@ fn api_users(shared: &Shared, request: &HttpRequest, target: &str, query: &str) 
             link = next;
             reply
         }
-        None => {
+        (None, _) => {
             let data = shared.dataset(api::dataset_spec(settings));
             api::answer(
                 settings,
@@ -493,8 +494,8 @@ fn api_users(shared: &Shared, request: &HttpRequest, target: &str, query: &str) 
         Some(location) => format!("302 redirect to {}", redact(location)),
         None => reply.summary.clone(),
     };
-    let summary = match spent {
-        Some(b) => format!("{summary} [budget: {} of {} left]", b.remaining, b.limit),
+    let summary = match &spent {
+        Some(spent) => format!("{summary} [{}]", spent.left),
         None => summary,
     };
     say(&format!(
@@ -514,8 +515,8 @@ fn api_users(shared: &Shared, request: &HttpRequest, target: &str, query: &str) 
     if let Some(value) = link {
         answer.headers.push(("Link", value));
     }
-    if let Some(spent) = spent {
-        answer.headers.extend(spent.headers());
+    if let Some(spent) = &spent {
+        answer.headers.extend(spent.headers.iter().cloned());
     }
     if !settings.cors {
         return answer;
@@ -524,27 +525,32 @@ fn api_users(shared: &Shared, request: &HttpRequest, target: &str, query: &str) 
         answer.with_cors(API_METHODS, settings.expose_retry_after),
         settings.paging() == crate::config::Paging::Link,
     );
-    if spent.is_some() {
+    if let Some(spent) = &spent {
         answer
             .headers
-            .push(("Access-Control-Expose-Headers", budget::EXPOSED.into()));
+            .push(("Access-Control-Expose-Headers", spent.exposed.into()));
     }
     answer
 }
 
 /// The answer to a request past `budget=N`: a 429 that says nothing of
-/// when to come back but the `X-RateLimit-Reset` added to every answer.
-/// `latency_ms` still applies, as to every API answer.
-fn over_budget(settings: &Settings) -> Reply {
+/// when to come back but the reset added to every answer (a window), or
+/// with Shopify's `Retry-After: 2.0` (a bucket). `latency_ms` still
+/// applies, as to every API answer.
+fn over_budget(settings: &Settings, spent: &Spent) -> Reply {
+    let summary = match &spent.retry_after {
+        Some(value) => format!("429 over budget (Retry-After: {value})"),
+        None => "429 over budget (no Retry-After)".into(),
+    };
     Reply {
         status: 429,
         outcome: Outcome::RateLimited,
         body: json!({ "error": "Too Many Requests (over budget)" }).to_string(),
-        retry_after: None,
+        retry_after: spent.retry_after.clone(),
         location: None,
         records: 0,
         delay: Duration::from_millis(settings.latency_ms),
-        summary: "429 over budget (no Retry-After)".into(),
+        summary,
     }
 }
 
@@ -552,7 +558,7 @@ fn admin(shared: &Shared, method: &str, action: &str, target: &str, query: &str)
     match (method, action) {
         ("POST", "reset") => {
             lock(&shared.tracker).reset();
-            *lock(&shared.budget) = BudgetWindow::default();
+            *lock(&shared.budget) = Budget::default();
             say("POST /__admin/reset -> 200 counters, budget and log cleared");
             Answer::json(200, json!({ "ok": true }).to_string())
         }

@@ -969,3 +969,68 @@ fn a_budget_is_announced_and_enforced_with_a_429_without_retry_after() {
         assert_eq!(free.header("X-RateLimit-Limit"), None);
     }
 }
+
+#[test]
+fn every_rate_mode_announces_its_headers_and_enforces_the_budget() {
+    let api = MockApi::start(&["--failure-rate", "0", "--budget", "3"]);
+    for (mode, header, values, retry_after) in [
+        (
+            "ietf",
+            "RateLimit",
+            ["\"default\";r=2;t=1", "\"default\";r=0;t=1"],
+            None,
+        ),
+        (
+            "hubspot",
+            "X-HubSpot-RateLimit-Secondly-Remaining",
+            ["2", "0"],
+            None,
+        ),
+        (
+            "shopify",
+            "X-Shopify-Shop-Api-Call-Limit",
+            ["1/3", "3/3"],
+            Some("2.0"),
+        ),
+    ] {
+        api.post("/__admin/reset");
+        let replies: Vec<Reply> = (1..=4)
+            .map(|page| api.get(&format!("/api/users?page={page}&rate={mode}")))
+            .collect();
+        let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [200, 200, 200, 429], "{mode}");
+        assert_eq!(replies[0].header(header), Some(values[0]), "{mode}");
+        assert_eq!(replies[3].header(header), Some(values[1]), "{mode}");
+        assert_eq!(replies[3].header("Retry-After"), retry_after, "{mode}");
+        assert_eq!(replies[0].header("X-RateLimit-Limit"), None, "{mode}");
+        let exposed: Vec<&str> = replies[0]
+            .headers
+            .iter()
+            .filter(|(k, _)| k == "access-control-expose-headers")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert!(
+            exposed.iter().any(|list| list.contains(header)),
+            "{mode}: {exposed:?}"
+        );
+    }
+    assert!(api.console_has("429 over budget (Retry-After: 2.0) [bucket: 3/3]"));
+    let ietf = api.get("/api/users?page=1&rate=ietf&budget=10");
+    assert_eq!(
+        ietf.header("RateLimit-Policy"),
+        Some("\"default\";q=10;w=1"),
+        "the policy names the quota and window"
+    );
+    // A bucket of 3 drains one call in 6.7 s: 200 ms later it is still full.
+    api.post("/__admin/reset");
+    for _ in 0..3 {
+        api.get("/api/users?page=1&rate=shopify&budget=3");
+    }
+    thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        api.get("/api/users?page=1&rate=shopify&budget=3").status,
+        429
+    );
+    let bad = api.get("/api/users?page=1&rate=leaky");
+    assert_eq!(bad.status, 400, "{}", bad.text());
+}

@@ -1,16 +1,21 @@
 //! The request budget an API announces in its answers' headers, read
 //! before it says 429: how many requests are left and when the window
-//! resets. A pure reading of header values; the fetcher paces by it.
+//! resets, or how full its leaky bucket is. A pure reading of header
+//! values; the fetcher paces by it.
 //!
 //! - `X-RateLimit-Remaining` with `X-RateLimit-Reset` (seconds, or a Unix
 //!   time when it is one);
 //! - the IETF `RateLimit` header, in its older (`limit=10, remaining=0,
-//!   reset=5`) and structured (`"default";r=0;t=5`) forms;
-//! - Shopify's `X-Shopify-Shop-Api-Call-Limit: 39/40`, a leaky bucket
-//!   draining 2 calls a second;
+//!   reset=5`) and structured (`"default";r=0;t=5`) forms, with
+//!   `RateLimit-Policy`'s window (`w=`) as the reset when `RateLimit` names
+//!   none;
+//! - Shopify's `X-Shopify-Shop-Api-Call-Limit: 39/40`, a leaky bucket: not
+//!   a window but a level, followed by the limiter's token bucket;
 //! - HubSpot's `X-HubSpot-RateLimit-Secondly-Remaining` (a one-second window).
 
 use std::time::Duration;
+
+use serde::Serialize;
 
 /// The rate headers of one answer, as the transport saw them (`None` when
 /// absent, or hidden from script by CORS).
@@ -22,6 +27,8 @@ pub struct RateHeaders {
     pub reset: Option<String>,
     /// `RateLimit` (IETF).
     pub ietf: Option<String>,
+    /// `RateLimit-Policy` (IETF).
+    pub ietf_policy: Option<String>,
     /// `X-Shopify-Shop-Api-Call-Limit`.
     pub shopify: Option<String>,
     /// `X-HubSpot-RateLimit-Secondly-Remaining`.
@@ -31,43 +38,93 @@ pub struct RateHeaders {
 impl RateHeaders {
     /// The header names read, lower case (what a browser must be allowed
     /// to show, and a transport looks up).
-    pub(crate) const NAMES: [&'static str; 5] = [
+    pub(crate) const NAMES: [&'static str; 6] = [
         "x-ratelimit-remaining",
         "x-ratelimit-reset",
         "ratelimit",
+        "ratelimit-policy",
         "x-shopify-shop-api-call-limit",
         "x-hubspot-ratelimit-secondly-remaining",
     ];
 
     /// Reads the headers by name through `header` (any case).
     pub fn from_lookup(header: impl Fn(&str) -> Option<String>) -> Self {
-        let [remaining, reset, ietf, shopify, hubspot_secondly] = RateHeaders::NAMES.map(header);
+        let [remaining, reset, ietf, ietf_policy, shopify, hubspot_secondly] =
+            RateHeaders::NAMES.map(header);
         RateHeaders {
             remaining,
             reset,
             ietf,
+            ietf_policy,
             shopify,
             hubspot_secondly,
         }
     }
 }
 
-/// Shopify's standard plan drains its bucket at 2 calls a second.
-const SHOPIFY_LEAK: Duration = Duration::from_millis(500);
+/// Which header family announced a budget: the `source` of a `paced`
+/// event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateSource {
+    /// `X-RateLimit-Remaining` / `X-RateLimit-Reset`.
+    #[serde(rename = "x_ratelimit")]
+    XRateLimit,
+    /// The IETF `RateLimit` (and `RateLimit-Policy`) headers.
+    Ietf,
+    /// Shopify's `X-Shopify-Shop-Api-Call-Limit` leaky bucket.
+    ShopifyCallLimit,
+    /// HubSpot's `X-HubSpot-RateLimit-Secondly-Remaining`.
+    HubspotSecondly,
+}
+
+impl RateSource {
+    /// Every source, in the order the vocabulary lists them.
+    pub const ALL: [RateSource; 4] = [
+        RateSource::XRateLimit,
+        RateSource::Ietf,
+        RateSource::ShopifyCallLimit,
+        RateSource::HubspotSecondly,
+    ];
+
+    /// Its name, as events carry it in `source`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RateSource::XRateLimit => "x_ratelimit",
+            RateSource::Ietf => "ietf",
+            RateSource::ShopifyCallLimit => "shopify_call_limit",
+            RateSource::HubspotSecondly => "hubspot_secondly",
+        }
+    }
+
+    /// The header that said it, as the log names it.
+    pub fn header(self) -> &'static str {
+        match self {
+            RateSource::XRateLimit => "X-RateLimit-Remaining",
+            RateSource::Ietf => "RateLimit",
+            RateSource::ShopifyCallLimit => "X-Shopify-Shop-Api-Call-Limit",
+            RateSource::HubspotSecondly => "X-HubSpot-RateLimit-Secondly-Remaining",
+        }
+    }
+}
+
+/// Shopify's documented plans drain their bucket in 20 seconds: 40 at 2
+/// calls a second (standard), 80 at 4 (Advanced), 400 at 20 (Plus).
+const SHOPIFY_DRAIN: u64 = 20;
 
 /// A reset this large is a Unix time, not a number of seconds.
 const UNIX_TIME: u64 = 1_000_000_000;
 
-/// What an answer says of the budget: the requests left, and how long
-/// until more are allowed.
+/// What an answer says of a windowed budget: the requests left, and how
+/// long until the window resets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Budget {
     /// Requests left in the window.
     pub(crate) remaining: u64,
-    /// Until the window resets (or, for a leaky bucket, a slot frees).
+    /// Until the window resets.
     pub(crate) reset: Duration,
     /// Which header said it, for the log.
-    pub(crate) source: &'static str,
+    pub(crate) source: RateSource,
 }
 
 impl Budget {
@@ -81,29 +138,68 @@ impl Budget {
     }
 }
 
+/// What an answer says of a leaky bucket (Shopify's call limit): how full
+/// it is, and how fast it drains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BucketLevel {
+    /// Calls in the bucket, this one included.
+    pub(crate) used: u64,
+    /// Calls the bucket holds; one more is a 429.
+    pub(crate) size: u64,
+    /// Thousandths of a call the bucket drains a second (2,000 for the
+    /// standard plan's 40).
+    pub(crate) leak_milli: u64,
+}
+
+impl BucketLevel {
+    /// How long one call takes to drain: what a 429 without
+    /// `Retry-After` waits at least.
+    pub(crate) fn one_call(self) -> Duration {
+        Duration::from_micros(1_000_000_000 / self.leak_milli.max(1))
+    }
+}
+
+/// A budget as an answer announces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Announced {
+    /// Requests left until a reset.
+    Window(Budget),
+    /// A leaky bucket's level.
+    Bucket(BucketLevel),
+}
+
 fn number(text: &str) -> Option<u64> {
     text.trim().parse().ok()
 }
 
+/// The `name=value` members of an IETF rate header (both forms).
+fn members(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.split([',', ';'])
+        .filter_map(|part| part.split_once('='))
+        .map(|(name, value)| (name.trim(), value))
+}
+
 /// The budget the headers announce, if they announce one; `now_unix` (in
 /// seconds) reads a reset given as a Unix time.
-pub(crate) fn read_budget(headers: &RateHeaders, now_unix: u64) -> Option<Budget> {
+pub(crate) fn read_budget(headers: &RateHeaders, now_unix: u64) -> Option<Announced> {
     if let Some(limit) = &headers.shopify {
         let (used, size) = limit.trim().split_once('/')?;
         let (used, size) = (number(used)?, number(size)?);
-        // One call leaks every half second: a full bucket waits for one.
-        return Some(Budget {
-            remaining: size.saturating_sub(used).saturating_sub(1),
-            reset: SHOPIFY_LEAK,
-            source: "X-Shopify-Shop-Api-Call-Limit",
-        });
+        if size == 0 {
+            return None;
+        }
+        return Some(Announced::Bucket(BucketLevel {
+            used,
+            size,
+            leak_milli: size * 1000 / SHOPIFY_DRAIN,
+        }));
     }
     if let Some(remaining) = headers.hubspot_secondly.as_deref().and_then(number) {
-        return Some(Budget {
+        return Some(Announced::Window(Budget {
             remaining,
             reset: Duration::from_secs(1),
-            source: "X-HubSpot-RateLimit-Secondly-Remaining",
-        });
+            source: RateSource::HubspotSecondly,
+        }));
     }
     if let Some(remaining) = headers.remaining.as_deref().and_then(number) {
         let reset = headers
@@ -117,83 +213,142 @@ pub(crate) fn read_budget(headers: &RateHeaders, now_unix: u64) -> Option<Budget
                     reset
                 })
             });
-        return Some(Budget {
+        return Some(Announced::Window(Budget {
             remaining,
             reset,
-            source: "X-RateLimit-Remaining",
-        });
+            source: RateSource::XRateLimit,
+        }));
     }
     let ietf = headers.ietf.as_deref()?;
     let mut remaining = None;
     let mut reset = None;
-    for part in ietf.split([',', ';']) {
-        let Some((name, value)) = part.split_once('=') else {
-            continue;
-        };
-        match name.trim() {
+    for (name, value) in members(ietf) {
+        match name {
             "remaining" | "r" => remaining = number(value),
             "reset" | "t" => reset = number(value),
             _ => {}
         }
     }
-    Some(Budget {
+    // Without a reset, the policy's window is the longest the wait can be.
+    let window = || {
+        members(headers.ietf_policy.as_deref()?)
+            .find(|(name, _)| matches!(*name, "w" | "window"))
+            .and_then(|(_, value)| number(value))
+    };
+    Some(Announced::Window(Budget {
         remaining: remaining?,
-        reset: Duration::from_secs(reset.unwrap_or(0)),
-        source: "RateLimit",
-    })
+        reset: Duration::from_secs(reset.or_else(window).unwrap_or(0)),
+        source: RateSource::Ietf,
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The budget read from `headers` (name, value) at 1,800,000,000 s:
-    /// what is left, the reset in ms, and the header it came from.
-    fn budget(headers: Headers) -> Option<(u64, u64, &'static str)> {
-        let value = |name: &str| {
-            let found = headers.iter().find(|(header, _)| *header == name);
-            found.map(|(_, value)| (*value).to_owned())
-        };
-        read_budget(&RateHeaders::from_lookup(value), 1_800_000_000)
-            .map(|b| (b.remaining, b.reset.as_millis() as u64, b.source))
+    fn budget(set: impl FnOnce(&mut RateHeaders)) -> Option<(u64, u64, RateSource)> {
+        let mut headers = RateHeaders::default();
+        set(&mut headers);
+        match read_budget(&headers, 1_800_000_000)? {
+            Announced::Window(b) => Some((b.remaining, b.reset.as_millis() as u64, b.source)),
+            Announced::Bucket(_) => panic!("a window was expected"),
+        }
     }
 
-    /// Header names and values.
-    type Headers<'a> = &'a [(&'a str, &'a str)];
+    fn bucket(header: &str) -> Option<BucketLevel> {
+        let headers = RateHeaders {
+            shopify: Some(header.into()),
+            ..RateHeaders::default()
+        };
+        match read_budget(&headers, 0)? {
+            Announced::Bucket(level) => Some(level),
+            Announced::Window(_) => panic!("a bucket was expected"),
+        }
+    }
 
     #[test]
-    fn every_announcement_is_read() {
-        let (remaining, reset) = ("x-ratelimit-remaining", "x-ratelimit-reset");
-        let shopify = "x-shopify-shop-api-call-limit";
-        let (x_rate, ietf) = ("X-RateLimit-Remaining", "RateLimit");
-        let shop = "X-Shopify-Shop-Api-Call-Limit";
-        let cases: [(Headers, _); 10] = [
-            (&[], None),
-            (&[(remaining, "0"), (reset, "7")], Some((0, 7000, x_rate))),
-            (
-                &[(remaining, "3"), (reset, "1800000005")],
-                Some((3, 5000, x_rate)),
-            ),
-            (
-                &[("ratelimit", "limit=10, remaining=0, reset=4")],
-                Some((0, 4000, ietf)),
-            ),
-            (
-                &[("ratelimit", "\"default\";r=2;t=9")],
-                Some((2, 9000, ietf)),
-            ),
-            (&[(shopify, "40/40")], Some((0, 500, shop))),
-            (&[(shopify, "32/40")], Some((7, 500, shop))),
-            (
-                &[("x-hubspot-ratelimit-secondly-remaining", "0")],
-                Some((0, 1000, "X-HubSpot-RateLimit-Secondly-Remaining")),
-            ),
-            (&[(shopify, "lots")], None),
-            (&[(remaining, "-1")], None),
-        ];
-        for (headers, expected) in cases {
-            assert_eq!(budget(headers), expected, "{headers:?}");
-        }
+    fn every_window_announcement_is_read() {
+        assert_eq!(budget(|_| {}), None);
+        assert_eq!(
+            budget(|h| {
+                h.remaining = Some("0".into());
+                h.reset = Some("7".into());
+            }),
+            Some((0, 7000, RateSource::XRateLimit))
+        );
+        assert_eq!(
+            budget(|h| {
+                h.remaining = Some("3".into());
+                h.reset = Some("1800000005".into());
+            }),
+            Some((3, 5000, RateSource::XRateLimit))
+        );
+        assert_eq!(
+            budget(|h| h.ietf = Some("limit=10, remaining=0, reset=4".into())),
+            Some((0, 4000, RateSource::Ietf))
+        );
+        assert_eq!(
+            budget(|h| h.ietf = Some("\"default\";r=2;t=9".into())),
+            Some((2, 9000, RateSource::Ietf))
+        );
+        assert_eq!(
+            budget(|h| h.hubspot_secondly = Some("0".into())),
+            Some((0, 1000, RateSource::HubspotSecondly))
+        );
+        assert_eq!(budget(|h| h.remaining = Some("-1".into())), None);
+    }
+
+    #[test]
+    fn the_ietf_policy_window_stands_in_for_a_missing_reset() {
+        assert_eq!(
+            budget(|h| {
+                h.ietf = Some("\"default\";r=0".into());
+                h.ietf_policy = Some("\"default\";q=10;w=3".into());
+            }),
+            Some((0, 3000, RateSource::Ietf))
+        );
+        assert_eq!(
+            budget(|h| {
+                h.ietf = Some("limit=10, remaining=1".into());
+                h.ietf_policy = Some("10;w=2".into());
+            }),
+            Some((1, 2000, RateSource::Ietf))
+        );
+        // A reset said is the reset, whatever the window.
+        assert_eq!(
+            budget(|h| {
+                h.ietf = Some("\"default\";r=0;t=1".into());
+                h.ietf_policy = Some("\"default\";q=10;w=60".into());
+            }),
+            Some((0, 1000, RateSource::Ietf))
+        );
+        // Neither: no reset, so nothing to wait for.
+        assert_eq!(
+            budget(|h| h.ietf = Some("\"default\";r=0".into())),
+            Some((0, 0, RateSource::Ietf))
+        );
+    }
+
+    #[test]
+    fn shopify_announces_a_bucket_draining_in_twenty_seconds() {
+        let standard = bucket("32/40").expect("read");
+        assert_eq!((standard.used, standard.size), (32, 40));
+        assert_eq!(standard.leak_milli, 2_000, "2 calls a second");
+        assert_eq!(standard.one_call(), Duration::from_millis(500));
+        assert_eq!(bucket(" 400/400 ").map(|b| b.leak_milli), Some(20_000));
+        assert_eq!(bucket("1/80").map(|b| b.one_call().as_millis()), Some(250));
+        assert_eq!(bucket("lots"), None);
+        assert_eq!(bucket("3/0"), None, "no bucket to follow");
+        // Shopify's header wins over any other the answer carries.
+        let both = RateHeaders {
+            shopify: Some("40/40".into()),
+            remaining: Some("9".into()),
+            ..RateHeaders::default()
+        };
+        assert!(matches!(
+            read_budget(&both, 0),
+            Some(Announced::Bucket(BucketLevel { used: 40, .. }))
+        ));
     }
 
     #[test]
@@ -202,7 +357,7 @@ mod tests {
             Budget {
                 remaining,
                 reset: Duration::from_secs(secs),
-                source: "x",
+                source: RateSource::XRateLimit,
             }
             .pause(in_flight)
         };
@@ -213,5 +368,19 @@ mod tests {
         assert_eq!(pause(3, 1, 3), Some(Duration::from_secs(1)));
         assert_eq!(pause(4, 1, 3), None);
         assert_eq!(pause(3, 0, 3), None, "no reset announced: no pause");
+    }
+
+    #[test]
+    fn every_source_names_its_header() {
+        for (source, name) in RateSource::ALL.into_iter().zip([
+            "x_ratelimit",
+            "ietf",
+            "shopify_call_limit",
+            "hubspot_secondly",
+        ]) {
+            assert_eq!(serde_json::to_value(source).unwrap(), name);
+            assert_eq!(source.name(), name);
+            assert!(RateHeaders::NAMES.contains(&source.header().to_ascii_lowercase().as_str()));
+        }
     }
 }

@@ -90,8 +90,8 @@ pub(crate) enum Verdict {
 /// The outcome of one attempt, as the classifier sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Attempt {
-    /// An HTTP response arrived.
-    Response(HttpResponse),
+    /// An HTTP response arrived (boxed: it is most of the size).
+    Response(Box<HttpResponse>),
     /// The transport failed.
     Transport(TransportError),
     /// The attempt's time allowance ran out.
@@ -140,7 +140,7 @@ pub(crate) fn classify(attempt: Attempt, shape: BodyShape<'_>) -> Verdict {
                 ),
             )
         }
-        Attempt::Response(response) => response,
+        Attempt::Response(response) => *response,
     };
     let status = response.status;
     match status {
@@ -305,14 +305,14 @@ mod tests {
     }
 
     fn response(status: u16, body: &str) -> Attempt {
-        Attempt::Response(HttpResponse {
+        Attempt::Response(Box::new(HttpResponse {
             status,
             retry_after: None,
             location: None,
             link: None,
             rate: Default::default(),
             body: body.as_bytes().to_vec(),
-        })
+        }))
     }
 
     const PAGE: &str =

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+pub use super::budget::RateSource;
 pub use crate::common::events::{Level, RunEvent};
 pub use crate::provenance::WarningCode;
 use crate::provenance::{FailureCode, WalkEnd};
@@ -38,6 +39,23 @@ pub enum PageSource {
     Memory,
     /// The pages kept on this device by an earlier run (no request).
     Device,
+}
+
+/// Why requests wait for the budget an API announced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaceReason {
+    /// The API said no requests are left in its window: requests wait for
+    /// its reset.
+    Spent,
+    /// The API said some requests are left, but no more than the requests
+    /// in flight (or started since its answer) will spend: requests wait
+    /// for its reset.
+    InFlight,
+    /// The API's leaky bucket (Shopify's call limit) has no room for
+    /// another request, counting those in flight: requests go at its
+    /// leak rate.
+    BucketFull,
 }
 
 /// How a run ended.
@@ -105,6 +123,21 @@ pub enum EventKind {
         /// The `Retry-After` header, when it was visible and readable.
         retry_after: Option<String>,
     },
+    /// Requests wait for the budget the API announced, before it says 429
+    /// (once when the slowdown starts, not for every request).
+    Paced {
+        /// The page whose answer announced it, or whose request waits.
+        page: u64,
+        /// Which headers announced the budget.
+        source: RateSource,
+        /// Why requests wait.
+        reason: PaceReason,
+        /// The wait of the next request.
+        wait_ms: u64,
+        /// Requests sent, or holding a slot, and not yet answered: they
+        /// count against the budget.
+        in_flight: u64,
+    },
     /// The concurrency was lowered after a 429.
     ConcurrencyLowered {
         /// The page whose 429 did it.
@@ -161,12 +194,13 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, as events carry it in `kind`, with how people read it.
-    pub(crate) const KINDS: [(&'static str, &'static str); 12] = [
+    pub(crate) const KINDS: [(&'static str, &'static str); 13] = [
         ("started", "Run started"),
         ("page_fetched", "Page fetched"),
         ("redirected", "Redirect followed"),
         ("retry", "Retry after backoff"),
         ("rate_limit_wait", "Rate-limit wait"),
+        ("paced", "Paced by the API's budget"),
         ("concurrency_lowered", "Concurrency lowered"),
         ("page_failed", "Page failed"),
         ("warning", "Warning"),
@@ -185,13 +219,14 @@ impl EventKind {
             EventKind::Redirected { .. } => 2,
             EventKind::Retry { .. } => 3,
             EventKind::RateLimitWait { .. } => 4,
-            EventKind::ConcurrencyLowered { .. } => 5,
-            EventKind::PageFailed { .. } => 6,
-            EventKind::Warning { .. } => 7,
-            EventKind::Refetch { .. } => 8,
-            EventKind::WalkEnded { .. } => 9,
-            EventKind::Finished { .. } => 10,
-            EventKind::Progress(_) => 11,
+            EventKind::Paced { .. } => 5,
+            EventKind::ConcurrencyLowered { .. } => 6,
+            EventKind::PageFailed { .. } => 7,
+            EventKind::Warning { .. } => 8,
+            EventKind::Refetch { .. } => 9,
+            EventKind::WalkEnded { .. } => 10,
+            EventKind::Finished { .. } => 11,
+            EventKind::Progress(_) => 12,
         };
         EventKind::KINDS[at].0
     }
@@ -251,6 +286,13 @@ mod tests {
                 of: 5,
                 wait_ms: 0,
                 retry_after: None,
+            },
+            EventKind::Paced {
+                page: 1,
+                source: RateSource::ShopifyCallLimit,
+                reason: PaceReason::BucketFull,
+                wait_ms: 500,
+                in_flight: 3,
             },
             EventKind::ConcurrencyLowered {
                 page: 1,
@@ -332,6 +374,22 @@ mod tests {
             },
             message: String::new(),
         };
+        let paced = FetchEvent {
+            at: "t".into(),
+            level: Level::Info,
+            kind: EventKind::Paced {
+                page: 41,
+                source: RateSource::XRateLimit,
+                reason: PaceReason::InFlight,
+                wait_ms: 1000,
+                in_flight: 4,
+            },
+            message: String::new(),
+        };
+        assert_eq!(
+            serde_json::to_string(&paced).unwrap(),
+            r#"{"at":"t","level":"info","kind":"paced","page":41,"source":"x_ratelimit","reason":"in_flight","wait_ms":1000,"in_flight":4,"message":""}"#
+        );
         assert_eq!(
             serde_json::to_string(&stored).unwrap(),
             r#"{"at":"t","level":"info","kind":"page_fetched","page":7,"records":6,"source":"device","stored_at":"2026-11-25T10:04:00Z","message":""}"#

@@ -13,15 +13,16 @@ use futures::future::{select, Either};
 use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
 
+use super::budget::{read_budget, Announced, BucketLevel, Budget, RateHeaders, RateSource};
 use super::classify::{classify, summarize_cached, Attempt, BodyShape, PageSummary, Verdict};
 use super::completeness::{
     count_mismatch, implied_pages, movement, walk_end, Movement, PageFacts, Stated,
 };
 use super::events::{
-    EventKind, FetchEvent, Level, PageSource, Progress, RetryCause, RunEnd, WarningCode,
+    EventKind, FetchEvent, Level, PaceReason, PageSource, Progress, RetryCause, RunEnd, WarningCode,
 };
 use super::kinds::{ApiShape, Auth, Pagination};
-use super::limiter::Limiter;
+use super::limiter::{Limiter, TokenBucket};
 use super::pages::PageCache;
 use super::policy::{parse_retry_after, RetryPolicy};
 use super::services::{CancelToken, Clock, PageRequest, Timer, Transport};
@@ -341,24 +342,51 @@ struct RunState {
     budget_left: Option<u64>,
     /// When that window resets.
     budget_reset: Option<DateTime<Utc>>,
+    /// Which headers announced that window.
+    budget_source: Option<RateSource>,
+    /// Requests sent and not yet answered: a leaky bucket holds them
+    /// before their answers say so.
+    sent: u64,
+    /// The room left in the API's leaky bucket, when it announces one.
+    bucket: TokenBucket,
+    /// The bucket's level as the last answer said it (for the log).
+    bucket_level: Option<BucketLevel>,
+    /// The slowdowns the log told since pacing last started (each source
+    /// and reason once), and when the latest pacing wait ends: after a
+    /// quiet spell they are told again.
+    paced_told: Vec<(RateSource, PaceReason)>,
+    paced_until: Option<DateTime<Utc>>,
 }
 
-/// Counts one request in [`RunState::in_flight`] while it lives, whichever
+/// Counts one request in a counter of [`RunState`] while it lives, whichever
 /// way the attempt ends (answered, timed out, cancelled, dropped).
-struct InFlight<'a>(&'a RefCell<RunState>);
+struct Counted<'a> {
+    state: &'a RefCell<RunState>,
+    counter: fn(&mut RunState) -> &mut u64,
+}
 
-impl<'a> InFlight<'a> {
-    fn count(state: &'a RefCell<RunState>) -> Self {
-        state.borrow_mut().in_flight += 1;
-        InFlight(state)
+impl<'a> Counted<'a> {
+    fn count(state: &'a RefCell<RunState>, counter: fn(&mut RunState) -> &mut u64) -> Self {
+        *counter(&mut state.borrow_mut()) += 1;
+        Counted { state, counter }
     }
 }
 
-impl Drop for InFlight<'_> {
+impl Drop for Counted<'_> {
     fn drop(&mut self) {
-        let mut state = self.0.borrow_mut();
-        state.in_flight = state.in_flight.saturating_sub(1);
+        let mut state = self.state.borrow_mut();
+        let count = (self.counter)(&mut state);
+        *count = count.saturating_sub(1);
     }
+}
+
+/// Pacing the log tells again once no request waited this long.
+const PACING_QUIET: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+/// Why the next request waits, and whether the log is to say so.
+struct PaceWait {
+    wait: Duration,
+    note: Option<(RateSource, PaceReason)>,
 }
 
 /// What the fetcher makes of an accepted-looking page.
@@ -456,8 +484,9 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// One request, once a slot is free, bounded by the timeout; `None` when cancelled.
-    async fn attempt(&self, request: &PageRequest) -> Option<Attempt> {
+    /// One request for `page`, once a slot is free and the API's budget
+    /// allows it, bounded by the timeout; `None` when cancelled.
+    async fn attempt(&self, page: u64, request: &PageRequest) -> Option<Attempt> {
         let cancel = &self.services.cancel;
         let _permit = match select(self.limiter.acquire(), cancel.cancelled()).await {
             Either::Left((permit, _)) if !cancel.is_cancelled() => permit,
@@ -465,72 +494,188 @@ impl<'a> Run<'a> {
         };
         // Counted from the permit on, so requests waiting out a pause are
         // counted too: they will spend the budget as surely as those sent.
-        let _in_flight = InFlight::count(&self.state);
-        self.pace().await;
+        let _in_flight = Counted::count(&self.state, |state| &mut state.in_flight);
+        self.pace(page).await;
         if cancel.is_cancelled() {
             return None;
         }
+        let _sent = Counted::count(&self.state, |state| &mut state.sent);
         self.update(|state| state.stats.requests += 1);
         let get = self.services.transport.get(request);
         let deadline = self.services.timer.deadline(self.config.policy.timeout);
         match select(select(get, deadline), cancel.cancelled()).await {
-            Either::Left((Either::Left((Ok(response), _)), _)) => Some(Attempt::Response(response)),
+            Either::Left((Either::Left((Ok(response), _)), _)) => {
+                Some(Attempt::Response(Box::new(response)))
+            }
             Either::Left((Either::Left((Err(error), _)), _)) => Some(Attempt::Transport(error)),
             Either::Left((Either::Right(((), _)), _)) => Some(Attempt::TimedOut),
             Either::Right(_) => None,
         }
     }
 
-    /// Waits until the budget the API announced allows a request again
-    /// (shared by every request in flight), counting the time paced.
-    /// A pause announced while this one waited may end later: waits again
-    /// until none is left.
-    /// A request takes one of the requests the budget has left; when
-    /// requests started since the last answer have taken them all, it
-    /// waits for the window's reset (several may start between two
-    /// answers, so counting at answers alone would overrun the window).
-    async fn pace(&self) {
+    /// Waits until the budget the API announced allows a request for
+    /// `page` (shared by every request in flight), counting the time paced.
+    /// A pause announced while this one waited may end later, and another
+    /// request may take the room the bucket regained: waits again until
+    /// the request may go.
+    async fn pace(&self, page: u64) {
         loop {
-            let now = self.services.clock.now();
-            let until = {
-                let mut state = self.state.borrow_mut();
-                let state = &mut *state;
-                match state.pace_until.filter(|&until| until > now) {
-                    Some(until) => until,
-                    None => match state.budget_left {
-                        Some(0) => match state.budget_reset.filter(|&reset| reset > now) {
-                            Some(reset) => {
-                                state.pace_until = Some(reset);
-                                reset
-                            }
-                            None => {
-                                state.budget_left = None;
-                                return;
-                            }
-                        },
-                        Some(left) => {
-                            state.budget_left = Some(left - 1);
-                            return;
-                        }
-                        None => return,
-                    },
-                }
+            let Some(PaceWait { wait, note }) = self.pace_wait() else {
+                return;
             };
-            let wait = (until - now).to_std().unwrap_or_default();
+            if let Some((source, reason)) = self.untold(note, wait) {
+                self.say_paced(page, source, reason, wait);
+            }
             if !self.wait_counted(wait, |stats| &mut stats.paced_ms).await {
                 return;
             }
         }
     }
 
-    /// Reads the budget an answer announces: when it is spent, the next
-    /// requests wait for its reset, and the log says so and why. Returns
-    /// the announced reset (spent or not), which a 429 without
-    /// `Retry-After` waits for.
-    fn follow_budget(&self, page: u64, rate: &super::budget::RateHeaders) -> Option<Duration> {
+    /// Whether a request may go now (then it takes its share of the
+    /// budget: one of the requests the window has left, one call of the
+    /// bucket's room) or how long it waits. A request takes one of the
+    /// requests the window has left; when requests started since the last
+    /// answer have taken them all, it waits for the window's reset
+    /// (several may start between two answers, so counting at answers
+    /// alone would overrun the window).
+    fn pace_wait(&self) -> Option<PaceWait> {
+        let now = self.services.clock.now();
+        let mut state = self.state.borrow_mut();
+        let state = &mut *state;
+        if let Some(until) = state.pace_until.filter(|&until| until > now) {
+            return Some(PaceWait {
+                wait: (until - now).to_std().unwrap_or_default(),
+                note: None,
+            });
+        }
+        if state.budget_left == Some(0) {
+            match state.budget_reset.filter(|&reset| reset > now) {
+                Some(reset) => {
+                    state.pace_until = Some(reset);
+                    return Some(PaceWait {
+                        wait: (reset - now).to_std().unwrap_or_default(),
+                        note: state
+                            .budget_source
+                            .map(|source| (source, PaceReason::InFlight)),
+                    });
+                }
+                None => state.budget_left = None,
+            }
+        }
+        let wait = state.bucket.wait(now);
+        if !wait.is_zero() {
+            return Some(PaceWait {
+                wait,
+                note: Some((RateSource::ShopifyCallLimit, PaceReason::BucketFull)),
+            });
+        }
+        state.bucket.take();
+        if let Some(left) = &mut state.budget_left {
+            *left -= 1;
+        }
+        None
+    }
+
+    /// Notes a pacing wait starting now, for `note`'s source and reason:
+    /// them, when the log has not told them since pacing last started
+    /// (after [`PACING_QUIET`] without any).
+    fn untold(
+        &self,
+        note: Option<(RateSource, PaceReason)>,
+        wait: Duration,
+    ) -> Option<(RateSource, PaceReason)> {
+        let now = self.services.clock.now();
+        let mut state = self.state.borrow_mut();
+        if state
+            .paced_until
+            .is_some_and(|until| now >= until + PACING_QUIET)
+        {
+            state.paced_told.clear();
+        }
+        let until = now + chrono::TimeDelta::from_std(wait).unwrap_or_default();
+        state.paced_until = Some(state.paced_until.map_or(until, |known| known.max(until)));
+        let note = note.filter(|note| !state.paced_told.contains(note))?;
+        state.paced_told.push(note);
+        Some(note)
+    }
+
+    /// Tells the log that requests wait for the API's budget, and why.
+    fn say_paced(&self, page: u64, source: RateSource, reason: PaceReason, wait: Duration) {
+        let (in_flight, sent, bucket) = {
+            let state = self.state.borrow();
+            (state.in_flight, state.sent, state.bucket_level)
+        };
+        let header = source.header();
+        let why = match (reason, bucket) {
+            (PaceReason::Spent, _) => format!("the API announced no requests left ({header})"),
+            (PaceReason::InFlight, _) => format!(
+                "the requests in flight or started since the API's last answer spend what it \
+                 said was left ({header}; {} holding a slot)",
+                plural(in_flight, "request", "requests")
+            ),
+            (PaceReason::BucketFull, level) => {
+                let said = level.map_or(String::new(), |level| {
+                    format!(": its last answer said {}/{}", level.used, level.size)
+                });
+                format!(
+                    "the API's leaky bucket has no room for another request ({header}{said}, \
+                     and the requests sent since fill the rest)"
+                )
+            }
+        };
+        let how = match (reason, bucket) {
+            (PaceReason::BucketFull, Some(level)) => format!(
+                "requests go at its leak rate, {} a second",
+                level.leak_milli as f64 / 1000.0
+            ),
+            (PaceReason::BucketFull, None) => "requests go at its leak rate".to_owned(),
+            (PaceReason::Spent | PaceReason::InFlight, _) => {
+                "requests wait for its reset".to_owned()
+            }
+        };
+        self.emit(
+            Level::Info,
+            EventKind::Paced {
+                page,
+                source,
+                reason,
+                wait_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                in_flight: if reason == PaceReason::BucketFull {
+                    sent
+                } else {
+                    in_flight
+                },
+            },
+            format!(
+                "Page {page}: {why}; pacing: {how}, the next waits {}",
+                seconds(wait)
+            ),
+        );
+    }
+
+    /// Reads the budget an answer announces: a window's requests left (when
+    /// spent, the next requests wait for its reset, and the log says so and
+    /// why), or a leaky bucket's level (the token bucket follows it).
+    /// Returns what a 429 without `Retry-After` waits for: the announced
+    /// reset (spent or not), or one call's drain.
+    fn follow_budget(&self, page: u64, rate: &RateHeaders) -> Option<Duration> {
         let now = self.services.clock.now();
         let now_unix = u64::try_from(now.timestamp()).unwrap_or(0);
-        let budget = super::budget::read_budget(rate, now_unix)?;
+        match read_budget(rate, now_unix)? {
+            Announced::Window(budget) => self.follow_window(page, budget, now),
+            Announced::Bucket(level) => {
+                let mut state = self.state.borrow_mut();
+                let sent = state.sent;
+                state.bucket.observe(now, level, sent);
+                state.bucket_level = Some(level);
+                Some(level.one_call())
+            }
+        }
+    }
+
+    /// Follows a window's announced budget (see [`Run::follow_budget`]).
+    fn follow_window(&self, page: u64, budget: Budget, now: DateTime<Utc>) -> Option<Duration> {
         let announced = (!budget.reset.is_zero()).then_some(budget.reset);
         let in_flight = self.state.borrow().in_flight;
         if let Some(reset) = announced {
@@ -544,6 +689,7 @@ impl<'a> Run<'a> {
                 _ => left,
             });
             state.budget_reset = Some(now + chrono::TimeDelta::from_std(reset).unwrap_or_default());
+            state.budget_source = Some(budget.source);
         }
         let Some(pause) = budget.pause(in_flight) else {
             return announced;
@@ -552,24 +698,14 @@ impl<'a> Run<'a> {
         let already = self.state.borrow().pace_until.is_some_and(|at| at >= until);
         if !already {
             self.state.borrow_mut().pace_until = Some(until);
-            let left = match budget.remaining {
-                0 => "no requests left".to_owned(),
-                n => format!("{n} requests left, no more than are already in flight"),
+            let reason = if budget.remaining == 0 {
+                PaceReason::Spent
+            } else {
+                PaceReason::InFlight
             };
-            let message = format!(
-                "Page {page}: the API announced {left} ({}); pacing: requests wait {} for its \
-                 reset",
-                budget.source,
-                seconds(pause)
-            );
-            self.emit(
-                Level::Warn,
-                EventKind::Warning {
-                    code: WarningCode::Paced,
-                    page: Some(page),
-                },
-                message,
-            );
+            if let Some((source, reason)) = self.untold(Some((budget.source, reason)), pause) {
+                self.say_paced(page, source, reason, pause);
+            }
         }
         Some(pause)
     }
@@ -862,7 +998,7 @@ impl<'a> Run<'a> {
                 key_header: key.and_then(|key| auth.header(key)),
                 max_body_bytes: self.config.max_page_bytes,
             };
-            let Some(attempt) = self.attempt(&request).await else {
+            let Some(attempt) = self.attempt(page, &request).await else {
                 return PageResult::Cancelled;
             };
             tries.cross_origin = matches!(

@@ -5,7 +5,11 @@
 //!   bodies), wait for a rate limit (429) or fail at once (other 4xx).
 //! - [`fetcher`]: the run itself; pagination, bounded concurrency, the
 //!   cache, cancellation, logging and metrics.
-//! - [`limiter`]: the bound on requests in flight, first come first served.
+//! - [`budget`]: the request budget an API announces in its headers (a
+//!   window's requests left, or Shopify's leaky bucket), read before it
+//!   says 429.
+//! - [`limiter`]: the bound on requests in flight, first come first served,
+//!   and the token bucket that follows an API's leaky bucket.
 //! - [`services`]: the platform as traits (transport, timer, clock), so the
 //!   logic runs natively in tests with scripted fakes and no real sleeping.
 //! - [`store`]: pages kept on the device between runs (opt-in), as a trait

@@ -109,14 +109,28 @@ impl Iterator for Backoff {
     }
 }
 
-/// Reads a `Retry-After` header: delay-seconds (`"5"`) or an HTTP-date
+/// Reads a `Retry-After` header: delay-seconds (`"5"`, or `"2.0"` as
+/// Shopify sends it, rounded up to the millisecond) or an HTTP-date
 /// (`"Wed, 21 Oct 2015 07:28:00 GMT"`), relative to `now`. A date in the
 /// past means no wait. Returns `None` when the value is neither.
 pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     let value = value.trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+    let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    if digits(value) {
         // Absurdly long digit strings are "forever": the cap will refuse them.
         return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
+    }
+    if let Some((whole, fraction)) = value.split_once('.') {
+        if digits(whole) && digits(fraction) {
+            let secs: u64 = whole.parse().unwrap_or(u64::MAX);
+            // The first three digits are milliseconds; any more round up.
+            let padded = format!("{fraction:0<3}");
+            let mut millis: u64 = padded[..3].parse().unwrap_or(0);
+            if padded[3..].bytes().any(|b| b != b'0') {
+                millis += 1;
+            }
+            return Some(Duration::from_secs(secs).saturating_add(Duration::from_millis(millis)));
+        }
     }
     // IMF-fixdate and the two obsolete HTTP-date forms, as RFC 9110 asks.
     let when = httpdate::parse_http_date(value).ok()?;
@@ -189,7 +203,7 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let cases: [(&str, Option<Duration>); 9] = [
+        let cases: [(&str, Option<Duration>); 14] = [
             ("5", Some(Duration::from_secs(5))),
             (" 120 ", Some(Duration::from_secs(120))),
             ("0", Some(Duration::ZERO)),
@@ -200,7 +214,12 @@ mod tests {
             ("Tue, 24 Nov 2026 11:59:00 GMT", Some(Duration::ZERO)),
             ("soon", None),
             ("-5", None),
-            ("1.5", None),
+            ("1.5", Some(Duration::from_millis(1_500))),
+            ("2.0", Some(Duration::from_secs(2))),
+            ("0.0001", Some(Duration::from_millis(1))),
+            ("1.", None),
+            (".5", None),
+            ("1.5.0", None),
             ("", None),
         ];
         for (value, expected) in cases {

@@ -26,6 +26,7 @@ use customer_pipeline::settings::RunSettings;
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 
+pub mod rated;
 pub mod shaped;
 
 /// What the scripted API does for one attempt at a page.

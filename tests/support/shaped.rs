@@ -1,7 +1,8 @@
 //! A fake API of any shape: its records in any member, paged by page
 //! number, offset, cursor, `Link` header or next URL, honest or lying on
 //! demand (loops, foreign next pages, a stated total that is wrong, a
-//! record dropped, no end).
+//! record dropped, no end), with a budget it announces and enforces in
+//! the run's fake time when asked.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -15,7 +16,8 @@ use customer_pipeline::fetch::services::{
 use customer_pipeline::fetch::store::PageStore;
 use futures::FutureExt;
 
-use super::{fetch_on, FakeStore, FakeTime, ScriptedApi};
+use super::rated::ApiBudget;
+use super::{fetch_on, AfterPolls, FakeStore, FakeTime, ScriptedApi};
 
 /// How the fake pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,11 +62,19 @@ pub struct ShapedApi {
     pub endless: bool,
     /// Requests for page `n` answer this status first, once each.
     pub fail_first: RefCell<HashMap<u64, Vec<u16>>>,
+    /// The `Retry-After` of those answers (which then announce no budget).
+    pub fail_retry_after: Option<String>,
     pub received: RefCell<Vec<Received>>,
     /// Announce `X-RateLimit-Remaining` for this many requests a window,
     /// resetting after `reset_secs`.
     pub window: Option<usize>,
     pub reset_secs: u64,
+    /// A budget announced and enforced (429 past it) in `time`.
+    pub budget: Option<ApiBudget>,
+    /// The run's fake time (the budget's clock).
+    pub time: Rc<FakeTime>,
+    /// Answers take a few polls each (varying), so requests overlap.
+    pub slow_answers: bool,
 }
 
 impl ShapedApi {
@@ -81,9 +91,13 @@ impl ShapedApi {
             drop_last_on: None,
             endless: false,
             fail_first: RefCell::new(HashMap::new()),
+            fail_retry_after: None,
             received: RefCell::new(Vec::new()),
             window: None,
             reset_secs: 0,
+            budget: None,
+            time: Rc::new(FakeTime::default()),
+            slow_answers: false,
         }
     }
 
@@ -146,6 +160,28 @@ impl ShapedApi {
     }
 
     fn answer(&self, url: &str) -> HttpResponse {
+        if let Some(budget) = &self.budget {
+            use customer_pipeline::fetch::services::Clock;
+            let (allowed, rate) = budget.admit(self.time.now());
+            if !allowed {
+                return HttpResponse {
+                    status: 429,
+                    retry_after: None,
+                    location: None,
+                    link: None,
+                    rate,
+                    body: br#"{"error":"over budget"}"#.to_vec(),
+                };
+            }
+            return HttpResponse {
+                rate,
+                ..self.shaped(url)
+            };
+        }
+        self.shaped(url)
+    }
+
+    fn shaped(&self, url: &str) -> HttpResponse {
         let (start, size) = self.position(url);
         let page = (start / size.max(1)) as u64 + 1;
         if let Some(status) = self
@@ -156,10 +192,13 @@ impl ShapedApi {
         {
             return HttpResponse {
                 status,
-                retry_after: None,
+                retry_after: self.fail_retry_after.clone(),
                 location: None,
                 link: None,
-                rate: self.rate(),
+                rate: match self.fail_retry_after {
+                    Some(_) => Default::default(),
+                    None => self.rate(),
+                },
                 body: br#"{"error":"scripted"}"#.to_vec(),
             };
         }
@@ -233,7 +272,16 @@ impl Transport for ShapedApi {
         } else {
             Err(TransportError::Network("another origin".into()))
         };
-        futures::future::ready(answer).boxed_local()
+        let polls = if self.slow_answers {
+            (self.requests() as u32 * 7) % 5
+        } else {
+            0
+        };
+        AfterPolls {
+            polls,
+            value: Some(answer),
+        }
+        .boxed_local()
     }
 }
 
@@ -243,6 +291,7 @@ pub fn run_shaped(
     config: &FetchConfig,
     store: Option<Rc<FakeStore>>,
 ) -> (FetchOutcome, Vec<FetchEvent>) {
+    let time = &*api.time;
     let events = RefCell::new(Vec::new());
     let on_event = |event: &FetchEvent| {
         if !matches!(event.kind, EventKind::Progress(_)) {
@@ -250,6 +299,6 @@ pub fn run_shaped(
         }
     };
     let store = store.as_deref().map(|store| store as &dyn PageStore);
-    let outcome = fetch_on(api, &FakeTime::default(), config, store, &on_event);
+    let outcome = fetch_on(api, time, config, store, &on_event);
     (outcome, events.into_inner())
 }
