@@ -170,6 +170,7 @@ pub fn process_upload_with<'a>(
     let source = SourceInfo::Upload {
         file_name: file_name.to_owned(),
         format,
+        workers: 1,
         via: None,
     };
     Ok(builder.finish(source, mapping))

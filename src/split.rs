@@ -556,6 +556,7 @@ pub fn merge(
     let source = SourceInfo::Upload {
         file_name: file_name.to_owned(),
         format,
+        workers: plan.len(),
         via: None,
     };
     let mapping = match &plan.mapping {

@@ -72,6 +72,7 @@ impl UploadStream {
         let source = SourceInfo::Upload {
             file_name: self.file_name,
             format,
+            workers: 1,
             via: None,
         };
         if builder.records_read() == 0 {

@@ -473,6 +473,19 @@ mod tests {
             json["settings"][5]["limit"]["default"],
             serde_json::Value::Null
         );
+        let workers = json["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|entry| entry["name"] == "workers")
+            .unwrap();
+        assert_eq!(
+            workers,
+            &serde_json::json!({
+                "name": "workers", "form_key": null, "query": "workers", "kind": "cores",
+                "limit": {"min": 1, "max": 16, "default": 8}, "on_by_default": null
+            })
+        );
         assert_eq!(json["max_pages"], 1000);
         assert_eq!(json["contract_fields"].as_array().map(Vec::len), Some(7));
         assert_eq!(
