@@ -40,7 +40,7 @@ use crate::source::ingest::{IngestError, InputFormat, Position, SourceItem};
 use crate::source::json_scan::{is_space, skip_space, string_end};
 use crate::source::mapping::{Field, Mapping, MappingSpec};
 use crate::source::reader::{ReadOptions, Reader};
-use crate::transform::customer::{assess, Assessment, Customer, Customers};
+use crate::transform::customer::{assess, Assessment, Customers};
 
 /// How the parts of a file are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +84,11 @@ pub const HEAD_BYTES: usize = 64 << 10;
 /// The bytes after each target the planner looks at for a boundary.
 const WINDOW_BYTES: usize = 64 << 10;
 
+/// The smallest part [`Planner::new`] makes: a smaller file is read in
+/// fewer parts (one below twice this), as starting a worker for a few
+/// records costs more than reading them.
+pub const MIN_PART_BYTES: usize = 64 << 10;
+
 /// What the start of a file says about cutting it.
 #[derive(Debug)]
 struct Layout {
@@ -121,9 +126,9 @@ pub struct Planner {
 impl Planner {
     /// A planner for a file of `size` bytes, read with `options` (already
     /// [`ReadOptions::for_file`]), cut into at most `parts` parts of about
-    /// equal size.
+    /// equal size, each at least [`MIN_PART_BYTES`].
     pub fn new(size: usize, options: &ReadOptions, parts: usize) -> Planner {
-        let parts = parts.max(1);
+        let parts = parts.clamp(1, (size / MIN_PART_BYTES).max(1));
         let targets = (1..parts).map(|k| size / parts * k).collect();
         Planner::at(size, options, targets)
     }
@@ -559,8 +564,11 @@ impl PartJob {
         let mut reader = PartReader {
             reader: Reader::with_options(&self.options),
             run: self.run,
-            customers: Customers::new(self.run.as_of),
-            records: Vec::new(),
+            assessed: Assessed {
+                customers: Customers::new(self.run.as_of),
+                positions: Vec::new(),
+                rejected: Vec::new(),
+            },
             suffix: self.suffix.clone(),
             newlines: 0,
         };
@@ -569,43 +577,19 @@ impl PartJob {
     }
 }
 
-/// A record of a part, assessed, in source order.
-#[derive(Debug)]
-enum Assessed {
-    Customer(Position, Customer),
-    Rejected(Rejection<'static>),
-}
-
-impl Wire for Assessed {
+impl Wire for Rejection<'static> {
     fn put(&self, out: &mut Writer) {
-        match self {
-            Assessed::Customer(position, customer) => {
-                out.u8(0);
-                position.put(out);
-                customer.put(out);
-            }
-            Assessed::Rejected(rejection) => {
-                out.u8(1);
-                rejection.position.put(out);
-                out.str(&rejection.reason);
-                out.str(&rejection.record);
-            }
-        }
+        self.position.put(out);
+        out.str(&self.reason);
+        out.str(&self.record);
     }
 
     fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
-        match from.u8()? {
-            0 => Ok(Assessed::Customer(
-                Position::take(from)?,
-                Customer::take(from)?,
-            )),
-            1 => Ok(Assessed::Rejected(Rejection {
-                position: Position::take(from)?,
-                reason: from.str()?.to_owned(),
-                record: from.str()?.to_owned().into(),
-            })),
-            _ => Err(WireError),
-        }
+        Ok(Rejection {
+            position: Position::take(from)?,
+            reason: from.str()?.to_owned(),
+            record: from.str()?.to_owned().into(),
+        })
     }
 }
 
@@ -615,11 +599,47 @@ impl Wire for Assessed {
 pub struct PartReader {
     reader: Reader,
     run: Assessment,
-    customers: Customers,
-    records: Vec<Assessed>,
+    assessed: Assessed,
     suffix: Vec<u8>,
     /// Line breaks in the part's own bytes.
     newlines: usize,
+}
+
+/// The records of a part: its customers in source order (each a row of
+/// `customers`, where it is at the same index of `positions`), and its
+/// rejected records in source order. (Which comes first between a
+/// customer and a rejection does not matter: customers go to the deduper,
+/// rejections to their list.)
+#[derive(Debug)]
+struct Assessed {
+    customers: Customers,
+    positions: Vec<Position>,
+    rejected: Vec<Rejection<'static>>,
+}
+
+impl Assessed {
+    /// Assesses one item of a part.
+    fn take(&mut self, item: &SourceItem<'_>, run: &Assessment) {
+        let assessed = match &item.parsed {
+            Ok(record) => assess(record, run, &mut self.customers),
+            Err(reason) => Err(reason.clone()),
+        };
+        match assessed {
+            Ok(customer) => {
+                self.customers.push(customer);
+                self.positions.push(item.position);
+            }
+            Err(reason) => self.rejected.push(Rejection {
+                position: item.position,
+                reason,
+                record: item.raw.to_owned().into(),
+            }),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.positions.len() + self.rejected.len()
+    }
 }
 
 impl PartReader {
@@ -637,16 +657,15 @@ impl PartReader {
         let PartReader {
             reader,
             run,
-            customers,
-            records,
+            assessed,
             ..
         } = self;
-        reader.push(bytes, &mut |item| take(item, run, customers, records))
+        reader.push(bytes, &mut |item| assessed.take(item, run))
     }
 
     /// Records read so far.
     pub fn records_read(&self) -> usize {
-        self.records.len()
+        self.assessed.len()
     }
 
     /// Ends the part.
@@ -660,15 +679,13 @@ impl PartReader {
         let PartReader {
             mut reader,
             run,
-            mut customers,
-            mut records,
+            mut assessed,
             newlines,
             ..
         } = self;
-        let format = reader.finish(&mut |item| take(item, &run, &mut customers, &mut records))?;
+        let format = reader.finish(&mut |item| assessed.take(item, &run))?;
         Ok(PartOutput {
-            customers,
-            records,
+            assessed,
             format,
             mapping: reader.mapping(),
             values: reader.values_read(),
@@ -677,32 +694,10 @@ impl PartReader {
     }
 }
 
-/// Assesses one item of a part.
-fn take(
-    item: &SourceItem<'_>,
-    run: &Assessment,
-    customers: &mut Customers,
-    records: &mut Vec<Assessed>,
-) {
-    let assessed = match &item.parsed {
-        Ok(record) => assess(record, run, customers),
-        Err(reason) => Err(reason.clone()),
-    };
-    records.push(match assessed {
-        Ok(customer) => Assessed::Customer(item.position, customer),
-        Err(reason) => Assessed::Rejected(Rejection {
-            position: item.position,
-            reason,
-            record: item.raw.to_owned().into(),
-        }),
-    });
-}
-
 /// One part, read and assessed.
 #[derive(Debug)]
 pub struct PartOutput {
-    customers: Customers,
-    records: Vec<Assessed>,
+    assessed: Assessed,
     format: InputFormat,
     mapping: Mapping,
     /// Top-level values read (array elements, NDJSON values).
@@ -717,8 +712,9 @@ impl Wire for PartOutput {
         self.mapping.put(out);
         out.usize(self.values);
         out.usize(self.newlines);
-        self.customers.put(out);
-        out.list(&self.records);
+        self.assessed.customers.put(out);
+        out.list(&self.assessed.positions);
+        out.list(&self.assessed.rejected);
     }
 
     fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
@@ -727,17 +723,16 @@ impl Wire for PartOutput {
         let values = from.usize()?;
         let newlines = from.usize()?;
         let customers = Customers::take(from)?;
-        let records: Vec<Assessed> = from.list()?;
-        let known = |record: &Assessed| match record {
-            Assessed::Customer(_, customer) => customers.holds(customer),
-            Assessed::Rejected(_) => true,
-        };
-        if !records.iter().all(known) {
+        let positions: Vec<Position> = from.list()?;
+        if positions.len() != customers.len() {
             return Err(WireError);
         }
         Ok(PartOutput {
-            customers,
-            records,
+            assessed: Assessed {
+                customers,
+                positions,
+                rejected: from.list()?,
+            },
             format,
             mapping,
             values,
@@ -749,8 +744,8 @@ impl Wire for PartOutput {
 impl PartOutput {
     /// The part as bytes, for the worker that merges.
     pub fn to_bytes(&self) -> Vec<u8> {
-        // About 24 bytes a record.
-        let mut out = Writer::with_capacity(1024 + 24 * self.records.len());
+        // About 24 bytes a customer.
+        let mut out = Writer::with_capacity(4096 + 24 * self.assessed.len());
         self.put(&mut out);
         out.into_bytes()
     }
@@ -768,7 +763,7 @@ impl PartOutput {
 
     /// Records read.
     pub fn records_read(&self) -> usize {
-        self.records.len()
+        self.assessed.len()
     }
 }
 
@@ -863,19 +858,24 @@ pub fn merge(
     let mut before = Before::default();
     let mut mapping = None;
     for part in parts {
-        let renumbering = builder.take_texts(&part.customers);
-        let rows = part.records.len();
-        for record in part.records {
-            match record {
-                Assessed::Customer(position, customer) => builder.add_assessed(
-                    place(plan.cut, before, position),
-                    renumbering.apply(&customer),
-                ),
-                Assessed::Rejected(rejection) => builder.add_rejected(Rejection {
-                    position: place(plan.cut, before, rejection.position),
-                    ..rejection
-                }),
-            }
+        let Assessed {
+            customers,
+            positions,
+            rejected,
+        } = part.assessed;
+        let renumbering = builder.take_texts(&customers);
+        for (position, customer) in positions.into_iter().zip(customers.rows()) {
+            builder.add_assessed(
+                place(plan.cut, before, position),
+                renumbering.apply(customer),
+            );
+        }
+        let rows = customers.len() + rejected.len();
+        for rejection in rejected {
+            builder.add_rejected(Rejection {
+                position: place(plan.cut, before, rejection.position),
+                ..rejection
+            });
         }
         before.elements += part.values;
         before.lines += part.newlines;

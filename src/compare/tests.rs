@@ -146,7 +146,8 @@ fn both_empty_give_an_empty_changes_file_byte_for_byte() {
     let previous = previous_of(&report);
     let changes = compare(&previous, &report);
     let text = String::from_utf8(changes.to_json(&previous, &report.customers)).unwrap();
-    let source = r#"{"kind":"upload","file_name":"reqres_users.json","format":"record_array","workers":1}"#;
+    let source =
+        r#"{"kind":"upload","file_name":"reqres_users.json","format":"record_array","workers":1}"#;
     let side = format!(
         r#"{{
       "export_timestamp": "2026-11-24T12:00:00Z",

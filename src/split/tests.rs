@@ -309,6 +309,13 @@ fn what_cannot_be_cut_is_one_part() {
     assert_eq!(Plan::at(late.as_bytes(), &options, &[10]).len(), 1);
     assert_eq!(Plan::at(br#"[{"id": 1}, 2, 3]"#, &options, &[5]).len(), 1);
     assert_eq!(Plan::new(b"[1, 2]", &options, 1).len(), 1);
+    // Parts of at least MIN_PART_BYTES.
+    let records = |n: usize| format!("[{}{{\"id\": 0}}]", "{\"id\": 1}, ".repeat(n));
+    let small = records(MIN_PART_BYTES / 11);
+    assert!(small.len() < 2 * MIN_PART_BYTES);
+    assert_eq!(Plan::new(small.as_bytes(), &options, 4).len(), 1);
+    let large = records(MIN_PART_BYTES * 3 / 11);
+    assert_eq!(Plan::new(large.as_bytes(), &options, 8).len(), 3);
     // One value a line is needed on both sides of a cut: cut, then read
     // in one piece.
     let two = b"{\"id\": 1}\n{\"id\": 2}\n";
@@ -373,7 +380,8 @@ fn a_part_crosses_as_bytes_and_merges_as_it_was() {
             let options = ReadOptions::default();
             let whole = output(process_upload_with(input, name, &settings, &options));
             for parts in 2..=4 {
-                let plan = Plan::new(input, &options_for(name), parts);
+                let targets: Vec<usize> = (1..parts).map(|k| input.len() * k / parts).collect();
+                let plan = Plan::at(input, &options_for(name), &targets);
                 let mut outputs = Vec::new();
                 let mut readable = true;
                 for index in 0..plan.len() {
@@ -416,7 +424,7 @@ fn a_part_crosses_as_bytes_and_merges_as_it_was() {
 fn bytes_that_are_no_part_are_refused_never_a_panic() {
     let input = fixture("camel_case_customers.json");
     let options = ReadOptions::default();
-    let plan = Plan::new(&input, &options_for("c.json"), 2);
+    let plan = Plan::at(&input, &options_for("c.json"), &[input.len() / 2]);
     assert_eq!(plan.len(), 2);
     let job = plan.job(1, "c.json", &settings(true), &options);
     let part = read_part(&input, &plan, 1, "c.json", &settings(true), &options).unwrap();
@@ -502,16 +510,17 @@ fn timing() {
             .collect();
         let parts = at.elapsed();
         let at = std::time::Instant::now();
-        let report = merge(&plan, outputs, name, &settings).unwrap();
+        let mut report = merge(&plan, outputs, name, &settings).unwrap();
         let merged_report = at.elapsed();
+        workers_normalised(&mut report);
         let merged = report.to_json();
         let merging = at.elapsed();
         drop(report);
         assert!(merged == whole);
         let at = std::time::Instant::now();
-        let threaded = process_upload_threads(&input, name, &settings, &options, 2)
-            .unwrap()
-            .to_json();
+        let mut threaded = process_upload_threads(&input, name, &settings, &options, 2).unwrap();
+        workers_normalised(&mut threaded);
+        let threaded = threaded.to_json();
         let two = at.elapsed();
         assert!(threaded == whole);
         println!(

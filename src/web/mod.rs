@@ -11,6 +11,7 @@ mod browser;
 mod compare;
 mod errors;
 mod probe;
+mod split;
 pub mod store;
 
 use std::cell::RefCell;
@@ -42,6 +43,7 @@ use errors::CodedError;
 
 pub use compare::{read_previous_report, ChangesOutput, PreviousReport, PreviousReportReader};
 pub use probe::{probe_api, probe_file};
+pub use split::{PartSession, SplitUpload};
 use store::{IdbStore, DATABASE};
 
 thread_local! {
@@ -497,6 +499,7 @@ impl UploadSession {
         session.log(UploadEventKind::UploadStarted {
             file_name: file_name.to_owned(),
             bytes,
+            workers: 1,
         });
         Ok(session)
     }
