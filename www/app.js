@@ -479,7 +479,10 @@ async function cancel() {
   if (running.source === 'api') {
     await client.ask({ type: 'cancel' });
   } else {
-    // Reading and processing a file is synchronous work in the worker: end it.
+    // Reading and processing a file is synchronous work in the worker: end
+    // it, and with it the part workers it started. (Ending those first
+    // from the worker, just before the worker itself, leaves Chromium with
+    // a worker that never goes away.)
     client.restart();
   }
 }

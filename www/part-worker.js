@@ -8,6 +8,7 @@
 // {type: 'done', bytes} (the part's records, assessed, as the core writes
 // them; the buffer is transferred) or {type: 'error', code, message}.
 import init, { PartSession } from './pkg/customer_pipeline.js';
+import { breather } from './breathe.js';
 
 let ready = null;
 
@@ -18,10 +19,12 @@ async function readPart(job, blob) {
     const reader = blob.stream().getReader();
     let loaded = 0;
     let lastReport = 0;
+    const breathe = breather();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       session.push(value);
+      await breathe();
       loaded += value.length;
       const now = performance.now();
       if (now - lastReport > 50) {

@@ -14,7 +14,9 @@
 //   fetch {form}                  -> {metadata, rejected, duplicates, millis, cachedPages}
 //                                    (form.map: the field mapping, as for the upload)
 //                                    (+ 'event' messages: run log and progress)
-//   cancel                        -> {}                      (aborts a running fetch)
+//   cancel                        -> {}                      (aborts a running fetch; an upload is
+//                                                              cancelled by ending this worker, and
+//                                                              its part workers with it)
 //   stored                        -> {stored: {pages, bytes}} (pages kept on this device)
 //   forget-stored                 -> {stored: {pages, bytes}} (forgets them first)
 //   view {sort, descending, search, bucket, issue} -> {count}
@@ -30,6 +32,7 @@ import init, {
   PartSession, SplitUpload, UploadSession, cachedPages, fetchAndProcess, forgetStoredPages, randomSeed, redactUrl,
   storedPages, vocabulary,
 } from './pkg/customer_pipeline.js';
+import { breather } from './breathe.js';
 import { changesHandlers, forgetChanges } from './changes-worker.js';
 import { mappingHandlers } from './mapping-worker.js';
 
@@ -100,10 +103,13 @@ async function streamUpload(file, id, seed, asOf, options) {
     const reader = file.stream().getReader();
     let loaded = 0;
     let lastReport = 0;
+    // Cancel ends this worker: between chunks, it must look at its tasks.
+    const breathe = breather();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       session.push(value);
+      await breathe();
       loaded += value.length;
       const now = performance.now();
       if (now - lastReport > 50) {
@@ -127,8 +133,18 @@ async function streamUpload(file, id, seed, asOf, options) {
  */
 async function startPartWorker() {
   const worker = new Worker(new URL('./part-worker.js', import.meta.url), { type: 'module' });
+  partWorkers.add(worker);
   worker.postMessage({ type: 'module', module: await compiled });
   return worker;
+}
+
+/** The part workers of the upload running now. */
+const partWorkers = new Set();
+
+/** Ends the part workers at once (the run is over). */
+function stopPartWorkers() {
+  for (const worker of partWorkers) worker.terminate();
+  partWorkers.clear();
 }
 
 /**
@@ -151,7 +167,9 @@ function readInWorker(worker, job, blob, onProgress) {
 /** Reads a slice of the file here, into `session`; `onChunk(bytes)` after each chunk. */
 async function readHere(session, blob, onChunk, stopped) {
   const reader = blob.stream().getReader();
+  const breathe = breather();
   for (;;) {
+    await breathe();
     const { done, value } = await reader.read();
     if (done) return;
     if (stopped()) {
@@ -175,13 +193,11 @@ async function readHere(session, blob, onChunk, stopped) {
  */
 async function partsUpload(file, id, seed, asOf, options) {
   const split = new SplitUpload(file.name, file.size, seed, asOf, postEvent(id), JSON.stringify(options));
-  const workers = [];
   let parts = 0;
   try {
     const want = Number(options?.workers ?? 1);
     // Started while the cut is planned.
     const starting = Array.from({ length: Math.max(0, want - 1) }, () => startPartWorker());
-    workers.push(...starting);
     for (let wanted = split.wants(); wanted; wanted = split.wants()) {
       const [start, length] = wanted;
       split.give(new Uint8Array(await file.slice(start, start + length).arrayBuffer()));
@@ -243,7 +259,7 @@ async function partsUpload(file, id, seed, asOf, options) {
     return null;
   } finally {
     split.free();
-    for (const worker of workers) worker.then((w) => w.terminate(), () => {});
+    stopPartWorkers();
   }
 }
 
