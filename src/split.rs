@@ -31,6 +31,8 @@
 //!   source order (today's keep-the-best rule, [`crate::transform::dedupe`]),
 //!   and the report is sorted and summed up as a one-part run's.
 
+use chrono::{DateTime, Utc};
+
 use crate::common::wire::{Wire, WireError, WireReader, Writer};
 use crate::pipeline::{process_upload_with, ReportBuilder};
 use crate::report::{Rejection, Report, SourceInfo};
@@ -40,7 +42,7 @@ use crate::source::ingest::{IngestError, InputFormat, Position, SourceItem};
 use crate::source::json_scan::{is_space, skip_space, string_end};
 use crate::source::mapping::{Field, Mapping, MappingSpec};
 use crate::source::reader::{ReadOptions, Reader};
-use crate::transform::customer::{assess, Assessment, Customers};
+use crate::transform::customer::{assess, Assessment, Customer, Customers};
 
 /// How the parts of a file are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -706,15 +708,24 @@ pub struct PartOutput {
     newlines: usize,
 }
 
+/// A part as bytes: what it says about itself, the tables its customers
+/// refer to, each customer with its position, then its rejected records.
+/// The customers come one by one so that [`Merger::add_bytes`] merges them
+/// as it reads them, without a copy of the part in between.
 impl Wire for PartOutput {
     fn put(&self, out: &mut Writer) {
         self.format.put(out);
         self.mapping.put(out);
         out.usize(self.values);
         out.usize(self.newlines);
-        self.assessed.customers.put(out);
-        out.list(&self.assessed.positions);
-        out.list(&self.assessed.rejected);
+        let assessed = &self.assessed;
+        assessed.customers.put_tables(out);
+        out.usize(assessed.positions.len());
+        for (customer, position) in assessed.customers.rows().iter().zip(&assessed.positions) {
+            customer.put(out);
+            position.put(out);
+        }
+        out.list(&assessed.rejected);
     }
 
     fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
@@ -722,10 +733,15 @@ impl Wire for PartOutput {
         let mapping = Mapping::take(from)?;
         let values = from.usize()?;
         let newlines = from.usize()?;
-        let customers = Customers::take(from)?;
-        let positions: Vec<Position> = from.list()?;
-        if positions.len() != customers.len() {
-            return Err(WireError);
+        let mut customers = Customers::take_tables(from)?;
+        let mut positions = Vec::new();
+        for _ in 0..from.usize()? {
+            let customer = Customer::take(from)?;
+            if !customers.holds(&customer) {
+                return Err(WireError);
+            }
+            customers.push(customer);
+            positions.push(Position::take(from)?);
         }
         Ok(PartOutput {
             assessed: Assessed {
@@ -791,31 +807,6 @@ pub fn read_part(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadWhole;
 
-/// The layout of the whole file from its parts', or [`ReadWhole`] when a
-/// part would not read as the file does.
-fn merged_format(plan: &Plan, parts: &[PartOutput]) -> Result<InputFormat, ReadWhole> {
-    let first = parts.first().ok_or(ReadWhole)?.format;
-    let fits = |part: &PartOutput| match plan.cut {
-        Cut::Whole => true,
-        Cut::Array => matches!(
-            part.format,
-            InputFormat::RecordArray | InputFormat::EnvelopeArray | InputFormat::MixedArray
-        ),
-        // One value alone would be read as a file of one value.
-        Cut::Values => part.format == InputFormat::Ndjson && part.values >= 2,
-        Cut::Csv => part.format == InputFormat::Csv,
-    };
-    if parts.len() != plan.len() || !parts.iter().all(fits) {
-        return Err(ReadWhole);
-    }
-    if parts.iter().all(|part| part.format == first) {
-        Ok(first)
-    } else {
-        // Parts of an array that disagree mix records and envelopes.
-        Ok(InputFormat::MixedArray)
-    }
-}
-
 /// What came before a part in the file, counted by the parts before it.
 #[derive(Debug, Default, Clone, Copy)]
 struct Before {
@@ -842,6 +833,196 @@ fn place(cut: Cut, before: Before, mut position: Position) -> Position {
     position
 }
 
+/// The parts of a file merged one at a time, in file order, into its
+/// report: a part is merged as soon as it and the parts before it are
+/// read, while later parts are still being read elsewhere.
+#[derive(Debug)]
+pub struct Merger {
+    cut: Cut,
+    parts: usize,
+    /// The mapping the plan decided, if it did.
+    decided: Option<Mapping>,
+    builder: ReportBuilder<'static>,
+    before: Before,
+    /// The first part's layout, and whether another part's differs.
+    format: Option<InputFormat>,
+    mixed: bool,
+    /// The first part's mapping.
+    mapping: Option<Mapping>,
+    added: usize,
+    /// A part was refused, or its bytes were bad after some of it was merged.
+    broken: bool,
+}
+
+impl Merger {
+    /// Merges the parts of a file cut by `plan`, for a run with `settings`.
+    pub fn new(plan: &Plan, settings: &RunSettings) -> Merger {
+        Merger {
+            cut: plan.cut,
+            parts: plan.len(),
+            decided: plan.mapping.as_ref().map(|(_, mapping)| mapping.clone()),
+            builder: ReportBuilder::new(settings),
+            before: Before::default(),
+            format: None,
+            mixed: false,
+            mapping: None,
+            added: 0,
+            broken: false,
+        }
+    }
+
+    /// Parts merged so far.
+    pub fn merged(&self) -> usize {
+        self.added
+    }
+
+    /// Records of the parts merged so far.
+    pub fn records_read(&self) -> usize {
+        self.builder.records_read()
+    }
+
+    /// Takes the layout of the next part, unless it would not read as the
+    /// file does.
+    fn start_part(&mut self, format: InputFormat, values: usize) -> Result<(), ReadWhole> {
+        let fits = match self.cut {
+            Cut::Whole => true,
+            Cut::Array => matches!(
+                format,
+                InputFormat::RecordArray | InputFormat::EnvelopeArray | InputFormat::MixedArray
+            ),
+            // One value alone would be read as a file of one value.
+            Cut::Values => format == InputFormat::Ndjson && values >= 2,
+            Cut::Csv => format == InputFormat::Csv,
+        };
+        if self.broken || !fits || self.added >= self.parts {
+            self.broken = true;
+            return Err(ReadWhole);
+        }
+        match self.format {
+            None => self.format = Some(format),
+            // Parts of an array that disagree mix records and envelopes.
+            Some(first) => self.mixed |= first != format,
+        }
+        Ok(())
+    }
+
+    /// Moves past a part just merged.
+    fn end_part(&mut self, values: usize, newlines: usize, rows: usize, mapping: Mapping) {
+        self.before.elements += values;
+        self.before.lines += newlines;
+        self.before.rows += rows;
+        self.mapping.get_or_insert(mapping);
+        self.added += 1;
+    }
+
+    /// Merges the next part.
+    ///
+    /// # Errors
+    /// [`ReadWhole`] when it would not read as the file does.
+    pub fn add(&mut self, part: PartOutput) -> Result<(), ReadWhole> {
+        self.start_part(part.format, part.values)?;
+        let Assessed {
+            customers,
+            positions,
+            rejected,
+        } = part.assessed;
+        let renumbering = self.builder.take_texts(&customers);
+        let (cut, before) = (self.cut, self.before);
+        for (position, customer) in positions.into_iter().zip(customers.rows()) {
+            self.builder
+                .add_assessed(place(cut, before, position), renumbering.apply(customer));
+        }
+        let rows = customers.len() + rejected.len();
+        for rejection in rejected {
+            self.builder.add_rejected(Rejection {
+                position: place(cut, before, rejection.position),
+                ..rejection
+            });
+        }
+        self.end_part(part.values, part.newlines, rows, part.mapping);
+        Ok(())
+    }
+
+    /// Merges the next part from its bytes ([`PartOutput::to_bytes`]) as it
+    /// reads them.
+    ///
+    /// # Errors
+    /// [`ReadWhole`] when the bytes are not a part, or it would not read as
+    /// the file does.
+    pub fn add_bytes(&mut self, bytes: &[u8]) -> Result<(), ReadWhole> {
+        let mut from = WireReader::new(bytes);
+        let read = self.read_part(&mut from).and_then(|()| from.end());
+        read.map_err(|WireError| {
+            self.broken = true;
+            ReadWhole
+        })
+    }
+
+    fn read_part(&mut self, from: &mut WireReader<'_>) -> Result<(), WireError> {
+        let format = InputFormat::take(from)?;
+        let mapping = Mapping::take(from)?;
+        let values = from.usize()?;
+        let newlines = from.usize()?;
+        self.start_part(format, values)
+            .map_err(|ReadWhole| WireError)?;
+        let customers = Customers::take_tables(from)?;
+        let renumbering = self.builder.take_texts(&customers);
+        let (cut, before) = (self.cut, self.before);
+        let count = from.usize()?;
+        for _ in 0..count {
+            let customer = Customer::take(from)?;
+            if !customers.holds(&customer) {
+                return Err(WireError);
+            }
+            let position = Position::take(from)?;
+            self.builder
+                .add_assessed(place(cut, before, position), renumbering.apply(&customer));
+        }
+        let rejected = from.usize()?;
+        for _ in 0..rejected {
+            let rejection = Rejection::take(from)?;
+            self.builder.add_rejected(Rejection {
+                position: place(cut, before, rejection.position),
+                ..rejection
+            });
+        }
+        self.end_part(values, newlines, count + rejected, mapping);
+        Ok(())
+    }
+
+    /// The report of the file named `file_name`, made at `export_timestamp`.
+    ///
+    /// # Errors
+    /// [`ReadWhole`] when a part was refused or is missing, or no part
+    /// holds a record: the file is then read in one piece.
+    pub fn finish(
+        mut self,
+        file_name: &str,
+        export_timestamp: DateTime<Utc>,
+    ) -> Result<Report<'static>, ReadWhole> {
+        if self.broken || self.added != self.parts || self.builder.records_read() == 0 {
+            return Err(ReadWhole);
+        }
+        let format = match (self.format, self.mixed) {
+            (Some(_), true) => InputFormat::MixedArray,
+            (Some(format), false) => format,
+            (None, _) => return Err(ReadWhole),
+        };
+        let source = SourceInfo::Upload {
+            file_name: file_name.to_owned(),
+            format,
+            workers: self.parts,
+            via: None,
+        };
+        let mapping = match self.decided {
+            Some(decided) => decided,
+            None => self.mapping.unwrap_or_default(),
+        };
+        self.builder.stamp(export_timestamp);
+        Ok(self.builder.finish(source, mapping))
+    }
+}
+
 /// The report of the whole file from its parts, in file order.
 ///
 /// # Errors
@@ -853,49 +1034,11 @@ pub fn merge(
     file_name: &str,
     settings: &RunSettings,
 ) -> Result<Report<'static>, ReadWhole> {
-    let format = merged_format(plan, &parts)?;
-    let mut builder = ReportBuilder::new(settings);
-    let mut before = Before::default();
-    let mut mapping = None;
+    let mut merger = Merger::new(plan, settings);
     for part in parts {
-        let Assessed {
-            customers,
-            positions,
-            rejected,
-        } = part.assessed;
-        let renumbering = builder.take_texts(&customers);
-        for (position, customer) in positions.into_iter().zip(customers.rows()) {
-            builder.add_assessed(
-                place(plan.cut, before, position),
-                renumbering.apply(customer),
-            );
-        }
-        let rows = customers.len() + rejected.len();
-        for rejection in rejected {
-            builder.add_rejected(Rejection {
-                position: place(plan.cut, before, rejection.position),
-                ..rejection
-            });
-        }
-        before.elements += part.values;
-        before.lines += part.newlines;
-        before.rows += rows;
-        mapping.get_or_insert(part.mapping);
+        merger.add(part)?;
     }
-    if builder.records_read() == 0 {
-        return Err(ReadWhole);
-    }
-    let source = SourceInfo::Upload {
-        file_name: file_name.to_owned(),
-        format,
-        workers: plan.len(),
-        via: None,
-    };
-    let mapping = match &plan.mapping {
-        Some((_, decided)) => decided.clone(),
-        None => mapping.unwrap_or_default(),
-    };
-    Ok(builder.finish(source, mapping))
+    merger.finish(file_name, settings.export_timestamp)
 }
 
 /// [`process_upload_with`] in at most `parts` parts, read one after the

@@ -383,6 +383,8 @@ fn a_part_crosses_as_bytes_and_merges_as_it_was() {
                 let targets: Vec<usize> = (1..parts).map(|k| input.len() * k / parts).collect();
                 let plan = Plan::at(input, &options_for(name), &targets);
                 let mut outputs = Vec::new();
+                // Merged from the bytes as they are read, as the page does.
+                let mut merger = Merger::new(&plan, &settings);
                 let mut readable = true;
                 for index in 0..plan.len() {
                     // The job and the part go through bytes, as between workers.
@@ -405,14 +407,22 @@ fn a_part_crosses_as_bytes_and_merges_as_it_was() {
                     assert!(back.to_bytes() == bytes, "{name}: the same bytes again");
                     assert_eq!(back.records_read(), part.records_read());
                     outputs.push(back);
+                    let _ = merger.add_bytes(&bytes);
                 }
                 if !readable {
                     continue;
                 }
-                if let Ok(mut report) = merge(&plan, outputs, name, &settings) {
-                    assert_eq!(workers_normalised(&mut report), plan.len());
-                    assert!(output(Ok(report)) == whole, "{name} in {parts} parts");
-                    merged += usize::from(plan.len() >= 2);
+                let streamed = merger.finish(name, settings.export_timestamp);
+                match merge(&plan, outputs, name, &settings) {
+                    Ok(mut report) => {
+                        assert_eq!(workers_normalised(&mut report), plan.len());
+                        assert!(output(Ok(report)) == whole, "{name} in {parts} parts");
+                        let mut streamed = streamed.expect("merged from bytes too");
+                        workers_normalised(&mut streamed);
+                        assert!(output(Ok(streamed)) == whole, "{name} from bytes");
+                        merged += usize::from(plan.len() >= 2);
+                    }
+                    Err(ReadWhole) => assert!(streamed.is_err()),
                 }
             }
         }
@@ -442,6 +452,22 @@ fn bytes_that_are_no_part_are_refused_never_a_panic() {
             let _ = PartOutput::from_bytes(&bad);
             let _ = PartJob::from_bytes(&bad);
         }
+    }
+    // The merger refuses them too, and then the rest.
+    let part_bytes = part.to_bytes();
+    for cut in [1, part_bytes.len() / 2, part_bytes.len() - 1] {
+        let mut merger = Merger::new(&plan, &settings(true));
+        let first = read_part(&input, &plan, 0, "c.json", &settings(true), &options).unwrap();
+        merger.add(first).unwrap();
+        assert_eq!(merger.add_bytes(&part_bytes[..cut]), Err(ReadWhole));
+        assert_eq!(
+            merger.add_bytes(&part_bytes),
+            Err(ReadWhole),
+            "broken stays broken"
+        );
+        assert!(merger
+            .finish("c.json", settings(true).export_timestamp)
+            .is_err());
     }
     // Bytes left over after a part.
     let mut rejected_only = part.to_bytes();

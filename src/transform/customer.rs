@@ -763,17 +763,20 @@ impl Customers {
     }
 }
 
-impl Wire for Customers {
-    fn put(&self, out: &mut Writer) {
+impl Customers {
+    /// Writes everything but the customers themselves: the reference
+    /// date and the tables of texts and issues they refer to.
+    pub(crate) fn put_tables(&self, out: &mut Writer) {
         self.as_of.put(out);
         put_interner(&self.names, out);
         put_interner(&self.domains, out);
         out.str(&self.text);
         out.list(&self.issues);
-        out.list(&self.rows);
     }
 
-    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+    /// A store with the tables [`Customers::put_tables`] wrote and no
+    /// customers yet (each is checked against them, [`Customers::holds`]).
+    pub(crate) fn take_tables(from: &mut WireReader<'_>) -> Result<Self, WireError> {
         let as_of = NaiveDate::take(from)?;
         let names = take_interner(from)?;
         let domains = take_interner(from)?;
@@ -794,7 +797,7 @@ impl Wire for Customers {
         if !spans_ok || domains.len() == 0 || domains.get(0) != UNKNOWN {
             return Err(WireError);
         }
-        let mut customers = Customers {
+        Ok(Customers {
             rows: Vec::new(),
             text,
             names,
@@ -802,13 +805,7 @@ impl Wire for Customers {
             issues,
             as_of,
             scratch: String::new(),
-        };
-        let rows: Vec<Customer> = from.list()?;
-        if !rows.iter().all(|row| customers.holds(row)) {
-            return Err(WireError);
-        }
-        customers.rows = rows;
-        Ok(customers)
+        })
     }
 }
 

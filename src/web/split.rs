@@ -10,7 +10,7 @@ use crate::common::clock::{millis_since, Clock};
 use crate::common::dates::parse_timestamp;
 use crate::settings::RunSettings;
 use crate::source::reader::ReadOptions;
-use crate::split::{merge, PartJob, PartOutput, PartReader, Plan, Planner};
+use crate::split::{Merger, PartJob, PartOutput, PartReader, Plan, Planner};
 use crate::stream::UploadEventKind;
 
 use super::errors::CodedError;
@@ -57,7 +57,7 @@ impl PartSession {
     }
 
     /// Ends the part: its records, assessed, as bytes for
-    /// [`SplitUpload::add_part`].
+    /// [`SplitUpload::add_part`] (a buffer of its own, to transfer).
     ///
     /// # Errors
     /// As [`PartSession::push`].
@@ -75,8 +75,9 @@ fn finished() -> JsValue {
     CodedError::internal("this part is already finished").into()
 }
 
-/// An upload read in parts: the plan, then the parts as they come, then
-/// the report, which is the one-piece report byte for byte (but for
+/// An upload read in parts: the plan, then the parts as they come (each
+/// merged as soon as the parts before it are in), then the report, which
+/// is the one-piece report byte for byte (but for
 /// `metadata.source.workers`).
 ///
 /// ```js
@@ -93,10 +94,14 @@ fn finished() -> JsValue {
 pub struct SplitUpload {
     planner: Option<Planner>,
     plan: Option<Plan>,
+    merger: Option<Merger>,
+    /// Parts in before the parts before them.
+    waiting: Vec<Option<Arrived>>,
+    /// A part could not be merged: the file is read in one piece.
+    refused: bool,
     file_name: String,
     settings: RunSettings,
     options: ReadOptions,
-    parts: Vec<Option<PartOutput>>,
     bytes: u64,
     on_event: js_sys::Function,
     started: chrono::DateTime<chrono::Utc>,
@@ -140,10 +145,12 @@ impl SplitUpload {
         Ok(SplitUpload {
             planner: Some(Planner::new(bytes, &read, parts)),
             plan: None,
+            merger: None,
+            waiting: Vec::new(),
+            refused: false,
             file_name: file_name.to_owned(),
             settings,
             options,
-            parts: Vec::new(),
             bytes: bytes as u64,
             on_event,
             started: now,
@@ -173,10 +180,11 @@ impl SplitUpload {
     pub fn plan(&mut self) -> usize {
         if let Some(planner) = self.planner.take() {
             let plan = planner.plan();
-            self.parts = (0..plan.len()).map(|_| None).collect();
+            self.waiting = (0..plan.len()).map(|_| None).collect();
+            self.merger = Some(Merger::new(&plan, &self.settings));
             self.plan = Some(plan);
         }
-        let parts = self.parts.len();
+        let parts = self.waiting.len();
         if parts >= 2 {
             self.started = BrowserClock.now();
             self.log(UploadEventKind::UploadStarted {
@@ -221,11 +229,31 @@ impl SplitUpload {
     /// A coded JavaScript `Error` (`internal`) when the bytes are not a
     /// part or there is no such part.
     #[wasm_bindgen(js_name = addPart)]
-    pub fn add_part(&mut self, index: usize, bytes: &[u8]) -> Result<(), JsValue> {
+    pub fn add_part(&mut self, index: usize, bytes: Vec<u8>) -> Result<(), JsValue> {
         self.planned(index)?;
-        let part = PartOutput::from_bytes(bytes).map_err(CodedError::internal)?;
-        self.parts[index] = Some(part);
+        self.waiting[index] = Some(Arrived::Bytes(bytes));
+        self.merge_ready();
         Ok(())
+    }
+
+    /// Merges the parts whose parts before them are merged.
+    fn merge_ready(&mut self) {
+        let Some(merger) = &mut self.merger else {
+            return;
+        };
+        while let Some(slot) = self.waiting.get_mut(merger.merged()) {
+            let Some(arrived) = slot.take() else {
+                return;
+            };
+            let merged = match arrived {
+                Arrived::Own(part) => merger.add(*part),
+                Arrived::Bytes(bytes) => merger.add_bytes(&bytes),
+            };
+            if merged.is_err() {
+                self.refused = true;
+                return;
+            }
+        }
     }
 
     /// Takes part `index` as read in this worker (a [`PartSession`] not
@@ -236,7 +264,8 @@ impl SplitUpload {
     #[wasm_bindgen(js_name = addOwn)]
     pub fn add_own(&mut self, index: usize, mut session: PartSession) -> Result<(), JsValue> {
         self.planned(index)?;
-        self.parts[index] = Some(session.output()?);
+        self.waiting[index] = Some(Arrived::Own(Box::new(session.output()?)));
+        self.merge_ready();
         Ok(())
     }
 
@@ -247,30 +276,26 @@ impl SplitUpload {
         self.log(UploadEventKind::ReadInOnePiece);
     }
 
-    /// Merges the parts into the report, stamped with `export_timestamp`
-    /// (RFC 3339); `undefined` when they do not make up the file (then
-    /// read it in one piece, see [`SplitUpload::read_whole`]).
+    /// The report, stamped with `export_timestamp` (RFC 3339), once every
+    /// part is in; `undefined` when they do not make up the file (then read
+    /// it in one piece, see [`SplitUpload::read_whole`]).
     ///
     /// # Errors
-    /// A coded JavaScript `Error` (`internal`) when a part is missing or
-    /// the timestamp cannot be read.
+    /// A coded JavaScript `Error` (`internal`) when the timestamp cannot be
+    /// read.
     pub fn finish(&mut self, export_timestamp: &str) -> Result<Option<RunOutput>, JsValue> {
         let at = parse_timestamp(export_timestamp).ok_or_else(|| {
             CodedError::internal(format!("bad export timestamp '{export_timestamp}'"))
         })?;
-        let plan = self
-            .plan
-            .as_ref()
-            .ok_or_else(|| CodedError::internal("no plan"))?;
-        let parts: Option<Vec<PartOutput>> = std::mem::take(&mut self.parts).into_iter().collect();
-        let parts = parts.ok_or_else(|| CodedError::internal("a part is missing"))?;
-        let records = parts.iter().map(PartOutput::records_read).sum();
-        let read_at = BrowserClock.now();
-        let settings = RunSettings {
-            export_timestamp: at,
-            ..self.settings
+        let Some(merger) = self.merger.take() else {
+            return Ok(None);
         };
-        let Ok(report) = merge(plan, parts, &self.file_name, &settings) else {
+        if self.refused {
+            return Ok(None);
+        }
+        let records = merger.records_read();
+        let read_at = BrowserClock.now();
+        let Ok(report) = merger.finish(&self.file_name, at) else {
             return Ok(None);
         };
         self.log(UploadEventKind::UploadRead {
@@ -284,4 +309,12 @@ impl SplitUpload {
         ));
         Ok(Some(RunOutput::new(report)?))
     }
+}
+
+/// A part that came in before the parts before it were merged.
+enum Arrived {
+    /// Read in this worker.
+    Own(Box<PartOutput>),
+    /// Read in another, as bytes.
+    Bytes(Vec<u8>),
 }
