@@ -14,7 +14,7 @@ use crate::split::{Merger, PartJob, PartOutput, PartReader, Plan, Planner};
 use crate::stream::UploadEventKind;
 
 use super::errors::CodedError;
-use super::{read_form, send, BrowserClock, RunOutput};
+use super::{send, upload_settings, BrowserClock, RunOutput};
 
 /// One part of an upload, read in another worker: the job's bytes (from
 /// [`SplitUpload::job`]) and then the part's bytes in chunks.
@@ -127,14 +127,7 @@ impl SplitUpload {
         options_json: Option<String>,
     ) -> Result<SplitUpload, JsValue> {
         let now = BrowserClock.now();
-        let settings =
-            RunSettings::from_text(seed, as_of, &now.to_rfc3339()).map_err(CodedError::from)?;
-        let form = read_form(options_json.as_deref())?;
-        let settings = RunSettings {
-            simulate: form.simulate.unwrap_or(true),
-            ..settings
-        };
-        let options = form.validate().map_err(CodedError::from)?;
+        let (settings, form, options) = upload_settings(seed, as_of, options_json.as_deref(), now)?;
         let workers = form.workers().map_err(CodedError::from)?.unwrap_or(1);
         // A size this module cannot index (or NaN) is read in one piece.
         let (bytes, parts) = match usize::try_from(size as u64) {
