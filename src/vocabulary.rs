@@ -588,7 +588,7 @@ mod tests {
     fn event_kinds_are_every_fetch_and_upload_kind_and_the_pages_own() {
         let json = serde_json::to_value(vocabulary()).unwrap();
         let kinds = json["event_kinds"].as_array().unwrap();
-        assert_eq!(kinds.len(), 12 + 4 + 1);
+        assert_eq!(kinds.len(), 12 + 5 + 1);
         assert_eq!(
             kinds[3],
             serde_json::json!({"name": "retry", "label": "Retry after backoff", "of": "fetch"})
@@ -597,6 +597,10 @@ mod tests {
         assert_eq!(kinds[12]["of"], "upload");
         assert_eq!(
             kinds[16],
+            serde_json::json!({"name": "read_in_one_piece", "label": "Read in one piece", "of": "upload"})
+        );
+        assert_eq!(
+            kinds[17],
             serde_json::json!({"name": "exported", "label": "File downloaded", "of": "page"})
         );
         let mut names: Vec<&str> = kinds.iter().map(|k| k["name"].as_str().unwrap()).collect();
