@@ -28,12 +28,12 @@ export default [
   {
     // The page and the benchmark page run in the browser.
     files: ['www/**/*.js', 'bench/web/**/*.js'],
-    ignores: ['www/worker.js'],
+    ignores: ['www/worker.js', 'www/part-worker.js'],
     languageOptions: { globals: globals.browser },
   },
   {
-    // The page's module worker.
-    files: ['www/worker.js'],
+    // The page's module workers.
+    files: ['www/worker.js', 'www/part-worker.js'],
     languageOptions: { globals: globals.worker },
   },
   {

@@ -38,11 +38,11 @@ done
 MOCK_API_URL=$(sed -n 's/^mock-api listening on //p' "$mock_log" | head -1)
 [ -n "$MOCK_API_URL" ] || { cat "$mock_log"; echo "the mock API did not start" >&2; exit 1; }
 export MOCK_API_URL
-wasm-pack test --headless --chrome -- --test web --test web_fetch --test web_store
+wasm-pack test --headless --chrome -- --test web --test web_fetch --test web_store --test web_split
 # The fetch tests expect the mock's per-page fault counters to start at zero.
 node -e 'fetch(`${process.argv[1]}/__admin/reset`, { method: "POST" })
   .then((response) => { if (!response.ok) throw new Error(`HTTP ${response.status}`); })' "$MOCK_API_URL"
-wasm-pack test --headless --firefox -- --test web --test web_fetch --test web_store
+wasm-pack test --headless --firefox -- --test web --test web_fetch --test web_store --test web_split
 
 step "end-to-end tests (Playwright, headless Chromium)"
 scripts/e2e.sh

@@ -96,6 +96,12 @@ impl<'a> ReportBuilder<'a> {
         self.rejected.push(rejection);
     }
 
+    /// Sets the moment the report says it was made (a report merged from
+    /// parts is made when the last part is in).
+    pub(crate) fn stamp(&mut self, export_timestamp: chrono::DateTime<chrono::Utc>) {
+        self.settings.export_timestamp = export_timestamp;
+    }
+
     /// Records read so far.
     pub(crate) fn records_read(&self) -> usize {
         self.records_read
@@ -118,6 +124,7 @@ impl<'a> ReportBuilder<'a> {
         let source = SourceInfo::Upload {
             file_name,
             format,
+            workers: 1,
             via: None,
         };
         Ok(self.finish(source, mapping))

@@ -386,6 +386,11 @@ macro_rules! choices {
             pub(crate) fn code(self) -> u8 {
                 self as u8
             }
+
+            /// The value at place `code` (as [`Self::code`] gives it), if any.
+            pub(crate) fn from_code(code: u8) -> Option<Self> {
+                [$ty::$first $(, $ty::$variant)*].get(usize::from(code)).copied()
+            }
         }
 
         impl Serialize for $ty {
@@ -514,7 +519,10 @@ mod tests {
         }
         for (code, value) in MarketSegment::ALL.iter().enumerate() {
             assert_eq!(value.code() as usize, code);
+            assert_eq!(MarketSegment::from_code(code as u8), Some(*value));
         }
+        assert_eq!(MarketSegment::from_code(5), None);
+        assert_eq!(CustomerTier::from_code(3), Some(CustomerTier::Unknown));
         assert_eq!(MarketSegment::EuCentral.label(), "EU-Central");
         assert_eq!(CustomerTier::Enterprise.label(), "enterprise");
         assert_eq!(

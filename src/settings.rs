@@ -84,9 +84,27 @@ pub struct ReadForm {
     /// Draw from the seed what the source lacks (absent: on).
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
     pub simulate: Option<bool>,
+    /// How many workers read the file at once, as typed (absent or
+    /// empty: the front end's own count, see [`SettingKind::Cores`]).
+    pub workers: Option<String>,
 }
 
 impl ReadForm {
+    /// The number of workers asked for, or `None` when left empty (the
+    /// front end then uses its own count: the page, the device's cores).
+    ///
+    /// # Errors
+    /// [`SettingsError`] naming `workers` when it is not a whole number
+    /// from 1 to 16.
+    // Used by the page (`web`, wasm32 only) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub fn workers(&self) -> Result<Option<usize>, SettingsError> {
+        match self.workers.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(given) => whole_number(Setting::Workers, WORKERS, given).map(|n| Some(n as usize)),
+        }
+    }
+
     /// The read options, or the setting that cannot be used.
     ///
     /// # Errors
@@ -95,6 +113,7 @@ impl ReadForm {
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub fn validate(&self) -> Result<ReadOptions, SettingsError> {
         let mapping = mapping_spec(self.map.as_ref())?;
+        self.workers()?;
         let separator = match self.separator.as_deref().map(|text| text.trim_matches(' ')) {
             None | Some("") => None,
             Some("tab" | "\\t") => Some(b'\t'),
@@ -156,6 +175,10 @@ pub(crate) const PER_PAGE: Limit = Limit::new(1, 10_000, None);
 /// The most megabytes one page's answer may have.
 pub(crate) const MAX_PAGE_MB: Limit = Limit::new(1, 1024, Some(64));
 
+/// Workers reading an upload at once; the default is the most the page
+/// takes when it counts the device's cores (`navigator.hardwareConcurrency`).
+pub(crate) const WORKERS: Limit = Limit::new(1, 16, Some(8));
+
 /// Hours a page kept on the device is reused.
 pub(crate) const KEEP_HOURS: Limit = Limit::new(1, 720, Some(24));
 /// The seed of the seeded assignments.
@@ -191,6 +214,9 @@ pub enum Setting {
     /// Draw from the seed what the source lacks (on by default, as the
     /// contract says); off: such values are `unknown`.
     Simulate,
+    /// Workers reading an upload at once (the file cut into that many
+    /// parts at record boundaries); the report is the same whatever it is.
+    Workers,
     /// The age after which a page kept on the device is fetched again.
     KeepHours,
     /// The field mapping (`map`).
@@ -238,6 +264,10 @@ pub enum SettingKind {
     Secret,
     /// A whole number within its limit, as text; empty takes the default.
     WholeNumber,
+    /// A number of workers: a whole number within its limit, as text;
+    /// empty takes as many as the device has cores, at most the limit's
+    /// default.
+    Cores,
     /// The seed: a whole number within its limit, typed as text.
     Seed,
     /// A `YYYY-MM-DD` date.
@@ -258,7 +288,7 @@ pub enum SettingKind {
 
 impl Setting {
     /// Every setting (the API's shape last).
-    pub const ALL: [Setting; 27] = [
+    pub const ALL: [Setting; 28] = [
         Setting::Url,
         Setting::ApiKey,
         Setting::Concurrency,
@@ -271,6 +301,7 @@ impl Setting {
         Setting::Keep,
         Setting::KeepHours,
         Setting::Simulate,
+        Setting::Workers,
         Setting::Map,
         Setting::Separator,
         Setting::Seed,
@@ -303,6 +334,7 @@ impl Setting {
             Setting::Keep => "keep",
             Setting::KeepHours => "keep_hours",
             Setting::Simulate => "simulate",
+            Setting::Workers => "workers",
             Setting::Map => "map",
             Setting::Separator => "separator",
             Setting::Seed => "seed",
@@ -351,7 +383,7 @@ impl Setting {
             Setting::CursorPath => Some("cursorPath"),
             Setting::CursorParam => Some("cursorParam"),
             Setting::NextPath => Some("nextPath"),
-            Setting::Separator | Setting::ExportTimestamp => None,
+            Setting::Separator | Setting::Workers | Setting::ExportTimestamp => None,
         }
     }
 
@@ -366,6 +398,7 @@ impl Setting {
             Setting::Keep => Some("keep"),
             Setting::KeepHours => Some("keep_hours"),
             Setting::Simulate => Some("simulate"),
+            Setting::Workers => Some("workers"),
             Setting::Map => Some("map"),
             Setting::Separator => Some("separator"),
             Setting::Seed => Some("seed"),
@@ -400,6 +433,7 @@ impl Setting {
             | Setting::PerPage
             | Setting::MaxPageMb
             | Setting::KeepHours => SettingKind::WholeNumber,
+            Setting::Workers => SettingKind::Cores,
             Setting::Jitter | Setting::Refresh | Setting::Keep | Setting::Simulate => {
                 SettingKind::Flag
             }
@@ -438,6 +472,7 @@ impl Setting {
             Setting::PerPage => Some(PER_PAGE),
             Setting::MaxPageMb => Some(MAX_PAGE_MB),
             Setting::KeepHours => Some(KEEP_HOURS),
+            Setting::Workers => Some(WORKERS),
             Setting::Seed => Some(SEED),
             _ => None,
         }
@@ -463,6 +498,7 @@ impl Setting {
             Setting::Refresh => "Ignore cached pages",
             Setting::Keep => "Keep fetched pages on this device",
             Setting::Simulate => "Simulate what the source lacks",
+            Setting::Workers => "Workers",
             Setting::Preset => "The API preset",
             Setting::Pagination => "The pagination",
             Setting::Records => "Where the records are",
@@ -1077,7 +1113,10 @@ mod tests {
             if setting.kind() == SettingKind::Secret {
                 assert_eq!(setting.query(), None, "{setting:?}");
             }
-            let numeric = matches!(setting.kind(), SettingKind::WholeNumber | SettingKind::Seed);
+            let numeric = matches!(
+                setting.kind(),
+                SettingKind::WholeNumber | SettingKind::Cores | SettingKind::Seed
+            );
             assert_eq!(setting.limit().is_some(), numeric, "{setting:?}");
         }
     }
@@ -1267,12 +1306,41 @@ mod tests {
     }
 
     #[test]
+    fn workers_are_a_whole_number_from_1_to_16_or_the_front_ends_count() {
+        let form = |workers: Option<&str>| ReadForm {
+            workers: workers.map(str::to_owned),
+            ..ReadForm::default()
+        };
+        assert_eq!(form(None).workers(), Ok(None));
+        assert_eq!(form(Some(" ")).workers(), Ok(None));
+        assert_eq!(form(Some("1")).workers(), Ok(Some(1)));
+        assert_eq!(form(Some(" 16 ")).workers(), Ok(Some(16)));
+        for bad in ["0", "17", "2.5", "two", "-1", "+2"] {
+            let error = form(Some(bad)).workers().unwrap_err();
+            assert_eq!(error.setting, Setting::Workers, "{bad}");
+            assert_eq!(
+                error.to_string(),
+                format!("Workers must be a whole number from 1 to 16; got '{bad}'.")
+            );
+            // Refused wherever the form is read.
+            assert_eq!(form(Some(bad)).validate().unwrap_err(), error);
+        }
+        let read: ReadForm = serde_json::from_str(r#"{"workers": "3"}"#).unwrap();
+        assert_eq!(read.workers(), Ok(Some(3)));
+        assert_eq!(Setting::Workers.kind(), SettingKind::Cores);
+        assert_eq!(Setting::Workers.query(), Some("workers"));
+        assert_eq!(Setting::Workers.form_key(), None, "not the API run's");
+        assert_eq!(Setting::Workers.limit(), Some(Limit::new(1, 16, Some(8))));
+    }
+
+    #[test]
     fn a_read_form_gives_the_mapping_and_the_separator() {
         let form = |map: &str, separator: &str| ReadForm {
             map: Some(MapSetting::Text(map.to_owned())),
             separator: Some(separator.to_owned()),
             file_name: None,
             simulate: None,
+            workers: None,
         };
         let options = form("id:Customer ID,avatar:", ";").validate().unwrap();
         assert_eq!(options.separator, Some(b';'));

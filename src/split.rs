@@ -2,28 +2,44 @@
 //! on its own (by another worker or thread), and the parts merged into the
 //! report that reading the file in one piece gives, byte for byte.
 //!
-//! - [`Plan::new`] finds the cuts: between the top-level elements of a JSON
-//!   array (of records, envelopes or both), after a line between JSON values
-//!   (NDJSON), or after a CSV row (outside quotes; every part is read after
-//!   the file's header row). A single page envelope, a file too small to
-//!   cut, or one whose first part holds no record is one part.
-//! - [`read_part`] reads one part through the same [`Reader`] as a whole
-//!   file, and assesses its records (the expensive work), without deduping.
+//! - [`Planner`] finds the cuts without reading the whole file: it reads
+//!   the file's start (the layout, the field mapping, the first record's
+//!   first key, a CSV's header row) and a window of bytes at each target
+//!   (the file's size divided evenly), and cuts at the first place in the
+//!   window that looks like a boundary: between two top-level objects of a
+//!   JSON array (`}, {"id"` with the first record's first key), after a
+//!   line break before such an object (NDJSON), after a CSV row end outside
+//!   quotes (as far as the window tells). A single page envelope, a file
+//!   with no record at its start or no such place is one part.
+//! - A cut is a guess, checked by reading: a part is read as a file of its
+//!   own from a boundary (its slice, with `[`/`]` around a run of array
+//!   elements or the header row before a run of CSV rows), so a cut inside
+//!   a string, a quoted cell or a nested value leaves the part before it
+//!   unfinished, which the reader refuses; [`merge`] also refuses parts
+//!   that would not read as the file does (a run of NDJSON lines with one
+//!   value). Then the file is read in one piece instead: the report is
+//!   always the one-piece report, and an error names the same place.
+//! - [`PartJob`] is what a worker needs to read one part (how to read it,
+//!   the run's seed and date, the bytes around its slice); [`PartReader`]
+//!   reads the part's slice in chunks and assesses its records (the
+//!   expensive work) without deduping, into a [`PartOutput`]. Both cross
+//!   between workers as bytes ([`PartJob::to_bytes`],
+//!   [`PartOutput::to_bytes`]).
 //! - [`merge`] takes the parts in file order: positions are shifted to the
-//!   file's (element, line or row numbers as if read in one piece), every
-//!   record goes through one deduper in source order (today's keep-the-best
-//!   rule, [`crate::transform::dedupe`]), and the report is sorted and
-//!   summed up as a one-part run's.
-//!
-//! A part that cannot be read makes [`process_upload_in_parts`] read the
-//! whole file in one piece instead, so an error names the same place as a
-//! one-part run.
+//!   file's (element, line or row numbers as if read in one piece, counted
+//!   by the parts themselves), every record goes through one deduper in
+//!   source order (today's keep-the-best rule, [`crate::transform::dedupe`]),
+//!   and the report is sorted and summed up as a one-part run's.
 
+use chrono::{DateTime, Utc};
+
+use crate::common::wire::{Wire, WireError, WireReader, Writer};
 use crate::pipeline::{process_upload_with, ReportBuilder};
-use crate::report::{Rejection, Report};
+use crate::report::{Rejection, Report, SourceInfo};
 use crate::settings::RunSettings;
 use crate::source::csv_rows::QuoteTracker;
 use crate::source::ingest::{IngestError, InputFormat, Position, SourceItem};
+use crate::source::json_scan::{is_space, skip_space, string_end};
 use crate::source::mapping::{Field, Mapping, MappingSpec};
 use crate::source::reader::{ReadOptions, Reader};
 use crate::transform::customer::{assess, Assessment, Customer, Customers};
@@ -37,37 +53,16 @@ enum Cut {
     Array,
     /// JSON values, one or more a line (NDJSON): each part is a run of lines.
     Values,
-    /// CSV: each part is a run of rows, read after the header row, which
-    /// ends at `header_end`.
-    Csv {
-        /// Where the first row after the header starts.
-        header_end: usize,
-    },
+    /// CSV: each part is a run of rows, read after the header row.
+    Csv,
 }
 
-/// One part of the file.
+/// One part of the file: its bytes (for an array, its elements without
+/// the commas around).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Part {
-    /// Its bytes (for an array, its elements without the commas around).
     start: usize,
     end: usize,
-    /// Top-level array elements before it.
-    elements_before: usize,
-    /// Line breaks before it.
-    lines_before: usize,
-}
-
-impl Part {
-    /// The part from `start` to `end` (line breaks before it are counted
-    /// once the parts are known).
-    fn new(start: usize, end: usize, elements_before: usize) -> Part {
-        Part {
-            start,
-            end,
-            elements_before,
-            lines_before: 0,
-        }
-    }
 }
 
 /// Where a file is cut.
@@ -76,65 +71,201 @@ pub struct Plan {
     cut: Cut,
     parts: Vec<Part>,
     /// The file's field mapping, decided by its first record, for the JSON
-    /// parts after the first (which may not see that record), and as the
+    /// parts after the first (which do not see that record), and as the
     /// report states it.
     mapping: Option<(MappingSpec, Mapping)>,
+    /// A CSV file's header row, read before every part after the first.
+    header: Vec<u8>,
 }
 
-/// The probe reads the start of a file up to this many bytes (or the first
-/// part, if longer) to find the layout and the mapping before cutting; a
-/// file with no record by then is one part.
-const PROBE_CHUNK: usize = 64 << 10;
+/// The planner reads the start of a file up to this many bytes to find the
+/// layout and the mapping before cutting; a file with no record by then is
+/// one part.
+pub const HEAD_BYTES: usize = 64 << 10;
+
+/// The bytes after each target the planner looks at for a boundary.
+const WINDOW_BYTES: usize = 64 << 10;
+
+/// The smallest part [`Planner::new`] makes: a smaller file is read in
+/// fewer parts (one below twice this), as starting a worker for a few
+/// records costs more than reading them.
+pub const MIN_PART_BYTES: usize = 64 << 10;
+
+/// What the start of a file says about cutting it.
+#[derive(Debug)]
+struct Layout {
+    cut: Cut,
+    mapping: Option<(MappingSpec, Mapping)>,
+    header: Vec<u8>,
+    /// The first object's first key, quotes included: the objects the file
+    /// is cut before start with it.
+    first_key: Option<Vec<u8>>,
+    separator: u8,
+}
+
+/// Finds where a file is cut, asking for the bytes it needs (the file's
+/// start, then a window at each target) one piece at a time, so a front
+/// end that holds the file elsewhere (a browser's `File`) reads only those.
+///
+/// ```text
+/// while let Some((start, len)) = planner.wants() { planner.give(&bytes[start..start + len]); }
+/// let plan = planner.plan();
+/// ```
+#[derive(Debug)]
+pub struct Planner {
+    size: usize,
+    options: ReadOptions,
+    /// Byte offsets to cut at or after, ascending; the next is `targets[next]`.
+    targets: Vec<usize>,
+    next: usize,
+    layout: Option<Layout>,
+    /// Where each part after the first starts, and where the one before it
+    /// ends (for an array, the comma between them is in neither).
+    cuts: Vec<(usize, usize)>,
+    done: bool,
+}
+
+impl Planner {
+    /// A planner for a file of `size` bytes, read with `options` (already
+    /// [`ReadOptions::for_file`]), cut into at most `parts` parts of about
+    /// equal size, each at least [`MIN_PART_BYTES`].
+    pub fn new(size: usize, options: &ReadOptions, parts: usize) -> Planner {
+        let parts = parts.clamp(1, (size / MIN_PART_BYTES).max(1));
+        let targets = (1..parts).map(|k| size / parts * k).collect();
+        Planner::at(size, options, targets)
+    }
+
+    /// A planner that cuts at the first boundary at or after each of
+    /// `targets` (ascending byte offsets).
+    fn at(size: usize, options: &ReadOptions, targets: Vec<usize>) -> Planner {
+        Planner {
+            size,
+            options: options.clone(),
+            done: targets.is_empty() || size == 0,
+            targets,
+            next: 0,
+            layout: None,
+            cuts: Vec::new(),
+        }
+    }
+
+    /// The bytes it wants next, as `(start, len)`, or `None` when it has
+    /// seen enough ([`Planner::plan`]).
+    pub fn wants(&self) -> Option<(usize, usize)> {
+        if self.done {
+            return None;
+        }
+        if self.layout.is_none() {
+            return Some((0, self.size.min(HEAD_BYTES)));
+        }
+        let start = self.targets[self.next];
+        Some((start, (self.size - start).min(WINDOW_BYTES)))
+    }
+
+    /// Takes the bytes it asked for ([`Planner::wants`]).
+    pub fn give(&mut self, bytes: &[u8]) {
+        let Some((start, _)) = self.wants() else {
+            return;
+        };
+        let Some(layout) = &self.layout else {
+            self.layout = layout_of(bytes, &self.options);
+            match &self.layout {
+                None => self.done = true,
+                Some(layout) => {
+                    // A CSV file is cut after its header row.
+                    let floor = layout.header.len();
+                    self.targets.retain(|&t| t >= floor && t < self.size);
+                    self.skip_targets_before(0);
+                }
+            }
+            return;
+        };
+        let found = match layout.cut {
+            Cut::Array => array_cut(bytes, layout.first_key.as_deref()),
+            Cut::Values => value_cut(bytes, layout.first_key.as_deref()),
+            Cut::Csv => csv_cut(bytes, layout.separator),
+            Cut::Whole => None,
+        };
+        let last = self.cuts.last().map_or(0, |&(next, _)| next);
+        match found {
+            // The part after the cut holds something.
+            Some((end, next)) if start + next < self.size && start + end > last => {
+                self.cuts.push((start + next, start + end));
+                self.skip_targets_before(start + next);
+            }
+            _ => {
+                self.next += 1;
+                self.done = self.next >= self.targets.len();
+            }
+        }
+    }
+
+    /// Moves past the targets before `at`: each part is cut once.
+    fn skip_targets_before(&mut self, at: usize) {
+        while self.targets.get(self.next).is_some_and(|&t| t < at) {
+            self.next += 1;
+        }
+        self.done = self.next >= self.targets.len();
+    }
+
+    /// The plan: the cuts found (one part when none was).
+    pub fn plan(self) -> Plan {
+        let whole = Plan {
+            cut: Cut::Whole,
+            parts: vec![Part {
+                start: 0,
+                end: self.size,
+            }],
+            mapping: None,
+            header: Vec::new(),
+        };
+        let Some(layout) = self.layout else {
+            return whole;
+        };
+        if self.cuts.is_empty() || layout.cut == Cut::Whole {
+            return whole;
+        }
+        let mut parts = Vec::with_capacity(self.cuts.len() + 1);
+        let mut start = 0;
+        for &(next, end) in &self.cuts {
+            parts.push(Part { start, end });
+            start = next;
+        }
+        parts.push(Part {
+            start,
+            end: self.size,
+        });
+        let header = match layout.cut {
+            Cut::Csv => layout.header,
+            _ => Vec::new(),
+        };
+        Plan {
+            cut: layout.cut,
+            parts,
+            mapping: layout.mapping,
+            header,
+        }
+    }
+}
 
 impl Plan {
     /// Cuts `input` (read with `options`, already [`ReadOptions::for_file`])
     /// into at most `parts` parts of about equal size.
     pub fn new(input: &[u8], options: &ReadOptions, parts: usize) -> Plan {
-        let parts = parts.max(1);
-        let targets: Vec<usize> = (1..parts).map(|k| input.len() / parts * k).collect();
-        Plan::at(input, options, &targets)
+        Plan::drive(input, Planner::new(input.len(), options, parts))
     }
 
-    /// Cuts `input` at the first record boundary at or after each of
-    /// `targets` (byte offsets, ascending) that leaves no part empty.
-    pub(crate) fn at(input: &[u8], options: &ReadOptions, targets: &[usize]) -> Plan {
-        let whole = Plan {
-            cut: Cut::Whole,
-            parts: vec![Part::new(0, input.len(), 0)],
-            mapping: None,
-        };
-        if targets.is_empty() {
-            return whole;
+    /// Cuts `input` at the first boundary at or after each of `targets`.
+    #[cfg(test)]
+    fn at(input: &[u8], options: &ReadOptions, targets: &[usize]) -> Plan {
+        Plan::drive(input, Planner::at(input.len(), options, targets.to_vec()))
+    }
+
+    fn drive(input: &[u8], mut planner: Planner) -> Plan {
+        while let Some((start, len)) = planner.wants() {
+            planner.give(&input[start..start + len]);
         }
-        let limit = targets[0].max(PROBE_CHUNK);
-        let Some(probe) = probe(input, options, limit) else {
-            return whole;
-        };
-        let (cut, parts) = match probe.format {
-            InputFormat::Csv => {
-                let Some(separator) = probe.separator else {
-                    return whole;
-                };
-                csv_parts(input, separator, targets)
-            }
-            InputFormat::Ndjson => (Cut::Values, value_parts(input, targets)),
-            InputFormat::RecordArray | InputFormat::EnvelopeArray | InputFormat::MixedArray => {
-                (Cut::Array, array_parts(input, targets))
-            }
-            InputFormat::PageEnvelope => return whole,
-        };
-        if parts.len() < 2 {
-            return whole;
-        }
-        let mapping = match cut {
-            Cut::Array | Cut::Values => Some((spec_of(&probe.mapping), probe.mapping)),
-            Cut::Whole | Cut::Csv { .. } => None,
-        };
-        Plan {
-            cut,
-            parts,
-            mapping,
-        }
+        planner.plan()
     }
 
     /// How many parts.
@@ -147,42 +278,55 @@ impl Plan {
         self.parts.is_empty()
     }
 
-    /// The bytes the reader is given for part `index`, in order: slices of
-    /// the file and the brackets that make a run of elements an array.
-    fn pieces<'a>(&self, input: &'a [u8], index: usize) -> Vec<&'a [u8]> {
+    /// Where part `index`'s bytes are in the file: `start..end`.
+    ///
+    /// # Panics
+    /// When `index` is not below [`Plan::len`].
+    pub fn bounds(&self, index: usize) -> std::ops::Range<usize> {
         let part = self.parts[index];
-        let body = &input[part.start..part.end];
-        let last = index + 1 == self.parts.len();
-        match self.cut {
-            Cut::Whole | Cut::Values => vec![body],
-            Cut::Csv { header_end } if index > 0 => vec![&input[..header_end], body],
-            Cut::Csv { .. } => vec![body],
-            Cut::Array => match (index, last) {
-                (0, _) => vec![body, b"]"],
-                (_, true) => vec![b"[", body],
-                _ => vec![b"[", body, b"]"],
-            },
-        }
+        part.start..part.end
     }
 
-    /// Where a record of part `index` is in the whole file; `rows_before`:
-    /// the records of the parts before it.
-    fn place(&self, index: usize, rows_before: usize, mut position: Position) -> Position {
-        let part = self.parts[index];
-        match self.cut {
-            Cut::Whole => {}
-            Cut::Array => {
-                if let Some(envelope) = position.envelope {
-                    position.envelope = Some(envelope + part.elements_before);
-                } else if position.page.is_none() {
-                    position.record = position.record.map(|r| r + part.elements_before);
-                }
+    /// What a worker needs to read part `index` (its bytes are
+    /// [`Plan::bounds`]) of a file read with `options` (as given by the
+    /// user: the file's name is applied here) for a run with `settings`.
+    ///
+    /// # Panics
+    /// When `index` is not below [`Plan::len`].
+    pub fn job(
+        &self,
+        index: usize,
+        file_name: &str,
+        settings: &RunSettings,
+        options: &ReadOptions,
+    ) -> PartJob {
+        let mut options = options.clone().for_file(file_name);
+        if index > 0 {
+            if let Some((spec, _)) = &self.mapping {
+                options.mapping = spec.clone();
             }
-            Cut::Values => position.line = position.line.map(|l| l + part.lines_before),
-            // Every row after the header is one record.
-            Cut::Csv { .. } => position.row = position.row.map(|r| r + rows_before),
         }
-        position
+        let last = index + 1 == self.parts.len();
+        let (prefix, suffix): (&[u8], &[u8]) = match self.cut {
+            Cut::Whole | Cut::Values => (b"", b""),
+            Cut::Csv if index > 0 => (&self.header, b""),
+            Cut::Csv => (b"", b""),
+            Cut::Array => match (index, last) {
+                (0, _) => (b"", b"]"),
+                (_, true) => (b"[", b""),
+                _ => (b"[", b"]"),
+            },
+        };
+        PartJob {
+            options,
+            run: Assessment {
+                seed: settings.seed,
+                as_of: settings.as_of,
+                simulate: settings.simulate,
+            },
+            prefix: prefix.to_vec(),
+            suffix: suffix.to_vec(),
+        }
     }
 }
 
@@ -193,18 +337,16 @@ struct Probe {
     separator: Option<u8>,
 }
 
-/// Reads `input` from the start until its first record (at most `limit`
-/// bytes); `None` when there is none by then or the file cannot be read.
-fn probe(input: &[u8], options: &ReadOptions, limit: usize) -> Option<Probe> {
+/// Reads `head` (the start of a file) until its first record; `None` when
+/// there is none in it or it cannot be read.
+fn probe(head: &[u8], options: &ReadOptions) -> Option<Probe> {
     let mut reader = Reader::with_options(options);
     let (mut read, mut size) = (0, 256);
     let mut found = false;
-    let end = limit.min(input.len());
-    // Growing pieces: the first record is usually near the start, and the
-    // first part may end soon after it.
-    while read < end {
-        let chunk = &input[read..(read + size).min(end)];
-        size = (size * 2).min(PROBE_CHUNK);
+    // Growing pieces: the first record is usually near the start.
+    while read < head.len() {
+        let chunk = &head[read..(read + size).min(head.len())];
+        size = (size * 2).min(HEAD_BYTES);
         reader
             .push(chunk, &mut |item| found |= item.parsed.is_ok())
             .ok()?;
@@ -220,6 +362,38 @@ fn probe(input: &[u8], options: &ReadOptions, limit: usize) -> Option<Probe> {
     None
 }
 
+/// How a file whose start is `head` is cut, or `None` when it is not.
+fn layout_of(head: &[u8], options: &ReadOptions) -> Option<Layout> {
+    let probe = probe(head, options)?;
+    let json = |cut| {
+        Some(Layout {
+            cut,
+            mapping: Some((spec_of(&probe.mapping), probe.mapping.clone())),
+            header: Vec::new(),
+            first_key: first_key(head).map(<[u8]>::to_vec),
+            separator: b',',
+        })
+    };
+    match probe.format {
+        InputFormat::Csv => {
+            let separator = probe.separator?;
+            let header_end = csv_header_end(head, separator)?;
+            Some(Layout {
+                cut: Cut::Csv,
+                mapping: None,
+                header: head[..header_end].to_vec(),
+                first_key: None,
+                separator,
+            })
+        }
+        InputFormat::Ndjson => json(Cut::Values),
+        InputFormat::RecordArray | InputFormat::EnvelopeArray | InputFormat::MixedArray => {
+            json(Cut::Array)
+        }
+        InputFormat::PageEnvelope => None,
+    }
+}
+
 /// A spec that gives every field the source `mapping` gives it.
 fn spec_of(mapping: &Mapping) -> MappingSpec {
     let mut spec = MappingSpec::none();
@@ -229,229 +403,384 @@ fn spec_of(mapping: &Mapping) -> MappingSpec {
     spec
 }
 
-/// Steps through JSON text outside and inside strings, so structure is
-/// only seen outside them.
-#[derive(Debug, Default)]
-struct JsonWalk {
-    in_string: bool,
-    escaped: bool,
-    depth: usize,
-}
-
-impl JsonWalk {
-    /// Takes one byte; true when it is structure (outside a string).
-    fn step(&mut self, byte: u8) -> bool {
-        if self.in_string {
-            if self.escaped {
-                self.escaped = false;
-            } else if byte == b'\\' {
-                self.escaped = true;
-            } else if byte == b'"' {
-                self.in_string = false;
-            }
-            return false;
-        }
-        match byte {
-            b'"' => self.in_string = true,
-            b'[' | b'{' => self.depth += 1,
-            b']' | b'}' => self.depth = self.depth.saturating_sub(1),
-            _ => {}
-        }
-        true
+/// The first key of the first object in `head`, quotes included, as
+/// written (`"id"`); `None` when the object has none in `head`.
+fn first_key(head: &[u8]) -> Option<&[u8]> {
+    let open = memchr::memchr(b'{', head)?;
+    let quote = skip_space(head, open + 1);
+    if head.get(quote) != Some(&b'"') {
+        return None;
     }
+    let end = string_end(head, quote + 1, &mut false)?;
+    Some(&head[quote..end])
 }
 
-/// Calls `each(at, byte, walk)` for every byte outside strings (and for
-/// the quotes that open and close them), jumping over string contents;
-/// stops when `each` returns false. Strings are most of a file's bytes.
-fn walk_json(input: &[u8], mut each: impl FnMut(usize, u8, &JsonWalk) -> bool) {
-    let mut walk = JsonWalk::default();
-    let mut at = 0;
-    while at < input.len() {
-        if walk.in_string && !walk.escaped {
-            match memchr::memchr2(b'"', b'\\', &input[at..]) {
-                Some(skip) => at += skip,
-                None => return,
-            }
-        }
-        let byte = input[at];
-        let outside = walk.step(byte);
-        if (outside || !walk.in_string) && !each(at, byte, &walk) {
-            return;
-        }
-        at += 1;
-    }
-}
-
-fn is_space(byte: u8) -> bool {
-    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
-}
-
-/// The next byte at or after `at` that is not white space.
-fn next_sign(input: &[u8], at: usize) -> Option<u8> {
-    input[at..].iter().copied().find(|&b| !is_space(b))
-}
-
-/// The parts found so far while walking a file, and the cut targets
-/// still ahead.
-struct Cuts<'t> {
-    parts: Vec<Part>,
-    /// Where the part being walked starts.
-    start: usize,
-    targets: std::iter::Peekable<std::iter::Copied<std::slice::Iter<'t, usize>>>,
-}
-
-impl<'t> Cuts<'t> {
-    fn new(targets: &'t [usize]) -> Self {
-        Cuts {
-            parts: Vec::new(),
-            start: 0,
-            targets: targets.iter().copied().peekable(),
-        }
-    }
-
-    /// Whether a target at or before `at` is still to be cut at.
-    fn due(&mut self, at: usize) -> bool {
-        self.targets.peek().is_some_and(|&t| t <= at)
-    }
-
-    /// Ends the part being walked at `end` and starts the next after `at`,
-    /// the boundary; every target up to `at` is met. False when that would
-    /// leave the part empty (then nothing is cut).
-    fn cut(&mut self, at: usize, end: usize, elements_before: usize) -> bool {
-        while self.due(at) {
-            self.targets.next();
-        }
-        if self.start >= end {
-            return false;
-        }
-        self.parts.push(Part::new(self.start, end, elements_before));
-        self.start = at + 1;
-        true
-    }
-
-    /// The parts, the last one ending at `end`.
-    fn finish(mut self, end: usize, elements_before: usize) -> Vec<Part> {
-        self.parts.push(Part::new(self.start, end, elements_before));
-        self.parts
-    }
-}
-
-/// Parts of a JSON array, cut at commas between its top-level elements.
-fn array_parts(input: &[u8], targets: &[usize]) -> Vec<Part> {
-    let mut cuts = Cuts::new(targets);
-    let (mut elements_before, mut commas) = (0, 0);
-    let mut previous_sign = 0u8;
-    walk_json(input, |at, byte, walk| {
-        if byte == b',' && walk.depth == 1 {
-            commas += 1;
-            // A cut leaves an element on both sides, or an error would be
-            // lost (`[1,,2]`, `[1,]`): those are left in one part.
-            let between = !matches!(previous_sign, b'[' | b',')
-                && !matches!(next_sign(input, at + 1), None | Some(b']' | b','));
-            if between && cuts.due(at) && cuts.cut(at, at, elements_before) {
-                elements_before = commas;
-            }
-        }
-        if !is_space(byte) {
-            previous_sign = byte;
-        }
-        !(walk.depth == 0 && byte == b']')
-    });
-    cuts.finish(input.len(), elements_before)
-}
-
-/// Parts of JSON values, cut after line breaks outside any value, before
-/// an object; every part holds at least two lines with a value (one value
-/// alone would be read as a file of one value).
-fn value_parts(input: &[u8], targets: &[usize]) -> Vec<Part> {
-    let mut cuts = Cuts::new(targets);
-    // Lines holding something, in the current part and since the last break.
-    let (mut filled, mut content) = (0, false);
-    walk_json(input, |at, byte, walk| {
-        if !is_space(byte) {
-            content = true;
-        }
-        if byte != b'\n' || walk.depth != 0 || !content {
-            return true;
-        }
-        content = false;
-        filled += 1;
-        // A part read alone is JSON values when it starts with an object
-        // (an array or another value there would decide another layout).
-        if filled >= 2 && cuts.due(at) && next_sign(input, at + 1) == Some(b'{') {
-            cuts.cut(at, at + 1, 0);
-            filled = 0;
-        }
-        true
-    });
-    // The last part too holds two lines with a value, or joins the one before.
-    if filled + usize::from(content) < 2 {
-        if let Some(before) = cuts.parts.pop() {
-            cuts.start = before.start;
-        }
-    }
-    let mut parts = cuts.finish(input.len(), 0);
-    // Line breaks before each part, counted apart (strings were jumped over).
-    let mut lines = 0;
-    let mut counted = 0;
-    for part in &mut parts {
-        lines += memchr::memchr_iter(b'\n', &input[counted..part.start]).count();
-        counted = part.start;
-        part.lines_before = lines;
-    }
-    parts
-}
-
-/// Parts of a CSV file, cut after row ends outside quotes (a quote opens a
-/// quoted cell only at the start of a cell, as the reader reads them).
-fn csv_parts(input: &[u8], separator: u8, targets: &[usize]) -> (Cut, Vec<Part>) {
-    let mut cuts = Cuts::new(targets);
+/// Where the header row of a CSV file ends (after its line break), if
+/// within `head`.
+fn csv_header_end(head: &[u8], separator: u8) -> Option<usize> {
     let mut quotes = QuoteTracker::new(separator);
-    let mut header_end = None;
     let mut at = 0;
-    while at < input.len() {
-        let taken = quotes.step(input, at);
-        if !quotes.quoted() && input[at] == b'\n' {
-            match header_end {
-                None => {
-                    header_end = Some(at + 1);
-                    cuts.start = at + 1;
-                }
-                Some(_) => {
-                    if cuts.due(at) && input[at + 1..].iter().any(|&b| !is_space(b)) {
-                        cuts.cut(at, at + 1, 0);
-                    }
-                }
-            }
+    while at < head.len() {
+        let taken = quotes.step(head, at);
+        if !quotes.quoted() && head[at] == b'\n' {
+            return Some(at + 1);
         }
         at += taken;
     }
-    let Some(header_end) = header_end else {
-        return (Cut::Whole, Vec::new());
-    };
-    let mut parts = cuts.finish(input.len(), 0);
-    // The first part starts with the header.
-    if let Some(first) = parts.first_mut() {
-        first.start = 0;
-    }
-    (Cut::Csv { header_end }, parts)
+    None
 }
 
-/// A record of a part, assessed, in source order.
+/// The byte before `at` that is not white space.
+fn sign_before(bytes: &[u8], at: usize) -> Option<u8> {
+    bytes[..at].iter().rev().copied().find(|&b| !is_space(b))
+}
+
+/// Whether an object starts at or after `at` (white space first), with
+/// `key` as its first key when one is given.
+fn object_starts(bytes: &[u8], at: usize, key: Option<&[u8]>) -> bool {
+    let open = skip_space(bytes, at);
+    if bytes.get(open) != Some(&b'{') {
+        return false;
+    }
+    match key {
+        None => true,
+        Some(key) => {
+            let quote = skip_space(bytes, open + 1);
+            bytes.get(quote..).is_some_and(|rest| rest.starts_with(key))
+        }
+    }
+}
+
+/// In a window of a JSON array: the first comma between an object and an
+/// object starting with `key`, as (end of the part before, start of the
+/// next), offsets in the window.
+fn array_cut(window: &[u8], key: Option<&[u8]>) -> Option<(usize, usize)> {
+    memchr::memchr_iter(b',', window)
+        .find(|&at| sign_before(window, at) == Some(b'}') && object_starts(window, at + 1, key))
+        .map(|at| (at, at + 1))
+}
+
+/// In a window of NDJSON: the first line break before an object starting
+/// with `key`; the cut is after it.
+fn value_cut(window: &[u8], key: Option<&[u8]>) -> Option<(usize, usize)> {
+    memchr::memchr_iter(b'\n', window)
+        .find(|&at| object_starts(window, at + 1, key))
+        .map(|at| (at + 1, at + 1))
+}
+
+/// In a window of CSV: the first row end outside quotes before a row,
+/// reading the window both as starting outside a quoted cell and inside
+/// one, and believing the reading that stumbles less (a closing quote not
+/// followed by a separator or a line break, a quote inside a cell that is
+/// not quoted: what an export does not write); the cut is after it.
+fn csv_cut(window: &[u8], separator: u8) -> Option<(usize, usize)> {
+    let read = |inside: bool| {
+        let mut quotes = QuoteTracker::inside(separator, inside);
+        let (mut stumbles, mut cut) = (0usize, None);
+        let mut at = 0;
+        while at < window.len() {
+            let was_quoted = quotes.quoted();
+            let taken = quotes.step(window, at);
+            let byte = window[at];
+            if was_quoted && !quotes.quoted() {
+                let after = window.get(at + 1).copied();
+                if !matches!(after, None | Some(b'\n' | b'\r')) && after != Some(separator) {
+                    stumbles += 1;
+                }
+            } else if !was_quoted && !quotes.quoted() && byte == b'"' {
+                // A quote inside a cell that is not quoted.
+                stumbles += 1;
+            }
+            if cut.is_none()
+                && !quotes.quoted()
+                && byte == b'\n'
+                && !matches!(window.get(at + 1), None | Some(b'\n' | b'\r'))
+            {
+                cut = Some((at + 1, at + 1));
+            }
+            at += taken;
+        }
+        (stumbles, cut)
+    };
+    let (outside, inside) = (read(false), read(true));
+    if inside.0 < outside.0 {
+        inside.1
+    } else {
+        outside.1
+    }
+}
+
+/// What a worker needs to read one part of a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartJob {
+    options: ReadOptions,
+    run: Assessment,
+    /// Read before the part's bytes (`[`, or a CSV's header row)…
+    prefix: Vec<u8>,
+    /// …and after them (`]`).
+    suffix: Vec<u8>,
+}
+
+impl Wire for PartJob {
+    fn put(&self, out: &mut Writer) {
+        self.options.put(out);
+        self.run.put(out);
+        out.bytes(&self.prefix);
+        out.bytes(&self.suffix);
+    }
+
+    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        Ok(PartJob {
+            options: ReadOptions::take(from)?,
+            run: Assessment::take(from)?,
+            prefix: from.bytes()?.to_vec(),
+            suffix: from.bytes()?.to_vec(),
+        })
+    }
+}
+
+impl PartJob {
+    /// The job as bytes, for another worker.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Writer::with_capacity(64 + self.prefix.len());
+        self.put(&mut out);
+        out.into_bytes()
+    }
+
+    /// A job from [`PartJob::to_bytes`].
+    ///
+    /// # Errors
+    /// [`WireError`] when the bytes are not a job.
+    pub fn from_bytes(bytes: &[u8]) -> Result<PartJob, WireError> {
+        let mut from = WireReader::new(bytes);
+        let job = PartJob::take(&mut from)?;
+        from.end()?;
+        Ok(job)
+    }
+
+    /// Starts reading the part: its bytes go to [`PartReader::push`].
+    ///
+    /// # Errors
+    /// [`IngestError`] when the bytes before the part cannot be read.
+    pub fn start(&self) -> Result<PartReader, IngestError> {
+        let mut reader = PartReader {
+            reader: Reader::with_options(&self.options),
+            run: self.run,
+            assessed: Assessed {
+                customers: Customers::new(self.run.as_of),
+                positions: Vec::new(),
+                rejected: Vec::new(),
+            },
+            suffix: self.suffix.clone(),
+            newlines: 0,
+        };
+        reader.feed(&self.prefix)?;
+        Ok(reader)
+    }
+}
+
+impl Wire for Rejection<'static> {
+    fn put(&self, out: &mut Writer) {
+        self.position.put(out);
+        out.str(&self.reason);
+        out.str(&self.record);
+    }
+
+    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        Ok(Rejection {
+            position: Position::take(from)?,
+            reason: from.str()?.to_owned(),
+            record: from.str()?.to_owned().into(),
+        })
+    }
+}
+
+/// One part being read: chunks of its bytes in, records assessed as they
+/// come.
 #[derive(Debug)]
-enum Assessed {
-    Customer(Position, Customer),
-    Rejected(Rejection<'static>),
+pub struct PartReader {
+    reader: Reader,
+    run: Assessment,
+    assessed: Assessed,
+    suffix: Vec<u8>,
+    /// Line breaks in the part's own bytes.
+    newlines: usize,
+}
+
+/// The records of a part: its customers in source order (each a row of
+/// `customers`, where it is at the same index of `positions`), and its
+/// rejected records in source order. (Which comes first between a
+/// customer and a rejection does not matter: customers go to the deduper,
+/// rejections to their list.)
+#[derive(Debug)]
+struct Assessed {
+    customers: Customers,
+    positions: Vec<Position>,
+    rejected: Vec<Rejection<'static>>,
+}
+
+impl Assessed {
+    /// Assesses one item of a part.
+    fn take(&mut self, item: &SourceItem<'_>, run: &Assessment) {
+        let assessed = match &item.parsed {
+            Ok(record) => assess(record, run, &mut self.customers),
+            Err(reason) => Err(reason.clone()),
+        };
+        match assessed {
+            Ok(customer) => {
+                self.customers.push(customer);
+                self.positions.push(item.position);
+            }
+            Err(reason) => self.rejected.push(Rejection {
+                position: item.position,
+                reason,
+                record: item.raw.to_owned().into(),
+            }),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.positions.len() + self.rejected.len()
+    }
+}
+
+impl PartReader {
+    /// Takes the next chunk of the part's bytes.
+    ///
+    /// # Errors
+    /// [`IngestError`] when the part cannot be read (the file is then read
+    /// in one piece for its error).
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), IngestError> {
+        self.newlines += memchr::memchr_iter(b'\n', chunk).count();
+        self.feed(chunk)
+    }
+
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), IngestError> {
+        let PartReader {
+            reader,
+            run,
+            assessed,
+            ..
+        } = self;
+        reader.push(bytes, &mut |item| assessed.take(item, run))
+    }
+
+    /// Records read so far.
+    pub fn records_read(&self) -> usize {
+        self.assessed.len()
+    }
+
+    /// Ends the part.
+    ///
+    /// # Errors
+    /// [`IngestError`] when the part cannot be read, e.g. because it ends
+    /// inside a value (the cut was not a boundary).
+    pub fn finish(mut self) -> Result<PartOutput, IngestError> {
+        let suffix = std::mem::take(&mut self.suffix);
+        self.feed(&suffix)?;
+        let PartReader {
+            mut reader,
+            run,
+            mut assessed,
+            newlines,
+            ..
+        } = self;
+        let format = reader.finish(&mut |item| assessed.take(item, &run))?;
+        Ok(PartOutput {
+            assessed,
+            format,
+            mapping: reader.mapping(),
+            values: reader.values_read(),
+            newlines,
+        })
+    }
 }
 
 /// One part, read and assessed.
 #[derive(Debug)]
 pub struct PartOutput {
-    customers: Customers,
-    records: Vec<Assessed>,
+    assessed: Assessed,
     format: InputFormat,
     mapping: Mapping,
+    /// Top-level values read (array elements, NDJSON values).
+    values: usize,
+    /// Line breaks in the part's own bytes.
+    newlines: usize,
+}
+
+/// A part as bytes: what it says about itself, the tables its customers
+/// refer to, each customer with its position, then its rejected records.
+/// The customers come one by one so that [`Merger::add_bytes`] merges them
+/// as it reads them, without a copy of the part in between.
+impl Wire for PartOutput {
+    fn put(&self, out: &mut Writer) {
+        self.format.put(out);
+        self.mapping.put(out);
+        out.usize(self.values);
+        out.usize(self.newlines);
+        let assessed = &self.assessed;
+        assessed.customers.put_tables(out);
+        out.usize(assessed.positions.len());
+        for (customer, position) in assessed.customers.rows().iter().zip(&assessed.positions) {
+            customer.put(out);
+            position.put(out);
+        }
+        out.list(&assessed.rejected);
+    }
+
+    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        let format = InputFormat::take(from)?;
+        let mapping = Mapping::take(from)?;
+        let values = from.usize()?;
+        let newlines = from.usize()?;
+        let mut customers = Customers::take_tables(from)?;
+        let mut positions = Vec::new();
+        for _ in 0..from.usize()? {
+            let customer = Customer::take(from)?;
+            if !customers.holds(&customer) {
+                return Err(WireError);
+            }
+            customers.push(customer);
+            positions.push(Position::take(from)?);
+        }
+        Ok(PartOutput {
+            assessed: Assessed {
+                customers,
+                positions,
+                rejected: from.list()?,
+            },
+            format,
+            mapping,
+            values,
+            newlines,
+        })
+    }
+}
+
+impl PartOutput {
+    /// The part as bytes, for the worker that merges.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        // About 24 bytes a customer.
+        let mut out = Writer::with_capacity(4096 + 24 * self.assessed.len());
+        self.put(&mut out);
+        out.into_bytes()
+    }
+
+    /// A part from [`PartOutput::to_bytes`].
+    ///
+    /// # Errors
+    /// [`WireError`] when the bytes are not a part.
+    pub fn from_bytes(bytes: &[u8]) -> Result<PartOutput, WireError> {
+        let mut from = WireReader::new(bytes);
+        let part = PartOutput::take(&mut from)?;
+        from.end()?;
+        Ok(part)
+    }
+
+    /// Records read.
+    pub fn records_read(&self) -> usize {
+        self.assessed.len()
+    }
 }
 
 /// Reads and assesses part `index` of `input` cut by `plan`.
@@ -463,103 +792,260 @@ pub fn read_part(
     input: &[u8],
     plan: &Plan,
     index: usize,
+    file_name: &str,
     settings: &RunSettings,
     options: &ReadOptions,
 ) -> Result<PartOutput, IngestError> {
-    let mut options = options.clone();
-    if index > 0 {
-        if let Some((spec, _)) = &plan.mapping {
-            options.mapping = spec.clone();
-        }
-    }
-    let mut reader = Reader::with_options(&options);
-    let run = Assessment {
-        seed: settings.seed,
-        as_of: settings.as_of,
-        simulate: settings.simulate,
-    };
-    let mut customers = Customers::new(settings.as_of);
-    let mut records = Vec::new();
-    let mut sink = |item: &SourceItem<'_>| {
-        let assessed = match &item.parsed {
-            Ok(record) => assess(record, &run, &mut customers),
-            Err(reason) => Err(reason.clone()),
-        };
-        records.push(match assessed {
-            Ok(customer) => Assessed::Customer(item.position, customer),
-            Err(reason) => Assessed::Rejected(Rejection {
-                position: item.position,
-                reason,
-                record: item.raw.to_owned().into(),
-            }),
-        });
-    };
-    for piece in plan.pieces(input, index) {
-        reader.push(piece, &mut sink)?;
-    }
-    let format = reader.finish(&mut sink)?;
-    Ok(PartOutput {
-        customers,
-        records,
-        format,
-        mapping: reader.mapping(),
-    })
+    let mut reader = plan.job(index, file_name, settings, options).start()?;
+    reader.push(&input[plan.bounds(index)])?;
+    reader.finish()
 }
 
-/// The layout of the whole file from its parts': an array whose parts
-/// disagree mixes records and envelopes.
-fn merged_format(parts: &[PartOutput]) -> InputFormat {
-    let first = parts.first().map_or(InputFormat::RecordArray, |p| p.format);
-    if parts.iter().all(|part| part.format == first) {
-        first
-    } else {
-        InputFormat::MixedArray
+/// The parts do not make up the file as it was cut (a cut that was no
+/// boundary, a part that reads as another layout): read the file in one
+/// piece instead, which also names any error where a one-part run does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadWhole;
+
+/// What came before a part in the file, counted by the parts before it.
+#[derive(Debug, Default, Clone, Copy)]
+struct Before {
+    elements: usize,
+    lines: usize,
+    rows: usize,
+}
+
+/// Where a record of a part is in the whole file.
+fn place(cut: Cut, before: Before, mut position: Position) -> Position {
+    match cut {
+        Cut::Whole => {}
+        Cut::Array => {
+            if let Some(envelope) = position.envelope {
+                position.envelope = Some(envelope + before.elements);
+            } else if position.page.is_none() {
+                position.record = position.record.map(|r| r + before.elements);
+            }
+        }
+        Cut::Values => position.line = position.line.map(|l| l + before.lines),
+        // Every row after the header is one record.
+        Cut::Csv => position.row = position.row.map(|r| r + before.rows),
+    }
+    position
+}
+
+/// The parts of a file merged one at a time, in file order, into its
+/// report: a part is merged as soon as it and the parts before it are
+/// read, while later parts are still being read elsewhere.
+#[derive(Debug)]
+pub struct Merger {
+    cut: Cut,
+    parts: usize,
+    /// The mapping the plan decided, if it did.
+    decided: Option<Mapping>,
+    builder: ReportBuilder<'static>,
+    before: Before,
+    /// The first part's layout, and whether another part's differs.
+    format: Option<InputFormat>,
+    mixed: bool,
+    /// The first part's mapping.
+    mapping: Option<Mapping>,
+    added: usize,
+    /// A part was refused, or its bytes were bad after some of it was merged.
+    broken: bool,
+}
+
+impl Merger {
+    /// Merges the parts of a file cut by `plan`, for a run with `settings`.
+    pub fn new(plan: &Plan, settings: &RunSettings) -> Merger {
+        Merger {
+            cut: plan.cut,
+            parts: plan.len(),
+            decided: plan.mapping.as_ref().map(|(_, mapping)| mapping.clone()),
+            builder: ReportBuilder::new(settings),
+            before: Before::default(),
+            format: None,
+            mixed: false,
+            mapping: None,
+            added: 0,
+            broken: false,
+        }
+    }
+
+    /// Parts merged so far.
+    pub fn merged(&self) -> usize {
+        self.added
+    }
+
+    /// Records of the parts merged so far.
+    pub fn records_read(&self) -> usize {
+        self.builder.records_read()
+    }
+
+    /// Takes the layout of the next part, unless it would not read as the
+    /// file does.
+    fn start_part(&mut self, format: InputFormat, values: usize) -> Result<(), ReadWhole> {
+        let fits = match self.cut {
+            Cut::Whole => true,
+            Cut::Array => matches!(
+                format,
+                InputFormat::RecordArray | InputFormat::EnvelopeArray | InputFormat::MixedArray
+            ),
+            // One value alone would be read as a file of one value.
+            Cut::Values => format == InputFormat::Ndjson && values >= 2,
+            Cut::Csv => format == InputFormat::Csv,
+        };
+        if self.broken || !fits || self.added >= self.parts {
+            self.broken = true;
+            return Err(ReadWhole);
+        }
+        match self.format {
+            None => self.format = Some(format),
+            // Parts of an array that disagree mix records and envelopes.
+            Some(first) => self.mixed |= first != format,
+        }
+        Ok(())
+    }
+
+    /// Moves past a part just merged.
+    fn end_part(&mut self, values: usize, newlines: usize, rows: usize, mapping: Mapping) {
+        self.before.elements += values;
+        self.before.lines += newlines;
+        self.before.rows += rows;
+        self.mapping.get_or_insert(mapping);
+        self.added += 1;
+    }
+
+    /// Merges the next part.
+    ///
+    /// # Errors
+    /// [`ReadWhole`] when it would not read as the file does.
+    pub fn add(&mut self, part: PartOutput) -> Result<(), ReadWhole> {
+        self.start_part(part.format, part.values)?;
+        let Assessed {
+            customers,
+            positions,
+            rejected,
+        } = part.assessed;
+        let renumbering = self.builder.take_texts(&customers);
+        let (cut, before) = (self.cut, self.before);
+        for (position, customer) in positions.into_iter().zip(customers.rows()) {
+            self.builder
+                .add_assessed(place(cut, before, position), renumbering.apply(customer));
+        }
+        let rows = customers.len() + rejected.len();
+        for rejection in rejected {
+            self.builder.add_rejected(Rejection {
+                position: place(cut, before, rejection.position),
+                ..rejection
+            });
+        }
+        self.end_part(part.values, part.newlines, rows, part.mapping);
+        Ok(())
+    }
+
+    /// Merges the next part from its bytes ([`PartOutput::to_bytes`]) as it
+    /// reads them.
+    ///
+    /// # Errors
+    /// [`ReadWhole`] when the bytes are not a part, or it would not read as
+    /// the file does.
+    pub fn add_bytes(&mut self, bytes: &[u8]) -> Result<(), ReadWhole> {
+        let mut from = WireReader::new(bytes);
+        let read = self.read_part(&mut from).and_then(|()| from.end());
+        read.map_err(|WireError| {
+            self.broken = true;
+            ReadWhole
+        })
+    }
+
+    fn read_part(&mut self, from: &mut WireReader<'_>) -> Result<(), WireError> {
+        let format = InputFormat::take(from)?;
+        let mapping = Mapping::take(from)?;
+        let values = from.usize()?;
+        let newlines = from.usize()?;
+        self.start_part(format, values)
+            .map_err(|ReadWhole| WireError)?;
+        let customers = Customers::take_tables(from)?;
+        let renumbering = self.builder.take_texts(&customers);
+        let (cut, before) = (self.cut, self.before);
+        let count = from.usize()?;
+        for _ in 0..count {
+            let customer = Customer::take(from)?;
+            if !customers.holds(&customer) {
+                return Err(WireError);
+            }
+            let position = Position::take(from)?;
+            self.builder
+                .add_assessed(place(cut, before, position), renumbering.apply(&customer));
+        }
+        let rejected = from.usize()?;
+        for _ in 0..rejected {
+            let rejection = Rejection::take(from)?;
+            self.builder.add_rejected(Rejection {
+                position: place(cut, before, rejection.position),
+                ..rejection
+            });
+        }
+        self.end_part(values, newlines, count + rejected, mapping);
+        Ok(())
+    }
+
+    /// The report of the file named `file_name`, made at `export_timestamp`.
+    ///
+    /// # Errors
+    /// [`ReadWhole`] when a part was refused or is missing, or no part
+    /// holds a record: the file is then read in one piece.
+    pub fn finish(
+        mut self,
+        file_name: &str,
+        export_timestamp: DateTime<Utc>,
+    ) -> Result<Report<'static>, ReadWhole> {
+        if self.broken || self.added != self.parts || self.builder.records_read() == 0 {
+            return Err(ReadWhole);
+        }
+        let format = match (self.format, self.mixed) {
+            (Some(_), true) => InputFormat::MixedArray,
+            (Some(format), false) => format,
+            (None, _) => return Err(ReadWhole),
+        };
+        let source = SourceInfo::Upload {
+            file_name: file_name.to_owned(),
+            format,
+            workers: self.parts,
+            via: None,
+        };
+        let mapping = match self.decided {
+            Some(decided) => decided,
+            None => self.mapping.unwrap_or_default(),
+        };
+        self.builder.stamp(export_timestamp);
+        Ok(self.builder.finish(source, mapping))
     }
 }
 
 /// The report of the whole file from its parts, in file order.
 ///
 /// # Errors
-/// [`IngestError::NoRecords`] when no part holds a record.
+/// [`ReadWhole`] when the parts do not make up the file as cut, or hold no
+/// record: the file is then read in one piece.
 pub fn merge(
     plan: &Plan,
     parts: Vec<PartOutput>,
     file_name: &str,
     settings: &RunSettings,
-) -> Result<Report<'static>, IngestError> {
-    let mut builder = ReportBuilder::new(settings);
-    let format = merged_format(&parts);
-    let mut rows_before = 0;
-    let mut mapping = None;
-    for (index, part) in parts.into_iter().enumerate() {
-        let count = part.records.len();
-        let renumbering = builder.take_texts(&part.customers);
-        for record in part.records {
-            match record {
-                Assessed::Customer(position, customer) => builder.add_assessed(
-                    plan.place(index, rows_before, position),
-                    renumbering.apply(&customer),
-                ),
-                Assessed::Rejected(rejection) => builder.add_rejected(Rejection {
-                    position: plan.place(index, rows_before, rejection.position),
-                    ..rejection
-                }),
-            }
-        }
-        rows_before += count;
-        mapping.get_or_insert(part.mapping);
+) -> Result<Report<'static>, ReadWhole> {
+    let mut merger = Merger::new(plan, settings);
+    for part in parts {
+        merger.add(part)?;
     }
-    let mapping = match &plan.mapping {
-        Some((_, decided)) => decided.clone(),
-        None => mapping.unwrap_or_default(),
-    };
-    builder.finish_upload(file_name.to_owned(), format, mapping)
+    merger.finish(file_name, settings.export_timestamp)
 }
 
 /// [`process_upload_with`] in at most `parts` parts, read one after the
 /// other (a front end with threads or workers reads them at once with
-/// [`read_part`] and hands them to [`merge`]). The same report, byte for
-/// byte, whatever `parts`.
+/// [`read_part`] or a [`PartJob`] and hands them to [`merge`]). The same
+/// report, byte for byte, whatever `parts`, but for
+/// `metadata.source.workers`.
 ///
 /// # Errors
 /// As [`process_upload_with`], at the same place.
@@ -572,7 +1058,7 @@ pub fn process_upload_in_parts<'a>(
 ) -> Result<Report<'a>, IngestError> {
     let read = options.clone().for_file(file_name);
     let plan = Plan::new(input, &read, parts);
-    process_planned(input, file_name, settings, options, &plan)
+    process_planned(input, file_name, settings, options, &plan).0
 }
 
 /// [`process_upload_in_parts`] with the parts read at once, one thread each
@@ -596,8 +1082,8 @@ pub fn process_upload_threads<'a>(
     let outputs: Result<Vec<PartOutput>, IngestError> = std::thread::scope(|scope| {
         let running: Vec<_> = (0..plan.len())
             .map(|index| {
-                let (plan, read) = (&plan, &read);
-                scope.spawn(move || read_part(input, plan, index, settings, read))
+                let plan = &plan;
+                scope.spawn(move || read_part(input, plan, index, file_name, settings, options))
             })
             .collect();
         running
@@ -605,31 +1091,34 @@ pub fn process_upload_threads<'a>(
             .map(|thread| thread.join().unwrap_or(Err(IngestError::Empty)))
             .collect()
     });
-    match outputs {
-        Ok(outputs) => merge(&plan, outputs, file_name, settings),
-        Err(_) => process_upload_with(input, file_name, settings, options),
+    match outputs.map(|outputs| merge(&plan, outputs, file_name, settings)) {
+        Ok(Ok(report)) => Ok(report),
+        _ => process_upload_with(input, file_name, settings, options),
     }
 }
 
+/// The report of `input` cut by `plan`, and whether it was merged from
+/// the parts (false: read in one piece).
 fn process_planned<'a>(
     input: &'a [u8],
     file_name: &str,
     settings: &RunSettings,
     options: &ReadOptions,
     plan: &Plan,
-) -> Result<Report<'a>, IngestError> {
-    if plan.len() < 2 {
-        return process_upload_with(input, file_name, settings, options);
+) -> (Result<Report<'a>, IngestError>, bool) {
+    if plan.len() >= 2 {
+        let outputs: Result<Vec<PartOutput>, IngestError> = (0..plan.len())
+            .map(|index| read_part(input, plan, index, file_name, settings, options))
+            .collect();
+        if let Ok(Ok(report)) = outputs.map(|outputs| merge(plan, outputs, file_name, settings)) {
+            return (Ok(report), true);
+        }
     }
-    let read = options.clone().for_file(file_name);
-    let outputs: Result<Vec<PartOutput>, IngestError> = (0..plan.len())
-        .map(|index| read_part(input, plan, index, settings, &read))
-        .collect();
-    match outputs {
-        Ok(outputs) => merge(plan, outputs, file_name, settings),
-        // The first error of the file is found where a one-part run finds it.
-        Err(_) => process_upload_with(input, file_name, settings, options),
-    }
+    // One piece, or the first error of the file where a one-part run finds it.
+    (
+        process_upload_with(input, file_name, settings, options),
+        false,
+    )
 }
 
 #[cfg(test)]

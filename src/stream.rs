@@ -87,7 +87,13 @@ pub enum UploadEventKind {
         file_name: String,
         /// Its size.
         bytes: u64,
+        /// Workers reading it at once, one part each (1: in one piece).
+        workers: usize,
     },
+    /// A part could not be read on its own (a cut that was no boundary,
+    /// or the file has an error): the file is read again in one piece,
+    /// which names any error where a one-piece run does.
+    ReadInOnePiece,
     /// The whole file was read and its records processed.
     UploadRead {
         /// Bytes read.
@@ -134,11 +140,12 @@ fn layout(format: InputFormat) -> &'static str {
 
 impl UploadEventKind {
     /// Every kind, as events carry it in `kind`, with how people read it.
-    pub(crate) const KINDS: [(&'static str, &'static str); 4] = [
+    pub(crate) const KINDS: [(&'static str, &'static str); 5] = [
         ("upload_started", "Reading started"),
         ("upload_read", "File read"),
         ("report_built", "Report built"),
         ("upload_failed", "File not read"),
+        ("read_in_one_piece", "Read in one piece"),
     ];
 
     /// This event's kind, as it carries it in `kind`.
@@ -149,6 +156,7 @@ impl UploadEventKind {
             UploadEventKind::UploadRead { .. } => 1,
             UploadEventKind::ReportBuilt { .. } => 2,
             UploadEventKind::UploadFailed { .. } => 3,
+            UploadEventKind::ReadInOnePiece => 4,
         };
         UploadEventKind::KINDS[at].0
     }
@@ -175,9 +183,24 @@ impl UploadEventKind {
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub fn at(self, at: DateTime<Utc>) -> UploadEvent {
         let (level, message) = match &self {
-            UploadEventKind::UploadStarted { file_name, bytes } => (
+            UploadEventKind::UploadStarted {
+                file_name,
+                bytes,
+                workers,
+            } => (
                 Level::Info,
-                format!("Reading {file_name} ({})", size(*bytes)),
+                match workers {
+                    0 | 1 => format!("Reading {file_name} ({})", size(*bytes)),
+                    n => format!(
+                        "Reading {file_name} ({}) in {n} parts, one worker each",
+                        size(*bytes)
+                    ),
+                },
+            ),
+            UploadEventKind::ReadInOnePiece => (
+                Level::Info,
+                "A part of the file could not be read on its own: reading the file in one piece"
+                    .to_owned(),
             ),
             UploadEventKind::UploadRead {
                 bytes,
@@ -259,6 +282,7 @@ mod tests {
             UploadEventKind::UploadStarted {
                 file_name: String::new(),
                 bytes: 0,
+                workers: 1,
             },
             UploadEventKind::UploadRead {
                 bytes: 0,
@@ -273,6 +297,7 @@ mod tests {
                 process_ms: 0,
             },
             UploadEventKind::UploadFailed { code: "utf16" },
+            UploadEventKind::ReadInOnePiece,
         ];
         let names: Vec<&str> = each.iter().map(UploadEventKind::name).collect();
         assert_eq!(names, UploadEventKind::KINDS.map(|(name, _)| name));

@@ -485,6 +485,19 @@ mod tests {
             json["settings"][5]["limit"]["default"],
             serde_json::Value::Null
         );
+        let workers = json["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|entry| entry["name"] == "workers")
+            .unwrap();
+        assert_eq!(
+            workers,
+            &serde_json::json!({
+                "name": "workers", "form_key": null, "query": "workers", "kind": "cores",
+                "limit": {"min": 1, "max": 16, "default": 8}, "on_by_default": null
+            })
+        );
         assert_eq!(json["max_pages"], 1000);
         assert_eq!(json["contract_fields"].as_array().map(Vec::len), Some(7));
         assert_eq!(
@@ -595,7 +608,7 @@ mod tests {
     fn event_kinds_are_every_fetch_and_upload_kind_and_the_pages_own() {
         let json = serde_json::to_value(vocabulary()).unwrap();
         let kinds = json["event_kinds"].as_array().unwrap();
-        assert_eq!(kinds.len(), 13 + 4 + 1);
+        assert_eq!(kinds.len(), 13 + 5 + 1);
         assert_eq!(
             kinds[3],
             serde_json::json!({"name": "retry", "label": "Retry after backoff", "of": "fetch"})
@@ -606,6 +619,10 @@ mod tests {
         );
         assert_eq!(kinds[13]["name"], "upload_started");
         assert_eq!(kinds[13]["of"], "upload");
+        assert_eq!(
+            kinds[17],
+            serde_json::json!({"name": "read_in_one_piece", "label": "Read in one piece", "of": "upload"})
+        );
         assert_eq!(
             kinds[17],
             serde_json::json!({"name": "exported", "label": "File downloaded", "of": "page"})

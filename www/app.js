@@ -16,7 +16,7 @@ import {
 } from './remember.js';
 import { RunLog } from './runlog.js';
 import {
-  applyLimits, applyQuery, defaultApiUrl, fetchForm, mappingQuery, settingInput, shareableUrl, showShape, today,
+  applyLimits, applyQuery, coreCounts, defaultApiUrl, fetchForm, mappingQuery, settingInput, shareableUrl, showShape, today,
   useSettings,
 } from './settings.js';
 import { CustomerTable, describeCount } from './vtable.js';
@@ -161,6 +161,7 @@ function showSource() {
   $('api-settings').hidden = source() !== 'api';
   $('api-more-settings').hidden = source() !== 'api';
   $('file-settings').hidden = source() !== 'file';
+  $('file-more-settings').hidden = source() !== 'file';
   mapping.render();
   updateButtons();
 }
@@ -293,7 +294,7 @@ async function run({ retry = false } = {}) {
   const kind = source();
   mapping.stop();
   const request = kind === 'file'
-    ? { type: 'upload', file: chosenFile, seed: $('seed').value, asOf: $('as-of').value, options: { ...mapping.runOptions(), simulate: $('simulate').checked } }
+    ? { type: 'upload', file: chosenFile, seed: $('seed').value, asOf: $('as-of').value, options: { ...mapping.runOptions(), simulate: $('simulate').checked, ...coreCounts() } }
     : { type: 'fetch', form: fetchForm({ refresh: !retry && $('refresh').checked, map: mapping.runMap('api') }) };
   startProgress(kind);
   if ($('resume-offer').contains(document.activeElement)) $('run').focus();
@@ -482,7 +483,10 @@ async function cancel() {
   if (running.source === 'api') {
     await client.ask({ type: 'cancel' });
   } else {
-    // Reading and processing a file is synchronous work in the worker: end it.
+    // Reading and processing a file is synchronous work in the worker: end
+    // it, and with it the part workers it started. (Ending those first
+    // from the worker, just before the worker itself, leaves Chromium with
+    // a worker that never goes away.)
     client.restart();
   }
 }

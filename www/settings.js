@@ -171,6 +171,14 @@ export function shareableUrl(mapping = {}, apiUrl = '') {
 }
 
 /**
+ * The count a `cores` setting takes when left empty: this device's cores
+ * (`navigator.hardwareConcurrency`), at most the limit's default.
+ */
+export function deviceCores({ min, max, default: most }) {
+  return Math.max(min, Math.min(navigator.hardwareConcurrency || min, most ?? max));
+}
+
+/**
  * Puts the core's limits on the inputs: a number's `min`, `max` and default
  * (as the placeholder), and a hint saying the range and default.
  */
@@ -186,6 +194,12 @@ export function applyLimits() {
       input.max = String(max);
       input.placeholder = fallback === null ? 'API default' : String(fallback);
       hint?.append(` ${count(min)} to ${count(max)}; ${fallback === null ? 'empty: not sent' : `empty: ${count(fallback)}`}.`);
+    } else if (setting.kind === 'cores') {
+      const cores = deviceCores(setting.limit);
+      input.min = String(min);
+      input.max = String(max);
+      input.placeholder = String(cores);
+      hint?.append(` ${count(min)} to ${count(max)}; empty: this device's cores, at most ${count(fallback)} (here ${count(cores)}).`);
     } else {
       hint?.append(` A whole number from ${count(min)} to ${count(max)}.`);
     }
@@ -207,4 +221,16 @@ export function fetchForm(given = {}) {
     else if (inUse(input)) form[setting.form_key] = setting.kind === 'flag' ? input.checked : input.value;
   }
   return form;
+}
+
+/**
+ * The `cores` settings (the number of workers) as a run takes them, by the
+ * core's names: as typed, or this device's count when empty. The core
+ * checks what was typed.
+ */
+export function coreCounts() {
+  return Object.fromEntries(settings.filter((setting) => setting.kind === 'cores').map((setting) => {
+    const typed = settingInput(setting.name)?.value.trim() ?? '';
+    return [setting.name, typed === '' ? String(deviceCores(setting.limit)) : typed];
+  }));
 }

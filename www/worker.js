@@ -7,12 +7,16 @@
 //   vocabulary                    -> {vocabulary}            (the core's names and limits)
 //   seed                          -> {seed}
 //   redact-url {url}              -> {url}                   (secrets in the query as ***)
-//   upload {file, seed, asOf, options: {map, separator}} -> {metadata, rejected, duplicates, millis}
+//   upload {file, seed, asOf, options: {map, separator, simulate, workers}} -> {metadata, rejected, duplicates, millis}
 //                                    (+ 'read-progress' and 'event' messages: the run log)
+//                                    (workers > 1: the file is cut into parts read at once by
+//                                    part workers, part-worker.js, and this one; see partsUpload)
 //   fetch {form}                  -> {metadata, rejected, duplicates, millis, cachedPages}
 //                                    (form.map: the field mapping, as for the upload)
 //                                    (+ 'event' messages: run log and progress)
-//   cancel                        -> {}                      (aborts a running fetch)
+//   cancel                        -> {}                      (aborts a running fetch; an upload is
+//                                                              cancelled by ending this worker, and
+//                                                              its part workers with it)
 //   stored                        -> {stored: {pages, bytes}} (pages kept on this device)
 //   forget-stored                 -> {stored: {pages, bytes}} (forgets them first)
 //   view {sort, descending, search, bucket, issue} -> {count}
@@ -25,8 +29,10 @@
 // vocabulary's error_details: `field`, `line`, `column`, `page`,
 // `pages_fetched`) that it has. Every code is the core's (error_codes).
 import init, {
-  UploadSession, cachedPages, fetchAndProcess, forgetStoredPages, randomSeed, redactUrl, storedPages, vocabulary,
+  PartSession, SplitUpload, UploadSession, cachedPages, fetchAndProcess, forgetStoredPages, randomSeed, redactUrl,
+  storedPages, vocabulary,
 } from './pkg/customer_pipeline.js';
+import { breather } from './breathe.js';
 import { changesHandlers, forgetChanges } from './changes-worker.js';
 import { mappingHandlers } from './mapping-worker.js';
 
@@ -37,7 +43,24 @@ function codedError(message, { code }) {
   return error;
 }
 
-const ready = init().catch((error) => {
+/**
+ * The WebAssembly module, compiled once: this worker runs it, and the part
+ * workers of an upload in parts are handed it (a compiled module can be
+ * posted to another worker; it is not compiled again there).
+ */
+async function compileModule() {
+  const response = await fetch(new URL('./pkg/customer_pipeline_bg.wasm', import.meta.url));
+  if (!response.ok) throw new Error(`HTTP ${response.status} for the module`);
+  try {
+    return await WebAssembly.compileStreaming(response.clone());
+  } catch {
+    // A host that does not send application/wasm: compile from the bytes.
+    return WebAssembly.compile(await response.arrayBuffer());
+  }
+}
+
+const compiled = compileModule();
+const ready = compiled.then((module) => init({ module_or_path: module })).catch((error) => {
   throw codedError(`The WebAssembly module could not be loaded (${error.message}). `
     + 'Build it with the README\'s run command, then reload the page.', { code: 'internal' });
 });
@@ -80,10 +103,13 @@ async function streamUpload(file, id, seed, asOf, options) {
     const reader = file.stream().getReader();
     let loaded = 0;
     let lastReport = 0;
+    // Cancel ends this worker: between chunks, it must look at its tasks.
+    const breathe = breather();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       session.push(value);
+      await breathe();
       loaded += value.length;
       const now = performance.now();
       if (now - lastReport > 50) {
@@ -98,6 +124,154 @@ async function streamUpload(file, id, seed, asOf, options) {
   }
 }
 
+// ---------- an upload in parts ----------
+
+/**
+ * Starts a part worker (part-worker.js) and hands it the compiled module.
+ * Part workers live for one run: each holds its part's memory, which a
+ * WebAssembly instance never gives back, so they end with the run.
+ */
+async function startPartWorker() {
+  const worker = new Worker(new URL('./part-worker.js', import.meta.url), { type: 'module' });
+  partWorkers.add(worker);
+  worker.postMessage({ type: 'module', module: await compiled });
+  return worker;
+}
+
+/** The part workers of the upload running now. */
+const partWorkers = new Set();
+
+/** Ends the part workers at once (the run is over). */
+function stopPartWorkers() {
+  for (const worker of partWorkers) worker.terminate();
+  partWorkers.clear();
+}
+
+/**
+ * Has `worker` read one part: its job (from the core) and its slice of the
+ * file. Resolves with the part's bytes; `onProgress({loaded, records})`.
+ */
+function readInWorker(worker, job, blob, onProgress) {
+  return new Promise((resolve, reject) => {
+    worker.onmessage = ({ data }) => {
+      if (data.type === 'progress') onProgress(data);
+      else if (data.type === 'done') resolve(data.bytes);
+      else reject(codedError(data.message, { code: data.code }));
+    };
+    worker.onerror = (event) => reject(codedError(event.message || 'A part worker failed.', { code: 'internal' }));
+    // The job's buffer is the worker's now (transferred, not copied).
+    worker.postMessage({ type: 'part', job, blob }, [job.buffer]);
+  });
+}
+
+/** Reads a slice of the file here, into `session`; `onChunk(bytes)` after each chunk. */
+async function readHere(session, blob, onChunk, stopped) {
+  const reader = blob.stream().getReader();
+  const breathe = breather();
+  for (;;) {
+    await breathe();
+    const { done, value } = await reader.read();
+    if (done) return;
+    if (stopped()) {
+      reader.cancel();
+      return;
+    }
+    session.push(value);
+    onChunk(value.length);
+  }
+}
+
+/**
+ * An upload cut into parts at record boundaries (the core plans the cut from
+ * the file's start and a window at each cut): this worker reads part 0, one
+ * part worker each of the others, from slices of the file (`File.slice`: no
+ * copy of the file is made here); their results come back as bytes
+ * (transferred) and the core merges them into the one-piece report. Returns
+ * null when the file is read in one piece instead: it cannot be cut, or a
+ * part could not be read on its own (then the one-piece run names any
+ * error where it is).
+ */
+async function partsUpload(file, id, seed, asOf, options) {
+  const split = new SplitUpload(file.name, file.size, seed, asOf, postEvent(id), JSON.stringify(options));
+  let parts = 0;
+  try {
+    const want = Number(options?.workers ?? 1);
+    // Started while the cut is planned.
+    const starting = Array.from({ length: Math.max(0, want - 1) }, () => startPartWorker());
+    for (let wanted = split.wants(); wanted; wanted = split.wants()) {
+      const [start, length] = wanted;
+      split.give(new Uint8Array(await file.slice(start, start + length).arrayBuffer()));
+    }
+    parts = split.plan();
+    if (parts < 2) return null;
+    const pool = await Promise.all(starting);
+
+    const loaded = new Array(parts).fill(0);
+    const records = new Array(parts).fill(0);
+    let lastReport = 0;
+    const progress = () => {
+      const now = performance.now();
+      if (now - lastReport < 50) return;
+      lastReport = now;
+      const sum = (values) => values.reduce((a, b) => a + b, 0);
+      self.postMessage({ type: 'read-progress', id, loaded: sum(loaded), total: file.size, records: sum(records) });
+    };
+    const slice = (index) => {
+      const [start, end] = split.bounds(index);
+      return file.slice(start, end);
+    };
+    let failed = null;
+    const others = pool.slice(0, parts - 1).map((worker, at) => {
+      const index = at + 1;
+      return readInWorker(worker, split.job(index), slice(index), (data) => {
+        loaded[index] = data.loaded;
+        records[index] = data.records;
+        progress();
+      }).then((bytes) => split.addPart(index, bytes), (error) => {
+        failed = error;
+        throw error;
+      });
+    });
+    const all = Promise.all(others);
+    all.catch(() => {});
+
+    const own = new PartSession(split.job(0));
+    try {
+      await readHere(own, slice(0), (length) => {
+        loaded[0] += length;
+        records[0] = own.recordsRead;
+        progress();
+      }, () => failed !== null);
+      if (failed) throw failed;
+    } catch (error) {
+      own.free();
+      throw error;
+    }
+    split.addOwn(0, own);
+    await all;
+    const output = split.finish(new Date().toISOString());
+    if (output) return output;
+    split.readWhole();
+    return null;
+  } catch {
+    // A part that cannot be read on its own: the run in one piece says why, and where.
+    if (parts >= 2) split.readWhole();
+    return null;
+  } finally {
+    split.free();
+    stopPartWorkers();
+  }
+}
+
+/** Reads the file in parts when the settings ask for more than one worker, else (or when it cannot be) in one piece. */
+async function readUpload(file, id, seed, asOf, options) {
+  if (Number(options?.workers ?? 1) > 1) {
+    const output = await partsUpload(file, id, seed, asOf, options);
+    if (output) return output;
+  }
+  return streamUpload(file, id, seed, asOf, options);
+}
+
 const handlers = {
   vocabulary: async () => ({ vocabulary: await words }),
 
@@ -108,7 +282,7 @@ const handlers = {
   async upload({ id, file, seed, asOf, options }) {
     forget();
     const started = performance.now();
-    const output = await streamUpload(file, id, seed, asOf, options);
+    const output = await readUpload(file, id, seed, asOf, options);
     return { ...keep(output), millis: performance.now() - started };
   },
 

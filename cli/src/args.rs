@@ -43,7 +43,7 @@ pub(crate) fn flag(setting: Setting) -> String {
 fn value_name(kind: SettingKind) -> &'static str {
     match kind {
         SettingKind::Url => "URL",
-        SettingKind::WholeNumber | SettingKind::Seed => "N",
+        SettingKind::WholeNumber | SettingKind::Cores | SettingKind::Seed => "N",
         SettingKind::Date => "YYYY-MM-DD",
         SettingKind::Timestamp => "TIME",
         SettingKind::Mapping => "TEXT",
@@ -67,6 +67,12 @@ fn help(setting: Setting) -> String {
             " as field:column pairs, e.g. 'id:Customer ID,email:' (default: as proposed)".to_owned()
         }
         (SettingKind::Separator, _) => ": , ; tab or | (default: found from the header)".to_owned(),
+        (SettingKind::Cores, Some(limit)) => format!(
+            " ({} to {}, default this machine's cores, at most {})",
+            limit.min,
+            limit.max,
+            limit.default.unwrap_or(limit.max)
+        ),
         (SettingKind::Choice, _) => {
             format!(": {}", setting.choices().unwrap_or_default().join(", "))
         }

@@ -81,6 +81,7 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Res
         &UploadEventKind::UploadStarted {
             file_name: file_name.clone(),
             bytes: size,
+            workers: 1,
         }
         .at(Utc::now()),
     );

@@ -154,7 +154,7 @@ fn ndjson_from_standard_input_in_any_cut() {
     assert_eq!(metadata["rejected_records"], 1);
     assert_eq!(
         metadata["source"],
-        serde_json::json!({"kind": "upload", "file_name": "stdin", "format": "ndjson", "via": "cli"})
+        serde_json::json!({"kind": "upload", "file_name": "stdin", "format": "ndjson", "workers": 1, "via": "cli"})
     );
     // Sizes in the unit that fits, counts grouped: never "Read 0.1 MB".
     assert!(

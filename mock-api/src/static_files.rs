@@ -13,7 +13,8 @@ use crate::url::percent_decode;
 ///
 /// These policies are part of the page, not of the mock: **any static host
 /// that serves `www/` must send the same headers** ([`PAGE_CSP`] with
-/// `index.html`, [`WORKER_CSP`] with `worker.js`, and
+/// `index.html`, [`WORKER_CSP`] with `worker.js`, [`PART_WORKER_CSP`] with
+/// `part-worker.js`, and
 /// `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer` with
 /// every file). The page's `<meta>` policy repeats [`PAGE_CSP`] for hosts
 /// that cannot, but a `<meta>` cannot say `frame-ancestors` and does not
@@ -36,6 +37,12 @@ style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-
 pub const WORKER_CSP: &str =
     "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' http: https:";
 
+/// The Content-Security-Policy of the part workers, sent with
+/// `part-worker.js`: a part worker is handed the compiled module and a
+/// slice of the file, and reads it; it loads its module scripts and
+/// nothing else (no request at all).
+pub const PART_WORKER_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'";
+
 /// Headers every static file gets, plus the policy of the page or the
 /// worker when `file` is `index.html` or `worker.js`.
 pub fn security_headers(file: &Path) -> Vec<(&'static str, &'static str)> {
@@ -48,6 +55,7 @@ pub fn security_headers(file: &Path) -> Vec<(&'static str, &'static str)> {
     match file.file_name().and_then(|n| n.to_str()) {
         Some("index.html") => headers.push(("Content-Security-Policy", PAGE_CSP)),
         Some("worker.js") => headers.push(("Content-Security-Policy", WORKER_CSP)),
+        Some("part-worker.js") => headers.push(("Content-Security-Policy", PART_WORKER_CSP)),
         _ => {}
     }
     headers
@@ -203,6 +211,7 @@ mod tests {
         };
         assert_eq!(csp("/srv/www/index.html"), Some(PAGE_CSP));
         assert_eq!(csp("/srv/www/worker.js"), Some(WORKER_CSP));
+        assert_eq!(csp("/srv/www/part-worker.js"), Some(PART_WORKER_CSP));
         for file in [
             "/srv/www/app.js",
             "/srv/www/pkg/core_bg.wasm",

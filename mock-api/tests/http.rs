@@ -625,6 +625,7 @@ fn static_files_carry_security_headers() {
     std::fs::create_dir_all(&www).expect("mkdir");
     std::fs::write(www.join("index.html"), "<!doctype html><title>t</title>").expect("write");
     std::fs::write(www.join("worker.js"), "export {};").expect("write");
+    std::fs::write(www.join("part-worker.js"), "export {};").expect("write");
     std::fs::write(www.join("app.js"), "export {};").expect("write");
     let www_arg = www.to_string_lossy().to_string();
     let api = MockApi::start(&["--www", &www_arg]);
@@ -638,6 +639,10 @@ base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
         ("/", Some(page_csp)),
         ("/index.html", Some(page_csp)),
         ("/worker.js", Some(worker_csp)),
+        (
+            "/part-worker.js",
+            Some("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'"),
+        ),
         ("/app.js", None),
     ] {
         let reply = api.get(target);

@@ -71,6 +71,36 @@ impl Interner {
     pub(crate) fn len(&self) -> usize {
         self.spans.len()
     }
+
+    /// All the strings, one after another, and where each is: what
+    /// [`Interner::from_parts`] takes back.
+    pub(crate) fn parts(&self) -> (&str, &[Span]) {
+        (&self.text, &self.spans)
+    }
+
+    /// The interner whose [`Interner::parts`] are `text` and `spans`
+    /// (numbered as they were), or `None` when a span is not within `text`
+    /// at character boundaries, or two spans hold the same string.
+    pub(crate) fn from_parts(text: String, spans: Vec<Span>) -> Option<Interner> {
+        let mut table = HashTable::with_capacity(spans.len());
+        for (id, &span) in spans.iter().enumerate() {
+            let start = span.start as usize;
+            let piece = text.get(start..start.checked_add(span.len as usize)?)?;
+            let hash = hash(piece);
+            if table
+                .find(hash, |&other: &u32| {
+                    slice(&text, spans[other as usize]) == piece
+                })
+                .is_some()
+            {
+                return None;
+            }
+            table.insert_unique(hash, id as u32, |&other| {
+                hash_of(&text, spans[other as usize])
+            });
+        }
+        Some(Interner { text, spans, table })
+    }
 }
 
 fn hash_of(all: &str, span: Span) -> u64 {
@@ -92,6 +122,25 @@ mod tests {
         assert_eq!(interner.len(), 4);
         assert_eq!(interner.get(3), "ab");
         assert_eq!(interner.get(2), "");
+    }
+
+    #[test]
+    fn an_interner_comes_back_from_its_parts() {
+        let mut interner = Interner::default();
+        for text in ["b", "a", "", "Émile"] {
+            interner.intern(text);
+        }
+        let (text, spans) = interner.parts();
+        let mut back = Interner::from_parts(text.to_owned(), spans.to_vec()).unwrap();
+        assert_eq!(back.len(), 4);
+        assert_eq!(back.get(3), "Émile");
+        assert_eq!(back.intern("a"), 1, "found by content");
+        assert_eq!(back.intern("new"), 4);
+        // A span past the text, inside a character, or a string twice.
+        let span = |start, len| Span { start, len };
+        assert!(Interner::from_parts("ab".into(), vec![span(1, 2)]).is_none());
+        assert!(Interner::from_parts("É".into(), vec![span(0, 1)]).is_none());
+        assert!(Interner::from_parts("aa".into(), vec![span(0, 1), span(1, 1)]).is_none());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Helpers every floor shares, depending on nothing of the crate: stable
 //! hashing and SplitMix64, the clock, dates, values as sources give them,
 //! interned texts, the shape of a run's events, what an error carries
-//! to the page, and counts and sizes in words.
+//! to the page, counts and sizes in words, and the byte encoding of what
+//! one worker hands another.
 
 pub(crate) mod clock;
 pub mod dates;
@@ -13,4 +14,5 @@ pub(crate) mod interner;
 pub(crate) mod json_path;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod wire;
 pub(crate) mod words;

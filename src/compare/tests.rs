@@ -83,7 +83,7 @@ fn the_sample_report_is_read_whole() {
     assert_eq!(summary.export_timestamp, "2026-11-24T12:00:00Z");
     assert_eq!(
         summary.source.get(),
-        r#"{"kind":"upload","file_name":"reqres_users.json","format":"envelope_array"}"#
+        r#"{"kind":"upload","file_name":"reqres_users.json","format":"envelope_array","workers":1}"#
     );
     assert!(summary.complete);
     let ids: Vec<u64> = (0..previous.len()).map(|p| previous.id_at(p)).collect();
@@ -155,7 +155,8 @@ fn both_empty_give_an_empty_changes_file_byte_for_byte() {
     let previous = previous_of(&report);
     let changes = compare(&previous, &report);
     let text = String::from_utf8(changes.to_json(&previous, &report.customers)).unwrap();
-    let source = r#"{"kind":"upload","file_name":"reqres_users.json","format":"record_array"}"#;
+    let source =
+        r#"{"kind":"upload","file_name":"reqres_users.json","format":"record_array","workers":1}"#;
     let side = format!(
         r#"{{
       "export_timestamp": "2026-11-24T12:00:00Z",

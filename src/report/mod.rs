@@ -244,6 +244,10 @@ pub enum SourceInfo {
         file_name: String,
         /// The detected layout.
         format: InputFormat,
+        /// How many workers read the file at once: the parts it was cut
+        /// into at record boundaries (1: read in one piece). The only value
+        /// of the report that depends on the `workers` setting.
+        workers: usize,
         /// The front end that ran it, when not the page.
         #[serde(skip_serializing_if = "Option::is_none")]
         via: Option<Via>,

@@ -62,6 +62,16 @@ impl QuoteTracker {
         }
     }
 
+    /// Somewhere in a file: inside a quoted cell when `quoted`, or at the
+    /// start of a cell (a guess, for reading from the middle of a file).
+    pub(crate) fn inside(separator: u8, quoted: bool) -> Self {
+        QuoteTracker {
+            separator,
+            field_start: !quoted,
+            quoted,
+        }
+    }
+
     /// Takes the byte at `at` of `bytes`; returns how many bytes it took
     /// (2 for an escaped quote).
     pub(crate) fn step(&mut self, bytes: &[u8], at: usize) -> usize {

@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::common::json_path::at_path;
+use crate::common::wire::{Wire, WireError, WireReader, Writer};
 use crate::source::mapping::Field;
 use crate::source::record::{InputObject, Mapper, SourceRecord};
 use crate::source::sniff::BinaryKind;
@@ -72,6 +73,18 @@ impl InputFormat {
     }
 }
 
+impl Wire for InputFormat {
+    fn put(&self, out: &mut Writer) {
+        let at = InputFormat::ALL.iter().position(|f| f == self).unwrap_or(0);
+        out.u8(at as u8);
+    }
+
+    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        let at = usize::from(from.u8()?);
+        InputFormat::ALL.get(at).copied().ok_or(WireError)
+    }
+}
+
 /// Where a record sits in the input, shown to people as "line 4, page 2, record 3".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Position {
@@ -85,6 +98,50 @@ pub struct Position {
     pub record: Option<usize>,
     /// 1-based row of a CSV file (the header is row 1).
     pub row: Option<usize>,
+}
+
+impl Wire for Position {
+    /// Which of the five are given (a bit each), then those given.
+    fn put(&self, out: &mut Writer) {
+        let small = [self.line, self.envelope, self.record, self.row];
+        let mut given = u8::from(self.page.is_some()) << 4;
+        for (bit, value) in small.iter().enumerate() {
+            given |= u8::from(value.is_some()) << bit;
+        }
+        out.u8(given);
+        for value in small.into_iter().flatten() {
+            out.usize(value);
+        }
+        if let Some(page) = self.page {
+            out.uint(page);
+        }
+    }
+
+    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        let given = from.u8()?;
+        if given >> 5 != 0 {
+            return Err(WireError);
+        }
+        let mut small = [None; 4];
+        for (bit, value) in small.iter_mut().enumerate() {
+            if given & (1 << bit) != 0 {
+                *value = Some(from.usize()?);
+            }
+        }
+        let page = if given & (1 << 4) != 0 {
+            Some(from.uint()?)
+        } else {
+            None
+        };
+        let [line, envelope, record, row] = small;
+        Ok(Position {
+            line,
+            page,
+            envelope,
+            record,
+            row,
+        })
+    }
 }
 
 impl fmt::Display for Position {

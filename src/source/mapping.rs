@@ -14,6 +14,8 @@
 use std::fmt;
 
 use serde::ser::{SerializeMap, Serializer};
+
+use crate::common::wire::{Wire, WireError, WireReader, Writer};
 use serde::Serialize;
 
 /// A field of the input contract.
@@ -137,6 +139,17 @@ pub(crate) fn normalise(name: &str) -> String {
         .filter(|c| !matches!(c, ' ' | '_' | '-') && !c.is_whitespace())
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+impl Wire for Field {
+    fn put(&self, out: &mut Writer) {
+        out.u8(*self as u8);
+    }
+
+    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        let at = usize::from(from.u8()?);
+        Field::ALL.get(at).copied().ok_or(WireError)
+    }
 }
 
 /// What the user said about some fields: a column or path, or "not in
@@ -492,6 +505,48 @@ impl Serialize for Mapping {
         map.serialize_entry("unmapped", &unmapped)?;
         map.serialize_entry("ignored_columns", &self.ignored)?;
         map.end()
+    }
+}
+
+impl Wire for MappingSpec {
+    fn put(&self, out: &mut Writer) {
+        out.usize(self.overrides.len());
+        for (field, column) in &self.overrides {
+            field.put(out);
+            out.option(column.as_ref());
+        }
+    }
+
+    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        let mut spec = MappingSpec::default();
+        for _ in 0..from.usize()? {
+            let field = Field::take(from)?;
+            let column = from.option::<String>()?;
+            spec.overrides.push((field, column));
+        }
+        Ok(spec)
+    }
+}
+
+impl Wire for Mapping {
+    fn put(&self, out: &mut Writer) {
+        for source in &self.sources {
+            out.option(source.as_ref());
+        }
+        out.list(&self.ignored);
+        out.list(&self.columns);
+    }
+
+    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        let mut sources: [Option<String>; 7] = Default::default();
+        for source in &mut sources {
+            *source = from.option()?;
+        }
+        Ok(Mapping {
+            sources,
+            ignored: from.list()?,
+            columns: from.list()?,
+        })
     }
 }
 

@@ -21,6 +21,7 @@ use std::borrow::Cow;
 
 use serde::de::IgnoredAny;
 
+use crate::common::wire::{Wire, WireError, WireReader, Writer};
 use crate::source::csv_rows::{sniff_separator, CsvRows};
 use crate::source::ingest::{
     json_kind_of, parser_message, read_envelope_data, IngestError, InputFormat, Position,
@@ -114,6 +115,47 @@ impl LayoutHint {
     }
 }
 
+impl Wire for ReadOptions {
+    fn put(&self, out: &mut Writer) {
+        self.mapping.put(out);
+        out.bool(self.separator.is_some());
+        out.u8(self.separator.unwrap_or(0));
+        match &self.layout {
+            LayoutHint::Content => out.u8(0),
+            LayoutHint::Json(extension) => {
+                out.u8(1);
+                out.str(extension);
+            }
+            LayoutHint::Csv => out.u8(2),
+        }
+        out.bool(self.allow_no_id);
+        out.usize(self.limits.max_value_bytes);
+        out.usize(self.limits.max_row_bytes);
+    }
+
+    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        let mapping = MappingSpec::take(from)?;
+        let given = from.bool()?;
+        let separator = from.u8()?;
+        let layout = match from.u8()? {
+            0 => LayoutHint::Content,
+            1 => LayoutHint::Json(from.str()?.to_owned()),
+            2 => LayoutHint::Csv,
+            _ => return Err(WireError),
+        };
+        Ok(ReadOptions {
+            mapping,
+            separator: given.then_some(separator),
+            layout,
+            allow_no_id: from.bool()?,
+            limits: ReadLimits {
+                max_value_bytes: from.usize()?,
+                max_row_bytes: from.usize()?,
+            },
+        })
+    }
+}
+
 /// Reads one file, chunk by chunk. Items borrow from the chunk or from the
 /// reader's buffer, so a sink must copy what it keeps.
 #[derive(Debug, Default)]
@@ -160,6 +202,12 @@ impl Reader {
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) fn format_so_far(&self) -> InputFormat {
         self.engine.format().unwrap_or(InputFormat::Ndjson)
+    }
+
+    /// Top-level values read so far: the elements of an array, or the
+    /// values of a sequence (NDJSON).
+    pub(crate) fn values_read(&self) -> usize {
+        self.engine.values
     }
 
     /// The separator of a CSV file, once known.

@@ -1,6 +1,7 @@
 use super::*;
 use crate::common::hash::SplitMix64;
 use crate::report::export_csv::customers_csv;
+use crate::source::ingest::InputFormat;
 
 fn settings(simulate: bool) -> RunSettings {
     RunSettings {
@@ -17,14 +18,30 @@ fn output(report: Result<Report<'_>, IngestError>) -> Result<(Vec<u8>, Vec<u8>),
     })
 }
 
+/// `metadata.source.workers` of a report, set back to 1 (the one value
+/// that says how many parts were read).
+fn workers_normalised(report: &mut Report<'_>) -> usize {
+    match &mut report.metadata.source {
+        SourceInfo::Upload { workers, .. } => std::mem::replace(workers, 1),
+        SourceInfo::Api { .. } => 1,
+    }
+}
+
 /// Reads `input` whole and cut at `targets`; asserts the same bytes (or
-/// the same error) and returns how many parts the plan made.
-fn same_as_whole(input: &[u8], name: &str, targets: &[usize], simulate: bool) -> usize {
+/// the same error) but for the number of workers, and returns how many
+/// parts the plan made and whether the report was merged from them
+/// (false: read in one piece).
+fn same_as_whole(input: &[u8], name: &str, targets: &[usize], simulate: bool) -> (usize, bool) {
     let settings = settings(simulate);
     let options = ReadOptions::default();
     let whole = output(process_upload_with(input, name, &settings, &options));
     let plan = Plan::at(input, &options.clone().for_file(name), targets);
-    let parts = output(process_planned(input, name, &settings, &options, &plan));
+    let (report, merged) = process_planned(input, name, &settings, &options, &plan);
+    let parts = output(report.map(|mut report| {
+        let workers = workers_normalised(&mut report);
+        assert_eq!(workers, if merged { plan.len() } else { 1 });
+        report
+    }));
     if whole != parts {
         let text = |r: &Result<(Vec<u8>, Vec<u8>), IngestError>| match r {
             Ok((json, _)) => String::from_utf8_lossy(json).into_owned(),
@@ -39,7 +56,7 @@ fn same_as_whole(input: &[u8], name: &str, targets: &[usize], simulate: bool) ->
             String::from_utf8_lossy(input)
         );
     }
-    plan.len()
+    (plan.len(), merged)
 }
 
 fn random_targets(rng: &mut SplitMix64, len: usize) -> Vec<usize> {
@@ -56,24 +73,35 @@ const FIXTURES: [&str; 4] = [
     "shopify_customers.csv",
 ];
 
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap()
+}
+
 #[test]
 fn every_fixture_is_the_same_report_in_any_number_of_parts() {
     let mut rng = SplitMix64::new(22);
     for name in FIXTURES {
-        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-        let input = std::fs::read(&path).unwrap();
-        let mut most = 1;
+        let input = fixture(name);
+        let mut merged_runs = 0;
         for simulate in [true, false] {
             for parts in 1..=8 {
                 let targets: Vec<usize> = (1..parts).map(|k| input.len() * k / parts).collect();
-                most = most.max(same_as_whole(&input, name, &targets, simulate));
+                let (count, merged) = same_as_whole(&input, name, &targets, simulate);
+                merged_runs += usize::from(merged && count >= 2);
             }
             for _ in 0..200 {
                 let targets = random_targets(&mut rng, input.len());
-                most = most.max(same_as_whole(&input, name, &targets, simulate));
+                let (count, merged) = same_as_whole(&input, name, &targets, simulate);
+                merged_runs += usize::from(merged && count >= 2);
             }
         }
-        assert!(most >= 2, "{name} was never cut");
+        // A valid fixture cut where a boundary follows the target is read
+        // in parts; a cut found out to be no boundary would be read whole.
+        assert!(
+            merged_runs > 150,
+            "{name} was merged from parts {merged_runs} times"
+        );
     }
 }
 
@@ -173,7 +201,7 @@ fn csv(rng: &mut SplitMix64, count: usize) -> String {
 #[test]
 fn generated_files_are_the_same_report_cut_anywhere() {
     let mut rng = SplitMix64::new(7);
-    let mut cut = [0usize; 3];
+    let mut merged = [0usize; 3];
     for round in 0..300 {
         let count = 2 + rng.below(60) as usize;
         let files = [
@@ -183,9 +211,10 @@ fn generated_files_are_the_same_report_cut_anywhere() {
         ];
         for (layout, (text, name)) in files.iter().enumerate() {
             let targets = random_targets(&mut rng, text.len());
-            let parts = same_as_whole(text.as_bytes(), name, &targets, round % 2 == 0);
-            if parts >= 2 {
-                cut[layout] += 1;
+            let (parts, from_parts) =
+                same_as_whole(text.as_bytes(), name, &targets, round % 2 == 0);
+            if parts >= 2 && from_parts {
+                merged[layout] += 1;
             }
             // A name that says nothing, or the other layout: the content
             // (or the name) decides, for the parts as for the whole.
@@ -193,8 +222,10 @@ fn generated_files_are_the_same_report_cut_anywhere() {
             same_as_whole(text.as_bytes(), other, &targets, true);
         }
     }
-    // Most files were really cut (a cut needs a record in the first part).
-    assert!(cut.iter().all(|&n| n > 150), "{cut:?}");
+    // Most files were read in parts (a cut needs a record in the file's
+    // start; one inside an envelope or a quoted cell is found out and the
+    // file read in one piece).
+    assert!(merged.iter().all(|&n| n > 100), "{merged:?}");
 }
 
 #[test]
@@ -219,57 +250,232 @@ fn an_error_anywhere_is_the_one_part_runs_error() {
     assert!(errors > 50, "only {errors} damaged files failed");
 }
 
+/// The report of `input` cut at `targets`, asserting that it was merged
+/// from `parts` parts (and is the one-piece report).
+fn merged_report(input: &[u8], name: &str, targets: &[usize], parts: usize) -> Report<'static> {
+    assert_eq!(same_as_whole(input, name, targets, true), (parts, true));
+    let options = ReadOptions::default();
+    let plan = Plan::at(input, &options.clone().for_file(name), targets);
+    let (report, _) = process_planned(input, name, &settings(true), &options, &plan);
+    report.unwrap().into_owned()
+}
+
 #[test]
 fn positions_are_the_files_whatever_the_part() {
-    let input = b"[{\"id\": 1}, {\"id\": 2}, 7, {\"data\": [{\"id\": 2}]}, {\"email\": \"x\"}]";
-    let options = ReadOptions::default();
-    let plan = Plan::at(input, &options, &[12, 30]);
-    assert_eq!(plan.len(), 3, "{:?}", plan.parts);
-    let report = process_planned(input, "p.json", &settings(true), &options, &plan).unwrap();
+    let input =
+        br#"[{"id": 1}, {"id": 2}, 7, {"id": 5}, {"id": 2}, {"data": [{"id": 9}]}, {"id": "x"}]"#;
+    let report = merged_report(input, "p.json", &[24], 2);
     let rejected: Vec<String> = report
         .rejected
         .iter()
         .map(|r| r.position.to_string())
         .collect();
-    assert_eq!(rejected, ["record 3", "record 5"]);
+    assert_eq!(rejected, ["record 3", "record 7"]);
     let duplicate = &report.duplicates[0];
     // A tie: the first in the file stays.
-    assert_eq!(duplicate.position.to_string(), "envelope 4, record 1");
+    assert_eq!(duplicate.position.to_string(), "record 5");
     assert_eq!(duplicate.kept_position.to_string(), "record 2");
+    assert_eq!(
+        report.metadata.source,
+        SourceInfo::Upload {
+            file_name: "p.json".into(),
+            format: InputFormat::MixedArray,
+            workers: 2,
+            via: None,
+        }
+    );
+    // An envelope after the cut keeps its place too.
+    let customer_9 = report.customers.iter().any(|c| c.customer_id == 9);
+    assert!(customer_9);
 
     let lines = b"{\"id\": 1}\n{\"id\": 2}\n\n{\"id\": 3}\n{\"x\": 1}\n";
-    let plan = Plan::at(lines, &options, &[15]);
-    assert_eq!(plan.len(), 2, "{:?}", plan.parts);
-    let report = process_planned(lines, "l.ndjson", &settings(true), &options, &plan).unwrap();
+    let report = merged_report(lines, "l.ndjson", &[15], 2);
     assert_eq!(report.rejected[0].position.to_string(), "line 5");
 
     let rows = b"id,name\n1,\"a\nb\"\n2,b\n,c\n";
-    let plan = Plan::at(rows, &options, &[9, 10]);
-    assert_eq!(
-        plan.len(),
-        2,
-        "a quoted line break is no cut: {:?}",
-        plan.parts
-    );
-    assert_eq!(plan.parts[1].start, 16);
-    let report = process_planned(rows, "r.csv", &settings(true), &options, &plan).unwrap();
+    let plan = Plan::at(rows, &ReadOptions::default(), &[9, 10]);
+    assert_eq!(plan.parts[1].start, 16, "a quoted line break is no cut");
+    let report = merged_report(rows, "r.csv", &[9, 10], 2);
     assert_eq!(report.rejected[0].position.to_string(), "row 4");
 }
 
 #[test]
 fn what_cannot_be_cut_is_one_part() {
     let options = ReadOptions::default();
-    let envelope = b"{\"page\": 1, \"data\": [{\"id\": 1}, {\"id\": 2}]}";
+    let envelope = br#"{"page": 1, "data": [{"id": 1}, {"id": 2}]}"#;
     assert_eq!(Plan::at(envelope, &options, &[20]).len(), 1);
-    // One value a line is needed on both sides of a cut.
+    // No record in the file's start, or no boundary after the target.
+    let late = format!("[{}{{\"id\": 1}}]", "7, ".repeat(HEAD_BYTES / 3));
+    assert_eq!(Plan::at(late.as_bytes(), &options, &[10]).len(), 1);
+    assert_eq!(Plan::at(br#"[{"id": 1}, 2, 3]"#, &options, &[5]).len(), 1);
+    assert_eq!(Plan::new(b"[1, 2]", &options, 1).len(), 1);
+    // Parts of at least MIN_PART_BYTES.
+    let records = |n: usize| format!("[{}{{\"id\": 0}}]", "{\"id\": 1}, ".repeat(n));
+    let small = records(MIN_PART_BYTES / 11);
+    assert!(small.len() < 2 * MIN_PART_BYTES);
+    assert_eq!(Plan::new(small.as_bytes(), &options, 4).len(), 1);
+    let large = records(MIN_PART_BYTES * 3 / 11);
+    assert_eq!(Plan::new(large.as_bytes(), &options, 8).len(), 3);
+    // One value a line is needed on both sides of a cut: cut, then read
+    // in one piece.
     let two = b"{\"id\": 1}\n{\"id\": 2}\n";
-    assert_eq!(Plan::at(two, &options, &[10]).len(), 1);
+    assert_eq!(same_as_whole(two, "t", &[5], true), (2, false));
     // No record in the first part: the mapping found before cutting is
     // given to the others.
-    let late = b"[7, {\"customerId\": 1, \"firstName\": \"A\"}, {\"customerId\": 1}]";
-    assert_eq!(same_as_whole(late, "late.json", &[2], true), 2);
-    assert_eq!(same_as_whole(late, "late.json", &[2, 36], true), 3);
-    assert_eq!(Plan::new(b"[1, 2]", &options, 1).len(), 1);
+    let late = br#"[7, {"customerId": 1, "firstName": "A"}, {"customerId": 1}]"#;
+    assert_eq!(same_as_whole(late, "late.json", &[2], true), (2, true));
+}
+
+#[test]
+fn a_cut_that_is_no_boundary_is_found_out_and_read_in_one_piece() {
+    // Records hold objects that start like a record: the first comma after
+    // the target is inside a record.
+    let nested = br#"[{"id": 1, "friends": [{"id": 2}, {"id": 3}]}, {"id": 4}]"#;
+    assert_eq!(same_as_whole(nested, "n.json", &[14], true), (2, false));
+    // A quoted text cannot hold the first key's quotes unescaped: what
+    // looks like a boundary in it is passed over…
+    let quoted = br#"[{"id": 1, "note": "}, {\"id\": 2"}, {"id": 3}]"#;
+    assert_eq!(same_as_whole(quoted, "q.json", &[12], true), (2, true));
+    // …but with no first key (an empty first object) it is cut at.
+    let quoted = br#"[{}, {"n": "x}, {y"}, {"id": 3}]"#;
+    assert_eq!(same_as_whole(quoted, "q.json", &[8], true), (2, false));
+    // NDJSON written over several lines, a nested object first on a line.
+    let spread = b"{\"id\": 1,\n\"c\":\n{\"id\": 5}}\n{\"id\": 2}\n{\"id\": 3}\n";
+    assert_eq!(same_as_whole(spread, "s.ndjson", &[12], true), (2, false));
+    // CSV whose quoted cells hold line breaks: wherever the window starts,
+    // the report is the one-piece report, from parts or not.
+    let cells = b"id,note\n1,\"a\nb,c\nd\"\n2,x\n3,\"y\"\n4,z\n";
+    for at in 0..cells.len() {
+        same_as_whole(cells, "c.csv", &[at], true);
+    }
+    // Inside a quoted cell, the reading that stumbles less is believed.
+    assert_eq!(
+        same_as_whole(cells, "c.csv", &[13], true),
+        (2, true),
+        "{:?}",
+        Plan::at(cells, &options_for("c.csv"), &[13]).parts
+    );
+}
+
+fn options_for(name: &str) -> ReadOptions {
+    ReadOptions::default().for_file(name)
+}
+
+#[test]
+fn a_part_crosses_as_bytes_and_merges_as_it_was() {
+    let mut rng = SplitMix64::new(5);
+    let mut files: Vec<(Vec<u8>, String)> = FIXTURES
+        .iter()
+        .map(|name| (fixture(name), (*name).to_owned()))
+        .collect();
+    for _ in 0..20 {
+        files.push((json_array(&mut rng, 40).into_bytes(), "g.json".into()));
+        files.push((ndjson(&mut rng, 40).into_bytes(), "g.ndjson".into()));
+        files.push((csv(&mut rng, 40).into_bytes(), "g.csv".into()));
+    }
+    let mut merged = 0;
+    for (input, name) in &files {
+        for simulate in [true, false] {
+            let settings = settings(simulate);
+            let options = ReadOptions::default();
+            let whole = output(process_upload_with(input, name, &settings, &options));
+            for parts in 2..=4 {
+                let targets: Vec<usize> = (1..parts).map(|k| input.len() * k / parts).collect();
+                let plan = Plan::at(input, &options_for(name), &targets);
+                let mut outputs = Vec::new();
+                // Merged from the bytes as they are read, as the page does.
+                let mut merger = Merger::new(&plan, &settings);
+                let mut readable = true;
+                for index in 0..plan.len() {
+                    // The job and the part go through bytes, as between workers.
+                    let job = plan.job(index, name, &settings, &options);
+                    let job_bytes = job.to_bytes();
+                    assert_eq!(PartJob::from_bytes(&job_bytes), Ok(job));
+                    let job = PartJob::from_bytes(&job_bytes).unwrap();
+                    let mut reader = job.start().unwrap();
+                    // In chunks, as a worker reads a file.
+                    let pushed = input[plan.bounds(index)]
+                        .chunks(7)
+                        .try_for_each(|chunk| reader.push(chunk));
+                    // A cut that was no boundary: the file is read whole.
+                    let Ok(part) = pushed.and_then(|()| reader.finish()) else {
+                        readable = false;
+                        break;
+                    };
+                    let bytes = part.to_bytes();
+                    let back = PartOutput::from_bytes(&bytes).unwrap();
+                    assert!(back.to_bytes() == bytes, "{name}: the same bytes again");
+                    assert_eq!(back.records_read(), part.records_read());
+                    outputs.push(back);
+                    let _ = merger.add_bytes(&bytes);
+                }
+                if !readable {
+                    continue;
+                }
+                let streamed = merger.finish(name, settings.export_timestamp);
+                match merge(&plan, outputs, name, &settings) {
+                    Ok(mut report) => {
+                        assert_eq!(workers_normalised(&mut report), plan.len());
+                        assert!(output(Ok(report)) == whole, "{name} in {parts} parts");
+                        let mut streamed = streamed.expect("merged from bytes too");
+                        workers_normalised(&mut streamed);
+                        assert!(output(Ok(streamed)) == whole, "{name} from bytes");
+                        merged += usize::from(plan.len() >= 2);
+                    }
+                    Err(ReadWhole) => assert!(streamed.is_err()),
+                }
+            }
+        }
+    }
+    assert!(merged > 200, "{merged}");
+}
+
+#[test]
+fn bytes_that_are_no_part_are_refused_never_a_panic() {
+    let input = fixture("camel_case_customers.json");
+    let options = ReadOptions::default();
+    let plan = Plan::at(&input, &options_for("c.json"), &[input.len() / 2]);
+    assert_eq!(plan.len(), 2);
+    let job = plan.job(1, "c.json", &settings(true), &options);
+    let part = read_part(&input, &plan, 1, "c.json", &settings(true), &options).unwrap();
+    for bytes in [job.to_bytes(), part.to_bytes()] {
+        for cut in 0..bytes.len() {
+            assert!(PartOutput::from_bytes(&bytes[..cut]).is_err());
+            assert!(PartJob::from_bytes(&bytes[..cut]).is_err());
+        }
+        let mut rng = SplitMix64::new(9);
+        for _ in 0..2000 {
+            let mut bad = bytes.clone();
+            let at = rng.below(bad.len() as u64) as usize;
+            bad[at] = rng.below(256) as u8;
+            // Either refused or read as some part: never a panic.
+            let _ = PartOutput::from_bytes(&bad);
+            let _ = PartJob::from_bytes(&bad);
+        }
+    }
+    // The merger refuses them too, and then the rest.
+    let part_bytes = part.to_bytes();
+    for cut in [1, part_bytes.len() / 2, part_bytes.len() - 1] {
+        let mut merger = Merger::new(&plan, &settings(true));
+        let first = read_part(&input, &plan, 0, "c.json", &settings(true), &options).unwrap();
+        merger.add(first).unwrap();
+        assert_eq!(merger.add_bytes(&part_bytes[..cut]), Err(ReadWhole));
+        assert_eq!(
+            merger.add_bytes(&part_bytes),
+            Err(ReadWhole),
+            "broken stays broken"
+        );
+        assert!(merger
+            .finish("c.json", settings(true).export_timestamp)
+            .is_err());
+    }
+    // Bytes left over after a part.
+    let mut rejected_only = part.to_bytes();
+    rejected_only.push(0);
+    assert_eq!(
+        PartOutput::from_bytes(&rejected_only).err(),
+        Some(WireError)
+    );
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -285,13 +491,17 @@ fn threads_give_the_same_report() {
         &options,
     ));
     for threads in 1..=4 {
-        let parts = output(process_upload_threads(
+        let parts_report = process_upload_threads(
             text.as_bytes(),
             "t.json",
             &settings(true),
             &options,
             threads,
-        ));
+        );
+        let parts = output(parts_report.map(|mut report| {
+            workers_normalised(&mut report);
+            report
+        }));
         assert!(whole == parts, "{threads} threads");
     }
 }
@@ -322,20 +532,21 @@ fn timing() {
         let planning = at.elapsed();
         let at = std::time::Instant::now();
         let outputs: Vec<PartOutput> = (0..plan.len())
-            .map(|k| read_part(&input, &plan, k, &settings, &read).unwrap())
+            .map(|k| read_part(&input, &plan, k, name, &settings, &options).unwrap())
             .collect();
         let parts = at.elapsed();
         let at = std::time::Instant::now();
-        let report = merge(&plan, outputs, name, &settings).unwrap();
+        let mut report = merge(&plan, outputs, name, &settings).unwrap();
         let merged_report = at.elapsed();
+        workers_normalised(&mut report);
         let merged = report.to_json();
         let merging = at.elapsed();
         drop(report);
         assert!(merged == whole);
         let at = std::time::Instant::now();
-        let threaded = process_upload_threads(&input, name, &settings, &options, 2)
-            .unwrap()
-            .to_json();
+        let mut threaded = process_upload_threads(&input, name, &settings, &options, 2).unwrap();
+        workers_normalised(&mut threaded);
+        let threaded = threaded.to_json();
         let two = at.elapsed();
         assert!(threaded == whole);
         println!(

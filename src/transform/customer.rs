@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 use crate::common::field::excerpt;
 use crate::common::interner::Interner;
 use crate::common::interner::Span;
+use crate::common::wire::{Wire, WireError, WireReader, Writer};
 use crate::schema::{
     AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, LineField, MarketSegment,
 };
@@ -621,6 +622,148 @@ pub(crate) fn assess(
         issues_start: start as u32,
         issue_count: issue_count as u8,
     })
+}
+
+impl Wire for Assessment {
+    fn put(&self, out: &mut Writer) {
+        out.uint(self.seed);
+        self.as_of.put(out);
+        out.bool(self.simulate);
+    }
+
+    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        Ok(Assessment {
+            seed: from.uint()?,
+            as_of: NaiveDate::take(from)?,
+            simulate: from.bool()?,
+        })
+    }
+}
+
+/// A customer's five labels in two bytes (each label's code fits in 3
+/// bits), its bits of the line as numbers.
+impl Wire for Customer {
+    fn put(&self, out: &mut Writer) {
+        out.uint(self.customer_id);
+        out.uint(u64::from(self.name));
+        out.uint(u64::from(self.domain));
+        out.u8(self.engagement_level.code() | self.activity_status.code() << 3);
+        out.u8(self.acquisition_channel.code()
+            | self.market_segment.code() << 3
+            | self.customer_tier.code() << 6);
+        out.u8(self.data_quality_score);
+        out.uint(u64::from(self.drawn.0));
+        out.uint(u64::from(self.derived.0));
+        out.uint(u64::from(self.issues_start));
+        out.u8(self.issue_count);
+    }
+
+    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        let customer_id = from.uint()?;
+        let name = from.u32()?;
+        let domain = from.u32()?;
+        let labels = from.u8()?;
+        let more = from.u8()?;
+        let label = |code: u8| code & 0b111;
+        let bits = |n: u64| u16::try_from(n).map(LineBits).map_err(|_| WireError);
+        Ok(Customer {
+            customer_id,
+            name,
+            domain,
+            engagement_level: EngagementLevel::from_code(label(labels)).ok_or(WireError)?,
+            activity_status: ActivityStatus::from_code(label(labels >> 3)).ok_or(WireError)?,
+            acquisition_channel: AcquisitionChannel::from_code(label(more)).ok_or(WireError)?,
+            market_segment: MarketSegment::from_code(label(more >> 3)).ok_or(WireError)?,
+            customer_tier: CustomerTier::from_code(more >> 6).ok_or(WireError)?,
+            data_quality_score: from.u8()?,
+            drawn: bits(from.uint()?)?,
+            derived: bits(from.uint()?)?,
+            issues_start: from.u32()?,
+            issue_count: from.u8()?,
+        })
+    }
+}
+
+fn put_interner(interner: &Interner, out: &mut Writer) {
+    let (text, spans) = interner.parts();
+    out.str(text);
+    out.usize(spans.len());
+    for span in spans {
+        out.uint(u64::from(span.start));
+        out.uint(u64::from(span.len));
+    }
+}
+
+fn take_interner(from: &mut WireReader<'_>) -> Result<Interner, WireError> {
+    let text = from.str()?.to_owned();
+    let count = from.usize()?;
+    let mut spans = Vec::with_capacity(count.min(text.len() + 1));
+    for _ in 0..count {
+        spans.push(Span {
+            start: from.u32()?,
+            len: from.u32()?,
+        });
+    }
+    Interner::from_parts(text, spans).ok_or(WireError)
+}
+
+impl Customers {
+    /// Whether `customer` could be one of these customers: its name,
+    /// domain and issues are in these tables (a customer read back from
+    /// bytes is checked before it is used).
+    pub(crate) fn holds(&self, customer: &Customer) -> bool {
+        let issues_end =
+            (customer.issues_start as usize).checked_add(usize::from(customer.issue_count));
+        (customer.name as usize) < self.names.len()
+            && (customer.domain as usize) < self.domains.len()
+            && issues_end.is_some_and(|end| end <= self.issues.len())
+    }
+}
+
+impl Customers {
+    /// Writes everything but the customers themselves: the reference
+    /// date and the tables of texts and issues they refer to.
+    pub(crate) fn put_tables(&self, out: &mut Writer) {
+        self.as_of.put(out);
+        put_interner(&self.names, out);
+        put_interner(&self.domains, out);
+        out.str(&self.text);
+        out.list(&self.issues);
+    }
+
+    /// A store with the tables [`Customers::put_tables`] wrote and no
+    /// customers yet (each is checked against them, [`Customers::holds`]).
+    pub(crate) fn take_tables(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        let as_of = NaiveDate::take(from)?;
+        let names = take_interner(from)?;
+        let domains = take_interner(from)?;
+        let text = from.str()?.to_owned();
+        let issues: Vec<QualityIssue> = from.list()?;
+        // A quoted text must be within the text store.
+        let within = |span: Span| {
+            let start = span.start as usize;
+            start
+                .checked_add(span.len as usize)
+                .and_then(|end| text.get(start..end))
+                .is_some()
+        };
+        let mut spans_ok = true;
+        for issue in &issues {
+            issue.problem.map_text(|span| spans_ok &= within(span));
+        }
+        if !spans_ok || domains.len() == 0 || domains.get(0) != UNKNOWN {
+            return Err(WireError);
+        }
+        Ok(Customers {
+            rows: Vec::new(),
+            text,
+            names,
+            domains,
+            issues,
+            as_of,
+            scratch: String::new(),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use crate::common::dates::parse_iso8601_date;
 use crate::common::field::FieldValue;
 use crate::common::interner::Span;
+use crate::common::wire::{Wire, WireError, WireReader, Writer};
 use crate::source::mapping::Field;
 
 /// The score of a record with no issues.
@@ -389,6 +390,122 @@ fn required_text<'a>(value: Option<&'a FieldValue<'_>>) -> Result<&'a str, Probl
         Some(FieldValue::Null) => Err(Problem::Null),
         Some(FieldValue::Text(text)) => Ok(text),
         Some(other) => Err(Problem::ExpectedString(other.kind())),
+    }
+}
+
+/// The kinds a problem names ("expected a string, found a number"), by
+/// their place, for the byte encoding.
+const FOUND_KINDS: [&str; 6] = [
+    "null",
+    "a boolean",
+    "a number",
+    "a string",
+    "an array",
+    "an object",
+];
+
+fn put_kind(kind: &str, out: &mut Writer) {
+    // Every kind a reader names is in the list; another would be a bug,
+    // and reads back as "a number" rather than failing the run.
+    let at = FOUND_KINDS.iter().position(|k| *k == kind).unwrap_or(2);
+    out.u8(at as u8);
+}
+
+fn take_kind(from: &mut WireReader<'_>) -> Result<&'static str, WireError> {
+    FOUND_KINDS
+        .get(usize::from(from.u8()?))
+        .copied()
+        .ok_or(WireError)
+}
+
+fn put_span(span: Span, out: &mut Writer) {
+    out.uint(u64::from(span.start));
+    out.uint(u64::from(span.len));
+}
+
+fn take_span(from: &mut WireReader<'_>) -> Result<Span, WireError> {
+    Ok(Span {
+        start: from.u32()?,
+        len: from.u32()?,
+    })
+}
+
+impl Wire for QualityIssue {
+    fn put(&self, out: &mut Writer) {
+        // Its place in the contract (`Field::ALL`), as `take` reads it.
+        let place = Field::ALL.iter().position(|field| *field == self.field);
+        out.u8(place.unwrap_or(0) as u8);
+        match self.problem {
+            Problem::Missing => out.u8(0),
+            Problem::Null => out.u8(1),
+            Problem::Empty => out.u8(2),
+            Problem::ExpectedString(kind) => {
+                out.u8(3);
+                put_kind(kind, out);
+            }
+            Problem::ExpectedDateString(kind) => {
+                out.u8(4);
+                put_kind(kind, out);
+            }
+            Problem::ExpectedNumber(kind) => {
+                out.u8(5);
+                put_kind(kind, out);
+            }
+            Problem::InvalidAddress(span) => {
+                out.u8(6);
+                put_span(span, out);
+            }
+            Problem::NotHttpUrl(span) => {
+                out.u8(7);
+                put_span(span, out);
+            }
+            Problem::InvalidDate(span) => {
+                out.u8(8);
+                put_span(span, out);
+            }
+            Problem::AfterAsOf(span) => {
+                out.u8(9);
+                put_span(span, out);
+            }
+            Problem::OutOfRange(Number::Unsigned(n)) => {
+                out.u8(10);
+                out.uint(n);
+            }
+            Problem::OutOfRange(Number::Signed(n)) => {
+                out.u8(11);
+                out.int(n);
+            }
+            Problem::OutOfRange(Number::Float(n)) => {
+                out.u8(12);
+                out.f64(n);
+            }
+            Problem::OutOfRange(Number::Text(span)) => {
+                out.u8(13);
+                put_span(span, out);
+            }
+        }
+    }
+
+    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        let field = *Field::ALL.get(usize::from(from.u8()?)).ok_or(WireError)?;
+        let problem = match from.u8()? {
+            0 => Problem::Missing,
+            1 => Problem::Null,
+            2 => Problem::Empty,
+            3 => Problem::ExpectedString(take_kind(from)?),
+            4 => Problem::ExpectedDateString(take_kind(from)?),
+            5 => Problem::ExpectedNumber(take_kind(from)?),
+            6 => Problem::InvalidAddress(take_span(from)?),
+            7 => Problem::NotHttpUrl(take_span(from)?),
+            8 => Problem::InvalidDate(take_span(from)?),
+            9 => Problem::AfterAsOf(take_span(from)?),
+            10 => Problem::OutOfRange(Number::Unsigned(from.uint()?)),
+            11 => Problem::OutOfRange(Number::Signed(from.int()?)),
+            12 => Problem::OutOfRange(Number::Float(from.f64()?)),
+            13 => Problem::OutOfRange(Number::Text(take_span(from)?)),
+            _ => return Err(WireError),
+        };
+        Ok(QualityIssue { field, problem })
     }
 }
 

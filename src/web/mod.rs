@@ -11,6 +11,7 @@ mod browser;
 mod compare;
 mod errors;
 mod probe;
+mod split;
 pub mod store;
 
 use std::cell::RefCell;
@@ -45,6 +46,7 @@ use errors::CodedError;
 
 pub use compare::{read_previous_report, ChangesOutput, PreviousReport, PreviousReportReader};
 pub use probe::{probe_api, probe_file};
+pub use split::{PartSession, SplitUpload};
 use store::{IdbStore, DATABASE};
 
 thread_local! {
@@ -373,6 +375,26 @@ fn read_form(options_json: Option<&str>) -> Result<ReadForm, JsValue> {
     })
 }
 
+/// An upload's settings as the page gives them (a decimal seed, a
+/// `YYYY-MM-DD` date, the read form as JSON), stamped `now` until the report
+/// is made; the form, and its read options.
+fn upload_settings(
+    seed: &str,
+    as_of: &str,
+    options_json: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(RunSettings, ReadForm, ReadOptions), JsValue> {
+    let chosen = SeedAndDate::from_text(seed, as_of).map_err(CodedError::from)?;
+    let form = read_form(options_json)?;
+    let options = form.validate().map_err(CodedError::from)?;
+    let settings = SeedAndDate {
+        simulate: form.simulate.unwrap_or(true),
+        ..chosen
+    }
+    .stamped(now);
+    Ok((settings, form, options))
+}
+
 /// The read options of `options_json` (see [`read_form`]).
 fn read_options(options_json: Option<&str>) -> Result<ReadOptions, JsValue> {
     Ok(read_form(options_json)?
@@ -500,14 +522,7 @@ impl UploadSession {
         options_json: Option<String>,
     ) -> Result<UploadSession, JsValue> {
         let now = BrowserClock.now();
-        let settings =
-            RunSettings::from_text(seed, as_of, &now.to_rfc3339()).map_err(CodedError::from)?;
-        let form = read_form(options_json.as_deref())?;
-        let settings = RunSettings {
-            simulate: form.simulate.unwrap_or(true),
-            ..settings
-        };
-        let options = form.validate().map_err(CodedError::from)?;
+        let (settings, _, options) = upload_settings(seed, as_of, options_json.as_deref(), now)?;
         // A size beyond what a u64 holds (or NaN) is shown as 0.
         let bytes = if size.is_finite() && size >= 0.0 {
             size as u64
@@ -523,6 +538,7 @@ impl UploadSession {
         session.log(UploadEventKind::UploadStarted {
             file_name: file_name.to_owned(),
             bytes,
+            workers: 1,
         });
         Ok(session)
     }

@@ -1,0 +1,27 @@
+// Lets a worker's event loop run between the chunks of a file. A file's
+// chunks are often all read ahead, so awaiting the next one only queues a
+// microtask: without a real task boundary now and then, a worker reading
+// a file never looks at its task queue, where the browser puts the end of
+// the worker (Cancel) and the messages it is sent. A message to itself is
+// such a boundary, and costs far less than a timer (which browsers clamp).
+const channel = new MessageChannel();
+const waiting = [];
+channel.port1.onmessage = () => waiting.shift()?.();
+
+/** Resolves after the worker's task queue has had a turn. */
+export function breathe() {
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    channel.port2.postMessage(null);
+  });
+}
+
+/** A function that breathes when `everyMs` have passed since it last did. */
+export function breather(everyMs = 10) {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < everyMs) return;
+    await breathe();
+    last = performance.now();
+  };
+}
