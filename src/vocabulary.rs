@@ -624,7 +624,7 @@ mod tests {
             serde_json::json!({"name": "read_in_one_piece", "label": "Read in one piece", "of": "upload"})
         );
         assert_eq!(
-            kinds[17],
+            kinds[18],
             serde_json::json!({"name": "exported", "label": "File downloaded", "of": "page"})
         );
         let mut names: Vec<&str> = kinds.iter().map(|k| k["name"].as_str().unwrap()).collect();

@@ -25,3 +25,28 @@ export function breather(everyMs = 10) {
     last = performance.now();
   };
 }
+
+/**
+ * Pushes `blob` into `session` chunk by chunk, breathing between chunks
+ * (Cancel ends the worker reading it), and calls `progress(loaded)` at
+ * most every 50 ms and once at the end.
+ */
+export async function pushChunks(blob, session, progress) {
+  const reader = blob.stream().getReader();
+  let loaded = 0;
+  let lastReport = 0;
+  const breathe = breather();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    session.push(value);
+    await breathe();
+    loaded += value.length;
+    const now = performance.now();
+    if (now - lastReport > 50) {
+      lastReport = now;
+      progress(loaded);
+    }
+  }
+  progress(loaded);
+}

@@ -8,7 +8,7 @@
 // {type: 'done', bytes} (the part's records, assessed, as the core writes
 // them; the buffer is transferred) or {type: 'error', code, message}.
 import init, { PartSession } from './pkg/customer_pipeline.js';
-import { breather } from './breathe.js';
+import { pushChunks } from './breathe.js';
 
 let ready = null;
 
@@ -16,23 +16,9 @@ async function readPart(job, blob) {
   await ready;
   const session = new PartSession(job);
   try {
-    const reader = blob.stream().getReader();
-    let loaded = 0;
-    let lastReport = 0;
-    const breathe = breather();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      session.push(value);
-      await breathe();
-      loaded += value.length;
-      const now = performance.now();
-      if (now - lastReport > 50) {
-        lastReport = now;
-        self.postMessage({ type: 'progress', loaded, records: session.recordsRead });
-      }
-    }
-    self.postMessage({ type: 'progress', loaded, records: session.recordsRead });
+    await pushChunks(blob, session, (loaded) =>
+      self.postMessage({ type: 'progress', loaded, records: session.recordsRead }),
+    );
     const bytes = session.finish();
     self.postMessage({ type: 'done', bytes }, [bytes.buffer]);
   } finally {

@@ -32,7 +32,7 @@ import init, {
   PartSession, SplitUpload, UploadSession, cachedPages, fetchAndProcess, forgetStoredPages, randomSeed, redactUrl,
   storedPages, vocabulary,
 } from './pkg/customer_pipeline.js';
-import { breather } from './breathe.js';
+import { breather, pushChunks } from './breathe.js';
 import { changesHandlers, forgetChanges } from './changes-worker.js';
 import { mappingHandlers } from './mapping-worker.js';
 
@@ -100,24 +100,9 @@ const postEvent = (id) => (json) => self.postMessage({ type: 'event', id, event:
 async function streamUpload(file, id, seed, asOf, options) {
   const session = new UploadSession(file.name, file.size, seed, asOf, postEvent(id), JSON.stringify(options ?? {}));
   try {
-    const reader = file.stream().getReader();
-    let loaded = 0;
-    let lastReport = 0;
-    // Cancel ends this worker: between chunks, it must look at its tasks.
-    const breathe = breather();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      session.push(value);
-      await breathe();
-      loaded += value.length;
-      const now = performance.now();
-      if (now - lastReport > 50) {
-        lastReport = now;
-        self.postMessage({ type: 'read-progress', id, loaded, total: file.size, records: session.recordsRead });
-      }
-    }
-    self.postMessage({ type: 'read-progress', id, loaded, total: file.size, records: session.recordsRead });
+    await pushChunks(file, session, (loaded) =>
+      self.postMessage({ type: 'read-progress', id, loaded, total: file.size, records: session.recordsRead }),
+    );
     return session.finish(new Date().toISOString());
   } finally {
     session.free();
