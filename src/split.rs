@@ -552,10 +552,7 @@ impl PartJob {
     /// # Errors
     /// [`WireError`] when the bytes are not a job.
     pub fn from_bytes(bytes: &[u8]) -> Result<PartJob, WireError> {
-        let mut from = WireReader::new(bytes);
-        let job = PartJob::take(&mut from)?;
-        from.end()?;
-        Ok(job)
+        crate::common::wire::decode(bytes)
     }
 
     /// Starts reading the part: its bytes go to [`PartReader::push`].
@@ -771,10 +768,7 @@ impl PartOutput {
     /// # Errors
     /// [`WireError`] when the bytes are not a part.
     pub fn from_bytes(bytes: &[u8]) -> Result<PartOutput, WireError> {
-        let mut from = WireReader::new(bytes);
-        let part = PartOutput::take(&mut from)?;
-        from.end()?;
-        Ok(part)
+        crate::common::wire::decode(bytes)
     }
 
     /// Records read.

@@ -272,17 +272,24 @@ impl Wire for chrono::NaiveDate {
     }
 }
 
+/// Reads a `T` that is the whole of `bytes`.
+///
+/// # Errors
+/// [`WireError`] when the bytes are not a `T`, or more than one.
+pub(crate) fn decode<T: Wire>(bytes: &[u8]) -> Result<T, WireError> {
+    let mut from = WireReader::new(bytes);
+    let value = T::take(&mut from)?;
+    from.end()?;
+    Ok(value)
+}
+
 /// Writes `value` and reads it back, checking that every byte is read
 /// (the tests of each type's encoding).
 #[cfg(test)]
 pub(crate) fn round_trip<T: Wire>(value: &T) -> Result<T, WireError> {
     let mut out = Writer::default();
     value.put(&mut out);
-    let bytes = out.into_bytes();
-    let mut from = WireReader::new(&bytes);
-    let back = T::take(&mut from)?;
-    from.end()?;
-    Ok(back)
+    decode(&out.into_bytes())
 }
 
 #[cfg(test)]
