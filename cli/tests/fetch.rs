@@ -594,41 +594,9 @@ fn a_run_follows_the_announced_budget_with_at_most_one_429() {
     // 10 requests a second, says so in X-RateLimit-* and answers 429
     // without Retry-After past it (the run: 450 requests, 390 of
     // them 429, partial).
-    let url = users(&["--failure-rate", "0", "--users", "1000", "--budget", "10"]);
-    let (dir, out) = scratch_report("budget");
-    let started = Instant::now();
-    let output = run(
-        &[
-            "--log",
-            "json",
-            "fetch",
-            &url,
-            "--per-page",
-            "10",
-            "--concurrency",
-            "4",
-            "-o",
-            out.to_str().unwrap(),
-        ],
-        b"",
-        &[],
-    );
-    let took = started.elapsed();
-    assert_eq!(code(&output), Some(0), "complete: {}", stderr(&output));
-    let report: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-    let fetch = &report["metadata"]["fetch"];
-    let rate_limited = fetch["rate_limited"].as_u64().unwrap();
-    assert!(rate_limited <= 1, "429s: {fetch}");
-    assert_eq!(
-        fetch["requests"].as_u64().unwrap(),
-        100 + rate_limited,
-        "{fetch}"
-    );
-    assert!(fetch["paced_ms"].as_u64().unwrap() > 0, "{fetch}");
-    assert_eq!(report["customers"].as_array().unwrap().len(), 1000);
+    let took = follows_rate_mode("xrl", "10", 1_000, "x_ratelimit");
     // 100 requests at 10 a second cannot take less than 9 s.
     assert!(took >= Duration::from_secs(9), "{took:?}");
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// A run of `users` customers, 10 a page, 4 at a time, against the mock's
