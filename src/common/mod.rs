@@ -1,11 +1,12 @@
 //! Helpers every floor shares, depending on nothing of the crate: stable
-//! hashing and SplitMix64, the clock, dates, values as sources give them,
+//! hashing and SplitMix64, an object deserialized key by key, the clock, dates, values as sources give them,
 //! interned texts, the shape of a run's events, what an error carries
 //! to the page, counts and sizes in words, and the byte encoding of what
 //! one worker hands another.
 
 pub(crate) mod clock;
 pub mod dates;
+pub(crate) mod de;
 pub(crate) mod errors;
 pub mod events;
 pub(crate) mod field;
