@@ -5,7 +5,7 @@
 // uninterrupted run's. "Forget stored pages" then empties the store.
 import { test, expect } from '@playwright/test';
 import {
-  MOCK, axeViolations, copiedLink, download, openMoreSettings, pagePath, settled, startMock, trackRunStates, waitForPagesDone,
+  MOCK, axeViolations, copiedLink, download, expectInputs, openMoreSettings, pagePath, settled, startMock, trackRunStates, waitForPagesDone,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
@@ -179,11 +179,13 @@ test('a run cut short offers Resume with the pages kept; Resume uses the run\'s 
 
     // The bare page: the settings come back from this browser, and Resume is offered.
     await expect(page.locator('#run-status')).not.toHaveText('Loading…');
-    await expect(page.locator('#api-url')).toHaveValue(api);
-    await expect(page.locator('#keep-pages')).toBeChecked();
-    await expect(page.locator('#seed')).toHaveValue('42');
-    await expect(page.locator('#as-of')).toHaveValue(AS_OF);
-    await expect(page.locator('#concurrency')).toHaveValue(String(CONCURRENCY));
+    await expectInputs(page, {
+      'api-url': api,
+      'keep-pages': true,
+      seed: '42',
+      'as-of': AS_OF,
+      concurrency: String(CONCURRENCY),
+    });
     const resume = page.locator('#resume-run');
     await expect(resume).toBeVisible();
     const kept = Number(await page.locator('#stored-info').getAttribute('data-pages'));
