@@ -6,7 +6,7 @@
 // headers are hidden from the page, so it is pacing, not luck, that passes.
 import { test, expect } from '@playwright/test';
 import {
-  apiUrl, coreVocabulary, download, mockLog, openAndAutorun, openMoreSettings, resetMockAroundEach,
+  apiUrl, clickAndSettle, coreVocabulary, download, mockLog, openAndAutorun, openMoreSettings, openPage, resetMockAroundEach,
 } from './helpers.mjs';
 
 resetMockAroundEach(test);
@@ -109,4 +109,51 @@ test('the same budget with its headers hidden from the page cannot be paced: 429
   expect(metadata.fetch.paced_ms ?? 0).toBe(0);
   await expect(page.locator('#log li[data-kind="paced"]')).toHaveCount(0);
   await expect(page.locator('#counts [data-count="paced"]')).toHaveCount(0);
+});
+
+// ---------- the first-page preview and the run share the budget ----------
+
+/**
+ * Shopify's bucket of 3 calls, draining in 20 s (a call every 6.7 s): small
+ * enough that one blind request too many is a 429.
+ */
+const SMALL_BUCKET = { ...MODES.find((m) => m.rate === 'shopify'), budget: 3, how: 'leak rate, 0.15 a second' };
+
+test('Preview mapping, then Run: the run follows the bucket page 1\'s answer announced, though page 1 comes from the cache', async ({ page, request }) => {
+  // 4 pages of 6; the preview's page 1 leaves 2 calls of room, so a run
+  // that fired pages 2 to 4 at once, blind, would overflow the bucket.
+  const api = apiUrl({ failure_rate: 0, users: 24, rate: SMALL_BUCKET.rate, budget: SMALL_BUCKET.budget });
+  await openPage(page, { api, concurrency: CONCURRENCY, seed: 42, as_of: '2026-11-24' });
+  await page.locator('#preview-mapping').click();
+  await expect(page.locator('#mapping-status')).toHaveText(/^Page 1: One page envelope, \d+ fields found in the first records\.$/);
+  expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');
+
+  const { metadata } = JSON.parse((await download(page, 'download-json')).text);
+  expect(metadata.complete).toBe(true);
+  expect(metadata.fetch.cache_hits).toBe(1);
+  expect(metadata.fetch.rate_limited).toBe(0);
+  expect(metadata.fetch.requests).toBe(3);
+  expect(metadata.fetch.paced_ms).toBeGreaterThan(0);
+  const log = await mockLog(request);
+  expect(log.map((entry) => entry.outcome)).toEqual(['ok', 'ok', 'ok', 'ok']);
+  await expectPacedShown(page, SMALL_BUCKET);
+});
+
+test('a Run, then Preview mapping of a fresh page 1: the preview waits for the bucket the run filled, and says so as a run does', async ({ page, request }) => {
+  // 3 pages fill the bucket of 3; the preview's request must wait a call's drain.
+  const api = apiUrl({ failure_rate: 0, users: 18, rate: SMALL_BUCKET.rate, budget: SMALL_BUCKET.budget });
+  await openPage(page, { api, concurrency: CONCURRENCY, seed: 42, as_of: '2026-11-24' });
+  expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');
+  await openMoreSettings(page);
+  await page.locator('#refresh').check();
+  await page.locator('#preview-mapping').click();
+  const status = page.locator('#mapping-status');
+  await expect(status).toContainText('Fetching page 1… Page 1: the API\'s leaky bucket has no room for another request (X-Shopify-Shop-Api-Call-Limit');
+  await expect(status).toContainText(`pacing: requests go at its ${SMALL_BUCKET.how}`);
+  await expect(status).toHaveText(/^Page 1: One page envelope, \d+ fields found in the first records\.$/, { timeout: 20_000 });
+  const log = await mockLog(request);
+  // The run's 3 pages (2 and 3 in either order), then the preview's page 1: no 429.
+  expect(log.map((entry) => entry.outcome)).toEqual(['ok', 'ok', 'ok', 'ok']);
+  expect(log.map((entry) => entry.page).sort()).toEqual([1, 1, 2, 3]);
+  expect(log.at(-1).page).toBe(1);
 });
