@@ -7,7 +7,9 @@
 //! separator: found, `,`, `;`, tab or `|`; from 8 up, a field mapping
 //! with a column, a dotted path and a field left out); each cut point is
 //! two bytes (a little-endian offset, taken modulo the rest's length); the
-//! rest is the file.
+//! rest is the file. The file is named `fuzz.json` when the options say
+//! nothing of CSV (no separator, no mapping), and `fuzz` otherwise, so
+//! that its content decides and CSV inputs reach the CSV reader.
 #![no_main]
 
 mod common;
@@ -16,6 +18,7 @@ use common::settings;
 use customer_pipeline::common::dates::parse_timestamp;
 use customer_pipeline::pipeline::process_upload_with;
 use customer_pipeline::source::fuzz_input::chunked_input;
+use customer_pipeline::source::mapping::MappingSpec;
 use customer_pipeline::stream::UploadStream;
 use libfuzzer_sys::fuzz_target;
 
@@ -23,11 +26,18 @@ fuzz_target!(|data: &[u8]| {
     let Some((options, mut cuts, file)) = chunked_input(data) else {
         return;
     };
+    // Options that say nothing of CSV (no separator, no mapping): named as
+    // JSON; otherwise named so that the content decides.
+    let name = if options.separator.is_none() && options.mapping == MappingSpec::none() {
+        "fuzz.json"
+    } else {
+        "fuzz"
+    };
     cuts.push(file.len());
 
     let whole =
-        process_upload_with(file, "fuzz.json", settings(), &options).map(|report| report.to_json());
-    let mut stream = UploadStream::with_options("fuzz.json", settings(), &options);
+        process_upload_with(file, name, settings(), &options).map(|report| report.to_json());
+    let mut stream = UploadStream::with_options(name, settings(), &options);
     let mut from = 0;
     let mut chunked = Ok(());
     for cut in cuts {
