@@ -403,7 +403,7 @@ macro_rules! choices {
 
 /// How engaged a customer is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EngagementLevel {
+pub(crate) enum EngagementLevel {
     /// `engagement_score` ≥ 70.
     High,
     /// `engagement_score` ≥ 40.
@@ -416,7 +416,7 @@ pub enum EngagementLevel {
 
 /// Whether a customer logged in recently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ActivityStatus {
+pub(crate) enum ActivityStatus {
     /// Last login within the active window before `as_of`.
     Active,
     /// Last login longer ago.
@@ -427,7 +427,7 @@ pub enum ActivityStatus {
 
 /// Where the customer came from (always seeded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AcquisitionChannel {
+pub(crate) enum AcquisitionChannel {
     /// `website`
     Website,
     /// `mobile_app`
@@ -440,7 +440,7 @@ pub enum AcquisitionChannel {
 
 /// The customer's market (always seeded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MarketSegment {
+pub(crate) enum MarketSegment {
     /// `US-West`
     UsWest,
     /// `US-East`
@@ -455,7 +455,7 @@ pub enum MarketSegment {
 
 /// The customer's commercial tier (always seeded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CustomerTier {
+pub(crate) enum CustomerTier {
     /// `basic`
     Basic,
     /// `premium`

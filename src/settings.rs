@@ -528,12 +528,12 @@ pub struct SettingsError {
     /// Which setting.
     pub setting: Setting,
     /// What is wrong.
-    pub problem: Problem,
+    pub(crate) problem: Problem,
 }
 
 /// What is wrong with a setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
+pub(crate) enum Problem {
     /// Not a whole number within the limit.
     OutOfRange {
         /// The allowed range.
@@ -838,7 +838,7 @@ pub struct FetchForm {
     pub map: Option<MapSetting>,
     /// The API's shape: the preset and what overrides it.
     #[serde(flatten)]
-    pub shape: ShapeForm,
+    pub(crate) shape: ShapeForm,
 }
 
 /// The API's shape as a form or link gives it: a preset, and any of its
@@ -846,7 +846,7 @@ pub struct FetchForm {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[cfg_attr(test, derive(Serialize))]
 #[serde(default, rename_all = "camelCase")]
-pub struct ShapeForm {
+pub(crate) struct ShapeForm {
     /// `reqres` (empty), `shopify`, `hubspot` or `custom`.
     pub preset: Option<String>,
     /// `page`, `offset`, `cursor`, `link` or `next_url`.

@@ -7,7 +7,7 @@
 pub(crate) mod clock;
 pub mod dates;
 pub(crate) mod errors;
-pub mod events;
+pub(crate) mod events;
 pub(crate) mod field;
 pub mod hash;
 pub(crate) mod interner;

@@ -26,7 +26,7 @@ impl Serialize for Tally {
 
 /// One email domain and its number of customers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DomainCount {
+pub(crate) struct DomainCount {
     /// The domain (`"unknown"` for missing or implausible emails).
     pub domain: String,
     /// Customers with it.
@@ -37,7 +37,7 @@ pub struct DomainCount {
 /// order, then the most common email domains; serialized as one object
 /// with a key per field.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Distributions {
+pub(crate) struct Distributions {
     /// Per charted field, customers per value in the field's own order.
     pub(crate) per_field: Vec<(LineField, Tally)>,
     /// The most common email domains, most customers first (ties by name).

@@ -38,9 +38,9 @@ pub struct Report<'a> {
     /// The customers, sorted by `full_name` (case-insensitively), then `customer_id`.
     pub customers: Customers,
     /// Records that could not be customers, with the reason and the original.
-    pub rejected: Vec<Rejection<'a>>,
+    pub(crate) rejected: Vec<Rejection<'a>>,
     /// Records removed as duplicates of a better or earlier record.
-    pub duplicates: Vec<DroppedDuplicate>,
+    pub(crate) duplicates: Vec<DroppedDuplicate>,
 }
 
 /// The report's `metadata`.
@@ -51,7 +51,7 @@ pub struct Metadata {
     /// When the report was made, `YYYY-MM-DDTHH:MM:SSZ`.
     pub export_timestamp: String,
     /// Customers per quality bucket.
-    pub data_quality_summary: QualitySummary,
+    pub(crate) data_quality_summary: QualitySummary,
     /// The seed of the seeded assignments; rerun with it to reproduce.
     pub seed: u64,
     /// Reference date for `activity_status`, `YYYY-MM-DD`.
@@ -61,7 +61,7 @@ pub struct Metadata {
     /// Which source field fed each contract field (`fields`), the fields
     /// the source does not have (`unmapped`: not scored), and the source
     /// columns no field reads (`ignored_columns`).
-    pub mapping: Mapping,
+    pub(crate) mapping: Mapping,
     /// Record-like elements read: customers + duplicates removed + rejected.
     pub records_read: usize,
     /// Records removed as duplicates (listed in `duplicates`).
@@ -69,9 +69,9 @@ pub struct Metadata {
     /// Records that could not be customers (listed in `rejected`).
     pub rejected_records: usize,
     /// Customers with an issue in each scored field.
-    pub issues_by_field: IssueCounts,
+    pub(crate) issues_by_field: IssueCounts,
     /// Customers per value of each enriched field, and the top email domains.
-    pub distributions: Distributions,
+    pub(crate) distributions: Distributions,
     /// Which fields of the line were drawn from the seed in this run
     /// (`simulated`: not data) and which were computed from the source
     /// (`derived`).
@@ -158,7 +158,7 @@ impl Enrichment {
 
 /// Customers per quality bucket.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct QualitySummary {
+pub(crate) struct QualitySummary {
     /// Score ≥ 90.
     pub high_quality: usize,
     /// Score 70-89.
@@ -204,7 +204,7 @@ impl QualitySummary {
 
 /// Issue counts per scored field; serialized as an object with every field, in contract order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct IssueCounts([usize; Field::ALL.len()]);
+pub(crate) struct IssueCounts([usize; Field::ALL.len()]);
 
 impl IssueCounts {
     /// Counts the issues of the given customers.
@@ -307,7 +307,7 @@ fn is_zero(count: &u32) -> bool {
 
 /// A record that cannot be a customer.
 #[derive(Debug, Serialize)]
-pub struct Rejection<'a> {
+pub(crate) struct Rejection<'a> {
     /// Where it was.
     pub position: Position,
     /// Why it was rejected, e.g. `id: missing`.

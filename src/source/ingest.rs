@@ -184,7 +184,7 @@ pub struct SourceItem<'a> {
     /// The element's original JSON text, kept for the rejected list.
     pub raw: &'a str,
     /// The parsed record, or why the element is not a usable object.
-    pub parsed: Result<SourceRecord<'a>, String>,
+    pub(crate) parsed: Result<SourceRecord<'a>, String>,
 }
 
 /// Why an input could not be read at all. No partial result comes with it.

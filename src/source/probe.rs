@@ -33,18 +33,18 @@ pub struct Probe {
     /// The source's columns: the header, or the first records' key paths.
     pub columns: Vec<String>,
     /// The proposed mapping (with the user's overrides applied).
-    pub mapping: Mapping,
+    pub(crate) mapping: Mapping,
     /// The first records read with that mapping: per contract field (in
     /// contract order) its text, or `None` when absent.
-    pub preview: Vec<PreviewRow>,
+    pub(crate) preview: Vec<PreviewRow>,
     /// Why a run with this mapping would be refused (a CSV with no column
     /// for the customer id), if it would.
-    pub refusal: Option<Refusal>,
+    pub(crate) refusal: Option<Refusal>,
 }
 
 /// A run's refusal of the source as the panel shows it.
 #[derive(Debug, Serialize)]
-pub struct Refusal {
+pub(crate) struct Refusal {
     /// The error code the run would fail with (`no_id_column`).
     pub code: &'static str,
     /// The run's message.
@@ -53,7 +53,7 @@ pub struct Refusal {
 
 /// One record of the preview.
 #[derive(Debug, Serialize)]
-pub struct PreviewRow {
+pub(crate) struct PreviewRow {
     /// Where it is, e.g. `row 2` or `record 1`.
     pub position: String,
     /// Per contract field, the text read (shortened), or `None` where the

@@ -22,7 +22,7 @@ use crate::source::mapping::{Field, FieldSet, Mapping, MappingSpec};
 /// treat the two differently. Fields the source does not have at all
 /// (see [`Mapping`]) are not in `mapped`, and are not scored.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SourceRecord<'a> {
+pub(crate) struct SourceRecord<'a> {
     fields: [Option<RawField<'a>>; 7],
     /// The fields the source has.
     pub mapped: FieldSet,

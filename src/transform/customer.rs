@@ -64,15 +64,15 @@ pub struct Customer {
     name: u32,
     domain: u32,
     /// From `engagement_score`, or seeded when it is absent.
-    pub engagement_level: EngagementLevel,
+    pub(crate) engagement_level: EngagementLevel,
     /// From `last_login`, or seeded when it is absent.
-    pub activity_status: ActivityStatus,
+    pub(crate) activity_status: ActivityStatus,
     /// Seeded.
-    pub acquisition_channel: AcquisitionChannel,
+    pub(crate) acquisition_channel: AcquisitionChannel,
     /// Seeded.
-    pub market_segment: MarketSegment,
+    pub(crate) market_segment: MarketSegment,
     /// Seeded.
-    pub customer_tier: CustomerTier,
+    pub(crate) customer_tier: CustomerTier,
     /// 100 minus 10 per quality issue.
     pub data_quality_score: u8,
     /// The fields whose value was drawn from the seed (simulated).

@@ -12,7 +12,7 @@ use crate::transform::customer::{Customer, Customers};
 
 /// A record removed because another with the same id was kept.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DroppedDuplicate {
+pub(crate) struct DroppedDuplicate {
     /// The shared id.
     pub customer_id: u64,
     /// Where the removed record was.
