@@ -44,7 +44,7 @@ use crate::transform::quality::{QualityBucket, SCORED_FIELDS};
 use browser::{BrowserClock, BrowserTimer, BrowserTransport};
 use errors::CodedError;
 
-pub use compare::{read_previous_report, ChangesOutput, PreviousReport, PreviousReportReader};
+pub use compare::{ChangesOutput, PreviousReport, PreviousReportReader};
 pub use probe::{probe_api, probe_file};
 pub use split::{PartSession, SplitUpload};
 use store::{IdbStore, DATABASE};
