@@ -87,7 +87,7 @@ impl Wire for InputFormat {
 
 /// Where a record sits in the input, shown to people as "line 4, page 2, record 3".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Position {
+pub(crate) struct Position {
     /// 1-based line of the NDJSON line holding the record or its envelope.
     pub line: Option<usize>,
     /// The envelope's `page` number, when it has a valid one.
@@ -180,7 +180,7 @@ impl Serialize for Position {
 #[derive(Debug, Clone)]
 pub struct SourceItem<'a> {
     /// Where the element is in the input.
-    pub position: Position,
+    pub(crate) position: Position,
     /// The element's original JSON text, kept for the rejected list.
     pub raw: &'a str,
     /// The parsed record, or why the element is not a usable object.
@@ -450,7 +450,7 @@ impl IngestError {
 ///
 /// # Errors
 /// [`IngestError`] when the body is not a JSON object with a `data` array.
-pub fn ingest_page<'a>(
+pub(crate) fn ingest_page<'a>(
     body: &'a [u8],
     page: u64,
     mapper: &mut Mapper,

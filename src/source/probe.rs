@@ -25,7 +25,7 @@ const COLUMN_RECORDS: usize = 100;
 
 /// What the start of a source looks like.
 #[derive(Debug, Serialize)]
-pub struct Probe {
+pub(crate) struct Probe {
     /// The layout found (`csv`, `record_array`, …).
     pub format: InputFormat,
     /// The CSV separator, for CSV.
@@ -144,7 +144,13 @@ fn probe_start(start: &[u8], options: &ReadOptions, complete: bool) -> Result<Pr
 ///
 /// # Errors
 /// [`IngestError`] when the page is not an envelope of records.
-pub fn probe_page(body: &[u8], page: u64, options: &MappingSpec) -> Result<Probe, IngestError> {
+// Used by the fuzz target (`source::fuzzing`) and by tests.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn probe_page(
+    body: &[u8],
+    page: u64,
+    options: &MappingSpec,
+) -> Result<Probe, IngestError> {
     probe_page_at(body, page, None, options)
 }
 
@@ -154,6 +160,11 @@ pub fn probe_page(body: &[u8], page: u64, options: &MappingSpec) -> Result<Probe
 ///
 /// # Errors
 /// [`IngestError`] when the page has no array of records there.
+// Used by the page (`web`, wasm32 only), the fuzz target and tests.
+#[cfg_attr(
+    not(any(target_arch = "wasm32", feature = "fuzzing")),
+    allow(dead_code)
+)]
 pub(crate) fn probe_page_at(
     body: &[u8],
     page: u64,

@@ -363,7 +363,7 @@ impl<'de> de::Deserialize<'de> for OrderedKeys<'de> {
 /// for JSON, the keys of the first record (a CSV header decides it at once,
 /// see [`crate::source::reader`]).
 #[derive(Debug, Clone)]
-pub struct Mapper {
+pub(crate) struct Mapper {
     spec: MappingSpec,
     resolved: Option<Resolved>,
     numeric_strings: bool,
@@ -403,7 +403,7 @@ impl Mapper {
     }
 
     /// A mapper applying `spec` over the proposals.
-    pub fn new(spec: MappingSpec) -> Self {
+    pub(crate) fn new(spec: MappingSpec) -> Self {
         Mapper {
             spec,
             resolved: None,
@@ -471,7 +471,7 @@ impl Mapper {
 /// # Panics
 /// When they disagree.
 #[cfg(any(test, feature = "fuzzing"))]
-pub fn check_scan_against_serde(text: &str) {
+pub(crate) fn check_scan_against_serde(text: &str) {
     let keys = KeyMap::default();
     if let Some((fast, end)) = scan::scan(text, &keys, FieldSet::ALL) {
         let (slow, slow_end) = parse_with(text, &keys, FieldSet::ALL)
