@@ -545,7 +545,10 @@ impl Wire for PartJob {
 
 impl PartJob {
     /// The job as bytes, for another worker.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    // Used by the page (`web`, wasm32 only: parts cross between workers as
+    // bytes) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         let mut out = Writer::with_capacity(64 + self.prefix.len());
         self.put(&mut out);
         out.into_bytes()
@@ -555,7 +558,10 @@ impl PartJob {
     ///
     /// # Errors
     /// [`WireError`] when the bytes are not a job.
-    pub fn from_bytes(bytes: &[u8]) -> Result<PartJob, WireError> {
+    // Used by the page (`web`, wasm32 only: parts cross between workers as
+    // bytes) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<PartJob, WireError> {
         crate::common::wire::decode(bytes)
     }
 
@@ -760,7 +766,10 @@ impl Wire for PartOutput {
 
 impl PartOutput {
     /// The part as bytes, for the worker that merges.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    // Used by the page (`web`, wasm32 only: parts cross between workers as
+    // bytes) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         // About 24 bytes a customer.
         let mut out = Writer::with_capacity(4096 + 24 * self.assessed.len());
         self.put(&mut out);
@@ -771,7 +780,9 @@ impl PartOutput {
     ///
     /// # Errors
     /// [`WireError`] when the bytes are not a part.
-    pub fn from_bytes(bytes: &[u8]) -> Result<PartOutput, WireError> {
+    // The merger reads parts as bytes itself (`Merger::add_bytes`).
+    #[cfg(test)]
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<PartOutput, WireError> {
         crate::common::wire::decode(bytes)
     }
 
@@ -949,7 +960,10 @@ impl Merger {
     /// # Errors
     /// [`ReadWhole`] when the bytes are not a part, or it would not read as
     /// the file does.
-    pub fn add_bytes(&mut self, bytes: &[u8]) -> Result<(), ReadWhole> {
+    // Used by the page (`web`, wasm32 only: parts cross between workers as
+    // bytes) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn add_bytes(&mut self, bytes: &[u8]) -> Result<(), ReadWhole> {
         let mut from = WireReader::new(bytes);
         let read = self.read_part(&mut from).and_then(|()| from.end());
         read.map_err(|WireError| {

@@ -14,5 +14,5 @@ pub(crate) mod interner;
 pub(crate) mod json_path;
 #[cfg(test)]
 pub(crate) mod testing;
-pub mod wire;
+pub(crate) mod wire;
 pub(crate) mod words;
