@@ -28,9 +28,9 @@ impl Serialize for Tally {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct DomainCount {
     /// The domain (`"unknown"` for missing or implausible emails).
-    pub domain: String,
+    pub(crate) domain: String,
     /// Customers with it.
-    pub customers: usize,
+    pub(crate) customers: usize,
 }
 
 /// Customers per value of each charted field of the line, in the line's
@@ -41,7 +41,7 @@ pub(crate) struct Distributions {
     /// Per charted field, customers per value in the field's own order.
     pub(crate) per_field: Vec<(LineField, Tally)>,
     /// The most common email domains, most customers first (ties by name).
-    pub top_email_domains: Vec<DomainCount>,
+    pub(crate) top_email_domains: Vec<DomainCount>,
 }
 
 impl Distributions {

@@ -89,15 +89,15 @@ impl Wire for InputFormat {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Position {
     /// 1-based line of the NDJSON line holding the record or its envelope.
-    pub line: Option<usize>,
+    pub(crate) line: Option<usize>,
     /// The envelope's `page` number, when it has a valid one.
-    pub page: Option<u64>,
+    pub(crate) page: Option<u64>,
     /// 1-based index of the envelope in an array, used when `page` is missing.
-    pub envelope: Option<usize>,
+    pub(crate) envelope: Option<usize>,
     /// 1-based index of the record in its array.
-    pub record: Option<usize>,
+    pub(crate) record: Option<usize>,
     /// 1-based row of a CSV file (the header is row 1).
-    pub row: Option<usize>,
+    pub(crate) row: Option<usize>,
 }
 
 impl Wire for Position {
@@ -182,7 +182,7 @@ pub struct SourceItem<'a> {
     /// Where the element is in the input.
     pub(crate) position: Position,
     /// The element's original JSON text, kept for the rejected list.
-    pub raw: &'a str,
+    pub(crate) raw: &'a str,
     /// The parsed record, or why the element is not a usable object.
     pub(crate) parsed: Result<SourceRecord<'a>, String>,
 }

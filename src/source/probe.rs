@@ -27,11 +27,11 @@ const COLUMN_RECORDS: usize = 100;
 #[derive(Debug, Serialize)]
 pub(crate) struct Probe {
     /// The layout found (`csv`, `record_array`, …).
-    pub format: InputFormat,
+    pub(crate) format: InputFormat,
     /// The CSV separator, for CSV.
-    pub separator: Option<String>,
+    pub(crate) separator: Option<String>,
     /// The source's columns: the header, or the first records' key paths.
-    pub columns: Vec<String>,
+    pub(crate) columns: Vec<String>,
     /// The proposed mapping (with the user's overrides applied).
     pub(crate) mapping: Mapping,
     /// The first records read with that mapping: per contract field (in
@@ -46,21 +46,21 @@ pub(crate) struct Probe {
 #[derive(Debug, Serialize)]
 pub(crate) struct Refusal {
     /// The error code the run would fail with (`no_id_column`).
-    pub code: &'static str,
+    pub(crate) code: &'static str,
     /// The run's message.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// One record of the preview.
 #[derive(Debug, Serialize)]
 pub(crate) struct PreviewRow {
     /// Where it is, e.g. `row 2` or `record 1`.
-    pub position: String,
+    pub(crate) position: String,
     /// Per contract field, the text read (shortened), or `None` where the
     /// record has none; `None` as a whole when the record cannot be read.
-    pub values: Option<Vec<Option<String>>>,
+    pub(crate) values: Option<Vec<Option<String>>>,
     /// Why it cannot be read, or why the run will reject it (no valid id).
-    pub problem: Option<String>,
+    pub(crate) problem: Option<String>,
 }
 
 /// Looks at `start`, the beginning of a source (a whole small file, the

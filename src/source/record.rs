@@ -25,7 +25,7 @@ use crate::source::mapping::{Field, FieldSet, Mapping, MappingSpec};
 pub(crate) struct SourceRecord<'a> {
     fields: [Option<RawField<'a>>; 7],
     /// The fields the source has.
-    pub mapped: FieldSet,
+    pub(crate) mapped: FieldSet,
 }
 
 impl Default for SourceRecord<'_> {
@@ -77,11 +77,11 @@ impl<'a> SourceRecord<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct InputObject<'a> {
     /// The record fields, meaningful when the object is a record.
-    pub record: SourceRecord<'a>,
+    pub(crate) record: SourceRecord<'a>,
     /// The `data` member, present when the object is a page envelope.
-    pub data: Option<&'a RawValue>,
+    pub(crate) data: Option<&'a RawValue>,
     /// The `page` member of an envelope.
-    pub page: Option<RawField<'a>>,
+    pub(crate) page: Option<RawField<'a>>,
 }
 
 impl InputObject<'_> {
