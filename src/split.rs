@@ -131,7 +131,7 @@ impl Planner {
     /// A planner for a file of `size` bytes, read with `options` (already
     /// [`ReadOptions::for_file`]), cut into at most `parts` parts of about
     /// equal size, each at least [`MIN_PART_BYTES`].
-    pub fn new(size: usize, options: &ReadOptions, parts: usize) -> Planner {
+    pub(crate) fn new(size: usize, options: &ReadOptions, parts: usize) -> Planner {
         let parts = parts.clamp(1, (size / MIN_PART_BYTES).max(1));
         let targets = (1..parts).map(|k| size / parts * k).collect();
         Planner::at(size, options, targets)
