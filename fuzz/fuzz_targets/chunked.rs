@@ -17,7 +17,7 @@ mod common;
 use common::settings;
 use customer_pipeline::common::dates::parse_timestamp;
 use customer_pipeline::pipeline::process_upload_with;
-use customer_pipeline::source::fuzz_input::chunked_input;
+use customer_pipeline::source::fuzzing::chunked_input;
 use customer_pipeline::source::mapping::MappingSpec;
 use customer_pipeline::stream::UploadStream;
 use libfuzzer_sys::fuzz_target;

@@ -12,16 +12,14 @@
 //! - [`ingest`]: positions, layouts and errors, and API page bodies.
 //! - [`probe`]: a look at a source's start for the mapping panel.
 //! - [`sniff`]: what a file that is not text looks like (PDF, workbook, image).
-//! - `fuzz_input`: the `chunked` fuzz target's inputs, decoded (for the
-//!   fuzzer and the tests only).
 
 pub(crate) mod csv_rows;
 #[cfg(any(test, feature = "fuzzing"))]
-pub mod fuzz_input;
+pub mod fuzzing;
 pub mod ingest;
 pub(crate) mod json_scan;
 pub mod mapping;
-pub mod probe;
+pub(crate) mod probe;
 pub mod reader;
-pub mod record;
+pub(crate) mod record;
 pub(crate) mod sniff;

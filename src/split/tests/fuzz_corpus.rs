@@ -8,7 +8,7 @@
 //! cut here too.
 
 use super::*;
-use crate::source::fuzz_input::chunked_input;
+use crate::source::fuzzing::chunked_input;
 
 /// One way to read a corpus file.
 struct Case {
