@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use super::limiter::KnownBudget;
 use super::url::with_query_numbers;
 use crate::common::hash::hash_bytes;
 
@@ -25,10 +26,16 @@ pub(crate) fn key_identity(api_key: Option<&str>) -> String {
 }
 
 /// Successful page bodies, kept for the page's lifetime so that a rerun
-/// (another seed, or retrying failed pages) costs no requests.
+/// (another seed, or retrying failed pages) costs no requests; and the
+/// budget each API last announced, so that the next run or preview follows
+/// it from its first request (a run whose page 1 comes from here has no
+/// answer of its own to read it from before its concurrent requests).
 #[derive(Debug, Default)]
 pub struct PageCache {
     pages: HashMap<(String, String), Rc<Vec<u8>>>,
+    /// By the API's origin and the key's identity (a budget is counted per
+    /// key).
+    budgets: HashMap<(String, String), KnownBudget>,
 }
 
 impl PageCache {
@@ -65,7 +72,23 @@ impl PageCache {
         self.pages.is_empty()
     }
 
-    /// Forgets everything.
+    /// What the last run of the API at `origin` with `api_key` knew of
+    /// its budget, if it knew anything.
+    pub(crate) fn budget(&self, origin: &str, api_key: Option<&str>) -> Option<KnownBudget> {
+        self.budgets
+            .get(&(origin.to_owned(), key_identity(api_key)))
+            .copied()
+    }
+
+    /// Keeps what a run of the API at `origin` with `api_key` knew of its
+    /// budget when it ended, in place of any earlier run's.
+    pub(crate) fn keep_budget(&mut self, origin: &str, api_key: Option<&str>, known: KnownBudget) {
+        self.budgets
+            .insert((origin.to_owned(), key_identity(api_key)), known);
+    }
+
+    /// Forgets every page. What the APIs announced of their budgets is
+    /// kept: fetching the pages again spends the same budget.
     pub fn clear(&mut self) {
         self.pages.clear();
     }
@@ -103,5 +126,30 @@ mod tests {
         assert!(cache.get("u", None).is_none());
         assert!(!format!("{cache:?}").contains("secret"));
         assert_ne!(key_identity(Some("ab")), key_identity(Some("ba")));
+    }
+
+    #[test]
+    fn a_budget_is_kept_per_origin_and_key_and_outlives_the_pages() {
+        use super::super::budget::RateSource;
+        use super::super::limiter::KnownWindow;
+        let mut cache = PageCache::new();
+        let left = |left: u64| KnownBudget {
+            window: Some(KnownWindow {
+                left,
+                reset: chrono::DateTime::UNIX_EPOCH,
+                source: RateSource::XRateLimit,
+                spent: false,
+            }),
+            ..KnownBudget::default()
+        };
+        let window = |known: Option<KnownBudget>| known.and_then(|known| known.window);
+        cache.keep_budget("http://h", Some("k"), left(3));
+        cache.keep_budget("http://h", Some("k"), left(2));
+        assert_eq!(window(cache.budget("http://h", Some("k"))), left(2).window);
+        assert!(cache.budget("http://h", Some("other")).is_none());
+        assert!(cache.budget("http://h", None).is_none());
+        assert!(cache.budget("http://g", Some("k")).is_none());
+        cache.clear();
+        assert_eq!(window(cache.budget("http://h", Some("k"))), left(2).window);
     }
 }
