@@ -7,7 +7,7 @@
 pub(crate) mod clock;
 pub mod dates;
 pub(crate) mod errors;
-pub mod events;
+pub(crate) mod events;
 pub(crate) mod field;
 pub mod hash;
 pub(crate) mod interner;
@@ -15,5 +15,5 @@ pub(crate) mod json_path;
 pub(crate) mod json_text;
 #[cfg(test)]
 pub(crate) mod testing;
-pub mod wire;
+pub(crate) mod wire;
 pub(crate) mod words;

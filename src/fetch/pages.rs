@@ -1,20 +1,10 @@
-//! Page URLs and the in-memory page cache.
+//! The in-memory page cache.
 
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::limiter::KnownBudget;
-use super::url::with_query_numbers;
 use crate::common::hash::hash_bytes;
-
-/// The URL of one page: `base` with `page` (and `per_page`) set in its
-/// query. Other query parameters of `base` are kept; a fragment is dropped.
-pub fn page_url(base: &str, page: u64, per_page: Option<u32>) -> String {
-    match per_page {
-        Some(size) => with_query_numbers(base, &[("page", page), ("per_page", u64::from(size))]),
-        None => with_query_numbers(base, &[("page", page)]),
-    }
-}
 
 /// A stand-in for the API key in cache keys: a hash, so the key itself is
 /// never stored, and pages fetched with one key are not served for another.
@@ -97,22 +87,6 @@ impl PageCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn page_urls_keep_other_parameters() {
-        assert_eq!(
-            page_url("http://h/api/users", 2, None),
-            "http://h/api/users?page=2"
-        );
-        assert_eq!(
-            page_url("http://h/api/users?page=9&per_page=3&delay=1", 2, Some(6)),
-            "http://h/api/users?delay=1&page=2&per_page=6"
-        );
-        assert_eq!(
-            page_url("http://h/api/users?#frag", 1, None),
-            "http://h/api/users?page=1"
-        );
-    }
 
     #[test]
     fn the_cache_separates_api_keys_and_never_stores_them() {
