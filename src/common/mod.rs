@@ -1,8 +1,9 @@
 //! Helpers every floor shares, depending on nothing of the crate: stable
 //! hashing and SplitMix64, an object deserialized key by key, the clock,
 //! dates, values as sources give them, interned texts, the shape of a
-//! run's events, what an error carries to the page, counts and sizes in
-//! words, and the byte encoding of what one worker hands another.
+//! run's events, what an error carries to the page, compact JSON text
+//! from pretty, counts and sizes in words, and the byte encoding of what
+//! one worker hands another.
 //!
 //! Three small macros declare a list once where code needed it twice:
 //! `event_kinds!` (an event enum's kinds and labels), `error_codes!` (an
@@ -18,6 +19,7 @@ pub(crate) mod field;
 pub mod hash;
 pub(crate) mod interner;
 pub(crate) mod json_path;
+pub(crate) mod json_text;
 #[cfg(test)]
 pub(crate) mod testing;
 pub(crate) mod wire;
