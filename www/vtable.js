@@ -12,7 +12,8 @@
 // in what browsers can scroll.
 import { el, count } from './dom.js';
 
-const BLOCK = 200;
+/** Rows fetched from the worker at a time (a run's reply brings the first block along). */
+export const BLOCK = 200;
 const OVERSCAN = 6;
 const MAX_HEIGHT = 10_000_000;
 
@@ -221,9 +222,9 @@ export class VirtualTable {
     this.show(rows);
   }
 
-  show(rows) {
+  show(rows, first) {
     this.count = rows;
-    this.blocks = new Map();
+    this.blocks = new Map(first ? [[0, first]] : []);
     this.clearRows();
     this.heights = new Heights(rows, this.estimate);
     this.fresh = true;
@@ -237,6 +238,22 @@ export class VirtualTable {
   reset() {
     this.query = this.newQuery();
     return this.update({});
+  }
+
+  /**
+   * reset() without asking the worker: a run's fresh view is the report's
+   * order, `count` rows, whose first block (`first`, BLOCK rows or all of
+   * them) came with the run's reply.
+   */
+  resetTo(count, first) {
+    this.query = this.newQuery();
+    this.updateSortMarks();
+    this.generation++;
+    // The table was hidden until now: take its width here, so the resize
+    // observer does not measure the rows drawn below a second time.
+    this.fitMode();
+    this.width = this.scroller.clientWidth;
+    this.show(count, first);
   }
 
   /** Empties the table (no run to show): nothing from an earlier run stays. */

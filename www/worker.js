@@ -7,11 +7,13 @@
 //   vocabulary                    -> {vocabulary}            (the core's names and limits)
 //   seed                          -> {seed}
 //   redact-url {url}              -> {url}                   (secrets in the query as ***)
-//   upload {file, seed, asOf, options: {map, separator, simulate, workers}} -> {metadata, rejected, duplicates, millis}
+//   upload {file, seed, asOf, options: {map, separator, simulate, workers}, firstRows}
+//                                 -> {metadata, rejected, duplicates, rows, millis}
+//                                    (rows: the table's first `firstRows` rows, report order)
 //                                    (+ 'read-progress' and 'event' messages: the run log)
 //                                    (workers > 1: the file is cut into parts read at once by
 //                                    part workers, part-worker.js, and this one; see partsUpload)
-//   fetch {form}                  -> {metadata, rejected, duplicates, millis, cachedPages}
+//   fetch {form, firstRows}       -> {metadata, rejected, duplicates, rows, millis, cachedPages}
 //                                    (form.map: the field mapping, as for the upload)
 //                                    (+ 'event' messages: run log and progress)
 //   cancel                        -> {}                      (aborts a running fetch; an upload is
@@ -81,10 +83,12 @@ function forget() {
   current = null;
 }
 
-function keep(output) {
+/** Keeps a run's output; the reply's summary, lists and first `firstRows` table rows (the fresh view: report order). */
+function keep(output, firstRows = 0) {
   forget();
   current = output;
   return {
+    rows: JSON.parse(output.rows(0, firstRows)),
     metadata: JSON.parse(output.metadata),
     rejected: JSON.parse(output.rejectedJson(LISTED)),
     duplicates: JSON.parse(output.duplicatesJson(LISTED)),
@@ -264,20 +268,20 @@ const handlers = {
 
   'redact-url': ({ url }) => ({ url: redactUrl(url) }),
 
-  async upload({ id, file, seed, asOf, options }) {
+  async upload({ id, file, seed, asOf, options, firstRows }) {
     forget();
     const started = performance.now();
     const output = await readUpload(file, id, seed, asOf, options);
-    return { ...keep(output), millis: performance.now() - started };
+    return { ...keep(output, firstRows), millis: performance.now() - started };
   },
 
-  async fetch({ id, form }) {
+  async fetch({ id, form, firstRows }) {
     forget();
     fetchAbort = new AbortController();
     const started = performance.now();
     try {
       const output = await fetchAndProcess(JSON.stringify(form), postEvent(id), fetchAbort.signal);
-      return { ...keep(output), millis: performance.now() - started, cachedPages: cachedPages() };
+      return { ...keep(output, firstRows), millis: performance.now() - started, cachedPages: cachedPages() };
     } finally {
       fetchAbort = null;
     }
