@@ -777,6 +777,16 @@ impl PartOutput {
     }
 }
 
+/// The first part of a file being read by the worker that merges
+/// ([`Merger::start_first`]).
+#[derive(Debug)]
+pub struct FirstPart {
+    reader: Reader,
+    suffix: Vec<u8>,
+    /// Line breaks in the part's own bytes.
+    newlines: usize,
+}
+
 /// Reads and assesses part `index` of `input` cut by `plan`.
 ///
 /// # Errors
@@ -984,6 +994,78 @@ impl Merger {
         Ok(())
     }
 
+    /// Starts reading the first part here, straight into the merge (the
+    /// part the merging worker reads itself): its records go through the
+    /// deduper as they are read, as in a one-part run, so they are neither
+    /// kept apart nor merged a second time once read. Its chunks go to
+    /// [`Merger::push_first`], its end to [`Merger::finish_first`]; the
+    /// parts after it are merged once it is.
+    ///
+    /// # Errors
+    /// [`IngestError`] when the bytes before the part cannot be read.
+    pub fn start_first(&mut self, job: &PartJob) -> Result<FirstPart, IngestError> {
+        // Only the first part starts an empty merge.
+        self.broken |= self.added != 0 || self.builder.records_read() != 0;
+        let mut part = FirstPart {
+            reader: Reader::with_options(&job.options),
+            suffix: job.suffix.clone(),
+            newlines: 0,
+        };
+        self.feed_first(&mut part, &job.prefix)?;
+        Ok(part)
+    }
+
+    /// Takes the next chunk of the first part ([`Merger::start_first`]).
+    ///
+    /// # Errors
+    /// [`IngestError`] when the part cannot be read (the file is then read
+    /// in one piece for its error).
+    pub fn push_first(&mut self, part: &mut FirstPart, chunk: &[u8]) -> Result<(), IngestError> {
+        part.newlines += memchr::memchr_iter(b'\n', chunk).count();
+        self.feed_first(part, chunk)
+    }
+
+    fn feed_first(&mut self, part: &mut FirstPart, bytes: &[u8]) -> Result<(), IngestError> {
+        let builder = &mut self.builder;
+        let read = part
+            .reader
+            .push(bytes, &mut |item| builder.add_transient(item));
+        self.broken |= read.is_err();
+        read
+    }
+
+    /// Ends the first part ([`Merger::start_first`]); a part that would not
+    /// read as the file does makes [`Merger::finish`] refuse the parts.
+    ///
+    /// # Errors
+    /// [`IngestError`] when the part cannot be read, e.g. because it ends
+    /// inside a value (the cut was not a boundary).
+    pub fn finish_first(&mut self, part: FirstPart) -> Result<(), IngestError> {
+        let FirstPart {
+            mut reader,
+            suffix,
+            newlines,
+        } = part;
+        let builder = &mut self.builder;
+        let read = reader
+            .push(&suffix, &mut |item| builder.add_transient(item))
+            .and_then(|()| reader.finish(&mut |item| builder.add_transient(item)));
+        let format = match read {
+            Ok(format) => format,
+            Err(error) => {
+                self.broken = true;
+                return Err(error);
+            }
+        };
+        let values = reader.values_read();
+        if self.start_part(format, values).is_ok() {
+            // Part 0 starts the file: its positions are the file's already.
+            let rows = self.builder.records_read();
+            self.end_part(values, newlines, rows, reader.mapping());
+        }
+        Ok(())
+    }
+
     /// The report of the file named `file_name`, made at `export_timestamp`.
     ///
     /// # Errors
@@ -1101,11 +1183,25 @@ fn process_planned<'a>(
     plan: &Plan,
 ) -> (Result<Report<'a>, IngestError>, bool) {
     if plan.len() >= 2 {
-        let outputs: Result<Vec<PartOutput>, IngestError> = (0..plan.len())
-            .map(|index| read_part(input, plan, index, file_name, settings, options))
-            .collect();
-        if let Ok(Ok(report)) = outputs.map(|outputs| merge(plan, outputs, file_name, settings)) {
-            return (Ok(report), true);
+        // The first part straight into the merge, as the page's worker reads it.
+        let mut merger = Merger::new(plan, settings);
+        let first = plan.job(0, file_name, settings, options);
+        let read_first = merger.start_first(&first).and_then(|mut part| {
+            merger.push_first(&mut part, &input[plan.bounds(0)])?;
+            merger.finish_first(part)
+        });
+        let outputs: Result<Vec<PartOutput>, IngestError> = read_first.and_then(|()| {
+            (1..plan.len())
+                .map(|index| read_part(input, plan, index, file_name, settings, options))
+                .collect()
+        });
+        if let Ok(outputs) = outputs {
+            let merged = outputs.into_iter().try_for_each(|part| merger.add(part));
+            if let Ok(report) =
+                merged.and_then(|()| merger.finish(file_name, settings.export_timestamp))
+            {
+                return (Ok(report), true);
+            }
         }
     }
     // One piece, or the first error of the file where a one-part run finds it.

@@ -31,7 +31,7 @@
 // vocabulary's error_details: `field`, `line`, `column`, `page`,
 // `pages_fetched`) that it has. Every code is the core's (error_codes).
 import init, {
-  PartSession, SplitUpload, UploadSession, cachedPages, fetchAndProcess, forgetStoredPages, randomSeed, redactUrl,
+  SplitUpload, UploadSession, cachedPages, fetchAndProcess, forgetStoredPages, randomSeed, redactUrl,
   storedPages, vocabulary,
 } from './pkg/customer_pipeline.js';
 import { breather, pushChunks } from './breathe.js';
@@ -153,7 +153,7 @@ function readInWorker(worker, job, blob, onProgress) {
   });
 }
 
-/** Reads a slice of the file here, into `session`; `onChunk(bytes)` after each chunk. */
+/** Reads a slice of the file here, into `session` (its `push(chunk)`); `onChunk(bytes)` after each chunk. */
 async function readHere(session, blob, onChunk, stopped) {
   const reader = blob.stream().getReader();
   const breathe = breather();
@@ -224,19 +224,15 @@ async function partsUpload(file, id, seed, asOf, options) {
     const all = Promise.all(others);
     all.catch(() => {});
 
-    const own = new PartSession(split.job(0));
-    try {
-      await readHere(own, slice(0), (length) => {
-        loaded[0] += length;
-        records[0] = own.recordsRead;
-        progress();
-      }, () => failed !== null);
-      if (failed) throw failed;
-    } catch (error) {
-      own.free();
-      throw error;
-    }
-    split.addOwn(0, own);
+    // Part 0 here, straight into the merge; the others wait for it there.
+    split.startFirst();
+    await readHere({ push: (chunk) => split.pushFirst(chunk) }, slice(0), (length) => {
+      loaded[0] += length;
+      records[0] = split.firstRecordsRead;
+      progress();
+    }, () => failed !== null);
+    if (failed) throw failed;
+    split.finishFirst();
     await all;
     const output = split.finish(new Date().toISOString());
     if (output) return output;
