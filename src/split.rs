@@ -35,6 +35,7 @@ use chrono::{DateTime, Utc};
 
 use crate::common::wire::{Wire, WireError, WireReader, Writer};
 use crate::pipeline::{process_upload_with, ReportBuilder};
+use crate::report::counts::Counts;
 use crate::report::{Rejection, Report, SourceInfo};
 use crate::settings::RunSettings;
 use crate::source::csv_rows::QuoteTracker;
@@ -567,6 +568,7 @@ impl PartJob {
                 customers: Customers::new(self.run.as_of),
                 positions: Vec::new(),
                 rejected: Vec::new(),
+                counts: Counts::default(),
             },
             suffix: self.suffix.clone(),
             newlines: 0,
@@ -614,6 +616,9 @@ struct Assessed {
     customers: Customers,
     positions: Vec<Position>,
     rejected: Vec<Rejection<'static>>,
+    /// What the report's summaries count, of every customer of the part
+    /// (the merge takes off those it removes as duplicates).
+    counts: Counts,
 }
 
 impl Assessed {
@@ -625,6 +630,7 @@ impl Assessed {
         };
         match assessed {
             Ok(customer) => {
+                self.counts.add(self.customers.with(&customer));
                 self.customers.push(customer);
                 self.positions.push(item.position);
             }
@@ -717,6 +723,7 @@ impl Wire for PartOutput {
         out.usize(self.newlines);
         let assessed = &self.assessed;
         assessed.customers.put_tables(out);
+        assessed.counts.put(out);
         out.usize(assessed.positions.len());
         for (customer, position) in assessed.customers.rows().iter().zip(&assessed.positions) {
             customer.put(out);
@@ -731,6 +738,7 @@ impl Wire for PartOutput {
         let values = from.usize()?;
         let newlines = from.usize()?;
         let mut customers = Customers::take_tables(from)?;
+        let counts = Counts::take(from)?;
         let mut positions = Vec::new();
         for _ in 0..from.usize()? {
             let customer = Customer::take(from)?;
@@ -745,6 +753,7 @@ impl Wire for PartOutput {
                 customers,
                 positions,
                 rejected: from.list()?,
+                counts,
             },
             format,
             mapping,
@@ -861,11 +870,14 @@ pub struct Merger {
 impl Merger {
     /// Merges the parts of a file cut by `plan`, for a run with `settings`.
     pub fn new(plan: &Plan, settings: &RunSettings) -> Merger {
+        // The parts count their customers; the merge adds up.
+        let mut builder = ReportBuilder::new(settings);
+        builder.count_as_you_go();
         Merger {
             cut: plan.cut,
             parts: plan.len(),
             decided: plan.mapping.as_ref().map(|(_, mapping)| mapping.clone()),
-            builder: ReportBuilder::new(settings),
+            builder,
             before: Before::default(),
             format: None,
             mixed: false,
@@ -929,8 +941,13 @@ impl Merger {
             customers,
             positions,
             rejected,
+            counts,
         } = part.assessed;
         let renumbering = self.builder.take_texts(&customers);
+        if self.builder.take_counts(&counts, &renumbering).is_err() {
+            self.broken = true;
+            return Err(ReadWhole);
+        }
         let (cut, before) = (self.cut, self.before);
         for (position, customer) in positions.into_iter().zip(customers.rows()) {
             self.builder
@@ -971,6 +988,8 @@ impl Merger {
             .map_err(|ReadWhole| WireError)?;
         let customers = Customers::take_tables(from)?;
         let renumbering = self.builder.take_texts(&customers);
+        self.builder
+            .take_counts(&Counts::take(from)?, &renumbering)?;
         let (cut, before) = (self.cut, self.before);
         let count = from.usize()?;
         for _ in 0..count {
