@@ -144,8 +144,14 @@ function readInWorker(worker, job, blob, onProgress) {
   return new Promise((resolve, reject) => {
     worker.onmessage = ({ data }) => {
       if (data.type === 'progress') onProgress(data);
-      else if (data.type === 'done') resolve(data.bytes);
-      else reject(codedError(data.message, { code: data.code }));
+      else if (data.type === 'done') {
+        // Its part is here: end the worker now, not with the run, so its
+        // memory (a WebAssembly instance keeps its peak) is not held while
+        // this one merges and sums up.
+        worker.terminate();
+        partWorkers.delete(worker);
+        resolve(data.bytes);
+      } else reject(codedError(data.message, { code: data.code }));
     };
     worker.onerror = (event) => reject(codedError(event.message || 'A part worker failed.', { code: 'internal' }));
     // The job's buffer is the worker's now (transferred, not copied).
