@@ -136,6 +136,18 @@ impl Planner {
         Planner::at(size, options, targets)
     }
 
+    /// [`Planner::new`] for an upload named `file_name`, read with
+    /// `options` as the user gave them (the name's extension may say the
+    /// layout, as [`Plan::job`] applies it): what a front end calls.
+    pub fn for_upload(
+        file_name: &str,
+        size: usize,
+        options: &ReadOptions,
+        parts: usize,
+    ) -> Planner {
+        Planner::new(size, &options.clone().for_file(file_name), parts)
+    }
+
     /// A planner that cuts at the first boundary at or after each of
     /// `targets` (ascending byte offsets).
     fn at(size: usize, options: &ReadOptions, targets: Vec<usize>) -> Planner {

@@ -9,13 +9,15 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use customer_pipeline::settings::{Setting, SettingKind};
 use serde_json::{Map, Value};
 
-/// The settings `process` takes (an upload's: how it is read, and the run).
-pub(crate) const PROCESS_SETTINGS: [Setting; 5] = [
+/// The settings `process` takes (an upload's: how it is read, by how many
+/// threads, and the run).
+pub(crate) const PROCESS_SETTINGS: [Setting; 6] = [
     Setting::Separator,
     Setting::Map,
     Setting::Seed,
     Setting::AsOf,
     Setting::Simulate,
+    Setting::Workers,
 ];
 
 /// The settings `fetch` takes: every setting of the API run's form but
@@ -38,6 +40,13 @@ pub(crate) fn flag(setting: Setting) -> String {
     } else {
         name
     }
+}
+
+/// The flag a value of `setting` is typed in, without its dashes; `None`
+/// for what is not typed in a flag (the URL, the key, what the core sets).
+pub(crate) fn typed_in_flag(setting: Setting) -> Option<String> {
+    let typed = PROCESS_SETTINGS.contains(&setting) || fetch_settings().any(|s| s == setting);
+    (typed && setting.kind() != SettingKind::Url).then(|| flag(setting))
 }
 
 fn value_name(kind: SettingKind) -> &'static str {
@@ -155,6 +164,13 @@ mod tests {
         assert!(!fetch.contains(&Setting::ApiKey), "never an argument");
         assert!(!fetch.contains(&Setting::Keep), "a folder here");
         assert!(!fetch.contains(&Setting::Separator), "not the API form's");
+        assert_eq!(typed_in_flag(Setting::Workers).as_deref(), Some("workers"));
+        assert_eq!(
+            typed_in_flag(Setting::Simulate).as_deref(),
+            Some("no-simulate")
+        );
+        assert_eq!(typed_in_flag(Setting::Url), None, "a positional");
+        assert_eq!(typed_in_flag(Setting::ApiKey), None, "from the environment");
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod interrupt;
 mod log;
 mod native;
 mod outcome;
+mod parts;
 mod process;
 mod report_out;
 

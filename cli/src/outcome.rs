@@ -98,10 +98,16 @@ impl Done {
 }
 
 impl From<SettingsError> for Failure {
+    /// The core's message, after the flag it was typed in
+    /// (`--workers: Workers must be …`) when it was typed in one.
     fn from(error: SettingsError) -> Self {
+        let message = match crate::args::typed_in_flag(error.setting) {
+            Some(flag) => format!("--{flag}: {error}"),
+            None => error.to_string(),
+        };
         Failure::Input {
             code: error.code(),
-            message: error.to_string(),
+            message,
         }
     }
 }

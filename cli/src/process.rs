@@ -2,16 +2,21 @@
 //! standard input) read in chunks through the same stream as the page's
 //! upload ([`UploadStream`]), so memory is bounded by the report, not the
 //! file, and the report is the page's, byte for byte, but for
-//! `export_timestamp` and `source.via`.
+//! `export_timestamp` and `source.via`. With more than one worker
+//! (`--workers`, by default this machine's cores) a file is read in parts
+//! on as many threads ([`crate::parts`]), as the page does with a worker
+//! per core; standard input, whose size is not known before its end, is
+//! read in one piece.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::time::Instant;
 
 use chrono::Utc;
 use clap::{Arg, ArgMatches, Command};
-use customer_pipeline::report::Via;
+use customer_pipeline::compare::PreviousReport;
+use customer_pipeline::report::{Report, Via};
 use customer_pipeline::settings::{ReadForm, RunSettings, SeedAndDate};
 use customer_pipeline::stream::{UploadEventKind, UploadStream};
 use serde_json::Value;
@@ -20,10 +25,12 @@ use crate::args::{form_values, with_settings, PROCESS_SETTINGS};
 use crate::interrupt::Interrupt;
 use crate::log::Log;
 use crate::outcome::{Done, Failure};
+use crate::parts::{default_workers, PartsRun};
+use crate::report_out::Outputs;
 use crate::run_defaults;
 
 /// Bytes read at a time.
-const CHUNK_BYTES: usize = 1 << 20;
+pub(crate) const CHUNK_BYTES: usize = 1 << 20;
 
 pub(crate) fn command() -> Command {
     let command = Command::new("process")
@@ -61,6 +68,7 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Res
     let form: ReadForm = serde_json::from_value(Value::Object(values))
         .map_err(|error| Failure::Internal(error.to_string()))?;
     let options = form.validate()?;
+    let workers = form.workers()?.unwrap_or_else(default_workers);
     let settings = RunSettings {
         simulate: form.simulate.unwrap_or(true),
         ..chosen.stamped(Utc::now())
@@ -70,11 +78,29 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Res
     let (mut input, size): (Box<dyn Read>, u64) = if path == "-" {
         (Box::new(io::stdin().lock()), 0)
     } else {
-        let file = File::open(&path).map_err(|error| Failure::Input {
+        let mut file = File::open(&path).map_err(|error| Failure::Input {
             code: "file_not_readable",
             message: format!("{path}: {error}"),
         })?;
-        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let metadata = file.metadata().ok();
+        let size = metadata.as_ref().map_or(0, |m| m.len());
+        // Only a file can be cut: a pipe or a device has no size to plan by.
+        if workers >= 2 && metadata.is_some_and(|m| m.is_file()) {
+            let parts = PartsRun {
+                path: Path::new(&path),
+                file_name: &file_name,
+                size,
+                settings: &settings,
+                options: &options,
+                workers,
+            };
+            if let Some(report) = parts.read(&mut file, log, interrupt)? {
+                return deliver(report, &outputs, earlier.as_ref(), interrupt);
+            }
+            // One piece, from the start.
+            file.seek(SeekFrom::Start(0))
+                .map_err(|error| Failure::io(&path, &error))?;
+        }
         (Box::new(file), size)
     };
     log.event(
@@ -117,10 +143,9 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Res
     log.clear_progress();
     let read_ms = millis(started);
     let built = Instant::now();
-    let mut report = stream
+    let report = stream
         .finish(Utc::now())
         .map_err(|error| failed(log, error))?;
-    report.metadata.source.set_via(Via::Cli);
     log.event(
         &UploadEventKind::UploadRead {
             bytes,
@@ -130,9 +155,20 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Res
         .at(Utc::now()),
     );
     log.event(&UploadEventKind::report_built(&report.metadata, millis(built)).at(Utc::now()));
+    deliver(report, &outputs, earlier.as_ref(), interrupt)
+}
+
+/// Writes the report (marked as the command line's) and the changes.
+fn deliver(
+    mut report: Report<'static>,
+    outputs: &Outputs,
+    earlier: Option<&(PreviousReport, String)>,
+    interrupt: &Interrupt,
+) -> Result<Done, Failure> {
+    report.metadata.source.set_via(Via::Cli);
     interrupt.check()?;
     outputs.write(&report)?;
-    if let Some((previous, path)) = &earlier {
+    if let Some((previous, path)) = earlier {
         crate::changes::write(previous, &report, path)?;
     }
     Ok(Done::of(report.metadata.complete))
@@ -144,7 +180,7 @@ fn failed(log: &Log, error: customer_pipeline::source::ingest::IngestError) -> F
 }
 
 /// `Read 123.4 MB of 613.7 MB (20%), 600000 records`.
-fn progress(bytes: u64, size: u64, records: usize) -> String {
+pub(crate) fn progress(bytes: u64, size: u64, records: usize) -> String {
     let mb = |bytes: u64| bytes as f64 / 1_048_576.0;
     if size > 0 {
         format!(
@@ -158,7 +194,7 @@ fn progress(bytes: u64, size: u64, records: usize) -> String {
     }
 }
 
-fn millis(since: Instant) -> u64 {
+pub(crate) fn millis(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 

@@ -356,3 +356,313 @@ fn compare_old_new_writes_the_pages_changes_file_for_two_reports() {
     assert!(stderr(&bad).contains("(not_a_report)"), "{}", stderr(&bad));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Records for the worker tests: ids from a range smaller than the count,
+/// so duplicates straddle the parts; some without an id (rejected); names
+/// with what a cut could be fooled by (commas, quotes, line breaks,
+/// braces).
+fn worker_records(count: usize) -> Vec<[String; 4]> {
+    let mut state = 22u64;
+    let mut next = move |below: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % below
+    };
+    (0..count)
+        .map(|_| {
+            let id = match next(40) {
+                0 => String::new(),
+                _ => (1 + next(count as u64 * 3 / 4)).to_string(),
+            };
+            let first = [
+                "Ann",
+                "Bo, \"the\" b",
+                "Multi\nline",
+                "}, {\"id\": 9",
+                "Émile",
+            ][next(5) as usize]
+                .to_owned();
+            let last = format!("Lee{}", next(50));
+            let email = match next(6) {
+                0 => "not an email".to_owned(),
+                1 => String::new(),
+                n => format!("p{}@example{n}.com", next(1000)),
+            };
+            [id, first, last, email]
+        })
+        .collect()
+}
+
+fn json_text(text: &str) -> String {
+    serde_json::to_string(text).expect("text as JSON")
+}
+
+fn json_object([id, first, last, email]: &[String; 4]) -> String {
+    let id = if id.is_empty() { "null" } else { id };
+    format!(
+        "{{\"id\": {id}, \"first_name\": {}, \"last_name\": {}, \"email\": {}}}",
+        json_text(first),
+        json_text(last),
+        json_text(email)
+    )
+}
+
+fn csv_cell(cell: &str) -> String {
+    if cell.contains([';', '"', '\n']) {
+        format!("\"{}\"", cell.replace('"', "\"\""))
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// The same records in each layout the page cuts, about 250 to 800 KB (at
+/// least three parts of 64 KiB), as (file name, bytes, extra flags).
+fn worker_layouts() -> Vec<(&'static str, Vec<u8>, Vec<&'static str>)> {
+    let records = worker_records(8_000);
+    let objects: Vec<String> = records.iter().map(json_object).collect();
+    let array = format!("[\n  {}\n]\n", objects.join(",\n  "));
+    let envelopes: Vec<String> = objects
+        .chunks(25)
+        .enumerate()
+        .map(|(page, data)| {
+            format!(
+                "{{\"page\": {}, \"data\": [{}]}}",
+                page + 1,
+                data.join(", ")
+            )
+        })
+        .collect();
+    let envelopes = format!("[{}]", envelopes.join(",\n"));
+    let ndjson: String = objects.iter().map(|o| format!("{o}\n")).collect();
+    let mut csv = String::from("Customer ID;Given;Family;Mail\r\n");
+    for record in &records {
+        let cells: Vec<String> = record.iter().map(|c| csv_cell(c)).collect();
+        csv.push_str(&cells.join(";"));
+        csv.push_str("\r\n");
+    }
+    let mapping = vec![
+        "--map",
+        "id:Customer ID,first_name:Given,last_name:Family,email:Mail,avatar:",
+    ];
+    vec![
+        ("array.json", array.into_bytes(), vec![]),
+        ("envelopes.json", envelopes.into_bytes(), vec![]),
+        ("lines.ndjson", ndjson.into_bytes(), vec![]),
+        ("mapped.csv", csv.into_bytes(), mapping),
+    ]
+}
+
+/// `report` with its one `"workers": N` set to 1, and N.
+fn without_workers(report: &[u8]) -> (Vec<u8>, usize) {
+    let text = String::from_utf8(without_time_and_mark(report)).expect("UTF-8");
+    let key = "\"workers\": ";
+    assert_eq!(text.matches(key).count(), 1, "one workers count");
+    let start = text.find(key).expect("a workers count") + key.len();
+    let end = start
+        + text[start..]
+            .find(|c: char| !c.is_ascii_digit())
+            .expect("its end");
+    let workers = text[start..end].parse().expect("a number");
+    (
+        format!("{}1{}", &text[..start], &text[end..]).into_bytes(),
+        workers,
+    )
+}
+
+/// `process` on `path` with seed 5 and `extra`, its exit checked.
+fn process_with(path: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "process",
+        path.to_str().expect("a UTF-8 path"),
+        "--seed",
+        "5",
+        "--as-of",
+        "2026-11-24",
+    ];
+    args.extend_from_slice(extra);
+    run_ok(&args)
+}
+
+#[test]
+fn every_layout_is_the_same_report_with_any_number_of_workers() {
+    let dir = scratch("workers");
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    for (name, bytes, flags) in worker_layouts() {
+        assert!(bytes.len() > 3 * (64 << 10), "{name}: three parts at least");
+        let path = dir.join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let mut one = Vec::new();
+        for workers in [1, 2, 3] {
+            let count = workers.to_string();
+            let mut extra = flags.clone();
+            extra.extend(["--workers", count.as_str()]);
+            let output = process_with(&path, &extra);
+            let (report, read_by) = without_workers(&output.stdout);
+            assert_eq!(read_by, workers, "{name}: metadata.source.workers");
+            if workers == 1 {
+                one = report;
+                let parsed: serde_json::Value = serde_json::from_slice(&one).unwrap();
+                let metadata = &parsed["metadata"];
+                // Duplicates and rejections to merge, positions to shift.
+                assert!(
+                    metadata["duplicates_removed"].as_u64() > Some(100),
+                    "{name}"
+                );
+                assert!(metadata["rejected_records"].as_u64() > Some(10), "{name}");
+                assert_eq!(metadata["records_read"], 8_000, "{name}");
+            } else {
+                assert!(
+                    report == one,
+                    "{name}: {workers} workers, the one-worker report"
+                );
+                assert!(
+                    stderr(&output).contains(&format!("in {workers} parts, one worker each")),
+                    "{name}: {}",
+                    stderr(&output)
+                );
+            }
+        }
+        // Without the flag: this machine's cores, at most 8.
+        let output = process_with(&path, &flags);
+        let (report, read_by) = without_workers(&output.stdout);
+        assert_eq!(read_by, cores.clamp(1, 8), "{name}: the default");
+        assert!(report == one, "{name}: the default's report");
+    }
+    // Standard input is read in one piece, whatever the flag.
+    let (_, bytes, _) = &worker_layouts()[2];
+    let output = run(
+        &[
+            "process",
+            "-",
+            "--seed",
+            "5",
+            "--as-of",
+            "2026-11-24",
+            "--workers",
+            "3",
+        ],
+        bytes,
+        &[],
+    );
+    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    assert_eq!(without_workers(&output.stdout).1, 1, "standard input");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn workers_out_of_range_are_refused_by_name() {
+    let (dir, out) = scratch_report("bad-workers");
+    let path = fixture("reqres_users.json");
+    for bad in ["0", "17", "x", "-2"] {
+        let output = run(
+            &[
+                "process",
+                path.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+                "--workers",
+                bad,
+            ],
+            b"",
+            &[],
+        );
+        assert_eq!(code(&output), Some(2), "{bad}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(&format!(
+                "error (invalid_setting): --workers: Workers must be a whole number from 1 to 16; got '{bad}'."
+            )),
+            "{bad}: {}",
+            stderr(&output)
+        );
+        assert!(!out.exists(), "{bad}: nothing written");
+    }
+    // The limits themselves are taken.
+    for good in ["1", "16"] {
+        run_ok(&[
+            "process",
+            path.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--workers",
+            good,
+        ]);
+    }
+    assert!(out.exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn an_error_names_the_same_place_whatever_the_workers() {
+    let dir = scratch("workers-error");
+    let layouts = worker_layouts();
+    // A broken value in the last part, and a byte that is no UTF-8 there.
+    let (_, lines, _) = &layouts[2];
+    let mut bad_json = lines.clone();
+    let at = bad_json.len() * 4 / 5;
+    let line = at + bad_json[at..].iter().position(|&b| b == b'\n').unwrap() + 1;
+    bad_json[line + 6] = b'?'; // {"id"?…
+    let (_, rows, flags) = &layouts[3];
+    let mut bad_csv = rows.clone();
+    let at = bad_csv.len() * 9 / 10;
+    bad_csv[at] = 0xff;
+    for (name, bytes, flags) in [
+        ("bad.ndjson", bad_json, vec![]),
+        ("bad.csv", bad_csv, flags.clone()),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let failure = |workers: &str| {
+            let mut args = vec![
+                "--log",
+                "json",
+                "process",
+                path.to_str().unwrap(),
+                "--workers",
+                workers,
+            ];
+            args.extend_from_slice(&flags);
+            let output = run(&args, b"", &[]);
+            assert_eq!(code(&output), Some(2), "{name}: {}", stderr(&output));
+            assert!(output.stdout.is_empty());
+            support::events(&output)
+        };
+        let one = failure("1");
+        let three = failure("3");
+        let last = |events: &[serde_json::Value]| events.last().cloned().unwrap();
+        let (one_error, three_error) = (last(&one), last(&three));
+        assert_eq!(one_error["kind"], "failed", "{name}");
+        assert_eq!(one_error["message"], three_error["message"], "{name}");
+        assert_eq!(one_error["code"], three_error["code"], "{name}");
+        assert!(
+            one_error["message"].as_str().unwrap().contains(" line "),
+            "{name}: {}",
+            one_error["message"]
+        );
+        let kinds = |events: &[serde_json::Value]| -> Vec<String> {
+            events
+                .iter()
+                .map(|e| e["kind"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(
+            kinds(&one),
+            ["upload_started", "upload_failed", "failed"],
+            "{name}"
+        );
+        assert_eq!(
+            kinds(&three),
+            [
+                "upload_started",
+                "read_in_one_piece",
+                "upload_started",
+                "upload_failed",
+                "failed"
+            ],
+            "{name}"
+        );
+        assert_eq!(three[0]["workers"], 3, "{name}: tried in three parts");
+        assert_eq!(three[2]["workers"], 1, "{name}: then in one piece");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

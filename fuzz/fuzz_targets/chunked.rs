@@ -7,7 +7,9 @@
 //! separator: found, `,`, `;`, tab or `|`; from 8 up, a field mapping
 //! with a column, a dotted path and a field left out); each cut point is
 //! two bytes (a little-endian offset, taken modulo the rest's length); the
-//! rest is the file.
+//! rest is the file. The file is named `fuzz.json` when the options say
+//! nothing of CSV (no separator, no mapping), and `fuzz` otherwise, so
+//! that its content decides and CSV inputs reach the CSV reader.
 #![no_main]
 
 mod common;
@@ -42,6 +44,11 @@ fuzz_target!(|data: &[u8]| {
     };
     let count = usize::from(first & 0x0F);
     let options = options(first >> 4);
+    let name = if options.separator.is_none() && first >> 4 < 8 {
+        "fuzz.json"
+    } else {
+        "fuzz"
+    };
     if rest.len() < count * 2 {
         return;
     }
@@ -54,8 +61,8 @@ fuzz_target!(|data: &[u8]| {
     cuts.push(file.len());
 
     let whole =
-        process_upload_with(file, "fuzz.json", settings(), &options).map(|report| report.to_json());
-    let mut stream = UploadStream::with_options("fuzz.json", settings(), &options);
+        process_upload_with(file, name, settings(), &options).map(|report| report.to_json());
+    let mut stream = UploadStream::with_options(name, settings(), &options);
     let mut from = 0;
     let mut chunked = Ok(());
     for cut in cuts {

@@ -3,6 +3,8 @@ use crate::common::hash::SplitMix64;
 use crate::report::export_csv::customers_csv;
 use crate::source::ingest::InputFormat;
 
+mod fuzz_corpus;
+
 fn settings(simulate: bool) -> RunSettings {
     RunSettings {
         simulate,
@@ -32,11 +34,22 @@ fn workers_normalised(report: &mut Report<'_>) -> usize {
 /// parts the plan made and whether the report was merged from them
 /// (false: read in one piece).
 fn same_as_whole(input: &[u8], name: &str, targets: &[usize], simulate: bool) -> (usize, bool) {
+    same_as_whole_with(input, name, targets, simulate, &ReadOptions::default())
+}
+
+/// [`same_as_whole`] with read options as the user gives them (a field
+/// mapping, a separator).
+fn same_as_whole_with(
+    input: &[u8],
+    name: &str,
+    targets: &[usize],
+    simulate: bool,
+    options: &ReadOptions,
+) -> (usize, bool) {
     let settings = settings(simulate);
-    let options = ReadOptions::default();
-    let whole = output(process_upload_with(input, name, &settings, &options));
+    let whole = output(process_upload_with(input, name, &settings, options));
     let plan = Plan::at(input, &options.clone().for_file(name), targets);
-    let (report, merged) = process_planned(input, name, &settings, &options, &plan);
+    let (report, merged) = process_planned(input, name, &settings, options, &plan);
     let parts = output(report.map(|mut report| {
         let workers = workers_normalised(&mut report);
         assert_eq!(workers, if merged { plan.len() } else { 1 });

@@ -137,9 +137,8 @@ impl SplitUpload {
             Ok(len) if size.is_finite() && size >= 0.0 => (len, workers),
             _ => (0, 1),
         };
-        let read = options.clone().for_file(file_name);
         Ok(SplitUpload {
-            planner: Some(Planner::new(bytes, &read, parts)),
+            planner: Some(Planner::for_upload(file_name, bytes, &options, parts)),
             plan: None,
             merger: None,
             waiting: Vec::new(),
