@@ -3,13 +3,13 @@
 // what filled them, and the workers' busy spans, to see what the page
 // does after the worker replies.
 //
-// node bench/trace-page.mjs FILE WORKERS
+// node bench/trace-page.mjs FILE WORKERS [WWW]
 import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { startMock } from './mock.mjs';
 
-const [file = 'target/bench/data/customers-1000000.json', workers = '1'] = process.argv.slice(2);
-const { origin, stop } = await startMock(['--www', 'www']);
+const [file = 'target/bench/data/customers-1000000.json', workers = '1', www = 'www'] = process.argv.slice(2);
+const { origin, stop } = await startMock(['--www', www]);
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
