@@ -21,6 +21,10 @@ cargo fmt --all -- --check
 step "cargo clippy (native and wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p customer-pipeline --target wasm32-unknown-unknown --all-targets -- -D warnings
+# The fuzz targets are their own workspace (cargo-fuzz builds them with
+# nightly); checking them here keeps the `fuzzing` surface they use honest.
+cargo clippy --features fuzzing --all-targets -- -D warnings
+cargo check --manifest-path fuzz/Cargo.toml --bins --target-dir target/fuzz-check
 
 step "native tests"
 cargo test --workspace

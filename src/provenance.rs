@@ -215,7 +215,7 @@ pub struct RetryCounts {
     /// After 5xx statuses (501 excepted).
     pub server_error: u64,
     /// After 408.
-    pub request_timeout: u64,
+    pub(crate) request_timeout: u64,
     /// After no answer within the timeout.
     pub timeout: u64,
     /// After network errors.
@@ -225,7 +225,7 @@ pub struct RetryCounts {
     /// After bodies naming another page or repeating another page's records.
     pub bad_answer: u64,
     /// After a page before the last came back short.
-    pub short_page: u64,
+    pub(crate) short_page: u64,
 }
 
 impl RetryCounts {
@@ -247,7 +247,7 @@ pub struct FetchStats {
     /// HTTP requests sent (redirect hops included).
     pub requests: u64,
     /// Requests that returned a usable page.
-    pub successful_requests: u64,
+    pub(crate) successful_requests: u64,
     /// Pages served from the cache instead of the network.
     pub cache_hits: u64,
     /// Of `cache_hits`, the pages kept on this device by an earlier run
@@ -265,13 +265,13 @@ pub struct FetchStats {
     /// 429 responses.
     pub rate_limited: u64,
     /// Total time spent in deliberate waits, in milliseconds.
-    pub waited_ms: u64,
+    pub(crate) waited_ms: u64,
     /// `successful_requests / requests` (1 when no request was needed).
     pub success_rate: f64,
     /// The concurrency at the end of the run (lowered after 429s).
     pub final_concurrency: usize,
     /// Wall time of fetching, in milliseconds.
-    pub fetch_ms: u64,
+    pub(crate) fetch_ms: u64,
     /// Time requests waited because the API announced its budget was
     /// spent (`X-RateLimit-*`, `RateLimit`, Shopify's call limit, HubSpot's
     /// secondly limit), in milliseconds; written only when some was.
@@ -279,7 +279,7 @@ pub struct FetchStats {
     pub paced_ms: u64,
     /// Wall time of turning the pages into the report, in milliseconds
     /// (filled in by the pipeline, not the fetcher).
-    pub process_ms: u64,
+    pub(crate) process_ms: u64,
 }
 
 fn is_zero_u64(value: &u64) -> bool {
@@ -297,7 +297,7 @@ pub struct ApiProvenance {
     /// stated it, at least 1), if it did.
     pub pages_total: Option<u64>,
     /// Pages whose records are in the report.
-    pub pages_fetched: usize,
+    pub(crate) pages_fetched: usize,
     /// Records the API stated (`total` as the page accepted last stated
     /// it), if it did.
     pub records_stated: Option<u64>,

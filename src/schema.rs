@@ -61,9 +61,9 @@ for_line_fields!(declare_line_field);
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Choices {
     /// The labels, in the order the dashboard shows them.
-    pub labels: &'static [&'static str],
+    pub(crate) labels: &'static [&'static str],
     /// `one of high, medium, low, unknown`.
-    pub expected: &'static str,
+    pub(crate) expected: &'static str,
 }
 
 impl Choices {
@@ -162,11 +162,11 @@ pub(crate) enum Wrap {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub(crate) struct ColumnLayout {
     /// The least width, in rem.
-    pub min_rem: f64,
+    pub(crate) min_rem: f64,
     /// Its share of the width beyond every column's least (a CSS `fr`).
-    pub share: f64,
+    pub(crate) share: f64,
     /// Where its text may break.
-    pub wrap: Wrap,
+    pub(crate) wrap: Wrap,
 }
 
 /// Where a field's value comes from.
@@ -195,26 +195,26 @@ impl Origin {
 #[derive(Debug)]
 pub(crate) struct FieldSpec {
     /// The field.
-    pub field: LineField,
+    pub(crate) field: LineField,
     /// Its key in the report, the CSV header and the page's rows.
-    pub key: &'static str,
+    pub(crate) key: &'static str,
     /// `,"key":`, what opens the field in a JSON line after the first.
-    pub json_key: &'static str,
+    pub(crate) json_key: &'static str,
     /// Its column heading in the page's tables.
-    pub heading: &'static str,
+    pub(crate) heading: &'static str,
     /// Its name in titles and charts.
-    pub title: &'static str,
+    pub(crate) title: &'static str,
     /// What it holds.
-    pub kind: Kind,
+    pub(crate) kind: Kind,
     /// Where its value comes from.
-    pub origin: Origin,
+    pub(crate) origin: Origin,
     /// Whether the customer table sorts by it.
-    pub sortable: bool,
+    pub(crate) sortable: bool,
     /// Whether the dashboard charts it (and `metadata.distributions` counts it).
-    pub charted: bool,
+    pub(crate) charted: bool,
     /// Whether it names the customer beside a change (the changes file's
     /// `changed` lines and the page's table of changes).
-    pub identifies: bool,
+    pub(crate) identifies: bool,
 }
 
 /// One entry of [`LINE`]: sortable unless a list, charted when enumerated.
@@ -403,7 +403,7 @@ macro_rules! choices {
 
 /// How engaged a customer is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EngagementLevel {
+pub(crate) enum EngagementLevel {
     /// `engagement_score` ≥ 70.
     High,
     /// `engagement_score` ≥ 40.
@@ -416,7 +416,7 @@ pub enum EngagementLevel {
 
 /// Whether a customer logged in recently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ActivityStatus {
+pub(crate) enum ActivityStatus {
     /// Last login within the active window before `as_of`.
     Active,
     /// Last login longer ago.
@@ -427,7 +427,7 @@ pub enum ActivityStatus {
 
 /// Where the customer came from (always seeded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AcquisitionChannel {
+pub(crate) enum AcquisitionChannel {
     /// `website`
     Website,
     /// `mobile_app`
@@ -440,7 +440,7 @@ pub enum AcquisitionChannel {
 
 /// The customer's market (always seeded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MarketSegment {
+pub(crate) enum MarketSegment {
     /// `US-West`
     UsWest,
     /// `US-East`
@@ -455,7 +455,7 @@ pub enum MarketSegment {
 
 /// The customer's commercial tier (always seeded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CustomerTier {
+pub(crate) enum CustomerTier {
     /// `basic`
     Basic,
     /// `premium`

@@ -75,18 +75,18 @@ pub(crate) fn map_text(base: &str, changes: Option<&MapSetting>) -> Result<Strin
 #[serde(default)]
 pub struct ReadForm {
     /// Field mapping overrides (absent or empty: as proposed).
-    pub map: Option<MapSetting>,
+    pub(crate) map: Option<MapSetting>,
     /// A comma, semicolon, tab or pipe (a tab may be written `tab` or `\t`), or
     /// empty to find it from the header.
-    pub separator: Option<String>,
+    pub(crate) separator: Option<String>,
     /// The file's name, whose extension may say its layout.
-    pub file_name: Option<String>,
+    pub(crate) file_name: Option<String>,
     /// Draw from the seed what the source lacks (absent: on).
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
     pub simulate: Option<bool>,
     /// How many workers read the file at once, as typed (absent or
     /// empty: the front end's own count, see [`SettingKind::Cores`]).
-    pub workers: Option<String>,
+    pub(crate) workers: Option<String>,
 }
 
 impl ReadForm {
@@ -528,12 +528,12 @@ pub struct SettingsError {
     /// Which setting.
     pub setting: Setting,
     /// What is wrong.
-    pub problem: Problem,
+    pub(crate) problem: Problem,
 }
 
 /// What is wrong with a setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
+pub(crate) enum Problem {
     /// Not a whole number within the limit.
     OutOfRange {
         /// The allowed range.
@@ -712,11 +712,11 @@ fn optional_number(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeedAndDate {
     /// Seed of the seeded assignments.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Reference date for `activity_status`.
-    pub as_of: NaiveDate,
+    pub(crate) as_of: NaiveDate,
     /// Draw from the seed what the source lacks.
-    pub simulate: bool,
+    pub(crate) simulate: bool,
 }
 
 impl SeedAndDate {
@@ -792,45 +792,45 @@ impl RunSettings {
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
 pub struct FetchForm {
     /// The users endpoint.
-    pub url: String,
+    pub(crate) url: String,
     /// Sent as `x-api-key`; empty means none.
     #[serde(default)]
-    pub api_key: Option<String>,
+    pub(crate) api_key: Option<String>,
     /// Page size, or empty.
     #[serde(default)]
-    pub per_page: Option<String>,
+    pub(crate) per_page: Option<String>,
     /// Requests in flight, or empty for the default.
     #[serde(default)]
-    pub concurrency: Option<String>,
+    pub(crate) concurrency: Option<String>,
     /// Retries per page, or empty for the default.
     #[serde(default)]
-    pub retries: Option<String>,
+    pub(crate) retries: Option<String>,
     /// Time per attempt in ms, or empty for the default.
     #[serde(default)]
-    pub timeout_ms: Option<String>,
+    pub(crate) timeout_ms: Option<String>,
     /// Full jitter on retry waits.
     #[serde(default)]
-    pub jitter: bool,
+    pub(crate) jitter: bool,
     /// Ignore cached pages.
     #[serde(default)]
-    pub refresh: bool,
+    pub(crate) refresh: bool,
     /// Keep fetched pages on the device, and reuse the ones kept.
     #[serde(default)]
-    pub keep: bool,
+    pub(crate) keep: bool,
     /// Hours a kept page is reused, or empty for the default; read only
     /// when `keep` is set.
     #[serde(default)]
-    pub keep_hours: Option<String>,
+    pub(crate) keep_hours: Option<String>,
     /// Draw from the seed what the source lacks (absent: on).
     #[serde(default)]
-    pub simulate: Option<bool>,
+    pub(crate) simulate: Option<bool>,
     /// The most megabytes a page's answer may have, or empty for the default.
     #[serde(default)]
-    pub max_page_mb: Option<String>,
+    pub(crate) max_page_mb: Option<String>,
     /// The seed, decimal.
-    pub seed: String,
+    pub(crate) seed: String,
     /// The reference date, `YYYY-MM-DD`.
-    pub as_of: String,
+    pub(crate) as_of: String,
     /// Field mapping overrides (absent or empty: as proposed).
     #[serde(default)]
     // Used by the page (`web`, wasm32 only) and by tests.
@@ -838,7 +838,7 @@ pub struct FetchForm {
     pub map: Option<MapSetting>,
     /// The API's shape: the preset and what overrides it.
     #[serde(flatten)]
-    pub shape: ShapeForm,
+    pub(crate) shape: ShapeForm,
 }
 
 /// The API's shape as a form or link gives it: a preset, and any of its
@@ -846,27 +846,27 @@ pub struct FetchForm {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[cfg_attr(test, derive(Serialize))]
 #[serde(default, rename_all = "camelCase")]
-pub struct ShapeForm {
+pub(crate) struct ShapeForm {
     /// `reqres` (empty), `shopify`, `hubspot` or `custom`.
-    pub preset: Option<String>,
+    pub(crate) preset: Option<String>,
     /// `page`, `offset`, `cursor`, `link` or `next_url`.
-    pub pagination: Option<String>,
+    pub(crate) pagination: Option<String>,
     /// A dotted path, or `auto`.
-    pub records: Option<String>,
+    pub(crate) records: Option<String>,
     /// `header:<Name>`, `bearer`, `basic`, `query:<name>`.
-    pub auth: Option<String>,
+    pub(crate) auth: Option<String>,
     /// The page kind's page number parameter.
-    pub page_param: Option<String>,
+    pub(crate) page_param: Option<String>,
     /// The page size parameter.
-    pub size_param: Option<String>,
+    pub(crate) size_param: Option<String>,
     /// The offset kind's offset parameter.
-    pub offset_param: Option<String>,
+    pub(crate) offset_param: Option<String>,
     /// The cursor kind's body path.
-    pub cursor_path: Option<String>,
+    pub(crate) cursor_path: Option<String>,
     /// The cursor kind's parameter.
-    pub cursor_param: Option<String>,
+    pub(crate) cursor_param: Option<String>,
     /// The next-URL kind's body path.
-    pub next_path: Option<String>,
+    pub(crate) next_path: Option<String>,
 }
 
 /// A text setting that was given (not empty), trimmed.

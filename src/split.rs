@@ -15,7 +15,7 @@
 //!   own from a boundary (its slice, with `[`/`]` around a run of array
 //!   elements or the header row before a run of CSV rows), so a cut inside
 //!   a string, a quoted cell or a nested value leaves the part before it
-//!   unfinished, which the reader refuses; [`merge`] also refuses parts
+//!   unfinished, which the reader refuses; [`Merger`] also refuses parts
 //!   that would not read as the file does (a run of NDJSON lines with one
 //!   value). Then the file is read in one piece instead: the report is
 //!   always the one-piece report, and an error names the same place.
@@ -25,7 +25,7 @@
 //!   expensive work) without deduping, into a [`PartOutput`]. Both cross
 //!   between workers as bytes ([`PartJob::to_bytes`],
 //!   [`PartOutput::to_bytes`]).
-//! - [`merge`] takes the parts in file order: positions are shifted to the
+//! - [`Merger`] takes the parts in file order: positions are shifted to the
 //!   file's (element, line or row numbers as if read in one piece, counted
 //!   by the parts themselves), every record goes through one deduper in
 //!   source order (today's keep-the-best rule, [`crate::transform::dedupe`]),
@@ -34,7 +34,9 @@
 use chrono::{DateTime, Utc};
 
 use crate::common::wire::{Wire, WireError, WireReader, Writer};
-use crate::pipeline::{process_upload_with, ReportBuilder};
+#[cfg(test)]
+use crate::pipeline::process_upload_with;
+use crate::pipeline::ReportBuilder;
 use crate::report::counts::Counts;
 use crate::report::{Rejection, Report, SourceInfo};
 use crate::settings::RunSettings;
@@ -82,7 +84,7 @@ pub struct Plan {
 /// The planner reads the start of a file up to this many bytes to find the
 /// layout and the mapping before cutting; a file with no record by then is
 /// one part.
-pub const HEAD_BYTES: usize = 64 << 10;
+pub(crate) const HEAD_BYTES: usize = 64 << 10;
 
 /// The bytes after each target the planner looks at for a boundary.
 const WINDOW_BYTES: usize = 64 << 10;
@@ -90,7 +92,7 @@ const WINDOW_BYTES: usize = 64 << 10;
 /// The smallest part [`Planner::new`] makes: a smaller file is read in
 /// fewer parts (one below twice this), as starting a worker for a few
 /// records costs more than reading them.
-pub const MIN_PART_BYTES: usize = 64 << 10;
+pub(crate) const MIN_PART_BYTES: usize = 64 << 10;
 
 /// What the start of a file says about cutting it.
 #[derive(Debug)]
@@ -130,7 +132,7 @@ impl Planner {
     /// A planner for a file of `size` bytes, read with `options` (already
     /// [`ReadOptions::for_file`]), cut into at most `parts` parts of about
     /// equal size, each at least [`MIN_PART_BYTES`].
-    pub fn new(size: usize, options: &ReadOptions, parts: usize) -> Planner {
+    pub(crate) fn new(size: usize, options: &ReadOptions, parts: usize) -> Planner {
         let parts = parts.clamp(1, (size / MIN_PART_BYTES).max(1));
         let targets = (1..parts).map(|k| size / parts * k).collect();
         Planner::at(size, options, targets)
@@ -264,7 +266,8 @@ impl Planner {
 impl Plan {
     /// Cuts `input` (read with `options`, already [`ReadOptions::for_file`])
     /// into at most `parts` parts of about equal size.
-    pub fn new(input: &[u8], options: &ReadOptions, parts: usize) -> Plan {
+    #[cfg(test)]
+    pub(crate) fn new(input: &[u8], options: &ReadOptions, parts: usize) -> Plan {
         Plan::drive(input, Planner::new(input.len(), options, parts))
     }
 
@@ -274,6 +277,7 @@ impl Plan {
         Plan::drive(input, Planner::at(input.len(), options, targets.to_vec()))
     }
 
+    #[cfg(test)]
     fn drive(input: &[u8], mut planner: Planner) -> Plan {
         while let Some((start, len)) = planner.wants() {
             planner.give(&input[start..start + len]);
@@ -554,7 +558,10 @@ impl Wire for PartJob {
 
 impl PartJob {
     /// The job as bytes, for another worker.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    // Used by the page (`web`, wasm32 only: parts cross between workers as
+    // bytes) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         let mut out = Writer::with_capacity(64 + self.prefix.len());
         self.put(&mut out);
         out.into_bytes()
@@ -564,7 +571,10 @@ impl PartJob {
     ///
     /// # Errors
     /// [`WireError`] when the bytes are not a job.
-    pub fn from_bytes(bytes: &[u8]) -> Result<PartJob, WireError> {
+    // Used by the page (`web`, wasm32 only: parts cross between workers as
+    // bytes) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<PartJob, WireError> {
         crate::common::wire::decode(bytes)
     }
 
@@ -777,7 +787,10 @@ impl Wire for PartOutput {
 
 impl PartOutput {
     /// The part as bytes, for the worker that merges.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    // Used by the page (`web`, wasm32 only: parts cross between workers as
+    // bytes) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         // About 24 bytes a customer.
         let mut out = Writer::with_capacity(4096 + 24 * self.assessed.len());
         self.put(&mut out);
@@ -788,12 +801,15 @@ impl PartOutput {
     ///
     /// # Errors
     /// [`WireError`] when the bytes are not a part.
-    pub fn from_bytes(bytes: &[u8]) -> Result<PartOutput, WireError> {
+    // The merger reads parts as bytes itself (`Merger::add_bytes`).
+    #[cfg(test)]
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<PartOutput, WireError> {
         crate::common::wire::decode(bytes)
     }
 
     /// Records read.
-    pub fn records_read(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn records_read(&self) -> usize {
         self.assessed.len()
     }
 }
@@ -801,7 +817,9 @@ impl PartOutput {
 /// The first part of a file being read by the worker that merges
 /// ([`Merger::start_first`]).
 #[derive(Debug)]
-pub struct FirstPart {
+// The page's worker reads its part this way (and the native tests).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) struct FirstPart {
     reader: Reader,
     suffix: Vec<u8>,
     /// Line breaks in the part's own bytes.
@@ -812,8 +830,9 @@ pub struct FirstPart {
 ///
 /// # Errors
 /// [`IngestError`] when the part cannot be read (the whole file is then
-/// read in one piece for its error, see [`process_upload_in_parts`]).
-pub fn read_part(
+/// read in one piece for its error, see [`process_upload_threads`]).
+#[cfg(test)]
+pub(crate) fn read_part(
     input: &[u8],
     plan: &Plan,
     index: usize,
@@ -982,7 +1001,10 @@ impl Merger {
     /// # Errors
     /// [`ReadWhole`] when the bytes are not a part, or it would not read as
     /// the file does.
-    pub fn add_bytes(&mut self, bytes: &[u8]) -> Result<(), ReadWhole> {
+    // Used by the page (`web`, wasm32 only: parts cross between workers as
+    // bytes) and by tests.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn add_bytes(&mut self, bytes: &[u8]) -> Result<(), ReadWhole> {
         let mut from = WireReader::new(bytes);
         let read = self.read_part(&mut from).and_then(|()| from.end());
         read.map_err(|WireError| {
@@ -1034,7 +1056,8 @@ impl Merger {
     ///
     /// # Errors
     /// [`IngestError`] when the bytes before the part cannot be read.
-    pub fn start_first(&mut self, job: &PartJob) -> Result<FirstPart, IngestError> {
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn start_first(&mut self, job: &PartJob) -> Result<FirstPart, IngestError> {
         // Only the first part starts an empty merge.
         self.broken |= self.added != 0 || self.builder.records_read() != 0;
         let mut part = FirstPart {
@@ -1051,11 +1074,17 @@ impl Merger {
     /// # Errors
     /// [`IngestError`] when the part cannot be read (the file is then read
     /// in one piece for its error).
-    pub fn push_first(&mut self, part: &mut FirstPart, chunk: &[u8]) -> Result<(), IngestError> {
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn push_first(
+        &mut self,
+        part: &mut FirstPart,
+        chunk: &[u8],
+    ) -> Result<(), IngestError> {
         part.newlines += memchr::memchr_iter(b'\n', chunk).count();
         self.feed_first(part, chunk)
     }
 
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     fn feed_first(&mut self, part: &mut FirstPart, bytes: &[u8]) -> Result<(), IngestError> {
         let builder = &mut self.builder;
         let read = part
@@ -1071,7 +1100,8 @@ impl Merger {
     /// # Errors
     /// [`IngestError`] when the part cannot be read, e.g. because it ends
     /// inside a value (the cut was not a boundary).
-    pub fn finish_first(&mut self, part: FirstPart) -> Result<(), IngestError> {
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn finish_first(&mut self, part: FirstPart) -> Result<(), IngestError> {
         let FirstPart {
             mut reader,
             suffix,
@@ -1135,7 +1165,8 @@ impl Merger {
 /// # Errors
 /// [`ReadWhole`] when the parts do not make up the file as cut, or hold no
 /// record: the file is then read in one piece.
-pub fn merge(
+#[cfg(test)]
+pub(crate) fn merge(
     plan: &Plan,
     parts: Vec<PartOutput>,
     file_name: &str,
@@ -1148,33 +1179,14 @@ pub fn merge(
     merger.finish(file_name, settings.export_timestamp)
 }
 
-/// [`process_upload_with`] in at most `parts` parts, read one after the
-/// other (a front end with threads or workers reads them at once with
-/// [`read_part`] or a [`PartJob`] and hands them to [`merge`]). The same
-/// report, byte for byte, whatever `parts`, but for
-/// `metadata.source.workers`.
+/// [`process_upload_with`] in at most `threads` parts read at once, one
+/// thread each, and merged: the same report, byte for byte, but for
+/// `metadata.source.workers` (what a front end with threads does).
 ///
 /// # Errors
 /// As [`process_upload_with`], at the same place.
-pub fn process_upload_in_parts<'a>(
-    input: &'a [u8],
-    file_name: &str,
-    settings: &RunSettings,
-    options: &ReadOptions,
-    parts: usize,
-) -> Result<Report<'a>, IngestError> {
-    let read = options.clone().for_file(file_name);
-    let plan = Plan::new(input, &read, parts);
-    process_planned(input, file_name, settings, options, &plan).0
-}
-
-/// [`process_upload_in_parts`] with the parts read at once, one thread each
-/// (a front end with threads: the command line, the benchmark).
-///
-/// # Errors
-/// As [`process_upload_with`], at the same place.
-#[cfg(not(target_arch = "wasm32"))]
-pub fn process_upload_threads<'a>(
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub(crate) fn process_upload_threads<'a>(
     input: &'a [u8],
     file_name: &str,
     settings: &RunSettings,
@@ -1206,6 +1218,7 @@ pub fn process_upload_threads<'a>(
 
 /// The report of `input` cut by `plan`, and whether it was merged from
 /// the parts (false: read in one piece).
+#[cfg(test)]
 fn process_planned<'a>(
     input: &'a [u8],
     file_name: &str,

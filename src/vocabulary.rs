@@ -40,70 +40,70 @@ use crate::transform::quality::{scored_label, QualityBucket, POINTS_PER_ISSUE, S
 #[derive(Debug, Serialize)]
 pub(crate) struct Vocabulary {
     /// Quality buckets, best first, with their score ranges.
-    pub quality_buckets: Vec<Bucket>,
+    pub(crate) quality_buckets: Vec<Bucket>,
     /// The customer line, field by field ([`crate::schema::LINE`]).
-    pub line: Vec<LineEntry>,
+    pub(crate) line: Vec<LineEntry>,
     /// The charted (enumerated) fields of the line, with their values in
     /// dashboard order.
-    pub fields: Vec<Field>,
+    pub(crate) fields: Vec<Field>,
     /// The fields that count towards the quality score.
-    pub scored_fields: Vec<Named>,
+    pub(crate) scored_fields: Vec<Named>,
     /// Points deducted per quality issue.
-    pub points_per_issue: u8,
+    pub(crate) points_per_issue: u8,
     /// Days before `as_of` within which a login counts as active.
-    pub active_within_days: i64,
+    pub(crate) active_within_days: i64,
     /// The customer table's columns (the line's fields).
-    pub columns: Vec<Column>,
+    pub(crate) columns: Vec<Column>,
     /// The run settings: each one's name (as `invalid_setting` names it),
     /// key in the API run's form, query parameter, kind and limit.
-    pub settings: Vec<SettingEntry>,
+    pub(crate) settings: Vec<SettingEntry>,
     /// The API presets, in the page's order, each with the shape it fills
     /// (`preset`, `pagination`, `records`, `auth`, the kinds' parameter
     /// names and `size`, the page size asked for when none is set).
-    pub presets: Vec<BTreeMap<String, String>>,
+    pub(crate) presets: Vec<BTreeMap<String, String>>,
     /// The pagination kinds whose pages are fetched one at a time.
-    pub sequential_paginations: Vec<&'static str>,
+    pub(crate) sequential_paginations: Vec<&'static str>,
     /// The most pages one API run fetches.
-    pub max_pages: u64,
+    pub(crate) max_pages: u64,
     /// Same-origin redirects followed in a row, at most.
-    pub max_redirects: u32,
+    pub(crate) max_redirects: u32,
     /// Email domains listed in `top_email_domains`.
-    pub top_email_domains: usize,
+    pub(crate) top_email_domains: usize,
     /// The input contract's fields, in order: what a mapping maps.
-    pub contract_fields: Vec<Named>,
+    pub(crate) contract_fields: Vec<Named>,
     /// The CSV separators a user may choose (`value` is the character).
-    pub separators: Vec<Separator>,
+    pub(crate) separators: Vec<Separator>,
     /// Records shown in the mapping preview.
-    pub preview_records: usize,
+    pub(crate) preview_records: usize,
     /// Bytes of a file's start the mapping probe reads (all of a smaller file).
-    pub probe_bytes: usize,
+    pub(crate) probe_bytes: usize,
     /// The layouts a source may have (`source.format`, the probe's `format`).
-    pub layouts: Vec<Named>,
+    pub(crate) layouts: Vec<Named>,
     /// The levels of the run log's events, from the least to the most that matters.
-    pub log_levels: Vec<Named>,
+    pub(crate) log_levels: Vec<Named>,
     /// Every error code the core can give, with what gives it.
-    pub error_codes: Vec<ErrorCode>,
+    pub(crate) error_codes: Vec<ErrorCode>,
     /// The properties an error carries besides its message (`code`,
     /// `field`, …): what the worker forwards to the page.
-    pub error_details: Vec<&'static str>,
+    pub(crate) error_details: Vec<&'static str>,
     /// The kinds of the run log's entries: the events of an API run
     /// (`fetch`) and of a file (`upload`), and the one the page adds itself
     /// (`page`: a download).
-    pub event_kinds: Vec<EventKindName>,
+    pub(crate) event_kinds: Vec<EventKindName>,
     /// The headers an API announces its budget in, as a `paced` event
     /// names them in `source` (`label` is the header).
-    pub rate_sources: Vec<Named>,
+    pub(crate) rate_sources: Vec<Named>,
 }
 
 /// A kind of the run log's entries.
 #[derive(Debug, Serialize)]
 pub(crate) struct EventKindName {
     /// The `kind` the entry carries.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// As people read it.
-    pub label: &'static str,
+    pub(crate) label: &'static str,
     /// Whose entry it is: `fetch`, `upload` or `page`.
-    pub of: &'static str,
+    pub(crate) of: &'static str,
 }
 
 /// The entries the page adds to the run log itself: a download (the core
@@ -126,13 +126,13 @@ fn event_kinds() -> Vec<EventKindName> {
 #[derive(Debug, Serialize)]
 pub(crate) struct ErrorCode {
     /// The code (`invalid_json`, `auth_rejected`, …).
-    pub code: &'static str,
+    pub(crate) code: &'static str,
     /// What gives it: `file` (reading a source), `fetch` (an API page),
     /// `setting`, `previous_report` (reading an earlier report), `store`
     /// (pages kept on the device) or `request` (no stage: cancelled,
     /// nothing to answer with, overtaken, or a bug). A code may come
     /// from more than one (`invalid_json`).
-    pub of: &'static str,
+    pub(crate) of: &'static str,
 }
 
 /// The codes of an earlier report's refusals. `ReadError` keeps no list of
@@ -198,63 +198,63 @@ fn error_codes() -> Vec<ErrorCode> {
 #[derive(Debug, Serialize)]
 pub(crate) struct Separator {
     /// The character.
-    pub value: String,
+    pub(crate) value: String,
     /// As people read it.
-    pub label: &'static str,
+    pub(crate) label: &'static str,
 }
 
 /// A quality bucket.
 #[derive(Debug, Serialize)]
 pub(crate) struct Bucket {
     /// `high`, `medium` or `low`.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Lowest score in it.
-    pub min: u8,
+    pub(crate) min: u8,
     /// Highest score in it.
-    pub max: u8,
+    pub(crate) max: u8,
     /// The key of its count in the report's `data_quality_summary`.
-    pub summary_key: &'static str,
+    pub(crate) summary_key: &'static str,
 }
 
 /// An enriched field and its values.
 #[derive(Debug, Serialize)]
 pub(crate) struct Field {
     /// The report's key.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// As people read it.
-    pub label: &'static str,
+    pub(crate) label: &'static str,
     /// Its values, as exported, in order.
-    pub values: Vec<&'static str>,
+    pub(crate) values: Vec<&'static str>,
 }
 
 /// One field of the customer line, as the page needs it.
 #[derive(Debug, Serialize)]
 pub(crate) struct LineEntry {
     /// Its key in the report and in the page's rows.
-    pub key: &'static str,
+    pub(crate) key: &'static str,
     /// Its column heading.
-    pub heading: &'static str,
+    pub(crate) heading: &'static str,
     /// Its name in titles and charts.
-    pub title: &'static str,
+    pub(crate) title: &'static str,
     /// What it holds: `id`, `text`, `enum`, `score` or `issues`.
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// For `enum`: its values, in order.
-    pub values: Option<&'static [&'static str]>,
+    pub(crate) values: Option<&'static [&'static str]>,
     /// Where its value comes from: `source`, `derived`, `derived_or_seeded`, `seeded`.
-    pub origin: Origin,
+    pub(crate) origin: Origin,
     /// Whether the customer table sorts by it.
-    pub sortable: bool,
+    pub(crate) sortable: bool,
     /// Whether the dashboard charts it.
-    pub charted: bool,
+    pub(crate) charted: bool,
 }
 
 /// A name and how people read it.
 #[derive(Debug, Serialize)]
 pub(crate) struct Named {
     /// The report's key.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// As people read it.
-    pub label: &'static str,
+    pub(crate) label: &'static str,
 }
 
 /// A run setting, as the page builds its form, link and limits from it.
@@ -262,20 +262,20 @@ pub(crate) struct Named {
 pub(crate) struct SettingEntry {
     /// The core's name (`invalid_setting`'s `field`; the page's inputs
     /// carry it as `data-setting`).
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Its key in the API run's form (`fetchAndProcess`), if it has one.
-    pub form_key: Option<&'static str>,
+    pub(crate) form_key: Option<&'static str>,
     /// Its parameter in the page's URL query, if a link may carry it.
-    pub query: Option<&'static str>,
+    pub(crate) query: Option<&'static str>,
     /// The kind of value it takes.
-    pub kind: SettingKind,
+    pub(crate) kind: SettingKind,
     /// Its range and default, for a number.
-    pub limit: Option<Limit>,
+    pub(crate) limit: Option<Limit>,
     /// For a flag, whether it is on when nothing says otherwise.
-    pub on_by_default: Option<bool>,
+    pub(crate) on_by_default: Option<bool>,
     /// For a choice, the names it takes (in the page's order).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub choices: Option<Vec<&'static str>>,
+    pub(crate) choices: Option<Vec<&'static str>>,
 }
 
 /// The vocabulary.

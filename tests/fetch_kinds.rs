@@ -640,13 +640,20 @@ struct BudgetApi<'a> {
     budget: support::rated::ApiBudget,
     per_page: usize,
     total: usize,
+    /// Answers still to come without their rate headers (the budget is
+    /// counted all the same): a budget the client cannot see.
+    silent: std::cell::Cell<u64>,
 }
 
 impl Transport for BudgetApi<'_> {
     fn get(&self, request: &PageRequest) -> ResponseFuture {
         use customer_pipeline::fetch::services::Clock;
         use futures::FutureExt;
-        let (allowed, rate) = self.budget.admit(self.time.now());
+        let (allowed, mut rate) = self.budget.admit(self.time.now());
+        if self.silent.get() > 0 {
+            self.silent.set(self.silent.get() - 1);
+            rate = Default::default();
+        }
         let page: usize = request
             .url
             .split(['?', '&'])
@@ -704,6 +711,7 @@ fn run_against(family: support::rated::Family, limit: u64, total: usize) -> Budg
         budget: support::rated::ApiBudget::new(family, limit),
         per_page: 10,
         total,
+        silent: Default::default(),
     };
     let events = std::cell::RefCell::new(Vec::new());
     let on_event = |event: &FetchEvent| {
@@ -846,4 +854,167 @@ fn requests_started_since_the_last_answer_are_held_back_and_the_log_says_so() {
         said.contains(&(RateSource::XRateLimit, PaceReason::InFlight)),
         "{said:?}"
     );
+}
+
+/// A preview of page 1 alone, as the page's mapping panel asks for it
+/// (`refresh`: not from the cache), or a run at concurrency 4.
+fn preview(refresh: bool) -> FetchConfig {
+    FetchConfig {
+        max_pages: 1,
+        refresh,
+        ..run_config()
+    }
+}
+
+fn run_config() -> FetchConfig {
+    FetchConfig {
+        per_page: Some(10),
+        concurrency: 4,
+        ..FetchConfig::new("https://api.test/api/users")
+    }
+}
+
+/// Fetches `steps` one after the other in one tab (one page cache) from an
+/// API of `total` customers, 10 a page, announcing a budget of `limit` in
+/// `family`'s headers, but on none of its first `silent` answers; between
+/// steps, `pause` of fake time passes. What each step saw.
+fn in_one_tab(
+    family: support::rated::Family,
+    limit: u64,
+    total: usize,
+    silent: u64,
+    pause: std::time::Duration,
+    steps: &[FetchConfig],
+) -> Vec<BudgetRun> {
+    let time = support::FakeTime::default();
+    let api = BudgetApi {
+        time: &time,
+        budget: support::rated::ApiBudget::new(family, limit),
+        per_page: 10,
+        total,
+        silent: std::cell::Cell::new(silent),
+    };
+    let cache = std::cell::RefCell::new(customer_pipeline::fetch::pages::PageCache::new());
+    let mut seen = Vec::new();
+    for (n, config) in steps.iter().enumerate() {
+        if n > 0 {
+            time.elapsed.set(time.elapsed.get() + pause);
+        }
+        let events = std::cell::RefCell::new(Vec::new());
+        let on_event = |event: &FetchEvent| {
+            if !matches!(event.kind, EventKind::Progress(_)) {
+                events.borrow_mut().push(event.clone());
+            }
+        };
+        let before = api.budget.refused.get();
+        let outcome = support::fetch_in(&api, &time, config, &cache, None, &on_event);
+        seen.push(BudgetRun {
+            outcome,
+            refused: api.budget.refused.get() - before,
+            events: events.into_inner(),
+        });
+    }
+    seen
+}
+
+/// Each header family, the `source` its `paced` events carry, and a budget
+/// of 3 (a second, or a bucket of 3 calls draining one in 6.7 s).
+const SMALL_BUDGETS: [(support::rated::Family, RateSource); 4] = [
+    (support::rated::Family::XRateLimit, RateSource::XRateLimit),
+    (support::rated::Family::Ietf, RateSource::Ietf),
+    (support::rated::Family::Hubspot, RateSource::HubspotSecondly),
+    (
+        support::rated::Family::Shopify,
+        RateSource::ShopifyCallLimit,
+    ),
+];
+
+#[test]
+fn a_run_after_a_preview_follows_the_budget_page_1_announced_though_page_1_is_cached() {
+    use std::time::Duration;
+    for (family, source) in SMALL_BUDGETS {
+        // 4 pages; the preview's page 1 leaves 2 of 3: pages 2 to 4 at
+        // once would be one too many.
+        let steps = [preview(false), run_config()];
+        let tab = in_one_tab(family, 3, 40, 0, Duration::ZERO, &steps);
+        let (looked, run) = (&tab[0], &tab[1]);
+        assert_eq!(looked.outcome.provenance.stats.requests, 1, "{family:?}");
+        let stats = &run.outcome.provenance.stats;
+        assert!(run.outcome.is_complete(), "{family:?}: {stats:?}");
+        assert_eq!(stats.cache_hits, 1, "{family:?}: page 1 from the cache");
+        assert_eq!(run.refused, 0, "{family:?}: {:?}", run.events);
+        assert_eq!(stats.requests, 3, "{family:?}");
+        assert!(stats.paced_ms > 0, "{family:?}");
+        let said = paced(&run.events);
+        assert!(!said.is_empty(), "{family:?}: the log says why");
+        assert!(
+            said.iter().all(|(s, _)| *s == source),
+            "{family:?}: {said:?}"
+        );
+
+        // The same, with page 1's answer silent on the budget: the run
+        // sends pages 2 to 4 at once, blind, and the API refuses one.
+        let blind = in_one_tab(family, 3, 40, 1, Duration::ZERO, &steps);
+        assert!(blind[1].refused >= 1, "{family:?}: {:?}", blind[1].events);
+    }
+}
+
+#[test]
+fn a_preview_after_a_run_waits_for_the_budget_the_run_spent_and_says_so() {
+    use std::time::Duration;
+    for (family, source) in SMALL_BUDGETS {
+        // 3 pages spend the budget of 3; the preview asks for page 1 again.
+        let steps = [run_config(), preview(true)];
+        let tab = in_one_tab(family, 3, 30, 0, Duration::ZERO, &steps);
+        assert!(tab[0].outcome.is_complete(), "{family:?}");
+        assert_eq!(tab[0].refused, 0, "{family:?}");
+        let looked = &tab[1];
+        assert_eq!(looked.refused, 0, "{family:?}: {:?}", looked.events);
+        assert_eq!(looked.outcome.provenance.stats.requests, 1, "{family:?}");
+        let (reason, wait_ms) = if family == support::rated::Family::Shopify {
+            // One call of the 3 drains in 20 s / 3.
+            (PaceReason::BucketFull, 6_667)
+        } else {
+            (PaceReason::Spent, 1_000)
+        };
+        assert_eq!(
+            looked.outcome.provenance.stats.paced_ms, wait_ms,
+            "{family:?}"
+        );
+        let told: Vec<_> = looked
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Paced { .. }))
+            .collect();
+        assert_eq!(told.len(), 1, "{family:?}: {told:?}");
+        assert!(
+            matches!(told[0].kind, EventKind::Paced { page: 1, source: s, reason: r, wait_ms: w, .. }
+                if s == source && r == reason && w == wait_ms),
+            "{family:?}: {told:?}"
+        );
+        assert!(
+            told[0].message.starts_with("Page 1: "),
+            "{}",
+            told[0].message
+        );
+
+        // With the run's answers silent on the budget, the preview goes
+        // at once and is refused (then follows what its 429 announced).
+        let blind = in_one_tab(family, 3, 30, 3, Duration::ZERO, &steps);
+        assert_eq!(blind[1].refused, 1, "{family:?}: {:?}", blind[1].events);
+    }
+}
+
+#[test]
+fn a_budget_announced_long_enough_ago_paces_nothing() {
+    use std::time::Duration;
+    // A window reset 2 s ago; a bucket of 3 drained empty in 20 s.
+    for (family, _) in SMALL_BUDGETS {
+        let steps = [run_config(), preview(true)];
+        let tab = in_one_tab(family, 3, 30, 0, Duration::from_secs(20), &steps);
+        let looked = &tab[1];
+        assert_eq!(looked.refused, 0, "{family:?}");
+        assert_eq!(looked.outcome.provenance.stats.paced_ms, 0, "{family:?}");
+        assert_eq!(paced(&looked.events), [], "{family:?}");
+    }
 }

@@ -300,7 +300,8 @@ export class MappingPanel {
       const { probe } = await this.client.ask({ type: 'probe-api', form }, (message) => {
         const { event } = message;
         if (message.type !== 'event' || seq !== state.seq) return;
-        if (event.kind === 'retry' || event.kind === 'rate_limit_wait') {
+        // The waits a run's log tells (a retry's, a 429's, the announced budget's), told as they come.
+        if (event.kind === 'retry' || event.kind === 'rate_limit_wait' || event.kind === 'paced') {
           state.status = `Fetching page 1… ${event.message}`;
           this.render();
         }

@@ -9,9 +9,9 @@ use std::hash::Hasher;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Span {
     /// Start offset.
-    pub start: u32,
+    pub(crate) start: u32,
     /// Length.
-    pub len: u32,
+    pub(crate) len: u32,
 }
 
 use hashbrown::HashTable;

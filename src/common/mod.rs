@@ -7,12 +7,12 @@
 pub(crate) mod clock;
 pub mod dates;
 pub(crate) mod errors;
-pub mod events;
+pub(crate) mod events;
 pub(crate) mod field;
 pub mod hash;
 pub(crate) mod interner;
 pub(crate) mod json_path;
 #[cfg(test)]
 pub(crate) mod testing;
-pub mod wire;
+pub(crate) mod wire;
 pub(crate) mod words;

@@ -11,7 +11,7 @@ use std::fmt;
 /// Bytes that are not what [`Wire::take`] expected (cut short, a tag out of
 /// range, a text that is not UTF-8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WireError;
+pub(crate) struct WireError;
 
 impl fmt::Display for WireError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -85,15 +85,15 @@ impl Serialize for FieldSet {
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSummary {
     /// `metadata.export_timestamp`.
-    pub export_timestamp: String,
+    pub(crate) export_timestamp: String,
     /// `metadata.seed`.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// `metadata.as_of`.
-    pub as_of: String,
+    pub(crate) as_of: String,
     /// `metadata.source`, compact, keys in the report's order.
-    pub source: Box<RawValue>,
+    pub(crate) source: Box<RawValue>,
     /// Customers in the report.
-    pub total_customers: usize,
+    pub(crate) total_customers: usize,
     /// `metadata.complete` (`true` when an earlier report does not say).
     pub complete: bool,
 }
@@ -136,9 +136,9 @@ pub(crate) enum NoteCode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Note {
     /// What the note is about.
-    pub code: NoteCode,
+    pub(crate) code: NoteCode,
     /// The note, for display.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// Customers who moved from one quality bucket to another.
@@ -146,12 +146,12 @@ pub(crate) struct Note {
 pub(crate) struct BucketMove {
     /// The bucket in the earlier report.
     #[serde(serialize_with = "bucket_name")]
-    pub from: QualityBucket,
+    pub(crate) from: QualityBucket,
     /// The bucket now.
     #[serde(serialize_with = "bucket_name")]
-    pub to: QualityBucket,
+    pub(crate) to: QualityBucket,
     /// How many customers moved so.
-    pub customers: usize,
+    pub(crate) customers: usize,
 }
 
 fn bucket_name<S: Serializer>(bucket: &QualityBucket, serializer: S) -> Result<S::Ok, S::Error> {
@@ -217,7 +217,7 @@ pub(crate) struct Changed {
     /// Its index in the current customers.
     pub(crate) current: u32,
     /// The compared fields that changed.
-    pub fields: FieldSet,
+    pub(crate) fields: FieldSet,
 }
 
 /// The result of [`compare`]. It holds positions, not values: the values

@@ -70,11 +70,11 @@ pub(crate) fn columns() -> Vec<Column> {
 pub(crate) struct ChangesQuery {
     /// Case-insensitive text to find in a text field (now, or before for a
     /// removed customer), or the whole id.
-    pub search: String,
+    pub(crate) search: String,
     /// Only customers in this quality bucket now (so no removed one).
-    pub bucket: Option<QualityBucket>,
+    pub(crate) bucket: Option<QualityBucket>,
     /// Only changed customers with a change in this field.
-    pub field: Option<LineField>,
+    pub(crate) field: Option<LineField>,
 }
 
 /// One row of the table: an index into [`Changes::added`],

@@ -80,7 +80,7 @@ pub enum RateSource {
 
 impl RateSource {
     /// Every source, in the order the vocabulary lists them.
-    pub const ALL: [RateSource; 4] = [
+    pub(crate) const ALL: [RateSource; 4] = [
         RateSource::XRateLimit,
         RateSource::Ietf,
         RateSource::ShopifyCallLimit,
@@ -88,7 +88,7 @@ impl RateSource {
     ];
 
     /// Its name, as events carry it in `source`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             RateSource::XRateLimit => "x_ratelimit",
             RateSource::Ietf => "ietf",
@@ -98,7 +98,7 @@ impl RateSource {
     }
 
     /// The header that said it, as the log names it.
-    pub fn header(self) -> &'static str {
+    pub(crate) fn header(self) -> &'static str {
         match self {
             RateSource::XRateLimit => "X-RateLimit-Remaining",
             RateSource::Ietf => "RateLimit",

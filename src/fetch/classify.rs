@@ -16,25 +16,25 @@ use crate::provenance::FailureCode;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PageSummary {
     /// `page`, when present and a non-negative integer.
-    pub page: Option<u64>,
+    pub(crate) page: Option<u64>,
     /// `per_page`, when present and a positive integer.
-    pub per_page: Option<u64>,
+    pub(crate) per_page: Option<u64>,
     /// `total`, when present and a non-negative integer.
-    pub total: Option<u64>,
+    pub(crate) total: Option<u64>,
     /// `total_pages`, when present and a non-negative integer.
-    pub total_pages: Option<u64>,
+    pub(crate) total_pages: Option<u64>,
     /// Elements of the records array.
-    pub records: usize,
+    pub(crate) records: usize,
     /// Where the records are (`data`, or the path set or detected).
-    pub records_path: String,
+    pub(crate) records_path: String,
     /// The next page's pointer the body holds (a cursor or a URL at the
     /// shape's next path), or, once the fetcher adds it, the `Link`
     /// header's next target; `None`: no next page.
-    pub next: Option<String>,
+    pub(crate) next: Option<String>,
     /// A hash of each element of `data` as JSON text, in order: the same
     /// record served twice has the same hash, whatever its id (records
     /// without an id included).
-    pub record_hashes: Vec<u64>,
+    pub(crate) record_hashes: Vec<u64>,
 }
 
 impl PageSummary {
@@ -103,13 +103,13 @@ pub(crate) enum Attempt {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct BodyShape<'a> {
     /// The records' dotted path, when set.
-    pub records: Option<&'a str>,
+    pub(crate) records: Option<&'a str>,
     /// The next pointer's dotted path, for cursor and next-URL walks.
-    pub next: Option<&'a str>,
+    pub(crate) next: Option<&'a str>,
     /// How the key travels, for the message of a 401 (`None`: `x-api-key`).
-    pub key_sent_as: Option<&'a str>,
+    pub(crate) key_sent_as: Option<&'a str>,
     /// The next page is the `Link` header's `rel="next"` target.
-    pub next_from_link: bool,
+    pub(crate) next_from_link: bool,
 }
 
 /// What a request with no answer from another origin may mean, and what to do.

@@ -240,19 +240,19 @@ pub type FetchEvent = RunEvent<EventKind>;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Progress {
     /// Pages fetched successfully (from the network or the cache).
-    pub pages_done: u64,
+    pub(crate) pages_done: u64,
     /// Pages that failed for good.
-    pub pages_failed: u64,
+    pub(crate) pages_failed: u64,
     /// Pages known to exist, once page 1 told us (after the page limit).
-    pub pages_total: Option<u64>,
+    pub(crate) pages_total: Option<u64>,
     /// Records in the pages accepted so far.
-    pub records: u64,
+    pub(crate) records: u64,
     /// HTTP requests sent so far.
-    pub requests: u64,
+    pub(crate) requests: u64,
     /// Retries so far (all causes; 429 waits are counted apart).
-    pub retries: u64,
+    pub(crate) retries: u64,
     /// 429 waits so far.
-    pub rate_limit_waits: u64,
+    pub(crate) rate_limit_waits: u64,
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use super::events::{
     EventKind, FetchEvent, Level, PaceReason, PageSource, Progress, RetryCause, RunEnd, WarningCode,
 };
 use super::kinds::{ApiShape, Auth, Pagination};
-use super::limiter::{Limiter, TokenBucket};
+use super::limiter::{KnownBudget, KnownWindow, Limiter, TokenBucket};
 use super::pages::PageCache;
 use super::policy::{parse_retry_after, RetryPolicy};
 use super::services::{CancelToken, Clock, PageRequest, Timer, Transport};
@@ -172,11 +172,13 @@ pub async fn fetch_all(config: &FetchConfig, services: &Services<'_>) -> FetchOu
                 },
                 format!("Fetching {}", redact(&config.base_url)),
             );
+            run.recall_budget();
             if run.walk_all(&mut collected, false).await {
                 run.settle(&mut collected).await;
             }
         }
     }
+    run.keep_budget();
     run.finish(collected).await
 }
 
@@ -344,6 +346,8 @@ struct RunState {
     budget_reset: Option<DateTime<Utc>>,
     /// Which headers announced that window.
     budget_source: Option<RateSource>,
+    /// The answer itself said none were left (not the requests in flight).
+    budget_spent: bool,
     /// Requests sent and not yet answered: a leaky bucket holds them
     /// before their answers say so.
     sent: u64,
@@ -555,9 +559,14 @@ impl<'a> Run<'a> {
                     state.pace_until = Some(reset);
                     return Some(PaceWait {
                         wait: (reset - now).to_std().unwrap_or_default(),
-                        note: state
-                            .budget_source
-                            .map(|source| (source, PaceReason::InFlight)),
+                        note: state.budget_source.map(|source| {
+                            let reason = if state.budget_spent {
+                                PaceReason::Spent
+                            } else {
+                                PaceReason::InFlight
+                            };
+                            (source, reason)
+                        }),
                     });
                 }
                 None => state.budget_left = None,
@@ -674,6 +683,64 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Starts from what the last run or preview of this API in this tab
+    /// knew of its budget: this run's first requests go before any answer
+    /// of its own, and its page 1 may come from the cache with no answer at
+    /// all. A window is known until its reset, a bucket keeps draining; the
+    /// first request that has to wait tells the log so, as any pacing.
+    fn recall_budget(&self) {
+        let Some(origin) = &self.origin else { return };
+        let key = self.config.api_key.as_deref();
+        let Some(known) = self
+            .services
+            .cache
+            .borrow()
+            .budget(&origin.to_string(), key)
+        else {
+            return;
+        };
+        let now = self.services.clock.now();
+        let mut state = self.state.borrow_mut();
+        if let Some(window) = known.window.filter(|window| window.reset > now) {
+            state.budget_left = Some(window.left);
+            state.budget_reset = Some(window.reset);
+            state.budget_source = Some(window.source);
+            // Spent before this run began: no request of its own in it.
+            state.budget_spent = window.spent || window.left == 0;
+        }
+        state.bucket = known.bucket;
+        state.bucket_level = known.level;
+    }
+
+    /// Keeps what this run knows of the API's budget for the next run or
+    /// preview of the same API in this tab (see [`Run::recall_budget`]).
+    fn keep_budget(&self) {
+        let Some(origin) = &self.origin else { return };
+        let state = self.state.borrow();
+        let window = match (state.budget_left, state.budget_reset, state.budget_source) {
+            (Some(left), Some(reset), Some(source)) => Some(KnownWindow {
+                left,
+                reset,
+                source,
+                spent: state.budget_spent,
+            }),
+            _ => None,
+        };
+        if window.is_none() && state.bucket_level.is_none() {
+            return;
+        }
+        let known = KnownBudget {
+            window,
+            bucket: state.bucket,
+            level: state.bucket_level,
+        };
+        let key = self.config.api_key.as_deref();
+        self.services
+            .cache
+            .borrow_mut()
+            .keep_budget(&origin.to_string(), key, known);
+    }
+
     /// Follows a window's announced budget (see [`Run::follow_budget`]).
     fn follow_window(&self, page: u64, budget: Budget, now: DateTime<Utc>) -> Option<Duration> {
         let announced = (!budget.reset.is_zero()).then_some(budget.reset);
@@ -690,6 +757,7 @@ impl<'a> Run<'a> {
             });
             state.budget_reset = Some(now + chrono::TimeDelta::from_std(reset).unwrap_or_default());
             state.budget_source = Some(budget.source);
+            state.budget_spent = budget.remaining == 0;
         }
         let Some(pause) = budget.pause(in_flight) else {
             return announced;

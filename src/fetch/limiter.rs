@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::budget::BucketLevel;
+use super::budget::{BucketLevel, RateSource};
 
 /// At most `limit` holders of a [`Permit`] at once, served in order of asking.
 #[derive(Debug)]
@@ -133,6 +133,31 @@ impl Drop for Permit<'_> {
         state.in_use -= 1;
         state.wake_head();
     }
+}
+
+/// What a run knew of an API's budget when it ended: the next run or
+/// preview of the same API in this tab starts from it, as the run would
+/// have gone on. It is what the answers said, less the requests started
+/// since, with answers read late already reconciled; not the last answer
+/// alone (answers arrive out of order).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct KnownBudget {
+    /// A window's requests left, when it resets, which headers said it,
+    /// and whether an answer said none were left.
+    pub(crate) window: Option<KnownWindow>,
+    /// The room left in a leaky bucket (it keeps draining meanwhile).
+    pub(crate) bucket: TokenBucket,
+    /// The bucket's level as the last answer said it (for the log).
+    pub(crate) level: Option<BucketLevel>,
+}
+
+/// A window's budget as a run left it (see [`KnownBudget`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KnownWindow {
+    pub(crate) left: u64,
+    pub(crate) reset: DateTime<Utc>,
+    pub(crate) source: RateSource,
+    pub(crate) spent: bool,
 }
 
 /// One call, in millionths: room is counted in these, so that a leak of

@@ -20,10 +20,12 @@ pub(crate) mod classify;
 mod completeness;
 pub mod events;
 pub mod fetcher;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod kinds;
 pub(crate) mod limiter;
 pub mod pages;
 pub(crate) mod policy;
 pub mod services;
 pub mod store;
-pub mod url;
+pub(crate) mod url;

@@ -1,19 +1,10 @@
-//! Page URLs and the in-memory page cache.
+//! The in-memory page cache.
 
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use super::url::with_query_numbers;
+use super::limiter::KnownBudget;
 use crate::common::hash::hash_bytes;
-
-/// The URL of one page: `base` with `page` (and `per_page`) set in its
-/// query. Other query parameters of `base` are kept; a fragment is dropped.
-pub fn page_url(base: &str, page: u64, per_page: Option<u32>) -> String {
-    match per_page {
-        Some(size) => with_query_numbers(base, &[("page", page), ("per_page", u64::from(size))]),
-        None => with_query_numbers(base, &[("page", page)]),
-    }
-}
 
 /// A stand-in for the API key in cache keys: a hash, so the key itself is
 /// never stored, and pages fetched with one key are not served for another.
@@ -25,10 +16,16 @@ pub(crate) fn key_identity(api_key: Option<&str>) -> String {
 }
 
 /// Successful page bodies, kept for the page's lifetime so that a rerun
-/// (another seed, or retrying failed pages) costs no requests.
+/// (another seed, or retrying failed pages) costs no requests; and the
+/// budget each API last announced, so that the next run or preview follows
+/// it from its first request (a run whose page 1 comes from here has no
+/// answer of its own to read it from before its concurrent requests).
 #[derive(Debug, Default)]
 pub struct PageCache {
     pages: HashMap<(String, String), Rc<Vec<u8>>>,
+    /// By the API's origin and the key's identity (a budget is counted per
+    /// key).
+    budgets: HashMap<(String, String), KnownBudget>,
 }
 
 impl PageCache {
@@ -65,7 +62,23 @@ impl PageCache {
         self.pages.is_empty()
     }
 
-    /// Forgets everything.
+    /// What the last run of the API at `origin` with `api_key` knew of
+    /// its budget, if it knew anything.
+    pub(crate) fn budget(&self, origin: &str, api_key: Option<&str>) -> Option<KnownBudget> {
+        self.budgets
+            .get(&(origin.to_owned(), key_identity(api_key)))
+            .copied()
+    }
+
+    /// Keeps what a run of the API at `origin` with `api_key` knew of its
+    /// budget when it ended, in place of any earlier run's.
+    pub(crate) fn keep_budget(&mut self, origin: &str, api_key: Option<&str>, known: KnownBudget) {
+        self.budgets
+            .insert((origin.to_owned(), key_identity(api_key)), known);
+    }
+
+    /// Forgets every page. What the APIs announced of their budgets is
+    /// kept: fetching the pages again spends the same budget.
     pub fn clear(&mut self) {
         self.pages.clear();
     }
@@ -74,22 +87,6 @@ impl PageCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn page_urls_keep_other_parameters() {
-        assert_eq!(
-            page_url("http://h/api/users", 2, None),
-            "http://h/api/users?page=2"
-        );
-        assert_eq!(
-            page_url("http://h/api/users?page=9&per_page=3&delay=1", 2, Some(6)),
-            "http://h/api/users?delay=1&page=2&per_page=6"
-        );
-        assert_eq!(
-            page_url("http://h/api/users?#frag", 1, None),
-            "http://h/api/users?page=1"
-        );
-    }
 
     #[test]
     fn the_cache_separates_api_keys_and_never_stores_them() {
@@ -103,5 +100,30 @@ mod tests {
         assert!(cache.get("u", None).is_none());
         assert!(!format!("{cache:?}").contains("secret"));
         assert_ne!(key_identity(Some("ab")), key_identity(Some("ba")));
+    }
+
+    #[test]
+    fn a_budget_is_kept_per_origin_and_key_and_outlives_the_pages() {
+        use super::super::budget::RateSource;
+        use super::super::limiter::KnownWindow;
+        let mut cache = PageCache::new();
+        let left = |left: u64| KnownBudget {
+            window: Some(KnownWindow {
+                left,
+                reset: chrono::DateTime::UNIX_EPOCH,
+                source: RateSource::XRateLimit,
+                spent: false,
+            }),
+            ..KnownBudget::default()
+        };
+        let window = |known: Option<KnownBudget>| known.and_then(|known| known.window);
+        cache.keep_budget("http://h", Some("k"), left(3));
+        cache.keep_budget("http://h", Some("k"), left(2));
+        assert_eq!(window(cache.budget("http://h", Some("k"))), left(2).window);
+        assert!(cache.budget("http://h", Some("other")).is_none());
+        assert!(cache.budget("http://h", None).is_none());
+        assert!(cache.budget("http://g", Some("k")).is_none());
+        cache.clear();
+        assert_eq!(window(cache.budget("http://h", Some("k"))), left(2).window);
     }
 }

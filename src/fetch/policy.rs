@@ -11,17 +11,17 @@ use crate::common::hash::mix;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt for retryable failures (default 3).
-    pub max_retries: u32,
+    pub(crate) max_retries: u32,
     /// The first backoff delay; each next one doubles (default 1 s: 1, 2, 4 s).
-    pub base_delay: Duration,
+    pub(crate) base_delay: Duration,
     /// Full jitter: wait a seeded random time between 0 and the delay (default off).
-    pub jitter: bool,
+    pub(crate) jitter: bool,
     /// Waits allowed for `429 Too Many Requests`, apart from the retries (default 5).
-    pub rate_limit_waits: u32,
+    pub(crate) rate_limit_waits: u32,
     /// The shortest wait after a 429, whatever `Retry-After` says (default 1 s).
-    pub retry_after_floor: Duration,
+    pub(crate) retry_after_floor: Duration,
     /// The longest wait a 429 may demand; more fails the page (default 60 s).
-    pub retry_after_cap: Duration,
+    pub(crate) retry_after_cap: Duration,
     /// How long one attempt may take before it counts as a timeout (default 10 s).
     pub timeout: Duration,
 }

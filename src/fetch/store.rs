@@ -104,7 +104,7 @@ const KEY_IDENTITY_CONTEXT: &[u8] = b"customer-pipeline stored page key v1\n";
 /// (a SHA-256 of the key with a fixed prefix), or `no-key`. Unlike the
 /// memory cache's fast hash, it cannot be turned back into the key by
 /// trying keys at speed, and it is kept on the device, so that matters.
-pub fn stored_key_identity(api_key: Option<&str>) -> String {
+pub(crate) fn stored_key_identity(api_key: Option<&str>) -> String {
     let Some(key) = api_key else {
         return "no-key".into();
     };

@@ -29,7 +29,7 @@ pub(crate) const REDACTED: &str = "***";
 
 /// Why an API URL cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UrlError {
+pub(crate) enum UrlError {
     /// Nothing was given.
     Empty,
     /// Not an absolute URL with a host (relative, garbled, a bad port).
@@ -67,7 +67,7 @@ impl std::error::Error for UrlError {}
 /// Scheme, host and port: the unit the browser's same-origin rules (and
 /// ours, for the API key) work with.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin(url::Origin);
+pub(crate) struct Origin(url::Origin);
 
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -81,7 +81,7 @@ impl Origin {
     /// # Errors
     /// [`UrlError`] for an empty, relative or non-HTTP URL, or one with a
     /// user name or password.
-    pub fn of(url: &str) -> Result<Origin, UrlError> {
+    pub(crate) fn of(url: &str) -> Result<Origin, UrlError> {
         parse_api_url(url).map(|url| Origin(url.origin()))
     }
 
@@ -112,7 +112,7 @@ fn is_loopback(host: &Host) -> bool {
 ///
 /// # Errors
 /// [`UrlError`] saying which of these it is not.
-pub fn parse_api_url(text: &str) -> Result<Url, UrlError> {
+pub(crate) fn parse_api_url(text: &str) -> Result<Url, UrlError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(UrlError::Empty);
@@ -152,7 +152,7 @@ pub(crate) fn without_query(url: &str) -> String {
 }
 
 /// Whether a query parameter's name says its value is a credential.
-pub fn is_secret_parameter(name: &str) -> bool {
+pub(crate) fn is_secret_parameter(name: &str) -> bool {
     SECRET_PARAMETERS
         .iter()
         .any(|secret| secret.eq_ignore_ascii_case(name))
@@ -180,7 +180,7 @@ fn decoded(name: &str) -> String {
 /// `url` as it may be written down (report, log, link): the values of
 /// [`SECRET_PARAMETERS`] replaced by `***`, and any user name or password
 /// dropped. Text that is no URL loses everything from its `?` on.
-pub fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     let Ok(mut parsed) = Url::parse(url.trim()) else {
         return url.split(['?', '#']).next().unwrap_or(url).to_owned();
     };
@@ -219,7 +219,7 @@ pub(crate) fn secret_values(url: &str) -> String {
 /// (replacing any of the same names), as the browser would send it. Other
 /// query parameters are kept as written; a fragment is dropped. Text that
 /// is no URL is returned as it is (a run never gets that far with it).
-pub fn with_query_numbers(base: &str, set: &[(&str, u64)]) -> String {
+pub(crate) fn with_query_numbers(base: &str, set: &[(&str, u64)]) -> String {
     let set: Vec<(&str, String)> = set
         .iter()
         .map(|(name, value)| (*name, value.to_string()))

@@ -27,22 +27,22 @@ impl Serialize for Tally {
 
 /// One email domain and its number of customers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DomainCount {
+pub(crate) struct DomainCount {
     /// The domain (`"unknown"` for missing or implausible emails).
-    pub domain: String,
+    pub(crate) domain: String,
     /// Customers with it.
-    pub customers: usize,
+    pub(crate) customers: usize,
 }
 
 /// Customers per value of each charted field of the line, in the line's
 /// order, then the most common email domains; serialized as one object
 /// with a key per field.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Distributions {
+pub(crate) struct Distributions {
     /// Per charted field, customers per value in the field's own order.
     pub(crate) per_field: Vec<(LineField, Tally)>,
     /// The most common email domains, most customers first (ties by name).
-    pub top_email_domains: Vec<DomainCount>,
+    pub(crate) top_email_domains: Vec<DomainCount>,
 }
 
 impl Distributions {

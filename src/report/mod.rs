@@ -42,9 +42,9 @@ pub struct Report<'a> {
     /// The customers, sorted by `full_name` (case-insensitively), then `customer_id`.
     pub customers: Customers,
     /// Records that could not be customers, with the reason and the original.
-    pub rejected: Vec<Rejection<'a>>,
+    pub(crate) rejected: Vec<Rejection<'a>>,
     /// Records removed as duplicates of a better or earlier record.
-    pub duplicates: Vec<DroppedDuplicate>,
+    pub(crate) duplicates: Vec<DroppedDuplicate>,
 }
 
 /// The report's `metadata`.
@@ -53,19 +53,19 @@ pub struct Metadata {
     /// Number of customers in the report.
     pub total_customers: usize,
     /// When the report was made, `YYYY-MM-DDTHH:MM:SSZ`.
-    pub export_timestamp: String,
+    pub(crate) export_timestamp: String,
     /// Customers per quality bucket.
-    pub data_quality_summary: QualitySummary,
+    pub(crate) data_quality_summary: QualitySummary,
     /// The seed of the seeded assignments; rerun with it to reproduce.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Reference date for `activity_status`, `YYYY-MM-DD`.
-    pub as_of: String,
+    pub(crate) as_of: String,
     /// Where the records came from.
     pub source: SourceInfo,
     /// Which source field fed each contract field (`fields`), the fields
     /// the source does not have (`unmapped`: not scored), and the source
     /// columns no field reads (`ignored_columns`).
-    pub mapping: Mapping,
+    pub(crate) mapping: Mapping,
     /// Record-like elements read: customers + duplicates removed + rejected.
     pub records_read: usize,
     /// Records removed as duplicates (listed in `duplicates`).
@@ -73,9 +73,9 @@ pub struct Metadata {
     /// Records that could not be customers (listed in `rejected`).
     pub rejected_records: usize,
     /// Customers with an issue in each scored field.
-    pub issues_by_field: IssueCounts,
+    pub(crate) issues_by_field: IssueCounts,
     /// Customers per value of each enriched field, and the top email domains.
-    pub distributions: Distributions,
+    pub(crate) distributions: Distributions,
     /// Which fields of the line were drawn from the seed in this run
     /// (`simulated`: not data) and which were computed from the source
     /// (`derived`).
@@ -92,25 +92,25 @@ pub struct Metadata {
     pub truncated: Option<Truncation>,
     /// Requests, retries and timings of an API run.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fetch: Option<FetchStats>,
+    pub(crate) fetch: Option<FetchStats>,
 }
 
 /// Where the values of the line's enriched fields came from in a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Enrichment {
     /// The seed the simulated values were drawn from.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Whether the run drew from the seed what the source lacks (off:
     /// such values are `unknown`).
-    pub simulate: bool,
+    pub(crate) simulate: bool,
     /// Fields at least one customer's value was drawn from the seed for:
     /// simulated, not data.
-    pub simulated: Vec<&'static str>,
+    pub(crate) simulated: Vec<&'static str>,
     /// Fields at least one customer's value was computed from the source for.
-    pub derived: Vec<&'static str>,
+    pub(crate) derived: Vec<&'static str>,
     /// For each simulated field, how many customers' values were drawn.
     #[serde(serialize_with = "counts_as_map")]
-    pub simulated_customers: Vec<(&'static str, usize)>,
+    pub(crate) simulated_customers: Vec<(&'static str, usize)>,
 }
 
 /// `[(key, n)]` as `{"key": n}`, in order.
@@ -161,13 +161,13 @@ impl Enrichment {
 
 /// Customers per quality bucket.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct QualitySummary {
+pub(crate) struct QualitySummary {
     /// Score ≥ 90.
-    pub high_quality: usize,
+    pub(crate) high_quality: usize,
     /// Score 70-89.
-    pub medium_quality: usize,
+    pub(crate) medium_quality: usize,
     /// Score below 70.
-    pub low_quality: usize,
+    pub(crate) low_quality: usize,
 }
 
 impl QualitySummary {
@@ -204,7 +204,7 @@ impl QualitySummary {
 
 /// Issue counts per scored field; serialized as an object with every field, in contract order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct IssueCounts([usize; Field::ALL.len()]);
+pub(crate) struct IssueCounts([usize; Field::ALL.len()]);
 
 impl IssueCounts {
     /// The issues of the customers counted in `counts`.
@@ -301,16 +301,16 @@ fn is_zero(count: &u32) -> bool {
 
 /// A record that cannot be a customer.
 #[derive(Debug, Serialize)]
-pub struct Rejection<'a> {
+pub(crate) struct Rejection<'a> {
     /// Where it was.
-    pub position: Position,
+    pub(crate) position: Position,
     /// Why it was rejected, e.g. `id: missing`.
-    pub reason: String,
+    pub(crate) reason: String,
     /// The original JSON, exactly as it was in the input (or, when JSON readers
     /// could not read it back, its text as a string);
     /// owned when the input arrived in pieces that are gone by the end.
     #[serde(serialize_with = "original_record")]
-    pub record: Cow<'a, str>,
+    pub(crate) record: Cow<'a, str>,
 }
 
 /// Writes a rejected record as it was, unless JSON readers could not read

@@ -23,16 +23,16 @@ use crate::transform::quality::QualityBucket;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub(crate) struct Column {
     /// The key of the value in a row.
-    pub key: &'static str,
+    pub(crate) key: &'static str,
     /// The heading.
-    pub label: &'static str,
+    pub(crate) label: &'static str,
     /// A [`crate::schema::Kind`] name, or the table's own (`changes`, `bucket`).
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// Its width and where its text breaks (`min_rem`, `share`, `wrap`).
     #[serde(flatten)]
-    pub layout: ColumnLayout,
+    pub(crate) layout: ColumnLayout,
     /// Whether the table sorts by it.
-    pub sortable: bool,
+    pub(crate) sortable: bool,
 }
 
 impl Column {
@@ -68,15 +68,15 @@ pub(crate) fn sort_key(column: &str) -> Option<LineField> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TableQuery {
     /// Sort column; `None` keeps the report's order (by name).
-    pub sort: Option<LineField>,
+    pub(crate) sort: Option<LineField>,
     /// Reverse the order.
-    pub descending: bool,
+    pub(crate) descending: bool,
     /// Case-insensitive text to find in the id, name or email domain.
-    pub search: String,
+    pub(crate) search: String,
     /// Only customers in this quality bucket.
-    pub bucket: Option<QualityBucket>,
+    pub(crate) bucket: Option<QualityBucket>,
     /// Only customers with an issue in this field.
-    pub issue: Option<Field>,
+    pub(crate) issue: Option<Field>,
 }
 
 fn matches(customer: &CustomerRef<'_>, query: &TableQuery, needle: &str) -> bool {

@@ -87,17 +87,17 @@ impl Wire for InputFormat {
 
 /// Where a record sits in the input, shown to people as "line 4, page 2, record 3".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Position {
+pub(crate) struct Position {
     /// 1-based line of the NDJSON line holding the record or its envelope.
-    pub line: Option<usize>,
+    pub(crate) line: Option<usize>,
     /// The envelope's `page` number, when it has a valid one.
-    pub page: Option<u64>,
+    pub(crate) page: Option<u64>,
     /// 1-based index of the envelope in an array, used when `page` is missing.
-    pub envelope: Option<usize>,
+    pub(crate) envelope: Option<usize>,
     /// 1-based index of the record in its array.
-    pub record: Option<usize>,
+    pub(crate) record: Option<usize>,
     /// 1-based row of a CSV file (the header is row 1).
-    pub row: Option<usize>,
+    pub(crate) row: Option<usize>,
 }
 
 impl Wire for Position {
@@ -180,11 +180,11 @@ impl Serialize for Position {
 #[derive(Debug, Clone)]
 pub struct SourceItem<'a> {
     /// Where the element is in the input.
-    pub position: Position,
+    pub(crate) position: Position,
     /// The element's original JSON text, kept for the rejected list.
-    pub raw: &'a str,
+    pub(crate) raw: &'a str,
     /// The parsed record, or why the element is not a usable object.
-    pub parsed: Result<SourceRecord<'a>, String>,
+    pub(crate) parsed: Result<SourceRecord<'a>, String>,
 }
 
 /// Why an input could not be read at all. No partial result comes with it.
@@ -450,7 +450,7 @@ impl IngestError {
 ///
 /// # Errors
 /// [`IngestError`] when the body is not a JSON object with a `data` array.
-pub fn ingest_page<'a>(
+pub(crate) fn ingest_page<'a>(
     body: &'a [u8],
     page: u64,
     mapper: &mut Mapper,

@@ -117,7 +117,7 @@ impl Field {
 
 /// A set of contract fields, as a bit per field.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FieldSet(u8);
+pub(crate) struct FieldSet(u8);
 
 impl FieldSet {
     /// Every field.
@@ -330,7 +330,7 @@ impl MappingSpec {
 
 /// The resolved mapping of a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mapping {
+pub(crate) struct Mapping {
     /// Per field (contract order): the source column or JSON path, or
     /// `None` when the source does not have it.
     sources: [Option<String>; 7],

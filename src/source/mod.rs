@@ -14,10 +14,12 @@
 //! - [`sniff`]: what a file that is not text looks like (PDF, workbook, image).
 
 pub(crate) mod csv_rows;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod ingest;
 pub(crate) mod json_scan;
 pub mod mapping;
-pub mod probe;
+pub(crate) mod probe;
 pub mod reader;
-pub mod record;
+pub(crate) mod record;
 pub(crate) mod sniff;

@@ -25,42 +25,42 @@ const COLUMN_RECORDS: usize = 100;
 
 /// What the start of a source looks like.
 #[derive(Debug, Serialize)]
-pub struct Probe {
+pub(crate) struct Probe {
     /// The layout found (`csv`, `record_array`, …).
-    pub format: InputFormat,
+    pub(crate) format: InputFormat,
     /// The CSV separator, for CSV.
-    pub separator: Option<String>,
+    pub(crate) separator: Option<String>,
     /// The source's columns: the header, or the first records' key paths.
-    pub columns: Vec<String>,
+    pub(crate) columns: Vec<String>,
     /// The proposed mapping (with the user's overrides applied).
-    pub mapping: Mapping,
+    pub(crate) mapping: Mapping,
     /// The first records read with that mapping: per contract field (in
     /// contract order) its text, or `None` when absent.
-    pub preview: Vec<PreviewRow>,
+    pub(crate) preview: Vec<PreviewRow>,
     /// Why a run with this mapping would be refused (a CSV with no column
     /// for the customer id), if it would.
-    pub refusal: Option<Refusal>,
+    pub(crate) refusal: Option<Refusal>,
 }
 
 /// A run's refusal of the source as the panel shows it.
 #[derive(Debug, Serialize)]
-pub struct Refusal {
+pub(crate) struct Refusal {
     /// The error code the run would fail with (`no_id_column`).
-    pub code: &'static str,
+    pub(crate) code: &'static str,
     /// The run's message.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// One record of the preview.
 #[derive(Debug, Serialize)]
-pub struct PreviewRow {
+pub(crate) struct PreviewRow {
     /// Where it is, e.g. `row 2` or `record 1`.
-    pub position: String,
+    pub(crate) position: String,
     /// Per contract field, the text read (shortened), or `None` where the
     /// record has none; `None` as a whole when the record cannot be read.
-    pub values: Option<Vec<Option<String>>>,
+    pub(crate) values: Option<Vec<Option<String>>>,
     /// Why it cannot be read, or why the run will reject it (no valid id).
-    pub problem: Option<String>,
+    pub(crate) problem: Option<String>,
 }
 
 /// Looks at `start`, the beginning of a source (a whole small file, the
@@ -144,7 +144,13 @@ fn probe_start(start: &[u8], options: &ReadOptions, complete: bool) -> Result<Pr
 ///
 /// # Errors
 /// [`IngestError`] when the page is not an envelope of records.
-pub fn probe_page(body: &[u8], page: u64, options: &MappingSpec) -> Result<Probe, IngestError> {
+// Used by the fuzz target (`source::fuzzing`) and by tests.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn probe_page(
+    body: &[u8],
+    page: u64,
+    options: &MappingSpec,
+) -> Result<Probe, IngestError> {
     probe_page_at(body, page, None, options)
 }
 
@@ -154,6 +160,11 @@ pub fn probe_page(body: &[u8], page: u64, options: &MappingSpec) -> Result<Probe
 ///
 /// # Errors
 /// [`IngestError`] when the page has no array of records there.
+// Used by the page (`web`, wasm32 only), the fuzz target and tests.
+#[cfg_attr(
+    not(any(target_arch = "wasm32", feature = "fuzzing")),
+    allow(dead_code)
+)]
 pub(crate) fn probe_page_at(
     body: &[u8],
     page: u64,

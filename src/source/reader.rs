@@ -55,9 +55,9 @@ pub struct ReadOptions {
 pub struct ReadLimits {
     /// One top-level JSON value: an array element, an NDJSON value, or a
     /// whole page envelope.
-    pub max_value_bytes: usize,
+    pub(crate) max_value_bytes: usize,
     /// One CSV row (a quote left open makes the rest of the file one row).
-    pub max_row_bytes: usize,
+    pub(crate) max_row_bytes: usize,
 }
 
 /// The default [`ReadLimits::max_value_bytes`]: 256 MB.

@@ -22,10 +22,10 @@ use crate::source::mapping::{Field, FieldSet, Mapping, MappingSpec};
 /// treat the two differently. Fields the source does not have at all
 /// (see [`Mapping`]) are not in `mapped`, and are not scored.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SourceRecord<'a> {
+pub(crate) struct SourceRecord<'a> {
     fields: [Option<RawField<'a>>; 7],
     /// The fields the source has.
-    pub mapped: FieldSet,
+    pub(crate) mapped: FieldSet,
 }
 
 impl Default for SourceRecord<'_> {
@@ -77,11 +77,11 @@ impl<'a> SourceRecord<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct InputObject<'a> {
     /// The record fields, meaningful when the object is a record.
-    pub record: SourceRecord<'a>,
+    pub(crate) record: SourceRecord<'a>,
     /// The `data` member, present when the object is a page envelope.
-    pub data: Option<&'a RawValue>,
+    pub(crate) data: Option<&'a RawValue>,
     /// The `page` member of an envelope.
-    pub page: Option<RawField<'a>>,
+    pub(crate) page: Option<RawField<'a>>,
 }
 
 impl InputObject<'_> {
@@ -363,7 +363,7 @@ impl<'de> de::Deserialize<'de> for OrderedKeys<'de> {
 /// for JSON, the keys of the first record (a CSV header decides it at once,
 /// see [`crate::source::reader`]).
 #[derive(Debug, Clone)]
-pub struct Mapper {
+pub(crate) struct Mapper {
     spec: MappingSpec,
     resolved: Option<Resolved>,
     numeric_strings: bool,
@@ -403,7 +403,7 @@ impl Mapper {
     }
 
     /// A mapper applying `spec` over the proposals.
-    pub fn new(spec: MappingSpec) -> Self {
+    pub(crate) fn new(spec: MappingSpec) -> Self {
         Mapper {
             spec,
             resolved: None,
@@ -471,7 +471,7 @@ impl Mapper {
 /// # Panics
 /// When they disagree.
 #[cfg(any(test, feature = "fuzzing"))]
-pub fn check_scan_against_serde(text: &str) {
+pub(crate) fn check_scan_against_serde(text: &str) {
     let keys = KeyMap::default();
     if let Some((fast, end)) = scan::scan(text, &keys, FieldSet::ALL) {
         let (slow, slow_end) = parse_with(text, &keys, FieldSet::ALL)

@@ -34,11 +34,11 @@ pub(crate) const UNKNOWN: &str = "unknown";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Assessment {
     /// Seed of the seeded assignments.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Reference date for `activity_status`.
-    pub as_of: NaiveDate,
+    pub(crate) as_of: NaiveDate,
     /// Draw from the seed what the source lacks; off: `unknown`.
-    pub simulate: bool,
+    pub(crate) simulate: bool,
 }
 
 /// Fields of the line, as bits (`1 << LineField as u16`).
@@ -64,17 +64,17 @@ pub struct Customer {
     name: u32,
     domain: u32,
     /// From `engagement_score`, or seeded when it is absent.
-    pub engagement_level: EngagementLevel,
+    pub(crate) engagement_level: EngagementLevel,
     /// From `last_login`, or seeded when it is absent.
-    pub activity_status: ActivityStatus,
+    pub(crate) activity_status: ActivityStatus,
     /// Seeded.
-    pub acquisition_channel: AcquisitionChannel,
+    pub(crate) acquisition_channel: AcquisitionChannel,
     /// Seeded.
-    pub market_segment: MarketSegment,
+    pub(crate) market_segment: MarketSegment,
     /// Seeded.
-    pub customer_tier: CustomerTier,
+    pub(crate) customer_tier: CustomerTier,
     /// 100 minus 10 per quality issue.
-    pub data_quality_score: u8,
+    pub(crate) data_quality_score: u8,
     /// The fields whose value was drawn from the seed (simulated).
     pub(crate) drawn: LineBits,
     /// The fields derived from a source value (a score, a last login).

@@ -12,15 +12,15 @@ use crate::transform::customer::{Customer, Customers};
 
 /// A record removed because another with the same id was kept.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DroppedDuplicate {
+pub(crate) struct DroppedDuplicate {
     /// The shared id.
-    pub customer_id: u64,
+    pub(crate) customer_id: u64,
     /// Where the removed record was.
-    pub position: Position,
+    pub(crate) position: Position,
     /// The removed record's score.
-    pub data_quality_score: u8,
+    pub(crate) data_quality_score: u8,
     /// Where the record that was kept is.
-    pub kept_position: Position,
+    pub(crate) kept_position: Position,
 }
 
 /// Where each id's customer is kept. Ids are usually small and dense

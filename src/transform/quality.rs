@@ -41,9 +41,9 @@ pub(crate) fn scored_label(field: Field) -> &'static str {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct QualityIssue {
     /// The field that lost points (one of [`SCORED_FIELDS`]).
-    pub field: Field,
+    pub(crate) field: Field,
     /// What is wrong with it.
-    pub problem: Problem<Span>,
+    pub(crate) problem: Problem<Span>,
 }
 
 /// What is wrong with a field. `T` is how quoted text is held: `&str` when
@@ -117,9 +117,9 @@ impl<T> Problem<T> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ShownProblem<'t> {
     /// The problem.
-    pub problem: Problem<&'t str>,
+    pub(crate) problem: Problem<&'t str>,
     /// The run's reference date.
-    pub as_of: NaiveDate,
+    pub(crate) as_of: NaiveDate,
 }
 
 impl fmt::Display for ShownProblem<'_> {

@@ -97,17 +97,6 @@ impl PreviousReport {
     }
 }
 
-/// Reads a whole earlier report (tests; the page reads in chunks with
-/// [`PreviousReportReader`]).
-///
-/// # Errors
-/// As [`PreviousReportReader::push`] and [`PreviousReportReader::finish`].
-#[wasm_bindgen(js_name = readPreviousReport)]
-pub fn read_previous_report(bytes: &[u8]) -> Result<PreviousReport, JsValue> {
-    let report = compare::PreviousReport::from_bytes(bytes).map_err(CodedError::from)?;
-    Ok(PreviousReport::new(report))
-}
-
 #[wasm_bindgen]
 impl RunOutput {
     /// The changes since `previous`, by `customer_id`.
@@ -157,13 +146,6 @@ impl ChangesOutput {
     #[wasm_bindgen(getter)]
     pub fn columns(&self) -> String {
         columns_json()
-    }
-
-    /// The changes file's bytes.
-    #[wasm_bindgen(js_name = changesJson)]
-    pub fn changes_json(&self) -> Vec<u8> {
-        self.changes
-            .to_json(&self.previous, &self.current.customers)
     }
 
     /// The changes file as an array of `Uint8Array` parts of about 8 MB

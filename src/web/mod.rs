@@ -44,7 +44,7 @@ use crate::transform::quality::{QualityBucket, SCORED_FIELDS};
 use browser::{BrowserClock, BrowserTimer, BrowserTransport};
 use errors::CodedError;
 
-pub use compare::{read_previous_report, ChangesOutput, PreviousReport, PreviousReportReader};
+pub use compare::{ChangesOutput, PreviousReport, PreviousReportReader};
 pub use probe::{probe_api, probe_file};
 pub use split::{PartSession, SplitUpload};
 use store::{IdbStore, DATABASE};
@@ -489,10 +489,9 @@ pub async fn forget_stored_pages() -> Result<(), JsValue> {
     Ok(cleared.map_err(CodedError::from)?)
 }
 
+// `benchStages` for the browser benchmark: a JavaScript export only.
 #[cfg(feature = "bench")]
 mod bench;
-#[cfg(feature = "bench")]
-pub use bench::bench_stages;
 
 /// An upload read in chunks (from `Blob.stream()`): records are processed
 /// as they arrive, through the same reader as [`process_upload`].

@@ -703,12 +703,24 @@ pub fn fetch_on(
     on_event: &dyn Fn(&FetchEvent),
 ) -> FetchOutcome {
     let cache = RefCell::new(PageCache::new());
+    fetch_in(transport, time, config, &cache, store, on_event)
+}
+
+/// [`fetch_on`] with `cache` (one page's tab: runs and previews share it).
+pub fn fetch_in(
+    transport: &dyn Transport,
+    time: &FakeTime,
+    config: &FetchConfig,
+    cache: &RefCell<PageCache>,
+    store: Option<&dyn PageStore>,
+    on_event: &dyn Fn(&FetchEvent),
+) -> FetchOutcome {
     let services = Services {
         transport,
         timer: time,
         clock: time,
         cancel: CancelToken::new(),
-        cache: &cache,
+        cache,
         store,
         on_event,
     };
