@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds what the processing benchmark (`make bench`, bench/browser.mjs) runs:
 #  - target/bench/pkg: the current core with the `bench` cargo feature
-#    (`benchStages`), which the page's own build (www/pkg) leaves out;
+#    (`benchStages`), which the page's own build (www/pkg) leaves out, in
+#    the page's cargo profile (`wasm-release`);
 #  - target/bench/baseline-pkg: "today's build", the core at commit
 #    BENCH_BASELINE (default beacde3, main before the speed work), built once
 #    from a temporary git worktree and kept as long as the commit is the same;
@@ -36,6 +37,6 @@ else
 fi
 
 CARGO_TARGET_DIR="$PWD/$out/cargo" \
-  wasm-pack build --release --target web --out-dir "$out/pkg" --no-typescript --no-pack -- --features bench
+  wasm-pack build --profile wasm-release --target web --out-dir "$out/pkg" --no-typescript --no-pack -- --features bench
 
 cargo build --release -p mock-api -p customer-bench

@@ -143,7 +143,7 @@ impl Changes {
     // Used by the page (`web`, wasm32 only) and by tests.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub(crate) fn metadata_json(&self) -> String {
-        serde_json::to_string(&self.metadata()).unwrap_or_default()
+        crate::common::json_text::to_compact_string(&self.metadata()).unwrap_or_default()
     }
 
     /// The changes file, ending in a newline. `previous` and `current`

@@ -93,7 +93,7 @@ impl PreviousReport {
     /// as JSON text.
     #[wasm_bindgen(getter)]
     pub fn summary(&self) -> String {
-        serde_json::to_string(&self.report.summary()).unwrap_or_default()
+        crate::common::json_text::to_compact_string(&self.report.summary()).unwrap_or_default()
     }
 }
 

@@ -23,6 +23,7 @@ use web_sys::AbortSignal;
 
 use crate::common::clock::{millis_since, Clock};
 use crate::common::dates::parse_timestamp;
+use crate::common::json_text;
 use crate::fetch::events::FetchEvent;
 use crate::fetch::fetcher::{fetch_all, FetchConfig, FetchOutcome, Services};
 use crate::fetch::pages::PageCache;
@@ -69,7 +70,8 @@ pub struct RunOutput {
 impl RunOutput {
     fn new(report: Report<'_>) -> Result<Self, CodedError> {
         let report = report.into_owned();
-        let metadata = serde_json::to_string(&report.metadata).map_err(CodedError::internal)?;
+        let metadata =
+            json_text::to_compact_string(&report.metadata).map_err(CodedError::internal)?;
         let view = (0..report.customers.len() as u32).collect();
         Ok(RunOutput {
             report: Rc::new(report),
@@ -175,7 +177,7 @@ impl RunOutput {
 /// [`crate::vocabulary`]).
 #[wasm_bindgen]
 pub fn vocabulary() -> String {
-    serde_json::to_string(&crate::vocabulary::vocabulary()).unwrap_or_default()
+    crate::vocabulary::TEXT.to_owned()
 }
 
 /// Processes a whole file's bytes into a report (tests and the benchmark;
