@@ -9,7 +9,9 @@
 //
 // PAGE_BENCH_FILES=customers-100000.json,... picks other files;
 // PAGE_BENCH_ROUNDS (default 3) the rounds; PAGE_BENCH_WORKERS (default 1,2)
-// the worker counts.
+// the worker counts; PAGE_BENCH_WWW (default www) the pages' folders, more
+// than one to compare builds (say, another checkout's www with its pkg)
+// interleaved under the same load; PAGE_BENCH_CANCEL=0 skips the Cancel run.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -21,6 +23,7 @@ const FILES = (process.env.PAGE_BENCH_FILES
   ?? 'customers-1000000.json,customers-1000000.csv,customers-3000000.ndjson').split(',');
 const ROUNDS = Number(process.env.PAGE_BENCH_ROUNDS ?? 3);
 const WORKERS = (process.env.PAGE_BENCH_WORKERS ?? '1,2').split(',').map(Number);
+const BUILDS = (process.env.PAGE_BENCH_WWW ?? 'www').split(',');
 
 function ensure(file) {
   const path = `${DATA}/${file}`;
@@ -80,7 +83,7 @@ const median = (values) => {
 };
 const mb = (bytes) => (bytes / 1e6).toFixed(0);
 
-const { origin, stop } = await startMock(['--www', 'www']);
+const mocks = await Promise.all(BUILDS.map((www) => startMock(['--www', www])));
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -91,8 +94,8 @@ try {
   const paths = Object.fromEntries(FILES.map((file) => [file, ensure(file)]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const file of FILES) {
-      for (const workers of WORKERS) {
-        const page = await openPage(browser, origin, workers);
+      for (const [at, build] of BUILDS.entries()) for (const workers of WORKERS) {
+        const page = await openPage(browser, mocks[at].origin, workers);
         await page.setInputFiles('#file-input', paths[file]);
         await page.evaluate(() => { window.__longtasks = []; });
         const before = rendererBytes();
@@ -105,7 +108,7 @@ try {
         const state = await page.$eval('#run-status', (e) => `${e.dataset.state}: ${e.textContent}`);
         const tasks = await page.evaluate(() => window.__longtasks);
         const run = {
-          round, file, workers, mb: mb(statSync(paths[file]).size), seconds, state,
+          round, file, build, workers, mb: mb(statSync(paths[file]).size), seconds, state,
           longest_main_task_ms: Math.round(Math.max(0, ...tasks)), long_tasks: tasks.length,
           renderer_mb_before: mb(before), renderer_peak_mb: mb(top), load: load(),
         };
@@ -116,13 +119,13 @@ try {
     }
   }
   const rows = [];
-  for (const file of FILES) {
-    const base = median(runs.filter((r) => r.file === file && r.workers === WORKERS[0]).map((r) => r.seconds));
+  for (const file of FILES) for (const build of BUILDS) {
+    const base = median(runs.filter((r) => r.file === file && r.build === build && r.workers === WORKERS[0]).map((r) => r.seconds));
     for (const workers of WORKERS) {
-      const mine = runs.filter((r) => r.file === file && r.workers === workers);
+      const mine = runs.filter((r) => r.file === file && r.build === build && r.workers === workers);
       const time = median(mine.map((r) => r.seconds));
       rows.push({
-        file, mb: mine[0].mb, workers,
+        file, ...(BUILDS.length > 1 ? { build } : {}), mb: mine[0].mb, workers,
         'run → done, median s': time.toFixed(2),
         'all runs, s': mine.map((r) => r.seconds.toFixed(2)).join(' '),
         [`× workers=${WORKERS[0]}`]: (time / base).toFixed(2),
@@ -133,25 +136,27 @@ try {
   }
   console.table(rows);
 
-  // Cancel while a large file is being processed, with the most workers.
-  const workers = Math.max(...WORKERS);
-  const page = await openPage(browser, origin, workers);
-  await page.setInputFiles('#file-input', paths[FILES[0]]);
-  await page.click('#run');
-  await page.waitForTimeout(700);
-  // A small file can be done before Cancel is pressed: say so instead of
-  // waiting for a button that stays disabled.
-  const running = await page.$eval('#run-status', (e) => e.dataset.state === 'running');
-  const clicked = Date.now();
-  if (running) {
-    await page.click('#cancel');
-    await page.waitForFunction(() => document.getElementById('run-status').dataset.state !== 'running', null, { timeout: 60_000 });
+  if (process.env.PAGE_BENCH_CANCEL !== '0') {
+    // Cancel while a large file is being processed, with the most workers.
+    const workers = Math.max(...WORKERS);
+    const page = await openPage(browser, mocks[0].origin, workers);
+    await page.setInputFiles('#file-input', paths[FILES[0]]);
+    await page.click('#run');
+    await page.waitForTimeout(700);
+    // A small file can be done before Cancel is pressed: say so instead of
+    // waiting for a button that stays disabled.
+    const running = await page.$eval('#run-status', (e) => e.dataset.state === 'running');
+    const clicked = Date.now();
+    if (running) {
+      await page.click('#cancel');
+      await page.waitForFunction(() => document.getElementById('run-status').dataset.state !== 'running', null, { timeout: 60_000 });
+    }
+    console.table([{ file: `cancel during ${FILES[0]}, workers=${workers}`, seconds: running ? ((Date.now() - clicked) / 1000).toFixed(2) : 'n/a',
+      state: running ? await page.$eval('#run-status', (e) => `${e.dataset.state}: ${e.textContent}`) : 'the run ended before Cancel (0.7 s)' }]);
+    await page.close();
   }
-  console.table([{ file: `cancel during ${FILES[0]}, workers=${workers}`, seconds: running ? ((Date.now() - clicked) / 1000).toFixed(2) : 'n/a',
-    state: running ? await page.$eval('#run-status', (e) => `${e.dataset.state}: ${e.textContent}`) : 'the run ended before Cancel (0.7 s)' }]);
-  await page.close();
 } finally {
   console.log(`load average (1, 5, 15 min) at the end: ${load()}`);
   await browser.close();
-  await stop();
+  await Promise.all(mocks.map((mock) => mock.stop()));
 }

@@ -4,7 +4,9 @@ use std::borrow::Cow;
 
 use crate::common::clock::{millis_since, Clock};
 use crate::common::dates::format_timestamp;
+use crate::common::wire::WireError;
 use crate::provenance::{ApiProvenance, FailureCode, PageFailure, Warning, WarningCode};
+use crate::report::counts::Counts;
 use crate::report::distributions::Distributions;
 use crate::report::{
     Enrichment, IssueCounts, Metadata, QualitySummary, Rejection, Report, SourceInfo,
@@ -26,6 +28,9 @@ pub(crate) struct ReportBuilder<'a> {
     deduper: Deduper,
     rejected: Vec<Rejection<'a>>,
     records_read: usize,
+    /// What the summaries count, kept as customers come and go (a run
+    /// merged from parts, [`crate::split`]); `None`: counted at the end.
+    counts: Option<Counts>,
 }
 
 impl<'a> ReportBuilder<'a> {
@@ -37,6 +42,38 @@ impl<'a> ReportBuilder<'a> {
             deduper: Deduper::default(),
             rejected: Vec::new(),
             records_read: 0,
+            counts: None,
+        }
+    }
+
+    /// Counts what the summaries count as customers come and go, so that
+    /// parts counted elsewhere ([`take_counts`](Self::take_counts)) only
+    /// need adding.
+    pub(crate) fn count_as_you_go(&mut self) {
+        self.counts.get_or_insert_with(Counts::default);
+    }
+
+    /// Adds the counts of a part read elsewhere, whose texts were taken as
+    /// `renumbering` says.
+    ///
+    /// # Errors
+    /// [`WireError`] when they count a domain the part does not have.
+    pub(crate) fn take_counts(
+        &mut self,
+        part: &Counts,
+        renumbering: &Renumbering,
+    ) -> Result<(), WireError> {
+        match &mut self.counts {
+            Some(counts) => counts.add_part(part, renumbering),
+            None => Ok(()),
+        }
+    }
+
+    /// Dedupes the next customer, taking the one removed (if any) off the counts.
+    fn dedupe(&mut self, position: Position, customer: Customer) {
+        let removed = self.deduper.push(&mut self.customers, position, customer);
+        if let (Some(counts), Some(removed)) = (&mut self.counts, removed) {
+            counts.remove(self.customers.with(&removed));
         }
     }
 
@@ -65,9 +102,12 @@ impl<'a> ReportBuilder<'a> {
             Err(reason) => Err(reason.clone()),
         };
         match assessed {
-            Ok(customer) => self
-                .deduper
-                .push(&mut self.customers, item.position, customer),
+            Ok(customer) => {
+                if let Some(counts) = &mut self.counts {
+                    counts.add(self.customers.with(&customer));
+                }
+                self.dedupe(item.position, customer);
+            }
             Err(reason) => self.rejected.push(Rejection {
                 position: item.position,
                 reason,
@@ -83,11 +123,12 @@ impl<'a> ReportBuilder<'a> {
         self.customers.take_texts(from)
     }
 
-    /// Takes the next record in source order, assessed elsewhere and
-    /// renumbered by [`take_texts`](Self::take_texts).
+    /// Takes the next record in source order, assessed (and counted, see
+    /// [`take_counts`](Self::take_counts)) elsewhere and renumbered by
+    /// [`take_texts`](Self::take_texts).
     pub(crate) fn add_assessed(&mut self, position: Position, customer: Customer) {
         self.records_read += 1;
-        self.deduper.push(&mut self.customers, position, customer);
+        self.dedupe(position, customer);
     }
 
     /// Takes the next record in source order, rejected elsewhere.
@@ -136,11 +177,12 @@ impl<'a> ReportBuilder<'a> {
         let settings = self.settings;
         let duplicates = self.deduper.finish();
         let mut customers = self.customers;
+        let counts = self.counts.unwrap_or_else(|| Counts::of(&customers));
         customers.sort_by_name();
         let metadata = Metadata {
             total_customers: customers.len(),
             export_timestamp: format_timestamp(settings.export_timestamp),
-            data_quality_summary: QualitySummary::of(&customers),
+            data_quality_summary: QualitySummary::from_counts(&counts),
             seed: settings.seed,
             as_of: settings.as_of.to_string(),
             source,
@@ -148,9 +190,9 @@ impl<'a> ReportBuilder<'a> {
             records_read: self.records_read,
             duplicates_removed: duplicates.len(),
             rejected_records: self.rejected.len(),
-            issues_by_field: IssueCounts::of(&customers),
-            distributions: Distributions::of(&customers),
-            enrichment: Enrichment::of(&customers, self.settings.seed, self.settings.simulate),
+            issues_by_field: IssueCounts::from_counts(&counts),
+            distributions: Distributions::from_counts(&counts, &customers),
+            enrichment: Enrichment::from_counts(&counts, settings.seed, settings.simulate),
             complete: true,
             failed_pages: Vec::new(),
             warnings: Vec::new(),

@@ -37,6 +37,7 @@ use crate::common::wire::{wire_fields, Wire, WireError, WireReader, Writer};
 #[cfg(test)]
 use crate::pipeline::process_upload_with;
 use crate::pipeline::ReportBuilder;
+use crate::report::counts::Counts;
 use crate::report::{Rejection, Report, SourceInfo};
 use crate::settings::RunSettings;
 use crate::source::csv_rows::QuoteTracker;
@@ -578,6 +579,7 @@ impl PartJob {
                 customers: Customers::new(self.run.as_of),
                 positions: Vec::new(),
                 rejected: Vec::new(),
+                counts: Counts::default(),
             },
             suffix: self.suffix.clone(),
             newlines: 0,
@@ -615,6 +617,9 @@ struct Assessed {
     customers: Customers,
     positions: Vec<Position>,
     rejected: Vec<Rejection<'static>>,
+    /// What the report's summaries count, of every customer of the part
+    /// (the merge takes off those it removes as duplicates).
+    counts: Counts,
 }
 
 impl Assessed {
@@ -626,6 +631,7 @@ impl Assessed {
         };
         match assessed {
             Ok(customer) => {
+                self.counts.add(self.customers.with(&customer));
                 self.customers.push(customer);
                 self.positions.push(item.position);
             }
@@ -718,6 +724,7 @@ impl Wire for PartOutput {
         out.usize(self.newlines);
         let assessed = &self.assessed;
         assessed.customers.put_tables(out);
+        assessed.counts.put(out);
         out.usize(assessed.positions.len());
         for (customer, position) in assessed.customers.rows().iter().zip(&assessed.positions) {
             customer.put(out);
@@ -732,6 +739,7 @@ impl Wire for PartOutput {
         let values = from.usize()?;
         let newlines = from.usize()?;
         let mut customers = Customers::take_tables(from)?;
+        let counts = Counts::take(from)?;
         let mut positions = Vec::new();
         for _ in 0..from.usize()? {
             let customer = Customer::take(from)?;
@@ -746,6 +754,7 @@ impl Wire for PartOutput {
                 customers,
                 positions,
                 rejected: from.list()?,
+                counts,
             },
             format,
             mapping,
@@ -782,6 +791,18 @@ impl PartOutput {
     pub(crate) fn records_read(&self) -> usize {
         self.assessed.len()
     }
+}
+
+/// The first part of a file being read by the worker that merges
+/// ([`Merger::start_first`]).
+#[derive(Debug)]
+// The page's worker reads its part this way (and the native tests).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) struct FirstPart {
+    reader: Reader,
+    suffix: Vec<u8>,
+    /// Line breaks in the part's own bytes.
+    newlines: usize,
 }
 
 /// Reads and assesses part `index` of `input` cut by `plan`.
@@ -859,11 +880,14 @@ pub struct Merger {
 impl Merger {
     /// Merges the parts of a file cut by `plan`, for a run with `settings`.
     pub fn new(plan: &Plan, settings: &RunSettings) -> Merger {
+        // The parts count their customers; the merge adds up.
+        let mut builder = ReportBuilder::new(settings);
+        builder.count_as_you_go();
         Merger {
             cut: plan.cut,
             parts: plan.len(),
             decided: plan.mapping.as_ref().map(|(_, mapping)| mapping.clone()),
-            builder: ReportBuilder::new(settings),
+            builder,
             before: Before::default(),
             format: None,
             mixed: false,
@@ -927,8 +951,13 @@ impl Merger {
             customers,
             positions,
             rejected,
+            counts,
         } = part.assessed;
         let renumbering = self.builder.take_texts(&customers);
+        if self.builder.take_counts(&counts, &renumbering).is_err() {
+            self.broken = true;
+            return Err(ReadWhole);
+        }
         let (cut, before) = (self.cut, self.before);
         for (position, customer) in positions.into_iter().zip(customers.rows()) {
             self.builder
@@ -972,6 +1001,8 @@ impl Merger {
             .map_err(|ReadWhole| WireError)?;
         let customers = Customers::take_tables(from)?;
         let renumbering = self.builder.take_texts(&customers);
+        self.builder
+            .take_counts(&Counts::take(from)?, &renumbering)?;
         let (cut, before) = (self.cut, self.before);
         let count = from.usize()?;
         for _ in 0..count {
@@ -992,6 +1023,86 @@ impl Merger {
             });
         }
         self.end_part(values, newlines, count + rejected, mapping);
+        Ok(())
+    }
+
+    /// Starts reading the first part here, straight into the merge (the
+    /// part the merging worker reads itself): its records go through the
+    /// deduper as they are read, as in a one-part run, so they are neither
+    /// kept apart nor merged a second time once read. Its chunks go to
+    /// [`Merger::push_first`], its end to [`Merger::finish_first`]; the
+    /// parts after it are merged once it is.
+    ///
+    /// # Errors
+    /// [`IngestError`] when the bytes before the part cannot be read.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn start_first(&mut self, job: &PartJob) -> Result<FirstPart, IngestError> {
+        // Only the first part starts an empty merge.
+        self.broken |= self.added != 0 || self.builder.records_read() != 0;
+        let mut part = FirstPart {
+            reader: Reader::with_options(&job.options),
+            suffix: job.suffix.clone(),
+            newlines: 0,
+        };
+        self.feed_first(&mut part, &job.prefix)?;
+        Ok(part)
+    }
+
+    /// Takes the next chunk of the first part ([`Merger::start_first`]).
+    ///
+    /// # Errors
+    /// [`IngestError`] when the part cannot be read (the file is then read
+    /// in one piece for its error).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn push_first(
+        &mut self,
+        part: &mut FirstPart,
+        chunk: &[u8],
+    ) -> Result<(), IngestError> {
+        part.newlines += memchr::memchr_iter(b'\n', chunk).count();
+        self.feed_first(part, chunk)
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    fn feed_first(&mut self, part: &mut FirstPart, bytes: &[u8]) -> Result<(), IngestError> {
+        let builder = &mut self.builder;
+        let read = part
+            .reader
+            .push(bytes, &mut |item| builder.add_transient(item));
+        self.broken |= read.is_err();
+        read
+    }
+
+    /// Ends the first part ([`Merger::start_first`]); a part that would not
+    /// read as the file does makes [`Merger::finish`] refuse the parts.
+    ///
+    /// # Errors
+    /// [`IngestError`] when the part cannot be read, e.g. because it ends
+    /// inside a value (the cut was not a boundary).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn finish_first(&mut self, part: FirstPart) -> Result<(), IngestError> {
+        let FirstPart {
+            mut reader,
+            suffix,
+            newlines,
+        } = part;
+        let builder = &mut self.builder;
+        let read = reader
+            .push(&suffix, &mut |item| builder.add_transient(item))
+            .and_then(|()| reader.finish(&mut |item| builder.add_transient(item)));
+        let format = match read {
+            Ok(format) => format,
+            Err(error) => {
+                self.broken = true;
+                return Err(error);
+            }
+        };
+        let values = reader.values_read();
+        if self.start_part(format, values).is_ok() {
+            // Part 0 starts the file: its positions are the file's already.
+            let rows = self.builder.records_read();
+            self.end_part(values, newlines, rows, reader.mapping());
+        }
         Ok(())
     }
 
@@ -1095,11 +1206,25 @@ fn process_planned<'a>(
     plan: &Plan,
 ) -> (Result<Report<'a>, IngestError>, bool) {
     if plan.len() >= 2 {
-        let outputs: Result<Vec<PartOutput>, IngestError> = (0..plan.len())
-            .map(|index| read_part(input, plan, index, file_name, settings, options))
-            .collect();
-        if let Ok(Ok(report)) = outputs.map(|outputs| merge(plan, outputs, file_name, settings)) {
-            return (Ok(report), true);
+        // The first part straight into the merge, as the page's worker reads it.
+        let mut merger = Merger::new(plan, settings);
+        let first = plan.job(0, file_name, settings, options);
+        let read_first = merger.start_first(&first).and_then(|mut part| {
+            merger.push_first(&mut part, &input[plan.bounds(0)])?;
+            merger.finish_first(part)
+        });
+        let outputs: Result<Vec<PartOutput>, IngestError> = read_first.and_then(|()| {
+            (1..plan.len())
+                .map(|index| read_part(input, plan, index, file_name, settings, options))
+                .collect()
+        });
+        if let Ok(outputs) = outputs {
+            let merged = outputs.into_iter().try_for_each(|part| merger.add(part));
+            if let Ok(report) =
+                merged.and_then(|()| merger.finish(file_name, settings.export_timestamp))
+            {
+                return (Ok(report), true);
+            }
         }
     }
     // One piece, or the first error of the file where a one-part run finds it.

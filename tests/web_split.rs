@@ -150,6 +150,54 @@ fn parts_read_apart_and_merged_give_the_one_piece_report() {
 }
 
 #[wasm_bindgen_test]
+fn part_0_read_straight_into_the_merge_gives_the_one_piece_report() {
+    let input = ndjson(6000);
+    let whole = process_upload(&input, "c.ndjson", "42", "2026-11-24", STAMP, None).unwrap();
+    let (whole, _) = one_worker(&whole);
+
+    let events = Events::new();
+    let mut split = planned(&input, "c.ndjson", 3, &events);
+    assert_eq!(split.plan(), 3);
+    let bounds = split.bounds(0).unwrap();
+    let first = &input[bounds[0] as usize..bounds[1] as usize];
+    let (before, after) = first.split_at(first.len() / 2);
+    split.start_first().unwrap();
+    for chunk in before.chunks(4096) {
+        split.push_first(chunk).unwrap();
+    }
+    assert!(split.first_records_read() > 0);
+    // The other parts arrive while part 0 is being read: they wait for it.
+    for index in [2, 1] {
+        let bytes = read(&split, &input, index).finish().unwrap();
+        split.add_part(index, bytes).unwrap();
+    }
+    for chunk in after.chunks(4096) {
+        split.push_first(chunk).unwrap();
+    }
+    split.finish_first().unwrap();
+    let output = split
+        .finish(STAMP)
+        .unwrap()
+        .expect("the parts make up the file");
+    let (merged, workers) = one_worker(&output);
+    assert_eq!(workers, 3);
+    assert!(merged == whole, "the same report but for the workers");
+    assert_eq!(events.seen.borrow()[1]["records"], 6000);
+
+    // Part 0 cut inside a value: refused, and no report from the parts.
+    let mut split = planned(&input, "c.ndjson", 2, &Events::new());
+    assert_eq!(split.plan(), 2);
+    split.start_first().unwrap();
+    split
+        .push_first(b"{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3, \"first")
+        .unwrap();
+    assert!(split.finish_first().is_err());
+    let bytes = read(&split, &input, 1).finish().unwrap();
+    split.add_part(1, bytes).unwrap();
+    assert!(split.finish(STAMP).unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
 fn a_small_file_or_one_worker_is_one_part() {
     let events = Events::new();
     let input = ndjson(100);

@@ -12,7 +12,8 @@
 // in what browsers can scroll.
 import { el, count } from './dom.js';
 
-const BLOCK = 200;
+/** Rows fetched from the worker at a time (a run's reply brings the first block along). */
+export const BLOCK = 200;
 const OVERSCAN = 6;
 const MAX_HEIGHT = 10_000_000;
 
@@ -43,53 +44,77 @@ export function fillText(cell, column, value) {
   }
 }
 
-/** Row heights with prefix sums (a Fenwick tree). */
-class Heights {
+/**
+ * Row heights with prefix sums. Every row counts at `estimate` but those
+ * with a height of their own (measured), whose difference from it is kept
+ * in a Fenwick tree: a new table, or a new estimate, costs nothing per row,
+ * so a million rows are ready at once.
+ */
+export class Heights {
   constructor(n, estimate) {
     this.n = n;
-    this.h = new Float64Array(n).fill(estimate);
+    this.estimate = estimate;
+    /** Differences from the estimate, as a Fenwick tree. */
+    this.tree = new Float64Array(n + 1);
+    /** A row's own height, where `own` is set. */
+    this.h = new Float64Array(n);
+    this.own = new Uint8Array(n);
+    /** Measured since the last forget(). */
     this.measured = new Uint8Array(n);
+    /** The rows with a height of their own: few, whatever n. */
+    this.rows = [];
+    this.total = n * estimate;
     this.top = 1;
     while (this.top * 2 <= n) this.top *= 2;
-    this.build();
   }
 
-  build() {
-    const { n, h } = this;
-    this.tree = new Float64Array(n + 1);
-    let sum = 0;
-    for (let i = 1; i <= n; i++) {
-      this.tree[i] += h[i - 1];
-      sum += h[i - 1];
-      const j = i + (i & -i);
-      if (j <= n) this.tree[j] += this.tree[i];
-    }
-    this.total = sum;
+  /** The height row `i` counts at. */
+  height(i) {
+    return this.own[i] ? this.h[i] : this.estimate;
   }
 
-  /** Every unmeasured row at `estimate`. */
+  add(i, delta) {
+    for (let j = i + 1; j <= this.n; j += j & -j) this.tree[j] += delta;
+  }
+
+  /** Every row not measured since the last forget() at `estimate`. */
   estimateRest(estimate) {
-    for (let i = 0; i < this.n; i++) if (!this.measured[i]) this.h[i] = estimate;
-    this.build();
+    const kept = [];
+    for (const i of this.rows) {
+      if (this.measured[i]) {
+        this.add(i, this.estimate - estimate);
+        kept.push(i);
+      } else {
+        this.add(i, this.estimate - this.h[i]);
+        this.own[i] = 0;
+      }
+    }
+    this.rows = kept;
+    this.estimate = estimate;
+    this.total = kept.reduce((sum, i) => sum + this.h[i] - estimate, this.n * estimate);
   }
 
-  /** Forgets every measurement (the width changed); heights stay as estimates. */
+  /** Forgets every measurement (the width changed); heights stay as they were until measured again. */
   forget() {
-    this.measured.fill(0);
+    for (const i of this.rows) this.measured[i] = 0;
   }
 
   set(i, height) {
-    const delta = height - this.h[i];
+    const delta = height - this.height(i);
     this.measured[i] = 1;
-    if (delta === 0) return;
+    if (!this.own[i]) {
+      this.own[i] = 1;
+      this.rows.push(i);
+    }
     this.h[i] = height;
+    if (delta === 0) return;
     this.total += delta;
-    for (let j = i + 1; j <= this.n; j += j & -j) this.tree[j] += delta;
+    this.add(i, delta);
   }
 
   /** The top of row `i`: the sum of the heights before it. */
   offset(i) {
-    let sum = 0;
+    let sum = i * this.estimate;
     for (let j = i; j > 0; j -= j & -j) sum += this.tree[j];
     return sum;
   }
@@ -100,9 +125,11 @@ class Heights {
     let rest = y;
     for (let step = this.top; step > 0; step >>= 1) {
       const next = pos + step;
-      if (next <= this.n && this.tree[next] <= rest) {
+      // Entry `next` covers the `step` rows after `pos`.
+      const span = this.tree[next] + step * this.estimate;
+      if (next <= this.n && span <= rest) {
         pos = next;
-        rest -= this.tree[next];
+        rest -= span;
       }
     }
     return Math.min(pos, this.n - 1);
@@ -221,9 +248,9 @@ export class VirtualTable {
     this.show(rows);
   }
 
-  show(rows) {
+  show(rows, first) {
     this.count = rows;
-    this.blocks = new Map();
+    this.blocks = new Map(first ? [[0, first]] : []);
     this.clearRows();
     this.heights = new Heights(rows, this.estimate);
     this.fresh = true;
@@ -237,6 +264,22 @@ export class VirtualTable {
   reset() {
     this.query = this.newQuery();
     return this.update({});
+  }
+
+  /**
+   * reset() without asking the worker: a run's fresh view is the report's
+   * order, `count` rows, whose first block (`first`, BLOCK rows or all of
+   * them) came with the run's reply.
+   */
+  resetTo(count, first) {
+    this.query = this.newQuery();
+    this.updateSortMarks();
+    this.generation++;
+    // The table was hidden until now: take its width here, so the resize
+    // observer does not measure the rows drawn below a second time.
+    this.fitMode();
+    this.width = this.scroller.clientWidth;
+    this.show(count, first);
   }
 
   /** Empties the table (no run to show): nothing from an earlier run stays. */
@@ -340,7 +383,7 @@ export class VirtualTable {
       const height = node.offsetHeight;
       sum += height;
       measured++;
-      if (height !== heights.h[index]) changed = true;
+      if (height !== heights.height(index)) changed = true;
       heights.set(index, height);
     }
     if (this.fresh && measured > 0) {

@@ -7,11 +7,13 @@
 //   vocabulary                    -> {vocabulary}            (the core's names and limits)
 //   seed                          -> {seed}
 //   redact-url {url}              -> {url}                   (secrets in the query as ***)
-//   upload {file, seed, asOf, options: {map, separator, simulate, workers}} -> {metadata, rejected, duplicates, millis}
+//   upload {file, seed, asOf, options: {map, separator, simulate, workers}, firstRows}
+//                                 -> {metadata, rejected, duplicates, rows, millis}
+//                                    (rows: the table's first `firstRows` rows, report order)
 //                                    (+ 'read-progress' and 'event' messages: the run log)
 //                                    (workers > 1: the file is cut into parts read at once by
 //                                    part workers, part-worker.js, and this one; see partsUpload)
-//   fetch {form}                  -> {metadata, rejected, duplicates, millis, cachedPages}
+//   fetch {form, firstRows}       -> {metadata, rejected, duplicates, rows, millis, cachedPages}
 //                                    (form.map: the field mapping, as for the upload)
 //                                    (+ 'event' messages: run log and progress)
 //   cancel                        -> {}                      (aborts a running fetch; an upload is
@@ -29,7 +31,7 @@
 // vocabulary's error_details: `field`, `line`, `column`, `page`,
 // `pages_fetched`) that it has. Every code is the core's (error_codes).
 import init, {
-  PartSession, SplitUpload, UploadSession, cachedPages, fetchAndProcess, forgetStoredPages, randomSeed, redactUrl,
+  SplitUpload, UploadSession, cachedPages, fetchAndProcess, forgetStoredPages, randomSeed, redactUrl,
   storedPages, vocabulary,
 } from './pkg/customer_pipeline.js';
 import { breather, pushChunks } from './breathe.js';
@@ -81,10 +83,12 @@ function forget() {
   current = null;
 }
 
-function keep(output) {
+/** Keeps a run's output; the reply's summary, lists and first `firstRows` table rows (the fresh view: report order). */
+function keep(output, firstRows = 0) {
   forget();
   current = output;
   return {
+    rows: JSON.parse(output.rows(0, firstRows)),
     metadata: JSON.parse(output.metadata),
     rejected: JSON.parse(output.rejectedJson(LISTED)),
     duplicates: JSON.parse(output.duplicatesJson(LISTED)),
@@ -140,8 +144,14 @@ function readInWorker(worker, job, blob, onProgress) {
   return new Promise((resolve, reject) => {
     worker.onmessage = ({ data }) => {
       if (data.type === 'progress') onProgress(data);
-      else if (data.type === 'done') resolve(data.bytes);
-      else reject(codedError(data.message, { code: data.code }));
+      else if (data.type === 'done') {
+        // Its part is here: end the worker now, not with the run, so its
+        // memory (a WebAssembly instance keeps its peak) is not held while
+        // this one merges and sums up.
+        worker.terminate();
+        partWorkers.delete(worker);
+        resolve(data.bytes);
+      } else reject(codedError(data.message, { code: data.code }));
     };
     worker.onerror = (event) => reject(codedError(event.message || 'A part worker failed.', { code: 'internal' }));
     // The job's buffer is the worker's now (transferred, not copied).
@@ -149,7 +159,7 @@ function readInWorker(worker, job, blob, onProgress) {
   });
 }
 
-/** Reads a slice of the file here, into `session`; `onChunk(bytes)` after each chunk. */
+/** Reads a slice of the file here, into `session` (its `push(chunk)`); `onChunk(bytes)` after each chunk. */
 async function readHere(session, blob, onChunk, stopped) {
   const reader = blob.stream().getReader();
   const breathe = breather();
@@ -220,19 +230,15 @@ async function partsUpload(file, id, seed, asOf, options) {
     const all = Promise.all(others);
     all.catch(() => {});
 
-    const own = new PartSession(split.job(0));
-    try {
-      await readHere(own, slice(0), (length) => {
-        loaded[0] += length;
-        records[0] = own.recordsRead;
-        progress();
-      }, () => failed !== null);
-      if (failed) throw failed;
-    } catch (error) {
-      own.free();
-      throw error;
-    }
-    split.addOwn(0, own);
+    // Part 0 here, straight into the merge; the others wait for it there.
+    split.startFirst();
+    await readHere({ push: (chunk) => split.pushFirst(chunk) }, slice(0), (length) => {
+      loaded[0] += length;
+      records[0] = split.firstRecordsRead;
+      progress();
+    }, () => failed !== null);
+    if (failed) throw failed;
+    split.finishFirst();
     await all;
     const output = split.finish(new Date().toISOString());
     if (output) return output;
@@ -264,20 +270,20 @@ const handlers = {
 
   'redact-url': ({ url }) => ({ url: redactUrl(url) }),
 
-  async upload({ id, file, seed, asOf, options }) {
+  async upload({ id, file, seed, asOf, options, firstRows }) {
     forget();
     const started = performance.now();
     const output = await readUpload(file, id, seed, asOf, options);
-    return { ...keep(output), millis: performance.now() - started };
+    return { ...keep(output, firstRows), millis: performance.now() - started };
   },
 
-  async fetch({ id, form }) {
+  async fetch({ id, form, firstRows }) {
     forget();
     fetchAbort = new AbortController();
     const started = performance.now();
     try {
       const output = await fetchAndProcess(JSON.stringify(form), postEvent(id), fetchAbort.signal);
-      return { ...keep(output), millis: performance.now() - started, cachedPages: cachedPages() };
+      return { ...keep(output, firstRows), millis: performance.now() - started, cachedPages: cachedPages() };
     } finally {
       fetchAbort = null;
     }

@@ -4,8 +4,9 @@
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use crate::schema::{Kind, LineField, LINE};
-use crate::transform::customer::{Customers, LineValue, TextTable};
+use crate::report::counts::{charted, Counts};
+use crate::schema::LineField;
+use crate::transform::customer::{Customers, TextTable};
 
 /// How many email domains `top_email_domains` lists.
 pub(crate) const TOP_DOMAINS: usize = 10;
@@ -56,40 +57,29 @@ impl Distributions {
     }
 
     /// Counts the customers.
+    #[cfg(test)]
     pub(crate) fn of(all: &Customers) -> Self {
-        let per_field = LINE
-            .iter()
-            .filter(|spec| spec.charted)
-            .filter_map(|spec| match spec.kind {
-                Kind::Enum(choices) => {
-                    let mut counts = vec![0usize; choices.labels.len()];
-                    for customer in all.iter() {
-                        if let LineValue::Label { code, .. } = customer.value(spec.field) {
-                            counts[usize::from(code)] += 1;
-                        }
-                    }
-                    let tally = choices.labels.iter().map(|l| (*l).to_owned()).zip(counts);
-                    Some((spec.field, Tally(tally.collect())))
-                }
-                _ => None,
+        Distributions::from_counts(&Counts::of(all), all)
+    }
+
+    /// The distributions of the customers counted in `counts`, whose
+    /// domains are numbered as in `all`.
+    pub(crate) fn from_counts(counts: &Counts, all: &Customers) -> Self {
+        let per_field = charted()
+            .zip(&counts.labels)
+            .map(|((field, choices), counts)| {
+                let tally = choices.labels.iter().map(|l| (*l).to_owned());
+                (field, Tally(tally.zip(counts.iter().copied()).collect()))
             })
             .collect();
-        let mut per_domain = vec![0usize; all.table_len(TextTable::Domains)];
-        for customer in all.iter() {
-            if let LineValue::Text {
-                table: TextTable::Domains,
-                index,
-                ..
-            } = customer.value(LineField::EmailDomain)
-            {
-                per_domain[index as usize] += 1;
-            }
-        }
-        let mut top: Vec<DomainCount> = per_domain
-            .into_iter()
+        let mut top: Vec<DomainCount> = counts
+            .domains
+            .iter()
             .enumerate()
-            .filter(|(_, customers)| *customers > 0)
-            .map(|(index, customers)| DomainCount {
+            .filter(|(index, customers)| {
+                **customers > 0 && *index < all.table_len(TextTable::Domains)
+            })
+            .map(|(index, &customers)| DomainCount {
                 domain: all.table_text(TextTable::Domains, index).to_owned(),
                 customers,
             })

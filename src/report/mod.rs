@@ -6,8 +6,11 @@
 //! - [`json_out`]: the report's customer lines, written by hand.
 //! - [`export_csv`]: the customers as CSV.
 //! - [`distributions`]: the counts the dashboard charts.
+//! - [`counts`]: what the summaries count, as counts that add up across
+//!   the parts of a file.
 //! - [`table`]: the customer table's view (search, filters, sort).
 
+pub(crate) mod counts;
 pub(crate) mod distributions;
 pub mod export_csv;
 pub(crate) mod json_out;
@@ -20,6 +23,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::provenance::{FetchStats, PageFailure, Truncation, WalkEnding, Warning};
+use crate::report::counts::Counts;
 use crate::report::distributions::Distributions;
 use crate::report::json_out::{write_lines, LineWriter};
 use crate::schema::{LineField, LINE};
@@ -119,15 +123,14 @@ fn counts_as_map<S: serde::Serializer>(
 
 impl Enrichment {
     /// What the customers' values came from.
+    #[cfg(test)]
     pub(crate) fn of(customers: &Customers, seed: u64, simulate: bool) -> Self {
-        const FIELDS: usize = LineField::ALL.len();
-        let (mut drawn, mut derived) = ([0usize; FIELDS], [false; FIELDS]);
-        for customer in customers.rows() {
-            for field in LineField::ALL {
-                drawn[field as usize] += usize::from(customer.drawn.contains(field));
-                derived[field as usize] |= customer.derived.contains(field);
-            }
-        }
+        Enrichment::from_counts(&Counts::of(customers), seed, simulate)
+    }
+
+    /// What the customers counted in `counts` got their values from.
+    pub(crate) fn from_counts(counts: &Counts, seed: u64, simulate: bool) -> Self {
+        let (drawn, derived) = (&counts.drawn, &counts.derived);
         let keys = |keep: &dyn Fn(LineField) -> bool| -> Vec<&'static str> {
             LINE.iter()
                 .filter(|spec| keep(spec.field))
@@ -138,7 +141,7 @@ impl Enrichment {
             seed,
             simulate,
             simulated: keys(&|field| drawn[field as usize] > 0),
-            derived: keys(&|field| derived[field as usize]),
+            derived: keys(&|field| derived[field as usize] > 0),
             simulated_customers: LINE
                 .iter()
                 .filter(|spec| drawn[spec.field as usize] > 0)
@@ -188,17 +191,14 @@ impl QualitySummary {
         }
     }
 
-    /// Counts the customers per bucket.
-    pub(crate) fn of(customers: &Customers) -> Self {
-        let mut summary = QualitySummary::default();
-        for customer in customers.rows() {
-            match QualityBucket::of(customer.data_quality_score) {
-                QualityBucket::High => summary.high_quality += 1,
-                QualityBucket::Medium => summary.medium_quality += 1,
-                QualityBucket::Low => summary.low_quality += 1,
-            }
+    /// The customers counted in `counts`, per bucket.
+    pub(crate) fn from_counts(counts: &Counts) -> Self {
+        let [high_quality, medium_quality, low_quality] = counts.buckets;
+        QualitySummary {
+            high_quality,
+            medium_quality,
+            low_quality,
         }
-        summary
     }
 }
 
@@ -207,15 +207,9 @@ impl QualitySummary {
 pub(crate) struct IssueCounts([usize; Field::ALL.len()]);
 
 impl IssueCounts {
-    /// Counts the issues of the given customers.
-    pub(crate) fn of(customers: &Customers) -> Self {
-        let mut counts = IssueCounts::default();
-        for customer in customers.rows() {
-            for issue in customers.issues_of(customer) {
-                counts.0[issue.field as usize] += 1;
-            }
-        }
-        counts
+    /// The issues of the customers counted in `counts`.
+    pub(crate) fn from_counts(counts: &Counts) -> Self {
+        IssueCounts(counts.issues)
     }
 
     /// The count for one field.

@@ -127,6 +127,15 @@ impl Customers {
         }
     }
 
+    /// `customer` (made by [`assess`] into this store, kept here or not)
+    /// with its texts.
+    pub(crate) fn with<'c>(&'c self, customer: &'c Customer) -> CustomerRef<'c> {
+        CustomerRef {
+            customer,
+            customers: self,
+        }
+    }
+
     /// Every customer, in order, with its texts.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = CustomerRef<'_>> + '_ {
         self.rows.iter().map(move |customer| CustomerRef {
@@ -324,6 +333,11 @@ pub(crate) struct Renumbering {
 }
 
 impl Renumbering {
+    /// The number here of domain `index` of the store the texts came from.
+    pub(crate) fn domain(&self, index: usize) -> Option<u32> {
+        self.domains.get(index).copied()
+    }
+
     /// `customer` of the store the texts came from, as a customer of the
     /// store that took them.
     pub(crate) fn apply(&self, customer: &Customer) -> Customer {

@@ -129,20 +129,21 @@ pub(crate) struct Deduper {
 
 impl Deduper {
     /// Takes the next customer in source order; kept customers are in
-    /// `customers`, in order of first appearance of their id.
+    /// `customers`, in order of first appearance of their id. Returns the
+    /// customer removed, if one was (this one, or the one kept until now).
     pub(crate) fn push(
         &mut self,
         customers: &mut Customers,
         position: Position,
         customer: Customer,
-    ) {
+    ) -> Option<Customer> {
         let id = customer.customer_id;
         let Some(slot) = self.slots.get(id) else {
             let slot = customers.len() as u32;
             self.slots.insert(id, slot, customers.len());
             customers.push(customer);
             self.places.push(position.into());
-            return;
+            return None;
         };
         let slot = slot as usize;
         let kept = customers.rows()[slot];
@@ -160,6 +161,7 @@ impl Deduper {
             data_quality_score: loser.data_quality_score,
             kept_position: loser_position,
         });
+        Some(loser)
     }
 
     /// The removed records, in the order they were removed, each pointing

@@ -10,7 +10,7 @@ use crate::common::clock::{millis_since, Clock};
 use crate::common::dates::parse_timestamp;
 use crate::settings::RunSettings;
 use crate::source::reader::ReadOptions;
-use crate::split::{Merger, PartJob, PartOutput, PartReader, Plan, Planner};
+use crate::split::{FirstPart, Merger, PartJob, PartOutput, PartReader, Plan, Planner};
 use crate::stream::UploadEventKind;
 
 use super::errors::CodedError;
@@ -87,7 +87,8 @@ fn finished() -> JsValue {
 /// }
 /// if (split.plan() < 2) return readInOnePiece(); // an UploadSession
 /// // part k: split.job(k) and file.slice(...split.bounds(k)) to a worker, whose
-/// // PartSession's bytes come back to split.addPart(k, bytes); part 0 here.
+/// // PartSession's bytes come back to split.addPart(k, bytes); part 0 here,
+/// // straight into the merge: split.startFirst(), split.pushFirst(chunk)…, split.finishFirst().
 /// const output = split.finish(new Date().toISOString()); // undefined: read in one piece
 /// ```
 #[wasm_bindgen]
@@ -97,6 +98,8 @@ pub struct SplitUpload {
     merger: Option<Merger>,
     /// Parts in before the parts before them.
     waiting: Vec<Option<Arrived>>,
+    /// The first part, being read here straight into the merge.
+    first: Option<FirstPart>,
     /// A part could not be merged: the file is read in one piece.
     refused: bool,
     file_name: String,
@@ -139,6 +142,7 @@ impl SplitUpload {
             plan: None,
             merger: None,
             waiting: Vec::new(),
+            first: None,
             refused: false,
             file_name: file_name.to_owned(),
             settings,
@@ -257,6 +261,60 @@ impl SplitUpload {
     pub fn add_own(&mut self, index: usize, mut session: PartSession) -> Result<(), JsValue> {
         self.planned(index)?;
         self.waiting[index] = Some(Arrived::Own(Box::new(session.output()?)));
+        self.merge_ready();
+        Ok(())
+    }
+
+    /// Starts reading part 0 here, straight into the merge (no copy of its
+    /// records, no second pass over them): its chunks go to
+    /// [`SplitUpload::push_first`], its end to [`SplitUpload::finish_first`].
+    /// The parts that arrive meanwhile wait until it is merged.
+    ///
+    /// # Errors
+    /// A coded JavaScript `Error`: the file's problem when the bytes before
+    /// the part cannot be read, `internal` when there is no plan.
+    #[wasm_bindgen(js_name = startFirst)]
+    pub fn start_first(&mut self) -> Result<(), JsValue> {
+        let job = self
+            .planned(0)?
+            .job(0, &self.file_name, &self.settings, &self.options);
+        let merger = self.merger.as_mut().ok_or_else(finished)?;
+        self.first = Some(merger.start_first(&job).map_err(CodedError::from)?);
+        Ok(())
+    }
+
+    /// Takes the next chunk of part 0.
+    ///
+    /// # Errors
+    /// A coded JavaScript `Error` when the part cannot be read (the upload
+    /// is then read in one piece, which names the error's place).
+    #[wasm_bindgen(js_name = pushFirst)]
+    pub fn push_first(&mut self, chunk: &[u8]) -> Result<(), JsValue> {
+        let (Some(merger), Some(first)) = (self.merger.as_mut(), self.first.as_mut()) else {
+            return Err(finished());
+        };
+        Ok(merger.push_first(first, chunk).map_err(CodedError::from)?)
+    }
+
+    /// Records of part 0 read so far.
+    #[wasm_bindgen(getter, js_name = firstRecordsRead)]
+    pub fn first_records_read(&self) -> usize {
+        match (&self.merger, &self.first) {
+            (Some(merger), Some(_)) => merger.records_read(),
+            _ => 0,
+        }
+    }
+
+    /// Ends part 0, then merges the parts that were waiting for it.
+    ///
+    /// # Errors
+    /// As [`SplitUpload::push_first`].
+    #[wasm_bindgen(js_name = finishFirst)]
+    pub fn finish_first(&mut self) -> Result<(), JsValue> {
+        let (Some(merger), Some(first)) = (self.merger.as_mut(), self.first.take()) else {
+            return Err(finished());
+        };
+        merger.finish_first(first).map_err(CodedError::from)?;
         self.merge_ready();
         Ok(())
     }
