@@ -197,6 +197,19 @@ export async function openMoreSettings(page) {
   await expect(details).toHaveAttribute('open', '');
 }
 
+/**
+ * Expects the page's inputs, by id, to show `shown`: a string is the value
+ * shown, `true` or `false` whether the checkbox or radio button is checked.
+ */
+export async function expectInputs(page, shown) {
+  for (const [id, value] of Object.entries(shown)) {
+    const input = page.locator(`#${id}`);
+    if (value === true) await expect(input).toBeChecked();
+    else if (value === false) await expect(input).not.toBeChecked();
+    else await expect(input).toHaveValue(value);
+  }
+}
+
 /** Chooses a file through #file-input: a path, or {name, mimeType, buffer}. */
 export async function chooseFile(page, file) {
   await page.locator('#file-input').setInputFiles(file);

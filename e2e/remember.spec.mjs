@@ -4,7 +4,9 @@
 // (as the core's map text) and the source are remembered too; "Forget these
 // settings" forgets them.
 import { test, expect } from '@playwright/test';
-import { ROOT, apiUrl, chooseFile, openMoreSettings, openPage } from './helpers.mjs';
+import {
+  ROOT, apiUrl, chooseFile, expectInputs, openMoreSettings, openPage,
+} from './helpers.mjs';
 
 const SETTINGS_KEY = 'customer-pipeline.settings';
 const SHOPIFY = `${ROOT}tests/fixtures/shopify_customers.csv`;
@@ -45,39 +47,45 @@ test('settings are remembered in this browser, never the key; a link wins over t
   await reopen(page);
   // Remembered values that are not the defaults open More settings by themselves.
   await expect(page.locator('#more-settings')).toHaveAttribute('open', '');
-  await expect(page.locator('#api-url')).toHaveValue(api);
-  await expect(page.locator('#api-key')).toHaveValue('');
-  await expect(page.locator('#concurrency')).toHaveValue('3');
-  await expect(page.locator('#retries')).toHaveValue('2');
-  await expect(page.locator('#timeout')).toHaveValue('4000');
-  await expect(page.locator('#seed')).toHaveValue('777');
-  await expect(page.locator('#as-of')).toHaveValue('2026-01-02');
-  await expect(page.locator('#keep-pages')).toBeChecked();
-  await expect(page.locator('#keep-hours')).toHaveValue('48');
-  await expect(page.locator('#simulate')).not.toBeChecked();
-  await expect(page.locator('#jitter')).toBeChecked();
-  await expect(page.locator('#per-page')).toHaveValue('50');
-  await expect(page.locator('#source-api')).toBeChecked();
+  await expectInputs(page, {
+    'api-url': api,
+    'api-key': '',
+    concurrency: '3',
+    retries: '2',
+    timeout: '4000',
+    seed: '777',
+    'as-of': '2026-01-02',
+    'keep-pages': true,
+    'keep-hours': '48',
+    simulate: false,
+    jitter: true,
+    'per-page': '50',
+    'source-api': true,
+  });
   // Remembered is not "turned on by this link".
   await expect(page.locator('#run-status')).toHaveText('Ready: choose a source and press Run.');
 
   // A link's parameters win, one by one; the rest is remembered.
   await reopen(page, '/?seed=5&concurrency=4&simulate=1');
-  await expect(page.locator('#seed')).toHaveValue('5');
-  await expect(page.locator('#concurrency')).toHaveValue('4');
-  await expect(page.locator('#simulate')).toBeChecked();
-  await expect(page.locator('#retries')).toHaveValue('2');
-  await expect(page.locator('#keep-pages')).toBeChecked();
+  await expectInputs(page, {
+    seed: '5',
+    concurrency: '4',
+    simulate: true,
+    retries: '2',
+    'keep-pages': true,
+  });
 
   await page.locator('#forget-settings').click();
   await expect(page.locator('#remembered-info')).toContainText('Forgotten');
   expect(await stored(page)).toBe('');
   await reopen(page);
-  await expect(page.locator('#concurrency')).toHaveValue('');
-  await expect(page.locator('#keep-pages')).not.toBeChecked();
-  await expect(page.locator('#simulate')).toBeChecked();
-  await expect(page.locator('#jitter')).not.toBeChecked();
-  await expect(page.locator('#per-page')).toHaveValue('');
+  await expectInputs(page, {
+    concurrency: '',
+    'keep-pages': false,
+    simulate: true,
+    jitter: false,
+    'per-page': '',
+  });
   await expect(page.locator('#seed')).not.toHaveValue('777');
 });
 

@@ -5,7 +5,7 @@
 // uninterrupted run's. "Forget stored pages" then empties the store.
 import { test, expect } from '@playwright/test';
 import {
-  MOCK, axeViolations, copiedLink, download, openMoreSettings, pagePath, settled, startMock, trackRunStates, waitForPagesDone,
+  MOCK, axeViolations, copiedLink, download, expectInputs, openMoreSettings, pagePath, settled, startMock, trackRunStates, waitForPagesDone,
 } from './helpers.mjs';
 
 const AS_OF = '2026-11-24';
@@ -60,17 +60,29 @@ async function uninterruptedReport(browser, settings) {
   }
 }
 
-test('keep=1: a run reloaded mid-way resumes with only the missing pages and the same report; Forget empties the store', async ({ browser, page, request }) => {
-  test.setTimeout(120_000);
+/**
+ * Runs `body` against a mock of MOCK_ARGS once an uninterrupted run has made
+ * its report (`uninterruptedText`) and the API's request log is reset; the
+ * mock is stopped after, whatever happens.
+ */
+async function afterAnUninterruptedRun(browser, request, body) {
   const mock = await startMock(MOCK_ARGS);
   try {
     const api = `${mock.url}/api/users`;
     const settings = { api, concurrency: CONCURRENCY, seed: 42, as_of: AS_OF };
+    const uninterruptedText = await uninterruptedReport(browser, settings);
+    expect(JSON.parse(uninterruptedText).metadata.total_customers).toBe(USERS);
+    expect((await request.post(`${mock.url}/__admin/reset`)).status()).toBe(200);
+    await body({ mock, api, settings, uninterruptedText });
+  } finally {
+    await mock.stop();
+  }
+}
 
-    const uninterrupted = JSON.parse(await uninterruptedReport(browser, settings));
-    expect(uninterrupted.metadata.total_customers).toBe(USERS);
-    const reset = await request.post(`${mock.url}/__admin/reset`);
-    expect(reset.status()).toBe(200);
+test('keep=1: a run reloaded mid-way resumes with only the missing pages and the same report; Forget empties the store', async ({ browser, page, request }) => {
+  test.setTimeout(120_000);
+  await afterAnUninterruptedRun(browser, request, async ({ mock, settings, uninterruptedText }) => {
+    const uninterrupted = JSON.parse(uninterruptedText);
 
     // The run with keep=1, reloaded once some pages are done.
     await trackRunStates(page);
@@ -119,9 +131,7 @@ test('keep=1: a run reloaded mid-way resumes with only the missing pages and the
     await expect(info).toContainText('0 pages');
     await page.reload();
     await expect(page.locator('#stored-info')).toHaveAttribute('data-pages', '0');
-  } finally {
-    await mock.stop();
-  }
+  });
 });
 
 test('keep is off by default, and in the shared link when on', async ({ page }) => {
@@ -157,13 +167,7 @@ function withoutRunDetails(text) {
 
 test('a run cut short offers Resume with the pages kept; Resume uses the run\'s own seed and date and gives the same report', async ({ browser, page, request }) => {
   test.setTimeout(150_000);
-  const mock = await startMock(MOCK_ARGS);
-  try {
-    const api = `${mock.url}/api/users`;
-    const settings = { api, concurrency: CONCURRENCY, seed: 42, as_of: AS_OF };
-    const uninterruptedText = await uninterruptedReport(browser, settings);
-    expect(JSON.parse(uninterruptedText).metadata.total_customers).toBe(USERS);
-    expect((await request.post(`${mock.url}/__admin/reset`)).status()).toBe(200);
+  await afterAnUninterruptedRun(browser, request, async ({ api, settings, uninterruptedText }) => {
 
     // The run, started by hand (no autorun), cut short by leaving the page.
     await trackRunStates(page);
@@ -175,11 +179,13 @@ test('a run cut short offers Resume with the pages kept; Resume uses the run\'s 
 
     // The bare page: the settings come back from this browser, and Resume is offered.
     await expect(page.locator('#run-status')).not.toHaveText('Loading…');
-    await expect(page.locator('#api-url')).toHaveValue(api);
-    await expect(page.locator('#keep-pages')).toBeChecked();
-    await expect(page.locator('#seed')).toHaveValue('42');
-    await expect(page.locator('#as-of')).toHaveValue(AS_OF);
-    await expect(page.locator('#concurrency')).toHaveValue(String(CONCURRENCY));
+    await expectInputs(page, {
+      'api-url': api,
+      'keep-pages': true,
+      seed: '42',
+      'as-of': AS_OF,
+      concurrency: String(CONCURRENCY),
+    });
     const resume = page.locator('#resume-run');
     await expect(resume).toBeVisible();
     const kept = Number(await page.locator('#stored-info').getAttribute('data-pages'));
@@ -226,9 +232,7 @@ test('a run cut short offers Resume with the pages kept; Resume uses the run\'s 
     await expect(page.locator('#run-status')).not.toHaveText('Loading…');
     await expect(page.locator('#stored-info')).toHaveAttribute('data-pages', String(PAGES));
     await expect(page.locator('#resume-offer')).toBeHidden();
-  } finally {
-    await mock.stop();
-  }
+  });
 });
 
 test('Cancel leaves a run to resume; Forget stored pages withdraws the offer', async ({ page }) => {

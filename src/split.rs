@@ -33,7 +33,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::common::wire::{Wire, WireError, WireReader, Writer};
+use crate::common::wire::{wire_fields, Wire, WireError, WireReader, Writer};
 #[cfg(test)]
 use crate::pipeline::process_upload_with;
 use crate::pipeline::ReportBuilder;
@@ -538,23 +538,12 @@ pub struct PartJob {
     suffix: Vec<u8>,
 }
 
-impl Wire for PartJob {
-    fn put(&self, out: &mut Writer) {
-        self.options.put(out);
-        self.run.put(out);
-        out.bytes(&self.prefix);
-        out.bytes(&self.suffix);
-    }
-
-    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
-        Ok(PartJob {
-            options: ReadOptions::take(from)?,
-            run: Assessment::take(from)?,
-            prefix: from.bytes()?.to_vec(),
-            suffix: from.bytes()?.to_vec(),
-        })
-    }
-}
+wire_fields!(PartJob {
+    options,
+    run,
+    prefix,
+    suffix
+});
 
 impl PartJob {
     /// The job as bytes, for another worker.
@@ -600,21 +589,11 @@ impl PartJob {
     }
 }
 
-impl Wire for Rejection<'static> {
-    fn put(&self, out: &mut Writer) {
-        self.position.put(out);
-        out.str(&self.reason);
-        out.str(&self.record);
-    }
-
-    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
-        Ok(Rejection {
-            position: Position::take(from)?,
-            reason: from.str()?.to_owned(),
-            record: from.str()?.to_owned().into(),
-        })
-    }
-}
+wire_fields!(Rejection<'static> {
+    position,
+    reason,
+    record
+});
 
 /// One part being read: chunks of its bytes in, records assessed as they
 /// come.

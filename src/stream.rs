@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::common::dates::{format_log_time, format_timestamp};
-use crate::common::events::{Level, RunEvent};
+use crate::common::events::{event_kinds, Level, RunEvent};
 use crate::common::words::{plural, size};
 use crate::pipeline::ReportBuilder;
 use crate::report::{Report, SourceInfo};
@@ -138,29 +138,15 @@ fn layout(format: InputFormat) -> &'static str {
     format.label()
 }
 
+event_kinds!(UploadEventKind {
+    UploadStarted => "upload_started", "Reading started";
+    UploadRead => "upload_read", "File read";
+    ReportBuilt => "report_built", "Report built";
+    UploadFailed => "upload_failed", "File not read";
+    ReadInOnePiece => "read_in_one_piece", "Read in one piece";
+});
+
 impl UploadEventKind {
-    /// Every kind, as events carry it in `kind`, with how people read it.
-    pub(crate) const KINDS: [(&'static str, &'static str); 5] = [
-        ("upload_started", "Reading started"),
-        ("upload_read", "File read"),
-        ("report_built", "Report built"),
-        ("upload_failed", "File not read"),
-        ("read_in_one_piece", "Read in one piece"),
-    ];
-
-    /// This event's kind, as it carries it in `kind`.
-    #[cfg(test)]
-    pub(crate) fn name(&self) -> &'static str {
-        let at = match self {
-            UploadEventKind::UploadStarted { .. } => 0,
-            UploadEventKind::UploadRead { .. } => 1,
-            UploadEventKind::ReportBuilt { .. } => 2,
-            UploadEventKind::UploadFailed { .. } => 3,
-            UploadEventKind::ReadInOnePiece => 4,
-        };
-        UploadEventKind::KINDS[at].0
-    }
-
     /// The event for a report just built from an upload.
     // Used by the page (`web`, wasm32 only) and by tests.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -299,11 +285,11 @@ mod tests {
             UploadEventKind::UploadFailed { code: "utf16" },
             UploadEventKind::ReadInOnePiece,
         ];
-        let names: Vec<&str> = each.iter().map(UploadEventKind::name).collect();
-        assert_eq!(names, UploadEventKind::KINDS.map(|(name, _)| name));
-        for kind in &each {
-            assert_eq!(serde_json::to_value(kind).unwrap()["kind"], kind.name());
-        }
+        crate::common::testing::assert_kinds_named(
+            &each,
+            &UploadEventKind::KINDS,
+            UploadEventKind::name,
+        );
     }
 
     #[test]

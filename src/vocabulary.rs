@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::common::errors::{ErrorDetail, RequestFailure};
 use crate::common::events::Level;
-use crate::compare::{ReadError, ReadProblem};
+use crate::compare::ReadError;
 use crate::fetch::budget::RateSource;
 use crate::fetch::events::EventKind;
 use crate::fetch::fetcher::MAX_REDIRECTS;
@@ -143,37 +143,6 @@ pub(crate) struct ErrorCode {
     pub(crate) of: &'static str,
 }
 
-/// The codes of an earlier report's refusals. `ReadError` keeps no list of
-/// its own, so one of each kind is made here; the match stops the build
-/// when a kind is added.
-fn previous_report_codes() -> Vec<&'static str> {
-    let each = [
-        ReadError::Empty,
-        ReadError::InvalidJson {
-            line: 1,
-            column: 1,
-            detail: String::new(),
-        },
-        ReadError::ValueTooLarge {
-            line: 1,
-            column: 1,
-            limit: 1,
-        },
-        ReadError::NotAReport {
-            path: String::new(),
-            problem: ReadProblem::Missing,
-        },
-    ];
-    each.iter()
-        .map(|error| match error {
-            ReadError::Empty
-            | ReadError::InvalidJson { .. }
-            | ReadError::ValueTooLarge { .. }
-            | ReadError::NotAReport { .. } => error.code(),
-        })
-        .collect()
-}
-
 /// Every error code, with what gives it.
 fn error_codes() -> Vec<ErrorCode> {
     let of = |of: &'static str| move |code: &'static str| ErrorCode { code, of };
@@ -187,11 +156,7 @@ fn error_codes() -> Vec<ErrorCode> {
                 .map(of("fetch")),
         )
         .chain(SettingsError::CODES.into_iter().map(of("setting")))
-        .chain(
-            previous_report_codes()
-                .into_iter()
-                .map(of("previous_report")),
-        )
+        .chain(ReadError::CODES.into_iter().map(of("previous_report")))
         .chain(StoreError::CODES.into_iter().map(of("store")))
         .chain(
             RequestFailure::ALL

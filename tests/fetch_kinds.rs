@@ -705,31 +705,9 @@ struct BudgetRun {
 /// `total` customers, 10 a page, at concurrency 4 from an API announcing
 /// a budget of `limit` in `family`'s headers.
 fn run_against(family: support::rated::Family, limit: u64, total: usize) -> BudgetRun {
-    let time = support::FakeTime::default();
-    let api = BudgetApi {
-        time: &time,
-        budget: support::rated::ApiBudget::new(family, limit),
-        per_page: 10,
-        total,
-        silent: Default::default(),
-    };
-    let events = std::cell::RefCell::new(Vec::new());
-    let on_event = |event: &FetchEvent| {
-        if !matches!(event.kind, EventKind::Progress(_)) {
-            events.borrow_mut().push(event.clone());
-        }
-    };
-    let config = FetchConfig {
-        per_page: Some(10),
-        concurrency: 4,
-        ..FetchConfig::new("https://api.test/api/users")
-    };
-    let outcome = support::fetch_on(&api, &time, &config, None, &on_event);
-    BudgetRun {
-        outcome,
-        refused: api.budget.refused.get(),
-        events: events.into_inner(),
-    }
+    let steps = [run_config()];
+    let mut runs = in_one_tab(family, limit, total, 0, std::time::Duration::ZERO, &steps);
+    runs.pop().expect("one run")
 }
 
 /// 1,000 customers, 10 a page, at concurrency 4 from an API announcing

@@ -26,13 +26,26 @@ fn slow_users(ms: &str, flags: &[&str]) -> String {
     users(&all)
 }
 
+/// `fetch url` with `--log json` and the `options` given, the report
+/// written to `out`, with `env` added to the environment.
+fn fetch_logging(
+    url: &str,
+    options: &[&str],
+    out: &str,
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    let mut args = vec!["--log", "json", "fetch", url];
+    args.extend_from_slice(options);
+    args.extend_from_slice(&["-o", out]);
+    run(&args, b"", env)
+}
+
 /// `fetch url` with `--log json`, 12 a page, and `extra` options, its
 /// report thrown away.
 fn fetch_logged(url: &str, extra: &[&str]) -> std::process::Output {
-    let mut args = vec!["--log", "json", "fetch", url, "--per-page", "12"];
-    args.extend_from_slice(extra);
-    args.extend_from_slice(&["-o", "/dev/null"]);
-    run(&args, b"", &[])
+    let mut options = vec!["--per-page", "12"];
+    options.extend_from_slice(extra);
+    fetch_logging(url, &options, "/dev/null", &[])
 }
 
 /// The `fields` of each `--log json` event of `kind`, as one array an event.
@@ -218,20 +231,10 @@ fn a_run_cut_short_resumes_from_the_pages_kept_on_disk() {
     let keep = dir.join("pages");
     let out = dir.join("report.json");
     let run_keeping = || {
-        run(
-            &[
-                "--log",
-                "json",
-                "fetch",
-                &url,
-                "--retries",
-                "0",
-                "--keep",
-                keep.to_str().unwrap(),
-                "-o",
-                out.to_str().unwrap(),
-            ],
-            b"",
+        fetch_logging(
+            &url,
+            &["--retries", "0", "--keep", keep.to_str().unwrap()],
+            out.to_str().unwrap(),
             &[("CUSTOMER_API_KEY", "a-key")],
         )
     };
@@ -259,18 +262,10 @@ fn a_run_cut_short_resumes_from_the_pages_kept_on_disk() {
     assert_eq!(report(&out)["metadata"]["total_customers"], 12);
 
     // Another key is another identity: nothing kept is used for it.
-    let other = run(
-        &[
-            "--log",
-            "json",
-            "fetch",
-            &url,
-            "--keep",
-            keep.to_str().unwrap(),
-            "-o",
-            "/dev/null",
-        ],
-        b"",
+    let other = fetch_logging(
+        &url,
+        &["--keep", keep.to_str().unwrap()],
+        "/dev/null",
         &[("CUSTOMER_API_KEY", "another-key")],
     );
     assert_eq!(code(&other), Some(0), "{}", stderr(&other));
@@ -594,41 +589,9 @@ fn a_run_follows_the_announced_budget_with_at_most_one_429() {
     // 10 requests a second, says so in X-RateLimit-* and answers 429
     // without Retry-After past it (the run: 450 requests, 390 of
     // them 429, partial).
-    let url = users(&["--failure-rate", "0", "--users", "1000", "--budget", "10"]);
-    let (dir, out) = scratch_report("budget");
-    let started = Instant::now();
-    let output = run(
-        &[
-            "--log",
-            "json",
-            "fetch",
-            &url,
-            "--per-page",
-            "10",
-            "--concurrency",
-            "4",
-            "-o",
-            out.to_str().unwrap(),
-        ],
-        b"",
-        &[],
-    );
-    let took = started.elapsed();
-    assert_eq!(code(&output), Some(0), "complete: {}", stderr(&output));
-    let report: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-    let fetch = &report["metadata"]["fetch"];
-    let rate_limited = fetch["rate_limited"].as_u64().unwrap();
-    assert!(rate_limited <= 1, "429s: {fetch}");
-    assert_eq!(
-        fetch["requests"].as_u64().unwrap(),
-        100 + rate_limited,
-        "{fetch}"
-    );
-    assert!(fetch["paced_ms"].as_u64().unwrap() > 0, "{fetch}");
-    assert_eq!(report["customers"].as_array().unwrap().len(), 1000);
+    let took = follows_rate_mode("xrl", "10", 1_000, "x_ratelimit");
     // 100 requests at 10 a second cannot take less than 9 s.
     assert!(took >= Duration::from_secs(9), "{took:?}");
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// A run of `users` customers, 10 a page, 4 at a time, against the mock's
@@ -638,20 +601,10 @@ fn follows_rate_mode(rate: &str, budget: &str, users: usize, source: &str) -> Du
     let url = users_url(rate, budget, users);
     let (dir, out) = scratch_report(&format!("rate-{rate}"));
     let started = Instant::now();
-    let output = run(
-        &[
-            "--log",
-            "json",
-            "fetch",
-            &url,
-            "--per-page",
-            "10",
-            "--concurrency",
-            "4",
-            "-o",
-            out.to_str().expect("a UTF-8 path"),
-        ],
-        b"",
+    let output = fetch_logging(
+        &url,
+        &["--per-page", "10", "--concurrency", "4"],
+        out.to_str().expect("a UTF-8 path"),
         &[],
     );
     let took = started.elapsed();

@@ -51,24 +51,24 @@ fn one_user_gone(dir: &std::path::Path) -> std::path::PathBuf {
     current
 }
 
+/// The arguments of `process input` with `seed`, the golden as-of date,
+/// and `extra`.
+fn process_args<'a>(input: &'a std::path::Path, seed: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let input = input.to_str().expect("a UTF-8 path");
+    let mut args = vec!["process", input, "--seed", seed, "--as-of", "2026-11-24"];
+    args.extend_from_slice(extra);
+    args
+}
+
 /// `process input` with seed 7, the golden as-of date, `-o out`, and `extra`.
 fn process_seed_7(
     input: &std::path::Path,
     out: &std::path::Path,
     extra: &[&str],
 ) -> std::process::Output {
-    let mut args = vec![
-        "process",
-        input.to_str().expect("a UTF-8 path"),
-        "--seed",
-        "7",
-        "--as-of",
-        "2026-11-24",
-        "-o",
-        out.to_str().expect("a UTF-8 path"),
-    ];
-    args.extend_from_slice(extra);
-    run(&args, b"", &[])
+    let mut more = vec!["-o", out.to_str().expect("a UTF-8 path")];
+    more.extend_from_slice(extra);
+    run(&process_args(input, "7", &more), b"", &[])
 }
 
 #[test]
@@ -472,16 +472,7 @@ fn without_workers(report: &[u8]) -> (Vec<u8>, usize) {
 
 /// `process` on `path` with seed 5 and `extra`, its exit checked.
 fn process_with(path: &std::path::Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "process",
-        path.to_str().expect("a UTF-8 path"),
-        "--seed",
-        "5",
-        "--as-of",
-        "2026-11-24",
-    ];
-    args.extend_from_slice(extra);
-    run_ok(&args)
+    run_ok(&process_args(path, "5", extra))
 }
 
 #[test]
@@ -554,19 +545,16 @@ fn every_layout_is_the_same_report_with_any_number_of_workers() {
 fn workers_out_of_range_are_refused_by_name() {
     let (dir, out) = scratch_report("bad-workers");
     let path = fixture("reqres_users.json");
-    for bad in ["0", "17", "x", "-2"] {
-        let output = run(
-            &[
-                "process",
-                path.to_str().unwrap(),
-                "-o",
-                out.to_str().unwrap(),
-                "--workers",
-                bad,
-            ],
+    let process = |workers: &str| {
+        let (path, out) = (path.to_str().unwrap(), out.to_str().unwrap());
+        run(
+            &["process", path, "-o", out, "--workers", workers],
             b"",
             &[],
-        );
+        )
+    };
+    for bad in ["0", "17", "x", "-2"] {
+        let output = process(bad);
         assert_eq!(code(&output), Some(2), "{bad}: {}", stderr(&output));
         assert!(
             stderr(&output).contains(&format!(
@@ -579,14 +567,8 @@ fn workers_out_of_range_are_refused_by_name() {
     }
     // The limits themselves are taken.
     for good in ["1", "16"] {
-        run_ok(&[
-            "process",
-            path.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-            "--workers",
-            good,
-        ]);
+        let output = process(good);
+        assert_eq!(code(&output), Some(0), "{good}: {}", stderr(&output));
     }
     assert!(out.exists());
     std::fs::remove_dir_all(dir).unwrap();

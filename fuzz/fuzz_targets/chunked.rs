@@ -17,47 +17,22 @@ mod common;
 use common::settings;
 use customer_pipeline::common::dates::parse_timestamp;
 use customer_pipeline::pipeline::process_upload_with;
+use customer_pipeline::source::fuzzing::chunked_input;
 use customer_pipeline::source::mapping::MappingSpec;
-use customer_pipeline::source::reader::ReadOptions;
 use customer_pipeline::stream::UploadStream;
 use libfuzzer_sys::fuzz_target;
 
-fn options(choice: u8) -> ReadOptions {
-    let separator =
-        [None, Some(b','), Some(b';'), Some(b'\t'), Some(b'|')][usize::from(choice % 5)];
-    let mapping = if choice >= 8 {
-        MappingSpec::parse("id:Customer ID,email:contact.email,avatar:")
-            .expect("the fuzz mapping is valid")
-    } else {
-        MappingSpec::none()
-    };
-    ReadOptions {
-        mapping,
-        separator,
-        ..ReadOptions::default()
-    }
-}
-
 fuzz_target!(|data: &[u8]| {
-    let Some((&first, rest)) = data.split_first() else {
+    let Some((options, mut cuts, file)) = chunked_input(data) else {
         return;
     };
-    let count = usize::from(first & 0x0F);
-    let options = options(first >> 4);
-    let name = if options.separator.is_none() && first >> 4 < 8 {
+    // Options that say nothing of CSV (no separator, no mapping): named as
+    // JSON; otherwise named so that the content decides.
+    let name = if options.separator.is_none() && options.mapping == MappingSpec::none() {
         "fuzz.json"
     } else {
         "fuzz"
     };
-    if rest.len() < count * 2 {
-        return;
-    }
-    let (cut_bytes, file) = rest.split_at(count * 2);
-    let mut cuts: Vec<usize> = cut_bytes
-        .chunks(2)
-        .map(|pair| usize::from(u16::from_le_bytes([pair[0], pair[1]])) % (file.len() + 1))
-        .collect();
-    cuts.sort_unstable();
     cuts.push(file.len());
 
     let whole =

@@ -17,6 +17,8 @@
 
 use std::time::Duration;
 
+use crate::spelled::spelled;
+
 /// How long one window lasts.
 pub const WINDOW: Duration = Duration::from_secs(1);
 
@@ -26,45 +28,24 @@ pub const DRAIN: Duration = Duration::from_secs(20);
 /// One call, in millionths (a bucket's level is counted in these).
 const CALL: u64 = 1_000_000;
 
-/// Which headers announce the budget (`rate`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RateMode {
-    /// `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`.
-    XRateLimit,
-    /// IETF `RateLimit: "default";r=R;t=T` and
-    /// `RateLimit-Policy: "default";q=N;w=1`.
-    Ietf,
-    /// Shopify's leaky bucket: `X-Shopify-Shop-Api-Call-Limit: used/N`.
-    Shopify,
-    /// HubSpot's `X-HubSpot-RateLimit-Secondly` and
-    /// `X-HubSpot-RateLimit-Secondly-Remaining`.
-    Hubspot,
+spelled! {
+    /// Which headers announce the budget (`rate`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum RateMode {
+        /// `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset`.
+        XRateLimit => "xrl",
+        /// IETF `RateLimit: "default";r=R;t=T` and
+        /// `RateLimit-Policy: "default";q=N;w=1`.
+        Ietf => "ietf",
+        /// Shopify's leaky bucket: `X-Shopify-Shop-Api-Call-Limit: used/N`.
+        Shopify => "shopify",
+        /// HubSpot's `X-HubSpot-RateLimit-Secondly` and
+        /// `X-HubSpot-RateLimit-Secondly-Remaining`.
+        Hubspot => "hubspot",
+    }
 }
 
 impl RateMode {
-    /// Every mode, in the order the help lists them.
-    pub const ALL: [RateMode; 4] = [
-        RateMode::XRateLimit,
-        RateMode::Ietf,
-        RateMode::Shopify,
-        RateMode::Hubspot,
-    ];
-
-    /// The spelling used by flags and query parameters.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RateMode::XRateLimit => "xrl",
-            RateMode::Ietf => "ietf",
-            RateMode::Shopify => "shopify",
-            RateMode::Hubspot => "hubspot",
-        }
-    }
-
-    /// Reads a mode from its spelling.
-    pub fn parse(text: &str) -> Option<RateMode> {
-        RateMode::ALL.into_iter().find(|mode| mode.as_str() == text)
-    }
-
     /// The header names a browser must be allowed to read.
     pub fn exposed(self) -> &'static str {
         match self {

@@ -5,6 +5,7 @@
 //! as a per-request query parameter and in `POST /__admin/config`, so all
 //! three paths go through [`Settings::apply`].
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use serde_json::{json, Value};
 
 use crate::budget::RateMode;
+use crate::spelled::spelled;
 
 /// Largest synthetic dataset; keeps a per-request `users=` from exhausting memory.
 pub const MAX_USERS: usize = 100_000;
@@ -22,96 +24,59 @@ pub const MAX_DELAY_MS: u64 = 600_000;
 /// Largest request budget a second (`budget`).
 pub const MAX_BUDGET: u64 = 100_000;
 
-/// How a `Retry-After` header expresses the wait.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetryAfterFormat {
-    /// Delay in whole seconds, e.g. `Retry-After: 1`.
-    Seconds,
-    /// An absolute HTTP-date, e.g. `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`.
-    HttpDate,
-}
-
-impl RetryAfterFormat {
-    /// The spelling used by flags and query parameters.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RetryAfterFormat::Seconds => "seconds",
-            RetryAfterFormat::HttpDate => "http-date",
-        }
+spelled! {
+    /// How a `Retry-After` header expresses the wait.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum RetryAfterFormat {
+        /// Delay in whole seconds, e.g. `Retry-After: 1`.
+        Seconds => "seconds",
+        /// An absolute HTTP-date, e.g. `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`.
+        HttpDate => "http-date",
     }
 }
 
-/// Whether the API answers `302 Found` instead of the page, and where to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Redirect {
-    /// Answer the page.
-    None,
-    /// Redirect to the same API under `/api/moved/users` on the same origin.
-    Same,
-    /// Redirect to `/api/users` on another origin (`redirect_origin`).
-    Cross,
-}
-
-impl Redirect {
-    /// The spelling used by flags and query parameters.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Redirect::None => "none",
-            Redirect::Same => "same",
-            Redirect::Cross => "cross",
-        }
+spelled! {
+    /// Whether the API answers `302 Found` instead of the page, and where to.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Redirect {
+        /// Answer the page.
+        None => "none",
+        /// Redirect to the same API under `/api/moved/users` on the same origin.
+        Same => "same",
+        /// Redirect to `/api/users` on another origin (`redirect_origin`).
+        Cross => "cross",
     }
 }
 
-/// Which real API the answers look like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
-    /// reqres.in: `{"page", "per_page", "total", "total_pages", "data"}`.
-    Reqres,
-    /// Shopify Admin REST customers: `{"customers": [...]}`, `Link`
-    /// pagination, `X-Shopify-Access-Token`.
-    Shopify,
-    /// HubSpot CRM v3 contacts: `{"results": [...], "paging": ...}`, every
-    /// field a string under `properties`, a cursor, a bearer token.
-    Hubspot,
-}
-
-impl Shape {
-    /// The spelling used by flags and query parameters.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Shape::Reqres => "reqres",
-            Shape::Shopify => "shopify",
-            Shape::Hubspot => "hubspot",
-        }
+spelled! {
+    /// Which real API the answers look like.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Shape {
+        /// reqres.in: `{"page", "per_page", "total", "total_pages", "data"}`.
+        Reqres => "reqres",
+        /// Shopify Admin REST customers: `{"customers": [...]}`, `Link`
+        /// pagination, `X-Shopify-Access-Token`.
+        Shopify => "shopify",
+        /// HubSpot CRM v3 contacts: `{"results": [...], "paging": ...}`, every
+        /// field a string under `properties`, a cursor, a bearer token.
+        Hubspot => "hubspot",
     }
 }
 
-/// How the answers page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Paging {
-    /// `?page=N&per_page=M`.
-    Page,
-    /// `?offset=N&limit=M`.
-    Offset,
-    /// A cursor in the body (`paging.next.after`), sent back as `after`.
-    Cursor,
-    /// A `Link: <…page_info=…>; rel="next"` header.
-    Link,
-    /// A `"next"` URL in the body.
-    NextUrl,
-}
-
-impl Paging {
-    /// The spelling used by flags and query parameters.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Paging::Page => "page",
-            Paging::Offset => "offset",
-            Paging::Cursor => "cursor",
-            Paging::Link => "link",
-            Paging::NextUrl => "next_url",
-        }
+spelled! {
+    /// How the answers page.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Paging {
+        /// `?page=N&per_page=M`.
+        Page => "page",
+        /// `?offset=N&limit=M`.
+        Offset => "offset",
+        /// A cursor in the body (`paging.next.after`), sent back as `after`.
+        Cursor => "cursor",
+        /// A `Link: <…page_info=…>; rel="next"` header.
+        Link => "link",
+        /// A `"next"` URL in the body.
+        NextUrl => "next_url",
     }
 }
 
@@ -272,7 +237,7 @@ pub enum ConfigError {
         /// The value as given.
         value: String,
         /// A description of what is accepted.
-        expected: &'static str,
+        expected: Cow<'static, str>,
     },
     /// A flag that needs a value came last on the command line.
     MissingValue {
@@ -308,11 +273,11 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-fn invalid(name: &str, value: &str, expected: &'static str) -> ConfigError {
+fn invalid(name: &str, value: &str, expected: impl Into<Cow<'static, str>>) -> ConfigError {
     ConfigError::InvalidValue {
         name: name.to_string(),
         value: value.to_string(),
-        expected,
+        expected: expected.into(),
     }
 }
 
@@ -474,11 +439,13 @@ impl Settings {
             "malformed_rate" => self.malformed_rate = parse_rate(name, value)?,
             "duplicate_rate" => self.duplicate_rate = parse_rate(name, value)?,
             "retry_after_format" => {
-                self.retry_after_format = match value.trim() {
-                    "seconds" => RetryAfterFormat::Seconds,
-                    "http-date" | "http_date" => RetryAfterFormat::HttpDate,
-                    _ => return Err(invalid(name, value, "`seconds` or `http-date`")),
+                // `http_date` as well, as the setting's own name is written.
+                let text = match value.trim() {
+                    "http_date" => "http-date",
+                    text => text,
                 };
+                self.retry_after_format = RetryAfterFormat::parse(text)
+                    .ok_or_else(|| invalid(name, value, RetryAfterFormat::EXPECTED))?;
             }
             "retry_after_secs" => {
                 self.retry_after_secs =
@@ -503,37 +470,26 @@ impl Settings {
             "short_pages" => self.short_pages = parse_pages(name, value)?,
             "empty_pages" => self.empty_pages = parse_pages(name, value)?,
             "redirect" => {
-                self.redirect = match value.trim() {
-                    "none" => Redirect::None,
-                    "same" => Redirect::Same,
-                    "cross" => Redirect::Cross,
-                    _ => return Err(invalid(name, value, "`none`, `same` or `cross`")),
-                };
+                self.redirect = Redirect::parse(value.trim())
+                    .ok_or_else(|| invalid(name, value, Redirect::EXPECTED))?;
             }
             "redirect_origin" => self.redirect_origin = parse_origin(name, value)?,
             "shape" => {
+                // Empty: the reqres shape, as when none is set.
                 self.shape = match value.trim() {
-                    "" | "reqres" => Shape::Reqres,
-                    "shopify" => Shape::Shopify,
-                    "hubspot" => Shape::Hubspot,
-                    _ => return Err(invalid(name, value, "`reqres`, `shopify` or `hubspot`")),
+                    "" => Shape::Reqres,
+                    text => {
+                        Shape::parse(text).ok_or_else(|| invalid(name, value, Shape::EXPECTED))?
+                    }
                 };
             }
             "pagination" => {
+                // Empty: as the shape pages.
                 self.pagination = match value.trim() {
                     "" => None,
-                    "page" => Some(Paging::Page),
-                    "offset" => Some(Paging::Offset),
-                    "cursor" => Some(Paging::Cursor),
-                    "link" => Some(Paging::Link),
-                    "next_url" => Some(Paging::NextUrl),
-                    _ => {
-                        return Err(invalid(
-                            name,
-                            value,
-                            "`page`, `offset`, `cursor`, `link` or `next_url`, or empty",
-                        ))
-                    }
+                    text => Some(Paging::parse(text).ok_or_else(|| {
+                        invalid(name, value, format!("{}, or empty", Paging::EXPECTED))
+                    })?),
                 };
             }
             "auth" => {
@@ -569,7 +525,7 @@ impl Settings {
             }
             "rate" => {
                 self.rate = RateMode::parse(value.trim())
-                    .ok_or_else(|| invalid(name, value, "`xrl`, `ietf`, `shopify` or `hubspot`"))?;
+                    .ok_or_else(|| invalid(name, value, RateMode::EXPECTED))?;
             }
             "max_faults_per_page" => {
                 self.max_faults_per_page =
@@ -990,7 +946,7 @@ mod tests {
                 Err(ConfigError::InvalidValue {
                     name: name.to_string(),
                     value: "2".into(),
-                    expected: "1/true/yes/on or 0/false/no/off",
+                    expected: "1/true/yes/on or 0/false/no/off".into(),
                 })
             );
         }

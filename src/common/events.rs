@@ -56,6 +56,30 @@ pub struct RunEvent<K> {
     pub message: String,
 }
 
+/// Declares an event kind enum's `KINDS`: every kind as events carry it in
+/// `kind`, with how people read it, in the order given (the run log's and
+/// the vocabulary's); and, for tests, `name()`, the kind of one event. The
+/// match is exhaustive, so a new variant does not compile until it is named.
+macro_rules! event_kinds {
+    ($ty:ident { $($variant:ident => $name:literal, $label:literal;)* }) => {
+        impl $ty {
+            /// Every kind, as events carry it in `kind`, with how people read it.
+            pub(crate) const KINDS: [(&'static str, &'static str); [$($name),*].len()] =
+                [$(($name, $label)),*];
+
+            /// This event's kind, as it carries it in `kind`.
+            #[cfg(test)]
+            pub(crate) fn name(&self) -> &'static str {
+                match self {
+                    $($ty::$variant { .. } => $name,)*
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use event_kinds;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,18 @@
 //! Helpers every floor shares, depending on nothing of the crate: stable
-//! hashing and SplitMix64, the clock, dates, values as sources give them,
-//! interned texts, the shape of a run's events, what an error carries
-//! to the page, compact JSON text from pretty, counts and sizes in words,
-//! and the byte encoding of what one worker hands another.
+//! hashing and SplitMix64, an object deserialized key by key, the clock,
+//! dates, values as sources give them, interned texts, the shape of a
+//! run's events, what an error carries to the page, compact JSON text
+//! from pretty, counts and sizes in words, and the byte encoding of what
+//! one worker hands another.
+//!
+//! Three small macros declare a list once where code needed it twice:
+//! `event_kinds!` (an event enum's kinds and labels), `error_codes!` (an
+//! error's codes) and `wire_fields!` (a struct's byte encoding, field by
+//! field); `deserialize_from_map!` writes serde's map visitor.
 
 pub(crate) mod clock;
 pub mod dates;
+pub(crate) mod de;
 pub(crate) mod errors;
 pub(crate) mod events;
 pub(crate) mod field;

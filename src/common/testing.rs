@@ -13,3 +13,22 @@ pub(crate) fn assert_serialized_as<T: Serialize + Copy + std::fmt::Debug>(
         assert_eq!(serialized, name(value), "{value:?}");
     }
 }
+
+/// Fails unless `each` (one event of every kind, in the order of `kinds`)
+/// names its kinds as `kinds` lists them, and each serializes with that
+/// name in `kind`.
+pub(crate) fn assert_kinds_named<K: Serialize>(
+    each: &[K],
+    kinds: &[(&str, &str)],
+    name: impl Fn(&K) -> &'static str,
+) {
+    let names: Vec<&str> = each.iter().map(&name).collect();
+    let listed: Vec<&str> = kinds.iter().map(|(name, _)| *name).collect();
+    assert_eq!(names, listed);
+    for kind in each {
+        assert_eq!(
+            serde_json::to_value(kind).expect("serializable")["kind"],
+            name(kind)
+        );
+    }
+}

@@ -230,6 +230,24 @@ impl<'a> WireReader<'a> {
     }
 }
 
+/// Implements [`Wire`] for values [`Writer`] and [`WireReader`] have a
+/// method of their own for, of the same name (`u64` by `uint`).
+macro_rules! wire_by_method {
+    ($($ty:ty => $method:ident),+ $(,)?) => {
+        $(impl Wire for $ty {
+            fn put(&self, out: &mut Writer) {
+                out.$method(*self);
+            }
+
+            fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+                from.$method()
+            }
+        })+
+    };
+}
+
+wire_by_method!(u64 => uint, usize => usize, bool => bool);
+
 impl Wire for String {
     fn put(&self, out: &mut Writer) {
         out.str(self);
@@ -240,23 +258,23 @@ impl Wire for String {
     }
 }
 
-impl Wire for u64 {
+impl Wire for std::borrow::Cow<'static, str> {
     fn put(&self, out: &mut Writer) {
-        out.uint(*self);
+        out.str(self);
     }
 
     fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
-        from.uint()
+        String::take(from).map(Self::Owned)
     }
 }
 
-impl Wire for usize {
+impl Wire for Vec<u8> {
     fn put(&self, out: &mut Writer) {
-        out.usize(*self);
+        out.bytes(self);
     }
 
     fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
-        from.usize()
+        from.bytes().map(<[u8]>::to_vec)
     }
 }
 
@@ -271,6 +289,29 @@ impl Wire for chrono::NaiveDate {
         chrono::NaiveDate::from_num_days_from_ce_opt(days).ok_or(WireError)
     }
 }
+
+/// Implements [`Wire`] for a struct whose fields are each [`Wire`]: `put`
+/// writes them in the order named and `take` reads them back in that same
+/// order, so the two cannot disagree.
+macro_rules! wire_fields {
+    ($ty:ty { $($field:ident),+ $(,)? }) => {
+        impl $crate::common::wire::Wire for $ty {
+            fn put(&self, out: &mut $crate::common::wire::Writer) {
+                $($crate::common::wire::Wire::put(&self.$field, out);)+
+            }
+
+            fn take(
+                from: &mut $crate::common::wire::WireReader<'_>,
+            ) -> Result<Self, $crate::common::wire::WireError> {
+                Ok(Self {
+                    $($field: $crate::common::wire::Wire::take(from)?,)+
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use wire_fields;
 
 /// Reads a `T` that is the whole of `bytes`.
 ///

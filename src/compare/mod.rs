@@ -23,7 +23,7 @@ mod read;
 pub(crate) mod view;
 mod write;
 
-use std::fmt::Write as _;
+use std::fmt;
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -299,7 +299,6 @@ fn compare_sides<S: Current>(previous: &PreviousReport, now: RunSummary, current
     let mut matcher = Matcher {
         previous,
         compared: compared_fields,
-        scratch: String::new(),
         added: Vec::new(),
         removed: Vec::new(),
         changed: Vec::new(),
@@ -363,8 +362,6 @@ fn compare_sides<S: Current>(previous: &PreviousReport, now: RunSummary, current
 struct Matcher<'p> {
     previous: &'p PreviousReport,
     compared: FieldSet,
-    /// A current issue, rendered to be compared with the earlier text.
-    scratch: String,
     added: Vec<u32>,
     removed: Vec<u32>,
     changed: Vec<Changed>,
@@ -379,7 +376,7 @@ impl Matcher<'_> {
         let before = self.previous.customer(place);
         let mut fields = FieldSet::default();
         for field in self.compared.iter() {
-            if !current.same(index, field, &before, &mut self.scratch) {
+            if !current.same(index, field, &before) {
                 fields.insert(field);
                 self.field_counts[field as usize] += 1;
             }
@@ -431,30 +428,31 @@ pub(crate) type LineWriterFn<'a> = Box<dyn Fn(&mut Vec<u8>, u32) + 'a>;
 /// The side compared as "now": this run's customers, or a report read
 /// back. Customers are named by their index on that side.
 pub(crate) trait Current {
+    /// How many customers it has.
+    fn count(&self) -> usize;
     /// The indexes of its customers, by id.
     fn by_id(&self) -> Vec<u32>;
     /// The id of the customer at `index`.
     fn id(&self, index: u32) -> u64;
     /// Its quality score.
     fn score(&self, index: u32) -> u8;
-    /// Whether its `field` is as it was in `before` (`scratch` is a
-    /// buffer to render into).
-    fn same(
-        &self,
-        index: u32,
-        field: LineField,
-        before: &PreviousCustomer<'_>,
-        scratch: &mut String,
-    ) -> bool;
+    /// Whether its `field` is as it was in `before`.
+    fn same(&self, index: u32, field: LineField, before: &PreviousCustomer<'_>) -> bool;
     /// Its `field`, as the report writes it.
     fn value(&self, index: u32, field: LineField) -> write::Value<'_>;
     /// Whether `index` is one of its customers.
-    fn has(&self, index: u32) -> bool;
+    fn has(&self, index: u32) -> bool {
+        (index as usize) < self.count()
+    }
     /// A writer of its customers' lines, as its report has them.
     fn line_writer(&self) -> LineWriterFn<'_>;
 }
 
 impl Current for Customers {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
     fn by_id(&self) -> Vec<u32> {
         let mut by_id: Vec<u32> = (0..self.len() as u32).collect();
         by_id.sort_unstable_by_key(|&i| self.rows()[i as usize].customer_id);
@@ -469,13 +467,7 @@ impl Current for Customers {
         self.rows()[index as usize].data_quality_score
     }
 
-    fn same(
-        &self,
-        index: u32,
-        field: LineField,
-        before: &PreviousCustomer<'_>,
-        scratch: &mut String,
-    ) -> bool {
+    fn same(&self, index: u32, field: LineField, before: &PreviousCustomer<'_>) -> bool {
         let customer = self.get(index as usize);
         match (before.value(field), customer.value(field)) {
             (PreviousValue::Id(a), LineValue::Id(b)) => a == b,
@@ -485,12 +477,9 @@ impl Current for Customers {
             (PreviousValue::Issues, LineValue::Issues(now)) => {
                 let earlier = before.issues();
                 earlier.len() == now.quality_issues().len()
-                    && earlier.zip(now.quality_issues()).all(|(old, new)| {
-                        scratch.clear();
-                        // Writing into a String cannot fail.
-                        let _ = write!(scratch, "{new}");
-                        old == scratch
-                    })
+                    && earlier
+                        .zip(now.quality_issues())
+                        .all(|(old, new)| displays_as(new, old))
             }
             _ => false,
         }
@@ -500,10 +489,6 @@ impl Current for Customers {
         write::current_value(&self.get(index as usize), field)
     }
 
-    fn has(&self, index: u32) -> bool {
-        (index as usize) < self.len()
-    }
-
     fn line_writer(&self) -> LineWriterFn<'_> {
         let writer = LineWriter::new(self);
         Box::new(move |out, index| writer.write(out, &self.get(index as usize)))
@@ -511,6 +496,10 @@ impl Current for Customers {
 }
 
 impl Current for PreviousReport {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
     fn by_id(&self) -> Vec<u32> {
         // Kept sorted by id.
         (0..self.len() as u32).collect()
@@ -530,13 +519,7 @@ impl Current for PreviousReport {
         }
     }
 
-    fn same(
-        &self,
-        index: u32,
-        field: LineField,
-        before: &PreviousCustomer<'_>,
-        _scratch: &mut String,
-    ) -> bool {
+    fn same(&self, index: u32, field: LineField, before: &PreviousCustomer<'_>) -> bool {
         let now = self.customer(index as usize);
         match (before.value(field), now.value(field)) {
             (PreviousValue::Id(a), PreviousValue::Id(b)) => a == b,
@@ -552,13 +535,24 @@ impl Current for PreviousReport {
         write::previous_value(&self.customer(index as usize), field)
     }
 
-    fn has(&self, index: u32) -> bool {
-        (index as usize) < self.len()
-    }
-
     fn line_writer(&self) -> LineWriterFn<'_> {
         Box::new(move |out, index| write::write_previous_line(out, &self.customer(index as usize)))
     }
+}
+
+/// Whether `value` displays as exactly `text`, checked piece by piece as
+/// it is written, without rendering it.
+fn displays_as(value: impl fmt::Display, text: &str) -> bool {
+    /// What is left of the text to match.
+    struct Rest<'t>(&'t str);
+    impl fmt::Write for Rest<'_> {
+        fn write_str(&mut self, piece: &str) -> fmt::Result {
+            self.0 = self.0.strip_prefix(piece).ok_or(fmt::Error)?;
+            Ok(())
+        }
+    }
+    let mut rest = Rest(text);
+    fmt::write(&mut rest, format_args!("{value}")).is_ok() && rest.0.is_empty()
 }
 
 fn bucket_moves(moves: &[[usize; 3]; 3]) -> Vec<BucketMove> {

@@ -6,10 +6,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::common::de::deserialize_from_map;
 use crate::common::interner::Interner;
 use crate::schema::{Kind, LineField, LINE};
 use crate::source::ingest::parser_message;
@@ -319,41 +320,29 @@ impl<'de> DeserializeSeed<'de> for ValueSeed {
     }
 }
 
-impl<'de> Deserialize<'de> for LineRead<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct LineVisitor;
-        impl<'de> Visitor<'de> for LineVisitor {
-            type Value = LineRead<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a customer line")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut line = LineRead {
-                    values: std::array::from_fn(|_| None),
-                };
-                while let Some(Key(field)) = map.next_key()? {
-                    let Some(field) = field else {
-                        map.next_value::<IgnoredAny>()?;
-                        continue;
-                    };
-                    let slot = &mut line.values[field as usize];
-                    if slot.is_some() {
-                        return Err(de::Error::duplicate_field(field.key()));
-                    }
-                    *slot = Some(map.next_value_seed(ValueSeed(field.spec().kind))?);
-                }
-                if let Some(spec) = LINE
-                    .iter()
-                    .find(|spec| line.values[spec.field as usize].is_none())
-                {
-                    return Err(de::Error::missing_field(spec.key));
-                }
-                Ok(line)
-            }
+deserialize_from_map!(<'de> LineRead, "a customer line", |map| {
+    let mut line = LineRead {
+        values: std::array::from_fn(|_| None),
+    };
+    while let Some(Key(field)) = map.next_key()? {
+        let Some(field) = field else {
+            map.next_value::<IgnoredAny>()?;
+            continue;
+        };
+        let slot = &mut line.values[field as usize];
+        if slot.is_some() {
+            return Err(de::Error::duplicate_field(field.key()));
         }
-        deserializer.deserialize_map(LineVisitor)
+        *slot = Some(map.next_value_seed(ValueSeed(field.spec().kind))?);
     }
-}
+    if let Some(spec) = LINE
+        .iter()
+        .find(|spec| line.values[spec.field as usize].is_none())
+    {
+        return Err(de::Error::missing_field(spec.key));
+    }
+    Ok(line)
+});
 
 /// Why a customer line that did not deserialize is not one: the first
 /// field, in the report's order, that is missing or wrong; `None` when

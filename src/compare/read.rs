@@ -26,6 +26,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::common::dates::{parse_calendar_date, parse_timestamp};
+use crate::common::errors::error_codes;
 use crate::common::field::excerpt;
 use crate::settings::MAX_SEED;
 use crate::source::ingest::{json_kind_of, parser_message};
@@ -96,19 +97,18 @@ pub enum ReadProblem {
     },
 }
 
-impl ReadError {
-    /// The code for programs: `empty_file`, `invalid_json` or `not_a_report`.
+error_codes!(
     // Used by the page (`web`, wasm32 only) and by tests.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub fn code(&self) -> &'static str {
-        match self {
-            ReadError::Empty => "empty_file",
-            ReadError::InvalidJson { .. } => "invalid_json",
-            ReadError::NotAReport { .. } => "not_a_report",
-            ReadError::ValueTooLarge { .. } => "value_too_large",
-        }
+    pub ReadError {
+        Empty => "empty_file",
+        InvalidJson => "invalid_json",
+        ValueTooLarge => "value_too_large",
+        NotAReport => "not_a_report",
     }
+);
 
+impl ReadError {
     /// The line and column, for invalid JSON.
     // Used by the page (`web`, wasm32 only) and by tests.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]

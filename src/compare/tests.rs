@@ -690,3 +690,18 @@ fn a_key_is_refused_at_its_257th_byte_however_it_is_cut() {
         );
     }
 }
+
+#[test]
+fn displays_as_matches_the_whole_text_only() {
+    use super::displays_as;
+    assert!(displays_as(42, "42"));
+    assert!(displays_as(
+        format_args!("{}: {}", "email", "missing"),
+        "email: missing"
+    ));
+    assert!(displays_as("", ""));
+    assert!(!displays_as(42, "4"), "a longer rendering");
+    assert!(!displays_as(4, "42"), "a shorter rendering");
+    assert!(!displays_as(43, "42"));
+    assert!(!displays_as("a", ""));
+}

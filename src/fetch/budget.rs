@@ -246,9 +246,16 @@ pub(crate) fn read_budget(headers: &RateHeaders, now_unix: u64) -> Option<Announ
 mod tests {
     use super::*;
 
-    fn budget(set: impl FnOnce(&mut RateHeaders)) -> Option<(u64, u64, RateSource)> {
-        let mut headers = RateHeaders::default();
-        set(&mut headers);
+    /// The window announced by an answer with these headers, one
+    /// `name: value` a line, as a transport looks them up by name.
+    fn budget(answer: &str) -> Option<(u64, u64, RateSource)> {
+        let headers = RateHeaders::from_lookup(|name| {
+            answer
+                .lines()
+                .filter_map(|line| line.split_once(": "))
+                .find(|(header, _)| header.eq_ignore_ascii_case(name))
+                .map(|(_, value)| value.to_owned())
+        });
         match read_budget(&headers, 1_800_000_000)? {
             Announced::Window(b) => Some((b.remaining, b.reset.as_millis() as u64, b.source)),
             Announced::Bucket(_) => panic!("a window was expected"),
@@ -268,65 +275,59 @@ mod tests {
 
     #[test]
     fn every_window_announcement_is_read() {
-        assert_eq!(budget(|_| {}), None);
-        assert_eq!(
-            budget(|h| {
-                h.remaining = Some("0".into());
-                h.reset = Some("7".into());
-            }),
-            Some((0, 7000, RateSource::XRateLimit))
-        );
-        assert_eq!(
-            budget(|h| {
-                h.remaining = Some("3".into());
-                h.reset = Some("1800000005".into());
-            }),
-            Some((3, 5000, RateSource::XRateLimit))
-        );
-        assert_eq!(
-            budget(|h| h.ietf = Some("limit=10, remaining=0, reset=4".into())),
-            Some((0, 4000, RateSource::Ietf))
-        );
-        assert_eq!(
-            budget(|h| h.ietf = Some("\"default\";r=2;t=9".into())),
-            Some((2, 9000, RateSource::Ietf))
-        );
-        assert_eq!(
-            budget(|h| h.hubspot_secondly = Some("0".into())),
-            Some((0, 1000, RateSource::HubspotSecondly))
-        );
-        assert_eq!(budget(|h| h.remaining = Some("-1".into())), None);
+        use RateSource::{HubspotSecondly, Ietf, XRateLimit};
+        for (answer, window) in [
+            ("", None),
+            (
+                "X-RateLimit-Remaining: 0\nX-RateLimit-Reset: 7",
+                Some((0, 7000, XRateLimit)),
+            ),
+            // A reset that is a time, not seconds (`now` is 1,800,000,000).
+            (
+                "X-RateLimit-Remaining: 3\nX-RateLimit-Reset: 1800000005",
+                Some((3, 5000, XRateLimit)),
+            ),
+            (
+                "RateLimit: limit=10, remaining=0, reset=4",
+                Some((0, 4000, Ietf)),
+            ),
+            ("RateLimit: \"default\";r=2;t=9", Some((2, 9000, Ietf))),
+            (
+                "X-HubSpot-RateLimit-Secondly-Remaining: 0",
+                Some((0, 1000, HubspotSecondly)),
+            ),
+            ("X-RateLimit-Remaining: -1", None),
+        ] {
+            assert_eq!(budget(answer), window, "{answer}");
+        }
     }
 
     #[test]
     fn the_ietf_policy_window_stands_in_for_a_missing_reset() {
-        assert_eq!(
-            budget(|h| {
-                h.ietf = Some("\"default\";r=0".into());
-                h.ietf_policy = Some("\"default\";q=10;w=3".into());
-            }),
-            Some((0, 3000, RateSource::Ietf))
-        );
-        assert_eq!(
-            budget(|h| {
-                h.ietf = Some("limit=10, remaining=1".into());
-                h.ietf_policy = Some("10;w=2".into());
-            }),
-            Some((1, 2000, RateSource::Ietf))
-        );
-        // A reset said is the reset, whatever the window.
-        assert_eq!(
-            budget(|h| {
-                h.ietf = Some("\"default\";r=0;t=1".into());
-                h.ietf_policy = Some("\"default\";q=10;w=60".into());
-            }),
-            Some((0, 1000, RateSource::Ietf))
-        );
-        // Neither: no reset, so nothing to wait for.
-        assert_eq!(
-            budget(|h| h.ietf = Some("\"default\";r=0".into())),
-            Some((0, 0, RateSource::Ietf))
-        );
+        for (answer, window) in [
+            (
+                "RateLimit: \"default\";r=0\nRateLimit-Policy: \"default\";q=10;w=3",
+                (0, 3000),
+            ),
+            (
+                "RateLimit: limit=10, remaining=1\nRateLimit-Policy: 10;w=2",
+                (1, 2000),
+            ),
+            // A reset said is the reset, whatever the window.
+            (
+                "RateLimit: \"default\";r=0;t=1\nRateLimit-Policy: \"default\";q=10;w=60",
+                (0, 1000),
+            ),
+            // Neither: no reset, so nothing to wait for.
+            ("RateLimit: \"default\";r=0", (0, 0)),
+        ] {
+            let (remaining, reset) = window;
+            assert_eq!(
+                budget(answer),
+                Some((remaining, reset, RateSource::Ietf)),
+                "{answer}"
+            );
+        }
     }
 
     #[test]

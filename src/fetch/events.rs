@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 pub use super::budget::RateSource;
+use crate::common::events::event_kinds;
 pub use crate::common::events::{Level, RunEvent};
 pub use crate::provenance::WarningCode;
 use crate::provenance::{FailureCode, WalkEnd};
@@ -192,45 +193,21 @@ pub enum EventKind {
     Progress(Progress),
 }
 
-impl EventKind {
-    /// Every kind, as events carry it in `kind`, with how people read it.
-    pub(crate) const KINDS: [(&'static str, &'static str); 13] = [
-        ("started", "Run started"),
-        ("page_fetched", "Page fetched"),
-        ("redirected", "Redirect followed"),
-        ("retry", "Retry after backoff"),
-        ("rate_limit_wait", "Rate-limit wait"),
-        ("paced", "Paced by the API's budget"),
-        ("concurrency_lowered", "Concurrency lowered"),
-        ("page_failed", "Page failed"),
-        ("warning", "Warning"),
-        ("refetch", "Pages fetched again"),
-        ("walk_ended", "Walk ended"),
-        ("finished", "Run finished"),
-        ("progress", "Progress"),
-    ];
-
-    /// This event's kind, as it carries it in `kind`.
-    #[cfg(test)]
-    pub(crate) fn name(&self) -> &'static str {
-        let at = match self {
-            EventKind::Started { .. } => 0,
-            EventKind::PageFetched { .. } => 1,
-            EventKind::Redirected { .. } => 2,
-            EventKind::Retry { .. } => 3,
-            EventKind::RateLimitWait { .. } => 4,
-            EventKind::Paced { .. } => 5,
-            EventKind::ConcurrencyLowered { .. } => 6,
-            EventKind::PageFailed { .. } => 7,
-            EventKind::Warning { .. } => 8,
-            EventKind::Refetch { .. } => 9,
-            EventKind::WalkEnded { .. } => 10,
-            EventKind::Finished { .. } => 11,
-            EventKind::Progress(_) => 12,
-        };
-        EventKind::KINDS[at].0
-    }
-}
+event_kinds!(EventKind {
+    Started => "started", "Run started";
+    PageFetched => "page_fetched", "Page fetched";
+    Redirected => "redirected", "Redirect followed";
+    Retry => "retry", "Retry after backoff";
+    RateLimitWait => "rate_limit_wait", "Rate-limit wait";
+    Paced => "paced", "Paced by the API's budget";
+    ConcurrencyLowered => "concurrency_lowered", "Concurrency lowered";
+    PageFailed => "page_failed", "Page failed";
+    Warning => "warning", "Warning";
+    Refetch => "refetch", "Pages fetched again";
+    WalkEnded => "walk_ended", "Walk ended";
+    Finished => "finished", "Run finished";
+    Progress => "progress", "Progress";
+});
 
 /// A fetch run's event.
 pub type FetchEvent = RunEvent<EventKind>;
@@ -324,11 +301,7 @@ mod tests {
             },
             EventKind::Progress(Progress::default()),
         ];
-        let names: Vec<&str> = each.iter().map(EventKind::name).collect();
-        assert_eq!(names, EventKind::KINDS.map(|(name, _)| name));
-        for kind in &each {
-            assert_eq!(serde_json::to_value(kind).unwrap()["kind"], kind.name());
-        }
+        crate::common::testing::assert_kinds_named(&each, &EventKind::KINDS, EventKind::name);
     }
 
     #[test]

@@ -21,6 +21,8 @@ use futures::future::LocalBoxFuture;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::common::errors::error_codes;
+
 /// A page body kept on the device, and when it was stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredPage {
@@ -41,20 +43,13 @@ pub enum StoreError {
     Unavailable(String),
 }
 
-impl StoreError {
-    /// Every code a store error has.
-    pub(crate) const CODES: [&'static str; 2] = ["store_full", "store_unavailable"];
-
-    /// The code for programs: `store_full` when the site's storage is
-    /// full, `store_unavailable` otherwise.
+error_codes!(
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
-    pub(crate) fn code(&self) -> &'static str {
-        match self {
-            StoreError::Quota(_) => StoreError::CODES[0],
-            StoreError::Unavailable(_) => StoreError::CODES[1],
-        }
+    pub(crate) StoreError {
+        Quota => "store_full",
+        Unavailable => "store_unavailable",
     }
-}
+);
 
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -13,6 +13,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use crate::common::errors::error_codes;
 use crate::common::json_path::at_path;
 use crate::common::wire::{Wire, WireError, WireReader, Writer};
 use crate::source::mapping::Field;
@@ -379,41 +380,22 @@ impl fmt::Display for IngestError {
 
 impl std::error::Error for IngestError {}
 
+error_codes!(pub IngestError {
+    Empty => "empty_file",
+    Utf16 => "utf16",
+    NotUtf8 => "not_utf8",
+    InvalidJson => "invalid_json",
+    UnterminatedQuote => "csv_unterminated_quote",
+    NotJson => "not_json",
+    NoIdColumn => "no_id_column",
+    NoRecords => "no_records",
+    NotText => "not_text",
+    ValueTooLarge => "value_too_large",
+    RowTooLarge => "csv_row_too_large",
+    WrongShape => "wrong_shape",
+});
+
 impl IngestError {
-    /// Every code an ingest error has.
-    pub(crate) const CODES: [&'static str; 12] = [
-        "empty_file",
-        "utf16",
-        "not_utf8",
-        "invalid_json",
-        "csv_unterminated_quote",
-        "not_json",
-        "no_id_column",
-        "no_records",
-        "not_text",
-        "value_too_large",
-        "csv_row_too_large",
-        "wrong_shape",
-    ];
-
-    /// The kind of error, for programs: one of [`IngestError::CODES`].
-    pub fn code(&self) -> &'static str {
-        match self {
-            IngestError::Empty => "empty_file",
-            IngestError::Utf16 => "utf16",
-            IngestError::NotUtf8 { .. } => "not_utf8",
-            IngestError::InvalidJson { .. } => "invalid_json",
-            IngestError::UnterminatedQuote { .. } => "csv_unterminated_quote",
-            IngestError::NotJson { .. } => "not_json",
-            IngestError::NoIdColumn { .. } => "no_id_column",
-            IngestError::NoRecords { .. } => "no_records",
-            IngestError::NotText { .. } => "not_text",
-            IngestError::ValueTooLarge { .. } => "value_too_large",
-            IngestError::RowTooLarge { .. } => "csv_row_too_large",
-            IngestError::WrongShape { .. } => "wrong_shape",
-        }
-    }
-
     /// Line and column of the error in the file, when it has one.
     // Used by the page (`web`, wasm32 only) and by tests.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -599,74 +581,6 @@ pub(crate) fn json_kind_of(first: u8) -> &'static str {
 mod tests {
     use super::*;
     use crate::source::mapping::MappingSpec;
-
-    /// One error of each kind; the match makes a new kind stop the build here.
-    fn one_of_each() -> Vec<IngestError> {
-        let each = vec![
-            IngestError::Empty,
-            IngestError::Utf16,
-            IngestError::NotUtf8 { line: 1, column: 1 },
-            IngestError::InvalidJson {
-                line: 1,
-                column: 1,
-                message: String::new(),
-            },
-            IngestError::UnterminatedQuote { row: 2 },
-            IngestError::NotJson {
-                extension: ".json".into(),
-                line: 1,
-                column: 1,
-                found: String::new(),
-            },
-            IngestError::NoIdColumn {
-                columns: Vec::new(),
-                not_json: None,
-            },
-            IngestError::ValueTooLarge {
-                line: 1,
-                column: 1,
-                limit: 1,
-            },
-            IngestError::RowTooLarge { row: 2, limit: 1 },
-            IngestError::NoRecords {
-                format: InputFormat::Csv,
-            },
-            IngestError::NotText {
-                looks_like: BinaryKind::Pdf,
-            },
-            IngestError::WrongShape {
-                at: String::new(),
-                expected: "",
-                found: "",
-            },
-        ];
-        for error in &each {
-            match error {
-                IngestError::Empty
-                | IngestError::Utf16
-                | IngestError::NotUtf8 { .. }
-                | IngestError::InvalidJson { .. }
-                | IngestError::UnterminatedQuote { .. }
-                | IngestError::NotJson { .. }
-                | IngestError::NotText { .. }
-                | IngestError::NoIdColumn { .. }
-                | IngestError::ValueTooLarge { .. }
-                | IngestError::RowTooLarge { .. }
-                | IngestError::NoRecords { .. }
-                | IngestError::WrongShape { .. } => {}
-            }
-        }
-        each
-    }
-
-    #[test]
-    fn codes_lists_the_code_of_every_error() {
-        let mut given: Vec<&str> = one_of_each().iter().map(IngestError::code).collect();
-        let mut listed = IngestError::CODES.to_vec();
-        given.sort_unstable();
-        listed.sort_unstable();
-        assert_eq!(given, listed);
-    }
 
     #[test]
     fn api_pages_must_be_envelopes() {

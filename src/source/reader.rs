@@ -407,6 +407,18 @@ struct Held {
     line: usize,
 }
 
+/// Where the engine hands each item it reads.
+type ItemSink<'s> = dyn FnMut(&SourceItem<'_>) + 's;
+
+/// The piece of input the engine is reading: its text, the offset of its
+/// first byte in the file, and whether the input ends with it.
+#[derive(Debug, Clone, Copy)]
+struct Piece<'b> {
+    buf: &'b str,
+    base: usize,
+    at_end: bool,
+}
+
 /// The reading state that carries over from chunk to chunk. Offsets are
 /// absolute byte offsets in the file.
 #[derive(Debug)]
@@ -556,15 +568,16 @@ impl Engine {
 
     /// Reads `buf` (which starts at offset `base`) as far as it can and
     /// returns how many bytes are finished with. `at_end`: no more input follows.
-    fn run<'b>(
+    fn run(
         &mut self,
-        buf: &'b str,
+        buf: &str,
         base: usize,
         at_end: bool,
-        sink: &mut dyn FnMut(&SourceItem<'_>),
+        sink: &mut ItemSink<'_>,
     ) -> Result<usize, IngestError> {
+        let piece = Piece { buf, base, at_end };
         let consumed = self
-            .read(buf, base, at_end, sink)
+            .read(piece, sink)
             .map_err(|error| self.named_layout_error(error))?;
         // What is finished with is dropped by the caller: count its lines now.
         let (base, to) = (base as u64, (base + consumed) as u64);
@@ -572,13 +585,8 @@ impl Engine {
         Ok(consumed)
     }
 
-    fn read<'b>(
-        &mut self,
-        buf: &'b str,
-        base: usize,
-        at_end: bool,
-        sink: &mut dyn FnMut(&SourceItem<'_>),
-    ) -> Result<usize, IngestError> {
+    fn read(&mut self, piece: Piece<'_>, sink: &mut ItemSink<'_>) -> Result<usize, IngestError> {
+        let Piece { buf, base, at_end } = piece;
         self.retry_at = 0;
         let bytes = buf.as_bytes();
         // A value held back from an earlier buffer is not read again.
@@ -591,7 +599,7 @@ impl Engine {
             }
             pos = skip_space(bytes, pos);
             if pos == bytes.len() {
-                return self.end_of_buffer(buf, base, at_end, sink);
+                return self.end_of_buffer(piece, sink);
             }
             match self.layout {
                 Layout::Start if base + pos == 0 && buf.starts_with('\u{feff}') => {
@@ -660,7 +668,7 @@ impl Engine {
                     Step::TrailingComma => {
                         return Err(self.invalid(bytes, base, base + pos, "trailing comma"))
                     }
-                    Step::Element => match self.next_value(buf, base, pos, at_end)? {
+                    Step::Element => match self.next_value(piece, pos)? {
                         None => return Ok(self.wait(bytes.len(), pos)),
                         Some((value, end)) => {
                             self.array_element(value, &buf[pos..end], sink)?;
@@ -677,7 +685,7 @@ impl Engine {
                         // A second value: the held one is a line of NDJSON.
                         self.release(held, buf, base, false, sink)?;
                     }
-                    match self.next_value(buf, base, pos, at_end)? {
+                    match self.next_value(piece, pos)? {
                         None => return Ok(self.wait(bytes.len(), pos)),
                         Some((value, end)) => {
                             if self.values == 1 {
@@ -721,13 +729,12 @@ impl Engine {
         }
     }
 
-    fn end_of_buffer<'b>(
+    fn end_of_buffer(
         &mut self,
-        buf: &'b str,
-        base: usize,
-        at_end: bool,
-        sink: &mut dyn FnMut(&SourceItem<'_>),
+        piece: Piece<'_>,
+        sink: &mut ItemSink<'_>,
     ) -> Result<usize, IngestError> {
+        let Piece { buf, base, at_end } = piece;
         let bytes = buf.as_bytes();
         if !at_end {
             let (base, to) = (base as u64, (base + bytes.len()) as u64);
@@ -754,16 +761,21 @@ impl Engine {
 
     /// Hands on the first top-level value, now that it is known whether it
     /// is the only one.
-    fn release<'b>(
+    fn release(
         &mut self,
         held: Held,
-        buf: &'b str,
+        buf: &str,
         base: usize,
         only: bool,
-        sink: &mut dyn FnMut(&SourceItem<'_>),
+        sink: &mut ItemSink<'_>,
     ) -> Result<(), IngestError> {
         let (start, end) = (held.start - base, held.end - base);
-        let Some((value, _)) = self.read_value(buf, base, start, true)? else {
+        let whole = Piece {
+            buf,
+            base,
+            at_end: true,
+        };
+        let Some((value, _)) = self.read_value(whole, start)? else {
             unreachable!("a held value was read completely before");
         };
         let raw = &buf[start..end];
@@ -804,14 +816,9 @@ impl Engine {
     /// Reads the next top-level value (an array's element or a line's
     /// value) at `pos`, within the size limit, and counts it; `None` while
     /// it is unfinished (already too large is an error).
-    fn next_value<'b>(
-        &mut self,
-        buf: &'b str,
-        base: usize,
-        pos: usize,
-        at_end: bool,
-    ) -> Result<Read<'b>, IngestError> {
-        let read = self.read_value(buf, base, pos, at_end)?;
+    fn next_value<'b>(&mut self, piece: Piece<'b>, pos: usize) -> Result<Read<'b>, IngestError> {
+        let read = self.read_value(piece, pos)?;
+        let Piece { buf, base, .. } = piece;
         let len = match &read {
             None => buf.len() - pos,
             Some((_, end)) => end - pos,
@@ -824,13 +831,8 @@ impl Engine {
     }
 
     /// Reads the JSON value that starts at `pos` (not white space).
-    fn read_value<'b>(
-        &mut self,
-        buf: &'b str,
-        base: usize,
-        pos: usize,
-        at_end: bool,
-    ) -> Result<Read<'b>, IngestError> {
+    fn read_value<'b>(&mut self, piece: Piece<'b>, pos: usize) -> Result<Read<'b>, IngestError> {
+        let Piece { buf, base, at_end } = piece;
         let bytes = buf.as_bytes();
         let rest = &buf[pos..];
         if bytes[pos] == b'{' {
@@ -878,7 +880,7 @@ impl Engine {
         &mut self,
         value: Value<'b>,
         raw: &'b str,
-        sink: &mut dyn FnMut(&SourceItem<'_>),
+        sink: &mut ItemSink<'_>,
     ) -> Result<(), IngestError> {
         let as_record = Position {
             record: Some(self.values),
@@ -899,7 +901,7 @@ impl Engine {
         raw: &'b str,
         as_record: Position,
         as_envelope: Position,
-        sink: &mut dyn FnMut(&SourceItem<'_>),
+        sink: &mut ItemSink<'_>,
     ) -> Result<(), IngestError> {
         let parsed = match value {
             Value::Object(object) => match object.data {

@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 
 mod scan;
 
+use crate::common::de::deserialize_from_map;
 use crate::common::field::{FieldValue, RawField};
 use crate::source::mapping::{Field, FieldSet, Mapping, MappingSpec};
 
@@ -339,25 +340,13 @@ pub(crate) fn key_paths(object: &str) -> Vec<String> {
 /// An object's keys and raw values in document order.
 struct OrderedKeys<'a>(Vec<(String, &'a RawValue)>);
 
-impl<'de> de::Deserialize<'de> for OrderedKeys<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Pairs;
-        impl<'de> Visitor<'de> for Pairs {
-            type Value = OrderedKeys<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut pairs = Vec::new();
-                while let Some((key, value)) = map.next_entry::<String, &'de RawValue>()? {
-                    pairs.push((key, value));
-                }
-                Ok(OrderedKeys(pairs))
-            }
-        }
-        deserializer.deserialize_map(Pairs)
+deserialize_from_map!(<'de> OrderedKeys, "a JSON object", |map| {
+    let mut pairs = Vec::new();
+    while let Some((key, value)) = map.next_entry::<String, &'de RawValue>()? {
+        pairs.push((key, value));
     }
-}
+    Ok(OrderedKeys(pairs))
+});
 
 /// The mapping of a run as it is decided: from the user's overrides and,
 /// for JSON, the keys of the first record (a CSV header decides it at once,

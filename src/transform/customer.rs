@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use crate::common::field::excerpt;
 use crate::common::interner::Interner;
 use crate::common::interner::Span;
-use crate::common::wire::{Wire, WireError, WireReader, Writer};
+use crate::common::wire::{wire_fields, Wire, WireError, WireReader, Writer};
 use crate::schema::{
     AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, LineField, MarketSegment,
 };
@@ -638,21 +638,11 @@ pub(crate) fn assess(
     })
 }
 
-impl Wire for Assessment {
-    fn put(&self, out: &mut Writer) {
-        out.uint(self.seed);
-        self.as_of.put(out);
-        out.bool(self.simulate);
-    }
-
-    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
-        Ok(Assessment {
-            seed: from.uint()?,
-            as_of: NaiveDate::take(from)?,
-            simulate: from.bool()?,
-        })
-    }
-}
+wire_fields!(Assessment {
+    seed,
+    as_of,
+    simulate
+});
 
 /// A customer's five labels in two bytes (each label's code fits in 3
 /// bits), its bits of the line as numbers.

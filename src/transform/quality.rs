@@ -435,54 +435,37 @@ impl Wire for QualityIssue {
         // Its place in the contract (`Field::ALL`), as `take` reads it.
         let place = Field::ALL.iter().position(|field| *field == self.field);
         out.u8(place.unwrap_or(0) as u8);
+        // The problem's tag, as `take` reads it, then what it carries.
+        let tag = match self.problem {
+            Problem::Missing => 0,
+            Problem::Null => 1,
+            Problem::Empty => 2,
+            Problem::ExpectedString(_) => 3,
+            Problem::ExpectedDateString(_) => 4,
+            Problem::ExpectedNumber(_) => 5,
+            Problem::InvalidAddress(_) => 6,
+            Problem::NotHttpUrl(_) => 7,
+            Problem::InvalidDate(_) => 8,
+            Problem::AfterAsOf(_) => 9,
+            Problem::OutOfRange(Number::Unsigned(_)) => 10,
+            Problem::OutOfRange(Number::Signed(_)) => 11,
+            Problem::OutOfRange(Number::Float(_)) => 12,
+            Problem::OutOfRange(Number::Text(_)) => 13,
+        };
+        out.u8(tag);
         match self.problem {
-            Problem::Missing => out.u8(0),
-            Problem::Null => out.u8(1),
-            Problem::Empty => out.u8(2),
-            Problem::ExpectedString(kind) => {
-                out.u8(3);
-                put_kind(kind, out);
-            }
-            Problem::ExpectedDateString(kind) => {
-                out.u8(4);
-                put_kind(kind, out);
-            }
-            Problem::ExpectedNumber(kind) => {
-                out.u8(5);
-                put_kind(kind, out);
-            }
-            Problem::InvalidAddress(span) => {
-                out.u8(6);
-                put_span(span, out);
-            }
-            Problem::NotHttpUrl(span) => {
-                out.u8(7);
-                put_span(span, out);
-            }
-            Problem::InvalidDate(span) => {
-                out.u8(8);
-                put_span(span, out);
-            }
-            Problem::AfterAsOf(span) => {
-                out.u8(9);
-                put_span(span, out);
-            }
-            Problem::OutOfRange(Number::Unsigned(n)) => {
-                out.u8(10);
-                out.uint(n);
-            }
-            Problem::OutOfRange(Number::Signed(n)) => {
-                out.u8(11);
-                out.int(n);
-            }
-            Problem::OutOfRange(Number::Float(n)) => {
-                out.u8(12);
-                out.f64(n);
-            }
-            Problem::OutOfRange(Number::Text(span)) => {
-                out.u8(13);
-                put_span(span, out);
-            }
+            Problem::Missing | Problem::Null | Problem::Empty => {}
+            Problem::ExpectedString(kind)
+            | Problem::ExpectedDateString(kind)
+            | Problem::ExpectedNumber(kind) => put_kind(kind, out),
+            Problem::InvalidAddress(span)
+            | Problem::NotHttpUrl(span)
+            | Problem::InvalidDate(span)
+            | Problem::AfterAsOf(span)
+            | Problem::OutOfRange(Number::Text(span)) => put_span(span, out),
+            Problem::OutOfRange(Number::Unsigned(n)) => out.uint(n),
+            Problem::OutOfRange(Number::Signed(n)) => out.int(n),
+            Problem::OutOfRange(Number::Float(n)) => out.f64(n),
         }
     }
 
@@ -527,6 +510,37 @@ mod tests {
             let problem = problem.map_text(|()| quoted.as_str());
             ShownProblem { problem, as_of }.to_string()
         })
+    }
+
+    #[test]
+    fn every_problem_crosses_as_bytes_and_back() {
+        let span = Span { start: 3, len: 7 };
+        let problems = [
+            Problem::Missing,
+            Problem::Null,
+            Problem::Empty,
+            Problem::ExpectedString("a number"),
+            Problem::ExpectedDateString("an object"),
+            Problem::ExpectedNumber("null"),
+            Problem::InvalidAddress(span),
+            Problem::NotHttpUrl(span),
+            Problem::InvalidDate(span),
+            Problem::AfterAsOf(span),
+            Problem::OutOfRange(Number::Unsigned(101)),
+            Problem::OutOfRange(Number::Signed(-1)),
+            Problem::OutOfRange(Number::Float(100.5)),
+            Problem::OutOfRange(Number::Text(span)),
+        ];
+        for (tag, problem) in problems.into_iter().enumerate() {
+            let issue = QualityIssue {
+                field: Field::Email,
+                problem,
+            };
+            let mut out = Writer::default();
+            issue.put(&mut out);
+            assert_eq!(out.into_bytes()[1], tag as u8, "{problem:?}");
+            assert_eq!(crate::common::wire::round_trip(&issue), Ok(issue));
+        }
     }
 
     #[test]

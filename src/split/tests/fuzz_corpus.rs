@@ -8,38 +8,7 @@
 //! cut here too.
 
 use super::*;
-
-/// How the `chunked` fuzz target reads the high four bits of its first
-/// byte: the CSV separator (found, `,`, `;`, tab, `|`), and from 8 up a
-/// field mapping with a column, a dotted path and a field left out.
-fn chunked_options(choice: u8) -> ReadOptions {
-    let separator =
-        [None, Some(b','), Some(b';'), Some(b'\t'), Some(b'|')][usize::from(choice % 5)];
-    let mapping = if choice >= 8 {
-        MappingSpec::parse("id:Customer ID,email:contact.email,avatar:").unwrap()
-    } else {
-        MappingSpec::none()
-    };
-    ReadOptions {
-        mapping,
-        separator,
-        ..ReadOptions::default()
-    }
-}
-
-/// A `chunked` target input (`.bin`): its options, its cut points and the
-/// file; `None` when it is too short to hold its cuts (the target skips it).
-fn chunked_input(data: &[u8]) -> Option<(ReadOptions, Vec<usize>, &[u8])> {
-    let (&first, rest) = data.split_first()?;
-    let count = usize::from(first & 0x0F);
-    let (cut_bytes, file) = rest.split_at_checked(count * 2)?;
-    let mut cuts: Vec<usize> = cut_bytes
-        .chunks(2)
-        .map(|pair| usize::from(u16::from_le_bytes([pair[0], pair[1]])) % (file.len() + 1))
-        .collect();
-    cuts.sort_unstable();
-    Some((chunked_options(first >> 4), cuts, file))
-}
+use crate::source::fuzzing::chunked_input;
 
 /// One way to read a corpus file.
 struct Case {
