@@ -101,6 +101,27 @@ fn read(split: &SplitUpload, input: &[u8], index: usize) -> PartSession {
     session
 }
 
+/// Reads part 0 in this worker as the page's worker does: straight into
+/// the merge, in chunks.
+fn read_first(split: &mut SplitUpload, input: &[u8]) {
+    let bounds = split.bounds(0).unwrap();
+    split.start_first().unwrap();
+    for chunk in input[bounds[0] as usize..bounds[1] as usize].chunks(4096) {
+        split.push_first(chunk).unwrap();
+    }
+    split.finish_first().unwrap();
+}
+
+/// The merged report (with `metadata.source.workers` set to 1) and the
+/// number of workers it named.
+fn merged(split: &mut SplitUpload) -> (String, u64) {
+    let output = split
+        .finish(STAMP)
+        .unwrap()
+        .expect("the parts make up the file");
+    one_worker(&output)
+}
+
 /// A report's JSON with `metadata.source.workers` set to 1.
 fn one_worker(output: &RunOutput) -> (String, u64) {
     let text = String::from_utf8(output.report()).unwrap();
@@ -125,18 +146,14 @@ fn parts_read_apart_and_merged_give_the_one_piece_report() {
     let events = Events::new();
     let mut split = planned(&input, "c.ndjson", 3, &events);
     assert_eq!(split.plan(), 3);
-    // The others' parts come back as bytes, in any order; this worker's
-    // own part is handed over as its session.
+    // The others' parts come back as bytes, in any order; this worker
+    // reads its own part straight into the merge.
     for index in [2, 1] {
         let bytes = read(&split, &input, index).finish().unwrap();
         split.add_part(index, bytes).unwrap();
     }
-    split.add_own(0, read(&split, &input, 0)).unwrap();
-    let output = split
-        .finish(STAMP)
-        .unwrap()
-        .expect("the parts make up the file");
-    let (merged, workers) = one_worker(&output);
+    read_first(&mut split, &input);
+    let (merged, workers) = merged(&mut split);
     assert_eq!(workers, 3);
     assert!(merged == whole, "the same report but for the workers");
     assert_eq!(
@@ -175,11 +192,7 @@ fn part_0_read_straight_into_the_merge_gives_the_one_piece_report() {
         split.push_first(chunk).unwrap();
     }
     split.finish_first().unwrap();
-    let output = split
-        .finish(STAMP)
-        .unwrap()
-        .expect("the parts make up the file");
-    let (merged, workers) = one_worker(&output);
+    let (merged, workers) = merged(&mut split);
     assert_eq!(workers, 3);
     assert!(merged == whole, "the same report but for the workers");
     assert_eq!(events.seen.borrow()[1]["records"], 6000);
@@ -218,7 +231,7 @@ fn parts_that_do_not_make_up_the_file_are_refused() {
     let events = Events::new();
     let mut split = planned(&input, "c.ndjson", 2, &events);
     assert_eq!(split.plan(), 2);
-    split.add_own(0, read(&split, &input, 0)).unwrap();
+    read_first(&mut split, &input);
     // Bytes that are not a part: refused when merged, then no report.
     split.add_part(1, b"not a part".to_vec()).unwrap();
     assert!(split.finish(STAMP).unwrap().is_none());

@@ -10,7 +10,7 @@ use crate::common::clock::{millis_since, Clock};
 use crate::common::dates::parse_timestamp;
 use crate::settings::RunSettings;
 use crate::source::reader::ReadOptions;
-use crate::split::{FirstPart, Merger, PartJob, PartOutput, PartReader, Plan, Planner};
+use crate::split::{FirstPart, Merger, PartJob, PartReader, Plan, Planner};
 use crate::stream::UploadEventKind;
 
 use super::errors::CodedError;
@@ -62,12 +62,8 @@ impl PartSession {
     /// # Errors
     /// As [`PartSession::push`].
     pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
-        Ok(self.output()?.to_bytes())
-    }
-
-    fn output(&mut self) -> Result<PartOutput, JsValue> {
         let reader = self.reader.take().ok_or_else(finished)?;
-        Ok(reader.finish().map_err(CodedError::from)?)
+        Ok(reader.finish().map_err(CodedError::from)?.to_bytes())
     }
 }
 
@@ -97,7 +93,7 @@ pub struct SplitUpload {
     plan: Option<Plan>,
     merger: Option<Merger>,
     /// Parts in before the parts before them.
-    waiting: Vec<Option<Arrived>>,
+    waiting: Vec<Option<Vec<u8>>>,
     /// The first part, being read here straight into the merge.
     first: Option<FirstPart>,
     /// A part could not be merged: the file is read in one piece.
@@ -227,7 +223,7 @@ impl SplitUpload {
     #[wasm_bindgen(js_name = addPart)]
     pub fn add_part(&mut self, index: usize, bytes: Vec<u8>) -> Result<(), JsValue> {
         self.planned(index)?;
-        self.waiting[index] = Some(Arrived::Bytes(bytes));
+        self.waiting[index] = Some(bytes);
         self.merge_ready();
         Ok(())
     }
@@ -238,31 +234,14 @@ impl SplitUpload {
             return;
         };
         while let Some(slot) = self.waiting.get_mut(merger.merged()) {
-            let Some(arrived) = slot.take() else {
+            let Some(bytes) = slot.take() else {
                 return;
             };
-            let merged = match arrived {
-                Arrived::Own(part) => merger.add(*part),
-                Arrived::Bytes(bytes) => merger.add_bytes(&bytes),
-            };
-            if merged.is_err() {
+            if merger.add_bytes(&bytes).is_err() {
                 self.refused = true;
                 return;
             }
         }
-    }
-
-    /// Takes part `index` as read in this worker (a [`PartSession`] not
-    /// finished yet).
-    ///
-    /// # Errors
-    /// As [`PartSession::push`], or `internal` when there is no such part.
-    #[wasm_bindgen(js_name = addOwn)]
-    pub fn add_own(&mut self, index: usize, mut session: PartSession) -> Result<(), JsValue> {
-        self.planned(index)?;
-        self.waiting[index] = Some(Arrived::Own(Box::new(session.output()?)));
-        self.merge_ready();
-        Ok(())
     }
 
     /// Starts reading part 0 here, straight into the merge (no copy of its
@@ -359,12 +338,4 @@ impl SplitUpload {
         ));
         Ok(Some(RunOutput::new(report)?))
     }
-}
-
-/// A part that came in before the parts before it were merged.
-enum Arrived {
-    /// Read in this worker.
-    Own(Box<PartOutput>),
-    /// Read in another, as bytes.
-    Bytes(Vec<u8>),
 }
