@@ -7,9 +7,8 @@
 //! separator: found, `,`, `;`, tab or `|`; from 8 up, a field mapping
 //! with a column, a dotted path and a field left out); each cut point is
 //! two bytes (a little-endian offset, taken modulo the rest's length); the
-//! rest is the file. The file is named `fuzz.json` when the options say
-//! nothing of CSV (no separator, no mapping), and `fuzz` otherwise, so
-//! that its content decides and CSV inputs reach the CSV reader.
+//! rest is the file, named by `chunked_file_name` (as JSON only when the
+//! options say nothing of CSV, so that CSV inputs reach the CSV reader).
 #![no_main]
 
 mod common;
@@ -17,8 +16,7 @@ mod common;
 use common::settings;
 use customer_pipeline::common::dates::parse_timestamp;
 use customer_pipeline::pipeline::process_upload_with;
-use customer_pipeline::source::fuzzing::chunked_input;
-use customer_pipeline::source::mapping::MappingSpec;
+use customer_pipeline::source::fuzzing::{chunked_file_name, chunked_input};
 use customer_pipeline::stream::UploadStream;
 use libfuzzer_sys::fuzz_target;
 
@@ -26,13 +24,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((options, mut cuts, file)) = chunked_input(data) else {
         return;
     };
-    // Options that say nothing of CSV (no separator, no mapping): named as
-    // JSON; otherwise named so that the content decides.
-    let name = if options.separator.is_none() && options.mapping == MappingSpec::none() {
-        "fuzz.json"
-    } else {
-        "fuzz"
-    };
+    let name = chunked_file_name(&options);
     cuts.push(file.len());
 
     let whole =

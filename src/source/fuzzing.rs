@@ -68,6 +68,17 @@ fn options(choice: u8) -> ReadOptions {
     }
 }
 
+/// The name the `chunked` target gives its file: `fuzz.json` when the
+/// options say nothing of CSV (no separator, no mapping), else `fuzz`, so
+/// that the content decides and CSV inputs reach the CSV reader.
+pub fn chunked_file_name(options: &ReadOptions) -> &'static str {
+    if options.separator.is_none() && options.mapping == MappingSpec::none() {
+        "fuzz.json"
+    } else {
+        "fuzz"
+    }
+}
+
 /// A `chunked` input: the first byte's low four bits say how many cut
 /// points follow (0-15), its high four bits choose the read options; each
 /// cut point is two bytes (a little-endian offset, taken modulo the file's
@@ -124,5 +135,14 @@ mod tests {
             "two cuts need four bytes"
         );
         assert!(chunked_input(&[]).is_none());
+    }
+
+    #[test]
+    fn a_chunked_file_is_named_as_json_only_when_its_options_say_nothing_of_csv() {
+        let name = |first: u8| chunked_file_name(&chunked_input(&[first]).unwrap().0);
+        assert_eq!(name(0x00), "fuzz.json");
+        assert_eq!(name(0x50), "fuzz.json", "5 % 5: the separator is found");
+        assert_eq!(name(0x20), "fuzz", "a separator");
+        assert_eq!(name(0xA0), "fuzz", "a mapping (10 % 5: no separator)");
     }
 }
