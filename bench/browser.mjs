@@ -41,6 +41,9 @@ const SIZES = sizesFrom(process.env.BENCH_SIZES ?? '10000,100000,1000000');
 const MEMORY_SIZES = sizesFrom(process.env.BENCH_MEMORY_SIZES ?? (SIZES.includes(1_000_000) ? '3000000' : ''))
   .filter((n) => !SIZES.includes(n));
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 5) || 5);
+// BENCH_ENGINES=new,old times only those (say, an A/B of two builds with
+// more runs); the default is every contender.
+const ENGINES = process.env.BENCH_ENGINES ? process.env.BENCH_ENGINES.split(',').map((s) => s.trim()) : null;
 // Each timed in a page of its own; the CSV rides along in the JSON array's.
 const FORMATS = ['json', 'ndjson'];
 const TABLE_ORDER = ['json', 'ndjson', 'csv'];
@@ -166,7 +169,8 @@ async function measureCase(browser, origin, size, format) {
   }
   const entry = { size, format, input_bytes: statSync(dataFile(size, format)).size, load_before: loadavg()[0] };
   const csvEntry = withCsv ? { size, format: 'csv', input_bytes: statSync(dataFile(size, 'csv')).size, load_before: entry.load_before } : null;
-  const engines = ['new', 'old', 'parse', 'stages', 'js', ...(format === 'json' ? ['duckdb'] : [])];
+  const engines = ['new', 'old', 'parse', 'stages', 'js', ...(format === 'json' ? ['duckdb'] : [])]
+    .filter((name) => !ENGINES || ENGINES.includes(name));
   console.log(`${n0(size)} ${format}${withCsv ? ' and csv' : ''}: timing ${engines.join(', ')} in one page…`);
   const timePage = async (group, check) => {
     const csv = withCsv && group.some((name) => CSV_ENGINES.includes(name));

@@ -8,6 +8,7 @@
 # records (the CSV against ours, natively and DuckDB only, timed in the JSON
 # array's page and rounds). The page's own module (www/pkg) is not needed.
 # BENCH_SIZES=10000,100000 limits the sizes; BENCH_RUNS sets the timed runs;
+# BENCH_ENGINES=new,old times only those contenders;
 # BENCH_MEMORY_SIZES the NDJSON sizes measured for memory only (default
 # 3000000 when 1M is measured); BENCH_BASELINE the old commit (beacde3).
 set -euo pipefail

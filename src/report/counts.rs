@@ -9,7 +9,7 @@
 use crate::common::wire::{Wire, WireError, WireReader, Writer};
 use crate::schema::{Choices, Kind, LineField, LINE};
 use crate::source::mapping::Field;
-use crate::transform::customer::{CustomerRef, Customers, LineValue, Renumbering};
+use crate::transform::customer::{CustomerRef, Customers, Renumbering};
 use crate::transform::quality::QualityBucket;
 
 const FIELDS: usize = LineField::ALL.len();
@@ -22,6 +22,12 @@ pub(crate) fn charted() -> impl Iterator<Item = (LineField, &'static Choices)> {
             Kind::Enum(choices) => Some((spec.field, choices)),
             _ => None,
         })
+}
+
+/// [`charted`]'s fields, listed once (the counting reads them per customer).
+fn charted_fields() -> &'static [LineField] {
+    static FIELDS: std::sync::OnceLock<Vec<LineField>> = std::sync::OnceLock::new();
+    FIELDS.get_or_init(|| charted().map(|(field, _)| field).collect())
 }
 
 /// Customers counted per what the summaries show.
@@ -78,6 +84,10 @@ impl Counts {
         self.count(customer, |n| *n = n.wrapping_sub(1));
     }
 
+    // Every customer passes here (twice when removed as a duplicate), so
+    // this reads the customer's codes and bits directly rather than through
+    // `value` and the schema's filters: measured with callgrind on 100k
+    // records, 284 instructions a customer before, ~1.4% of a run.
     fn count(&mut self, customer: CustomerRef<'_>, step: impl Fn(&mut usize)) {
         let bucket = match QualityBucket::of(customer.data_quality_score) {
             QualityBucket::High => 0,
@@ -88,27 +98,24 @@ impl Counts {
         for issue in customer.quality_issues() {
             step(&mut self.issues[issue.field() as usize]);
         }
-        for ((field, _), counts) in charted().zip(&mut self.labels) {
-            if let LineValue::Label { code, .. } = customer.value(field) {
-                if let Some(n) = counts.get_mut(usize::from(code)) {
-                    step(n);
-                }
+        for (&field, counts) in charted_fields().iter().zip(&mut self.labels) {
+            if let Some(n) = customer
+                .label_code(field)
+                .and_then(|code| counts.get_mut(usize::from(code)))
+            {
+                step(n);
             }
         }
-        if let LineValue::Text { index, .. } = customer.value(LineField::EmailDomain) {
-            let domain = index as usize;
-            if domain >= self.domains.len() {
-                self.domains.resize(domain + 1, 0);
-            }
-            step(&mut self.domains[domain]);
+        let domain = customer.domain_index() as usize;
+        if domain >= self.domains.len() {
+            self.domains.resize(domain + 1, 0);
         }
-        for field in LineField::ALL {
-            if customer.drawn.contains(field) {
-                step(&mut self.drawn[field as usize]);
-            }
-            if customer.derived.contains(field) {
-                step(&mut self.derived[field as usize]);
-            }
+        step(&mut self.domains[domain]);
+        for field in customer.drawn.indices() {
+            step(&mut self.drawn[field]);
+        }
+        for field in customer.derived.indices() {
+            step(&mut self.derived[field]);
         }
     }
 

@@ -51,8 +51,21 @@ impl LineBits {
     }
 
     /// Whether `field` is in the set.
-    pub(crate) fn contains(self, field: LineField) -> bool {
+    #[cfg(test)]
+    fn contains(self, field: LineField) -> bool {
         self.0 & (1 << field as u16) != 0
+    }
+
+    /// The fields in the set, as `field as usize`, in the line's order.
+    pub(crate) fn indices(self) -> impl Iterator<Item = usize> {
+        let mut bits = self.0;
+        std::iter::from_fn(move || {
+            (bits != 0).then(|| {
+                let at = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                at
+            })
+        })
     }
 }
 
@@ -421,6 +434,20 @@ impl<'c> CustomerRef<'c> {
         self.customers.domain_of(self.customer)
     }
 
+    /// The number of its email domain in its [`Customers`]' domains.
+    pub(crate) fn domain_index(&self) -> u32 {
+        self.customer.domain
+    }
+
+    /// The code of its value of `field` when `field` is an enumeration.
+    #[inline]
+    pub(crate) fn label_code(&self, field: LineField) -> Option<u8> {
+        match self.value(field) {
+            LineValue::Label { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
     /// The value of one field of its line: the one place that says which
     /// of a customer's values each field of the schema holds.
     #[inline(always)]
@@ -783,6 +810,34 @@ mod tests {
         },
         simulate: true,
     };
+
+    #[test]
+    fn line_bits_list_the_fields_they_hold_and_no_other() {
+        let mut bits = LineBits::default();
+        assert_eq!(bits.indices().count(), 0);
+        for field in [
+            LineField::CustomerTier,
+            LineField::CustomerId,
+            LineField::QualityIssues,
+        ] {
+            bits.insert(field);
+        }
+        let listed: Vec<usize> = bits.indices().collect();
+        let held: Vec<usize> = LineField::ALL
+            .into_iter()
+            .filter(|&field| bits.contains(field))
+            .map(|field| field as usize)
+            .collect();
+        assert_eq!(listed, held);
+        assert_eq!(
+            listed,
+            [
+                LineField::CustomerId as usize,
+                LineField::CustomerTier as usize,
+                LineField::QualityIssues as usize
+            ]
+        );
+    }
 
     /// Assesses one record into a fresh store; the customer is its only row.
     fn assess_json(json: &str) -> Result<Customers, String> {
