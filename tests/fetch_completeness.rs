@@ -7,9 +7,9 @@
 
 mod support;
 
-use customer_pipeline::fetch::events::{EventKind, WarningCode};
+use customer_pipeline::fetch::events::EventKind;
 use customer_pipeline::fetch::fetcher::FetchOutcome;
-use customer_pipeline::provenance::{FailureCode, WalkEnd, WalkEnding, Warning};
+use customer_pipeline::provenance::{FailureCode, WalkEnd, WalkEnding, Warning, WarningCode};
 use support::{config, customer_lines, source_report_lines, Harness, Move, ScriptedApi, Step};
 
 /// Records 1..=n with a second record for some ids: `(after, id)` puts a

@@ -6,13 +6,12 @@
 
 mod support;
 
-use customer_pipeline::fetch::events::{
-    EventKind, FetchEvent, PaceReason, RateSource, WarningCode,
-};
+use customer_pipeline::fetch::budget::RateSource;
+use customer_pipeline::fetch::events::{EventKind, FetchEvent, PaceReason};
 use customer_pipeline::fetch::fetcher::{FetchConfig, FetchOutcome};
 use customer_pipeline::fetch::kinds::{ApiShape, Auth, Pagination, Preset};
 use customer_pipeline::fetch::services::{PageRequest, ResponseFuture, Transport, TransportError};
-use customer_pipeline::provenance::{FailureCode, WalkEnd};
+use customer_pipeline::provenance::{FailureCode, WalkEnd, WarningCode};
 use support::shaped::{run_shaped, Paging, ShapedApi};
 use support::{failed_pages, FakeStore, StoreOp};
 
@@ -647,7 +646,7 @@ struct BudgetApi<'a> {
 
 impl Transport for BudgetApi<'_> {
     fn get(&self, request: &PageRequest) -> ResponseFuture {
-        use customer_pipeline::fetch::services::Clock;
+        use customer_pipeline::common::clock::Clock;
         use futures::FutureExt;
         let (allowed, mut rate) = self.budget.admit(self.time.now());
         if self.silent.get() > 0 {

@@ -4,8 +4,9 @@
 
 mod support;
 
-use customer_pipeline::fetch::events::{EventKind, Level};
-use customer_pipeline::fetch::services::Clock;
+use customer_pipeline::common::clock::Clock;
+use customer_pipeline::common::events::Level;
+use customer_pipeline::fetch::events::EventKind;
 use customer_pipeline::provenance::{FailureCode, Truncation, Warning, WarningCode};
 use support::{config, secs, Harness, ScriptedApi, Step};
 

@@ -8,10 +8,11 @@ mod support;
 use std::rc::Rc;
 use std::time::Duration;
 
-use customer_pipeline::fetch::events::{EventKind, FetchEvent, Level, PageSource, WarningCode};
+use customer_pipeline::common::events::Level;
+use customer_pipeline::fetch::events::{EventKind, FetchEvent, PageSource};
 use customer_pipeline::fetch::fetcher::{FetchConfig, FetchOutcome};
 use customer_pipeline::fetch::store::{StoreError, StoredPage};
-use customer_pipeline::provenance::FailureCode;
+use customer_pipeline::provenance::{FailureCode, WarningCode};
 use support::{config, FakeStore, Harness, ScriptedApi, Step, StoreOp};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);

@@ -308,11 +308,11 @@ fn page_report(url: &str) -> Vec<u8> {
     use std::cell::RefCell;
     use std::time::Duration;
 
+    use customer_pipeline::common::clock::Clock;
     use customer_pipeline::fetch::fetcher::{fetch_all, Services};
     use customer_pipeline::fetch::pages::PageCache;
     use customer_pipeline::fetch::services::{
-        CancelToken, Clock, HttpResponse, PageRequest, ResponseFuture, Timer, Transport,
-        TransportError,
+        CancelToken, HttpResponse, PageRequest, ResponseFuture, Timer, Transport, TransportError,
     };
     use customer_pipeline::pipeline::process_fetched;
     use customer_pipeline::settings::{mapping_spec, FetchForm};

@@ -18,23 +18,22 @@ use super::classify::{classify, summarize_cached, Attempt, BodyShape, PageSummar
 use super::completeness::{
     count_mismatch, implied_pages, movement, walk_end, Movement, PageFacts, Stated,
 };
-use super::events::{
-    EventKind, FetchEvent, Level, PaceReason, PageSource, Progress, RetryCause, RunEnd, WarningCode,
-};
+use super::events::{EventKind, FetchEvent, PaceReason, PageSource, Progress, RetryCause, RunEnd};
 use super::kinds::{ApiShape, Auth, Pagination};
 use super::limiter::{KnownBudget, KnownWindow, Limiter, TokenBucket};
 use super::pages::PageCache;
 use super::policy::{parse_retry_after, RetryPolicy};
-use super::services::{CancelToken, Clock, PageRequest, Timer, Transport};
+use super::services::{CancelToken, PageRequest, Timer, Transport};
 use super::store::{is_fresh, stored_key_identity, PageStore, StoreError, StoredPage};
 use super::url::{redact, resolve, secret_values, without_param, without_query, Origin};
-use crate::common::clock::millis_since;
+use crate::common::clock::{millis_since, Clock};
 use crate::common::dates::{format_log_time, format_minute, format_timestamp};
+use crate::common::events::Level;
 use crate::common::hash::mix;
 use crate::common::words::plural;
 use crate::provenance::{
     ApiProvenance, FailureCode, FetchStats, PageFailure, RetryCounts, Truncation, WalkEnd,
-    WalkEnding, Warning,
+    WalkEnding, Warning, WarningCode,
 };
 
 /// Redirects followed in a row for one request, at most.

@@ -12,11 +12,12 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use customer_pipeline::common::clock::Clock;
 use customer_pipeline::fetch::events::{EventKind, FetchEvent};
 use customer_pipeline::fetch::fetcher::{fetch_all, FetchConfig, FetchOutcome, Services};
 use customer_pipeline::fetch::pages::PageCache;
 use customer_pipeline::fetch::services::{
-    CancelToken, Clock, HttpResponse, PageRequest, ResponseFuture, Timer, Transport, TransportError,
+    CancelToken, HttpResponse, PageRequest, ResponseFuture, Timer, Transport, TransportError,
 };
 use customer_pipeline::fetch::store::{PageStore, StoreError, StoreFuture, StoredPage};
 use customer_pipeline::pipeline::process_fetched;

@@ -161,7 +161,7 @@ impl ShapedApi {
 
     fn answer(&self, url: &str) -> HttpResponse {
         if let Some(budget) = &self.budget {
-            use customer_pipeline::fetch::services::Clock;
+            use customer_pipeline::common::clock::Clock;
             let (allowed, rate) = budget.admit(self.time.now());
             if !allowed {
                 return HttpResponse {
