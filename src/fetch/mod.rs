@@ -30,3 +30,7 @@ pub(crate) mod policy;
 pub mod services;
 pub mod store;
 pub(crate) mod url;
+
+// Native only: the fakes block on the run.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;

@@ -2,13 +2,10 @@
 //! but never written down, pages kept on the device are keyed without
 //! them, an answer too large fails its page at once, and a redirect that
 //! is no URL is not followed.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod support;
-
-use customer_pipeline::fetch::events::EventKind;
-use customer_pipeline::provenance::FailureCode;
-use support::{config, FakeStore, Harness, ScriptedApi, Step};
+use super::support::{config, FakeStore, Harness, ScriptedApi, Step};
+use crate::fetch::events::EventKind;
+use crate::provenance::FailureCode;
 
 #[test]
 fn secrets_in_the_url_are_sent_but_never_written_down() {

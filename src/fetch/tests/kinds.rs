@@ -2,18 +2,15 @@
 //! walk is complete, a lying one (a loop, a foreign next page, a wrong
 //! total, a dropped record, no end) is not, and says why. Auth kinds carry
 //! the key where they say and nowhere else.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod support;
-
-use customer_pipeline::fetch::budget::RateSource;
-use customer_pipeline::fetch::events::{EventKind, FetchEvent, PaceReason};
-use customer_pipeline::fetch::fetcher::{FetchConfig, FetchOutcome};
-use customer_pipeline::fetch::kinds::{ApiShape, Auth, Pagination, Preset};
-use customer_pipeline::fetch::services::{PageRequest, ResponseFuture, Transport, TransportError};
-use customer_pipeline::provenance::{FailureCode, WalkEnd, WarningCode};
-use support::shaped::{run_shaped, Paging, ShapedApi};
-use support::{failed_pages, FakeStore, StoreOp};
+use super::support::shaped::{run_shaped, Paging, ShapedApi};
+use super::support::{failed_pages, FakeStore, StoreOp};
+use crate::fetch::budget::RateSource;
+use crate::fetch::events::{EventKind, FetchEvent, PaceReason};
+use crate::fetch::fetcher::{FetchConfig, FetchOutcome};
+use crate::fetch::kinds::{ApiShape, Auth, Pagination, Preset};
+use crate::fetch::services::{PageRequest, ResponseFuture, Transport, TransportError};
+use crate::provenance::{FailureCode, WalkEnd, WarningCode};
 
 fn config(shape: ApiShape, per_page: Option<u32>) -> FetchConfig {
     FetchConfig {
@@ -406,14 +403,15 @@ fn hubspot_contact(id: usize) -> String {
 
 #[test]
 fn a_hubspot_walk_reads_nested_string_fields_into_the_contract() {
-    use customer_pipeline::settings::RunSettings;
+    use crate::settings::RunSettings;
     let mut api = ShapedApi::new(Paging::Cursor, 0, 10, "results");
     api.records = (1..=12).map(hubspot_contact).collect();
     let (outcome, _) = run_shaped(&api, &config(cursor(), Some(10)), None);
     assert!(outcome.is_complete());
     let settings =
         RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z").expect("valid settings");
-    let report = support::report_unmapped(&outcome, &settings, &support::FakeTime::default());
+    let report =
+        super::support::report_unmapped(&outcome, &settings, &super::support::FakeTime::default());
     let json: serde_json::Value = serde_json::from_slice(&report.to_json()).unwrap();
     let fields = &json["metadata"]["mapping"]["fields"];
     for (field, path) in Preset::Hubspot.mapping() {
@@ -437,7 +435,7 @@ fn a_hubspot_walk_reads_nested_string_fields_into_the_contract() {
 
 #[test]
 fn every_auth_kind_keeps_the_key_on_its_origin_across_redirects() {
-    use support::{config as reqres_config, Harness, ScriptedApi, Step};
+    use super::support::{config as reqres_config, Harness, ScriptedApi, Step};
     for auth in [
         Auth::Header("X-Shopify-Access-Token".into()),
         Auth::Bearer,
@@ -510,8 +508,8 @@ impl Transport for Unreachable {
 #[test]
 fn no_answer_from_another_origin_says_cors_and_names_the_command_line() {
     let run = |error: TransportError| {
-        let time = support::FakeTime::default();
-        support::fetch_on(
+        let time = super::support::FakeTime::default();
+        super::support::fetch_on(
             &Unreachable(error),
             &time,
             &config(cursor(), None),
@@ -635,8 +633,8 @@ fn a_429_without_retry_after_waits_for_the_announced_reset() {
 /// answering 429 without `Retry-After` past it; its answers take a few
 /// polls each, so requests overlap.
 struct BudgetApi<'a> {
-    time: &'a support::FakeTime,
-    budget: support::rated::ApiBudget,
+    time: &'a super::support::FakeTime,
+    budget: super::support::rated::ApiBudget,
     per_page: usize,
     total: usize,
     /// Answers still to come without their rate headers (the budget is
@@ -646,7 +644,7 @@ struct BudgetApi<'a> {
 
 impl Transport for BudgetApi<'_> {
     fn get(&self, request: &PageRequest) -> ResponseFuture {
-        use customer_pipeline::common::clock::Clock;
+        use crate::common::clock::Clock;
         use futures::FutureExt;
         let (allowed, mut rate) = self.budget.admit(self.time.now());
         if self.silent.get() > 0 {
@@ -664,7 +662,7 @@ impl Transport for BudgetApi<'_> {
         } else {
             let start = (page - 1) * self.per_page;
             let ids: Vec<String> = (start + 1..=(start + self.per_page).min(self.total))
-                .map(support::ScriptedApi::record)
+                .map(super::support::ScriptedApi::record)
                 .collect();
             let pages = self.total.div_ceil(self.per_page);
             (
@@ -677,10 +675,10 @@ impl Transport for BudgetApi<'_> {
                 .into_bytes(),
             )
         };
-        support::AfterPolls {
+        super::support::AfterPolls {
             // Answers of different lengths, so they come back out of order.
             polls: 2 + (page as u32 * 7) % 5,
-            value: Some(Ok(customer_pipeline::fetch::services::HttpResponse {
+            value: Some(Ok(crate::fetch::services::HttpResponse {
                 status,
                 retry_after: None,
                 location: None,
@@ -695,15 +693,15 @@ impl Transport for BudgetApi<'_> {
 
 /// What a run against a budget saw.
 struct BudgetRun {
-    outcome: customer_pipeline::fetch::fetcher::FetchOutcome,
+    outcome: crate::fetch::fetcher::FetchOutcome,
     /// 429s the API sent.
     refused: u64,
-    events: Vec<customer_pipeline::fetch::events::FetchEvent>,
+    events: Vec<crate::fetch::events::FetchEvent>,
 }
 
 /// `total` customers, 10 a page, at concurrency 4 from an API announcing
 /// a budget of `limit` in `family`'s headers.
-fn run_against(family: support::rated::Family, limit: u64, total: usize) -> BudgetRun {
+fn run_against(family: super::support::rated::Family, limit: u64, total: usize) -> BudgetRun {
     let steps = [run_config()];
     let mut runs = in_one_tab(family, limit, total, 0, std::time::Duration::ZERO, &steps);
     runs.pop().expect("one run")
@@ -711,13 +709,13 @@ fn run_against(family: support::rated::Family, limit: u64, total: usize) -> Budg
 
 /// 1,000 customers, 10 a page, at concurrency 4 from an API announcing
 /// `limit` requests a second in `X-RateLimit-*`.
-fn run_against_budget(limit: u64) -> (customer_pipeline::fetch::fetcher::FetchOutcome, u64) {
-    let run = run_against(support::rated::Family::XRateLimit, limit, 1_000);
+fn run_against_budget(limit: u64) -> (crate::fetch::fetcher::FetchOutcome, u64) {
+    let run = run_against(super::support::rated::Family::XRateLimit, limit, 1_000);
     (run.outcome, run.refused)
 }
 
 /// The `paced` events of a run: their source and reason.
-fn paced(events: &[customer_pipeline::fetch::events::FetchEvent]) -> Vec<(RateSource, PaceReason)> {
+fn paced(events: &[crate::fetch::events::FetchEvent]) -> Vec<(RateSource, PaceReason)> {
     events
         .iter()
         .filter_map(|e| match e.kind {
@@ -753,7 +751,7 @@ fn a_budget_the_run_never_reaches_paces_nothing() {
 
 #[test]
 fn every_header_family_is_followed_with_at_most_one_429() {
-    use support::rated::Family;
+    use super::support::rated::Family;
     for (family, source) in [
         (Family::XRateLimit, RateSource::XRateLimit),
         (Family::Ietf, RateSource::Ietf),
@@ -778,7 +776,7 @@ fn every_header_family_is_followed_with_at_most_one_429() {
 #[test]
 fn a_shopify_bucket_far_from_full_is_not_slowed() {
     // 30 pages into Shopify's 40: the clean case stays clean.
-    let run = run_against(support::rated::Family::Shopify, 40, 300);
+    let run = run_against(super::support::rated::Family::Shopify, 40, 300);
     assert!(run.outcome.is_complete());
     assert_eq!(run.refused, 0);
     assert_eq!(run.outcome.provenance.stats.requests, 30);
@@ -789,7 +787,7 @@ fn a_shopify_bucket_far_from_full_is_not_slowed() {
 #[test]
 fn a_filling_shopify_bucket_is_paced_to_its_leak_rate() {
     // 100 pages at concurrency 4 into 40 calls draining 2 a second.
-    let run = run_against(support::rated::Family::Shopify, 40, 1_000);
+    let run = run_against(super::support::rated::Family::Shopify, 40, 1_000);
     let provenance = &run.outcome.provenance;
     assert!(run.outcome.is_complete(), "{provenance:?}");
     assert_eq!(run.refused, 0, "followed before it overflows");
@@ -825,7 +823,7 @@ fn a_filling_shopify_bucket_is_paced_to_its_leak_rate() {
 
 #[test]
 fn requests_started_since_the_last_answer_are_held_back_and_the_log_says_so() {
-    let run = run_against(support::rated::Family::XRateLimit, 10, 1_000);
+    let run = run_against(super::support::rated::Family::XRateLimit, 10, 1_000);
     let said = paced(&run.events);
     assert!(
         said.contains(&(RateSource::XRateLimit, PaceReason::InFlight)),
@@ -856,22 +854,22 @@ fn run_config() -> FetchConfig {
 /// `family`'s headers, but on none of its first `silent` answers; between
 /// steps, `pause` of fake time passes. What each step saw.
 fn in_one_tab(
-    family: support::rated::Family,
+    family: super::support::rated::Family,
     limit: u64,
     total: usize,
     silent: u64,
     pause: std::time::Duration,
     steps: &[FetchConfig],
 ) -> Vec<BudgetRun> {
-    let time = support::FakeTime::default();
+    let time = super::support::FakeTime::default();
     let api = BudgetApi {
         time: &time,
-        budget: support::rated::ApiBudget::new(family, limit),
+        budget: super::support::rated::ApiBudget::new(family, limit),
         per_page: 10,
         total,
         silent: std::cell::Cell::new(silent),
     };
-    let cache = std::cell::RefCell::new(customer_pipeline::fetch::pages::PageCache::new());
+    let cache = std::cell::RefCell::new(crate::fetch::pages::PageCache::new());
     let mut seen = Vec::new();
     for (n, config) in steps.iter().enumerate() {
         if n > 0 {
@@ -884,7 +882,7 @@ fn in_one_tab(
             }
         };
         let before = api.budget.refused.get();
-        let outcome = support::fetch_in(&api, &time, config, &cache, None, &on_event);
+        let outcome = super::support::fetch_in(&api, &time, config, &cache, None, &on_event);
         seen.push(BudgetRun {
             outcome,
             refused: api.budget.refused.get() - before,
@@ -896,12 +894,18 @@ fn in_one_tab(
 
 /// Each header family, the `source` its `paced` events carry, and a budget
 /// of 3 (a second, or a bucket of 3 calls draining one in 6.7 s).
-const SMALL_BUDGETS: [(support::rated::Family, RateSource); 4] = [
-    (support::rated::Family::XRateLimit, RateSource::XRateLimit),
-    (support::rated::Family::Ietf, RateSource::Ietf),
-    (support::rated::Family::Hubspot, RateSource::HubspotSecondly),
+const SMALL_BUDGETS: [(super::support::rated::Family, RateSource); 4] = [
     (
-        support::rated::Family::Shopify,
+        super::support::rated::Family::XRateLimit,
+        RateSource::XRateLimit,
+    ),
+    (super::support::rated::Family::Ietf, RateSource::Ietf),
+    (
+        super::support::rated::Family::Hubspot,
+        RateSource::HubspotSecondly,
+    ),
+    (
+        super::support::rated::Family::Shopify,
         RateSource::ShopifyCallLimit,
     ),
 ];
@@ -948,7 +952,7 @@ fn a_preview_after_a_run_waits_for_the_budget_the_run_spent_and_says_so() {
         let looked = &tab[1];
         assert_eq!(looked.refused, 0, "{family:?}: {:?}", looked.events);
         assert_eq!(looked.outcome.provenance.stats.requests, 1, "{family:?}");
-        let (reason, wait_ms) = if family == support::rated::Family::Shopify {
+        let (reason, wait_ms) = if family == super::support::rated::Family::Shopify {
             // One call of the 3 drains in 20 s / 3.
             (PaceReason::BucketFull, 6_667)
         } else {

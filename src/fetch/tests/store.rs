@@ -1,19 +1,16 @@
 //! Pages kept on the device between runs: a run cut short resumes with the
 //! pages it lacks, stored pages expire, and a failing store (a full disk)
 //! never fails a run. A fake store stands in for IndexedDB.
-#![cfg(not(target_arch = "wasm32"))]
-
-mod support;
 
 use std::rc::Rc;
 use std::time::Duration;
 
-use customer_pipeline::common::events::Level;
-use customer_pipeline::fetch::events::{EventKind, FetchEvent, PageSource};
-use customer_pipeline::fetch::fetcher::{FetchConfig, FetchOutcome};
-use customer_pipeline::fetch::store::{StoreError, StoredPage};
-use customer_pipeline::provenance::{FailureCode, WarningCode};
-use support::{config, FakeStore, Harness, ScriptedApi, Step, StoreOp};
+use super::support::{config, FakeStore, Harness, ScriptedApi, Step, StoreOp};
+use crate::common::events::Level;
+use crate::fetch::events::{EventKind, FetchEvent, PageSource};
+use crate::fetch::fetcher::{FetchConfig, FetchOutcome};
+use crate::fetch::store::{StoreError, StoredPage};
+use crate::provenance::{FailureCode, WarningCode};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
@@ -294,7 +291,7 @@ fn short_pages_are_not_kept_and_repeated_pages_are_forgotten() {
     let mut cfg = keeping();
     cfg.concurrency = 1;
     let outcome = harness.run(&cfg);
-    let failed = support::failed_pages(&outcome);
+    let failed = super::support::failed_pages(&outcome);
     assert_eq!(
         failed,
         [

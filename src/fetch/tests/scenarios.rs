@@ -1,14 +1,12 @@
 //! The fetcher driven through the failure scenarios of a flaky API, with a
 //! scripted transport and a recording timer: exact waits, no real sleeping.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod support;
-
-use customer_pipeline::common::clock::Clock;
-use customer_pipeline::common::events::Level;
-use customer_pipeline::fetch::events::EventKind;
-use customer_pipeline::provenance::{FailureCode, Truncation, Warning, WarningCode};
-use support::{config, secs, Harness, ScriptedApi, Step};
+use super::support::{config, Harness, ScriptedApi, Step};
+use crate::common::clock::Clock;
+use crate::common::events::Level;
+use crate::common::testing::secs;
+use crate::fetch::events::EventKind;
+use crate::provenance::{FailureCode, Truncation, Warning, WarningCode};
 
 /// 12 records, 6 per page: 2 pages, like reqres.
 fn reqres_like() -> ScriptedApi {
@@ -291,7 +289,8 @@ fn the_report_does_not_depend_on_the_order_pages_complete_in() {
         [1, 4, 3, 2],
         "the pages really completed out of order"
     );
-    let report = |outcome, harness: &Harness| support::customer_lines(&harness.report(outcome));
+    let report =
+        |outcome, harness: &Harness| super::support::customer_lines(&harness.report(outcome));
     assert_eq!(report(&a, &in_order), report(&b, &reversed));
 }
 
@@ -515,7 +514,7 @@ fn an_api_that_ignores_page_is_never_complete() {
     let harness = Harness::new(api);
     let outcome = harness.run(&config());
     assert!(!outcome.is_complete());
-    let failed = support::failed_pages(&outcome);
+    let failed = super::support::failed_pages(&outcome);
     assert_eq!(
         failed,
         [

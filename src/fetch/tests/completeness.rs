@@ -3,14 +3,13 @@
 //! records without an id included, however its walk ends; a lying or
 //! moving source ends `complete: false`, naming why, unless fetching again
 //! settles it with every record of the data as it ended up.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod support;
-
-use customer_pipeline::fetch::events::EventKind;
-use customer_pipeline::fetch::fetcher::FetchOutcome;
-use customer_pipeline::provenance::{FailureCode, WalkEnd, WalkEnding, Warning, WarningCode};
-use support::{config, customer_lines, source_report_lines, Harness, Move, ScriptedApi, Step};
+use super::support::{
+    config, customer_lines, source_report_lines, Harness, Move, ScriptedApi, Step,
+};
+use crate::fetch::events::EventKind;
+use crate::fetch::fetcher::FetchOutcome;
+use crate::provenance::{FailureCode, WalkEnd, WalkEnding, Warning, WarningCode};
 
 /// Records 1..=n with a second record for some ids: `(after, id)` puts a
 /// duplicate of `id` after the record at position `after` (1-based).
@@ -411,7 +410,7 @@ fn a_short_middle_page_in_a_walk_is_listed_not_the_end() {
     assert!(!outcome.is_complete());
     assert_eq!(outcome.pages.len(), 5, "the walk goes on past it");
     assert_eq!(
-        support::failed_pages(&outcome),
+        super::support::failed_pages(&outcome),
         [(2, FailureCode::ShortPage)]
     );
 }
