@@ -127,9 +127,9 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Res
         }
     });
     if outcome.provenance.cancelled {
-        return Err(crate::interrupt::cancelled(outcome.pages.len()));
+        return Err(crate::interrupt::cancelled(outcome.page_bodies().count()));
     }
-    if outcome.pages.is_empty() {
+    if outcome.page_bodies().next().is_none() {
         return Err(match outcome.provenance.failed_pages.first() {
             Some(failure) => Failure::Run {
                 code: failure.code.name(),

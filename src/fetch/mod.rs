@@ -23,7 +23,7 @@ pub mod events;
 pub mod fetcher;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
-pub mod kinds;
+pub(crate) mod kinds;
 pub(crate) mod limiter;
 pub mod pages;
 pub(crate) mod policy;

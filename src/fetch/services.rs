@@ -50,7 +50,8 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// A 302 to `location` (`None` when where it leads cannot be seen),
     /// with no body.
-    pub fn redirect(location: Option<String>) -> Self {
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
+    pub(crate) fn redirect(location: Option<String>) -> Self {
         HttpResponse {
             status: 302,
             retry_after: None,

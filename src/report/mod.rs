@@ -84,12 +84,12 @@ pub struct Metadata {
     /// a partial API run: see `failed_pages`, `truncated` and `warnings`.
     pub complete: bool,
     /// API pages missing or incomplete, with a code and the reason.
-    pub failed_pages: Vec<PageFailure>,
+    pub(crate) failed_pages: Vec<PageFailure>,
     /// Things a person should know about the run (changed totals, limits),
     /// each `{code, page?, message}`.
-    pub warnings: Vec<Warning>,
+    pub(crate) warnings: Vec<Warning>,
     /// Set when the page limit cut an API run short; `null` otherwise.
-    pub truncated: Option<Truncation>,
+    pub(crate) truncated: Option<Truncation>,
     /// Requests, retries and timings of an API run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) fetch: Option<FetchStats>,

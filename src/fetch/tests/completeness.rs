@@ -29,10 +29,9 @@ fn with_duplicates(n: usize, duplicates: &[(usize, usize)]) -> Vec<String> {
 /// Asserts a complete run whose report equals the source's, read as one file.
 fn assert_complete_as_the_source(harness: &Harness, outcome: &FetchOutcome) {
     assert!(
-        outcome.is_complete(),
+        outcome.provenance.complete,
         "warnings {:?}, failed {:?}",
-        outcome.provenance.warnings,
-        outcome.provenance.failed_pages
+        outcome.provenance.warnings, outcome.provenance.failed_pages
     );
     assert!(outcome.provenance.warnings.is_empty());
     let records = harness.api.records.borrow().clone();
@@ -281,7 +280,7 @@ fn data_that_keeps_moving_is_never_complete() {
     let mut cfg = config();
     cfg.concurrency = 1;
     let outcome = harness.run(&cfg);
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(outcome.provenance.refetches, 2, "at most two more walks");
     assert!(warning_codes(&harness).contains(&WarningCode::TotalChanged));
     let warning = &outcome.provenance.warnings[0];
@@ -308,7 +307,7 @@ fn a_shift_that_keeps_happening_is_never_complete() {
     let mut cfg = config();
     cfg.concurrency = 1;
     let outcome = harness.run(&cfg);
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(warning_codes(&harness), [WarningCode::PagesShifted]);
     let warning = &outcome.provenance.warnings[0];
     assert_eq!(warning.code, WarningCode::PagesShifted);
@@ -323,7 +322,7 @@ fn a_page_that_keeps_contradicting_the_others_makes_the_run_partial() {
     api.page1_total_pages = Some(3);
     let harness = Harness::new(api);
     let outcome = harness.run(&config());
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(outcome.pages.len(), 4, "the larger total is followed");
     assert_eq!(warning_codes(&harness), [WarningCode::TotalChanged]);
     assert_eq!(
@@ -351,7 +350,7 @@ fn received_records_are_reconciled_with_the_stated_total_both_ways() {
         }
         let harness = Harness::new(api);
         let outcome = harness.run(&config());
-        assert!(!outcome.is_complete(), "{stated} stated");
+        assert!(!outcome.provenance.complete, "{stated} stated");
         assert_eq!(
             outcome.provenance.warnings,
             [Warning {
@@ -384,7 +383,7 @@ fn an_api_that_ignores_page_in_a_walk_is_never_complete() {
     // is a bad answer, not the end.
     let harness = Harness::new(ScriptedApi::ignoring_page_in_a_walk(30, 6));
     let outcome = harness.run(&config());
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert!(outcome
         .provenance
         .failed_pages
@@ -396,7 +395,7 @@ fn an_api_that_ignores_page_in_a_walk_is_never_complete() {
     api.hide_per_page = true;
     let harness = Harness::new(api);
     let outcome = harness.run(&config());
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(harness.api.requests(), 2);
     assert_eq!(warning_codes(&harness), [WarningCode::RecordCountMismatch]);
 }
@@ -407,7 +406,7 @@ fn a_short_middle_page_in_a_walk_is_listed_not_the_end() {
     api.hide_total_pages = true;
     let harness = Harness::new(api);
     let outcome = harness.run(&config());
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(outcome.pages.len(), 5, "the walk goes on past it");
     assert_eq!(
         super::support::failed_pages(&outcome),

@@ -643,12 +643,12 @@ fn random_walks_of_every_kind_keep_the_invariants() {
         assert!(api.requests() <= 40 * 4, "{}", context());
         if clean {
             assert!(
-                outcome.is_complete(),
+                outcome.provenance.complete,
                 "clean walk not complete; {}",
                 context()
             );
         }
-        if outcome.is_complete() {
+        if outcome.provenance.complete {
             complete += 1;
             let report = super::support::report_unmapped(
                 &outcome,
