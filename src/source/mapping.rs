@@ -200,7 +200,7 @@ impl std::error::Error for MappingError {}
 
 impl MappingSpec {
     /// No overrides: every field as proposed.
-    pub fn none() -> Self {
+    pub(crate) fn none() -> Self {
         MappingSpec::default()
     }
 
