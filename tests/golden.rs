@@ -10,7 +10,6 @@ mod support;
 
 use customer_pipeline::compare::{compare, compare_reports, PreviousReport};
 use customer_pipeline::pipeline::process_upload;
-use customer_pipeline::report::export_csv::customers_csv;
 use customer_pipeline::settings::RunSettings;
 use support::golden;
 
@@ -31,10 +30,7 @@ fn every_file_output_of_every_fixture_is_as_reviewed() {
         let input = std::fs::read(format!("tests/fixtures/{fixture}")).expect("the fixture");
         let report = process_upload(&input, fixture, &settings("42")).expect("readable");
         golden(&format!("{fixture}.report.json"), &report.to_json());
-        golden(
-            &format!("{fixture}.customers.csv"),
-            &customers_csv(&report.customers, &report.metadata.enrichment),
-        );
+        golden(&format!("{fixture}.customers.csv"), &report.to_csv());
         let summary = serde_json::to_string_pretty(&report.metadata).expect("metadata") + "\n";
         golden(&format!("{fixture}.summary.json"), summary.as_bytes());
     }
@@ -57,7 +53,7 @@ fn without_simulation_what_the_source_lacks_is_unknown_and_nothing_is_marked() {
     );
     golden(
         &format!("{fixture}.not-simulated.customers.csv"),
-        &customers_csv(&report.customers, &report.metadata.enrichment),
+        &report.to_csv(),
     );
 }
 

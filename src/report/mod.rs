@@ -12,7 +12,7 @@
 
 pub(crate) mod counts;
 pub(crate) mod distributions;
-pub mod export_csv;
+pub(crate) mod export_csv;
 pub(crate) mod json_out;
 pub(crate) mod table;
 
@@ -79,7 +79,7 @@ pub struct Metadata {
     /// Which fields of the line were drawn from the seed in this run
     /// (`simulated`: not data) and which were computed from the source
     /// (`derived`).
-    pub enrichment: Enrichment,
+    pub(crate) enrichment: Enrichment,
     /// Whether every source record is provably accounted for. `false` for
     /// a partial API run: see `failed_pages`, `truncated` and `warnings`.
     pub complete: bool,
@@ -97,7 +97,7 @@ pub struct Metadata {
 
 /// Where the values of the line's enriched fields came from in a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Enrichment {
+pub(crate) struct Enrichment {
     /// The seed the simulated values were drawn from.
     pub(crate) seed: u64,
     /// Whether the run drew from the seed what the source lacks (off:
@@ -357,6 +357,13 @@ impl Report<'_> {
         let mut out = Vec::with_capacity(self.json_size_estimate());
         self.write_json(&mut out, &mut |_| {});
         out
+    }
+
+    /// The customers as CSV (RFC 4180), for spreadsheets: a byte-order
+    /// mark, a header row that marks the simulated fields, one row per
+    /// customer, CRLF line ends.
+    pub fn to_csv(&self) -> Vec<u8> {
+        export_csv::customers_csv(&self.customers, &self.metadata.enrichment)
     }
 
     /// The same bytes as [`Report::to_json`], handed to `sink` in pieces of

@@ -30,7 +30,6 @@ use crate::fetch::pages::PageCache;
 use crate::fetch::services::CancelToken;
 use crate::fetch::store::PageStore;
 use crate::pipeline;
-use crate::report::export_csv;
 use crate::report::table::{
     duplicates_json, rejected_json, rows_json, select_rows, sort_key, TableQuery,
 };
@@ -118,7 +117,7 @@ impl RunOutput {
 
     /// The customers as CSV bytes.
     pub fn csv(&self) -> Vec<u8> {
-        export_csv::customers_csv(&self.report.customers, &self.report.metadata.enrichment)
+        self.report.to_csv()
     }
 
     /// Sets the table's view and returns its number of rows. `sort` is a
