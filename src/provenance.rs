@@ -202,11 +202,11 @@ pub enum WalkEnd {
 
 /// Where and why a walk without `total_pages` ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct WalkEnding {
+pub(crate) struct WalkEnding {
     /// The last page whose records are in the report.
-    pub last_page: u64,
+    pub(crate) last_page: u64,
     /// Why no later page was asked for (or kept).
-    pub by: WalkEnd,
+    pub(crate) by: WalkEnd,
 }
 
 /// Retries per cause.

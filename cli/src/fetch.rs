@@ -146,7 +146,7 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Res
         &settings,
         &clock,
     );
-    report.metadata.source.set_via(Via::Cli);
+    report.set_via(Via::Cli);
     interrupt.check()?;
     outputs.write(&report)?;
     if let Some((previous, path)) = &earlier {

@@ -61,7 +61,7 @@ pub struct Metadata {
     /// Reference date for `activity_status`, `YYYY-MM-DD`.
     pub(crate) as_of: String,
     /// Where the records came from.
-    pub source: SourceInfo,
+    pub(crate) source: SourceInfo,
     /// Which source field fed each contract field (`fields`), the fields
     /// the source does not have (`unmapped`: not scored), and the source
     /// columns no field reads (`ignored_columns`).
@@ -231,7 +231,7 @@ impl Serialize for IssueCounts {
 /// Where the records came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum SourceInfo {
+pub(crate) enum SourceInfo {
     /// A file chosen by the user.
     Upload {
         /// The file's name as the browser reported it.
@@ -286,15 +286,6 @@ pub enum Via {
     Cli,
 }
 
-impl SourceInfo {
-    /// Says which front end ran the report.
-    pub fn set_via(&mut self, front_end: Via) {
-        match self {
-            SourceInfo::Upload { via, .. } | SourceInfo::Api { via, .. } => *via = Some(front_end),
-        }
-    }
-}
-
 fn is_zero(count: &u32) -> bool {
     *count == 0
 }
@@ -328,6 +319,13 @@ fn original_record<S: Serializer>(record: &Cow<'_, str>, serializer: S) -> Resul
 }
 
 impl Report<'_> {
+    /// Says which front end ran the report (`metadata.source.via`).
+    pub fn set_via(&mut self, front_end: Via) {
+        match &mut self.metadata.source {
+            SourceInfo::Upload { via, .. } | SourceInfo::Api { via, .. } => *via = Some(front_end),
+        }
+    }
+
     /// The same report owning all its data: the originals of rejected
     /// records are copied, so the input they came from can be freed.
     // Used by the page (`web`, wasm32 only) and by tests.
