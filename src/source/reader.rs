@@ -37,7 +37,7 @@ use crate::source::sniff::{binary_kind, SNIFF_BYTES};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadOptions {
     /// Overrides of the proposed field mapping.
-    pub mapping: MappingSpec,
+    pub(crate) mapping: MappingSpec,
     /// The CSV separator, when chosen rather than sniffed.
     pub separator: Option<u8>,
     /// The layout the file's name says, if it says one.
