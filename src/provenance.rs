@@ -149,23 +149,23 @@ pub enum WarningCode {
 /// Something a person should know about a run, as the report lists it
 /// in `metadata.warnings`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Warning {
+pub(crate) struct Warning {
     /// What it is about, for programs.
-    pub code: WarningCode,
+    pub(crate) code: WarningCode,
     /// The page concerned, when one is.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub page: Option<u64>,
+    pub(crate) page: Option<u64>,
     /// The sentence, for people.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// A page that could not be fetched (or only in part), and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PageFailure {
     /// Its number.
-    pub page: u64,
+    pub(crate) page: u64,
     /// Requests made for it.
-    pub attempts: u32,
+    pub(crate) attempts: u32,
     /// What kind of failure.
     pub code: FailureCode,
     /// What went wrong and what to do, for a person.
@@ -174,11 +174,11 @@ pub struct PageFailure {
 
 /// The run stopped at the page limit, so the API may hold more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Truncation {
+pub(crate) struct Truncation {
     /// The most pages a run fetches.
-    pub limit: u64,
+    pub(crate) limit: u64,
     /// The pages the API stated (`total_pages`), or `None` when it stated none.
-    pub pages_stated: Option<u64>,
+    pub(crate) pages_stated: Option<u64>,
 }
 
 /// What ended a walk without `total_pages`.
@@ -202,35 +202,35 @@ pub enum WalkEnd {
 
 /// Where and why a walk without `total_pages` ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct WalkEnding {
+pub(crate) struct WalkEnding {
     /// The last page whose records are in the report.
-    pub last_page: u64,
+    pub(crate) last_page: u64,
     /// Why no later page was asked for (or kept).
-    pub by: WalkEnd,
+    pub(crate) by: WalkEnd,
 }
 
 /// Retries per cause.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct RetryCounts {
+pub(crate) struct RetryCounts {
     /// After 5xx statuses (501 excepted).
-    pub server_error: u64,
+    pub(crate) server_error: u64,
     /// After 408.
     pub(crate) request_timeout: u64,
     /// After no answer within the timeout.
-    pub timeout: u64,
+    pub(crate) timeout: u64,
     /// After network errors.
-    pub network: u64,
+    pub(crate) network: u64,
     /// After 2xx responses whose body was not JSON.
-    pub malformed_body: u64,
+    pub(crate) malformed_body: u64,
     /// After bodies naming another page or repeating another page's records.
-    pub bad_answer: u64,
+    pub(crate) bad_answer: u64,
     /// After a page before the last came back short.
     pub(crate) short_page: u64,
 }
 
 impl RetryCounts {
     /// All retries.
-    pub fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         self.server_error
             + self.request_timeout
             + self.timeout
@@ -243,40 +243,40 @@ impl RetryCounts {
 
 /// The request metrics of an API run, carried in the report's `metadata.fetch`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct FetchStats {
+pub(crate) struct FetchStats {
     /// HTTP requests sent (redirect hops included).
-    pub requests: u64,
+    pub(crate) requests: u64,
     /// Requests that returned a usable page.
     pub(crate) successful_requests: u64,
     /// Pages served from the cache instead of the network.
-    pub cache_hits: u64,
+    pub(crate) cache_hits: u64,
     /// Of `cache_hits`, the pages kept on this device by an earlier run
     /// (a resumed run's reused pages).
-    pub pages_from_device: u64,
+    pub(crate) pages_from_device: u64,
     /// Pages accepted from the API's answers in this run.
-    pub pages_from_network: u64,
+    pub(crate) pages_from_network: u64,
     /// Of `pages_from_network`, the pages accepted on their first request:
     /// no retry and no rate-limit wait. With `pages_from_network`, the
     /// first-try success the page shows (a page that needed a retry still
     /// arrived; `success_rate`, of requests, reads lower for it).
-    pub pages_first_try: u64,
+    pub(crate) pages_first_try: u64,
     /// Retries per cause.
-    pub retries: RetryCounts,
+    pub(crate) retries: RetryCounts,
     /// 429 responses.
-    pub rate_limited: u64,
+    pub(crate) rate_limited: u64,
     /// Total time spent in deliberate waits, in milliseconds.
     pub(crate) waited_ms: u64,
     /// `successful_requests / requests` (1 when no request was needed).
-    pub success_rate: f64,
+    pub(crate) success_rate: f64,
     /// The concurrency at the end of the run (lowered after 429s).
-    pub final_concurrency: usize,
+    pub(crate) final_concurrency: usize,
     /// Wall time of fetching, in milliseconds.
     pub(crate) fetch_ms: u64,
     /// Time requests waited because the API announced its budget was
     /// spent (`X-RateLimit-*`, `RateLimit`, Shopify's call limit, HubSpot's
     /// secondly limit), in milliseconds; written only when some was.
     #[serde(skip_serializing_if = "is_zero_u64")]
-    pub paced_ms: u64,
+    pub(crate) paced_ms: u64,
     /// Wall time of turning the pages into the report, in milliseconds
     /// (filled in by the pipeline, not the fetcher).
     pub(crate) process_ms: u64,
@@ -290,43 +290,43 @@ fn is_zero_u64(value: &u64) -> bool {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ApiProvenance {
     /// The endpoint as configured (never with the API key).
-    pub url: String,
+    pub(crate) url: String,
     /// Where same-origin redirects led (without query), when any did.
-    pub redirected_to: Vec<String>,
+    pub(crate) redirected_to: Vec<String>,
     /// Pages the API stated (`total_pages` as the page accepted last
     /// stated it, at least 1), if it did.
-    pub pages_total: Option<u64>,
+    pub(crate) pages_total: Option<u64>,
     /// Pages whose records are in the report.
     pub(crate) pages_fetched: usize,
     /// Records the API stated (`total` as the page accepted last stated
     /// it), if it did.
-    pub records_stated: Option<u64>,
+    pub(crate) records_stated: Option<u64>,
     /// Records received on the pages in the report, counted as they came:
     /// repeated ids and records without an id count, as they do in `total`.
-    pub records_received: u64,
+    pub(crate) records_received: u64,
     /// For a walk without `total_pages`: where and why it ended.
-    pub walk_ended: Option<WalkEnding>,
+    pub(crate) walk_ended: Option<WalkEnding>,
     /// Times pages were fetched again because the data moved during the
     /// walk (at most 2).
-    pub refetches: u32,
+    pub(crate) refetches: u32,
     /// Whether every record the API holds is provably in the report.
-    pub complete: bool,
+    pub(crate) complete: bool,
     /// Pages missing or incomplete, by page number.
     pub failed_pages: Vec<PageFailure>,
     /// Things a person should know (changed totals, mismatched counts, limits).
-    pub warnings: Vec<Warning>,
+    pub(crate) warnings: Vec<Warning>,
     /// Set when the page limit cut the run short.
-    pub truncated: Option<Truncation>,
+    pub(crate) truncated: Option<Truncation>,
     /// Whether the run was cancelled.
     pub cancelled: bool,
     /// Requests, retries and timings.
-    pub stats: FetchStats,
+    pub(crate) stats: FetchStats,
     /// Where the records were in each page (`data`, `customers`, …), as
     /// set or detected on the first page.
-    pub records_path: Option<String>,
+    pub(crate) records_path: Option<String>,
     /// The API's shape as the run used it: the preset, the pagination and
     /// auth kinds, their parameter names (never the key).
-    pub api: std::collections::BTreeMap<String, String>,
+    pub(crate) api: std::collections::BTreeMap<String, String>,
 }
 
 #[cfg(test)]

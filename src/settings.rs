@@ -22,7 +22,7 @@ use crate::source::reader::{LayoutHint, ReadOptions};
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(test, derive(Serialize))]
 #[serde(untagged)]
-pub enum MapSetting {
+pub(crate) enum MapSetting {
     /// `id:Customer ID,email:`, the `map` URL parameter's form.
     Text(String),
     /// Contract field → source column or JSON path, `null` for "not in
@@ -34,7 +34,7 @@ pub enum MapSetting {
 ///
 /// # Errors
 /// [`SettingsError`] naming the mapping when it cannot be read.
-pub fn mapping_spec(setting: Option<&MapSetting>) -> Result<MappingSpec, SettingsError> {
+pub(crate) fn mapping_spec(setting: Option<&MapSetting>) -> Result<MappingSpec, SettingsError> {
     let spec = match setting {
         None => Ok(MappingSpec::none()),
         Some(MapSetting::Text(text)) => MappingSpec::parse(text),
@@ -833,9 +833,7 @@ pub struct FetchForm {
     pub(crate) as_of: String,
     /// Field mapping overrides (absent or empty: as proposed).
     #[serde(default)]
-    // Used by the page (`web`, wasm32 only) and by tests.
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    pub map: Option<MapSetting>,
+    pub(crate) map: Option<MapSetting>,
     /// The API's shape: the preset and what overrides it.
     #[serde(flatten)]
     pub(crate) shape: ShapeForm,
@@ -983,14 +981,15 @@ impl ShapeForm {
 }
 
 impl FetchForm {
-    /// The fetch configuration and the run's seed and date, or the first
-    /// setting that cannot be used. The report's export time is not a
-    /// setting: it is the time the report is made, after the fetch.
+    /// The fetch configuration, the run's seed and date and the field
+    /// mapping, or the first setting that cannot be used. The report's
+    /// export time is not a setting: it is the time the report is made,
+    /// after the fetch.
     ///
     /// # Errors
     /// [`SettingsError`] naming the setting, with the limit or format it breaks.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
-    pub fn validate(&self) -> Result<(FetchConfig, SeedAndDate), SettingsError> {
+    pub fn validate(&self) -> Result<(FetchConfig, SeedAndDate, MappingSpec), SettingsError> {
         let url = self.url.trim();
         let origin = Origin::of(url).map_err(|error| SettingsError {
             setting: Setting::Url,
@@ -1051,7 +1050,8 @@ impl FetchForm {
             shape,
             ..defaults
         };
-        Ok((config, chosen))
+        let mapping = mapping_spec(self.map.as_ref())?;
+        Ok((config, chosen, mapping))
     }
 }
 
@@ -1155,7 +1155,7 @@ mod tests {
 
     #[test]
     fn empty_numbers_take_the_defaults() {
-        let (config, chosen) = form().validate().unwrap();
+        let (config, chosen, _) = form().validate().unwrap();
         assert_eq!(config.concurrency, 4);
         assert_eq!(config.policy.max_retries, 3);
         assert_eq!(config.policy.timeout, Duration::from_secs(10));
@@ -1226,7 +1226,7 @@ mod tests {
         edge.concurrency = Some("16".into());
         edge.retries = Some("0".into());
         edge.per_page = Some(" 25 ".into());
-        let (config, _) = edge.validate().unwrap();
+        let (config, _, _) = edge.validate().unwrap();
         assert_eq!(
             (
                 config.concurrency,
@@ -1259,7 +1259,7 @@ mod tests {
 
     #[test]
     fn keeping_pages_is_off_unless_asked_and_its_age_is_checked() {
-        let (config, _) = form().validate().unwrap();
+        let (config, _, _) = form().validate().unwrap();
         assert_eq!(config.keep_for, None);
         let mut ignored = form();
         ignored.keep_hours = Some("not read".into());
@@ -1423,7 +1423,7 @@ mod tests {
             );
         }
         for key in ["reqres-free-v1", "café-ÿ", "a\tb", " spaced "] {
-            let (config, _) = with_key(key).validate().unwrap();
+            let (config, _, _) = with_key(key).validate().unwrap();
             assert_eq!(config.api_key.as_deref(), Some(key), "{key:?}");
         }
     }
@@ -1479,7 +1479,7 @@ mod tests {
             form[key] = value.clone();
         }
         let form: FetchForm = serde_json::from_value(form).unwrap();
-        form.validate().map(|(config, _)| config.shape)
+        form.validate().map(|(config, _, _)| config.shape)
     }
 
     #[test]

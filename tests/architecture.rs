@@ -65,6 +65,13 @@ fn part_of(path: &Path, src: &Path) -> String {
         .to_owned()
 }
 
+/// Whether a file holds tests only: a `tests.rs`, or a file in a `tests`
+/// folder (`src/fetch/tests/`).
+fn is_test_file(path: &Path, src: &Path) -> bool {
+    let relative = path.strip_prefix(src).expect("under src");
+    relative.ends_with("tests.rs") || relative.components().any(|c| c.as_os_str() == "tests")
+}
+
 /// The code of a file without its test module (`#[cfg(test)] mod tests …`
 /// to the end, as this crate writes them) and its comments.
 fn code_without_tests(text: &str) -> String {
@@ -99,7 +106,7 @@ fn arrows_point_down_the_pipeline() {
     let mut back_arrows = Vec::new();
     for path in &files {
         let part = part_of(path, &src);
-        if part == "lib" || path.ends_with("tests.rs") {
+        if part == "lib" || is_test_file(path, &src) {
             continue;
         }
         let own = floor(&part).unwrap_or_else(|| panic!("{part} has no floor in FLOORS"));

@@ -9,13 +9,19 @@
 mod support;
 
 use customer_pipeline::pipeline::process_upload_with;
-use customer_pipeline::settings::RunSettings;
+use customer_pipeline::settings::{ReadForm, RunSettings};
 use customer_pipeline::source::reader::ReadOptions;
 use serde_json::Value;
 use support::customer;
 
 fn settings() -> RunSettings {
     RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z").expect("valid settings")
+}
+
+/// The read options of a form, as a front end sends it.
+fn options(form: Value) -> ReadOptions {
+    let form: ReadForm = serde_json::from_value(form).expect("a form");
+    form.validate().expect("valid options")
 }
 
 fn report(fixture: &str, options: &ReadOptions) -> (Vec<u8>, Value) {
@@ -157,13 +163,7 @@ fn a_json_array_with_camel_case_and_nested_fields_is_read_as_it_is() {
 
 #[test]
 fn the_user_may_change_the_mapping() {
-    let options = ReadOptions {
-        mapping: customer_pipeline::source::mapping::MappingSpec::parse(
-            "email:,last_name:Default Address City",
-        )
-        .expect("a valid mapping"),
-        ..ReadOptions::default()
-    };
+    let options = options(serde_json::json!({"map": "email:,last_name:Default Address City"}));
     let input = std::fs::read("tests/fixtures/shopify_customers.csv").unwrap();
     let report = process_upload_with(&input, "s.csv", &settings(), &options).unwrap();
     let json: Value = serde_json::from_slice(&report.to_json()).unwrap();
@@ -183,10 +183,7 @@ fn the_user_may_change_the_mapping() {
 #[test]
 fn a_chosen_separator_wins_over_the_sniffed_one() {
     let input = b"id;name,with,commas\n1;Ann\n";
-    let options = ReadOptions {
-        separator: Some(b';'),
-        ..ReadOptions::default()
-    };
+    let options = options(serde_json::json!({"separator": ";"}));
     let report = process_upload_with(input, "x.csv", &settings(), &options).unwrap();
     let json: Value = serde_json::from_slice(&report.to_json()).unwrap();
     assert_eq!(

@@ -1,17 +1,17 @@
 //! Every output the pipeline writes, byte for byte, for every fixture: the
-//! report, the CSV, the summary, and a changes file. They change only on
-//! purpose: `UPDATE_GOLDEN=1 cargo test --test golden` rewrites
-//! `tests/fixtures/golden/` after an intended change, to be reviewed in
-//! the diff. A refactoring must leave them as they are.
+//! report, the CSV, the summary, and a changes file (the reports of API
+//! runs are checked beside the fetcher's fakes, in `src/fetch/tests/`).
+//! They change only on purpose: `UPDATE_GOLDEN=1 cargo test --test golden
+//! --lib` rewrites `tests/fixtures/golden/` after an intended change, to be
+//! reviewed in the diff. A refactoring must leave them as they are.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 
 use customer_pipeline::compare::{compare, compare_reports, PreviousReport};
 use customer_pipeline::pipeline::process_upload;
-use customer_pipeline::report::export_csv::customers_csv;
 use customer_pipeline::settings::RunSettings;
-use support::{config, Harness, ScriptedApi, Step};
+use support::golden;
 
 const FIXTURES: [&str; 4] = [
     "reqres_users.json",
@@ -24,39 +24,13 @@ fn settings(seed: &str) -> RunSettings {
     RunSettings::from_text(seed, "2026-11-24", "2026-11-24T12:00:00Z").expect("valid settings")
 }
 
-/// Compares `bytes` with `tests/fixtures/golden/<name>` (or writes it).
-fn golden(name: &str, bytes: &[u8]) {
-    let path = format!(
-        "{}/tests/fixtures/golden/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(format!(
-            "{}/tests/fixtures/golden",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .expect("the golden folder");
-        std::fs::write(&path, bytes).expect("writable");
-    }
-    let expected =
-        std::fs::read(&path).unwrap_or_else(|_| panic!("{path} (UPDATE_GOLDEN=1 writes it)"));
-    assert!(
-        bytes == expected.as_slice(),
-        "{name} differs from {path}:\n{}",
-        String::from_utf8_lossy(bytes)
-    );
-}
-
 #[test]
 fn every_file_output_of_every_fixture_is_as_reviewed() {
     for fixture in FIXTURES {
         let input = std::fs::read(format!("tests/fixtures/{fixture}")).expect("the fixture");
         let report = process_upload(&input, fixture, &settings("42")).expect("readable");
         golden(&format!("{fixture}.report.json"), &report.to_json());
-        golden(
-            &format!("{fixture}.customers.csv"),
-            &customers_csv(&report.customers, &report.metadata.enrichment),
-        );
+        golden(&format!("{fixture}.customers.csv"), &report.to_csv());
         let summary = serde_json::to_string_pretty(&report.metadata).expect("metadata") + "\n";
         golden(&format!("{fixture}.summary.json"), summary.as_bytes());
     }
@@ -79,7 +53,7 @@ fn without_simulation_what_the_source_lacks_is_unknown_and_nothing_is_marked() {
     );
     golden(
         &format!("{fixture}.not-simulated.customers.csv"),
-        &customers_csv(&report.customers, &report.metadata.enrichment),
+        &report.to_csv(),
     );
 }
 
@@ -122,28 +96,5 @@ fn a_changes_file_is_as_reviewed() {
             same.counts.unchanged
         ),
         (0, 0, 0, written.len())
-    );
-}
-
-#[test]
-fn api_reports_with_warnings_and_failures_are_as_reviewed() {
-    // Page 2 fails for good.
-    let api = ScriptedApi::new(24, 6).script(2, vec![Step::Status(503); 4]);
-    let harness = Harness::new(api);
-    let outcome = harness.run(&config());
-    golden(
-        "api_failed_page.report.json",
-        &harness.report(&outcome).to_json(),
-    );
-    // Every page arrives, but they state 30 records of 24: a warning.
-    let mut api = ScriptedApi::new(24, 6).script(3, [Step::Status(503)]);
-    for page in 1..=4 {
-        api.stated_totals.insert(page, (30, 4));
-    }
-    let harness = Harness::new(api);
-    let outcome = harness.run(&config());
-    golden(
-        "api_count_mismatch.report.json",
-        &harness.report(&outcome).to_json(),
     );
 }

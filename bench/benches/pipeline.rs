@@ -47,7 +47,10 @@ fn benches(c: &mut Criterion) {
                     })
                 });
                 group.bench_function("read_and_build", |b| {
-                    b.iter(|| process_upload(&input, "bench", &settings).map(|r| r.customers.len()))
+                    b.iter(|| {
+                        process_upload(&input, "bench", &settings)
+                            .map(|r| r.metadata.total_customers)
+                    })
                 });
                 let report = process_upload(&input, "bench", &settings).expect("valid input");
                 group.bench_function("serialize", |b| b.iter(|| report.to_json().len()));

@@ -16,7 +16,7 @@ use customer_pipeline::fetch::services::CancelToken;
 use customer_pipeline::fetch::store::PageStore;
 use customer_pipeline::pipeline::process_fetched;
 use customer_pipeline::report::Via;
-use customer_pipeline::settings::{mapping_spec, FetchForm, Setting};
+use customer_pipeline::settings::{FetchForm, Setting};
 use serde_json::Value;
 
 use crate::args::{fetch_settings, form_values, with_settings};
@@ -85,8 +85,7 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Res
     }
     let form: FetchForm = serde_json::from_value(Value::Object(values))
         .map_err(|error| Failure::Internal(error.to_string()))?;
-    let (config, chosen) = form.validate()?;
-    let mapping = mapping_spec(form.map.as_ref())?;
+    let (config, chosen, mapping) = form.validate()?;
     let earlier = crate::changes::earlier(matches)?;
 
     let clock = SystemClock;
@@ -127,9 +126,9 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Res
         }
     });
     if outcome.provenance.cancelled {
-        return Err(crate::interrupt::cancelled(outcome.pages.len()));
+        return Err(crate::interrupt::cancelled(outcome.page_bodies().count()));
     }
-    if outcome.pages.is_empty() {
+    if outcome.page_bodies().next().is_none() {
         return Err(match outcome.provenance.failed_pages.first() {
             Some(failure) => Failure::Run {
                 code: failure.code.name(),
@@ -147,7 +146,7 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Res
         &settings,
         &clock,
     );
-    report.metadata.source.set_via(Via::Cli);
+    report.set_via(Via::Cli);
     interrupt.check()?;
     outputs.write(&report)?;
     if let Some((previous, path)) = &earlier {

@@ -7,7 +7,7 @@
 use std::cell::Cell;
 use std::io::{IsTerminal, Write};
 
-use customer_pipeline::fetch::events::{Level, RunEvent};
+use customer_pipeline::common::events::{Level, RunEvent};
 use serde::Serialize;
 
 use crate::outcome::Failure;

@@ -12,9 +12,10 @@ use std::thread;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use customer_pipeline::common::clock::Clock;
 use customer_pipeline::fetch::budget::RateHeaders;
 use customer_pipeline::fetch::services::{
-    Clock, HttpResponse, PageRequest, ResponseFuture, Timer, Transport, TransportError,
+    HttpResponse, PageRequest, ResponseFuture, Timer, Transport, TransportError,
 };
 use futures::channel::oneshot;
 use futures::future::{FutureExt, LocalBoxFuture};

@@ -165,7 +165,7 @@ fn deliver(
     earlier: Option<&(PreviousReport, String)>,
     interrupt: &Interrupt,
 ) -> Result<Done, Failure> {
-    report.metadata.source.set_via(Via::Cli);
+    report.set_via(Via::Cli);
     interrupt.check()?;
     outputs.write(&report)?;
     if let Some((previous, path)) = earlier {

@@ -7,7 +7,6 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use customer_pipeline::report::export_csv::customers_csv;
 use customer_pipeline::report::Report;
 
 use crate::outcome::Failure;
@@ -52,7 +51,7 @@ impl Outputs {
             }
         }
         if let Some(path) = &self.csv {
-            let csv = customers_csv(&report.customers, &report.metadata.enrichment);
+            let csv = report.to_csv();
             write_file(path, |out| out.write_all(&csv))?;
         }
         if let Some(path) = &self.summary {

@@ -308,14 +308,14 @@ fn page_report(url: &str) -> Vec<u8> {
     use std::cell::RefCell;
     use std::time::Duration;
 
+    use customer_pipeline::common::clock::Clock;
     use customer_pipeline::fetch::fetcher::{fetch_all, Services};
     use customer_pipeline::fetch::pages::PageCache;
     use customer_pipeline::fetch::services::{
-        CancelToken, Clock, HttpResponse, PageRequest, ResponseFuture, Timer, Transport,
-        TransportError,
+        CancelToken, HttpResponse, PageRequest, ResponseFuture, Timer, Transport, TransportError,
     };
     use customer_pipeline::pipeline::process_fetched;
-    use customer_pipeline::settings::{mapping_spec, FetchForm};
+    use customer_pipeline::settings::FetchForm;
     use futures::future::{FutureExt, LocalBoxFuture};
 
     struct Blocking(ureq::Agent);
@@ -362,8 +362,7 @@ fn page_report(url: &str) -> Vec<u8> {
         "url": url, "seed": "42", "asOf": "2026-11-24", "concurrency": "1",
     }))
     .expect("the page's form");
-    let (config, chosen) = form.validate().expect("valid");
-    let mapping = mapping_spec(form.map.as_ref()).expect("no mapping");
+    let (config, chosen, mapping) = form.validate().expect("valid");
     let agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()

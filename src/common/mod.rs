@@ -10,11 +10,11 @@
 //! error's codes) and `wire_fields!` (a struct's byte encoding, field by
 //! field); `deserialize_from_map!` writes serde's map visitor.
 
-pub(crate) mod clock;
+pub mod clock;
 pub mod dates;
 pub(crate) mod de;
 pub(crate) mod errors;
-pub(crate) mod events;
+pub mod events;
 pub(crate) mod field;
 pub mod hash;
 pub(crate) mod interner;

@@ -1,4 +1,6 @@
-//! Checks the unit tests of several floors share.
+//! Checks and helpers the unit tests of several floors share.
+
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -31,4 +33,9 @@ pub(crate) fn assert_kinds_named<K: Serialize>(
             name(kind)
         );
     }
+}
+
+/// Whole seconds as durations, as waits are asserted.
+pub(crate) fn secs(list: &[u64]) -> Vec<Duration> {
+    list.iter().map(|s| Duration::from_secs(*s)).collect()
 }

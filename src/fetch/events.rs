@@ -4,11 +4,9 @@
 
 use serde::Serialize;
 
-pub use super::budget::RateSource;
-use crate::common::events::event_kinds;
-pub use crate::common::events::{Level, RunEvent};
-pub use crate::provenance::WarningCode;
-use crate::provenance::{FailureCode, WalkEnd};
+use super::budget::RateSource;
+use crate::common::events::{event_kinds, RunEvent};
+use crate::provenance::{FailureCode, WalkEnd, WarningCode};
 
 /// Why an attempt is worth retrying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -235,6 +233,7 @@ pub struct Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::common::events::Level;
 
     #[test]
     fn kinds_name_every_event_as_it_serializes() {

@@ -18,23 +18,22 @@ use super::classify::{classify, summarize_cached, Attempt, BodyShape, PageSummar
 use super::completeness::{
     count_mismatch, implied_pages, movement, walk_end, Movement, PageFacts, Stated,
 };
-use super::events::{
-    EventKind, FetchEvent, Level, PaceReason, PageSource, Progress, RetryCause, RunEnd, WarningCode,
-};
+use super::events::{EventKind, FetchEvent, PaceReason, PageSource, Progress, RetryCause, RunEnd};
 use super::kinds::{ApiShape, Auth, Pagination};
 use super::limiter::{KnownBudget, KnownWindow, Limiter, TokenBucket};
 use super::pages::PageCache;
 use super::policy::{parse_retry_after, RetryPolicy};
-use super::services::{CancelToken, Clock, PageRequest, Timer, Transport};
+use super::services::{CancelToken, PageRequest, Timer, Transport};
 use super::store::{is_fresh, stored_key_identity, PageStore, StoreError, StoredPage};
 use super::url::{redact, resolve, secret_values, without_param, without_query, Origin};
-use crate::common::clock::millis_since;
+use crate::common::clock::{millis_since, Clock};
 use crate::common::dates::{format_log_time, format_minute, format_timestamp};
+use crate::common::events::Level;
 use crate::common::hash::mix;
 use crate::common::words::plural;
 use crate::provenance::{
     ApiProvenance, FailureCode, FetchStats, PageFailure, RetryCounts, Truncation, WalkEnd,
-    WalkEnding, Warning,
+    WalkEnding, Warning, WarningCode,
 };
 
 /// Redirects followed in a row for one request, at most.
@@ -44,31 +43,31 @@ pub(crate) const MAX_REDIRECTS: u32 = 5;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchConfig {
     /// The users endpoint, e.g. `https://reqres.in/api/users`; `page` is added.
-    pub base_url: String,
+    pub(crate) base_url: String,
     /// Sent as `x-api-key`, only to the origin of `base_url`; never logged or exported.
-    pub api_key: Option<String>,
+    pub(crate) api_key: Option<String>,
     /// Sent as `per_page` when set.
-    pub per_page: Option<u32>,
+    pub(crate) per_page: Option<u32>,
     /// Requests in flight at once (at least 1); halved after each 429.
     /// A page waiting out a backoff does not hold a slot.
-    pub concurrency: usize,
+    pub(crate) concurrency: usize,
     /// The most pages a run will fetch, against endless pagination.
-    pub max_pages: u64,
+    pub(crate) max_pages: u64,
     /// Bypass the cache and the pages stored on the device (they are
     /// still replaced by fresh ones).
-    pub refresh: bool,
+    pub(crate) refresh: bool,
     /// Keep accepted pages on the device ([`Services::store`]) and reuse
     /// stored pages younger than this; `None`: the store is not touched.
     pub keep_for: Option<Duration>,
     /// Retries, waits and the timeout.
     pub policy: RetryPolicy,
     /// Seed for jittered delays (used only when the policy has jitter).
-    pub jitter_seed: u64,
+    pub(crate) jitter_seed: u64,
     /// The most bytes one page's answer may have (`page_too_large` past it).
-    pub max_page_bytes: u64,
+    pub(crate) max_page_bytes: u64,
     /// The API's shape: pagination kind, where the records are, how the
     /// key is sent (default: reqres's).
-    pub shape: ApiShape,
+    pub(crate) shape: ApiShape,
 }
 
 /// The default for [`FetchConfig::max_page_bytes`]: 64 MB.
@@ -77,7 +76,7 @@ pub(crate) const MAX_PAGE_BYTES: u64 = 64 << 20;
 impl FetchConfig {
     /// The documented defaults for `base_url`: concurrency 4, at most 1000
     /// pages, the default [`RetryPolicy`], no key.
-    pub fn new(base_url: impl Into<String>) -> Self {
+    pub(crate) fn new(base_url: impl Into<String>) -> Self {
         FetchConfig {
             base_url: base_url.into(),
             api_key: None,
@@ -116,11 +115,11 @@ pub struct Services<'a> {
 
 /// A page whose records go into the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FetchedPage {
+pub(crate) struct FetchedPage {
     /// Its number.
-    pub page: u64,
+    pub(crate) page: u64,
     /// Its body, a JSON page envelope.
-    pub body: Rc<Vec<u8>>,
+    pub(crate) body: Rc<Vec<u8>>,
 }
 
 /// The end of a run: the pages to process and what the run proved.
@@ -129,17 +128,12 @@ pub struct FetchOutcome {
     /// Pages whose records go into the report, by page number (short
     /// pages included: their records are kept, and they are also listed
     /// as failed).
-    pub pages: Vec<FetchedPage>,
+    pub(crate) pages: Vec<FetchedPage>,
     /// Completeness, failures, warnings and statistics.
     pub provenance: ApiProvenance,
 }
 
 impl FetchOutcome {
-    /// Whether every record the API holds is provably among the pages.
-    pub fn is_complete(&self) -> bool {
-        self.provenance.complete
-    }
-
     /// Each page's number and body, for the pipeline.
     pub fn page_bodies(&self) -> impl Iterator<Item = (u64, &[u8])> {
         self.pages

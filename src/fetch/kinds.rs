@@ -9,7 +9,7 @@ use super::url::{resolve, with_query, with_query_numbers};
 
 /// How one page leads to the next.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Pagination {
+pub(crate) enum Pagination {
     /// Numbered pages: `page=N` (the name is configurable). Pages may be
     /// fetched concurrently once the API states how many there are.
     Page {
@@ -74,7 +74,7 @@ impl Pagination {
 
 /// How the key is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Auth {
+pub(crate) enum Auth {
     /// As the value of a header (default `x-api-key`).
     Header(String),
     /// `Authorization: Bearer <key>`.
@@ -166,7 +166,7 @@ pub(crate) const DEFAULT_KEY_HEADER: &str = "x-api-key";
 
 /// A known API's shape, or `custom`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Preset {
+pub(crate) enum Preset {
     /// reqres.in: `?page=N&per_page=M`, records in `data`, `x-api-key`.
     Reqres,
     /// Shopify Admin REST: `Link` pagination, `limit=250`, records in
@@ -207,7 +207,7 @@ impl Preset {
     }
 
     /// The shape it stands for.
-    pub fn shape(self) -> ApiShape {
+    pub(crate) fn shape(self) -> ApiShape {
         let base = ApiShape {
             preset: self,
             ..ApiShape::default()
@@ -238,7 +238,8 @@ impl Preset {
 
     /// The fields of the vendor's records the mapping proposes for
     /// contract fields: (contract field, the vendor's path).
-    pub fn mapping(self) -> &'static [(&'static str, &'static str)] {
+    #[cfg(test)]
+    pub(crate) fn mapping(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Preset::Hubspot => &[
                 ("first_name", "properties.firstname"),
@@ -254,20 +255,20 @@ impl Preset {
 
 /// Everything about an API's shape a run needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiShape {
+pub(crate) struct ApiShape {
     /// The preset it came from.
-    pub preset: Preset,
+    pub(crate) preset: Preset,
     /// How pages follow each other.
-    pub pagination: Pagination,
+    pub(crate) pagination: Pagination,
     /// The page size's parameter (`per_page`, `limit`), sent when a size is set.
-    pub size_param: String,
+    pub(crate) size_param: String,
     /// The page size asked for when none is set.
-    pub default_size: Option<u32>,
+    pub(crate) default_size: Option<u32>,
     /// Where each page's records are (a dotted path); `None`: `data`, or
     /// the body's one array of objects.
-    pub records: Option<String>,
+    pub(crate) records: Option<String>,
     /// How the key is sent.
-    pub auth: Auth,
+    pub(crate) auth: Auth,
 }
 
 impl Default for ApiShape {
@@ -333,7 +334,7 @@ impl ApiShape {
 
     /// The shape as the report's `metadata.source` writes it: the preset,
     /// the kinds and their parameter names.
-    pub fn describe(&self) -> BTreeMap<String, String> {
+    pub(crate) fn describe(&self) -> BTreeMap<String, String> {
         let mut settings = BTreeMap::new();
         let mut put = |name: &str, value: &str| {
             settings.insert(name.to_owned(), value.to_owned());

@@ -10,8 +10,9 @@
 //!   says 429.
 //! - [`limiter`]: the bound on requests in flight, first come first served,
 //!   and the token bucket that follows an API's leaky bucket.
-//! - [`services`]: the platform as traits (transport, timer, clock), so the
-//!   logic runs natively in tests with scripted fakes and no real sleeping.
+//! - [`services`]: the platform as traits (transport, timer; the clock is
+//!   [`crate::common::clock`]'s), so the logic runs natively in tests with
+//!   scripted fakes and no real sleeping.
 //! - [`store`]: pages kept on the device between runs (opt-in), as a trait
 //!   the browser implements with IndexedDB.
 
@@ -22,10 +23,14 @@ pub mod events;
 pub mod fetcher;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
-pub mod kinds;
+pub(crate) mod kinds;
 pub(crate) mod limiter;
 pub mod pages;
 pub(crate) mod policy;
 pub mod services;
 pub mod store;
 pub(crate) mod url;
+
+// Native only: the fakes block on the run.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;

@@ -53,13 +53,9 @@ impl PageCache {
     }
 
     /// Number of cached pages.
-    pub fn len(&self) -> usize {
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
+    pub(crate) fn len(&self) -> usize {
         self.pages.len()
-    }
-
-    /// Whether nothing is cached.
-    pub fn is_empty(&self) -> bool {
-        self.pages.is_empty()
     }
 
     /// What the last run of the API at `origin` with `api_key` knew of
@@ -79,7 +75,8 @@ impl PageCache {
 
     /// Forgets every page. What the APIs announced of their budgets is
     /// kept: fetching the pages again spends the same budget.
-    pub fn clear(&mut self) {
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
+    pub(crate) fn clear(&mut self) {
         self.pages.clear();
     }
 }

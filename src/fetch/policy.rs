@@ -146,10 +146,7 @@ pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Durat
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn secs(list: &[u64]) -> Vec<Duration> {
-        list.iter().map(|s| Duration::from_secs(*s)).collect()
-    }
+    use crate::common::testing::secs;
 
     #[test]
     fn backoff_is_exactly_one_two_four_seconds_then_gives_up() {

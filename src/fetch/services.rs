@@ -1,5 +1,6 @@
-//! What the fetcher needs from the platform, as traits: the network, timers,
-//! the clock and cancellation. The browser adapter implements them with
+//! What the fetcher needs from the platform, as traits: the network, timers
+//! and cancellation (and the clock, [`crate::common::clock::Clock`], which
+//! the pipeline uses too). The browser adapter implements them with
 //! gloo-net and gloo-timers; tests implement them with scripted fakes.
 
 use std::cell::RefCell;
@@ -49,7 +50,8 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// A 302 to `location` (`None` when where it leads cannot be seen),
     /// with no body.
-    pub fn redirect(location: Option<String>) -> Self {
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))] // used by the page (web)
+    pub(crate) fn redirect(location: Option<String>) -> Self {
         HttpResponse {
             status: 302,
             retry_after: None,
@@ -94,8 +96,6 @@ pub trait Timer {
     /// Completes after `duration`: the end of an attempt's time allowance.
     fn deadline(&self, duration: Duration) -> LocalBoxFuture<'static, ()>;
 }
-
-pub use crate::common::clock::Clock;
 
 /// A shared flag that stops a run: pending waits end, in-flight requests
 /// are dropped (and so aborted), and no new attempt starts.

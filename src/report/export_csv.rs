@@ -38,7 +38,7 @@ pub(crate) fn csv_header(enrichment: &Enrichment, customers: usize) -> String {
 /// separator of any locale (`,` `;` tab `|`) and no line break inside it
 /// splits the row; the other cells are numbers and fixed labels. A list is
 /// one cell, its items joined with `"; "`. See [`text_cell`] for formulas.
-pub fn customers_csv(customers: &Customers, enrichment: &Enrichment) -> Vec<u8> {
+pub(crate) fn customers_csv(customers: &Customers, enrichment: &Enrichment) -> Vec<u8> {
     let mut out = String::with_capacity(256 + customers.len() * 160);
     out.push_str(BOM);
     out.push_str(&csv_header(enrichment, customers.len()));

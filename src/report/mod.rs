@@ -12,7 +12,7 @@
 
 pub(crate) mod counts;
 pub(crate) mod distributions;
-pub mod export_csv;
+pub(crate) mod export_csv;
 pub(crate) mod json_out;
 pub(crate) mod table;
 
@@ -61,7 +61,7 @@ pub struct Metadata {
     /// Reference date for `activity_status`, `YYYY-MM-DD`.
     pub(crate) as_of: String,
     /// Where the records came from.
-    pub source: SourceInfo,
+    pub(crate) source: SourceInfo,
     /// Which source field fed each contract field (`fields`), the fields
     /// the source does not have (`unmapped`: not scored), and the source
     /// columns no field reads (`ignored_columns`).
@@ -79,17 +79,17 @@ pub struct Metadata {
     /// Which fields of the line were drawn from the seed in this run
     /// (`simulated`: not data) and which were computed from the source
     /// (`derived`).
-    pub enrichment: Enrichment,
+    pub(crate) enrichment: Enrichment,
     /// Whether every source record is provably accounted for. `false` for
     /// a partial API run: see `failed_pages`, `truncated` and `warnings`.
     pub complete: bool,
     /// API pages missing or incomplete, with a code and the reason.
-    pub failed_pages: Vec<PageFailure>,
+    pub(crate) failed_pages: Vec<PageFailure>,
     /// Things a person should know about the run (changed totals, limits),
     /// each `{code, page?, message}`.
-    pub warnings: Vec<Warning>,
+    pub(crate) warnings: Vec<Warning>,
     /// Set when the page limit cut an API run short; `null` otherwise.
-    pub truncated: Option<Truncation>,
+    pub(crate) truncated: Option<Truncation>,
     /// Requests, retries and timings of an API run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) fetch: Option<FetchStats>,
@@ -97,7 +97,7 @@ pub struct Metadata {
 
 /// Where the values of the line's enriched fields came from in a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Enrichment {
+pub(crate) struct Enrichment {
     /// The seed the simulated values were drawn from.
     pub(crate) seed: u64,
     /// Whether the run drew from the seed what the source lacks (off:
@@ -231,7 +231,7 @@ impl Serialize for IssueCounts {
 /// Where the records came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum SourceInfo {
+pub(crate) enum SourceInfo {
     /// A file chosen by the user.
     Upload {
         /// The file's name as the browser reported it.
@@ -286,15 +286,6 @@ pub enum Via {
     Cli,
 }
 
-impl SourceInfo {
-    /// Says which front end ran the report.
-    pub fn set_via(&mut self, front_end: Via) {
-        match self {
-            SourceInfo::Upload { via, .. } | SourceInfo::Api { via, .. } => *via = Some(front_end),
-        }
-    }
-}
-
 fn is_zero(count: &u32) -> bool {
     *count == 0
 }
@@ -328,6 +319,13 @@ fn original_record<S: Serializer>(record: &Cow<'_, str>, serializer: S) -> Resul
 }
 
 impl Report<'_> {
+    /// Says which front end ran the report (`metadata.source.via`).
+    pub fn set_via(&mut self, front_end: Via) {
+        match &mut self.metadata.source {
+            SourceInfo::Upload { via, .. } | SourceInfo::Api { via, .. } => *via = Some(front_end),
+        }
+    }
+
     /// The same report owning all its data: the originals of rejected
     /// records are copied, so the input they came from can be freed.
     // Used by the page (`web`, wasm32 only) and by tests.
@@ -357,6 +355,13 @@ impl Report<'_> {
         let mut out = Vec::with_capacity(self.json_size_estimate());
         self.write_json(&mut out, &mut |_| {});
         out
+    }
+
+    /// The customers as CSV (RFC 4180), for spreadsheets: a byte-order
+    /// mark, a header row that marks the simulated fields, one row per
+    /// customer, CRLF line ends.
+    pub fn to_csv(&self) -> Vec<u8> {
+        export_csv::customers_csv(&self.customers, &self.metadata.enrichment)
     }
 
     /// The same bytes as [`Report::to_json`], handed to `sink` in pieces of

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 /// A field of the input contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Field {
+pub(crate) enum Field {
     /// `id`
     Id,
     /// `first_name`
@@ -161,7 +161,7 @@ pub struct MappingSpec {
 
 /// A mapping setting that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MappingError {
+pub(crate) enum MappingError {
     /// Not a `field:column` pair naming a contract field.
     NotAPair {
         /// What was given.
@@ -200,7 +200,7 @@ impl std::error::Error for MappingError {}
 
 impl MappingSpec {
     /// No overrides: every field as proposed.
-    pub fn none() -> Self {
+    pub(crate) fn none() -> Self {
         MappingSpec::default()
     }
 
@@ -211,7 +211,7 @@ impl MappingSpec {
     ///
     /// # Errors
     /// [`MappingError`] for a pair without a colon or an unknown field.
-    pub fn parse(text: &str) -> Result<MappingSpec, MappingError> {
+    pub(crate) fn parse(text: &str) -> Result<MappingSpec, MappingError> {
         let mut spec = MappingSpec::default();
         for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let not_a_pair = || MappingError::NotAPair {

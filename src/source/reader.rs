@@ -37,22 +37,22 @@ use crate::source::sniff::{binary_kind, SNIFF_BYTES};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadOptions {
     /// Overrides of the proposed field mapping.
-    pub mapping: MappingSpec,
+    pub(crate) mapping: MappingSpec,
     /// The CSV separator, when chosen rather than sniffed.
     pub separator: Option<u8>,
     /// The layout the file's name says, if it says one.
-    pub layout: LayoutHint,
+    pub(crate) layout: LayoutHint,
     /// Read a CSV that has no column for the customer id (the mapping
     /// panel does, to let the user choose one); a run refuses it.
-    pub allow_no_id: bool,
+    pub(crate) allow_no_id: bool,
     /// The largest record, line or row read.
-    pub limits: ReadLimits,
+    pub(crate) limits: ReadLimits,
 }
 
 /// The most one piece of a file may hold: past these the file fails with
 /// a message naming where, instead of filling the module's memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReadLimits {
+pub(crate) struct ReadLimits {
     /// One top-level JSON value: an array element, an NDJSON value, or a
     /// whole page envelope.
     pub(crate) max_value_bytes: usize,
@@ -88,7 +88,7 @@ impl ReadOptions {
 /// The layout a file's name says. A name that says one decides it; the
 /// content decides only when the name says nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum LayoutHint {
+pub(crate) enum LayoutHint {
     /// The name says nothing (`customers`, `export.txt`): the first
     /// character decides, then whether the first line is JSON.
     #[default]

@@ -1,6 +1,5 @@
 use super::*;
 use crate::common::hash::SplitMix64;
-use crate::report::export_csv::customers_csv;
 use crate::source::ingest::InputFormat;
 
 mod fuzz_corpus;
@@ -14,10 +13,7 @@ fn settings(simulate: bool) -> RunSettings {
 
 /// The report and its CSV export, or the error.
 fn output(report: Result<Report<'_>, IngestError>) -> Result<(Vec<u8>, Vec<u8>), IngestError> {
-    report.map(|r| {
-        let csv = customers_csv(&r.customers, &r.metadata.enrichment);
-        (r.to_json(), csv)
-    })
+    report.map(|r| (r.to_json(), r.to_csv()))
 }
 
 /// `metadata.source.workers` of a report, set back to 1 (the one value

@@ -71,9 +71,9 @@ impl LineBits {
 
 /// One customer of the report, compact: its texts are in its [`Customers`].
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Customer {
+pub(crate) struct Customer {
     /// The input `id`.
-    pub customer_id: u64,
+    pub(crate) customer_id: u64,
     name: u32,
     domain: u32,
     /// From `engagement_score`, or seeded when it is absent.
@@ -128,7 +128,7 @@ impl Customers {
     }
 
     /// Number of customers.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.rows.len()
     }
 
@@ -150,7 +150,7 @@ impl Customers {
     }
 
     /// Every customer, in order, with its texts.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = CustomerRef<'_>> + '_ {
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = CustomerRef<'_>> + '_ {
         self.rows.iter().map(move |customer| CustomerRef {
             customer,
             customers: self,
@@ -410,7 +410,7 @@ pub(crate) enum LineValue<'c> {
 
 /// A customer with access to its texts.
 #[derive(Debug, Clone, Copy)]
-pub struct CustomerRef<'c> {
+pub(crate) struct CustomerRef<'c> {
     customer: &'c Customer,
     customers: &'c Customers,
 }
@@ -484,7 +484,7 @@ impl<'c> CustomerRef<'c> {
     }
 
     /// One entry per deduction.
-    pub fn quality_issues(&self) -> impl ExactSizeIterator<Item = IssueRef<'c>> + 'c {
+    pub(crate) fn quality_issues(&self) -> impl ExactSizeIterator<Item = IssueRef<'c>> + 'c {
         let customers = self.customers;
         customers
             .issues_of(self.customer)
@@ -496,7 +496,7 @@ impl<'c> CustomerRef<'c> {
 /// A quality issue with access to its quoted text; shown as in the report,
 /// `"field: problem"`.
 #[derive(Debug, Clone, Copy)]
-pub struct IssueRef<'c> {
+pub(crate) struct IssueRef<'c> {
     issue: &'c QualityIssue,
     customers: &'c Customers,
 }

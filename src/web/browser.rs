@@ -14,9 +14,10 @@ use web_sys::{
     ResponseType,
 };
 
+use crate::common::clock::Clock;
 use crate::fetch::budget::RateHeaders;
 use crate::fetch::services::{
-    Clock, HttpResponse, PageRequest, ResponseFuture, Timer, Transport, TransportError,
+    HttpResponse, PageRequest, ResponseFuture, Timer, Transport, TransportError,
 };
 
 /// Requests through the browser's `fetch`, with redirects handled by the

@@ -30,14 +30,11 @@ use crate::fetch::pages::PageCache;
 use crate::fetch::services::CancelToken;
 use crate::fetch::store::PageStore;
 use crate::pipeline;
-use crate::report::export_csv;
 use crate::report::table::{
     duplicates_json, rejected_json, rows_json, select_rows, sort_key, TableQuery,
 };
 use crate::report::Report;
-use crate::settings::{
-    mapping_spec, FetchForm, MapSetting, ReadForm, RunSettings, SeedAndDate, MAX_SEED,
-};
+use crate::settings::{FetchForm, MapSetting, ReadForm, RunSettings, SeedAndDate, MAX_SEED};
 use crate::source::mapping::MappingSpec;
 use crate::source::reader::ReadOptions;
 use crate::stream::{UploadEventKind, UploadStream};
@@ -120,7 +117,7 @@ impl RunOutput {
 
     /// The customers as CSV bytes.
     pub fn csv(&self) -> Vec<u8> {
-        export_csv::customers_csv(&self.report.customers, &self.report.metadata.enrichment)
+        self.report.to_csv()
     }
 
     /// Sets the table's view and returns its number of rows. `sort` is a
@@ -331,9 +328,7 @@ pub async fn fetch_and_process_with<S: PageStore>(
 /// fetch, the seed and date, and the field mapping.
 fn fetch_form(form_json: &str) -> Result<(FetchConfig, SeedAndDate, MappingSpec), JsValue> {
     let form: FetchForm = serde_json::from_str(form_json).map_err(CodedError::internal)?;
-    let (config, chosen) = form.validate().map_err(CodedError::from)?;
-    let mapping = mapping_spec(form.map.as_ref()).map_err(CodedError::from)?;
-    Ok((config, chosen, mapping))
+    Ok(form.validate().map_err(CodedError::from)?)
 }
 
 /// Fetches with the browser's transport and timer, this tab's page cache

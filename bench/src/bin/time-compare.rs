@@ -140,7 +140,7 @@ fn run(before: &str, after: &str, runs: usize) -> Result<String, String> {
         ),
         previous_bytes.len(),
         previous.len(),
-        current.customers.len(),
+        current.metadata.total_customers,
         runs,
         pick(|t| t.read_whole_ms),
         pick(|t| t.read_chunks_ms),

@@ -40,7 +40,7 @@ fn time_stages(input: &[u8], settings: &RunSettings) -> Result<StageTimes, Strin
         ingest_ms,
         build_ms,
         serialize_ms,
-        customers: report.customers.len(),
+        customers: report.metadata.total_customers,
         report_bytes: json.len(),
     })
 }

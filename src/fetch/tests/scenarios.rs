@@ -1,13 +1,12 @@
 //! The fetcher driven through the failure scenarios of a flaky API, with a
 //! scripted transport and a recording timer: exact waits, no real sleeping.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod support;
-
-use customer_pipeline::fetch::events::{EventKind, Level};
-use customer_pipeline::fetch::services::Clock;
-use customer_pipeline::provenance::{FailureCode, Truncation, Warning, WarningCode};
-use support::{config, secs, Harness, ScriptedApi, Step};
+use super::support::{config, Harness, ScriptedApi, Step};
+use crate::common::clock::Clock;
+use crate::common::events::Level;
+use crate::common::testing::secs;
+use crate::fetch::events::EventKind;
+use crate::provenance::{FailureCode, Truncation, Warning, WarningCode};
 
 /// 12 records, 6 per page: 2 pages, like reqres.
 fn reqres_like() -> ScriptedApi {
@@ -18,7 +17,7 @@ fn reqres_like() -> ScriptedApi {
 fn all_pages_without_faults() {
     let harness = Harness::new(ScriptedApi::new(30, 6));
     let outcome = harness.run(&config());
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     assert_eq!(
         outcome.pages.iter().map(|p| p.page).collect::<Vec<_>>(),
         [1, 2, 3, 4, 5]
@@ -41,7 +40,7 @@ fn all_pages_without_faults() {
 fn a_503_then_success_waits_one_second() {
     let harness = Harness::new(reqres_like().script(2, [Step::Status(503)]));
     let outcome = harness.run(&config());
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     assert_eq!(harness.time.waits(), secs(&[1]));
     assert_eq!(harness.api.requests_for(2), 2);
     assert_eq!(outcome.provenance.stats.retries.server_error, 1);
@@ -58,7 +57,7 @@ fn three_failures_then_success_waits_one_two_four() {
         [Step::Status(500), Step::Status(503), Step::NetworkError],
     ));
     let outcome = harness.run(&config());
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     assert_eq!(harness.time.waits(), secs(&[1, 2, 4]));
     assert_eq!(harness.api.requests_for(1), 4);
     assert_eq!(outcome.provenance.stats.retries.server_error, 2);
@@ -69,7 +68,7 @@ fn three_failures_then_success_waits_one_two_four() {
 fn four_failures_fail_the_page_and_the_run_is_partial() {
     let harness = Harness::new(ScriptedApi::new(18, 6).script(2, vec![Step::Status(503); 4]));
     let outcome = harness.run(&config());
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(harness.time.waits(), secs(&[1, 2, 4]));
     assert_eq!(
         harness.api.requests_for(2),
@@ -97,10 +96,10 @@ fn four_failures_fail_the_page_and_the_run_is_partial() {
 #[test]
 fn retrying_after_a_partial_run_fetches_only_the_failed_page() {
     let harness = Harness::new(ScriptedApi::new(18, 6).script(2, vec![Step::Status(503); 4]));
-    assert!(!harness.run(&config()).is_complete());
+    assert!(!harness.run(&config()).provenance.complete);
     let before = harness.api.requests();
     let outcome = harness.run(&config());
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     assert_eq!(
         harness.api.requests() - before,
         1,
@@ -116,7 +115,7 @@ fn a_429_with_seconds_waits_as_told_and_lowers_concurrency() {
     let harness =
         Harness::new(ScriptedApi::new(30, 6).script(3, [Step::RateLimited(Some("3".into()))]));
     let outcome = harness.run(&config());
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     assert_eq!(harness.time.waits(), secs(&[3]));
     assert_eq!(outcome.provenance.stats.rate_limited, 1);
     assert_eq!(
@@ -143,7 +142,7 @@ fn a_429_with_an_http_date_waits_until_then() {
             "Tue, 24 Nov 2026 12:00:05 GMT".into(),
         ))],
     ));
-    assert!(harness.run(&config()).is_complete());
+    assert!(harness.run(&config()).provenance.complete);
     assert_eq!(harness.time.waits(), secs(&[5]));
 }
 
@@ -156,7 +155,7 @@ fn a_429_with_zero_or_a_past_date_still_waits_the_floor() {
             Step::RateLimited(Some("Mon, 23 Nov 2026 12:00:00 GMT".into())),
         ],
     ));
-    assert!(harness.run(&config()).is_complete());
+    assert!(harness.run(&config()).provenance.complete);
     assert_eq!(harness.time.waits(), secs(&[1, 1]));
 }
 
@@ -171,7 +170,7 @@ fn a_429_without_a_visible_header_falls_back_to_backoff() {
         ],
     ));
     let outcome = harness.run(&config());
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     // 429 fallback: 1 s, 2 s; then the 503's own first backoff: 1 s.
     assert_eq!(harness.time.waits(), secs(&[1, 2, 1]));
 }
@@ -210,7 +209,7 @@ fn rate_limit_waits_have_their_own_budget_of_five() {
         ],
     ));
     assert!(
-        harness.run(&config()).is_complete(),
+        harness.run(&config()).provenance.complete,
         "429 waits do not use up the retries"
     );
     assert_eq!(harness.time.waits(), secs(&[2, 1, 2, 2, 4]));
@@ -250,7 +249,7 @@ fn other_client_errors_fail_at_once_with_advice() {
 fn a_malformed_body_then_success() {
     let harness = Harness::new(reqres_like().script(1, [Step::Malformed]));
     let outcome = harness.run(&config());
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     assert_eq!(harness.time.waits(), secs(&[1]));
     assert_eq!(outcome.provenance.stats.retries.malformed_body, 1);
 }
@@ -259,7 +258,7 @@ fn a_malformed_body_then_success() {
 fn a_timeout_then_success() {
     let harness = Harness::new(reqres_like().script(2, [Step::Hang]));
     let outcome = harness.run(&config());
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     assert_eq!(outcome.provenance.stats.retries.timeout, 1);
     assert_eq!(harness.time.waits(), secs(&[1]));
     harness.assert_logged("Page 2: timed out; retry 1 of 3 in 1 s");
@@ -290,7 +289,8 @@ fn the_report_does_not_depend_on_the_order_pages_complete_in() {
         [1, 4, 3, 2],
         "the pages really completed out of order"
     );
-    let report = |outcome, harness: &Harness| support::customer_lines(&harness.report(outcome));
+    let report =
+        |outcome, harness: &Harness| super::support::customer_lines(&harness.report(outcome));
     assert_eq!(report(&a, &in_order), report(&b, &reversed));
 }
 
@@ -304,7 +304,7 @@ fn a_walked_page_that_repeats_the_previous_one_fails_and_stops_the_walk() {
         "page 1, then page 2 with 3 retries"
     );
     assert_eq!(outcome.pages.len(), 1);
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     let failed = &outcome.provenance.failed_pages;
     assert_eq!(
         failed.iter().map(|f| (f.page, f.code)).collect::<Vec<_>>(),
@@ -334,7 +334,7 @@ fn the_walk_is_bounded_by_max_pages() {
     cfg.max_pages = 5;
     let outcome = harness.run(&cfg);
     assert_eq!(harness.api.requests(), 5);
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(
         outcome.provenance.warnings,
         [Warning {
@@ -359,7 +359,7 @@ fn cancel_mid_run_stops_new_requests() {
     let harness = Harness::new(ScriptedApi::new(30, 6).script(2, [Step::CancelAndHang]));
     let outcome = harness.run(&cfg);
     assert!(outcome.provenance.cancelled);
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(harness.api.requests(), 2, "nothing after page 2");
     assert_eq!(
         harness.log_messages().last().map(String::as_str),
@@ -447,7 +447,7 @@ fn concurrency_bounds_the_requests_in_flight() {
     let harness = Harness::new(api);
     let mut cfg = config();
     cfg.concurrency = 3;
-    assert!(harness.run(&cfg).is_complete());
+    assert!(harness.run(&cfg).provenance.complete);
     assert_eq!(harness.api.max_in_flight.get(), 3);
     assert_eq!(harness.api.in_flight.get(), 0);
 }
@@ -457,7 +457,7 @@ fn a_page_waiting_out_a_backoff_frees_its_slot() {
     let harness = Harness::new(ScriptedApi::new(24, 6).script(2, [Step::Status(503)]));
     let mut cfg = config();
     cfg.concurrency = 1;
-    assert!(harness.run(&cfg).is_complete());
+    assert!(harness.run(&cfg).provenance.complete);
     let order: Vec<u64> = harness
         .api
         .served
@@ -478,7 +478,7 @@ fn a_page_waiting_out_a_backoff_frees_its_slot() {
 fn a_body_naming_another_page_is_retried_then_fails_the_page() {
     let harness = Harness::new(ScriptedApi::new(18, 6).script(3, vec![Step::WrongPage; 4]));
     let outcome = harness.run(&config());
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(
         harness.time.waits(),
         secs(&[1, 2, 4]),
@@ -503,7 +503,7 @@ fn a_body_naming_another_page_is_retried_then_fails_the_page() {
 fn a_wrong_page_that_recovers_is_accepted() {
     let harness = Harness::new(ScriptedApi::new(18, 6).script(3, [Step::WrongPage]));
     let outcome = harness.run(&config());
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     assert_eq!(harness.report(&outcome).metadata.total_customers, 18);
 }
 
@@ -513,8 +513,8 @@ fn an_api_that_ignores_page_is_never_complete() {
     api.ignore_page_parameter = true;
     let harness = Harness::new(api);
     let outcome = harness.run(&config());
-    assert!(!outcome.is_complete());
-    let failed = support::failed_pages(&outcome);
+    assert!(!outcome.provenance.complete);
+    let failed = super::support::failed_pages(&outcome);
     assert_eq!(
         failed,
         [
@@ -535,7 +535,7 @@ fn an_api_that_ignores_page_is_never_complete() {
 fn a_short_page_before_the_last_is_retried_once_then_kept_and_listed() {
     let harness = Harness::new(ScriptedApi::new(18, 6).script(2, [Step::Short(2), Step::Short(2)]));
     let outcome = harness.run(&config());
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(harness.api.requests_for(2), 2, "retried once");
     assert_eq!(harness.time.waits(), secs(&[1]));
     let failure = &outcome.provenance.failed_pages[0];
@@ -553,7 +553,7 @@ fn a_short_page_before_the_last_is_retried_once_then_kept_and_listed() {
     // Retry failed pages: the short page is asked again, the others come from the cache.
     let before = harness.api.requests();
     let again = harness.run(&config());
-    assert!(again.is_complete());
+    assert!(again.provenance.complete);
     assert_eq!(harness.api.requests() - before, 1);
     assert_eq!(harness.report(&again).metadata.total_customers, 18);
 }
@@ -562,7 +562,7 @@ fn a_short_page_before_the_last_is_retried_once_then_kept_and_listed() {
 fn an_empty_middle_page_is_a_short_page() {
     let harness = Harness::new(ScriptedApi::new(18, 6).script(2, [Step::Short(0), Step::Short(0)]));
     let outcome = harness.run(&config());
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(
         outcome.provenance.failed_pages[0].reason,
         "short page: 0 of 6 records"
@@ -572,7 +572,7 @@ fn an_empty_middle_page_is_a_short_page() {
 #[test]
 fn the_last_page_may_be_short() {
     let harness = Harness::new(ScriptedApi::new(14, 6));
-    assert!(harness.run(&config()).is_complete(), "14 = 6 + 6 + 2");
+    assert!(harness.run(&config()).provenance.complete, "14 = 6 + 6 + 2");
 }
 
 #[test]
@@ -581,7 +581,7 @@ fn two_pages_with_the_same_records_are_both_named() {
     let mut cfg = config();
     cfg.concurrency = 1;
     let outcome = harness.run(&cfg);
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     let failed: Vec<_> = outcome
         .provenance
         .failed_pages
@@ -612,7 +612,7 @@ fn the_page_limit_is_its_own_state() {
     let mut cfg = config();
     cfg.max_pages = 4;
     let outcome = harness.run(&cfg);
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert!(
         outcome.provenance.failed_pages.is_empty(),
         "nothing to retry"
@@ -647,7 +647,7 @@ fn total_pages_zero_is_an_empty_result() {
     api.stated_totals.insert(1, (0, 0));
     let harness = Harness::new(api);
     let outcome = harness.run(&config());
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     assert_eq!(outcome.provenance.pages_total, Some(1));
     assert_eq!(harness.api.requests(), 1);
     assert_eq!(harness.report(&outcome).metadata.total_customers, 0);
@@ -666,7 +666,7 @@ fn retries_and_rate_limit_waits_are_counted_apart() {
         ],
     ));
     let outcome = harness.run(&config());
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     let lines: Vec<_> = harness
         .log_messages()
         .into_iter()
@@ -695,7 +695,7 @@ fn a_same_origin_redirect_is_followed_and_recorded() {
     let mut cfg = config();
     cfg.api_key = Some("k".into());
     let outcome = harness.run(&cfg);
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     let served = harness.api.served.borrow();
     let page_two: Vec<_> = served.iter().filter(|s| s.page == 2).collect();
     assert_eq!(page_two[1].url, moved);
@@ -723,7 +723,7 @@ fn a_redirect_to_another_origin_fails_the_page_and_the_key_stays() {
     let mut cfg = config();
     cfg.api_key = Some("secret".into());
     let outcome = harness.run(&cfg);
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert!(harness
         .api
         .served

@@ -8,12 +8,12 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use customer_pipeline::fetch::events::{EventKind, FetchEvent};
-use customer_pipeline::fetch::fetcher::{FetchConfig, FetchOutcome};
-use customer_pipeline::fetch::services::{
+use crate::fetch::events::{EventKind, FetchEvent};
+use crate::fetch::fetcher::{FetchConfig, FetchOutcome};
+use crate::fetch::services::{
     HttpResponse, PageRequest, ResponseFuture, Transport, TransportError,
 };
-use customer_pipeline::fetch::store::PageStore;
+use crate::fetch::store::PageStore;
 use futures::FutureExt;
 
 use super::rated::ApiBudget;
@@ -21,7 +21,7 @@ use super::{fetch_on, AfterPolls, FakeStore, FakeTime, ScriptedApi};
 
 /// How the fake pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Paging {
+pub(crate) enum Paging {
     /// `page=N&per_page=M` under these names.
     Page(&'static str, &'static str),
     /// `offset=N&limit=M`.
@@ -36,49 +36,49 @@ pub enum Paging {
 
 /// One request the fake received.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Received {
-    pub url: String,
-    pub api_key: Option<String>,
-    pub key_header: Option<(String, String)>,
+pub(crate) struct Received {
+    pub(crate) url: String,
+    pub(crate) api_key: Option<String>,
+    pub(crate) key_header: Option<(String, String)>,
 }
 
-pub struct ShapedApi {
-    pub origin: String,
-    pub paging: Paging,
-    pub records: Vec<String>,
+pub(crate) struct ShapedApi {
+    pub(crate) origin: String,
+    pub(crate) paging: Paging,
+    pub(crate) records: Vec<String>,
     /// The page size when the request names none.
-    pub per_page: usize,
+    pub(crate) per_page: usize,
     /// The member holding the records (`data`, `customers`, `results`).
-    pub member: &'static str,
+    pub(crate) member: &'static str,
     /// `total` as stated (`None`: not stated).
-    pub stated_total: Option<u64>,
+    pub(crate) stated_total: Option<u64>,
     /// Page `n` (from 1) points back to the start of page `m`: a loop.
-    pub loop_back: Option<(u64, u64)>,
+    pub(crate) loop_back: Option<(u64, u64)>,
     /// Page `n` points to another origin.
-    pub foreign_next: Option<u64>,
+    pub(crate) foreign_next: Option<u64>,
     /// Page `n` silently leaves out its last record.
-    pub drop_last_on: Option<u64>,
+    pub(crate) drop_last_on: Option<u64>,
     /// Past the end, empty pages that always point further.
-    pub endless: bool,
+    pub(crate) endless: bool,
     /// Requests for page `n` answer this status first, once each.
-    pub fail_first: RefCell<HashMap<u64, Vec<u16>>>,
+    pub(crate) fail_first: RefCell<HashMap<u64, Vec<u16>>>,
     /// The `Retry-After` of those answers (which then announce no budget).
-    pub fail_retry_after: Option<String>,
-    pub received: RefCell<Vec<Received>>,
+    pub(crate) fail_retry_after: Option<String>,
+    pub(crate) received: RefCell<Vec<Received>>,
     /// Announce `X-RateLimit-Remaining` for this many requests a window,
     /// resetting after `reset_secs`.
-    pub window: Option<usize>,
-    pub reset_secs: u64,
+    pub(crate) window: Option<usize>,
+    pub(crate) reset_secs: u64,
     /// A budget announced and enforced (429 past it) in `time`.
-    pub budget: Option<ApiBudget>,
+    pub(crate) budget: Option<ApiBudget>,
     /// The run's fake time (the budget's clock).
-    pub time: Rc<FakeTime>,
+    pub(crate) time: Rc<FakeTime>,
     /// Answers take a few polls each (varying), so requests overlap.
-    pub slow_answers: bool,
+    pub(crate) slow_answers: bool,
 }
 
 impl ShapedApi {
-    pub fn new(paging: Paging, total: usize, per_page: usize, member: &'static str) -> Self {
+    pub(crate) fn new(paging: Paging, total: usize, per_page: usize, member: &'static str) -> Self {
         ShapedApi {
             origin: "https://api.test".into(),
             paging,
@@ -101,7 +101,7 @@ impl ShapedApi {
         }
     }
 
-    pub fn requests(&self) -> usize {
+    pub(crate) fn requests(&self) -> usize {
         self.received.borrow().len()
     }
 
@@ -149,8 +149,8 @@ impl ShapedApi {
     }
 
     /// The budget headers of the request just received.
-    fn rate(&self) -> customer_pipeline::fetch::budget::RateHeaders {
-        let mut rate = customer_pipeline::fetch::budget::RateHeaders::default();
+    fn rate(&self) -> crate::fetch::budget::RateHeaders {
+        let mut rate = crate::fetch::budget::RateHeaders::default();
         if let Some(window) = self.window {
             let n = self.received.borrow().len();
             rate.remaining = Some((window - 1 - (n - 1) % window).to_string());
@@ -161,7 +161,7 @@ impl ShapedApi {
 
     fn answer(&self, url: &str) -> HttpResponse {
         if let Some(budget) = &self.budget {
-            use customer_pipeline::fetch::services::Clock;
+            use crate::common::clock::Clock;
             let (allowed, rate) = budget.admit(self.time.now());
             if !allowed {
                 return HttpResponse {
@@ -286,7 +286,7 @@ impl Transport for ShapedApi {
 }
 
 /// One run against `api`, with its events.
-pub fn run_shaped(
+pub(crate) fn run_shaped(
     api: &ShapedApi,
     config: &FetchConfig,
     store: Option<Rc<FakeStore>>,

@@ -2,13 +2,10 @@
 //! but never written down, pages kept on the device are keyed without
 //! them, an answer too large fails its page at once, and a redirect that
 //! is no URL is not followed.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod support;
-
-use customer_pipeline::fetch::events::EventKind;
-use customer_pipeline::provenance::FailureCode;
-use support::{config, FakeStore, Harness, ScriptedApi, Step};
+use super::support::{config, FakeStore, Harness, ScriptedApi, Step};
+use crate::fetch::events::EventKind;
+use crate::provenance::FailureCode;
 
 #[test]
 fn secrets_in_the_url_are_sent_but_never_written_down() {
@@ -16,7 +13,7 @@ fn secrets_in_the_url_are_sent_but_never_written_down() {
     let mut cfg = config();
     cfg.base_url = "https://api.test/api/users?api_key=SECRET&team=7&Token=T0K".into();
     let outcome = harness.run(&cfg);
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     let sent = harness.api.served.borrow()[0].url.clone();
     assert!(
         sent.contains("api_key=SECRET") && sent.contains("Token=T0K"),
@@ -42,7 +39,7 @@ fn kept_pages_are_keyed_without_the_secret_and_not_shared_across_secrets() {
     let mut cfg = config();
     cfg.keep_for = Some(std::time::Duration::from_secs(3600));
     cfg.base_url = "https://api.test/api/users?token=first".into();
-    assert!(harness.run(&cfg).is_complete());
+    assert!(harness.run(&cfg).provenance.complete);
     let urls: Vec<String> = store
         .pages
         .borrow()
@@ -57,7 +54,7 @@ fn kept_pages_are_keyed_without_the_secret_and_not_shared_across_secrets() {
     harness.cache.borrow_mut().clear();
     let before = harness.api.requests();
     cfg.base_url = "https://api.test/api/users?token=second".into();
-    assert!(harness.run(&cfg).is_complete());
+    assert!(harness.run(&cfg).provenance.complete);
     assert_eq!(
         harness.api.requests() - before,
         2,
@@ -67,7 +64,7 @@ fn kept_pages_are_keyed_without_the_secret_and_not_shared_across_secrets() {
     harness.cache.borrow_mut().clear();
     let before = harness.api.requests();
     cfg.base_url = "https://api.test/api/users?token=first".into();
-    assert!(harness.run(&cfg).is_complete());
+    assert!(harness.run(&cfg).provenance.complete);
     assert_eq!(harness.api.requests(), before, "reused");
 }
 
@@ -75,7 +72,7 @@ fn kept_pages_are_keyed_without_the_secret_and_not_shared_across_secrets() {
 fn an_answer_too_large_fails_its_page_at_once() {
     let harness = Harness::new(ScriptedApi::new(18, 6).script(2, [Step::TooLarge]));
     let outcome = harness.run(&config());
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(harness.api.requests_for(2), 1, "not retried");
     let failure = &outcome.provenance.failed_pages[0];
     assert_eq!((failure.page, failure.code), (2, FailureCode::PageTooLarge));

@@ -14,17 +14,16 @@
 //! - the API key never goes to another origin;
 //! - no page gets more attempts than the policy allows, and for HTTP-level
 //!   faults the waiting matches the policy exactly.
-#![cfg(not(target_arch = "wasm32"))]
-
-mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use customer_pipeline::common::hash::SplitMix64;
-use customer_pipeline::fetch::fetcher::FetchConfig;
-use customer_pipeline::provenance::{Warning, WarningCode};
-use support::{config, customer_lines, source_report_lines, Harness, Move, ScriptedApi, Step};
+use super::support::{
+    config, customer_lines, source_report_lines, Harness, Move, ScriptedApi, Step,
+};
+use crate::common::hash::SplitMix64;
+use crate::fetch::fetcher::FetchConfig;
+use crate::provenance::{Warning, WarningCode};
 
 const SEEDS: u64 = 10_000;
 /// 1 attempt, 3 retries, 5 rate-limit waits and 5 redirects.
@@ -460,17 +459,13 @@ fn the_simulation_covers_every_kind_of_end() {
             }
             if let Some(end) = provenance.walk_ended {
                 count(match end.by {
-                    customer_pipeline::provenance::WalkEnd::EmptyPage => "walk ended: empty page",
-                    customer_pipeline::provenance::WalkEnd::ShortPage => "walk ended: short page",
-                    customer_pipeline::provenance::WalkEnd::StatedTotal => {
-                        "walk ended: stated total"
-                    }
-                    customer_pipeline::provenance::WalkEnd::RepeatedLastPage => {
+                    crate::provenance::WalkEnd::EmptyPage => "walk ended: empty page",
+                    crate::provenance::WalkEnd::ShortPage => "walk ended: short page",
+                    crate::provenance::WalkEnd::StatedTotal => "walk ended: stated total",
+                    crate::provenance::WalkEnd::RepeatedLastPage => {
                         "walk ended: repeated last page"
                     }
-                    customer_pipeline::provenance::WalkEnd::NoNextPage => {
-                        "walk ended: no next page"
-                    }
+                    crate::provenance::WalkEnd::NoNextPage => "walk ended: no next page",
                 });
             }
         }
@@ -498,10 +493,10 @@ fn the_simulation_covers_every_kind_of_end() {
 /// requests a second in `X-RateLimit-*`, IETF `RateLimit` or HubSpot's
 /// secondly headers, or a Shopify bucket of 3 to 8 calls) small enough
 /// that most walks must be paced, and answer 429 past it.
-fn kinds_scenario(seed: u64) -> (support::shaped::ShapedApi, FetchConfig, bool) {
-    use customer_pipeline::fetch::kinds::{ApiShape, Pagination, Preset};
-    use support::rated::{ApiBudget, Family};
-    use support::shaped::{Paging, ShapedApi};
+fn kinds_scenario(seed: u64) -> (super::support::shaped::ShapedApi, FetchConfig, bool) {
+    use super::support::rated::{ApiBudget, Family};
+    use super::support::shaped::{Paging, ShapedApi};
+    use crate::fetch::kinds::{ApiShape, Pagination, Preset};
     let mut rng = SplitMix64::new(seed ^ 0x6b69_6e64);
     let (paging, shape, member) = match seed % 5 {
         0 => (Paging::Cursor, Preset::Hubspot.shape(), "results"),
@@ -610,7 +605,7 @@ fn kinds_scenario(seed: u64) -> (support::shaped::ShapedApi, FetchConfig, bool) 
 /// the key stays on its origin.
 #[test]
 fn random_walks_of_every_kind_keep_the_invariants() {
-    use customer_pipeline::settings::RunSettings;
+    use crate::settings::RunSettings;
     let settings =
         RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z").expect("valid settings");
     let (mut complete, mut partial) = (0, 0);
@@ -619,7 +614,7 @@ fn random_walks_of_every_kind_keep_the_invariants() {
     let mut refused_most = 0;
     for seed in 0..2_500 {
         let (api, config, clean) = kinds_scenario(seed);
-        let (outcome, _) = support::shaped::run_shaped(&api, &config, None);
+        let (outcome, _) = super::support::shaped::run_shaped(&api, &config, None);
         let context = || format!("seed {seed}: {:?}", outcome.provenance);
         let refused = api.budget.as_ref().map_or(0, |b| b.refused.get());
         refused_most = refused_most.max(refused);
@@ -648,15 +643,18 @@ fn random_walks_of_every_kind_keep_the_invariants() {
         assert!(api.requests() <= 40 * 4, "{}", context());
         if clean {
             assert!(
-                outcome.is_complete(),
+                outcome.provenance.complete,
                 "clean walk not complete; {}",
                 context()
             );
         }
-        if outcome.is_complete() {
+        if outcome.provenance.complete {
             complete += 1;
-            let report =
-                support::report_unmapped(&outcome, &settings, &support::FakeTime::default());
+            let report = super::support::report_unmapped(
+                &outcome,
+                &settings,
+                &super::support::FakeTime::default(),
+            );
             let (expected, _, _) = source_report_lines(&api.records);
             assert_eq!(customer_lines(&report), expected, "{}", context());
             assert!(

@@ -2,19 +2,15 @@
 //! walk is complete, a lying one (a loop, a foreign next page, a wrong
 //! total, a dropped record, no end) is not, and says why. Auth kinds carry
 //! the key where they say and nowhere else.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod support;
-
-use customer_pipeline::fetch::events::{
-    EventKind, FetchEvent, PaceReason, RateSource, WarningCode,
-};
-use customer_pipeline::fetch::fetcher::{FetchConfig, FetchOutcome};
-use customer_pipeline::fetch::kinds::{ApiShape, Auth, Pagination, Preset};
-use customer_pipeline::fetch::services::{PageRequest, ResponseFuture, Transport, TransportError};
-use customer_pipeline::provenance::{FailureCode, WalkEnd};
-use support::shaped::{run_shaped, Paging, ShapedApi};
-use support::{failed_pages, FakeStore, StoreOp};
+use super::support::shaped::{run_shaped, Paging, ShapedApi};
+use super::support::{failed_pages, FakeStore, StoreOp};
+use crate::fetch::budget::RateSource;
+use crate::fetch::events::{EventKind, FetchEvent, PaceReason};
+use crate::fetch::fetcher::{FetchConfig, FetchOutcome};
+use crate::fetch::kinds::{ApiShape, Auth, Pagination, Preset};
+use crate::fetch::services::{PageRequest, ResponseFuture, Transport, TransportError};
+use crate::provenance::{FailureCode, WalkEnd, WarningCode};
 
 fn config(shape: ApiShape, per_page: Option<u32>) -> FetchConfig {
     FetchConfig {
@@ -108,7 +104,11 @@ fn a_clean_walk_of_every_linked_kind_is_complete() {
     for kind in linked_kinds() {
         let api = kind.api_stating(25, 25);
         let (outcome, _) = kind.run(&api);
-        assert!(outcome.is_complete(), "{kind:?}: {:?}", outcome.provenance);
+        assert!(
+            outcome.provenance.complete,
+            "{kind:?}: {:?}",
+            outcome.provenance
+        );
         assert_eq!(outcome.pages.len(), 3, "{kind:?}");
         assert_eq!(outcome.provenance.records_received, 25, "{kind:?}");
         assert_eq!(
@@ -131,7 +131,7 @@ fn a_walk_without_a_stated_total_is_complete_at_its_last_page() {
     for kind in linked_kinds() {
         let api = kind.api(20);
         let (outcome, _) = kind.run(&api);
-        assert!(outcome.is_complete(), "{kind:?}");
+        assert!(outcome.provenance.complete, "{kind:?}");
         assert_eq!(outcome.provenance.records_received, 20);
         assert_eq!(ended_by(&outcome), Some((2, WalkEnd::NoNextPage)));
     }
@@ -144,7 +144,7 @@ fn a_cursor_seen_before_is_a_loop_that_fails_the_run_and_stops_it() {
         // Page 3 points back to page 2: 1, 2, 3, 2, 3, … forever.
         api.loop_back = Some((3, 2));
         let (outcome, events) = kind.run(&api);
-        assert!(!outcome.is_complete(), "{kind:?}");
+        assert!(!outcome.provenance.complete, "{kind:?}");
         assert_eq!(
             failed_pages(&outcome),
             [(4, FailureCode::RepeatedCursor)],
@@ -167,7 +167,7 @@ fn a_next_page_on_another_origin_is_refused_and_the_key_never_goes_there() {
         let mut api = kind.api(30);
         api.foreign_next = Some(2);
         let (outcome, _) = kind.run(&api);
-        assert!(!outcome.is_complete(), "{kind:?}");
+        assert!(!outcome.provenance.complete, "{kind:?}");
         assert_eq!(failed_pages(&outcome), [(3, FailureCode::NextOtherOrigin)]);
         let received = api.received.borrow();
         assert_eq!(received.len(), 2, "{kind:?}");
@@ -186,7 +186,7 @@ fn a_stated_total_is_reconciled_in_a_cursor_walk_both_ways() {
         // The API says 30 and sends 25: a lie.
         let lying = kind.api_stating(25, 30);
         let (outcome, _) = kind.run(&lying);
-        assert!(!outcome.is_complete(), "{kind:?}");
+        assert!(!outcome.provenance.complete, "{kind:?}");
         assert!(outcome
             .provenance
             .warnings
@@ -196,7 +196,7 @@ fn a_stated_total_is_reconciled_in_a_cursor_walk_both_ways() {
         let mut dropping = kind.api_stating(25, 25);
         dropping.drop_last_on = Some(1);
         let (outcome, _) = kind.run(&dropping);
-        assert!(!outcome.is_complete(), "{kind:?}");
+        assert!(!outcome.provenance.complete, "{kind:?}");
         assert_eq!(outcome.provenance.records_received, 24);
     }
 }
@@ -211,7 +211,7 @@ fn the_page_limit_holds_on_a_walk_that_never_ends() {
             ..config(kind.shape.clone(), Some(10))
         };
         let (outcome, _) = run_shaped(&api, &cfg, None);
-        assert!(!outcome.is_complete(), "{kind:?}");
+        assert!(!outcome.provenance.complete, "{kind:?}");
         assert_eq!(api.requests(), 5, "{kind:?}");
         let truncated = outcome.provenance.truncated.expect("truncated");
         assert_eq!((truncated.limit, truncated.pages_stated), (5, None));
@@ -223,7 +223,7 @@ fn a_failed_page_stops_a_cursor_walk() {
     let api = ShapedApi::new(Paging::Cursor, 30, 10, "results");
     api.fail_first.borrow_mut().insert(2, vec![404]);
     let (outcome, _) = run_shaped(&api, &config(cursor(), Some(10)), None);
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(failed_pages(&outcome), [(2, FailureCode::NotFound)]);
     assert!(outcome
         .provenance
@@ -234,7 +234,7 @@ fn a_failed_page_stops_a_cursor_walk() {
     let api = ShapedApi::new(Paging::Cursor, 30, 10, "results");
     api.fail_first.borrow_mut().insert(2, vec![503]);
     let (outcome, _) = run_shaped(&api, &config(cursor(), Some(10)), None);
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     assert_eq!(api.requests(), 4);
 }
 
@@ -242,7 +242,7 @@ fn a_failed_page_stops_a_cursor_walk() {
 fn cursor_kinds_send_the_cursor_and_the_size_as_the_shape_names_them() {
     let api = ShapedApi::new(Paging::Cursor, 25, 100, "results");
     let (outcome, _) = run_shaped(&api, &config(cursor(), Some(10)), None);
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     let urls: Vec<String> = api
         .received
         .borrow()
@@ -278,7 +278,7 @@ fn offset_walks_end_at_a_short_page_an_empty_page_or_the_stated_total() {
         let mut api = ShapedApi::new(Paging::Offset, records, 10, "data");
         api.stated_total = total;
         let (outcome, _) = run_shaped(&api, &config(offset(), Some(10)), None);
-        assert!(outcome.is_complete(), "{records} {total:?}");
+        assert!(outcome.provenance.complete, "{records} {total:?}");
         assert_eq!(outcome.provenance.records_received, records as u64);
         assert_eq!(api.requests(), requests, "{records} {total:?}");
         assert_eq!(ended_by(&outcome), Some(end), "{records} {total:?}");
@@ -293,7 +293,7 @@ fn offset_walks_end_at_a_short_page_an_empty_page_or_the_stated_total() {
     let mut lying = ShapedApi::new(Paging::Offset, 25, 10, "data");
     lying.stated_total = Some(27);
     let (outcome, _) = run_shaped(&lying, &config(offset(), Some(10)), None);
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
 }
 
 #[test]
@@ -305,7 +305,7 @@ fn the_page_kind_takes_its_parameter_names() {
     };
     let api = ShapedApi::new(Paging::Page("p", "size"), 25, 10, "data");
     let (outcome, _) = run_shaped(&api, &config(shape, Some(10)), None);
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     assert_eq!(outcome.provenance.records_received, 25);
     assert_eq!(
         api.received.borrow()[1].url,
@@ -317,7 +317,7 @@ fn the_page_kind_takes_its_parameter_names() {
 fn records_are_found_in_the_one_array_of_objects() {
     let api = ShapedApi::new(Paging::Page("page", "per_page"), 12, 6, "customers");
     let (outcome, _) = run_shaped(&api, &config(ApiShape::default(), Some(6)), None);
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     assert_eq!(
         outcome.provenance.records_path.as_deref(),
         Some("customers")
@@ -342,7 +342,7 @@ fn auth_kinds_carry_the_key_where_they_say() {
             ..cursor()
         };
         let (outcome, events) = run_shaped(&api, &config(shape, Some(10)), None);
-        assert!(outcome.is_complete(), "{auth:?}");
+        assert!(outcome.provenance.complete, "{auth:?}");
         for received in api.received.borrow().iter() {
             assert_eq!(
                 received.key_header,
@@ -372,7 +372,7 @@ fn a_cursor_walk_with_kept_pages_starts_over_and_says_so() {
         ..config(cursor(), Some(10))
     };
     let (first, events) = run_shaped(&api, &cfg, Some(store.clone()));
-    assert!(first.is_complete());
+    assert!(first.provenance.complete);
     assert!(events
         .iter()
         .any(|e| e.message.starts_with("A cursor walk starts over")));
@@ -383,7 +383,7 @@ fn a_cursor_walk_with_kept_pages_starts_over_and_says_so() {
         0
     );
     let (second, _) = run_shaped(&api, &cfg, Some(store.clone()));
-    assert!(second.is_complete());
+    assert!(second.provenance.complete);
     assert_eq!(api.requests(), 6, "the second run asks every page again");
     // A numbered walk still keeps its pages.
     let numbered = ShapedApi::new(Paging::Page("page", "per_page"), 12, 6, "data");
@@ -407,14 +407,15 @@ fn hubspot_contact(id: usize) -> String {
 
 #[test]
 fn a_hubspot_walk_reads_nested_string_fields_into_the_contract() {
-    use customer_pipeline::settings::RunSettings;
+    use crate::settings::RunSettings;
     let mut api = ShapedApi::new(Paging::Cursor, 0, 10, "results");
     api.records = (1..=12).map(hubspot_contact).collect();
     let (outcome, _) = run_shaped(&api, &config(cursor(), Some(10)), None);
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     let settings =
         RunSettings::from_text("42", "2026-11-24", "2026-11-24T12:00:00Z").expect("valid settings");
-    let report = support::report_unmapped(&outcome, &settings, &support::FakeTime::default());
+    let report =
+        super::support::report_unmapped(&outcome, &settings, &super::support::FakeTime::default());
     let json: serde_json::Value = serde_json::from_slice(&report.to_json()).unwrap();
     let fields = &json["metadata"]["mapping"]["fields"];
     for (field, path) in Preset::Hubspot.mapping() {
@@ -438,7 +439,7 @@ fn a_hubspot_walk_reads_nested_string_fields_into_the_contract() {
 
 #[test]
 fn every_auth_kind_keeps_the_key_on_its_origin_across_redirects() {
-    use support::{config as reqres_config, Harness, ScriptedApi, Step};
+    use super::support::{config as reqres_config, Harness, ScriptedApi, Step};
     for auth in [
         Auth::Header("X-Shopify-Access-Token".into()),
         Auth::Bearer,
@@ -511,8 +512,8 @@ impl Transport for Unreachable {
 #[test]
 fn no_answer_from_another_origin_says_cors_and_names_the_command_line() {
     let run = |error: TransportError| {
-        let time = support::FakeTime::default();
-        support::fetch_on(
+        let time = super::support::FakeTime::default();
+        super::support::fetch_on(
             &Unreachable(error),
             &time,
             &config(cursor(), None),
@@ -543,7 +544,7 @@ fn an_announced_budget_is_followed_before_the_api_says_429() {
     api.window = Some(2);
     api.reset_secs = 2;
     let (outcome, events) = run_shaped(&api, &config(cursor(), Some(10)), None);
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     assert_eq!(api.requests(), 5);
     assert_eq!(
         outcome.provenance.stats.paced_ms, 4_000,
@@ -588,7 +589,7 @@ fn pacing_is_told_once_a_slowdown_and_again_after_a_quiet_minute() {
         api.fail_first.borrow_mut().insert(5, vec![429]);
         api.fail_retry_after = Some(retry_after.into());
         let (outcome, events) = run_shaped(&api, &config(cursor(), Some(10)), None);
-        assert!(outcome.is_complete());
+        assert!(outcome.provenance.complete);
         assert_eq!(
             outcome.provenance.stats.paced_ms, 9_000,
             "before pages 2 to 10"
@@ -613,7 +614,7 @@ fn a_429_without_retry_after_waits_for_the_announced_reset() {
     api.reset_secs = 7;
     api.fail_first.borrow_mut().insert(2, vec![429]);
     let (outcome, events) = run_shaped(&api, &config(cursor(), Some(10)), None);
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     let wait = events
         .iter()
         .find_map(|e| match e.kind {
@@ -636,8 +637,8 @@ fn a_429_without_retry_after_waits_for_the_announced_reset() {
 /// answering 429 without `Retry-After` past it; its answers take a few
 /// polls each, so requests overlap.
 struct BudgetApi<'a> {
-    time: &'a support::FakeTime,
-    budget: support::rated::ApiBudget,
+    time: &'a super::support::FakeTime,
+    budget: super::support::rated::ApiBudget,
     per_page: usize,
     total: usize,
     /// Answers still to come without their rate headers (the budget is
@@ -647,7 +648,7 @@ struct BudgetApi<'a> {
 
 impl Transport for BudgetApi<'_> {
     fn get(&self, request: &PageRequest) -> ResponseFuture {
-        use customer_pipeline::fetch::services::Clock;
+        use crate::common::clock::Clock;
         use futures::FutureExt;
         let (allowed, mut rate) = self.budget.admit(self.time.now());
         if self.silent.get() > 0 {
@@ -665,7 +666,7 @@ impl Transport for BudgetApi<'_> {
         } else {
             let start = (page - 1) * self.per_page;
             let ids: Vec<String> = (start + 1..=(start + self.per_page).min(self.total))
-                .map(support::ScriptedApi::record)
+                .map(super::support::ScriptedApi::record)
                 .collect();
             let pages = self.total.div_ceil(self.per_page);
             (
@@ -678,10 +679,10 @@ impl Transport for BudgetApi<'_> {
                 .into_bytes(),
             )
         };
-        support::AfterPolls {
+        super::support::AfterPolls {
             // Answers of different lengths, so they come back out of order.
             polls: 2 + (page as u32 * 7) % 5,
-            value: Some(Ok(customer_pipeline::fetch::services::HttpResponse {
+            value: Some(Ok(crate::fetch::services::HttpResponse {
                 status,
                 retry_after: None,
                 location: None,
@@ -696,15 +697,15 @@ impl Transport for BudgetApi<'_> {
 
 /// What a run against a budget saw.
 struct BudgetRun {
-    outcome: customer_pipeline::fetch::fetcher::FetchOutcome,
+    outcome: crate::fetch::fetcher::FetchOutcome,
     /// 429s the API sent.
     refused: u64,
-    events: Vec<customer_pipeline::fetch::events::FetchEvent>,
+    events: Vec<crate::fetch::events::FetchEvent>,
 }
 
 /// `total` customers, 10 a page, at concurrency 4 from an API announcing
 /// a budget of `limit` in `family`'s headers.
-fn run_against(family: support::rated::Family, limit: u64, total: usize) -> BudgetRun {
+fn run_against(family: super::support::rated::Family, limit: u64, total: usize) -> BudgetRun {
     let steps = [run_config()];
     let mut runs = in_one_tab(family, limit, total, 0, std::time::Duration::ZERO, &steps);
     runs.pop().expect("one run")
@@ -712,13 +713,13 @@ fn run_against(family: support::rated::Family, limit: u64, total: usize) -> Budg
 
 /// 1,000 customers, 10 a page, at concurrency 4 from an API announcing
 /// `limit` requests a second in `X-RateLimit-*`.
-fn run_against_budget(limit: u64) -> (customer_pipeline::fetch::fetcher::FetchOutcome, u64) {
-    let run = run_against(support::rated::Family::XRateLimit, limit, 1_000);
+fn run_against_budget(limit: u64) -> (crate::fetch::fetcher::FetchOutcome, u64) {
+    let run = run_against(super::support::rated::Family::XRateLimit, limit, 1_000);
     (run.outcome, run.refused)
 }
 
 /// The `paced` events of a run: their source and reason.
-fn paced(events: &[customer_pipeline::fetch::events::FetchEvent]) -> Vec<(RateSource, PaceReason)> {
+fn paced(events: &[crate::fetch::events::FetchEvent]) -> Vec<(RateSource, PaceReason)> {
     events
         .iter()
         .filter_map(|e| match e.kind {
@@ -731,7 +732,7 @@ fn paced(events: &[customer_pipeline::fetch::events::FetchEvent]) -> Vec<(RateSo
 #[test]
 fn concurrent_requests_stay_within_the_announced_budget() {
     let (outcome, refused) = run_against_budget(10);
-    assert!(outcome.is_complete(), "{:?}", outcome.provenance);
+    assert!(outcome.provenance.complete, "{:?}", outcome.provenance);
     assert_eq!(outcome.provenance.records_received, 1_000);
     assert!(refused <= 1, "429s: {refused}");
     assert_eq!(
@@ -746,7 +747,7 @@ fn concurrent_requests_stay_within_the_announced_budget() {
 fn a_budget_the_run_never_reaches_paces_nothing() {
     // 1,000 a second announced, 100 pages needed: the clean case stays clean.
     let (outcome, refused) = run_against_budget(1_000);
-    assert!(outcome.is_complete(), "{:?}", outcome.provenance);
+    assert!(outcome.provenance.complete, "{:?}", outcome.provenance);
     assert_eq!(refused, 0);
     assert_eq!(outcome.provenance.stats.requests, 100);
     assert_eq!(outcome.provenance.stats.paced_ms, 0);
@@ -754,7 +755,7 @@ fn a_budget_the_run_never_reaches_paces_nothing() {
 
 #[test]
 fn every_header_family_is_followed_with_at_most_one_429() {
-    use support::rated::Family;
+    use super::support::rated::Family;
     for (family, source) in [
         (Family::XRateLimit, RateSource::XRateLimit),
         (Family::Ietf, RateSource::Ietf),
@@ -763,7 +764,10 @@ fn every_header_family_is_followed_with_at_most_one_429() {
     ] {
         let run = run_against(family, 10, 1_000);
         let provenance = &run.outcome.provenance;
-        assert!(run.outcome.is_complete(), "{family:?}: {provenance:?}");
+        assert!(
+            run.outcome.provenance.complete,
+            "{family:?}: {provenance:?}"
+        );
         assert!(run.refused <= 1, "{family:?}: 429s {}", run.refused);
         assert_eq!(provenance.stats.requests, 100 + run.refused, "{family:?}");
         assert!(provenance.stats.paced_ms > 0, "{family:?}");
@@ -779,8 +783,8 @@ fn every_header_family_is_followed_with_at_most_one_429() {
 #[test]
 fn a_shopify_bucket_far_from_full_is_not_slowed() {
     // 30 pages into Shopify's 40: the clean case stays clean.
-    let run = run_against(support::rated::Family::Shopify, 40, 300);
-    assert!(run.outcome.is_complete());
+    let run = run_against(super::support::rated::Family::Shopify, 40, 300);
+    assert!(run.outcome.provenance.complete);
     assert_eq!(run.refused, 0);
     assert_eq!(run.outcome.provenance.stats.requests, 30);
     assert_eq!(run.outcome.provenance.stats.paced_ms, 0);
@@ -790,9 +794,9 @@ fn a_shopify_bucket_far_from_full_is_not_slowed() {
 #[test]
 fn a_filling_shopify_bucket_is_paced_to_its_leak_rate() {
     // 100 pages at concurrency 4 into 40 calls draining 2 a second.
-    let run = run_against(support::rated::Family::Shopify, 40, 1_000);
+    let run = run_against(super::support::rated::Family::Shopify, 40, 1_000);
     let provenance = &run.outcome.provenance;
-    assert!(run.outcome.is_complete(), "{provenance:?}");
+    assert!(run.outcome.provenance.complete, "{provenance:?}");
     assert_eq!(run.refused, 0, "followed before it overflows");
     assert_eq!(provenance.stats.requests, 100);
     assert_eq!(provenance.stats.rate_limited, 0);
@@ -826,7 +830,7 @@ fn a_filling_shopify_bucket_is_paced_to_its_leak_rate() {
 
 #[test]
 fn requests_started_since_the_last_answer_are_held_back_and_the_log_says_so() {
-    let run = run_against(support::rated::Family::XRateLimit, 10, 1_000);
+    let run = run_against(super::support::rated::Family::XRateLimit, 10, 1_000);
     let said = paced(&run.events);
     assert!(
         said.contains(&(RateSource::XRateLimit, PaceReason::InFlight)),
@@ -857,22 +861,22 @@ fn run_config() -> FetchConfig {
 /// `family`'s headers, but on none of its first `silent` answers; between
 /// steps, `pause` of fake time passes. What each step saw.
 fn in_one_tab(
-    family: support::rated::Family,
+    family: super::support::rated::Family,
     limit: u64,
     total: usize,
     silent: u64,
     pause: std::time::Duration,
     steps: &[FetchConfig],
 ) -> Vec<BudgetRun> {
-    let time = support::FakeTime::default();
+    let time = super::support::FakeTime::default();
     let api = BudgetApi {
         time: &time,
-        budget: support::rated::ApiBudget::new(family, limit),
+        budget: super::support::rated::ApiBudget::new(family, limit),
         per_page: 10,
         total,
         silent: std::cell::Cell::new(silent),
     };
-    let cache = std::cell::RefCell::new(customer_pipeline::fetch::pages::PageCache::new());
+    let cache = std::cell::RefCell::new(crate::fetch::pages::PageCache::new());
     let mut seen = Vec::new();
     for (n, config) in steps.iter().enumerate() {
         if n > 0 {
@@ -885,7 +889,7 @@ fn in_one_tab(
             }
         };
         let before = api.budget.refused.get();
-        let outcome = support::fetch_in(&api, &time, config, &cache, None, &on_event);
+        let outcome = super::support::fetch_in(&api, &time, config, &cache, None, &on_event);
         seen.push(BudgetRun {
             outcome,
             refused: api.budget.refused.get() - before,
@@ -897,12 +901,18 @@ fn in_one_tab(
 
 /// Each header family, the `source` its `paced` events carry, and a budget
 /// of 3 (a second, or a bucket of 3 calls draining one in 6.7 s).
-const SMALL_BUDGETS: [(support::rated::Family, RateSource); 4] = [
-    (support::rated::Family::XRateLimit, RateSource::XRateLimit),
-    (support::rated::Family::Ietf, RateSource::Ietf),
-    (support::rated::Family::Hubspot, RateSource::HubspotSecondly),
+const SMALL_BUDGETS: [(super::support::rated::Family, RateSource); 4] = [
     (
-        support::rated::Family::Shopify,
+        super::support::rated::Family::XRateLimit,
+        RateSource::XRateLimit,
+    ),
+    (super::support::rated::Family::Ietf, RateSource::Ietf),
+    (
+        super::support::rated::Family::Hubspot,
+        RateSource::HubspotSecondly,
+    ),
+    (
+        super::support::rated::Family::Shopify,
         RateSource::ShopifyCallLimit,
     ),
 ];
@@ -918,7 +928,7 @@ fn a_run_after_a_preview_follows_the_budget_page_1_announced_though_page_1_is_ca
         let (looked, run) = (&tab[0], &tab[1]);
         assert_eq!(looked.outcome.provenance.stats.requests, 1, "{family:?}");
         let stats = &run.outcome.provenance.stats;
-        assert!(run.outcome.is_complete(), "{family:?}: {stats:?}");
+        assert!(run.outcome.provenance.complete, "{family:?}: {stats:?}");
         assert_eq!(stats.cache_hits, 1, "{family:?}: page 1 from the cache");
         assert_eq!(run.refused, 0, "{family:?}: {:?}", run.events);
         assert_eq!(stats.requests, 3, "{family:?}");
@@ -944,12 +954,12 @@ fn a_preview_after_a_run_waits_for_the_budget_the_run_spent_and_says_so() {
         // 3 pages spend the budget of 3; the preview asks for page 1 again.
         let steps = [run_config(), preview(true)];
         let tab = in_one_tab(family, 3, 30, 0, Duration::ZERO, &steps);
-        assert!(tab[0].outcome.is_complete(), "{family:?}");
+        assert!(tab[0].outcome.provenance.complete, "{family:?}");
         assert_eq!(tab[0].refused, 0, "{family:?}");
         let looked = &tab[1];
         assert_eq!(looked.refused, 0, "{family:?}: {:?}", looked.events);
         assert_eq!(looked.outcome.provenance.stats.requests, 1, "{family:?}");
-        let (reason, wait_ms) = if family == support::rated::Family::Shopify {
+        let (reason, wait_ms) = if family == super::support::rated::Family::Shopify {
             // One call of the 3 drains in 20 s / 3.
             (PaceReason::BucketFull, 6_667)
         } else {

@@ -7,12 +7,12 @@
 
 use std::cell::Cell;
 
+use crate::fetch::budget::RateHeaders;
 use chrono::{DateTime, TimeDelta, Utc};
-use customer_pipeline::fetch::budget::RateHeaders;
 
 /// Which headers announce the budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
+pub(crate) enum Family {
     XRateLimit,
     Ietf,
     Hubspot,
@@ -20,7 +20,7 @@ pub enum Family {
 }
 
 impl Family {
-    pub const ALL: [Family; 4] = [
+    pub(crate) const ALL: [Family; 4] = [
         Family::XRateLimit,
         Family::Ietf,
         Family::Hubspot,
@@ -33,19 +33,19 @@ const CALL: u64 = 1_000_000;
 
 /// A budget of `limit` requests a second (a window), or a bucket of
 /// `limit` calls (Shopify).
-pub struct ApiBudget {
-    pub family: Family,
-    pub limit: u64,
+pub(crate) struct ApiBudget {
+    pub(crate) family: Family,
+    pub(crate) limit: u64,
     /// A window's opening and the requests counted in it.
     window: Cell<Option<(DateTime<Utc>, u64)>>,
     /// The bucket's level (millionths of a call) and when it was drained last.
     level: Cell<Option<(DateTime<Utc>, u64)>>,
     /// Requests refused (answered 429).
-    pub refused: Cell<u64>,
+    pub(crate) refused: Cell<u64>,
 }
 
 impl ApiBudget {
-    pub fn new(family: Family, limit: u64) -> Self {
+    pub(crate) fn new(family: Family, limit: u64) -> Self {
         ApiBudget {
             family,
             limit,
@@ -57,7 +57,7 @@ impl ApiBudget {
 
     /// Counts a request arriving at `now`: whether it is within the
     /// budget, and the headers its answer carries.
-    pub fn admit(&self, now: DateTime<Utc>) -> (bool, RateHeaders) {
+    pub(crate) fn admit(&self, now: DateTime<Utc>) -> (bool, RateHeaders) {
         let (allowed, rate) = match self.family {
             Family::Shopify => self.bucket(now),
             family => self.windowed(family, now),

@@ -1,18 +1,16 @@
 //! Pages kept on the device between runs: a run cut short resumes with the
 //! pages it lacks, stored pages expire, and a failing store (a full disk)
 //! never fails a run. A fake store stands in for IndexedDB.
-#![cfg(not(target_arch = "wasm32"))]
-
-mod support;
 
 use std::rc::Rc;
 use std::time::Duration;
 
-use customer_pipeline::fetch::events::{EventKind, FetchEvent, Level, PageSource, WarningCode};
-use customer_pipeline::fetch::fetcher::{FetchConfig, FetchOutcome};
-use customer_pipeline::fetch::store::{StoreError, StoredPage};
-use customer_pipeline::provenance::FailureCode;
-use support::{config, FakeStore, Harness, ScriptedApi, Step, StoreOp};
+use super::support::{config, FakeStore, Harness, ScriptedApi, Step, StoreOp};
+use crate::common::events::Level;
+use crate::fetch::events::{EventKind, FetchEvent, PageSource};
+use crate::fetch::fetcher::{FetchConfig, FetchOutcome};
+use crate::fetch::store::{StoreError, StoredPage};
+use crate::provenance::{FailureCode, WarningCode};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
@@ -41,7 +39,7 @@ fn run_failing_once(op: StoreOp, error: StoreError) -> (Rc<FakeStore>, Harness, 
     let (store, harness) = kept_on_device();
     store.fail(op, [error]);
     let outcome = harness.run(&keeping());
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     (store, harness, outcome)
 }
 
@@ -91,7 +89,7 @@ fn customers(harness: &Harness, outcome: &FetchOutcome) -> String {
 fn a_run_keeps_its_pages_and_a_rerun_after_a_reload_requests_none() {
     let (store, harness) = kept_on_device();
     let first = harness.run(&keeping());
-    assert!(first.is_complete());
+    assert!(first.provenance.complete);
     assert_eq!(store.stored_pages(), [1, 2, 3, 4, 5]);
     assert_eq!(page_events(&harness, PageSource::Network), [1, 2, 3, 4, 5]);
 
@@ -99,7 +97,7 @@ fn a_run_keeps_its_pages_and_a_rerun_after_a_reload_requests_none() {
     harness.cache.borrow_mut().clear();
     harness.events.borrow_mut().clear();
     let again = harness.run(&keeping());
-    assert!(again.is_complete());
+    assert!(again.provenance.complete);
     assert_eq!(harness.api.requests(), 5, "the rerun requests nothing");
     assert_eq!(device_pages(&harness), [1, 2, 3, 4, 5]);
     assert_eq!(again.provenance.stats.cache_hits, 5);
@@ -145,7 +143,7 @@ fn a_run_cut_short_resumes_with_only_the_pages_it_lacks() {
     // After the reload: a new tab, the same device.
     let resumed = Harness::new(five_pages()).with_store(Rc::clone(&store));
     let outcome = resumed.run(&one_at_a_time);
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     let requested: Vec<u64> = resumed.api.served.borrow().iter().map(|s| s.page).collect();
     assert_eq!(requested, [4, 5], "only the pages not stored");
     assert_eq!(device_pages(&resumed), [1, 2, 3]);
@@ -188,7 +186,7 @@ fn pages_older_than_the_chosen_age_are_fetched_again() {
 
     harness.cache.borrow_mut().clear();
     harness.events.borrow_mut().clear();
-    assert!(harness.run(&keeping()).is_complete());
+    assert!(harness.run(&keeping()).provenance.complete);
     assert_eq!(
         harness.api.requests(),
         10,
@@ -293,7 +291,7 @@ fn short_pages_are_not_kept_and_repeated_pages_are_forgotten() {
     let mut cfg = keeping();
     cfg.concurrency = 1;
     let outcome = harness.run(&cfg);
-    let failed = support::failed_pages(&outcome);
+    let failed = super::support::failed_pages(&outcome);
     assert_eq!(
         failed,
         [
@@ -312,7 +310,7 @@ fn short_pages_are_not_kept_and_repeated_pages_are_forgotten() {
     // After a reload, the failed pages are asked again.
     harness.cache.borrow_mut().clear();
     let before = harness.api.requests();
-    assert!(harness.run(&cfg).is_complete());
+    assert!(harness.run(&cfg).provenance.complete);
     let asked: Vec<u64> = harness.api.served.borrow()[before..]
         .iter()
         .map(|s| s.page)
@@ -336,7 +334,7 @@ fn a_stored_page_is_judged_like_a_fresh_one() {
     );
     let harness = Harness::new(api).with_store(Rc::clone(&store));
     let outcome = harness.run(&keeping());
-    assert!(outcome.is_complete());
+    assert!(outcome.provenance.complete);
     assert_eq!(harness.api.requests_for(2), 1, "fetched again");
     assert!(device_pages(&harness).is_empty());
     let kept = store.pages.borrow();

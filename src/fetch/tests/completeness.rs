@@ -3,14 +3,13 @@
 //! records without an id included, however its walk ends; a lying or
 //! moving source ends `complete: false`, naming why, unless fetching again
 //! settles it with every record of the data as it ended up.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod support;
-
-use customer_pipeline::fetch::events::{EventKind, WarningCode};
-use customer_pipeline::fetch::fetcher::FetchOutcome;
-use customer_pipeline::provenance::{FailureCode, WalkEnd, WalkEnding, Warning};
-use support::{config, customer_lines, source_report_lines, Harness, Move, ScriptedApi, Step};
+use super::support::{
+    config, customer_lines, source_report_lines, Harness, Move, ScriptedApi, Step,
+};
+use crate::fetch::events::EventKind;
+use crate::fetch::fetcher::FetchOutcome;
+use crate::provenance::{FailureCode, WalkEnd, WalkEnding, Warning, WarningCode};
 
 /// Records 1..=n with a second record for some ids: `(after, id)` puts a
 /// duplicate of `id` after the record at position `after` (1-based).
@@ -30,10 +29,9 @@ fn with_duplicates(n: usize, duplicates: &[(usize, usize)]) -> Vec<String> {
 /// Asserts a complete run whose report equals the source's, read as one file.
 fn assert_complete_as_the_source(harness: &Harness, outcome: &FetchOutcome) {
     assert!(
-        outcome.is_complete(),
+        outcome.provenance.complete,
         "warnings {:?}, failed {:?}",
-        outcome.provenance.warnings,
-        outcome.provenance.failed_pages
+        outcome.provenance.warnings, outcome.provenance.failed_pages
     );
     assert!(outcome.provenance.warnings.is_empty());
     let records = harness.api.records.borrow().clone();
@@ -282,7 +280,7 @@ fn data_that_keeps_moving_is_never_complete() {
     let mut cfg = config();
     cfg.concurrency = 1;
     let outcome = harness.run(&cfg);
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(outcome.provenance.refetches, 2, "at most two more walks");
     assert!(warning_codes(&harness).contains(&WarningCode::TotalChanged));
     let warning = &outcome.provenance.warnings[0];
@@ -309,7 +307,7 @@ fn a_shift_that_keeps_happening_is_never_complete() {
     let mut cfg = config();
     cfg.concurrency = 1;
     let outcome = harness.run(&cfg);
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(warning_codes(&harness), [WarningCode::PagesShifted]);
     let warning = &outcome.provenance.warnings[0];
     assert_eq!(warning.code, WarningCode::PagesShifted);
@@ -324,7 +322,7 @@ fn a_page_that_keeps_contradicting_the_others_makes_the_run_partial() {
     api.page1_total_pages = Some(3);
     let harness = Harness::new(api);
     let outcome = harness.run(&config());
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(outcome.pages.len(), 4, "the larger total is followed");
     assert_eq!(warning_codes(&harness), [WarningCode::TotalChanged]);
     assert_eq!(
@@ -352,7 +350,7 @@ fn received_records_are_reconciled_with_the_stated_total_both_ways() {
         }
         let harness = Harness::new(api);
         let outcome = harness.run(&config());
-        assert!(!outcome.is_complete(), "{stated} stated");
+        assert!(!outcome.provenance.complete, "{stated} stated");
         assert_eq!(
             outcome.provenance.warnings,
             [Warning {
@@ -385,7 +383,7 @@ fn an_api_that_ignores_page_in_a_walk_is_never_complete() {
     // is a bad answer, not the end.
     let harness = Harness::new(ScriptedApi::ignoring_page_in_a_walk(30, 6));
     let outcome = harness.run(&config());
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert!(outcome
         .provenance
         .failed_pages
@@ -397,7 +395,7 @@ fn an_api_that_ignores_page_in_a_walk_is_never_complete() {
     api.hide_per_page = true;
     let harness = Harness::new(api);
     let outcome = harness.run(&config());
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(harness.api.requests(), 2);
     assert_eq!(warning_codes(&harness), [WarningCode::RecordCountMismatch]);
 }
@@ -408,10 +406,10 @@ fn a_short_middle_page_in_a_walk_is_listed_not_the_end() {
     api.hide_total_pages = true;
     let harness = Harness::new(api);
     let outcome = harness.run(&config());
-    assert!(!outcome.is_complete());
+    assert!(!outcome.provenance.complete);
     assert_eq!(outcome.pages.len(), 5, "the walk goes on past it");
     assert_eq!(
-        support::failed_pages(&outcome),
+        super::support::failed_pages(&outcome),
         [(2, FailureCode::ShortPage)]
     );
 }
