@@ -4,6 +4,7 @@
 // file by file, one worker count then the other, round after round), the
 // longest main-thread task (PerformanceObserver 'longtask'), the peak
 // memory of the page's renderer process (its resident set, sampled), the
+// CPU time Chromium's processes used during the run (renderer and rest), the
 // machine's load, and how fast Cancel stops a run. Files come from
 // target/bench/data (made here with gen-customers when missing).
 //
@@ -50,6 +51,32 @@ function rendererBytes() {
     }
   }
   return total;
+}
+
+/**
+ * CPU time used so far by Chromium's processes, in seconds: the renderers
+ * (the page, its worker and the part workers are threads of one) and the
+ * rest (the browser process, which reads the file's blob for the page,
+ * and its helpers). On a machine with N cores a run cannot take less wall
+ * time than all of it divided by N: what limits `workers=2` on 2 cores.
+ */
+function chromiumCpu() {
+  const ticks = 100; // USER_HZ on Linux
+  const cpu = { renderer: 0, rest: 0 };
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!command.includes('chrom')) continue;
+      // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / ticks;
+      cpu[command.includes('--type=renderer') ? 'renderer' : 'rest'] += seconds;
+    } catch {
+      // A process that ended meanwhile.
+    }
+  }
+  return cpu;
 }
 
 /** Samples rendererBytes() every 20 ms until stopped; resolves to the peak. */
@@ -99,18 +126,21 @@ try {
         await page.setInputFiles('#file-input', paths[file]);
         await page.evaluate(() => { window.__longtasks = []; });
         const before = rendererBytes();
+        const cpuBefore = chromiumCpu();
         const peak = samplePeak();
         const started = Date.now();
         await page.click('#run');
         await page.waitForFunction(finished, null, { timeout: 900_000, polling: 50 });
         const seconds = (Date.now() - started) / 1000;
         const top = peak();
+        const cpuAfter = chromiumCpu();
         const state = await page.$eval('#run-status', (e) => `${e.dataset.state}: ${e.textContent}`);
         const tasks = await page.evaluate(() => window.__longtasks);
         const run = {
           round, file, build, workers, mb: mb(statSync(paths[file]).size), seconds, state,
           longest_main_task_ms: Math.round(Math.max(0, ...tasks)), long_tasks: tasks.length,
           renderer_mb_before: mb(before), renderer_peak_mb: mb(top), load: load(),
+          cpu_renderer_s: +(cpuAfter.renderer - cpuBefore.renderer).toFixed(2), cpu_rest_s: +(cpuAfter.rest - cpuBefore.rest).toFixed(2),
         };
         runs.push(run);
         console.log(JSON.stringify(run));
@@ -131,6 +161,7 @@ try {
         [`× workers=${WORKERS[0]}`]: (time / base).toFixed(2),
         'renderer peak MB (max)': Math.max(...mine.map((r) => Number(r.renderer_peak_mb))),
         'longest main task ms (max)': Math.max(...mine.map((r) => r.longest_main_task_ms)),
+        'CPU s, renderer + rest (median)': `${median(mine.map((r) => r.cpu_renderer_s)).toFixed(2)} + ${median(mine.map((r) => r.cpu_rest_s)).toFixed(2)}`,
       });
     }
   }
