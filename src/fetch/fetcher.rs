@@ -2107,7 +2107,7 @@ fn describe_stale(moved: &Movement, latest: Stated) -> String {
         .unwrap_or_default();
     format!(
         "{} stated {} where the latest page states {}",
-        capitalize(&page_list(&pages)),
+        capitalize(page_list(&pages)),
         describe_totals(example),
         describe_totals(latest)
     )
@@ -2133,12 +2133,14 @@ fn describe_movement(moved: &Movement, latest: Stated) -> String {
     }
 }
 
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+/// `page_list`'s text is ASCII, so an ASCII upper case is enough; `char`'s
+/// full `to_uppercase` would bring the standard library's Unicode
+/// upper-case tables (13 KB) into the page's module for this one sentence.
+fn capitalize(mut text: String) -> String {
+    if let Some(first) = text.get_mut(..1) {
+        first.make_ascii_uppercase();
     }
+    text
 }
 
 /// What the summary line adds when pages kept on this device were reused:
