@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 use crate::common::field::excerpt;
 use crate::common::interner::Interner;
 use crate::common::interner::Span;
+use crate::common::order::sort_keyed;
 use crate::common::wire::{wire_fields, Wire, WireError, WireReader, Writer};
 use crate::schema::{
     AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, LineField, MarketSegment,
@@ -251,11 +252,19 @@ impl Customers {
             *slot += 1;
         }
         let rows = &self.rows;
-        let id = |index: &u32| rows[*index as usize].customer_id;
+        let id = |index: u32| rows[index as usize].customer_id;
+        let mut keyed = Vec::new();
         for bucket in starts.windows(2) {
             let group = &mut order[bucket[0] as usize..bucket[1] as usize];
-            if !group.windows(2).all(|pair| id(&pair[0]) <= id(&pair[1])) {
-                group.sort_unstable_by_key(id);
+            if !group.windows(2).all(|pair| id(pair[0]) <= id(pair[1])) {
+                // Ids are unique here (one customer per id), so sorting
+                // (id, index) pairs is sorting by id.
+                keyed.clear();
+                keyed.extend(group.iter().map(|&index| (id(index), index)));
+                sort_keyed(&mut keyed);
+                for (slot, &(_, index)) in group.iter_mut().zip(&keyed) {
+                    *slot = index;
+                }
             }
         }
         self.rows = order.iter().map(|&i| self.rows[i as usize]).collect();
