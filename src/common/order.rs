@@ -11,9 +11,38 @@
 /// A key and a position, sorted by key, then position.
 pub(crate) type Keyed = (u64, u32);
 
-/// Sorts `pairs` by key, then position: the one sort of this module.
+/// A text key and a position, sorted by text (as `str` orders: by
+/// character), then position.
+pub(crate) type TextKeyed<'a> = (&'a str, u32);
+
+/// Sorts `pairs` by key, then position: the sort by integer key.
 pub(crate) fn sort_keyed(pairs: &mut [Keyed]) {
     pairs.sort_unstable();
+}
+
+/// Sorts `pairs` by text, then position: the sort by text key.
+pub(crate) fn sort_text_keyed(pairs: &mut [TextKeyed<'_>]) {
+    pairs.sort_unstable();
+}
+
+/// The positions of sorted `pairs`, ascending, or with the keys descending
+/// (equal keys still in position order, as a stable sort gives them).
+pub(crate) fn positions<K: PartialEq>(pairs: &[(K, u32)], descending: bool) -> Vec<u32> {
+    if !descending {
+        return pairs.iter().map(|&(_, position)| position).collect();
+    }
+    let mut out = Vec::with_capacity(pairs.len());
+    let mut end = pairs.len();
+    while end > 0 {
+        let key = &pairs[end - 1].0;
+        let start = pairs[..end]
+            .iter()
+            .rposition(|(k, _)| k != key)
+            .map_or(0, |at| at + 1);
+        out.extend(pairs[start..end].iter().map(|&(_, position)| position));
+        end = start;
+    }
+    out
 }
 
 /// The positions of `keys` in ascending key order, equal keys in position
@@ -47,6 +76,15 @@ mod tests {
         let mut items = vec![(3, 'a'), (1, 'b'), (3, 'c'), (2, 'd'), (1, 'e')];
         sort_by_key(&mut items, |&(key, _)| key);
         assert_eq!(items, [(1, 'b'), (1, 'e'), (2, 'd'), (3, 'a'), (3, 'c')]);
+    }
+
+    #[test]
+    fn descending_keeps_equal_keys_in_position_order() {
+        let mut pairs = vec![("b", 0), ("a", 1), ("b", 2), ("c", 3), ("a", 4)];
+        sort_text_keyed(&mut pairs);
+        assert_eq!(positions(&pairs, false), [1, 4, 0, 2, 3]);
+        assert_eq!(positions(&pairs, true), [3, 0, 2, 1, 4]);
+        assert_eq!(positions::<u64>(&[], true), Vec::<u32>::new());
     }
 
     #[test]

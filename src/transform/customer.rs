@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use crate::common::field::excerpt;
 use crate::common::interner::Interner;
 use crate::common::interner::Span;
-use crate::common::order::sort_keyed;
+use crate::common::order::{sort_keyed, sort_text_keyed, TextKeyed};
 use crate::common::wire::{wire_fields, Wire, WireError, WireReader, Writer};
 use crate::schema::{
     AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, LineField, MarketSegment,
@@ -224,12 +224,15 @@ impl Customers {
                 (_, false) => self.names.get(id),
             }
         };
-        let mut by_key: Vec<u32> = (0..self.names.len() as u32).collect();
-        by_key.sort_unstable_by(|&a, &b| key(a).cmp(key(b)));
+        // (key, name) pairs: the shared sort by text (`common::order`).
+        let mut by_key: Vec<TextKeyed<'_>> = (0..self.names.len() as u32)
+            .map(|id| (key(id), id))
+            .collect();
+        sort_text_keyed(&mut by_key);
         let mut rank = vec![0u32; by_key.len()];
         let mut current = 0;
-        for (position, &id) in by_key.iter().enumerate() {
-            if position > 0 && key(by_key[position - 1]) != key(id) {
+        for (position, &(text, id)) in by_key.iter().enumerate() {
+            if position > 0 && by_key[position - 1].0 != text {
                 current += 1;
             }
             rank[id as usize] = current;
