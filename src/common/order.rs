@@ -1,12 +1,13 @@
-//! Orders by an integer key through one shared sort.
+//! Orders by a key, an integer or a text, through two shared sorts.
 //!
 //! Each `sort*` call with its own element type or comparison is a copy of
 //! the standard library's sort in the page's module (2-9 KB each). The
-//! sorts by an integer key (a customer id, a page number) go through here
-//! instead: they sort `(key, position)` pairs, one element type and one
-//! comparison, so one copy. The position breaks ties, which makes the order
-//! stable; and sorting small pairs is no slower than sorting positions
-//! that look their key up at every comparison.
+//! sorts by an integer key (a customer id, a page number, a score) and by
+//! a text key (a lower-cased name) go through here instead: they sort
+//! `(key, position)` pairs, one element type and one comparison each, so
+//! two copies. The position breaks ties, which makes the order stable; and
+//! sorting small pairs is no slower than sorting positions that look their
+//! key up at every comparison.
 
 /// A key and a position, sorted by key, then position.
 pub(crate) type Keyed = (u64, u32);
