@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use crate::common::clock::{millis_since, Clock};
 use crate::common::dates::format_timestamp;
+use crate::common::order;
 use crate::common::wire::WireError;
 use crate::provenance::{ApiProvenance, FailureCode, PageFailure, Warning, WarningCode};
 use crate::report::counts::Counts;
@@ -272,7 +273,7 @@ pub fn process_fetched<'a>(
             }
         }
     }
-    failed_pages.sort_by_key(|failure| failure.page);
+    order::sort_by_key(&mut failed_pages, |failure| failure.page);
     let source = SourceInfo::Api {
         url: provenance.url,
         redirected_to: provenance.redirected_to,

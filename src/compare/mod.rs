@@ -29,6 +29,7 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
+use crate::common::order::order_by_key;
 use crate::report::json_out::LineWriter;
 use crate::report::Report;
 use crate::schema::{LineField, LINE};
@@ -454,9 +455,7 @@ impl Current for Customers {
     }
 
     fn by_id(&self) -> Vec<u32> {
-        let mut by_id: Vec<u32> = (0..self.len() as u32).collect();
-        by_id.sort_unstable_by_key(|&i| self.rows()[i as usize].customer_id);
-        by_id
+        order_by_key(self.rows().iter().map(|customer| customer.customer_id))
     }
 
     fn id(&self, index: u32) -> u64 {

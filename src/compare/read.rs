@@ -28,6 +28,7 @@ use serde_json::value::RawValue;
 use crate::common::dates::{parse_calendar_date, parse_timestamp};
 use crate::common::errors::error_codes;
 use crate::common::field::excerpt;
+use crate::common::order::order_by_key;
 use crate::settings::MAX_SEED;
 use crate::source::ingest::{json_kind_of, parser_message};
 use crate::source::json_scan::{is_space, string_end, Elements, Lines, Step, ValueEnd, BOM};
@@ -814,9 +815,9 @@ impl ReportReader {
         }
         let mut store = self.store;
         store.metadata = metadata;
-        store
-            .rows
-            .sort_unstable_by_key(|row| (row.customer_id, row.place));
+        // By id, then place: rows are stored in place order.
+        let order = order_by_key(store.rows.iter().map(|row| row.customer_id));
+        store.rows = order.iter().map(|&at| store.rows[at as usize]).collect();
         if let Some(pair) = store
             .rows
             .windows(2)

@@ -8,6 +8,7 @@
 use serde::ser::SerializeMap;
 use serde::Serialize;
 
+use crate::common::order::order_by_key;
 use crate::report::table::{json_array, page_of, Column};
 use crate::schema::{ColumnLayout, LineField, Wrap, LINE};
 use crate::transform::customer::{CustomerRef, Customers, LineValue};
@@ -166,7 +167,7 @@ pub(crate) fn select_changes(
         .map(Listed::Added)
         .chain((0..changes.removed().len() as u32).map(Listed::Removed))
         .chain((0..changes.changed().len() as u32).map(Listed::Changed));
-    let mut rows: Vec<(u64, Listed)> = listed
+    let rows: Vec<(u64, Listed)> = listed
         .filter_map(|listed| {
             let side = shown_side(listed, changes, previous, current)?;
             let in_bucket = query.bucket.is_none_or(|bucket| match side {
@@ -189,8 +190,10 @@ pub(crate) fn select_changes(
             (in_bucket && with_field && found).then(|| (side.id(), listed))
         })
         .collect();
-    rows.sort_unstable_by_key(|&(id, _)| id);
-    rows.into_iter().map(|(_, listed)| listed).collect()
+    order_by_key(rows.iter().map(|&(id, _)| id))
+        .into_iter()
+        .map(|at| rows[at as usize].1)
+        .collect()
 }
 
 /// One field's change as the page shows it.

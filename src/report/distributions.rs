@@ -72,24 +72,33 @@ impl Distributions {
                 (field, Tally(tally.zip(counts.iter().copied()).collect()))
             })
             .collect();
-        let mut top: Vec<DomainCount> = counts
+        // The first `TOP_DOMAINS` of a stable sort by customers (most
+        // first), then domain, kept as they come: no sort of every domain
+        // (nor a copy of its name), nor a sort instance of its own in the
+        // page's module.
+        let mut top: Vec<DomainCount> = Vec::with_capacity(TOP_DOMAINS + 1);
+        let known = counts
             .domains
             .iter()
             .enumerate()
-            .filter(|(index, customers)| {
-                **customers > 0 && *index < all.table_len(TextTable::Domains)
-            })
-            .map(|(index, &customers)| DomainCount {
-                domain: all.table_text(TextTable::Domains, index).to_owned(),
-                customers,
-            })
-            .collect();
-        top.sort_by(|a, b| {
-            b.customers
-                .cmp(&a.customers)
-                .then_with(|| a.domain.cmp(&b.domain))
-        });
-        top.truncate(TOP_DOMAINS);
+            .take(all.table_len(TextTable::Domains));
+        for (index, &customers) in known.filter(|(_, customers)| **customers > 0) {
+            let domain = all.table_text(TextTable::Domains, index);
+            let at = top.partition_point(|above| {
+                above.customers > customers
+                    || (above.customers == customers && above.domain.as_str() <= domain)
+            });
+            if at < TOP_DOMAINS {
+                top.insert(
+                    at,
+                    DomainCount {
+                        domain: domain.to_owned(),
+                        customers,
+                    },
+                );
+                top.truncate(TOP_DOMAINS);
+            }
+        }
         Distributions {
             per_field,
             top_email_domains: top,
@@ -140,5 +149,40 @@ mod tests {
         assert_eq!(domains, [("y.com", 2), ("unknown", 1), ("x.com", 1)]);
         let json = serde_json::to_string(&d.of_field(LineField::MarketSegment)).unwrap();
         assert!(json.starts_with(r#"{"US-West":"#), "{json}");
+    }
+
+    #[test]
+    fn the_top_domains_are_a_sorts_first_ten() {
+        // 14 domains, first seen in reverse name order, with ties across
+        // the tenth place.
+        let counts = [3, 1, 2, 3, 1, 1, 2, 3, 1, 2, 1, 1, 2, 1];
+        let mut records = Vec::new();
+        for round in 0..3 {
+            for (k, &count) in counts.iter().enumerate() {
+                if round < count {
+                    let id = records.len() + 1;
+                    let domain = format!("d{:02}.com", 13 - k);
+                    records.push(format!(r#"{{"id": {id}, "email": "a{id}@{domain}"}}"#));
+                }
+            }
+        }
+        let input = format!("[{}]", records.join(","));
+        let settings = RunSettings::from_text("1", "2026-11-24", "2026-11-24T00:00:00Z").unwrap();
+        let report = process_upload(input.as_bytes(), "f", &settings).unwrap();
+        let top: Vec<(String, usize)> = Distributions::of(&report.customers)
+            .top_email_domains
+            .into_iter()
+            .map(|c| (c.domain, c.customers))
+            .collect();
+        let mut expected: Vec<(String, usize)> = counts
+            .iter()
+            .enumerate()
+            .map(|(k, &count)| (format!("d{:02}.com", 13 - k), count))
+            .collect();
+        expected.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        expected.truncate(TOP_DOMAINS);
+        assert_eq!(top, expected);
+        assert_eq!(top[0], ("d06.com".to_owned(), 3));
+        assert_eq!(top[9], ("d03.com".to_owned(), 1));
     }
 }

@@ -267,9 +267,9 @@ impl MappingSpec {
     /// Sets one field: `None` means "not in this source".
     pub(crate) fn set(&mut self, field: Field, column: Option<String>) {
         self.overrides.retain(|(f, _)| *f != field);
-        self.overrides.push((field, column));
         // In contract order, so equal specs compare equal however written.
-        self.overrides.sort_by_key(|(f, _)| *f);
+        let at = self.overrides.partition_point(|(f, _)| *f < field);
+        self.overrides.insert(at, (field, column));
     }
 
     fn get(&self, field: Field) -> Option<&Option<String>> {
@@ -522,7 +522,7 @@ impl Wire for MappingSpec {
         for _ in 0..from.usize()? {
             let field = Field::take(from)?;
             let column = from.option::<String>()?;
-            spec.overrides.push((field, column));
+            spec.set(field, column);
         }
         Ok(spec)
     }

@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 use crate::common::field::excerpt;
 use crate::common::interner::Interner;
 use crate::common::interner::Span;
+use crate::common::order::{sort_keyed, sort_text_keyed, TextKeyed};
 use crate::common::wire::{wire_fields, Wire, WireError, WireReader, Writer};
 use crate::schema::{
     AcquisitionChannel, ActivityStatus, CustomerTier, EngagementLevel, LineField, MarketSegment,
@@ -236,12 +237,15 @@ impl Customers {
                 (_, false) => self.names.get(id),
             }
         };
-        let mut by_key: Vec<u32> = (0..self.names.len() as u32).collect();
-        by_key.sort_unstable_by(|&a, &b| key(a).cmp(key(b)));
+        // (key, name) pairs: the shared sort by text (`common::order`).
+        let mut by_key: Vec<TextKeyed<'_>> = (0..self.names.len() as u32)
+            .map(|id| (key(id), id))
+            .collect();
+        sort_text_keyed(&mut by_key);
         let mut rank = vec![0u32; by_key.len()];
         let mut current = 0;
-        for (position, &id) in by_key.iter().enumerate() {
-            if position > 0 && key(by_key[position - 1]) != key(id) {
+        for (position, &(text, id)) in by_key.iter().enumerate() {
+            if position > 0 && by_key[position - 1].0 != text {
                 current += 1;
             }
             rank[id as usize] = current;
@@ -264,11 +268,19 @@ impl Customers {
             *slot += 1;
         }
         let rows = &self.rows;
-        let id = |index: &u32| rows[*index as usize].customer_id;
+        let id = |index: u32| rows[index as usize].customer_id;
+        let mut keyed = Vec::new();
         for bucket in starts.windows(2) {
             let group = &mut order[bucket[0] as usize..bucket[1] as usize];
-            if !group.windows(2).all(|pair| id(&pair[0]) <= id(&pair[1])) {
-                group.sort_unstable_by_key(id);
+            if !group.windows(2).all(|pair| id(pair[0]) <= id(pair[1])) {
+                // Ids are unique here (one customer per id), so sorting
+                // (id, index) pairs is sorting by id.
+                keyed.clear();
+                keyed.extend(group.iter().map(|&index| (id(index), index)));
+                sort_keyed(&mut keyed);
+                for (slot, &(_, index)) in group.iter_mut().zip(&keyed) {
+                    *slot = index;
+                }
             }
         }
         self.rows = order.iter().map(|&i| self.rows[i as usize]).collect();
