@@ -37,19 +37,26 @@ function ensure(file) {
   return path;
 }
 
-/** The resident set of the browser's renderer processes, in bytes (the page and its workers live there). */
-function rendererBytes() {
-  let total = 0;
+/** Calls `each(pid, command)` for every Chromium process running now. */
+function forChromium(each) {
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
       const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!command.includes('--type=renderer')) continue;
-      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (rss) total += Number(rss[1]) * 1024;
+      if (command.includes('chrom')) each(pid, command);
     } catch {
       // A process that ended meanwhile.
     }
   }
+}
+
+/** The resident set of the browser's renderer processes, in bytes (the page and its workers live there). */
+function rendererBytes() {
+  let total = 0;
+  forChromium((pid, command) => {
+    if (!command.includes('--type=renderer')) return;
+    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    if (rss) total += Number(rss[1]) * 1024;
+  });
   return total;
 }
 
@@ -63,19 +70,12 @@ function rendererBytes() {
 function chromiumCpu() {
   const ticks = 100; // USER_HZ on Linux
   const cpu = { renderer: 0, rest: 0 };
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!command.includes('chrom')) continue;
-      // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const seconds = (Number(fields[11]) + Number(fields[12])) / ticks;
-      cpu[command.includes('--type=renderer') ? 'renderer' : 'rest'] += seconds;
-    } catch {
-      // A process that ended meanwhile.
-    }
-  }
+  forChromium((pid, command) => {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    cpu[command.includes('--type=renderer') ? 'renderer' : 'rest'] += (Number(fields[11]) + Number(fields[12])) / ticks;
+  });
   return cpu;
 }
 
