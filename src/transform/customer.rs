@@ -277,7 +277,7 @@ impl Customers {
                 }
             }
         }
-        self.rows = order.iter().map(|&i| self.rows[i as usize]).collect();
+        permute(&mut self.rows, order);
     }
 
     /// The text of a span.
@@ -803,6 +803,30 @@ impl Customers {
     }
 }
 
+/// Puts `rows` in `order` (`order[k]` is the index of the row that goes to
+/// `k`; every index once) in place, one cycle of the permutation at a time:
+/// a second vector of a million rows would add its 32 MB to the peak
+/// memory of the run (measured in the page: +30 MB in some runs).
+fn permute<T: Copy>(rows: &mut [T], mut order: Vec<u32>) {
+    const PLACED: u32 = u32::MAX;
+    for start in 0..order.len() {
+        if order[start] == PLACED {
+            continue;
+        }
+        let first = rows[start];
+        let mut at = start;
+        loop {
+            let from = std::mem::replace(&mut order[at], PLACED) as usize;
+            if from == start {
+                rows[at] = first;
+                break;
+            }
+            rows[at] = rows[from];
+            at = from;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -816,6 +840,28 @@ mod tests {
         },
         simulate: true,
     };
+
+    #[test]
+    fn permute_places_each_row_where_the_order_says() {
+        // Orders with one cycle, several cycles, fixed points, and none.
+        let orders: [&[u32]; 5] = [
+            &[1, 2, 3, 4, 0],
+            &[1, 0, 3, 2, 4],
+            &[0, 1, 2],
+            &[4, 3, 2, 1, 0],
+            &[],
+        ];
+        for order in orders {
+            let rows: Vec<char> = ('a'..).take(order.len()).collect();
+            let gathered: Vec<char> = order.iter().map(|&i| rows[i as usize]).collect();
+            let mut permuted = rows.clone();
+            permute(&mut permuted, order.to_vec());
+            assert_eq!(permuted, gathered, "order {order:?}");
+        }
+        let mut rows = vec!['a', 'b', 'c'];
+        permute(&mut rows, vec![2, 0, 1]);
+        assert_eq!(rows, ['c', 'a', 'b']);
+    }
 
     #[test]
     fn line_bits_list_the_fields_they_hold_and_no_other() {
