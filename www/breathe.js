@@ -4,6 +4,8 @@
 // a file never looks at its task queue, where the browser puts the end of
 // the worker (Cancel) and the messages it is sent. A message to itself is
 // such a boundary, and costs far less than a timer (which browsers clamp).
+import { chunksOf } from './chunks.js';
+
 const channel = new MessageChannel();
 const waiting = [];
 channel.port1.onmessage = () => waiting.shift()?.();
@@ -32,13 +34,10 @@ export function breather(everyMs = 10) {
  * most every 50 ms and once at the end.
  */
 export async function pushChunks(blob, session, progress) {
-  const reader = blob.stream().getReader();
   let loaded = 0;
   let lastReport = 0;
   const breathe = breather();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  for await (const value of chunksOf(blob)) {
     session.push(value);
     await breathe();
     loaded += value.length;

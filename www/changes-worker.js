@@ -18,6 +18,7 @@
 // file rejects with the core's code (`not_a_report` with `field`,
 // `invalid_json` with `line` and `column`, `empty_file`) and message.
 import { PreviousReportReader } from './pkg/customer_pipeline.js';
+import { chunksOf } from './chunks.js';
 
 let previous = null;
 let changes = null;
@@ -50,17 +51,12 @@ function forgetPrevious() {
  */
 async function readPrevious(file, choice) {
   const reader = new PreviousReportReader();
-  const stream = file.stream().getReader();
   try {
-    for (;;) {
-      const { done, value } = await stream.read();
-      if (choice !== chosen) {
-        stream.cancel().catch(() => {});
-        throw superseded();
-      }
-      if (done) break;
+    for await (const value of chunksOf(file)) {
+      if (choice !== chosen) throw superseded();
       reader.push(value);
     }
+    if (choice !== chosen) throw superseded();
     const report = reader.finish();
     if (choice !== chosen) {
       report.free();

@@ -35,6 +35,7 @@ import init, {
   storedPages, vocabulary,
 } from './pkg/customer_pipeline.js';
 import { breather, pushChunks } from './breathe.js';
+import { chunksOf } from './chunks.js';
 import { changesHandlers, forgetChanges } from './changes-worker.js';
 import { mappingHandlers } from './mapping-worker.js';
 
@@ -161,18 +162,12 @@ function readInWorker(worker, job, blob, onProgress) {
 
 /** Reads a slice of the file here, into `session` (its `push(chunk)`); `onChunk(bytes)` after each chunk. */
 async function readHere(session, blob, onChunk, stopped) {
-  const reader = blob.stream().getReader();
   const breathe = breather();
-  for (;;) {
-    await breathe();
-    const { done, value } = await reader.read();
-    if (done) return;
-    if (stopped()) {
-      reader.cancel();
-      return;
-    }
+  for await (const value of chunksOf(blob)) {
+    if (stopped()) return;
     session.push(value);
     onChunk(value.length);
+    await breathe();
   }
 }
 
