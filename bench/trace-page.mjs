@@ -59,8 +59,44 @@ try {
     if (!tasks.length) continue;
     const busy = tasks.reduce((s, e) => s + e.dur, 0) / 1000;
     const big = tasks.filter((e) => e.dur > 20000).slice(-4).map((e) => `${ms(e.ts)}–${ms(e.ts + e.dur)}`).join(', ');
+    if (process.env.TRACE_TASKS) {
+      const from = Number(process.env.TRACE_TASKS);
+      for (const e of tasks) if (e.dur > 2000 && (e.ts - t0) / 1000 >= from) console.log(`  ${name} ${key} task ${ms(e.ts)}–${ms(e.ts + e.dur)} cpu ${((e.tdur ?? 0) / 1000).toFixed(0)}`);
+    }
     console.log(`${name} ${key}: busy ${busy.toFixed(0)} ms, first ${ms(tasks[0].ts)}, last tasks over 20 ms: ${big}`);
   }
+  // CPU per thread (every process): the top-level tasks' thread time, not nested ones.
+  const byThread = new Map();
+  for (const e of events) {
+    if (e.ph !== 'X' || e.ts < t0 || e.tdur === undefined || !/toplevel/.test(e.cat ?? '')) continue;
+    const key = `${e.pid}:${e.tid}`;
+    if (!byThread.has(key)) byThread.set(key, []);
+    byThread.get(key).push(e);
+  }
+  const processNames = new Map();
+  for (const e of events) if (e.ph === 'M' && e.name === 'process_name') processNames.set(e.pid, e.args.name);
+  const cpu = [];
+  for (const [key, list] of byThread) {
+    list.sort((a, b) => a.ts - b.ts);
+    let end = -Infinity;
+    let thread = 0;
+    let wall = 0;
+    for (const e of list) {
+      if (e.ts < end) continue;
+      end = e.ts + e.dur;
+      thread += e.tdur;
+      wall += e.dur;
+    }
+    const pid = Number(key.split(':')[0]);
+    cpu.push([`${processNames.get(pid) ?? pid}/${names.get(key) ?? key}`, thread / 1000, wall / 1000]);
+  }
+  cpu.sort((a, b) => b[1] - a[1]);
+  let total = 0;
+  for (const [name, thread, wall] of cpu) {
+    total += thread;
+    if (thread >= 5) console.log(`cpu ${name}: ${thread.toFixed(0)} ms thread time in ${wall.toFixed(0)} ms of tasks`);
+  }
+  console.log(`cpu, every thread's top-level tasks: ${total.toFixed(0)} ms`);
   const status = events.filter((e) => `${e.pid}:${e.tid}` === mainKey && e.name === 'TimerFire').length;
   console.log(`timers fired on main: ${status}`);
   if (process.env.TRACE_OUT) writeFileSync(process.env.TRACE_OUT, JSON.stringify({ traceEvents: events }));
