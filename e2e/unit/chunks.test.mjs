@@ -68,3 +68,21 @@ test('stopping early cancels the stream', async () => {
     assert.ok(cancelled, mode);
   }
 });
+
+test('bytes that come with the end of the stream are not lost', async () => {
+  // As a browser's BYOB reader answers a read with `min` when the stream
+  // ends before the buffer is full: the last bytes and `done` together.
+  let at = 0;
+  const reader = {
+    async read(view) {
+      const n = Math.min(view.length, bytes.length - at);
+      view.set(bytes.subarray(at, at + n));
+      at += n;
+      const filled = new Uint8Array(view.buffer, 0, n);
+      return at >= bytes.length && n < view.length ? { done: true, value: filled } : { done: false, value: filled };
+    },
+    async cancel() {},
+  };
+  const chunks = await collect({ stream: () => ({ getReader: () => reader }) });
+  assert.deepEqual(joined(chunks), Buffer.from(bytes));
+});
