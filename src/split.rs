@@ -30,6 +30,12 @@
 //!   by the parts themselves), every record goes through one deduper in
 //!   source order (today's keep-the-best rule, [`crate::transform::dedupe`]),
 //!   and the report is sorted and summed up as a one-part run's.
+//! - A stream (standard input), which has no size to plan by and cannot be
+//!   read twice, is cut instead as it passes, by a [`StreamCutter`] that
+//!   follows its layout byte by byte and cuts at exact boundaries only;
+//!   its parts are read from where they start (their readers count the
+//!   stream's positions on), so they need no shifting and a part's first
+//!   error is the one-piece run's ([`Merger::for_stream`]).
 
 use chrono::{DateTime, Utc};
 
@@ -44,7 +50,7 @@ use crate::source::csv_rows::QuoteTracker;
 use crate::source::ingest::{IngestError, InputFormat, Position, SourceItem};
 use crate::source::json_scan::{is_space, skip_space, string_end};
 use crate::source::mapping::{Field, Mapping, MappingSpec};
-use crate::source::reader::{ReadOptions, Reader};
+use crate::source::reader::{ReadOptions, Reader, Resume};
 use crate::transform::customer::{assess, Assessment, Customer, Customers};
 
 /// How the parts of a file are read.
@@ -343,6 +349,7 @@ impl Plan {
             },
             prefix: prefix.to_vec(),
             suffix: suffix.to_vec(),
+            resume: None,
         }
     }
 }
@@ -534,16 +541,33 @@ pub struct PartJob {
     run: Assessment,
     /// Read before the part's bytes (`[`, or a CSV's header row)…
     prefix: Vec<u8>,
-    /// …and after them (`]`).
+    /// …and after them when the part ends at a cut (`]`).
     suffix: Vec<u8>,
+    /// Where the part starts when its reader counts positions on from the
+    /// file's (a stream's parts, [`StreamCutter`]); `None`: from the
+    /// part's start, shifted by the [`Merger`].
+    resume: Option<Resume>,
 }
 
-wire_fields!(PartJob {
-    options,
-    run,
-    prefix,
-    suffix
-});
+impl Wire for PartJob {
+    fn put(&self, out: &mut Writer) {
+        self.options.put(out);
+        self.run.put(out);
+        self.prefix.put(out);
+        self.suffix.put(out);
+        out.option(self.resume.as_ref());
+    }
+
+    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        Ok(PartJob {
+            options: ReadOptions::take(from)?,
+            run: Assessment::take(from)?,
+            prefix: Vec::take(from)?,
+            suffix: Vec::take(from)?,
+            resume: from.option()?,
+        })
+    }
+}
 
 impl PartJob {
     /// The job as bytes, for another worker.
@@ -572,8 +596,15 @@ impl PartJob {
     /// # Errors
     /// [`IngestError`] when the bytes before the part cannot be read.
     pub fn start(&self) -> Result<PartReader, IngestError> {
+        let (reader, prefix) = match &self.resume {
+            Some(resume) => (
+                Reader::resuming(&self.options, resume, &self.prefix)?,
+                &[][..],
+            ),
+            None => (Reader::with_options(&self.options), &self.prefix[..]),
+        };
         let mut reader = PartReader {
-            reader: Reader::with_options(&self.options),
+            reader,
             run: self.run,
             assessed: Assessed {
                 customers: Customers::new(self.run.as_of),
@@ -584,7 +615,7 @@ impl PartJob {
             suffix: self.suffix.clone(),
             newlines: 0,
         };
-        reader.feed(&self.prefix)?;
+        reader.feed(prefix)?;
         Ok(reader)
     }
 }
@@ -674,7 +705,7 @@ impl PartReader {
         self.assessed.len()
     }
 
-    /// Ends the part.
+    /// Ends the part at a cut (its job's suffix closes it).
     ///
     /// # Errors
     /// [`IngestError`] when the part cannot be read, e.g. because it ends
@@ -682,6 +713,21 @@ impl PartReader {
     pub fn finish(mut self) -> Result<PartOutput, IngestError> {
         let suffix = std::mem::take(&mut self.suffix);
         self.feed(&suffix)?;
+        self.end()
+    }
+
+    /// Ends the part where the file ends: a stream's last part, which is
+    /// not known to be the last when it starts ([`StreamCutter`]), so its
+    /// job has the suffix of a part that ends at a cut.
+    ///
+    /// # Errors
+    /// [`IngestError`] when the part cannot be read, as the file's end
+    /// would be by a reader of the whole file.
+    pub fn finish_at_end(self) -> Result<PartOutput, IngestError> {
+        self.end()
+    }
+
+    fn end(self) -> Result<PartOutput, IngestError> {
         let PartReader {
             mut reader,
             run,
@@ -862,7 +908,14 @@ fn place(cut: Cut, before: Before, mut position: Position) -> Position {
 #[derive(Debug)]
 pub struct Merger {
     cut: Cut,
-    parts: usize,
+    /// How many parts the file was cut into; `None`: a stream's, as many
+    /// as come.
+    parts: Option<usize>,
+    /// The parts' positions are the file's already (a stream's parts are
+    /// read from where they start, [`Resume`]): nothing to shift.
+    placed: bool,
+    /// Threads that read the parts, as the report says.
+    threads: usize,
     /// The mapping the plan decided, if it did.
     decided: Option<Mapping>,
     builder: ReportBuilder<'static>,
@@ -885,8 +938,32 @@ impl Merger {
         builder.count_as_you_go();
         Merger {
             cut: plan.cut,
-            parts: plan.len(),
+            parts: Some(plan.len()),
+            placed: false,
+            threads: plan.len(),
             decided: plan.mapping.as_ref().map(|(_, mapping)| mapping.clone()),
+            builder,
+            before: Before::default(),
+            format: None,
+            mixed: false,
+            mapping: None,
+            added: 0,
+            broken: false,
+        }
+    }
+
+    /// Merges the parts of a stream cut by `cutter` as it is read, however
+    /// many come, read by `threads` threads at once (the report says the
+    /// fewer of the threads and the parts), for a run with `settings`.
+    pub fn for_stream(cutter: &StreamCutter, threads: usize, settings: &RunSettings) -> Merger {
+        let mut builder = ReportBuilder::new(settings);
+        builder.count_as_you_go();
+        Merger {
+            cut: cutter.cut(),
+            parts: None,
+            placed: true,
+            threads,
+            decided: cutter.mapping(),
             builder,
             before: Before::default(),
             format: None,
@@ -916,11 +993,13 @@ impl Merger {
                 format,
                 InputFormat::RecordArray | InputFormat::EnvelopeArray | InputFormat::MixedArray
             ),
-            // One value alone would be read as a file of one value.
-            Cut::Values => format == InputFormat::Ndjson && values >= 2,
+            // One value alone would be read as a file of one value, unless
+            // the part is read as one of several (a stream's).
+            Cut::Values => format == InputFormat::Ndjson && (values >= 2 || self.placed),
             Cut::Csv => format == InputFormat::Csv,
         };
-        if self.broken || !fits || self.added >= self.parts {
+        let all_in = self.parts.is_some_and(|parts| self.added >= parts);
+        if self.broken || !fits || all_in {
             self.broken = true;
             return Err(ReadWhole);
         }
@@ -930,6 +1009,16 @@ impl Merger {
             Some(first) => self.mixed |= first != format,
         }
         Ok(())
+    }
+
+    /// How the next part's positions are shifted to the file's: by
+    /// [`place`] with these.
+    fn shift(&self) -> (Cut, Before) {
+        if self.placed {
+            (Cut::Whole, Before::default())
+        } else {
+            (self.cut, self.before)
+        }
     }
 
     /// Moves past a part just merged.
@@ -958,7 +1047,7 @@ impl Merger {
             self.broken = true;
             return Err(ReadWhole);
         }
-        let (cut, before) = (self.cut, self.before);
+        let (cut, before) = self.shift();
         for (position, customer) in positions.into_iter().zip(customers.rows()) {
             self.builder
                 .add_assessed(place(cut, before, position), renumbering.apply(customer));
@@ -1003,7 +1092,7 @@ impl Merger {
         let renumbering = self.builder.take_texts(&customers);
         self.builder
             .take_counts(&Counts::take(from)?, &renumbering)?;
-        let (cut, before) = (self.cut, self.before);
+        let (cut, before) = self.shift();
         let count = from.usize()?;
         for _ in 0..count {
             let customer = Customer::take(from)?;
@@ -1116,18 +1205,17 @@ impl Merger {
         file_name: &str,
         export_timestamp: DateTime<Utc>,
     ) -> Result<Report<'static>, ReadWhole> {
-        if self.broken || self.added != self.parts || self.builder.records_read() == 0 {
+        let missing = self.parts.is_some_and(|parts| self.added != parts);
+        if self.broken || missing || self.added == 0 || self.builder.records_read() == 0 {
             return Err(ReadWhole);
         }
-        let format = match (self.format, self.mixed) {
-            (Some(_), true) => InputFormat::MixedArray,
-            (Some(format), false) => format,
-            (None, _) => return Err(ReadWhole),
+        let Some(format) = self.format() else {
+            return Err(ReadWhole);
         };
         let source = SourceInfo::Upload {
             file_name: file_name.to_owned(),
             format,
-            workers: self.parts,
+            workers: self.threads.min(self.added),
             via: None,
         };
         let mapping = match self.decided {
@@ -1136,6 +1224,31 @@ impl Merger {
         };
         self.builder.stamp(export_timestamp);
         Ok(self.builder.finish(source, mapping))
+    }
+}
+
+impl Merger {
+    /// The error a reader of the whole file gives when the parts merged
+    /// hold no record ([`IngestError::NoRecords`], with the layout they
+    /// make up), if they hold none: a stream's parts cannot be read again
+    /// in one piece for it.
+    pub fn no_records(&self) -> Option<IngestError> {
+        if self.builder.records_read() > 0 || self.broken {
+            return None;
+        }
+        Some(IngestError::NoRecords {
+            format: self.format()?,
+        })
+    }
+
+    /// The layout the parts merged make up: the first's, or a mixed array
+    /// when parts of an array disagree.
+    fn format(&self) -> Option<InputFormat> {
+        match (self.format, self.mixed) {
+            (Some(_), true) => Some(InputFormat::MixedArray),
+            (format, false) => format,
+            (None, true) => None,
+        }
     }
 }
 
@@ -1233,6 +1346,9 @@ fn process_planned<'a>(
         false,
     )
 }
+
+mod cutter;
+pub use cutter::StreamCutter;
 
 #[cfg(test)]
 mod tests;
