@@ -340,17 +340,7 @@ impl Plan {
                 _ => (b"[", b"]"),
             },
         };
-        PartJob {
-            options,
-            run: Assessment {
-                seed: settings.seed,
-                as_of: settings.as_of,
-                simulate: settings.simulate,
-            },
-            prefix: prefix.to_vec(),
-            suffix: suffix.to_vec(),
-            resume: None,
-        }
+        PartJob::new(options, settings, prefix, suffix, None)
     }
 }
 
@@ -549,27 +539,38 @@ pub struct PartJob {
     resume: Option<Resume>,
 }
 
-impl Wire for PartJob {
-    fn put(&self, out: &mut Writer) {
-        self.options.put(out);
-        self.run.put(out);
-        self.prefix.put(out);
-        self.suffix.put(out);
-        out.option(self.resume.as_ref());
-    }
-
-    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
-        Ok(PartJob {
-            options: ReadOptions::take(from)?,
-            run: Assessment::take(from)?,
-            prefix: Vec::take(from)?,
-            suffix: Vec::take(from)?,
-            resume: from.option()?,
-        })
-    }
-}
+wire_fields!(PartJob {
+    options,
+    run,
+    prefix,
+    suffix,
+    resume
+});
 
 impl PartJob {
+    /// A part's job for a run with `settings`: its reader reads with
+    /// `options`, `prefix` before the part's bytes and `suffix` after, and
+    /// starts at `resume` when given.
+    fn new(
+        options: ReadOptions,
+        settings: &RunSettings,
+        prefix: &[u8],
+        suffix: &[u8],
+        resume: Option<Resume>,
+    ) -> PartJob {
+        PartJob {
+            options,
+            run: Assessment {
+                seed: settings.seed,
+                as_of: settings.as_of,
+                simulate: settings.simulate,
+            },
+            prefix: prefix.to_vec(),
+            suffix: suffix.to_vec(),
+            resume,
+        }
+    }
+
     /// The job as bytes, for another worker.
     // Used by the page (`web`, wasm32 only: parts cross between workers as
     // bytes) and by tests.
@@ -933,37 +934,43 @@ pub struct Merger {
 impl Merger {
     /// Merges the parts of a file cut by `plan`, for a run with `settings`.
     pub fn new(plan: &Plan, settings: &RunSettings) -> Merger {
-        // The parts count their customers; the merge adds up.
-        let mut builder = ReportBuilder::new(settings);
-        builder.count_as_you_go();
-        Merger {
-            cut: plan.cut,
-            parts: Some(plan.len()),
-            placed: false,
-            threads: plan.len(),
-            decided: plan.mapping.as_ref().map(|(_, mapping)| mapping.clone()),
-            builder,
-            before: Before::default(),
-            format: None,
-            mixed: false,
-            mapping: None,
-            added: 0,
-            broken: false,
-        }
+        let decided = plan.mapping.as_ref().map(|(_, mapping)| mapping.clone());
+        let parts = plan.len();
+        Merger::with(plan.cut, Some(parts), false, parts, decided, settings)
     }
 
     /// Merges the parts of a stream cut by `cutter` as it is read, however
     /// many come, read by `threads` threads at once (the report says the
     /// fewer of the threads and the parts), for a run with `settings`.
     pub fn for_stream(cutter: &StreamCutter, threads: usize, settings: &RunSettings) -> Merger {
+        Merger::with(
+            cutter.cut(),
+            None,
+            true,
+            threads,
+            cutter.mapping(),
+            settings,
+        )
+    }
+
+    /// The fields are [`Merger`]'s; nothing is merged yet.
+    fn with(
+        cut: Cut,
+        parts: Option<usize>,
+        placed: bool,
+        threads: usize,
+        decided: Option<Mapping>,
+        settings: &RunSettings,
+    ) -> Merger {
+        // The parts count their customers; the merge adds up.
         let mut builder = ReportBuilder::new(settings);
         builder.count_as_you_go();
         Merger {
-            cut: cutter.cut(),
-            parts: None,
-            placed: true,
+            cut,
+            parts,
+            placed,
             threads,
-            decided: cutter.mapping(),
+            decided,
             builder,
             before: Before::default(),
             format: None,

@@ -30,7 +30,6 @@ use crate::settings::RunSettings;
 use crate::source::json_scan::{is_space, skip_space, Elements, Lines, Step, ValueEnd, BOM};
 use crate::source::mapping::{Mapping, MappingSpec};
 use crate::source::reader::{LayoutHint, Midway, ReadOptions, Resume};
-use crate::transform::customer::Assessment;
 
 /// Cuts a stream into parts of about a given size at exact record
 /// boundaries, as its bytes pass through it in order.
@@ -171,7 +170,7 @@ impl StreamCutter {
     /// ended in it.
     pub fn job(&self, file_name: &str, settings: &RunSettings, options: &ReadOptions) -> PartJob {
         let mut options = options.clone().for_file(file_name);
-        let mut prefix = Vec::new();
+        let mut prefix: &[u8] = b"";
         if self.resume.is_some() {
             // Decided by the stream's start, which the part does not see.
             if let Some((spec, _)) = &self.mapping {
@@ -180,24 +179,14 @@ impl StreamCutter {
             if self.cut == Cut::Csv {
                 options.separator = Some(self.separator);
                 options.layout = LayoutHint::Csv;
-                prefix.clone_from(&self.header);
+                prefix = &self.header;
             }
         }
-        let suffix = match self.cut {
-            Cut::Array => b"]".to_vec(),
-            _ => Vec::new(),
+        let suffix: &[u8] = match self.cut {
+            Cut::Array => b"]",
+            _ => b"",
         };
-        PartJob {
-            options,
-            run: Assessment {
-                seed: settings.seed,
-                as_of: settings.as_of,
-                simulate: settings.simulate,
-            },
-            prefix,
-            suffix,
-            resume: self.resume,
-        }
+        PartJob::new(options, settings, prefix, suffix, self.resume)
     }
 
     /// How the parts are read ([`super::Merger::for_stream`]).
