@@ -22,6 +22,7 @@
 
 use std::io::{self, Read};
 use std::ops::Range;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -98,7 +99,8 @@ struct Task {
     pieces: Receiver<Message>,
 }
 
-/// A part read: `None` when it was given up (the run stopped).
+/// A part read: `None` when it was given up (the run stopped, or an
+/// earlier part failed) or its reader panicked.
 type Outcome = Option<Result<PartOutput, IngestError>>;
 
 /// What the threads share with this one.
@@ -402,7 +404,9 @@ impl Parts<'_> {
                 Some(Err(error)) => return Err(failed(self.log, error)),
                 None => {
                     self.shared.interrupt.check()?;
-                    return Err(Failure::Internal(format!("part {next} was given up")));
+                    return Err(Failure::Internal(format!(
+                        "part {next} of the input was not read (its thread stopped)"
+                    )));
                 }
             }
         }
@@ -441,9 +445,14 @@ fn work(
         let Ok(task) = task else {
             return;
         };
-        let outcome = read_part(&task, shared, &shared.reading[slot]);
+        // A reader that panics (a bug) fails the run: unanswered, its part
+        // would be waited for for ever.
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            read_part(&task, shared, &shared.reading[slot])
+        }))
+        .unwrap_or(None);
         shared.reading[slot].store(0, Ordering::Relaxed);
-        if matches!(outcome, Some(Err(_))) {
+        if !matches!(outcome, Some(Ok(_))) {
             shared.needed_to.fetch_min(task.index, Ordering::Relaxed);
         }
         if done.send((task.index, outcome)).is_err() {
