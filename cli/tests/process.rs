@@ -722,13 +722,12 @@ fn standard_input_in_parts_is_the_one_thread_report() {
             "\"file_name\": \"stdin\"",
             1,
         );
-        if name.ends_with(".json") || name.ends_with(".csv") || name.ends_with(".ndjson") {
-            // (The name may decide the layout; the content decides here alike.)
-            assert!(
-                as_stdin.as_bytes() == one_report,
-                "{name}: stdin and the file"
-            );
-        }
+        // (The file's name may decide the layout; the content decides
+        // here alike.)
+        assert!(
+            as_stdin.as_bytes() == one_report,
+            "{name}: stdin and the file"
+        );
         std::fs::remove_dir_all(dir).unwrap();
         for workers in [2, 3] {
             let output = process_stdin(&bytes, workers, part_bytes, &flags);
@@ -751,6 +750,30 @@ fn standard_input_in_parts_is_the_one_thread_report() {
             assert_eq!(events[0]["workers"], workers, "{name}");
         }
     }
+}
+
+#[test]
+fn standard_input_with_no_boundary_in_its_first_parts_is_read_in_one_piece() {
+    // A quoted cell of 2.5 MiB in the second row: the first cut would
+    // come in the third chunk, after four parts and two chunks (2 MiB), so
+    // the chunks held and the third are read in one piece with the rest.
+    let mut csv = String::from("id,first_name,notes\n1,Ann,short\n2,Bo,\"");
+    csv.push_str(&"a long note\n".repeat(220_000));
+    csv.push_str("\"\n");
+    for id in 3..40_000 {
+        csv.push_str(&format!("{id},N{id},short\n"));
+    }
+    let one = process_stdin(csv.as_bytes(), 1, 1000, &[]);
+    assert_eq!(code(&one), Some(0), "{}", stderr(&one));
+    let output = process_stdin(csv.as_bytes(), 2, 1000, &[]);
+    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let (report, read_by) = without_workers(&output.stdout);
+    assert_eq!(read_by, 1);
+    assert!(report == without_workers(&one.stdout).0);
+    let events = support::events(&output);
+    assert_eq!(events[0]["kind"], "upload_started");
+    assert_eq!(events[0]["workers"], 1);
+    assert_eq!(events[0]["bytes"], 0);
 }
 
 #[test]
@@ -811,6 +834,25 @@ fn bad_standard_input_fails_where_one_thread_fails() {
     let mut bad_json = lines.clone();
     let at = later(&bad_json, 8);
     bad_json[at + 6] = b'?'; // {"id"?…
+                             // Two errors: the first in the stream is the run's, whichever part
+                             // fails first.
+    let mut two_errors = bad_json.clone();
+    let at = later(&two_errors, 4);
+    two_errors[at + 6] = b'?';
+    let first_line = 1 + two_errors[..at].iter().filter(|&&b| b == b'\n').count();
+    // The elements on one line (the array's second): the column of an
+    // error counts from the line's start, not the part's.
+    let one_line = String::from_utf8(array.clone())
+        .unwrap()
+        .replace(",\n  ", ",");
+    let mut bad_one_line = one_line.into_bytes();
+    let at = bad_one_line.len() * 7 / 10;
+    let at = at
+        + bad_one_line[at..]
+            .windows(3)
+            .position(|w| w == b"},{")
+            .unwrap();
+    bad_one_line[at + 3] = b'x'; // `},{"id"…` becomes `},{xid"…`
     let mut bad_utf8 = lines.clone();
     let at = later(&bad_utf8, 6);
     bad_utf8[at + 20] = 0xff;
@@ -825,6 +867,8 @@ fn bad_standard_input_fails_where_one_thread_fails() {
     let cases = [
         ("array", bad_array, vec![], "invalid_json"),
         ("ndjson", bad_json, vec![], "invalid_json"),
+        ("two errors", two_errors, vec![], "invalid_json"),
+        ("one line", bad_one_line, vec![], "invalid_json"),
         ("utf8", bad_utf8, vec![], "not_utf8"),
         ("short", cut_short, vec![], "invalid_json"),
         ("csv", bad_csv, flags.clone(), "not_utf8"),
@@ -847,6 +891,15 @@ fn bad_standard_input_fails_where_one_thread_fails() {
             .iter()
             .any(|w| message.contains(w));
         assert!(at_a_place, "{name}: {message}");
+        if name == "two errors" {
+            assert!(
+                message.contains(&format!(" line {first_line},")),
+                "{message}"
+            );
+        }
+        if name == "one line" {
+            assert!(message.contains(" line 2, column "), "{message}");
+        }
         for workers in [2, 3] {
             let events = failure(workers);
             let error = last(&events);
