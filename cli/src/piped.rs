@@ -39,7 +39,8 @@ use customer_pipeline::stream::UploadEventKind;
 use crate::interrupt::Interrupt;
 use crate::log::Log;
 use crate::outcome::Failure;
-use crate::process::{failed, millis, progress, CHUNK_BYTES};
+use crate::parts::report_of_parts;
+use crate::process::{failed, progress, CHUNK_BYTES};
 
 /// The size of a part: large enough that a part's fixed costs (a thread's
 /// turn, the merge of its tables) are small beside reading it, small
@@ -229,20 +230,8 @@ impl StreamRun<'_> {
         if let Some(error) = merger.no_records() {
             return Err(failed(log, error));
         }
-        let records = merger.records_read();
-        let built = Instant::now();
-        let report = merger
-            .finish(self.file_name, Utc::now())
-            .map_err(|_| Failure::Internal("the parts of the input did not merge".into()))?;
-        log.event(
-            &UploadEventKind::UploadRead {
-                bytes: reader.bytes,
-                records,
-                read_ms: millis(started),
-            }
-            .at(Utc::now()),
-        );
-        log.event(&UploadEventKind::report_built(&report.metadata, millis(built)).at(Utc::now()));
+        let report = report_of_parts(merger, self.file_name, reader.bytes, started, log)
+            .ok_or_else(|| Failure::Internal("the parts of the input did not merge".into()))?;
         Ok(Streamed::Report(Box::new(report)))
     }
 
