@@ -747,3 +747,38 @@ fn a_stream_part_crosses_as_bytes_and_reads_where_it_starts() {
         IngestError::UnterminatedQuote { row: 5 }
     );
 }
+
+#[test]
+fn rows_wider_and_longer_than_the_cutters_buffers_are_cut_as_any_row() {
+    // More cells than the cutter's `ends` holds (256), and quoted cells
+    // longer than its `cells` (64 KiB), with line breaks in them.
+    let mut csv = String::from("id;name");
+    for n in 0..300 {
+        csv.push_str(&format!(";c{n}"));
+    }
+    csv.push('\n');
+    for id in 1..40 {
+        let lines = if id % 7 == 0 { 40_000 } else { 2 };
+        csv.push_str(&format!("{id};\"{}\"", "ab\n".repeat(lines)));
+        for n in 0..300 {
+            csv.push_str(&format!(";{n}"));
+        }
+        csv.push_str("\r\n");
+    }
+    let whole = process_upload_with(
+        csv.as_bytes(),
+        "w.csv",
+        &settings(true),
+        &ReadOptions::default(),
+    );
+    assert_eq!(
+        whole.map(|report| report.metadata.records_read).ok(),
+        Some(39)
+    );
+    for part_bytes in [1, 5_000, 200_000] {
+        for chunk in [7, 4096, 1 << 20] {
+            let parts = streamed_same_as_whole(csv.as_bytes(), "w.csv", part_bytes, chunk, true);
+            assert!(parts >= 2, "parts of {part_bytes}, chunks of {chunk}");
+        }
+    }
+}
