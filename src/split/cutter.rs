@@ -291,9 +291,17 @@ impl StreamCutter {
                     if at == bytes.len() {
                         return None;
                     }
-                    match ValueEnd::starting_with(bytes[at]) {
-                        Some(scanner) => *value = Some(scanner),
-                        None => self.scan = Scan::Done,
+                    let byte = bytes[at];
+                    match ValueEnd::starting_with(byte) {
+                        Some(scanner) if matches!(byte, b'{' | b'[' | b'"') => {
+                            *value = Some(scanner);
+                        }
+                        // A number or a literal ends, for `ValueEnd`, only
+                        // at a delimiter; the reader's parser ends it at the
+                        // first byte it cannot take (`7[` is 7, then an
+                        // array that may go on past a line break): after
+                        // one, nothing is cut.
+                        _ => self.scan = Scan::Done,
                     }
                 }
                 Scan::Csv { rows, cr } => {

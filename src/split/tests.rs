@@ -576,6 +576,12 @@ const EDGES: &[(&[u8], &str)] = &[
     (b"id,name\n1,\"a\"\"\nb\"\n2,b\"c\n\n3,\"x\n4,y\n", "f.csv"),
     (b"id;name\r\n1;a\r\n2;b;c\r\n3;\"\"\r\n", "f"),
     (b"[{\"id\": 1, \"first_name\": \"\xff\"}, {\"id\": 2}]", "f.json"),
+    // A number the parser ends at `[`: the array goes on past line breaks
+    // (past the first 256 bytes, which tell the layout).
+    (b"{\"id\": 1, \"first_name\": \"Ann\", \"last_name\": \"Lee\"}\n{\"id\": 2, \"first_name\": \"Bo\"}\n\
+       {\"id\": 3, \"first_name\": \"Cy\"}\n{\"id\": 4, \"first_name\": \"Di\"}\n{\"id\": 5, \"email\": \"e@f.gh\"}\n\
+       {\"id\": 6, \"first_name\": \"Ed\"}\n{\"id\": 7, \"first_name\": \"Fay\"}\n{\"id\": 8, \"last_name\": \"Gu\"}\n\
+       7[\n{\"id\": 9}\n{\"id\": 10}\n{\"id\": 11}\n", "f"),
 ];
 
 #[test]
