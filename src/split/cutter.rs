@@ -21,7 +21,8 @@
 //! whole stream gives there: once the parts before it were read, every
 //! reader is where the reader of the whole stream would be. Where the
 //! layout is not followed any more (past the array's end, at a byte the
-//! reader refuses), nothing is cut: the rest is the last part's.
+//! reader refuses, after a top-level number or literal in a sequence of
+//! values), nothing is cut: the rest is the last part's.
 
 use csv_core::{ReadRecordResult, Reader as CsvReader, ReaderBuilder};
 

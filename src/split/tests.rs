@@ -671,7 +671,10 @@ fn generated_streams_are_the_same_report_in_parts_of_any_size() {
             streamed_same_as_whole(text.as_bytes(), other, part_bytes, chunk, true);
         }
     }
-    assert!(cut.iter().all(|&n| n > 250), "{cut:?}");
+    // Values are not cut after a top-level number or literal, which some
+    // generated streams hold early.
+    let [array, values, csv] = cut;
+    assert!(array > 250 && values > 150 && csv > 250, "{cut:?}");
 }
 
 #[test]
