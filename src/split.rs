@@ -30,6 +30,12 @@
 //!   by the parts themselves), every record goes through one deduper in
 //!   source order (today's keep-the-best rule, [`crate::transform::dedupe`]),
 //!   and the report is sorted and summed up as a one-part run's.
+//! - A stream (standard input), which has no size to plan by and cannot be
+//!   read twice, is cut instead as it passes, by a [`StreamCutter`] that
+//!   follows its layout byte by byte and cuts at exact boundaries only;
+//!   its parts are read from where they start (their readers count the
+//!   stream's positions on), so they need no shifting and a part's first
+//!   error is the one-piece run's ([`Merger::for_stream`]).
 
 use chrono::{DateTime, Utc};
 
@@ -44,7 +50,7 @@ use crate::source::csv_rows::QuoteTracker;
 use crate::source::ingest::{IngestError, InputFormat, Position, SourceItem};
 use crate::source::json_scan::{is_space, skip_space, string_end};
 use crate::source::mapping::{Field, Mapping, MappingSpec};
-use crate::source::reader::{ReadOptions, Reader};
+use crate::source::reader::{ReadOptions, Reader, Resume};
 use crate::transform::customer::{assess, Assessment, Customer, Customers};
 
 /// How the parts of a file are read.
@@ -334,16 +340,7 @@ impl Plan {
                 _ => (b"[", b"]"),
             },
         };
-        PartJob {
-            options,
-            run: Assessment {
-                seed: settings.seed,
-                as_of: settings.as_of,
-                simulate: settings.simulate,
-            },
-            prefix: prefix.to_vec(),
-            suffix: suffix.to_vec(),
-        }
+        PartJob::new(options, settings, prefix, suffix, None)
     }
 }
 
@@ -534,18 +531,46 @@ pub struct PartJob {
     run: Assessment,
     /// Read before the part's bytes (`[`, or a CSV's header row)…
     prefix: Vec<u8>,
-    /// …and after them (`]`).
+    /// …and after them when the part ends at a cut (`]`).
     suffix: Vec<u8>,
+    /// Where the part starts when its reader counts positions on from the
+    /// file's (a stream's parts, [`StreamCutter`]); `None`: from the
+    /// part's start, shifted by the [`Merger`].
+    resume: Option<Resume>,
 }
 
 wire_fields!(PartJob {
     options,
     run,
     prefix,
-    suffix
+    suffix,
+    resume
 });
 
 impl PartJob {
+    /// A part's job for a run with `settings`: its reader reads with
+    /// `options`, `prefix` before the part's bytes and `suffix` after, and
+    /// starts at `resume` when given.
+    fn new(
+        options: ReadOptions,
+        settings: &RunSettings,
+        prefix: &[u8],
+        suffix: &[u8],
+        resume: Option<Resume>,
+    ) -> PartJob {
+        PartJob {
+            options,
+            run: Assessment {
+                seed: settings.seed,
+                as_of: settings.as_of,
+                simulate: settings.simulate,
+            },
+            prefix: prefix.to_vec(),
+            suffix: suffix.to_vec(),
+            resume,
+        }
+    }
+
     /// The job as bytes, for another worker.
     // Used by the page (`web`, wasm32 only: parts cross between workers as
     // bytes) and by tests.
@@ -572,8 +597,15 @@ impl PartJob {
     /// # Errors
     /// [`IngestError`] when the bytes before the part cannot be read.
     pub fn start(&self) -> Result<PartReader, IngestError> {
+        let (reader, prefix) = match &self.resume {
+            Some(resume) => (
+                Reader::resuming(&self.options, resume, &self.prefix)?,
+                &[][..],
+            ),
+            None => (Reader::with_options(&self.options), &self.prefix[..]),
+        };
         let mut reader = PartReader {
-            reader: Reader::with_options(&self.options),
+            reader,
             run: self.run,
             assessed: Assessed {
                 customers: Customers::new(self.run.as_of),
@@ -584,7 +616,7 @@ impl PartJob {
             suffix: self.suffix.clone(),
             newlines: 0,
         };
-        reader.feed(&self.prefix)?;
+        reader.feed(prefix)?;
         Ok(reader)
     }
 }
@@ -674,7 +706,7 @@ impl PartReader {
         self.assessed.len()
     }
 
-    /// Ends the part.
+    /// Ends the part at a cut (its job's suffix closes it).
     ///
     /// # Errors
     /// [`IngestError`] when the part cannot be read, e.g. because it ends
@@ -682,6 +714,21 @@ impl PartReader {
     pub fn finish(mut self) -> Result<PartOutput, IngestError> {
         let suffix = std::mem::take(&mut self.suffix);
         self.feed(&suffix)?;
+        self.end()
+    }
+
+    /// Ends the part where the file ends: a stream's last part, which is
+    /// not known to be the last when it starts ([`StreamCutter`]), so its
+    /// job has the suffix of a part that ends at a cut.
+    ///
+    /// # Errors
+    /// [`IngestError`] when the part cannot be read, as the file's end
+    /// would be by a reader of the whole file.
+    pub fn finish_at_end(self) -> Result<PartOutput, IngestError> {
+        self.end()
+    }
+
+    fn end(self) -> Result<PartOutput, IngestError> {
         let PartReader {
             mut reader,
             run,
@@ -862,7 +909,14 @@ fn place(cut: Cut, before: Before, mut position: Position) -> Position {
 #[derive(Debug)]
 pub struct Merger {
     cut: Cut,
-    parts: usize,
+    /// How many parts the file was cut into; `None`: a stream's, as many
+    /// as come.
+    parts: Option<usize>,
+    /// The parts' positions are the file's already (a stream's parts are
+    /// read from where they start, [`Resume`]): nothing to shift.
+    placed: bool,
+    /// Threads that read the parts, as the report says.
+    threads: usize,
     /// The mapping the plan decided, if it did.
     decided: Option<Mapping>,
     builder: ReportBuilder<'static>,
@@ -880,13 +934,43 @@ pub struct Merger {
 impl Merger {
     /// Merges the parts of a file cut by `plan`, for a run with `settings`.
     pub fn new(plan: &Plan, settings: &RunSettings) -> Merger {
+        let decided = plan.mapping.as_ref().map(|(_, mapping)| mapping.clone());
+        let parts = plan.len();
+        Merger::with(plan.cut, Some(parts), false, parts, decided, settings)
+    }
+
+    /// Merges the parts of a stream cut by `cutter` as it is read, however
+    /// many come, read by `threads` threads at once (the report says the
+    /// fewer of the threads and the parts), for a run with `settings`.
+    pub fn for_stream(cutter: &StreamCutter, threads: usize, settings: &RunSettings) -> Merger {
+        Merger::with(
+            cutter.cut(),
+            None,
+            true,
+            threads,
+            cutter.mapping(),
+            settings,
+        )
+    }
+
+    /// The fields are [`Merger`]'s; nothing is merged yet.
+    fn with(
+        cut: Cut,
+        parts: Option<usize>,
+        placed: bool,
+        threads: usize,
+        decided: Option<Mapping>,
+        settings: &RunSettings,
+    ) -> Merger {
         // The parts count their customers; the merge adds up.
         let mut builder = ReportBuilder::new(settings);
         builder.count_as_you_go();
         Merger {
-            cut: plan.cut,
-            parts: plan.len(),
-            decided: plan.mapping.as_ref().map(|(_, mapping)| mapping.clone()),
+            cut,
+            parts,
+            placed,
+            threads,
+            decided,
             builder,
             before: Before::default(),
             format: None,
@@ -916,11 +1000,13 @@ impl Merger {
                 format,
                 InputFormat::RecordArray | InputFormat::EnvelopeArray | InputFormat::MixedArray
             ),
-            // One value alone would be read as a file of one value.
-            Cut::Values => format == InputFormat::Ndjson && values >= 2,
+            // One value alone would be read as a file of one value, unless
+            // the part is read as one of several (a stream's).
+            Cut::Values => format == InputFormat::Ndjson && (values >= 2 || self.placed),
             Cut::Csv => format == InputFormat::Csv,
         };
-        if self.broken || !fits || self.added >= self.parts {
+        let all_in = self.parts.is_some_and(|parts| self.added >= parts);
+        if self.broken || !fits || all_in {
             self.broken = true;
             return Err(ReadWhole);
         }
@@ -930,6 +1016,16 @@ impl Merger {
             Some(first) => self.mixed |= first != format,
         }
         Ok(())
+    }
+
+    /// How the next part's positions are shifted to the file's: by
+    /// [`place`] with these.
+    fn shift(&self) -> (Cut, Before) {
+        if self.placed {
+            (Cut::Whole, Before::default())
+        } else {
+            (self.cut, self.before)
+        }
     }
 
     /// Moves past a part just merged.
@@ -958,7 +1054,7 @@ impl Merger {
             self.broken = true;
             return Err(ReadWhole);
         }
-        let (cut, before) = (self.cut, self.before);
+        let (cut, before) = self.shift();
         for (position, customer) in positions.into_iter().zip(customers.rows()) {
             self.builder
                 .add_assessed(place(cut, before, position), renumbering.apply(customer));
@@ -1003,7 +1099,7 @@ impl Merger {
         let renumbering = self.builder.take_texts(&customers);
         self.builder
             .take_counts(&Counts::take(from)?, &renumbering)?;
-        let (cut, before) = (self.cut, self.before);
+        let (cut, before) = self.shift();
         let count = from.usize()?;
         for _ in 0..count {
             let customer = Customer::take(from)?;
@@ -1116,18 +1212,17 @@ impl Merger {
         file_name: &str,
         export_timestamp: DateTime<Utc>,
     ) -> Result<Report<'static>, ReadWhole> {
-        if self.broken || self.added != self.parts || self.builder.records_read() == 0 {
+        let missing = self.parts.is_some_and(|parts| self.added != parts);
+        if self.broken || missing || self.added == 0 || self.builder.records_read() == 0 {
             return Err(ReadWhole);
         }
-        let format = match (self.format, self.mixed) {
-            (Some(_), true) => InputFormat::MixedArray,
-            (Some(format), false) => format,
-            (None, _) => return Err(ReadWhole),
+        let Some(format) = self.format() else {
+            return Err(ReadWhole);
         };
         let source = SourceInfo::Upload {
             file_name: file_name.to_owned(),
             format,
-            workers: self.parts,
+            workers: self.threads.min(self.added),
             via: None,
         };
         let mapping = match self.decided {
@@ -1136,6 +1231,31 @@ impl Merger {
         };
         self.builder.stamp(export_timestamp);
         Ok(self.builder.finish(source, mapping))
+    }
+}
+
+impl Merger {
+    /// The error a reader of the whole file gives when the parts merged
+    /// hold no record ([`IngestError::NoRecords`], with the layout they
+    /// make up), if they hold none: a stream's parts cannot be read again
+    /// in one piece for it.
+    pub fn no_records(&self) -> Option<IngestError> {
+        if self.builder.records_read() > 0 || self.broken {
+            return None;
+        }
+        Some(IngestError::NoRecords {
+            format: self.format()?,
+        })
+    }
+
+    /// The layout the parts merged make up: the first's, or a mixed array
+    /// when parts of an array disagree.
+    fn format(&self) -> Option<InputFormat> {
+        match (self.format, self.mixed) {
+            (Some(_), true) => Some(InputFormat::MixedArray),
+            (format, false) => format,
+            (None, true) => None,
+        }
     }
 }
 
@@ -1233,6 +1353,9 @@ fn process_planned<'a>(
         false,
     )
 }
+
+mod cutter;
+pub use cutter::StreamCutter;
 
 #[cfg(test)]
 mod tests;

@@ -85,9 +85,10 @@ pub enum UploadEventKind {
     UploadStarted {
         /// The file's name.
         file_name: String,
-        /// Its size.
+        /// Its size (0: a stream, whose size is not known before its end).
         bytes: u64,
-        /// Workers reading it at once, one part each (1: in one piece).
+        /// Workers reading it at once, one part each (1: in one piece; for
+        /// a stream, as many parts as it holds, one at a time each).
         workers: usize,
     },
     /// A part could not be read on its own (a cut that was no boundary,
@@ -177,6 +178,10 @@ impl UploadEventKind {
                 Level::Info,
                 match workers {
                     0 | 1 => format!("Reading {file_name} ({})", size(*bytes)),
+                    // A stream: its size is known at its end, its parts as they come.
+                    n if *bytes == 0 => {
+                        format!("Reading {file_name} in parts as it comes, on {n} workers")
+                    }
                     n => format!(
                         "Reading {file_name} ({}) in {n} parts, one worker each",
                         size(*bytes)

@@ -19,6 +19,7 @@ mod log;
 mod native;
 mod outcome;
 mod parts;
+mod piped;
 mod process;
 mod report_out;
 

@@ -142,26 +142,12 @@ impl PartsRun<'_> {
             }
         });
         log.clear_progress();
-        let Some(merger) = merged? else {
+        let report = merged?
+            .and_then(|merger| report_of_parts(merger, self.file_name, self.size, started, log));
+        if report.is_none() {
             log.event(&UploadEventKind::ReadInOnePiece.at(Utc::now()));
-            return Ok(None);
-        };
-        let records = merger.records_read();
-        let built = Instant::now();
-        let Ok(report) = merger.finish(self.file_name, Utc::now()) else {
-            log.event(&UploadEventKind::ReadInOnePiece.at(Utc::now()));
-            return Ok(None);
-        };
-        log.event(
-            &UploadEventKind::UploadRead {
-                bytes: self.size,
-                records,
-                read_ms: millis(started),
-            }
-            .at(Utc::now()),
-        );
-        log.event(&UploadEventKind::report_built(&report.metadata, millis(built)).at(Utc::now()));
-        Ok(Some(report))
+        }
+        Ok(report)
     }
 
     /// Merges the parts in file order as they arrive; `None` when one
@@ -197,6 +183,30 @@ impl PartsRun<'_> {
         }
         Ok(Some(merger))
     }
+}
+
+/// The report of the parts `merger` took, `bytes` read since `started`,
+/// and the events that say so; `None` when the parts make no report.
+pub(crate) fn report_of_parts(
+    merger: Merger,
+    file_name: &str,
+    bytes: u64,
+    started: Instant,
+    log: &Log,
+) -> Option<Report<'static>> {
+    let records = merger.records_read();
+    let built = Instant::now();
+    let report = merger.finish(file_name, Utc::now()).ok()?;
+    log.event(
+        &UploadEventKind::UploadRead {
+            bytes,
+            records,
+            read_ms: millis(started),
+        }
+        .at(Utc::now()),
+    );
+    log.event(&UploadEventKind::report_built(&report.metadata, millis(built)).at(Utc::now()));
+    Some(report)
 }
 
 /// Reads part `index` (`bounds` of the file at `path`) with `job`, in

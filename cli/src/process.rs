@@ -5,7 +5,9 @@
 //! `export_timestamp` and `source.via`. With more than one worker
 //! (`--workers`, by default this machine's cores) a file is read in parts
 //! on as many threads ([`crate::parts`]), as the page does with a worker
-//! per core; standard input, whose size is not known before its end, is
+//! per core. Standard input (or a pipe), whose size is not known before
+//! its end and which cannot be read twice, is cut into parts as it comes,
+//! read on as many threads ([`crate::piped`]); one shorter than a part is
 //! read in one piece.
 
 use std::fs::File;
@@ -26,6 +28,7 @@ use crate::interrupt::Interrupt;
 use crate::log::Log;
 use crate::outcome::{Done, Failure};
 use crate::parts::{default_workers, PartsRun};
+use crate::piped::{StreamRun, Streamed};
 use crate::report_out::Outputs;
 use crate::run_defaults;
 
@@ -75,8 +78,9 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Res
     };
     let earlier = crate::changes::earlier(matches)?;
 
-    let (mut input, size): (Box<dyn Read>, u64) = if path == "-" {
-        (Box::new(io::stdin().lock()), 0)
+    // A pipe or a device has no size to plan by: it is cut as it comes.
+    let (mut input, size, streamed): (Box<dyn Read>, u64, bool) = if path == "-" {
+        (Box::new(io::stdin().lock()), 0, true)
     } else {
         let mut file = File::open(&path).map_err(|error| Failure::Input {
             code: "file_not_readable",
@@ -84,8 +88,8 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Res
         })?;
         let metadata = file.metadata().ok();
         let size = metadata.as_ref().map_or(0, |m| m.len());
-        // Only a file can be cut: a pipe or a device has no size to plan by.
-        if workers >= 2 && metadata.is_some_and(|m| m.is_file()) {
+        let regular = metadata.is_some_and(|m| m.is_file());
+        if workers >= 2 && regular {
             let parts = PartsRun {
                 path: Path::new(&path),
                 file_name: &file_name,
@@ -101,8 +105,25 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Res
             file.seek(SeekFrom::Start(0))
                 .map_err(|error| Failure::io(&path, &error))?;
         }
-        (Box::new(file), size)
+        (Box::new(file), size, !regular)
     };
+    // What reading in parts read before it found the stream too short.
+    let mut first = Vec::new();
+    if workers >= 2 && streamed {
+        let run = StreamRun {
+            path: &path,
+            file_name: &file_name,
+            settings: &settings,
+            options: &options,
+            workers,
+        };
+        match run.read(&mut *input, log, interrupt)? {
+            Streamed::Report(report) => {
+                return deliver(*report, &outputs, earlier.as_ref(), interrupt)
+            }
+            Streamed::OnePiece(bytes) => first = bytes,
+        }
+    }
     log.event(
         &UploadEventKind::UploadStarted {
             file_name: file_name.clone(),
@@ -114,7 +135,11 @@ pub(crate) fn run(matches: &ArgMatches, log: &Log, interrupt: &Interrupt) -> Res
     let started = Instant::now();
     let mut stream = UploadStream::with_options(&file_name, &settings, &options);
     let mut chunk = vec![0; CHUNK_BYTES];
-    let mut bytes = 0u64;
+    let mut bytes = first.len() as u64;
+    if !first.is_empty() {
+        stream.push(&first).map_err(|error| failed(log, error))?;
+    }
+    drop(first);
     let mut shown = Instant::now();
     loop {
         interrupt.check()?;
@@ -174,7 +199,7 @@ fn deliver(
     Ok(Done::of(report.metadata.complete))
 }
 
-fn failed(log: &Log, error: customer_pipeline::source::ingest::IngestError) -> Failure {
+pub(crate) fn failed(log: &Log, error: customer_pipeline::source::ingest::IngestError) -> Failure {
     log.event(&UploadEventKind::UploadFailed { code: error.code() }.at(Utc::now()));
     Failure::from(error)
 }

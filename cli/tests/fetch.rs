@@ -507,18 +507,7 @@ fn a_signal_cancels_the_run_as_the_pages_cancel_does_and_nothing_is_written() {
             .spawn()
             .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(500));
-        let killed = std::process::Command::new("kill")
-            .args([signal, &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
-        let output = child.wait_with_output().unwrap();
-        assert_eq!(code(&output), Some(1), "{signal}: {}", stderr(&output));
-        assert!(
-            stderr(&output).contains("(cancelled)"),
-            "{}",
-            stderr(&output)
-        );
+        support::cancelled_by(signal, child);
         assert!(
             started.elapsed().as_millis() < 3000,
             "{signal}: {:?}",

@@ -520,7 +520,8 @@ fn every_layout_is_the_same_report_with_any_number_of_workers() {
         assert_eq!(read_by, cores.clamp(1, 8), "{name}: the default");
         assert!(report == one, "{name}: the default's report");
     }
-    // Standard input is read in one piece, whatever the flag.
+    // Standard input shorter than a part (16 MiB) is read in one piece,
+    // whatever the flag.
     let (_, bytes, _) = &worker_layouts()[2];
     let output = run(
         &[
@@ -645,6 +646,315 @@ fn an_error_names_the_same_place_whatever_the_workers() {
         );
         assert_eq!(three[0]["workers"], 3, "{name}: tried in three parts");
         assert_eq!(three[2]["workers"], 1, "{name}: then in one piece");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The part size that makes standard input many parts.
+const PART_BYTES: &str = "CUSTOMER_PIPELINE_PART_BYTES";
+
+/// `process -` on `stdin` with seed 5, `--workers workers`, parts of
+/// `part_bytes`, `--log json` and `flags`.
+fn process_stdin(
+    stdin: &[u8],
+    workers: usize,
+    part_bytes: usize,
+    flags: &[&str],
+) -> std::process::Output {
+    let (count, part) = (workers.to_string(), part_bytes.to_string());
+    let mut args = vec!["--log", "json"];
+    args.extend(process_args(std::path::Path::new("-"), "5", flags));
+    args.extend(["--workers", count.as_str()]);
+    run(&args, stdin, &[(PART_BYTES, part.as_str())])
+}
+
+/// The inputs standard input is cut in, as (name, bytes, flags): every
+/// layout of the worker tests, the fixtures, and the edges (a byte-order
+/// mark, CRLF, blank lines, quoted line breaks, an array on one line).
+fn stdin_layouts() -> Vec<(String, Vec<u8>, Vec<&'static str>)> {
+    let mut layouts: Vec<(String, Vec<u8>, Vec<&'static str>)> = worker_layouts()
+        .into_iter()
+        .map(|(name, bytes, flags)| (name.to_owned(), bytes, flags))
+        .collect();
+    for name in FIXTURES {
+        let bytes = std::fs::read(fixture(name)).expect("the fixture");
+        layouts.push((name.to_owned(), bytes, vec![]));
+    }
+    let objects: Vec<String> = worker_records(3_000).iter().map(json_object).collect();
+    let mut edges = format!("\u{feff}{}\r\n", objects.join("\r\n\r\n"));
+    layouts.push(("bom_crlf_blank.ndjson".into(), edges.into_bytes(), vec![]));
+    edges = format!("\u{feff}[{}]", objects.join(","));
+    layouts.push(("bom_one_line.json".into(), edges.into_bytes(), vec![]));
+    let mut csv = String::from("\u{feff}id,first_name,last_name,email\n\n");
+    for (at, [id, first, last, email]) in worker_records(3_000).iter().enumerate() {
+        let cells = [id, first, last, email].map(|cell| {
+            if cell.contains([',', '"', '\n']) {
+                format!("\"{}\"", cell.replace('"', "\"\""))
+            } else {
+                cell.clone()
+            }
+        });
+        csv.push_str(&cells.join(","));
+        csv.push_str(["\n", "\r\n", "\n\n"][at % 3]);
+    }
+    layouts.push(("bom_mixed_breaks.csv".into(), csv.into_bytes(), vec![]));
+    layouts
+}
+
+#[test]
+fn standard_input_in_parts_is_the_one_thread_report() {
+    for (name, bytes, flags) in stdin_layouts() {
+        // About twenty parts, or many more for the small fixtures.
+        let part_bytes = (bytes.len() / 20).max(1);
+        let one = process_stdin(&bytes, 1, part_bytes, &flags);
+        assert_eq!(code(&one), Some(0), "{name}: {}", stderr(&one));
+        let (one_report, read_by) = without_workers(&one.stdout);
+        assert_eq!(read_by, 1, "{name}: one thread");
+        // The one-thread report is the file's.
+        let dir = scratch("stdin-parts");
+        let path = dir.join(&name);
+        std::fs::write(&path, &bytes).unwrap();
+        let mut extra = flags.clone();
+        extra.extend(["--workers", "1"]);
+        let (file_report, _) = without_workers(&process_with(&path, &extra).stdout);
+        let as_stdin = String::from_utf8(file_report).unwrap().replacen(
+            &format!("\"file_name\": \"{name}\""),
+            "\"file_name\": \"stdin\"",
+            1,
+        );
+        // (The file's name may decide the layout; the content decides
+        // here alike.)
+        assert!(
+            as_stdin.as_bytes() == one_report,
+            "{name}: stdin and the file"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+        for workers in [2, 3] {
+            let output = process_stdin(&bytes, workers, part_bytes, &flags);
+            assert_eq!(code(&output), Some(0), "{name}: {}", stderr(&output));
+            let (report, read_by) = without_workers(&output.stdout);
+            // The threads, or the parts when fewer: an array of two
+            // envelopes is two parts at most.
+            let parts = if name == "reqres_users.json" {
+                2
+            } else {
+                workers
+            };
+            assert_eq!(read_by, parts, "{name}: metadata.source.workers");
+            assert!(
+                report == one_report,
+                "{name}: {workers} threads, the one-thread report"
+            );
+            let events = support::events(&output);
+            assert_eq!(events[0]["kind"], "upload_started", "{name}");
+            assert_eq!(events[0]["workers"], workers, "{name}");
+        }
+    }
+}
+
+#[test]
+fn standard_input_with_no_boundary_in_its_first_parts_is_read_in_one_piece() {
+    // A quoted cell of 2.5 MiB in the second row: the first cut would
+    // come in the third chunk, after four parts and two chunks (2 MiB), so
+    // the chunks held and the third are read in one piece with the rest.
+    let mut csv = String::from("id,first_name,notes\n1,Ann,short\n2,Bo,\"");
+    csv.push_str(&"a long note\n".repeat(220_000));
+    csv.push_str("\"\n");
+    for id in 3..40_000 {
+        csv.push_str(&format!("{id},N{id},short\n"));
+    }
+    let one = process_stdin(csv.as_bytes(), 1, 1000, &[]);
+    assert_eq!(code(&one), Some(0), "{}", stderr(&one));
+    let output = process_stdin(csv.as_bytes(), 2, 1000, &[]);
+    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let (report, read_by) = without_workers(&output.stdout);
+    assert_eq!(read_by, 1);
+    assert!(report == without_workers(&one.stdout).0);
+    let events = support::events(&output);
+    assert_eq!(events[0]["kind"], "upload_started");
+    assert_eq!(events[0]["workers"], 1);
+    assert_eq!(events[0]["bytes"], 0);
+}
+
+#[test]
+fn rejections_and_duplicates_of_standard_input_keep_their_places() {
+    let lines: String = (1..=400)
+        .map(|n| match n {
+            7 => "{\"first_name\": \"no id\"}\n".to_owned(),
+            350 => "[1, 2]\n".to_owned(),
+            _ => format!("{{\"id\": {}, \"first_name\": \"N{n}\"}}\n", n % 150),
+        })
+        .collect();
+    let output = process_stdin(lines.as_bytes(), 3, 500, &[]);
+    assert_eq!(code(&output), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rejected: Vec<&str> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["position"].as_str().unwrap())
+        .collect();
+    // (Id 0 is no id: lines 150 and 300.)
+    assert_eq!(rejected, ["line 7", "line 150", "line 300", "line 350"]);
+    // Id 10 is on lines 10, 160 and 310, in three parts.
+    let duplicates = report["duplicates"].as_array().unwrap();
+    let of_10: Vec<(&str, &str)> = duplicates
+        .iter()
+        .filter(|d| d["customer_id"] == 10)
+        .map(|d| {
+            (
+                d["position"].as_str().unwrap(),
+                d["kept_position"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(of_10.len(), 2, "{duplicates:?}");
+    assert!(of_10.iter().all(|(_, kept)| kept.starts_with("line ")));
+    let places: Vec<&str> = of_10.iter().map(|(at, _)| *at).collect();
+    assert!(
+        places
+            .iter()
+            .all(|at| ["line 10", "line 160", "line 310"].contains(at)),
+        "{places:?}"
+    );
+}
+
+#[test]
+fn bad_standard_input_fails_where_one_thread_fails() {
+    let layouts = worker_layouts();
+    let later = |bytes: &[u8], share: usize| {
+        let at = bytes.len() * share / 10;
+        at + bytes[at..].iter().position(|&b| b == b'\n').unwrap() + 1
+    };
+    let (_, array, _) = &layouts[0];
+    let mut bad_array = array.clone();
+    let at = later(&bad_array, 7);
+    bad_array[at + 3] = b'x'; // `  {"id"…` becomes `  {xid"…`
+    let (_, lines, _) = &layouts[2];
+    let mut bad_json = lines.clone();
+    let at = later(&bad_json, 8);
+    bad_json[at + 6] = b'?'; // {"id"?…
+                             // Two errors: the first in the stream is the run's, whichever part
+                             // fails first.
+    let mut two_errors = bad_json.clone();
+    let at = later(&two_errors, 4);
+    two_errors[at + 6] = b'?';
+    let first_line = 1 + two_errors[..at].iter().filter(|&&b| b == b'\n').count();
+    // The elements on one line (the array's second): the column of an
+    // error counts from the line's start, not the part's.
+    let one_line = String::from_utf8(array.clone())
+        .unwrap()
+        .replace(",\n  ", ",");
+    let mut bad_one_line = one_line.into_bytes();
+    let at = bad_one_line.len() * 7 / 10;
+    let at = at
+        + bad_one_line[at..]
+            .windows(3)
+            .position(|w| w == b"},{")
+            .unwrap();
+    bad_one_line[at + 3] = b'x'; // `},{"id"…` becomes `},{xid"…`
+    let mut bad_utf8 = lines.clone();
+    let at = later(&bad_utf8, 6);
+    bad_utf8[at + 20] = 0xff;
+    let mut cut_short = lines.clone();
+    cut_short.truncate(later(&cut_short, 9) + 12);
+    let (_, rows, flags) = &layouts[3];
+    let mut bad_csv = rows.clone();
+    let at = rows.len() * 9 / 10;
+    bad_csv[at] = 0xff;
+    let mut open_quote = rows.clone();
+    open_quote.extend_from_slice(b"12;\"never closed\r\n13;x;y;z\r\n");
+    let cases = [
+        ("array", bad_array, vec![], "invalid_json"),
+        ("ndjson", bad_json, vec![], "invalid_json"),
+        ("two errors", two_errors, vec![], "invalid_json"),
+        ("one line", bad_one_line, vec![], "invalid_json"),
+        ("utf8", bad_utf8, vec![], "not_utf8"),
+        ("short", cut_short, vec![], "invalid_json"),
+        ("csv", bad_csv, flags.clone(), "not_utf8"),
+        ("quote", open_quote, flags.clone(), "csv_unterminated_quote"),
+    ];
+    for (name, bytes, flags, expected) in cases {
+        let part_bytes = bytes.len() / 25;
+        let failure = |workers: usize| {
+            let output = process_stdin(&bytes, workers, part_bytes, &flags);
+            assert_eq!(code(&output), Some(2), "{name}: {}", stderr(&output));
+            assert!(output.stdout.is_empty());
+            support::events(&output)
+        };
+        let one = failure(1);
+        let last = |events: &[serde_json::Value]| events.last().cloned().unwrap();
+        let one_error = last(&one);
+        assert_eq!(one_error["code"], expected, "{name}: {one_error}");
+        let message = one_error["message"].as_str().unwrap().to_owned();
+        let at_a_place = [" line ", " row ", "Row "]
+            .iter()
+            .any(|w| message.contains(w));
+        assert!(at_a_place, "{name}: {message}");
+        if name == "two errors" {
+            assert!(
+                message.contains(&format!(" line {first_line},")),
+                "{message}"
+            );
+        }
+        if name == "one line" {
+            assert!(message.contains(" line 2, column "), "{message}");
+        }
+        for workers in [2, 3] {
+            let events = failure(workers);
+            let error = last(&events);
+            assert_eq!(error["code"], one_error["code"], "{name}");
+            assert_eq!(error["message"], one_error["message"], "{name}");
+            let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+            assert_eq!(
+                kinds,
+                ["upload_started", "upload_failed", "failed"],
+                "{name}"
+            );
+            assert_eq!(events[0]["workers"], workers, "{name}: read in parts");
+        }
+    }
+}
+
+#[test]
+fn a_signal_stops_standard_input_read_in_parts_and_nothing_is_written() {
+    let (dir, out) = scratch_report("stdin-signal");
+    for signal in ["-INT", "-TERM"] {
+        let mut child = std::process::Command::new(support::BIN)
+            .args([
+                "process",
+                "-",
+                "--workers",
+                "3",
+                "-o",
+                out.to_str().unwrap(),
+            ])
+            .env(PART_BYTES, "100000")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A producer that never ends (until the reader is gone).
+        let mut input = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || {
+            use std::io::Write;
+            let line =
+                b"{\"id\": 1, \"first_name\": \"Ann\", \"email\": \"a@b.co\"}\n".repeat(1000);
+            while input.write_all(&line).is_ok() {}
+        });
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let started = std::time::Instant::now();
+        let output = support::cancelled_by(signal, child);
+        writer.join().unwrap();
+        assert!(
+            stderr(&output).contains("in parts as it comes, on 3 workers"),
+            "{signal}: read in parts: {}",
+            stderr(&output)
+        );
+        let took = started.elapsed();
+        assert!(took.as_millis() < 1000, "{signal}: {took:?}");
+        assert!(!out.exists());
     }
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -278,6 +278,16 @@ impl Wire for Vec<u8> {
     }
 }
 
+impl<T: Wire> Wire for Option<T> {
+    fn put(&self, out: &mut Writer) {
+        out.option(self.as_ref());
+    }
+
+    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        from.option()
+    }
+}
+
 impl Wire for chrono::NaiveDate {
     fn put(&self, out: &mut Writer) {
         use chrono::Datelike;

@@ -167,6 +167,13 @@ impl CsvRows {
         }
     }
 
+    /// Counts rows on from a part's start ([`super::reader::Resume`]):
+    /// `rows` rows, the header included, come before the part's first, and
+    /// the header, read again first, is the last of them.
+    pub(crate) fn resume_rows(&mut self, rows: usize) {
+        self.rows = rows.saturating_sub(1);
+    }
+
     /// The separator in use.
     // Used by the page (`web`, wasm32 only) and by tests.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]

@@ -229,6 +229,18 @@ impl Lines {
         self.locate(at)
     }
 
+    /// Counting from offset `at`, which is at `line` and `column` (1-based)
+    /// of a file some of which was read elsewhere (a part of it read on
+    /// its own): `at` is at least `column - 1`, the bytes before it on
+    /// its line.
+    pub(crate) fn at(at: u64, line: u64, column: u64) -> Lines {
+        Lines {
+            counted: at,
+            newlines: line.saturating_sub(1),
+            line_start: at.saturating_sub(column.saturating_sub(1)),
+        }
+    }
+
     /// Columns of the first line count from offset `at` (after a
     /// byte-order mark), which is counted to.
     pub(crate) fn start_columns_at(&mut self, at: u64) {

@@ -115,6 +115,70 @@ impl LayoutHint {
     }
 }
 
+/// Where a reader of one part of a file starts when the part does not
+/// start the file (`crate::split` cuts a stream at exact boundaries): the
+/// file's start was judged by the part before it (not binary, not UTF-16),
+/// the layout is known, and positions count on from the file's, so the
+/// part's records, rejections and errors name the places a reader of the
+/// whole file names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Resume {
+    /// Where in the layout.
+    pub(crate) at: Midway,
+    /// 1-based line of the part's first byte.
+    pub(crate) line: usize,
+    /// 1-based column (in bytes) of the part's first byte.
+    pub(crate) column: usize,
+    /// What came before the part: the array's elements ([`Midway::Elements`])
+    /// or the CSV rows, the header included ([`Midway::Rows`]).
+    pub(crate) before: usize,
+}
+
+/// Where a part starts in the layout of its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Midway {
+    /// At the `,` after an element of the top-level array.
+    Elements,
+    /// Between the values of a sequence of several (NDJSON): none is held
+    /// back as perhaps the file's only value.
+    Values,
+    /// At the start of a CSV row, after the header row, which the part's
+    /// job gives again before it.
+    Rows,
+}
+
+impl Wire for Resume {
+    fn put(&self, out: &mut Writer) {
+        out.u8(match self.at {
+            Midway::Elements => 0,
+            Midway::Values => 1,
+            Midway::Rows => 2,
+        });
+        out.usize(self.line);
+        out.usize(self.column);
+        out.usize(self.before);
+    }
+
+    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        let at = match from.u8()? {
+            0 => Midway::Elements,
+            1 => Midway::Values,
+            2 => Midway::Rows,
+            _ => return Err(WireError),
+        };
+        let (line, column) = (from.usize()?, from.usize()?);
+        if line == 0 || column == 0 {
+            return Err(WireError);
+        }
+        Ok(Resume {
+            at,
+            line,
+            column,
+            before: from.usize()?,
+        })
+    }
+}
+
 impl Wire for ReadOptions {
     fn put(&self, out: &mut Writer) {
         self.mapping.put(out);
@@ -190,6 +254,47 @@ impl Reader {
         reader.engine.allow_no_id = options.allow_no_id;
         reader.engine.limits = options.limits;
         reader
+    }
+
+    /// A reader of a part of a file that starts at `resume`, read with
+    /// `options` (for a CSV part, with the file's separator and layout
+    /// given), after `header`: the CSV header row read again (nothing for
+    /// JSON).
+    ///
+    /// # Errors
+    /// [`IngestError`] when the header cannot be read (it was read at the
+    /// file's start already, so only when it is not the file's).
+    pub(crate) fn resuming(
+        options: &ReadOptions,
+        resume: &Resume,
+        header: &[u8],
+    ) -> Result<Self, IngestError> {
+        let mut reader = Reader::with_options(options);
+        reader.started = true;
+        match resume.at {
+            Midway::Elements => {
+                reader.engine.layout = Layout::Array(Elements::After);
+                reader.engine.elements_before = resume.before;
+            }
+            Midway::Values => {
+                reader.engine.layout = Layout::Values;
+                reader.engine.several = true;
+            }
+            Midway::Rows => {
+                reader.engine.rows_before = Some(resume.before);
+                // The header yields no item.
+                reader.feed(header, &mut |_| {})?;
+            }
+        }
+        // The bytes before the part's first byte on its line count as read,
+        // so that columns count from the line's start.
+        reader.received += resume.column - 1;
+        reader.engine.lines = Lines::at(
+            reader.received as u64,
+            resume.line as u64,
+            resume.column as u64,
+        );
+        Ok(reader)
     }
 
     /// The field mapping: decided at the first record (or the CSV header).
@@ -448,6 +553,13 @@ struct Engine {
     forced_json: Option<String>,
     /// The most a value or a row may hold.
     limits: ReadLimits,
+    /// A part of a sequence of several values: no value is held back as
+    /// perhaps the file's only one ([`Midway::Values`]).
+    several: bool,
+    /// The array's elements before the part ([`Midway::Elements`]).
+    elements_before: usize,
+    /// The CSV rows before the part, the header included ([`Midway::Rows`]).
+    rows_before: Option<usize>,
 }
 
 impl Default for Engine {
@@ -466,6 +578,9 @@ impl Default for Engine {
             allow_no_id: false,
             forced_json: None,
             limits: ReadLimits::default(),
+            several: false,
+            elements_before: 0,
+            rows_before: None,
         }
     }
 }
@@ -641,12 +756,16 @@ impl Engine {
                             (line_no, column + offset, snippet(&line[offset..]))
                         });
                         let separator = self.separator.unwrap_or_else(|| sniff_separator(line));
-                        self.csv = Some(Box::new(CsvRows::new(
+                        let mut csv = CsvRows::new(
                             separator,
                             !self.allow_no_id,
                             not_json,
                             self.limits.max_row_bytes,
-                        )));
+                        );
+                        if let Some(rows) = self.rows_before {
+                            csv.resume_rows(rows);
+                        }
+                        self.csv = Some(Box::new(csv));
                         self.layout = Layout::Csv;
                     }
                 }
@@ -688,7 +807,7 @@ impl Engine {
                     match self.next_value(piece, pos)? {
                         None => return Ok(self.wait(bytes.len(), pos)),
                         Some((value, end)) => {
-                            if self.values == 1 {
+                            if self.values == 1 && !self.several {
                                 self.held = Some(Held {
                                     start: base + pos,
                                     end: base + end,
@@ -807,7 +926,9 @@ impl Engine {
                 (e, v) if e == v => InputFormat::EnvelopeArray,
                 _ => InputFormat::MixedArray,
             },
-            Layout::Values if self.values == 1 && self.envelopes == 1 => InputFormat::PageEnvelope,
+            Layout::Values if self.values == 1 && self.envelopes == 1 && !self.several => {
+                InputFormat::PageEnvelope
+            }
             Layout::Values => InputFormat::Ndjson,
             Layout::Csv => InputFormat::Csv,
         })
@@ -882,12 +1003,13 @@ impl Engine {
         raw: &'b str,
         sink: &mut ItemSink<'_>,
     ) -> Result<(), IngestError> {
+        let element = self.elements_before + self.values;
         let as_record = Position {
-            record: Some(self.values),
+            record: Some(element),
             ..Position::default()
         };
         let as_envelope = Position {
-            envelope: Some(self.values),
+            envelope: Some(element),
             ..Position::default()
         };
         self.object_or_envelope(value, raw, as_record, as_envelope, sink)

@@ -1,3 +1,4 @@
+use super::cutter;
 use super::*;
 use crate::common::hash::SplitMix64;
 use crate::source::ingest::InputFormat;
@@ -575,6 +576,12 @@ const EDGES: &[(&[u8], &str)] = &[
     (b"id,name\n1,\"a\"\"\nb\"\n2,b\"c\n\n3,\"x\n4,y\n", "f.csv"),
     (b"id;name\r\n1;a\r\n2;b;c\r\n3;\"\"\r\n", "f"),
     (b"[{\"id\": 1, \"first_name\": \"\xff\"}, {\"id\": 2}]", "f.json"),
+    // A number the parser ends at `[`: the array goes on past line breaks
+    // (past the first 256 bytes, which tell the layout).
+    (b"{\"id\": 1, \"first_name\": \"Ann\", \"last_name\": \"Lee\"}\n{\"id\": 2, \"first_name\": \"Bo\"}\n\
+       {\"id\": 3, \"first_name\": \"Cy\"}\n{\"id\": 4, \"first_name\": \"Di\"}\n{\"id\": 5, \"email\": \"e@f.gh\"}\n\
+       {\"id\": 6, \"first_name\": \"Ed\"}\n{\"id\": 7, \"first_name\": \"Fay\"}\n{\"id\": 8, \"last_name\": \"Gu\"}\n\
+       7[\n{\"id\": 9}\n{\"id\": 10}\n{\"id\": 11}\n", "f"),
 ];
 
 #[test]
@@ -583,6 +590,204 @@ fn edges_of_every_layout_cut_at_every_byte() {
         for at in 0..input.len() {
             same_as_whole(input, name, &[at], true);
             same_as_whole(input, name, &[at / 2, at], false);
+        }
+    }
+}
+
+/// Reads `input` whole and as a stream cut into parts of `part_bytes`,
+/// coming in chunks of `chunk`; asserts the same bytes (or the same
+/// error) but for the number of workers, and returns how many parts the
+/// stream was cut into.
+fn streamed_same_as_whole(
+    input: &[u8],
+    name: &str,
+    part_bytes: usize,
+    chunk: usize,
+    simulate: bool,
+) -> usize {
+    let settings = settings(simulate);
+    let options = ReadOptions::default();
+    let whole = output(process_upload_with(input, name, &settings, &options));
+    let (report, parts) =
+        cutter::process_streamed(input, name, &settings, &options, part_bytes, chunk);
+    let streamed = output(report.map(|mut report| {
+        assert_eq!(workers_normalised(&mut report), parts);
+        report
+    }));
+    if whole != streamed {
+        let text = |r: &Result<(Vec<u8>, Vec<u8>), IngestError>| match r {
+            Ok((json, _)) => String::from_utf8_lossy(json).into_owned(),
+            Err(e) => format!("{e:?}"),
+        };
+        panic!(
+            "{name} streamed in parts of {part_bytes} ({parts} parts), chunks of {chunk}:\n whole: {}\n streamed: {}\ninput: {}",
+            text(&whole),
+            text(&streamed),
+            String::from_utf8_lossy(input)
+        );
+    }
+    parts
+}
+
+#[test]
+fn every_fixture_streamed_in_parts_is_the_same_report() {
+    for name in FIXTURES {
+        let input = fixture(name);
+        for simulate in [true, false] {
+            for part_bytes in [1, 7, 50, 300, 1000, input.len() / 3, input.len()] {
+                for chunk in [5, 64, 4096] {
+                    let parts = streamed_same_as_whole(&input, name, part_bytes, chunk, simulate);
+                    // (reqres_users.json is an array of two envelopes.)
+                    if part_bytes <= 300 {
+                        assert!(parts >= 2, "{name} in parts of {part_bytes}: {parts}");
+                    }
+                }
+            }
+        }
+        // Named as standard input is: the content decides.
+        streamed_same_as_whole(&input, "stdin", 100, 333, true);
+    }
+}
+
+#[test]
+fn generated_streams_are_the_same_report_in_parts_of_any_size() {
+    let mut rng = SplitMix64::new(17);
+    let mut cut = [0usize; 3];
+    for round in 0..300 {
+        let count = 2 + rng.below(60) as usize;
+        let files = [
+            (json_array(&mut rng, count), "g.json"),
+            (ndjson(&mut rng, count), "g.ndjson"),
+            (csv(&mut rng, count), "g.csv"),
+        ];
+        for (layout, (text, name)) in files.iter().enumerate() {
+            let part_bytes = 1 + rng.below(text.len() as u64 / 2 + 1) as usize;
+            let chunk = 1 + rng.below(200) as usize;
+            let parts =
+                streamed_same_as_whole(text.as_bytes(), name, part_bytes, chunk, round % 2 == 0);
+            cut[layout] += usize::from(parts >= 2);
+            // A name that says nothing, or the other layout.
+            let other = ["stdin", "g.csv", "g.json"][rng.below(3) as usize];
+            streamed_same_as_whole(text.as_bytes(), other, part_bytes, chunk, true);
+        }
+    }
+    // Values are not cut after a top-level number or literal, which some
+    // generated streams hold early.
+    let [array, values, csv] = cut;
+    assert!(array > 250 && values > 150 && csv > 250, "{cut:?}");
+}
+
+#[test]
+fn an_error_in_any_part_of_a_stream_is_the_one_piece_error() {
+    let mut rng = SplitMix64::new(23);
+    let mut errors = 0;
+    // More by hand: `STREAM_ROUNDS=300000 cargo test --release --lib an_error_in_any_part`.
+    let rounds = std::env::var("STREAM_ROUNDS")
+        .ok()
+        .and_then(|rounds| rounds.parse().ok())
+        .unwrap_or(1500);
+    for round in 0..rounds {
+        let count = 4 + rng.below(40) as usize;
+        let (mut text, name) = match round % 3 {
+            0 => (json_array(&mut rng, count).into_bytes(), "e.json"),
+            1 => (ndjson(&mut rng, count).into_bytes(), "e.ndjson"),
+            _ => (csv(&mut rng, count).into_bytes(), "e.csv"),
+        };
+        // Damage a byte or two anywhere but the very start.
+        for _ in 0..1 + rng.below(2) {
+            let at = 8 + rng.below(text.len() as u64 - 8) as usize;
+            text[at] = [
+                b'{', b']', b',', b'"', b'\\', b'\n', b'\r', b'[', b'}', 0, 0xff, 0xc3,
+            ][rng.below(12) as usize];
+        }
+        if rng.below(8) == 0 {
+            // Cut short.
+            text.truncate(text.len() - 1 - rng.below(text.len() as u64 / 3) as usize);
+        }
+        let part_bytes = 1 + rng.below(text.len() as u64 / 3 + 1) as usize;
+        let chunk = 1 + rng.below(100) as usize;
+        let name = ["stdin", name][rng.below(2) as usize];
+        streamed_same_as_whole(&text, name, part_bytes, chunk, true);
+        let whole = process_upload_with(&text, name, &settings(true), &ReadOptions::default());
+        errors += usize::from(whole.is_err());
+    }
+    assert!(errors > 300, "only {errors} damaged streams failed");
+}
+
+#[test]
+fn edges_of_every_layout_streamed_in_parts_of_every_size() {
+    for (input, name) in EDGES {
+        for part_bytes in 1..=input.len() {
+            for chunk in [1, 2, 5, input.len()] {
+                streamed_same_as_whole(input, name, part_bytes, chunk, true);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_stream_part_crosses_as_bytes_and_reads_where_it_starts() {
+    let input = b"id;name\r\n1;a\r\n2;b\r\n3;\"c\r\nd\"\r\n,e\r\n";
+    let options = ReadOptions::default();
+    let mut cutter = StreamCutter::for_upload("stdin", &options, input, 1).unwrap();
+    let (mut cuts, mut jobs) = (Vec::new(), Vec::new());
+    let mut rest = &input[..];
+    while let Some(end) = cutter.scan(rest) {
+        rest = &rest[end..];
+        cuts.push(input.len() - rest.len());
+        let job = cutter.job("stdin", &settings(true), &options);
+        assert_eq!(PartJob::from_bytes(&job.to_bytes()), Ok(job.clone()));
+        jobs.push(job);
+    }
+    // After each row but the header (a `\r\n` is cut before its `\n`),
+    // never inside the quoted cell.
+    assert_eq!(cuts, [13, 18, 28, 32]);
+    assert_eq!(cutter.parts(), 5);
+    // The part of the fourth row: its row and its error are the stream's.
+    let job = &jobs[2];
+    let mut reader = job.start().unwrap();
+    reader.push(&input[28..32]).unwrap();
+    let part = reader.finish().unwrap();
+    assert_eq!(part.assessed.rejected[0].position.to_string(), "row 5");
+    let mut reader = job.start().unwrap();
+    reader.push(b"\n4;\"x").unwrap();
+    assert_eq!(
+        reader.finish_at_end().unwrap_err(),
+        IngestError::UnterminatedQuote { row: 5 }
+    );
+}
+
+#[test]
+fn rows_wider_and_longer_than_the_cutters_buffers_are_cut_as_any_row() {
+    // More cells than the cutter's `ends` holds (256), and quoted cells
+    // longer than its `cells` (64 KiB), with line breaks in them.
+    let mut csv = String::from("id;name");
+    for n in 0..300 {
+        csv.push_str(&format!(";c{n}"));
+    }
+    csv.push('\n');
+    for id in 1..40 {
+        let lines = if id % 7 == 0 { 40_000 } else { 2 };
+        csv.push_str(&format!("{id};\"{}\"", "ab\n".repeat(lines)));
+        for n in 0..300 {
+            csv.push_str(&format!(";{n}"));
+        }
+        csv.push_str("\r\n");
+    }
+    let whole = process_upload_with(
+        csv.as_bytes(),
+        "w.csv",
+        &settings(true),
+        &ReadOptions::default(),
+    );
+    assert_eq!(
+        whole.map(|report| report.metadata.records_read).ok(),
+        Some(39)
+    );
+    for part_bytes in [1, 5_000, 200_000] {
+        for chunk in [7, 4096, 1 << 20] {
+            let parts = streamed_same_as_whole(csv.as_bytes(), "w.csv", part_bytes, chunk, true);
+            assert!(parts >= 2, "parts of {part_bytes}, chunks of {chunk}");
         }
     }
 }

@@ -55,6 +55,24 @@ pub fn run_ok(args: &[&str]) -> Output {
     output
 }
 
+/// Sends `signal` (`-INT`, `-TERM`) to `child` and waits for it, which
+/// must end as cancelled: exit 1, `(cancelled)` said. Returns its output.
+pub fn cancelled_by(signal: &str, child: std::process::Child) -> Output {
+    let killed = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let output = child.wait_with_output().expect("the binary ends");
+    assert_eq!(code(&output), Some(1), "{signal}: {}", stderr(&output));
+    assert!(
+        stderr(&output).contains("(cancelled)"),
+        "{signal}: {}",
+        stderr(&output)
+    );
+    output
+}
+
 /// The exit code (`None` when killed by a signal).
 pub fn code(output: &Output) -> Option<i32> {
     output.status.code()
