@@ -205,6 +205,7 @@ impl StreamRun<'_> {
                 arrived,
                 waiting: Vec::new(),
                 budget: (self.workers as u64 + 1) * part_bytes.max(CHUNK_BYTES) as u64,
+                most_ahead: 2 * self.workers,
                 shown: Instant::now(),
                 log,
             };
@@ -285,6 +286,9 @@ struct Parts<'a> {
     waiting: Vec<Option<Outcome>>,
     /// The most bytes sent and not read yet before the stream waits.
     budget: u64,
+    /// Parts read ahead of the merge, most: a part read slowly holds the
+    /// merge, and the parts after it wait there as read records.
+    most_ahead: usize,
     shown: Instant,
     log: &'a Log,
 }
@@ -344,13 +348,28 @@ impl Parts<'_> {
     /// comes meanwhile; says how far reading is.
     fn pace(&mut self, bytes: u64) -> Result<(), Failure> {
         self.collect(Duration::ZERO)?;
-        while self.shared.in_flight.load(Ordering::Relaxed) >= self.budget && !self.failing() {
+        while !self.failing() && self.holds_too_much() {
             self.shared.interrupt.check()?;
             self.collect(Duration::from_millis(10))?;
             self.show(bytes);
         }
         self.show(bytes);
         Ok(())
+    }
+
+    /// Whether reading on must wait: too many bytes sent and not read, or
+    /// too many parts cut and not merged yet.
+    fn holds_too_much(&self) -> bool {
+        // Every part but the one being fed is cut, so the oldest of them
+        // is read to its end and merged without more input: waiting for
+        // it cannot stall the stream.
+        let cut_not_merged = self.started.saturating_sub(1 + self.merger.merged());
+        over_limits(
+            self.shared.in_flight.load(Ordering::Relaxed),
+            self.budget,
+            cut_not_merged,
+            self.most_ahead,
+        )
     }
 
     /// Waits for every part started and merges it.
@@ -520,5 +539,36 @@ impl ChunkReader<'_> {
         chunk.truncate(filled);
         self.bytes += filled as u64;
         Ok(chunk)
+    }
+}
+
+/// Whether a stream read in parts holds more than it may: `in_flight`
+/// bytes sent and not read against the `budget`, `cut_not_merged` parts
+/// against `most_ahead`.
+fn over_limits(in_flight: u64, budget: u64, cut_not_merged: usize, most_ahead: usize) -> bool {
+    in_flight >= budget || cut_not_merged > most_ahead
+}
+
+#[cfg(test)]
+mod tests {
+    use super::over_limits;
+
+    #[test]
+    fn reading_waits_past_either_limit_and_only_then() {
+        // (in flight, budget, cut and not merged, most ahead) -> wait
+        let cases = [
+            ((0, 100, 0, 4), false),
+            ((99, 100, 4, 4), false),
+            ((100, 100, 0, 4), true),
+            ((0, 100, 5, 4), true),
+            ((100, 100, 5, 4), true),
+        ];
+        for ((in_flight, budget, cut, most), wait) in cases {
+            assert_eq!(
+                over_limits(in_flight, budget, cut, most),
+                wait,
+                "{in_flight} of {budget} bytes, {cut} of {most} parts"
+            );
+        }
     }
 }
