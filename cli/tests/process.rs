@@ -953,7 +953,9 @@ fn a_signal_stops_standard_input_read_in_parts_and_nothing_is_written() {
             stderr(&output)
         );
         let took = started.elapsed();
-        assert!(took.as_millis() < 1000, "{signal}: {took:?}");
+        // The input never ends: any bound shows the signal stopped the
+        // run; 3 s (as the fetch's signal test) leaves room for a loaded CI.
+        assert!(took.as_millis() < 3000, "{signal}: {took:?}");
         assert!(!out.exists());
     }
     std::fs::remove_dir_all(dir).unwrap();
