@@ -165,6 +165,18 @@ fn gap(rng: &mut SplitMix64) -> &'static str {
     ["", " ", "\n", "\r\n  ", "\n\n"][rng.below(5) as usize]
 }
 
+/// The names of the generated files, by layout (see [`generated`]).
+const GENERATED_NAMES: [&str; 3] = ["g.json", "g.ndjson", "g.csv"];
+
+/// `count` random customers in a layout: 0 a JSON array, 1 NDJSON, 2 CSV.
+fn generated(rng: &mut SplitMix64, layout: usize, count: usize) -> String {
+    match layout {
+        0 => json_array(rng, count),
+        1 => ndjson(rng, count),
+        _ => csv(rng, count),
+    }
+}
+
 fn json_array(rng: &mut SplitMix64, count: usize) -> String {
     let elements: Vec<String> = (0..count)
         .map(|_| format!("{}{}", gap(rng), json_element(rng)))
@@ -214,12 +226,8 @@ fn generated_files_are_the_same_report_cut_anywhere() {
     let mut merged = [0usize; 3];
     for round in 0..300 {
         let count = 2 + rng.below(60) as usize;
-        let files = [
-            (json_array(&mut rng, count), "g.json"),
-            (ndjson(&mut rng, count), "g.ndjson"),
-            (csv(&mut rng, count), "g.csv"),
-        ];
-        for (layout, (text, name)) in files.iter().enumerate() {
+        let files: [String; 3] = std::array::from_fn(|layout| generated(&mut rng, layout, count));
+        for (layout, (text, name)) in files.iter().zip(GENERATED_NAMES).enumerate() {
             let targets = random_targets(&mut rng, text.len());
             let (parts, from_parts) =
                 same_as_whole(text.as_bytes(), name, &targets, round % 2 == 0);
@@ -244,11 +252,11 @@ fn an_error_anywhere_is_the_one_part_runs_error() {
     let mut errors = 0;
     for _ in 0..300 {
         let count = 4 + rng.below(30) as usize;
-        let (mut text, name) = match rng.below(3) {
-            0 => (json_array(&mut rng, count).into_bytes(), "e.json"),
-            1 => (ndjson(&mut rng, count).into_bytes(), "e.ndjson"),
-            _ => (csv(&mut rng, count).into_bytes(), "e.csv"),
-        };
+        let layout = (rng.below(3)) as usize;
+        let (mut text, name) = (
+            generated(&mut rng, layout, count).into_bytes(),
+            GENERATED_NAMES[layout],
+        );
         // Damage one byte in the second half.
         let at = text.len() / 2 + rng.below((text.len() / 2) as u64) as usize;
         text[at] = [b'{', b']', b',', b'"', 0xff][rng.below(5) as usize];
@@ -655,12 +663,8 @@ fn generated_streams_are_the_same_report_in_parts_of_any_size() {
     let mut cut = [0usize; 3];
     for round in 0..300 {
         let count = 2 + rng.below(60) as usize;
-        let files = [
-            (json_array(&mut rng, count), "g.json"),
-            (ndjson(&mut rng, count), "g.ndjson"),
-            (csv(&mut rng, count), "g.csv"),
-        ];
-        for (layout, (text, name)) in files.iter().enumerate() {
+        let files: [String; 3] = std::array::from_fn(|layout| generated(&mut rng, layout, count));
+        for (layout, (text, name)) in files.iter().zip(GENERATED_NAMES).enumerate() {
             let part_bytes = 1 + rng.below(text.len() as u64 / 2 + 1) as usize;
             let chunk = 1 + rng.below(200) as usize;
             let parts =
@@ -688,11 +692,11 @@ fn an_error_in_any_part_of_a_stream_is_the_one_piece_error() {
         .unwrap_or(1500);
     for round in 0..rounds {
         let count = 4 + rng.below(40) as usize;
-        let (mut text, name) = match round % 3 {
-            0 => (json_array(&mut rng, count).into_bytes(), "e.json"),
-            1 => (ndjson(&mut rng, count).into_bytes(), "e.ndjson"),
-            _ => (csv(&mut rng, count).into_bytes(), "e.csv"),
-        };
+        let layout = (round % 3) as usize;
+        let (mut text, name) = (
+            generated(&mut rng, layout, count).into_bytes(),
+            GENERATED_NAMES[layout],
+        );
         // Damage a byte or two anywhere but the very start.
         for _ in 0..1 + rng.below(2) {
             let at = 8 + rng.below(text.len() as u64 - 8) as usize;
