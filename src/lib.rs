@@ -30,6 +30,17 @@
 //! browser boundary, the only code that touches JavaScript). Imports point
 //! down these floors only (`tests/architecture.rs` checks it).
 #![deny(missing_docs)]
+// The page's upload module (`www/pkg`, built without `fetch` and
+// `compare`) leaves the fetcher and the comparison unused: they are the
+// other module's (`www/pkg-full`, the default features, where every lint
+// applies as in the native build).
+#![cfg_attr(
+    all(
+        target_arch = "wasm32",
+        not(all(feature = "fetch", feature = "compare"))
+    ),
+    allow(dead_code, unused_imports)
+)]
 
 pub mod common;
 pub mod compare;

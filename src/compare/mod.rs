@@ -30,6 +30,7 @@ use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
 use crate::common::order::order_by_key;
+use crate::common::wire::{Wire, WireError, WireReader, Writer};
 use crate::report::json_out::LineWriter;
 use crate::report::Report;
 use crate::schema::{LineField, LINE};
@@ -112,6 +113,75 @@ impl RunSummary {
             total_customers: report.customers.len(),
             complete: m.complete,
         }
+    }
+}
+
+/// A summary as bytes; `source` as its compact JSON text, checked when taken.
+impl Wire for RunSummary {
+    fn put(&self, out: &mut Writer) {
+        out.str(&self.export_timestamp);
+        out.uint(self.seed);
+        out.str(&self.as_of);
+        out.str(self.source.get());
+        out.usize(self.total_customers);
+        out.bool(self.complete);
+    }
+
+    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        Ok(RunSummary {
+            export_timestamp: from.str()?.to_owned(),
+            seed: from.uint()?,
+            as_of: from.str()?.to_owned(),
+            source: RawValue::from_string(from.str()?.to_owned()).map_err(|_| WireError)?,
+            total_customers: from.usize()?,
+            complete: from.bool()?,
+        })
+    }
+}
+
+/// What a comparison needs of this run, apart from the run: its summary
+/// and its customers. The page's upload module has no comparing code (it
+/// is kept small, issue 22); a run made there is compared by the module
+/// that has it, which takes this side as bytes ([`RunSide::of`],
+/// [`RunSide::from_bytes`]) and compares exactly as [`compare`] compares
+/// the run.
+#[derive(Debug)]
+pub(crate) struct RunSide {
+    /// The run's summary, as [`RunSummary::of`] makes it.
+    pub(crate) summary: RunSummary,
+    /// Its customers, in the report's order.
+    pub(crate) customers: Customers,
+}
+
+impl RunSide {
+    /// `report`'s side as bytes.
+    pub(crate) fn of(report: &Report<'_>) -> Vec<u8> {
+        let mut out = Writer::with_capacity(report.customers.len() * 24);
+        RunSummary::of(report).put(&mut out);
+        report.customers.put(&mut out);
+        out.into_bytes()
+    }
+
+    /// The side [`RunSide::of`] wrote.
+    ///
+    /// # Errors
+    /// [`WireError`] when the bytes are not such a side (cut short, a
+    /// customer pointing outside its tables, a total that is not the
+    /// number of customers).
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
+        let mut from = WireReader::new(bytes);
+        let summary = RunSummary::take(&mut from)?;
+        let customers = Customers::take(&mut from)?;
+        from.end()?;
+        if summary.total_customers != customers.len() {
+            return Err(WireError);
+        }
+        Ok(RunSide { summary, customers })
+    }
+
+    /// The changes since `previous`, as [`compare`] gives them for the run.
+    pub(crate) fn compare(&self, previous: &PreviousReport) -> Changes {
+        compare_sides(previous, self.summary.clone(), &self.customers)
     }
 }
 

@@ -705,3 +705,103 @@ fn displays_as_matches_the_whole_text_only() {
     assert!(!displays_as(43, "42"));
     assert!(!displays_as("a", ""));
 }
+
+/// The changes file, the metadata and the view's rows of `changes` over
+/// `current`'s customers: everything the page shows or saves of them.
+fn everything(changes: &Changes, previous: &PreviousReport, current: &Customers) -> [Vec<u8>; 3] {
+    let view = select_changes(changes, previous, current, &ChangesQuery::default());
+    [
+        changes.to_json(previous, current),
+        changes.metadata_json().into_bytes(),
+        changes_rows_json(changes, previous, current, &view, 0, usize::MAX).into_bytes(),
+    ]
+}
+
+#[test]
+fn a_run_handed_over_as_bytes_compares_as_the_run_itself() {
+    let mut partial = run(&a_week_later(), "42", "2026-11-24");
+    partial.metadata.complete = false;
+    let mut none = run(FIXTURE, "42", "2026-11-24");
+    none.customers = Customers::new(chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap());
+    let cases = [
+        // Added, removed and changed customers, issues quoting values.
+        (run(FIXTURE, "42", "2026-11-24"), run(&a_week_later(), "42", "2026-11-24")),
+        // Other seed (fields left out), other date (noted), partial now.
+        (run(FIXTURE, "42", "2026-11-24"), run(&a_week_later(), "7", "2027-01-10")),
+        (run(&a_week_later(), "42", "2026-11-24"), partial),
+        // Every customer removed.
+        (run(FIXTURE, "42", "2026-11-24"), none),
+    ];
+    for (before, now) in &cases {
+        let previous = previous_of(before);
+        let side = RunSide::from_bytes(&RunSide::of(now)).unwrap();
+        let handed = side.compare(&previous);
+        let own = compare(&previous, now);
+        assert_eq!(
+            everything(&handed, &previous, &side.customers),
+            everything(&own, &previous, &now.customers)
+        );
+        // Each case has something to show.
+        assert!(own.counts.changed + own.counts.added + own.counts.removed > 0 || !own.notes.is_empty());
+    }
+}
+
+#[test]
+fn bytes_that_are_not_a_run_side_are_refused() {
+    let bytes = RunSide::of(&run(FIXTURE, "42", "2026-11-24"));
+    assert!(RunSide::from_bytes(&bytes).is_ok());
+    // Cut short anywhere, or with a byte more.
+    for len in [0, 1, bytes.len() / 2, bytes.len() - 1] {
+        assert!(RunSide::from_bytes(&bytes[..len]).is_err(), "cut at {len}");
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(RunSide::from_bytes(&longer).is_err());
+    // A total that is not the number of customers.
+    let mut report = run(FIXTURE, "42", "2026-11-24");
+    report.customers = Customers::new(chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap());
+    let mut out = Writer::default();
+    RunSummary::of(&run(FIXTURE, "42", "2026-11-24")).put(&mut out);
+    report.customers.put(&mut out);
+    assert_eq!(RunSide::from_bytes(&out.into_bytes()).unwrap_err(), WireError);
+    // Customers pointing at names, domains and issues their tables lack.
+    let full = run(FIXTURE, "42", "2026-11-24");
+    let mut out = Writer::default();
+    RunSummary::of(&full).put(&mut out);
+    report.customers.put_tables(&mut out);
+    out.list(full.customers.rows());
+    assert_eq!(RunSide::from_bytes(&out.into_bytes()).unwrap_err(), WireError);
+}
+
+/// How long handing a run over as bytes takes, and how many bytes, on a
+/// file given in `COMPARE_HANDOVER_FILE` (release build):
+/// `COMPARE_HANDOVER_FILE=… cargo test --release --lib compare::tests::handover_timing -- --ignored --nocapture`.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn handover_timing() {
+    let Ok(path) = std::env::var("COMPARE_HANDOVER_FILE") else {
+        return;
+    };
+    let input = std::fs::read(&path).unwrap();
+    let settings = RunSettings::from_text("1", "2026-11-24", "2026-11-24T12:00:00Z").unwrap();
+    let report = process_upload(&input, "timing.json", &settings).unwrap();
+    let previous = previous_of(&report);
+    for round in 0..5 {
+        let at = std::time::Instant::now();
+        let bytes = RunSide::of(&report);
+        let written = at.elapsed();
+        let at = std::time::Instant::now();
+        let side = RunSide::from_bytes(&bytes).unwrap();
+        let taken = at.elapsed();
+        let at = std::time::Instant::now();
+        let own = compare(&previous, &report);
+        let comparing = at.elapsed();
+        assert_eq!(side.compare(&previous).counts, own.counts);
+        println!(
+            "round {round}: {} customers, {} bytes; written {written:?}, taken {taken:?}; the comparison itself {comparing:?}",
+            report.customers.len(),
+            bytes.len()
+        );
+    }
+}

@@ -32,7 +32,10 @@ pub(crate) const REDACTED: &str = "***";
 pub(crate) enum UrlError {
     /// Nothing was given.
     Empty,
-    /// Not an absolute URL with a host (relative, garbled, a bad port).
+    /// Not an absolute URL with a host (relative, garbled, a bad port):
+    /// the text as it may be shown ([`redact`]ed when it is made, so that
+    /// showing the error parses no URL and a module without the fetcher
+    /// carries no URL parser).
     NotAbsolute(String),
     /// A scheme other than `http` or `https` (`data:`, `javascript:`, `file:`, …).
     Scheme(String),
@@ -46,8 +49,7 @@ impl fmt::Display for UrlError {
             UrlError::Empty => f.write_str("Enter the API URL, e.g. https://reqres.in/api/users."),
             UrlError::NotAbsolute(url) => write!(
                 f,
-                "The API URL must be an absolute http:// or https:// URL with a host; got '{}'.",
-                redact(url)
+                "The API URL must be an absolute http:// or https:// URL with a host; got '{url}'."
             ),
             UrlError::Scheme(scheme) => write!(
                 f,
@@ -117,13 +119,13 @@ pub(crate) fn parse_api_url(text: &str) -> Result<Url, UrlError> {
     if text.is_empty() {
         return Err(UrlError::Empty);
     }
-    let url = Url::parse(text).map_err(|_| UrlError::NotAbsolute(text.to_owned()))?;
+    let url = Url::parse(text).map_err(|_| UrlError::NotAbsolute(redact(text)))?;
     match url.scheme() {
         "http" | "https" => {}
         other => return Err(UrlError::Scheme(other.to_owned())),
     }
     if url.host().is_none() {
-        return Err(UrlError::NotAbsolute(text.to_owned()));
+        return Err(UrlError::NotAbsolute(redact(text)));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(UrlError::Userinfo);
@@ -200,6 +202,15 @@ pub(crate) fn redact(url: &str) -> String {
         parsed.set_query(Some(&pairs.join("&")));
     }
     parsed.into()
+}
+
+/// `text` trimmed, when there is nothing in it for [`redact`] to take
+/// out: a secret is only ever in a query (after a `?`) or a user name or
+/// password (before an `@`), so a URL with neither is shown as typed. The
+/// page's upload module has no URL parser and shows such URLs itself.
+pub(crate) fn without_secrets(text: &str) -> Option<&str> {
+    let text = text.trim();
+    (!text.contains(['?', '@'])).then_some(text)
 }
 
 /// The secret query values of `url`, as one string: part of the identity
@@ -419,6 +430,35 @@ mod tests {
             "token=t1&key=k"
         );
         assert_eq!(secret_values("https://h/u?a=1"), "");
+    }
+
+    #[test]
+    fn a_url_without_a_query_or_user_info_has_nothing_to_redact() {
+        let plain = [
+            "https://reqres.in/api/users",
+            "HTTPS://API.Example.com:443/a/../b/%3Ftoken=x%40y",
+            "https://h/u#token=x&api_key=y",
+            "https:\\\\h\\api_key=x",
+            " https://h/u/token=secret ",
+            "http://[::1]:8080/x",
+        ];
+        for url in plain {
+            assert_eq!(without_secrets(url), Some(url.trim()), "{url}");
+            // What the page shows for it is what redact would show.
+            let shown = redact(url);
+            assert!(!shown.contains(REDACTED), "{url}");
+            assert_eq!(Url::parse(&shown), Url::parse(url.trim()), "{url}");
+        }
+        for url in [
+            "https://h/u?token=x",
+            "https://u:p@h/",
+            "https://h/u?page=2",
+            "https://u@h/",
+        ] {
+            assert_eq!(without_secrets(url), None, "{url}");
+        }
+        assert_ne!(redact("https://h/u?token=x"), "https://h/u?token=x");
+        assert_ne!(redact("https://u:p@h/"), "https://u:p@h/");
     }
 
     #[test]

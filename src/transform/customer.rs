@@ -803,6 +803,26 @@ impl Customers {
     }
 }
 
+/// A whole store: its tables, then its customers, each checked against
+/// the tables when taken. How a run made by the page's upload module is
+/// handed to the module that compares (`compare::RunSide`).
+impl Wire for Customers {
+    fn put(&self, out: &mut Writer) {
+        self.put_tables(out);
+        out.list(&self.rows);
+    }
+
+    fn take(from: &mut WireReader<'_>) -> Result<Self, WireError> {
+        let mut customers = Customers::take_tables(from)?;
+        let rows: Vec<Customer> = from.list()?;
+        if !rows.iter().all(|customer| customers.holds(customer)) {
+            return Err(WireError);
+        }
+        customers.rows = rows;
+        Ok(customers)
+    }
+}
+
 /// Puts `rows` in `order` (`order[k]` is the index of the row that goes to
 /// `k`; every index once) in place, one cycle of the permutation at a time:
 /// a second vector of a million rows would add its 32 MB to the peak

@@ -14,6 +14,7 @@ use crate::compare::view::{changes_rows_json, columns_json, select_changes, Chan
 use crate::compare::{self, Changes, ReportReader};
 use crate::report::Report;
 use crate::schema::LineField;
+use crate::transform::customer::Customers;
 use crate::transform::quality::QualityBucket;
 
 use super::errors::CodedError;
@@ -103,18 +104,55 @@ impl RunOutput {
     #[wasm_bindgen(js_name = compareWith)]
     pub fn compare_with(&self, previous: &PreviousReport) -> ChangesOutput {
         let changes = compare::compare(&previous.report, &self.report);
-        let view = select_changes(
-            &changes,
-            &previous.report,
-            &self.report.customers,
-            &ChangesQuery::default(),
-        );
-        ChangesOutput {
-            metadata: changes.metadata_json(),
-            changes,
-            previous: Rc::clone(&previous.report),
-            current: Rc::clone(&self.report),
-            view,
+        ChangesOutput::new(changes, previous, Now::Run(Rc::clone(&self.report)))
+    }
+}
+
+/// A run made by another instance (the page's upload module), as
+/// `RunOutput.runSide()` handed it over: what comparing it needs.
+#[wasm_bindgen]
+pub struct CurrentRun {
+    side: Rc<compare::RunSide>,
+}
+
+#[wasm_bindgen]
+impl CurrentRun {
+    /// Takes the bytes of `RunOutput.runSide()`.
+    ///
+    /// # Errors
+    /// A coded JavaScript `Error` (`internal`) when the bytes are not a
+    /// run's side: they come from the same page's other module, so this is
+    /// a bug, never the user's input.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(bytes: &[u8]) -> Result<CurrentRun, JsValue> {
+        let side = compare::RunSide::from_bytes(bytes).map_err(CodedError::internal)?;
+        Ok(CurrentRun {
+            side: Rc::new(side),
+        })
+    }
+
+    /// The changes since `previous`, by `customer_id`, as the run's own
+    /// `RunOutput.compareWith` gives them.
+    #[wasm_bindgen(js_name = compareWith)]
+    pub fn compare_with(&self, previous: &PreviousReport) -> ChangesOutput {
+        let changes = self.side.compare(&previous.report);
+        ChangesOutput::new(changes, previous, Now::Side(Rc::clone(&self.side)))
+    }
+}
+
+/// The current side of a comparison, shared with what it was made from.
+enum Now {
+    /// A run made in this instance.
+    Run(Rc<Report<'static>>),
+    /// A run handed over by another instance.
+    Side(Rc<compare::RunSide>),
+}
+
+impl Now {
+    fn customers(&self) -> &Customers {
+        match self {
+            Now::Run(report) => &report.customers,
+            Now::Side(side) => &side.customers,
         }
     }
 }
@@ -125,9 +163,27 @@ impl RunOutput {
 pub struct ChangesOutput {
     changes: Changes,
     previous: Rc<compare::PreviousReport>,
-    current: Rc<Report<'static>>,
+    current: Now,
     metadata: String,
     view: Vec<Listed>,
+}
+
+impl ChangesOutput {
+    fn new(changes: Changes, previous: &PreviousReport, current: Now) -> Self {
+        let view = select_changes(
+            &changes,
+            &previous.report,
+            current.customers(),
+            &ChangesQuery::default(),
+        );
+        ChangesOutput {
+            metadata: changes.metadata_json(),
+            changes,
+            previous: Rc::clone(&previous.report),
+            current,
+            view,
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -156,7 +212,7 @@ impl ChangesOutput {
         let parts = js_sys::Array::new();
         self.changes.write_json_chunks(
             &self.previous,
-            &self.current.customers,
+            self.current.customers(),
             PART_BYTES,
             &mut |chunk| {
                 parts.push(&js_sys::Uint8Array::from(chunk));
@@ -178,7 +234,7 @@ impl ChangesOutput {
         self.view = select_changes(
             &self.changes,
             &self.previous,
-            &self.current.customers,
+            self.current.customers(),
             &query,
         );
         self.view.len() as u32
@@ -194,7 +250,7 @@ impl ChangesOutput {
         changes_rows_json(
             &self.changes,
             &self.previous,
-            &self.current.customers,
+            self.current.customers(),
             &self.view,
             offset as usize,
             limit as usize,

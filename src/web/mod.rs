@@ -8,10 +8,12 @@
 //! rides along for display only.
 
 mod browser;
+#[cfg(feature = "compare")]
 mod compare;
 mod errors;
 mod probe;
 mod split;
+#[cfg(feature = "fetch")]
 pub mod store;
 
 use std::cell::RefCell;
@@ -39,14 +41,40 @@ use crate::source::mapping::MappingSpec;
 use crate::source::reader::ReadOptions;
 use crate::stream::{UploadEventKind, UploadStream};
 use crate::transform::quality::{QualityBucket, SCORED_FIELDS};
-use browser::{BrowserClock, BrowserTimer, BrowserTransport};
+use browser::BrowserClock;
+#[cfg(feature = "fetch")]
+use browser::{BrowserTimer, BrowserTransport};
 use errors::CodedError;
 
-pub use compare::{ChangesOutput, PreviousReport, PreviousReportReader};
-pub use probe::{probe_api, probe_file};
+#[cfg(feature = "compare")]
+pub use compare::{ChangesOutput, CurrentRun, PreviousReport, PreviousReportReader};
+pub use probe::probe_file;
+#[cfg(feature = "fetch")]
+pub use probe::probe_api;
 pub use split::{PartSession, SplitUpload};
-use store::{IdbStore, DATABASE};
+#[cfg(feature = "fetch")]
+use store::IdbStore;
 
+/// `url` as the page may show or share it, trimmed, when it holds nothing
+/// to redact (no query, no user name or password); `undefined` when only
+/// `redactUrl` (the full module, which parses URLs) can say.
+#[wasm_bindgen(js_name = plainUrl)]
+pub fn plain_url(url: &str) -> Option<String> {
+    crate::fetch::url::without_secrets(url).map(str::to_owned)
+}
+
+/// The database the page keeps its pages in (IndexedDB).
+pub(crate) const DATABASE: &str = "customer-pipeline";
+
+/// The name of the database the page keeps API pages in
+/// (`storedPages`), so the page can see whether this device has any
+/// without loading the module that reads them.
+#[wasm_bindgen(js_name = storeDatabase)]
+pub fn store_database() -> String {
+    DATABASE.to_owned()
+}
+
+#[cfg(feature = "fetch")]
 thread_local! {
     /// Pages fetched successfully, for the lifetime of the page (or worker).
     static PAGE_CACHE: Rc<RefCell<PageCache>> = Rc::new(RefCell::new(PageCache::new()));
@@ -83,6 +111,15 @@ impl RunOutput {
     /// Writes the report's JSON bytes.
     pub fn report(&self) -> Vec<u8> {
         self.report.to_json()
+    }
+
+    /// What comparing this run with an earlier report needs of it (its
+    /// summary and customers) as bytes, for the module that compares:
+    /// `CurrentRun.fromBytes` there. The page's upload module has no
+    /// comparing code of its own.
+    #[wasm_bindgen(js_name = runSide)]
+    pub fn run_side(&self) -> Vec<u8> {
+        crate::compare::RunSide::of(&self.report)
     }
 
     /// Writes the report's JSON as an array of `Uint8Array` parts of about
@@ -226,6 +263,7 @@ pub fn map_text(base: &str, changes_json: &str) -> Result<String, JsValue> {
     Ok(crate::settings::map_text(base, changes.as_ref()).map_err(CodedError::from)?)
 }
 
+#[cfg(feature = "fetch")]
 /// `url` as the page may show or share it: credential-like query
 /// parameters (`api_key`, `token`, …) as `***`, no user name or password.
 #[wasm_bindgen(js_name = redactUrl)]
@@ -244,6 +282,7 @@ pub fn random_seed() -> Result<String, JsValue> {
     Ok((value & MAX_SEED).to_string())
 }
 
+#[cfg(feature = "fetch")]
 /// Fetches every page of a users API, then processes the records into a report.
 ///
 /// `form_json` holds the form as typed: `{url, apiKey?, perPage?,
@@ -274,6 +313,7 @@ pub async fn fetch_and_process(
     fetch_and_process_with(form_json, on_event, signal, |store| store).await
 }
 
+#[cfg(feature = "fetch")]
 /// [`fetch_and_process`], with the device's store handed through `wrap`
 /// before the run uses it (the browser tests wrap it to fail as a full
 /// disk does).
@@ -324,6 +364,7 @@ pub async fn fetch_and_process_with<S: PageStore>(
     Ok(RunOutput::new(report)?)
 }
 
+#[cfg(feature = "fetch")]
 /// The API run's form (`fetchAndProcess`'s `form_json`), checked: the
 /// fetch, the seed and date, and the field mapping.
 fn fetch_form(form_json: &str) -> Result<(FetchConfig, SeedAndDate, MappingSpec), JsValue> {
@@ -331,6 +372,7 @@ fn fetch_form(form_json: &str) -> Result<(FetchConfig, SeedAndDate, MappingSpec)
     Ok(form.validate().map_err(CodedError::from)?)
 }
 
+#[cfg(feature = "fetch")]
 /// Fetches with the browser's transport and timer, this tab's page cache
 /// and `store`, if any; `on_event` receives the events, `signal` cancels.
 ///
@@ -445,18 +487,21 @@ fn send<E: serde::Serialize>(on_event: &js_sys::Function, event: &E) {
     }
 }
 
+#[cfg(feature = "fetch")]
 /// Forgets every cached page (the next run fetches everything again).
 #[wasm_bindgen(js_name = clearCache)]
 pub fn clear_cache() {
     PAGE_CACHE.with(|cache| cache.borrow_mut().clear());
 }
 
+#[cfg(feature = "fetch")]
 /// The number of pages in the cache.
 #[wasm_bindgen(js_name = cachedPages)]
 pub fn cached_pages() -> usize {
     PAGE_CACHE.with(|cache| cache.borrow().len())
 }
 
+#[cfg(feature = "fetch")]
 /// The pages kept on this device (by runs with `keep`), as JSON
 /// `{"pages": N, "bytes": N}`.
 ///
@@ -472,6 +517,7 @@ pub async fn stored_pages() -> Result<String, JsValue> {
     serde_json::to_string(&usage).map_err(|e| CodedError::internal(e).into())
 }
 
+#[cfg(feature = "fetch")]
 /// Forgets every page kept on this device (the memory cache of this tab
 /// is not touched).
 ///

@@ -4,9 +4,12 @@
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
+#[cfg(feature = "fetch")]
 use super::browser::BrowserClock;
 use super::errors::CodedError;
-use super::{fetch_form, fetch_in_tab, read_options};
+#[cfg(feature = "fetch")]
+use super::{fetch_form, fetch_in_tab};
+use super::read_options;
 use crate::source::probe::{probe, probe_page_at, Probe};
 
 fn to_json(probe: &Probe) -> Result<String, JsValue> {
@@ -37,6 +40,7 @@ pub fn probe_file(
     to_json(&found)
 }
 
+#[cfg(feature = "fetch")]
 /// Fetches an API's first page with the run form (`fetchAndProcess`'s
 /// `form_json`) and looks at it as [`probe_file`] looks at a file. The
 /// page stays in this tab's cache, so the run that follows does not ask

@@ -1,7 +1,7 @@
 //! The device's page store: IndexedDB, used from the worker (or from the
 //! page, in the browser tests).
 //!
-//! One database, [`DATABASE`], with one object store, `pages`, of
+//! One database, [`super::DATABASE`], with one object store, `pages`, of
 //! `{url, key_id, stored_at_ms, bytes, body}` records keyed by
 //! `[url, key_id]`; `body` is a `Uint8Array`. Two indexes: `stored_at_ms`,
 //! to delete pages past their age without reading them, and `bytes`, to
@@ -28,8 +28,6 @@ use web_sys::{
 
 use crate::fetch::store::{PageStore, StoreError, StoreFuture, StoreUsage, StoredPage};
 
-/// The database the page keeps its pages in.
-pub(crate) const DATABASE: &str = "customer-pipeline";
 const VERSION: u32 = 1;
 const PAGES: &str = "pages";
 const BY_AGE: &str = "stored_at_ms";
@@ -45,7 +43,7 @@ pub struct IdbStore {
 
 impl IdbStore {
     /// Opens (creating it the first time) the database `name`; the page
-    /// uses [`DATABASE`].
+    /// uses [`super::DATABASE`].
     pub async fn open(name: &str) -> IdbStore {
         IdbStore {
             db: open_database(name).await,
