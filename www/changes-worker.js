@@ -1,7 +1,10 @@
 // The worker's side of comparing with an earlier report (worker.js adds
-// these handlers to its own). The earlier report is read in chunks into the
-// core's compact PreviousReport, which stays here across runs; the
-// comparison (ChangesOutput) stays here too, until the next run or report.
+// these handlers to its own). Comparing is in the full module
+// (full-module.js), loaded when an earlier report is chosen. The earlier
+// report is read in chunks into the core's compact PreviousReport, which
+// stays here across runs; the comparison (ChangesOutput) stays here too,
+// until the next run or report. A run made by the upload module is handed
+// to the full module as bytes (RunOutput.runSide -> CurrentRun), once a run.
 //
 // Requests and replies:
 //   previous {file}          -> {summary, changes}   (reads and checks the earlier report; compares
@@ -17,11 +20,13 @@
 // `changes` is null (nothing to compare) or {metadata, columns}. A refused
 // file rejects with the core's code (`not_a_report` with `field`,
 // `invalid_json` with `line` and `column`, `empty_file`) and message.
-import { PreviousReportReader } from './pkg/customer_pipeline.js';
 import { chunksOf } from './chunks.js';
+import { fullModule } from './full-module.js';
 
 let previous = null;
 let changes = null;
+/** The current run as the full module holds it, when the upload module made it: {from, run}. */
+let handed = null;
 /** Counts the earlier reports chosen: a read whose choice is no longer the latest stops. */
 let chosen = 0;
 
@@ -32,14 +37,21 @@ function superseded() {
   return error;
 }
 
-/** Drops the comparison (a new run starts, or another earlier report is chosen). */
-export function forgetChanges() {
+/** Drops the comparison (another earlier report is chosen, or it is made again). */
+function forgetComparison() {
   changes?.free();
   changes = null;
 }
 
+/** Drops the comparison and what it knew of the run (a new run starts). */
+export function forgetChanges() {
+  forgetComparison();
+  handed?.run.free();
+  handed = null;
+}
+
 function forgetPrevious() {
-  forgetChanges();
+  forgetComparison();
   previous?.free();
   previous = null;
 }
@@ -50,6 +62,8 @@ function forgetPrevious() {
  * read and kept, whichever read would have finished last.
  */
 async function readPrevious(file, choice) {
+  const { PreviousReportReader } = await fullModule();
+  if (choice !== chosen) throw superseded();
   const reader = new PreviousReportReader();
   try {
     for await (const value of chunksOf(file)) {
@@ -68,10 +82,22 @@ async function readPrevious(file, choice) {
   }
 }
 
-function compareWith(current) {
-  forgetChanges();
+/** `current` as the full module holds it: itself when that module made it, else handed over as bytes (once). */
+function inFullModule(current, core) {
+  if (current instanceof core.RunOutput) return current;
+  if (handed?.from !== current) {
+    handed?.run.free();
+    handed = { from: current, run: core.CurrentRun.fromBytes(current.runSide()) };
+  }
+  return handed.run;
+}
+
+async function compareWith(current) {
+  forgetComparison();
   if (!current || !previous) return null;
-  changes = current.compareWith(previous);
+  // Loaded already (it read the earlier report): no other request runs in between.
+  const run = inFullModule(current, await fullModule());
+  changes = run.compareWith(previous);
   return { metadata: JSON.parse(changes.metadata), columns: JSON.parse(changes.columns) };
 }
 
@@ -83,7 +109,7 @@ export function changesHandlers(current) {
       const choice = chosen;
       forgetPrevious();
       previous = await readPrevious(file, choice);
-      return { summary: JSON.parse(previous.summary), changes: compareWith(current()) };
+      return { summary: JSON.parse(previous.summary), changes: await compareWith(current()) };
     },
 
     'forget-previous'() {
@@ -92,8 +118,8 @@ export function changesHandlers(current) {
       return {};
     },
 
-    compare() {
-      return { loaded: previous !== null, changes: compareWith(current()) };
+    async compare() {
+      return { loaded: previous !== null, changes: await compareWith(current()) };
     },
 
     'changes-view'({ search, bucket, field }) {

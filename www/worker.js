@@ -1,4 +1,7 @@
 // Runs the WebAssembly pipeline off the main thread so the page never freezes.
+// It loads the page's upload module (www/pkg) at once, and the full module
+// (www/pkg-full: the API fetch, the pages kept on this device, comparing;
+// full-module.js) only when a request needs it.
 // It keeps the last run's output so the page can ask for table rows and
 // downloads without moving the whole data set across threads. Starting a run
 // drops the previous output first, so a failed run leaves nothing to download.
@@ -31,12 +34,12 @@
 // vocabulary's error_details: `field`, `line`, `column`, `page`,
 // `pages_fetched`) that it has. Every code is the core's (error_codes).
 import init, {
-  SplitUpload, UploadSession, cachedPages, fetchAndProcess, forgetStoredPages, randomSeed, redactUrl,
-  storedPages, vocabulary,
+  SplitUpload, UploadSession, plainUrl, randomSeed, storeDatabase, vocabulary,
 } from './pkg/customer_pipeline.js';
 import { breather, pushChunks } from './breathe.js';
 import { chunksOf } from './chunks.js';
 import { changesHandlers, forgetChanges } from './changes-worker.js';
+import { fullModule } from './full-module.js';
 import { mappingHandlers } from './mapping-worker.js';
 
 /** An Error with one of the core's codes (vocabulary error_codes): `{code}`. */
@@ -258,12 +261,28 @@ async function readUpload(file, id, seed, asOf, options) {
   return streamUpload(file, id, seed, asOf, options);
 }
 
+/**
+ * Whether this device may hold API pages: false when the browser lists its
+ * databases and the store's is not among them, so a page that never ran
+ * against an API does not load the full module to count nothing.
+ */
+async function mayHoldPages() {
+  if (typeof indexedDB?.databases !== 'function') return true;
+  try {
+    const name = storeDatabase();
+    return (await indexedDB.databases()).some((database) => database.name === name);
+  } catch {
+    return true;
+  }
+}
+
 const handlers = {
   vocabulary: async () => ({ vocabulary: await words }),
 
   seed: () => ({ seed: randomSeed() }),
 
-  'redact-url': ({ url }) => ({ url: redactUrl(url) }),
+  // A URL with nothing to redact is shown as the core says without loading the full module.
+  'redact-url': async ({ url }) => ({ url: plainUrl(url) ?? (await fullModule()).redactUrl(url) }),
 
   async upload({ id, file, seed, asOf, options, firstRows }) {
     forget();
@@ -277,6 +296,7 @@ const handlers = {
     fetchAbort = new AbortController();
     const started = performance.now();
     try {
+      const { fetchAndProcess, cachedPages } = await fullModule();
       const output = await fetchAndProcess(JSON.stringify(form), postEvent(id), fetchAbort.signal);
       return { ...keep(output, firstRows), millis: performance.now() - started, cachedPages: cachedPages() };
     } finally {
@@ -291,10 +311,12 @@ const handlers = {
 
   // IndexedDB is used from here, off the main thread, as by the runs.
   async stored() {
-    return { stored: JSON.parse(await storedPages()) };
+    if (!(await mayHoldPages())) return { stored: { pages: 0, bytes: 0 } };
+    return { stored: JSON.parse(await (await fullModule()).storedPages()) };
   },
 
   async 'forget-stored'() {
+    const { forgetStoredPages, storedPages } = await fullModule();
     await forgetStoredPages();
     return { stored: JSON.parse(await storedPages()) };
   },
