@@ -725,9 +725,15 @@ fn a_run_handed_over_as_bytes_compares_as_the_run_itself() {
     none.customers = Customers::new(chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap());
     let cases = [
         // Added, removed and changed customers, issues quoting values.
-        (run(FIXTURE, "42", "2026-11-24"), run(&a_week_later(), "42", "2026-11-24")),
+        (
+            run(FIXTURE, "42", "2026-11-24"),
+            run(&a_week_later(), "42", "2026-11-24"),
+        ),
         // Other seed (fields left out), other date (noted), partial now.
-        (run(FIXTURE, "42", "2026-11-24"), run(&a_week_later(), "7", "2027-01-10")),
+        (
+            run(FIXTURE, "42", "2026-11-24"),
+            run(&a_week_later(), "7", "2027-01-10"),
+        ),
         (run(&a_week_later(), "42", "2026-11-24"), partial),
         // Every customer removed.
         (run(FIXTURE, "42", "2026-11-24"), none),
@@ -742,7 +748,9 @@ fn a_run_handed_over_as_bytes_compares_as_the_run_itself() {
             everything(&own, &previous, &now.customers)
         );
         // Each case has something to show.
-        assert!(own.counts.changed + own.counts.added + own.counts.removed > 0 || !own.notes.is_empty());
+        assert!(
+            own.counts.changed + own.counts.added + own.counts.removed > 0 || !own.notes.is_empty()
+        );
     }
 }
 
@@ -763,14 +771,20 @@ fn bytes_that_are_not_a_run_side_are_refused() {
     let mut out = Writer::default();
     RunSummary::of(&run(FIXTURE, "42", "2026-11-24")).put(&mut out);
     report.customers.put(&mut out);
-    assert_eq!(RunSide::from_bytes(&out.into_bytes()).unwrap_err(), WireError);
+    assert_eq!(
+        RunSide::from_bytes(&out.into_bytes()).unwrap_err(),
+        WireError
+    );
     // Customers pointing at names, domains and issues their tables lack.
     let full = run(FIXTURE, "42", "2026-11-24");
     let mut out = Writer::default();
     RunSummary::of(&full).put(&mut out);
     report.customers.put_tables(&mut out);
     out.list(full.customers.rows());
-    assert_eq!(RunSide::from_bytes(&out.into_bytes()).unwrap_err(), WireError);
+    assert_eq!(
+        RunSide::from_bytes(&out.into_bytes()).unwrap_err(),
+        WireError
+    );
 }
 
 /// How long handing a run over as bytes takes, and how many bytes, on a

@@ -6,6 +6,12 @@
 //! `error_details` name where they apply: `field`, `line`, `column`,
 //! `page`, `pages_fetched`) for the page to act on; the English sentence
 //! rides along for display only.
+//!
+//! The page loads two builds of it: without the cargo features `fetch`
+//! and `compare` (`www/pkg`: uploads, parts, mapping; what every page
+//! downloads) and with them (`www/pkg-full`, loaded when an API run, the
+//! kept pages or a comparison need it). A run made by the first is
+//! compared by the second through `RunOutput::run_side` and `CurrentRun`.
 
 mod browser;
 #[cfg(feature = "compare")]
@@ -48,9 +54,9 @@ use errors::CodedError;
 
 #[cfg(feature = "compare")]
 pub use compare::{ChangesOutput, CurrentRun, PreviousReport, PreviousReportReader};
-pub use probe::probe_file;
 #[cfg(feature = "fetch")]
 pub use probe::probe_api;
+pub use probe::probe_file;
 pub use split::{PartSession, SplitUpload};
 #[cfg(feature = "fetch")]
 use store::IdbStore;
@@ -263,9 +269,9 @@ pub fn map_text(base: &str, changes_json: &str) -> Result<String, JsValue> {
     Ok(crate::settings::map_text(base, changes.as_ref()).map_err(CodedError::from)?)
 }
 
-#[cfg(feature = "fetch")]
 /// `url` as the page may show or share it: credential-like query
 /// parameters (`api_key`, `token`, …) as `***`, no user name or password.
+#[cfg(feature = "fetch")]
 #[wasm_bindgen(js_name = redactUrl)]
 pub fn redact_url(url: &str) -> String {
     crate::fetch::url::redact(url)
@@ -282,7 +288,6 @@ pub fn random_seed() -> Result<String, JsValue> {
     Ok((value & MAX_SEED).to_string())
 }
 
-#[cfg(feature = "fetch")]
 /// Fetches every page of a users API, then processes the records into a report.
 ///
 /// `form_json` holds the form as typed: `{url, apiKey?, perPage?,
@@ -304,6 +309,7 @@ pub fn random_seed() -> Result<String, JsValue> {
 /// A coded JavaScript `Error`: `invalid_setting` (with `field`), `cancelled`,
 /// or, when page 1 could not be fetched, its failure code (`auth_rejected`,
 /// `not_found`, `network`, `redirect_other_origin`, …) with `page`.
+#[cfg(feature = "fetch")]
 #[wasm_bindgen(js_name = fetchAndProcess)]
 pub async fn fetch_and_process(
     form_json: String,
@@ -313,13 +319,13 @@ pub async fn fetch_and_process(
     fetch_and_process_with(form_json, on_event, signal, |store| store).await
 }
 
-#[cfg(feature = "fetch")]
 /// [`fetch_and_process`], with the device's store handed through `wrap`
 /// before the run uses it (the browser tests wrap it to fail as a full
 /// disk does).
 ///
 /// # Errors
 /// As [`fetch_and_process`].
+#[cfg(feature = "fetch")]
 pub async fn fetch_and_process_with<S: PageStore>(
     form_json: String,
     on_event: js_sys::Function,
@@ -364,20 +370,20 @@ pub async fn fetch_and_process_with<S: PageStore>(
     Ok(RunOutput::new(report)?)
 }
 
-#[cfg(feature = "fetch")]
 /// The API run's form (`fetchAndProcess`'s `form_json`), checked: the
 /// fetch, the seed and date, and the field mapping.
+#[cfg(feature = "fetch")]
 fn fetch_form(form_json: &str) -> Result<(FetchConfig, SeedAndDate, MappingSpec), JsValue> {
     let form: FetchForm = serde_json::from_str(form_json).map_err(CodedError::internal)?;
     Ok(form.validate().map_err(CodedError::from)?)
 }
 
-#[cfg(feature = "fetch")]
 /// Fetches with the browser's transport and timer, this tab's page cache
 /// and `store`, if any; `on_event` receives the events, `signal` cancels.
 ///
 /// # Errors
 /// `cancelled` (with the pages fetched) when `signal` cancelled the run.
+#[cfg(feature = "fetch")]
 async fn fetch_in_tab(
     config: &FetchConfig,
     store: Option<&dyn PageStore>,
@@ -487,27 +493,27 @@ fn send<E: serde::Serialize>(on_event: &js_sys::Function, event: &E) {
     }
 }
 
-#[cfg(feature = "fetch")]
 /// Forgets every cached page (the next run fetches everything again).
+#[cfg(feature = "fetch")]
 #[wasm_bindgen(js_name = clearCache)]
 pub fn clear_cache() {
     PAGE_CACHE.with(|cache| cache.borrow_mut().clear());
 }
 
-#[cfg(feature = "fetch")]
 /// The number of pages in the cache.
+#[cfg(feature = "fetch")]
 #[wasm_bindgen(js_name = cachedPages)]
 pub fn cached_pages() -> usize {
     PAGE_CACHE.with(|cache| cache.borrow().len())
 }
 
-#[cfg(feature = "fetch")]
 /// The pages kept on this device (by runs with `keep`), as JSON
 /// `{"pages": N, "bytes": N}`.
 ///
 /// # Errors
 /// A coded JavaScript `Error`, `store_unavailable`, when this browser's
 /// storage cannot be read (IndexedDB missing or switched off).
+#[cfg(feature = "fetch")]
 #[wasm_bindgen(js_name = storedPages)]
 pub async fn stored_pages() -> Result<String, JsValue> {
     let device = IdbStore::open(DATABASE).await;
@@ -517,13 +523,13 @@ pub async fn stored_pages() -> Result<String, JsValue> {
     serde_json::to_string(&usage).map_err(|e| CodedError::internal(e).into())
 }
 
-#[cfg(feature = "fetch")]
 /// Forgets every page kept on this device (the memory cache of this tab
 /// is not touched).
 ///
 /// # Errors
 /// A coded JavaScript `Error`, `store_unavailable`, when this browser's
 /// storage cannot be written.
+#[cfg(feature = "fetch")]
 #[wasm_bindgen(js_name = forgetStoredPages)]
 pub async fn forget_stored_pages() -> Result<(), JsValue> {
     let device = IdbStore::open(DATABASE).await;

@@ -7,9 +7,9 @@ use web_sys::AbortSignal;
 #[cfg(feature = "fetch")]
 use super::browser::BrowserClock;
 use super::errors::CodedError;
+use super::read_options;
 #[cfg(feature = "fetch")]
 use super::{fetch_form, fetch_in_tab};
-use super::read_options;
 use crate::source::probe::{probe, probe_page_at, Probe};
 
 fn to_json(probe: &Probe) -> Result<String, JsValue> {
@@ -40,7 +40,6 @@ pub fn probe_file(
     to_json(&found)
 }
 
-#[cfg(feature = "fetch")]
 /// Fetches an API's first page with the run form (`fetchAndProcess`'s
 /// `form_json`) and looks at it as [`probe_file`] looks at a file. The
 /// page stays in this tab's cache, so the run that follows does not ask
@@ -50,6 +49,7 @@ pub fn probe_file(
 /// A coded JavaScript `Error`: `invalid_setting` (with `field`),
 /// `cancelled`, page 1's failure code (with `page`), or `wrong_shape`
 /// when page 1 is not an envelope of records.
+#[cfg(feature = "fetch")]
 #[wasm_bindgen(js_name = probeApi)]
 pub async fn probe_api(
     form_json: String,
