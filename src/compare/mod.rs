@@ -145,6 +145,8 @@ impl Wire for RunSummary {
 /// that has it, which takes this side as bytes ([`RunSide::of`],
 /// [`RunSide::from_bytes`]) and compares exactly as [`compare`] compares
 /// the run.
+// Made and read by the page (`web`, wasm32 only) and by tests.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 #[derive(Debug)]
 pub(crate) struct RunSide {
     /// The run's summary, as [`RunSummary::of`] makes it.
@@ -153,6 +155,7 @@ pub(crate) struct RunSide {
     pub(crate) customers: Customers,
 }
 
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 impl RunSide {
     /// `report`'s side as bytes.
     pub(crate) fn of(report: &Report<'_>) -> Vec<u8> {

@@ -208,6 +208,8 @@ pub(crate) fn redact(url: &str) -> String {
 /// out: a secret is only ever in a query (after a `?`) or a user name or
 /// password (before an `@`), so a URL with neither is shown as typed. The
 /// page's upload module has no URL parser and shows such URLs itself.
+// Used by the page (`web`, wasm32 only) and by tests.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) fn without_secrets(text: &str) -> Option<&str> {
     let text = text.trim();
     (!text.contains(['?', '@'])).then_some(text)
