@@ -4,7 +4,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$root/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
-# Builds the release page modules (www/pkg, www/pkg-full) and the mock API that serves them,
+# Builds the release page modules (www/pkg, www/pkg-api-compare) and the mock API that serves them,
 # with any further `-p package` arguments built alongside.
 build_page_and_mock() {
   "$root/scripts/build.sh"

@@ -21,8 +21,9 @@ cargo fmt --all -- --check
 step "cargo clippy (native and wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p customer-pipeline --target wasm32-unknown-unknown --all-targets -- -D warnings
-# The page's upload module (www/pkg) is built without the fetch and compare features.
-cargo clippy -p customer-pipeline --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings
+# The page's two modules (scripts/build.sh) are built with some of the features each.
+cargo clippy -p customer-pipeline --target wasm32-unknown-unknown --lib --no-default-features --features upload -- -D warnings
+cargo clippy -p customer-pipeline --target wasm32-unknown-unknown --lib --no-default-features --features fetch,compare -- -D warnings
 # The fuzz targets are their own workspace (cargo-fuzz builds them with
 # nightly); checking them here keeps the `fuzzing` surface they use honest.
 cargo clippy --features fuzzing --all-targets -- -D warnings

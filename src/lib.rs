@@ -30,14 +30,15 @@
 //! browser boundary, the only code that touches JavaScript). Imports point
 //! down these floors only (`tests/architecture.rs` checks it).
 #![deny(missing_docs)]
-// The page's upload module (`www/pkg`, built without `fetch` and
-// `compare`) leaves the fetcher and the comparison unused: they are the
-// other module's (`www/pkg-full`, the default features, where every lint
-// applies as in the native build).
+// Each of the page's two modules leaves unused what the other has: the
+// upload module (`www/pkg`, `upload` only) the fetcher and the comparison,
+// the API-and-compare module (`www/pkg-api-compare`) the upload readers.
+// With every feature (the default, the tests' build) every lint applies
+// as in the native build.
 #![cfg_attr(
     all(
         target_arch = "wasm32",
-        not(all(feature = "fetch", feature = "compare"))
+        not(all(feature = "upload", feature = "fetch", feature = "compare"))
     ),
     allow(dead_code, unused_imports)
 )]

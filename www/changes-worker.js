@@ -1,10 +1,10 @@
 // The worker's side of comparing with an earlier report (worker.js adds
-// these handlers to its own). Comparing is in the full module
-// (full-module.js), loaded when an earlier report is chosen. The earlier
+// these handlers to its own). Comparing is in the API-and-compare module
+// (api-compare-module.js), loaded when an earlier report is chosen. The earlier
 // report is read in chunks into the core's compact PreviousReport, which
 // stays here across runs; the comparison (ChangesOutput) stays here too,
 // until the next run or report. A run made by the upload module is handed
-// to the full module as bytes (RunOutput.runSide -> CurrentRun), once a run.
+// to the API-and-compare module as bytes (RunOutput.runSide -> CurrentRun), once a run.
 //
 // Requests and replies:
 //   previous {file}          -> {summary, changes}   (reads and checks the earlier report; compares
@@ -21,11 +21,11 @@
 // file rejects with the core's code (`not_a_report` with `field`,
 // `invalid_json` with `line` and `column`, `empty_file`) and message.
 import { chunksOf } from './chunks.js';
-import { fullModule } from './full-module.js';
+import { apiCompareModule } from './api-compare-module.js';
 
 let previous = null;
 let changes = null;
-/** The current run as the full module holds it, when the upload module made it: {from, run}. */
+/** The current run as the API-and-compare module holds it, when the upload module made it: {from, run}. */
 let handed = null;
 /** Counts the earlier reports chosen: a read whose choice is no longer the latest stops. */
 let chosen = 0;
@@ -62,7 +62,7 @@ function forgetPrevious() {
  * read and kept, whichever read would have finished last.
  */
 async function readPrevious(file, choice) {
-  const { PreviousReportReader } = await fullModule();
+  const { PreviousReportReader } = await apiCompareModule();
   if (choice !== chosen) throw superseded();
   const reader = new PreviousReportReader();
   try {
@@ -82,8 +82,8 @@ async function readPrevious(file, choice) {
   }
 }
 
-/** `current` as the full module holds it: itself when that module made it, else handed over as bytes (once). */
-function inFullModule(current, core) {
+/** `current` as the API-and-compare module holds it: itself when that module made it, else handed over as bytes (once). */
+function inApiCompareModule(current, core) {
   if (current instanceof core.RunOutput) return current;
   if (handed?.from !== current) {
     handed?.run.free();
@@ -96,7 +96,7 @@ async function compareWith(current) {
   forgetComparison();
   if (!current || !previous) return null;
   // Loaded already (it read the earlier report): no other request runs in between.
-  const run = inFullModule(current, await fullModule());
+  const run = inApiCompareModule(current, await apiCompareModule());
   changes = run.compareWith(previous);
   return { metadata: JSON.parse(changes.metadata), columns: JSON.parse(changes.columns) };
 }

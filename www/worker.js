@@ -1,7 +1,7 @@
 // Runs the WebAssembly pipeline off the main thread so the page never freezes.
-// It loads the page's upload module (www/pkg) at once, and the full module
-// (www/pkg-full: the API fetch, the pages kept on this device, comparing;
-// full-module.js) only when a request needs it.
+// It loads the page's upload module (www/pkg) at once, and the API-and-compare module
+// (www/pkg-api-compare: the API fetch, the pages kept on this device, comparing;
+// api-compare-module.js) only when a request needs it.
 // It keeps the last run's output so the page can ask for table rows and
 // downloads without moving the whole data set across threads. Starting a run
 // drops the previous output first, so a failed run leaves nothing to download.
@@ -39,7 +39,7 @@ import init, {
 import { breather, pushChunks } from './breathe.js';
 import { chunksOf } from './chunks.js';
 import { changesHandlers, forgetChanges } from './changes-worker.js';
-import { fullModule } from './full-module.js';
+import { apiCompareModule } from './api-compare-module.js';
 import { mappingHandlers } from './mapping-worker.js';
 
 /** An Error with one of the core's codes (vocabulary error_codes): `{code}`. */
@@ -264,7 +264,7 @@ async function readUpload(file, id, seed, asOf, options) {
 /**
  * Whether this device may hold API pages: false when the browser lists its
  * databases and the store's is not among them, so a page that never ran
- * against an API does not load the full module to count nothing.
+ * against an API does not load the API-and-compare module to count nothing.
  */
 async function mayHoldPages() {
   if (typeof indexedDB?.databases !== 'function') return true;
@@ -281,8 +281,8 @@ const handlers = {
 
   seed: () => ({ seed: randomSeed() }),
 
-  // A URL with nothing to redact is shown as the core says without loading the full module.
-  'redact-url': async ({ url }) => ({ url: plainUrl(url) ?? (await fullModule()).redactUrl(url) }),
+  // A URL with nothing to redact is shown as the core says without loading the API-and-compare module.
+  'redact-url': async ({ url }) => ({ url: plainUrl(url) ?? (await apiCompareModule()).redactUrl(url) }),
 
   async upload({ id, file, seed, asOf, options, firstRows }) {
     forget();
@@ -296,7 +296,7 @@ const handlers = {
     fetchAbort = new AbortController();
     const started = performance.now();
     try {
-      const { fetchAndProcess, cachedPages } = await fullModule();
+      const { fetchAndProcess, cachedPages } = await apiCompareModule();
       const output = await fetchAndProcess(JSON.stringify(form), postEvent(id), fetchAbort.signal);
       return { ...keep(output, firstRows), millis: performance.now() - started, cachedPages: cachedPages() };
     } finally {
@@ -312,11 +312,11 @@ const handlers = {
   // IndexedDB is used from here, off the main thread, as by the runs.
   async stored() {
     if (!(await mayHoldPages())) return { stored: { pages: 0, bytes: 0 } };
-    return { stored: JSON.parse(await (await fullModule()).storedPages()) };
+    return { stored: JSON.parse(await (await apiCompareModule()).storedPages()) };
   },
 
   async 'forget-stored'() {
-    const { forgetStoredPages, storedPages } = await fullModule();
+    const { forgetStoredPages, storedPages } = await apiCompareModule();
     await forgetStoredPages();
     return { stored: JSON.parse(await storedPages()) };
   },

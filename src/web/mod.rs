@@ -7,9 +7,9 @@
 //! `page`, `pages_fetched`) for the page to act on; the English sentence
 //! rides along for display only.
 //!
-//! The page loads two builds of it: without the cargo features `fetch`
-//! and `compare` (`www/pkg`: uploads, parts, mapping; what every page
-//! downloads) and with them (`www/pkg-full`, loaded when an API run, the
+//! The page loads two builds of it: with the cargo feature `upload` only
+//! (`www/pkg`: uploads, parts, mapping; what every page downloads) and
+//! with `fetch` and `compare` only (`www/pkg-api-compare`, loaded when an API run, the
 //! kept pages or a comparison need it). A run made by the first is
 //! compared by the second through `RunOutput::run_side` and `CurrentRun`.
 
@@ -18,6 +18,7 @@ mod browser;
 mod compare;
 mod errors;
 mod probe;
+#[cfg(feature = "upload")]
 mod split;
 #[cfg(feature = "fetch")]
 pub mod store;
@@ -56,14 +57,16 @@ use errors::CodedError;
 pub use compare::{ChangesOutput, CurrentRun, PreviousReport, PreviousReportReader};
 #[cfg(feature = "fetch")]
 pub use probe::probe_api;
+#[cfg(feature = "upload")]
 pub use probe::probe_file;
+#[cfg(feature = "upload")]
 pub use split::{PartSession, SplitUpload};
 #[cfg(feature = "fetch")]
 use store::IdbStore;
 
 /// `url` as the page may show or share it, trimmed, when it holds nothing
 /// to redact (no query, no user name or password); `undefined` when only
-/// `redactUrl` (the full module, which parses URLs) can say.
+/// `redactUrl` (the API-and-compare module, which parses URLs) can say.
 #[wasm_bindgen(js_name = plainUrl)]
 pub fn plain_url(url: &str) -> Option<String> {
     crate::fetch::url::without_secrets(url).map(str::to_owned)
@@ -230,6 +233,7 @@ pub fn vocabulary() -> String {
 /// A coded JavaScript `Error`: `invalid_setting` (with `field`), or the
 /// file's problem (`empty_file`, `utf16`, `not_utf8`, `invalid_json`,
 /// `wrong_shape`, with `line` and `column` where known).
+#[cfg(feature = "upload")]
 #[wasm_bindgen(js_name = processUpload)]
 pub fn process_upload(
     bytes: &[u8],
@@ -260,6 +264,7 @@ pub fn process_upload(
 /// # Errors
 /// A coded JavaScript `Error`: `invalid_setting` (`field` `map`) when the
 /// changes name no contract field, `internal` when they are not JSON.
+#[cfg(feature = "upload")]
 #[wasm_bindgen(js_name = mapText)]
 pub fn map_text(base: &str, changes_json: &str) -> Result<String, JsValue> {
     let changes: Option<MapSetting> = match changes_json {
@@ -544,6 +549,7 @@ mod bench;
 
 /// An upload read in chunks (from `Blob.stream()`): records are processed
 /// as they arrive, through the same reader as [`process_upload`].
+#[cfg(feature = "upload")]
 #[wasm_bindgen]
 pub struct UploadSession {
     stream: Option<UploadStream>,
@@ -552,6 +558,7 @@ pub struct UploadSession {
     started: chrono::DateTime<chrono::Utc>,
 }
 
+#[cfg(feature = "upload")]
 #[wasm_bindgen]
 impl UploadSession {
     /// Starts an upload of `file_name` (`size` bytes, as `File.size` says)

@@ -29,6 +29,7 @@ fn to_json(probe: &Probe) -> Result<String, JsValue> {
 /// A coded JavaScript `Error`: `invalid_setting` (with `field`: `map` or
 /// `separator`) or the file's problem (`utf16`, `invalid_json`, … with
 /// `line` and `column` where known).
+#[cfg(feature = "upload")]
 #[wasm_bindgen(js_name = probeFile)]
 pub fn probe_file(
     start: &[u8],
