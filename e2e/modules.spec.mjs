@@ -102,3 +102,16 @@ test('an API run and an upload are each compared with an earlier report', async 
   }]);
   expect(file.metadata.current.source.kind).toBe('upload');
 });
+
+test('an API-and-compare module that does not load fails the run with internal; the next run loads it', async ({ page }) => {
+  await openPage(page, { api: apiUrl({ failure_rate: 0 }), seed: 42, as_of: AS_OF });
+  const blocked = (route) => route.fulfill({ status: 404, body: 'not here' });
+  await page.context().route('**/pkg-api-compare/**', blocked);
+  expect(await clickAndSettle(page, page.locator('#run'))).toBe('failed');
+  await expect(page.locator('#error')).toHaveAttribute('data-code', 'internal');
+  await expect(page.locator('#error')).toContainText('for API runs and comparisons could not be loaded');
+
+  await page.context().unroute('**/pkg-api-compare/**', blocked);
+  expect(await clickAndSettle(page, page.locator('#run'))).toBe('done');
+  await expect(page.locator('#customer-table .vbody .vrow')).toHaveCount(12);
+});

@@ -1,6 +1,6 @@
 // The worker's side of comparing with an earlier report (worker.js adds
 // these handlers to its own). Comparing is in the API-and-compare module
-// (api-compare-module.js), loaded when an earlier report is chosen. The earlier
+// (modules.js), loaded when an earlier report is chosen. The earlier
 // report is read in chunks into the core's compact PreviousReport, which
 // stays here across runs; the comparison (ChangesOutput) stays here too,
 // until the next run or report. A run made by the upload module is handed
@@ -21,7 +21,8 @@
 // file rejects with the core's code (`not_a_report` with `field`,
 // `invalid_json` with `line` and `column`, `empty_file`) and message.
 import { chunksOf } from './chunks.js';
-import { apiCompareModule } from './api-compare-module.js';
+import { codedError } from './coded-error.js';
+import { apiCompareModule } from './modules.js';
 
 let previous = null;
 let changes = null;
@@ -32,9 +33,7 @@ let chosen = 0;
 
 /** The error of a read overtaken by a newer choice. */
 function superseded() {
-  const error = new Error('Another earlier report was chosen; this one is no longer read.');
-  error.code = 'superseded';
-  return error;
+  return codedError('Another earlier report was chosen; this one is no longer read.', { code: 'superseded' });
 }
 
 /** Drops the comparison (another earlier report is chosen, or it is made again). */
@@ -132,9 +131,7 @@ export function changesHandlers(current) {
 
     'download-changes'() {
       if (!changes) {
-        const error = new Error('There are no changes to download: choose an earlier report and run the pipeline.');
-        error.code = 'no_changes';
-        throw error;
+        throw codedError('There are no changes to download: choose an earlier report and run the pipeline.', { code: 'no_changes' });
       }
       const started = performance.now();
       return { blob: new Blob(changes.changesParts()), millis: performance.now() - started };

@@ -4,14 +4,9 @@
 // … as the vocabulary's error_details name them; the worker forwards each);
 // the page acts on those.
 
-/** An Error with the given message and details ({code, field, ...}). */
-export function codedError(message, details = {}) {
-  const error = new Error(message);
-  for (const [name, value] of Object.entries(details)) {
-    if (value !== undefined && value !== null) error[name] = value;
-  }
-  return error;
-}
+import { codedError } from './coded-error.js';
+
+export { codedError };
 
 export class WorkerClient {
   constructor(onCrash) {

@@ -3,7 +3,7 @@
 // and says its layout, columns, proposed mapping and first records
 // (probeFile, probeApi). Nothing is kept here: the page 1 an API probe
 // fetched stays in the tab's page cache, so the run that follows does not
-// ask for it again. Probing an API is in the API-and-compare module (api-compare-module.js).
+// ask for it again. Probing an API is in the API-and-compare module (modules.js).
 //
 // Requests and replies:
 //   probe-file {file, options: {map, separator, file_name}} -> {probe}  (the core's probe_bytes of its start,
@@ -18,7 +18,7 @@
 // `field` (`map`, `separator`, or an API setting); a source that cannot be
 // read, with its code (`invalid_json`, `not_utf8`, page 1's failure, ...).
 import { mapText, probeFile } from './pkg/customer_pipeline.js';
-import { apiCompareModule } from './api-compare-module.js';
+import { apiCompareModule } from './modules.js';
 
 let probeAbort = null;
 

@@ -1,7 +1,7 @@
 // Runs the WebAssembly pipeline off the main thread so the page never freezes.
 // It loads the page's upload module (www/pkg) at once, and the API-and-compare module
 // (www/pkg-api-compare: the API fetch, the pages kept on this device, comparing;
-// api-compare-module.js) only when a request needs it.
+// modules.js) only when a request needs it.
 // It keeps the last run's output so the page can ask for table rows and
 // downloads without moving the whole data set across threads. Starting a run
 // drops the previous output first, so a failed run leaves nothing to download.
@@ -33,43 +33,15 @@
 // the error's `code` and every other detail the core's errors carry (the
 // vocabulary's error_details: `field`, `line`, `column`, `page`,
 // `pages_fetched`) that it has. Every code is the core's (error_codes).
-import init, {
+import {
   SplitUpload, UploadSession, plainUrl, randomSeed, storeDatabase, vocabulary,
 } from './pkg/customer_pipeline.js';
 import { breather, pushChunks } from './breathe.js';
 import { chunksOf } from './chunks.js';
 import { changesHandlers, forgetChanges } from './changes-worker.js';
-import { apiCompareModule } from './api-compare-module.js';
+import { codedError } from './coded-error.js';
 import { mappingHandlers } from './mapping-worker.js';
-
-/** An Error with one of the core's codes (vocabulary error_codes): `{code}`. */
-function codedError(message, { code }) {
-  const error = new Error(message);
-  error.code = code;
-  return error;
-}
-
-/**
- * The WebAssembly module, compiled once: this worker runs it, and the part
- * workers of an upload in parts are handed it (a compiled module can be
- * posted to another worker; it is not compiled again there).
- */
-async function compileModule() {
-  const response = await fetch(new URL('./pkg/customer_pipeline_bg.wasm', import.meta.url));
-  if (!response.ok) throw new Error(`HTTP ${response.status} for the module`);
-  try {
-    return await WebAssembly.compileStreaming(response.clone());
-  } catch {
-    // A host that does not send application/wasm: compile from the bytes.
-    return WebAssembly.compile(await response.arrayBuffer());
-  }
-}
-
-const compiled = compileModule();
-const ready = compiled.then((module) => init({ module_or_path: module })).catch((error) => {
-  throw codedError(`The WebAssembly module could not be loaded (${error.message}). `
-    + 'Build it with the README\'s run command, then reload the page.', { code: 'internal' });
-});
+import { apiCompareModule, compiled, ready } from './modules.js';
 
 /** The core's vocabulary, read once the module is loaded: the page's words, and the worker's. */
 const words = ready.then(() => JSON.parse(vocabulary()));
@@ -267,7 +239,7 @@ async function readUpload(file, id, seed, asOf, options) {
  * against an API does not load the API-and-compare module to count nothing.
  */
 async function mayHoldPages() {
-  if (typeof indexedDB?.databases !== 'function') return true;
+  if (typeof globalThis.indexedDB?.databases !== 'function') return true;
   try {
     const name = storeDatabase();
     return (await indexedDB.databases()).some((database) => database.name === name);
