@@ -159,7 +159,8 @@ pub(crate) struct RunSide {
 impl RunSide {
     /// `report`'s side as bytes.
     pub(crate) fn of(report: &Report<'_>) -> Vec<u8> {
-        let mut out = Writer::with_capacity(report.customers.len() * 24);
+        // About 16 bytes a customer (15.6 for the 1M benchmark file).
+        let mut out = Writer::with_capacity(report.customers.len() * 16);
         RunSummary::of(report).put(&mut out);
         report.customers.put(&mut out);
         out.into_bytes()

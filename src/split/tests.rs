@@ -17,6 +17,14 @@ fn output(report: Result<Report<'_>, IngestError>) -> Result<(Vec<u8>, Vec<u8>),
     report.map(|r| (r.to_json(), r.to_csv()))
 }
 
+/// A run's report as text, or its error: what a failed comparison shows.
+fn shown(run: &Result<(Vec<u8>, Vec<u8>), IngestError>) -> String {
+    match run {
+        Ok((json, _)) => String::from_utf8_lossy(json).into_owned(),
+        Err(e) => format!("{e:?}"),
+    }
+}
+
 /// `metadata.source.workers` of a report, set back to 1 (the one value
 /// that says how many parts were read).
 fn workers_normalised(report: &mut Report<'_>) -> usize {
@@ -53,16 +61,12 @@ fn same_as_whole_with(
         report
     }));
     if whole != parts {
-        let text = |r: &Result<(Vec<u8>, Vec<u8>), IngestError>| match r {
-            Ok((json, _)) => String::from_utf8_lossy(json).into_owned(),
-            Err(e) => format!("{e:?}"),
-        };
         panic!(
             "{name} cut at {targets:?} ({} parts, {:?}):\n whole: {}\n parts: {}\ninput: {}",
             plan.len(),
             plan.parts,
-            text(&whole),
-            text(&parts),
+            shown(&whole),
+            shown(&parts),
             String::from_utf8_lossy(input)
         );
     }
@@ -623,14 +627,10 @@ fn streamed_same_as_whole(
         report
     }));
     if whole != streamed {
-        let text = |r: &Result<(Vec<u8>, Vec<u8>), IngestError>| match r {
-            Ok((json, _)) => String::from_utf8_lossy(json).into_owned(),
-            Err(e) => format!("{e:?}"),
-        };
         panic!(
             "{name} streamed in parts of {part_bytes} ({parts} parts), chunks of {chunk}:\n whole: {}\n streamed: {}\ninput: {}",
-            text(&whole),
-            text(&streamed),
+            shown(&whole),
+            shown(&streamed),
             String::from_utf8_lossy(input)
         );
     }
