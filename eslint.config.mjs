@@ -27,13 +27,13 @@ export default [
   },
   {
     // The page and the benchmark page run in the browser.
-    files: ['www/**/*.js', 'bench/web/**/*.js'],
+    files: ['www/**/*.js', 'bench/web/**/*.js', 'bench/ideal-split/split.js'],
     ignores: ['www/worker.js', 'www/part-worker.js'],
     languageOptions: { globals: globals.browser },
   },
   {
     // The page's module workers.
-    files: ['www/worker.js', 'www/part-worker.js'],
+    files: ['www/worker.js', 'www/part-worker.js', 'bench/ideal-split/reader.js'],
     languageOptions: { globals: globals.worker },
   },
   {
